@@ -42,6 +42,21 @@ class Settings:
         Valid 8-hour windows needed for a valid MDA8 (HJ 663 §6.1.2 as quoted [S]). Default 14.
     hour_label : {"beginning", "ending"}
         Default hour-labelling convention assumed for a source that does not declare one.
+    o3_1h_min_hours : int
+        Valid hourly O3 values needed for a valid daily maximum 1-hour O3 (``o3_1h``). Neither
+        GB 3095 Table 4 nor the notes on HJ 663 (standards.md §2.1) state a rule for the daily
+        1-h maximum (UNVERIFIED); default 20, the same count as for a daily mean.
+    rolling_24h_min_hours : int
+        Valid hours needed in a 24-hour rolling window of PM10/PM2.5 (HJ 633—2012 real-time
+        report). Not stated in the sources (UNVERIFIED); default 20, as for a daily mean.
+    episode_merge_gap_days : int
+        Heavy-pollution episodes separated by at most this many non-qualifying days are merged
+        into one episode at the stricter level (MEE 2017 guidance says "close together" without
+        a number, standards.md §6, UNVERIFIED). Default 1.
+    composite_limits_edition : str
+        Edition of the limits S_i of the comprehensive index (standards.md §3.1). Which edition
+        applies to data from 2026-03-01 is UNVERIFIED; default ``"GB3095-2012"`` (the 2018
+        ranking rule cites GB 3095—2012).
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -55,6 +70,10 @@ class Settings:
     yoy_decimals: int = 1
     mda8_min_windows: int = 14
     hour_label: Literal["beginning", "ending"] = "beginning"
+    o3_1h_min_hours: int = 20
+    rolling_24h_min_hours: int = 20
+    episode_merge_gap_days: int = 1
+    composite_limits_edition: str = "GB3095-2012"
 
 
 #: The settings used when a function is called without ``settings=``.
