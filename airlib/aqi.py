@@ -159,7 +159,14 @@ def _check_version(version: str) -> str:
 
 def _is_2026(dates: Any, column: str = "date") -> np.ndarray:
     """Boolean array: row is assessed under HJ 633—2026 (date ≥ 2026-03-01 00:00)."""
-    ts = pd.to_datetime(pd.Series(dates) if not isinstance(dates, pd.Series) else dates)
+    ts = pd.Series(np.asarray(dates)) if not isinstance(dates, pd.Series) else dates
+    try:
+        ts = pd.to_datetime(ts)
+    except (ValueError, TypeError):
+        try:
+            ts = pd.to_datetime(ts, format="ISO8601")
+        except (ValueError, TypeError) as exc:
+            raise InputDataError(f"unreadable dates: {exc}", column=column) from None
     if ts.isna().any():
         raise InputDataError(
             "missing date/time: cannot choose the HJ 633 version; pass version= explicitly",
