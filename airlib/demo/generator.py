@@ -1,0 +1,433 @@
+"""Deterministic generator of the SYNTHETIC demo data set (合成数据，非真实监测数据).
+
+The model (all parameters in :mod:`airlib.demo.parameters`, derived from the UCI Beijing data):
+
+* a regional "stagnation" state ``z`` (standard normal AR(1), hourly lag-1 autocorrelation
+  ``PM25_LOG_ANOMALY_AR1``) plus, each winter, at least one forced multi-day episode that ends in
+  a northerly clean-out;
+* regional log PM2.5 = log monthly climatology (interpolated between mid-month anchors) + diurnal
+  profile + ``PM25_LOG_ANOMALY_SD``·z − σ²/2 (so the arithmetic monthly mean is the climatology);
+* a level multiplier: ``ANNUAL_TREND_FACTOR`` per year, plus the plan's 25 % step between the
+  heating seasons 2016-17 and 2017-18;
+* station PM2.5 = regional × site factor (valley / foothill / mountain) × fixed station offset ×
+  AR(1) station noise;
+* PM10, SO2, NO2, CO, O3 from log-linear fits on log PM2.5 with monthly intercepts (O3 with its
+  own diurnal profile), plus AR(1) noise;
+* meteorology: monthly means, diurnal profiles and anomalies correlated with z as in the UCI data
+  (humid, low wind, low pressure when stagnant; strong wind from the north-west when clean);
+* data defects: missing-hour gaps, whole missing days (rows absent), sentinels −999, negatives.
+
+Everything is vectorised numpy; one ``numpy.random.Generator(PCG64(seed))`` drives all draws in
+a fixed order, so the same ``(end, seed)`` gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from scipy.signal import lfilter
+
+from airlib.demo import parameters as P
+from airlib.demo.boundaries import schematic_town_polygons
+from airlib.demo.registry import DISTRICT_NAME, TOWNS, stations_frame, towns_frame
+from airlib.errors import InputDataError
+
+__all__ = [
+    "START",
+    "DEFAULT_SEED",
+    "HEADERS_ZH",
+    "last_complete_month",
+    "generate_hourly",
+    "write_demo",
+    "DemoResult",
+]
+
+#: First hour of the demo data set (Beijing time, hour-beginning).
+START: Final = pd.Timestamp("2015-10-01 00:00")
+DEFAULT_SEED: Final = 20171029
+#: Canonical column → Chinese header of the export files.
+HEADERS_ZH: Final[dict[str, str]] = {
+    "station": "站点", "time": "时间", "pm25": "PM2.5", "pm10": "PM10", "so2": "SO2",
+    "no2": "NO2", "co": "CO", "o3": "O3", "temp": "气温", "pres": "气压", "dewp": "露点温度",
+    "wspm": "风速", "wd": "风向", "rain": "降水量",
+}
+COMPASS16: Final = (
+    "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
+    "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW",
+)
+_SITE_FACTOR: Final = {
+    "valley": P.SITE_FACTOR_VALLEY,
+    "foothill": P.SITE_FACTOR_FOOTHILL,
+    "mountain": P.SITE_FACTOR_MOUNTAIN,
+}
+_DECIMALS: Final = {"pm25": 0, "pm10": 0, "so2": 0, "no2": 0, "co": 2, "o3": 0,
+                    "temp": 1, "pres": 1, "dewp": 1, "wspm": 1, "rain": 1}
+_POLS: Final = ("pm25", "pm10", "so2", "no2", "co", "o3")
+
+
+def last_complete_month(today: date | None = None) -> pd.Period:
+    """The last complete calendar month before ``today`` (default: today's date)."""
+    today = today or date.today()
+    return pd.Period(today, freq="M") - 1
+
+
+def _parse_end(end: str | pd.Period | None) -> pd.Period:
+    if end is None:
+        return last_complete_month()
+    try:
+        p = pd.Period(end, freq="M")
+    except (ValueError, TypeError) as exc:
+        raise InputDataError(f"end month {end!r} is not a YYYY-MM month") from exc
+    if p < pd.Period(START, freq="M"):
+        raise InputDataError(f"end month {p} is before the demo start {START:%Y-%m}")
+    return p
+
+
+def _ar1(rng: np.random.Generator, phi: float, shape: tuple[int, ...]) -> np.ndarray:
+    """Stationary AR(1) series with unit variance along the last axis."""
+    eps = rng.standard_normal(shape) * np.sqrt(1.0 - phi**2)
+    eps[..., 0] = rng.standard_normal(shape[:-1])
+    return lfilter([1.0], [1.0, -phi], eps, axis=-1)
+
+
+def _monthly_interp(values: tuple[float, ...], times: pd.DatetimeIndex) -> np.ndarray:
+    """Interpolate 12 calendar-month values, anchored mid-month, to each hour (cyclic)."""
+    frac = (times.month - 1) + (times.day - 1 + times.hour / 24.0) / times.days_in_month
+    x = np.asarray(frac, float)  # 0..12, month m's anchor at m + 0.5
+    anchors = np.arange(-0.5, 13.0, 1.0)
+    v = np.asarray(values, float)
+    vals = np.concatenate([[v[-1]], v, [v[0]]])
+    return np.interp(x, anchors, vals)
+
+
+def _level(times: pd.DatetimeIndex) -> np.ndarray:
+    """Multiplicative PM level: the derived annual trend plus the 2017-18 plan step.
+
+    Years are counted from 2016-03-01 (middle of the first demo heating season's year). The
+    step is applied from 2017-10-01 (start of the plan's period) and sized so that the heating
+    season 2017-18 is ``PLAN_2017_18_PM25_REDUCTION`` below 2016-17.
+    """
+    years = (times - pd.Timestamp("2016-03-01")).total_seconds().to_numpy() / (365.25 * 86400)
+    level = P.ANNUAL_TREND_FACTOR**years
+    step = (1.0 - P.PLAN_2017_18_PM25_REDUCTION) / P.ANNUAL_TREND_FACTOR
+    return np.where(times >= pd.Timestamp("2017-10-01"), level * step, level)
+
+
+def _episodes(rng: np.random.Generator, times: pd.DatetimeIndex, base_log: np.ndarray,
+              z: np.ndarray) -> np.ndarray:
+    """Force one multi-day heavy episode per winter into the standardised state ``z``.
+
+    ``base_log`` is the expected valley log PM2.5 without anomaly. Within each episode, z is
+    replaced by a ramp reaching the value that gives a daily peak drawn from
+    ``EPISODE_PEAK_RANGE``, followed by a clean-out to z = -1.5 within
+    ``EPISODE_CLEANOUT_HOURS``.
+    """
+    z = z.copy()
+    sd = P.PM25_LOG_ANOMALY_SD
+    t0 = times[0]
+    for year in range(times[0].year - 1, times[-1].year + 1):
+        lo = pd.Timestamp(f"{year}-12-01")
+        hi = pd.Timestamp(f"{year + 1}-01-25")
+        days = int(rng.integers(*P.EPISODE_DAYS_RANGE, endpoint=True))
+        offset = int(rng.integers(0, (hi - lo).days))
+        peak = float(rng.uniform(*P.EPISODE_PEAK_RANGE))
+        start = lo + pd.Timedelta(days=offset)
+        i0 = int((start - t0) / pd.Timedelta(hours=1))
+        n_up = days * 24
+        i1 = i0 + n_up
+        i2 = i1 + P.EPISODE_CLEANOUT_HOURS
+        if i0 < 0 or i2 > len(times):
+            continue  # winter not (fully) inside the generated period
+        # z needed so that the valley level reaches the peak (daily scale, diurnal ignored)
+        z_peak = (np.log(peak) - base_log[i1 - 12]) / sd + sd / 2.0
+        ramp = np.linspace(0.3, 1.0, n_up) ** 0.7
+        z_start = min(z[i0], 0.0)
+        z[i0:i1] = np.maximum(z[i0:i1], z_start + (z_peak - z_start) * ramp)
+        z[i1:i2] = np.linspace(z[i1 - 1], -1.5, P.EPISODE_CLEANOUT_HOURS)
+        # let the clean air persist for a day before the AR process takes over again
+        i3 = min(i2 + 24, len(times))
+        z[i2:i3] = np.minimum(z[i2:i3], -1.2)
+    return z
+
+
+def generate_hourly(end: str | pd.Period | None = None, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Generate the SYNTHETIC hourly station data of the demo district.
+
+    Parameters
+    ----------
+    end
+        Last month included (``YYYY-MM``); default: the last complete month before today.
+    seed
+        Seed of the random generator; the output is a pure function of ``(end, seed)``.
+
+    Returns
+    -------
+    DataFrame
+        Canonical hourly frame (docs/architecture.md) *before* export rounding, with data
+        defects: ``station, time, pm25, pm10, so2, no2, co`` (mg/m³), ``o3, temp, pres, dewp,
+        rain, wspm, wd``. Rows of whole missing station-days are absent; missing hours are NaN;
+        a few cells hold ``SENTINEL_VALUE`` or small negatives.
+    """
+    end_p = _parse_end(end)
+    times = pd.date_range(START, end_p.end_time.floor("h"), freq="h")
+    n = len(times)
+    st = stations_frame()
+    towns = {t.code: t for t in TOWNS}
+    ns = len(st)
+    rng = np.random.Generator(np.random.PCG64(seed))
+
+    month = times.month.to_numpy()
+    hour = times.hour.to_numpy()
+    sd = P.PM25_LOG_ANOMALY_SD
+
+    # ---- regional state and PM2.5 ------------------------------------------------------
+    clim_log = np.log(_monthly_interp(P.PM25_MONTHLY_MEAN, times))
+    level_log = np.log(_level(times))
+    base_log = clim_log + level_log - sd**2 / 2 + np.log(P.SITE_FACTOR_VALLEY)
+    z = _ar1(rng, P.PM25_LOG_ANOMALY_AR1, (n,))
+    # damp month-to-month wander of the AR(1) state (see MONTHLY_STATE_RETAIN)
+    month_id = (times.year.to_numpy() * 12 + month) - (times[0].year * 12 + times[0].month)
+    z_month = np.bincount(month_id, z) / np.bincount(month_id)
+    z = z - (1.0 - P.MONTHLY_STATE_RETAIN) * z_month[month_id]
+    z = z / z.std()
+    z = _episodes(rng, times, base_log, z)
+    reg_log = clim_log + np.asarray(P.PM25_DIURNAL_LOG)[hour] + sd * z - sd**2 / 2 + level_log
+
+    site = np.array([_SITE_FACTOR[towns[c].site] for c in st["town_code"]])
+    elev = np.array([towns[c].elevation_m for c in st["town_code"]], float)
+    fixed = rng.normal(0.0, P.STATION_FIXED_LOG_SD, ns)
+    s_sd = P.STATION_LOG_DEV_SD
+    s_dev = _ar1(rng, P.STATION_LOG_DEV_AR1, (ns, n)) * s_sd - s_sd**2 / 2
+    log_pm25 = reg_log[None, :] + np.log(site)[:, None] + fixed[:, None] + s_dev
+    pm25 = np.exp(log_pm25)
+
+    # ---- other pollutants --------------------------------------------------------------
+    out: dict[str, np.ndarray] = {"pm25": pm25}
+    lpm = np.log(np.maximum(pm25, 1.0))
+    for pol in ("pm10", "so2", "no2", "co", "o3"):
+        key = pol.upper()
+        a = _monthly_interp(getattr(P, f"{key}_LOG_INTERCEPT_MONTHLY"), times)
+        b = getattr(P, f"{key}_LOG_SLOPE")
+        r_sd = getattr(P, f"{key}_LOG_RESID_SD")
+        noise = _ar1(rng, P.GAS_RESID_AR1, (ns, n)) * r_sd
+        y = a[None, :] + b * lpm + noise - r_sd**2 / 2
+        if pol == "o3":
+            y = y + np.asarray(P.O3_DIURNAL_LOG)[hour][None, :]
+        out[pol] = np.exp(y)
+    out["pm10"] = np.maximum(out["pm10"], pm25 * 1.05)
+
+    # ---- meteorology (regional anomaly correlated with z, plus station terms) -----------
+    def anomaly(corr: float, ar1: float, shape: tuple[int, ...]) -> np.ndarray:
+        return corr * z + np.sqrt(1 - corr**2) * _ar1(rng, ar1, shape)
+
+    temp_reg = (_monthly_interp(P.TEMP_MONTHLY_MEAN, times) + np.asarray(P.TEMP_DIURNAL)[hour]
+                + P.TEMP_ANOMALY_SD * anomaly(P.TEMP_PM_CORR, P.TEMP_ANOMALY_AR1, (n,)))
+    dz = elev - 100.0
+    temp = temp_reg[None, :] + (P.LAPSE_RATE_C_PER_M * dz)[:, None] + rng.normal(0, 0.6, (ns, n))
+    pres_reg = (_monthly_interp(P.PRES_MONTHLY_MEAN, times)
+                + P.PRES_ANOMALY_SD * anomaly(P.PRES_PM_CORR, P.PRES_ANOMALY_AR1, (n,)))
+    pres = pres_reg[None, :] + (P.PRES_HPA_PER_M * dz)[:, None] + rng.normal(0, 0.2, (ns, n))
+    dewp_reg = (_monthly_interp(P.DEWP_MONTHLY_MEAN, times)
+                + P.DEWP_ANOMALY_SD * anomaly(P.DEWP_PM_CORR, P.DEWP_ANOMALY_AR1, (n,)))
+    dewp = dewp_reg[None, :] + (P.LAPSE_RATE_C_PER_M * dz * 0.3)[:, None] + rng.normal(0, 0.8, (ns, n))
+    dewp = np.minimum(dewp, temp - 0.1)
+    lw = (_monthly_interp(P.LOG_WSPM_MONTHLY_MEAN, times) + np.asarray(P.LOG_WSPM_DIURNAL)[hour]
+          + P.LOG_WSPM_ANOMALY_SD * anomaly(P.LOG_WSPM_PM_CORR, P.LOG_WSPM_ANOMALY_AR1, (n,)))
+    wspm = np.exp(lw[None, :] + rng.normal(0, 0.25, (ns, n)))
+    wet = rng.random((ns, n)) < _monthly_interp(P.RAIN_PROB_MONTHLY, times)[None, :]
+    rain = np.where(wet, np.maximum(rng.exponential(P.RAIN_MEAN_WHEN_WET, (ns, n)), 0.1), 0.0)
+
+    # wind direction: regime by the tercile of z (normal terciles at ±0.4307)
+    regime = np.digitize(z, [-0.4307, 0.4307])
+    freq = np.asarray(P.WD_FREQ_BY_REGIME, float)
+    cum = np.cumsum(freq / freq.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random((ns, n))
+    wd_idx = np.zeros((ns, n), dtype=np.int8)
+    for k in range(15):  # 15 thresholds of the 16 compass points, vectorised over the array
+        wd_idx += (u > cum[regime, k][None, :]).astype(np.int8)
+    out.update(temp=temp, pres=pres, dewp=dewp, wspm=wspm, rain=rain)
+
+    # ---- defects --------------------------------------------------------------------------
+    rate_start = P.MISSING_HOUR_RATE / P.MISSING_GAP_MEAN_HOURS
+    starts = np.flatnonzero(rng.random(ns * n) < rate_start)
+    lens = rng.integers(1, int(2 * P.MISSING_GAP_MEAN_HOURS), len(starts), endpoint=True)
+    idx = np.repeat(starts, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+    idx = idx[idx < ns * n]
+    gap = np.zeros(ns * n, bool)
+    gap[idx] = True
+    gap = gap.reshape(ns, n)
+    for var in (*_POLS, "temp", "pres", "dewp", "rain", "wspm"):
+        out[var] = np.where(gap, np.nan, out[var])
+    wd_idx = np.where(gap, -1, wd_idx)
+    # a few hours where only one analyser failed
+    for pol in _POLS:
+        out[pol] = np.where(rng.random((ns, n)) < 0.003, np.nan, out[pol])
+    # sentinels and negatives in the pollutant cells
+    for pol in _POLS:
+        bad = rng.random((ns, n))
+        out[pol] = np.where(bad < P.SENTINEL_RATE, float(P.SENTINEL_VALUE), out[pol])
+        neg = (bad >= P.SENTINEL_RATE) & (bad < P.SENTINEL_RATE + P.NEGATIVE_RATE)
+        out[pol] = np.where(neg, -rng.integers(1, 6, (ns, n)).astype(float) / (10 if pol == "co" else 1), out[pol])
+
+    n_days = n // 24
+    day_missing = rng.random((ns, n_days)) < P.MISSING_DAY_RATE
+    keep = ~np.repeat(day_missing, 24, axis=1)
+
+    frame = pd.DataFrame(
+        {
+            "station": pd.array(np.repeat(st["station"].to_numpy(), n), dtype="string"),
+            "time": np.tile(times.to_numpy(), ns),
+            **{k: out[k].ravel() for k in ("pm25", "pm10", "so2", "no2", "co", "o3",
+                                            "temp", "pres", "dewp", "rain", "wspm")},
+            "wd": pd.array(np.asarray((*COMPASS16, None), dtype=object)[wd_idx.ravel()],
+                           dtype="string"),
+        }
+    )
+    return frame.loc[keep.ravel()].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`write_demo` wrote."""
+
+    folder: Path
+    files: tuple[Path, ...]
+    end: pd.Period
+    seed: int
+    rows: int
+
+
+README_TEXT: Final = """\
+合成数据，非真实监测数据 / SYNTHETIC DATA — NOT REAL MONITORING DATA
+
+本目录由 airlib 的演示数据生成器（airlib generate-demo）确定性生成，用于演示和测试。
+区：{district}（13个镇街，统计代码取自国家统计局2023年区划代码）。
+站点编号 SYN-MTG-NN 及站名均为虚构；所有浓度和气象数值均为随机模拟，
+参数取自 UCI 北京多站点空气质量数据（2013-2017）的统计特征，不代表任何真实观测。
+
+期间：{start} 至 {end}（北京时间，时间标记为小时起点：08:00 行为 08:00-09:00 的均值）
+随机种子：{seed}
+单位：PM2.5、PM10、SO2、NO2、O3 为 µg/m³；CO 为 mg/m³；气温、露点温度 °C；气压 hPa；
+风速 m/s；风向 16方位（N、NNE…）；降水量 mm。
+数据缺陷（有意加入）：缺测小时为空值；整日缺测的行不存在；-999 为仪器故障标记值；少量负值。
+边界 boundaries/towns_schematic.geojson 为示意边界，非真实行政区划。
+
+This folder was written by airlib's deterministic demo generator. Station ids, names and all
+values are simulated; parameters come from statistics of the UCI Beijing multi-site data.
+"""
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _export_csv(frame: pd.DataFrame) -> bytes:
+    """Bureau-style CSV bytes: Chinese headers, rounded values, empty cells for missing."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    arrays = [
+        pa.array(frame["station"].to_numpy(dtype=object)),
+        pa.array(frame["time"].dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)),
+    ]
+    names = [HEADERS_ZH["station"], HEADERS_ZH["time"]]
+    for k in ("pm25", "pm10", "so2", "no2", "co", "o3", "temp", "pres", "dewp", "wspm", "wd", "rain"):
+        names.append(HEADERS_ZH[k])
+        if k == "wd":
+            arrays.append(pa.array(frame[k].to_numpy(dtype=object, na_value=None)))
+            continue
+        v = np.round(frame[k].to_numpy(float), _DECIMALS[k])
+        mask = np.isnan(v)
+        if _DECIMALS[k] == 0:
+            arrays.append(pa.array(np.where(mask, 0, v).astype(np.int64), mask=mask))
+        else:
+            arrays.append(pa.array(v, mask=mask))
+    table = pa.table(arrays, names=[f"c{i}" for i in range(len(names))])
+    buf = io.BytesIO()
+    buf.write((",".join(names) + "\n").encode("utf-8"))
+    pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return buf.getvalue()
+
+
+def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Period | None = None,
+               seed: int = DEFAULT_SEED) -> DemoResult:
+    """Generate the demo data set and write it to ``out_dir`` (default ``data/raw/demo``).
+
+    Files: ``synthetic_towns.csv``, ``synthetic_stations.csv``, ``synthetic_hourly_YYYY.csv``
+    (one per calendar year), ``README.txt`` and ``数据说明.txt`` (both state that the data are
+    synthetic) and ``boundaries/towns_schematic.geojson``. Every write is atomic.
+
+    Parameters
+    ----------
+    out_dir
+        Target folder; created if absent. Files from an earlier run with other years are removed
+        so that the folder matches ``(end, seed)`` exactly.
+    end, seed
+        See :func:`generate_hourly`.
+    """
+    from airlib.paths import raw_dir
+
+    folder = Path(out_dir) if out_dir is not None else raw_dir() / "demo"
+    end_p = _parse_end(end)
+    hourly = generate_hourly(end_p, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+
+    towns = towns_frame()
+    towns_zh = towns.rename(columns={
+        "town_code": "镇街代码", "town_name": "镇街名称", "district_code": "区代码",
+        "district_name": "区名称", "kind": "类型", "aliases": "别名", "lon": "经度",
+        "lat": "纬度", "elevation_m": "海拔",
+    }).drop(columns=["site"])
+    p = folder / "synthetic_towns.csv"
+    _atomic_write_bytes(p, towns_zh.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    files.append(p)
+    stations_zh = stations_frame().rename(columns={
+        "station": "站点编号", "station_name": "站点名称", "town_code": "镇街代码",
+        "lon": "经度", "lat": "纬度", "source": "来源",
+    })
+    p = folder / "synthetic_stations.csv"
+    _atomic_write_bytes(p, stations_zh.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    files.append(p)
+
+    years = hourly["time"].dt.year.to_numpy()
+    wanted = set()
+    for y in np.unique(years):
+        p = folder / f"synthetic_hourly_{int(y)}.csv"
+        _atomic_write_bytes(p, _export_csv(hourly.loc[years == y]))
+        files.append(p)
+        wanted.add(p.name)
+    for old in folder.glob("synthetic_hourly_*.csv"):
+        if old.name not in wanted:
+            old.unlink()
+
+    text = README_TEXT.format(district=DISTRICT_NAME, start=f"{START:%Y-%m}", end=str(end_p),
+                              seed=seed)
+    for name in ("README.txt", "数据说明.txt"):
+        p = folder / name
+        _atomic_write_bytes(p, text.encode("utf-8"))
+        files.append(p)
+
+    geo = schematic_town_polygons()
+    p = folder / "boundaries" / "towns_schematic.geojson"
+    _atomic_write_bytes(p, geo.to_json(ensure_ascii=False, indent=None).encode("utf-8"))
+    files.append(p)
+    return DemoResult(folder=folder, files=tuple(files), end=end_p, seed=seed, rows=len(hourly))
