@@ -1,0 +1,444 @@
+"""Citywide town statistics streamed month by month from the processed store.
+
+Rank every town (街乡镇) of a city for a month, compute the comprehensive index, year-on-year
+change and year-to-date values for every town, from years of hourly data, reading the
+hive-partitioned store (``<root>/<dataset>/hourly/year=YYYY/month=M/``) one month at a time.
+Memory is bounded by one month of hourly data, whatever the length of the record.
+
+The per-month kernel works on dense ``station × day × hour`` arrays (numpy), which is what
+makes it fast: a month of one station is a 24-column block, so the validity rules become
+counts along the last axis, and MDA8 windows become differences of a cumulative sum.
+
+Rules implemented (the same as :mod:`airlib.validity` and the benchmark references):
+
+* daily mean of PM2.5, PM10, SO2, NO2 (µg/m³) and CO (mg/m³): mean of the valid hourly values
+  of the natural day, valid with ≥ 20 valid hours; a missing row counts as a missing hour
+  (GB 3095 Table 4);
+* O3 MDA8: the 17 eight-hour windows that lie inside the natural day (start hours 00–16,
+  hour-beginning labels); a window is valid with ≥ 6 valid hours; MDA8 is the largest valid
+  window mean, valid with ≥ ``settings.mda8_min_windows`` (14) valid windows, or with fewer
+  when it exceeds the grade II MDA8 limit 160 µg/m³ (HJ 663 §6.1.2 as quoted, standards.md §2.1);
+* town daily value: mean of the valid station daily values of the town's stations
+  (a town-day is valid when at least one station is valid);
+* monthly mean: mean of the valid town daily values, valid with ≥ 27 valid days (≥ 25 in
+  February) (GB 3095 Table 4); CO 95th and O3 90th percentiles (linear, standards.md §2.2) use
+  the same day-count rule;
+* ranking on published-precision values (GB/T 8170, PM2.5 integers to 2023 and 1 decimal
+  from 2024), ascending, ties share the smallest rank (``min``) (standards.md §4.1);
+* comprehensive index Σ w_i C_i / S_i with S_i the GB 3095—2012 grade II annual limits
+  (CO and O3: 24-h and MDA8 limits) (standards.md §3.1), rounded to
+  ``settings.composite_decimals``;
+* year-to-date PM2.5: mean of the valid town daily values from 1 January to the end of the
+  month, valid when every month so far is valid; year-on-year change
+  ``(cur − last) / last × 100`` on published values, rounded to ``settings.yoy_decimals``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from airlib.errors import InputDataError
+from airlib.pollutants import POLLUTANTS
+from airlib.rounding import round_gbt8170, round_published
+from airlib.settings import DEFAULT, Settings
+
+__all__ = [
+    "MEAN_POLLUTANTS",
+    "COMPOSITE_LIMITS_2012",
+    "MIN_DAILY_HOURS",
+    "MIN_WINDOW_HOURS",
+    "O3_MDA8_LIMIT",
+    "min_valid_days",
+    "station_daily_month",
+    "town_month_statistics",
+    "read_month",
+    "store_months",
+    "town_monthly_table",
+    "monthly_ranking",
+    "composite_ranking",
+    "yoy_ytd",
+    "rank_month",
+]
+
+#: Pollutants summarised by a daily mean (O3 is summarised by MDA8).
+MEAN_POLLUTANTS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co")
+#: GB 3095 Table 4: valid hourly values needed for a daily mean.
+MIN_DAILY_HOURS = 20
+#: GB 3095 Table 4: valid hourly values needed in an 8-hour O3 window.
+MIN_WINDOW_HOURS = 6
+#: Grade II MDA8 limit (µg/m³), unchanged in GB 3095—2012 and —2026.
+O3_MDA8_LIMIT = 160.0
+#: S_i of the comprehensive index, GB 3095—2012 grade II (standards.md §3.1).
+COMPOSITE_LIMITS_2012: dict[str, float] = {"pm25": 35.0, "pm10": 70.0, "so2": 60.0, "no2": 40.0, "co": 4.0, "o3": 160.0}
+
+_HOUR_NS = 3_600_000_000_000
+
+
+def min_valid_days(month: int) -> int:
+    """Valid daily values needed for a valid monthly value: 27, or 25 in February (GB 3095 Table 4)."""
+    return 25 if month == 2 else 27
+
+
+def _dense(
+    station_idx: np.ndarray, hour_idx: np.ndarray, values: dict[str, np.ndarray], n_stations: int, n_hours: int
+) -> dict[str, np.ndarray]:
+    flat = station_idx.astype(np.int64) * n_hours + hour_idx
+    counts = np.bincount(flat, minlength=n_stations * n_hours)
+    if counts.max(initial=0) > 1:
+        bad = int(np.flatnonzero(counts > 1)[0])
+        raise InputDataError(f"duplicate station-hour (station #{bad // n_hours}, hour {bad % n_hours} of the month)", column="time")
+    out = {}
+    for name, v in values.items():
+        arr = np.full(n_stations * n_hours, np.nan)
+        arr[flat] = v
+        out[name] = arr.reshape(n_stations, n_hours // 24, 24)
+    return out
+
+
+def station_daily_month(
+    station_idx: np.ndarray,
+    hour_idx: np.ndarray,
+    values: dict[str, np.ndarray],
+    n_stations: int,
+    n_days: int,
+    settings: Settings | None = None,
+) -> dict[str, np.ndarray]:
+    """Valid station daily values for one month, as dense ``(station, day)`` arrays.
+
+    Parameters
+    ----------
+    station_idx, hour_idx : numpy.ndarray of int
+        Per hourly row: station number (0 … n_stations−1) and hour of the month
+        (0 … 24·n_days−1, hour-beginning labels).
+    values : dict of numpy.ndarray
+        Per pollutant (``pm25, pm10, so2, no2, co, o3``), the hourly values (NaN = invalid).
+    n_stations, n_days : int
+        Shape of the month.
+    settings : Settings, optional
+        ``mda8_min_windows``.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``pm25, pm10, so2, no2, co`` daily means (µg/m³; CO mg/m³) and ``o3`` MDA8 (µg/m³),
+        each ``(n_stations, n_days)`` with NaN where the day is not valid.
+    """
+    settings = DEFAULT if settings is None else settings
+    dense = _dense(station_idx, hour_idx, values, n_stations, n_days * 24)
+    out: dict[str, np.ndarray] = {}
+    for name in MEAN_POLLUTANTS:
+        if name not in dense:
+            continue
+        a = dense[name]
+        ok = ~np.isnan(a)
+        n = ok.sum(axis=2)
+        s = np.where(ok, a, 0.0).sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = np.where(n >= MIN_DAILY_HOURS, s / n, np.nan)
+    if "o3" in dense:
+        a = dense["o3"]
+        ok = ~np.isnan(a)
+        zeros = np.zeros(a.shape[:2] + (1,))
+        cs = np.concatenate([zeros, np.cumsum(np.where(ok, a, 0.0), axis=2)], axis=2)
+        cn = np.concatenate([zeros, np.cumsum(ok, axis=2)], axis=2)
+        ws = cs[:, :, 8:25] - cs[:, :, 0:17]
+        wn = cn[:, :, 8:25] - cn[:, :, 0:17]
+        valid_w = wn >= MIN_WINDOW_HOURS
+        with np.errstate(invalid="ignore", divide="ignore"):
+            wmean = np.where(valid_w, ws / np.where(wn > 0, wn, 1), -np.inf)
+        mda8 = wmean.max(axis=2)
+        nw = valid_w.sum(axis=2)
+        good = (nw >= settings.mda8_min_windows) | ((nw > 0) & (mda8 > O3_MDA8_LIMIT))
+        out["o3"] = np.where(good, mda8, np.nan)
+    return out
+
+
+def town_month_statistics(
+    daily: dict[str, np.ndarray], town_of_station: np.ndarray, n_towns: int, month: int
+) -> dict[str, np.ndarray]:
+    """Town monthly statistics from station daily arrays of one month.
+
+    Parameters
+    ----------
+    daily : dict of numpy.ndarray
+        Output of :func:`station_daily_month`.
+    town_of_station : numpy.ndarray of int
+        Town number (0 … n_towns−1) of each station.
+    n_towns : int
+        Number of towns.
+    month : int
+        Calendar month (for the February rule).
+
+    Returns
+    -------
+    dict of numpy.ndarray, each of length ``n_towns``
+        ``<p>`` monthly mean (NaN if invalid) and ``<p>_days`` valid days for the five mean
+        pollutants; ``co_p95`` and ``o3_p90`` percentiles; ``o3_days``; ``pm25_sum`` (sum of
+        valid town daily PM2.5, for year-to-date).
+    """
+    need = min_valid_days(month)
+    out: dict[str, np.ndarray] = {}
+    for name, arr in daily.items():
+        ok = ~np.isnan(arr)
+        tsum = np.zeros((n_towns, arr.shape[1]))
+        tcnt = np.zeros((n_towns, arr.shape[1]))
+        np.add.at(tsum, town_of_station, np.where(ok, arr, 0.0))
+        np.add.at(tcnt, town_of_station, ok)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            town_daily = np.where(tcnt > 0, tsum / tcnt, np.nan)
+        tok = ~np.isnan(town_daily)
+        days = tok.sum(axis=1)
+        total = np.where(tok, town_daily, 0.0).sum(axis=1)
+        valid = days >= need
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(valid, total / np.maximum(days, 1), np.nan)
+        out[f"{name}_days"] = days
+        if name != "o3":
+            out[name] = mean
+        if name == "pm25":
+            out["pm25_sum"] = total
+        if name in ("co", "o3"):
+            q = 95 if name == "co" else 90
+            pct = np.full(n_towns, np.nan)
+            rows = np.flatnonzero(valid)
+            if rows.size:
+                pct[rows] = np.nanpercentile(town_daily[rows], q, axis=1, method="linear")
+            out[f"{name}_p{q}"] = pct
+    return out
+
+
+def read_month(
+    root: str | Path,
+    dataset: str,
+    year: int,
+    month: int,
+    columns: Iterable[str] = POLLUTANTS,
+    stations: Iterable[str] | None = None,
+) -> pa.Table:
+    """Read one month partition of the hourly store as an Arrow table.
+
+    Parameters
+    ----------
+    root, dataset, year, month
+        The partition ``<root>/<dataset>/hourly/year=<year>/month=<month>/``.
+    columns : iterable of str
+        Value columns to read besides ``station`` and ``time``.
+    stations : iterable of str, optional
+        Read only these stations (a row filter pushed down to the Parquet reader).
+    """
+    folder = Path(root) / dataset / "hourly" / f"year={year}" / f"month={month}"
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        raise InputDataError(f"no hourly data for {year}-{month:02d}", file=folder)
+    cols = ["station", "time", *columns]
+    filters = None if stations is None else [("station", "in", [str(s) for s in stations])]
+    return pa.concat_tables([pq.read_table(f, columns=cols, filters=filters) for f in files])
+
+
+def store_months(root: str | Path, dataset: str) -> list[tuple[int, int]]:
+    """Sorted ``(year, month)`` partitions present in the hourly store."""
+    out = []
+    for ydir in (Path(root) / dataset / "hourly").glob("year=*"):
+        for mdir in ydir.glob("month=*"):
+            if any(mdir.glob("*.parquet")):
+                out.append((int(ydir.name.split("=", 1)[1]), int(mdir.name.split("=", 1)[1])))
+    return sorted(out)
+
+
+def _month_arrays(
+    table: pa.Table, station_codes: pd.Index, year: int, month: int, file: object = None
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
+    start = pd.Timestamp(year, month, 1)
+    n_days = start.days_in_month
+    enc = pc.dictionary_encode(table.column("station")).combine_chunks()
+    idx_in_dict = enc.indices.to_numpy(zero_copy_only=False)
+    mapping = station_codes.get_indexer(pd.Index(enc.dictionary.to_pylist()))
+    if (mapping < 0).any():
+        unknown = [s for s, m in zip(enc.dictionary.to_pylist(), mapping, strict=True) if m < 0][:5]
+        raise InputDataError(f"stations not in the station registry: {unknown}", file=file, column="station")
+    station_idx = mapping[idx_in_dict]
+    t = table.column("time").cast(pa.timestamp("ns")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    rel = t - start.value
+    hour_idx = rel // _HOUR_NS
+    if (rel % _HOUR_NS).any() or (hour_idx < 0).any() or (hour_idx >= n_days * 24).any():
+        raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
+    values = {
+        name: table.column(name).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        for name in table.column_names
+        if name in POLLUTANTS
+    }
+    return station_idx, hour_idx, values, n_days
+
+
+def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.Index]:
+    for col in ("station", "town_code"):
+        if col not in stations.columns:
+            raise InputDataError(f"station registry lacks column {col!r}", column=col)
+    codes = pd.Index(stations["station"].astype("string").to_numpy(dtype=object))
+    town_codes, town_of_station = np.unique(stations["town_code"].astype("string").to_numpy(dtype=object), return_inverse=True)
+    return codes, town_of_station, pd.Index(town_codes, name="town_code")
+
+
+def town_monthly_table(
+    root: str | Path,
+    dataset: str,
+    stations: pd.DataFrame,
+    months: Iterable[tuple[int, int]] | None = None,
+    settings: Settings | None = None,
+    pollutants: Iterable[str] = POLLUTANTS,
+    only_registry: bool = False,
+) -> pd.DataFrame:
+    """Town monthly statistics for every month of the store, streamed one month at a time.
+
+    Parameters
+    ----------
+    root, dataset : str or Path, str
+        The processed store and dataset name.
+    stations : pandas.DataFrame
+        Station registry with ``station`` and ``town_code``.
+    months : iterable of (year, month), optional
+        Months to compute (default: every partition in the store).
+    settings : Settings, optional
+        ``mda8_min_windows``.
+    pollutants : iterable of str
+        Pollutants to read and summarise (default all six; ``("pm25",)`` for a PM2.5 ranking
+        reads a sixth of the data).
+    only_registry : bool, default False
+        Read only the stations of ``stations`` (e.g. one district, or a sample). When False, a
+        station in the store that is missing from the registry is an error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per town and month: ``town_code, year, month``, the monthly means
+        ``pm25, pm10, so2, no2, co`` (NaN when fewer than 27/25 valid days), their valid-day
+        counts ``<p>_days``, ``co_p95``, ``o3_p90``, ``o3_days`` and ``pm25_sum``.
+    """
+    codes, town_of_station, town_index = _registry_arrays(stations)
+    frames = []
+    for year, month in store_months(root, dataset) if months is None else months:
+        table = read_month(root, dataset, year, month, columns=pollutants, stations=codes if only_registry else None)
+        si, hi, values, n_days = _month_arrays(table, codes, year, month, file=Path(root) / dataset)
+        del table
+        daily = station_daily_month(si, hi, values, len(codes), n_days, settings)
+        del si, hi, values
+        stats = town_month_statistics(daily, town_of_station, len(town_index), month)
+        frame = pd.DataFrame(stats)
+        frame.insert(0, "town_code", pd.array(town_index, dtype="string"))
+        frame.insert(1, "year", year)
+        frame.insert(2, "month", month)
+        frames.append(frame)
+    if not frames:
+        raise InputDataError("no months to compute", file=Path(root) / dataset)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _period_dates(table: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(pd.DataFrame({"year": table["year"], "month": table["month"], "day": 1}))
+
+
+def monthly_ranking(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Monthly PM2.5 town ranking from :func:`town_monthly_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_code, year, month, pm25, pm25_published, rank``: published value per GB/T 8170
+        at Beijing's published precision; ``rank`` ascending within each month, ties share the
+        smallest rank (``min``); invalid months have NaN value and no rank (``<NA>``).
+    """
+    out = table[["town_code", "year", "month", "pm25"]].copy()
+    out["pm25_published"] = round_published(out["pm25"], "pm25", _period_dates(out), settings)
+    out["rank"] = out.groupby(["year", "month"])["pm25_published"].rank(method="min").astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def composite_ranking(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Monthly comprehensive index (综合指数) and its town ranking.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_code, year, month, index, index_published, rank``. ``index`` = Σ w_i C_i/S_i
+        over PM2.5, PM10, SO2, NO2 monthly means, CO 95th percentile and O3 90th percentile
+        (NaN if any is invalid); published to ``settings.composite_decimals`` (GB/T 8170);
+        ranked ascending with ``min`` ties.
+    """
+    settings = DEFAULT if settings is None else settings
+    w = settings.composite_weights
+    s = COMPOSITE_LIMITS_2012
+    idx = (
+        w["pm25"] * table["pm25"] / s["pm25"]
+        + w["pm10"] * table["pm10"] / s["pm10"]
+        + w["so2"] * table["so2"] / s["so2"]
+        + w["no2"] * table["no2"] / s["no2"]
+        + w["co"] * table["co_p95"] / s["co"]
+        + w["o3"] * table["o3_p90"] / s["o3"]
+    )
+    out = table[["town_code", "year", "month"]].copy()
+    out["index"] = idx.astype("float64")
+    out["index_published"] = round_gbt8170(out["index"], settings.composite_decimals)
+    out["rank"] = out.groupby(["year", "month"])["index_published"].rank(method="min").astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def _yoy(cur: pd.Series, last: pd.Series, decimals: int) -> pd.Series:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = (cur - last) / last.where(last != 0) * 100.0
+    return round_gbt8170(raw.astype("float64"), decimals)
+
+
+def yoy_ytd(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Year-on-year change and year-to-date PM2.5 for every town and month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town_code, year, month, pm25_published, yoy_pct, ytd_pm25, ytd_published,
+        ytd_yoy_pct``. YTD = mean of the valid town daily PM2.5 values from 1 January to the
+        month end, valid only if every month so far is valid; changes are
+        ``(cur − last)/last × 100`` on published values, rounded to ``settings.yoy_decimals``.
+    """
+    settings = DEFAULT if settings is None else settings
+    t = table.sort_values(["town_code", "year", "month"]).reset_index(drop=True)
+    dates = _period_dates(t)
+    out = t[["town_code", "year", "month"]].copy()
+    out["pm25_published"] = round_published(t["pm25"], "pm25", dates, settings)
+    g = t.groupby(["town_code", "year"], sort=False)
+    cum_sum = g["pm25_sum"].cumsum()
+    cum_days = g["pm25_days"].cumsum()
+    invalid = t["pm25"].isna().astype("int64")
+    cum_invalid = invalid.groupby([t["town_code"], t["year"]], sort=False).cumsum()
+    # a month missing from the store before this one also breaks the year-to-date value
+    n_seen = g.cumcount() + 1
+    complete = (cum_invalid == 0) & (n_seen == t["month"])
+    out["ytd_pm25"] = (cum_sum / cum_days).where(complete).astype("float64")
+    out["ytd_published"] = round_published(out["ytd_pm25"], "pm25", dates, settings)
+    last = out[["town_code", "year", "month", "pm25_published", "ytd_published"]].copy()
+    last["year"] = last["year"] + 1
+    merged = out.merge(last, on=["town_code", "year", "month"], how="left", suffixes=("", "_last"))
+    out["yoy_pct"] = _yoy(merged["pm25_published"], merged["pm25_published_last"], settings.yoy_decimals).to_numpy()
+    out["ytd_yoy_pct"] = _yoy(merged["ytd_published"], merged["ytd_published_last"], settings.yoy_decimals).to_numpy()
+    return out
+
+
+def rank_month(
+    root: str | Path, dataset: str, stations: pd.DataFrame, year: int, month: int, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Rank every town for one month, reading only that month's partition of the store.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`monthly_ranking` for the one month, sorted by rank (invalid towns last).
+    """
+    table = town_monthly_table(root, dataset, stations, [(year, month)], settings, pollutants=("pm25",))
+    out = monthly_ranking(table, settings)
+    return out.sort_values(["rank", "town_code"], na_position="last").reset_index(drop=True)

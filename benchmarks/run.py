@@ -1,0 +1,276 @@
+"""airlib benchmark suite: citywide town statistics vs plain pandas and DuckDB SQL.
+
+Usage::
+
+    python -m benchmarks.run --size city            # one size, all workloads
+    python -m benchmarks.run --size uci --quick     # small and fast
+    python -m benchmarks.run --size micro --sample-towns 20
+
+For each workload (``ranking``: hourly → valid daily → valid monthly → monthly town ranking;
+``composite``: the comprehensive index and its ranking; ``yoy_ytd``: YoY and year-to-date for
+every town) and each variant (``airlib`` = :mod:`airlib.citywide` streamed month by month,
+``pandas`` = plain pandas reference, ``duckdb`` = DuckDB SQL reference, optionally ``dask`` =
+:mod:`airlib.backends` on a LocalCluster), the computation runs in its own subprocess, which
+reports wall time of the computation (from Parquet to the result table; interpreter start and
+imports excluded) and its peak resident memory (``ru_maxrss``; includes the interpreter and
+imported libraries, whose baseline is printed too). The harness then checks that every variant
+gives the same numbers: unrounded values within 1e-9 relative, published values and ranks
+exactly.
+
+For the ``micro`` size the references run on a sample (all stations of the first
+``--sample-towns`` towns); airlib runs on the whole network (memory bounded by one month) and
+on the same sample for the comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks import datasets
+from benchmarks.references import WORKLOADS
+
+KEYS = ["town_code", "year", "month"]
+EXACT = {"pm25_published", "index_published", "rank", "ytd_published", "yoy_pct", "ytd_yoy_pct"}
+
+
+def _needed(workload: str) -> tuple[str, ...]:
+    from airlib.pollutants import POLLUTANTS
+
+    return ("pm25",) if workload in ("ranking", "yoy_ytd") else POLLUTANTS
+
+
+def airlib_workload(root, dataset, stations, workload, *, only_registry=False) -> pd.DataFrame:
+    """Run one workload with :mod:`airlib.citywide` (streamed month by month from the store)."""
+    from airlib import citywide as cw
+
+    table = cw.town_monthly_table(root, dataset, stations, pollutants=_needed(workload), only_registry=only_registry)
+    fn = {"ranking": cw.monthly_ranking, "composite": cw.composite_ranking, "yoy_ytd": cw.yoy_ytd}[workload]
+    return fn(table)
+
+
+def dask_workload(root, dataset, stations, workload) -> pd.DataFrame:
+    """Run one workload through :mod:`airlib.backends` (Dask) on a 2-worker LocalCluster."""
+    from distributed import Client, LocalCluster
+
+    from airlib import backends
+    from airlib import citywide as cw
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True) as cluster, Client(cluster):
+        table = backends.town_monthly_table(root, dataset, stations, pollutants=_needed(workload))
+    fn = {"ranking": cw.monthly_ranking, "composite": cw.composite_ranking, "yoy_ytd": cw.yoy_ytd}[workload]
+    return fn(table)
+
+
+def run_variant(variant: str, root, dataset, stations, workload, subset=None) -> pd.DataFrame:
+    """Compute ``workload`` with ``variant`` (in this process)."""
+    from benchmarks import references
+
+    hd = datasets.hourly_dir(root, dataset)
+    if variant == "airlib":
+        st = stations if subset is None else stations[stations["station"].isin(subset)]
+        return airlib_workload(root, dataset, st, workload, only_registry=subset is not None)
+    if variant == "pandas":
+        return references.pandas_reference(hd, stations, workload, station_subset=subset)
+    if variant == "duckdb":
+        return references.duckdb_reference(hd, stations, workload, station_subset=subset)
+    if variant == "dask":
+        return dask_workload(root, dataset, stations, workload)
+    raise ValueError(variant)
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame, *, rtol: float = 1e-9) -> dict[str, int]:
+    """Mismatch counts per column between two workload tables (outer join on town, year, month).
+
+    A row present in one table only counts as all-NaN in the other. Unrounded columns are
+    compared within ``rtol``; published values and ranks exactly (NaN equals NaN).
+    """
+    cols = [c for c in a.columns if c not in KEYS and c in b.columns]
+    x = a.set_index(KEYS)[cols]
+    y = b.set_index(KEYS)[cols]
+    x.index = x.index.set_levels([lvl.astype(str) if i == 0 else lvl.astype("int64") for i, lvl in enumerate(x.index.levels)])
+    y.index = y.index.set_levels([lvl.astype(str) if i == 0 else lvl.astype("int64") for i, lvl in enumerate(y.index.levels)])
+    idx = x.index.union(y.index)
+    x, y = x.reindex(idx), y.reindex(idx)
+    out = {}
+    for c in cols:
+        u = x[c].astype("float64").to_numpy(na_value=np.nan)
+        v = y[c].astype("float64").to_numpy(na_value=np.nan)
+        both_nan = np.isnan(u) & np.isnan(v)
+        if c in EXACT:
+            same = both_nan | (u == v)
+        else:
+            same = both_nan | np.isclose(u, v, rtol=rtol, atol=0.0)
+        out[c] = int((~same).sum())
+    return out
+
+
+def _worker(args: argparse.Namespace) -> None:
+    root, dataset, stations = datasets.build(args.size, Path(args.root), seed=args.seed)
+    subset = None
+    if args.subset_file:
+        subset = Path(args.subset_file).read_text().split()
+    # warm the imports outside the timing
+    import duckdb  # noqa: F401
+
+    import airlib.citywide  # noqa: F401
+    from benchmarks import references  # noqa: F401
+
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    result = run_variant(args.variant, root, dataset, stations, args.workload, subset)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result.to_parquet(args.out)
+    print(json.dumps({"seconds": seconds, "peak_kib": peak, "baseline_kib": baseline, "rows_out": len(result)}))
+
+
+def measure(variant, size, workload, root, seed, subset=None) -> tuple[dict, pd.DataFrame]:
+    """Run one variant in a subprocess; return its measurements and result table."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.parquet"
+        cmd = [sys.executable, "-m", "benchmarks.run", "--worker", "--variant", variant, "--size", size,
+               "--workload", workload, "--root", str(root), "--seed", str(seed), "--out", str(out)]
+        if subset is not None:
+            sf = Path(tmp) / "subset.txt"
+            sf.write_text("\n".join(subset))
+            cmd += ["--subset-file", str(sf)]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{variant}/{workload} failed:\n{proc.stderr[-4000:]}")
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
+        return info, pd.read_parquet(out)
+
+
+def count_rows(root, dataset, subset=None) -> int:
+    """Station-hours (rows) in the store, or in ``subset`` of stations."""
+    import pyarrow.dataset as ds
+
+    d = ds.dataset(datasets.hourly_dir(root, dataset), format="parquet", partitioning="hive")
+    if subset is None:
+        return d.count_rows()
+    import pyarrow.compute as pc
+
+    return d.count_rows(filter=pc.field("station").isin(list(subset)))
+
+
+def interactive_latency(root, dataset, stations, repeats: int = 5) -> dict:
+    """Seconds to rank every town for one month from the store (first call and median of repeats)."""
+    from airlib import citywide as cw
+
+    months = cw.store_months(root, dataset)
+    year, month = months[-1]
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        cw.rank_month(root, dataset, stations, year, month)
+        times.append(time.perf_counter() - t0)
+    return {"month": f"{year}-{month:02d}", "first_s": times[0], "median_s": float(np.median(times))}
+
+
+def benchmark(size: str, *, root=datasets.DEFAULT_ROOT, seed=0, workloads=WORKLOADS, variants=("airlib", "pandas", "duckdb"),
+              sample_towns: int | None = None, log=print) -> list[dict]:
+    """Run the benchmark for one size; return one record per (workload, variant)."""
+    t0 = time.perf_counter()
+    root, dataset, stations = datasets.build(size, Path(root), seed=seed)
+    log(f"[{size}] store ready in {time.perf_counter() - t0:.1f} s: {datasets.hourly_dir(root, dataset)}")
+    subset = None
+    if sample_towns:
+        towns = sorted(stations["town_code"].unique())[:sample_towns]
+        subset = stations.loc[stations["town_code"].isin(towns), "station"].astype(str).tolist()
+    n_all = count_rows(root, dataset)
+    n_sub = count_rows(root, dataset, subset) if subset is not None else n_all
+    log(f"[{size}] {len(stations)} stations, {stations['town_code'].nunique()} towns, {n_all:,} station-hours"
+        + (f"; sample {len(subset)} stations, {n_sub:,} station-hours" if subset else ""))
+    records = []
+    for wl in workloads:
+        results = {}
+        if subset is not None:  # airlib on the whole network, for speed and memory
+            info, _ = measure("airlib", size, wl, root, seed)
+            rec = {"size": size, "workload": wl, "variant": "airlib (all)", "rows": n_all, **info}
+            rec["rows_per_s"] = n_all / info["seconds"]
+            records.append(rec)
+            log(_fmt(rec))
+        for var in variants:
+            info, res = measure(var, size, wl, root, seed, subset)
+            n = n_sub
+            rec = {"size": size, "workload": wl, "variant": var + (" (sample)" if subset else ""), "rows": n, **info}
+            rec["rows_per_s"] = n / info["seconds"]
+            results[var] = (rec, res)
+            records.append(rec)
+        base = results["airlib"][0]["seconds"] if "airlib" in results else None
+        for var, (rec, res) in results.items():
+            if base is not None and var != "airlib":
+                results["airlib"][0][f"ratio_vs_{var}"] = rec["seconds"] / base
+            if var != "airlib" and "airlib" in results:
+                rec["mismatches"] = compare(results["airlib"][1], res)
+        for var, (rec, _) in results.items():
+            log(_fmt(rec))
+    return records
+
+
+def _fmt(rec: dict) -> str:
+    peak = rec["peak_kib"] / 1024
+    base = rec["baseline_kib"] / 1024
+    s = (f"  {rec['workload']:<9} {rec['variant']:<16} {rec['seconds']:8.2f} s  {rec['rows_per_s'] / 1e6:7.2f} M rows/s  "
+         f"peak {peak:7.0f} MiB (baseline {base:.0f})")
+    ratios = [f"{k[9:]}/airlib {v:.1f}x" for k, v in rec.items() if k.startswith("ratio_vs_")]
+    if ratios:
+        s += "  " + ", ".join(ratios)
+    if "mismatches" in rec:
+        bad = {k: v for k, v in rec["mismatches"].items() if v}
+        s += "  same numbers" if not bad else f"  MISMATCH {bad}"
+    return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="uci", choices=["uci", "district", "city", "micro", "tiny", "quick"])
+    ap.add_argument("--quick", action="store_true", help="small sizes: uci → 12 months only is not possible, so uci/district run as is; city/micro → 'quick' (349 towns × 2 years × 2 months)")
+    ap.add_argument("--root", default=str(datasets.DEFAULT_ROOT))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workload", default=None, choices=list(WORKLOADS))
+    ap.add_argument("--variants", default="airlib,pandas,duckdb")
+    ap.add_argument("--sample-towns", type=int, default=None, help="references on the stations of the first N towns (default 20 for micro)")
+    ap.add_argument("--latency", action="store_true", help="also time the one-month ranking (interactive use)")
+    ap.add_argument("--json", default=None, help="write all records to this JSON file")
+    # internal: one measurement in a subprocess
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--variant", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--subset-file", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        _worker(args)
+        return 0
+    size = "quick" if args.quick and args.size in ("city", "micro") else args.size
+    sample = args.sample_towns if args.sample_towns is not None else (20 if size == "micro" else None)
+    workloads = (args.workload,) if args.workload else WORKLOADS
+    records = benchmark(size, root=args.root, seed=args.seed, workloads=workloads, variants=tuple(args.variants.split(",")),
+                        sample_towns=sample)
+    if args.latency:
+        root, dataset, stations = datasets.build(size, Path(args.root), seed=args.seed)
+        lat = interactive_latency(root, dataset, stations)
+        print(f"[{size}] one-month ranking of every town from the store: first {lat['first_s'] * 1000:.0f} ms, "
+              f"median {lat['median_s'] * 1000:.0f} ms ({lat['month']})")
+        records.append({"size": size, "latency": lat})
+    if args.json:
+        Path(args.json).write_text(json.dumps(records, indent=1, default=str))
+    bad = [r for r in records if any(r.get("mismatches", {}).values())]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
