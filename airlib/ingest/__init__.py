@@ -1,0 +1,35 @@
+"""Readers for real and bureau data into the canonical hourly frame and registries.
+
+See ``docs/ingestion.md`` for the column mapping, schema, hour-label conventions,
+duplicate policy and QC rules.
+"""
+
+from __future__ import annotations
+
+from airlib.ingest.columns import HOURLY_COLUMNS, canonical_hourly
+from airlib.ingest.registries import beijing_townships, read_stations, read_towns
+from airlib.ingest.table import QCReport, read_station_table
+from airlib.ingest.uci import read_uci_embassy, read_uci_multisite, uci_stations
+
+__all__ = [
+    "HOURLY_COLUMNS",
+    "QCReport",
+    "beijing_townships",
+    "canonical_hourly",
+    "ingest_table",
+    "ingest_uci",
+    "read_station_table",
+    "read_stations",
+    "read_towns",
+    "read_uci_embassy",
+    "read_uci_multisite",
+    "uci_stations",
+]
+
+
+def __getattr__(name: str):  # lazy: pipeline imports the store
+    if name in ("ingest_uci", "ingest_table"):
+        from airlib.ingest import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(name)

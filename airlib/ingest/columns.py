@@ -1,0 +1,363 @@
+"""Canonical hourly schema, header mapping (Chinese/English) and text decoding.
+
+See ``docs/ingestion.md`` for the documented conventions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import InputDataError
+from airlib.pollutants import METEOROLOGY, POLLUTANTS
+
+__all__ = [
+    "HOURLY_COLUMNS",
+    "NUMERIC_COLUMNS",
+    "TIME_DTYPE",
+    "HEADER_ALIASES",
+    "NA_TOKENS",
+    "canonical_hourly",
+    "normalise_header",
+    "split_unit",
+    "map_headers",
+    "decode_bytes",
+    "read_text_table",
+    "read_any_table",
+    "file_row_numbers",
+]
+
+#: Column order of the canonical hourly frame (docs/architecture.md).
+HOURLY_COLUMNS: tuple[str, ...] = ("station", "time", *POLLUTANTS, *METEOROLOGY)
+#: Float64 columns of the canonical frame.
+NUMERIC_COLUMNS: tuple[str, ...] = (*POLLUTANTS, "temp", "pres", "dewp", "rain", "wspm")
+#: dtype of ``time``: naive Beijing time, microsecond resolution (the pandas 3 default).
+TIME_DTYPE = "datetime64[us]"
+
+#: Cell texts read as missing (after stripping whitespace) in station tables.
+NA_TOKENS: frozenset[str] = frozenset(
+    {"", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "none", "-", "--", "—", "/", "无", "无数据", "缺测"}
+)
+
+#: Header variants → canonical column; keys are compared after :func:`normalise_header`.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "station": ("站点", "站点名称", "站点名", "站名", "监测点位", "监测点位名称", "点位", "点位名称", "监测点",
+                "监测站", "监测站点", "站点编码", "站点代码", "监测点ID", "station", "station_name", "site", "site_name"),
+    "time": ("时间", "监测时间", "日期时间", "时间点", "数据时间", "time", "datetime", "date_time", "timestamp"),
+    "date": ("日期", "监测日期", "date", "day"),
+    "hour": ("小时", "时段", "时刻", "hour"),
+    "pm25": ("PM2.5", "PM25", "PM2_5", "细颗粒物", "细颗粒物(PM2.5)", "pm2.5"),
+    "pm10": ("PM10", "可吸入颗粒物", "可吸入颗粒物(PM10)"),
+    "so2": ("SO2", "二氧化硫"),
+    "no2": ("NO2", "二氧化氮"),
+    "co": ("CO", "一氧化碳"),
+    "o3": ("O3", "臭氧", "O3_1h", "O3-1h", "O3 1小时"),
+    "temp": ("气温", "温度", "TEMP", "temperature", "temp"),
+    "pres": ("气压", "PRES", "pressure", "pres"),
+    "dewp": ("露点", "露点温度", "DEWP", "dewpoint", "dew_point"),
+    "rain": ("降水", "降水量", "RAIN", "precipitation", "rain"),
+    "wspm": ("风速", "WSPM", "wind_speed", "wspd", "ws"),
+    "wd": ("风向", "wd", "wind_direction", "wdir"),
+}
+
+#: Headers commonly found in bureau tables that are not hourly canonical columns; they are
+#: left unmapped without the misspelling check (listed in ``QCReport.unmapped_columns``).
+KNOWN_OTHER_HEADERS: tuple[str, ...] = (
+    "AQI", "空气质量指数", "IAQI", "首要污染物", "质量等级", "空气质量等级", "级别", "类别", "空气质量级别",
+    "O3_8h", "O3-8h", "O3_8h_24h", "臭氧8小时", "PM2.5_24h", "PM10_24h", "SO2_24h", "NO2_24h", "CO_24h",
+    "NO", "NOx", "NOX", "一氧化氮", "氮氧化物", "经度", "纬度", "lon", "lat", "城市", "区县", "区", "序号", "No",
+    "编号", "year", "month", "day", "年", "月", "日", "湿度", "相对湿度", "RH", "备注", "站点编号", "街乡", "乡镇",
+)
+
+_UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]\s*$")
+_UNIT_TAIL_RE = re.compile(r"^(?P<name>.*?)[\s_]*(?P<unit>[µμu]g/m3|[µμu]g/m³|mg/m3|mg/m³|℃|°C|hPa|mm|m/s)$", re.I)
+
+
+def normalise_header(text: object) -> str:
+    """Comparison key of a header: NFKC (full-width → ASCII, ₂ → 2), no unit hint,
+    case-folded, without spaces, ``_``, ``-``, ``.`` and ``·``."""
+    name, _ = split_unit(text)
+    key = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"[\s_\-.·:]", "", key)
+
+
+def split_unit(text: object) -> tuple[str, str | None]:
+    """Split ``"PM2.5(μg/m³)"`` into ``("PM2.5", "μg/m³")``; no unit → ``(text, None)``."""
+    s = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip()
+    m = _UNIT_RE.match(s)
+    if m and m.group("name").strip():
+        inner = m.group("unit").strip()
+        # "细颗粒物(PM2.5)" carries a name, not a unit
+        if re.search(r"g/m|℃|°C|hPa|mm|m/s|%", inner, re.I):
+            return m.group("name").strip(), inner
+        return s, None
+    m = _UNIT_TAIL_RE.match(s)
+    if m and m.group("name").strip():
+        return m.group("name").strip(), m.group("unit")
+    return s, None
+
+
+def _alias_index() -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for canon, names in HEADER_ALIASES.items():
+        for n in (canon, *names):
+            idx[normalise_header(n)] = canon
+    return idx
+
+
+_ALIAS_INDEX = _alias_index()
+
+
+def unit_factor(canon: str, unit: str | None) -> float:
+    """Factor converting a declared unit hint to the canonical unit (µg/m³; CO mg/m³)."""
+    if unit is None or canon not in POLLUTANTS:
+        return 1.0
+    u = unicodedata.normalize("NFKC", unit).casefold().replace("μ", "µ").replace("³", "3")
+    is_ug = bool(re.match(r"^[µu]g/m3", u))
+    is_mg = u.startswith("mg/m3")
+    if canon == "co" and is_ug:
+        return 1e-3
+    if canon != "co" and is_mg:
+        return 1e3
+    return 1.0
+
+
+def map_headers(
+    headers: Sequence[object],
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    file: str | os.PathLike[str] | None = None,
+) -> tuple[dict[str, str], dict[str, str | None], list[str]]:
+    """Map file headers to canonical columns.
+
+    Parameters
+    ----------
+    headers
+        Headers as in the file.
+    mapping
+        User mapping ``{header in file: canonical name or None}``; overrides the defaults.
+        ``None`` drops a column (silences the misspelling check for it).
+
+    Returns
+    -------
+    (column_map, units, unmapped)
+        ``column_map`` maps header → canonical, ``units`` header → unit hint, ``unmapped``
+        the headers not used.
+
+    Raises
+    ------
+    InputDataError
+        A canonical column mapped twice; a required column (station; time or date + hour)
+        missing; an unknown header that closely resembles a known one whose canonical column
+        is absent (probably misspelled; the message suggests the expected header).
+    """
+    mapping = dict(mapping or {})
+    user_keys = {normalise_header(k): v for k, v in mapping.items()}
+    valid = set(HOURLY_COLUMNS) | {"date", "hour"}
+    for k, v in mapping.items():
+        if v is not None and v not in valid:
+            raise InputDataError(
+                f"mapping {k!r} → {v!r}: {v!r} is not a canonical column; choose from {sorted(valid)}", file=file
+            )
+    column_map: dict[str, str] = {}
+    units: dict[str, str | None] = {}
+    unmapped: list[str] = []
+    dropped: set[str] = set()
+    for h in headers:
+        hs = str(h)
+        key = normalise_header(hs)
+        if hs in mapping or key in user_keys:
+            target = mapping[hs] if hs in mapping else user_keys[key]
+            if target is None:
+                dropped.add(hs)
+                continue
+        else:
+            target = _ALIAS_INDEX.get(key)
+        if target is None:
+            unmapped.append(hs)
+            continue
+        if target in column_map.values():
+            other = next(k for k, v in column_map.items() if v == target)
+            raise InputDataError(
+                f"both {other!r} and {hs!r} map to {target!r}; pass mapping={{{hs!r}: None}} to drop one",
+                file=file,
+                column=hs,
+            )
+        column_map[hs] = target
+        units[hs] = split_unit(hs)[1]
+    present = set(column_map.values())
+    known: dict[str, str] = {}
+    for names in HEADER_ALIASES.values():
+        for n in names:
+            known.setdefault(normalise_header(n), n)
+    other = {normalise_header(n) for n in KNOWN_OTHER_HEADERS}
+    for h in unmapped:
+        if normalise_header(h) in other:
+            continue
+        close = difflib.get_close_matches(normalise_header(h), list(known), n=3, cutoff=0.75)
+        close = [c for c in close if _ALIAS_INDEX[c] not in present]
+        if close:
+            sugg = "、".join(dict.fromkeys(known[c] for c in close))
+            raise InputDataError(
+                f"unknown header {h!r}, probably misspelled; did you mean {sugg}? "
+                f"(or pass mapping={{{h!r}: <column>}} or {{{h!r}: None}} to ignore it)",
+                file=file,
+                column=h,
+            )
+    missing = []
+    if "station" not in present:
+        missing.append("station")
+    if "time" not in present and not {"date", "hour"} <= present:
+        missing.append("time" if "date" not in present else "hour")
+    if missing:
+        expected = {"station": "站点", "time": "时间", "hour": "小时"}
+        parts = []
+        for m in missing:
+            close = difflib.get_close_matches(
+                normalise_header(expected[m]), [normalise_header(h) for h in unmapped], n=1, cutoff=0.3
+            )
+            guess = [h for h in unmapped if close and normalise_header(h) == close[0]]
+            hint = f"; closest header in the file: {guess[0]!r}" if guess else ""
+            parts.append(f"missing column {m!r} (expected a header such as {expected[m]!r} or {m!r}){hint}")
+        raise InputDataError(
+            "; ".join(parts) + f". Headers found: {[str(h) for h in headers]}",
+            file=file,
+            column=expected[missing[0]],
+        )
+    if not (present & set(NUMERIC_COLUMNS) | present & {"wd"}):
+        raise InputDataError(
+            f"no pollutant or weather column recognised; headers found: {[str(h) for h in headers]}. "
+            "Pass mapping={header: column}",
+            file=file,
+        )
+    return column_map, units, unmapped
+
+
+_ENCODING_ALIASES = {
+    "utf8": "utf-8", "utf-8": "utf-8", "utf_8": "utf-8", "utf-8-sig": "utf-8-sig", "utf_8_sig": "utf-8-sig",
+    "gbk": "gbk", "cp936": "gbk", "gb2312": "gbk", "gb18030": "gb18030",
+}
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode_bytes(data: bytes, encoding: str | None = None, *, file: str | os.PathLike[str] | None = None) -> tuple[str, str]:
+    """Decode file bytes; detect UTF-8 (with/without BOM) or GB18030 (⊃ GBK) when undeclared.
+
+    Returns ``(text, encoding used)``. Raises :class:`InputDataError` naming the line if the
+    bytes cannot be decoded, or do not match the declared encoding (declared UTF-8 but the
+    bytes are GBK; declared GBK but the bytes are UTF-8 with non-ASCII text).
+    """
+    enc = None if encoding is None else _ENCODING_ALIASES.get(encoding.lower().replace(" ", ""), encoding.lower())
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if enc is None or enc in ("utf-8", "utf-8-sig"):
+        try:
+            return data.decode("utf-8-sig"), ("utf-8-sig" if bom else "utf-8")
+        except UnicodeDecodeError as exc:
+            line = _line_of(data, exc.start)
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise InputDataError(
+                    f"cannot decode bytes at offset {exc.start}: neither UTF-8 nor GBK/GB18030; "
+                    "save the file as UTF-8 or pass encoding=",
+                    file=file, row=line,
+                ) from None
+            if enc is not None:
+                raise InputDataError(
+                    f"declared encoding {encoding!r} but the bytes are not UTF-8 (they decode as GBK/GB18030); "
+                    "pass encoding='gbk' or omit encoding to detect it",
+                    file=file, row=line,
+                ) from None
+            return text, "gb18030"
+    if enc in ("gbk", "gb18030"):
+        if bom:
+            raise InputDataError(f"declared encoding {encoding!r} but the file starts with a UTF-8 BOM", file=file, row=1)
+        try:
+            data.decode("ascii")
+        except UnicodeDecodeError:
+            try:
+                data.decode("utf-8")
+                raise InputDataError(
+                    f"declared encoding {encoding!r} but the bytes are UTF-8; pass encoding='utf-8' or omit encoding",
+                    file=file,
+                )
+            except UnicodeDecodeError:
+                pass
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as exc:
+            raise InputDataError(
+                f"bytes at offset {exc.start} are not valid {encoding!r}", file=file, row=_line_of(data, exc.start)
+            ) from None
+    try:
+        return data.decode(enc), enc
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise InputDataError(f"cannot decode with encoding {encoding!r}: {exc}", file=file) from None
+
+
+def read_text_table(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a delimited text file (``,``, ``;``, tab; sniffed) as all-string columns."""
+    p = Path(path)
+    data = p.read_bytes()
+    if not data.strip():
+        raise InputDataError("the file is empty", file=p)
+    text, used = decode_bytes(data, encoding, file=p)
+    first = text.split("\n", 1)[0]
+    sep = max([",", "\t", ";"], key=first.count)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise InputDataError(f"cannot parse as a table: {exc}", file=p, row=int(m.group(1)) if m else None) from None
+    return frame, used
+
+
+def read_any_table(
+    path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Read CSV/TXT or XLSX/XLS into a frame (text files: all strings). Returns ``(frame, encoding)``."""
+    p = Path(path)
+    if not p.exists():
+        raise InputDataError("file not found", file=p)
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if p.stat().st_size == 0:
+            raise InputDataError("the file is empty", file=p)
+        try:
+            frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object)
+        except ValueError as exc:
+            raise InputDataError(f"cannot read sheet {sheet!r}: {exc}", file=p) from None
+        except Exception as exc:  # corrupt workbook, zip error
+            raise InputDataError(f"cannot read Excel file: {exc}", file=p) from None
+        frame.columns = [str(c) for c in frame.columns]
+        return frame, "xlsx"
+    return read_text_table(p, encoding)
+
+
+def file_row_numbers(n: int) -> np.ndarray:
+    """1-based row numbers as seen in the file for ``n`` data rows after a header on row 1."""
+    return np.arange(2, n + 2)
+
+
+def canonical_hourly(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns (missing ones NA) and fixed dtypes,
+    sorted by station, time, with a fresh RangeIndex. ``extra`` columns are kept after them."""
+    out = pd.DataFrame(index=frame.index)
+    out["station"] = frame["station"].astype("string")
+    out["time"] = pd.to_datetime(frame["time"]).astype(TIME_DTYPE)
+    for c in NUMERIC_COLUMNS:
+        out[c] = frame[c].astype("float64") if c in frame else np.nan
+    out["wd"] = frame["wd"].astype("string") if "wd" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+    for c in extra:
+        out[c] = frame[c]
+    return out.sort_values(["station", "time"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,185 @@
+"""Readers for town and station registries (CSV/XLSX, Chinese or English headers)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import InputDataError
+from airlib.ingest.columns import normalise_header, read_any_table
+from airlib.paths import shared_data_dir
+from airlib.registry import town_key
+
+__all__ = ["BEIJING_DISTRICTS", "beijing_townships", "read_towns", "read_stations", "town_kind"]
+
+#: Beijing's 16 districts by 6-digit administrative code.
+BEIJING_DISTRICTS: dict[str, str] = {
+    "110101": "东城区", "110102": "西城区", "110105": "朝阳区", "110106": "丰台区",
+    "110107": "石景山区", "110108": "海淀区", "110109": "门头沟区", "110111": "房山区",
+    "110112": "通州区", "110113": "顺义区", "110114": "昌平区", "110115": "大兴区",
+    "110116": "怀柔区", "110117": "平谷区", "110118": "密云区", "110119": "延庆区",
+}
+
+TOWN_COLUMNS = ("town_code", "town_name", "district_code", "district_name", "kind", "aliases")
+
+_TOWN_HEADERS = {
+    "town_code": ("town_code", "code", "乡镇代码", "街乡代码", "街道代码", "统计代码", "区划代码", "代码"),
+    "town_name": ("town_name", "name", "乡镇名称", "街乡名称", "街道名称", "街乡", "乡镇", "名称", "街道"),
+    "district_code": ("district_code", "areaCode", "区代码", "区县代码"),
+    "district_name": ("district_name", "district", "区", "区县", "所属区", "区名称"),
+    "kind": ("kind", "类型", "类别"),
+    "aliases": ("aliases", "alias", "别名", "曾用名"),
+}
+_STATION_HEADERS = {
+    "station": ("station", "station_id", "id", "kdd_id", "站点编码", "站点代码", "站点ID", "监测点ID", "站点编号"),
+    "station_name": ("station_name", "name", "name_cn", "站点名称", "站点", "站名", "监测点位", "点位名称", "监测点"),
+    "lon": ("lon", "longitude", "lng", "经度"),
+    "lat": ("lat", "latitude", "纬度"),
+    "town_code": ("town_code", "乡镇代码", "街乡代码"),
+    "town_name": ("town_name", "town", "乡镇", "街乡", "所属街乡", "所属乡镇", "街道"),
+    "district_name": ("district_name", "district", "district_cn", "区", "区县", "所属区"),
+    "district_code": ("district_code", "district_adcode", "区代码"),
+    "source": ("source", "来源"),
+    "aliases": ("aliases", "alias", "别名"),
+}
+
+
+def town_kind(names: pd.Series) -> pd.Series:
+    """Kind of township unit from its name suffix: 街道, 镇, 乡, 地区; anything else 其他
+    (development zones such as 北京经济技术开发区)."""
+    s = names.astype("string")
+    kind = pd.Series("其他", index=s.index, dtype="string")
+    for suf in ("乡", "镇", "地区", "街道"):  # later wins; no name ends in two of them
+        kind = kind.mask(s.str.endswith(suf).fillna(False), suf)
+    return kind
+
+
+def _rename(frame: pd.DataFrame, table: dict[str, tuple[str, ...]], file: Path) -> pd.DataFrame:
+    idx = {normalise_header(a): canon for canon, names in table.items() for a in names}
+    ren: dict[str, str] = {}
+    for c in frame.columns:
+        canon = idx.get(normalise_header(c))
+        if canon is not None and canon not in ren.values():
+            ren[c] = canon
+    return frame.rename(columns=ren)
+
+
+def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a towns registry (CSV/XLSX; Chinese or English headers).
+
+    Needs a code column (乡镇代码/代码/code, 9 digits) and a name column (乡镇名称/名称/name).
+    ``district_code`` defaults to the first 6 digits of the code; ``district_name`` to the
+    Beijing district of that code; ``kind`` to the name suffix; ``aliases`` to: for a 地区
+    unit ``X地区`` → ``X镇|X`` (the pre-2020s 镇 name); otherwise empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``town_code, town_name, district_code, district_name, kind, aliases``
+        (all ``string``), sorted by code.
+    """
+    p = Path(path)
+    raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
+    if raw.empty:
+        raise InputDataError("the towns file has no rows", file=p)
+    df = _rename(raw, _TOWN_HEADERS, p)
+    for need, hint in (("town_code", "乡镇代码 / code"), ("town_name", "乡镇名称 / name")):
+        if need not in df:
+            raise InputDataError(f"missing column {need!r} (expected {hint}); headers: {list(raw.columns)}",
+                                 file=p, column=hint.split(" / ")[0])
+    out = pd.DataFrame(index=df.index)
+    code = df["town_code"].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    bad = ~code.str.fullmatch(r"\d{9}").fillna(False)
+    if bad.any():
+        rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()
+        raise InputDataError(f"town code is not 9 digits: {code[bad].head(3).tolist()}", file=p, row=rows,
+                             column="town_code")
+    dup = code.duplicated(keep=False)
+    if dup.any():
+        raise InputDataError(f"duplicate town codes {sorted(set(code[dup]))[:5]}", file=p,
+                             row=(np.flatnonzero(dup.to_numpy()) + 2).tolist(), column="town_code")
+    out["town_code"] = code
+    out["town_name"] = df["town_name"].astype("string").str.strip()
+    dcode = df["district_code"].astype("string").str.replace(r"\.0$", "", regex=True) if "district_code" in df else None
+    out["district_code"] = dcode if dcode is not None else code.str[:6]
+    out["district_name"] = (
+        df["district_name"].astype("string") if "district_name" in df else out["district_code"].map(BEIJING_DISTRICTS)
+    ).astype("string")
+    out["kind"] = df["kind"].astype("string") if "kind" in df else town_kind(out["town_name"])
+    if "aliases" in df:
+        out["aliases"] = df["aliases"].astype("string").fillna("")
+    else:
+        base = out["town_name"].map(town_key)
+        is_diqu = out["kind"] == "地区"
+        out["aliases"] = (base + "镇|" + base).where(is_diqu, "").astype("string")
+    return out.sort_values("town_code").reset_index(drop=True)
+
+
+def beijing_townships(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The 349 township-level units of Beijing, NBS 2023 code list (``geo/beijing-townships-nbs2023.csv``).
+
+    District names come from the 6-digit code prefix (110101 东城区 … 110119 延庆区); ``kind``
+    from the name suffix 街道/镇/乡/地区 (six development zones get 其他).
+    """
+    p = Path(path) if path is not None else shared_data_dir() / "geo" / "beijing-townships-nbs2023.csv"
+    return read_towns(p)
+
+
+def read_stations(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None,
+                  towns: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read a station registry (CSV/XLSX; Chinese or English headers).
+
+    Needs a station id (站点编码/监测点ID/station) or a name (站点名称/站点); a file with only
+    names uses the name as id. If ``towns`` is given and the file names towns (所属街乡) but
+    has no ``town_code``, names are resolved to codes with :func:`airlib.registry.resolve_towns`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``station, station_name, town_code, lon, lat, source`` (+ ``aliases`` and any other
+        recognised columns), sorted by station.
+    """
+    from airlib.registry import resolve_towns
+
+    p = Path(path)
+    raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
+    if raw.empty:
+        raise InputDataError("the stations file has no rows", file=p)
+    df = _rename(raw, _STATION_HEADERS, p)
+    if "station" not in df and "station_name" not in df:
+        raise InputDataError(f"missing station column (expected 站点编码 / 站点名称 / station); headers: "
+                             f"{list(raw.columns)}", file=p, column="站点")
+    if "station" not in df:
+        df["station"] = df["station_name"]
+    out = pd.DataFrame(index=df.index)
+    out["station"] = df["station"].astype("string").str.strip()
+    dup = out["station"].duplicated(keep=False)
+    if dup.any():
+        raise InputDataError(f"duplicate station ids {sorted(set(out['station'][dup]))[:5]}", file=p,
+                             row=(np.flatnonzero(dup.to_numpy()) + 2).tolist(), column="station")
+    out["station_name"] = (df["station_name"] if "station_name" in df else df["station"]).astype("string")
+    if "town_code" in df:
+        out["town_code"] = df["town_code"].astype("string").str.replace(r"\.0$", "", regex=True)
+    elif "town_name" in df and towns is not None:
+        col = next(c for c in raw.columns if _rename(raw[[c]], _STATION_HEADERS, p).columns[0] == "town_name")
+        out["town_code"] = resolve_towns(df["town_name"], towns, file=p, column=col)
+    else:
+        out["town_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
+    for c in ("lon", "lat"):
+        if c in df:
+            v = pd.to_numeric(df[c], errors="coerce")
+            bad = v.isna() & df[c].notna() & (df[c].astype("string").str.strip() != "")
+            if bad.any():
+                raise InputDataError(f"not a number: {df[c][bad].head(3).tolist()}", file=p,
+                                     row=(np.flatnonzero(bad.to_numpy()) + 2).tolist(), column=c)
+            out[c] = v.astype("float64")
+        else:
+            out[c] = np.nan
+    out["source"] = (df["source"].astype("string") if "source" in df else pd.Series(p.name, index=df.index)).astype("string")
+    for c in ("town_name", "district_name", "district_code", "aliases"):
+        if c in df:
+            out[c] = df[c].astype("string")
+    return out.sort_values("station").reset_index(drop=True)

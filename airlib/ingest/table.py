@@ -1,0 +1,396 @@
+"""Generic station-hour tables (CSV or Excel) from bureaus, with QC.
+
+Conventions (``docs/ingestion.md``): header mapping in :mod:`airlib.ingest.columns`,
+hour labels applied once here, duplicates policy, QC of negatives and sentinels.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import InputDataError
+from airlib.ingest.columns import (
+    NA_TOKENS,
+    NUMERIC_COLUMNS,
+    canonical_hourly,
+    map_headers,
+    read_any_table,
+    unit_factor,
+)
+from airlib.pollutants import POLLUTANTS
+
+__all__ = [
+    "DEFAULT_SENTINELS",
+    "NONNEGATIVE_COLUMNS",
+    "QCReport",
+    "apply_qc",
+    "apply_hour_label",
+    "read_station_table",
+    "parse_times",
+]
+
+#: Values read as "missing" codes in numeric columns (set to NaN and counted by QC).
+DEFAULT_SENTINELS: tuple[float, ...] = (-999.0, -9999.0, -99999.0, -99.0, 9999.0, 99999.0)
+#: Columns where a negative value is impossible (set to NaN and counted by QC).
+NONNEGATIVE_COLUMNS: tuple[str, ...] = (*POLLUTANTS, "rain", "wspm")
+
+_WD_ZH = {
+    "北": "N", "北东北": "NNE", "东北东": "ENE", "东北": "NE", "东东北": "ENE", "东": "E", "东东南": "ESE",
+    "东南": "SE", "南东南": "SSE", "南": "S", "南西南": "SSW", "西南": "SW", "西西南": "WSW", "西": "W",
+    "西西北": "WNW", "西北": "NW", "北西北": "NNW", "东南东": "ESE", "南南东": "SSE", "南南西": "SSW",
+    "西南西": "WSW", "西北西": "WNW", "北北西": "NNW", "北北东": "NNE",
+}
+_COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
+_CALM = {"静风", "C", "CALM", "CV", "calm", "cv", "静"}
+
+
+@dataclass
+class QCReport:
+    """What ingestion did to the values (counts per canonical column, example file rows).
+
+    Attributes
+    ----------
+    files : list of str
+    encoding : str or None
+        Encoding used (``utf-8``, ``utf-8-sig``, ``gbk``, ``gb18030``, ``xlsx``).
+    hour_label : str
+        Convention of the source; ``"ending"`` rows were shifted −1 h.
+    rows_read, rows_out : int
+    column_map : dict
+        Header in the file → canonical column.
+    unmapped_columns : list of str
+        Headers left out.
+    unit_factors : dict
+        Column → factor applied from a unit hint (e.g. CO in µg/m³ → × 0.001).
+    negative, sentinel : dict
+        Column → number of values set to NaN because negative / equal to a sentinel.
+    examples : dict
+        Column → first file rows (≤ 5) of those values.
+    duplicates : int
+        Rows sharing a station-hour with another row (before the policy).
+    duplicate_policy : str
+    missing : dict
+        Column → NaN count in the output (after QC).
+    """
+
+    files: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    hour_label: str = "beginning"
+    rows_read: int = 0
+    rows_out: int = 0
+    column_map: dict[str, str] = field(default_factory=dict)
+    unmapped_columns: list[str] = field(default_factory=list)
+    unit_factors: dict[str, float] = field(default_factory=dict)
+    negative: dict[str, int] = field(default_factory=dict)
+    sentinel: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[int]] = field(default_factory=dict)
+    duplicates: int = 0
+    duplicate_policy: str = "error"
+    missing: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> int:
+        """Total values set to NaN by QC (negatives + sentinels)."""
+        return sum(self.negative.values()) + sum(self.sentinel.values())
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable dict (used in ``manifest.json``)."""
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One-paragraph Chinese summary for logs."""
+        return (
+            f"读取 {self.rows_read} 行，输出 {self.rows_out} 行；负值置空 {sum(self.negative.values())} 个，"
+            f"缺测代码置空 {sum(self.sentinel.values())} 个；重复站点-小时 {self.duplicates} 行"
+            f"（策略 {self.duplicate_policy}）"
+        )
+
+
+def apply_qc(
+    frame: pd.DataFrame,
+    report: QCReport,
+    rows: np.ndarray | None = None,
+    sentinels: Iterable[float] = DEFAULT_SENTINELS,
+) -> pd.DataFrame:
+    """Set sentinels and negative concentrations to NaN, counting them in ``report``.
+
+    Sentinels (``DEFAULT_SENTINELS`` unless given) are checked in every numeric column;
+    negatives only in :data:`NONNEGATIVE_COLUMNS` (temperatures and dew points may be
+    negative). Counts and example file rows are added to ``report.sentinel``,
+    ``report.negative`` and ``report.examples``. Returns a new frame.
+    """
+    out = frame.copy()
+    sent = np.asarray(list(sentinels), dtype="float64")
+    rows = np.arange(2, len(out) + 2) if rows is None else np.asarray(rows)
+    for c in NUMERIC_COLUMNS:
+        if c not in out:
+            continue
+        v = out[c].to_numpy(dtype="float64", na_value=np.nan)
+        is_sent = np.isin(v, sent)
+        is_neg = (v < 0) & ~is_sent if c in NONNEGATIVE_COLUMNS else np.zeros(len(v), bool)
+        bad = is_sent | is_neg
+        if bad.any():
+            report.sentinel[c] = report.sentinel.get(c, 0) + int(is_sent.sum())
+            report.negative[c] = report.negative.get(c, 0) + int(is_neg.sum())
+            report.examples[c] = (report.examples.get(c, []) + rows[bad][:5].tolist())[:5]
+            out[c] = np.where(bad, np.nan, v)
+    return out
+
+
+def apply_hour_label(times: pd.Series, hour_label: str, *, file=None) -> pd.Series:
+    """Apply the source's hour-labelling convention once: ``"ending"`` → −1 h; ``"beginning"`` as is.
+
+    The canonical label is hour-beginning (docs/architecture.md): the value labelled 01:00
+    by an hour-ending source (mean over 00:00–01:00) becomes 00:00; a label ``24:00`` or
+    next-day ``00:00`` becomes 23:00 of the day it belongs to.
+    """
+    if hour_label == "beginning":
+        return times
+    if hour_label == "ending":
+        return times - pd.Timedelta(hours=1)
+    raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=file)
+
+
+def _na_mask(s: pd.Series) -> np.ndarray:
+    st = s.astype("string").str.strip()
+    return (st.isna() | st.isin(list(NA_TOKENS))).to_numpy(dtype=bool, na_value=True)
+
+
+def parse_times(
+    values: pd.Series,
+    *,
+    time_format: str | None = None,
+    file=None,
+    column: str | None = None,
+    rows: np.ndarray | None = None,
+) -> pd.Series:
+    """Parse timestamps as labelled in the file (no hour-label shift).
+
+    Accepts ``2023-01-01 01:00``, ``2023/1/1 1:00``, ``2023年1月1日 1时``, ``2023010101``,
+    Excel datetimes, and ``24:00`` (= 00:00 of the next day). Raises
+    :class:`InputDataError` listing the rows of unparseable, empty, or not-on-the-hour values.
+    """
+    rows = np.arange(2, len(values) + 2) if rows is None else np.asarray(rows)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        t = pd.Series(values, copy=False)
+        plus_day = np.zeros(len(t), bool)
+        empty = t.isna().to_numpy()
+        s = t.astype("string")
+    else:
+        s = values.astype("string").str.strip()
+        empty = _na_mask(values)
+        s = (
+            s.str.replace("年", "-", regex=False).str.replace("月", "-", regex=False)
+            .str.replace(r"日\s*", " ", regex=True).str.replace(r"(\d{1,2})\s*[时點点]$", r"\1:00", regex=True)
+            .str.replace(r"\s+", " ", regex=True).str.strip()
+        )
+        compact = s.str.fullmatch(r"\d{10}").fillna(False)
+        s = s.where(~compact, s.str.slice(0, 8) + " " + s.str.slice(8, 10) + ":00")
+        is24 = s.str.contains(r"[ T]24(?::00){0,2}$", regex=True).fillna(False)
+        plus_day = is24.to_numpy(dtype=bool)
+        s = s.where(~is24, s.str.replace(r"[ T]24(?::00){0,2}$", " 00:00", regex=True))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            t = pd.to_datetime(s, format=time_format, errors="coerce")
+            retry = (t.isna().to_numpy() & ~empty)
+            if retry.any() and time_format is None:
+                t = t.copy()
+                t[retry] = pd.to_datetime(s[retry], format="mixed", errors="coerce")
+    bad = t.isna().to_numpy() & ~empty
+    if empty.any():
+        raise InputDataError("empty timestamp", file=file, row=rows[empty].tolist(), column=column)
+    if bad.any():
+        ex = s.iloc[np.flatnonzero(bad)].head(3).tolist()
+        raise InputDataError(
+            f"unparseable timestamp(s) {ex}" + (f" (time_format={time_format!r})" if time_format else ""),
+            file=file, row=rows[bad].tolist(), column=column,
+        )
+    t = t + pd.to_timedelta(plus_day.astype("int64"), unit="D")
+    off = (t != t.dt.floor("h")).to_numpy()
+    if off.any():
+        raise InputDataError(f"timestamp not on the hour: {t[off].head(3).astype(str).tolist()}",
+                             file=file, row=rows[off].tolist(), column=column)
+    return t.astype("datetime64[us]")
+
+
+def _parse_date_hour(date: pd.Series, hour: pd.Series, *, file, date_col, hour_col, rows, time_format) -> pd.Series:
+    d = parse_times(date, time_format=time_format, file=file, column=date_col, rows=rows)
+    if (d != d.dt.floor("D")).any():
+        bad = (d != d.dt.floor("D")).to_numpy()
+        raise InputDataError("date column holds a time of day", file=file, row=rows[bad].tolist(), column=date_col)
+    h = pd.to_numeric(hour.astype("string").str.extract(r"^\s*(\d{1,2})(?:\s*(?:时|:00|:00:00|h))?\s*$")[0],
+                      errors="coerce")
+    bad = (h.isna() | (h > 24)).to_numpy()
+    if bad.any():
+        raise InputDataError(f"hour must be an integer 0–24, got {hour.iloc[np.flatnonzero(bad)].head(3).tolist()}",
+                             file=file, row=rows[bad].tolist(), column=hour_col)
+    return (d + pd.to_timedelta(h.astype("int64"), unit="h")).astype("datetime64[us]")
+
+
+def _to_numeric(values: pd.Series, *, file, column, rows) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("float64")
+    na = _na_mask(values)
+    st = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    num = pd.to_numeric(st.where(~pd.Series(na, index=st.index)), errors="coerce")
+    bad = num.isna().to_numpy() & ~na
+    if bad.any():
+        ex = values.iloc[np.flatnonzero(bad)].head(3).astype(str).tolist()
+        raise InputDataError(f"text in a numeric column: {ex}", file=file, row=rows[bad].tolist(), column=column)
+    return num.astype("float64")
+
+
+def _wind_direction(values: pd.Series, *, file, column, rows) -> pd.Series:
+    na = _na_mask(values)
+    st = values.astype("string").str.strip().str.replace(r"风$", "", regex=True)
+    upper = st.str.upper()
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    is_compass = upper.isin(list(_COMPASS)).to_numpy(dtype=bool, na_value=False)
+    out[is_compass] = upper[is_compass]
+    zh = st.map(_WD_ZH).astype("string")
+    is_zh = zh.notna().to_numpy(dtype=bool, na_value=False)
+    out[is_zh] = zh[is_zh]
+    deg = pd.to_numeric(st, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    is_deg = ~np.isnan(deg) & (deg >= 0) & (deg <= 360)
+    if is_deg.any():
+        idx = (np.round(deg[is_deg] / 22.5).astype(int)) % 16
+        out[is_deg] = np.asarray(_COMPASS)[idx]
+    calm = st.isin(list(_CALM)).to_numpy(dtype=bool, na_value=False)
+    bad = ~(na | is_compass | is_zh | is_deg | calm)
+    if bad.any():
+        raise InputDataError(f"unknown wind direction {values.iloc[np.flatnonzero(bad)].head(3).tolist()} (expected N, NNE, …, 东北, or degrees)",
+                             file=file, row=rows[bad].tolist(), column=column)
+    return out
+
+
+def read_station_table(
+    path: str | os.PathLike[str],
+    mapping: Mapping[str, str | None] | None = None,
+    encoding: str | None = None,
+    hour_label: Literal["beginning", "ending"] = "beginning",
+    sheet: str | int | None = None,
+    duplicates: Literal["error", "first", "last", "mean"] = "error",
+    stations: pd.DataFrame | str | os.PathLike[str] | None = None,
+    time_format: str | None = None,
+    sentinels: Sequence[float] = DEFAULT_SENTINELS,
+) -> tuple[pd.DataFrame, QCReport]:
+    """Read a bureau station-hour table (CSV or Excel) into the canonical hourly frame.
+
+    Parameters
+    ----------
+    path
+        ``.csv``/``.txt`` (comma, tab or semicolon) or ``.xlsx``.
+    mapping
+        ``{header: canonical column or None}`` overriding the default Chinese/English header
+        mapping (:data:`airlib.ingest.columns.HEADER_ALIASES`).
+    encoding
+        Declared text encoding; ``None`` detects UTF-8, UTF-8 with BOM or GB18030/GBK.
+    hour_label
+        ``"beginning"`` or ``"ending"`` (shifted −1 h once, here).
+    sheet
+        Excel sheet name or index (default first sheet).
+    duplicates
+        Rows sharing a station-hour: ``"error"`` (default; lists the rows), ``"first"``,
+        ``"last"`` (in file order), ``"mean"`` (numeric mean ignoring NaN, first wind direction).
+    stations
+        Station registry (frame or path). If given, station names/aliases are resolved to
+        registry ids and unknown stations raise :class:`~airlib.errors.UnknownNameError`.
+    time_format
+        strftime format of the time (or date) column; default inferred.
+    sentinels
+        Missing-value codes set to NaN (counted in the report).
+
+    Returns
+    -------
+    (hourly, report)
+        Canonical frame (docs/architecture.md; units µg/m³, CO mg/m³) sorted by station and
+        time, and the :class:`QCReport`.
+
+    Raises
+    ------
+    InputDataError
+        Naming the file, rows/column and problem (see docs/ingestion.md for the list).
+    """
+    p = Path(path)
+    if duplicates not in ("error", "first", "last", "mean"):
+        raise InputDataError(f"duplicates must be 'error', 'first', 'last' or 'mean', not {duplicates!r}", file=p)
+    if hour_label not in ("beginning", "ending"):
+        raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=p)
+    raw, enc = read_any_table(p, encoding=encoding, sheet=sheet)
+    raw = raw.dropna(how="all")
+    if raw.empty or len(raw.columns) == 0:
+        raise InputDataError("the file has a header but no data rows" if len(raw.columns) else "the file is empty",
+                             file=p)
+    rows = raw.index.to_numpy() + 2
+    column_map, units, unmapped = map_headers(list(raw.columns), mapping, file=p)
+    inv = {v: k for k, v in column_map.items()}
+    report = QCReport(files=[str(p)], encoding=enc, hour_label=hour_label, rows_read=len(raw),
+                      column_map=dict(column_map), unmapped_columns=unmapped, duplicate_policy=duplicates)
+    out = pd.DataFrame(index=raw.index)
+    st = raw[inv["station"]].astype("string").str.strip()
+    empty_st = _na_mask(raw[inv["station"]])
+    if empty_st.any():
+        raise InputDataError("empty station", file=p, row=rows[empty_st].tolist(), column=inv["station"])
+    if stations is not None:
+        from airlib.ingest.registries import read_stations
+        from airlib.registry import resolve_stations
+
+        reg = stations if isinstance(stations, pd.DataFrame) else read_stations(stations)
+        st = resolve_stations(st, reg, file=p, column=inv["station"], rows=rows)
+    out["station"] = st
+    if "time" in inv:
+        t = parse_times(raw[inv["time"]], time_format=time_format, file=p, column=inv["time"], rows=rows)
+    else:
+        t = _parse_date_hour(raw[inv["date"]], raw[inv["hour"]], file=p, date_col=inv["date"],
+                             hour_col=inv["hour"], rows=rows, time_format=time_format)
+    out["time"] = apply_hour_label(t, hour_label, file=p)
+    for c in NUMERIC_COLUMNS:
+        if c in inv:
+            v = _to_numeric(raw[inv[c]], file=p, column=inv[c], rows=rows)
+            f = unit_factor(c, units.get(inv[c]))
+            if f != 1.0:
+                report.unit_factors[c] = f
+            out[c] = v  # unit factor applied after QC (sentinels are raw codes)
+    if "wd" in inv:
+        out["wd"] = _wind_direction(raw[inv["wd"]], file=p, column=inv["wd"], rows=rows)
+    out = apply_qc(out, report, rows=rows, sentinels=sentinels)
+    for c, f in report.unit_factors.items():
+        out[c] = out[c] * f
+    out["_row"] = rows
+    out = _apply_duplicates(out, duplicates, report, file=p)
+    hourly = canonical_hourly(out)
+    report.rows_out = len(hourly)
+    report.missing = {c: int(hourly[c].isna().sum()) for c in (*NUMERIC_COLUMNS, "wd")}
+    return hourly, report
+
+
+def _apply_duplicates(frame: pd.DataFrame, policy: str, report: QCReport, *, file=None) -> pd.DataFrame:
+    """Apply the duplicate station-hour policy; ``frame`` has a ``_row`` column (file rows)."""
+    dup = frame.duplicated(["station", "time"], keep=False).to_numpy()
+    report.duplicates += int(dup.sum())
+    if not dup.any():
+        return frame.drop(columns="_row")
+    if policy == "error":
+        d = frame[dup].sort_values(["station", "time", "_row"])
+        pairs = [f"{s} {t:%Y-%m-%d %H:%M}" for s, t in d[["station", "time"]].drop_duplicates().head(3).itertuples(index=False)]
+        raise InputDataError(
+            f"{int(dup.sum())} rows share a station-hour (after the hour-label convention), e.g. {pairs}; "
+            "pass duplicates='first', 'last' or 'mean'",
+            file=file, row=d["_row"].tolist(), column=None,
+        )
+    if policy in ("first", "last"):
+        return frame.drop_duplicates(["station", "time"], keep=policy).drop(columns="_row")
+    num = [c for c in NUMERIC_COLUMNS if c in frame]
+    agg: dict[str, str] = {c: "mean" for c in num}
+    if "wd" in frame:
+        agg["wd"] = "first"
+    g = frame.groupby(["station", "time"], sort=False, as_index=False).agg(agg)
+    return g
