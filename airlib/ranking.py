@@ -49,6 +49,8 @@ HEADERS_ZH: Final[dict[str, str]] = {
     "ytd_yoy_rank": "累计改善排名",
     "rank_last_month": "上月排名",
     "rank_change": "排名变化",
+    "valid_days": "有效天数",
+    "reverse_rank": "倒数名次",
     "reason": "预警原因",
 }
 
@@ -325,3 +327,86 @@ def warning_list(
     order = out["rank"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
     out = out.iloc[np.lexsort((out["town_code"].to_numpy(dtype=object), -order))]
     return out.reset_index(drop=True)
+
+
+def _month_values(monthly: pd.DataFrame, month: pd.Period, column: str) -> pd.Series:
+    sel = monthly["month"].dt.to_period("M") == month
+    m = monthly.loc[sel.to_numpy(dtype=bool)]
+    return pd.Series(m[column].to_numpy(dtype="float64"), index=m["town_code"].astype("string"))
+
+
+def town_monthly_ranking(
+    daily: pd.DataFrame,
+    month: str | pd.Period,
+    *,
+    towns: pd.DataFrame | None = None,
+    value: str = "pm25",
+    settings: Settings = DEFAULT,
+) -> pd.DataFrame:
+    """The full monthly ranking of towns/streets from town daily means.
+
+    Computes, with :mod:`airlib.validity` (GB 3095 Table 4: a month needs ≥ 27 valid daily
+    means, ≥ 25 in February; a year-to-date period needs every month valid), the valid
+    monthly mean of ``month``, of the same month last year, of the previous month, and the
+    year-to-date means (January–``month``) of this and last year, then ranks them with
+    :func:`ranking_table`.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        Town daily frame (``airlib.aggregation.aggregate_daily(..., level="town")``):
+        ``town_code``, ``date``, ``<value>`` (µg/m³) and optionally ``<value>_valid``.
+        Should cover January of last year to ``month``.
+    month : str or Period
+        Report month, ``"YYYY-MM"``.
+    towns : DataFrame, optional
+        Town registry (``town_code``, ``town_name``): every town in it is listed, with or
+        without data; names are attached.
+    value : str
+        Value column (default ``"pm25"``).
+    settings : Settings
+
+    Returns
+    -------
+    DataFrame
+        :func:`ranking_table` output plus ``valid_days`` (valid daily means in the month).
+    """
+    from airlib.validity import monthly_statistics, period_statistics
+
+    month = pd.Period(month, freq="M")
+    cols = ["town_code", "date", value] + ([f"{value}_valid"] if f"{value}_valid" in daily else [])
+    d = daily[cols].copy()
+    d["town_code"] = d["town_code"].astype("string")
+    monthly = monthly_statistics(d, by="town_code", percentiles={})
+    if towns is not None:
+        codes = pd.Index(towns["town_code"].astype("string"), name="town_code")
+        names = pd.Series(towns["town_name"].astype("string").to_numpy(), index=codes)
+    else:
+        codes = pd.Index(sorted(d["town_code"].dropna().unique()), name="town_code", dtype="string")
+        names = None
+
+    def month_of(m: pd.Period) -> pd.Series:
+        return _month_values(monthly, m, value).reindex(codes)
+
+    def ytd_of(m: pd.Period) -> pd.Series:
+        start = pd.Period(year=m.year, month=1, freq="M")
+        p = period_statistics(d, start, m, by="town_code", percentiles={})
+        s = pd.Series(p[value].to_numpy(dtype="float64"), index=p["town_code"].astype("string"))
+        return s.reindex(codes)
+
+    last = month - 12
+    prev = month - 1
+    table = ranking_table(
+        month_of(month),
+        month_of(last),
+        year=month.year,
+        ytd=ytd_of(month),
+        ytd_last_year=ytd_of(last),
+        last_month=month_of(prev),
+        last_month_year=prev.year,
+        names=names,
+        settings=settings,
+    )
+    n = _month_values(monthly, month, f"{value}_n").reindex(table["town_code"].astype("string"))
+    table["valid_days"] = pd.array(n.fillna(0).to_numpy(), dtype="Int64")
+    return table

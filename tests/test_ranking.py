@@ -162,3 +162,46 @@ def test_names_attached():
     names = pd.Series(["大台街道", "王平地区"], index=CODES[:2])
     t = ranking_table(s([30, 40]), year=2018, names=names)
     assert t["town_name"].tolist() == ["大台街道", "王平地区"]
+
+
+def _town_daily(values_by_town: dict[str, float], start="2017-01-01", end="2018-02-28", drop=None):
+    """Constant daily means per town; ``drop`` = {town: [dates]} removes days (missing days)."""
+    days = pd.date_range(start, end, freq="D")
+    frames = []
+    for code, v in values_by_town.items():
+        f = pd.DataFrame({"town_code": code, "date": days, "pm25": float(v)})
+        f["pm25"] = f["pm25"] + np.where(f["date"].dt.year == 2018, -5.0, 0.0)
+        if drop and code in drop:
+            f = f[~f["date"].isin(pd.to_datetime(drop[code]))]
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    out["pm25_valid"] = True
+    return out
+
+
+def test_town_monthly_ranking_from_daily_with_february_rule():
+    from airlib.ranking import town_monthly_ranking
+
+    towns = pd.DataFrame({"town_code": CODES[:4], "town_name": ["甲", "乙", "丙", "丁"]})
+    # Feb 2018: 28 days. Town 1 misses 3 days (25 left: valid in February),
+    # town 2 misses 4 (24: invalid); town 4 has no data at all.
+    drop = {
+        CODES[0]: pd.date_range("2018-02-01", periods=3),
+        CODES[1]: pd.date_range("2018-02-01", periods=4),
+    }
+    daily = _town_daily({CODES[0]: 50, CODES[1]: 40, CODES[2]: 60}, drop=drop)
+    t = town_monthly_ranking(daily, "2018-02", towns=towns).set_index("town_code")
+    assert t.loc[CODES[0], "pm25"] == 45 and t.loc[CODES[0], "valid_days"] == 25
+    assert t.loc[CODES[1], "status"] == STATUS_INVALID and pd.isna(t.loc[CODES[1], "rank"])
+    assert t.loc[CODES[1], "valid_days"] == 24
+    assert t.loc[CODES[3], "status"] == STATUS_INVALID and t.loc[CODES[3], "valid_days"] == 0
+    assert t.loc[CODES[3], "town_name"] == "丁"
+    assert t.loc[CODES[0], "rank"] == 1 and t.loc[CODES[2], "rank"] == 2
+    # YoY from rounded values: (45-50)/50 = -10.0 ; (55-60)/60 = -8.3
+    assert t.loc[CODES[0], "yoy_pct"] == pytest.approx(-10.0)
+    assert t.loc[CODES[2], "yoy_pct"] == pytest.approx(-8.3)
+    # YTD Jan-Feb 2018 (all months valid for town 1) and last month = January
+    assert t.loc[CODES[0], "ytd"] == 45 and t.loc[CODES[0], "ytd_yoy_pct"] == pytest.approx(-10.0)
+    assert pd.isna(t.loc[CODES[1], "ytd"])  # February invalid -> YTD invalid
+    assert t.loc[CODES[1], "rank_last_month"] == 1  # January: 35 < 45 < 55
+    assert t.loc[CODES[0], "rank_change"] == 1  # 2 -> 1
