@@ -72,3 +72,304 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically with the given encoding (default UTF-8)."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+# ---------------------------------------------------------------------------------------------
+# Partitioned hourly store
+# ---------------------------------------------------------------------------------------------
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+from collections.abc import Iterable, Mapping, Sequence  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.dataset as pads  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from airlib.errors import InputDataError  # noqa: E402
+
+__all__ += [
+    "PARQUET_COMPRESSION",
+    "hourly_dir",
+    "partition_path",
+    "write_hourly",
+    "read_hourly",
+    "write_registry",
+    "read_registry",
+    "read_manifest",
+    "update_manifest",
+    "sha256_file",
+]
+
+#: Compression of every Parquet file the store writes.
+PARQUET_COMPRESSION = "zstd"
+_PARTITION_SCHEMA = pa.schema([("year", pa.int32()), ("month", pa.int32())])
+
+
+def hourly_dir(root: str | os.PathLike[str], dataset: str) -> Path:
+    """``<root>/<dataset>/hourly``."""
+    return Path(root) / dataset / "hourly"
+
+
+def partition_path(root: str | os.PathLike[str], dataset: str, year: int, month: int) -> Path:
+    """``<root>/<dataset>/hourly/year=YYYY/month=M/part-0.parquet`` (month without leading zero)."""
+    return hourly_dir(root, dataset) / f"year={int(year)}" / f"month={int(month)}" / "part-0.parquet"
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes (read in chunks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with atomic_write(path) as tmp:
+        pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    from airlib.ingest.columns import HOURLY_COLUMNS, canonical_hourly
+
+    for c in ("station", "time"):
+        if c not in frame:
+            raise InputDataError(f"hourly frame has no {c!r} column; columns: {list(frame.columns)}", column=c)
+    if frame["station"].isna().any() or frame["time"].isna().any():
+        raise InputDataError("hourly frame has missing station or time values", column="station/time")
+    extra = [c for c in frame.columns if c not in HOURLY_COLUMNS]
+    return canonical_hourly(frame, extra=extra)
+
+
+def write_hourly(
+    hourly: pd.DataFrame,
+    root: str | os.PathLike[str],
+    dataset: str,
+    source: str = "unknown",
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    hour_label: str | None = None,
+    qc: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write a canonical hourly frame into the month partitions of ``<root>/<dataset>/hourly``.
+
+    Replacement policy (docs/ingestion.md): for each month present in ``hourly``, the month's
+    partition is rewritten as *(existing rows of stations not in ``hourly`` for that month)*
+    ∪ *(the new rows)*. So re-ingesting a source replaces its stations' rows in those
+    months, and sources for different stations coexist; months absent from ``hourly`` are not
+    touched. Each partition is sorted by station, time and written atomically; the same input
+    gives byte-identical files (no timestamps in the metadata).
+
+    Missing canonical columns are added as NaN and dtypes fixed
+    (:func:`airlib.ingest.columns.canonical_hourly`); extra columns are kept.
+
+    Parameters
+    ----------
+    hourly
+        Canonical frame (``station``, ``time`` hour-beginning Beijing time, values).
+    root, dataset
+        Store root (e.g. ``data/processed``) and dataset name.
+    source
+        Name of the source in ``manifest.json``.
+    inputs
+        Input files; their SHA-256 are recorded in the manifest.
+    hour_label
+        Convention the source declared (recorded; the frame is already canonical).
+    qc
+        QC counts to record (e.g. ``QCReport.to_dict()``).
+
+    Returns
+    -------
+    dict
+        The manifest entry of ``source``.
+    """
+    frame = _canonical(hourly)
+    if frame.duplicated(["station", "time"]).any():
+        raise InputDataError("hourly frame has duplicate station-hours; apply a duplicates policy first")
+    t = frame["time"]
+    ym = t.dt.year.to_numpy() * 100 + t.dt.month.to_numpy()
+    months: list[str] = []
+    for key in np.unique(ym):
+        y, m = divmod(int(key), 100)
+        new = frame[ym == key]
+        path = partition_path(root, dataset, y, m)
+        if path.exists():
+            old = pq.read_table(path).to_pandas()
+            old = _canonical(old)
+            keep = old[~old["station"].isin(new["station"].unique())]
+            new = pd.concat([keep, new], ignore_index=True) if len(keep) else new
+        part = _canonical(new)
+        _write_parquet(part, path)
+        months.append(f"{y:04d}-{m:02d}")
+    entry = {
+        "files": [{"path": str(p), "name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
+                  for p in inputs],
+        "hour_label": hour_label,
+        "rows": int(len(frame)),
+        "stations": sorted(frame["station"].unique().tolist()),
+        "months": months,
+        "qc": dict(qc) if qc is not None else None,
+    }
+    update_manifest(root, dataset, {source: entry})
+    return entry
+
+
+def _bound(value, *, end: bool) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            per = pd.Period(value)
+        except (ValueError, TypeError):
+            raise InputDataError(f"cannot parse {'end' if end else 'start'} {value!r} as a date") from None
+        return per.end_time if end else per.start_time
+    return pd.Timestamp(value)
+
+
+def read_hourly(
+    root: str | os.PathLike[str],
+    dataset: str,
+    start=None,
+    end=None,
+    stations: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Read the hourly frame of ``dataset``, opening only the month partitions needed.
+
+    Parameters
+    ----------
+    start, end
+        Inclusive bounds like ``DataFrame.loc`` slicing: a string selects its whole period
+        (``end="2017-01"`` → through 2017-01-31 23:00, ``end="2017-01-31"`` → through
+        23:00 that day); a Timestamp is an exact inclusive bound. ``None`` = unbounded.
+    stations
+        Station ids to keep (``None`` = all).
+    columns
+        Value columns to read (``station`` and ``time`` are always returned).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical dtypes, sorted by station, time.
+    """
+    base = hourly_dir(root, dataset)
+    if not base.is_dir():
+        raise InputDataError(f"no hourly store for dataset {dataset!r}", file=base)
+    lo, hi = _bound(start, end=False), _bound(end, end=True)
+    lo_key = None if lo is None else lo.year * 100 + lo.month
+    hi_key = None if hi is None else hi.year * 100 + hi.month
+    files: list[str] = []
+    for ydir in sorted(base.glob("year=*")):
+        for mdir in sorted(ydir.glob("month=*")):
+            try:
+                key = int(ydir.name[5:]) * 100 + int(mdir.name[6:])
+            except ValueError:
+                continue
+            if (lo_key is not None and key < lo_key) or (hi_key is not None and key > hi_key):
+                continue
+            files += [str(f) for f in sorted(mdir.glob("*.parquet"))]
+    from airlib.ingest.columns import HOURLY_COLUMNS, canonical_hourly
+
+    cols = None if columns is None else ["station", "time", *[c for c in columns if c not in ("station", "time")]]
+    if not files:
+        empty = canonical_hourly(pd.DataFrame({"station": pd.Series([], dtype="string"),
+                                               "time": pd.Series([], dtype="datetime64[us]")}))
+        return empty if cols is None else empty[[c for c in cols if c in empty]]
+    dset = pads.dataset(files, format="parquet",
+                        partitioning=pads.partitioning(_PARTITION_SCHEMA, flavor="hive"),
+                        partition_base_dir=str(base))
+    expr = None
+
+    def _and(e, f):
+        return f if e is None else e & f
+
+    ttype = dset.schema.field("time").type
+    if lo is not None:
+        expr = _and(expr, pads.field("time") >= pa.scalar(lo.to_datetime64(), type=ttype))
+    if hi is not None:
+        expr = _and(expr, pads.field("time") <= pa.scalar(hi.to_datetime64(), type=ttype))
+    if stations is not None:
+        expr = _and(expr, pads.field("station").isin(list(stations)))
+    if cols is not None:
+        missing = [c for c in cols if c not in dset.schema.names]
+        if missing:
+            raise InputDataError(f"unknown column(s) {missing}; stored: {dset.schema.names}", file=base)
+    table = dset.to_table(columns=cols, filter=expr)
+    df = table.to_pandas()
+    df = df.drop(columns=[c for c in ("year", "month") if c in df and (cols is None or c not in cols)])
+    extra = [c for c in df.columns if c not in HOURLY_COLUMNS]
+    out = canonical_hourly(df, extra=extra)
+    return out if cols is None else out[cols]
+
+
+def write_registry(frame: pd.DataFrame, root: str | os.PathLike[str], dataset: str, name: str) -> Path:
+    """Write a registry (e.g. ``stations``, ``towns``) to ``<root>/<dataset>/<name>.parquet`` atomically."""
+    path = Path(root) / dataset / f"{name}.parquet"
+    _write_parquet(frame.reset_index(drop=True), path)
+    return path
+
+
+def read_registry(root: str | os.PathLike[str], dataset: str, name: str) -> pd.DataFrame:
+    """Read ``<root>/<dataset>/<name>.parquet`` (string columns as pandas ``string``)."""
+    path = Path(root) / dataset / f"{name}.parquet"
+    if not path.exists():
+        raise InputDataError(f"no registry {name!r} in dataset {dataset!r}", file=path)
+    df = pq.read_table(path).to_pandas()
+    for c in df.columns:
+        if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object:
+            df[c] = df[c].astype("string")
+    return df
+
+
+def read_manifest(root: str | os.PathLike[str], dataset: str) -> dict[str, Any]:
+    """``<root>/<dataset>/manifest.json`` as a dict (empty skeleton if absent)."""
+    path = Path(root) / dataset / "manifest.json"
+    if not path.exists():
+        from airlib import __version__
+
+        return {"dataset": dataset, "airlib_version": __version__, "canonical_hour_label": "beginning",
+                "time_zone": "Asia/Shanghai (UTC+8, naive)", "sources": {}}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputDataError(f"manifest is not valid JSON: {exc}", file=path, row=exc.lineno) from None
+
+
+def update_manifest(root: str | os.PathLike[str], dataset: str, sources: Mapping[str, Mapping[str, Any]]) -> Path:
+    """Merge ``sources`` (name → entry) into the dataset manifest and rewrite it atomically.
+
+    Also refreshes ``airlib_version`` and ``partitions`` (month → rows on disk, read from
+    the Parquet footers only). No wall-clock time is recorded, so re-running an ingestion
+    leaves the manifest byte-identical.
+    """
+    from airlib import __version__
+
+    man = read_manifest(root, dataset)
+    man["airlib_version"] = __version__
+    man.setdefault("sources", {}).update({k: dict(v) for k, v in sources.items()})
+    base = hourly_dir(root, dataset)
+    parts: dict[str, int] = {}
+    if base.is_dir():
+        for f in sorted(base.glob("year=*/month=*/*.parquet")):
+            y, m = int(f.parent.parent.name[5:]), int(f.parent.name[6:])
+            key = f"{y:04d}-{m:02d}"
+            parts[key] = parts.get(key, 0) + pq.ParquetFile(f).metadata.num_rows
+    man["partitions"] = dict(sorted(parts.items()))
+    path = Path(root) / dataset / "manifest.json"
+    atomic_write_text(path, json.dumps(man, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default) + "\n")
+    return path
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    return str(o)
