@@ -12,3 +12,64 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add every subcommand to ``sub``."""
     # Filled in by the modules: demo, ingest, summary, report.
+    _add_generate_demo(sub)
+    _add_ingest(sub)
+    _add_summary(sub)
+    _add_demo(sub)
+
+
+def _add_generate_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("generate-demo", help="write the deterministic SYNTHETIC demo data set (门头沟区)")
+    p.add_argument("--end", default=None, help="last month YYYY-MM (default: last complete month)")
+    p.add_argument("--out", default=None, help="output folder (default: data/raw/demo)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed demo seed)")
+
+    def handler(args: argparse.Namespace) -> int:
+        from airlib.demo.main_job import cmd_generate_demo
+
+        return cmd_generate_demo(args.end, args.out, args.seed)
+
+    p.set_defaults(handler=handler)
+
+
+def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("ingest", help="read raw sources into the partitioned Parquet store")
+    p.add_argument("dataset", choices=["demo"], help="data set to ingest")
+    p.add_argument("--raw", default=None, help="raw folder (default: data/raw/<dataset>)")
+    p.add_argument("--processed", default=None, help="store root (default: data/processed)")
+
+    def handler(args: argparse.Namespace) -> int:
+        from airlib.demo.main_job import cmd_ingest_demo
+
+        return cmd_ingest_demo(args.raw, args.processed)
+
+    p.set_defaults(handler=handler)
+
+
+def _add_summary(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("summary", help="print a month's summary per town (镇街月度汇总)")
+    p.add_argument("--dataset", default="demo", help="data set in the store (default: demo)")
+    p.add_argument("--month", required=True, help="month YYYY-MM")
+    p.add_argument("--processed", default=None, help="store root (default: data/processed)")
+
+    def handler(args: argparse.Namespace) -> int:
+        from airlib.demo.main_job import cmd_summary
+
+        return cmd_summary(args.dataset, args.month, args.processed)
+
+    p.set_defaults(handler=handler)
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("demo", help="generate the demo district, ingest it, summarise the last month")
+    p.add_argument("--end", default=None, help="last month YYYY-MM (default: last complete month)")
+    p.add_argument("--raw", default=None, help="raw folder (default: data/raw/demo)")
+    p.add_argument("--processed", default=None, help="store root (default: data/processed)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed demo seed)")
+
+    def handler(args: argparse.Namespace) -> int:
+        from airlib.demo.main_job import cmd_demo
+
+        return cmd_demo(args.end, args.raw, args.processed, args.seed)
+
+    p.set_defaults(handler=handler)

@@ -393,7 +393,7 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
 
     towns = towns_frame()
     towns_zh = towns.rename(columns={
-        "town_code": "镇街代码", "town_name": "镇街名称", "district_code": "区代码",
+        "town_code": "街乡代码", "town_name": "街乡名称", "district_code": "区代码",
         "district_name": "区名称", "kind": "类型", "aliases": "别名", "lon": "经度",
         "lat": "纬度", "elevation_m": "海拔",
     }).drop(columns=["site"])
@@ -401,7 +401,7 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     _atomic_write_bytes(p, towns_zh.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     files.append(p)
     stations_zh = stations_frame().rename(columns={
-        "station": "站点编号", "station_name": "站点名称", "town_code": "镇街代码",
+        "station": "站点编号", "station_name": "站点名称", "town_code": "街乡代码",
         "lon": "经度", "lat": "纬度", "source": "来源",
     })
     p = folder / "synthetic_stations.csv"
