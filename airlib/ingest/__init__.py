@@ -9,6 +9,7 @@ from __future__ import annotations
 from airlib.ingest.columns import HOURLY_COLUMNS, canonical_hourly
 from airlib.ingest.registries import beijing_townships, read_stations, read_towns
 from airlib.ingest.table import QCReport, read_station_table
+from airlib.ingest.pipeline import ingest_table, ingest_uci
 from airlib.ingest.uci import read_uci_embassy, read_uci_multisite, uci_stations
 
 __all__ = [
@@ -25,11 +26,3 @@ __all__ = [
     "read_uci_multisite",
     "uci_stations",
 ]
-
-
-def __getattr__(name: str):  # lazy: pipeline imports the store
-    if name in ("ingest_uci", "ingest_table"):
-        from airlib.ingest import pipeline
-
-        return getattr(pipeline, name)
-    raise AttributeError(name)
