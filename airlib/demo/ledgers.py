@@ -1,0 +1,185 @@
+"""SYNTHETIC monthly task ledgers (台账) of the demo district 门头沟区, 2017-10 to 2018-03.
+
+The ledgers report progress on the tasks of the Mentougou 2017-18 autumn-winter plan that are
+split across towns (``data/raw/plans/mentougou_2017_autumn_winter.yaml``). They are made the
+way bureaus make them: one workbook per month, a title row, a two-row header with merged cells
+(``完成情况`` over ``本月完成``/``累计完成``), task cells merged down over their town rows, a
+``小计`` row and a blank spacer row after each task.
+
+Progress is uneven on purpose (合成数据): some towns finish before the deadline, some late,
+清水镇 never finishes its 202 stoves, and 斋堂镇 reports an inconsistent cumulative figure
+(it drops in 2017-12, the ``本月完成`` column disagreeing) so that the ledger checks have
+something to find. Values depend only on ``seed``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from airlib.plans import Plan, load_plan
+from airlib.store import atomic_write
+
+__all__ = ["DEMO_MONTHS", "PROFILES", "TOWN_PROFILE", "demo_ledger_frame", "write_demo_ledgers"]
+
+DEMO_MONTHS: tuple[str, ...] = ("2017-10", "2017-11", "2017-12", "2018-01", "2018-02", "2018-03")
+
+#: Share of a town's target done by the end of each demo month (before jitter).
+PROFILES: dict[str, tuple[float, ...]] = {
+    "early": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+    "on_time": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+    "late": (0.55, 0.8, 1.0, 1.0, 1.0, 1.0),
+    "very_late": (0.35, 0.5, 0.62, 0.74, 0.82, 0.9),
+    "slow_start": (0.4, 0.7, 0.85, 0.95, 1.0, 1.0),
+}
+
+#: Demo profile of each town (names as in the plan).
+TOWN_PROFILE: dict[str, str] = {
+    "大峪街道": "early",
+    "城子街道": "early",
+    "东辛房街道": "on_time",
+    "大台街道": "late",
+    "王平镇": "on_time",
+    "永定镇": "late",
+    "龙泉镇": "on_time",
+    "潭柘寺镇": "on_time",
+    "军庄镇": "early",
+    "雁翅镇": "slow_start",
+    "斋堂镇": "on_time",
+    "清水镇": "very_late",
+    "妙峰山镇": "on_time",
+}
+
+_STEP = {"家": 1.0, "村": 1.0, "台": 1.0, "户": 1.0, "辆": 1.0, "个": 1.0, "蒸吨": 0.5, "吨": 0.001}
+_DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "data" / "raw" / "plans" / "mentougou_2017_autumn_winter.yaml"
+
+
+def _round_to(x: np.ndarray, step: float) -> np.ndarray:
+    return np.round(np.floor(x / step + 1e-9) * step, 6)
+
+
+def demo_ledger_frame(plan: Plan | None = None, seed: int = 20171001) -> pd.DataFrame:
+    """The demo ledger values as a tidy frame (before layout).
+
+    Returns
+    -------
+    DataFrame
+        ``month``, ``task_id``, ``task``, ``unit``, ``town``, ``target``, ``monthly``,
+        ``cumulative``; one row per month, task with a per-town split, and town of that split.
+    """
+    if plan is None:
+        plan = load_plan(_DEFAULT_PLAN, warn=False)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t in plan.tasks:
+        if not t.towns:
+            continue
+        step = _STEP.get(t.unit, 1.0)
+        for town, target in t.towns.items():
+            prof = np.array(PROFILES[TOWN_PROFILE.get(town, "on_time")])
+            jitter = rng.uniform(-0.08, 0.0, size=prof.size) * (prof < 1)
+            frac = np.maximum.accumulate(np.clip(prof + jitter, 0, 1))
+            # Tasks due before the ledgers start (散乱污, 2017-09) are done by October unless very late.
+            if t.deadline < pd.Timestamp(DEMO_MONTHS[0] + "-01").date() and TOWN_PROFILE.get(town) != "very_late":
+                frac = np.ones_like(frac)
+            cum = _round_to(frac * target, step)
+            cum[frac >= 1] = target
+            monthly = np.diff(np.concatenate([[0.0], cum]))
+            # The first report carries everything done since the plan was issued.
+            for m, c, d in zip(DEMO_MONTHS, cum, monthly, strict=True):
+                rows.append({"month": m, "task_id": t.id, "task": t.task, "unit": t.unit, "town": town,
+                             "target": float(target), "monthly": round(float(d), 6), "cumulative": round(float(c), 6)})
+    df = pd.DataFrame(rows)
+    # 斋堂镇 reports an inconsistent cumulative figure for the stove task in 2017-12.
+    bad = (df["town"] == "斋堂镇") & (df["task_id"] == "K08") & (df["month"] == "2017-12")
+    if bad.any():
+        df.loc[bad, "cumulative"] = df.loc[bad, "cumulative"] - 7
+    return df
+
+
+def _write_month(path: Path, frame: pd.DataFrame, month: str, district: str) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    y, m = month.split("-")
+    ncol = 9
+    ws.cell(1, 1, f"{district}秋冬季大气污染综合治理攻坚重点任务进展台账（{int(y)}年{int(m)}月）")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    ws.cell(1, 1).alignment = Alignment(horizontal="center")
+    top = ["序号", "任务编号", "重点任务", "单位", "镇街", "任务量", "完成情况", None, "备注"]
+    for j, v in enumerate(top, start=1):
+        if v is not None:
+            ws.cell(2, j, v).font = Font(bold=True)
+    ws.cell(3, 7, "本月完成").font = Font(bold=True)
+    ws.cell(3, 8, "累计完成").font = Font(bold=True)
+    ws.merge_cells(start_row=2, start_column=7, end_row=2, end_column=8)
+    for j in (1, 2, 3, 4, 5, 6, 9):
+        ws.merge_cells(start_row=2, start_column=j, end_row=3, end_column=j)
+    r = 4
+    for k, (tid, block) in enumerate(frame.groupby("task_id", sort=False), start=1):
+        first = r
+        for row in block.itertuples(index=False):
+            ws.cell(r, 5, row.town)
+            ws.cell(r, 6, row.target)
+            ws.cell(r, 7, row.monthly)
+            ws.cell(r, 8, row.cumulative)
+            r += 1
+        for j, v in ((1, k), (2, tid), (3, block["task"].iloc[0]), (4, block["unit"].iloc[0])):
+            ws.cell(first, j, v)
+            if r - 1 > first:
+                ws.merge_cells(start_row=first, start_column=j, end_row=r - 1, end_column=j)
+        ws.cell(r, 5, "小计")
+        ws.cell(r, 6, float(block["target"].sum()))
+        ws.cell(r, 7, round(float(block["monthly"].sum()), 6))
+        ws.cell(r, 8, round(float(block["cumulative"].sum()), 6))
+        r += 2  # blank spacer row
+    ws.cell(r, 1, "填报说明：累计完成为方案印发以来累计值。本台账为合成演示数据（SYNTHETIC）。")
+    for col, w in zip("ABCDEFGHI", (6, 9, 40, 7, 12, 9, 10, 10, 14), strict=True):
+        ws.column_dimensions[col].width = w
+    with atomic_write(path) as tmp:
+        wb.save(tmp)
+
+
+def write_demo_ledgers(
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    plan: Plan | None = None,
+    seed: int = 20171001,
+) -> list[Path]:
+    """Write the demo ledgers, one ``.xlsx`` per month 2017-10 … 2018-03.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write into (default ``data/raw/demo/ledgers``); created if needed.
+    plan
+        The plan to report on (default: the encoded Mentougou 2017-18 plan).
+    seed
+        Seed of the jitter in partial progress.
+
+    Returns
+    -------
+    list of Path
+        The files written (``门头沟区_攻坚任务台账_YYYY-MM.xlsx``), atomically.
+    """
+    if out_dir is None:
+        from airlib.paths import raw_dir
+
+        out_dir = raw_dir() / "demo" / "ledgers"
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if plan is None:
+        plan = load_plan(_DEFAULT_PLAN, warn=False)
+    df = demo_ledger_frame(plan, seed)
+    paths = []
+    for month, block in df.groupby("month", sort=True):
+        p = out / f"{plan.plan.district}_攻坚任务台账_{month}.xlsx"
+        _write_month(p, block, month, plan.plan.district)
+        paths.append(p)
+    return paths
