@@ -246,25 +246,13 @@ def _day_frame(grid: _Grid, key: str = "station") -> pd.DataFrame:
 # Limits used by the MDA8 exceedance exception
 # --------------------------------------------------------------------------------------------
 def o3_8h_limit(dates: pd.Series | np.ndarray) -> np.ndarray:
-    """Grade-II O3 8-hour (MDA8) limit in µg/m³ in force on each date.
+    """Grade-II O3 8-hour (MDA8) limit in µg/m³ in force on each date (:mod:`airlib.limits`).
 
-    Uses :func:`airlib.limits.limits_for` when that module is available. GB 3095—2012 and both
-    stages of GB 3095—2026 give 160 µg/m³ (standards.md §2.3), which is the fallback.
+    GB 3095—2012 and both stages of GB 3095—2026 give 160 µg/m³ (standards.md §2.3).
     """
-    dates = pd.to_datetime(pd.Series(np.asarray(dates)))
-    try:  # pragma: no cover - depends on a colleague's module
-        from airlib.limits import limits_for  # type: ignore[attr-defined]
-    except ImportError:
-        # TODO: remove once airlib.limits exists; 160 is grade II in every edition.
-        return np.full(len(dates), 160.0)
-    for averaging in ("8h", "mda8", "8h_max"):  # pragma: no branch
-        try:
-            out = np.asarray(limits_for(dates, "o3", averaging), dtype=np.float64)
-        except (KeyError, ValueError, LookupError):
-            continue
-        if out.shape == (len(dates),):
-            return out
-    return np.full(len(dates), 160.0)
+    from airlib.limits import limits_for
+
+    return np.asarray(limits_for(np.asarray(dates), "o3", "8h", grade=2), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
