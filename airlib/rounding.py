@@ -143,7 +143,11 @@ def published_precision(pollutant: str, date: Any, settings: Settings | None = N
         CO (mg/m³): 1 decimal; other pollutants (µg/m³): integers.
     """
     settings = DEFAULT if settings is None else settings
+    if isinstance(date, pd.Period):
+        date = date.start_time
     if isinstance(date, pd.Series):
+        if isinstance(date.dtype, pd.PeriodDtype):
+            date = date.dt.start_time
         later = (pd.to_datetime(date) >= PM25_PRECISION_SWITCH).to_numpy()
         return pd.Series(_decimals_for(pollutant, later, settings).astype(np.int64), index=date.index, name="decimals")
     if np.ndim(date) == 0:
@@ -151,6 +155,8 @@ def published_precision(pollutant: str, date: Any, settings: Settings | None = N
         if ts is pd.NaT:
             raise InputDataError("missing date for published precision", column="date")
         return int(_decimals_for(pollutant, ts >= PM25_PRECISION_SWITCH, settings))
+    if isinstance(date, pd.PeriodIndex):
+        date = date.start_time
     later = np.asarray(pd.to_datetime(np.asarray(date)) >= PM25_PRECISION_SWITCH)
     return _decimals_for(pollutant, later, settings).astype(np.int64)
 

@@ -162,3 +162,12 @@ def test_round_published() -> None:
     got = round_published(vals, "pm25", dates)
     assert got.index.tolist() == list("xyz")
     assert got.tolist()[:2] == [30.4, 30.0] and np.isnan(got.iloc[2])
+
+
+def test_published_precision_periods() -> None:
+    assert published_precision("pm25", pd.Period("2024-01", "M")) == 1
+    assert published_precision("pm25", pd.Period("2023-12", "M")) == 0
+    s = pd.Series(pd.period_range("2023-12", "2024-01", freq="M"))
+    assert published_precision("pm25", s).tolist() == [0, 1]
+    assert published_precision("pm25", pd.period_range("2023-12", "2024-01", freq="M")).tolist() == [0, 1]
+    assert published_precision("pm25", np.array(["2023-12-31", "2024-01-01"], dtype="datetime64[ns]")).tolist() == [0, 1]
