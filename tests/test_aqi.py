@@ -173,6 +173,15 @@ def test_so2_1h_over_800() -> None:
     assert iaqi(5000, "so2", "1h", V26) == 200
 
 
+def test_over_800_with_2026_rounding() -> None:
+    assert np.isnan(iaqi(800.4, "so2", "1h", V12))
+    assert iaqi(800.4, "so2", "1h", V26) == 200  # rounds to 800 → top breakpoint 200
+    assert iaqi(799.6, "so2", "1h", V26) == 200
+    assert iaqi(799.4, "so2", "1h", V26) == 200  # 799 → 199.33 → 200
+    assert iaqi(701, "so2", "1h", V26) == 167  # 150 + 50×51/150 = 167
+    assert iaqi(np.array([900.0, 500.0]), "so2", "1h", [V12, V26]).tolist()[1] == 100
+
+
 def test_o3_8h_over_800() -> None:
     assert iaqi(800, "o3", "8h", V12) == 300
     assert np.isnan(iaqi(801, "o3", "8h", V12))
@@ -610,7 +619,8 @@ def test_monotone_and_continuous(key: tuple[str, str], version: str, c: float, d
     if np.isnan(lo) or np.isnan(hi):
         return  # 2012 over-800 rules
     assert lo <= hi
-    # continuity: the steepest segment of any column is 50 IAQI per 2 mg/m³ CO → 25 per unit
-    # (rounding to integer/1 decimal and the ceiling add at most a few index points)
-    scale = 10 if pol == "co" else 1
-    assert hi - lo <= 25 * dc * scale + 25 * scale * 1.0 + 2
+    # Lipschitz continuity: the steepest segment is CO 0–2 mg/m³ (25 IAQI per mg/m³); for the
+    # µg/m³ columns it is PM2.5 2026 35–60 (2 per µg/m³). 2026 rounding may move each value by
+    # half a unit (CO: 0.05) and the ceiling adds at most 1.
+    slope, pad = (25, 0.1) if pol == "co" else (2, 1.0)
+    assert hi - lo <= slope * (dc + pad) + 1
