@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _add_ingest(sub)
     _add_summary(sub)
     _add_demo(sub)
+    _add_report(sub)
 
 
 def _add_generate_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -71,5 +72,28 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
         from airlib.demo.main_job import cmd_demo
 
         return cmd_demo(args.end, args.raw, args.processed, args.seed)
+
+    p.set_defaults(handler=handler)
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "report",
+        help="monthly ranking report (PDF, Excel, maps) of a district and month",
+        description="Execute notebooks/monthly_report.ipynb with papermill and write "
+        "reports/<district>/<month>/ (executed notebook, PDF, Excel, figures/).",
+    )
+    p.add_argument("--district", help="configured district, e.g. 门头沟区 (default: the demo district)")
+    p.add_argument("--month", help="YYYY-MM (default: the last complete month)")
+    p.add_argument("--all", action="store_true", help="every configured district, several at once")
+    p.add_argument("--jobs", type=int, default=2, help="reports run at once with --all (default 2)")
+    p.add_argument("--bottom-n", type=int, default=None, help="size of the bottom list (default: per district)")
+    p.add_argument("--language", choices=("zh", "en"), default="zh")
+    p.add_argument("--timeout", type=int, default=900, help="seconds allowed per notebook cell")
+
+    def handler(args: argparse.Namespace) -> int:
+        from airlib.report import report_command
+
+        return report_command(args)
 
     p.set_defaults(handler=handler)
