@@ -1,0 +1,163 @@
+"""ITS and staggered DiD on synthetic data with known effects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from airlib.errors import InputDataError
+from airlib.policy import DID_CAVEATS, interrupted_time_series, staggered_did
+
+
+def its_series(level=-8.0, slope=0.0, seed=0, n_months=60, event="2016-01-01", rho=0.5):
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2013-01-01", periods=n_months, freq="MS")
+    tau = np.asarray((idx - pd.Timestamp(event)) / pd.Timedelta(days=365.2425))
+    post = (idx >= pd.Timestamp(event)).astype(float)
+    e = np.zeros(n_months)
+    for k in range(1, n_months):
+        e[k] = rho * e[k - 1] + rng.normal(0, 3)
+    y = 80 - 3 * tau + level * post + slope * tau * post + 20 * np.cos(2 * np.pi * (idx.month - 1) / 12) + e
+    return pd.Series(y, index=idx)
+
+
+def test_its_recovers_level_change_and_matches_ols_point_estimate():
+    s = its_series(level=-8.0, seed=1)
+    r = interrupted_time_series(s, "2016-01-01", seasonal_harmonics=1)
+    assert r.level_ci[0] < -8.0 < r.level_ci[1]
+    assert r.level_p < 0.05
+    # independent least squares with numpy gives the same point estimates
+    idx = s.index
+    tau = np.asarray((idx - pd.Timestamp("2016-01-01")) / pd.Timedelta(days=365.2425))
+    post = (idx >= pd.Timestamp("2016-01-01")).astype(float)
+    doy = 2 * np.pi * (idx.day_of_year.to_numpy() - 1) / 365.25
+    X = np.column_stack([np.ones(len(s)), tau, post, tau * post, np.sin(doy), np.cos(doy)])
+    beta = np.linalg.lstsq(X, s.to_numpy(), rcond=None)[0]
+    assert r.level_change == pytest.approx(beta[2])
+    assert r.slope_change == pytest.approx(beta[3])
+    assert r.pre_slope == pytest.approx(beta[1])
+    assert r.n_pre == 36 and r.n_post == 24
+    assert r.hac_maxlags == int(np.floor(4 * (60 / 100) ** (2 / 9)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("rho", "floor"), [(0.0, 0.88), (0.5, 0.70)])
+def test_its_interval_coverage(rho, floor):
+    """Documented behaviour: near-nominal with white noise, optimistic with AR(1) errors."""
+    hits = 0
+    for seed in range(150):
+        r = interrupted_time_series(its_series(level=-8.0, seed=seed, rho=rho), "2016-01-01",
+                                    seasonal_harmonics=1)
+        hits += r.level_ci[0] < -8.0 < r.level_ci[1]
+    assert hits / 150 >= floor
+
+
+def test_its_hac_se_differs_from_ols_se():
+    s = its_series(rho=0.8)
+    r = interrupted_time_series(s, "2016-01-01", hac_maxlags=6)
+    import statsmodels.api as sm
+    naive = sm.OLS(r.result.model.endog, r.result.model.exog).fit()
+    assert r.result.bse["post"] != pytest.approx(naive.bse[2], rel=1e-3)
+
+
+def test_its_log_scale_gives_percent():
+    s = its_series(level=-16.0).clip(lower=5)
+    r = interrupted_time_series(s, "2016-01-01", log=True)
+    assert r.log and -40 < r.level_change < 0
+    with pytest.raises(InputDataError, match="positive"):
+        interrupted_time_series(s - 1000, "2016-01-01", log=True)
+
+
+def test_its_event_at_edge_is_rejected_and_exclusion_window_drops_points():
+    s = its_series()
+    with pytest.raises(InputDataError, match="≥ 3 observations"):
+        interrupted_time_series(s, "2017-12-15")
+    r = interrupted_time_series(s, "2016-01-01", exclude_days=60)
+    assert r.n_post == 22  # Jan and Feb 2016 dropped
+
+
+def did_panel(effect=-5.0, seed=0, n_units=30, n_never=10, n_periods=36, heterogeneous=False):
+    rng = np.random.default_rng(seed)
+    months = pd.date_range("2015-01-01", periods=n_periods, freq="MS")
+    units = [f"T{i:02d}" for i in range(n_units)]
+    # staggered completions (mid-month) between period 12 and 24; the first n_never never complete
+    comp = {u: (months[12 + (i % 12)] + pd.Timedelta(days=14) if i >= n_never else pd.NaT)
+            for i, u in enumerate(units)}
+    common = 15 * np.cos(2 * np.pi * np.arange(n_periods) / 12) + rng.normal(0, 6, n_periods)
+    rows = []
+    for i, u in enumerate(units):
+        a = rng.normal(60, 10)
+        e = rng.normal(0, 2.5, n_periods)
+        for k, m in enumerate(months):
+            treated = pd.notna(comp[u]) and m >= comp[u]
+            eff = effect * (1 + (i % 3) * heterogeneous) if treated else 0.0
+            rows.append((u, m, a + common[k] - 0.2 * k + eff + e[k]))
+    panel = pd.DataFrame(rows, columns=["town_code", "time", "pm25"])
+    adoption = pd.DataFrame({"town_code": units, "completion_date": [comp[u] for u in units]})
+    return panel, adoption
+
+
+def test_did_recovers_known_effect_within_ci():
+    panel, adoption = did_panel(effect=-5.0)
+    r = staggered_did(panel, adoption, n_boot=99)
+    assert r.att_twfe_ci[0] < -5.0 < r.att_twfe_ci[1]
+    assert r.att_clean_ci[0] < -5.0 < r.att_clean_ci[1]
+    assert r.att_twfe_p < 0.01
+    assert r.n_units == 30 and r.n_treated == 20 and r.n_never == 10 and r.n_periods == 36
+    post = r.event_study[r.event_study["rel"] >= 0]
+    assert post["coef"].mean() == pytest.approx(-5.0, abs=1.5)
+    assert r.pretrend_p > 0.01
+    assert r.event_study.loc[r.event_study["rel"] == -1, "coef"].item() == 0.0
+    assert r.caveats == DID_CAVEATS
+
+
+def test_clean_att_beats_twfe_under_growing_heterogeneous_effects():
+    panel, adoption = did_panel(effect=-5.0, heterogeneous=True, seed=3)
+    r = staggered_did(panel, adoption, n_boot=49)
+    true_att = -5.0 * 2  # cohort mix (1, 2, 3) × −5 averages to −10
+    assert abs(r.att_clean - true_att) < 1.5
+
+
+@pytest.mark.slow
+def test_did_placebo_rejects_rarely():
+    rejections = 0
+    n = 20
+    for seed in range(n):
+        panel, adoption = did_panel(effect=0.0, seed=100 + seed)
+        r = staggered_did(panel, adoption, n_boot=9)
+        rejections += r.att_twfe_p < 0.05
+    assert rejections / n <= 0.15
+
+
+def test_did_pre_trend_violation_is_detected():
+    panel, adoption = did_panel(effect=0.0, seed=5)
+    # treated towns were on a steeper downward path already before completion
+    treated = adoption.dropna()["town_code"]
+    k = panel.groupby("town_code").cumcount()
+    panel.loc[panel["town_code"].isin(treated), "pm25"] -= 0.8 * k[panel["town_code"].isin(treated)]
+    r = staggered_did(panel, adoption, n_boot=9)
+    assert r.pretrend_p < 0.05
+
+
+def test_did_input_errors():
+    panel, adoption = did_panel()
+    with pytest.raises(InputDataError, match="no data"):
+        staggered_did(panel, pd.concat([adoption, pd.DataFrame({"town_code": ["ZZ"], "completion_date": [pd.NaT]})]))
+    with pytest.raises(InputDataError, match="more than once"):
+        staggered_did(panel, pd.concat([adoption, adoption.iloc[:1]]))
+    with pytest.raises(InputDataError, match="missing column"):
+        staggered_did(panel.rename(columns={"pm25": "x"}), adoption)
+
+
+def test_completion_on_first_day_treats_that_month_and_mid_month_does_not():
+    from airlib.policy import _panel
+
+    panel, _ = did_panel()
+    adoption = pd.DataFrame({"town_code": ["T00", "T01", "T02", "T03"],
+                             "completion_date": ["2016-01-01", "2016-01-15", "2014-06-01", "2030-01-01"]})
+    p, n = _panel(panel, adoption, "town_code", "time", "pm25", "completion_date", "M")
+    g = p.groupby("town_code")["g"].first()
+    assert g["T00"] == 12 and g["T01"] == 13
+    assert g["T02"] == 0  # completed before the data: treated throughout
+    assert np.isnan(g["T03"]) and np.isnan(g["T04"])
