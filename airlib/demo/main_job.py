@@ -87,11 +87,11 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
 
 def format_summary(table: pd.DataFrame, month: pd.Period) -> str:
     """Render the summary table as aligned Chinese text (NaN shown as ``—``)."""
+    from airlib.rounding import published_precision
+
+    dec = int(published_precision("pm25", month.start_time))
     shown = table.drop(columns=["镇街代码"]).copy()
-    shown["PM2.5月均值"] = [
-        "—" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer() and month.year < 2024 else f"{v:g}")
-        for v in shown["PM2.5月均值"]
-    ]
+    shown["PM2.5月均值"] = ["—" if pd.isna(v) else f"{v:.{dec}f}" for v in shown["PM2.5月均值"]]
     with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200,
                            "display.max_columns", 50):
         body = shown.to_string(index=False)
