@@ -156,14 +156,14 @@ def _resolve(
         where = [r for r in rownums[(s.astype("string") == v).fillna(False).to_numpy()].tolist() if r > 0] or None
         raise InputDataError(
             f"ambiguous {kind} {v!r}: matches {'、'.join(desc)}; qualify it with the district or use the code",
-            file=file, row=where, column=column,
+            file=file, row=None if where is None else (where[0] if len(where) == 1 else where), column=column,
         )
     if unknown:
         v = unknown[0]
         where = [r for r in rownums[(s.astype("string") == v).fillna(False).to_numpy()].tolist() if r > 0] or None
         close = difflib.get_close_matches(_clean(v), names, n=5, cutoff=0.3)
         extra = f" (and {len(unknown) - 1} more unknown: {unknown[1:6]})" if len(unknown) > 1 else ""
-        err = UnknownNameError(v, close, kind=kind, file=file, row=where, column=column)
+        err = UnknownNameError(v, close, kind=kind, file=file, row=None if where is None else (where[0] if len(where) == 1 else where), column=column)
         if extra:
             err.args = (err.args[0] + extra,)
         raise err

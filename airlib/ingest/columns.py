@@ -33,6 +33,7 @@ __all__ = [
     "read_text_table",
     "read_any_table",
     "file_row_numbers",
+    "row_arg",
 ]
 
 #: Column order of the canonical hourly frame (docs/architecture.md).
@@ -342,6 +343,14 @@ def read_any_table(
         frame.columns = [str(c) for c in frame.columns]
         return frame, "xlsx"
     return read_text_table(p, encoding)
+
+
+def row_arg(rows) -> int | list[int] | None:
+    """Row argument for :class:`InputDataError`: ``None`` if empty, an int if one row, else a list."""
+    rows = [int(r) for r in rows]
+    if not rows:
+        return None
+    return rows[0] if len(rows) == 1 else rows
 
 
 def file_row_numbers(n: int) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import normalise_header, read_any_table
+from airlib.ingest.columns import row_arg, normalise_header, read_any_table
 from airlib.paths import shared_data_dir
 from airlib.registry import town_key
 
@@ -95,12 +95,12 @@ def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet:
     bad = ~code.str.fullmatch(r"\d{9}").fillna(False)
     if bad.any():
         rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()
-        raise InputDataError(f"town code is not 9 digits: {code[bad].head(3).tolist()}", file=p, row=rows,
+        raise InputDataError(f"town code is not 9 digits: {code[bad].head(3).tolist()}", file=p, row=row_arg(rows),
                              column="town_code")
     dup = code.duplicated(keep=False)
     if dup.any():
         raise InputDataError(f"duplicate town codes {sorted(set(code[dup]))[:5]}", file=p,
-                             row=(np.flatnonzero(dup.to_numpy()) + 2).tolist(), column="town_code")
+                             row=row_arg((np.flatnonzero(dup.to_numpy()) + 2)), column="town_code")
     out["town_code"] = code
     out["town_name"] = df["town_name"].astype("string").str.strip()
     dcode = df["district_code"].astype("string").str.replace(r"\.0$", "", regex=True) if "district_code" in df else None
@@ -159,7 +159,7 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
     dup = out["station"].duplicated(keep=False)
     if dup.any():
         raise InputDataError(f"duplicate station ids {sorted(set(out['station'][dup]))[:5]}", file=p,
-                             row=(np.flatnonzero(dup.to_numpy()) + 2).tolist(), column="station")
+                             row=row_arg((np.flatnonzero(dup.to_numpy()) + 2)), column="station")
     out["station_name"] = (df["station_name"] if "station_name" in df else df["station"]).astype("string")
     if "town_code" in df:
         out["town_code"] = df["town_code"].astype("string").str.replace(r"\.0$", "", regex=True)
@@ -174,7 +174,7 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
             bad = v.isna() & df[c].notna() & (df[c].astype("string").str.strip() != "")
             if bad.any():
                 raise InputDataError(f"not a number: {df[c][bad].head(3).tolist()}", file=p,
-                                     row=(np.flatnonzero(bad.to_numpy()) + 2).tolist(), column=c)
+                                     row=row_arg((np.flatnonzero(bad.to_numpy()) + 2)), column=c)
             out[c] = v.astype("float64")
         else:
             out[c] = np.nan

@@ -18,6 +18,7 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.ingest.columns import (
+    row_arg,
     NA_TOKENS,
     NUMERIC_COLUMNS,
     canonical_hourly,
@@ -206,18 +207,18 @@ def parse_times(
                 t[retry] = pd.to_datetime(s[retry], format="mixed", errors="coerce")
     bad = t.isna().to_numpy() & ~empty
     if empty.any():
-        raise InputDataError("empty timestamp", file=file, row=rows[empty].tolist(), column=column)
+        raise InputDataError("empty timestamp", file=file, row=row_arg(rows[empty]), column=column)
     if bad.any():
         ex = s.iloc[np.flatnonzero(bad)].head(3).tolist()
         raise InputDataError(
             f"unparseable timestamp(s) {ex}" + (f" (time_format={time_format!r})" if time_format else ""),
-            file=file, row=rows[bad].tolist(), column=column,
+            file=file, row=row_arg(rows[bad]), column=column,
         )
     t = t + pd.to_timedelta(plus_day.astype("int64"), unit="D")
     off = (t != t.dt.floor("h")).to_numpy()
     if off.any():
         raise InputDataError(f"timestamp not on the hour: {t[off].head(3).astype(str).tolist()}",
-                             file=file, row=rows[off].tolist(), column=column)
+                             file=file, row=row_arg(rows[off]), column=column)
     return t.astype("datetime64[us]")
 
 
@@ -225,13 +226,13 @@ def _parse_date_hour(date: pd.Series, hour: pd.Series, *, file, date_col, hour_c
     d = parse_times(date, time_format=time_format, file=file, column=date_col, rows=rows)
     if (d != d.dt.floor("D")).any():
         bad = (d != d.dt.floor("D")).to_numpy()
-        raise InputDataError("date column holds a time of day", file=file, row=rows[bad].tolist(), column=date_col)
+        raise InputDataError("date column holds a time of day", file=file, row=row_arg(rows[bad]), column=date_col)
     h = pd.to_numeric(hour.astype("string").str.extract(r"^\s*(\d{1,2})(?:\s*(?:时|:00|:00:00|h))?\s*$")[0],
                       errors="coerce")
     bad = (h.isna() | (h > 24)).to_numpy()
     if bad.any():
         raise InputDataError(f"hour must be an integer 0–24, got {hour.iloc[np.flatnonzero(bad)].head(3).tolist()}",
-                             file=file, row=rows[bad].tolist(), column=hour_col)
+                             file=file, row=row_arg(rows[bad]), column=hour_col)
     return (d + pd.to_timedelta(h.astype("int64"), unit="h")).astype("datetime64[us]")
 
 
@@ -244,7 +245,7 @@ def _to_numeric(values: pd.Series, *, file, column, rows) -> pd.Series:
     bad = num.isna().to_numpy() & ~na
     if bad.any():
         ex = values.iloc[np.flatnonzero(bad)].head(3).astype(str).tolist()
-        raise InputDataError(f"text in a numeric column: {ex}", file=file, row=rows[bad].tolist(), column=column)
+        raise InputDataError(f"text in a numeric column: {ex}", file=file, row=row_arg(rows[bad]), column=column)
     return num.astype("float64")
 
 
@@ -267,7 +268,7 @@ def _wind_direction(values: pd.Series, *, file, column, rows) -> pd.Series:
     bad = ~(na | is_compass | is_zh | is_deg | calm)
     if bad.any():
         raise InputDataError(f"unknown wind direction {values.iloc[np.flatnonzero(bad)].head(3).tolist()} (expected N, NNE, …, 东北, or degrees)",
-                             file=file, row=rows[bad].tolist(), column=column)
+                             file=file, row=row_arg(rows[bad]), column=column)
     return out
 
 
@@ -338,7 +339,7 @@ def read_station_table(
     st = raw[inv["station"]].astype("string").str.strip()
     empty_st = _na_mask(raw[inv["station"]])
     if empty_st.any():
-        raise InputDataError("empty station", file=p, row=rows[empty_st].tolist(), column=inv["station"])
+        raise InputDataError("empty station", file=p, row=row_arg(rows[empty_st]), column=inv["station"])
     if stations is not None:
         from airlib.ingest.registries import read_stations
         from airlib.registry import resolve_stations
@@ -384,7 +385,7 @@ def _apply_duplicates(frame: pd.DataFrame, policy: str, report: QCReport, *, fil
         raise InputDataError(
             f"{int(dup.sum())} rows share a station-hour (after the hour-label convention), e.g. {pairs}; "
             "pass duplicates='first', 'last' or 'mean'",
-            file=file, row=d["_row"].tolist(), column=None,
+            file=file, row=row_arg(d["_row"]), column=None,
         )
     if policy in ("first", "last"):
         return frame.drop_duplicates(["station", "time"], keep=policy).drop(columns="_row")

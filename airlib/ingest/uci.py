@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import canonical_hourly
+from airlib.ingest.columns import row_arg, canonical_hourly
 from airlib.ingest.table import apply_hour_label
 from airlib.paths import shared_data_dir
 
@@ -93,7 +93,7 @@ def _read_uci_csv(p: Path, expected: Sequence[str]) -> pd.DataFrame:
             num = pd.to_numeric(df[c], errors="coerce")
             bad = (num.isna() & df[c].notna()).to_numpy()
             raise InputDataError(f"text in a numeric column: {df[c][bad].head(3).tolist()}", file=p,
-                                 row=(np.flatnonzero(bad) + 2).tolist(), column=c)
+                                 row=row_arg((np.flatnonzero(bad) + 2)), column=c)
     return df
 
 
@@ -101,7 +101,7 @@ def _times(df: pd.DataFrame, p: Path, hour_label: str) -> pd.Series:
     t = pd.to_datetime(df[list(_TIME_PARTS)], errors="coerce")
     bad = t.isna().to_numpy()
     if bad.any():
-        raise InputDataError("invalid year/month/day/hour", file=p, row=(np.flatnonzero(bad) + 2).tolist(),
+        raise InputDataError("invalid year/month/day/hour", file=p, row=row_arg((np.flatnonzero(bad) + 2)),
                              column="hour")
     return apply_hour_label(t.astype("datetime64[us]"), hour_label, file=p)
 

@@ -1,0 +1,398 @@
+"""Tests of airlib.ingest.read_station_table / ingest_table on tiny files made here."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from airlib.errors import InputDataError, UnknownNameError
+from airlib.ingest import ingest_table, read_station_table
+from airlib.ingest.columns import HOURLY_COLUMNS
+from airlib.store import read_hourly, read_manifest, read_registry
+
+CSV = (
+    "站点,时间,PM2.5(μg/m3),PM10,二氧化硫,NO2,一氧化碳,O3,气温,风向\n"
+    "王平,2023-01-01 01:00,35,60,5,20,0.8,40,-3.5,东北\n"
+    "王平,2023-01-01 02:00,37,62,6,21,0.9,41,-4.0,N\n"
+    "大峪,2023-01-01 01:00,30,50,4,30,1.0,NA,-2.0,静风\n"
+)
+
+
+def _write(tmp_path, text, name="t.csv", encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def _sha(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+# ---- encodings and formats -----------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding,detected", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030")])
+def test_encodings_detected_same_result(tmp_path, encoding, detected):
+    ref, _ = read_station_table(_write(tmp_path, CSV, "ref.csv"))
+    h, rep = read_station_table(_write(tmp_path, CSV, f"{encoding}.csv", encoding))
+    assert rep.encoding == detected
+    pd.testing.assert_frame_equal(h, ref)
+    assert list(h.columns) == list(HOURLY_COLUMNS)
+    assert h["station"].tolist() == ["大峪", "王平", "王平"]  # sorted by station, time
+    assert h["pm25"].tolist() == [30.0, 35.0, 37.0]
+    assert h["so2"].tolist() == [4.0, 5.0, 6.0]
+    assert h["wd"].tolist()[1:] == ["NE", "N"] and pd.isna(h["wd"].iloc[0])  # 静风 → NA
+    assert h["temp"].tolist() == [-2.0, -3.5, -4.0]  # negative temperatures are fine
+
+
+def test_declared_gbk_reads_gbk(tmp_path):
+    h, rep = read_station_table(_write(tmp_path, CSV, encoding="gbk"), encoding="GBK")
+    assert rep.encoding == "gbk" and len(h) == 3
+
+
+def test_declared_utf8_but_gbk_bytes(tmp_path):
+    p = _write(tmp_path, CSV, "gbk.csv", "gbk")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p, encoding="utf-8")
+    msg = str(ei.value)
+    assert "gbk.csv" in msg and "row 1" in msg and "GBK" in msg and "'utf-8'" in msg
+
+
+def test_declared_gbk_but_utf8_bytes(tmp_path):
+    p = _write(tmp_path, CSV, "u.csv", "utf-8")
+    with pytest.raises(InputDataError, match="bytes are UTF-8"):
+        read_station_table(p, encoding="gbk")
+
+
+def test_undecodable_bytes(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_bytes("站点,时间,PM2.5\n".encode("utf-8") + b"A,2023-01-01 01:00,\xff\xff\xff\n")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    assert "bad.csv" in str(ei.value) and "row 2" in str(ei.value) and "neither UTF-8 nor GBK" in str(ei.value)
+
+
+def test_xlsx_chinese_headers_and_datetimes(tmp_path):
+    p = tmp_path / "t.xlsx"
+    df = pd.DataFrame({
+        "监测点位": ["王平", "王平"],
+        "监测时间": pd.to_datetime(["2023-03-01 00:00", "2023-03-01 01:00"]),
+        "细颗粒物": [12, 14.5],
+        "可吸入颗粒物": [20, None],
+        "臭氧": [50, 52],
+        "风速": [1.2, 0.5],
+    })
+    with pd.ExcelWriter(p) as xw:
+        pd.DataFrame({"说明": ["封面"]}).to_excel(xw, sheet_name="说明", index=False)
+        df.to_excel(xw, sheet_name="小时数据", index=False)
+    h, rep = read_station_table(p, sheet="小时数据")
+    assert rep.encoding == "xlsx"
+    assert h["time"].tolist() == list(pd.to_datetime(["2023-03-01 00:00", "2023-03-01 01:00"]))
+    assert h["pm25"].tolist() == [12.0, 14.5] and np.isnan(h["pm10"].iloc[1])
+    assert h["wspm"].tolist() == [1.2, 0.5]
+    with pytest.raises(InputDataError, match="missing column 'station'"):
+        read_station_table(p)  # first sheet is the cover: no recognised columns
+
+
+def test_xlsx_text_in_numeric_cell(tmp_path):
+    p = tmp_path / "t.xlsx"
+    pd.DataFrame({"站点": ["A", "A"], "时间": ["2023-03-01 00:00", "2023-03-01 01:00"],
+                  "PM2.5": [12, "故障"]}).to_excel(p, index=False)
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    msg = str(ei.value)
+    assert "t.xlsx" in msg and "row 3" in msg and "'PM2.5'" in msg and "故障" in msg
+
+
+def test_tab_separated_and_english_headers(tmp_path):
+    p = _write(tmp_path, "station\tdatetime\tpm2_5\tCO(ug/m3)\nA\t2023-01-01 00:00\t10\t800\n", "t.txt")
+    h, rep = read_station_table(p)
+    assert h["pm25"].tolist() == [10.0]
+    assert h["co"].tolist() == pytest.approx([0.8])  # µg/m³ unit hint → mg/m³
+    assert rep.unit_factors == {"co": 1e-3}
+
+
+def test_mapping_override_and_drop(tmp_path):
+    p = _write(tmp_path, "Site,When,Fine,Coarse\nA,2023-01-01 00:00,10,20\n")
+    h, rep = read_station_table(p, mapping={"Site": "station", "When": "time", "Fine": "pm25", "Coarse": None})
+    assert h["pm25"].tolist() == [10.0] and np.isnan(h["pm10"].iloc[0])
+    assert rep.column_map == {"Site": "station", "When": "time", "Fine": "pm25"}
+    with pytest.raises(InputDataError, match="not a canonical column"):
+        read_station_table(p, mapping={"Fine": "pm2.5"})
+
+
+def test_unmapped_known_columns_are_reported(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5,AQI,首要污染物,O3_8h\nA,2023-01-01 00:00,10,14,—,3\n")
+    _, rep = read_station_table(p)
+    assert rep.unmapped_columns == ["AQI", "首要污染物", "O3_8h"]
+
+
+# ---- time and hour labels ------------------------------------------------------------------
+
+def test_hour_ending_shift_and_24_00(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\n"
+                         "A,2023-01-01 01:00,1\n"    # 00–01 → 00:00
+                         "A,2023-01-01 24:00,24\n"   # 23–24 → 23:00 of Jan 1
+                         "B,2023-01-02 00:00,24\n"   # same hour written as next-day 00:00
+                         "B,2023年1月2日 1时,25\n")  # Chinese form
+    h, rep = read_station_table(p, hour_label="ending")
+    assert rep.hour_label == "ending"
+    assert h["time"].tolist() == list(pd.to_datetime(
+        ["2023-01-01 00:00", "2023-01-01 23:00", "2023-01-01 23:00", "2023-01-02 00:00"]))
+    assert (h["time"].dt.floor("D").iloc[:3] == pd.Timestamp("2023-01-01")).all()
+
+
+def test_hour_beginning_unshifted_and_24_rolls(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01 00:00,1\nA,2023-01-01 24:00,2\nA,2023010105,3\n")
+    h, _ = read_station_table(p)
+    assert h["time"].tolist() == list(pd.to_datetime(["2023-01-01 00:00", "2023-01-01 05:00", "2023-01-02 00:00"]))
+
+
+def test_date_and_hour_columns(tmp_path):
+    p = _write(tmp_path, "站点,日期,小时,PM2.5\nA,2023/02/28,24,1\nA,2023/02/28,1,2\nA,2023/03/01,1时,3\n")
+    h, _ = read_station_table(p, hour_label="ending")
+    assert h["time"].tolist() == list(pd.to_datetime(["2023-02-28 00:00", "2023-02-28 23:00", "2023-03-01 00:00"]))
+
+
+def test_bad_hour_value(tmp_path):
+    p = _write(tmp_path, "站点,日期,小时,PM2.5\nA,2023-01-01,25,1\n")
+    with pytest.raises(InputDataError, match="hour must be") as ei:
+        read_station_table(p)
+    assert "row 2" in str(ei.value) and "'小时'" in str(ei.value)
+
+
+def test_unparseable_timestamps_list_rows(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01 00:00,1\nA,昨天,2\nA,2023-13-01 00:00,3\n")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    msg = str(ei.value)
+    assert "t.csv" in msg and "rows 3, 4" in msg and "'时间'" in msg and "unparseable timestamp" in msg
+
+
+def test_timestamp_not_on_the_hour(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01 00:30,1\n")
+    with pytest.raises(InputDataError, match="not on the hour"):
+        read_station_table(p)
+
+
+def test_time_format_declared(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,01/02/2023 05,1\n")
+    h, _ = read_station_table(p, time_format="%d/%m/%Y %H")
+    assert h["time"].tolist() == [pd.Timestamp("2023-02-01 05:00")]
+
+
+def test_bad_hour_label(tmp_path):
+    with pytest.raises(InputDataError, match="hour_label"):
+        read_station_table(_write(tmp_path, CSV), hour_label="end")
+
+
+# ---- duplicates ----------------------------------------------------------------------------
+
+DUP = "站点,时间,PM2.5,风向\nA,2023-01-01 01:00,10,N\nA,2023-01-01 02:00,20,N\nA,2023-01-01 01:00,30,S\nA,2023-01-01 01:00,,E\n"
+
+
+def test_duplicates_error_lists_rows(tmp_path):
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(_write(tmp_path, DUP))
+    msg = str(ei.value)
+    assert "rows 2, 4, 5" in msg and "A 2023-01-01 01:00" in msg and "t.csv" in msg
+
+
+@pytest.mark.parametrize("policy,value,wd", [("first", 10.0, "N"), ("last", np.nan, "E"), ("mean", 20.0, "N")])
+def test_duplicate_policies(tmp_path, policy, value, wd):
+    h, rep = read_station_table(_write(tmp_path, DUP), duplicates=policy)
+    assert len(h) == 2 and rep.duplicates == 3 and rep.duplicate_policy == policy
+    first = h.iloc[0]
+    assert first["time"] == pd.Timestamp("2023-01-01 01:00")
+    assert (np.isnan(value) and np.isnan(first["pm25"])) or first["pm25"] == value
+    assert first["wd"] == wd
+    assert h.iloc[1]["pm25"] == 20.0
+
+
+@pytest.mark.parametrize("label", ["beginning", "ending"])
+def test_24_00_and_next_day_00_00_are_the_same_hour(tmp_path, label):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01 24:00,1\nA,2023-01-02 00:00,2\n")
+    with pytest.raises(InputDataError, match="share a station-hour") as ei:
+        read_station_table(p, hour_label=label)
+    assert "rows 2, 3" in str(ei.value)
+
+
+# ---- QC ------------------------------------------------------------------------------------
+
+def test_sentinels_and_negatives_counted(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5,PM10,气温,降水量\n"
+                         "A,2023-01-01 00:00,-999,50,-999,0\n"
+                         "A,2023-01-01 01:00,-3,9999,-12,-0.1\n"
+                         "A,2023-01-01 02:00,0,55,-99,0.5\n")
+    h, rep = read_station_table(p)
+    assert rep.sentinel == {"pm25": 1, "pm10": 1, "temp": 2, "rain": 0}
+    assert rep.negative == {"pm25": 1, "pm10": 0, "temp": 0, "rain": 1}
+    assert rep.examples["pm25"] == [2, 3] and rep.examples["temp"] == [2, 4]
+    assert rep.flagged == 6
+    assert h["pm25"].isna().tolist() == [True, True, False]
+    assert h["temp"].tolist()[1] == -12.0  # negative temperature is not an error
+    assert rep.missing["pm25"] == 2
+    assert "负值置空 2" in rep.summary()
+
+
+def test_custom_sentinels(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01 00:00,-999\nA,2023-01-01 01:00,888\n")
+    h, rep = read_station_table(p, sentinels=[888])
+    assert rep.sentinel == {"pm25": 1} and rep.negative == {"pm25": 1}
+    assert h["pm25"].isna().all()
+
+
+def test_sentinel_checked_before_unit_conversion(tmp_path):
+    p = _write(tmp_path, "站点,时间,CO(μg/m3)\nA,2023-01-01 00:00,-999\nA,2023-01-01 01:00,1500\n")
+    h, rep = read_station_table(p)
+    assert rep.sentinel == {"co": 1}
+    assert np.isnan(h["co"].iloc[0]) and h["co"].iloc[1] == pytest.approx(1.5)
+
+
+def test_text_in_numeric_column(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5,NO2\nA,2023-01-01 00:00,12,5\nA,2023-01-01 01:00,13,维护中\n")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    msg = str(ei.value)
+    assert "t.csv" in msg and "row 3" in msg and "'NO2'" in msg and "维护中" in msg and "text in a numeric" in msg
+
+
+def test_na_tokens_are_missing_not_errors(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01 00:00,—\nA,2023-01-01 01:00,\nA,2023-01-01 02:00,NA\n")
+    h, rep = read_station_table(p)
+    assert h["pm25"].isna().all() and rep.flagged == 0
+
+
+def test_wind_directions(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5,风向\nA,2023-01-01 00:00,1,西北风\nA,2023-01-01 01:00,1,0\n"
+                         "A,2023-01-01 02:00,1,112.5\nA,2023-01-01 03:00,1,ssw\n")
+    h, _ = read_station_table(p)
+    assert h["wd"].tolist() == ["NW", "N", "ESE", "SSW"]
+    bad = _write(tmp_path, "站点,时间,PM2.5,风向\nA,2023-01-01 00:00,1,旋风\n", "w.csv")
+    with pytest.raises(InputDataError, match="unknown wind direction") as ei:
+        read_station_table(bad)
+    assert "row 2" in str(ei.value)
+
+
+# ---- headers, stations, empty files --------------------------------------------------------
+
+def test_missing_station_column_suggests(tmp_path):
+    p = _write(tmp_path, "站,时间,PM2.5\nA,2023-01-01 00:00,1\n")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    msg = str(ei.value)
+    assert "t.csv" in msg and "missing column 'station'" in msg and "'站'" in msg
+
+
+def test_misspelled_header_suggests_expected(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.6,PM10\nA,2023-01-01 00:00,1,2\n")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    msg = str(ei.value)
+    assert "column 'PM2.6'" in msg and "PM2.5" in msg and "misspelled" in msg
+
+
+def test_missing_time_column(tmp_path):
+    p = _write(tmp_path, "站点,PM2.5\nA,1\n")
+    with pytest.raises(InputDataError, match="missing column 'time'"):
+        read_station_table(p)
+
+
+def test_unknown_station_against_registry(tmp_path):
+    reg = pd.DataFrame({"station": pd.array(["WP", "DY"], dtype="string"),
+                        "station_name": pd.array(["王平", "大峪"], dtype="string")})
+    h, _ = read_station_table(_write(tmp_path, CSV), stations=reg)
+    assert sorted(set(h["station"])) == ["DY", "WP"]
+    bad = _write(tmp_path, CSV.replace("大峪,", "大玉,"), "bad.csv")
+    with pytest.raises(UnknownNameError) as ei:
+        read_station_table(bad, stations=reg)
+    msg = str(ei.value)
+    assert "bad.csv" in msg and "row 4" in msg and "'站点'" in msg and "大玉" in msg and "大峪" in msg
+
+
+@pytest.mark.parametrize("content,problem", [(b"", "empty"), (b"  \n", "empty"), ("站点,时间,PM2.5\n".encode(), "no data rows")])
+def test_empty_files(tmp_path, content, problem):
+    p = tmp_path / "e.csv"
+    p.write_bytes(content)
+    with pytest.raises(InputDataError, match=problem) as ei:
+        read_station_table(p)
+    assert "e.csv" in str(ei.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputDataError, match="not found"):
+        read_station_table(tmp_path / "nope.csv")
+
+
+def test_empty_station_cell(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\n,2023-01-01 00:00,1\n")
+    with pytest.raises(InputDataError, match="empty station") as ei:
+        read_station_table(p)
+    assert "row 2" in str(ei.value)
+
+
+# ---- ingest_table --------------------------------------------------------------------------
+
+@pytest.fixture
+def bureau(tmp_path):
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    towns = raw / "towns.csv"
+    towns.write_text("乡镇代码,乡镇名称\n110109001,大峪街道\n110109005,王平地区\n", encoding="utf-8")
+    stations = raw / "stations.csv"
+    stations.write_bytes("站点编码,站点名称,经度,纬度,所属街乡\nWP,王平,115.98,40.01,王平镇\nDY,大峪,116.10,39.94,大峪\n"
+                         .encode("gbk"))
+    jan = raw / "2023-01.csv"
+    jan.write_bytes(("站点,时间,PM2.5,PM10\n" + "".join(
+        f"{s},2023-01-31 {h:02d}:00,{10 + h},-999\n" for s in ("王平", "大峪") for h in range(1, 25))).encode("gbk"))
+    feb = raw / "2023-02.csv"
+    feb.write_text("站点,时间,PM2.5,PM10\n王平,2023-02-01 01:00,50,60\n", encoding="utf-8-sig")
+    return tmp_path, [jan, feb], stations, towns
+
+
+def test_ingest_table_end_to_end_idempotent_raw_unchanged(bureau):
+    tmp, files, stations, towns = bureau
+    raw_files = [*files, stations, towns]
+    before = {p: _sha(p) for p in raw_files}
+    root = tmp / "data" / "processed"
+    s = ingest_table(files, root, "mtg", stations, towns, hour_label="ending")
+    assert s["rows"] == 49 and s["stations"] == ["DY", "WP"] and s["months"] == ["2023-01", "2023-02"]
+    assert s["qc"]["2023-01.csv"]["sentinel"] == {"pm10": 48}
+    out = read_hourly(root, "mtg")
+    assert out["time"].min() == pd.Timestamp("2023-01-31 00:00")  # 01:00 hour-ending → 00:00
+    assert (out[out.station == "WP"]["time"].dt.month == 2).sum() == 1  # Feb 1 01:00 ending → Feb 1 00:00
+    jan = read_hourly(root, "mtg", "2023-01", "2023-01")
+    assert len(jan) == 48 and jan["pm10"].isna().all()
+    reg = read_registry(root, "mtg", "stations")
+    assert reg.set_index("station").loc["WP", "town_code"] == "110109005"
+    man = read_manifest(root, "mtg")
+    src = man["sources"]["2023-01.csv+2023-02.csv"]
+    assert [f["sha256"] for f in src["files"]] == [before[files[0]], before[files[1]]]
+    assert src["hour_label"] == "ending"
+    snap = {p: _sha(p) for p in sorted(root.rglob("*")) if p.is_file()}
+    ingest_table(files, root, "mtg", stations, towns, hour_label="ending")
+    assert {p: _sha(p) for p in sorted(root.rglob("*")) if p.is_file()} == snap
+    assert {p: _sha(p) for p in raw_files} == before
+
+
+def test_ingest_table_cross_file_duplicates(bureau):
+    tmp, files, stations, towns = bureau
+    again = tmp / "copy.csv"
+    again.write_bytes(files[1].read_bytes())
+    root = tmp / "store"
+    with pytest.raises(InputDataError) as ei:
+        ingest_table([files[1], again], root, "mtg", stations, towns)
+    assert "copy.csv" in str(ei.value) and "2023-02.csv" in str(ei.value)
+    assert not (root / "mtg").exists()
+    s = ingest_table([files[1], again], root, "mtg", stations, towns, duplicates="last")
+    assert s["rows"] == 1
+
+
+def test_ingest_table_unknown_town_in_station_registry(bureau):
+    tmp, files, stations, towns = bureau
+    stations.write_text("站点编码,站点名称,所属街乡\nWP,王平,王坪镇\n", encoding="utf-8")
+    with pytest.raises(UnknownNameError) as ei:
+        ingest_table(files[1], tmp / "store", "mtg", stations, towns)
+    assert "stations.csv" in str(ei.value) and "王坪镇" in str(ei.value)

@@ -1,0 +1,206 @@
+"""Tests of airlib.store: atomic writes, partitioned hourly store, registries, manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from airlib.errors import InputDataError
+from airlib.ingest.columns import HOURLY_COLUMNS
+from airlib.store import (
+    atomic_write,
+    atomic_write_bytes,
+    atomic_write_text,
+    partition_path,
+    read_hourly,
+    read_manifest,
+    read_registry,
+    write_hourly,
+    write_registry,
+)
+
+
+def _frame(stations=("A", "B"), start="2023-01-31 20:00", hours=8, base=10.0):
+    times = pd.date_range(start, periods=hours, freq="h")
+    rows = []
+    for i, s in enumerate(stations):
+        for j, t in enumerate(times):
+            rows.append({"station": s, "time": t, "pm25": base + 100 * i + j, "wd": "N"})
+    return pd.DataFrame(rows)
+
+
+def _tree_hashes(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# ---- atomic writes -------------------------------------------------------------------------
+
+def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):
+    p = tmp_path / "sub" / "a.txt"
+    atomic_write_text(p, "旧")
+    atomic_write_text(p, "新")
+    assert p.read_text(encoding="utf-8") == "新"
+    assert [x.name for x in p.parent.iterdir()] == ["a.txt"]
+
+
+def test_atomic_write_failure_keeps_old_file(tmp_path):
+    p = tmp_path / "a.bin"
+    atomic_write_bytes(p, b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(p) as tmp:
+            tmp.write_bytes(b"half-written")
+            raise RuntimeError("boom")
+    assert p.read_bytes() == b"old"
+    assert [x.name for x in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_atomic_write_temp_in_same_folder(tmp_path):
+    p = tmp_path / "x.parquet"
+    with atomic_write(p) as tmp:
+        assert tmp.parent == p.parent and tmp != p
+        tmp.write_bytes(b"1")
+    assert p.read_bytes() == b"1"
+
+
+def test_atomic_write_nothing_written_is_error(tmp_path):
+    p = tmp_path / "x.txt"
+    atomic_write_text(p, "keep")
+    with pytest.raises(FileNotFoundError):
+        with atomic_write(p) as tmp:
+            tmp.unlink()
+    assert p.read_text() == "keep"
+
+
+# ---- hourly store --------------------------------------------------------------------------
+
+def test_layout_roundtrip_and_dtypes(tmp_path):
+    f = _frame()
+    write_hourly(f, tmp_path, "d", source="s")
+    assert partition_path(tmp_path, "d", 2023, 1).exists()
+    assert partition_path(tmp_path, "d", 2023, 2).exists()
+    assert (tmp_path / "d" / "hourly" / "year=2023" / "month=2" / "part-0.parquet").exists()
+    out = read_hourly(tmp_path, "d")
+    assert list(out.columns) == list(HOURLY_COLUMNS)
+    assert out["station"].dtype == "string" and out["wd"].dtype == "string"
+    assert out["time"].dtype == "datetime64[us]"
+    assert out["pm25"].tolist() == f.sort_values(["station", "time"])["pm25"].tolist()
+    assert out["co"].isna().all()  # missing canonical columns added as NaN
+    assert len(out) == 16
+
+
+def test_month_read_touches_only_its_partition(tmp_path):
+    write_hourly(_frame(), tmp_path, "d")
+    jan = partition_path(tmp_path, "d", 2023, 1)
+    jan.write_bytes(b"this is not parquet")  # corrupt January
+    feb = read_hourly(tmp_path, "d", start="2023-02", end="2023-02")
+    assert len(feb) == 2 * 4 and (feb["time"].dt.month == 2).all()
+    with pytest.raises(Exception):  # the corruption is real: reading January fails
+        read_hourly(tmp_path, "d", start="2023-01", end="2023-01")
+
+
+def test_bounds_inclusive_like_loc(tmp_path):
+    write_hourly(_frame(hours=30), tmp_path, "d")
+    day = read_hourly(tmp_path, "d", start="2023-02-01", end="2023-02-01")
+    assert day["time"].min() == pd.Timestamp("2023-02-01 00:00")
+    assert day["time"].max() == pd.Timestamp("2023-02-01 23:00")
+    exact = read_hourly(tmp_path, "d", start=pd.Timestamp("2023-01-31 22:00"), end=pd.Timestamp("2023-02-01 01:00"))
+    assert sorted(exact["time"].unique()) == list(pd.date_range("2023-01-31 22:00", "2023-02-01 01:00", freq="h"))
+
+
+def test_station_and_column_selection(tmp_path):
+    write_hourly(_frame(), tmp_path, "d")
+    out = read_hourly(tmp_path, "d", stations=["B"], columns=["pm25"])
+    assert list(out.columns) == ["station", "time", "pm25"]
+    assert set(out["station"]) == {"B"} and len(out) == 8
+    with pytest.raises(InputDataError, match="unknown column"):
+        read_hourly(tmp_path, "d", columns=["pm2.5"])
+
+
+def test_empty_selection_has_canonical_dtypes(tmp_path):
+    write_hourly(_frame(), tmp_path, "d")
+    out = read_hourly(tmp_path, "d", start="2024-01", end="2024-02")
+    assert out.empty and out["time"].dtype == "datetime64[us]"
+
+
+def test_rewrite_replaces_month_for_ingested_stations_only(tmp_path):
+    write_hourly(_frame(stations=("A", "B")), tmp_path, "d", source="s1")
+    # new data for A in January only, different values
+    newA = _frame(stations=("A",), start="2023-01-31 20:00", hours=4, base=500.0)
+    write_hourly(newA, tmp_path, "d", source="s2")
+    out = read_hourly(tmp_path, "d")
+    a_jan = out[(out.station == "A") & (out.time.dt.month == 1)]
+    assert a_jan["pm25"].tolist() == [500.0, 501.0, 502.0, 503.0]
+    b_jan = out[(out.station == "B") & (out.time.dt.month == 1)]
+    assert b_jan["pm25"].tolist() == [110.0, 111.0, 112.0, 113.0]  # B untouched
+    a_feb = out[(out.station == "A") & (out.time.dt.month == 2)]
+    assert a_feb["pm25"].tolist() == [14.0, 15.0, 16.0, 17.0]  # February untouched
+    man = read_manifest(tmp_path, "d")
+    assert set(man["sources"]) == {"s1", "s2"}
+    assert man["partitions"] == {"2023-01": 8, "2023-02": 8}
+
+
+def test_idempotent_byte_identical(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("x")
+    root = tmp_path / "store"
+    write_hourly(_frame(), root, "d", source="s", inputs=[src], hour_label="ending")
+    first = _tree_hashes(root)
+    write_hourly(_frame(), root, "d", source="s", inputs=[src], hour_label="ending")
+    assert _tree_hashes(root) == first
+
+
+def test_duplicate_station_hours_rejected(tmp_path):
+    f = _frame()
+    with pytest.raises(InputDataError, match="duplicate"):
+        write_hourly(pd.concat([f, f.iloc[:1]]), tmp_path, "d")
+    assert not (tmp_path / "d").exists()
+
+
+def test_missing_station_column(tmp_path):
+    with pytest.raises(InputDataError, match="station"):
+        write_hourly(_frame().drop(columns="station"), tmp_path, "d")
+
+
+def test_read_missing_dataset(tmp_path):
+    with pytest.raises(InputDataError, match="no hourly store"):
+        read_hourly(tmp_path, "nope")
+
+
+def test_manifest_records_hashes(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes("站点,时间\n".encode("utf-8"))
+    entry = write_hourly(_frame(), tmp_path / "s", "d", source="bureau", inputs=[src], hour_label="ending",
+                         qc={"negative": {"pm25": 2}})
+    man = json.loads((tmp_path / "s" / "d" / "manifest.json").read_text(encoding="utf-8"))
+    rec = man["sources"]["bureau"]
+    assert rec == entry
+    assert rec["files"][0]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert rec["hour_label"] == "ending" and rec["rows"] == 16 and rec["months"] == ["2023-01", "2023-02"]
+    assert rec["qc"] == {"negative": {"pm25": 2}}
+    assert man["canonical_hour_label"] == "beginning"
+    import airlib
+
+    assert man["airlib_version"] == airlib.__version__
+
+
+def test_registry_roundtrip(tmp_path):
+    towns = pd.DataFrame({"town_code": pd.array(["110109005"], dtype="string"),
+                          "town_name": pd.array(["王平地区"], dtype="string"), "n": [1.5]})
+    write_registry(towns, tmp_path, "d", "towns")
+    back = read_registry(tmp_path, "d", "towns")
+    pd.testing.assert_frame_equal(back, towns)
+    with pytest.raises(InputDataError, match="no registry"):
+        read_registry(tmp_path, "d", "stations")
+
+
+def test_extra_columns_are_kept(tmp_path):
+    f = _frame()
+    f["iws"] = np.arange(len(f), dtype=float)
+    write_hourly(f, tmp_path, "d")
+    out = read_hourly(tmp_path, "d")
+    assert "iws" in out and out["iws"].notna().all()
