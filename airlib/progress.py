@@ -1,0 +1,260 @@
+"""Task progress per town and task: completion, schedule, status, scores, overdue list.
+
+Definitions (all per town and task, as of a date ``as_of``):
+
+* ``completed``: the latest ``累计完成`` reported for a month ending on or before ``as_of``
+  (0 with ``reported=False`` when the town has sent nothing yet);
+* ``completion_rate`` = completed / target; a **zero target** counts as done (rate 1);
+  a town with **no share of the task** (progress reported, no target) has rate NaN;
+* ``elapsed_share``: share of the time from the task start (the task's ``start``, else
+  the plan's issue date, else the plan period start) to the deadline that has passed,
+  clipped to [0, 1]; on the deadline day it is 1;
+* ``status``:
+  ``已完成`` rate ≥ 1; ``逾期未完成`` rate < 1 and ``as_of`` after the deadline (the
+  deadline day itself is still on time); ``按期推进`` rate ≥ elapsed share; ``滞后`` otherwise;
+  ``无分解任务`` for a town without a target for the task.
+
+District roll-ups add the town rows (their sums equal the town sums by construction); the
+stated district total is carried alongside, so a plan whose split disagrees with its total
+(see :class:`airlib.plans.PlanDiscrepancy`) shows both.
+
+``town_scores``: score = 100 × mean over the town's tasks with a positive target of
+min(completion rate, 1); rank: competition ranking (1, 2, 2, 4) on the score rounded to
+1 decimal, highest first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from airlib.ledgers import plan_town_targets
+from airlib.plans import Plan, month_end
+
+__all__ = [
+    "PROGRESS_LABELS",
+    "STATUSES",
+    "district_progress",
+    "overdue_tasks",
+    "to_display",
+    "town_progress",
+    "town_scores",
+]
+
+#: Status labels, in display order.
+STATUSES: tuple[str, ...] = ("已完成", "按期推进", "滞后", "逾期未完成", "无分解任务")
+
+PROGRESS_LABELS: dict[str, str] = {
+    "task_id": "任务编号",
+    "category": "类别",
+    "task": "重点任务",
+    "unit": "单位",
+    "town_code": "镇街代码",
+    "town_name": "镇街",
+    "target": "任务量",
+    "stated_total": "方案列明总量",
+    "completed": "累计完成",
+    "remaining": "剩余量",
+    "completion_rate": "完成率",
+    "elapsed_share": "时间进度",
+    "status": "状态",
+    "deadline": "完成时限",
+    "days_overdue": "逾期天数",
+    "reported": "已报送",
+    "last_month": "最近报送月份",
+    "lead": "牵头单位",
+    "responsible": "主责单位",
+    "assisting": "协办单位",
+    "n_towns": "涉及镇街数",
+    "n_tasks": "任务数",
+    "n_done": "已完成",
+    "n_on_track": "按期推进",
+    "n_behind": "滞后",
+    "n_overdue": "逾期未完成",
+    "score": "任务进度得分",
+    "rank": "排名",
+}
+
+
+def to_display(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rename columns to Chinese display headers (rates shown as %, 1 decimal).
+
+    Parameters
+    ----------
+    frame
+        Output of any function of this module (or :mod:`airlib.targets` with its labels).
+    labels
+        Column → header mapping; default :data:`PROGRESS_LABELS`.
+    """
+    labels = PROGRESS_LABELS if labels is None else labels
+    out = frame.copy()
+    for col in ("completion_rate", "elapsed_share"):
+        if col in out:
+            out[col] = (out[col] * 100).round(1)
+    if "deadline" in out:
+        out["deadline"] = pd.to_datetime(out["deadline"]).dt.strftime("%Y-%m-%d")
+    out = out.rename(columns={k: v + ("（%）" if k in ("completion_rate", "elapsed_share") else "")
+                              for k, v in labels.items()})
+    return out
+
+
+def _as_of(as_of: str | dt.date | pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(as_of).normalize()
+
+
+def _task_table(plan: Plan) -> pd.DataFrame:
+    default_start = plan.plan.issued or (plan.plan.period.start_date.date() if plan.plan.period else None)
+    rows = []
+    for t in plan.tasks:
+        start = t.start or default_start
+        rows.append({
+            "task_id": t.id, "category": t.category, "task": t.task, "unit": t.unit,
+            "stated_total": np.nan if t.total is None else float(t.total),
+            "deadline": pd.Timestamp(t.deadline),
+            "start": pd.Timestamp(start) if start is not None else pd.Timestamp(t.deadline),
+            "lead": "、".join(t.lead), "responsible": "、".join(t.responsible), "assisting": "、".join(t.assisting),
+        })
+    tt = pd.DataFrame(rows)
+    tt["task_id"] = tt["task_id"].astype("string")
+    return tt
+
+
+def town_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.date | pd.Timestamp,
+                  towns: pd.DataFrame) -> pd.DataFrame:
+    """Progress of every town on every task split across towns, as of a date.
+
+    Parameters
+    ----------
+    plan
+        The plan (tasks with per-town splits are evaluated).
+    ledger
+        Tidy ledger rows (:func:`airlib.ledgers.read_ledgers`): ``month``, ``town_code``,
+        ``task_id``, ``cumulative``.
+    as_of
+        Evaluation date; reports for months ending after it are ignored.
+    towns
+        Town registry (resolves the plan's town names).
+
+    Returns
+    -------
+    DataFrame
+        One row per (task, town): ``task_id``, ``category``, ``task``, ``unit``, ``town_code``,
+        ``town_name``, ``target``, ``completed``, ``remaining``, ``completion_rate``,
+        ``elapsed_share``, ``status``, ``deadline``, ``days_overdue``, ``reported``,
+        ``last_month``, ``lead``, ``responsible``, ``assisting``. Chinese headers:
+        :func:`to_display`.
+    """
+    t0 = _as_of(as_of)
+    targets = plan_town_targets(plan, towns)
+    led = ledger.loc[:, ["month", "town_code", "task_id", "cumulative"]].copy()
+    led["task_id"] = led["task_id"].astype("string")
+    led["town_code"] = led["town_code"].astype("string")
+    ends = pd.PeriodIndex(led["month"].astype(str), freq="M").end_time.normalize()
+    led = led.loc[(ends <= t0) & led["cumulative"].notna()]
+    latest = (led.sort_values("month", kind="stable")
+              .groupby(["task_id", "town_code"], as_index=False).last()
+              .rename(columns={"month": "last_month", "cumulative": "completed"}))
+    df = targets.merge(latest, on=["task_id", "town_code"], how="outer")
+    names = towns.set_index("town_code")["town_name"].astype("string")
+    df["town_name"] = df["town_code"].map(names).astype("string")
+    df["reported"] = df["completed"].notna()
+    df["completed"] = df["completed"].fillna(0.0).astype("float64")
+    df["target"] = df["target"].astype("float64")
+    tt = _task_table(plan)
+    df = df.merge(tt, on="task_id", how="left")
+    target = df["target"].to_numpy()
+    done = df["completed"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(target > 0, done / target, np.where(target == 0, 1.0, np.nan))
+    span = (df["deadline"] - df["start"]).dt.days.to_numpy().astype(float)
+    gone = (t0 - df["start"]).dt.days.to_numpy().astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        elapsed = np.where(span > 0, gone / span, np.where(t0 >= df["deadline"], 1.0, 0.0))
+    elapsed = np.clip(elapsed, 0.0, 1.0)
+    overdue = (t0 > df["deadline"]).to_numpy()
+    eps = 1e-9
+    status = np.select(
+        [np.isnan(rate), rate >= 1 - eps, overdue, rate + eps >= elapsed],
+        ["无分解任务", "已完成", "逾期未完成", "按期推进"],
+        default="滞后",
+    )
+    df["completion_rate"] = rate
+    df["elapsed_share"] = elapsed
+    df["status"] = pd.Categorical(status, categories=list(STATUSES))
+    df["remaining"] = np.where(np.isnan(target), np.nan, np.maximum(target - done, 0.0))
+    days = (t0 - df["deadline"]).dt.days
+    df["days_overdue"] = days.where(df["status"] == "逾期未完成", 0).astype("int64")
+    cols = ["task_id", "category", "task", "unit", "town_code", "town_name", "target", "completed", "remaining",
+            "completion_rate", "elapsed_share", "status", "deadline", "days_overdue", "reported", "last_month",
+            "lead", "responsible", "assisting"]
+    order = {t.id: i for i, t in enumerate(plan.tasks)}
+    df["_o"] = df["task_id"].map(order)
+    return df.sort_values(["_o", "town_code"], kind="stable")[cols].reset_index(drop=True)
+
+
+def district_progress(progress: pd.DataFrame) -> pd.DataFrame:
+    """District roll-up per task of :func:`town_progress` rows.
+
+    ``target`` and ``completed`` are the sums over towns (so they add up), ``stated_total`` the
+    plan's district figure; ``completion_rate`` = completed / target; status counts per task.
+    """
+    p = progress
+    g = p.groupby("task_id", sort=False)
+    out = g.agg(category=("category", "first"), task=("task", "first"), unit=("unit", "first"),
+                target=("target", "sum"), completed=("completed", "sum"), deadline=("deadline", "first"),
+                n_towns=("town_code", "size"), lead=("lead", "first"), responsible=("responsible", "first"))
+    st = {s: p.assign(_s=p["status"].astype("string") == s).groupby("task_id", sort=False)["_s"].sum() for s in STATUSES}
+    out["n_done"] = st["已完成"]
+    out["n_on_track"] = st["按期推进"]
+    out["n_behind"] = st["滞后"]
+    out["n_overdue"] = st["逾期未完成"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["completion_rate"] = np.where(out["target"] > 0, out["completed"] / out["target"], np.nan)
+    return out.reset_index()
+
+
+def town_scores(progress: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """Progress score and competition rank of each town.
+
+    Parameters
+    ----------
+    progress
+        Output of :func:`town_progress`.
+    decimals
+        The score is rounded to this many decimals before ranking (ties share a rank).
+
+    Returns
+    -------
+    DataFrame
+        ``town_code``, ``town_name``, ``n_tasks`` (tasks with a positive target), ``n_done``,
+        ``n_on_track``, ``n_behind``, ``n_overdue``, ``score`` (0–100), ``rank`` (1 = best;
+        NA for a town with no positive target), sorted by rank.
+    """
+    p = progress.loc[progress["target"].notna()].copy()
+    p["capped"] = np.minimum(p["completion_rate"], 1.0)
+    p["_pos"] = p["target"] > 0
+    s = p["status"].astype("string")
+    p["_done"], p["_on"], p["_behind"], p["_over"] = (s == "已完成"), (s == "按期推进"), (s == "滞后"), (s == "逾期未完成")
+    g = p.groupby(["town_code", "town_name"], sort=False)
+    out = g.agg(n_tasks=("_pos", "sum"), n_done=("_done", "sum"), n_on_track=("_on", "sum"),
+                n_behind=("_behind", "sum"), n_overdue=("_over", "sum")).reset_index()
+    score = p.loc[p["_pos"]].groupby("town_code")["capped"].mean() * 100
+    out["score"] = out["town_code"].map(score).astype("float64").round(decimals)
+    out["rank"] = out["score"].rank(method="min", ascending=False).astype("Int64")
+    return out.sort_values(["rank", "town_code"], kind="stable", na_position="last").reset_index(drop=True)
+
+
+def overdue_tasks(progress: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`town_progress` with status 逾期未完成, most overdue first, with their units."""
+    cols = ["task_id", "task", "unit", "town_code", "town_name", "target", "completed", "remaining",
+            "completion_rate", "deadline", "days_overdue", "lead", "responsible", "assisting"]
+    o = progress.loc[progress["status"].astype("string") == "逾期未完成", cols]
+    return o.sort_values(["days_overdue", "task_id", "town_code"], ascending=[False, True, True],
+                         kind="stable").reset_index(drop=True)
+
+
+def month_as_of(month: str) -> pd.Timestamp:
+    """The evaluation date of a monthly report: the month's last day."""
+    return month_end(month)
