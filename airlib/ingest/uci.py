@@ -99,7 +99,8 @@ def _read_uci_csv(p: Path, expected: Sequence[str]) -> pd.DataFrame:
 
 def _times(df: pd.DataFrame, p: Path, hour_label: str) -> pd.Series:
     t = pd.to_datetime(df[list(_TIME_PARTS)], errors="coerce")
-    bad = t.isna().to_numpy()
+    hour = df["hour"].to_numpy()
+    bad = t.isna().to_numpy() | (hour < 0) | (hour > 23)  # UCI hours run 0–23
     if bad.any():
         raise InputDataError("invalid year/month/day/hour", file=p, row=row_arg((np.flatnonzero(bad) + 2)),
                              column="hour")
