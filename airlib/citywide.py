@@ -35,7 +35,9 @@ Rules implemented (the same as :mod:`airlib.validity` and the benchmark referenc
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +59,7 @@ __all__ = [
     "O3_MDA8_LIMIT",
     "min_valid_days",
     "station_daily_month",
+    "percentile_rows",
     "town_month_statistics",
     "read_month",
     "store_months",
@@ -86,20 +89,13 @@ def min_valid_days(month: int) -> int:
     return 25 if month == 2 else 27
 
 
-def _dense(
-    station_idx: np.ndarray, hour_idx: np.ndarray, values: dict[str, np.ndarray], n_stations: int, n_hours: int
-) -> dict[str, np.ndarray]:
-    flat = station_idx.astype(np.int64) * n_hours + hour_idx
-    counts = np.bincount(flat, minlength=n_stations * n_hours)
-    if counts.max(initial=0) > 1:
+def _check_unique(flat: np.ndarray, size: int, n_hours: int) -> None:
+    counts = np.bincount(flat, minlength=size)
+    if counts.size and counts.max() > 1:
         bad = int(np.flatnonzero(counts > 1)[0])
-        raise InputDataError(f"duplicate station-hour (station #{bad // n_hours}, hour {bad % n_hours} of the month)", column="time")
-    out = {}
-    for name, v in values.items():
-        arr = np.full(n_stations * n_hours, np.nan)
-        arr[flat] = v
-        out[name] = arr.reshape(n_stations, n_hours // 24, 24)
-    return out
+        raise InputDataError(
+            f"duplicate station-hour (station #{bad // n_hours}, hour {bad % n_hours} of the month)", column="time"
+        )
 
 
 def station_daily_month(
@@ -116,7 +112,7 @@ def station_daily_month(
     ----------
     station_idx, hour_idx : numpy.ndarray of int
         Per hourly row: station number (0 … n_stations−1) and hour of the month
-        (0 … 24·n_days−1, hour-beginning labels).
+        (0 … 24·n_days−1, hour-beginning labels). A station-hour may occur once only.
     values : dict of numpy.ndarray
         Per pollutant (``pm25, pm10, so2, no2, co, o3``), the hourly values (NaN = invalid).
     n_stations, n_days : int
@@ -129,26 +125,38 @@ def station_daily_month(
     dict of numpy.ndarray
         ``pm25, pm10, so2, no2, co`` daily means (µg/m³; CO mg/m³) and ``o3`` MDA8 (µg/m³),
         each ``(n_stations, n_days)`` with NaN where the day is not valid.
+
+    Raises
+    ------
+    InputDataError
+        If a station-hour occurs twice.
     """
     settings = DEFAULT if settings is None else settings
-    dense = _dense(station_idx, hour_idx, values, n_stations, n_days * 24)
+    n_hours = n_days * 24
+    flat = station_idx.astype(np.int64) * n_hours + hour_idx
+    _check_unique(flat, n_stations * n_hours, n_hours)
+    day_key = flat // 24  # = station * n_days + day
+    size = n_stations * n_days
     out: dict[str, np.ndarray] = {}
     for name in MEAN_POLLUTANTS:
-        if name not in dense:
+        if name not in values:
             continue
-        a = dense[name]
-        ok = ~np.isnan(a)
-        n = ok.sum(axis=2)
-        s = np.where(ok, a, 0.0).sum(axis=2)
+        v = values[name]
+        ok = ~np.isnan(v)
+        key = day_key[ok]
+        n = np.bincount(key, minlength=size)
+        s = np.bincount(key, weights=v[ok], minlength=size)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[name] = np.where(n >= MIN_DAILY_HOURS, s / n, np.nan)
-    if "o3" in dense:
-        a = dense["o3"]
+            out[name] = np.where(n >= MIN_DAILY_HOURS, s / n, np.nan).reshape(n_stations, n_days)
+    if "o3" in values:
+        dense = np.full(n_stations * n_hours, np.nan)
+        dense[flat] = values["o3"]
+        a = dense.reshape(n_stations, n_days, 24)
         ok = ~np.isnan(a)
         zeros = np.zeros(a.shape[:2] + (1,))
         cs = np.concatenate([zeros, np.cumsum(np.where(ok, a, 0.0), axis=2)], axis=2)
         cn = np.concatenate([zeros, np.cumsum(ok, axis=2)], axis=2)
-        ws = cs[:, :, 8:25] - cs[:, :, 0:17]
+        ws = cs[:, :, 8:25] - cs[:, :, 0:17]  # windows starting at 00 … 16
         wn = cn[:, :, 8:25] - cn[:, :, 0:17]
         valid_w = wn >= MIN_WINDOW_HOURS
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -160,25 +168,48 @@ def station_daily_month(
     return out
 
 
+def percentile_rows(x: np.ndarray, q: float) -> np.ndarray:
+    """Row-wise percentile of the non-NaN values, linear method (Hyndman–Fan type 7).
+
+    standards.md §2.2: sort the n valid values, k = 1 + (n − 1)·p, s = ⌊k⌋,
+    m = X(s) + (X(s+1) − X(s))·(k − s). Rows without valid values give NaN.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (rows, n)
+    q : float
+        Percentile in [0, 100].
+    """
+    xs = np.sort(x, axis=1)  # NaN sort last
+    n = (~np.isnan(x)).sum(axis=1)
+    k = (np.maximum(n, 1) - 1) * (q / 100.0)
+    lo = np.floor(k).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+    rows = np.arange(x.shape[0])
+    a = xs[rows, lo]
+    b = xs[rows, hi]
+    t = k - lo
+    out = np.where(t > 0, a + (b - a) * t, a)
+    return np.where(n > 0, out, np.nan)
+
+
 def town_month_statistics(
-    daily: dict[str, np.ndarray], town_of_station: np.ndarray, n_towns: int, month: int
+    daily: dict[str, np.ndarray], town_starts: np.ndarray, month: int
 ) -> dict[str, np.ndarray]:
     """Town monthly statistics from station daily arrays of one month.
 
     Parameters
     ----------
     daily : dict of numpy.ndarray
-        Output of :func:`station_daily_month`.
-    town_of_station : numpy.ndarray of int
-        Town number (0 … n_towns−1) of each station.
-    n_towns : int
-        Number of towns.
+        Output of :func:`station_daily_month`, stations ordered by town.
+    town_starts : numpy.ndarray of int
+        Index of the first station of each town in that order (as for ``numpy.add.reduceat``).
     month : int
         Calendar month (for the February rule).
 
     Returns
     -------
-    dict of numpy.ndarray, each of length ``n_towns``
+    dict of numpy.ndarray, each of length ``len(town_starts)``
         ``<p>`` monthly mean (NaN if invalid) and ``<p>_days`` valid days for the five mean
         pollutants; ``co_p95`` and ``o3_p90`` percentiles; ``o3_days``; ``pm25_sum`` (sum of
         valid town daily PM2.5, for year-to-date).
@@ -187,13 +218,11 @@ def town_month_statistics(
     out: dict[str, np.ndarray] = {}
     for name, arr in daily.items():
         ok = ~np.isnan(arr)
-        tsum = np.zeros((n_towns, arr.shape[1]))
-        tcnt = np.zeros((n_towns, arr.shape[1]))
-        np.add.at(tsum, town_of_station, np.where(ok, arr, 0.0))
-        np.add.at(tcnt, town_of_station, ok)
+        tsum = np.add.reduceat(np.where(ok, arr, 0.0), town_starts, axis=0)
+        tcnt = np.add.reduceat(ok.astype(np.int64), town_starts, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             town_daily = np.where(tcnt > 0, tsum / tcnt, np.nan)
-        tok = ~np.isnan(town_daily)
+        tok = tcnt > 0
         days = tok.sum(axis=1)
         total = np.where(tok, town_daily, 0.0).sum(axis=1)
         valid = days >= need
@@ -206,11 +235,7 @@ def town_month_statistics(
             out["pm25_sum"] = total
         if name in ("co", "o3"):
             q = 95 if name == "co" else 90
-            pct = np.full(n_towns, np.nan)
-            rows = np.flatnonzero(valid)
-            if rows.size:
-                pct[rows] = np.nanpercentile(town_daily[rows], q, axis=1, method="linear")
-            out[f"{name}_p{q}"] = pct
+            out[f"{name}_p{q}"] = np.where(valid, percentile_rows(town_daily, q), np.nan)
     return out
 
 
@@ -239,7 +264,8 @@ def read_month(
         raise InputDataError(f"no hourly data for {year}-{month:02d}", file=folder)
     cols = ["station", "time", *columns]
     filters = None if stations is None else [("station", "in", [str(s) for s in stations])]
-    return pa.concat_tables([pq.read_table(f, columns=cols, filters=filters) for f in files])
+    tables = [pq.read_table(f, columns=cols, filters=filters, read_dictionary=["station"]) for f in files]
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
 
 
 def store_months(root: str | Path, dataset: str) -> list[tuple[int, int]]:
@@ -257,20 +283,31 @@ def _month_arrays(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
     start = pd.Timestamp(year, month, 1)
     n_days = start.days_in_month
-    enc = pc.dictionary_encode(table.column("station")).combine_chunks()
-    idx_in_dict = enc.indices.to_numpy(zero_copy_only=False)
-    mapping = station_codes.get_indexer(pd.Index(enc.dictionary.to_pylist()))
-    if (mapping < 0).any():
-        unknown = [s for s, m in zip(enc.dictionary.to_pylist(), mapping, strict=True) if m < 0][:5]
-        raise InputDataError(f"stations not in the station registry: {unknown}", file=file, column="station")
-    station_idx = mapping[idx_in_dict]
-    t = table.column("time").cast(pa.timestamp("ns")).cast(pa.int64()).to_numpy(zero_copy_only=False)
-    rel = t - start.value
-    hour_idx = rel // _HOUR_NS
-    if (rel % _HOUR_NS).any() or (hour_idx < 0).any() or (hour_idx >= n_days * 24).any():
+    col = table.column("station")
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    col = col.unify_dictionaries().combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if col.null_count:
+        raise InputDataError("missing station id", file=file, column="station")
+    dictionary = col.dictionary.to_pylist()
+    codes = col.indices.to_numpy(zero_copy_only=False)
+    mapping = station_codes.get_indexer(pd.Index(dictionary, dtype=object))
+    unknown = (mapping < 0) & (np.bincount(codes, minlength=len(dictionary)) > 0)
+    if unknown.any():
+        names = [dictionary[i] for i in np.flatnonzero(unknown)[:5]]
+        raise InputDataError(f"stations not in the station registry: {names}", file=file, column="station")
+    station_idx = mapping[codes]
+    tcol = table.column("time")
+    if tcol.null_count:
+        raise InputDataError("missing time", file=file, column="time")
+    t = tcol.cast(pa.timestamp("ns")).combine_chunks().to_numpy(zero_copy_only=False).view(np.int64)
+    hour_idx, rem = np.divmod(t - start.value, _HOUR_NS)
+    if rem.any() or hour_idx.min(initial=0) < 0 or hour_idx.max(initial=0) >= n_days * 24:
         raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
     values = {
-        name: table.column(name).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        name: table.column(name).combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         for name in table.column_names
         if name in POLLUTANTS
     }
@@ -278,12 +315,37 @@ def _month_arrays(
 
 
 def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.Index]:
+    """Station codes ordered by town, the first-station index of each town, the town codes."""
     for col in ("station", "town_code"):
         if col not in stations.columns:
             raise InputDataError(f"station registry lacks column {col!r}", column=col)
-    codes = pd.Index(stations["station"].astype("string").to_numpy(dtype=object))
-    town_codes, town_of_station = np.unique(stations["town_code"].astype("string").to_numpy(dtype=object), return_inverse=True)
-    return codes, town_of_station, pd.Index(town_codes, name="town_code")
+    reg = pd.DataFrame(
+        {"station": stations["station"].astype("string"), "town_code": stations["town_code"].astype("string")}
+    )
+    if reg.isna().any().any():
+        raise InputDataError("station registry has a station without id or town_code", column="town_code")
+    if reg["station"].duplicated().any():
+        dup = reg.loc[reg["station"].duplicated(), "station"].tolist()[:5]
+        raise InputDataError(f"station registry lists stations twice: {dup}", column="station")
+    reg = reg.sort_values(["town_code", "station"], kind="stable").reset_index(drop=True)
+    codes = pd.Index(reg["station"].to_numpy(dtype=object))
+    towns = reg["town_code"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, towns[1:] != towns[:-1]])
+    return codes, starts, pd.Index(towns[starts], name="town_code")
+
+
+def _one_month(root, dataset, year, month, codes, starts, town_index, settings, pollutants, only_registry) -> pd.DataFrame:
+    table = read_month(root, dataset, year, month, columns=pollutants, stations=codes if only_registry else None)
+    si, hi, values, n_days = _month_arrays(table, codes, year, month, file=Path(root) / dataset)
+    del table
+    daily = station_daily_month(si, hi, values, len(codes), n_days, settings)
+    del si, hi, values
+    stats = town_month_statistics(daily, starts, month)
+    frame = pd.DataFrame(stats)
+    frame.insert(0, "town_code", pd.array(town_index, dtype="string"))
+    frame.insert(1, "year", year)
+    frame.insert(2, "month", month)
+    return frame
 
 
 def town_monthly_table(
@@ -294,6 +356,8 @@ def town_monthly_table(
     settings: Settings | None = None,
     pollutants: Iterable[str] = POLLUTANTS,
     only_registry: bool = False,
+    workers: int | None = None,
+    backend: str = "pandas",
 ) -> pd.DataFrame:
     """Town monthly statistics for every month of the store, streamed one month at a time.
 
@@ -313,6 +377,13 @@ def town_monthly_table(
     only_registry : bool, default False
         Read only the stations of ``stations`` (e.g. one district, or a sample). When False, a
         station in the store that is missing from the registry is an error.
+    workers : int, optional
+        Months processed at the same time in threads (Parquet decoding and numpy release the
+        GIL). Default ``min(2, cpu_count)``; peak memory is about ``workers`` months of hourly
+        data.
+    backend : {"pandas", "dask"}
+        ``"dask"`` runs one task per month on the active ``dask.distributed`` client (or
+        Dask's local scheduler) via :mod:`airlib.backends`; the result is identical.
 
     Returns
     -------
@@ -321,20 +392,25 @@ def town_monthly_table(
         ``pm25, pm10, so2, no2, co`` (NaN when fewer than 27/25 valid days), their valid-day
         counts ``<p>_days``, ``co_p95``, ``o3_p90``, ``o3_days`` and ``pm25_sum``.
     """
-    codes, town_of_station, town_index = _registry_arrays(stations)
-    frames = []
-    for year, month in store_months(root, dataset) if months is None else months:
-        table = read_month(root, dataset, year, month, columns=pollutants, stations=codes if only_registry else None)
-        si, hi, values, n_days = _month_arrays(table, codes, year, month, file=Path(root) / dataset)
-        del table
-        daily = station_daily_month(si, hi, values, len(codes), n_days, settings)
-        del si, hi, values
-        stats = town_month_statistics(daily, town_of_station, len(town_index), month)
-        frame = pd.DataFrame(stats)
-        frame.insert(0, "town_code", pd.array(town_index, dtype="string"))
-        frame.insert(1, "year", year)
-        frame.insert(2, "month", month)
-        frames.append(frame)
+    if backend == "dask":
+        from airlib import backends
+
+        return backends.town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
+    if backend != "pandas":
+        raise InputDataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
+    codes, starts, town_index = _registry_arrays(stations)
+    todo = list(store_months(root, dataset) if months is None else months)
+    pollutants = tuple(pollutants)
+    workers = max(1, min(len(todo), workers if workers is not None else min(2, os.cpu_count() or 1)))
+
+    def job(ym: tuple[int, int]) -> pd.DataFrame:
+        return _one_month(root, dataset, ym[0], ym[1], codes, starts, town_index, settings, pollutants, only_registry)
+
+    if workers == 1:
+        frames = [job(ym) for ym in todo]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            frames = list(pool.map(job, todo))
     if not frames:
         raise InputDataError("no months to compute", file=Path(root) / dataset)
     return pd.concat(frames, ignore_index=True)
@@ -430,15 +506,23 @@ def yoy_ytd(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFra
 
 
 def rank_month(
-    root: str | Path, dataset: str, stations: pd.DataFrame, year: int, month: int, settings: Settings | None = None
+    root: str | Path,
+    dataset: str,
+    stations: pd.DataFrame,
+    year: int,
+    month: int,
+    settings: Settings | None = None,
+    backend: str = "pandas",
 ) -> pd.DataFrame:
     """Rank every town for one month, reading only that month's partition of the store.
+
+    ``backend="dask"`` runs the month as a task on the active Dask client.
 
     Returns
     -------
     pandas.DataFrame
         As :func:`monthly_ranking` for the one month, sorted by rank (invalid towns last).
     """
-    table = town_monthly_table(root, dataset, stations, [(year, month)], settings, pollutants=("pm25",))
+    table = town_monthly_table(root, dataset, stations, [(year, month)], settings, pollutants=("pm25",), backend=backend)
     out = monthly_ranking(table, settings)
     return out.sort_values(["rank", "town_code"], na_position="last").reset_index(drop=True)

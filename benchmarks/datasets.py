@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from airlib.paths import shared_data_dir
 from airlib.pollutants import POLLUTANTS
-from airlib.store import atomic_write
+from airlib.store import atomic_write, write_hourly
 
 #: Where benchmark data goes by default (gitignored).
 DEFAULT_ROOT = Path(__file__).resolve().parent / ".data"
@@ -165,26 +165,12 @@ def hourly_dir(root: Path, dataset: str) -> Path:
 
 
 def write_month(frame: pd.DataFrame, root: Path, dataset: str, year: int, month: int) -> Path:
-    """Write one month of the hourly frame to ``<root>/<dataset>/hourly/year=Y/month=M/part-0.parquet``.
+    """Write one month of the hourly frame with :func:`airlib.store.write_hourly`.
 
-    Uses ``airlib.store.write_hourly`` when it exists, else an atomic pyarrow write with the
-    same layout.
+    The partition is ``<root>/<dataset>/hourly/year=Y/month=M/part-0.parquet``.
     """
-    try:
-        from airlib.store import write_hourly  # type: ignore[attr-defined]
-    except ImportError:
-        write_hourly = None
-    if write_hourly is not None:
-        try:
-            write_hourly(frame, root, dataset)
-            return hourly_dir(root, dataset) / f"year={year}" / f"month={month}"
-        except Exception:  # noqa: BLE001 - store may require the full canonical frame
-            pass
-    path = hourly_dir(root, dataset) / f"year={year}" / f"month={month}" / "part-0.parquet"
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    with atomic_write(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-    return path
+    write_hourly(frame, root, dataset, source="benchmark-synthetic")
+    return hourly_dir(root, dataset) / f"year={year}" / f"month={month}" / "part-0.parquet"
 
 
 def uci_frame() -> pd.DataFrame:

@@ -1,0 +1,87 @@
+"""The Dask path (airlib.backends) on a small LocalCluster on loopback: results equal the
+pandas path exactly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from airlib import backends, citywide  # noqa: E402
+from airlib.store import read_hourly, write_hourly  # noqa: E402
+from airlib.validity import daily_statistics  # noqa: E402
+from benchmarks.datasets import synthetic_month  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("store")
+    stations = pd.DataFrame(
+        {"station": [f"S{i:02d}" for i in range(9)], "town_code": ["110109001"] * 4 + ["110109002"] * 3 + ["110109003"] * 2}
+    )
+    frames = [synthetic_month(stations, y, m, seed=5) for y, m in [(2023, 1), (2023, 2), (2024, 1), (2024, 2)]]
+    hourly = pd.concat(frames, ignore_index=True)
+    # a station that starts late and one absent for a whole month inside its span
+    hourly = hourly[~((hourly["station"] == "S08") & (hourly["time"] < "2023-01-10"))]
+    hourly = hourly[~((hourly["station"] == "S07") & (hourly["time"].dt.month == 2) & (hourly["time"].dt.year == 2023))]
+    write_hourly(hourly, root, "d")
+    return root, "d", stations
+
+
+def _sorted(frame: pd.DataFrame, keys) -> pd.DataFrame:
+    return frame.sort_values(list(keys)).reset_index(drop=True)
+
+
+def test_daily_statistics_dask_equals_pandas_aligned_and_shuffled(client, store):
+    root, ds, _ = store
+    ddf = backends.read_hourly(root, ds)
+    assert ddf.npartitions == 4
+    full = daily_statistics(read_hourly(root, ds))
+    # the pandas path also lays out the months between the stored ones (2023-03 … 2023-12) as
+    # invalid days; the store-aligned path has rows for stored months only (documented)
+    stored = full["date"].dt.to_period("M").isin(pd.PeriodIndex(["2023-01", "2023-02", "2024-01", "2024-02"], freq="M"))
+    expected = _sorted(full[stored], ["station", "date"])
+    aligned = _sorted(backends.daily_statistics(ddf, aligned=True).compute(), ["station", "date"])
+    pd.testing.assert_frame_equal(aligned, expected, check_exact=True)
+    shuffled = _sorted(backends.daily_statistics(ddf.repartition(npartitions=3)).compute(), ["station", "date"])
+    pd.testing.assert_frame_equal(shuffled, _sorted(full, ["station", "date"]), check_exact=True)
+    # the edges were exercised: invalid days exist and S07 has its absent month as invalid rows
+    s07 = expected[(expected["station"] == "S07") & (expected["date"].dt.month == 2) & (expected["date"].dt.year == 2023)]
+    assert len(s07) == 28 and not s07["pm25_valid"].any()
+
+
+def test_town_monthly_table_and_rank_month_dask_equal_pandas(client, store):
+    root, ds, stations = store
+    expected = citywide.town_monthly_table(root, ds, stations)
+    got = citywide.town_monthly_table(root, ds, stations, backend="dask")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert expected["pm25"].notna().any() and expected["o3_p90"].notna().any()
+    r_pd = citywide.rank_month(root, ds, stations, 2024, 2)
+    r_dk = citywide.rank_month(root, ds, stations, 2024, 2, backend="dask")
+    pd.testing.assert_frame_equal(r_dk, r_pd, check_exact=True)
+    assert r_pd["rank"].notna().sum() >= 1
+
+
+def test_unknown_backend_is_an_input_error(store):
+    from airlib.errors import InputDataError
+
+    root, ds, stations = store
+    with pytest.raises(InputDataError, match="backend"):
+        citywide.town_monthly_table(root, ds, stations, backend="spark")
+    assert np.isfinite(citywide.town_monthly_table(root, ds, stations)["pm25_days"]).all()

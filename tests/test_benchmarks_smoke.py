@@ -1,0 +1,76 @@
+"""Benchmark functions on tiny sizes: airlib and both references give the same numbers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import datasets, run  # noqa: E402
+from benchmarks.references import WORKLOADS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    return datasets.build("tiny", root)
+
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_airlib_equals_pandas_and_duckdb_references(tiny, workload):
+    root, dataset, stations = tiny
+    ours = run.run_variant("airlib", root, dataset, stations, workload)
+    for variant in ("pandas", "duckdb"):
+        ref = run.run_variant(variant, root, dataset, stations, workload)
+        assert run.compare(ours, ref) == {c: 0 for c in ours.columns if c not in run.KEYS and c in ref.columns}
+    # the comparison is not vacuous: valid and invalid values, ranks and (for yoy) changes exist
+    value = {"ranking": "pm25_published", "composite": "index_published", "yoy_ytd": "yoy_pct"}[workload]
+    assert ours[value].notna().sum() > 10
+    assert ours[value].isna().any()
+
+
+def test_compare_detects_a_changed_rank_and_value(tiny):
+    root, dataset, stations = tiny
+    ours = run.run_variant("airlib", root, dataset, stations, "ranking")
+    other = ours.copy()
+    i = other["rank"].first_valid_index()
+    other.loc[i, "rank"] = other.loc[i, "rank"] + 1
+    other.loc[i, "pm25"] = other.loc[i, "pm25"] * (1 + 1e-6)
+    assert run.compare(ours, other) == {"pm25": 1, "pm25_published": 0, "rank": 1}
+    assert run.compare(ours, other.drop(index=i))["rank"] == 1  # a missing row counts too
+
+
+def test_sample_of_stations_gives_the_same_town_numbers(tiny):
+    root, dataset, stations = tiny
+    subset = stations["station"].astype(str).tolist()[:4]
+    ours = run.run_variant("airlib", root, dataset, stations, "composite", subset)
+    full = run.run_variant("airlib", root, dataset, stations, "composite")
+    ref = run.run_variant("duckdb", root, dataset, stations, "composite", subset)
+    assert set(ours["town_code"]) == set(stations.loc[stations["station"].isin(subset), "town_code"])
+    assert not any(run.compare(ours, ref).values())
+    merged = ours.merge(full, on=run.KEYS, suffixes=("", "_full"))
+    np.testing.assert_array_equal(merged["index"].to_numpy(), merged["index_full"].to_numpy())
+
+
+def test_synthetic_generator_is_deterministic_and_exercises_missing_data():
+    stations = datasets.stations_for(datasets.SIZES["tiny"])
+    a = datasets.synthetic_month(stations, 2024, 2, seed=1)
+    b = datasets.synthetic_month(stations, 2024, 2, seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) < len(stations) * 29 * 24  # missing rows
+    assert a["pm25"].isna().any()  # invalid values
+    assert len(datasets.towns()) == 349
+    assert len(datasets.stations_for(datasets.SIZES["micro"])["town_code"].unique()) == 349
+
+
+@pytest.mark.slow
+def test_subprocess_measurement_reports_time_memory_and_result(tiny):
+    root, dataset, stations = tiny
+    info, result = run.measure("airlib", "tiny", "ranking", root, 0)
+    assert info["seconds"] > 0 and info["peak_kib"] >= info["baseline_kib"] > 0
+    assert not any(run.compare(result, run.run_variant("airlib", root, dataset, stations, "ranking")).values())

@@ -1,0 +1,188 @@
+"""airlib.citywide: validity rules at their edges, ranking ties and precision, YTD, errors,
+and agreement with airlib.validity on the station daily values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from airlib import citywide as cw
+from airlib.errors import InputDataError
+from airlib.store import write_hourly
+
+
+def _hours(station: str, day: str, hours, **values) -> pd.DataFrame:
+    t = pd.Timestamp(day) + pd.to_timedelta(list(hours), unit="h")
+    frame = pd.DataFrame({"station": station, "time": t})
+    for k, v in values.items():
+        frame[k] = v
+    return frame
+
+
+def _daily(frame: pd.DataFrame, year: int, month: int, stations=None):
+    stations = sorted(frame["station"].unique()) if stations is None else stations
+    codes = pd.Index(stations)
+    table = __import__("pyarrow").Table.from_pandas(frame, preserve_index=False)
+    si, hi, values, n_days = cw._month_arrays(table, codes, year, month)
+    return cw.station_daily_month(si, hi, values, len(codes), n_days)
+
+
+def test_daily_mean_needs_20_valid_hours_and_missing_rows_count_as_missing():
+    ok = _hours("A", "2023-05-01", range(20), pm25=10.0)  # 20 rows present, 4 missing rows
+    short = _hours("A", "2023-05-02", range(24), pm25=[10.0] * 19 + [np.nan] * 5)  # 19 valid
+    d = _daily(pd.concat([ok, short]), 2023, 5)["pm25"]
+    assert d[0, 0] == 10.0
+    assert np.isnan(d[0, 1])
+    assert np.isnan(d[0, 2])  # no rows at all
+
+
+def test_daily_mean_is_mean_of_valid_hours():
+    vals = [float(v) for v in range(24)]
+    vals[3] = np.nan
+    d = _daily(_hours("A", "2023-05-01", range(24), pm25=vals), 2023, 5)["pm25"]
+    assert d[0, 0] == pytest.approx(np.nanmean(vals))
+
+
+def test_mda8_fourteen_windows_and_exceedance_rule():
+    # hours 0..15 valid -> windows starting 0..10 have >= 6 valid hours ... count them directly
+    base = _hours("A", "2023-07-01", range(24), o3=100.0)
+    # day 2: only hours 0..18 present -> windows starting s have min(8, 19-s) valid -> s <= 13: 14 windows
+    d2 = _hours("A", "2023-07-02", range(19), o3=100.0)
+    # day 3: only hours 0..17 present -> 13 valid windows, MDA8 100 (no exceedance) -> invalid
+    d3 = _hours("A", "2023-07-03", range(18), o3=100.0)
+    # day 4: same 13 windows but the values exceed 160 -> valid by the exceedance rule
+    d4 = _hours("A", "2023-07-04", range(18), o3=170.0)
+    # day 5: 13 windows, exactly 160 -> not an exceedance -> invalid
+    d5 = _hours("A", "2023-07-05", range(18), o3=160.0)
+    o3 = _daily(pd.concat([base, d2, d3, d4, d5]), 2023, 7)["o3"][0]
+    assert o3[0] == 100.0
+    assert o3[1] == 100.0
+    assert np.isnan(o3[2])
+    assert o3[3] == 170.0
+    assert np.isnan(o3[4])
+
+
+def test_mda8_window_needs_six_hours_and_stays_inside_the_day():
+    vals = np.full(24, np.nan)
+    vals[:] = 50.0
+    vals[16:24] = [300, 300, 300, 300, 300, np.nan, np.nan, np.nan]  # last window: 5 valid -> invalid
+    vals[15] = np.nan
+    day = _hours("A", "2023-07-01", range(24), o3=vals)
+    nxt = _hours("A", "2023-07-02", range(24), o3=1000.0)  # must not leak into day 1
+    o3 = _daily(pd.concat([day, nxt]), 2023, 7)["o3"][0]
+    # window 14 (hours 14..21): 50, NaN, 300 x 5, NaN -> 6 valid -> the MDA8;
+    # windows 15 and 16 have only 5 valid hours (mean 300) and must not count,
+    # and no window reaches into the next day (1000)
+    assert o3[0] == pytest.approx((50 + 300 * 5) / 6)
+
+
+def _month_frame(station: str, year: int, month: int, valid_days: int, value: float) -> pd.DataFrame:
+    start = pd.Timestamp(year, month, 1)
+    n = start.days_in_month
+    frame = _hours(station, start, range(n * 24), pm25=value)
+    day = (frame["time"] - start).dt.days
+    return frame[day < valid_days]
+
+
+def _store(tmp_path, frames, stations):
+    write_hourly(pd.concat(frames, ignore_index=True), tmp_path, "t")
+    return tmp_path, "t", stations
+
+
+@pytest.mark.parametrize(("month", "need"), [(1, 27), (2, 25), (4, 27)])
+def test_monthly_valid_day_threshold(tmp_path, month, need):
+    stations = pd.DataFrame({"station": ["A", "B"], "town_code": ["110109001", "110109002"]})
+    frames = [_month_frame("A", 2023, month, need, 30.0), _month_frame("B", 2023, month, need - 1, 30.0)]
+    root, ds, st = _store(tmp_path, frames, stations)
+    table = cw.town_monthly_table(root, ds, st, pollutants=("pm25",))
+    assert table["pm25"].tolist()[0] == 30.0
+    assert np.isnan(table["pm25"].tolist()[1])
+    assert table["pm25_days"].tolist() == [need, need - 1]
+
+
+def test_town_value_is_mean_of_its_valid_stations(tmp_path):
+    stations = pd.DataFrame({"station": ["A", "B", "C"], "town_code": ["T1", "T1", "T2"]})
+    frames = [_month_frame("A", 2023, 3, 31, 30.0), _month_frame("B", 2023, 3, 31, 41.0), _month_frame("C", 2023, 3, 31, 5.0)]
+    root, ds, st = _store(tmp_path, frames, stations)
+    table = cw.town_monthly_table(root, ds, st, pollutants=("pm25",))
+    assert table.set_index("town_code")["pm25"].to_dict() == {"T1": 35.5, "T2": 5.0}
+
+
+def test_ranking_published_precision_and_min_ties():
+    table = pd.DataFrame(
+        {
+            "town_code": ["a", "b", "c", "d", "a", "b", "c", "d"],
+            "year": [2023] * 4 + [2024] * 4,
+            "month": [1] * 8,
+            "pm25": [30.4, 29.6, 31.0, np.nan, 30.44, 30.36, 30.45, 30.5],
+        }
+    )
+    out = cw.monthly_ranking(table)
+    y23 = out[out["year"] == 2023]
+    assert y23["pm25_published"].tolist()[:3] == [30.0, 30.0, 31.0]  # integers through 2023
+    assert y23["rank"].tolist()[:3] == [1, 1, 3]  # ties share the smallest rank
+    assert y23["rank"].isna().tolist()[3]
+    y24 = out[out["year"] == 2024]
+    assert y24["pm25_published"].tolist() == [30.4, 30.4, 30.4, 30.5]  # 30.45 -> 30.4 (half to even)
+    assert y24["rank"].tolist() == [1, 1, 1, 4]
+
+
+def test_percentile_rows_linear_method_matches_standard_vector():
+    x = np.array([[3, 4, 8, 2, 5, 4, np.nan], [np.nan] * 7, [1, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan]])
+    out = cw.percentile_rows(x, 90)
+    assert out[0] == pytest.approx(6.5)  # standards.md §2.2 test vector
+    assert np.isnan(out[1])
+    assert out[2] == 1.0
+    rng = np.random.default_rng(1)
+    y = rng.random((20, 31))
+    y[rng.random((20, 31)) < 0.2] = np.nan
+    np.testing.assert_allclose(cw.percentile_rows(y, 95), np.nanpercentile(y, 95, axis=1), rtol=1e-12)
+
+
+def test_ytd_invalid_after_an_invalid_month_and_yoy_on_published_values(tmp_path):
+    stations = pd.DataFrame({"station": ["A"], "town_code": ["T1"]})
+    frames = [
+        _month_frame("A", 2022, 1, 31, 40.0),
+        _month_frame("A", 2022, 2, 28, 50.0),
+        _month_frame("A", 2023, 1, 31, 30.0),
+        _month_frame("A", 2023, 2, 20, 30.0),  # invalid month
+        _month_frame("A", 2023, 3, 31, 30.0),
+    ]
+    root, ds, st = _store(tmp_path, frames, stations)
+    out = cw.yoy_ytd(cw.town_monthly_table(root, ds, st, pollutants=("pm25",))).set_index(["year", "month"])
+    assert out.loc[(2022, 2), "ytd_pm25"] == pytest.approx((40 * 31 + 50 * 28) / 59)
+    assert out.loc[(2023, 1), "yoy_pct"] == -25.0
+    assert np.isnan(out.loc[(2023, 2), "ytd_pm25"])
+    assert np.isnan(out.loc[(2023, 3), "ytd_pm25"])  # an earlier month of the year is invalid
+    assert out.loc[(2023, 1), "ytd_yoy_pct"] == -25.0
+
+
+def test_duplicate_station_hour_and_unknown_station_raise(tmp_path):
+    frame = _hours("A", "2023-05-01", [0, 0, 1], pm25=1.0)
+    with pytest.raises(InputDataError, match="duplicate"):
+        _daily(frame, 2023, 5)
+    stations = pd.DataFrame({"station": ["A"], "town_code": ["T1"]})
+    root, ds, st = _store(tmp_path, [_month_frame("A", 2023, 5, 31, 1.0), _month_frame("Z", 2023, 5, 31, 1.0)], stations)
+    with pytest.raises(InputDataError, match="not in the station registry"):
+        cw.town_monthly_table(root, ds, st)
+    only = cw.town_monthly_table(root, ds, st, pollutants=("pm25",), only_registry=True)
+    assert only["pm25"].tolist() == [1.0]
+
+
+def test_station_daily_values_equal_airlib_validity():
+    from benchmarks.datasets import synthetic_month
+
+    validity = pytest.importorskip("airlib.validity")
+    stations = pd.DataFrame({"station": [f"S{i:02d}" for i in range(12)], "town_code": ["T"] * 12})
+    frame = synthetic_month(stations, 2023, 7, seed=3)
+    ours = _daily(frame, 2023, 7, stations["station"].tolist())
+    ref = validity.daily_statistics(frame, start="2023-07-01", end="2023-07-31")
+    ref = ref.sort_values(["station", "date"])
+    for p in ("pm25", "pm10", "so2", "no2"):  # integer µg/m³ values: sums are exact
+        np.testing.assert_array_equal(ours[p].ravel(), ref[p].to_numpy())
+    # CO has one decimal: summation order may differ in the last bit
+    np.testing.assert_allclose(ours["co"].ravel(), ref["co"].to_numpy(), rtol=1e-13)
+    assert np.array_equal(np.isnan(ours["co"].ravel()), np.isnan(ref["co"].to_numpy()))
+    np.testing.assert_array_equal(ours["o3"].ravel(), ref["o3_8h"].to_numpy())
+    assert np.isnan(ours["pm25"]).any() and np.isnan(ours["o3"]).any()  # the rules did bite
