@@ -28,7 +28,16 @@ from typing import Annotated, Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from airlib.errors import InputDataError
 
@@ -195,12 +204,22 @@ class PlanTarget(_Strict):
     source: Source
     other_statements: list[OtherStatement] = Field(default_factory=list)
 
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        if v not in METRICS:
+            raise ValueError(f"unknown metric {v!r}; known: {', '.join(METRICS)}")
+        return v
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in KINDS:
+            raise ValueError(f"unknown kind {v!r}; known: {', '.join(KINDS)}")
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> PlanTarget:
-        if self.metric not in METRICS:
-            raise ValueError(f"unknown metric {self.metric!r}; known: {', '.join(METRICS)}")
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown kind {self.kind!r}; known: {', '.join(KINDS)}")
         if self.scope == "town" and not self.town:
             raise ValueError("scope 'town' needs a 'town'")
         if self.scope != "town" and self.town:
@@ -240,17 +259,27 @@ class PlanTask(_Strict):
     source: Source
     other_statements: list[OtherStatement] = Field(default_factory=list)
 
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, v: str) -> str:
+        if v not in UNITS:
+            raise ValueError(f"unknown unit {v!r}; allowed: {'、'.join(sorted(UNITS))}")
+        return v
+
+    @field_validator("towns")
+    @classmethod
+    def _towns(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if x < 0}
+        if bad:
+            raise ValueError(f"per-town values must be >= 0: {bad}")
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> PlanTask:
-        if self.unit not in UNITS:
-            raise ValueError(f"unknown unit {self.unit!r}; allowed: {'、'.join(sorted(UNITS))}")
         if self.total is None and not self.towns:
             raise ValueError("a task needs a 'total' or a per-town split 'towns'")
         if self.total is not None and self.total < 0:
             raise ValueError(f"total must be >= 0, got {self.total}")
-        bad = {k: v for k, v in self.towns.items() if v is None or v < 0}
-        if bad:
-            raise ValueError(f"per-town values must be >= 0: {bad}")
         if self.start is not None and self.start > self.deadline:
             raise ValueError(f"start {self.start} is after deadline {self.deadline}")
         return self
