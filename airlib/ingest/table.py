@@ -15,6 +15,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from airlib.errors import InputDataError
 from airlib.ingest.columns import (
@@ -188,6 +190,11 @@ def parse_times(
     else:
         s = values.astype("string").str.strip()
         empty = _na_mask(values)
+        if time_format is None:  # fast path: the common ISO-like "YYYY-MM-DD HH:MM" / "YYYY/MM/DD HH:MM"
+            for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M"):
+                fast = pd.to_datetime(s, format=fmt, errors="coerce")
+                if not (fast.isna().to_numpy() & ~empty).any() and not empty.any():
+                    return _check_on_hour(fast, file=file, column=column, rows=rows)
         s = (
             s.str.replace("年", "-", regex=False).str.replace("月", "-", regex=False)
             .str.replace(r"日\s*", " ", regex=True).str.replace(r"(\d{1,2})\s*[时點点]$", r"\1:00", regex=True)
@@ -215,6 +222,10 @@ def parse_times(
             file=file, row=row_arg(rows[bad]), column=column,
         )
     t = t + pd.to_timedelta(plus_day.astype("int64"), unit="D")
+    return _check_on_hour(t, file=file, column=column, rows=rows)
+
+
+def _check_on_hour(t: pd.Series, *, file, column, rows) -> pd.Series:
     off = (t != t.dt.floor("h")).to_numpy()
     if off.any():
         raise InputDataError(f"timestamp not on the hour: {t[off].head(3).astype(str).tolist()}",
@@ -240,7 +251,13 @@ def _to_numeric(values: pd.Series, *, file, column, rows) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
     na = _na_mask(values)
-    st = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    st = values.astype("string").str.strip()
+    try:  # fast path: Arrow's C++ cast, after NA tokens become nulls
+        arr = pa.array(st.mask(pd.Series(na, index=st.index)), type=pa.string(), from_pandas=True)
+        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=values.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    st = st.str.replace(",", "", regex=False)  # thousands separators
     num = pd.to_numeric(st.where(~pd.Series(na, index=st.index)), errors="coerce")
     bad = num.isna().to_numpy() & ~na
     if bad.any():
