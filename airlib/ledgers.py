@@ -106,6 +106,12 @@ def _norm(x: object) -> str:
     return re.sub(r"\s+", "", str(x)) if x is not None and not (isinstance(x, float) and np.isnan(x)) else ""
 
 
+def _rows(r) -> int | list[int]:
+    """Row numbers for an error: one int for a single row."""
+    r = [int(x) for x in np.atleast_1d(r)]
+    return r[0] if len(r) == 1 else r
+
+
 def _match_header(cell: str) -> str | None:
     for key, names in HEADER_ALIASES.items():
         if cell in names:
@@ -162,7 +168,7 @@ def _numbers(s: pd.Series, path: Path, column: str, rows: np.ndarray) -> pd.Seri
     bad = txt.notna() & num.isna()
     if bad.any():
         r = rows[bad.to_numpy()]
-        raise InputDataError(f"not a number: {txt[bad].iloc[0]!r}", file=path, row=r.tolist(), column=column)
+        raise InputDataError(f"not a number: {txt[bad].iloc[0]!r}", file=path, row=_rows(r), column=column)
     return num.astype("float64")
 
 
@@ -250,7 +256,7 @@ def read_ledger(
         parsed = m.str.extract(_MONTH_IN_TEXT.pattern)
         ok = parsed[0].notna()
         if not ok.all():
-            raise InputDataError(f"cannot read month {m[~ok].iloc[0]!r}", file=path, row=r[~ok.to_numpy()].tolist(), column="月份")
+            raise InputDataError(f"cannot read month {m[~ok].iloc[0]!r}", file=path, row=_rows(r[~ok.to_numpy()]), column="月份")
         out["month"] = parsed[0].str.zfill(4) + "-" + parsed[1].str.zfill(2)
     else:
         mm = _month_of(path, raw, header_row, month)
@@ -270,7 +276,7 @@ def read_ledger(
             v = tid[~known].iloc[0]
             raise InputDataError(
                 f"unknown task id {v!r}; plan {plan.id} has {', '.join(by_id)}",
-                file=path, row=r[~known.to_numpy()].tolist(), column="任务编号",
+                file=path, row=_rows(r[~known.to_numpy()]), column="任务编号",
             )
         out["task_id"] = tid.to_numpy()
     elif "task" in body:
@@ -278,10 +284,12 @@ def read_ledger(
         mapped = tt.map(by_text)
         if mapped.isna().any():
             v = tt[mapped.isna()].iloc[0]
-            close = difflib.get_close_matches(v, list(by_text), n=3, cutoff=0.3)
+            close = [t for t in by_text if v and (v in t or t in v)]
+            close += [c for c in difflib.get_close_matches(v, list(by_text), n=3, cutoff=0.3) if c not in close]
+            close = close[:3]
             raise InputDataError(
                 f"task {v!r} is not in plan {plan.id}; closest: {'、'.join(close) or '(none)'}",
-                file=path, row=r[mapped.isna().to_numpy()].tolist(), column="重点任务",
+                file=path, row=_rows(r[mapped.isna().to_numpy()]), column="重点任务",
             )
         out["task_id"] = mapped.to_numpy()
     else:
@@ -293,7 +301,7 @@ def read_ledger(
         out[col] = _numbers(body[col], path, zh, r) if col in body else np.nan
     dup = out.duplicated(["month", "town_code", "task_id"], keep=False)
     if dup.any():
-        raise InputDataError("the same town and task appear twice in one month", file=path, row=out.loc[dup, "row"].tolist())
+        raise InputDataError("the same town and task appear twice in one month", file=path, row=_rows(out.loc[dup, "row"].to_numpy()))
     return out.reset_index(drop=True)
 
 

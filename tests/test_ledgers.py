@@ -1,0 +1,226 @@
+"""Ledger (台账) reading as bureaus make them, town resolution, and the checks."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from airlib.demo import towns_frame
+from airlib.demo.ledgers import demo_ledger_frame, write_demo_ledgers
+from airlib.errors import InputDataError, UnknownNameError
+from airlib.ledgers import LedgerWarning, check_ledger, read_ledger, read_ledgers
+from airlib.plans import Plan
+
+TOWNS = towns_frame()
+
+PLAN = Plan.model_validate({
+    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+    "tasks": [
+        {"id": "K07", "category": "清煤降氮", "task": "全面完成燃煤锅炉清洁能源改造", "deadline": "2017-10-31",
+         "unit": "蒸吨", "total": 30, "towns": {"王平镇": 18, "城子街道": 4, "雁翅镇": 8}, "source": {"section": "s"}},
+        {"id": "K08", "category": "清煤降氮", "task": "拆除小煤炉", "deadline": "2017-10-31",
+         "unit": "台", "total": 10, "towns": {"清水镇": 10}, "source": {"section": "s"}},
+    ],
+})
+
+
+def _bureau_sheet(path, rows, title="门头沟区攻坚任务台账（2017年11月）"):
+    """Title row, two-row merged header, task cell merged down, 小计 row, spacer rows."""
+    wb = Workbook()
+    ws = wb.active
+    ws.cell(1, 1, title)
+    ws.merge_cells("A1:H1")
+    for j, v in enumerate(["序号", "任务编号", "重点任务", "镇街", "任务量", "完成情况", None, "备注"], 1):
+        if v:
+            ws.cell(2, j, v)
+    ws.merge_cells("F2:G2")
+    ws.cell(3, 6, "本月\n完成")  # line break inside a header cell
+    ws.cell(3, 7, "累计完成")
+    for c in "ABCDEH":
+        ws.merge_cells(f"{c}2:{c}3")
+    r = 4
+    for block in rows:
+        first = r
+        for town, target, month, cum in block["towns"]:
+            ws.cell(r, 4, town)
+            ws.cell(r, 5, target)
+            ws.cell(r, 6, month)
+            ws.cell(r, 7, cum)
+            r += 1
+        ws.cell(first, 2, block["id"])
+        ws.cell(first, 3, block["task"])
+        if r - 1 > first:
+            ws.merge_cells(start_row=first, start_column=2, end_row=r - 1, end_column=2)
+            ws.merge_cells(start_row=first, start_column=3, end_row=r - 1, end_column=3)
+        ws.cell(r, 4, "小计")
+        ws.cell(r, 7, 999)
+        r += 2
+    ws.cell(r, 4, "合计")
+    wb.save(path)
+
+
+BLOCKS = [
+    {"id": "K07", "task": "全面完成燃煤锅炉清洁能源改造",
+     "towns": [("王平镇", 18, 6, 12), ("城子街道办事处", 4, 0, 4), ("雁翅", 8, 2, 2)]},
+    {"id": "K08", "task": "拆除小煤炉", "towns": [("清水镇", 10, 3, "5")]},
+]
+
+
+def test_bureau_layout_is_read_into_tidy_rows(tmp_path):
+    p = tmp_path / "台账.xlsx"
+    _bureau_sheet(p, BLOCKS)
+    led = read_ledger(p, PLAN, TOWNS)
+    assert list(led.columns) == ["file", "row", "month", "town_code", "town_name", "task_id", "unit",
+                                 "target_reported", "monthly", "cumulative"]
+    assert led["month"].unique().tolist() == ["2017-11"]  # from the title row
+    assert led["task_id"].tolist() == ["K07", "K07", "K07", "K08"]
+    assert led["town_name"].tolist() == ["王平地区", "城子街道", "雁翅镇", "清水镇"]
+    assert led["town_code"].tolist() == ["110109005", "110109002", "110109105", "110109107"]
+    assert led["row"].tolist() == [4, 5, 6, 9]  # sheet rows; 小计 (7), spacer (8) skipped
+    assert led["cumulative"].tolist() == [12, 4, 2, 5]
+    assert led["monthly"].tolist() == [6, 0, 2, 3]
+    assert 999 not in led["cumulative"].to_numpy()
+
+
+def test_csv_with_task_names_month_column_and_gb18030(tmp_path):
+    p = tmp_path / "ledger.csv"
+    df = pd.DataFrame({"月份": ["2017年10月", "2017年10月"], "街乡镇": ["王平地区", "清水"],
+                       "重点任务": ["全面完成燃煤锅炉清洁能源改造", "拆除小煤炉"], "单位": ["蒸吨", "台"],
+                       "本月完成": ["1,0", ""], "累计完成": ["10", "—"]})
+    df.loc[0, "本月完成"] = "10"
+    df.to_csv(p, index=False, encoding="gb18030")
+    led = read_ledger(p, PLAN, TOWNS)
+    assert led["month"].tolist() == ["2017-10", "2017-10"]
+    assert led["task_id"].tolist() == ["K07", "K08"]
+    assert led["cumulative"].iloc[0] == 10 and np.isnan(led["cumulative"].iloc[1])
+    assert led["row"].tolist() == [2, 3]
+
+
+def test_unknown_town_lists_closest_names(tmp_path):
+    p = tmp_path / "2017-10.csv"
+    pd.DataFrame({"镇街": ["王平镇", "王平乡镇府"], "任务编号": ["K07", "K07"], "累计完成": [1, 2]}).to_csv(p, index=False)
+    with pytest.raises(UnknownNameError) as ei:
+        read_ledger(p, PLAN, TOWNS)
+    msg = str(ei.value)
+    assert "王平乡镇府" in msg and "王平" in msg.split("closest known:")[1]
+    assert "2017-10.csv" in msg and "row 3" in msg
+
+
+def test_unknown_task_and_bad_number_and_no_month(tmp_path):
+    p = tmp_path / "2017-10.csv"
+    pd.DataFrame({"镇街": ["王平镇"], "任务编号": ["K99"], "累计完成": [1]}).to_csv(p, index=False)
+    with pytest.raises(InputDataError, match="unknown task id 'K99'"):
+        read_ledger(p, PLAN, TOWNS)
+    pd.DataFrame({"镇街": ["王平镇"], "重点任务": ["锅炉"], "累计完成": [1]}).to_csv(p, index=False)
+    with pytest.raises(InputDataError, match="closest: 全面完成燃煤锅炉清洁能源改造"):
+        read_ledger(p, PLAN, TOWNS)
+    pd.DataFrame({"镇街": ["王平镇", "清水镇"], "任务编号": ["K07", "K08"], "累计完成": ["1", "三"]}).to_csv(p, index=False)
+    with pytest.raises(InputDataError) as ei:
+        read_ledger(p, PLAN, TOWNS)
+    assert "row 3" in str(ei.value) and "累计完成" in str(ei.value)
+    q = tmp_path / "ledger.csv"
+    pd.DataFrame({"镇街": ["王平镇"], "任务编号": ["K07"], "累计完成": [1]}).to_csv(q, index=False)
+    with pytest.raises(InputDataError, match="month not found"):
+        read_ledger(q, PLAN, TOWNS)
+    assert read_ledger(q, PLAN, TOWNS, month="2017-12")["month"].item() == "2017-12"
+
+
+def test_no_header_row(tmp_path):
+    p = tmp_path / "x.csv"
+    pd.DataFrame({"a": [1], "b": [2]}).to_csv(p, index=False)
+    with pytest.raises(InputDataError, match="no header row"):
+        read_ledger(p, PLAN, TOWNS, month="2017-10")
+
+
+def _monthly_csvs(tmp_path, series):
+    """series: {(town, task): [(monthly, cumulative) per month 2017-10..]}"""
+    months = ["2017-10", "2017-11", "2017-12"]
+    for i, m in enumerate(months):
+        rows = [{"镇街": town, "任务编号": task, "本月完成": v[i][0], "累计完成": v[i][1]}
+                for (town, task), v in series.items() if i < len(v)]
+        if rows:
+            pd.DataFrame(rows).to_csv(tmp_path / f"ledger_{m}.csv", index=False)
+
+
+def test_checks_flag_with_file_and_row(tmp_path):
+    _monthly_csvs(tmp_path, {
+        ("王平镇", "K07"): [(10, 10), (5, 15), (0, 12)],        # cumulative goes down in 12
+        ("城子街道", "K07"): [(2, 2), (1, 4), (1, 5)],           # 4 → 5 but monthly 1: ok; 2 → 4 with 1: mismatch
+        ("雁翅镇", "K07"): [(-1, 3), (0, 3), (0, 3)],           # negative monthly
+        ("清水镇", "K08"): [(20, 20), (0, 20), (0, 20)],         # 20 > 1.5 × 10
+        ("清水镇", "K07"): [(1, 1), (0, 1), (0, 1)],            # no share of K07
+    })
+    with pytest.warns(LedgerWarning):
+        led = read_ledgers(tmp_path, PLAN, TOWNS)
+    f = led.attrs["flags"]
+    got = {(r.file, r.row, r.town_name, r.task_id, r.check) for r in f.itertuples()}
+    assert ("ledger_2017-12.csv", 2, "王平地区", "K07", "cumulative_decrease") in got
+    assert ("ledger_2017-11.csv", 3, "城子街道", "K07", "monthly_mismatch") in got
+    assert ("ledger_2017-10.csv", 4, "雁翅镇", "K07", "negative") in got
+    assert ("ledger_2017-10.csv", 5, "清水镇", "K08", "far_above_target") in got
+    assert ("ledger_2017-10.csv", 6, "清水镇", "K07", "no_target") in got
+    assert sum((f["town_name"] == "清水镇") & (f["check"] == "far_above_target")) == 3
+    assert sum((f["town_name"] == "清水镇") & (f["check"] == "no_target")) == 3
+    # no false positives: 城子街道 12 (4 → 5, monthly 1) is consistent
+    assert not ((f["town_name"] == "城子街道") & (f["month"] == "2017-12")).any()
+    assert f["message"].str.contains("累计值下降").any()
+
+
+def test_far_above_threshold_is_exclusive(tmp_path):
+    _monthly_csvs(tmp_path, {("清水镇", "K08"): [(15, 15)]})
+    led = read_ledgers(tmp_path, PLAN, TOWNS)
+    assert led.attrs["flags"].empty  # exactly 1.5 × target is not flagged
+    assert check_ledger(led, PLAN, TOWNS, far_above=1.2)["check"].tolist() == ["far_above_target"]
+
+
+def test_cumulative_filled_from_monthly_when_absent(tmp_path):
+    for m, v in (("2017-10", 3), ("2017-11", 4)):
+        pd.DataFrame({"镇街": ["清水镇"], "任务编号": ["K08"], "本月完成": [v]}).to_csv(tmp_path / f"{m}.csv", index=False)
+    led = read_ledgers(tmp_path, PLAN, TOWNS)
+    assert led["cumulative"].tolist() == [3, 7]
+
+
+def test_same_month_in_two_files_is_an_error(tmp_path):
+    for name in ("a_2017-10.csv", "b_2017-10.csv"):
+        pd.DataFrame({"镇街": ["清水镇"], "任务编号": ["K08"], "累计完成": [1]}).to_csv(tmp_path / name, index=False)
+    with pytest.raises(InputDataError, match="more than one file"):
+        read_ledgers(tmp_path, PLAN, TOWNS)
+
+
+def test_demo_ledgers_round_trip_and_unevenness(tmp_path):
+    from airlib.plans import load_plan, plan_dir
+    plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
+    paths = write_demo_ledgers(tmp_path, plan=plan)
+    assert [p.name for p in paths][0] == "门头沟区_攻坚任务台账_2017-10.xlsx" and len(paths) == 6
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        led = read_ledgers(tmp_path, plan, TOWNS)
+    flags = led.attrs["flags"]
+    assert any(issubclass(w.category, LedgerWarning) for w in rec)
+    assert set(flags["town_name"]) == {"斋堂镇"}  # the one town with inconsistent figures
+    assert "cumulative_decrease" in set(flags["check"])
+    frame = demo_ledger_frame(plan)
+    assert len(led) == len(frame) == 6 * sum(len(t.towns) for t in plan.tasks)
+    # deterministic
+    assert demo_ledger_frame(plan).equals(frame)
+    # uneven: by the K07 deadline some towns are done and some are not
+    oct_ = led[(led["month"] == "2017-10") & (led["task_id"] == "K07")]
+    tgt = pd.Series(plan.task("K07").towns)
+    assert (oct_["cumulative"] >= 0).all()
+    done = (oct_["cumulative"].to_numpy() >= np.array([tgt[n] for n in _plan_names(oct_, plan, "K07")]))
+    assert done.any() and not done.all()
+    # 清水镇 never finishes its 202 stoves
+    q = led[(led["town_name"] == "清水镇") & (led["month"] == "2018-03")]
+    assert q["cumulative"].item() < 202
+
+
+def _plan_names(rows, plan, task_id):
+    from airlib.registry import resolve_towns
+    names = list(plan.task(task_id).towns)
+    codes = resolve_towns(pd.Series(names), TOWNS, rows=[]).tolist()
+    back = dict(zip(codes, names, strict=True))
+    return [back[c] for c in rows["town_code"]]
