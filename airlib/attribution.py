@@ -146,12 +146,23 @@ def _is_hourly(time: pd.Series) -> bool:
     return bool((t != t.floor("D")).any())
 
 
-def _formula(value: str, hourly: bool, trend_df: int) -> str:
+#: Meteorological columns that get lagged copies (``<col>_l<k>``, k days earlier).
+LAGGED_MET = ("rh", "log_ws", "wd_sin", "wd_cos")
+
+
+def _met_columns(lag_days: int) -> list[str]:
+    return list(MODEL_MET) + [f"{c}_l{k}" for k in range(1, lag_days + 1) for c in LAGGED_MET]
+
+
+def _formula(value: str, hourly: bool, trend_df: int, lag_days: int = 0) -> str:
     terms = [
         "cr(temp, df=5, constraints=\"center\")", "cr(rh, df=5, constraints=\"center\")", "cr(pres, df=4, constraints=\"center\")", "cr(log_ws, df=4, constraints=\"center\")",
         "wd_sin", "wd_cos", "wd_sin:log_ws", "wd_cos:log_ws", "log_rain",
         f"cr(trend, df={trend_df}, constraints=\"center\")", "doy_s1", "doy_c1", "doy_s2", "doy_c2", "C(weekday, levels=[0,1,2,3,4,5,6])",
     ]
+    for k in range(1, lag_days + 1):
+        terms += [f"cr(rh_l{k}, df=4, constraints=\"center\")", f"cr(log_ws_l{k}, df=4, constraints=\"center\")",
+                  f"wd_sin_l{k}", f"wd_cos_l{k}"]
     if hourly:
         terms += ["hr_s1", "hr_c1", "hr_s2", "hr_c2", "hr_s3", "hr_c3"]
     return f"np.log({value}) ~ " + " + ".join(terms)
@@ -206,6 +217,7 @@ class WeatherModel:
     value: str
     hourly: bool
     t0: pd.Timestamp
+    met_columns: list = field(default_factory=lambda: list(MODEL_MET))
     skill: dict = field(default_factory=dict)
 
     @property
@@ -220,19 +232,31 @@ class WeatherModel:
         return np.asarray(X)
 
 
-def _prepare(frame: pd.DataFrame, value: str) -> tuple[pd.DataFrame, bool, pd.Timestamp]:
+def _add_lags(f: pd.DataFrame, lag_days: int) -> pd.DataFrame:
+    t = pd.DatetimeIndex(f["time"])
+    src = f.set_index(t)[list(LAGGED_MET)]
+    for k in range(1, lag_days + 1):
+        lagged = src.reindex(t - pd.Timedelta(days=k)).to_numpy()
+        for j, c in enumerate(LAGGED_MET):
+            f[f"{c}_l{k}"] = lagged[:, j]
+    return f
+
+
+def _prepare(frame: pd.DataFrame, value: str, lag_days: int = 0) -> tuple[pd.DataFrame, bool, pd.Timestamp]:
     _require(frame, ("time", value), "weather model")
     f = frame.sort_values("time").reset_index(drop=True)
     if pd.DatetimeIndex(f["time"]).has_duplicates:
         raise InputDataError("duplicate times: fit one station (or one area mean) at a time", column="time")
     f = add_weather_features(f)
+    if lag_days:
+        f = _add_lags(f, lag_days)
     t0 = pd.DatetimeIndex(f["time"]).min().floor("D")
     f = _time_features(f, t0)
     return f, _is_hourly(f["time"]), t0
 
 
-def _complete_met(f: pd.DataFrame) -> np.ndarray:
-    return f[list(MODEL_MET)].notna().all(axis=1).to_numpy()
+def _complete_met(f: pd.DataFrame, met: list[str] | None = None) -> np.ndarray:
+    return f[met or list(MODEL_MET)].notna().all(axis=1).to_numpy()
 
 
 def fit_weather_model(
@@ -243,6 +267,7 @@ def fit_weather_model(
     hac_maxlags: int | None = None,
     cv_folds: int = 5,
     cv_block_days: int = 14,
+    lag_days: int = 1,
 ) -> WeatherModel:
     """Fit the weather model of :mod:`airlib.attribution` to one station's (or area's) series.
 
@@ -260,6 +285,11 @@ def fit_weather_model(
         Newey–West lags; default 7 days (7 for daily, 168 for hourly data).
     cv_folds, cv_block_days : int
         Time-blocked cross-validation for :attr:`WeatherModel.skill` (``cv_folds=0`` skips it).
+    lag_days : int
+        Add the humidity, wind speed and wind direction of the previous ``lag_days`` days (same
+        hour for hourly data) as features: PM2.5 builds up over several stagnant days, and on
+        the UCI stations one lag day raises the held-out R² noticeably (docs/trends.md). Lagged
+        meteorology is resampled together with the day it belongs to (the donor's own history).
 
     Returns
     -------
@@ -268,12 +298,13 @@ def fit_weather_model(
     import statsmodels.api as sm
     from patsy import dmatrices
 
-    f, hourly, t0 = _prepare(frame, value)
+    f, hourly, t0 = _prepare(frame, value, lag_days)
+    met = _met_columns(lag_days)
     span = float(f["trend"].max())
     trend_df = max(3, int(round(span / trend_knot_days)))
-    formula = _formula(value, hourly, trend_df)
+    formula = _formula(value, hourly, trend_df, lag_days)
     y_all = f[value].astype(float).to_numpy()
-    rows = _complete_met(f) & np.isfinite(y_all) & (y_all > 0)
+    rows = _complete_met(f, met) & np.isfinite(y_all) & (y_all > 0)
     if rows.sum() < 100:
         raise InputDataError(f"only {int(rows.sum())} rows with {value} > 0 and complete meteorology; need ≥ 100",
                              column=value)
@@ -282,7 +313,7 @@ def fit_weather_model(
     res = sm.OLS(np.asarray(y).ravel(), np.asarray(X)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     smear = float(np.mean(np.exp(res.resid)))
     model = WeatherModel(result=res, formula=formula, design_info=X.design_info, smearing=smear,
-                         data=f, fitted_rows=rows, value=value, hourly=hourly, t0=t0)
+                         data=f, fitted_rows=rows, value=value, hourly=hourly, t0=t0, met_columns=met)
     if cv_folds:
         model.skill = blocked_cv_skill(model, folds=cv_folds, block_days=cv_block_days)
     return model
@@ -325,13 +356,13 @@ def blocked_cv_skill(model: WeatherModel, *, folds: int = 5, block_days: int = 1
 
 
 def _donor_rows(f: pd.DataFrame, hourly: bool, n_draws: int, window_days: int,
-                rng: np.random.Generator) -> np.ndarray:
+                rng: np.random.Generator, met: list[str]) -> np.ndarray:
     """Row index of the donor of every (draw, row); −1 where the donor hour is missing."""
     t = pd.DatetimeIndex(f["time"])
     day = t.floor("D")
     days, day_idx = np.unique(day.to_numpy(), return_inverse=True)
     hour = t.hour.to_numpy() if hourly else np.zeros(len(f), dtype=int)
-    complete = _complete_met(f)
+    complete = _complete_met(f, met)
     lookup = np.full((days.size, 24 if hourly else 1), -1, dtype=np.int64)
     ok = np.flatnonzero(complete)
     lookup[day_idx[ok], hour[ok]] = ok
@@ -388,8 +419,8 @@ def normalise_weather(
     """
     f = model.data
     rng = np.random.default_rng(seed)
-    donors = _donor_rows(f, model.hourly, n_draws, window_days, rng)
-    met = list(MODEL_MET)
+    met = list(model.met_columns)
+    donors = _donor_rows(f, model.hourly, n_draws, window_days, rng, met)
     base = f.drop(columns=[c for c in met if c in f.columns])
     n = len(f)
     p = model.beta.size
@@ -421,7 +452,7 @@ def normalise_weather(
     with np.errstate(invalid="ignore", divide="ignore"):
         normalised = np.where(ok > 0, sums / np.maximum(ok, 1), np.nan)
     Xa = np.full((n, beta.size), np.nan)
-    comp = _complete_met(f)
+    comp = _complete_met(f, met)
     if comp.any():
         Xa[comp] = model.design(f.loc[comp].assign(**{model.value: 1.0}))
     out = pd.DataFrame({
