@@ -227,7 +227,7 @@ def _bound(value, *, end: bool) -> pd.Timestamp | None:
             per = pd.Period(value)
         except (ValueError, TypeError):
             raise InputDataError(f"cannot parse {'end' if end else 'start'} {value!r} as a date") from None
-        return per.end_time if end else per.start_time
+        return (per.end_time if end else per.start_time).floor("us")
     return pd.Timestamp(value)
 
 
