@@ -188,7 +188,7 @@ def town_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.date | pd.Ti
     df["days_overdue"] = days.where(df["status"] == "逾期未完成", 0).astype("int64")
     cols = ["task_id", "category", "task", "unit", "town_code", "town_name", "target", "completed", "remaining",
             "completion_rate", "elapsed_share", "status", "deadline", "days_overdue", "reported", "last_month",
-            "lead", "responsible", "assisting"]
+            "stated_total", "lead", "responsible", "assisting"]
     order = {t.id: i for i, t in enumerate(plan.tasks)}
     df["_o"] = df["task_id"].map(order)
     return df.sort_values(["_o", "town_code"], kind="stable")[cols].reset_index(drop=True)
@@ -204,6 +204,7 @@ def district_progress(progress: pd.DataFrame) -> pd.DataFrame:
     g = p.groupby("task_id", sort=False)
     out = g.agg(category=("category", "first"), task=("task", "first"), unit=("unit", "first"),
                 target=("target", "sum"), completed=("completed", "sum"), deadline=("deadline", "first"),
+                stated_total=("stated_total", "first"),
                 n_towns=("town_code", "size"), lead=("lead", "first"), responsible=("responsible", "first"))
     st = {s: p.assign(_s=p["status"].astype("string") == s).groupby("task_id", sort=False)["_s"].sum() for s in STATUSES}
     out["n_done"] = st["已完成"]

@@ -1,0 +1,178 @@
+"""Task progress arithmetic at its edges, roll-ups, scores and the overdue list."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from airlib.demo import towns_frame
+from airlib.plans import Plan
+from airlib.progress import (
+    district_progress,
+    overdue_tasks,
+    to_display,
+    town_progress,
+    town_scores,
+)
+
+TOWNS = towns_frame()
+CODE = dict(zip(TOWNS["town_name"], TOWNS["town_code"], strict=True))
+
+PLAN = Plan.model_validate({
+    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+    "tasks": [
+        # 60 days from 2017-09-01 to 2017-10-31
+        {"id": "A", "category": "c", "task": "锅炉改造", "deadline": "2017-10-31", "unit": "蒸吨", "total": 10,
+         "towns": {"王平镇": 4, "永定镇": 6, "清水镇": 0}, "lead": "区环保局", "responsible": ["各镇街"],
+         "assisting": "区质监局", "source": {"section": "s"}},
+        {"id": "B", "category": "c", "task": "拆小煤炉", "deadline": "2017-12-31", "unit": "台", "total": 20,
+         "towns": {"王平镇": 10, "永定镇": 10}, "lead": "区城管执法局", "source": {"section": "s"}},
+    ],
+})
+
+
+def _ledger(rows):
+    df = pd.DataFrame(rows, columns=["month", "town", "task_id", "cumulative"])
+    df["town_code"] = df["town"].map(CODE)
+    return df
+
+
+def _row(tp, town, task):
+    r = tp[(tp["town_name"] == town) & (tp["task_id"] == task)]
+    assert len(r) == 1
+    return r.iloc[0]
+
+
+def test_target_reached_exactly_is_done():
+    tp = town_progress(PLAN, _ledger([("2017-10", "王平地区", "A", 4.0)]), "2017-10-31", TOWNS)
+    r = _row(tp, "王平地区", "A")
+    assert r["completion_rate"] == 1.0 and r["status"] == "已完成" and r["remaining"] == 0
+
+
+def test_deadline_today_is_not_overdue_but_day_after_is():
+    led = _ledger([("2017-10", "永定地区", "A", 5.0)])
+    today = _row(town_progress(PLAN, led, "2017-10-31", TOWNS), "永定地区", "A")
+    assert today["elapsed_share"] == 1.0
+    assert today["status"] == "滞后" and today["days_overdue"] == 0
+    after = _row(town_progress(PLAN, led, "2017-11-01", TOWNS), "永定地区", "A")
+    assert after["status"] == "逾期未完成" and after["days_overdue"] == 1
+
+
+def test_elapsed_share_and_on_track_boundary():
+    # 2017-09-01 → 2017-10-31 is 60 days; on 2017-09-30, 29/60 of the time has passed.
+    as_of = "2017-09-30"
+    led = _ledger([("2017-09", "永定地区", "A", 6 * 29 / 60), ("2017-09", "王平地区", "A", 4 * 29 / 60 - 0.01)])
+    tp = town_progress(PLAN, led, as_of, TOWNS)
+    y, w = _row(tp, "永定地区", "A"), _row(tp, "王平地区", "A")
+    assert y["elapsed_share"] == pytest.approx(29 / 60)
+    assert y["status"] == "按期推进"  # exactly on schedule
+    assert w["status"] == "滞后"
+
+
+def test_zero_target_counts_as_done_and_is_left_out_of_the_score():
+    tp = town_progress(PLAN, _ledger([]), "2017-10-15", TOWNS)
+    r = _row(tp, "清水镇", "A")
+    assert r["target"] == 0 and r["completion_rate"] == 1.0 and r["status"] == "已完成"
+    assert not r["reported"]
+    sc = town_scores(tp).set_index("town_name")
+    assert sc.loc["清水镇", "n_tasks"] == 0 and pd.isna(sc.loc["清水镇", "score"]) and pd.isna(sc.loc["清水镇", "rank"])
+
+
+def test_town_without_target_reporting_progress():
+    tp = town_progress(PLAN, _ledger([("2017-10", "雁翅镇", "B", 3.0)]), "2017-10-31", TOWNS)
+    r = _row(tp, "雁翅镇", "B")
+    assert np.isnan(r["target"]) and np.isnan(r["completion_rate"]) and r["status"] == "无分解任务"
+    assert r["completed"] == 3
+    assert "雁翅镇" not in set(town_scores(tp)["town_name"])
+    # the district roll-up of B counts 雁翅镇's 3 in completed but not in the target
+    d = district_progress(tp).set_index("task_id")
+    assert d.loc["B", "target"] == 20 and d.loc["B", "completed"] == 3
+
+
+def test_no_report_means_zero_and_later_reports_are_ignored():
+    led = _ledger([("2017-11", "王平地区", "B", 10.0)])
+    tp = town_progress(PLAN, led, "2017-10-31", TOWNS)  # the November report is not yet due
+    r = _row(tp, "王平地区", "B")
+    assert r["completed"] == 0 and not r["reported"] and r["status"] == "滞后"
+    r = _row(town_progress(PLAN, led, "2017-11-30", TOWNS), "王平地区", "B")
+    assert r["completed"] == 10 and r["reported"] and r["last_month"] == "2017-11"
+
+
+def test_latest_cumulative_is_used():
+    led = _ledger([("2017-10", "王平地区", "B", 2.0), ("2017-11", "王平地区", "B", 7.0), ("2017-12", "王平地区", "B", 9.0)])
+    r = _row(town_progress(PLAN, led, "2017-12-01", TOWNS), "王平地区", "B")
+    assert r["completed"] == 7 and r["completion_rate"] == pytest.approx(0.7)
+
+
+def test_district_rollup_adds_up():
+    led = _ledger([("2017-10", "王平地区", "A", 4.0), ("2017-10", "永定地区", "A", 3.0),
+                   ("2017-10", "王平地区", "B", 5.0), ("2017-10", "永定地区", "B", 1.0)])
+    tp = town_progress(PLAN, led, "2017-10-31", TOWNS)
+    d = district_progress(tp).set_index("task_id")
+    for task in ("A", "B"):
+        sub = tp[tp["task_id"] == task]
+        assert d.loc[task, "target"] == sub["target"].sum()
+        assert d.loc[task, "completed"] == sub["completed"].sum()
+    assert d.loc["A", "completion_rate"] == pytest.approx(7 / 10)
+    assert d.loc["A", ["n_done", "n_behind"]].tolist() == [2, 1]  # 王平 done, 清水 zero target, 永定 behind
+
+
+def test_split_that_disagrees_with_stated_total_shows_both():
+    plan = Plan.model_validate({
+        "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+        "tasks": [{"id": "K09", "category": "c", "task": "低氮改造", "deadline": "2017-10-31", "unit": "蒸吨",
+                   "total": 10, "towns": {"龙泉镇": 12, "永定镇": 2}, "source": {"section": "s"}}],
+    })
+    tp = town_progress(plan, _ledger([]), "2017-10-31", TOWNS)
+    d = district_progress(tp).iloc[0]
+    assert d["target"] == 14 and d["stated_total"] == 10
+
+
+def test_scores_and_competition_ranking_with_ties():
+    led = _ledger([("2017-10", "王平地区", "A", 4.0), ("2017-10", "王平地区", "B", 5.0),
+                   ("2017-10", "永定地区", "A", 6.0), ("2017-10", "永定地区", "B", 5.0)])
+    sc = town_scores(town_progress(PLAN, led, "2017-10-31", TOWNS)).set_index("town_name")
+    assert sc.loc["王平地区", "score"] == 75.0 and sc.loc["永定地区", "score"] == 75.0
+    assert sc.loc["王平地区", "rank"] == 1 and sc.loc["永定地区", "rank"] == 1
+    led2 = pd.concat([led, _ledger([("2017-10", "清水镇", "A", 0.0)])])
+    led2.loc[(led2["town"] == "永定地区") & (led2["task_id"] == "B"), "cumulative"] = 1.0
+    sc2 = town_scores(town_progress(PLAN, led2, "2017-10-31", TOWNS))
+    assert sc2["town_name"].tolist()[:2] == ["王平地区", "永定地区"]
+    assert sc2["rank"].tolist()[:2] == [1, 2]
+    assert sc2.loc[1, "score"] == pytest.approx(55.0)
+
+
+def test_completion_above_target_is_capped_in_the_score():
+    led = _ledger([("2017-10", "王平地区", "A", 8.0), ("2017-10", "王平地区", "B", 0.0)])
+    tp = town_progress(PLAN, led, "2017-10-31", TOWNS)
+    assert _row(tp, "王平地区", "A")["completion_rate"] == 2.0
+    assert town_scores(tp).set_index("town_name").loc["王平地区", "score"] == 50.0
+
+
+def test_overdue_list_has_units_and_is_sorted():
+    led = _ledger([("2017-12", "王平地区", "A", 1.0), ("2017-12", "永定地区", "B", 2.0)])
+    od = overdue_tasks(town_progress(PLAN, led, "2018-01-15", TOWNS))
+    # most overdue first, then task, then town code (王平 110109005 before 永定 110109006)
+    assert od[["task_id", "town_name"]].values.tolist() == [["A", "王平地区"], ["A", "永定地区"],
+                                                             ["B", "王平地区"], ["B", "永定地区"]]
+    assert od["days_overdue"].tolist() == [76, 76, 15, 15]
+    assert (od.loc[od["task_id"] == "A", "lead"] == "区环保局").all()
+    assert (od.loc[od["task_id"] == "A", "assisting"] == "区质监局").all()
+    assert od.loc[od["town_name"] == "王平地区", "remaining"].tolist() == [3.0, 10.0]
+
+
+def test_to_display_chinese_headers_and_percent():
+    tp = town_progress(PLAN, _ledger([("2017-10", "王平地区", "A", 2.0)]), "2017-10-31", TOWNS)
+    disp = to_display(tp)
+    assert {"镇街", "任务编号", "完成率（%）", "时间进度（%）", "状态", "牵头单位", "主责单位", "协办单位"} <= set(disp.columns)
+    assert disp.loc[(disp["镇街"] == "王平地区") & (disp["任务编号"] == "A"), "完成率（%）"].item() == 50.0
+    assert "任务进度得分" in to_display(town_scores(tp)).columns
+
+
+def test_statuses_are_exhaustive_and_categorical():
+    tp = town_progress(PLAN, _ledger([]), "2017-09-01", TOWNS)
+    assert str(tp["status"].dtype) == "category"
+    assert set(tp["status"].astype(str)) <= {"已完成", "按期推进", "滞后", "逾期未完成", "无分解任务"}
+    # on the start day nothing is expected yet: everything with a positive target is on track
+    assert (tp.loc[tp["target"] > 0, "status"] == "按期推进").all()
