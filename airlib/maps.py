@@ -334,59 +334,82 @@ def static_choropleth(
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize, TwoSlopeNorm
 
     from airlib.plotting import use_chinese_fonts
 
     use_chinese_fonts()
     gdf = _merge(boundaries, table)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 6.5))
+        fig, ax = plt.subplots(figsize=(8.0, 6.0))
     else:
         fig = ax.figure
-    values = pd.to_numeric(gdf[column], errors="coerce").astype("float64")
-    gdf = gdf.assign(_v=values.to_numpy())
+    values = pd.to_numeric(gdf[column], errors="coerce").astype("float64").to_numpy()
+    has = ~np.isnan(values)
     is_pct = column.endswith("pct")
-    norm = None
-    if cmap is None:
-        cmap = "RdYlGn_r" if is_pct else "YlOrRd"
-    if is_pct and values.notna().any():
-        span = float(np.nanmax(np.abs(values))) or 1.0
-        norm = TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)
-    has = gdf["_v"].notna()
+    cmap_obj = colormaps[cmap or ("RdYlGn_r" if is_pct else "YlOrRd")]
     if has.any():
-        gdf[has].plot(
-            column="_v", cmap=cmap, norm=norm, ax=ax, edgecolor="#555555", linewidth=0.6,
-            legend=True,
-            legend_kwds={"label": legend_label or ("同比变化 (%)" if is_pct else "PM2.5 (μg/m³)"), "shrink": 0.7},
-        )
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        if is_pct:
+            span = max(abs(lo), abs(hi)) or 1.0
+            norm = TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)
+        else:
+            norm = Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1.0)
+        colours = [cmap_obj(norm(v)) if ok else (0.87, 0.87, 0.87, 1.0) for v, ok in zip(values, has, strict=True)]
+    else:
+        norm = Normalize(0, 1)
+        colours = [(0.87, 0.87, 0.87, 1.0)] * len(gdf)
+    gdf.plot(ax=ax, color=colours, edgecolor="#555555", linewidth=0.6)
     if (~has).any():
-        gdf[~has].plot(ax=ax, color="#dddddd", edgecolor="#555555", linewidth=0.6, hatch="//")
+        gdf[~has].plot(ax=ax, facecolor="none", edgecolor="#777777", linewidth=0.6, hatch="//")
+    if has.any():
+        sm = ScalarMappable(norm=norm, cmap=cmap_obj)
+        fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01,
+                     label=legend_label or ("同比变化 (%)" if is_pct else "PM2.5 (μg/m³)"))
     if highlight:
         hl = gdf[gdf["town_code"].isin(highlight)]
         if len(hl):
             hl.boundary.plot(ax=ax, color="#d00000", linewidth=2.4)
-    for _, row in gdf.iterrows():  # one label per town (tens of rows)
-        pt = row.geometry.representative_point()
-        text = str(row["town_name"]) if pd.notna(row["town_name"]) else str(row["town_code"])
-        if label_column and label_column in gdf and pd.notna(row[label_column]):
-            text += f"\n第{int(row[label_column])}名"
-        elif not pd.notna(row["_v"]):
-            text += "\n无有效数据"
-        ax.annotate(text, (pt.x, pt.y), ha="center", va="center", fontsize=7.5,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    ax.set_title(title)
+
+    # Labels: name + rank inside polygons large enough to hold them; a number inside small
+    # ones, with the names listed in a key beside the map.
+    minx, miny, maxx, maxy = gdf.total_bounds
+    box_area = max((maxx - minx) * (maxy - miny), 1e-12)
+    key_lines = []
+    k = 0
+    for geom, name, code, v, rank_v in zip(
+        gdf.geometry, gdf["town_name"], gdf["town_code"], values,
+        gdf[label_column] if label_column and label_column in gdf else [pd.NA] * len(gdf), strict=True,
+    ):
+        pt = geom.representative_point()
+        name = str(name) if pd.notna(name) else str(code)
+        rank_txt = f"第{int(rank_v)}名" if pd.notna(rank_v) else ("无有效数据" if np.isnan(v) else "")
+        big = geom.area / box_area > 0.045
+        if big:
+            text, size = f"{name}\n{rank_txt}", 7.5
+        else:
+            k += 1
+            text, size = str(k), 7.5
+            key_lines.append(f"{k} {name} {rank_txt}")
+        ax.annotate(text, (pt.x, pt.y), ha="center", va="center", fontsize=size,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+    if key_lines:
+        ax.text(-0.02, 0.5, "\n".join(key_lines), transform=ax.transAxes, ha="right", va="center",
+                multialignment="left", fontsize=7, bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#999999", "alpha": 0.9})
+    ax.set_title(title, pad=24 if gdf.attrs.get("schematic") else 6)
     ax.set_axis_off()
     ax.set_aspect(1.0 / np.cos(np.deg2rad(float(gdf.geometry.union_all().centroid.y))))
     notes = []
     if highlight:
-        notes.append("红色粗线：后列/预警乡镇街道")
+        notes.append("红色粗线：预警乡镇街道")
     if (~has).any():
         notes.append("灰色斜线：无有效数据，不参与排名")
     if notes:
         ax.text(0.0, -0.02, "；".join(notes), transform=ax.transAxes, fontsize=8, va="top")
     if gdf.attrs.get("schematic"):
-        ax.text(0.5, 0.995, SCHEMATIC_NOTICE_ZH, transform=ax.transAxes, ha="center", va="top",
+        ax.text(0.5, 1.0, SCHEMATIC_NOTICE_ZH, transform=ax.transAxes, ha="center", va="bottom",
                 fontsize=9, color="#b00000",
                 bbox={"boxstyle": "round,pad=0.3", "fc": "#fff3f3", "ec": "#b00000"})
     return fig

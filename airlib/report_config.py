@@ -16,6 +16,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
         assume_crs: null            # CRS of a file that declares none
         bottom_n: 3                 # size of the bottom list (预警 后N名)
         plans: [data/raw/plans/mentougou_2017_autumn_winter.yaml]
+        ledgers: data/raw/mentougou/ledgers   # monthly task ledgers (台账), optional
         synthetic: false            # true only for the demo
 
 All paths must lie inside the project; :func:`district_config` refuses others.
@@ -47,6 +48,7 @@ class DistrictConfig:
     assume_crs: str | None = None
     bottom_n: int = 3
     plans: tuple[str, ...] = field(default_factory=tuple)
+    ledgers: str | None = None
     synthetic: bool = False
 
     def path(self, rel: str, root: Path | None = None) -> Path:
@@ -67,7 +69,11 @@ DEMO = DistrictConfig(
     boundaries="data/raw/demo/boundaries/towns_schematic.geojson",
     boundary_code_column="town_code",
     bottom_n=3,
-    plans=("data/raw/plans/mentougou_2017_autumn_winter.yaml",),
+    plans=(
+        "data/raw/plans/mentougou_2017_autumn_winter.yaml",
+        "data/raw/plans/beijing_2020_district_pm25.yaml",
+    ),
+    ledgers="data/raw/demo/ledgers",
     synthetic=True,
 )
 

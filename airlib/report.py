@@ -1,0 +1,1214 @@
+"""Monthly ranking report (月排名、月通报): data preparation, papermill runner, PDF, Excel.
+
+``airlib report --district 门头沟区 --month 2018-01`` executes ``notebooks/monthly_report.ipynb``
+with papermill and writes to ``reports/<district>/<month>/``:
+
+- ``monthly_report.ipynb``: the executed notebook, the run's record (parameters, SHA-256 of
+  every input file, package versions);
+- ``<district>_<month>_月排名报告.pdf``: no code; A4 with page numbers (CSS ``@page`` margin
+  boxes), printed by headless Chromium from nbconvert HTML (``exclude_input``);
+- ``<district>_<month>_排名表.xlsx``: ranking tables with Chinese headers (formula-safe);
+- ``figures/*.png``: every figure of the report.
+
+Atomicity and failure: the notebook runs in a staging folder beside the month folder. Only
+when the notebook, the PDF and the workbook all succeeded are the files moved into the month
+folder, each by ``os.replace`` (the PDF and workbook last), and stale files of an earlier run
+removed; a reader never sees a half-written file. When a cell fails, the run stops with
+:class:`ReportError` naming the cell, the executed notebook is kept as
+``<month>/failed/monthly_report.failed.ipynb`` and the last good PDF/Excel stay untouched.
+
+Kernels are started with ZeroMQ **IPC** transport (Unix sockets named after the unique
+connection file) instead of TCP ports, so several reports can run at once (``--all``)
+without port clashes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import AirlibError, InputDataError
+from airlib.paths import PROJECT_ROOT, project_root
+from airlib.report_config import DistrictConfig, district_config, inside_project, load_districts
+
+#: The report notebook shipped with airlib (code location, not the data project).
+NOTEBOOK: Final[Path] = PROJECT_ROOT / "notebooks" / "monthly_report.ipynb"
+
+#: Packages whose versions are recorded with every run.
+RECORDED_PACKAGES: Final[tuple[str, ...]] = (
+    "airlib", "pandas", "numpy", "geopandas", "shapely", "pyproj", "matplotlib", "plotly",
+    "papermill", "nbconvert", "openpyxl", "pyarrow",
+)
+
+#: Chromium binaries tried in order.
+CHROMIUM_CANDIDATES: Final[tuple[str, ...]] = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+class ReportError(AirlibError):
+    """A report run failed; the message names the failed step or cell and what was kept."""
+
+
+# --------------------------------------------------------------------------- months
+
+
+def last_complete_month(today: dt.date | None = None) -> pd.Period:
+    """The last calendar month that has ended before ``today`` (Beijing date by default)."""
+    if today is None:
+        today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    return pd.Period(today, freq="M") - 1
+
+
+def parse_month(text: str | pd.Period | None, today: dt.date | None = None) -> pd.Period:
+    """Parse ``YYYY-MM``; None → :func:`last_complete_month`. Future/incomplete months → error."""
+    if text is None:
+        return last_complete_month(today)
+    if isinstance(text, pd.Period):
+        month = text.asfreq("M")
+    else:
+        if not re.fullmatch(r"\s*\d{4}-\d{1,2}\s*", str(text)):
+            raise AirlibError(f"month {text!r} is not of the form YYYY-MM (e.g. 2018-01)")
+        try:
+            month = pd.Period(str(text).strip(), freq="M")
+        except (ValueError, TypeError) as exc:
+            raise AirlibError(f"month {text!r} is not a valid month: {exc}") from None
+    last = last_complete_month(today)
+    if month > last:
+        what = "in the future" if month > last + 1 else "not complete yet"
+        raise AirlibError(f"month {month} is {what}; the latest complete month is {last}")
+    return month
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def store_dir(cfg: DistrictConfig, root: Path | None = None) -> Path:
+    """``data/processed/<dataset>/`` of a district (checked to be inside the project)."""
+    return inside_project(Path("data") / "processed" / cfg.dataset, root)
+
+
+def month_partition(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
+    """Folder of one month of the hourly store (``hourly/year=YYYY/month=M``)."""
+    return store_dir(cfg, root) / "hourly" / f"year={month.year}" / f"month={month.month}"
+
+
+def available_months(cfg: DistrictConfig, root: Path | None = None) -> list[pd.Period]:
+    """Months present in the district's hourly store, sorted."""
+    base = store_dir(cfg, root) / "hourly"
+    out = []
+    for p in base.glob("year=*/month=*"):
+        try:
+            out.append(pd.Period(year=int(p.parent.name[5:]), month=int(p.name[6:]), freq="M"))
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> None:
+    """Check that the configured paths are inside the project and the month has data.
+
+    Raises
+    ------
+    AirlibError
+        A path outside the project, no store, no data for ``month``, or a missing boundary file.
+    """
+    store = store_dir(cfg, root)
+    if not (store / "hourly").exists():
+        raise AirlibError(
+            f"no processed data for {cfg.name} in {store}; run `airlib demo` (demo) or "
+            f"`airlib ingest` first"
+        )
+    if not month_partition(cfg, month, root).exists():
+        months = available_months(cfg, root)
+        span = f"{months[0]} to {months[-1]}" if months else "none"
+        raise AirlibError(f"no data for {cfg.name} in {month}; months with data: {span}")
+    b = cfg.path(cfg.boundaries, root)
+    if not b.exists():
+        raise AirlibError(f"boundary file of {cfg.name} not found: {b}")
+    for p in cfg.plans:
+        cfg.path(p, root)
+
+
+def input_files(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> list[Path]:
+    """Every file a report of ``month`` reads: store partitions (January of last year to
+    ``month``), registries, store manifest, boundaries and plans."""
+    store = store_dir(cfg, root)
+    files: list[Path] = []
+    m = pd.Period(year=month.year - 1, month=1, freq="M")
+    while m <= month:
+        part = month_partition(cfg, m, root)
+        if part.exists():
+            files.extend(sorted(p for p in part.rglob("*") if p.is_file()))
+        m += 1
+    for name in ("stations.parquet", "towns.parquet", "manifest.json"):
+        if (store / name).exists():
+            files.append(store / name)
+    files.append(cfg.path(cfg.boundaries, root))
+    files.extend(cfg.path(p, root) for p in cfg.plans if cfg.path(p, root).exists())
+    return files
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_versions(packages: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str]:
+    """Installed versions of ``packages`` (``"not installed"`` when missing), plus Python."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0]}
+    for p in packages:
+        try:
+            out[p] = version(p)
+        except PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def run_record(files: Sequence[Path], root: Path | None = None) -> pd.DataFrame:
+    """Table of the run's inputs: path (relative to the project), bytes, SHA-256."""
+    root = (root or project_root()).resolve()
+    rows = []
+    for f in files:
+        f = Path(f)
+        try:
+            rel = str(f.resolve().relative_to(root))
+        except ValueError:
+            rel = str(f)
+        rows.append({"file": rel, "bytes": f.stat().st_size, "sha256": sha256_file(f)})
+    return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class ReportData:
+    """Everything the report notebook shows, computed by :func:`prepare`."""
+
+    config: DistrictConfig
+    month: pd.Period
+    bottom_n: int
+    towns: pd.DataFrame
+    stations: pd.DataFrame
+    station_daily: pd.DataFrame
+    town_daily: pd.DataFrame
+    ranking: pd.DataFrame
+    bottom: pd.DataFrame
+    worsening: pd.DataFrame
+    warnings: pd.DataFrame
+    district_monthly: pd.DataFrame
+    boundaries: Any
+    validity: dict[str, Any]
+    inputs: pd.DataFrame
+    versions: dict[str, str]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_registry(store: Path, name: str) -> pd.DataFrame:
+    path = store / f"{name}.parquet"
+    if not path.exists():
+        raise AirlibError(f"registry {path} missing; re-run the ingest")
+    return pd.read_parquet(path)
+
+
+def prepare(
+    district: str,
+    month: str | pd.Period,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    bottom_n: int | None = None,
+    meets_limit: float | None = 35.0,
+) -> ReportData:
+    """Read the store and compute everything the monthly report shows.
+
+    Parameters
+    ----------
+    district : str
+        Configured district name (``airlib.report_config``).
+    month : str or Period
+        Report month ``YYYY-MM``.
+    root : path-like, optional
+        Project root (default :func:`airlib.paths.project_root`).
+    bottom_n : int, optional
+        Size of the bottom list (default: the district's ``bottom_n``).
+    meets_limit : float or None
+        "Already meets the standard" threshold of the worsening list (µg/m³ of the month's
+        PM2.5; GB 3095—2012 grade II annual limit 35 by default; None excludes nobody).
+
+    Returns
+    -------
+    ReportData
+    """
+    from airlib.aggregation import aggregate_daily
+    from airlib.maps import load_boundaries
+    from airlib.ranking import bottom_n as _bottom, town_monthly_ranking, warning_list, worsening_list
+    from airlib.store import read_hourly
+    from airlib.validity import daily_statistics, monthly_statistics
+
+    root = Path(root).resolve() if root is not None else project_root()
+    cfg = district_config(district, root)
+    month = pd.Period(month, freq="M")
+    check_request(cfg, month, root)
+    n = cfg.bottom_n if bottom_n is None else int(bottom_n)
+    store = store_dir(cfg, root)
+    towns = _read_registry(store, "towns")
+    towns = towns[towns["district_name"].astype("string") == cfg.name] if "district_name" in towns else towns
+    stations = _read_registry(store, "stations")
+    stations = stations[stations["town_code"].astype("string").isin(towns["town_code"].astype("string"))]
+
+    # January of last year (YTD YoY) and 24 months back (trend figure), earlier for targets.
+    first = min(pd.Period(year=month.year - 1, month=1, freq="M"), month - 23)
+    for _, g in _district_pm25_targets(cfg, month, root):
+        first = min(first, pd.Period(g.period.start, freq="M") - 12)
+    start = first.start_time
+    end = (month + 1).start_time
+    hourly = read_hourly(store.parent, cfg.dataset, start, end)
+    hourly = hourly[hourly["station"].isin(stations["station"])]
+    end_day = month.end_time.normalize()
+    sdaily = daily_statistics(hourly, pollutants=("pm25",), start=start, end=end_day)
+    tdaily = aggregate_daily(sdaily, stations, level="town")
+    ranking = town_monthly_ranking(tdaily, month, towns=towns)
+    worse = worsening_list(ranking, meets_limit=meets_limit)
+    warn = warning_list(ranking, n, meets_limit=meets_limit)
+    bottom = _bottom(ranking, n)
+
+    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
+    dm = monthly_statistics(ddaily, percentiles={})
+    dm = dm[["month", "pm25", "pm25_n", "pm25_valid", "pm25_provisional"]].copy()
+
+    boundaries = load_boundaries(
+        cfg.path(cfg.boundaries, root),
+        code_column=cfg.boundary_code_column,
+        name_column=cfg.boundary_name_column,
+        towns=towns,
+        layer=cfg.boundary_layer,
+        gcj02=cfg.gcj02,
+        assume_crs=cfg.assume_crs,
+    )
+    if cfg.synthetic:
+        boundaries.attrs["schematic"] = True
+
+    sel = sdaily["date"].dt.to_period("M") == month
+    sm = sdaily.loc[sel.to_numpy(dtype=bool)]
+    validity = {
+        "stations": int(stations["station"].nunique()),
+        "station_days": int(len(sm)),
+        "station_days_valid": int(sm["pm25_valid"].sum()),
+        "towns": int(len(ranking)),
+        "towns_valid": int((ranking["status"] == "有效").sum()),
+        "towns_invalid": ranking.loc[ranking["status"] != "有效", "town_name"].astype(str).tolist()
+        if "town_name" in ranking else [],
+        "days_in_month": int(month.days_in_month),
+    }
+    extras = {
+        "progress": task_progress(cfg, month, towns, root),
+        "targets": pm25_targets(cfg, month, ddaily, root),
+        "district_daily": ddaily,
+    }
+    files = input_files(cfg, month, root)
+    return ReportData(
+        config=cfg, month=month, bottom_n=n, towns=towns, stations=stations,
+        station_daily=sdaily, town_daily=tdaily, ranking=ranking, bottom=bottom,
+        worsening=worse, warnings=warn, district_monthly=dm, boundaries=boundaries,
+        validity=validity, inputs=run_record(files, root), versions=package_versions(),
+        extras=extras,
+    )
+
+
+def plan_paths(cfg: DistrictConfig, root: Path | None = None) -> list[Path]:
+    """Configured plan files that exist: under the project root, else shipped with airlib."""
+    out = []
+    for rel in cfg.plans:
+        p = cfg.path(rel, root)
+        if not p.exists() and not Path(rel).is_absolute() and (PROJECT_ROOT / rel).exists():
+            p = PROJECT_ROOT / rel
+        if p.exists():
+            out.append(p)
+    return out
+
+
+def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
+                  root: Path | None = None) -> dict[str, Any] | None:
+    """Task progress of the towns at the end of ``month`` (airlib.progress), or None.
+
+    None when the district has no ledgers configured/present or no plan with per-town tasks
+    whose ledgers report by ``month``. Returns ``{"plan": title, "scores": town_scores,
+    "overdue": overdue_tasks, "as_of": date}``.
+    """
+    if not cfg.ledgers:
+        return None
+    folder = cfg.path(cfg.ledgers, root)
+    if not folder.exists():
+        return None
+    import warnings
+
+    from airlib.ledgers import read_ledgers
+    from airlib.plans import load_plan
+    from airlib.progress import month_as_of, overdue_tasks, town_progress, town_scores
+
+    for path in plan_paths(cfg, root):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = load_plan(path, warn=False)
+            if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
+                continue
+            try:
+                ledger = read_ledgers(folder, plan, towns, warn=False)
+            except InputDataError:
+                continue
+        if ledger.empty:
+            continue
+        months = pd.PeriodIndex(ledger["month"].astype(str), freq="M")
+        if (months <= month).sum() == 0:
+            continue
+        as_of = month_as_of(str(month))
+        prog = town_progress(plan, ledger, as_of, towns)
+        return {
+            "plan": plan.plan.title,
+            "as_of": as_of,
+            "last_ledger_month": str(months[months <= month].max()),
+            "scores": town_scores(prog),
+            "overdue": overdue_tasks(prog),
+        }
+    return None
+
+
+def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, root: Path | None = None):
+    """(plan, target) pairs: district PM2.5 targets of ``cfg`` that have started by ``month``."""
+    import warnings
+
+    from airlib.plans import load_plan
+
+    out = []
+    for path in plan_paths(cfg, root):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = load_plan(path, warn=False)
+        for g in plan.targets:
+            district = g.district or plan.plan.district
+            if g.metric != "pm25_mean" or g.scope != "district" or district != cfg.name:
+                continue
+            if g.kind not in ("absolute_cap", "reduction_vs_last_year"):
+                continue
+            if pd.Period(g.period.start, freq="M") > month:
+                continue
+            out.append((plan, g))
+    return out
+
+
+def pm25_targets(cfg: DistrictConfig, month: pd.Period, district_daily: pd.DataFrame,
+                 root: Path | None = None) -> pd.DataFrame:
+    """District PM2.5 targets of the configured plans that have started by ``month``.
+
+    For each ``pm25_mean`` district target: the valid mean over its period so far (first
+    month to ``min(end, month)``, airlib.validity.period_statistics) and, for
+    ``reduction_vs_last_year``, the same months a year earlier; the target value in µg/m³
+    (``absolute_cap``: the value; reduction: last year × (1 − value/100)).
+
+    Returns
+    -------
+    DataFrame
+        ``target_id``, ``plan``, ``kind``, ``start``, ``end``, ``to`` (last month
+        evaluated), ``complete`` (period over), ``value``, ``unit``, ``actual``,
+        ``last_year``, ``target_ugm3``, ``change_pct``, ``met``.
+    """
+    from airlib.validity import period_statistics
+
+    rows = []
+    def mean_of(a: pd.Period, b: pd.Period) -> float:
+        ps = period_statistics(district_daily, a, b, by="district_code", percentiles={})
+        return float(ps["pm25"].iloc[0]) if len(ps) else np.nan
+
+    for plan, g in _district_pm25_targets(cfg, month, root):
+        start, end = pd.Period(g.period.start, freq="M"), pd.Period(g.period.end, freq="M")
+        to = min(end, month)
+        actual = mean_of(start, to)
+        last = mean_of(start - 12, to - 12) if g.kind == "reduction_vs_last_year" else np.nan
+        target = g.value if g.kind == "absolute_cap" else last * (1 - g.value / 100.0)
+        ok = not (np.isnan(actual) or np.isnan(target))
+        rows.append({
+            "target_id": g.id, "plan": plan.plan.title, "kind": g.kind,
+            "start": str(start), "end": str(end), "to": str(to), "complete": to == end,
+            "value": float(g.value), "unit": g.unit, "actual": actual, "last_year": last,
+            "target_ugm3": target,
+            "change_pct": (actual - last) / last * 100 if not np.isnan(last) and last else np.nan,
+            "met": bool(actual <= target) if ok else pd.NA,
+        })
+    cols = ["target_id", "plan", "kind", "start", "end", "to", "complete", "value", "unit",
+            "actual", "last_year", "target_ugm3", "change_pct", "met"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- display helpers
+
+TEXT: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "title": "{district}{year}年{month}月乡镇街道空气质量（PM2.5）排名报告",
+        "ranking": "月排名",
+        "ytd": "累计排名",
+        "warning": "预警名单",
+        "synthetic": "本报告使用合成演示数据，非真实监测数据。",
+    },
+    "en": {
+        "title": "{district} town/street PM2.5 ranking report, {year}-{month:02d}",
+        "ranking": "Monthly ranking",
+        "ytd": "Year-to-date ranking",
+        "warning": "Warning list",
+        "synthetic": "This report uses SYNTHETIC demo data, not real monitoring data.",
+    },
+}
+
+#: English headers for ``language="en"``.
+HEADERS_EN: Final[dict[str, str]] = {
+    "town_code": "Code", "town_name": "Town/street", "status": "Data", "pm25": "PM2.5 (µg/m³)",
+    "rank": "Rank", "pm25_last_year": "Last year", "yoy_pct": "YoY (%)", "yoy_rank": "YoY rank",
+    "ytd": "YTD (µg/m³)", "ytd_rank": "YTD rank", "ytd_last_year": "YTD last year",
+    "ytd_yoy_pct": "YTD YoY (%)", "ytd_yoy_rank": "YTD YoY rank", "rank_last_month": "Rank last month",
+    "rank_change": "Rank change", "valid_days": "Valid days", "reverse_rank": "Rank from bottom",
+    "reason": "Reason",
+}
+
+
+def headers(language: str = "zh") -> dict[str, str]:
+    """Column → display header for ``language`` (``"zh"`` or ``"en"``)."""
+    from airlib.ranking import HEADERS_ZH
+
+    if language not in ("zh", "en"):
+        raise AirlibError(f"language must be 'zh' or 'en', not {language!r}")
+    return dict(HEADERS_ZH) if language == "zh" else dict(HEADERS_EN)
+
+
+MONTH_TABLE_COLUMNS: Final[tuple[str, ...]] = (
+    "town_name", "pm25", "rank", "valid_days", "pm25_last_year", "yoy_pct", "yoy_rank",
+    "rank_last_month", "rank_change",
+)
+YTD_TABLE_COLUMNS: Final[tuple[str, ...]] = (
+    "town_name", "ytd", "ytd_rank", "ytd_last_year", "ytd_yoy_pct", "ytd_yoy_rank",
+)
+WARNING_TABLE_COLUMNS: Final[tuple[str, ...]] = ("town_name", "pm25", "rank", "yoy_pct", "reason")
+
+
+def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "zh",
+                  decimals: int = 0) -> pd.DataFrame:
+    """A ranking table ready to show: chosen columns, Chinese headers, missing shown as "—".
+
+    Concentrations keep ``decimals`` (published precision), percentages one decimal, ranks
+    integers; rank movement is signed (``↑2`` / ``↓1`` / ``—``).
+    """
+    h = headers(language)
+    cols = [c for c in columns if c in table]
+    out = pd.DataFrame(index=table.index)
+    for c in cols:
+        s = table[c]
+        if c in ("pm25", "pm25_last_year", "ytd", "ytd_last_year"):
+            txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:.{decimals}f}")
+        elif c.endswith("pct"):
+            txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}")
+        elif c == "rank_change":
+            txt = s.astype("Int64").map(
+                lambda v: "—" if pd.isna(v) else ("↑" + str(v) if v > 0 else ("↓" + str(-v) if v < 0 else "0"))
+            )
+        elif c.endswith("rank") or c == "valid_days":
+            txt = s.astype("Int64").map(lambda v: "—" if pd.isna(v) else str(int(v)))
+        else:
+            txt = s.astype("string").fillna("—")
+        out[h.get(c, c)] = txt.astype("string").to_numpy()
+    if "status" in table and "rank" in cols:
+        invalid = (table["status"] != "有效").to_numpy(dtype=bool)
+        out.loc[invalid, h["rank"]] = "无有效数据" if language == "zh" else "no valid data"
+    return out.reset_index(drop=True)
+
+
+def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = "zh") -> Path:
+    """Ranking tables → ``.xlsx`` (月排名, 累计排名, 预警名单, 后N名), Chinese headers."""
+    from airlib.excel import write_tables
+
+    month = data.month
+    t = TEXT[language]
+    sheets = {
+        t["ranking"]: data.ranking,
+        t["warning"]: data.warnings,
+        ("后{}名".format(data.bottom_n) if language == "zh" else f"Bottom {data.bottom_n}"): data.bottom,
+    }
+    title_text = t["title"].format(district=data.config.name, year=month.year, month=month.month)
+    if data.config.synthetic:
+        title_text += "（" + t["synthetic"] + "）" if language == "zh" else f" ({t['synthetic']})"
+    titles = {k: title_text for k in sheets}
+    return write_tables(path, sheets, headers=headers(language), title=titles)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def trend_figure(data: ReportData, language: str = "zh"):
+    """District monthly PM2.5: the last 12 months against the same months a year earlier."""
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    use_chinese_fonts()
+    dm = data.district_monthly.copy()
+    dm["period"] = dm["month"].dt.to_period("M")
+    months = pd.period_range(data.month - 11, data.month, freq="M")
+    cur = dm.set_index("period")["pm25"].reindex(months)
+    prev = dm.set_index("period")["pm25"].reindex(months - 12)
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    x = np.arange(len(months))
+    zh = language == "zh"
+    ax.bar(x - 0.2, prev.to_numpy(dtype=float), width=0.4, color="#9ecae1",
+           label="上年同期" if zh else "Same month last year")
+    ax.bar(x + 0.2, cur.to_numpy(dtype=float), width=0.4, color="#08519c",
+           label="本期" if zh else "This year")
+    ax.axhline(35, color="#d62728", ls="--", lw=1)
+    ax.text(len(months) - 0.5, 35, "年均二级标准 35" if zh else "Grade II annual 35",
+            color="#d62728", ha="right", va="bottom", fontsize=8)
+    ax.set_xticks(x, [f"{m.year % 100:02d}/{m.month}" if zh else str(m) for m in months],
+                  fontsize=8, rotation=0 if zh else 45)
+    ax.set_ylabel("PM2.5 (μg/m³)")
+    ax.set_title(f"{data.config.name}PM2.5月均浓度" if zh else f"{data.config.name} monthly PM2.5")
+    ax.legend(fontsize=8, loc="upper left")
+    if data.config.synthetic:
+        ax.text(0.99, 0.98, "合成演示数据" if zh else "synthetic demo data", transform=ax.transAxes,
+                ha="right", va="top", fontsize=8, color="#b00000")
+    fig.tight_layout()
+    return fig
+
+
+def ranking_bar_figure(data: ReportData, language: str = "zh"):
+    """Horizontal bars of the month's PM2.5 by town, bottom N in red, invalid units marked."""
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    use_chinese_fonts()
+    t = data.ranking
+    zh = language == "zh"
+    names = t["town_name"].astype(str) if "town_name" in t else t["town_code"].astype(str)
+    vals = t["pm25"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    bottom_codes = set(data.bottom["town_code"])
+    colors = ["#d62728" if c in bottom_codes else "#4c72b0" for c in t["town_code"]]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(t) + 1.2))
+    y = np.arange(len(t))[::-1]
+    ax.barh(y, np.nan_to_num(vals), color=colors)
+    for yi, v, r in zip(y, vals, t["rank"], strict=True):
+        label = ("无有效数据" if zh else "no valid data") if np.isnan(v) else f"{v:g}（第{int(r)}名）" if zh else f"{v:g} (#{int(r)})"
+        ax.text(0 if np.isnan(v) else v, yi, " " + label, va="center", fontsize=8)
+    ax.set_yticks(y, names.tolist(), fontsize=8)
+    ax.set_xlabel("PM2.5 (μg/m³)")
+    ax.set_title(("{}年{}月乡镇街道PM2.5浓度排名（红色：后{}名）" if zh else "{}-{:02d} PM2.5 by town (red: bottom {})")
+                 .format(data.month.year, data.month.month, data.bottom_n))
+    xmax = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
+    ax.set_xlim(0, xmax * 1.3)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- runner
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Files written by one successful report run."""
+
+    district: str
+    month: pd.Period
+    folder: Path
+    pdf: Path
+    excel: Path
+    notebook: Path
+    figures: tuple[Path, ...]
+    seconds: float
+
+
+def report_folder(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
+    """``reports/<district>/<YYYY-MM>/`` inside the project."""
+    return inside_project(Path("reports") / cfg.slug / str(month), root)
+
+
+def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
+    """File names of a run's outputs."""
+    return {
+        "notebook": "monthly_report.ipynb",
+        "pdf": f"{cfg.slug}_{month}_月排名报告.pdf",
+        "excel": f"{cfg.slug}_{month}_排名表.xlsx",
+    }
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        """Kernel over Unix sockets (named after the unique connection file): no TCP ports."""
+
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
+def _failed_cell(nb_path: Path) -> str:
+    """Describe the first cell with an error output: index, first source line."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:  # noqa: BLE001 - best effort
+        return "unknown cell"
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+                return f"cell {i} (`{first.strip()[:80]}`): {out.get('ename')}: {out.get('evalue')}"
+    return "unknown cell"
+
+
+def execute_notebook(
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    notebook: Path = NOTEBOOK,
+    cwd: Path | None = None,
+    timeout: int = 900,
+    progress: bool = False,
+) -> None:
+    """Execute the report notebook with papermill (IPC kernel); raise :class:`ReportError`."""
+    import papermill as pm
+
+    if not notebook.exists():
+        raise ReportError(f"report notebook not found: {notebook}")
+    try:
+        pm.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name="python3",
+            progress_bar=progress, cwd=str(cwd) if cwd else None, execution_timeout=timeout,
+            kernel_manager_class=_kernel_manager_class(),
+        )
+    except pm.PapermillExecutionError as exc:
+        raise ReportError(f"notebook failed in {_failed_cell(output)}") from exc
+
+
+def _strip_for_pdf(nb):
+    """Copy of an executed notebook without stderr streams and without cells tagged
+    ``remove``/``no-pdf`` (and without the papermill parameter cells)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    keep = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"remove", "no-pdf", "parameters", "injected-parameters"}:
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+PRINT_CSS: Final[str] = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+                   font-family: "Noto Sans CJK SC", sans-serif; font-size: 9pt; color: #555; } }
+html, body { background: white !important; }
+body, .jp-Notebook, .jp-RenderedHTMLCommon { font-family: "Noto Sans CJK SC", "Noto Sans", sans-serif !important;
+  font-size: 10.5pt; }
+.jp-Notebook { padding: 0 !important; }
+.jp-Cell { padding: 0 !important; }
+.jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; max-width: 100% !important; }
+.jp-OutputArea-child, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea { break-inside: auto !important; }
+.jp-RenderedImage img, img { max-width: 100% !important; height: auto; break-inside: avoid; }
+.jp-RenderedImage { break-inside: avoid; }
+table { border-collapse: collapse; font-size: 9pt; break-inside: auto; }
+table.airlib-table { width: 100%; margin: 4px 0 8px 0; }
+td:first-child { white-space: nowrap; }
+td code, td { word-break: break-all; }
+.airlib-record, .airlib-record table { font-size: 7pt !important; }
+tr { break-inside: avoid; }
+th, td { border: 1px solid #999 !important; padding: 2px 6px !important; text-align: center !important; }
+th { background: #eef2f7 !important; }
+.jp-RenderedHTMLCommon h1, h1 { font-size: 20pt !important; text-align: center; margin-top: 50mm !important;
+  margin-bottom: 12mm !important; }
+.jp-RenderedHTMLCommon h2, h2 { break-before: page; font-size: 15pt !important; border-bottom: 2px solid #08519c; }
+h3 { font-size: 12pt; break-after: avoid; }
+.jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
+"""
+
+
+def notebook_to_html(nb_path: Path, html_path: Path) -> Path:
+    """Executed notebook → self-contained HTML without code (nbconvert ``--no-input``)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = _strip_for_pdf(nbformat.read(nb_path, as_version=4))
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    # Offline: drop external scripts (MathJax, require.js CDN); nothing in the report needs them.
+    body = re.sub(r"<script[^>]+src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
+    body = body.replace("</head>", f"<style>{PRINT_CSS}</style>\n</head>", 1)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def find_chromium() -> str:
+    """Path of a Chromium/Chrome binary (``$AIRLIB_CHROMIUM`` first)."""
+    env = os.environ.get("AIRLIB_CHROMIUM")
+    if env:
+        return env
+    for c in CHROMIUM_CANDIDATES:
+        p = shutil.which(c)
+        if p:
+            return p
+    raise ReportError("no Chromium found for PDF printing; install Debian's `chromium` package "
+                      "or set AIRLIB_CHROMIUM")
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
+    """Print HTML to an A4 PDF with headless Chromium (offline, fresh profile)."""
+    exe = find_chromium()
+    with tempfile.TemporaryDirectory(prefix="airlib-chromium-") as profile:
+        cmd = [
+            exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-extensions", "--mute-audio", f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf_path}", "--no-pdf-header-footer",
+            html_path.resolve().as_uri(),
+        ]
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise ReportError(f"Chromium did not finish printing the PDF within {timeout} s") from exc
+    if res.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        tail = "\n".join((res.stderr or "").splitlines()[-5:])
+        raise ReportError(f"Chromium failed to print the PDF (exit {res.returncode}): {tail}")
+    return pdf_path
+
+
+def _publish(staging: Path, final: Path, names: dict[str, str]) -> None:
+    """Move staging outputs into ``final`` file by file (os.replace), PDF and Excel last;
+    then remove files of an earlier run that this run did not produce."""
+    final.mkdir(parents=True, exist_ok=True)
+    new_files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+    last = {Path(names["pdf"]), Path(names["excel"])}
+    order = [p for p in new_files if p not in last] + [p for p in new_files if p in last]
+    for rel in order:
+        dest = final / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, dest)
+    produced = set(new_files)
+    for p in sorted(final.rglob("*"), reverse=True):
+        rel = p.relative_to(final)
+        if p.is_file() and rel not in produced:
+            p.unlink()
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+
+
+def run_report(
+    district: str,
+    month: str | pd.Period | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    bottom_n: int | None = None,
+    language: str = "zh",
+    timeout: int = 900,
+    progress: bool = False,
+    today: dt.date | None = None,
+    notebook: Path = NOTEBOOK,
+) -> ReportResult:
+    """Produce the monthly report of one district and month (see the module docstring).
+
+    Parameters
+    ----------
+    district : str
+        Configured district (``airlib.report_config``), e.g. ``"门头沟区"``.
+    month : str or Period, optional
+        ``YYYY-MM``; default the last complete month.
+    root : path-like, optional
+        Project root (data, reports); default :func:`airlib.paths.project_root`.
+    bottom_n : int, optional
+        Bottom-list size; default the district's.
+    language : {"zh", "en"}
+    timeout : int
+        Seconds per notebook cell.
+    progress : bool
+        Show papermill's cell progress bar.
+    today : date, optional
+        "Today" for the default month and the future-month check (tests).
+    notebook : Path
+        Report notebook (default the shipped one).
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    AirlibError
+        Bad parameters (unknown district, month without data, future month, path outside
+        the project).
+    ReportError
+        The notebook, the PDF or the Excel step failed; the executed notebook is kept in
+        ``<month>/failed/`` and earlier outputs of the month are untouched.
+    """
+    t0 = time.perf_counter()
+    root_p = Path(root).resolve() if root is not None else project_root()
+    headers(language)  # validates language
+    cfg = district_config(district, root_p)
+    m = parse_month(month, today)
+    if bottom_n is not None and int(bottom_n) < 0:
+        raise AirlibError(f"bottom N must be ≥ 0, not {bottom_n}")
+    check_request(cfg, m, root_p)
+    final = report_folder(cfg, m, root_p)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    names = output_names(cfg, m)
+    staging = Path(tempfile.mkdtemp(prefix=f".{m}.staging-", dir=final.parent))
+    try:
+        params = {
+            "district": cfg.name,
+            "month": str(m),
+            "language": language,
+            "project_root": str(root_p),
+            "data_dir": str(store_dir(cfg, root_p)),
+            "boundaries": str(cfg.path(cfg.boundaries, root_p)),
+            "bottom_n": cfg.bottom_n if bottom_n is None else int(bottom_n),
+            "output_dir": str(staging),
+            "excel_name": names["excel"],
+            "interactive": False,
+        }
+        nb_out = staging / names["notebook"]
+        try:
+            execute_notebook(nb_out, params, notebook=notebook, cwd=root_p, timeout=timeout,
+                             progress=progress)
+            excel = staging / names["excel"]
+            if not excel.exists():
+                raise ReportError(f"the notebook did not write the workbook {names['excel']}")
+            with tempfile.TemporaryDirectory(prefix="airlib-html-") as tmp:
+                html = notebook_to_html(nb_out, Path(tmp) / "report.html")
+                html_to_pdf(html, staging / names["pdf"])
+        except ReportError as exc:
+            kept = final / "failed" / "monthly_report.failed.ipynb"
+            if nb_out.exists():
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(nb_out, kept)
+                raise ReportError(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
+                                  f"earlier PDF/Excel of {m} left untouched") from exc
+            raise ReportError(f"{cfg.name} {m}: {exc}") from exc
+        _publish(staging, final, names)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    figures = tuple(sorted((final / "figures").glob("*.png")))
+    return ReportResult(
+        district=cfg.name, month=m, folder=final, pdf=final / names["pdf"],
+        excel=final / names["excel"], notebook=final / names["notebook"], figures=figures,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def run_all(
+    month: str | pd.Period | None = None,
+    *,
+    districts: Sequence[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+    jobs: int = 2,
+    language: str = "zh",
+    echo: Callable[[str], None] = print,
+) -> list[tuple[str, ReportResult | Exception]]:
+    """Run the report of every configured district (or ``districts``) in parallel.
+
+    Each report runs in its own process (``python -m airlib.cli report``) and kernel (IPC
+    transport, no TCP port clashes); progress is printed as each finishes.
+
+    Returns
+    -------
+    list of (district, ReportResult or Exception)
+        In completion order. Failed districts carry the error; the caller decides the exit code.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    root_p = Path(root).resolve() if root is not None else project_root()
+    names = list(districts) if districts is not None else list(load_districts(root_p))
+    m = parse_month(month)
+    total = len(names)
+    echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")
+
+    def one(name: str) -> ReportResult | Exception:
+        t0 = time.perf_counter()
+        env = dict(os.environ, AIRLIB_HOME=str(root_p))
+        cmd = [sys.executable, "-m", "airlib.cli", "report", "--district", name, "--month", str(m),
+               "--language", language]
+        res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if res.returncode != 0:
+            msg = (res.stderr.strip().splitlines() or ["failed"])[-1]
+            return ReportError(f"{name} {m}: {msg}")
+        cfg = district_config(name, root_p)
+        folder = report_folder(cfg, m, root_p)
+        nm = output_names(cfg, m)
+        return ReportResult(name, m, folder, folder / nm["pdf"], folder / nm["excel"],
+                            folder / nm["notebook"], tuple(sorted((folder / "figures").glob("*.png"))),
+                            time.perf_counter() - t0)
+
+    out: list[tuple[str, ReportResult | Exception]] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(one, n): n for n in names}
+        for done, fut in enumerate(as_completed(futures), start=1):
+            name = futures[fut]
+            r = fut.result()
+            out.append((name, r))
+            if isinstance(r, Exception):
+                echo(f"[{done}/{total}] {name} {m}: FAILED: {r}")
+            else:
+                echo(f"[{done}/{total}] {name} {m}: ok in {r.seconds:.0f} s → {r.pdf}")
+    return out
+
+
+def report_command(args) -> int:
+    """Handler of ``airlib report`` (argparse namespace from :mod:`airlib.cli_commands`)."""
+    if args.all:
+        if args.district:
+            raise AirlibError("give either --district or --all, not both")
+        results = run_all(args.month, jobs=args.jobs, language=args.language)
+        return 1 if any(isinstance(r, Exception) for _, r in results) else 0
+    from airlib.report_config import DEMO
+
+    district = args.district or DEMO.name
+    print(f"airlib report: {district} {args.month or '(last complete month)'} …", file=sys.stderr)
+    try:
+        r = run_report(district, args.month, bottom_n=args.bottom_n, language=args.language,
+                       timeout=args.timeout, progress=sys.stderr.isatty())
+    except ReportError as exc:
+        print(f"airlib: report failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"PDF:      {r.pdf}")
+    print(f"Excel:    {r.excel}")
+    print(f"Notebook: {r.notebook}")
+    print(f"Figures:  {len(r.figures)} PNG in {r.folder / 'figures'}")
+    print(f"Done in {r.seconds:.0f} s")
+    return 0
+
+
+# --------------------------------------------------------------------------- notebook helpers
+
+
+def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = ()) -> str:
+    """HTML of a display table (no index); rows in ``highlight_rows`` shaded red."""
+    import html as _html
+
+    head = "".join(f"<th>{_html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    hl = set(highlight_rows)
+    for i, row in enumerate(frame.itertuples(index=False)):
+        style = ' style="background:#fde0dd"' if i in hl else ""
+        cells = "".join(f"<td>{_html.escape('' if v is None or v is pd.NA else str(v))}</td>" for v in row)
+        body.append(f"<tr{style}>{cells}</tr>")
+    cap = f"<caption style='caption-side:top;font-weight:bold;padding:4px'>{_html.escape(caption)}</caption>" if caption else ""
+    return f"<table class='airlib-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def show_figure(fig, path: str | os.PathLike[str]):
+    """Save a matplotlib figure as PNG (atomic) and return an ``IPython.display.Image`` of it
+    (the PDF shows exactly the PNG saved in ``figures/``); the figure is closed."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    from airlib.plotting import save_figure
+
+    p = save_figure(fig, path)
+    plt.close(fig)
+    return Image(filename=str(p))
+
+
+def cover_markdown(data: ReportData, language: str = "zh") -> str:
+    """Cover page (Markdown): title, district, month, data-validity summary, notices."""
+    m, v, cfg = data.month, data.validity, data.config
+    t = TEXT[language]
+    title = t["title"].format(district=cfg.name, year=m.year, month=m.month)
+    share = 100.0 * v["station_days_valid"] / v["station_days"] if v["station_days"] else 0.0
+    now = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    if language == "zh":
+        lines = [
+            f"# {title}",
+            "",
+            f"**区：** {cfg.name}（{cfg.district_code}）　　**月份：** {m.year}年{m.month}月　　**生成时间：** {now}（北京时间）",
+            "",
+            "**数据有效性：**",
+            "",
+            f"- 监测站点 {v['stations']} 个；站点日均值有效 {v['station_days_valid']} / {v['station_days']} 站日（{share:.1f}%；日均值需≥20个有效小时）；",
+            f"- 乡镇街道 {v['towns']} 个，其中月均值有效 {v['towns_valid']} 个（月均值需≥27个有效日，2月≥25个；GB 3095—2012 表4）；",
+        ]
+        if v["towns_invalid"]:
+            lines.append(f"- 无有效月均值、不参与排名：{'、'.join(v['towns_invalid'])}；")
+        lines += [
+            f"- 排名按发布精度（{'整数' if m.year < 2024 else '一位小数'}）修约后计算，并列取最小名次；同比按修约后数值计算，保留一位小数。",
+            "",
+        ]
+        if cfg.synthetic:
+            lines += ["> **本报告使用合成演示数据（airlib demo），非真实监测数据；乡镇街道边界为示意边界，非真实行政区划。**", ""]
+    else:
+        lines = [
+            f"# {title}",
+            "",
+            f"**District:** {cfg.name} ({cfg.district_code})  **Month:** {m}  **Generated:** {now} (Beijing time)",
+            "",
+            f"- Stations: {v['stations']}; valid station-days {v['station_days_valid']} / {v['station_days']} ({share:.1f}%).",
+            f"- Towns/streets: {v['towns']}, with a valid monthly mean: {v['towns_valid']}.",
+        ]
+        if v["towns_invalid"]:
+            lines.append(f"- Not ranked (no valid monthly mean): {', '.join(v['towns_invalid'])}.")
+        if cfg.synthetic:
+            lines += ["", f"> **{t['synthetic']}** Town boundaries are schematic."]
+    return "\n".join(lines)
+
+
+def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
+    """One paragraph: best and worst towns, district change, warning count."""
+    t = data.ranking
+    valid = t[t["rank"].notna()]
+    if valid.empty:
+        return "本月无乡镇街道有有效月均值，不排名。" if language == "zh" else "No town has a valid monthly mean."
+    best = valid[valid["rank"] == 1]["town_name"].astype(str).tolist()
+    worst_rank = valid["rank"].max()
+    worst = valid[valid["rank"] == worst_rank]["town_name"].astype(str).tolist()
+    d = 0 if data.month.year < 2024 else 1
+    lo, hi = valid["pm25"].min(), valid["pm25"].max()
+    if language == "zh":
+        s = (f"{data.month.year}年{data.month.month}月，{len(valid)}个乡镇街道PM2.5月均浓度为{lo:.{d}f}～{hi:.{d}f}微克/立方米。"
+             f"浓度最低的是{'、'.join(best)}（第1名），最高的是{'、'.join(worst)}（第{int(worst_rank)}名）。")
+        if "yoy_rank" in t and t["yoy_rank"].notna().any():
+            top = t[t["yoy_rank"] == 1]
+            s += f"同比改善最大的是{'、'.join(top['town_name'].astype(str))}（{float(top['yoy_pct'].iloc[0]):+.1f}%）。"
+        s += f"本月预警乡镇街道{len(data.warnings)}个。"
+        return s
+    return (f"In {data.month}, {len(valid)} towns had a valid monthly PM2.5 mean ({lo:.{d}f}–{hi:.{d}f} µg/m³). "
+            f"Cleanest: {', '.join(best)}; most polluted: {', '.join(worst)}. Warning letters: {len(data.warnings)}.")
+
+
+def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
+    """Task-progress ranking beside the air-quality ranking (one row per town), or None."""
+    prog = data.extras.get("progress")
+    if prog is None:
+        return None
+    sc = prog["scores"].copy()
+    sc["town_code"] = sc["town_code"].astype("string")
+    aq = data.ranking[["town_code", "town_name", "pm25", "rank"]].copy()
+    aq["town_code"] = aq["town_code"].astype("string")
+    m = aq.merge(sc[["town_code", "n_tasks", "n_done", "n_overdue", "score", "rank"]],
+                 on="town_code", how="left", suffixes=("", "_task"))
+    m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
+    d = 0 if data.month.year < 2024 else 1
+    fmt_i = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
+    zh = language == "zh"
+    out = pd.DataFrame({
+        "乡镇街道" if zh else "Town": m["town_name"].astype("string").fillna("—"),
+        "任务进展得分" if zh else "Task score": m["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
+        "任务排名" if zh else "Task rank": m["rank_task"].map(fmt_i),
+        "任务数" if zh else "Tasks": m["n_tasks"].map(fmt_i),
+        "已完成" if zh else "Done": m["n_done"].map(fmt_i),
+        "逾期未完成" if zh else "Overdue": m["n_overdue"].map(fmt_i),
+        "PM2.5" : m["pm25"].map(lambda v: "—" if pd.isna(v) else f"{v:.{d}f}"),
+        "空气质量排名" if zh else "AQ rank": m["rank"].map(lambda v: ("无有效数据" if zh else "n/a") if pd.isna(v) else str(int(v))),
+    })
+    return out.reset_index(drop=True)
+
+
+def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
+    """The district's PM2.5 targets against the data (see :func:`pm25_targets`)."""
+    t = data.extras.get("targets")
+    if t is None or t.empty:
+        return pd.DataFrame()
+    zh = language == "zh"
+    kind = {"absolute_cap": "不高于", "reduction_vs_last_year": "同比下降"}
+    rows = []
+    for r in t.itertuples(index=False):
+        goal = (f"{kind[r.kind]}{r.value:g}{r.unit}" if zh else f"{r.kind} {r.value:g} {r.unit}")
+        rows.append({
+            ("考核期" if zh else "Period"): f"{r.start}～{r.end}",
+            ("统计至" if zh else "Up to"): r.to + ("（期末）" if r.complete else "（期中）") if zh else r.to,
+            ("目标" if zh else "Target"): goal,
+            ("目标浓度(μg/m³)" if zh else "Target (µg/m³)"): "—" if pd.isna(r.target_ugm3) else f"{r.target_ugm3:.1f}",
+            ("实际浓度(μg/m³)" if zh else "Actual (µg/m³)"): "—" if pd.isna(r.actual) else f"{r.actual:.1f}",
+            ("同比(%)" if zh else "YoY (%)"): "—" if pd.isna(r.change_pct) else f"{r.change_pct:+.1f}",
+            ("状态" if zh else "Status"): ("无有效数据" if zh else "no data") if r.met is pd.NA
+            else (("达标" if r.met else "未达标") if zh else ("met" if r.met else "not met")),
+        })
+    return pd.DataFrame(rows)
+
+
+def target_figure(data: ReportData, language: str = "zh"):
+    """Period-to-date district PM2.5 by month against each started target (line per target)."""
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+    from airlib.validity import period_statistics
+
+    t = data.extras.get("targets")
+    if t is None or t.empty:
+        return None
+    use_chinese_fonts()
+    zh = language == "zh"
+    dd = aggregate_district_daily(data)
+    n = len(t)
+    fig, axes = plt.subplots(1, n, figsize=(8, 3.4), squeeze=False)
+    for ax, r in zip(axes[0], t.itertuples(index=False), strict=True):
+        months = pd.period_range(r.start, r.to, freq="M")
+        cum = [float(period_statistics(dd, r.start, m, by="district_code", percentiles={})["pm25"].iloc[0]) for m in months]
+        ax.plot(range(len(months)), cum, marker="o", color="#08519c", label="累计均值" if zh else "To date")
+        if not pd.isna(r.target_ugm3):
+            ax.axhline(r.target_ugm3, color="#d62728", ls="--", label=("目标 " if zh else "Target ") + f"{r.target_ugm3:.1f}")
+        if not pd.isna(r.last_year):
+            ax.axhline(r.last_year, color="#999999", ls=":", label=("上年同期 " if zh else "Last year ") + f"{r.last_year:.1f}")
+        ax.set_xticks(range(len(months)), [f"{m.year % 100:02d}/{m.month}" for m in months], fontsize=7,
+                      rotation=45 if len(months) > 8 else 0)
+        ax.set_title(f"{r.target_id}：{r.start}～{r.end}", fontsize=9)
+        ax.set_ylabel("PM2.5 (μg/m³)")
+        ax.legend(fontsize=7)
+    if data.config.synthetic:
+        fig.text(0.99, 0.01, "合成演示数据" if zh else "synthetic demo data", ha="right", fontsize=7, color="#b00000")
+    fig.tight_layout()
+    return fig
+
+
+def aggregate_district_daily(data: ReportData) -> pd.DataFrame:
+    """District daily PM2.5 (mean of valid station values) from the report's station data."""
+    if "district_daily" in data.extras:
+        return data.extras["district_daily"]
+    from airlib.aggregation import aggregate_daily
+
+    return aggregate_daily(data.station_daily, data.stations, level="district", towns=data.towns)
+
+
+def record_html(params: dict[str, Any], data: ReportData) -> str:
+    """Run record (HTML, small print): parameters, input files with SHA-256, package versions."""
+    import html as _html
+
+    p = "".join(f"<li><code>{_html.escape(k)} = {_html.escape(repr(v))}</code></li>" for k, v in params.items())
+    files = html_table(data.inputs.rename(columns={"file": "文件 file", "bytes": "字节 bytes", "sha256": "SHA-256"}))
+    versions = _html.escape(", ".join(f"{k} {v}" for k, v in data.versions.items()))
+    return (
+        "<div class='airlib-record'><h3>运行记录 / Run record</h3>"
+        f"<p><b>参数 Parameters</b></p><ul>{p}</ul>"
+        f"<p><b>输入文件 Input files (SHA-256)</b></p>{files}"
+        f"<p><b>软件版本 Package versions</b></p><p>{versions}</p></div>"
+    )
