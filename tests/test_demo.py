@@ -169,7 +169,14 @@ def test_determinism_and_seed_sensitivity():
     assert not a["pm25"].equals(c["pm25"])
 
 
-def test_shorter_end_is_not_a_prefix_requirement_but_same_bytes_for_same_inputs(tmp_path):
+def test_history_does_not_depend_on_end():
+    short = generate_hourly("2016-02", seed=4)
+    long = generate_hourly("2017-03", seed=4)
+    head = long[long["time"] <= pd.Timestamp("2016-02-29 23:00")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(head, short)
+
+
+def test_same_end_and_seed_give_identical_bytes(tmp_path):
     r1 = write_demo(tmp_path / "a", end="2015-11", seed=9)
     r2 = write_demo(tmp_path / "b", end="2015-11", seed=9)
     for f1 in r1.files:
@@ -275,6 +282,9 @@ def test_schematic_polygons_valid_cover_seats_and_labelled(written):
     assert len(g) == 13 and g.geometry.is_valid.all() and g.crs.to_epsg() == 4326
     for t, geom in zip(TOWNS, g.geometry):
         assert geom.contains(Point(t.lon, t.lat)), t.name
+    by_code = dict(zip(g["town_code"], g.geometry))
+    for s in stations_frame().itertuples():
+        assert by_code[s.town_code].contains(Point(s.lon, s.lat)), s.station_name
     # cells tile the outline without overlaps
     geoms = g.geometry.to_numpy()
     union = shapely.union_all(geoms)

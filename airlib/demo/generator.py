@@ -90,10 +90,16 @@ def _parse_end(end: str | pd.Period | None) -> pd.Period:
     return p
 
 
-def _ar1(rng: np.random.Generator, phi: float, shape: tuple[int, ...]) -> np.ndarray:
-    """Stationary AR(1) series with unit variance along the last axis."""
+def _ar1(rng: np.random.Generator, phi: float, shape: tuple[int, ...],
+         prev: np.ndarray | float | None = None) -> np.ndarray:
+    """Unit-variance AR(1) series along the last axis.
+
+    ``prev`` is the value just before the first element (continuing an earlier block); without
+    it the first element is drawn from the stationary distribution.
+    """
     eps = rng.standard_normal(shape) * np.sqrt(1.0 - phi**2)
-    eps[..., 0] = rng.standard_normal(shape[:-1])
+    first = rng.standard_normal(shape[:-1])
+    eps[..., 0] = first if prev is None else phi * np.asarray(prev) + eps[..., 0]
     return lfilter([1.0], [1.0, -phi], eps, axis=-1)
 
 
@@ -120,93 +126,93 @@ def _level(times: pd.DatetimeIndex) -> np.ndarray:
     return np.where(times >= pd.Timestamp("2017-10-01"), level * step, level)
 
 
-def _episodes(rng: np.random.Generator, times: pd.DatetimeIndex, base_log: np.ndarray,
-              z: np.ndarray) -> np.ndarray:
-    """Force one multi-day heavy episode per winter into the standardised state ``z``.
+def _month_damping_scale() -> float:
+    """Factor restoring unit variance after removing (1 - r) of each month's mean of z.
 
-    ``base_log`` is the expected valley log PM2.5 without anomaly. Within each episode, z is
-    replaced by a ramp reaching the value that gives a daily peak drawn from
-    ``EPISODE_PEAK_RANGE``, followed by a clean-out to z = -1.5 within
-    ``EPISODE_CLEANOUT_HOURS``.
+    For a unit AR(1) with coefficient φ, the variance of a mean over N hours is
+    ``v ≈ (1 + φ) / ((1 - φ) N)``; ``z - c·mean`` has variance ``1 - (2c - c²) v``.
+    N = 730.5 h (mean month).
+    """
+    phi, c = P.PM25_LOG_ANOMALY_AR1, 1.0 - P.MONTHLY_STATE_RETAIN
+    v = (1 + phi) / ((1 - phi) * 730.5)
+    return float(1.0 / np.sqrt(1.0 - (2 * c - c * c) * v))
+
+
+def _episode(rng: np.random.Generator, year: int, times: pd.DatetimeIndex, base_log: np.ndarray,
+             z: np.ndarray) -> np.ndarray:
+    """Force one multi-day heavy episode into December of ``year`` (the state ``z``).
+
+    ``base_log`` is the expected valley log PM2.5 without anomaly. The episode lasts
+    ``EPISODE_DAYS_RANGE`` days, starting between 20 Nov and 20 Dec; z rises along a ramp to the
+    value that gives a plateau drawn from ``EPISODE_PEAK_RANGE`` µg/m³ (reached after ~30 % of the
+    episode), then falls to
+    z = -1.5 within ``EPISODE_CLEANOUT_HOURS`` (northerly clean-out) and stays ≤ -1.2 for a day.
     """
     z = z.copy()
     sd = P.PM25_LOG_ANOMALY_SD
-    t0 = times[0]
-    for year in range(times[0].year - 1, times[-1].year + 1):
-        lo = pd.Timestamp(f"{year}-12-01")
-        hi = pd.Timestamp(f"{year + 1}-01-25")
-        days = int(rng.integers(*P.EPISODE_DAYS_RANGE, endpoint=True))
-        offset = int(rng.integers(0, (hi - lo).days))
-        peak = float(rng.uniform(*P.EPISODE_PEAK_RANGE))
-        start = lo + pd.Timedelta(days=offset)
-        i0 = int((start - t0) / pd.Timedelta(hours=1))
-        n_up = days * 24
-        i1 = i0 + n_up
-        i2 = i1 + P.EPISODE_CLEANOUT_HOURS
-        if i0 < 0 or i2 > len(times):
-            continue  # winter not (fully) inside the generated period
-        # z needed so that the valley level reaches the peak (daily scale, diurnal ignored)
-        z_peak = (np.log(peak) - base_log[i1 - 12]) / sd + sd / 2.0
-        ramp = np.linspace(0.3, 1.0, n_up) ** 0.7
-        z_start = min(z[i0], 0.0)
-        z[i0:i1] = np.maximum(z[i0:i1], z_start + (z_peak - z_start) * ramp)
-        z[i1:i2] = np.linspace(z[i1 - 1], -1.5, P.EPISODE_CLEANOUT_HOURS)
-        # let the clean air persist for a day before the AR process takes over again
-        i3 = min(i2 + 24, len(times))
-        z[i2:i3] = np.minimum(z[i2:i3], -1.2)
+    days = int(rng.integers(*P.EPISODE_DAYS_RANGE, endpoint=True))
+    start = pd.Timestamp(f"{year}-11-20") + pd.Timedelta(days=int(rng.integers(0, 31)))
+    peak = float(rng.uniform(*P.EPISODE_PEAK_RANGE))
+    i0 = int((start - times[0]) / pd.Timedelta(hours=1))
+    i1 = i0 + days * 24
+    i2 = i1 + P.EPISODE_CLEANOUT_HOURS
+    if i0 < 0 or i2 + 24 > len(times):
+        return z
+    z_peak = (np.log(peak) - base_log[i1 - 12]) / sd + sd / 2.0
+    frac = np.linspace(0.0, 1.0, i1 - i0)
+    ramp = np.minimum(1.0, 0.4 + 2.0 * frac)  # from 40 % of the rise to the plateau at 30 %
+    z_start = min(z[i0], 0.0)
+    z[i0:i1] = np.maximum(z[i0:i1], z_start + (z_peak - z_start) * ramp)
+    z[i1:i2] = np.linspace(z[i1 - 1], -1.5, P.EPISODE_CLEANOUT_HOURS)
+    z[i2:i2 + 24] = np.minimum(z[i2:i2 + 24], -1.2)
     return z
 
 
-def generate_hourly(end: str | pd.Period | None = None, seed: int = DEFAULT_SEED) -> pd.DataFrame:
-    """Generate the SYNTHETIC hourly station data of the demo district.
+def _year_block(year: int, seed: int, carry: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Generate calendar year ``year`` (from ``START`` in the first year) for all stations.
 
-    Parameters
-    ----------
-    end
-        Last month included (``YYYY-MM``); default: the last complete month before today.
-    seed
-        Seed of the random generator; the output is a pure function of ``(end, seed)``.
-
-    Returns
-    -------
-    DataFrame
-        Canonical hourly frame (docs/architecture.md) *before* export rounding, with data
-        defects: ``station, time, pm25, pm10, so2, no2, co`` (mg/m³), ``o3, temp, pres, dewp,
-        rain, wspm, wd``. Rows of whole missing station-days are absent; missing hours are NaN;
-        a few cells hold ``SENTINEL_VALUE`` or small negatives.
+    Draws come from ``numpy.random.Generator(PCG64(SeedSequence([seed, year])))`` and AR(1)
+    states continue from ``carry`` (updated in place), so a year's data never depend on how many
+    years are generated after it. Returns (stations × hours) arrays per variable, ``wd_idx``
+    (compass index, -1 = missing), ``keep`` (False on whole missing days) and ``time``.
     """
-    end_p = _parse_end(end)
-    times = pd.date_range(START, end_p.end_time.floor("h"), freq="h")
+    t_first = max(START, pd.Timestamp(f"{year}-01-01"))
+    times = pd.date_range(t_first, pd.Timestamp(f"{year}-12-31 23:00"), freq="h")
     n = len(times)
     st = stations_frame()
     towns = {t.code: t for t in TOWNS}
     ns = len(st)
-    rng = np.random.Generator(np.random.PCG64(seed))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, year])))
 
     month = times.month.to_numpy()
     hour = times.hour.to_numpy()
     sd = P.PM25_LOG_ANOMALY_SD
 
+    def ar(name: str, phi: float, shape: tuple[int, ...]) -> np.ndarray:
+        x = _ar1(rng, phi, shape, carry.get(name))
+        carry[name] = x[..., -1].copy()
+        return x
+
     # ---- regional state and PM2.5 ------------------------------------------------------
     clim_log = np.log(_monthly_interp(P.PM25_MONTHLY_MEAN, times))
     level_log = np.log(_level(times))
     base_log = clim_log + level_log - sd**2 / 2 + np.log(P.SITE_FACTOR_VALLEY)
-    z = _ar1(rng, P.PM25_LOG_ANOMALY_AR1, (n,))
+    z = ar("z", P.PM25_LOG_ANOMALY_AR1, (n,))
     # damp month-to-month wander of the AR(1) state (see MONTHLY_STATE_RETAIN)
-    month_id = (times.year.to_numpy() * 12 + month) - (times[0].year * 12 + times[0].month)
+    month_id = month - month[0]
     z_month = np.bincount(month_id, z) / np.bincount(month_id)
-    z = z - (1.0 - P.MONTHLY_STATE_RETAIN) * z_month[month_id]
-    z = z / z.std()
-    z = _episodes(rng, times, base_log, z)
+    z = (z - (1.0 - P.MONTHLY_STATE_RETAIN) * z_month[month_id]) * _month_damping_scale()
+    z = _episode(rng, year, times, base_log, z)
     reg_log = clim_log + np.asarray(P.PM25_DIURNAL_LOG)[hour] + sd * z - sd**2 / 2 + level_log
 
     site = np.array([_SITE_FACTOR[towns[c].site] for c in st["town_code"]])
     elev = np.array([towns[c].elevation_m for c in st["town_code"]], float)
-    fixed = rng.normal(0.0, P.STATION_FIXED_LOG_SD, ns)
+    # fixed per-station offsets: from the seed alone, identical in every year
+    fixed = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0]))).normal(
+        0.0, P.STATION_FIXED_LOG_SD, ns)
     s_sd = P.STATION_LOG_DEV_SD
-    s_dev = _ar1(rng, P.STATION_LOG_DEV_AR1, (ns, n)) * s_sd - s_sd**2 / 2
-    log_pm25 = reg_log[None, :] + np.log(site)[:, None] + fixed[:, None] + s_dev
-    pm25 = np.exp(log_pm25)
+    s_dev = ar("station", P.STATION_LOG_DEV_AR1, (ns, n)) * s_sd - s_sd**2 / 2
+    pm25 = np.exp(reg_log[None, :] + np.log(site)[:, None] + fixed[:, None] + s_dev)
 
     # ---- other pollutants --------------------------------------------------------------
     out: dict[str, np.ndarray] = {"pm25": pm25}
@@ -216,7 +222,7 @@ def generate_hourly(end: str | pd.Period | None = None, seed: int = DEFAULT_SEED
         a = _monthly_interp(getattr(P, f"{key}_LOG_INTERCEPT_MONTHLY"), times)
         b = getattr(P, f"{key}_LOG_SLOPE")
         r_sd = getattr(P, f"{key}_LOG_RESID_SD")
-        noise = _ar1(rng, P.GAS_RESID_AR1, (ns, n)) * r_sd
+        noise = ar(pol, P.GAS_RESID_AR1, (ns, n)) * r_sd
         y = a[None, :] + b * lpm + noise - r_sd**2 / 2
         if pol == "o3":
             y = y + np.asarray(P.O3_DIURNAL_LOG)[hour][None, :]
@@ -224,22 +230,22 @@ def generate_hourly(end: str | pd.Period | None = None, seed: int = DEFAULT_SEED
     out["pm10"] = np.maximum(out["pm10"], pm25 * 1.05)
 
     # ---- meteorology (regional anomaly correlated with z, plus station terms) -----------
-    def anomaly(corr: float, ar1: float, shape: tuple[int, ...]) -> np.ndarray:
-        return corr * z + np.sqrt(1 - corr**2) * _ar1(rng, ar1, shape)
+    def anomaly(name: str, corr: float, ar1: float) -> np.ndarray:
+        return corr * z + np.sqrt(1 - corr**2) * ar(name, ar1, (n,))
 
-    temp_reg = (_monthly_interp(P.TEMP_MONTHLY_MEAN, times) + np.asarray(P.TEMP_DIURNAL)[hour]
-                + P.TEMP_ANOMALY_SD * anomaly(P.TEMP_PM_CORR, P.TEMP_ANOMALY_AR1, (n,)))
     dz = elev - 100.0
+    temp_reg = (_monthly_interp(P.TEMP_MONTHLY_MEAN, times) + np.asarray(P.TEMP_DIURNAL)[hour]
+                + P.TEMP_ANOMALY_SD * anomaly("temp", P.TEMP_PM_CORR, P.TEMP_ANOMALY_AR1))
     temp = temp_reg[None, :] + (P.LAPSE_RATE_C_PER_M * dz)[:, None] + rng.normal(0, 0.6, (ns, n))
     pres_reg = (_monthly_interp(P.PRES_MONTHLY_MEAN, times)
-                + P.PRES_ANOMALY_SD * anomaly(P.PRES_PM_CORR, P.PRES_ANOMALY_AR1, (n,)))
+                + P.PRES_ANOMALY_SD * anomaly("pres", P.PRES_PM_CORR, P.PRES_ANOMALY_AR1))
     pres = pres_reg[None, :] + (P.PRES_HPA_PER_M * dz)[:, None] + rng.normal(0, 0.2, (ns, n))
     dewp_reg = (_monthly_interp(P.DEWP_MONTHLY_MEAN, times)
-                + P.DEWP_ANOMALY_SD * anomaly(P.DEWP_PM_CORR, P.DEWP_ANOMALY_AR1, (n,)))
+                + P.DEWP_ANOMALY_SD * anomaly("dewp", P.DEWP_PM_CORR, P.DEWP_ANOMALY_AR1))
     dewp = dewp_reg[None, :] + (P.LAPSE_RATE_C_PER_M * dz * 0.3)[:, None] + rng.normal(0, 0.8, (ns, n))
     dewp = np.minimum(dewp, temp - 0.1)
     lw = (_monthly_interp(P.LOG_WSPM_MONTHLY_MEAN, times) + np.asarray(P.LOG_WSPM_DIURNAL)[hour]
-          + P.LOG_WSPM_ANOMALY_SD * anomaly(P.LOG_WSPM_PM_CORR, P.LOG_WSPM_ANOMALY_AR1, (n,)))
+          + P.LOG_WSPM_ANOMALY_SD * anomaly("wspm", P.LOG_WSPM_PM_CORR, P.LOG_WSPM_ANOMALY_AR1))
     wspm = np.exp(lw[None, :] + rng.normal(0, 0.25, (ns, n)))
     wet = rng.random((ns, n)) < _monthly_interp(P.RAIN_PROB_MONTHLY, times)[None, :]
     rain = np.where(wet, np.maximum(rng.exponential(P.RAIN_MEAN_WHEN_WET, (ns, n)), 0.1), 0.0)
@@ -266,31 +272,70 @@ def generate_hourly(end: str | pd.Period | None = None, seed: int = DEFAULT_SEED
     for var in (*_POLS, "temp", "pres", "dewp", "rain", "wspm"):
         out[var] = np.where(gap, np.nan, out[var])
     wd_idx = np.where(gap, -1, wd_idx)
-    # a few hours where only one analyser failed
-    for pol in _POLS:
+    for pol in _POLS:  # a few hours where only one analyser failed
         out[pol] = np.where(rng.random((ns, n)) < 0.003, np.nan, out[pol])
-    # sentinels and negatives in the pollutant cells
-    for pol in _POLS:
+    for pol in _POLS:  # sentinels and small negatives
         bad = rng.random((ns, n))
+        neg_value = -rng.integers(1, 6, (ns, n)).astype(float) / (10 if pol == "co" else 1)
         out[pol] = np.where(bad < P.SENTINEL_RATE, float(P.SENTINEL_VALUE), out[pol])
         neg = (bad >= P.SENTINEL_RATE) & (bad < P.SENTINEL_RATE + P.NEGATIVE_RATE)
-        out[pol] = np.where(neg, -rng.integers(1, 6, (ns, n)).astype(float) / (10 if pol == "co" else 1), out[pol])
-
-    n_days = n // 24
-    day_missing = rng.random((ns, n_days)) < P.MISSING_DAY_RATE
+        out[pol] = np.where(neg, neg_value, out[pol])
+    day_missing = rng.random((ns, n // 24)) < P.MISSING_DAY_RATE
     keep = ~np.repeat(day_missing, 24, axis=1)
 
+    out["wd_idx"] = wd_idx
+    out["keep"] = keep
+    out["time"] = times.to_numpy()
+    return out
+
+
+def generate_hourly(end: str | pd.Period | None = None, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Generate the SYNTHETIC hourly station data of the demo district.
+
+    Parameters
+    ----------
+    end
+        Last month included (``YYYY-MM``); default: the last complete month before today.
+    seed
+        Seed of the random generator. The output is a pure function of ``(end, seed)``, and
+        the data of any month do not depend on ``end`` (each calendar year is generated whole
+        from its own seed stream, continuing the AR states of the year before, then cut at
+        ``end``), so adding a month never rewrites history.
+
+    Returns
+    -------
+    DataFrame
+        Canonical hourly frame (docs/architecture.md) *before* export rounding, with data
+        defects: ``station, time, pm25, pm10, so2, no2, co`` (mg/m³), ``o3, temp, pres, dewp,
+        rain, wspm, wd``, sorted by station and time. Rows of whole missing station-days are
+        absent; missing hours are NaN; a few pollutant cells hold ``SENTINEL_VALUE`` or small
+        negatives.
+    """
+    end_p = _parse_end(end)
+    last = end_p.end_time.floor("h")
+    carry: dict[str, np.ndarray] = {}
+    blocks = [_year_block(y, seed, carry) for y in range(START.year, end_p.year + 1)]
+    times = np.concatenate([b["time"] for b in blocks])
+    n_keep = int(np.searchsorted(times, last.to_datetime64(), side="right"))
+    times = times[:n_keep]
+    keep = np.concatenate([b["keep"] for b in blocks], axis=1)[:, :n_keep].ravel()
+    stations = stations_frame()["station"].to_numpy()
+    ns, n = len(stations), len(times)
+
+    def col(name: str) -> np.ndarray:
+        return np.concatenate([b[name] for b in blocks], axis=1)[:, :n_keep].ravel()[keep]
+
+    wd = np.asarray((*COMPASS16, None), dtype=object)[col("wd_idx")]
     frame = pd.DataFrame(
         {
-            "station": pd.array(np.repeat(st["station"].to_numpy(), n), dtype="string"),
-            "time": np.tile(times.to_numpy(), ns),
-            **{k: out[k].ravel() for k in ("pm25", "pm10", "so2", "no2", "co", "o3",
-                                            "temp", "pres", "dewp", "rain", "wspm")},
-            "wd": pd.array(np.asarray((*COMPASS16, None), dtype=object)[wd_idx.ravel()],
-                           dtype="string"),
+            "station": pd.array(np.repeat(stations, n)[keep], dtype="string"),
+            "time": np.tile(times, ns)[keep],
+            **{k: col(k) for k in ("pm25", "pm10", "so2", "no2", "co", "o3",
+                                   "temp", "pres", "dewp", "rain", "wspm")},
+            "wd": pd.array(wd, dtype="string"),
         }
     )
-    return frame.loc[keep.ravel()].reset_index(drop=True)
+    return frame
 
 
 @dataclass(frozen=True)

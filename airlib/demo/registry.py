@@ -79,7 +79,7 @@ TOWNS: Final[tuple[Town, ...]] = (
 )
 
 # Offsets (degrees) of the k-th station of a town from the seat: a small fixed pattern.
-_OFFSETS: Final = ((0.0, 0.0), (0.012, -0.008), (-0.010, 0.009))
+_OFFSETS: Final = ((0.0, 0.0), (-0.006, 0.006), (0.004, 0.008))
 
 
 def towns_frame() -> pd.DataFrame:
