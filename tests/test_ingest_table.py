@@ -396,3 +396,31 @@ def test_ingest_table_unknown_town_in_station_registry(bureau):
     with pytest.raises(UnknownNameError) as ei:
         ingest_table(files[1], tmp / "store", "mtg", stations, towns)
     assert "stations.csv" in str(ei.value) and "王坪镇" in str(ei.value)
+
+
+# ---- title rows and blank lines: row numbers stay exact ------------------------------------
+
+def test_title_rows_and_blank_lines_csv(tmp_path):
+    p = _write(tmp_path, "门头沟区空气质量小时数据\n导出时间：2023-02-01\n\n站点,时间,PM2.5\n"
+                         "A,2023-01-01 00:00,1\n\nA,2023-01-01 01:00,x\n")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    assert "row 7" in str(ei.value) and "'PM2.5'" in str(ei.value)
+    p.write_text(p.read_text(encoding="utf-8").replace(",x", ",2"), encoding="utf-8")
+    h, rep = read_station_table(p)
+    assert h["pm25"].tolist() == [1.0, 2.0] and rep.rows_read == 2
+
+
+def test_title_rows_and_blank_lines_xlsx(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in (["门头沟区小时数据"], [], ["站点", "时间", "PM2.5"], ["A", "2023-01-01 00:00", 1], [],
+              ["A", "2023-01-01 01:00", "x"]):
+        ws.append(r)
+    p = tmp_path / "h.xlsx"
+    wb.save(p)
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    assert "row 6" in str(ei.value) and "h.xlsx" in str(ei.value)

@@ -167,3 +167,13 @@ def test_unknown_station_lists_closest():
     with pytest.raises(UnknownNameError) as ei:
         resolve_stations(pd.Series(["Dongsi", "Dongsy"]), reg, file="f.csv", column="站点")
     assert "Dongsi" in ei.value.candidates and "row 3" in str(ei.value) and "f.csv" in str(ei.value)
+
+
+def test_read_towns_blank_line_and_header_in_error(tmp_path):
+    p = tmp_path / "towns.csv"
+    p.write_text("代码,名称\n110109005,王平地区\n\n11010900,x\n", encoding="utf-8")
+    with pytest.raises(InputDataError) as ei:
+        read_towns(p)
+    assert "row 4" in str(ei.value) and "'代码'" in str(ei.value)
+    p.write_text("代码,名称\n110109005,王平地区\n\n110109001,大峪街道\n", encoding="utf-8")
+    assert len(read_towns(p)) == 2

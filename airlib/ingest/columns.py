@@ -32,6 +32,8 @@ __all__ = [
     "decode_bytes",
     "read_text_table",
     "read_any_table",
+    "drop_blank_rows",
+    "is_station_table_header",
     "file_row_numbers",
     "row_arg",
 ]
@@ -307,27 +309,70 @@ def decode_bytes(data: bytes, encoding: str | None = None, *, file: str | os.Pat
         raise InputDataError(f"cannot decode with encoding {encoding!r}: {exc}", file=file) from None
 
 
-def read_text_table(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read a delimited text file (``,``, ``;``, tab; sniffed) as all-string columns."""
+
+
+def _pick_header(lines: list[list[str]], is_header) -> int:
+    """Index of the first of ``lines`` that ``is_header`` accepts; 0 if none (or no test)."""
+    if is_header is None:
+        return 0
+    for i, cells in enumerate(lines):
+        if is_header([str(c) for c in cells if c is not None and str(c).strip() and str(c) != "nan"]):
+            return i
+    return 0
+
+
+def is_station_table_header(cells: list[str]) -> bool:
+    """True if ``cells`` look like the header of a station-hour table (a station and a time/date column)."""
+    found = {_ALIAS_INDEX.get(normalise_header(c)) for c in cells}
+    return "station" in found and bool(found & {"time", "date"})
+
+
+def read_text_table(
+    path: str | os.PathLike[str], encoding: str | None = None, is_header=None, max_header_row: int = 20
+) -> tuple[pd.DataFrame, str]:
+    """Read a delimited text file (``,``, ``;``, tab; sniffed) as all-string columns.
+
+    The header is the first line, or with ``is_header`` the first of the first
+    ``max_header_row`` lines it accepts (title lines above the header are skipped). The
+    returned index holds the **file row number** (1-based) of each data row; blank lines
+    are kept as all-NA rows so numbering stays exact.
+    """
+    import csv
+
     p = Path(path)
     data = p.read_bytes()
     if not data.strip():
         raise InputDataError("the file is empty", file=p)
     text, used = decode_bytes(data, encoding, file=p)
-    first = text.split("\n", 1)[0]
-    sep = max([",", "\t", ";"], key=first.count)
+    head_lines = text.lstrip("\ufeff").splitlines()[:max_header_row]
+    k = 0
+    if is_header is not None:
+        probe = head_lines
+        seps = [",", "\t", ";"]
+        parsed = [next(csv.reader([ln], delimiter=max(seps, key=ln.count)), []) if ln.strip() else [] for ln in probe]
+        k = _pick_header(parsed, is_header)
+    header_line = head_lines[k] if k < len(head_lines) else ""
+    sep = max([",", "\t", ";"], key=header_line.count)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=sep, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, skiprows=k, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise InputDataError(f"cannot parse as a table: {exc}", file=p, row=int(m.group(1)) if m else None) from None
+        raise InputDataError(f"cannot parse as a table: {exc}", file=p,
+                             row=int(m.group(1)) + k if m else None) from None
+    frame.index = np.arange(k + 2, k + 2 + len(frame))
     return frame, used
 
 
 def read_any_table(
-    path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None
+    path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None, is_header=None
 ) -> tuple[pd.DataFrame, str]:
-    """Read CSV/TXT or XLSX/XLS into a frame (text files: all strings). Returns ``(frame, encoding)``."""
+    """Read CSV/TXT or XLSX into a frame; text files as all strings. Returns ``(frame, encoding)``.
+
+    The index of the frame is the 1-based row number in the file (header row excluded), so
+    errors can name rows exactly. ``is_header`` (optional) finds the header among the first
+    20 rows, skipping title rows.
+    """
     p = Path(path)
     if not p.exists():
         raise InputDataError("file not found", file=p)
@@ -335,14 +380,29 @@ def read_any_table(
         if p.stat().st_size == 0:
             raise InputDataError("the file is empty", file=p)
         try:
-            frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object)
+            grid = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object, header=None)
         except ValueError as exc:
             raise InputDataError(f"cannot read sheet {sheet!r}: {exc}", file=p) from None
         except Exception as exc:  # corrupt workbook, zip error
             raise InputDataError(f"cannot read Excel file: {exc}", file=p) from None
-        frame.columns = [str(c) for c in frame.columns]
+        if grid.empty:
+            raise InputDataError("the sheet is empty", file=p)
+        k = _pick_header(grid.head(20).values.tolist(), is_header)
+        header = ["" if pd.isna(c) else str(c).strip() for c in grid.iloc[k]]
+        header = [h if h else f"Unnamed: {i}" for i, h in enumerate(header)]
+        frame = grid.iloc[k + 1:].copy()
+        frame.columns = header
+        frame.index = np.arange(k + 2, k + 2 + len(frame))
         return frame, "xlsx"
-    return read_text_table(p, encoding)
+    return read_text_table(p, encoding, is_header=is_header)
+
+
+def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows whose cells are all empty/whitespace/NaN (blank lines), keeping the index."""
+    blank = np.ones(len(frame), dtype=bool)
+    for c in frame.columns:  # loop over columns, not rows
+        blank &= (frame[c].astype("string").fillna("").str.strip() == "").to_numpy(dtype=bool)
+    return frame[~blank]
 
 
 def row_arg(rows) -> int | list[int] | None:

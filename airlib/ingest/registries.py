@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import row_arg, normalise_header, read_any_table
+from airlib.ingest.columns import drop_blank_rows, normalise_header, read_any_table, row_arg
 from airlib.paths import shared_data_dir
 from airlib.registry import town_key
 
@@ -64,7 +64,9 @@ def _rename(frame: pd.DataFrame, table: dict[str, tuple[str, ...]], file: Path) 
         canon = idx.get(normalise_header(c))
         if canon is not None and canon not in ren.values():
             ren[c] = canon
-    return frame.rename(columns=ren)
+    out = frame.rename(columns=ren)
+    out.attrs["headers"] = {v: k for k, v in ren.items()}  # canonical → header in the file
+    return out
 
 
 def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
@@ -83,6 +85,7 @@ def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet:
     """
     p = Path(path)
     raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
+    raw = drop_blank_rows(raw)
     if raw.empty:
         raise InputDataError("the towns file has no rows", file=p)
     df = _rename(raw, _TOWN_HEADERS, p)
@@ -94,13 +97,13 @@ def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet:
     code = df["town_code"].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
     bad = ~code.str.fullmatch(r"\d{9}").fillna(False)
     if bad.any():
-        rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()
+        rows = df.index[bad.to_numpy()]
         raise InputDataError(f"town code is not 9 digits: {code[bad].head(3).tolist()}", file=p, row=row_arg(rows),
-                             column="town_code")
+                             column=df.attrs["headers"]["town_code"])
     dup = code.duplicated(keep=False)
     if dup.any():
         raise InputDataError(f"duplicate town codes {sorted(set(code[dup]))[:5]}", file=p,
-                             row=row_arg((np.flatnonzero(dup.to_numpy()) + 2)), column="town_code")
+                             row=row_arg(df.index[dup.to_numpy()]), column=df.attrs["headers"]["town_code"])
     out["town_code"] = code
     out["town_name"] = df["town_name"].astype("string").str.strip()
     dcode = df["district_code"].astype("string").str.replace(r"\.0$", "", regex=True) if "district_code" in df else None
@@ -146,6 +149,7 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
 
     p = Path(path)
     raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
+    raw = drop_blank_rows(raw)
     if raw.empty:
         raise InputDataError("the stations file has no rows", file=p)
     df = _rename(raw, _STATION_HEADERS, p)
@@ -159,13 +163,13 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
     dup = out["station"].duplicated(keep=False)
     if dup.any():
         raise InputDataError(f"duplicate station ids {sorted(set(out['station'][dup]))[:5]}", file=p,
-                             row=row_arg((np.flatnonzero(dup.to_numpy()) + 2)), column="station")
+                             row=row_arg(df.index[dup.to_numpy()]), column=df.attrs["headers"].get("station", "station"))
     out["station_name"] = (df["station_name"] if "station_name" in df else df["station"]).astype("string")
     if "town_code" in df:
         out["town_code"] = df["town_code"].astype("string").str.replace(r"\.0$", "", regex=True)
     elif "town_name" in df and towns is not None:
-        col = next(c for c in raw.columns if _rename(raw[[c]], _STATION_HEADERS, p).columns[0] == "town_name")
-        out["town_code"] = resolve_towns(df["town_name"], towns, file=p, column=col)
+        col = df.attrs["headers"]["town_name"]
+        out["town_code"] = resolve_towns(df["town_name"], towns, file=p, column=col, rows=df.index.to_numpy())
     else:
         out["town_code"] = pd.Series(pd.NA, index=df.index, dtype="string")
     for c in ("lon", "lat"):
@@ -174,7 +178,7 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
             bad = v.isna() & df[c].notna() & (df[c].astype("string").str.strip() != "")
             if bad.any():
                 raise InputDataError(f"not a number: {df[c][bad].head(3).tolist()}", file=p,
-                                     row=row_arg((np.flatnonzero(bad.to_numpy()) + 2)), column=c)
+                                     row=row_arg(df.index[bad.to_numpy()]), column=df.attrs["headers"].get(c, c))
             out[c] = v.astype("float64")
         else:
             out[c] = np.nan

@@ -24,6 +24,8 @@ from airlib.ingest.columns import (
     NA_TOKENS,
     NUMERIC_COLUMNS,
     canonical_hourly,
+    drop_blank_rows,
+    is_station_table_header,
     map_headers,
     read_any_table,
     unit_factor,
@@ -342,12 +344,12 @@ def read_station_table(
         raise InputDataError(f"duplicates must be 'error', 'first', 'last' or 'mean', not {duplicates!r}", file=p)
     if hour_label not in ("beginning", "ending"):
         raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=p)
-    raw, enc = read_any_table(p, encoding=encoding, sheet=sheet)
-    raw = raw.dropna(how="all")
+    raw, enc = read_any_table(p, encoding=encoding, sheet=sheet, is_header=is_station_table_header)
+    raw = drop_blank_rows(raw)
     if raw.empty or len(raw.columns) == 0:
         raise InputDataError("the file has a header but no data rows" if len(raw.columns) else "the file is empty",
                              file=p)
-    rows = raw.index.to_numpy() + 2
+    rows = raw.index.to_numpy()  # file row numbers (read_any_table)
     column_map, units, unmapped = map_headers(list(raw.columns), mapping, file=p)
     inv = {v: k for k, v in column_map.items()}
     report = QCReport(files=[str(p)], encoding=enc, hour_label=hour_label, rows_read=len(raw),
