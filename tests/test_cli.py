@@ -79,3 +79,23 @@ def test_console_script_runs(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "合成演示数据" in r.stdout
+
+
+def test_reingest_shorter_period_drops_stale_months(tmp_path):
+    raw, proc = tmp_path / "raw", tmp_path / "proc"
+    assert main(["generate-demo", "--end", "2015-11", "--out", str(raw)]) == 0
+    assert main(["ingest", "demo", "--raw", str(raw), "--processed", str(proc)]) == 0
+    assert main(["generate-demo", "--end", "2015-10", "--out", str(raw)]) == 0
+    assert main(["ingest", "demo", "--raw", str(raw), "--processed", str(proc)]) == 0
+    months = sorted(p.name for p in (proc / "demo" / "hourly" / "year=2015").iterdir())
+    assert months == ["month=10"]
+
+
+def test_ingest_refuses_to_replace_a_non_demo_store(tmp_path, capsys):
+    raw, proc = tmp_path / "raw", tmp_path / "proc"
+    (proc / "demo").mkdir(parents=True)
+    (proc / "demo" / "manifest.json").write_text('{"sources": {"bureau_2024.xlsx": {}}}', encoding="utf-8")
+    assert main(["generate-demo", "--end", "2015-10", "--out", str(raw)]) == 0
+    assert main(["ingest", "demo", "--raw", str(raw), "--processed", str(proc)]) == 2
+    assert "not the synthetic demo" in capsys.readouterr().err
+    assert (proc / "demo" / "manifest.json").exists()

@@ -41,11 +41,39 @@ def _processed(processed: str | Path | None) -> Path:
     return Path(processed) if processed is not None else processed_dir()
 
 
+def _clear_demo_store(folder: Path) -> None:
+    """Remove an earlier demo store so that no month of an older, longer run survives.
+
+    Only a store whose manifest lists nothing but ``synthetic_*`` sources is removed; anything
+    else raises :class:`InputDataError` rather than deleting data.
+    """
+    import json
+    import shutil
+
+    if not folder.exists():
+        return
+    manifest = folder / "manifest.json"
+    sources: dict = {}
+    if manifest.exists():
+        try:
+            sources = json.loads(manifest.read_text(encoding="utf-8")).get("sources", {})
+        except json.JSONDecodeError:
+            sources = {"?": None}
+    if any(not str(name).startswith("synthetic_") for name in sources) or (
+        not manifest.exists() and any(folder.iterdir())
+    ):
+        raise InputDataError(
+            "this store folder holds data that are not the synthetic demo; choose another "
+            "--processed folder or dataset", file=folder)
+    shutil.rmtree(folder)
+
+
 def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = None,
                 dataset: str = DATASET) -> dict[str, object]:
     """Read the demo CSVs (``synthetic_*.csv``) into the store ``<processed>/<dataset>``.
 
-    Uses the generic bureau readers (:func:`airlib.ingest.read_station_table`, ``read_towns``,
+    The demo store is rebuilt from scratch (an earlier demo store is removed first; a folder
+    holding other data is refused). Uses the generic bureau readers (:func:`airlib.ingest.read_station_table`, ``read_towns``,
     ``read_stations``): the demo files are read exactly like a bureau's export, hour-beginning
     labels, sentinels and negatives set to NaN by the reader's QC.
 
@@ -69,6 +97,7 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
         raise InputDataError("no synthetic_hourly_*.csv files; run `airlib generate-demo` first", file=src)
     towns = read_towns(towns_csv)
     stations = read_stations(stations_csv, towns=towns)
+    _clear_demo_store(root / dataset)
     write_registry(towns, root, dataset, "towns")
     write_registry(stations, root, dataset, "stations")
     rows = 0
