@@ -155,9 +155,10 @@ def daily_statistics(
 
 
 def _citywide_month(ym, root, dataset, codes, starts, town_index, settings, pollutants, only_registry) -> pd.DataFrame:
-    from airlib.citywide import _one_month
+    from airlib.citywide import _assemble, _one_month
 
-    return _one_month(root, dataset, ym[0], ym[1], codes, starts, town_index, settings, pollutants, only_registry)
+    part = _one_month(root, dataset, ym[0], ym[1], codes, starts, town_index, settings, pollutants, only_registry)
+    return _assemble([part], town_index)
 
 
 def town_monthly_table(

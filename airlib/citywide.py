@@ -81,7 +81,6 @@ O3_MDA8_LIMIT = 160.0
 #: S_i of the comprehensive index, GB 3095—2012 grade II (standards.md §3.1).
 COMPOSITE_LIMITS_2012: dict[str, float] = {"pm25": 35.0, "pm10": 70.0, "so2": 60.0, "no2": 40.0, "co": 4.0, "o3": 160.0}
 
-_HOUR_NS = 3_600_000_000_000
 
 
 def min_valid_days(month: int) -> int:
@@ -133,38 +132,49 @@ def station_daily_month(
     """
     settings = DEFAULT if settings is None else settings
     n_hours = n_days * 24
+    size = n_stations * n_hours
     flat = station_idx.astype(np.int64) * n_hours + hour_idx
-    _check_unique(flat, n_stations * n_hours, n_hours)
-    day_key = flat // 24  # = station * n_days + day
-    size = n_stations * n_days
+    _check_unique(flat, size, n_hours)
+    n_rows = n_stations * n_days
     out: dict[str, np.ndarray] = {}
+
+    def layout(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # dense hour grid: values with 0 where missing, and a 0/1 validity mask (int8);
+        # a missing row and a NaN value are the same thing here
+        x = np.zeros(size)
+        x[flat] = v
+        ok = np.zeros(size, dtype=np.int8)
+        ok[flat] = 1
+        bad = np.isnan(x)
+        x[bad] = 0.0
+        ok[bad] = 0
+        return x.reshape(n_rows, 24), ok.reshape(n_rows, 24)
+
     for name in MEAN_POLLUTANTS:
         if name not in values:
             continue
-        v = values[name]
-        ok = ~np.isnan(v)
-        key = day_key[ok]
-        n = np.bincount(key, minlength=size)
-        s = np.bincount(key, weights=v[ok], minlength=size)
+        x, ok = layout(values[name])
+        n = ok.sum(axis=1, dtype=np.int64)
+        s = x.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[name] = np.where(n >= MIN_DAILY_HOURS, s / n, np.nan).reshape(n_stations, n_days)
     if "o3" in values:
-        dense = np.full(n_stations * n_hours, np.nan)
-        dense[flat] = values["o3"]
-        a = dense.reshape(n_stations, n_days, 24)
-        ok = ~np.isnan(a)
-        zeros = np.zeros(a.shape[:2] + (1,))
-        cs = np.concatenate([zeros, np.cumsum(np.where(ok, a, 0.0), axis=2)], axis=2)
-        cn = np.concatenate([zeros, np.cumsum(ok, axis=2)], axis=2)
-        ws = cs[:, :, 8:25] - cs[:, :, 0:17]  # windows starting at 00 … 16
-        wn = cn[:, :, 8:25] - cn[:, :, 0:17]
+        x, ok = layout(values["o3"])
+        # hour-major layout so that the 8 shifted slices are contiguous
+        xt = np.ascontiguousarray(x.T)
+        okt = np.ascontiguousarray(ok.T)
+        ws = xt[0:17].copy()  # windows starting at 00 … 16: hours s … s+7 of the same day
+        wn = okt[0:17].copy()
+        for k in range(1, 8):  # direct sums of 8 values (exact for integer concentrations)
+            ws += xt[k : k + 17]
+            wn += okt[k : k + 17]
         valid_w = wn >= MIN_WINDOW_HOURS
         with np.errstate(invalid="ignore", divide="ignore"):
-            wmean = np.where(valid_w, ws / np.where(wn > 0, wn, 1), -np.inf)
-        mda8 = wmean.max(axis=2)
-        nw = valid_w.sum(axis=2)
+            wmean = np.where(valid_w, ws / wn, -np.inf)
+        mda8 = wmean.max(axis=0)
+        nw = valid_w.sum(axis=0)
         good = (nw >= settings.mda8_min_windows) | ((nw > 0) & (mda8 > O3_MDA8_LIMIT))
-        out["o3"] = np.where(good, mda8, np.nan)
+        out["o3"] = np.where(good, mda8, np.nan).reshape(n_stations, n_days)
     return out
 
 
@@ -263,8 +273,11 @@ def read_month(
     if not files:
         raise InputDataError(f"no hourly data for {year}-{month:02d}", file=folder)
     cols = ["station", "time", *columns]
-    filters = None if stations is None else [("station", "in", [str(s) for s in stations])]
-    tables = [pq.read_table(f, columns=cols, filters=filters, read_dictionary=["station"]) for f in files]
+    if stations is None:  # ParquetFile.read avoids the dataset machinery (about 2x faster here)
+        tables = [pq.ParquetFile(f, read_dictionary=["station"]).read(columns=cols) for f in files]
+    else:
+        filters = [("station", "in", [str(s) for s in stations])]
+        tables = [pq.read_table(f, columns=cols, filters=filters, read_dictionary=["station"]) for f in files]
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
 
 
@@ -276,6 +289,19 @@ def store_months(root: str | Path, dataset: str) -> list[tuple[int, int]]:
             if any(mdir.glob("*.parquet")):
                 out.append((int(ydir.name.split("=", 1)[1]), int(mdir.name.split("=", 1)[1])))
     return sorted(out)
+
+
+_LOOKUPS: dict[int, tuple[pd.Index, dict[str, int]]] = {}
+
+
+def _lookup(codes: pd.Index) -> dict[str, int]:
+    """``{station: position}`` for a registry index (cached per index object)."""
+    hit = _LOOKUPS.get(id(codes))
+    if hit is None or hit[0] is not codes:
+        hit = (codes, {str(c): i for i, c in enumerate(codes)})
+        _LOOKUPS.clear()
+        _LOOKUPS[id(codes)] = hit
+    return hit[1]
 
 
 def _month_arrays(
@@ -293,7 +319,8 @@ def _month_arrays(
         raise InputDataError("missing station id", file=file, column="station")
     dictionary = col.dictionary.to_pylist()
     codes = col.indices.to_numpy(zero_copy_only=False)
-    mapping = station_codes.get_indexer(pd.Index(dictionary, dtype=object))
+    lookup = _lookup(station_codes)
+    mapping = np.fromiter((lookup.get(x, -1) for x in dictionary), dtype=np.int64, count=len(dictionary))
     unknown = (mapping < 0) & (np.bincount(codes, minlength=len(dictionary)) > 0)
     if unknown.any():
         names = [dictionary[i] for i in np.flatnonzero(unknown)[:5]]
@@ -302,12 +329,20 @@ def _month_arrays(
     tcol = table.column("time")
     if tcol.null_count:
         raise InputDataError("missing time", file=file, column="time")
-    t = tcol.cast(pa.timestamp("ns")).combine_chunks().to_numpy(zero_copy_only=False).view(np.int64)
-    hour_idx, rem = np.divmod(t - start.value, _HOUR_NS)
-    if rem.any() or hour_idx.min(initial=0) < 0 or hour_idx.max(initial=0) >= n_days * 24:
+    if not pa.types.is_timestamp(tcol.type) or tcol.type.tz is not None:
+        raise InputDataError(f"time must be a naive timestamp, got {tcol.type}", file=file, column="time")
+    per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[tcol.type.unit]
+    hour = 3600 * per_second
+    t = tcol.combine_chunks().to_numpy(zero_copy_only=False).view(np.int64)
+    rel = t - start.value // (1_000_000_000 // per_second)
+    hour_idx = rel // hour
+    if (
+        len(rel)
+        and (hour_idx.min() < 0 or hour_idx.max() >= n_days * 24 or not np.array_equal(hour_idx * hour, rel))
+    ):
         raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
     values = {
-        name: table.column(name).combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        name: pc.fill_null(table.column(name), np.nan).to_numpy().astype(np.float64, copy=False)
         for name in table.column_names
         if name in POLLUTANTS
     }
@@ -334,18 +369,29 @@ def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.I
     return codes, starts, pd.Index(towns[starts], name="town_code")
 
 
-def _one_month(root, dataset, year, month, codes, starts, town_index, settings, pollutants, only_registry) -> pd.DataFrame:
+def _one_month(root, dataset, year, month, codes, starts, town_index, settings, pollutants, only_registry) -> dict:
     table = read_month(root, dataset, year, month, columns=pollutants, stations=codes if only_registry else None)
     si, hi, values, n_days = _month_arrays(table, codes, year, month, file=Path(root) / dataset)
     del table
     daily = station_daily_month(si, hi, values, len(codes), n_days, settings)
     del si, hi, values
     stats = town_month_statistics(daily, starts, month)
-    frame = pd.DataFrame(stats)
-    frame.insert(0, "town_code", pd.array(town_index, dtype="string"))
-    frame.insert(1, "year", year)
-    frame.insert(2, "month", month)
-    return frame
+    stats["year"] = np.full(len(town_index), year, dtype=np.int64)
+    stats["month"] = np.full(len(town_index), month, dtype=np.int64)
+    return stats
+
+
+def _assemble(parts: list[dict], town_index: pd.Index) -> pd.DataFrame:
+    """One frame from the per-month arrays (columns: town_code, year, month, statistics)."""
+    names = [k for k in parts[0] if k not in ("year", "month")]
+    cols: dict[str, object] = {
+        "town_code": pd.array(np.tile(town_index.to_numpy(dtype=object), len(parts)), dtype="string"),
+        "year": np.concatenate([p["year"] for p in parts]),
+        "month": np.concatenate([p["month"] for p in parts]),
+    }
+    for k in names:
+        cols[k] = np.concatenate([p[k] for p in parts])
+    return pd.DataFrame(cols)
 
 
 def town_monthly_table(
@@ -403,17 +449,17 @@ def town_monthly_table(
     pollutants = tuple(pollutants)
     workers = max(1, min(len(todo), workers if workers is not None else min(2, os.cpu_count() or 1)))
 
-    def job(ym: tuple[int, int]) -> pd.DataFrame:
+    def job(ym: tuple[int, int]) -> dict:
         return _one_month(root, dataset, ym[0], ym[1], codes, starts, town_index, settings, pollutants, only_registry)
 
+    if not todo:
+        raise InputDataError("no months to compute", file=Path(root) / dataset)
     if workers == 1:
-        frames = [job(ym) for ym in todo]
+        parts = [job(ym) for ym in todo]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            frames = list(pool.map(job, todo))
-    if not frames:
-        raise InputDataError("no months to compute", file=Path(root) / dataset)
-    return pd.concat(frames, ignore_index=True)
+            parts = list(pool.map(job, todo))
+    return _assemble(parts, town_index)
 
 
 def _period_dates(table: pd.DataFrame) -> pd.Series:
