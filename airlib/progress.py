@@ -38,6 +38,8 @@ __all__ = [
     "STATUSES",
     "district_progress",
     "overdue_tasks",
+    "plot_status_counts",
+    "plot_town_scores",
     "to_display",
     "town_progress",
     "town_scores",
@@ -259,3 +261,43 @@ def overdue_tasks(progress: pd.DataFrame) -> pd.DataFrame:
 def month_as_of(month: str) -> pd.Timestamp:
     """The evaluation date of a monthly report: the month's last day."""
     return month_end(month)
+
+
+def plot_town_scores(scores: pd.DataFrame, title: str, ax=None):
+    """Horizontal bar chart of town progress scores with their rank (Chinese labels)."""
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    use_chinese_fonts()
+    s = scores.dropna(subset=["score"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.35 * len(s) + 1.2))
+    colours = np.where(s["n_overdue"] > 0, "#d62728", np.where(s["n_behind"] > 0, "#ff7f0e", "#2ca02c"))
+    ax.barh(s["town_name"].astype(str), s["score"], color=colours)
+    for y, (sc, rk) in enumerate(zip(s["score"], s["rank"], strict=True)):
+        ax.text(sc + 0.5, y, f"{sc:.1f}（第{rk}名）", va="center", fontsize=8)
+    ax.set_xlim(0, 115)
+    ax.invert_yaxis()
+    ax.set_xlabel("任务进度得分（0–100）")
+    ax.set_title(title + "（红=有逾期未完成，橙=有滞后）")
+    return ax
+
+
+def plot_status_counts(progress: pd.DataFrame, title: str, ax=None):
+    """Stacked bars: number of tasks per status for each town."""
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    use_chinese_fonts()
+    p = progress.loc[progress["target"] > 0]
+    counts = pd.crosstab(p["town_name"].astype(str), p["status"].astype(str)).reindex(columns=list(STATUSES[:4]), fill_value=0)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    counts.plot.bar(stacked=True, ax=ax, color=["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728"])
+    ax.set_xlabel("")
+    ax.set_ylabel("任务数")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax

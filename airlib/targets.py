@@ -42,6 +42,10 @@ __all__ = [
     "TARGET_EVAL_LABELS",
     "evaluate_targets",
     "monthly_comparison",
+    "area_daily",
+    "plot_monthly_comparison",
+    "plot_town_changes",
+    "to_display",
     "window_values",
 ]
 
@@ -328,3 +332,108 @@ def monthly_comparison(daily: pd.DataFrame, start: str, end: str, column: str = 
     cur["change_pct"] = (cur["current"] - cur["last_year"]) / cur["last_year"] * 100.0
     cur["month"] = cur["month"].astype(str)
     return cur[[*keys, "month", "current", "last_year", "change_pct", "n_valid"]].reset_index(drop=True)
+
+
+def area_daily(root, dataset: str, start, end) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Town and district daily values (valid means and daily AQI) from the processed store.
+
+    Chains :func:`airlib.store.read_hourly` → :func:`airlib.validity.daily_statistics` →
+    :func:`airlib.aggregation.aggregate_daily` (town; district over all stations) →
+    :func:`airlib.aqi.daily_aqi`.
+
+    Parameters
+    ----------
+    root, dataset
+        Processed store root (``data/processed``) and dataset name (``"demo"``).
+    start, end
+        Inclusive bounds passed to ``read_hourly`` (e.g. ``"2016-01"``, ``"2018-03"``).
+
+    Returns
+    -------
+    (daily_town, daily_district, towns)
+        Daily frames with ``town_code``/``district_code``, ``date``, pollutant columns and
+        ``aqi``; the town registry of the dataset.
+    """
+    from airlib.aggregation import aggregate_daily
+    from airlib.aqi import daily_aqi
+    from airlib.store import read_hourly, read_registry
+    from airlib.validity import daily_statistics
+
+    hourly = read_hourly(root, dataset, start, end)
+    stations = read_registry(root, dataset, "stations")
+    towns = read_registry(root, dataset, "towns")
+    daily = daily_statistics(hourly)
+    values = [c for c in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if c in daily]
+    t = aggregate_daily(daily, stations, "town")
+    d = aggregate_daily(daily, stations, "district", towns=towns)
+    return (daily_aqi(t[["town_code", "date", *values]]), daily_aqi(d[["district_code", "date", *values]]), towns)
+
+
+def plot_monthly_comparison(mc: pd.DataFrame, title: str, target_pct: float | None = None, ax=None):
+    """Bar chart of monthly mean PM2.5, this season vs the same months last year (Chinese labels).
+
+    ``mc``: output of :func:`monthly_comparison` for one area. ``target_pct``: the required fall
+    in %, drawn as the target level above each month's bar pair.
+    """
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    use_chinese_fonts()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    x = np.arange(len(mc))
+    ax.bar(x - 0.2, mc["last_year"], width=0.4, color="#b0b0b0", label="上年同期")
+    ax.bar(x + 0.2, mc["current"], width=0.4, color="#1f77b4", label="本期")
+    if target_pct is not None:
+        lvl = mc["last_year"] * (1 - target_pct / 100)
+        ax.scatter(x + 0.2, lvl, marker="_", s=400, color="#d62728", zorder=3, label=f"目标（同比下降{target_pct:g}%）")
+    for xi, c in zip(x, mc["change_pct"], strict=True):
+        if np.isfinite(c):
+            ax.annotate(f"{c:+.1f}%", (xi + 0.2, 0), xytext=(0, 3), textcoords="offset points", ha="center",
+                        fontsize=8, color="white")
+    ax.set_xticks(x, mc["month"])
+    ax.set_ylabel("PM2.5 月均浓度（µg/m³）")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_town_changes(result: pd.DataFrame, target_id: str, window: str = "目标期累计", ax=None):
+    """Horizontal bars of each area's change in % for one target and window, target line in red."""
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    use_chinese_fonts()
+    r = result[(result["target_id"] == target_id) & (result["window"] == window)].sort_values("change_pct")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.35 * len(r) + 1.2))
+    colours = np.where(r["status"] == "达标", "#2ca02c", "#d62728")
+    ax.barh(r["area_name"].astype(str), r["change_pct"], color=colours)
+    tv = r["target_value"].dropna()
+    if len(tv):
+        ax.axvline(-float(tv.iloc[0]), color="black", ls="--", lw=1, label=f"目标 −{float(tv.iloc[0]):g}%")
+        ax.legend(fontsize=8, loc="lower right")
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.invert_yaxis()
+    label = r["metric_label"].iloc[0] if len(r) else ""
+    ax.set_xlabel(f"{label}同比变化（%）")
+    ax.set_title(f"{label}：各镇街{window}同比变化（绿=达标，红=未达标）")
+    return ax
+
+
+def to_display(result: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """:func:`evaluate_targets` rows with Chinese headers, dates as text, values rounded.
+
+    Drops the English key columns (``metric``, ``kind``); ``decimals`` applies to concentrations,
+    changes, gaps and allowances (counts stay integers).
+    """
+    out = result.drop(columns=[c for c in ("metric", "kind") if c in result]).copy()
+    for c in ("start", "end"):
+        if c in out:
+            out[c] = pd.to_datetime(out[c]).dt.strftime("%Y-%m-%d")
+    num = [c for c in ("target_value", "current", "comparison", "change_pct", "target_level", "gap",
+                       "target_level_full", "allowance") if c in out]
+    out[num] = out[num].astype("float64").round(decimals)
+    return out.rename(columns=TARGET_EVAL_LABELS)
