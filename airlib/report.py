@@ -271,7 +271,10 @@ def prepare(
     n = cfg.bottom_n if bottom_n is None else int(bottom_n)
     store = store_dir(cfg, root)
     towns = _read_registry(store, "towns")
-    towns = towns[towns["district_name"].astype("string") == cfg.name] if "district_name" in towns else towns
+    if "district_code" in towns:
+        towns = towns[towns["district_code"].astype("string") == cfg.district_code]
+    if towns.empty:
+        raise AirlibError(f"no towns of district code {cfg.district_code} ({cfg.name}) in {store / 'towns.parquet'}")
     stations = _read_registry(store, "stations")
     stations = stations[stations["town_code"].astype("string").isin(towns["town_code"].astype("string"))]
 
@@ -667,18 +670,26 @@ def _kernel_manager_class():
 
 
 def _failed_cell(nb_path: Path) -> str:
-    """Describe the first cell with an error output: index, first source line."""
+    """Describe the first cell with an error output: its index in the report notebook as
+    shipped (cells papermill inserts are not counted), execution count and first line."""
     import nbformat
 
     try:
         nb = nbformat.read(nb_path, as_version=4)
     except Exception:  # noqa: BLE001 - best effort
         return "unknown cell"
-    for i, cell in enumerate(nb.cells):
+    i = -1
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"injected-parameters", "papermill-error-cell-tag"}:
+            continue
+        i += 1
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
-                return f"cell {i} (`{first.strip()[:80]}`): {out.get('ename')}: {out.get('evalue')}"
+                n = cell.get("execution_count")
+                where = f"cell {i}" + (f", In [{n}]" if n else "")
+                return f"{where} (`{first.strip()[:80]}`): {out.get('ename')}: {out.get('evalue')}"
     return "unknown cell"
 
 

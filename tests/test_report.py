@@ -1,0 +1,318 @@
+"""Monthly report runner: parameters, atomic publish, failure handling, and (slow) the full
+report executed on a short demo period: PDF read back with pdftotext, images, Excel, --all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from airlib.errors import AirlibError
+from airlib.paths import PROJECT_ROOT
+from airlib.report import (
+    NOTEBOOK,
+    ReportError,
+    _failed_cell,
+    _publish,
+    _strip_for_pdf,
+    check_request,
+    last_complete_month,
+    parse_month,
+)
+from airlib.report_config import DEMO, district_config, inside_project, load_districts
+
+DEMO_NAME = "门头沟区"
+
+
+# ----------------------------------------------------------------------------- fast
+
+
+def test_last_complete_month_and_parse():
+    today = dt.date(2018, 3, 3)
+    assert last_complete_month(today) == pd.Period("2018-02", "M")
+    assert last_complete_month(dt.date(2018, 1, 1)) == pd.Period("2017-12", "M")
+    assert parse_month(None, today) == pd.Period("2018-02", "M")
+    assert parse_month("2018-1", today) == pd.Period("2018-01", "M")
+    with pytest.raises(AirlibError, match="not complete yet"):
+        parse_month("2018-03", today)
+    with pytest.raises(AirlibError, match="future"):
+        parse_month("2019-01", today)
+    for bad in ("2018/01", "Jan 2018", "2018-13", ""):
+        with pytest.raises(AirlibError, match="YYYY-MM|not a valid month"):
+            parse_month(bad, today)
+
+
+def test_unknown_district_lists_configured(tmp_path):
+    with pytest.raises(AirlibError, match="unknown district '门头沟'.*门头沟区"):
+        district_config("门头沟", tmp_path)
+
+
+def test_inside_project(tmp_path):
+    assert inside_project("data/x", tmp_path) == (tmp_path / "data" / "x").resolve()
+    with pytest.raises(AirlibError, match="outside the project"):
+        inside_project("../elsewhere/x.geojson", tmp_path)
+    with pytest.raises(AirlibError, match="outside the project"):
+        inside_project("/etc/passwd", tmp_path)
+
+
+def test_districts_yaml_overrides_and_checks(tmp_path, monkeypatch):
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "districts.yaml").write_text(
+        "districts:\n  - name: 门头沟区\n    bottom_n: 5\n  - name: 测试区\n    district_code: 110199\n"
+        "    dataset: t\n    boundaries: data/raw/t.gpkg\n",
+        encoding="utf-8",
+    )
+    d = load_districts(tmp_path)
+    assert d["门头沟区"].bottom_n == 5 and d["门头沟区"].dataset == "demo"
+    assert d["测试区"].district_code == "110199"
+    (tmp_path / "data" / "raw" / "districts.yaml").write_text(
+        "districts:\n  - name: 门头沟区\n    bottom: 5\n", encoding="utf-8")
+    with pytest.raises(AirlibError, match="unknown field"):
+        load_districts(tmp_path)
+
+
+def test_check_request_month_without_data(tmp_path):
+    with pytest.raises(AirlibError, match="no processed data"):
+        check_request(DEMO, pd.Period("2018-01", "M"), tmp_path)
+    part = tmp_path / "data" / "processed" / "demo" / "hourly" / "year=2017" / "month=12"
+    part.mkdir(parents=True)
+    with pytest.raises(AirlibError, match="no data for 门头沟区 in 2018-01; months with data: 2017-12 to 2017-12"):
+        check_request(DEMO, pd.Period("2018-01", "M"), tmp_path)
+    with pytest.raises(AirlibError, match="boundary file"):
+        check_request(DEMO, pd.Period("2017-12", "M"), tmp_path)
+
+
+def test_publish_replaces_files_and_removes_stale(tmp_path):
+    final = tmp_path / "2018-01"
+    (final / "figures").mkdir(parents=True)
+    (final / "old.pdf").write_text("old")
+    (final / "figures" / "stale.png").write_text("stale")
+    (final / "failed").mkdir()
+    (final / "failed" / "monthly_report.failed.ipynb").write_text("{}")
+    staging = tmp_path / ".staging"
+    (staging / "figures").mkdir(parents=True)
+    (staging / "r.pdf").write_text("new pdf")
+    (staging / "r.xlsx").write_text("new xlsx")
+    (staging / "figures" / "a.png").write_text("png")
+    _publish(staging, final, {"pdf": "r.pdf", "excel": "r.xlsx", "notebook": "x.ipynb"})
+    files = sorted(str(p.relative_to(final)) for p in final.rglob("*") if p.is_file())
+    assert files == ["figures/a.png", "r.pdf", "r.xlsx"]
+    assert not (final / "failed").exists()
+
+
+def test_shipped_notebook_has_parameters_and_no_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for name in ("district", "month", "language", "bottom_n", "output_dir", "boundaries", "data_dir"):
+        assert re.search(rf"^{name}\s*=", tagged[0].source, re.M), name
+    for c in nb.cells:
+        if c.cell_type == "code":
+            assert c.outputs == [] and c.execution_count is None
+
+
+def test_strip_for_pdf_drops_stderr_and_tagged_cells():
+    nb = nbformat.v4.new_notebook()
+    c1 = nbformat.v4.new_code_cell("x", metadata={"tags": ["parameters"]})
+    c2 = nbformat.v4.new_code_cell("y")
+    c2.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warn"),
+                  nbformat.v4.new_output("stream", name="stdout", text="ok")]
+    nb.cells = [c1, c2]
+    out = _strip_for_pdf(nb)
+    assert len(out.cells) == 1 and [o["name"] for o in out.cells[0].outputs] == ["stdout"]
+    assert len(nb.cells) == 2  # input untouched
+
+
+def test_failed_cell_named(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    c = nbformat.v4.new_code_cell("# step: ranking\nraise ValueError('boom')")
+    c.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="boom", traceback=[])]
+    nb.cells = [nbformat.v4.new_code_cell("1"), c]
+    p = tmp_path / "f.ipynb"
+    nbformat.write(nb, p)
+    assert _failed_cell(p) == "cell 1 (`# step: ranking`): ValueError: boom"
+    # cells papermill inserts are not counted
+    nb.cells.insert(0, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["injected-parameters"]}))
+    nb.cells[2].execution_count = 2
+    nbformat.write(nb, p)
+    assert _failed_cell(p) == "cell 1, In [2] (`# step: ranking`): ValueError: boom"
+
+
+# ----------------------------------------------------------------------------- slow: full runs
+
+REPORT_MONTH = "2017-12"
+
+
+def _run_cli(args, home, timeout=600):
+    env = dict(os.environ, AIRLIB_HOME=str(home))
+    env.pop("AIRLIB_DISTRICTS", None)
+    return subprocess.run([sys.executable, "-m", "airlib.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout, cwd=str(home))
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    """A project root with a short demo period (2015-10 … 2017-12) ingested, and demo ledgers."""
+    from airlib.demo.generator import write_demo
+    from airlib.demo.ledgers import write_demo_ledgers
+    from airlib.demo.main_job import ingest_demo
+
+    home = tmp_path_factory.mktemp("airlib_home")
+    raw = home / "data" / "raw" / "demo"
+    write_demo(raw, end=REPORT_MONTH)
+    ingest_demo(raw, home / "data" / "processed")
+    write_demo_ledgers(raw / "ledgers")
+    return home
+
+
+@pytest.fixture(scope="module")
+def first_run(demo_home):
+    res = _run_cli(["report", "--district", DEMO_NAME, "--month", REPORT_MONTH], demo_home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return demo_home / "reports" / DEMO_NAME / REPORT_MONTH
+
+
+@pytest.mark.slow
+def test_report_pdf_has_towns_and_ranks(demo_home, first_run):
+    from airlib.report import prepare
+
+    pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
+    assert pdf.exists()
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "A4" in info
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "门头沟区2017年12月乡镇街道空气质量" in text
+    assert "合成演示数据" in text and "示意" in text
+    assert re.search(r"第\s*1\s*页\s*/\s*共\s*\d+\s*页", text)
+    assert "import " not in text and "R.prepare" not in text  # no code
+    data = prepare(DEMO_NAME, REPORT_MONTH, root=demo_home)
+    lines = text.splitlines()
+    for row in data.ranking.itertuples(index=False):
+        name = str(row.town_name)
+        rows = [ln for ln in lines if ln.strip().startswith(name)]
+        assert rows, f"{name} not in the PDF ranking table"
+        if pd.isna(row.rank):
+            assert any("无有效数据" in ln for ln in rows), name
+        else:
+            pat = rf"^\s*{name}\s+{row.pm25:.0f}\s+{int(row.rank)}\s"
+            assert any(re.match(pat, ln) for ln in rows), (name, row.pm25, row.rank, rows)
+    # warning list and task progress are there
+    assert "预警乡镇街道" in text and "任务进展" in text
+
+
+@pytest.mark.slow
+def test_report_images_and_figures(first_run):
+    pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout
+    n_images = len([ln for ln in listing.splitlines()[2:] if ln.strip()])
+    figs = sorted((first_run / "figures").glob("*.png"))
+    names = {p.name for p in figs}
+    assert {"map_pm25_rank.png", "map_pm25_yoy.png", "ranking_bar.png", "district_trend.png"} <= names
+    assert n_images >= len(figs)
+    from PIL import Image
+
+    for p in figs:
+        a = np.asarray(Image.open(p).convert("L"), dtype=float)
+        assert a.shape[0] > 200 and a.std() > 10, p  # not blank
+
+
+@pytest.mark.slow
+def test_report_excel_and_notebook_record(demo_home, first_run):
+    xlsx = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_排名表.xlsx"
+    wb = openpyxl.load_workbook(xlsx)
+    assert wb.sheetnames[:2] == ["月排名", "预警名单"]
+    ws = wb["月排名"]
+    header = [c.value for c in ws[3]]
+    assert "乡镇街道" in header and "浓度排名" in header and "同比变化(%)" in header
+    n_towns = len(pd.read_parquet(demo_home / "data" / "processed" / "demo" / "towns.parquet"))
+    assert ws.max_row - 3 == n_towns
+    nb = nbformat.read(first_run / "monthly_report.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "2017-12" in injected[0].source
+    dump = json.dumps(nb)
+    assert "sha-256" in dump.lower() and re.search(r"[0-9a-f]{64}", dump) and "pandas 3" in dump
+
+
+@pytest.mark.slow
+def test_failure_keeps_notebook_and_last_good_outputs(demo_home, first_run, tmp_path):
+    from airlib.report import run_report
+
+    pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
+    xlsx = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_排名表.xlsx"
+    before = (_sha(pdf), _sha(xlsx))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell("# step: deliberately broken\nraise RuntimeError('boom')"))
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    with pytest.raises(ReportError) as exc:
+        run_report(DEMO_NAME, REPORT_MONTH, root=demo_home, notebook=broken)
+    msg = str(exc.value)
+    assert "cell 4," in msg and "deliberately broken" in msg and "RuntimeError: boom" in msg
+    kept = first_run / "failed" / "monthly_report.failed.ipynb"
+    assert kept.exists() and str(kept) in msg
+    assert (_sha(pdf), _sha(xlsx)) == before
+    assert not list((first_run.parent).glob(".*staging*"))
+
+
+@pytest.mark.slow
+def test_cli_bad_parameters(demo_home):
+    cases = [
+        (["--district", "不存在区", "--month", "2017-12"], "unknown district"),
+        (["--month", "2099-01"], "future"),
+        (["--month", "2014-01"], "no data for 门头沟区 in 2014-01"),
+        (["--month", "2017/12"], "YYYY-MM"),
+    ]
+    for args, needle in cases:
+        res = _run_cli(["report", *args], demo_home)
+        assert res.returncode == 2, (args, res.stderr)
+        assert needle in res.stderr, (args, res.stderr)
+        assert "Traceback" not in res.stderr
+
+
+@pytest.mark.slow
+def test_all_runs_in_parallel_and_replaces_outputs(demo_home, first_run):
+    """--all: the demo (re-run, replacing its outputs and the failed notebook) and a second
+    district on the same data at once; a third district with a path outside the project fails
+    with a clear message and a non-zero exit."""
+    raw = demo_home / "data" / "raw"
+    (raw / "districts.yaml").write_text(
+        "districts:\n"
+        "  - name: 门头沟副本\n    district_code: '110109'\n    dataset: demo\n"
+        "    boundaries: data/raw/demo/boundaries/towns_schematic.geojson\n    bottom_n: 2\n"
+        "  - name: 越界区\n    district_code: '110109'\n    dataset: demo\n"
+        "    boundaries: ../outside.geojson\n",
+        encoding="utf-8",
+    )
+    pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
+    before = pdf.stat().st_mtime_ns
+    try:
+        res = _run_cli(["report", "--all", "--month", REPORT_MONTH, "--jobs", "2"], demo_home)
+    finally:
+        (raw / "districts.yaml").unlink()
+    assert res.returncode == 1, res.stdout + res.stderr
+    out = res.stdout
+    assert "[1/3]" in out and "[3/3]" in out
+    assert re.search(r"门头沟区 2017-12: ok", out) and re.search(r"门头沟副本 2017-12: ok", out)
+    assert re.search(r"越界区 2017-12: FAILED: .*outside the project", out)
+    assert pdf.stat().st_mtime_ns != before
+    assert not (first_run / "failed").exists()
+    copy = demo_home / "reports" / "门头沟副本" / REPORT_MONTH
+    assert (copy / f"门头沟副本_{REPORT_MONTH}_月排名报告.pdf").exists()
+    assert len(list((copy / "figures").glob("*.png"))) >= 4
