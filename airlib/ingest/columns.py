@@ -43,7 +43,9 @@ HOURLY_COLUMNS: tuple[str, ...] = ("station", "time", *POLLUTANTS, *METEOROLOGY)
 #: Float64 columns of the canonical frame.
 NUMERIC_COLUMNS: tuple[str, ...] = (*POLLUTANTS, "temp", "pres", "dewp", "rain", "wspm")
 #: dtype of ``time``: naive Beijing time, microsecond resolution (the pandas 3 default).
-TIME_DTYPE = "datetime64[us]"
+TIME_DTYPE = np.dtype("datetime64[us]")
+#: dtype of ``station`` and ``wd``: pandas ``string`` (missing = ``pd.NA``).
+STRING = pd.StringDtype()
 
 #: Cell texts read as missing (after stripping whitespace) in station tables.
 NA_TOKENS: frozenset[str] = frozenset(
@@ -421,12 +423,16 @@ def file_row_numbers(n: int) -> np.ndarray:
 def canonical_hourly(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
     """Return ``frame`` with exactly the canonical columns (missing ones NA) and fixed dtypes,
     sorted by station, time, with a fresh RangeIndex. ``extra`` columns are kept after them."""
+    def _as(s: pd.Series, dtype) -> pd.Series:
+        return s if s.dtype == dtype else s.astype(dtype)
+
     out = pd.DataFrame(index=frame.index)
-    out["station"] = frame["station"].astype("string")
-    out["time"] = pd.to_datetime(frame["time"]).astype(TIME_DTYPE)
+    out["station"] = _as(frame["station"], STRING)
+    t = frame["time"]
+    out["time"] = _as(t if pd.api.types.is_datetime64_any_dtype(t.dtype) else pd.to_datetime(t), TIME_DTYPE)
     for c in NUMERIC_COLUMNS:
-        out[c] = frame[c].astype("float64") if c in frame else np.nan
-    out["wd"] = frame["wd"].astype("string") if "wd" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+        out[c] = _as(frame[c], np.dtype("float64")) if c in frame else np.nan
+    out["wd"] = _as(frame["wd"], STRING) if "wd" in frame else pd.Series(pd.NA, index=frame.index, dtype=STRING)
     for c in extra:
         out[c] = frame[c]
     return out.sort_values(["station", "time"], kind="stable").reset_index(drop=True)

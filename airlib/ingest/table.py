@@ -164,9 +164,22 @@ def apply_hour_label(times: pd.Series, hour_label: str, *, file=None) -> pd.Seri
     raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=file)
 
 
+_NA_SET = pa.array(sorted(NA_TOKENS), type=pa.string())
+
+
+def _arrow_strings(s: pd.Series) -> pa.Array:
+    """The values as a trimmed Arrow string array (C++ kernels, no Python per-row work)."""
+    arr = pa.array(s.astype("string"), type=pa.string(), from_pandas=True)
+    return pc.utf8_trim_whitespace(arr)
+
+
 def _na_mask(s: pd.Series) -> np.ndarray:
-    st = s.astype("string").str.strip()
-    return (st.isna() | st.isin(list(NA_TOKENS))).to_numpy(dtype=bool, na_value=True)
+    """True where a cell is missing: NaN/None, empty, or one of :data:`NA_TOKENS`."""
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.isna().to_numpy()
+    arr = _arrow_strings(s)
+    mask = pc.or_kleene(pc.is_null(arr), pc.is_in(arr, value_set=_NA_SET))
+    return mask.to_numpy(zero_copy_only=False).astype(bool)
 
 
 def parse_times(
@@ -252,14 +265,15 @@ def _parse_date_hour(date: pd.Series, hour: pd.Series, *, file, date_col, hour_c
 def _to_numeric(values: pd.Series, *, file, column, rows) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    na = _na_mask(values)
-    st = values.astype("string").str.strip()
+    arr = _arrow_strings(values)
+    na_arr = pc.or_kleene(pc.is_null(arr), pc.is_in(arr, value_set=_NA_SET))
     try:  # fast path: Arrow's C++ cast, after NA tokens become nulls
-        arr = pa.array(st.mask(pd.Series(na, index=st.index)), type=pa.string(), from_pandas=True)
-        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=values.index)
+        num = pc.cast(pc.if_else(na_arr, pa.scalar(None, pa.string()), arr), pa.float64())
+        return pd.Series(num.to_numpy(zero_copy_only=False), index=values.index, dtype="float64")
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
-    st = st.str.replace(",", "", regex=False)  # thousands separators
+    na = na_arr.to_numpy(zero_copy_only=False).astype(bool)
+    st = values.astype("string").str.strip().str.replace(",", "", regex=False)  # thousands separators
     num = pd.to_numeric(st.where(~pd.Series(na, index=st.index)), errors="coerce")
     bad = num.isna().to_numpy() & ~na
     if bad.any():
@@ -270,24 +284,31 @@ def _to_numeric(values: pd.Series, *, file, column, rows) -> pd.Series:
 
 def _wind_direction(values: pd.Series, *, file, column, rows) -> pd.Series:
     na = _na_mask(values)
-    st = values.astype("string").str.strip().str.replace(r"风$", "", regex=True)
-    upper = st.str.upper()
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    upper = pd.Series(pd.array(pc.utf8_upper(_arrow_strings(values)), dtype="string"), index=values.index)
     is_compass = upper.isin(list(_COMPASS)).to_numpy(dtype=bool, na_value=False)
-    out[is_compass] = upper[is_compass]
-    zh = st.map(_WD_ZH).astype("string")
-    is_zh = zh.notna().to_numpy(dtype=bool, na_value=False)
-    out[is_zh] = zh[is_zh]
-    deg = pd.to_numeric(st, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    out = upper.where(pd.Series(is_compass, index=values.index)).astype("string")
+    rest = ~(na | is_compass)
+    if not rest.any():  # common case: letters only
+        return out
+    sub = values.iloc[np.flatnonzero(rest)].astype("string").str.strip().str.replace(r"风$", "", regex=True)
+    res = pd.Series(pd.NA, index=sub.index, dtype="string")
+    zh = sub.map(_WD_ZH).astype("string")
+    ok = zh.notna().to_numpy(dtype=bool, na_value=False)
+    res[ok] = zh[ok]
+    deg = pd.to_numeric(sub, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
     is_deg = ~np.isnan(deg) & (deg >= 0) & (deg <= 360)
     if is_deg.any():
-        idx = (np.round(deg[is_deg] / 22.5).astype(int)) % 16
-        out[is_deg] = np.asarray(_COMPASS)[idx]
-    calm = st.isin(list(_CALM)).to_numpy(dtype=bool, na_value=False)
-    bad = ~(na | is_compass | is_zh | is_deg | calm)
-    if bad.any():
-        raise InputDataError(f"unknown wind direction {values.iloc[np.flatnonzero(bad)].head(3).tolist()} (expected N, NNE, …, 东北, or degrees)",
-                             file=file, row=row_arg(rows[bad]), column=column)
+        res[is_deg] = np.asarray(_COMPASS)[(np.round(deg[is_deg] / 22.5).astype(int)) % 16]
+    calm = sub.isin(list(_CALM)).to_numpy(dtype=bool, na_value=False)
+    bad_sub = ~(ok | is_deg | calm)
+    if bad_sub.any():
+        bad = np.zeros(len(values), dtype=bool)
+        bad[np.flatnonzero(rest)[bad_sub]] = True
+        raise InputDataError(
+            f"unknown wind direction {values.iloc[np.flatnonzero(bad)].head(3).tolist()} "
+            "(expected N, NNE, …, 东北, or degrees)",
+            file=file, row=row_arg(rows[bad]), column=column)
+    out.loc[sub.index] = res
     return out
 
 
