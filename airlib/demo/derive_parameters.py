@@ -170,6 +170,8 @@ def derive_all(data: pd.DataFrame) -> dict[str, Any]:
         out[f"{key}_LOG_INTERCEPT_MONTHLY"] = [round(float(v), 4) for v in coef[:12]]
         out[f"{key}_LOG_SLOPE"] = round(float(coef[12]), 4)
         out[f"{key}_LOG_RESID_SD"] = round(float(resid.std()), 4)
+        p999 = d.groupby("month")[pol].quantile(0.999)
+        out[f"{key}_MONTHLY_P999"] = [round(float(v), 3 if pol == "co" else 1) for v in p999.to_numpy()]
         if pol == "o3":
             h = np.concatenate([[0.0], coef[13:]])
             out["O3_DIURNAL_LOG"] = [round(float(v - h.mean()), 4) for v in h]

@@ -226,7 +226,11 @@ def _year_block(year: int, seed: int, carry: dict[str, np.ndarray]) -> dict[str,
         y = a[None, :] + b * lpm + noise - r_sd**2 / 2
         if pol == "o3":
             y = y + np.asarray(P.O3_DIURNAL_LOG)[hour][None, :]
-        out[pol] = np.exp(y)
+        # soft ceiling at the observed monthly 99.9th percentile: x / (1 + (x/cap)^4)^(1/4)
+        # leaves typical values unchanged (-1.5 % at half the cap) and bounds the log-normal tail
+        x = np.exp(y)
+        cap = _monthly_interp(getattr(P, f"{key}_MONTHLY_P999"), times)[None, :]
+        out[pol] = x / (1.0 + (x / cap) ** 4) ** 0.25
     out["pm10"] = np.maximum(out["pm10"], pm25 * 1.05)
 
     # ---- meteorology (regional anomaly correlated with z, plus station terms) -----------

@@ -96,6 +96,26 @@ O3_LOG_RESID_SD: Final = 1.0398
 # UCI multisite: hour-of-day coefficients of the O3 OLS fit, centred.
 O3_DIURNAL_LOG: Final = (-0.3, -0.4081, -0.555, -0.6354, -0.6742, -0.7841, -0.8282, -0.8497, -0.6991, -0.3398, 0.0303, 0.3384, 0.5733, 0.7574, 0.8677, 0.9048, 0.8805, 0.7809, 0.5889, 0.3858, 0.2145, 0.0527, -0.0916, -0.2097)
 
+# UCI multisite: 99.9th percentile of hourly PM10 (µg/m³) by calendar month
+# (the generator's soft ceiling for the gases' heavy-tailed log-normal noise).
+PM10_MONTHLY_P999: Final = (788.2, 835.1, 797.7, 607.2, 629.0, 480.8, 338.9, 326.2, 332.1, 453.0, 657.5, 681.3)
+
+# UCI multisite: 99.9th percentile of hourly SO2 (µg/m³) by calendar month
+# (the generator's soft ceiling for the gases' heavy-tailed log-normal noise).
+SO2_MONTHLY_P999: Final = (189.6, 204.4, 176.0, 106.0, 121.0, 83.3, 63.0, 54.8, 66.0, 104.0, 123.9, 156.0)
+
+# UCI multisite: 99.9th percentile of hourly NO2 (µg/m³) by calendar month
+# (the generator's soft ceiling for the gases' heavy-tailed log-normal noise).
+NO2_MONTHLY_P999: Final = (213.0, 197.1, 223.0, 164.0, 171.0, 162.2, 132.0, 144.0, 166.0, 227.0, 200.0, 217.3)
+
+# UCI multisite: 99.9th percentile of hourly CO (mg/m³) by calendar month
+# (the generator's soft ceiling for the gases' heavy-tailed log-normal noise).
+CO_MONTHLY_P999: Final = (9.5, 6.9, 6.9, 3.6, 3.7, 9.0, 3.2, 3.2, 3.8, 5.19, 8.8, 9.9)
+
+# UCI multisite: 99.9th percentile of hourly O3 (µg/m³) by calendar month
+# (the generator's soft ceiling for the gases' heavy-tailed log-normal noise).
+O3_MONTHLY_P999: Final = (172.2, 122.0, 190.0, 266.0, 342.0, 311.0, 347.4, 349.8, 250.0, 237.5, 101.1, 81.0)
+
 # UCI multisite: regional TEMP (°C) mean by calendar month.
 TEMP_MONTHLY_MEAN: Final = (-1.8, 1.13, 8.35, 15.33, 21.48, 24.55, 27.19, 26.64, 20.77, 13.45, 4.77, -0.23)
 
