@@ -51,6 +51,9 @@ __all__ = [
     "PeriodComparison",
     "compare_periods",
     "plot_normalised",
+    "area_mean_daily",
+    "normalised_change_table",
+    "plot_change_table",
 ]
 
 #: Degrees (clockwise from north) of the 16-point compass directions the wind comes from.
@@ -635,4 +638,106 @@ def plot_normalised(normalised: pd.DataFrame, *, title: str = "", rolling_days: 
         ax.set_title(title)
     ax.legend(fontsize=9)
     ax.grid(alpha=0.3)
+    return fig
+
+
+_DAILY_MET = ("temp", "dewp", "pres", "wspm", "rain", "wd_sin", "wd_cos")
+
+
+def area_mean_daily(daily_met: pd.DataFrame, *, unit: str = "station", value: str = "pm25") -> pd.DataFrame:
+    """Mean over units (e.g. the stations of a district) per day of ``value`` and meteorology.
+
+    ``value`` is the mean of the units' valid daily values (NaN if none); meteorology the mean
+    over units (wind direction as the mean unit vector). Input: :func:`daily_meteorology`.
+    """
+    _require(daily_met, (unit, "time", value, *_DAILY_MET), "area mean")
+    return daily_met.groupby("time", sort=True)[[value, *_DAILY_MET]].mean().reset_index()
+
+
+def normalised_change_table(
+    daily_met: pd.DataFrame,
+    period_a: tuple[str, str],
+    period_b: tuple[str, str],
+    *,
+    unit: str = "station",
+    value: str = "pm25",
+    labels: tuple[str, str] = ("A", "B"),
+    area_label: str | None = "全部站点平均",
+    n_draws: int = 100,
+    n_boot: int = 200,
+    window_days: int = 15,
+    lag_days: int = 1,
+    trend_knot_days: float = 90.0,
+    seed: int = 20170228,
+) -> tuple[pd.DataFrame, dict]:
+    """Raw and weather-normalised change between two periods for every unit (and their mean).
+
+    Fits :func:`fit_weather_model` per unit (daily data from :func:`daily_meteorology`), then
+    :func:`normalise_weather` and :func:`compare_periods` with the same seed for every unit.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per unit (plus ``area_label`` for the mean over units, if not None):
+        ``raw_a``, ``raw_b``, ``raw_change`` (µg/m³), ``raw_change_pct`` with ``*_lo``/``*_hi``
+        interval bounds, the same for ``norm_*``, ``weather_change`` (+ bounds),
+        ``weather_share_pct``, and the held-out skill ``cv_r2``, ``cv_r2_log``, ``cv_rmse``,
+        ``n_fit``.
+    details : dict
+        unit → (WeatherModel, normalised frame) for figures.
+    """
+    _require(daily_met, (unit, "time", value), "normalised change table")
+    groups = [(k, g.drop(columns=[unit])) for k, g in daily_met.groupby(unit, sort=True)]
+    if area_label is not None:
+        groups.append((area_label, area_mean_daily(daily_met, unit=unit, value=value)))
+    rows, details = [], {}
+    for key, g in groups:
+        model = fit_weather_model(g, value=value, lag_days=lag_days, trend_knot_days=trend_knot_days)
+        norm = normalise_weather(model, n_draws=n_draws, window_days=window_days, seed=seed, keep_draws=True)
+        c = compare_periods(model, norm, period_a, period_b, labels=labels, n_boot=n_boot, seed=seed)
+        row = {unit: key}
+        for name in ("raw", "norm"):
+            row[f"{name}_a"] = getattr(c, f"{name}_a")
+            row[f"{name}_b"] = getattr(c, f"{name}_b")
+            for kind in ("change", "change_pct"):
+                row[f"{name}_{kind}"] = getattr(c, f"{name}_{kind}")
+                row[f"{name}_{kind}_lo"], row[f"{name}_{kind}_hi"] = getattr(c, f"{name}_{kind}_ci")
+        row["weather_change"] = c.weather_change
+        row["weather_change_lo"], row["weather_change_hi"] = c.weather_change_ci
+        row["weather_share_pct"] = c.weather_share_pct
+        row["cv_r2"], row["cv_r2_log"], row["cv_rmse"] = model.skill["r2"], model.skill["r2_log"], model.skill["rmse"]
+        row["n_fit"] = model.skill["n"]
+        rows.append(row)
+        norm.attrs.pop("X_draws", None)  # free memory; the figures need only the series
+        norm.attrs.pop("draw_valid", None)
+        details[key] = (model, norm)
+    return pd.DataFrame(rows), details
+
+
+def plot_change_table(table: pd.DataFrame, *, unit: str = "station", names: dict | None = None,
+                      title: str = "", ax=None):
+    """Forest plot: raw and weather-normalised % change per unit with intervals (Chinese)."""
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    use_chinese_fonts()
+    n = len(table)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.5))
+    else:
+        fig = ax.figure
+    y = np.arange(n)[::-1]
+    for off, name, colour, lab in ((0.15, "raw", "0.45", "实测变化"), (-0.15, "norm", "tab:blue", "气象归一化变化")):
+        v = table[f"{name}_change_pct"].to_numpy()
+        lo, hi = table[f"{name}_change_pct_lo"].to_numpy(), table[f"{name}_change_pct_hi"].to_numpy()
+        ax.errorbar(v, y + off, xerr=[v - lo, hi - v], fmt="o", color=colour, capsize=3, label=lab)
+    labels = [names.get(k, k) if names else k for k in table[unit]]
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel("PM2.5 变化（%，误差线：95% 区间）")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
     return fig

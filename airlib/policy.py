@@ -27,6 +27,7 @@ __all__ = [
     "DiDResult",
     "staggered_did",
     "DID_CAVEATS",
+    "completion_dates",
     "ITS_CAVEATS",
     "plot_its",
     "plot_event_study",
@@ -49,6 +50,52 @@ DID_CAVEATS: tuple[str, ...] = (
     "乡镇数较少（少于约 20 个）时，按乡镇聚类的标准误偏小，应结合自助法区间和安慰剂检验解读。",
     "监测站点少的乡镇，其浓度代表性有限；站点数据缺失会改变比较样本。",
 )
+
+
+def completion_dates(
+    ledger: pd.DataFrame,
+    task_id: str,
+    *,
+    town: str = "town",
+    month: str = "month",
+    cumulative: str = "cumulative",
+    target: str = "target",
+    task_col: str = "task_id",
+) -> pd.DataFrame:
+    """Completion date of one task per town from a monthly ledger (台账).
+
+    A town completes the task at the **last day of the first ledger month** whose cumulative
+    figure (累计完成) reaches its target: ledgers report month-end states, so the true date lies
+    somewhere in that month (a caveat of every effect estimate). Towns that never reach the
+    target get NaT. A zero target counts as completed in the first month reported.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        Tidy ledger: ``task_col``, ``town``, ``month`` ("YYYY-MM" or dates), ``cumulative``,
+        ``target`` (e.g. :func:`airlib.ledgers.read_ledgers` or the demo ledger frame).
+    task_id : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``town``, ``completion_date`` (datetime64, NaT = not completed), ``target``,
+        ``last_cumulative``.
+    """
+    for c in (task_col, town, month, cumulative, target):
+        if c not in ledger.columns:
+            raise InputDataError(f"ledger: missing column {c!r}", column=c)
+    d = ledger[ledger[task_col] == task_id]
+    if d.empty:
+        known = sorted(ledger[task_col].dropna().unique().tolist())[:10]
+        raise InputDataError(f"ledger has no task {task_id!r}; tasks: {known}", column=task_col)
+    d = d.assign(_m=pd.PeriodIndex(pd.to_datetime(d[month].astype(str)), freq="M")).sort_values([town, "_m"])
+    done = d[cumulative].astype(float) >= d[target].astype(float) - 1e-9
+    first = d[done].groupby(town)["_m"].min()
+    out = d.groupby(town).agg(target=(target, "last"), last_cumulative=(cumulative, "last")).reset_index()
+    out["completion_date"] = out[town].map(first).map(
+        lambda p: p.end_time.normalize() if pd.notna(p) else pd.NaT).astype("datetime64[ns]")
+    return out[[town, "completion_date", "target", "last_cumulative"]]
 
 
 def _to_series(series: pd.Series, name: str) -> pd.Series:

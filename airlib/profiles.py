@@ -354,8 +354,8 @@ def calendar_heatmap(
         for day, row in md.iterrows():
             pos = first_wd + day.day - 1
             wk, wd = divmod(pos, 7)
-            cat = row[category]
-            colour = CATEGORY_COLOURS.get(cat, missing_colour) if isinstance(cat, str) else missing_colour
+            cat = row[category] if isinstance(row[category], str) else None  # NaN / pd.NA → no data
+            colour = CATEGORY_COLOURS.get(cat, missing_colour) if cat else missing_colour
             ax.add_patch(Rectangle((wd, -wk), 0.95, 0.95, facecolor=colour, edgecolor="white"))
             txt = str(day.day)
             if aqi in md.columns and pd.notna(row[aqi]):

@@ -127,12 +127,14 @@ def test_calendar_heatmap_uses_official_colours():
     d = pd.DataFrame({"date": days, "category": [cats[i % 6] for i in range(len(days))],
                       "aqi": np.arange(len(days)) % 400})
     d = d.drop(index=[10, 11])  # two days missing
+    d["category"] = d["category"].astype("string")
+    d.loc[12, "category"] = pd.NA  # AQI not published (pd.NA in a string column)
     fig = calendar_heatmap(d, 2016)
     ax = fig.axes[0]  # January
     colours = [to_hex(p.get_facecolor()) for p in ax.patches]
     assert len(colours) == 31
     assert colours[0] == CATEGORY_COLOURS[cats[0]].lower()
-    assert colours[10] == "#d9d9d9"  # missing day
+    assert colours[10] == colours[12] == "#d9d9d9"  # missing day, unpublished AQI
     total = sum(len(a.patches) for a in fig.axes)
     assert total == 366
     with pytest.raises(InputDataError, match="one row per day"):
