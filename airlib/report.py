@@ -420,45 +420,38 @@ def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, root: Path | N
 
 def pm25_targets(cfg: DistrictConfig, month: pd.Period, district_daily: pd.DataFrame,
                  root: Path | None = None) -> pd.DataFrame:
-    """District PM2.5 targets of the configured plans that have started by ``month``.
+    """District PM2.5 targets whose period contains ``month``, evaluated by
+    :func:`airlib.targets.evaluate_targets` over the target period to date (目标期累计).
 
-    For each ``pm25_mean`` district target: the valid mean over its period so far (first
-    month to ``min(end, month)``, airlib.validity.period_statistics) and, for
-    ``reduction_vs_last_year``, the same months a year earlier; the target value in µg/m³
-    (``absolute_cap``: the value; reduction: last year × (1 − value/100)).
+    Targets that a city-level plan sets for this district (``district:`` on the target, as in
+    the 2020 district PM2.5 targets) are evaluated as if the district's own plan set them.
 
     Returns
     -------
     DataFrame
-        ``target_id``, ``plan``, ``kind``, ``start``, ``end``, ``to`` (last month
-        evaluated), ``complete`` (period over), ``value``, ``unit``, ``actual``,
-        ``last_year``, ``target_ugm3``, ``change_pct``, ``met``.
+        :func:`airlib.targets.evaluate_targets` rows of the district for the period window
+        (``current``, ``comparison``, ``change_pct``, ``target_level``, ``status``,
+        ``allowance``, ``outlook`` …) plus ``plan`` (title).
     """
-    from airlib.validity import period_statistics
+    from airlib.targets import evaluate_targets
 
-    rows = []
-    def mean_of(a: pd.Period, b: pd.Period) -> float:
-        ps = period_statistics(district_daily, a, b, by="district_code", percentiles={})
-        return float(ps["pm25"].iloc[0]) if len(ps) else np.nan
-
+    frames = []
+    by_plan: dict[int, tuple[Any, list[Any]]] = {}
     for plan, g in _district_pm25_targets(cfg, month, root):
         start, end = pd.Period(g.period.start, freq="M"), pd.Period(g.period.end, freq="M")
-        to = min(end, month)
-        actual = mean_of(start, to)
-        last = mean_of(start - 12, to - 12) if g.kind == "reduction_vs_last_year" else np.nan
-        target = g.value if g.kind == "absolute_cap" else last * (1 - g.value / 100.0)
-        ok = not (np.isnan(actual) or np.isnan(target))
-        rows.append({
-            "target_id": g.id, "plan": plan.plan.title, "kind": g.kind,
-            "start": str(start), "end": str(end), "to": str(to), "complete": to == end,
-            "value": float(g.value), "unit": g.unit, "actual": actual, "last_year": last,
-            "target_ugm3": target,
-            "change_pct": (actual - last) / last * 100 if not np.isnan(last) and last else np.nan,
-            "met": bool(actual <= target) if ok else pd.NA,
-        })
-    cols = ["target_id", "plan", "kind", "start", "end", "to", "complete", "value", "unit",
-            "actual", "last_year", "target_ugm3", "change_pct", "met"]
-    return pd.DataFrame(rows, columns=cols)
+        if not start <= month <= end:
+            continue
+        by_plan.setdefault(id(plan), (plan, []))[1].append(g)
+    for plan, targets in by_plan.values():
+        header = plan.plan.model_copy(update={"district": cfg.name, "district_code": cfg.district_code})
+        local = plan.model_copy(update={"plan": header, "targets": targets})
+        res = evaluate_targets(local, None, district_daily, str(month), windows=("period",))
+        res = res[res["metric"] == "pm25_mean"].copy()
+        res["plan"] = plan.plan.title
+        frames.append(res)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- display helpers
@@ -582,8 +575,8 @@ def trend_figure(data: ReportData, language: str = "zh"):
     ax.bar(x + 0.2, cur.to_numpy(dtype=float), width=0.4, color="#08519c",
            label="本期" if zh else "This year")
     ax.axhline(35, color="#d62728", ls="--", lw=1)
-    ax.text(len(months) - 0.5, 35, "年均二级标准 35" if zh else "Grade II annual 35",
-            color="#d62728", ha="right", va="bottom", fontsize=8)
+    ax.text(-0.5, 35, "年均二级标准 35" if zh else "Grade II annual 35", color="#d62728", ha="left",
+            va="bottom", fontsize=8, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.set_xticks(x, [f"{m.year % 100:02d}/{m.month}" if zh else str(m) for m in months],
                   fontsize=8, rotation=0 if zh else 45)
     ax.set_ylabel("PM2.5 (μg/m³)")
@@ -751,8 +744,7 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon { font-family: "Noto Sans CJK SC", "N
 .jp-RenderedImage { break-inside: avoid; }
 table { border-collapse: collapse; font-size: 9pt; break-inside: auto; }
 table.airlib-table { width: 100%; margin: 4px 0 8px 0; }
-td:first-child { white-space: nowrap; }
-td code, td { word-break: break-all; }
+.airlib-record td { word-break: break-all; }
 .airlib-record, .airlib-record table { font-size: 7pt !important; }
 tr { break-inside: avoid; }
 th, td { border: 1px solid #999 !important; padding: 2px 6px !important; text-align: center !important; }
@@ -1150,29 +1142,31 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
     if t is None or t.empty:
         return pd.DataFrame()
     zh = language == "zh"
-    kind = {"absolute_cap": "不高于", "reduction_vs_last_year": "同比下降"}
+    f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
     rows = []
     for r in t.itertuples(index=False):
-        goal = (f"{kind[r.kind]}{r.value:g}{r.unit}" if zh else f"{r.kind} {r.value:g} {r.unit}")
+        goal = (f"{r.kind_label}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'μg/m³'}"
+                if not pd.isna(r.target_value) else r.kind_label)
         rows.append({
-            ("考核期" if zh else "Period"): f"{r.start}～{r.end}",
-            ("统计至" if zh else "Up to"): r.to + ("（期末）" if r.complete else "（期中）") if zh else r.to,
-            ("目标" if zh else "Target"): goal,
-            ("目标浓度(μg/m³)" if zh else "Target (µg/m³)"): "—" if pd.isna(r.target_ugm3) else f"{r.target_ugm3:.1f}",
-            ("实际浓度(μg/m³)" if zh else "Actual (µg/m³)"): "—" if pd.isna(r.actual) else f"{r.actual:.1f}",
+            ("目标" if zh else "Target"): f"{r.target_id} {goal}",
+            ("统计期" if zh else "Window"): f"{pd.Timestamp(r.start):%Y-%m-%d}～{pd.Timestamp(r.end):%Y-%m-%d}",
+            ("实际浓度(μg/m³)" if zh else "Actual (µg/m³)"): f1(r.current),
+            ("上年同期(μg/m³)" if zh else "Last year (µg/m³)"): f1(r.comparison),
             ("同比(%)" if zh else "YoY (%)"): "—" if pd.isna(r.change_pct) else f"{r.change_pct:+.1f}",
-            ("状态" if zh else "Status"): ("无有效数据" if zh else "no data") if r.met is pd.NA
-            else (("达标" if r.met else "未达标") if zh else ("met" if r.met else "not met")),
+            ("目标浓度(μg/m³)" if zh else "Target level (µg/m³)"): f1(r.target_level),
+            ("状态" if zh else "Status"): str(r.status),
+            ("剩余日均浓度上限(μg/m³)" if zh else "Allowance rest of period"): f1(r.allowance),
+            ("展望" if zh else "Outlook"): "—" if pd.isna(r.outlook) else str(r.outlook),
         })
     return pd.DataFrame(rows)
 
 
 def target_figure(data: ReportData, language: str = "zh"):
-    """Period-to-date district PM2.5 by month against each started target (line per target)."""
+    """Target period to date: cumulative district PM2.5 mean at each month end, against the
+    target level and last year's cumulative mean (one panel per active target)."""
     import matplotlib.pyplot as plt
 
     from airlib.plotting import use_chinese_fonts
-    from airlib.validity import period_statistics
 
     t = data.extras.get("targets")
     if t is None or t.empty:
@@ -1180,19 +1174,30 @@ def target_figure(data: ReportData, language: str = "zh"):
     use_chinese_fonts()
     zh = language == "zh"
     dd = aggregate_district_daily(data)
-    n = len(t)
-    fig, axes = plt.subplots(1, n, figsize=(8, 3.4), squeeze=False)
+    dates = dd["date"].to_numpy()
+    vals = pd.to_numeric(dd["pm25"], errors="coerce").to_numpy(dtype=float)
+    fig, axes = plt.subplots(1, len(t), figsize=(8, 3.4), squeeze=False)
+
+    def cum_mean(a: pd.Timestamp, b: pd.Timestamp) -> float:
+        sel = (dates >= np.datetime64(a)) & (dates <= np.datetime64(b)) & ~np.isnan(vals)
+        return float(vals[sel].mean()) if sel.any() else np.nan
+
     for ax, r in zip(axes[0], t.itertuples(index=False), strict=True):
-        months = pd.period_range(r.start, r.to, freq="M")
-        cum = [float(period_statistics(dd, r.start, m, by="district_code", percentiles={})["pm25"].iloc[0]) for m in months]
-        ax.plot(range(len(months)), cum, marker="o", color="#08519c", label="累计均值" if zh else "To date")
-        if not pd.isna(r.target_ugm3):
-            ax.axhline(r.target_ugm3, color="#d62728", ls="--", label=("目标 " if zh else "Target ") + f"{r.target_ugm3:.1f}")
-        if not pd.isna(r.last_year):
-            ax.axhline(r.last_year, color="#999999", ls=":", label=("上年同期 " if zh else "Last year ") + f"{r.last_year:.1f}")
-        ax.set_xticks(range(len(months)), [f"{m.year % 100:02d}/{m.month}" for m in months], fontsize=7,
+        start = pd.Timestamp(r.start)
+        months = pd.period_range(start.to_period("M"), pd.Timestamp(r.end).to_period("M"), freq="M")
+        cur = [cum_mean(start, m.end_time.normalize()) for m in months]
+        last = [cum_mean(start - pd.DateOffset(years=1), m.end_time.normalize() - pd.DateOffset(years=1)) for m in months]
+        x = np.arange(len(months))
+        ax.plot(x, cur, marker="o", color="#08519c", label="本期累计均值" if zh else "This period, to date")
+        if r.kind != "absolute_cap":
+            ax.plot(x, last, marker="s", color="#999999", ls=":", label="上年同期累计" if zh else "Last year, to date")
+        if not pd.isna(r.target_level):
+            ax.axhline(r.target_level, color="#d62728", ls="--",
+                       label=("目标浓度 " if zh else "Target level ") + f"{r.target_level:.1f}")
+        ax.set_xticks(x, [f"{m.year % 100:02d}/{m.month}" for m in months], fontsize=7,
                       rotation=45 if len(months) > 8 else 0)
-        ax.set_title(f"{r.target_id}：{r.start}～{r.end}", fontsize=9)
+        ax.set_title(f"{r.target_id} {r.kind_label}{'' if pd.isna(r.target_value) else f'{r.target_value:g}'}"
+                     f"{'%' if r.kind != 'absolute_cap' else ''}（{r.status}）", fontsize=9)
         ax.set_ylabel("PM2.5 (μg/m³)")
         ax.legend(fontsize=7)
     if data.config.synthetic:
