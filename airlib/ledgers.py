@@ -162,7 +162,8 @@ def _find_header(raw: pd.DataFrame, path: Path) -> tuple[int, list[str | None], 
 
 
 def _numbers(s: pd.Series, path: Path, column: str, rows: np.ndarray) -> pd.Series:
-    txt = s.astype("string").str.replace(",", "", regex=False).str.replace("，", "", regex=False).str.strip()
+    txt = (s.astype("string").str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+           .str.replace("%", "", regex=False).str.strip())
     txt = txt.mask(txt.isin(list(_MISSING)))
     num = pd.to_numeric(txt, errors="coerce")
     bad = txt.notna() & num.isna()
@@ -237,13 +238,21 @@ def read_ledger(
     body.insert(0, "_row", rows)
     blank = body.drop(columns="_row").map(_norm).eq("").all(axis=1)
     body = body.loc[~blank]
-    town_txt = body["town"].map(_norm)
-    # Merged task cells: value only in the first row of the block.
-    for col in ("task_id", "task", "unit"):
+    # Totals rows: 合计/小计/总计 in any text cell (bureaus put it under 镇街 or under 序号).
+    cells = body.drop(columns="_row").map(_norm)
+    is_total = cells.apply(lambda col: col.str.fullmatch(_TOTAL_RE.pattern)).any(axis=1)
+    body = body.loc[~is_total]
+    # Notes and remarks rows (no value in any value column) are not data.
+    vcols = [c for c in ("target_reported", "monthly", "cumulative") if c in body]
+    if vcols:
+        body = body.loc[body[vcols].map(_norm).ne("").any(axis=1)]
+    # Merged cells keep their value only in the first row of the block: task-major sheets merge
+    # the task cells, town-major sheets the town cell.
+    for col in ("town", "task_id", "task", "unit"):
         if col in body:
             body[col] = body[col].mask(body[col].map(_norm).eq("")).ffill()
-    is_total = town_txt.str.match(_TOTAL_RE.pattern) | town_txt.eq("")
-    body = body.loc[~is_total]
+    town_txt = body["town"].map(_norm)
+    body = body.loc[town_txt.ne("")]
     if body.empty:
         raise InputDataError("ledger has no town rows", file=path)
     if "monthly" not in body and "cumulative" not in body:

@@ -224,3 +224,21 @@ def _plan_names(rows, plan, task_id):
     codes = resolve_towns(pd.Series(names), TOWNS, rows=[]).tolist()
     back = dict(zip(codes, names, strict=True))
     return [back[c] for c in rows["town_code"]]
+
+
+def test_town_major_layout_with_merged_town_cells_and_total_in_first_column(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["门头沟区任务台账 2017年10月"])
+    ws.append(["序号", "镇街", "任务编号", "累计完成"])
+    ws.append([1, "王平镇", "K07", 18])
+    ws.append([None, None, "K08", 0])       # town cell merged down
+    ws.merge_cells("B3:B4")
+    ws.append([])
+    ws.append([2, "清水镇", "K08", "40%"])   # a percent sign is stripped
+    ws.append(["合计", None, None, 58])
+    p = tmp_path / "t.xlsx"
+    wb.save(p)
+    led = read_ledger(p, PLAN, TOWNS)
+    assert led[["town_name", "task_id", "cumulative", "row"]].values.tolist() == [
+        ["王平地区", "K07", 18.0, 3], ["王平地区", "K08", 0.0, 4], ["清水镇", "K08", 40.0, 6]]
