@@ -116,7 +116,7 @@ def test_parameters_recomputed_from_uci_match_constants():
                 "SITE_FACTOR_VALLEY", "SITE_FACTOR_FOOTHILL", "NO2_LOG_SLOPE", "CO_LOG_INTERCEPT_MONTHLY",
                 "TEMP_MONTHLY_MEAN", "DEWP_PM_CORR", "LOG_WSPM_PM_CORR", "WD_FREQ_BY_REGIME",
                 "MISSING_HOUR_RATE", "MISSING_DAY_RATE", "ANNUAL_TREND_FACTOR", "EPISODES_PER_WINTER",
-                "O3_MONTHLY_P999", "SO2_MONTHLY_P999"):
+                "O3_MONTHLY_P999", "SO2_MONTHLY_P999", "PM25_MONTHLY_P999"):
         want = np.asarray(getattr(P, key), float)
         np.testing.assert_allclose(np.asarray(got[key], float), want, rtol=0, atol=1e-3 * max(1, np.abs(want).max()),
                                    err_msg=key)
@@ -301,7 +301,7 @@ def test_schematic_polygons_valid_cover_seats_and_labelled(written):
 
 def test_gases_stay_below_observed_extremes(hourly_3y):
     month = hourly_3y["time"].dt.month.to_numpy() - 1
-    for pol in ("pm10", "so2", "no2", "co", "o3"):
+    for pol in ("pm25", "pm10", "so2", "no2", "co", "o3"):
         cap = np.asarray(getattr(P, f"{pol.upper()}_MONTHLY_P999"))
         # the interpolated cap between two months is at most the larger neighbour
         bound = np.maximum(cap, np.roll(cap, 1))

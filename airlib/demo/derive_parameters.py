@@ -123,6 +123,8 @@ def derive_all(data: pd.DataFrame) -> dict[str, Any]:
     clim = d.groupby("month")["pm25"].mean()
     out["PM25_MONTHLY_MEAN"] = [round(float(v), 1) for v in clim.to_numpy()]
     out["PM25_OVERALL_MEAN"] = round(float(d["pm25"].mean()), 2)
+    p999 = d.groupby("month")["pm25"].quantile(0.999)
+    out["PM25_MONTHLY_P999"] = [round(float(v), 1) for v in p999.to_numpy()]
 
     # Diurnal profile of log PM2.5 (deviation of hourly mean log from its daily mean).
     lp = np.log(reg["pm25"].clip(lower=1.0).to_numpy())

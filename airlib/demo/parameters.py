@@ -24,6 +24,10 @@ PM25_MONTHLY_MEAN: Final = (93.7, 87.6, 94.7, 72.7, 63.1, 69.1, 71.7, 53.5, 61.5
 # UCI multisite: mean PM2.5 (µg/m³) of all station-hours.
 PM25_OVERALL_MEAN: Final = 79.79
 
+# UCI multisite: 99.9th percentile of hourly PM2.5 (µg/m³) by calendar month (soft ceiling of the
+# generator's log-normal tail; the real upper tail is lighter than log-normal).
+PM25_MONTHLY_P999: Final = (640.0, 662.3, 442.7, 310.9, 317.3, 482.8, 274.0, 248.8, 305.0, 413.0, 608.5, 637.0)
+
 # UCI multisite: hourly mean of log regional PM2.5 minus its monthly mean, centred (hour 0..23).
 PM25_DIURNAL_LOG: Final = (0.1276, 0.1016, 0.0702, 0.0355, -0.0013, -0.0459, -0.0762, -0.0775, -0.0419, -0.0156, -0.0202, -0.0493, -0.0743, -0.091, -0.1071, -0.1203, -0.1221, -0.0937, -0.0352, 0.0552, 0.1274, 0.1577, 0.1518, 0.1444)
 
