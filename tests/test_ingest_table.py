@@ -424,3 +424,26 @@ def test_title_rows_and_blank_lines_xlsx(tmp_path):
     with pytest.raises(InputDataError) as ei:
         read_station_table(p)
     assert "row 6" in str(ei.value) and "h.xlsx" in str(ei.value)
+
+
+def test_utc_offsets_converted_to_beijing(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01T01:00:00+08:00,1\nA,2023-01-01T00:00:00Z,2\n")
+    h, _ = read_station_table(p)
+    assert h["time"].tolist() == [pd.Timestamp("2023-01-01 01:00"), pd.Timestamp("2023-01-01 08:00")]
+    assert h["time"].dtype == "datetime64[us]"
+
+
+def test_mixed_offset_and_naive_is_error(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,2023-01-01T01:00:00+08:00,1\nA,2023-01-01 02:00,2\n")
+    with pytest.raises(InputDataError, match="UTC offset") as ei:
+        read_station_table(p)
+    assert "row 3" in str(ei.value)
+
+
+def test_unexpected_parse_failure_names_file(tmp_path):
+    p = tmp_path / "broken.xlsx"
+    p.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputDataError, match="broken.xlsx"):
+        read_station_table(p)
+    with pytest.raises(TypeError):
+        read_station_table(p, no_such_option=1)

@@ -26,6 +26,7 @@ __all__ = [
     "HEADER_ALIASES",
     "NA_TOKENS",
     "canonical_hourly",
+    "to_beijing_naive",
     "normalise_header",
     "split_unit",
     "map_headers",
@@ -36,6 +37,7 @@ __all__ = [
     "is_station_table_header",
     "file_row_numbers",
     "row_arg",
+    "file_errors",
 ]
 
 #: Column order of the canonical hourly frame (docs/architecture.md).
@@ -407,6 +409,31 @@ def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~blank]
 
 
+def file_errors(func):
+    """Decorator for readers whose first argument is a path: any unexpected ``ValueError``,
+    ``TypeError``, ``KeyError``, ``OSError`` becomes an :class:`InputDataError` naming the file
+    (the original exception stays chained for debugging), so users never see a bare traceback."""
+    import functools
+    import inspect
+
+    from airlib.errors import AirlibError
+
+    sig = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        sig.bind(*args, **kwargs)  # wrong arguments stay a TypeError (a programming error)
+        try:
+            return func(*args, **kwargs)
+        except AirlibError:
+            raise
+        except (ValueError, TypeError, KeyError, OSError) as exc:
+            path = args[0] if args else kwargs.get("path")
+            raise InputDataError(f"cannot read ({type(exc).__name__}: {exc})", file=path) from exc
+
+    return wrapper
+
+
 def row_arg(rows) -> int | list[int] | None:
     """Row argument for :class:`InputDataError`: ``None`` if empty, an int if one row, else a list."""
     rows = [int(r) for r in rows]
@@ -420,6 +447,16 @@ def file_row_numbers(n: int) -> np.ndarray:
     return np.arange(2, n + 2)
 
 
+def to_beijing_naive(t: pd.Series) -> pd.Series:
+    """Datetimes as naive Beijing time: tz-aware values are converted to Asia/Shanghai (UTC+8)
+    and the zone dropped; naive values are taken to be Beijing time already."""
+    if not pd.api.types.is_datetime64_any_dtype(t.dtype):
+        t = pd.to_datetime(t)
+    if getattr(t.dt, "tz", None) is not None:
+        t = t.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    return t
+
+
 def canonical_hourly(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
     """Return ``frame`` with exactly the canonical columns (missing ones NA) and fixed dtypes,
     sorted by station, time, with a fresh RangeIndex. ``extra`` columns are kept after them."""
@@ -428,8 +465,7 @@ def canonical_hourly(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataF
 
     out = pd.DataFrame(index=frame.index)
     out["station"] = _as(frame["station"], STRING)
-    t = frame["time"]
-    out["time"] = _as(t if pd.api.types.is_datetime64_any_dtype(t.dtype) else pd.to_datetime(t), TIME_DTYPE)
+    out["time"] = _as(to_beijing_naive(frame["time"]), TIME_DTYPE)
     for c in NUMERIC_COLUMNS:
         out[c] = _as(frame[c], np.dtype("float64")) if c in frame else np.nan
     out["wd"] = _as(frame["wd"], STRING) if "wd" in frame else pd.Series(pd.NA, index=frame.index, dtype=STRING)

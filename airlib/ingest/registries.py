@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import drop_blank_rows, normalise_header, read_any_table, row_arg
+from airlib.ingest.columns import file_errors, drop_blank_rows, normalise_header, read_any_table, row_arg
 from airlib.paths import shared_data_dir
 from airlib.registry import town_key
 
@@ -69,6 +69,7 @@ def _rename(frame: pd.DataFrame, table: dict[str, tuple[str, ...]], file: Path) 
     return out
 
 
+@file_errors
 def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """Read a towns registry (CSV/XLSX; Chinese or English headers).
 
@@ -131,6 +132,7 @@ def beijing_townships(path: str | os.PathLike[str] | None = None) -> pd.DataFram
     return read_towns(p)
 
 
+@file_errors
 def read_stations(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None,
                   towns: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read a station registry (CSV/XLSX; Chinese or English headers).

@@ -20,10 +20,12 @@ import pyarrow.compute as pc
 
 from airlib.errors import InputDataError
 from airlib.ingest.columns import (
+    file_errors,
     row_arg,
     NA_TOKENS,
     NUMERIC_COLUMNS,
     canonical_hourly,
+    to_beijing_naive,
     drop_blank_rows,
     is_station_table_header,
     map_headers,
@@ -205,6 +207,10 @@ def parse_times(
     else:
         s = values.astype("string").str.strip()
         empty = _na_mask(values)
+        has_offset = s.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).to_numpy(dtype=bool, na_value=False)
+        if has_offset.any():
+            return _parse_with_offsets(s, has_offset, empty, time_format=time_format, file=file, column=column,
+                                       rows=rows)
         if time_format is None:  # fast path: the common ISO-like "YYYY-MM-DD HH:MM" / "YYYY/MM/DD HH:MM"
             for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M"):
                 fast = pd.to_datetime(s, format=fmt, errors="coerce")
@@ -240,7 +246,26 @@ def parse_times(
     return _check_on_hour(t, file=file, column=column, rows=rows)
 
 
+def _parse_with_offsets(s, has_offset, empty, *, time_format, file, column, rows) -> pd.Series:
+    """Timestamps with explicit UTC offsets (``…+08:00``, ``…Z``): all must carry one."""
+    naive = ~has_offset & ~empty
+    if naive.any():
+        raise InputDataError("some timestamps carry a UTC offset and these do not; the zone is ambiguous",
+                             file=file, row=row_arg(rows[naive]), column=column)
+    if empty.any():
+        raise InputDataError("empty timestamp", file=file, row=row_arg(rows[empty]), column=column)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        t = pd.to_datetime(s, format=time_format or "ISO8601", errors="coerce", utc=True)
+    bad = t.isna().to_numpy()
+    if bad.any():
+        raise InputDataError(f"unparseable timestamp(s) {s.iloc[np.flatnonzero(bad)].head(3).tolist()}",
+                             file=file, row=row_arg(rows[bad]), column=column)
+    return _check_on_hour(t, file=file, column=column, rows=rows)
+
+
 def _check_on_hour(t: pd.Series, *, file, column, rows) -> pd.Series:
+    t = to_beijing_naive(t)
     off = (t != t.dt.floor("h")).to_numpy()
     if off.any():
         raise InputDataError(f"timestamp not on the hour: {t[off].head(3).astype(str).tolist()}",
@@ -312,6 +337,7 @@ def _wind_direction(values: pd.Series, *, file, column, rows) -> pd.Series:
     return out
 
 
+@file_errors
 def read_station_table(
     path: str | os.PathLike[str],
     mapping: Mapping[str, str | None] | None = None,

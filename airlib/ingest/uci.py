@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import row_arg, canonical_hourly
+from airlib.ingest.columns import file_errors, row_arg, canonical_hourly
 from airlib.ingest.table import apply_hour_label
 from airlib.paths import shared_data_dir
 
@@ -154,6 +154,7 @@ def read_uci_multisite(
     return hourly, stations[stations["station"].isin(hourly["station"].unique())].reset_index(drop=True)
 
 
+@file_errors
 def uci_stations(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Registry of the 12 UCI stations from ``geo/uci12_station_coords.csv``.
 
@@ -189,6 +190,7 @@ def uci_stations(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     return out.sort_values("station").reset_index(drop=True)
 
 
+@file_errors
 def read_uci_embassy(path: str | os.PathLike[str] | None = None, hour_label: str = "beginning") -> pd.DataFrame:
     """Read the UCI Beijing PM2.5 (US Embassy) file, 2010-01-01 … 2014-12-31.
 
