@@ -204,3 +204,36 @@ def test_extra_columns_are_kept(tmp_path):
     write_hourly(f, tmp_path, "d")
     out = read_hourly(tmp_path, "d")
     assert "iws" in out and out["iws"].notna().all()
+
+
+# ---- property: what is written is what is read, for any window ------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.datetimes(min_value=pd.Timestamp("2019-12-30").to_pydatetime(),
+                       max_value=pd.Timestamp("2020-03-30").to_pydatetime()),
+    hours=st.integers(1, 24 * 40),
+    stations=st.lists(st.sampled_from(["S1", "S2", "站3"]), min_size=1, max_size=3, unique=True),
+    lo=st.integers(0, 24 * 40),
+    span=st.integers(0, 24 * 40),
+)
+def test_roundtrip_and_windows(tmp_path_factory, start, hours, stations, lo, span):
+    root = tmp_path_factory.mktemp("store")
+    t0 = pd.Timestamp(start).floor("h")
+    times = pd.date_range(t0, periods=hours, freq="h")
+    f = pd.DataFrame({"station": np.repeat(stations, hours), "time": np.tile(times, len(stations))})
+    f["pm25"] = np.arange(len(f), dtype=float)
+    write_hourly(f, root, "d")
+    back = read_hourly(root, "d")
+    exp = f.sort_values(["station", "time"]).reset_index(drop=True)
+    assert back["pm25"].tolist() == exp["pm25"].tolist()
+    assert (back["time"].to_numpy() == exp["time"].to_numpy().astype("datetime64[us]")).all()
+    a = t0 + pd.Timedelta(hours=lo)
+    b = a + pd.Timedelta(hours=span)
+    win = read_hourly(root, "d", start=a, end=b)
+    sel = exp[(exp.time >= a) & (exp.time <= b)]
+    assert win["pm25"].tolist() == sel["pm25"].tolist()
