@@ -71,7 +71,12 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     def handler(args: argparse.Namespace) -> int:
         from airlib.demo.main_job import cmd_demo
 
-        return cmd_demo(args.end, args.raw, args.processed, args.seed)
+        rc = cmd_demo(args.end, args.raw, args.processed, args.seed)
+        if rc == 0 and args.raw is None and args.processed is None:
+            from airlib.report import demo_report  # ends with the latest complete month's report
+
+            rc = demo_report(args.end)
+        return rc
 
     p.set_defaults(handler=handler)
 

@@ -1228,3 +1228,22 @@ def record_html(params: dict[str, Any], data: ReportData) -> str:
         f"<p><b>输入文件 Input files (SHA-256)</b></p>{files}"
         f"<p><b>软件版本 Package versions</b></p><p>{versions}</p></div>"
     )
+
+
+def demo_report(end: str | None = None) -> int:
+    """Last step of ``airlib demo``: the report of the latest complete demo month.
+
+    ``end`` is the demo's last month (default: the last complete month). Prints where the
+    PDF, workbook and figures are; returns the exit code.
+    """
+    from airlib.report_config import DEMO
+
+    month = parse_month(end)
+    print(f"月排名报告：{DEMO.name} {month} …", flush=True)
+    try:
+        r = run_report(DEMO.name, month)
+    except ReportError as exc:
+        print(f"airlib: report failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"PDF:   {r.pdf}\nExcel: {r.excel}\n图件:  {len(r.figures)} PNG → {r.folder / 'figures'}（{r.seconds:.0f} s）")
+    return 0
