@@ -43,6 +43,11 @@ from airlib.errors import InputDataError
 
 __all__ = [
     "ALERT_LEVELS",
+    "DISCREPANCY_LABELS",
+    "TARGET_LABELS",
+    "TASK_LABELS",
+    "cross_check",
+    "find_discrepancies",
     "KINDS",
     "METRICS",
     "UNITS",
@@ -432,6 +437,37 @@ def find_discrepancies(plan: Plan, *, rel_tol: float = 1e-9) -> list[Discrepancy
                 )
             )
         seen.setdefault(k, g)
+    return out
+
+
+def cross_check(plans: Iterable[Plan], *, warn: bool = True) -> list[Discrepancy]:
+    """Compare district-scope targets across plans (e.g. a district plan against the city plan).
+
+    Two targets disagree when they name the same district (``target.district`` or the plan's),
+    metric, period, kind, alert level and base year but give different values. Each disagreement
+    is returned (and warned as :class:`PlanDiscrepancy`), naming both plans.
+    """
+    seen: dict[tuple, tuple[Plan, PlanTarget]] = {}
+    out: list[Discrepancy] = []
+    for p in plans:
+        for g in p.targets:
+            if g.scope != "district":
+                continue
+            k = (g.district or p.plan.district, g.metric, g.period.start, g.period.end, g.kind, g.alert_level,
+                 g.base_year)
+            if k in seen:
+                q, h = seen[k]
+                if q.id != p.id and h.value != g.value:
+                    d = Discrepancy(
+                        plan=p.id, item=g.id, field="value", stated=g.value, other=h.value,
+                        message=(f"{k[0]} {METRICS[g.metric][0]} {g.period.start}–{g.period.end}: {p.id} {g.id} 为 "
+                                 f"{_fmt(g.value)}，{q.id} {h.id} 为 {_fmt(h.value)}"),
+                    )
+                    out.append(d)
+                    if warn:
+                        warnings.warn(d.message, PlanDiscrepancy, stacklevel=2)
+            else:
+                seen[k] = (p, g)
     return out
 
 

@@ -12,6 +12,7 @@ import yaml
 from airlib.errors import InputDataError
 from airlib.plans import (
     PlanDiscrepancy,
+    cross_check,
     find_discrepancies,
     load_plan,
     load_plans,
@@ -292,3 +293,19 @@ def test_frames_have_labelled_columns():
     assert len(tk) == 21 and tk.loc[tk["task_id"] == "K09", "town_sum"].item() == 14
     tt = town_targets(plan)
     assert tt.groupby("task_id")["target"].sum()["K08"] == 507
+
+
+def test_cross_check_between_plans(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PlanDiscrepancy)
+        plans = load_plans()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cross_check(plans.values()) == []  # 朝阳 52 and 通州 55 agree with the city file
+    d = yaml.safe_load((PLANS / "chaoyang_2018_2020_three_year.yaml").read_text(encoding="utf-8"))
+    d["targets"][0]["value"] = 50
+    changed = load_plan(_write(tmp_path, d, "cy.yaml"), warn=False)
+    assert len(changed.discrepancies) == 1  # its own restatement of §4.3 now disagrees too
+    with pytest.warns(PlanDiscrepancy, match="朝阳区"):
+        found = cross_check([plans["beijing-2020-district-pm25"], changed])
+    assert [(x.item, x.stated, x.other) for x in found] == [("T01", 50.0, 52.0)]
