@@ -176,3 +176,35 @@ def test_statuses_are_exhaustive_and_categorical():
     assert set(tp["status"].astype(str)) <= {"已完成", "按期推进", "滞后", "逾期未完成", "无分解任务"}
     # on the start day nothing is expected yet: everything with a positive target is on track
     assert (tp.loc[tp["target"] > 0, "status"] == "按期推进").all()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    values=st.lists(st.floats(min_value=0, max_value=25, allow_nan=False), min_size=4, max_size=4),
+    day=st.integers(min_value=0, max_value=150),
+)
+def test_properties_rollups_scores_statuses(values, day):
+    rows = [("2017-09", town, task, v) for (town, task), v in
+            zip([("王平地区", "A"), ("永定地区", "A"), ("王平地区", "B"), ("永定地区", "B")], values, strict=True)]
+    as_of = pd.Timestamp("2017-09-30") + pd.Timedelta(days=day)
+    tp = town_progress(PLAN, _ledger(rows), as_of, TOWNS)
+    d = district_progress(tp).set_index("task_id")
+    for task in ("A", "B"):
+        sub = tp[tp["task_id"] == task]
+        assert d.loc[task, "completed"] == pytest.approx(sub["completed"].sum())
+        assert d.loc[task, "target"] == pytest.approx(sub["target"].sum())
+        assert d.loc[task, ["n_done", "n_on_track", "n_behind", "n_overdue"]].sum() == len(sub)
+    pos = tp[tp["target"] > 0]
+    done = pos["completion_rate"] >= 1
+    assert (pos.loc[done, "status"] == "已完成").all()
+    late = ~done & (as_of > pos["deadline"])
+    assert (pos.loc[late, "status"] == "逾期未完成").all()
+    assert ((pos["status"] == "逾期未完成") == late).all()
+    sc = town_scores(tp).dropna(subset=["score"])
+    assert sc["score"].between(0, 100).all()
+    assert sc["score"].is_monotonic_decreasing
+    assert (sc["rank"].to_numpy() == sc["score"].rank(method="min", ascending=False).to_numpy()).all()
