@@ -305,7 +305,7 @@ def _lookup(codes: pd.Index) -> dict[str, int]:
 
 
 def _month_arrays(
-    table: pa.Table, station_codes: pd.Index, year: int, month: int, file: object = None
+    table: pa.Table, station_codes: pd.Index, year: int, month: int, file: object = None, drop_unknown: bool = False
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
     start = pd.Timestamp(year, month, 1)
     n_days = start.days_in_month
@@ -322,7 +322,11 @@ def _month_arrays(
     lookup = _lookup(station_codes)
     mapping = np.fromiter((lookup.get(x, -1) for x in dictionary), dtype=np.int64, count=len(dictionary))
     unknown = (mapping < 0) & (np.bincount(codes, minlength=len(dictionary)) > 0)
-    if unknown.any():
+    if unknown.any() and drop_unknown:  # read only the registry's stations
+        keep = mapping[codes] >= 0
+        table = table.filter(pa.array(keep))
+        codes = codes[keep]
+    elif unknown.any():
         names = [dictionary[i] for i in np.flatnonzero(unknown)[:5]]
         raise InputDataError(f"stations not in the station registry: {names}", file=file, column="station")
     station_idx = mapping[codes]
@@ -370,8 +374,8 @@ def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.I
 
 
 def _one_month(root, dataset, year, month, codes, starts, town_index, settings, pollutants, only_registry) -> dict:
-    table = read_month(root, dataset, year, month, columns=pollutants, stations=codes if only_registry else None)
-    si, hi, values, n_days = _month_arrays(table, codes, year, month, file=Path(root) / dataset)
+    table = read_month(root, dataset, year, month, columns=pollutants)
+    si, hi, values, n_days = _month_arrays(table, codes, year, month, file=Path(root) / dataset, drop_unknown=only_registry)
     del table
     daily = station_daily_month(si, hi, values, len(codes), n_days, settings)
     del si, hi, values
