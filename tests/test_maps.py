@@ -181,3 +181,32 @@ def test_plotly_choropleth(tmp_path):
     assert len(fig.data) == 2
     assert fig.data[0].z[0] == pytest.approx(-14.3)
     assert any(SCHEMATIC_NOTICE_ZH == a.text for a in fig.layout.annotations)
+
+
+def test_static_choropleth_small_towns_get_numbered_key(tmp_path):
+    """Demo schematic polygons: small urban towns are numbered with a key of names beside the map."""
+    from airlib.demo.boundaries import schematic_town_polygons
+
+    geo = schematic_town_polygons()
+    p = tmp_path / "towns.geojson"
+    geo.to_file(p)
+    towns = geo[["town_code", "town_name"]].assign(aliases="")
+    b = load_boundaries(p, code_column="town_code", towns=towns)
+    assert b.attrs["schematic"] is True and len(b) == len(geo)
+    cur = pd.Series(np.arange(len(b), dtype=float) + 30.0, index=b["town_code"].to_numpy())
+    t = ranking_table(cur, year=2018, names=towns.set_index("town_code")["town_name"])
+    fig = static_choropleth(b, t, "pm25")
+    texts = [x.get_text() for ax in fig.axes for x in ax.texts]
+    key = [x for x in texts if "\n" in x and x.startswith("1 ")]
+    assert len(key) == 1
+    lines = key[0].splitlines()
+    numbers = [x for x in texts if x.isdigit()]
+    assert sorted(int(n) for n in numbers) == list(range(1, len(lines) + 1))
+    # every town is named exactly once: on the map or in the key
+    for name in towns["town_name"]:
+        on_map = sum(1 for x in texts if x.startswith(name + "\n"))
+        in_key = sum(1 for ln in lines if ln.split(" ")[1] == name)
+        assert on_map + in_key == 1, name
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
