@@ -447,3 +447,23 @@ def test_unexpected_parse_failure_names_file(tmp_path):
         read_station_table(p)
     with pytest.raises(TypeError):
         read_station_table(p, no_such_option=1)
+
+
+def test_date_plus_time_of_day_columns(tmp_path):
+    p = _write(tmp_path, "站点,日期,时间,PM2.5\nA,2023-01-01,01:00,1\nA,2023-01-01,24:00,2\n")
+    h, _ = read_station_table(p, hour_label="ending")
+    assert h["time"].tolist() == [pd.Timestamp("2023-01-01 00:00"), pd.Timestamp("2023-01-01 23:00")]
+
+
+def test_time_of_day_without_date_is_error(tmp_path):
+    p = _write(tmp_path, "站点,时间,PM2.5\nA,01:00,1\n")
+    with pytest.raises(InputDataError) as ei:
+        read_station_table(p)
+    assert "row 2" in str(ei.value) and "'时间'" in str(ei.value)
+
+
+def test_station_code_preferred_over_name(tmp_path):
+    p = _write(tmp_path, "站点名称,站点编码,时间,PM2.5\n王平,MTG01,2023-01-01 00:00,1\n")
+    h, rep = read_station_table(p)
+    assert h["station"].tolist() == ["MTG01"]
+    assert rep.column_map["站点编码"] == "station" and "站点名称" in rep.unmapped_columns

@@ -137,6 +137,16 @@ def unit_factor(canon: str, unit: str | None) -> float:
     return 1.0
 
 
+#: Station headers holding codes, preferred over name headers when a table has both.
+STATION_CODE_HEADERS: tuple[str, ...] = ("站点编码", "站点代码", "监测点ID", "station")
+
+
+def _station_priority(header: str) -> int:
+    key = normalise_header(header)
+    codes = [normalise_header(h) for h in STATION_CODE_HEADERS]
+    return codes.index(key) if key in codes else len(codes)
+
+
 def map_headers(
     headers: Sequence[object],
     mapping: Mapping[str, str | None] | None = None,
@@ -191,6 +201,16 @@ def map_headers(
         if target is None:
             unmapped.append(hs)
             continue
+        if target == "station" and target in column_map.values():
+            # a table with both a station code and a station name column: use the code
+            other = next(k for k, v in column_map.items() if v == target)
+            if _station_priority(hs) < _station_priority(other):
+                del column_map[other]
+                units.pop(other, None)
+                unmapped.append(other)
+            else:
+                unmapped.append(hs)
+                continue
         if target in column_map.values():
             other = next(k for k, v in column_map.items() if v == target)
             raise InputDataError(
@@ -207,7 +227,7 @@ def map_headers(
             known.setdefault(normalise_header(n), n)
     other = {normalise_header(n) for n in KNOWN_OTHER_HEADERS}
     for h in unmapped:
-        if normalise_header(h) in other:
+        if normalise_header(h) in other or _ALIAS_INDEX.get(normalise_header(h)) in present:
             continue
         close = difflib.get_close_matches(normalise_header(h), list(known), n=3, cutoff=0.75)
         close = [c for c in close if _ALIAS_INDEX[c] not in present]

@@ -207,6 +207,11 @@ def parse_times(
     else:
         s = values.astype("string").str.strip()
         empty = _na_mask(values)
+        tod = s.str.fullmatch(r"\d{1,2}(?::\d{2}){1,2}|\d{1,2}\s*[时點点]").to_numpy(dtype=bool, na_value=False)
+        if tod.any():
+            raise InputDataError(f"time of day without a date: {s.iloc[np.flatnonzero(tod)].head(3).tolist()} "
+                                 "(add a 日期 column or full timestamps)", file=file, row=row_arg(rows[tod]),
+                                 column=column)
         has_offset = s.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).to_numpy(dtype=bool, na_value=False)
         if has_offset.any():
             return _parse_with_offsets(s, has_offset, empty, time_format=time_format, file=file, column=column,
@@ -266,11 +271,24 @@ def _parse_with_offsets(s, has_offset, empty, *, time_format, file, column, rows
 
 def _check_on_hour(t: pd.Series, *, file, column, rows) -> pd.Series:
     t = to_beijing_naive(t)
+    early = (t < pd.Timestamp("1970-01-01")).to_numpy()
+    if early.any():
+        raise InputDataError(f"implausible timestamp(s) {t[early].head(3).astype(str).tolist()} "
+                             "(a time of day without a date?)", file=file, row=row_arg(rows[early]), column=column)
     off = (t != t.dt.floor("h")).to_numpy()
     if off.any():
         raise InputDataError(f"timestamp not on the hour: {t[off].head(3).astype(str).tolist()}",
                              file=file, row=row_arg(rows[off]), column=column)
     return t.astype("datetime64[us]")
+
+
+def _is_time_of_day(values: pd.Series) -> bool:
+    """True if every non-missing value is a bare time of day (``01:00``, ``1时``, ``1``)."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return False
+    st = values.astype("string").str.strip()
+    ok = st.str.fullmatch(r"\d{1,2}(?::00(?::00)?|\s*时|h)?").fillna(True) | pd.Series(_na_mask(values), index=st.index)
+    return bool(ok.all())
 
 
 def _parse_date_hour(date: pd.Series, hour: pd.Series, *, file, date_col, hour_col, rows, time_format) -> pd.Series:
@@ -413,7 +431,11 @@ def read_station_table(
         reg = stations if isinstance(stations, pd.DataFrame) else read_stations(stations)
         st = resolve_stations(st, reg, file=p, column=inv["station"], rows=rows)
     out["station"] = st
-    if "time" in inv:
+    if "time" in inv and "date" in inv and _is_time_of_day(raw[inv["time"]]):
+        # 日期 + 时间 where 时间 holds only the hour ("01:00", "1时"): combine them
+        t = _parse_date_hour(raw[inv["date"]], raw[inv["time"]], file=p, date_col=inv["date"],
+                             hour_col=inv["time"], rows=rows, time_format=time_format)
+    elif "time" in inv:
         t = parse_times(raw[inv["time"]], time_format=time_format, file=p, column=inv["time"], rows=rows)
     else:
         t = _parse_date_hour(raw[inv["date"]], raw[inv["hour"]], file=p, date_col=inv["date"],

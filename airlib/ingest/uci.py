@@ -74,7 +74,7 @@ def _read_uci_csv(p: Path, expected: Sequence[str]) -> pd.DataFrame:
     if p.stat().st_size == 0:
         raise InputDataError("the file is empty", file=p)
     try:
-        df = pd.read_csv(p, na_values=["NA"], keep_default_na=False)
+        df = pd.read_csv(p, na_values=["NA", ""], keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputDataError(f"cannot parse as UCI PRSA CSV: {exc}", file=p) from None
     if df.empty:
