@@ -208,3 +208,31 @@ def test_properties_rollups_scores_statuses(values, day):
     assert sc["score"].between(0, 100).all()
     assert sc["score"].is_monotonic_decreasing
     assert (sc["rank"].to_numpy() == sc["score"].rank(method="min", ascending=False).to_numpy()).all()
+
+
+def test_demo_ledgers_through_the_season(tmp_path):
+    import warnings
+
+    from airlib.demo.ledgers import write_demo_ledgers
+    from airlib.ledgers import LedgerWarning, read_ledgers
+    from airlib.plans import load_plan, plan_dir
+
+    plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
+    write_demo_ledgers(tmp_path, plan=plan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LedgerWarning)
+        led = read_ledgers(tmp_path, plan, TOWNS)
+    on_deadline = town_progress(plan, led, "2017-10-31", TOWNS)
+    q = _row(on_deadline, "清水镇", "K08")
+    assert q["status"] == "滞后" and q["days_overdue"] == 0
+    after = town_progress(plan, led, "2017-11-30", TOWNS)
+    assert _row(after, "清水镇", "K08")["status"] == "逾期未完成"
+    end = town_progress(plan, led, "2018-03-31", TOWNS)
+    # the district roll-up keeps the plan's stated totals beside the town sums
+    d = district_progress(end).set_index("task_id")
+    assert d.loc["K07", ["stated_total", "target"]].tolist() == [763, 763]
+    assert d.loc["K09", ["stated_total", "target"]].tolist() == [10, 14]
+    assert d.loc["K08", "target"] == 507 and d.loc["K08", "completed"] < 507
+    sc = town_scores(end)
+    assert sc.iloc[-1]["town_name"] == "清水镇"
+    assert set(overdue_tasks(end)["town_name"]) == {"清水镇"}
