@@ -46,7 +46,8 @@ TOWN_SUFFIXES: tuple[str, ...] = ("街道办事处", "地区办事处", "办事�
 
 
 def _clean(value: object) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    return s[:-2] if re.fullmatch(r"\d+\.0", s) else s  # 110109005.0 from Excel → 110109005
 
 
 def town_key(name: object) -> str:

@@ -467,3 +467,10 @@ def test_station_code_preferred_over_name(tmp_path):
     h, rep = read_station_table(p)
     assert h["station"].tolist() == ["MTG01"]
     assert rep.column_map["站点编码"] == "station" and "站点名称" in rep.unmapped_columns
+
+
+def test_utf16_tab_export(tmp_path):
+    p = tmp_path / "unicode.txt"
+    p.write_bytes("站点\t时间\tPM2.5\nA\t2023-01-01 00:00\t7\n".encode("utf-16"))
+    h, rep = read_station_table(p)
+    assert rep.encoding == "utf-16" and h["pm25"].tolist() == [7.0]

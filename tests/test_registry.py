@@ -177,3 +177,7 @@ def test_read_towns_blank_line_and_header_in_error(tmp_path):
     assert "row 4" in str(ei.value) and "'代码'" in str(ei.value)
     p.write_text("代码,名称\n110109005,王平地区\n\n110109001,大峪街道\n", encoding="utf-8")
     assert len(read_towns(p)) == 2
+
+
+def test_excel_float_codes_resolve(towns):
+    assert resolve_towns(pd.Series([110109005.0, 110109001]), towns).tolist() == ["110109005", "110109001"]

@@ -279,13 +279,19 @@ def _line_of(data: bytes, offset: int) -> int:
 
 
 def decode_bytes(data: bytes, encoding: str | None = None, *, file: str | os.PathLike[str] | None = None) -> tuple[str, str]:
-    """Decode file bytes; detect UTF-8 (with/without BOM) or GB18030 (⊃ GBK) when undeclared.
+    """Decode file bytes; detect UTF-8 (with/without BOM), UTF-16 (BOM) or GB18030 (⊃ GBK) when undeclared.
 
     Returns ``(text, encoding used)``. Raises :class:`InputDataError` naming the line if the
     bytes cannot be decoded, or do not match the declared encoding (declared UTF-8 but the
     bytes are GBK; declared GBK but the bytes are UTF-8 with non-ASCII text).
     """
     enc = None if encoding is None else _ENCODING_ALIASES.get(encoding.lower().replace(" ", ""), encoding.lower())
+    if enc is None and data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel "Unicode text" export
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputDataError(f"starts with a UTF-16 byte-order mark but is not valid UTF-16 (offset {exc.start})",
+                                 file=file) from None
     bom = data.startswith(b"\xef\xbb\xbf")
     if enc is None or enc in ("utf-8", "utf-8-sig"):
         try:
