@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import file_errors, drop_blank_rows, normalise_header, read_any_table, row_arg
+from airlib.ingest.columns import drop_blank_rows, file_errors, normalise_header, read_any_table, row_arg
 from airlib.paths import shared_data_dir
 from airlib.registry import town_key
 

@@ -20,16 +20,16 @@ import pyarrow.compute as pc
 
 from airlib.errors import InputDataError
 from airlib.ingest.columns import (
-    file_errors,
-    row_arg,
     NA_TOKENS,
     NUMERIC_COLUMNS,
     canonical_hourly,
-    to_beijing_naive,
     drop_blank_rows,
+    file_errors,
     is_station_table_header,
     map_headers,
     read_any_table,
+    row_arg,
+    to_beijing_naive,
     unit_factor,
 )
 from airlib.pollutants import POLLUTANTS

@@ -12,6 +12,7 @@ the usual form of a beginning label); pass ``hour_label="ending"`` to shift −1
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from airlib.errors import InputDataError
-from airlib.ingest.columns import file_errors, row_arg, canonical_hourly
+from airlib.errors import InputDataError, UnknownNameError
+from airlib.ingest.columns import canonical_hourly, file_errors, row_arg
 from airlib.ingest.table import apply_hour_label
 from airlib.paths import shared_data_dir
 
@@ -81,8 +82,6 @@ def _read_uci_csv(p: Path, expected: Sequence[str]) -> pd.DataFrame:
         raise InputDataError("the file has a header but no data rows", file=p)
     missing = [c for c in expected if c not in df.columns]
     if missing:
-        import difflib
-
         hints = {m: difflib.get_close_matches(m, [str(c) for c in df.columns], n=1, cutoff=0.5) for m in missing}
         desc = "; ".join(f"{m!r}" + (f" (found {h[0]!r})" if h else "") for m, h in hints.items())
         raise InputDataError(f"missing UCI column(s) {desc}", file=p, column=missing[0])
@@ -146,9 +145,6 @@ def read_uci_multisite(
     known = set(stations["station"])
     unknown = sorted(set(hourly["station"].unique()) - known)
     if unknown:
-        from airlib.errors import UnknownNameError
-        import difflib
-
         raise UnknownNameError(unknown[0], difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.3),
                                kind="station", file=str(files[0].parent), column="station")
     return hourly, stations[stations["station"].isin(hourly["station"].unique())].reset_index(drop=True)
