@@ -95,6 +95,7 @@ _CHECKS = {
     "no_target": "无分解任务",
     "target_mismatch": "报送任务量与方案不符",
     "unit_mismatch": "单位与方案不符",
+    "not_reported": "未报送",
 }
 
 
@@ -354,7 +355,8 @@ def read_ledgers(
         led.attrs["flags"] = flags
         if warn:
             for f in flags.itertuples(index=False):
-                warnings.warn(f"{f.file} row {f.row}: {f.message}", LedgerWarning, stacklevel=2)
+                where = f.file if pd.isna(f.row) else f"{f.file} row {f.row}"
+                warnings.warn(f"{where}: {f.message}", LedgerWarning, stacklevel=2)
     return led
 
 
@@ -390,7 +392,9 @@ def check_ledger(ledger: pd.DataFrame, plan: Plan, towns: pd.DataFrame, *, far_a
     -------
     DataFrame
         ``file``, ``row``, ``month``, ``town_name``, ``task_id``, ``check`` (key of the check),
-        ``message`` (Chinese), sorted by file and row.
+        ``message`` (Chinese), sorted by file and row. Checks: ``negative``,
+        ``cumulative_decrease``, ``monthly_mismatch``, ``far_above_target``, ``no_target``,
+        ``target_mismatch``, ``unit_mismatch``, ``not_reported`` (row NA).
     """
     led = ledger.sort_values(["task_id", "town_code", "month"], kind="stable").reset_index(drop=True)
     tgt = plan_town_targets(plan, towns)[["task_id", "town_code", "target"]]
@@ -436,7 +440,23 @@ def check_ledger(ledger: pd.DataFrame, plan: Plan, towns: pd.DataFrame, *, far_a
                               + " " + led.loc[mask, "month"].astype("string") + "：" + _CHECKS[key] + "（"
                               + msg[mask].astype("string") + "）")
             parts.append(sub)
+    # Towns with a share of a task that sent no row for it in a month other towns reported.
+    months = led.groupby("month", sort=True)["file"].first()
+    full = tgt.assign(_k=1).merge(pd.DataFrame({"month": months.index, "file": months.to_numpy(), "_k": 1}), on="_k")
+    miss = full.merge(led[["month", "town_code", "task_id"]].assign(_seen=True),
+                      on=["month", "town_code", "task_id"], how="left")
+    miss = miss.loc[miss["_seen"].isna()]
+    if len(miss):
+        names = towns.set_index("town_code")["town_name"].astype("string")
+        sub = pd.DataFrame({"file": miss["file"].to_numpy(), "row": pd.NA, "month": miss["month"].to_numpy(),
+                            "town_name": miss["town_code"].map(names).to_numpy(), "task_id": miss["task_id"].to_numpy()})
+        sub["check"] = "not_reported"
+        sub["message"] = (sub["town_name"].astype("string") + " " + sub["task_id"].astype("string") + " "
+                          + sub["month"].astype("string") + "：未报送（方案分解任务量 "
+                          + miss["target"].astype("string").to_numpy() + "）")
+        parts.append(sub)
     cols = ["file", "row", "month", "town_name", "task_id", "check", "message"]
     if not parts:
         return pd.DataFrame(columns=cols)
+    parts = [p.astype({"row": "Int64"}) for p in parts]
     return pd.concat(parts, ignore_index=True).sort_values(["file", "row", "check"], kind="stable").reset_index(drop=True)[cols]

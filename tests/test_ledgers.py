@@ -168,10 +168,12 @@ def test_checks_flag_with_file_and_row(tmp_path):
     # no false positives: 城子街道 12 (4 → 5, monthly 1) is consistent
     assert not ((f["town_name"] == "城子街道") & (f["month"] == "2017-12")).any()
     assert f["message"].str.contains("累计值下降").any()
+    assert "not_reported" not in set(f["check"])  # every town with a share reported every month
 
 
 def test_far_above_threshold_is_exclusive(tmp_path):
-    _monthly_csvs(tmp_path, {("清水镇", "K08"): [(15, 15)]})
+    _monthly_csvs(tmp_path, {("清水镇", "K08"): [(15, 15)], ("王平镇", "K07"): [(1, 1)], ("城子街道", "K07"): [(1, 1)],
+                             ("雁翅镇", "K07"): [(1, 1)]})
     led = read_ledgers(tmp_path, PLAN, TOWNS)
     assert led.attrs["flags"].empty  # exactly 1.5 × target is not flagged
     assert check_ledger(led, PLAN, TOWNS, far_above=1.2)["check"].tolist() == ["far_above_target"]
@@ -180,12 +182,17 @@ def test_far_above_threshold_is_exclusive(tmp_path):
 def test_cumulative_filled_from_monthly_when_absent(tmp_path):
     for m, v in (("2017-10", 3), ("2017-11", 4)):
         pd.DataFrame({"镇街": ["清水镇"], "任务编号": ["K08"], "本月完成": [v]}).to_csv(tmp_path / f"{m}.csv", index=False)
-    led = read_ledgers(tmp_path, PLAN, TOWNS)
+    with pytest.warns(LedgerWarning, match="未报送"):
+        led = read_ledgers(tmp_path, PLAN, TOWNS)
     assert led["cumulative"].tolist() == [3, 7]
+    f = led.attrs["flags"]
+    # the three towns with a share of K07 sent nothing in either month
+    assert (f["check"] == "not_reported").sum() == 6 and f["row"].isna().all()
+    assert set(f["town_name"]) == {"王平地区", "城子街道", "雁翅镇"} and set(f["file"]) == {"2017-10.csv", "2017-11.csv"}
 
 
 def test_same_month_in_two_files_is_an_error(tmp_path):
-    for name in ("a_2017-10.csv", "b_2017-10.csv"):
+    for name in ("a_2017-10.csv", "b_2017-10.csv"):  # noqa: B007
         pd.DataFrame({"镇街": ["清水镇"], "任务编号": ["K08"], "累计完成": [1]}).to_csv(tmp_path / name, index=False)
     with pytest.raises(InputDataError, match="more than one file"):
         read_ledgers(tmp_path, PLAN, TOWNS)
