@@ -35,11 +35,16 @@ def _add_generate_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("ingest", help="read raw sources into the partitioned Parquet store")
-    p.add_argument("dataset", choices=["demo"], help="data set to ingest")
-    p.add_argument("--raw", default=None, help="raw folder (default: data/raw/<dataset>)")
+    p.add_argument("dataset", choices=["demo", "uci"], help="data set to ingest (uci: the real UCI files)")
+    p.add_argument("--raw", default=None,
+                   help="raw folder (default: data/raw/<dataset>; for uci the shared data folder)")
     p.add_argument("--processed", default=None, help="store root (default: data/processed)")
 
     def handler(args: argparse.Namespace) -> int:
+        if args.dataset == "uci":
+            from airlib.ingest.pipeline import cmd_ingest_uci
+
+            return cmd_ingest_uci(args.raw, args.processed)
         from airlib.demo.main_job import cmd_ingest_demo
 
         return cmd_ingest_demo(args.raw, args.processed)

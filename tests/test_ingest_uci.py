@@ -171,3 +171,21 @@ def test_empty_and_header_only(tmp_path):
 def test_folder_without_files(tmp_path):
     with pytest.raises(InputDataError, match="no PRSA_Data"):
         read_uci_multisite(tmp_path)
+
+
+@needs_shared
+@pytest.mark.slow
+def test_cli_ingest_uci(tmp_path, capsys):
+    from airlib.cli import main
+
+    assert main(["ingest", "uci", "--processed", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "12 个站点" in out and "420,768 行" in out
+    assert len(read_hourly(tmp_path, "uci_embassy", "2014-12", "2014-12")) == 31 * 24
+
+
+def test_cli_ingest_uci_missing_folder(tmp_path, capsys):
+    from airlib.cli import main
+
+    assert main(["ingest", "uci", "--raw", str(tmp_path / "nope"), "--processed", str(tmp_path)]) == 2
+    assert "not found" in capsys.readouterr().err

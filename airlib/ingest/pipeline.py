@@ -17,7 +17,7 @@ from airlib.ingest.uci import read_uci_embassy, read_uci_multisite, uci_files
 from airlib.paths import shared_data_dir
 from airlib.store import write_hourly, write_registry
 
-__all__ = ["ingest_uci", "ingest_table"]
+__all__ = ["ingest_uci", "ingest_table", "cmd_ingest_uci"]
 
 
 def _summary(hourly: pd.DataFrame, qc: dict[str, Any]) -> dict[str, Any]:
@@ -154,3 +154,19 @@ def ingest_table(
     if towns is not None:
         write_registry(towns, processed_root, dataset, "towns")
     return _summary(combined, qc)
+
+
+def cmd_ingest_uci(shared: str | os.PathLike[str] | None, processed: str | os.PathLike[str] | None) -> int:
+    """``airlib ingest uci``: ingest the real UCI data sets into ``<processed>/uci`` and ``uci_embassy``."""
+    import time
+
+    from airlib.paths import processed_dir
+
+    root = Path(processed) if processed is not None else processed_dir()
+    t0 = time.perf_counter()
+    s = ingest_uci(root, shared_dir=shared)
+    flagged = sum(s["qc"]["negative"].values()) + sum(s["qc"]["sentinel"].values())
+    print(f"已入库 uci：{len(s['stations'])} 个站点，{s['rows']:,} 行，{s['months'][0]} 至 {s['months'][-1]}；"
+          f"质控置空 {flagged} 个" + (f"；uci_embassy：{s['embassy']['rows']:,} 行" if "embassy" in s else "")
+          + f"；用时 {time.perf_counter() - t0:.1f} s → {root}")
+    return 0
