@@ -474,3 +474,40 @@ def test_utf16_tab_export(tmp_path):
     p.write_bytes("站点\t时间\tPM2.5\nA\t2023-01-01 00:00\t7\n".encode("utf-16"))
     h, rep = read_station_table(p)
     assert rep.encoding == "utf-16" and h["pm25"].tolist() == [7.0]
+
+
+# ---- property: any cell content gives a frame or an InputDataError, never another exception --
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_cells = st.one_of(
+    st.sampled_from(["", "NA", "—", "-999", "12", "1.5", "-3", "北", "NNE", "2023-01-01 01:00", "24:00",
+                     "2023/1/1 1:00", "王平", "x", " ", "1e3", "9999", "2023-02-30 01:00", "静风"]),
+    st.text(alphabet="0123456789-:. /年月日时北东NAx,\"", max_size=12),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_cells, _cells, _cells, _cells), min_size=0, max_size=6),
+       label=st.sampled_from(["beginning", "ending"]),
+       policy=st.sampled_from(["error", "first", "mean"]))
+def test_never_a_bare_traceback(tmp_path_factory, rows, label, policy):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["站点", "时间", "PM2.5", "风向"])
+    w.writerows(rows)
+    p = tmp_path_factory.mktemp("fuzz") / "f.csv"
+    p.write_text(buf.getvalue(), encoding="utf-8")
+    try:
+        h, rep = read_station_table(p, hour_label=label, duplicates=policy)
+    except InputDataError as exc:
+        assert "f.csv" in str(exc)
+        return
+    assert list(h.columns) == list(HOURLY_COLUMNS)
+    assert h["time"].dtype == "datetime64[us]" and not h.duplicated(["station", "time"]).any()
+    assert (h["time"] == h["time"].dt.floor("h")).all()
+    assert rep.rows_out == len(h)
