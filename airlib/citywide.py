@@ -138,31 +138,38 @@ def station_daily_month(
     n_rows = n_stations * n_days
     out: dict[str, np.ndarray] = {}
 
-    def layout(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    presence = np.zeros(size, dtype=np.int8)
+    presence[flat] = 1
+
+    def layout(
+        v: np.ndarray, where: np.ndarray, present: np.ndarray, shape: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
         # dense hour grid: values with 0 where missing, and a 0/1 validity mask (int8);
         # a missing row and a NaN value are the same thing here
+        bad = np.isnan(v)
         x = np.zeros(size)
-        x[flat] = v
-        ok = np.zeros(size, dtype=np.int8)
-        ok[flat] = 1
-        bad = np.isnan(x)
-        x[bad] = 0.0
-        ok[bad] = 0
-        return x.reshape(n_rows, 24), ok.reshape(n_rows, 24)
+        x[where] = np.where(bad, 0.0, v)
+        ok = present.copy()
+        if bad.any():
+            ok[where[bad]] = 0
+        return x.reshape(shape), ok.reshape(shape)
 
     for name in MEAN_POLLUTANTS:
         if name not in values:
             continue
-        x, ok = layout(values[name])
+        x, ok = layout(values[name], flat, presence, (n_rows, 24))
         n = ok.sum(axis=1, dtype=np.int64)
         s = x.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[name] = np.where(n >= MIN_DAILY_HOURS, s / n, np.nan).reshape(n_stations, n_days)
     if "o3" in values:
-        x, ok = layout(values["o3"])
-        # hour-major layout so that the 8 shifted slices are contiguous
-        xt = np.ascontiguousarray(x.T)
-        okt = np.ascontiguousarray(ok.T)
+        # hour-major layout (hour of day, station·day) so the 8 shifted slices are contiguous
+        row = flat // 24
+        hod = flat - row * 24
+        flat_t = hod * n_rows + row
+        presence_t = np.zeros(size, dtype=np.int8)
+        presence_t[flat_t] = 1
+        xt, okt = layout(values["o3"], flat_t, presence_t, (24, n_rows))
         ws = xt[0:17].copy()  # windows starting at 00 … 16: hours s … s+7 of the same day
         wn = okt[0:17].copy()
         for k in range(1, 8):  # direct sums of 8 values (exact for integer concentrations)
