@@ -60,7 +60,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "note": ("备注",),
 }
 
-_TOTAL_RE = re.compile(r"^(合计|总计|小计|全区合计|全区)$")
+_TOTAL_RE = re.compile(r"^(合计|总计|小计|全区合计)$")
+#: A row whose town cell is 全区 (or the district's name) is a district-level report for a task
+#: without a per-town split, and a totals row for a task with one.
+_DISTRICT_WORDS = ("全区",)
 _MONTH_IN_TEXT = re.compile(r"(\d{4})\s*[年\-_.]\s*(\d{1,2})\s*月?")
 _MISSING = {"", "-", "—", "——", "/", "无", "nan", "NaN", "None"}
 
@@ -274,10 +277,6 @@ def read_ledger(
             raise InputDataError("report month not found: give month=, a 月份 column or 'YYYY年M月' in the title", file=path)
         out["month"] = mm
 
-    out["town_code"] = resolve_towns(body["town"].astype("string"), towns, file=path, column="镇街", rows=r).to_numpy()
-    names = towns.set_index("town_code")["town_name"].astype("string")
-    out["town_name"] = out["town_code"].map(names).astype("string")
-
     by_id, by_text = _task_matcher(plan)
     if "task_id" in body:
         tid = body["task_id"].map(_norm)
@@ -305,6 +304,24 @@ def read_ledger(
     else:
         raise InputDataError("no task column: expected 任务编号 or 重点任务", file=path, row=header_row + 1)
     out["task_id"] = out["task_id"].astype("string")
+
+    town_txt = body["town"].map(_norm)
+    district = plan.plan.district
+    words = {*_DISTRICT_WORDS, district, f"{district}合计"}
+    is_district = town_txt.isin(words).to_numpy()
+    split = {t.id for t in plan.tasks if t.towns}
+    is_split_total = is_district & out["task_id"].isin(split).to_numpy()
+    keep = ~is_split_total
+    body, out, r, is_district = body.loc[keep], out.loc[keep], r[keep], is_district[keep]
+    codes = pd.Series(pd.NA, index=out.index, dtype="string")
+    if (~is_district).any():
+        codes[~is_district] = resolve_towns(body.loc[~is_district, "town"].astype("string"), towns, file=path,
+                                            column="镇街", rows=r[~is_district]).to_numpy()
+    codes[is_district] = plan.plan.district_code or district
+    out["town_code"] = codes
+    names = towns.set_index("town_code")["town_name"].astype("string")
+    out["town_name"] = out["town_code"].map(names).astype("string")
+    out.loc[is_district, "town_name"] = district
     out["unit"] = body["unit"].map(_norm).astype("string") if "unit" in body else pd.NA
     out["unit"] = out["unit"].astype("string")
     for col, zh in (("target_reported", "任务量"), ("monthly", "本月完成"), ("cumulative", "累计完成")):
@@ -312,6 +329,8 @@ def read_ledger(
     dup = out.duplicated(["month", "town_code", "task_id"], keep=False)
     if dup.any():
         raise InputDataError("the same town and task appear twice in one month", file=path, row=_rows(out.loc[dup, "row"].to_numpy()))
+    out = out[["file", "row", "month", "town_code", "town_name", "task_id", "unit", "target_reported", "monthly",
+               "cumulative"]]
     return out.reset_index(drop=True)
 
 
@@ -398,7 +417,11 @@ def check_ledger(ledger: pd.DataFrame, plan: Plan, towns: pd.DataFrame, *, far_a
     """
     led = ledger.sort_values(["task_id", "town_code", "month"], kind="stable").reset_index(drop=True)
     tgt = plan_town_targets(plan, towns)[["task_id", "town_code", "target"]]
-    led = led.merge(tgt, on=["task_id", "town_code"], how="left")
+    dcode = plan.plan.district_code or plan.plan.district
+    dist = pd.DataFrame([{"task_id": t.id, "town_code": dcode, "target": float(t.total)} for t in plan.tasks
+                         if not t.towns and t.total is not None], columns=["task_id", "town_code", "target"])
+    tgt_all = pd.concat([tgt, dist.astype({"task_id": "string", "town_code": "string"})], ignore_index=True)
+    led = led.merge(tgt_all, on=["task_id", "town_code"], how="left")
     units = pd.Series({t.id: t.unit for t in plan.tasks}, dtype="string")
     plan_unit = led["task_id"].map(units)
     g = led.groupby(["task_id", "town_code"], sort=False)
@@ -407,29 +430,30 @@ def check_ledger(ledger: pd.DataFrame, plan: Plan, towns: pd.DataFrame, *, far_a
     consecutive = prev_month.notna() & (
         pd.PeriodIndex(led["month"], freq="M").asi8 - pd.PeriodIndex(prev_month.fillna(led["month"]), freq="M").asi8 == 1
     )
-    checks: list[tuple[pd.Series, str, pd.Series]] = []
-    neg = (led["monthly"] < -tol) | (led["cumulative"] < -tol)
-    checks.append((neg, "negative", "本月完成 " + led["monthly"].astype("string").fillna("—")
-                   + "，累计完成 " + led["cumulative"].astype("string").fillna("—") + "，出现负值"))
-    dec = led["cumulative"] < prev_cum - tol
-    checks.append((dec, "cumulative_decrease", "累计完成由上月 " + prev_cum.astype("string") + " 降至 "
-                   + led["cumulative"].astype("string")))
-    mism = consecutive & led["monthly"].notna() & led["cumulative"].notna() & prev_cum.notna() & \
-        ((led["cumulative"] - prev_cum - led["monthly"]).abs() > tol) & ~dec
-    checks.append((mism, "monthly_mismatch", "累计增量 " + (led["cumulative"] - prev_cum).round(6).astype("string")
-                   + " 与本月完成 " + led["monthly"].astype("string") + " 不符"))
-    far = (led["target"] > 0) & (led["cumulative"] > far_above * led["target"] + tol)
-    checks.append((far, "far_above_target", "累计完成 " + led["cumulative"].astype("string") + " 超过目标 "
-                   + led["target"].astype("string") + f" 的 {far_above:g} 倍"))
-    zero_t = (led["target"] == 0) & (led["cumulative"] > tol)
-    checks.append((zero_t, "far_above_target", "目标为 0，累计完成 " + led["cumulative"].astype("string")))
-    notgt = led["target"].isna() & (led["cumulative"].fillna(0).abs() > tol)
-    checks.append((notgt, "no_target", "该镇街无此项分解任务，但报送完成 " + led["cumulative"].astype("string")))
-    tm = led["target_reported"].notna() & led["target"].notna() & ((led["target_reported"] - led["target"]).abs() > tol)
-    checks.append((tm, "target_mismatch", "报送任务量 " + led["target_reported"].astype("string") + "，方案为 "
-                   + led["target"].astype("string")))
-    um = led["unit"].notna() & plan_unit.notna() & (led["unit"] != plan_unit)
-    checks.append((um, "unit_mismatch", "单位 " + led["unit"].astype("string") + "，方案为 " + plan_unit.astype("string")))
+    with np.errstate(invalid="ignore"):  # NaN targets/values compare as False
+        checks: list[tuple[pd.Series, str, pd.Series]] = []
+        neg = (led["monthly"] < -tol) | (led["cumulative"] < -tol)
+        checks.append((neg, "negative", "本月完成 " + led["monthly"].astype("string").fillna("—")
+                       + "，累计完成 " + led["cumulative"].astype("string").fillna("—") + "，出现负值"))
+        dec = led["cumulative"] < prev_cum - tol
+        checks.append((dec, "cumulative_decrease", "累计完成由上月 " + prev_cum.astype("string") + " 降至 "
+                       + led["cumulative"].astype("string")))
+        mism = consecutive & led["monthly"].notna() & led["cumulative"].notna() & prev_cum.notna() & \
+            ((led["cumulative"] - prev_cum - led["monthly"]).abs() > tol) & ~dec
+        checks.append((mism, "monthly_mismatch", "累计增量 " + (led["cumulative"] - prev_cum).round(6).astype("string")
+                       + " 与本月完成 " + led["monthly"].astype("string") + " 不符"))
+        far = (led["target"] > 0) & (led["cumulative"] > far_above * led["target"] + tol)
+        checks.append((far, "far_above_target", "累计完成 " + led["cumulative"].astype("string") + " 超过目标 "
+                       + led["target"].astype("string") + f" 的 {far_above:g} 倍"))
+        zero_t = (led["target"] == 0) & (led["cumulative"] > tol)
+        checks.append((zero_t, "far_above_target", "目标为 0，累计完成 " + led["cumulative"].astype("string")))
+        notgt = led["target"].isna() & (led["cumulative"].fillna(0).abs() > tol)
+        checks.append((notgt, "no_target", "该镇街无此项分解任务，但报送完成 " + led["cumulative"].astype("string")))
+        tm = led["target_reported"].notna() & led["target"].notna() & ((led["target_reported"] - led["target"]).abs() > tol)
+        checks.append((tm, "target_mismatch", "报送任务量 " + led["target_reported"].astype("string") + "，方案为 "
+                       + led["target"].astype("string")))
+        um = led["unit"].notna() & plan_unit.notna() & (led["unit"] != plan_unit)
+        checks.append((um, "unit_mismatch", "单位 " + led["unit"].astype("string") + "，方案为 " + plan_unit.astype("string")))
     parts = []
     for mask, key, msg in checks:
         mask = mask.fillna(False).astype(bool)

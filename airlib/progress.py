@@ -37,6 +37,7 @@ __all__ = [
     "PROGRESS_LABELS",
     "STATUSES",
     "district_progress",
+    "district_task_progress",
     "overdue_tasks",
     "plot_status_counts",
     "plot_town_scores",
@@ -150,17 +151,30 @@ def town_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.date | pd.Ti
     """
     t0 = _as_of(as_of)
     targets = plan_town_targets(plan, towns)
+    district_codes = {c for c in (plan.plan.district_code, plan.plan.district) if c}
+    led = ledger.loc[~ledger["town_code"].astype("string").isin(list(district_codes))]
+    latest = _latest(led, t0)
+    df = targets.merge(latest, on=["task_id", "town_code"], how="outer")
+    names = towns.set_index("town_code")["town_name"].astype("string")
+    df["town_name"] = df["town_code"].map(names).astype("string")
+    return _evaluate(df, plan, t0, ["_o", "town_code"])
+
+
+def _latest(ledger: pd.DataFrame, t0: pd.Timestamp) -> pd.DataFrame:
+    """Latest cumulative figure per (task, town) of a month ending on or before t0."""
     led = ledger.loc[:, ["month", "town_code", "task_id", "cumulative"]].copy()
     led["task_id"] = led["task_id"].astype("string")
     led["town_code"] = led["town_code"].astype("string")
     ends = pd.PeriodIndex(led["month"].astype(str), freq="M").end_time.normalize()
     led = led.loc[(ends <= t0) & led["cumulative"].notna()]
-    latest = (led.sort_values("month", kind="stable")
-              .groupby(["task_id", "town_code"], as_index=False).last()
-              .rename(columns={"month": "last_month", "cumulative": "completed"}))
-    df = targets.merge(latest, on=["task_id", "town_code"], how="outer")
-    names = towns.set_index("town_code")["town_name"].astype("string")
-    df["town_name"] = df["town_code"].map(names).astype("string")
+    return (led.sort_values("month", kind="stable")
+            .groupby(["task_id", "town_code"], as_index=False).last()
+            .rename(columns={"month": "last_month", "cumulative": "completed"}))
+
+
+def _evaluate(df: pd.DataFrame, plan: Plan, t0: pd.Timestamp, order_by: list[str]) -> pd.DataFrame:
+    """Completion rate, elapsed share, status … for rows with ``task_id``, ``target``, ``completed``."""
+    df = df.copy()
     df["reported"] = df["completed"].notna()
     df["completed"] = df["completed"].fillna(0.0).astype("float64")
     df["target"] = df["target"].astype("float64")
@@ -193,7 +207,25 @@ def town_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.date | pd.Ti
             "stated_total", "lead", "responsible", "assisting"]
     order = {t.id: i for i, t in enumerate(plan.tasks)}
     df["_o"] = df["task_id"].map(order)
-    return df.sort_values(["_o", "town_code"], kind="stable")[cols].reset_index(drop=True)
+    return df.sort_values(order_by, kind="stable")[cols].reset_index(drop=True)
+
+
+def district_task_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.date | pd.Timestamp) -> pd.DataFrame:
+    """Progress of the tasks without a per-town split (district totals, reported as 全区 rows).
+
+    Same columns and status rules as :func:`town_progress`; ``town_code`` is the district code
+    and ``target`` the task's stated total. Tasks with a per-town split are left out (their
+    district view is :func:`district_progress`).
+    """
+    t0 = _as_of(as_of)
+    code = plan.plan.district_code or plan.plan.district
+    rows = [{"task_id": t.id, "town_code": code, "target": float(t.total)} for t in plan.tasks
+            if not t.towns and t.total is not None]
+    base = pd.DataFrame(rows, columns=["task_id", "town_code", "target"]).astype({"task_id": "string", "town_code": "string"})
+    led = ledger.loc[ledger["town_code"].astype("string") == code]
+    df = base.merge(_latest(led, t0), on=["task_id", "town_code"], how="left")
+    df["town_name"] = plan.plan.district
+    return _evaluate(df, plan, t0, ["_o"])
 
 
 def district_progress(progress: pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,8 @@ PLAN = Plan.model_validate({
          "unit": "蒸吨", "total": 30, "towns": {"王平镇": 18, "城子街道": 4, "雁翅镇": 8}, "source": {"section": "s"}},
         {"id": "K08", "category": "清煤降氮", "task": "拆除小煤炉", "deadline": "2017-10-31",
          "unit": "台", "total": 10, "towns": {"清水镇": 10}, "source": {"section": "s"}},
+        {"id": "K11", "category": "移动源", "task": "检查重型柴油车", "deadline": "2017-12-31",
+         "unit": "辆次", "total": 20000, "source": {"section": "s"}},
     ],
 })
 
@@ -249,3 +251,25 @@ def test_town_major_layout_with_merged_town_cells_and_total_in_first_column(tmp_
     led = read_ledger(p, PLAN, TOWNS)
     assert led[["town_name", "task_id", "cumulative", "row"]].values.tolist() == [
         ["王平地区", "K07", 18.0, 3], ["王平地区", "K08", 0.0, 4], ["清水镇", "K08", 40.0, 6]]
+
+
+def test_district_rows_for_tasks_without_split_and_district_totals_of_split_tasks(tmp_path):
+    from airlib.progress import district_task_progress
+
+    p = tmp_path / "2017-11.csv"
+    pd.DataFrame({"镇街": ["王平镇", "全区", "全区", "门头沟区"], "任务编号": ["K07", "K07", "K11", "K11"],
+                  "累计完成": [18, 18, 9000, 9000]}).iloc[:3].to_csv(p, index=False)
+    led = read_ledgers(tmp_path, PLAN, TOWNS, warn=False)
+    # the 全区 row of K07 is the total of a split task: dropped; the K11 row is a district report
+    assert led[["town_code", "town_name", "task_id", "cumulative"]].values.tolist() == [
+        ["110109005", "王平地区", "K07", 18.0], ["门头沟区", "门头沟区", "K11", 9000.0]]
+    assert "no_target" not in set(led.attrs["flags"]["check"])
+    dp = district_task_progress(PLAN, led, "2017-11-30")
+    r = dp.set_index("task_id").loc["K11"]
+    assert r["target"] == 20000 and r["completed"] == 9000 and r["status"] == "滞后"
+    assert list(dp["task_id"]) == ["K11"]
+    pd.DataFrame({"镇街": ["门头沟区"], "任务编号": ["K11"], "累计完成": [20000]}).to_csv(tmp_path / "2017-12.csv", index=False)
+    led = read_ledgers(tmp_path, PLAN, TOWNS, warn=False)
+    assert district_task_progress(PLAN, led, "2017-12-31").set_index("task_id").loc["K11", "status"] == "已完成"
+    from airlib.progress import town_progress
+    assert "门头沟区" not in set(town_progress(PLAN, led, "2017-12-31", TOWNS)["town_name"].dropna())
