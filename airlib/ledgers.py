@@ -351,7 +351,7 @@ def read_ledgers(
     """
     if isinstance(paths, (str, PathLike)) and Path(paths).is_dir():
         folder = Path(paths)
-        paths = sorted([*folder.glob("*.xlsx"), *folder.glob("*.csv")])
+        paths = sorted(p for p in [*folder.glob("*.xlsx"), *folder.glob("*.csv")] if not p.name.startswith("~$"))
     elif isinstance(paths, (str, PathLike)):
         paths = [paths]
     frames = [read_ledger(p, plan, towns) for p in paths]

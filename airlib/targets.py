@@ -287,12 +287,13 @@ def _evaluate_window(tgt: PlanTarget, d: pd.DataFrame, col: str, stat: str, leve
         if stat == "mean":
             with np.errstate(divide="ignore", invalid="ignore"):
                 allowance = np.where(remaining > 0, (full_level * (n_obs + remaining) - s_obs) / remaining, np.nan)
-            final_met = s_obs / np.where(n_obs > 0, n_obs, np.nan) <= full_level + 1e-9
+            final_mean = s_obs / np.where(n_obs > 0, n_obs, np.nan)
+            final_met = final_mean < full_level if strict else final_mean <= full_level + 1e-9
         elif stat == "heavy_days":
             allowance = np.floor(full_level - s_obs + 1e-9)
             if strict:
                 allowance = np.ceil(full_level - s_obs) - 1
-            final_met = s_obs <= full_level + 1e-9
+            final_met = s_obs < full_level if strict else s_obs <= full_level + 1e-9
         else:  # share: allowance not defined without the number of remaining valid days
             allowance = np.full(len(current), np.nan)
             final_met = current <= full_level + 1e-9

@@ -117,8 +117,9 @@ def test_strive_without_number_needs_a_strict_fall():
     t = {"id": "S", "metric": "pm25_mean", "period": AW, "kind": "reduction_vs_last_year", "value": None, "strive": True}
     same = _one(evaluate_targets(_plan(t), None, _daily(80.0, 80.0), "2018-03"), "S", "目标期累计")
     assert same["status"] == "未达标" and same["target_level"] == 80
+    assert same["outlook"] == "期末未达成"
     lower = _one(evaluate_targets(_plan(t), None, _daily(80.0, 79.9), "2018-03"), "S", "目标期累计")
-    assert lower["status"] == "达标"
+    assert lower["status"] == "达标" and lower["outlook"] == "期末已达成"
 
 
 def test_base_year_comparison():
