@@ -511,3 +511,63 @@ def test_never_a_bare_traceback(tmp_path_factory, rows, label, policy):
     assert h["time"].dtype == "datetime64[us]" and not h.duplicated(["station", "time"]).any()
     assert (h["time"] == h["time"].dt.floor("h")).all()
     assert rep.rows_out == len(h)
+
+
+# ---- wide tables (date, hour, type, <station>…) ---------------------------------------------
+
+from airlib.ingest import read_wide_table  # noqa: E402
+
+WIDE = ("date,hour,type,东四,天坛,官园\n"
+        "20230101,0,AQI,50,60,70\n"
+        "20230101,0,PM2.5,30,40,-999\n"
+        "20230101,0,PM2.5_24h,33,44,55\n"
+        "20230101,0,CO,0.5,0.6,0.7\n"
+        "20230101,1,PM2.5,31,,-5\n"
+        "20230101,1,O3_8h,1,2,3\n")
+
+
+def test_wide_table_pivot_qc_and_skipped_types(tmp_path):
+    h, rep = read_wide_table(_write(tmp_path, WIDE, "beijing_all_20230101.csv", "gbk"))
+    assert list(h.columns) == list(HOURLY_COLUMNS)
+    assert h["station"].tolist() == ["东四", "东四", "天坛", "天坛", "官园", "官园"]  # code-point order
+    d = h.set_index(["station", "time"])
+    t0, t1 = pd.Timestamp("2023-01-01 00:00"), pd.Timestamp("2023-01-01 01:00")
+    assert d.loc[("东四", t0), "pm25"] == 30 and d.loc[("东四", t1), "pm25"] == 31
+    assert d.loc[("天坛", t0), "co"] == 0.6 and np.isnan(d.loc[("天坛", t1), "pm25"])
+    assert np.isnan(d.loc[("官园", t0), "pm25"]) and np.isnan(d.loc[("官园", t1), "pm25"])
+    assert rep.sentinel == {"pm25": 1} and rep.negative == {"pm25": 1} and rep.examples["pm25"] == [3, 6]
+    assert rep.unmapped_columns == ["type=AQI", "type=O3_8h", "type=PM2.5_24h"]
+    assert d["pm10"].isna().all()
+
+
+def test_wide_table_hour_ending(tmp_path):
+    h, _ = read_wide_table(_write(tmp_path, WIDE), hour_label="ending")
+    assert h["time"].min() == pd.Timestamp("2022-12-31 23:00")
+
+
+def test_wide_table_text_names_row_and_station(tmp_path):
+    p = _write(tmp_path, WIDE.replace("31,,-5", "31,故障,-5"))
+    with pytest.raises(InputDataError) as ei:
+        read_wide_table(p)
+    assert "row 6" in str(ei.value) and "'天坛'" in str(ei.value) and "故障" in str(ei.value)
+
+
+def test_wide_table_unknown_station_header(tmp_path):
+    reg = pd.DataFrame({"station": pd.array(["dongsi_aq", "tiantan_aq", "guanyuan_aq"], dtype="string"),
+                        "station_name": pd.array(["东四", "天坛", "官园"], dtype="string")})
+    h, _ = read_wide_table(_write(tmp_path, WIDE), stations=reg)
+    assert set(h["station"]) == {"dongsi_aq", "tiantan_aq", "guanyuan_aq"}
+    with pytest.raises(UnknownNameError) as ei:
+        read_wide_table(_write(tmp_path, WIDE.replace("官园", "官圆"), "w2.csv"), stations=reg)
+    assert "官圆" in str(ei.value) and "官园" in str(ei.value) and "w2.csv" in str(ei.value)
+
+
+def test_wide_table_duplicates_and_missing_type(tmp_path):
+    p = _write(tmp_path, WIDE + "20230101,0,PM2.5,99,99,99\n")
+    with pytest.raises(InputDataError, match="share a station, hour and type") as ei:
+        read_wide_table(p)
+    assert "rows 3, 8" in str(ei.value)
+    h, _ = read_wide_table(p, duplicates="last")
+    assert h.set_index(["station", "time"]).loc[("东四", pd.Timestamp("2023-01-01 00:00")), "pm25"] == 99
+    with pytest.raises(InputDataError, match="missing column type"):
+        read_wide_table(_write(tmp_path, "date,hour,东四\n20230101,0,1\n", "n.csv"))

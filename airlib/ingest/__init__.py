@@ -11,6 +11,7 @@ from airlib.ingest.registries import beijing_townships, read_stations, read_town
 from airlib.ingest.table import QCReport, read_station_table
 from airlib.ingest.pipeline import ingest_table, ingest_uci
 from airlib.ingest.uci import read_uci_embassy, read_uci_multisite, uci_stations
+from airlib.ingest.wide import read_wide_table
 
 __all__ = [
     "HOURLY_COLUMNS",
@@ -24,5 +25,6 @@ __all__ = [
     "read_towns",
     "read_uci_embassy",
     "read_uci_multisite",
+    "read_wide_table",
     "uci_stations",
 ]
