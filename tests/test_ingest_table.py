@@ -571,3 +571,14 @@ def test_wide_table_duplicates_and_missing_type(tmp_path):
     assert h.set_index(["station", "time"]).loc[("东四", pd.Timestamp("2023-01-01 00:00")), "pm25"] == 99
     with pytest.raises(InputDataError, match="missing column type"):
         read_wide_table(_write(tmp_path, "date,hour,东四\n20230101,0,1\n", "n.csv"))
+
+
+def test_ingest_table_wide_layout(tmp_path):
+    files = [_write(tmp_path, WIDE, "d1.csv"),
+             _write(tmp_path, WIDE.replace("20230101", "20230201"), "d2.csv")]
+    s = ingest_table(files, tmp_path / "store", "bj", layout="wide")
+    assert s["rows"] == 12 and s["months"] == ["2023-01", "2023-02"]
+    feb = read_hourly(tmp_path / "store", "bj", "2023-02", "2023-02")
+    assert len(feb) == 6 and feb["pm25"].notna().sum() == 3
+    with pytest.raises(InputDataError, match="layout"):
+        ingest_table(files, tmp_path / "store", "bj", layout="tall")

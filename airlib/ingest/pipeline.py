@@ -93,6 +93,7 @@ def ingest_table(
     towns_path: str | os.PathLike[str] | None = None,
     *,
     source: str | None = None,
+    layout: str = "long",
     **reader_kwargs: Any,
 ) -> dict[str, Any]:
     """Ingest bureau station-hour tables (CSV/XLSX) into ``<processed_root>/<dataset>/``.
@@ -103,6 +104,8 @@ def ingest_table(
     ``reader_kwargs`` are passed on: ``mapping``, ``encoding``, ``hour_label``, ``sheet``,
     ``duplicates``, ``time_format``, ``sentinels``), applies the duplicates policy across files
     too, and writes partitions, registries and the manifest (SHA-256 of every input).
+    ``layout="wide"`` reads ``date, hour, type, <station>…`` tables with
+    :func:`~airlib.ingest.read_wide_table` instead.
 
     Returns
     -------
@@ -122,10 +125,15 @@ def ingest_table(
             stations.loc[has, "town_code"] = resolve_towns(
                 stations.loc[has, "town_code"], towns, file=stations_path, column="town_code",
                 rows=(np.flatnonzero(has.to_numpy()) + 2))
+    if layout not in ("long", "wide"):
+        raise InputDataError(f"layout must be 'long' or 'wide', not {layout!r}")
+    from airlib.ingest.wide import read_wide_table
+
+    reader = read_station_table if layout == "long" else read_wide_table
     policy = reader_kwargs.get("duplicates", "error")
     frames, reports = [], {}
     for f in files:
-        h, rep = read_station_table(f, stations=stations, **reader_kwargs)
+        h, rep = reader(f, stations=stations, **reader_kwargs)
         h["_file"] = f.name
         frames.append(h)
         reports[f.name] = rep
