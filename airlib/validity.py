@@ -117,6 +117,7 @@ class _Grid:
     ndays: np.ndarray
     offset: np.ndarray
     pos: np.ndarray  # flat grid position of each kept input row
+    tpos: np.ndarray  # hour-major position: hour × n_days + grid day
     keep: np.ndarray | None  # boolean mask of the input rows kept (None = all)
 
     @property
@@ -137,6 +138,20 @@ class _Grid:
         out = np.full(self.n_days * 24, np.nan)
         out[self.pos] = values
         return out.reshape(-1, 24)
+
+    def hour_rows(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scatter one column hour-major: ``(24, n_days)`` values with 0 for missing, and the
+        ``(24, n_days)`` uint8 mask of valid hours. Row h holds hour h of every grid day, so
+        reductions over the hours of a day are element-wise operations on long rows."""
+        if self.keep is not None:
+            values = values[self.keep]
+        ok = ~np.isnan(values)
+        n = self.n_days
+        z = np.zeros(24 * n)
+        z[self.tpos] = np.where(ok, values, 0.0)
+        mask = np.zeros(24 * n, dtype=np.uint8)
+        mask[self.tpos] = ok
+        return z.reshape(24, n), mask.reshape(24, n)
 
 
 def _to_day(value, name: str) -> int:
@@ -172,13 +187,14 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
     if np.isnat(t).any():
         rows = np.flatnonzero(np.isnat(t))[:10].tolist()
         raise InputDataError(f"time is missing (NaT) at positions {rows}", column="time")
-    hours = t.astype("datetime64[h]")
-    if not np.array_equal(hours.astype(t.dtype), t):
-        bad = np.flatnonzero(hours.astype(t.dtype) != t)[:5]
+    per_hour = int(np.timedelta64(1, "h") / np.timedelta64(1, np.datetime_data(t.dtype)[0]))
+    ticks = t.view(np.int64)
+    hours, rem = np.divmod(ticks, per_hour)
+    if rem.any():
+        bad = np.flatnonzero(rem)[:5]
         raise InputDataError(
             f"time must be on whole hours; e.g. {[str(t[i]) for i in bad]}", column="time"
         )
-    hours = hours.astype(np.int64)
     day = hours // 24
     hour = hours - day * 24
 
@@ -213,10 +229,13 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
             last = mm["max"].to_numpy(np.int64)
     ndays = last - first + 1
     offset = np.concatenate([[0], np.cumsum(ndays)[:-1]]).astype(np.int64)
-    pos = (offset[codes] + day - first[codes]) * 24 + hour
+    rowday = offset[codes] + day - first[codes]
+    pos = rowday * 24 + hour
 
-    counts = np.bincount(pos, minlength=int(ndays.sum()) * 24) if len(pos) else np.zeros(0)
-    if len(pos) and counts.max() > 1:
+    seen = np.zeros(int(ndays.sum()) * 24, dtype=np.bool_)
+    seen[pos] = True
+    if np.count_nonzero(seen) != len(pos):
+        counts = np.bincount(pos, minlength=len(seen))
         dup = np.flatnonzero(counts[pos] > 1)[:5]
         examples = [
             f"{stations[codes[i]]} {np.datetime64(int(day[i] * 24 + hour[i]), 'h')}" for i in dup
@@ -225,21 +244,26 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
             f"duplicate station-hour rows (each station and hour must appear once), e.g. {examples}",
             column="time",
         )
-    return _Grid(stations, first, ndays, offset, pos, keep)
+    tpos = hour * int(ndays.sum()) + rowday
+    return _Grid(stations, first, ndays, offset, pos, tpos, keep)
 
 
 def _float_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     try:
-        return frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        out = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise InputDataError(f"values must be numeric: {exc}", column=column) from None
+    if np.isinf(out).any():
+        bad = np.flatnonzero(np.isinf(out))[:10].tolist()
+        raise InputDataError(f"infinite values at positions {bad}", column=column)
+    return out
 
 
 def _day_frame(grid: _Grid, key: str = "station") -> pd.DataFrame:
     st = grid.day_station()
     dates = grid.day_number().astype("datetime64[D]").astype("datetime64[ns]")
     names = pd.Series(grid.stations.astype(str), dtype="string")
-    return pd.DataFrame({key: names.take(st).reset_index(drop=True), "date": dates})
+    return pd.DataFrame({key: names.take(st).reset_index(drop=True), "date": dates}, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,25 +282,25 @@ def o3_8h_limit(dates: pd.Series | np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Daily statistics
 # --------------------------------------------------------------------------------------------
-def _count_and_mean(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    ok = ~np.isnan(m)
-    n = np.count_nonzero(ok, axis=1)
-    s = np.where(ok, m, 0.0).sum(axis=1)
+def _count_and_mean(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Valid-hour counts and means of each day (hour-major ``(24, n_days)`` input)."""
+    n = np.add.reduce(mask, axis=0, dtype=np.int64)
+    s = np.add.reduce(z, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s / n
     return n, mean
 
 
-def _o3_windows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and means of the 17 8-hour windows lying wholly in each day row of ``m``."""
-    ok = ~np.isnan(m)
-    x = np.where(ok, m, 0.0)
-    okf = ok.astype(np.int16)
-    s = np.zeros((m.shape[0], WINDOWS_PER_DAY))
-    n = np.zeros((m.shape[0], WINDOWS_PER_DAY), dtype=np.int16)
-    for k in range(8):  # direct sums (no cumulative-sum round-off)
-        s += x[:, k : k + WINDOWS_PER_DAY]
-        n += okf[:, k : k + WINDOWS_PER_DAY]
+def _o3_windows(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Valid-hour counts and means (NaN unless ≥ 6 valid) of the 17 8-hour windows of each
+    day: window w covers hours w … w+7. Hour-major input; ``(17, n_days)`` output. The sums
+    are direct sums of the 8 values (no cumulative-sum round-off)."""
+    w = WINDOWS_PER_DAY
+    s = z[0:w].copy()
+    n = mask[0:w].astype(np.int16)
+    for k in range(1, 8):
+        s += z[k : k + w]
+        n += mask[k : k + w]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n >= WINDOW_MIN_HOURS, s / n, np.nan)
     return n, mean
@@ -331,30 +355,31 @@ def daily_statistics(
     out = _day_frame(grid)
     cols: dict[str, np.ndarray] = {}
     for p in (q for q in DAILY_VALUE_COLUMNS if q in MEAN_POLLUTANTS and q in pollutants):
-        n, mean = _count_and_mean(grid.matrix(_float_column(hourly, p)))
+        n, mean = _count_and_mean(*grid.hour_rows(_float_column(hourly, p)))
         valid = n >= DAILY_MIN_HOURS
         cols[p] = np.where(valid, mean, np.nan)
         cols[f"{p}_n"] = n.astype(np.int64)
         cols[f"{p}_valid"] = valid
     if "o3" in pollutants:
-        m = grid.matrix(_float_column(hourly, "o3"))
-        wn, wmean = _o3_windows(m)
-        n8 = (wn >= WINDOW_MIN_HOURS).sum(axis=1)
-        mda8 = np.where(n8 > 0, np.where(np.isnan(wmean), -np.inf, wmean).max(axis=1), np.nan)
+        z, mask = grid.hour_rows(_float_column(hourly, "o3"))
+        wn, wmean = _o3_windows(z, mask)
+        n8 = np.add.reduce(wn >= WINDOW_MIN_HOURS, axis=0, dtype=np.int64)
+        with np.errstate(invalid="ignore"):
+            mda8 = np.fmax.reduce(wmean, axis=0)  # NaN only when no window is valid
         limit = o3_8h_limit(out["date"])
         with np.errstate(invalid="ignore"):
             valid8 = (n8 >= settings.mda8_min_windows) | ((n8 > 0) & (mda8 > limit))
         cols["o3_8h"] = np.where(valid8, mda8, np.nan)
         cols["o3_8h_n"] = n8.astype(np.int64)
         cols["o3_8h_valid"] = valid8
-        ok = ~np.isnan(m)
-        n1 = ok.sum(axis=1)
-        mx = np.where(n1 > 0, np.where(ok, m, -np.inf).max(axis=1), np.nan)
+        n1 = np.add.reduce(mask, axis=0, dtype=np.int64)
+        mx = np.where(n1 > 0, np.where(mask > 0, z, -np.inf).max(axis=0), np.nan)
         valid1 = n1 >= settings.o3_1h_min_hours
         cols["o3_1h"] = np.where(valid1, mx, np.nan)
         cols["o3_1h_n"] = n1.astype(np.int64)
         cols["o3_1h_valid"] = valid1
-    return pd.concat([out, pd.DataFrame(cols)], axis=1)
+    # copy=False: no consolidation of the fresh arrays into one 2-D block (a full copy)
+    return pd.DataFrame({**{c: out[c] for c in out.columns}, **cols}, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,9 +418,9 @@ def _hour_frame(grid: _Grid, hourly: pd.DataFrame) -> pd.DataFrame:
     t = (np.repeat(grid.day_number() * 24, 24) + np.tile(np.arange(24), grid.n_days)).astype(
         "datetime64[h]"
     ).astype("datetime64[ns]")
-    out = pd.DataFrame({"station": st, "time": t})
+    out = {"station": st, "time": t}
     extra = {p: grid.matrix(_float_column(hourly, p)).ravel() for p in POLLUTANTS if p in hourly}
-    return pd.concat([out, pd.DataFrame(extra)], axis=1)
+    return pd.DataFrame({**out, **extra}, copy=False)
 
 
 def rolling_8h(hourly: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -566,7 +591,7 @@ def _prepare_daily(daily: pd.DataFrame, by) -> tuple[pd.DataFrame, list[str], li
             ok = daily[flag].to_numpy(dtype=bool, na_value=False)
             v = np.where(ok, v, np.nan)
         cols[c] = v
-    return pd.DataFrame(cols), keys, values
+    return pd.DataFrame(cols, copy=False), keys, values
 
 
 def _aggregate(
