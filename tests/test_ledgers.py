@@ -213,7 +213,9 @@ def test_demo_ledgers_round_trip_and_unevenness(tmp_path):
     assert set(flags["town_name"]) == {"斋堂镇"}  # the one town with inconsistent figures
     assert "cumulative_decrease" in set(flags["check"])
     frame = demo_ledger_frame(plan)
-    assert len(led) == len(frame) == 6 * sum(len(t.towns) for t in plan.tasks)
+    assert len(led) == len(frame) == 6 * (sum(len(t.towns) for t in plan.tasks) + 2)
+    k11 = led[(led["task_id"] == "K11")]
+    assert set(k11["town_name"]) == {"门头沟区"} and k11["cumulative"].is_monotonic_increasing
     # deterministic
     assert demo_ledger_frame(plan).equals(frame)
     # uneven: by the K07 deadline some towns are done and some are not

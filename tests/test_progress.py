@@ -235,4 +235,9 @@ def test_demo_ledgers_through_the_season(tmp_path):
     assert d.loc["K08", "target"] == 507 and d.loc["K08", "completed"] < 507
     sc = town_scores(end)
     assert sc.iloc[-1]["town_name"] == "清水镇"
+    from airlib.progress import district_task_progress
+    dec = district_task_progress(plan, led, "2018-01-31").set_index("task_id")
+    assert dec.loc["K11", "status"] == "逾期未完成" and dec.loc["K11", "completed"] == 19800
+    assert district_task_progress(plan, led, "2018-02-28").set_index("task_id").loc["K11", "status"] == "已完成"
+    assert not dec.loc["K01", "reported"]  # no 全区 row for 煤炭压减
     assert set(overdue_tasks(end)["town_name"]) == {"清水镇"}

@@ -9,7 +9,8 @@ way bureaus make them: one workbook per month, a title row, a two-row header wit
 Progress is uneven on purpose (合成数据): some towns finish before the deadline, some late,
 清水镇 never finishes its 202 stoves, and 斋堂镇 reports an inconsistent cumulative figure
 (it drops in 2017-12, the ``本月完成`` column disagreeing) so that the ledger checks have
-something to find. Values depend only on ``seed``.
+something to find. Two district-level tasks are reported on 全区 rows (:data:`DISTRICT_ROWS`).
+Values depend only on ``seed``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from openpyxl.styles import Alignment, Font
 from airlib.plans import Plan, load_plan
 from airlib.store import atomic_write
 
-__all__ = ["DEMO_MONTHS", "PROFILES", "TOWN_PROFILE", "demo_ledger_frame", "write_demo_ledgers"]
+__all__ = ["DEMO_MONTHS", "DISTRICT_ROWS", "PROFILES", "TOWN_PROFILE", "demo_ledger_frame", "write_demo_ledgers"]
 
 DEMO_MONTHS: tuple[str, ...] = ("2017-10", "2017-11", "2017-12", "2018-01", "2018-02", "2018-03")
 
@@ -55,6 +56,14 @@ TOWN_PROFILE: dict[str, str] = {
     "妙峰山镇": "on_time",
 }
 
+#: Cumulative figures of the district-level tasks (全区 rows), 2017-10 … 2018-03: the heavy-diesel
+#: checks (K11, 2万辆次 by 2017-12) fall short at the deadline and catch up in February; the
+#: old-vehicle scrapping (K13, 4960 辆 by 2017-10) finishes a month late.
+DISTRICT_ROWS: dict[str, tuple[float, ...]] = {
+    "K11": (6200.0, 9800.0, 16500.0, 19800.0, 21500.0, 24100.0),
+    "K13": (4410.0, 4960.0, 4960.0, 4960.0, 4960.0, 4960.0),
+}
+
 _STEP = {"家": 1.0, "村": 1.0, "台": 1.0, "户": 1.0, "辆": 1.0, "个": 1.0, "蒸吨": 0.5, "吨": 0.001}
 _DEFAULT_PLAN = Path(__file__).resolve().parents[2] / "data" / "raw" / "plans" / "mentougou_2017_autumn_winter.yaml"
 
@@ -70,7 +79,8 @@ def demo_ledger_frame(plan: Plan | None = None, seed: int = 20171001) -> pd.Data
     -------
     DataFrame
         ``month``, ``task_id``, ``task``, ``unit``, ``town``, ``target``, ``monthly``,
-        ``cumulative``; one row per month, task with a per-town split, and town of that split.
+        ``cumulative``; one row per month, task with a per-town split, and town of that split, plus
+        the 全区 rows of :data:`DISTRICT_ROWS`.
     """
     if plan is None:
         plan = load_plan(_DEFAULT_PLAN, warn=False)
@@ -94,6 +104,17 @@ def demo_ledger_frame(plan: Plan | None = None, seed: int = 20171001) -> pd.Data
             for m, c, d in zip(DEMO_MONTHS, cum, monthly, strict=True):
                 rows.append({"month": m, "task_id": t.id, "task": t.task, "unit": t.unit, "town": town,
                              "target": float(target), "monthly": round(float(d), 6), "cumulative": round(float(c), 6)})
+    # District-level tasks reported on 全区 rows (no per-town split).
+    for tid, cum in DISTRICT_ROWS.items():
+        try:
+            t = plan.task(tid)
+        except KeyError:
+            continue
+        prev = 0.0
+        for m, c in zip(DEMO_MONTHS, cum, strict=True):
+            rows.append({"month": m, "task_id": t.id, "task": t.task, "unit": t.unit, "town": "全区",
+                         "target": float(t.total), "monthly": c - prev, "cumulative": c})
+            prev = c
     df = pd.DataFrame(rows)
     # 斋堂镇 reports an inconsistent cumulative figure for the stove task in 2017-12.
     bad = (df["town"] == "斋堂镇") & (df["task_id"] == "K08") & (df["month"] == "2017-12")
