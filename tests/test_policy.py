@@ -161,3 +161,28 @@ def test_completion_on_first_day_treats_that_month_and_mid_month_does_not():
     assert g["T00"] == 12 and g["T01"] == 13
     assert g["T02"] == 0  # completed before the data: treated throughout
     assert np.isnan(g["T03"]) and np.isnan(g["T04"])
+
+
+def test_did_log_scale_for_multiplicative_town_differences():
+    """Towns differing by a factor break parallel trends in levels but not in logs."""
+    rng = np.random.default_rng(8)
+    months = pd.date_range("2015-01-01", periods=36, freq="MS")
+    season = 60 * (1 + 0.6 * np.cos(2 * np.pi * np.arange(36) / 12))
+    rows, comp = [], {}
+    for i in range(24):
+        factor = 0.5 if i % 2 else 1.0
+        c = months[12 + i % 12] if i >= 8 else pd.NaT
+        comp[f"T{i}"] = c
+        for k, m in enumerate(months):
+            eff = 0.9 if pd.notna(c) and m >= c else 1.0
+            rows.append((f"T{i}", m, factor * season[k] * eff * np.exp(rng.normal(0, 0.03))))
+    # the treated towns are mostly low-factor ones: level DiD sees non-parallel seasonal swings
+    panel = pd.DataFrame(rows, columns=["town_code", "time", "pm25"])
+    adoption = pd.DataFrame({"town_code": list(comp), "completion_date": list(comp.values())})
+    r = staggered_did(panel, adoption, log=True, n_boot=49)
+    assert r.log
+    assert r.att_twfe_ci[0] < -10.0 < r.att_twfe_ci[1]
+    assert r.att_clean == pytest.approx(-10.0, abs=2.0)
+    assert r.pretrend_p > 0.01
+    with pytest.raises(InputDataError):
+        staggered_did(panel.assign(pm25=-1.0), adoption, log=True)
