@@ -157,8 +157,14 @@ def interrupted_time_series(
     """Interrupted time series (segmented regression) around a completion date.
 
     Model: y_t = β0 + β1·τ + β2·post + β3·τ·post + Σ_k [a_k sin(2πk·doy) + b_k cos(2πk·doy)] + ε,
-    with τ = years since the event, post = 1 from the event date on. OLS with HAC (Newey–West)
-    covariance, ``maxlags`` default floor(4·(n/100)^(2/9)).
+    with τ = years since the event, post = 1 from the event date on. OLS with HAC (Newey–West,
+    small-sample corrected, t reference distribution) covariance, ``maxlags`` default
+    floor(4·(n/100)^(2/9)).
+
+    Newey–West intervals under-cover in short series: on 60 monthly values the nominal 95 %
+    interval of the level change covered the truth in about 88 % of simulations with white
+    noise and about 78 % with AR(1) errors (ρ = 0.5) (tests/test_policy.py). Read them as
+    optimistic.
 
     Parameters
     ----------
