@@ -126,11 +126,12 @@ def _as_monthly(series: pd.Series, name: str = "series") -> pd.Series:
         except (ValueError, TypeError) as exc:
             raise InputDataError(f"index of {name} is not dates: {exc}", column=name) from None
         series = pd.Series(series.to_numpy(), index=idx, name=series.name)
-    if series.index.has_duplicates:
-        dup = series.index[series.index.duplicated()][:3]
-        raise InputDataError(f"duplicate months in {name}: {list(map(str, dup))}", column=name)
-    s = pd.Series(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float),
-                  index=series.index.to_period("M").to_timestamp(), name=series.name)
+    months = series.index.to_period("M").to_timestamp()
+    if months.has_duplicates:
+        dup = months[months.duplicated()][:3]
+        raise InputDataError(f"more than one value for month(s) {[d.strftime('%Y-%m') for d in dup]} in {name}",
+                             column=name)
+    s = pd.Series(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float), index=months, name=series.name)
     s = s.sort_index()
     full = pd.date_range(s.index.min(), s.index.max(), freq="MS")
     return s.reindex(full)

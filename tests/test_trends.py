@@ -196,3 +196,10 @@ def test_trend_table_per_unit():
     assert list(tab.columns[:3]) == ["slope", "ci_low", "ci_high"]
     with pytest.raises(InputDataError, match="town"):
         trend_table(long, unit="town")
+
+
+def test_two_values_in_one_month_are_rejected():
+    s = synthetic_monthly(n_years=3)
+    s.index = s.index.where(s.index != s.index[5], s.index[4] + pd.Timedelta(days=10))
+    with pytest.raises(InputDataError, match="more than one value"):
+        stl_decompose(s)
