@@ -236,7 +236,7 @@ def _fmt(rec: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="uci", choices=["uci", "district", "city", "micro", "tiny", "quick"])
-    ap.add_argument("--quick", action="store_true", help="small sizes: uci → 12 months only is not possible, so uci/district run as is; city/micro → 'quick' (349 towns × 2 years × 2 months)")
+    ap.add_argument("--quick", action="store_true", help="with --size city or micro: run the small 'quick' store instead (349 towns, 2 years x 2 months); uci and district are small already")
     ap.add_argument("--root", default=str(datasets.DEFAULT_ROOT))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workload", default=None, choices=list(WORKLOADS))
