@@ -132,7 +132,11 @@ def cmd_generate_demo(end: str | None, out: str | None, seed: int | None) -> int
     from airlib.demo.generator import DEFAULT_SEED, write_demo
 
     t0 = time.perf_counter()
+    from airlib.demo.ledgers import write_demo_ledgers
+
     res = write_demo(out, end=end, seed=DEFAULT_SEED if seed is None else seed)
+    ledgers = write_demo_ledgers(Path(res.folder) / "ledgers")
+    print(f"已生成演示任务台账（合成）：{len(ledgers)} 个月度文件 → {Path(res.folder) / 'ledgers'}")
     size = sum(f.stat().st_size for f in res.files)
     print(f"已生成合成演示数据（非真实监测数据）：{res.folder}  期末 {res.end}  种子 {res.seed}  "
           f"{res.rows:,} 行  {len(res.files)} 个文件  {size / 1e6:.1f} MB  "
