@@ -34,6 +34,18 @@ def test_airlib_equals_pandas_and_duckdb_references(tiny, workload):
     assert ours[value].isna().any()
 
 
+@pytest.mark.parametrize("workload", ["ranking", "composite"])
+def test_public_airlib_pipeline_equals_references(tiny, workload):
+    """store.read_hourly → validity.daily_statistics → aggregation.aggregate_daily →
+    validity.monthly_statistics gives the same numbers as citywide and DuckDB."""
+    root, dataset, stations = tiny
+    api = run.run_variant("airlib-api", root, dataset, stations, workload)
+    for variant in ("airlib", "duckdb"):
+        other = run.run_variant(variant, root, dataset, stations, workload)
+        assert not any(run.compare(other, api).values())
+    assert api["rank"].notna().sum() > 10
+
+
 def test_compare_detects_a_changed_rank_and_value(tiny):
     root, dataset, stations = tiny
     ours = run.run_variant("airlib", root, dataset, stations, "ranking")
