@@ -649,14 +649,21 @@ def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
     }
 
 
-def _kernel_manager_class():
+def _kernel_manager_class(ipc_dir: str):
+    """Kernel manager class whose kernels talk over Unix sockets in ``ipc_dir`` (no TCP ports).
+
+    Each report gets its own ``ipc_dir`` (a fresh temporary folder), so kernels of reports
+    running at the same time can never share a socket; jupyter_client's default IPC name
+    (``kernel-ipc`` in the working folder) would collide.
+    """
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
-        """Kernel over Unix sockets (named after the unique connection file): no TCP ports."""
+        """Kernel over Unix sockets in a private folder."""
 
         def __init__(self, **kwargs):
             kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(ipc_dir, "kernel"))
             super().__init__(**kwargs)
 
     return IPCKernelManager
@@ -694,18 +701,24 @@ def execute_notebook(
     cwd: Path | None = None,
     timeout: int = 900,
     progress: bool = False,
+    start_timeout: int = 300,
 ) -> None:
-    """Execute the report notebook with papermill (IPC kernel); raise :class:`ReportError`."""
+    """Execute the report notebook with papermill (IPC kernel); raise :class:`ReportError`.
+
+    ``start_timeout`` (s) is generous: on a busy machine a kernel may take a minute to start.
+    """
     import papermill as pm
 
     if not notebook.exists():
         raise ReportError(f"report notebook not found: {notebook}")
     try:
-        pm.execute_notebook(
-            str(notebook), str(output), parameters=parameters, kernel_name="python3",
-            progress_bar=progress, cwd=str(cwd) if cwd else None, execution_timeout=timeout,
-            kernel_manager_class=_kernel_manager_class(),
-        )
+        with tempfile.TemporaryDirectory(prefix="airlib-k-") as ipc_dir:
+            pm.execute_notebook(
+                str(notebook), str(output), parameters=parameters, kernel_name="python3",
+                progress_bar=progress, cwd=str(cwd) if cwd else None, execution_timeout=timeout,
+                start_timeout=start_timeout,
+                kernel_manager_class=_kernel_manager_class(ipc_dir),
+            )
     except pm.PapermillExecutionError as exc:
         raise ReportError(f"notebook failed in {_failed_cell(output)}") from exc
 
@@ -1022,9 +1035,15 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_row
     head = "".join(f"<th>{_html.escape(str(c))}</th>" for c in frame.columns)
     body = []
     hl = set(highlight_rows)
+    # Keep short first-column labels (town names) on one line so that they can be read back.
+    first_short = len(frame) > 0 and len(frame.columns) > 0 and bool(frame.iloc[:, 0].astype("string").str.len().max() <= 8)
     for i, row in enumerate(frame.itertuples(index=False)):
         style = ' style="background:#fde0dd"' if i in hl else ""
-        cells = "".join(f"<td>{_html.escape('' if v is None or v is pd.NA else str(v))}</td>" for v in row)
+        cells = "".join(
+            ("<td style='white-space:nowrap'>" if j == 0 and first_short else "<td>")
+            + _html.escape("" if not isinstance(v, str) and pd.isna(v) else str(v)) + "</td>"
+            for j, v in enumerate(row)
+        )
         body.append(f"<tr{style}>{cells}</tr>")
     cap = f"<caption style='caption-side:top;font-weight:bold;padding:4px'>{_html.escape(caption)}</caption>" if caption else ""
     return f"<table class='airlib-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

@@ -151,6 +151,15 @@ def test_failed_cell_named(tmp_path):
     assert _failed_cell(p) == "cell 1, In [2] (`# step: ranking`): ValueError: boom"
 
 
+def test_kernels_use_private_ipc_sockets(tmp_path):
+    from airlib.report import _kernel_manager_class
+
+    a = _kernel_manager_class(str(tmp_path / "a"))()
+    b = _kernel_manager_class(str(tmp_path / "b"))()
+    assert a.transport == b.transport == "ipc"
+    assert a.ip.startswith(str(tmp_path / "a")) and b.ip.startswith(str(tmp_path / "b"))
+
+
 def test_display_table_formats_and_languages():
     from airlib.ranking import ranking_table
     from airlib.report import MONTH_TABLE_COLUMNS, display_table
