@@ -635,6 +635,12 @@ class ReportResult:
     seconds: float
 
 
+def interactive_folder(district: str, month: pd.Period, root: Path | None = None) -> Path:
+    """Where the notebook writes figures/Excel when run by hand in JupyterLab
+    (``figures/report/<district>/<month>/``), so that it never touches the published report."""
+    return inside_project(Path("figures") / "report" / district / str(month), root)
+
+
 def report_folder(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
     """``reports/<district>/<YYYY-MM>/`` inside the project."""
     return inside_project(Path("reports") / cfg.slug / str(month), root)
@@ -723,6 +729,13 @@ def execute_notebook(
         raise ReportError(f"notebook failed in {_failed_cell(output)}") from exc
 
 
+def _interactive_only(output) -> bool:
+    """An output that would print as an empty box: a plotly/widget figure without a PNG."""
+    data = output.get("data", {}) if hasattr(output, "get") else {}
+    js = {"application/vnd.plotly.v1+json", "application/vnd.jupyter.widget-view+json"}
+    return bool(js & set(data)) and "image/png" not in data
+
+
 def _strip_for_pdf(nb):
     """Copy of an executed notebook without stderr streams and without cells tagged
     ``remove``/``no-pdf`` (and without the papermill parameter cells)."""
@@ -736,7 +749,8 @@ def _strip_for_pdf(nb):
             continue
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                            and not _interactive_only(o)]
         keep.append(cell)
     nb.cells = keep
     return nb

@@ -131,8 +131,14 @@ def test_strip_for_pdf_drops_stderr_and_tagged_cells():
     c2.outputs = [nbformat.v4.new_output("stream", name="stderr", text="warn"),
                   nbformat.v4.new_output("stream", name="stdout", text="ok")]
     nb.cells = [c1, c2]
+    c2.outputs.append(nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {}}))
+    c2.outputs.append(nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {},
+                                                                    "image/png": "iVBOR"}))
     out = _strip_for_pdf(nb)
-    assert len(out.cells) == 1 and [o["name"] for o in out.cells[0].outputs] == ["stdout"]
+    assert len(out.cells) == 1
+    kept = out.cells[0].outputs
+    assert [o.get("name") for o in kept] == ["stdout", None]  # stderr and PNG-less plotly dropped
+    assert "image/png" in kept[1]["data"]
     assert len(nb.cells) == 2  # input untouched
 
 
