@@ -351,3 +351,24 @@ def test_all_runs_in_parallel_and_replaces_outputs(demo_home, first_run):
     copy = demo_home / "reports" / "门头沟副本" / REPORT_MONTH
     assert (copy / f"门头沟副本_{REPORT_MONTH}_月排名报告.pdf").exists()
     assert len(list((copy / "figures").glob("*.png"))) >= 4
+
+
+@pytest.mark.slow
+def test_report_ranking_agrees_with_citywide_path(demo_home):
+    """Two independent paths to the same month's ranking: the report's (validity +
+    aggregation + ranking) and the streamed city-wide one (airlib.citywide)."""
+    from airlib import citywide
+    from airlib.report import prepare
+    from airlib.store import read_registry
+
+    proc = demo_home / "data" / "processed"
+    data = prepare(DEMO_NAME, REPORT_MONTH, root=demo_home)
+    stations = read_registry(proc, "demo", "stations")
+    cw = citywide.rank_month(proc, "demo", stations, 2017, 12)
+    cw = cw.assign(town_code=cw["town_code"].astype("string")).set_index("town_code")
+    mine = data.ranking.set_index("town_code")
+    assert set(mine.index) == set(cw.index)
+    np.testing.assert_array_equal(mine["pm25"].to_numpy(dtype=float),
+                                  cw.loc[mine.index, "pm25_published"].to_numpy(dtype=float))
+    assert mine["rank"].astype("Float64").fillna(-1).tolist() == \
+        cw.loc[mine.index, "rank"].astype("Float64").fillna(-1).tolist()
