@@ -200,8 +200,10 @@ def heating_season_comparison(
     -------
     pandas.DataFrame
         ``season`` (label), ``heating`` (bool), ``first``, ``last`` (dates), ``mean``,
-        ``ci_low``, ``ci_high``, ``n`` (days), plus for heating seasons ``ratio_to_previous_non``
-        (heating mean / mean of the preceding non-heating season).
+        ``ci_low``, ``ci_high``, ``n`` (days with a value), ``days_in_season`` (calendar days
+        of the full season), ``coverage`` (= n / days_in_season; < 1 for partial seasons at the
+        ends of a record or with invalid days), plus for heating seasons
+        ``ratio_to_previous_non`` (heating mean / mean of the preceding non-heating season).
     """
     for c in (time, value):
         if c not in daily.columns:
@@ -221,7 +223,21 @@ def heating_season_comparison(
     out["ci_high"] = out["mean"] + half
     prev_non = out["mean"].where(~out["heating"]).ffill().shift(1)
     out["ratio_to_previous_non"] = (out["mean"] / prev_non).where(out["heating"])
-    return out[["season", "heating", "first", "last", "mean", "ci_low", "ci_high", "n", "ratio_to_previous_non"]]
+    # nominal length of each season, to show partial seasons at the ends of a record
+    year = out["season"].str.slice(0, 4).astype(int).to_numpy()
+    a_m, a_d = divmod(_mmdd(start, "start"), 100)
+    b_m, b_d = divmod(_mmdd(end, "end"), 100)
+    wraps = _mmdd(start, "start") > _mmdd(end, "end")
+    s0 = pd.to_datetime({"year": year, "month": a_m, "day": a_d})
+    e1 = pd.to_datetime({"year": year + (1 if wraps else 0), "month": b_m, "day": b_d})
+    heat_len = (e1 - s0).dt.days + 1
+    # a non-heating season is labelled by its calendar year: the days of that year outside heating
+    non_len = np.array([int((~heating_season_mask(pd.date_range(f"{y}-01-01", f"{y}-12-31"), start, end)).sum())
+                        for y in year])
+    out["days_in_season"] = np.where(out["heating"], heat_len.to_numpy(), non_len)
+    out["coverage"] = out["n"] / out["days_in_season"]
+    return out[["season", "heating", "first", "last", "mean", "ci_low", "ci_high", "n", "days_in_season",
+                "coverage", "ratio_to_previous_non"]]
 
 
 def plot_profiles(

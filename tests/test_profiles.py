@@ -94,6 +94,14 @@ def test_heating_season_comparison_matches_manual_means():
     prev = tab.set_index("season").loc["2015年非采暖季", "mean"]
     assert row["ratio_to_previous_non"] == pytest.approx(row["mean"] / prev)
     assert tab["ratio_to_previous_non"].isna().iloc[0]  # no preceding non-heating season
+    full = tab.set_index("season")
+    assert full.loc["2015–16采暖季", "days_in_season"] == 122  # leap February
+    assert full.loc["2016–17采暖季", "days_in_season"] == 121
+    # 2015: 365 days − (01-01..03-15: 74) − (11-15..12-31: 47) = 244; 2016 (leap): 366 − 75 − 47 = 244
+    assert full.loc["2015年非采暖季", "days_in_season"] == 244
+    assert full.loc["2016年非采暖季", "days_in_season"] == 244
+    assert full.loc["2015年非采暖季", "coverage"] == pytest.approx(1.0)
+    assert full.loc["2014–15采暖季", "coverage"] == pytest.approx(15 / 121)  # record starts 03-01
     short = heating_season_comparison(d, min_days=30)
     assert "2014–15采暖季" not in short["season"].tolist()
 
