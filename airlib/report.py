@@ -11,9 +11,9 @@ with papermill and writes to ``reports/<district>/<month>/``:
 - ``figures/*.png``: every figure of the report.
 
 Atomicity and failure: the notebook runs in a staging folder beside the month folder. Only
-when the notebook, the PDF and the workbook all succeeded are the files moved into the month
-folder, each by ``os.replace`` (the PDF and workbook last), and stale files of an earlier run
-removed; a reader never sees a half-written file. When a cell fails, the run stops with
+when the notebook, the PDF and the workbook all succeeded does the staging folder become the
+month folder, in one atomic step (``rename``; on a re-run the two folders are exchanged with
+Linux ``renameat2(RENAME_EXCHANGE)``, else files are moved one by one with ``os.replace``). When a cell fails, the run stops with
 :class:`ReportError` naming the cell, the executed notebook is kept as
 ``<month>/failed/monthly_report.failed.ipynb`` and the last good PDF/Excel stay untouched.
 
@@ -836,10 +836,37 @@ def html_to_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
     return pdf_path
 
 
+def _exchange_dirs(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``); False if the
+    platform or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
 def _publish(staging: Path, final: Path, names: dict[str, str]) -> None:
-    """Move staging outputs into ``final`` file by file (os.replace), PDF and Excel last;
-    then remove files of an earlier run that this run did not produce."""
-    final.mkdir(parents=True, exist_ok=True)
+    """Make the staging folder the month's folder.
+
+    First run: one ``os.rename``. Re-run: the two folders are exchanged in one atomic step
+    (``renameat2(RENAME_EXCHANGE)``), after which ``staging`` holds the previous outputs (the
+    caller deletes it). Where that is not available, files are moved one by one with
+    ``os.replace`` (PDF and workbook last) and files of the earlier run are removed.
+    """
+    if not final.exists():
+        os.rename(staging, final)
+        staging.mkdir()  # the caller removes it
+        return
+    if _exchange_dirs(staging, final):
+        return
     new_files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
     last = {Path(names["pdf"]), Path(names["excel"])}
     order = [p for p in new_files if p not in last] + [p for p in new_files if p in last]
@@ -913,6 +940,8 @@ def run_report(
     check_request(cfg, m, root_p)
     final = report_folder(cfg, m, root_p)
     final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists() and not final.is_dir():
+        raise AirlibError(f"{final} exists and is not a folder")
     names = output_names(cfg, m)
     staging = Path(tempfile.mkdtemp(prefix=f".{m}.staging-", dir=final.parent))
     try:

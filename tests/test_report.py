@@ -95,7 +95,7 @@ def test_check_request_month_without_data(tmp_path):
         check_request(DEMO, pd.Period("2017-12", "M"), tmp_path)
 
 
-def test_publish_replaces_files_and_removes_stale(tmp_path):
+def _old_and_new(tmp_path):
     final = tmp_path / "2018-01"
     (final / "figures").mkdir(parents=True)
     (final / "old.pdf").write_text("old")
@@ -107,10 +107,33 @@ def test_publish_replaces_files_and_removes_stale(tmp_path):
     (staging / "r.pdf").write_text("new pdf")
     (staging / "r.xlsx").write_text("new xlsx")
     (staging / "figures" / "a.png").write_text("png")
+    return final, staging
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "file-by-file"])
+def test_publish_replaces_outputs_and_removes_stale(tmp_path, monkeypatch, exchange):
+    import airlib.report as R
+
+    if not exchange:
+        monkeypatch.setattr(R, "_exchange_dirs", lambda a, b: False)
+    elif not sys.platform.startswith("linux"):
+        pytest.skip("renameat2 exchange is Linux-only")
+    final, staging = _old_and_new(tmp_path)
     _publish(staging, final, {"pdf": "r.pdf", "excel": "r.xlsx", "notebook": "x.ipynb"})
     files = sorted(str(p.relative_to(final)) for p in final.rglob("*") if p.is_file())
     assert files == ["figures/a.png", "r.pdf", "r.xlsx"]
+    assert (final / "r.pdf").read_text() == "new pdf"
     assert not (final / "failed").exists()
+    if exchange:  # one atomic swap: the staging folder now holds the previous outputs
+        assert (staging / "old.pdf").read_text() == "old"
+
+
+def test_publish_first_run_renames(tmp_path):
+    staging = tmp_path / ".staging"
+    staging.mkdir()
+    (staging / "r.pdf").write_text("pdf")
+    _publish(staging, tmp_path / "2018-01", {"pdf": "r.pdf", "excel": "r.xlsx"})
+    assert (tmp_path / "2018-01" / "r.pdf").read_text() == "pdf"
 
 
 def test_shipped_notebook_has_parameters_and_no_outputs():
