@@ -7,7 +7,7 @@ The chain follows openair's ``TheilSen(deseason=TRUE)`` in spirit, built on stat
 2. :func:`fill_monthly_gaps`: missing months are filled **for the decomposition only** with
    the month's climatology plus a linear interpolation of the anomaly (documented in
    ``docs/trends.md``; the filled months are flagged and drawn hollow in figures);
-3. :func:`stl_decompose`: statsmodels STL (period 12, robust);
+3. :func:`stl_decompose`: statsmodels STL (period 12, robust, locally constant seasonal);
 4. the deseasonalised series (observed − seasonal, at *observed* months only) goes to
    :func:`theil_sen` (median of pairwise slopes) with a seeded moving-block bootstrap CI
    (:func:`block_bootstrap_slope_ci`) and to :func:`mann_kendall` (S, Var(S) with tie
@@ -184,7 +184,8 @@ def fill_monthly_gaps(monthly: pd.Series) -> tuple[pd.Series, pd.Series]:
     return filled.rename(s.name), missing.rename("filled")
 
 
-def stl_decompose(monthly: pd.Series, *, seasonal: int = 13, robust: bool = True) -> pd.DataFrame:
+def stl_decompose(monthly: pd.Series, *, seasonal: int = 13, robust: bool = True,
+                  seasonal_deg: int = 0) -> pd.DataFrame:
     """STL decomposition of a monthly series with documented gap filling.
 
     Parameters
@@ -196,6 +197,13 @@ def stl_decompose(monthly: pd.Series, *, seasonal: int = 13, robust: bool = True
         shape closely, 13 (default here) gives a steadier seasonal cycle for 4–6 years.
     robust : bool
         Robust STL (down-weights outlier months such as an exceptional heating season).
+    seasonal_deg : {0, 1}
+        Degree of the seasonal LOESS. 0 (default, as openair's ``TheilSen(deseason=TRUE)``,
+        which uses ``s.degree = 0``): each calendar month's seasonal value is a local *mean* of
+        that month over the years. With degree 1 and a short record (2–4 values per calendar
+        month) the seasonal line passes through the values themselves, absorbing the trend and
+        the anomalies (the deseasonalised series then becomes a smooth monotone line and the
+        Mann–Kendall test spuriously significant).
 
     Returns
     -------
@@ -208,7 +216,7 @@ def stl_decompose(monthly: pd.Series, *, seasonal: int = 13, robust: bool = True
 
     observed = _as_monthly(monthly, "monthly")
     value, was_filled = fill_monthly_gaps(observed)
-    res = STL(value.to_numpy(), period=12, seasonal=seasonal, robust=robust).fit()
+    res = STL(value.to_numpy(), period=12, seasonal=seasonal, robust=robust, seasonal_deg=seasonal_deg).fit()
     out = pd.DataFrame(
         {
             "observed": observed.to_numpy(),

@@ -203,3 +203,15 @@ def test_two_values_in_one_month_are_rejected():
     s.index = s.index.where(s.index != s.index[5], s.index[4] + pd.Timedelta(days=10))
     with pytest.raises(InputDataError, match="more than one value"):
         stl_decompose(s)
+
+
+def test_short_record_is_not_absorbed_by_the_seasonal_component():
+    """30 months, no trend: the deseasonalised series must keep its anomalies (regression test:
+    with a degree-1 seasonal LOESS the residuals vanished and MK p was ~1e-6)."""
+    rng = np.random.default_rng(4)
+    idx = pd.date_range("2015-10-01", periods=30, freq="MS")
+    y = 70 + 25 * np.cos(2 * np.pi * (idx.month - 1) / 12) + rng.normal(0, 15, 30)
+    r = deseasonalised_trend(pd.Series(y, index=idx), n_boot=200)
+    assert r.decomposition["resid"].abs().max() > 5
+    assert r.mk.p > 0.05
+    assert r.ci_low < 0 < r.ci_high

@@ -66,7 +66,7 @@ def _fill_and_deseasonalise(s: pd.Series) -> pd.Series:
     anom = [v - clim[t.month] for t, v in s.items()]
     anom = pd.Series(anom, index=s.index).interpolate(method="time", limit_area="inside").ffill().bfill()
     filled = pd.Series([s[t] if pd.notna(s[t]) else clim[t.month] + anom[t] for t in s.index], index=s.index)
-    res = STL(filled.to_numpy(), period=12, seasonal=13, robust=True).fit()
+    res = STL(filled.to_numpy(), period=12, seasonal=13, robust=True, seasonal_deg=0).fit()
     return (s - res.seasonal).dropna()
 
 
