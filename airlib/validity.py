@@ -419,7 +419,12 @@ def _hour_frame(grid: _Grid, hourly: pd.DataFrame) -> pd.DataFrame:
         "datetime64[h]"
     ).astype("datetime64[ns]")
     out = {"station": st, "time": t}
-    extra = {p: grid.matrix(_float_column(hourly, p)).ravel() for p in POLLUTANTS if p in hourly}
+    numeric = [
+        c for c in hourly.columns
+        if c not in ("station", "time") and pd.api.types.is_numeric_dtype(hourly[c].dtype)
+        and not pd.api.types.is_bool_dtype(hourly[c].dtype)
+    ]
+    extra = {c: grid.matrix(_float_column(hourly, c)).ravel() for c in numeric}
     return pd.DataFrame({**out, **extra}, copy=False)
 
 
@@ -434,10 +439,12 @@ def rolling_8h(hourly: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The complete station-hour grid (``station``, ``time``, the pollutant columns present in
-        ``hourly``, NaN where a row was absent) plus ``o3_8h`` (µg/m³, NaN unless valid) and
-        ``o3_8h_n`` (valid hours in the window). ``start``/``end`` as in
-        :func:`daily_statistics`.
+        The complete station-hour grid (``station``, ``time`` and every numeric column of
+        ``hourly`` as float, NaN where a row was absent; non-numeric columns such as ``wd``
+        are dropped) plus ``o3_8h`` (µg/m³, NaN unless valid) and ``o3_8h_n`` (valid hours in
+        the window). ``start``/``end`` as in :func:`daily_statistics`. Chain with
+        :func:`rolling_24h` to build the input of :func:`airlib.aqi.hourly_aqi`:
+        ``hourly_aqi(rolling_24h(rolling_8h(hourly)))``.
     """
     _check_columns(hourly, ("station", "time", "o3"), "hourly frame")
     grid = _build_grid(hourly, start, end)

@@ -426,3 +426,34 @@ def test_daily_to_monthly_end_to_end_counts_missing_hours():
     m = v.monthly_statistics(v.daily_statistics(df.drop(index=range(96, 101)),
                                                 pollutants=["pm25"]))
     assert m.loc[0, "pm25_n"] == 24 and not m.loc[0, "pm25_valid"]
+
+
+def test_rolling_chain_feeds_hourly_aqi():
+    rng = np.random.default_rng(4)
+    vals = {p: rng.uniform(5, 150, 72) for p in ("pm25", "pm10", "so2", "no2", "o3")}
+    vals["co"] = rng.uniform(0.2, 2, 72)
+    df = hourly_frame(vals, drop=[30, 31])
+    df["wd"] = "N"  # non-numeric columns are dropped
+    r = v.rolling_24h(v.rolling_8h(df), columns=("pm25", "pm10", "so2"))
+    assert len(r) == 72 and "wd" not in r.columns
+    assert {"o3_8h", "o3_8h_n", "pm25_24h", "pm10_24h", "so2_24h"} <= set(r.columns)
+    assert np.isnan(r.loc[30, "pm25"])  # the absent row is on the grid, as missing
+    assert r.loc[71, "pm25_24h_n"] == 24 and r.loc[53, "pm25_24h_n"] == 22
+    assert r.loc[71, "pm25_24h"] == pytest.approx(vals["pm25"][48:72].mean())
+    aqi = pytest.importorskip("airlib.aqi")
+    out = aqi.hourly_aqi(r)
+    assert out["aqi"].notna().sum() > 0
+
+
+def test_mda8_exceedance_uses_the_limit_of_each_date(monkeypatch):
+    import airlib.limits
+
+    def fake_limits_for(dates, pollutant, averaging, grade=2):
+        d = pd.to_datetime(np.asarray(dates))
+        return np.where(d >= pd.Timestamp("2026-03-01"), 150.0, 160.0)
+
+    monkeypatch.setattr(airlib.limits, "limits_for", fake_limits_for)
+    day = _o3_day_with_valid_windows(13, 155.0)
+    x = np.concatenate([day, day])
+    d = v.daily_statistics(hourly_frame({"o3": x}, start="2026-02-28"), pollutants=["o3"])
+    assert list(d["o3_8h_valid"]) == [False, True]
