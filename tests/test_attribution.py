@@ -151,17 +151,20 @@ def test_compare_periods_needs_draws_and_data(fitted):
 
 def test_hourly_frame_is_modelled_with_hour_terms():
     rng = np.random.default_rng(0)
-    t = pd.date_range("2016-01-01", periods=24 * 200, freq="h")
+    t = pd.date_range("2016-01-01", periods=24 * 90, freq="h")
     n = t.size
     df = pd.DataFrame({"time": t, "temp": rng.normal(0, 5, n), "dewp": rng.normal(-10, 5, n),
                        "pres": rng.normal(1015, 5, n), "wspm": rng.lognormal(0, 0.5, n),
-                       "rain": 0.0, "wd": rng.choice(["N", "S", "E", "W"], n)})
+                       "rain": np.where(rng.random(n) < 0.05, rng.exponential(2, n), 0.0),
+                       "wd": rng.choice(["N", "S", "E", "W"], n)})
     df["pm25"] = np.exp(4 - 0.5 * np.log(df["wspm"] + 0.1) + 0.3 * np.sin(2 * np.pi * t.hour / 24)
                         + rng.normal(0, 0.2, n))
-    model = fit_weather_model(df, cv_folds=3)
+    model = fit_weather_model(df, cv_folds=3, trend_knot_days=30)
     assert model.hourly and "hr_s1" in model.formula
+    assert model.result.model.exog.shape[1] == np.linalg.matrix_rank(model.result.model.exog)
     norm = normalise_weather(model, n_draws=5, seed=0)
-    assert norm["normalised"].notna().all()
+    # every hour except the first day (no previous-day weather of its own) gets a value
+    assert norm["normalised"].iloc[24:].notna().all()
     assert model.skill["r2_log"] > 0.3
 
 
