@@ -34,17 +34,41 @@ def _add_generate_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("ingest", help="read raw sources into the partitioned Parquet store")
-    p.add_argument("dataset", choices=["demo", "uci"], help="data set to ingest (uci: the real UCI files)")
+    p = sub.add_parser(
+        "ingest",
+        help="read raw sources into the partitioned Parquet store",
+        description="demo: the generated demo district; uci: the real UCI files in ../shared/data; "
+        "table: your own station-hour CSV/Excel files (docs/ingestion.md).",
+    )
+    p.add_argument("source", choices=["demo", "uci", "table"], help="what to ingest")
+    p.add_argument("files", nargs="*", help="table: the station-hour CSV/XLSX files")
     p.add_argument("--raw", default=None,
-                   help="raw folder (default: data/raw/<dataset>; for uci the shared data folder)")
+                   help="demo/uci: raw folder (default: data/raw/demo; for uci the shared data folder)")
     p.add_argument("--processed", default=None, help="store root (default: data/processed)")
+    p.add_argument("--dataset", default=None, help="table: name of the data set in the store (required)")
+    p.add_argument("--towns", default=None, help="table: towns registry (CSV/XLSX)")
+    p.add_argument("--stations", default=None, help="table: stations registry (CSV/XLSX)")
+    p.add_argument("--hour-label", choices=("beginning", "ending"), default="beginning",
+                   help="table: hours labelled at their beginning (default) or end")
+    p.add_argument("--encoding", default=None, help="table: declared encoding (default: detected)")
+    p.add_argument("--duplicates", choices=("error", "first", "last", "mean"), default="error",
+                   help="table: policy for duplicate station-hours (default: error)")
+    p.add_argument("--layout", choices=("long", "wide"), default="long",
+                   help="table: long (one row per station-hour) or wide (date, hour, type, <station>...)")
 
     def handler(args: argparse.Namespace) -> int:
-        if args.dataset == "uci":
+        if args.source == "uci":
             from airlib.ingest.pipeline import cmd_ingest_uci
 
             return cmd_ingest_uci(args.raw, args.processed)
+        if args.source == "table":
+            from airlib.ingest.pipeline import cmd_ingest_table
+
+            return cmd_ingest_table(
+                args.files, args.processed, args.dataset, stations=args.stations, towns=args.towns,
+                hour_label=args.hour_label, encoding=args.encoding, duplicates=args.duplicates,
+                layout=args.layout,
+            )
         from airlib.demo.main_job import cmd_ingest_demo
 
         return cmd_ingest_demo(args.raw, args.processed)

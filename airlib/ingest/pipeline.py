@@ -178,3 +178,44 @@ def cmd_ingest_uci(shared: str | os.PathLike[str] | None, processed: str | os.Pa
           f"质控置空 {flagged} 个" + (f"；uci_embassy：{s['embassy']['rows']:,} 行" if "embassy" in s else "")
           + f"；用时 {time.perf_counter() - t0:.1f} s → {root}")
     return 0
+
+
+def cmd_ingest_table(
+    files: Sequence[str],
+    processed: str | os.PathLike[str] | None,
+    dataset: str | None,
+    *,
+    stations: str | None = None,
+    towns: str | None = None,
+    hour_label: str = "beginning",
+    encoding: str | None = None,
+    duplicates: str = "error",
+    layout: str = "long",
+) -> int:
+    """``airlib ingest table FILES --dataset NAME``: a bureau's own station-hour tables."""
+    import re
+    import time
+
+    from airlib.paths import processed_dir
+
+    if not dataset or not re.fullmatch(r"[A-Za-z0-9_\-]+", dataset) or dataset in ("demo", "uci"):
+        raise InputDataError(
+            f"--dataset must name the data set in the store (letters, digits, _ or -; not demo/uci), got {dataset!r}"
+        )
+    if not files:
+        raise InputDataError("no input files given: airlib ingest table FILE [FILE ...] --dataset NAME")
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise InputDataError("file not found", file=missing[0])
+    root = Path(processed) if processed is not None else processed_dir()
+    t0 = time.perf_counter()
+    kwargs: dict[str, Any] = {"hour_label": hour_label, "duplicates": duplicates}
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    s = ingest_table(files, root, dataset, stations_path=stations, towns_path=towns, layout=layout, **kwargs)
+    months = s.get("months") or []
+    span = f"{months[0]} 至 {months[-1]}" if months else "无"
+    n_st = s["stations"] if isinstance(s["stations"], int) else len(s["stations"])
+    print(f"已入库 {dataset}：{len(files)} 个文件，{s['rows']:,} 行，{n_st} 个站点，{span}；"
+          f"用时 {time.perf_counter() - t0:.1f} s → {root / dataset}")
+    return 0
