@@ -388,25 +388,25 @@ def daily_statistics(
 def _rolling(grid: _Grid, values: np.ndarray, width: int, min_valid: int):
     """Trailing ``width``-hour mean at every grid hour, not reaching before a station's grid.
 
-    Each station block is preceded by ``width - 1`` empty hours in a padded copy, so plain
-    shifted sums (exact direct sums, no cumulative-sum round-off) never mix two stations.
+    Direct shifted sums over the flat station-contiguous grid (no cumulative-sum round-off);
+    the first ``width - 1`` hours of each station, whose shifted sums reached into the
+    previous station, are then recomputed from that station's own hours only.
     """
     x = grid.matrix(values).ravel()
-    pad = width - 1
-    st_hour = np.repeat(np.arange(len(grid.stations)), grid.ndays * 24)
-    where = np.arange(len(x)) + (st_hour + 1) * pad
-    xp = np.zeros(len(x) + len(grid.stations) * pad)
-    okp = np.zeros(len(xp), dtype=np.int16)
     ok = ~np.isnan(x)
-    xp[where] = np.where(ok, x, 0.0)
-    okp[where] = ok
-    L = len(xp)
-    s = np.zeros(L - pad)
-    n = np.zeros(L - pad, dtype=np.int16)
-    for k in range(width):
-        s += xp[pad - k : L - k]
-        n += okp[pad - k : L - k]
-    s, n = s[where - pad], n[where - pad]
+    xz = np.where(ok, x, 0.0)
+    okn = ok.astype(np.int16)
+    s = xz.copy()
+    n = okn.copy()
+    for k in range(1, width):
+        s[k:] += xz[:-k]
+        n[k:] += okn[:-k]
+    starts = grid.offset * 24
+    head = min(width - 1, int(grid.ndays.min()) * 24) if len(starts) else 0
+    if head > 0:
+        idx = starts[:, None] + np.arange(head)[None, :]
+        s[idx] = np.cumsum(xz[idx], axis=1)
+        n[idx] = np.cumsum(okn[idx], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n >= min_valid, s / n, np.nan)
     return n.astype(np.int64), mean
@@ -763,11 +763,16 @@ def period_statistics(
     df, keys, values = _prepare_daily(daily, by)
     d0, d1 = m0.astype("datetime64[D]"), (m1 + 1).astype("datetime64[D]")
     sel = (df["_day"].to_numpy() >= d0) & (df["_day"].to_numpy() < d1)
+    units = df[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
     df = df[sel]
     n_months = int((m1 - m0).astype(np.int64)) + 1
     monthly = _month_table(df, keys, values, {})
     vm = monthly.groupby(keys, sort=True)[[f"{c}_valid" for c in values]].sum()
     out = _aggregate(df, keys, values, pcts)
+    # a unit of the frame without any row in the period is reported, with 0 valid days
+    out = units.merge(out, on=keys, how="left")
+    for c in values:
+        out[f"{c}_n"] = out[f"{c}_n"].fillna(0).astype(np.int64)
     vm = vm.reindex(pd.MultiIndex.from_frame(out[keys]) if len(keys) > 1 else out[keys[0]])
     valid = {}
     for c in values:

@@ -457,3 +457,12 @@ def test_mda8_exceedance_uses_the_limit_of_each_date(monkeypatch):
     x = np.concatenate([day, day])
     d = v.daily_statistics(hourly_frame({"o3": x}, start="2026-02-28"), pollutants=["o3"])
     assert list(d["o3_8h_valid"]) == [False, True]
+
+
+def test_period_unit_without_rows_in_period_is_reported_invalid():
+    a = daily_frame(pd.date_range("2016-01-01", "2016-03-31"), np.ones(91), station="A")
+    b = daily_frame(pd.date_range("2015-01-01", "2015-03-31"), np.ones(90), station="B")
+    p = v.period_statistics(pd.concat([a, b]), "2016-01", "2016-03").set_index("station")
+    assert p.loc["A", "pm25_valid"] and p.loc["A", "pm25_n"] == 91
+    assert p.loc["B", "pm25_n"] == 0 and not p.loc["B", "pm25_valid"]
+    assert np.isnan(p.loc["B", "pm25"]) and np.isnan(p.loc["B", "pm25_provisional"])
