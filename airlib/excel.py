@@ -10,12 +10,12 @@ verbatim and does not evaluate it even when the cell is edited. The text itself 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Final
+
+from airlib.store import atomic_write
 
 import numpy as np
 import pandas as pd
@@ -103,15 +103,8 @@ def write_tables(
                     cell.value = v
         ws.freeze_panes = ws.cell(row=row0 + 1, column=1)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

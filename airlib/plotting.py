@@ -7,11 +7,11 @@ font is installed instead of silently drawing empty boxes (豆腐块) in place o
 
 from __future__ import annotations
 
-import os
-import tempfile
 from os import PathLike
 from pathlib import Path
 from typing import Final
+
+from airlib.store import atomic_write
 
 from airlib.errors import AirlibError
 
@@ -127,14 +127,7 @@ def save_figure(fig, path: str | PathLike[str], *, dpi: int = 150, **kwargs) -> 
         The written path.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     kwargs.setdefault("bbox_inches", "tight")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png.tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi, **kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi, **kwargs)
     return path

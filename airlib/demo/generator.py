@@ -24,7 +24,6 @@ a fixed order, so the same ``(end, seed)`` gives identical bytes.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,6 +37,7 @@ from airlib.demo import parameters as P
 from airlib.demo.boundaries import schematic_town_polygons
 from airlib.demo.registry import DISTRICT_NAME, TOWNS, stations_frame, towns_frame
 from airlib.errors import InputDataError
+from airlib.store import atomic_write_bytes
 
 __all__ = [
     "START",
@@ -379,19 +379,6 @@ values are simulated; parameters come from statistics of the UCI Beijing multi-s
 """
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _export_csv(frame: pd.DataFrame) -> bytes:
     """Bureau-style CSV bytes: Chinese headers, rounded values, empty cells for missing."""
     import io
@@ -453,21 +440,21 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
         "lat": "纬度", "elevation_m": "海拔",
     }).drop(columns=["site"])
     p = folder / "synthetic_towns.csv"
-    _atomic_write_bytes(p, towns_zh.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    atomic_write_bytes(p, towns_zh.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     files.append(p)
     stations_zh = stations_frame().rename(columns={
         "station": "站点编号", "station_name": "站点名称", "town_code": "街乡代码",
         "lon": "经度", "lat": "纬度", "source": "来源",
     })
     p = folder / "synthetic_stations.csv"
-    _atomic_write_bytes(p, stations_zh.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    atomic_write_bytes(p, stations_zh.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     files.append(p)
 
     years = hourly["time"].dt.year.to_numpy()
     wanted = set()
     for y in np.unique(years):
         p = folder / f"synthetic_hourly_{int(y)}.csv"
-        _atomic_write_bytes(p, _export_csv(hourly.loc[years == y]))
+        atomic_write_bytes(p, _export_csv(hourly.loc[years == y]))
         files.append(p)
         wanted.add(p.name)
     for old in folder.glob("synthetic_hourly_*.csv"):
@@ -478,11 +465,11 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
                               seed=seed)
     for name in ("README.txt", "数据说明.txt"):
         p = folder / name
-        _atomic_write_bytes(p, text.encode("utf-8"))
+        atomic_write_bytes(p, text.encode("utf-8"))
         files.append(p)
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"
-    _atomic_write_bytes(p, geo.to_json(ensure_ascii=False, indent=None).encode("utf-8"))
+    atomic_write_bytes(p, geo.to_json(ensure_ascii=False, indent=None).encode("utf-8"))
     files.append(p)
     return DemoResult(folder=folder, files=tuple(files), end=end_p, seed=seed, rows=len(hourly))
