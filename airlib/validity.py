@@ -173,6 +173,34 @@ def _check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> No
         )
 
 
+def _station_codes(station: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    """Integer code of each row's station, the sorted station ids, and (fast path) the start
+    row of each station's run when the rows are grouped by station in sorted order (as the
+    readers and the store deliver them)."""
+    n = len(station)
+    if n > 1 and hasattr(station.array, "__arrow_array__"):
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            arr = station.array.__arrow_array__()
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            is_str = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+            if arr.null_count == 0 and is_str:
+                change = pc.not_equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
+                starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+                heads = arr.take(pa.array(starts)).to_pylist()
+                if all(a < b for a, b in zip(heads, heads[1:])):  # sorted, each run unique
+                    sizes = np.diff(np.append(starts, n))
+                    codes = np.repeat(np.arange(len(starts)), sizes)
+                    return codes, pd.Index(heads, dtype="string", name="station"), starts
+        except (TypeError, ValueError, AttributeError, ImportError):  # pragma: no cover
+            pass
+    codes, uniques = pd.factorize(station, sort=True)
+    return codes, pd.Index(uniques, name="station"), None
+
+
 def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
     _check_columns(hourly, ("station", "time"), "hourly frame")
     time = hourly["time"]
@@ -202,8 +230,7 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
     if station.isna().any():
         rows = np.flatnonzero(station.isna().to_numpy())[:10].tolist()
         raise InputDataError(f"station id is missing at positions {rows}", column="station")
-    codes, uniques = pd.factorize(station, sort=True)
-    stations = pd.Index(uniques, name="station")
+    codes, stations, run_starts = _station_codes(station)
     n_st = len(stations)
 
     keep = None
@@ -220,13 +247,15 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
         codes, day, hour = codes[keep], day[keep], hour[keep]
         first = np.full(n_st, lo, dtype=np.int64)
         last = np.full(n_st, hi, dtype=np.int64)
+    elif len(day) == 0:
+        first = last = np.zeros(0, dtype=np.int64)
+    elif run_starts is not None:  # rows grouped by station: one pass per run
+        first = np.minimum.reduceat(day, run_starts).astype(np.int64)
+        last = np.maximum.reduceat(day, run_starts).astype(np.int64)
     else:
-        if len(day) == 0:
-            first = last = np.zeros(0, dtype=np.int64)
-        else:
-            mm = pd.Series(day).groupby(codes, sort=True).agg(["min", "max"])
-            first = mm["min"].to_numpy(np.int64)
-            last = mm["max"].to_numpy(np.int64)
+        mm = pd.Series(day).groupby(codes, sort=True).agg(["min", "max"])
+        first = mm["min"].to_numpy(np.int64)
+        last = mm["max"].to_numpy(np.int64)
     ndays = last - first + 1
     offset = np.concatenate([[0], np.cumsum(ndays)[:-1]]).astype(np.int64)
     rowday = offset[codes] + day - first[codes]

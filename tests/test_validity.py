@@ -466,3 +466,23 @@ def test_period_unit_without_rows_in_period_is_reported_invalid():
     assert p.loc["A", "pm25_valid"] and p.loc["A", "pm25_n"] == 91
     assert p.loc["B", "pm25_n"] == 0 and not p.loc["B", "pm25_valid"]
     assert np.isnan(p.loc["B", "pm25"]) and np.isnan(p.loc["B", "pm25_provisional"])
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled", "interleaved_runs", "categorical"])
+def test_station_layouts_give_identical_results(order):
+    rng = np.random.default_rng(7)
+    frames = [hourly_frame({"pm25": rng.uniform(1, 99, 72)}, station=s,
+                           start="2016-01-01" if s != "B" else "2016-01-02")
+              for s in ("A", "B", "C")]
+    base = pd.concat(frames, ignore_index=True)
+    ref = v.daily_statistics(base, pollutants=["pm25"])
+    if order == "shuffled":
+        df = base.sample(frac=1.0, random_state=0)
+    elif order == "interleaved_runs":  # A rows split into two runs around B
+        df = pd.concat([frames[0].iloc[:30], frames[1], frames[0].iloc[30:], frames[2]])
+    elif order == "categorical":
+        df = base.assign(station=base["station"].astype("category"))
+    else:
+        df = base
+    got = v.daily_statistics(df, pollutants=["pm25"])
+    pd.testing.assert_frame_equal(got, ref)
