@@ -30,8 +30,10 @@ Rules implemented (standards.md §2)
 * Daily maximum 1-hour O3 (``o3_1h``, HJ 633—2012 daily report): the largest valid hourly value
   of the day, valid iff ≥ ``settings.o3_1h_min_hours`` (default 20) valid hours. No source
   states a rule for this statistic (UNVERIFIED); 20 is the daily-mean rule of GB 3095 Table 4.
-* Monthly statistic: ≥ 27 valid daily values in the month, ≥ 25 in February (leap or not)
-  (GB 3095 Table 4 [P], annual-mean row "每月至少有27个日平均浓度值（二月至少有25个）").
+* Monthly statistic: ≥ 27 valid daily values in the month, ≥ 25 in February (leap or not).
+  This is the per-month condition of the annual-mean row of GB 3095—2026 Table 4 [P], applied
+  on its own to every statistic of a month (mean, CO 95th and O3 90th percentile), as
+  standards.md §8.4 prescribes.
 * Annual statistic: ≥ 324 valid daily values in the year **and** the monthly rule in every one
   of its 12 months (GB 3095 Table 4 [P]). The same rule is applied to the percentile
   statistics (98th/95th/90th), which Table 4 does not list separately (decision).
