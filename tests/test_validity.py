@@ -7,6 +7,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from airlib import validity as v
 from airlib.errors import InputDataError
@@ -486,3 +489,49 @@ def test_station_layouts_give_identical_results(order):
         df = base
     got = v.daily_statistics(df, pollutants=["pm25"])
     pd.testing.assert_frame_equal(got, ref)
+
+
+def _naive_daily(x: np.ndarray, limit: float = 160.0) -> list[dict]:
+    """Per-day reference written as plain loops over one station's complete hourly array."""
+    out = []
+    for d in range(len(x) // 24):
+        day = x[d * 24 : d * 24 + 24]
+        vals = [u for u in day if not np.isnan(u)]
+        wins = []
+        for w in range(17):
+            seg = [u for u in day[w : w + 8] if not np.isnan(u)]
+            if len(seg) >= 6:
+                wins.append(sum(seg) / len(seg))
+        mda8 = max(wins) if wins else np.nan
+        out.append({
+            "n": len(vals), "mean": sum(vals) / len(vals) if len(vals) >= 20 else np.nan,
+            "n8": len(wins),
+            "mda8": mda8 if wins and (len(wins) >= 14 or mda8 > limit) else np.nan,
+        })
+    return out
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    n_days=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    p_nan=st.sampled_from([0.0, 0.1, 0.3, 0.6]),
+    p_drop=st.sampled_from([0.0, 0.1, 0.4]),
+)
+def test_daily_statistics_match_naive_loops(n_days, seed, p_nan, p_drop):
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.uniform(0, 300, n_days * 24))
+    x[rng.random(len(x)) < p_nan] = np.nan
+    df = hourly_frame({"pm25": x, "o3": x})
+    drop = rng.random(len(x)) < p_drop
+    drop[0] = drop[-1] = False  # keep the calendar span fixed
+    df = df[~drop]
+    x = np.where(drop, np.nan, x)
+    d = v.daily_statistics(df, pollutants=["pm25", "o3"])
+    ref = _naive_daily(x)
+    assert len(d) == len(ref)
+    for i, r in enumerate(ref):
+        assert d.loc[i, "pm25_n"] == r["n"]
+        assert d.loc[i, "o3_8h_n"] == r["n8"]
+        np.testing.assert_allclose(d.loc[i, "pm25"], r["mean"], rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(d.loc[i, "o3_8h"], r["mda8"], rtol=1e-12, equal_nan=True)
