@@ -20,6 +20,11 @@ Episode rule (decision; standards.md §6 gives "close together" without a number
 3. Episodes separated by at most ``settings.episode_merge_gap_days`` (default 1) days that are
    not part of either are merged into one episode at the **stricter** level (MEE 2017: "two
    episodes close together count as one, at the stricter level" [S]).
+
+The plans are written for *forecast* AQI, and MEE 2017 defines the "daily" AQI as a rolling
+24-hour mean that may cross calendar days [S]. :func:`classify_episodes` applies the criteria to
+whatever daily series it is given: observed calendar-day AQI (retrospective classification, as
+in the tests on the UCI data) or a forecast.
 """
 
 from __future__ import annotations
