@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.pollutants import LABELS_ZH, POLLUTANTS
 from airlib.rounding import round_gbt8170
 from airlib.settings import DEFAULT, Settings
 
@@ -104,16 +105,8 @@ BREAKPOINTS: Final[Mapping[str, Mapping[str, tuple[float, ...]]]] = {
 #: Indicator keys of the breakpoint tables.
 INDICATORS: Final[tuple[str, ...]] = tuple(_BP_2012)
 
-#: Fixed order in which tied primary / exceeding pollutants are listed (airlib order).
-PRIMARY_ORDER: Final[tuple[str, ...]] = ("pm25", "pm10", "so2", "no2", "co", "o3")
-_POLLUTANT_LABEL: Final[dict[str, str]] = {
-    "pm25": "PM2.5",
-    "pm10": "PM10",
-    "so2": "SO2",
-    "no2": "NO2",
-    "co": "CO",
-    "o3": "O3",
-}
+#: Fixed order in which tied primary / exceeding pollutants are listed (:data:`airlib.pollutants.POLLUTANTS`).
+PRIMARY_ORDER: Final[tuple[str, ...]] = POLLUTANTS
 
 
 class AqiCategory(NamedTuple):
@@ -156,8 +149,12 @@ def _check_version(version: str) -> str:
     return version
 
 
-def _is_2026(dates: Any, column: str = "date") -> np.ndarray:
-    """Boolean array: row is assessed under HJ 633—2026 (date ≥ 2026-03-01 00:00)."""
+def _to_datetimes(dates: Any, column: str, missing: str) -> pd.Series:
+    """``dates`` as a datetime64 Series (inferred format, then ISO 8601).
+
+    Raises :class:`InputDataError` naming ``column`` for unreadable dates, and with the
+    message ``missing`` when any date is missing. Shared with :mod:`airlib.limits`.
+    """
     ts = pd.Series(np.asarray(dates)) if not isinstance(dates, pd.Series) else dates
     try:
         ts = pd.to_datetime(ts)
@@ -167,10 +164,15 @@ def _is_2026(dates: Any, column: str = "date") -> np.ndarray:
         except (ValueError, TypeError) as exc:
             raise InputDataError(f"unreadable dates: {exc}", column=column) from None
     if ts.isna().any():
-        raise InputDataError(
-            "missing date/time: cannot choose the HJ 633 version; pass version= explicitly",
-            column=column,
-        )
+        raise InputDataError(missing, column=column)
+    return ts
+
+
+def _is_2026(dates: Any, column: str = "date") -> np.ndarray:
+    """Boolean array: row is assessed under HJ 633—2026 (date ≥ 2026-03-01 00:00)."""
+    ts = _to_datetimes(
+        dates, column, "missing date/time: cannot choose the HJ 633 version; pass version= explicitly"
+    )
     return (ts >= SWITCH_DATE).to_numpy()
 
 
@@ -419,7 +421,7 @@ def _category_frame(level: np.ndarray, index: Any = None, fields: Sequence[str] 
 
 def _pollutant_of(column: str) -> str:
     name = column[5:] if column.startswith("iaqi_") else column
-    for p in ("pm25", "pm10", "so2", "no2", "co", "o3"):
+    for p in POLLUTANTS:
         if name == p or name.startswith(p + "_"):
             return p
     raise InputDataError(f"cannot tell the pollutant of IAQI column {column!r}", column=column)
@@ -429,7 +431,7 @@ def _joined_lut(n: int) -> np.ndarray:
     """String for every bit pattern over PRIMARY_ORDER."""
     out = []
     for code in range(2**n):
-        out.append(",".join(_POLLUTANT_LABEL[p] for i, p in enumerate(PRIMARY_ORDER) if code >> i & 1))
+        out.append(",".join(LABELS_ZH[p] for i, p in enumerate(PRIMARY_ORDER) if code >> i & 1))
     return np.array(out, dtype=object)
 
 

@@ -25,6 +25,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from airlib.aqi import _to_datetimes
 from airlib.errors import InputDataError
 
 __all__ = [
@@ -192,17 +193,7 @@ def _grade_index(grade: int) -> int:
 
 def _edition_codes(dates: Any) -> np.ndarray:
     """0/1/2 per date (index into EDITIONS)."""
-    ts = dates if isinstance(dates, pd.Series) else pd.Series(np.asarray(dates))
-    try:
-        ts = pd.to_datetime(ts)
-    except (ValueError, TypeError):
-        try:
-            ts = pd.to_datetime(ts, format="ISO8601")
-        except (ValueError, TypeError) as exc:
-            raise InputDataError(f"unreadable dates: {exc}", column="date") from None
-    if ts.isna().any():
-        raise InputDataError("missing date: cannot choose the GB 3095 edition", column="date")
-    t = ts.to_numpy()
+    t = _to_datetimes(dates, "date", "missing date: cannot choose the GB 3095 edition").to_numpy()
     return (t >= TRANSITION_START.to_datetime64()).astype(np.int64) + (t >= FINAL_START.to_datetime64()).astype(np.int64)
 
 
