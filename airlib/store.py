@@ -98,6 +98,7 @@ import pyarrow.dataset as pads  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from airlib.errors import InputDataError  # noqa: E402
+from airlib.paths import project_root  # noqa: E402
 
 __all__ += [
     "PARQUET_COMPRESSION",
@@ -110,6 +111,7 @@ __all__ += [
     "read_manifest",
     "update_manifest",
     "sha256_file",
+    "portable_path",
 ]
 
 #: Compression of every Parquet file the store writes.
@@ -125,6 +127,28 @@ def hourly_dir(root: str | os.PathLike[str], dataset: str) -> Path:
 def partition_path(root: str | os.PathLike[str], dataset: str, year: int, month: int) -> Path:
     """``<root>/<dataset>/hourly/year=YYYY/month=M/part-0.parquet`` (month without leading zero)."""
     return hourly_dir(root, dataset) / f"year={int(year)}" / f"month={int(month)}" / "part-0.parquet"
+
+
+def portable_path(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
+    """An input file's path as recorded in ``manifest.json``.
+
+    Relative to the project root (POSIX separators) when the file lies inside it, so the
+    manifest is the same in every clone; absolute otherwise. Both sides are resolved first
+    (symlinks, ``..``); a relative ``path`` is taken from the current directory.
+
+    Parameters
+    ----------
+    path
+        Input file.
+    root
+        Project root; default :func:`airlib.paths.project_root`.
+    """
+    p = Path(path).resolve()
+    base = Path(root).resolve() if root is not None else project_root().resolve()
+    try:
+        return p.relative_to(base).as_posix()
+    except ValueError:
+        return str(p)
 
 
 def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
@@ -185,7 +209,8 @@ def write_hourly(
     source
         Name of the source in ``manifest.json``.
     inputs
-        Input files; their SHA-256 are recorded in the manifest.
+        Input files; recorded in the manifest with their SHA-256 and size, the path relative
+        to the project root when inside it, else absolute (:func:`portable_path`).
     hour_label
         Convention the source declared (recorded; the frame is already canonical).
     qc
@@ -215,7 +240,7 @@ def write_hourly(
         _write_parquet(part, path)
         months.append(f"{y:04d}-{m:02d}")
     entry = {
-        "files": [{"path": str(p), "name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
+        "files": [{"path": portable_path(p), "name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
                   for p in inputs],
         "hour_label": hour_label,
         "rows": int(len(frame)),

@@ -352,8 +352,9 @@ def bureau(tmp_path):
     return tmp_path, [jan, feb], stations, towns
 
 
-def test_ingest_table_end_to_end_idempotent_raw_unchanged(bureau):
+def test_ingest_table_end_to_end_idempotent_raw_unchanged(bureau, monkeypatch):
     tmp, files, stations, towns = bureau
+    monkeypatch.setenv("AIRLIB_HOME", str(tmp))  # the fixture is a project folder: data/raw, data/processed
     raw_files = [*files, stations, towns]
     before = {p: _sha(p) for p in raw_files}
     root = tmp / "data" / "processed"
@@ -370,6 +371,7 @@ def test_ingest_table_end_to_end_idempotent_raw_unchanged(bureau):
     man = read_manifest(root, "mtg")
     src = man["sources"]["2023-01.csv+2023-02.csv"]
     assert [f["sha256"] for f in src["files"]] == [before[files[0]], before[files[1]]]
+    assert [f["path"] for f in src["files"]] == ["data/raw/2023-01.csv", "data/raw/2023-02.csv"]  # project-relative
     assert src["hour_label"] == "ending"
     snap = {p: _sha(p) for p in sorted(root.rglob("*")) if p.is_file()}
     ingest_table(files, root, "mtg", stations, towns, hour_label="ending")

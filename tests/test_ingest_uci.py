@@ -106,6 +106,8 @@ def test_ingest_uci_store_manifest_idempotent_raw_untouched(tmp_path):
     man = read_manifest(root, "uci")
     src = man["sources"]["uci-multisite"]
     assert {f["name"]: f["sha256"] for f in src["files"]} == {f.name: h for f, h in before.items()}
+    # ../shared/data lies outside the project root: recorded as absolute paths
+    assert [f["path"] for f in src["files"]] == [str(f.resolve()) for f in files]
     assert src["hour_label"] == "beginning" and src["qc"]["unit_factors"] == {"co": 0.001}
     assert sum(man["partitions"].values()) == 12 * 35064
     feb16 = read_hourly(root, "uci", "2016-02", "2016-02")

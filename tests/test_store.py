@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +18,7 @@ from airlib.store import (
     atomic_write_bytes,
     atomic_write_text,
     partition_path,
+    portable_path,
     read_hourly,
     read_manifest,
     read_registry,
@@ -237,3 +240,52 @@ def test_roundtrip_and_windows(tmp_path_factory, start, hours, stations, lo, spa
     win = read_hourly(root, "d", start=a, end=b)
     sel = exp[(exp.time >= a) & (exp.time <= b)]
     assert win["pm25"].tolist() == sel["pm25"].tolist()
+
+
+def _project(home, text="站点,时间\n"):
+    raw = home / "data" / "raw" / "bureau"
+    raw.mkdir(parents=True)
+    src = raw / "in.csv"
+    src.write_text(text, encoding="utf-8")
+    return src
+
+
+def test_manifest_path_relative_inside_project(tmp_path, monkeypatch):
+    home = tmp_path / "proj"
+    src = _project(home)
+    monkeypatch.setenv("AIRLIB_HOME", str(home))
+    entry = write_hourly(_frame(), home / "data" / "processed", "d", source="s", inputs=[src])
+    assert entry["files"] == [{"path": "data/raw/bureau/in.csv", "name": "in.csv",
+                               "sha256": hashlib.sha256(src.read_bytes()).hexdigest(), "bytes": src.stat().st_size}]
+    # a relative input (from the current directory) and a path with '..' give the same record
+    monkeypatch.chdir(home / "data")
+    assert portable_path("raw/bureau/in.csv") == "data/raw/bureau/in.csv"
+    assert portable_path(home / "data" / "processed" / ".." / "raw" / "bureau" / "in.csv") == "data/raw/bureau/in.csv"
+
+
+def test_manifest_path_absolute_outside_project(tmp_path, monkeypatch):
+    home = tmp_path / "proj"
+    home.mkdir()
+    monkeypatch.setenv("AIRLIB_HOME", str(home))
+    sibling = tmp_path / "proj2"  # shares the prefix "proj" but is not inside the project
+    src = _project(sibling)
+    entry = write_hourly(_frame(), tmp_path / "store", "d", source="s", inputs=[src])
+    assert entry["files"][0]["path"] == str(src.resolve())
+    assert Path(entry["files"][0]["path"]).is_absolute()
+    monkeypatch.chdir(sibling)
+    assert portable_path("data/raw/bureau/in.csv") == str(src.resolve())  # relative input, outside: absolute
+    assert portable_path(src, root=sibling) == "data/raw/bureau/in.csv"  # explicit root
+
+
+def test_manifest_identical_across_clones(tmp_path, monkeypatch):
+    a = tmp_path / "clone-a"
+    b = tmp_path / "elsewhere" / "clone-b"
+    _project(a, "站点,时间\nA,2023-01-31 20:00\n")
+    shutil.copytree(a, b)
+    for home in (a, b):
+        monkeypatch.setenv("AIRLIB_HOME", str(home))
+        write_hourly(_frame(), home / "data" / "processed", "d", source="s",
+                     inputs=[home / "data" / "raw" / "bureau" / "in.csv"], hour_label="ending")
+    man = [(h / "data" / "processed" / "d" / "manifest.json").read_bytes() for h in (a, b)]
+    assert man[0] == man[1]
+    assert b"clone-a" not in man[0] and b"clone-b" not in man[1]
