@@ -181,3 +181,16 @@ def test_read_towns_blank_line_and_header_in_error(tmp_path):
 
 def test_excel_float_codes_resolve(towns):
     assert resolve_towns(pd.Series([110109005.0, 110109001]), towns).tolist() == ["110109005", "110109001"]
+
+
+@pytest.mark.parametrize("reader,header,what", [
+    (read_towns, "乡镇代码,乡镇名称", "towns"),
+    (read_stations, "站点编码,站点名称", "stations"),
+])
+@pytest.mark.parametrize("body", ["", ",\n ,\n"])  # header only; only blank rows
+def test_registry_without_rows_names_file(tmp_path, reader, header, what, body):
+    p = tmp_path / f"{what}.csv"
+    p.write_text(header + "\n" + body, encoding="utf-8")
+    with pytest.raises(InputDataError, match=f"the {what} file has no rows") as ei:
+        reader(p)
+    assert f"{what}.csv" in str(ei.value)

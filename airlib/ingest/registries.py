@@ -69,6 +69,17 @@ def _rename(frame: pd.DataFrame, table: dict[str, tuple[str, ...]], file: Path) 
     return out
 
 
+def _read_registry(path: str | os.PathLike[str], encoding: str | None, sheet: str | int | None,
+                   headers: dict[str, tuple[str, ...]], what: str) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    """Read a registry file: (path, raw table without blank rows, table with canonical headers)."""
+    p = Path(path)
+    raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
+    raw = drop_blank_rows(raw)
+    if raw.empty:
+        raise InputDataError(f"the {what} file has no rows", file=p)
+    return p, raw, _rename(raw, headers, p)
+
+
 @file_errors
 def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """Read a towns registry (CSV/XLSX; Chinese or English headers).
@@ -84,12 +95,7 @@ def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet:
         Columns ``town_code, town_name, district_code, district_name, kind, aliases``
         (all ``string``), sorted by code.
     """
-    p = Path(path)
-    raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
-    raw = drop_blank_rows(raw)
-    if raw.empty:
-        raise InputDataError("the towns file has no rows", file=p)
-    df = _rename(raw, _TOWN_HEADERS, p)
+    p, raw, df = _read_registry(path, encoding, sheet, _TOWN_HEADERS, "towns")
     for need, hint in (("town_code", "乡镇代码 / code"), ("town_name", "乡镇名称 / name")):
         if need not in df:
             raise InputDataError(f"missing column {need!r} (expected {hint}); headers: {list(raw.columns)}",
@@ -149,12 +155,7 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
     """
     from airlib.registry import resolve_towns
 
-    p = Path(path)
-    raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
-    raw = drop_blank_rows(raw)
-    if raw.empty:
-        raise InputDataError("the stations file has no rows", file=p)
-    df = _rename(raw, _STATION_HEADERS, p)
+    p, raw, df = _read_registry(path, encoding, sheet, _STATION_HEADERS, "stations")
     if "station" not in df and "station_name" not in df:
         raise InputDataError(f"missing station column (expected 站点编码 / 站点名称 / station); headers: "
                              f"{list(raw.columns)}", file=p, column="站点")
