@@ -8,7 +8,8 @@ Usage::
 
 For each workload (``ranking``: hourly → valid daily → valid monthly → monthly town ranking;
 ``composite``: the comprehensive index and its ranking; ``yoy_ytd``: YoY and year-to-date for
-every town) and each variant (``airlib`` = :mod:`airlib.citywide` streamed month by month,
+every town; ``pipeline``: hourly → valid daily → daily AQI → valid monthly per station with
+airlib's public functions, :mod:`benchmarks.pipeline`) and each variant (``airlib`` = :mod:`airlib.citywide` streamed month by month,
 ``pandas`` = plain pandas reference, ``duckdb`` = DuckDB SQL reference, optionally ``dask`` =
 :mod:`airlib.backends` on a LocalCluster), the computation runs in its own subprocess, which
 reports wall time of the computation (from Parquet to the result table; interpreter start and
@@ -39,6 +40,12 @@ import pandas as pd
 
 from benchmarks import datasets
 from benchmarks.references import WORKLOADS
+
+#: Every workload: the citywide town workloads and ``pipeline`` (per station, see
+#: :mod:`benchmarks.pipeline`).
+ALL_WORKLOADS = (*WORKLOADS, "pipeline")
+#: Variants that implement each workload (others are skipped for it).
+VARIANTS_OF = {wl: ("airlib", "pandas", "duckdb", "airlib-api", "dask") for wl in WORKLOADS} | {"pipeline": ("airlib", "pandas")}
 
 KEYS = ["town_code", "year", "month"]
 EXACT = {"pm25_published", "index_published", "rank", "ytd_published", "yoy_pct", "ytd_yoy_pct"}
@@ -118,6 +125,14 @@ def run_variant(variant: str, root, dataset, stations, workload, subset=None) ->
     from benchmarks import references
 
     hd = datasets.hourly_dir(root, dataset)
+    if workload == "pipeline":
+        from benchmarks import pipeline
+
+        if variant == "airlib":
+            return pipeline.airlib_pipeline(root, dataset, subset)
+        if variant == "pandas":
+            return pipeline.pandas_reference(hd, subset)
+        raise ValueError(f"variant {variant!r} does not implement the pipeline workload")
     if variant == "airlib":
         st = stations if subset is None else stations[stations["station"].isin(subset)]
         return airlib_workload(root, dataset, st, workload, only_registry=subset is not None)
@@ -132,15 +147,23 @@ def run_variant(variant: str, root, dataset, stations, workload, subset=None) ->
     raise ValueError(variant)
 
 
+def _keys(frame: pd.DataFrame) -> list[str]:
+    """Key columns of a workload table: ``station`` (pipeline) or ``town_code``, year, month."""
+    return ["station", "year", "month"] if "station" in frame.columns else KEYS
+
+
 def compare(a: pd.DataFrame, b: pd.DataFrame, *, rtol: float = 1e-9) -> dict[str, int]:
-    """Mismatch counts per column between two workload tables (outer join on town, year, month).
+    """Mismatch counts per column between two workload tables (outer join on the unit
+    (``town_code``, or ``station`` for the pipeline workload), year, month).
 
     A row present in one table only counts as all-NaN in the other. Unrounded columns are
-    compared within ``rtol``; published values and ranks exactly (NaN equals NaN).
+    compared within ``rtol``; published values, ranks and counts (``*_n``, ``days_*``) exactly
+    (NaN equals NaN).
     """
-    cols = [c for c in a.columns if c not in KEYS and c in b.columns]
-    x = a.set_index(KEYS)[cols]
-    y = b.set_index(KEYS)[cols]
+    keys = _keys(a)
+    cols = [c for c in a.columns if c not in keys and c in b.columns]
+    x = a.set_index(keys)[cols]
+    y = b.set_index(keys)[cols]
     x.index = x.index.set_levels([lvl.astype(str) if i == 0 else lvl.astype("int64") for i, lvl in enumerate(x.index.levels)])
     y.index = y.index.set_levels([lvl.astype(str) if i == 0 else lvl.astype("int64") for i, lvl in enumerate(y.index.levels)])
     idx = x.index.union(y.index)
@@ -150,7 +173,7 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, *, rtol: float = 1e-9) -> dict[str
         u = x[c].astype("float64").to_numpy(na_value=np.nan)
         v = y[c].astype("float64").to_numpy(na_value=np.nan)
         both_nan = np.isnan(u) & np.isnan(v)
-        if c in EXACT:
+        if c in EXACT or c.endswith("_n") or c.startswith("days_"):
             same = both_nan | (u == v)
         else:
             same = both_nan | np.isclose(u, v, rtol=rtol, atol=0.0)
@@ -221,7 +244,7 @@ def interactive_latency(root, dataset, stations, repeats: int = 5) -> dict:
     return {"month": f"{year}-{month:02d}", "first_s": times[0], "median_s": float(np.median(times))}
 
 
-def benchmark(size: str, *, root=datasets.DEFAULT_ROOT, seed=0, workloads=WORKLOADS, variants=("airlib", "pandas", "duckdb"),
+def benchmark(size: str, *, root=datasets.DEFAULT_ROOT, seed=0, workloads=ALL_WORKLOADS, variants=("airlib", "pandas", "duckdb"),
               sample_towns: int | None = None, log=print) -> list[dict]:
     """Run the benchmark for one size; return one record per (workload, variant)."""
     t0 = time.perf_counter()
@@ -245,6 +268,9 @@ def benchmark(size: str, *, root=datasets.DEFAULT_ROOT, seed=0, workloads=WORKLO
             records.append(rec)
             log(_fmt(rec))
         for var in variants:
+            if var not in VARIANTS_OF[wl]:
+                log(f"  {wl:<9} {var:<16} (not implemented for this workload; skipped)")
+                continue
             info, res = measure(var, size, wl, root, seed, subset)
             n = n_sub
             rec = {"size": size, "workload": wl, "variant": var + (" (sample)" if subset else ""), "rows": n, **info}
@@ -282,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="with --size city or micro: run the small 'quick' store instead (349 towns, 2 years x 2 months); uci and district are small already")
     ap.add_argument("--root", default=str(datasets.DEFAULT_ROOT))
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--workload", default=None, choices=list(WORKLOADS))
+    ap.add_argument("--workload", default=None, choices=list(ALL_WORKLOADS))
     ap.add_argument("--variants", default="airlib,pandas,duckdb")
     ap.add_argument("--sample-towns", type=int, default=None, help="references on the stations of the first N towns (default 20 for micro)")
     ap.add_argument("--latency", action="store_true", help="also time the one-month ranking (interactive use)")
@@ -298,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     size = "quick" if args.quick and args.size in ("city", "micro") else args.size
     sample = args.sample_towns if args.sample_towns is not None else (20 if size == "micro" else None)
-    workloads = (args.workload,) if args.workload else WORKLOADS
+    workloads = (args.workload,) if args.workload else ALL_WORKLOADS
     records = benchmark(size, root=args.root, seed=args.seed, workloads=workloads, variants=tuple(args.variants.split(",")),
                         sample_towns=sample)
     if args.latency:

@@ -86,3 +86,66 @@ def test_subprocess_measurement_reports_time_memory_and_result(tiny):
     info, result = run.measure("airlib", "tiny", "ranking", root, 0)
     assert info["seconds"] > 0 and info["peak_kib"] >= info["baseline_kib"] > 0
     assert not any(run.compare(result, run.run_variant("airlib", root, dataset, stations, "ranking")).values())
+
+
+# ---------------------------------------------------------------- pipeline workload
+@pytest.fixture(scope="module")
+def tiny_pipeline(tiny):
+    root, dataset, stations = tiny
+    return run.run_variant("airlib", root, dataset, stations, "pipeline"), run.run_variant("pandas", root, dataset, stations, "pipeline")
+
+
+def test_pipeline_airlib_equals_pandas_reference(tiny_pipeline):
+    """hourly → valid daily → daily AQI → valid monthly: airlib's public functions and the
+    plain-pandas reference give the same numbers (means within 1e-9, counts exactly)."""
+    from benchmarks import pipeline
+
+    ours, ref = tiny_pipeline
+    assert list(ours.columns) == list(ref.columns) == ["station", "year", "month", *pipeline.RESULT_COLUMNS]
+    assert len(ours) == len(ref) == 13 * 6  # 13 stations x 6 months of the tiny store
+    assert run.compare(ours, ref) == {c: 0 for c in pipeline.RESULT_COLUMNS}
+    # not vacuous: valid and invalid months, every category but the rarest, February rule in play
+    assert ours["pm25"].notna().sum() > 50 and ours["pm25"].isna().any()
+    assert ours["o3_p90"].notna().sum() > 50
+    assert (ours[pipeline.LEVELS[:5]].sum() > 0).all()
+    feb = ours[ours["month"] == 2]
+    assert ((feb["pm25_n"] >= 25) & (feb["pm25_n"] < 27) & feb["pm25"].notna()).any()
+    # a station-month has at most one category per day; most days get an AQI
+    days = pd.to_datetime(dict(year=ours["year"], month=ours["month"], day=1)).dt.days_in_month
+    categorised = ours[pipeline.LEVELS].sum(axis=1)
+    assert (categorised <= days).all() and (categorised == days).mean() > 0.5
+
+
+def test_pipeline_result_does_not_depend_on_chunking(tiny):
+    from benchmarks import pipeline
+
+    root, dataset, _ = tiny
+    by_year = pipeline.airlib_pipeline(root, dataset, chunk="year")
+    by_month = pipeline.airlib_pipeline(root, dataset, chunk="month")
+    assert not any(run.compare(by_year, by_month).values())
+    sub = by_year["station"].unique()[:3].tolist()
+    sample = pipeline.airlib_pipeline(root, dataset, sub)
+    assert set(sample["station"]) == set(sub)
+    assert not any(run.compare(sample, by_year[by_year["station"].isin(sub)]).values())
+
+
+def test_pipeline_compare_sees_a_changed_category_count(tiny_pipeline):
+    ours, ref = tiny_pipeline
+    bad = ref.copy()
+    i = bad.index[bad["days_level3"] > 0][0]
+    bad.loc[i, "days_level3"] -= 1
+    bad.loc[i, "days_level2"] += 1
+    assert run.compare(ours, bad)["days_level3"] == 1
+    assert run.compare(ours, bad)["days_level2"] == 1
+
+
+def test_pipeline_reference_iaqi_edges():
+    """The reference's IAQI: breakpoints exact, ceiling, cap above the table, O3 8 h > 800."""
+    from benchmarks.pipeline import _iaqi_2012
+
+    pm = _iaqi_2012(pd.Series([0.0, 35.0, 35.1, 75.0, 500.0, 501.0, np.nan]), "pm25")
+    np.testing.assert_array_equal(pm.to_numpy(), [0, 50, 51, 100, 500, 500, np.nan])
+    o3 = _iaqi_2012(pd.Series([160.0, 800.0, 800.5]), "o3_8h")
+    np.testing.assert_array_equal(o3.to_numpy(), [100, 300, np.nan])
+    co = _iaqi_2012(pd.Series([2.0, 2.1]), "co")
+    np.testing.assert_array_equal(co.to_numpy(), [50, 53])
