@@ -11,6 +11,7 @@ import pytest
 from airlib.errors import InputDataError, UnknownNameError
 from airlib.ingest import ingest_table, read_station_table
 from airlib.ingest.columns import HOURLY_COLUMNS
+from airlib.ingest.table import apply_hour_label
 from airlib.store import read_hourly, read_manifest, read_registry
 
 CSV = (
@@ -186,6 +187,24 @@ def test_time_format_declared(tmp_path):
 def test_bad_hour_label(tmp_path):
     with pytest.raises(InputDataError, match="hour_label"):
         read_station_table(_write(tmp_path, CSV), hour_label="end")
+
+
+@pytest.mark.parametrize("reader", ["read_station_table", "read_wide_table"])
+def test_bad_hour_label_checked_before_reading(tmp_path, reader):
+    import airlib.ingest
+
+    missing = tmp_path / "absent.csv"  # never opened: the convention is checked first
+    with pytest.raises(InputDataError, match="hour_label must be 'beginning' or 'ending', not 'end'") as ei:
+        getattr(airlib.ingest, reader)(missing, hour_label="end")
+    assert "absent.csv" in str(ei.value)
+
+
+def test_apply_hour_label_edges():
+    t = pd.Series(pd.to_datetime(["2023-01-01 00:00", "2023-01-02 00:00"]))
+    assert apply_hour_label(t, "beginning").equals(t)
+    assert apply_hour_label(t, "ending").tolist() == [pd.Timestamp("2022-12-31 23:00"), pd.Timestamp("2023-01-01 23:00")]
+    with pytest.raises(InputDataError, match="hour_label must be"):
+        apply_hour_label(t, "Ending")
 
 
 # ---- duplicates ----------------------------------------------------------------------------

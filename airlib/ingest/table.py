@@ -159,11 +159,23 @@ def apply_hour_label(times: pd.Series, hour_label: str, *, file=None) -> pd.Seri
     by an hour-ending source (mean over 00:00–01:00) becomes 00:00; a label ``24:00`` or
     next-day ``00:00`` becomes 23:00 of the day it belongs to.
     """
-    if hour_label == "beginning":
-        return times
-    if hour_label == "ending":
-        return times - pd.Timedelta(hours=1)
-    raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=file)
+    _check_hour_label(hour_label, file)
+    return times - pd.Timedelta(hours=1) if hour_label == "ending" else times
+
+
+def _check_hour_label(hour_label: str, file=None) -> None:
+    if hour_label not in ("beginning", "ending"):
+        raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=file)
+
+
+def _station_ids(names: pd.Series, stations: pd.DataFrame | str | os.PathLike[str], *, file, column: str,
+                 rows) -> pd.Series:
+    """Station names, aliases or ids → registry ids; ``stations`` is a registry frame or file."""
+    from airlib.ingest.registries import read_stations
+    from airlib.registry import resolve_stations
+
+    reg = stations if isinstance(stations, pd.DataFrame) else read_stations(stations)
+    return resolve_stations(names, reg, file=file, column=column, rows=rows)
 
 
 _NA_SET = pa.array(sorted(NA_TOKENS), type=pa.string())
@@ -407,8 +419,7 @@ def read_station_table(
     p = Path(path)
     if duplicates not in ("error", "first", "last", "mean"):
         raise InputDataError(f"duplicates must be 'error', 'first', 'last' or 'mean', not {duplicates!r}", file=p)
-    if hour_label not in ("beginning", "ending"):
-        raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=p)
+    _check_hour_label(hour_label, p)
     raw, enc = read_any_table(p, encoding=encoding, sheet=sheet, is_header=is_station_table_header)
     raw = drop_blank_rows(raw)
     if raw.empty or len(raw.columns) == 0:
@@ -425,11 +436,7 @@ def read_station_table(
     if empty_st.any():
         raise InputDataError("empty station", file=p, row=row_arg(rows[empty_st]), column=inv["station"])
     if stations is not None:
-        from airlib.ingest.registries import read_stations
-        from airlib.registry import resolve_stations
-
-        reg = stations if isinstance(stations, pd.DataFrame) else read_stations(stations)
-        st = resolve_stations(st, reg, file=p, column=inv["station"], rows=rows)
+        st = _station_ids(st, stations, file=p, column=inv["station"], rows=rows)
     out["station"] = st
     if "time" in inv and "date" in inv and _is_time_of_day(raw[inv["time"]]):
         # 日期 + 时间 where 时间 holds only the hour ("01:00", "1时"): combine them

@@ -31,9 +31,9 @@ from airlib.ingest.table import (
     DEFAULT_SENTINELS,
     NONNEGATIVE_COLUMNS,
     QCReport,
-    _apply_duplicates,
-    _na_mask,
+    _check_hour_label,
     _parse_date_hour,
+    _station_ids,
     _to_numeric,
     apply_hour_label,
 )
@@ -76,8 +76,7 @@ def read_wide_table(
         per pollutant with example file rows; skipped indicator types in ``unmapped_columns``).
     """
     p = Path(path)
-    if hour_label not in ("beginning", "ending"):
-        raise InputDataError(f"hour_label must be 'beginning' or 'ending', not {hour_label!r}", file=p)
+    _check_hour_label(hour_label, p)
     raw, enc = read_any_table(p, encoding=encoding, sheet=sheet, is_header=_is_wide_header)
     raw = drop_blank_rows(raw)
     keys = {normalise_header(c): c for c in raw.columns}
@@ -111,11 +110,7 @@ def read_wide_table(
                          hour_col=found["hour"], rows=rows, time_format=time_format), hour_label, file=p)
     names = pd.Series(station_cols, dtype="string")
     if stations is not None:
-        from airlib.ingest.registries import read_stations
-        from airlib.registry import resolve_stations
-
-        reg = stations if isinstance(stations, pd.DataFrame) else read_stations(stations)
-        ids = resolve_stations(names, reg, file=p, column="(station header)", rows=[1] * len(names))
+        ids = _station_ids(names, stations, file=p, column="(station header)", rows=[1] * len(names))
     else:
         ids = names.str.strip()
     parts = []
