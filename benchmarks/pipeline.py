@@ -3,7 +3,7 @@
 This is the chain of the foundation issue, run with airlib's **public** functions and checked
 against a plain-pandas reference that must give the same numbers:
 
-* :func:`airlib_pipeline`: month by month over the store, ``airlib.store.read_hourly`` →
+* :func:`airlib_pipeline`: chunk by chunk over the store, ``airlib.store.read_hourly`` →
   ``airlib.validity.daily_statistics`` (valid daily means, MDA8, daily max 1-h O3) →
   ``airlib.aqi.daily_aqi`` (IAQI, AQI, category and primary pollutant per station-day, HJ 633
   version chosen per row from the date) → ``airlib.validity.monthly_statistics`` (valid
@@ -93,30 +93,61 @@ def airlib_chunk(hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, m
         out[name] = counts[pos, j]
     # keep (station, month) with hourly rows: daily_statistics gave every station every day
     hm = hourly["time"].to_numpy().astype("datetime64[M]").astype(np.int64)
-    hs = pd.Index(suniq).get_indexer(hourly["station"])
+    hcodes, huniq = pd.factorize(hourly["station"])  # Arrow dictionary encoding, no Python strings
+    hs = pd.Index(suniq).get_indexer(huniq)[hcodes]
     present = np.zeros(len(suniq) * n_m, dtype=bool)
     present[hs * n_m + (hm - m0)] = True
     in_store = np.isin(out["year"].to_numpy() * 100 + out["month"].to_numpy(), [y * 100 + m for y, m in months])
     return out[present[pos] & in_store].reset_index(drop=True)
 
 
-def airlib_pipeline(root, dataset: str, stations: Iterable[str] | None = None, chunk: str = "year") -> pd.DataFrame:
+#: Target station-hours per chunk of :func:`airlib_pipeline` with ``chunk="auto"``.
+CHUNK_ROWS = 500_000
+
+
+def _chunks(root, dataset: str, chunk: str | int) -> list[list[tuple[int, int]]]:
+    """Store months grouped into chunks: one per ``"month"``, per ``"year"``, or consecutive
+    months up to about ``CHUNK_ROWS`` station-hours (``"auto"``; or an int row target), the
+    row counts taken from the Parquet footers."""
+    import pyarrow.parquet as pq
+
+    from airlib.store import hourly_dir
+
+    base = hourly_dir(root, dataset)
+    months = _store_months(base)
+    if chunk in ("month", "year"):
+        groups: dict[object, list[tuple[int, int]]] = {}
+        for y, m in months:
+            groups.setdefault(y if chunk == "year" else (y, m), []).append((y, m))
+        return list(groups.values())
+    target = CHUNK_ROWS if chunk == "auto" else int(chunk)
+    out: list[list[tuple[int, int]]] = []
+    rows = 0
+    for y, m in months:
+        n = sum(pq.ParquetFile(f).metadata.num_rows for f in (base / f"year={y}" / f"month={m}").glob("*.parquet"))
+        if not out or rows + n > target:
+            out.append([])
+            rows = 0
+        out[-1].append((y, m))
+        rows += n
+    return out
+
+
+def airlib_pipeline(root, dataset: str, stations: Iterable[str] | None = None, chunk: str | int = "auto") -> pd.DataFrame:
     """The pipeline with airlib's public functions, streamed over the store in chunks.
 
-    ``chunk="year"`` (default) reads one calendar year of the store per step, ``"month"`` one
-    month. Chunks are independent (daily statistics use only the hours of their day, monthly
-    statistics only the days of their month), so memory is bounded by one chunk of hourly
-    data and the result does not depend on the chunk size.
+    ``chunk``: ``"month"`` or ``"year"`` of the store per step, or ``"auto"`` (default):
+    consecutive months up to about ``CHUNK_ROWS`` station-hours, which amortises the fixed
+    cost per call on small stores (UCI: the whole store is one chunk) and bounds memory on
+    large ones (city: two months). Chunks are independent (daily statistics use only the
+    hours of their day, monthly statistics only the days of their month), so the result does
+    not depend on the chunking.
     """
-    from airlib.store import hourly_dir, read_hourly
+    from airlib.store import read_hourly
 
     subset = None if stations is None else [str(s) for s in stations]
-    months = _store_months(hourly_dir(root, dataset))
-    groups: dict[object, list[tuple[int, int]]] = {}
-    for y, m in months:
-        groups.setdefault(y if chunk == "year" else (y, m), []).append((y, m))
     parts = []
-    for ms in groups.values():
+    for ms in _chunks(root, dataset, chunk):
         first = pd.Period(year=ms[0][0], month=ms[0][1], freq="M")
         last = pd.Period(year=ms[-1][0], month=ms[-1][1], freq="M")
         hourly = read_hourly(root, dataset, start=str(first), end=str(last), stations=subset, columns=POLLUTANTS)
