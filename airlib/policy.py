@@ -307,7 +307,6 @@ def _panel(panel, adoption, unit, time, value, adoption_col, freq):
     g = np.clip(f_ord - o0, 0, None)  # completed before the data start: treated throughout
     g[f_ord > o1] = np.nan  # completed after the data end: never treated within the data
     p["g"] = g
-    periods = range(n_periods)
     return p, n_periods
 
 
