@@ -5,9 +5,10 @@ change and year-to-date values for every town, from years of hourly data, readin
 hive-partitioned store (``<root>/<dataset>/hourly/year=YYYY/month=M/``) one month at a time.
 Memory is bounded by one month of hourly data, whatever the length of the record.
 
-The per-month kernel works on dense ``station × day × hour`` arrays (numpy), which is what
-makes it fast: a month of one station is a 24-column block, so the validity rules become
-counts along the last axis, and MDA8 windows become differences of a cumulative sum.
+The per-month kernel lays each pollutant out on a dense hour-major ``hour × station-day``
+grid (numpy) and applies the validity rules with the array kernels that
+:func:`airlib.validity.daily_statistics` and :func:`airlib.validity.monthly_statistics` use
+(``airlib._kernels``): one implementation of the rules, two ways of reading the data.
 
 Rules implemented (the same as :mod:`airlib.validity` and the benchmark references):
 
@@ -46,6 +47,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from airlib import _kernels as K
+from airlib import validity as _validity
 from airlib.errors import InputDataError
 from airlib.pollutants import POLLUTANTS
 from airlib.rounding import round_gbt8170, round_published
@@ -70,12 +73,12 @@ __all__ = [
     "rank_month",
 ]
 
-#: Pollutants summarised by a daily mean (O3 is summarised by MDA8).
-MEAN_POLLUTANTS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co")
-#: GB 3095 Table 4: valid hourly values needed for a daily mean.
-MIN_DAILY_HOURS = 20
-#: GB 3095 Table 4: valid hourly values needed in an 8-hour O3 window.
-MIN_WINDOW_HOURS = 6
+#: Pollutants summarised by a daily mean (O3 is summarised by MDA8); as in :mod:`airlib.validity`.
+MEAN_POLLUTANTS: tuple[str, ...] = _validity.MEAN_POLLUTANTS
+#: GB 3095 Table 4: valid hourly values needed for a daily mean (:data:`airlib.validity.DAILY_MIN_HOURS`).
+MIN_DAILY_HOURS = K.DAILY_MIN_HOURS
+#: GB 3095 Table 4: valid hourly values needed in an 8-hour O3 window (:data:`airlib.validity.WINDOW_MIN_HOURS`).
+MIN_WINDOW_HOURS = K.WINDOW_MIN_HOURS
 #: Grade II MDA8 limit (µg/m³), unchanged in GB 3095—2012 and —2026.
 O3_MDA8_LIMIT = 160.0
 #: S_i of the comprehensive index, GB 3095—2012 grade II (standards.md §3.1).
@@ -85,13 +88,13 @@ COMPOSITE_LIMITS_2012: dict[str, float] = {"pm25": 35.0, "pm10": 70.0, "so2": 60
 
 def min_valid_days(month: int) -> int:
     """Valid daily values needed for a valid monthly value: 27, or 25 in February (GB 3095 Table 4)."""
-    return 25 if month == 2 else 27
+    return int(K.month_min_days(month))
 
 
 def _check_unique(flat: np.ndarray, size: int, n_hours: int) -> None:
-    counts = np.bincount(flat, minlength=size)
-    if counts.size and counts.max() > 1:
-        bad = int(np.flatnonzero(counts > 1)[0])
+    dup = K.duplicates(flat, size)
+    if len(dup):
+        bad = int(flat[dup[0]])
         raise InputDataError(
             f"duplicate station-hour (station #{bad // n_hours}, hour {bad % n_hours} of the month)", column="time"
         )
@@ -132,56 +135,22 @@ def station_daily_month(
     """
     settings = DEFAULT if settings is None else settings
     n_hours = n_days * 24
-    size = n_stations * n_hours
     flat = station_idx.astype(np.int64) * n_hours + hour_idx
-    _check_unique(flat, size, n_hours)
+    _check_unique(flat, n_stations * n_hours, n_hours)
+    # hour-major position (hour of day × station·day), the layout of airlib._kernels
     n_rows = n_stations * n_days
+    row = flat // 24
+    tpos = (flat - row * 24) * n_rows + row
+    del flat, row
     out: dict[str, np.ndarray] = {}
-
-    presence = np.zeros(size, dtype=np.int8)
-    presence[flat] = 1
-
-    def layout(
-        v: np.ndarray, where: np.ndarray, present: np.ndarray, shape: tuple[int, int]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        # dense hour grid: values with 0 where missing, and a 0/1 validity mask (int8);
-        # a missing row and a NaN value are the same thing here
-        bad = np.isnan(v)
-        x = np.zeros(size)
-        x[where] = np.where(bad, 0.0, v)
-        ok = present.copy()
-        if bad.any():
-            ok[where[bad]] = 0
-        return x.reshape(shape), ok.reshape(shape)
-
     for name in MEAN_POLLUTANTS:
-        if name not in values:
-            continue
-        x, ok = layout(values[name], flat, presence, (n_rows, 24))
-        n = ok.sum(axis=1, dtype=np.int64)
-        s = x.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[name] = np.where(n >= MIN_DAILY_HOURS, s / n, np.nan).reshape(n_stations, n_days)
+        if name in values:
+            value, _, _ = K.daily_mean(*K.hour_major(tpos, values[name], n_rows))
+            out[name] = value.reshape(n_stations, n_days)
     if "o3" in values:
-        # hour-major layout (hour of day, station·day) so the 8 shifted slices are contiguous
-        row = flat // 24
-        hod = flat - row * 24
-        flat_t = hod * n_rows + row
-        presence_t = np.zeros(size, dtype=np.int8)
-        presence_t[flat_t] = 1
-        xt, okt = layout(values["o3"], flat_t, presence_t, (24, n_rows))
-        ws = xt[0:17].copy()  # windows starting at 00 … 16: hours s … s+7 of the same day
-        wn = okt[0:17].copy()
-        for k in range(1, 8):  # direct sums of 8 values (exact for integer concentrations)
-            ws += xt[k : k + 17]
-            wn += okt[k : k + 17]
-        valid_w = wn >= MIN_WINDOW_HOURS
-        with np.errstate(invalid="ignore", divide="ignore"):
-            wmean = np.where(valid_w, ws / wn, -np.inf)
-        mda8 = wmean.max(axis=0)
-        nw = valid_w.sum(axis=0)
-        good = (nw >= settings.mda8_min_windows) | ((nw > 0) & (mda8 > O3_MDA8_LIMIT))
-        out["o3"] = np.where(good, mda8, np.nan).reshape(n_stations, n_days)
+        z, mask = K.hour_major(tpos, values["o3"], n_rows)
+        value, _, _ = K.mda8(z, mask, settings.mda8_min_windows, O3_MDA8_LIMIT)
+        out["o3"] = value.reshape(n_stations, n_days)
     return out
 
 
@@ -197,17 +166,7 @@ def percentile_rows(x: np.ndarray, q: float) -> np.ndarray:
     q : float
         Percentile in [0, 100].
     """
-    xs = np.sort(x, axis=1)  # NaN sort last
-    n = (~np.isnan(x)).sum(axis=1)
-    k = (np.maximum(n, 1) - 1) * (q / 100.0)
-    lo = np.floor(k).astype(np.int64)
-    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-    rows = np.arange(x.shape[0])
-    a = xs[rows, lo]
-    b = xs[rows, hi]
-    t = k - lo
-    out = np.where(t > 0, a + (b - a) * t, a)
-    return np.where(n > 0, out, np.nan)
+    return K.percentile_rows(x, q)
 
 
 def town_month_statistics(
@@ -231,7 +190,6 @@ def town_month_statistics(
         pollutants; ``co_p95`` and ``o3_p90`` percentiles; ``o3_days``; ``pm25_sum`` (sum of
         valid town daily PM2.5, for year-to-date).
     """
-    need = min_valid_days(month)
     out: dict[str, np.ndarray] = {}
     for name, arr in daily.items():
         ok = ~np.isnan(arr)
@@ -242,7 +200,7 @@ def town_month_statistics(
         tok = tcnt > 0
         days = tok.sum(axis=1)
         total = np.where(tok, town_daily, 0.0).sum(axis=1)
-        valid = days >= need
+        valid = K.month_valid(days, month)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(valid, total / np.maximum(days, 1), np.nan)
         out[f"{name}_days"] = days

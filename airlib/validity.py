@@ -49,6 +49,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from airlib import _kernels as K
+from airlib._kernels import (  # noqa: F401  (re-exported constants of the rules)
+    DAILY_MIN_HOURS,
+    FEBRUARY_MIN_DAYS,
+    MONTH_MIN_DAYS,
+    WINDOW_MIN_HOURS,
+    WINDOWS_PER_DAY,
+)
 from airlib.errors import InputDataError
 from airlib.pollutants import POLLUTANTS
 from airlib.settings import DEFAULT, Settings
@@ -69,17 +77,11 @@ __all__ = [
     "o3_8h_limit",
 ]
 
-#: Valid hourly values needed for a valid daily mean (GB 3095 Table 4).
-DAILY_MIN_HOURS = 20
-#: Valid hourly values needed in an 8-hour O3 window (GB 3095 Table 4).
-WINDOW_MIN_HOURS = 6
-#: Number of 8-hour windows lying wholly in a natural day.
-WINDOWS_PER_DAY = 17
+# DAILY_MIN_HOURS (20), WINDOW_MIN_HOURS (6), WINDOWS_PER_DAY (17), MONTH_MIN_DAYS (27) and
+# FEBRUARY_MIN_DAYS (25) and the array kernels of the rules live in airlib._kernels, shared
+# with the streamed city-wide path (airlib.citywide).
 #: Valid daily values needed in a year (GB 3095 Table 4).
 ANNUAL_MIN_DAYS = 324
-#: Valid daily values needed in a month other than February / in February.
-MONTH_MIN_DAYS = 27
-FEBRUARY_MIN_DAYS = 25
 
 #: Pollutants whose daily statistic is the 24-hour mean.
 MEAN_POLLUTANTS: tuple[str, ...] = ("pm25", "pm10", "so2", "no2", "co")
@@ -147,13 +149,7 @@ class _Grid:
         reductions over the hours of a day are element-wise operations on long rows."""
         if self.keep is not None:
             values = values[self.keep]
-        ok = ~np.isnan(values)
-        n = self.n_days
-        z = np.zeros(24 * n)
-        z[self.tpos] = np.where(ok, values, 0.0)
-        mask = np.zeros(24 * n, dtype=np.uint8)
-        mask[self.tpos] = ok
-        return z.reshape(24, n), mask.reshape(24, n)
+        return K.hour_major(self.tpos, values, self.n_days)
 
 
 def _to_day(value, name: str) -> int:
@@ -263,11 +259,8 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
     rowday = offset[codes] + day - first[codes]
     pos = rowday * 24 + hour
 
-    seen = np.zeros(int(ndays.sum()) * 24, dtype=np.bool_)
-    seen[pos] = True
-    if np.count_nonzero(seen) != len(pos):
-        counts = np.bincount(pos, minlength=len(seen))
-        dup = np.flatnonzero(counts[pos] > 1)[:5]
+    dup = K.duplicates(pos, int(ndays.sum()) * 24)[:5]
+    if len(dup):
         examples = [
             f"{stations[codes[i]]} {np.datetime64(int(day[i] * 24 + hour[i]), 'h')}" for i in dup
         ]
@@ -313,30 +306,6 @@ def o3_8h_limit(dates: pd.Series | np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Daily statistics
 # --------------------------------------------------------------------------------------------
-def _count_and_mean(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Valid-hour counts and means of each day (hour-major ``(24, n_days)`` input)."""
-    n = np.add.reduce(mask, axis=0, dtype=np.int64)
-    s = np.add.reduce(z, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s / n
-    return n, mean
-
-
-def _o3_windows(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Valid-hour counts and means (NaN unless ≥ 6 valid) of the 17 8-hour windows of each
-    day: window w covers hours w … w+7. Hour-major input; ``(17, n_days)`` output. The sums
-    are direct sums of the 8 values (no cumulative-sum round-off)."""
-    w = WINDOWS_PER_DAY
-    s = z[0:w].copy()
-    n = mask[0:w].astype(np.int16)
-    for k in range(1, 8):
-        s += z[k : k + w]
-        n += mask[k : k + w]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n >= WINDOW_MIN_HOURS, s / n, np.nan)
-    return n, mean
-
-
 def daily_statistics(
     hourly: pd.DataFrame,
     pollutants: Sequence[str] = POLLUTANTS,
@@ -386,22 +355,15 @@ def daily_statistics(
     out = _day_frame(grid)
     cols: dict[str, np.ndarray] = {}
     for p in (q for q in DAILY_VALUE_COLUMNS if q in MEAN_POLLUTANTS and q in pollutants):
-        n, mean = _count_and_mean(*grid.hour_rows(_float_column(hourly, p)))
-        valid = n >= DAILY_MIN_HOURS
-        cols[p] = np.where(valid, mean, np.nan)
-        cols[f"{p}_n"] = n.astype(np.int64)
+        value, n, valid = K.daily_mean(*grid.hour_rows(_float_column(hourly, p)))
+        cols[p] = value
+        cols[f"{p}_n"] = n
         cols[f"{p}_valid"] = valid
     if "o3" in pollutants:
         z, mask = grid.hour_rows(_float_column(hourly, "o3"))
-        wn, wmean = _o3_windows(z, mask)
-        n8 = np.add.reduce(wn >= WINDOW_MIN_HOURS, axis=0, dtype=np.int64)
-        with np.errstate(invalid="ignore"):
-            mda8 = np.fmax.reduce(wmean, axis=0)  # NaN only when no window is valid
-        limit = o3_8h_limit(out["date"])
-        with np.errstate(invalid="ignore"):
-            valid8 = (n8 >= settings.mda8_min_windows) | ((n8 > 0) & (mda8 > limit))
-        cols["o3_8h"] = np.where(valid8, mda8, np.nan)
-        cols["o3_8h_n"] = n8.astype(np.int64)
+        mda8, n8, valid8 = K.mda8(z, mask, settings.mda8_min_windows, o3_8h_limit(out["date"]))
+        cols["o3_8h"] = mda8
+        cols["o3_8h_n"] = n8
         cols["o3_8h_valid"] = valid8
         n1 = np.add.reduce(mask, axis=0, dtype=np.int64)
         mx = np.where(n1 > 0, np.where(mask > 0, z, -np.inf).max(axis=0), np.nan)
@@ -559,22 +521,7 @@ def group_percentile(values, groups, p, ngroups: int | None = None) -> np.ndarra
     ps = np.atleast_1d(np.asarray(p, dtype=np.float64))
     if ((ps < 0) | (ps > 100)).any():
         raise InputDataError(f"percentile must be within 0..100, got {p}")
-    ok = ~np.isnan(v)
-    v, g = v[ok], g[ok]
-    order = np.lexsort((v, g))
-    v, g = v[order], g[order]
-    n = np.bincount(g, minlength=ngroups)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]])
-    out = np.full((ngroups, len(ps)), np.nan)
-    has = n > 0
-    nn, st = n[has], start[has]
-    for j, pj in enumerate(ps):
-        pos = (nn - 1) * pj / 100.0  # = k - 1 (0-based)
-        lo = np.floor(pos).astype(np.int64)
-        frac = pos - lo
-        hi = np.minimum(lo + 1, nn - 1)
-        xlo, xhi = v[st + lo], v[st + hi]
-        out[has, j] = xlo + (xhi - xlo) * frac
+    out = K.group_percentile_sorted(v, g, ps, ngroups)
     return out[:, 0] if np.ndim(p) == 0 else out
 
 
@@ -583,8 +530,7 @@ def group_percentile(values, groups, p, ngroups: int | None = None) -> np.ndarra
 # --------------------------------------------------------------------------------------------
 def monthly_min_days(month: np.ndarray | pd.Series) -> np.ndarray:
     """Valid days needed for a valid monthly statistic: 25 in February, else 27 (GB 3095 T. 4)."""
-    m = np.asarray(month)
-    return np.where(m == 2, FEBRUARY_MIN_DAYS, MONTH_MIN_DAYS)
+    return K.month_min_days(month)
 
 
 def _unit_keys(daily: pd.DataFrame, by) -> list[str]:
@@ -683,8 +629,8 @@ def _month_table(df: pd.DataFrame, keys: list[str], values: list[str], pcts) -> 
     month = out["month"].to_numpy().astype("datetime64[M]")
     days = (month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")
     out["days_in_month"] = days.astype(np.int64)
-    need = monthly_min_days(month.astype(np.int64) % 12 + 1)
-    valid = {c: out[f"{c}_n"].to_numpy() >= need for c in values}
+    calendar_month = month.astype(np.int64) % 12 + 1
+    valid = {c: K.month_valid(out[f"{c}_n"].to_numpy(), calendar_month) for c in values}
     out = _apply_validity(out, values, pcts, valid)
     out["month"] = month.astype("datetime64[ns]")
     return _order(out, [*keys, "month", "days_in_month"], values, pcts)
