@@ -149,3 +149,56 @@ def test_pipeline_reference_iaqi_edges():
     np.testing.assert_array_equal(o3.to_numpy(), [100, 300, np.nan])
     co = _iaqi_2012(pd.Series([2.0, 2.1]), "co")
     np.testing.assert_array_equal(co.to_numpy(), [50, 53])
+
+
+def test_pipeline_airlib_equals_reference_at_the_table_edges(tmp_path):
+    """An adversarial store: each station-day holds one concentration per pollutant at, just
+    above or just below an HJ 633—2012 breakpoint or beyond the table (PM2.5 > 500, O3 8 h > 800,
+    O3 1 h > 1200), with 0–6 hours missing as absent rows or NaN, over February and March 2024
+    (25/27-day rules). airlib and the plain-pandas reference must still agree exactly."""
+    from airlib.store import write_hourly
+    from benchmarks import pipeline
+
+    rng = np.random.default_rng(20240229)
+    stations = [f"S{i}" for i in range(6)]
+    days = pd.date_range("2024-02-01", "2024-03-31")
+    n_s, n_d = len(stations), len(days)
+
+    def edge_values(bp, step):
+        bp = np.asarray(bp, dtype=float)
+        cand = np.concatenate([bp, bp + step, np.maximum(bp - step, 0), [bp[-1] * 1.3]])
+        return rng.choice(cand, size=(n_s, n_d))
+
+    daily = {p: edge_values(pipeline.HJ633_2012_DAILY[p], 0.1 if p == "co" else 1) for p in pipeline.MEAN}
+    daily["o3"] = edge_values(pipeline.HJ633_2012_DAILY["o3_8h"] + pipeline.HJ633_2012_DAILY["o3_1h"], 1)
+    s_idx, d_idx, h = np.meshgrid(np.arange(n_s), np.arange(n_d), np.arange(24), indexing="ij")
+    frame = pd.DataFrame(
+        {
+            "station": pd.array(np.asarray(stations)[s_idx.ravel()], dtype="string"),
+            "time": days.to_numpy()[d_idx.ravel()] + h.ravel().astype("timedelta64[h]"),
+        }
+    )
+    for p, v in daily.items():
+        frame[p] = v[s_idx.ravel(), d_idx.ravel()]
+    # per station-day drop 0-6 hours: half as absent rows, half as NaN of one pollutant
+    k = rng.integers(0, 7, size=(n_s, n_d))[s_idx.ravel(), d_idx.ravel()]
+    gone = h.ravel() < k
+    as_nan = gone & (rng.random(len(frame)) < 0.5)
+    for p in pipeline.POLLUTANTS:
+        frame.loc[as_nan & (rng.random(len(frame)) < 0.5), p] = np.nan
+    frame = frame[~(gone & ~as_nan)].reset_index(drop=True)
+    # station S5 loses March 5-9 altogether (27-day rule), S4 loses Feb 26-29 (25 days: valid)
+    out_s5 = (frame["station"] == "S5") & frame["time"].between("2024-03-05", "2024-03-09 23:00")
+    out_s4 = (frame["station"] == "S4") & (frame["time"] >= "2024-02-26") & (frame["time"] < "2024-03-01")
+    frame = frame[~(out_s5 | out_s4)].reset_index(drop=True)
+    write_hourly(frame, tmp_path, "edges", source="test")
+
+    ours = pipeline.airlib_pipeline(tmp_path, "edges")
+    ref = pipeline.pandas_reference(tmp_path / "edges" / "hourly")
+    assert len(ours) == len(ref) == n_s * 2
+    assert run.compare(ours, ref) == {c: 0 for c in pipeline.RESULT_COLUMNS}
+    # the edges were reached: top categories present, valid and invalid months both occur
+    assert ours["days_level6"].sum() > 0 and ours["days_level1"].sum() > 0
+    assert ours["pm25"].notna().any() and ours["pm25"].isna().any()
+    feb4 = ours[(ours["station"] == "S4") & (ours["month"] == 2)]
+    assert feb4["pm25_n"].iloc[0] <= 25
