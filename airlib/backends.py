@@ -154,11 +154,10 @@ def daily_statistics(
     return ddf.map_partitions(_month_daily, pollutants, settings, all_stations, spans, meta=meta)
 
 
-def _citywide_month(ym, root, dataset, codes, starts, town_index, settings, pollutants, only_registry) -> pd.DataFrame:
-    from airlib.citywide import _assemble, _one_month
+def _citywide_month(ym, job) -> pd.DataFrame:
+    from airlib.citywide import _assemble
 
-    part = _one_month(root, dataset, ym[0], ym[1], codes, starts, town_index, settings, pollutants, only_registry)
-    return _assemble([part], town_index)
+    return _assemble([job(ym)], job.town_index)
 
 
 def town_monthly_table(
@@ -174,30 +173,13 @@ def town_monthly_table(
 
     Each task reads its own month partition on a worker and returns the small town-month
     table; only those come back to the client. Same parameters and result (equal exactly)
-    as the pandas path.
+    as the pandas path (the same per-month job, :class:`airlib.citywide._MonthJob`).
     """
-    from airlib.citywide import _registry_arrays, store_months
+    from airlib.citywide import _plan
 
-    codes, starts, town_index = _registry_arrays(stations)
-    todo = list(store_months(root, dataset) if months is None else months)
-    if not todo:
-        raise InputDataError("no months to compute", file=Path(root) / dataset)
-    pollutants = tuple(pollutants)
-    meta = _citywide_month(todo[0], str(root), dataset, codes, starts, town_index, settings, pollutants, only_registry).iloc[:0]
-    ddf = _dd().from_map(
-        _citywide_month,
-        todo,
-        root=str(root),
-        dataset=dataset,
-        codes=codes,
-        starts=starts,
-        town_index=town_index,
-        settings=settings,
-        pollutants=pollutants,
-        only_registry=only_registry,
-        meta=meta,
-        enforce_metadata=False,
-    )
+    job, todo = _plan(str(root), dataset, stations, months, settings, pollutants, only_registry)
+    meta = _citywide_month(todo[0], job).iloc[:0]
+    ddf = _dd().from_map(_citywide_month, todo, job=job, meta=meta, enforce_metadata=False)
     out = ddf.compute()
     return out.sort_values(["year", "month", "town_code"], kind="stable").reset_index(drop=True)
 
@@ -206,8 +188,6 @@ def rank_month(
     root: str | Path, dataset: str, stations: pd.DataFrame, year: int, month: int, settings: Settings | None = None
 ) -> pd.DataFrame:
     """Dask version of :func:`airlib.citywide.rank_month` (reads only that month's partition)."""
-    from airlib.citywide import monthly_ranking
+    from airlib.citywide import rank_month as ranked
 
-    table = town_monthly_table(root, dataset, stations, [(year, month)], settings, pollutants=("pm25",))
-    out = monthly_ranking(table, settings)
-    return out.sort_values(["rank", "town_code"], na_position="last").reset_index(drop=True)
+    return ranked(root, dataset, stations, year, month, settings, backend="dask")

@@ -39,6 +39,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -338,16 +339,42 @@ def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.I
     return codes, starts, pd.Index(towns[starts], name="town_code")
 
 
-def _one_month(root, dataset, year, month, codes, starts, town_index, settings, pollutants, only_registry) -> dict:
-    table = read_month(root, dataset, year, month, columns=pollutants)
-    si, hi, values, n_days = _month_arrays(table, codes, year, month, file=Path(root) / dataset, drop_unknown=only_registry)
-    del table
-    daily = station_daily_month(si, hi, values, len(codes), n_days, settings)
-    del si, hi, values
-    stats = town_month_statistics(daily, starts, month)
-    stats["year"] = np.full(len(town_index), year, dtype=np.int64)
-    stats["month"] = np.full(len(town_index), month, dtype=np.int64)
-    return stats
+@dataclass(frozen=True)
+class _MonthJob:
+    """Town statistics of one month of the store (the unit of work of the threaded and the
+    Dask path); picklable, so it can be shipped to Dask workers."""
+
+    root: str | Path
+    dataset: str
+    codes: pd.Index
+    starts: np.ndarray
+    town_index: pd.Index
+    settings: Settings | None
+    pollutants: tuple[str, ...]
+    only_registry: bool
+
+    def __call__(self, ym: tuple[int, int]) -> dict:
+        year, month = ym
+        table = read_month(self.root, self.dataset, year, month, columns=self.pollutants)
+        file = Path(self.root) / self.dataset
+        si, hi, values, n_days = _month_arrays(table, self.codes, year, month, file=file, drop_unknown=self.only_registry)
+        del table
+        daily = station_daily_month(si, hi, values, len(self.codes), n_days, self.settings)
+        del si, hi, values
+        stats = town_month_statistics(daily, self.starts, month)
+        stats["year"] = np.full(len(self.town_index), year, dtype=np.int64)
+        stats["month"] = np.full(len(self.town_index), month, dtype=np.int64)
+        return stats
+
+
+def _plan(root, dataset, stations, months, settings, pollutants, only_registry) -> tuple[_MonthJob, list[tuple[int, int]]]:
+    """The per-month job and the months to run it on (default: every month in the store)."""
+    codes, starts, town_index = _registry_arrays(stations)
+    todo = list(store_months(root, dataset) if months is None else months)
+    if not todo:
+        raise InputDataError("no months to compute", file=Path(root) / dataset)
+    job = _MonthJob(root, dataset, codes, starts, town_index, settings, tuple(pollutants), only_registry)
+    return job, todo
 
 
 def _assemble(parts: list[dict], town_index: pd.Index) -> pd.DataFrame:
@@ -413,22 +440,14 @@ def town_monthly_table(
         return backends.town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
     if backend != "pandas":
         raise InputDataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
-    codes, starts, town_index = _registry_arrays(stations)
-    todo = list(store_months(root, dataset) if months is None else months)
-    pollutants = tuple(pollutants)
+    job, todo = _plan(root, dataset, stations, months, settings, pollutants, only_registry)
     workers = max(1, min(len(todo), workers if workers is not None else min(2, os.cpu_count() or 1)))
-
-    def job(ym: tuple[int, int]) -> dict:
-        return _one_month(root, dataset, ym[0], ym[1], codes, starts, town_index, settings, pollutants, only_registry)
-
-    if not todo:
-        raise InputDataError("no months to compute", file=Path(root) / dataset)
     if workers == 1:
         parts = [job(ym) for ym in todo]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(job, todo))
-    return _assemble(parts, town_index)
+    return _assemble(parts, job.town_index)
 
 
 def _period_dates(table: pd.DataFrame) -> pd.Series:
