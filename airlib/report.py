@@ -25,7 +25,6 @@ without port clashes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 import shutil
@@ -161,15 +160,6 @@ def input_files(cfg: DistrictConfig, month: pd.Period, root: Path | None = None)
     return files
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def package_versions(packages: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str]:
     """Installed versions of ``packages`` (``"not installed"`` when missing), plus Python."""
     from importlib.metadata import PackageNotFoundError, version
@@ -185,15 +175,12 @@ def package_versions(packages: Iterable[str] = RECORDED_PACKAGES) -> dict[str, s
 
 def run_record(files: Sequence[Path], root: Path | None = None) -> pd.DataFrame:
     """Table of the run's inputs: path (relative to the project), bytes, SHA-256."""
-    root = (root or project_root()).resolve()
-    rows = []
-    for f in files:
-        f = Path(f)
-        try:
-            rel = str(f.resolve().relative_to(root))
-        except ValueError:
-            rel = str(f)
-        rows.append({"file": rel, "bytes": f.stat().st_size, "sha256": sha256_file(f)})
+    from airlib.store import portable_path, sha256_file
+
+    rows = [
+        {"file": portable_path(f, root), "bytes": Path(f).stat().st_size, "sha256": sha256_file(f)}
+        for f in files
+    ]
     return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
 
 
