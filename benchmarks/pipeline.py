@@ -20,7 +20,9 @@ row: ``station, year, month``; valid monthly means ``pm25, pm10, so2, no2, co`` 
 ≥ 27 valid days, ≥ 25 in February); valid-day counts ``<p>_n`` (also ``o3_8h_n``);
 ``co_p95`` and ``o3_p90`` (type-7 percentiles of the valid daily CO means / MDA8, NaN unless
 the month is valid); ``days_level1`` … ``days_level6``: days whose daily AQI falls in each
-HJ 633 category (优 … 严重污染); days without an AQI (no valid pollutant) are in none.
+HJ 633 category (优 … 严重污染); days without an AQI (no valid pollutant) are in none;
+``days_primary_<p>``: days on which pollutant ``p`` is (one of) the primary pollutant(s)
+(AQI > 50 and its IAQI equals the AQI; O3 by its 8-h or 1-h IAQI).
 
 The reference implements HJ 633—2012 only. The benchmark data lies in 2013–2017 (UCI) and
 2020–2024 (synthetic sizes), all before 2026-03-01, so HJ 633—2012 is the version airlib
@@ -40,8 +42,11 @@ import pandas as pd
 MEAN = ["pm25", "pm10", "so2", "no2", "co"]
 POLLUTANTS = [*MEAN, "o3"]
 LEVELS = [f"days_level{i}" for i in range(1, 7)]
+#: Labels of the primary pollutants in ``airlib.aqi.daily_aqi`` output, per pollutant.
+PRIMARY_LABELS = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3"}
+PRIMARY = [f"days_primary_{p}" for p in PRIMARY_LABELS]
 #: Result columns other than the keys (station, year, month).
-RESULT_COLUMNS = [*MEAN, "co_p95", "o3_p90", *[f"{p}_n" for p in MEAN], "o3_8h_n", *LEVELS]
+RESULT_COLUMNS = [*MEAN, "co_p95", "o3_p90", *[f"{p}_n" for p in MEAN], "o3_8h_n", *LEVELS, *PRIMARY]
 
 
 def _store_months(hourly_dir: Path) -> list[tuple[int, int]]:
@@ -91,6 +96,11 @@ def airlib_chunk(hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, m
         out[f"{p}_n"] = mon[f"{p}_n"].to_numpy()
     for j, name in enumerate(LEVELS):
         out[name] = counts[pos, j]
+    cellcode = scodes * n_m + (mcode - m0)
+    primary = report["primary_pollutant"]
+    for p, label in PRIMARY_LABELS.items():
+        hit = primary.str.contains(label, regex=False).to_numpy(dtype=bool, na_value=False)
+        out[f"days_primary_{p}"] = np.bincount(cellcode[hit], minlength=len(suniq) * n_m)[pos]
     # keep (station, month) with hourly rows: daily_statistics gave every station every day
     hm = hourly["time"].to_numpy().astype("datetime64[M]").astype(np.int64)
     hcodes, huniq = pd.factorize(hourly["station"])  # Arrow dictionary encoding, no Python strings
@@ -212,6 +222,9 @@ def pandas_reference(hourly_dir, station_subset: Iterable[str] | None = None) ->
     # daily AQI (HJ 633—2012): IAQI of each valid daily value, AQI = max, category by pd.cut
     iaqi = pd.DataFrame({c: _iaqi_2012(daily[c], c) for c in [*MEAN, "o3_8h", "o3_1h"]})
     daily["aqi"] = iaqi.max(axis=1)
+    for p in PRIMARY_LABELS:  # primary pollutant: AQI > 50 and the pollutant's IAQI equals it
+        hit = iaqi[p].eq(daily["aqi"]) if p != "o3" else iaqi["o3_8h"].eq(daily["aqi"]) | iaqi["o3_1h"].eq(daily["aqi"])
+        daily[f"primary_{p}"] = hit & daily["aqi"].gt(50)
     daily["level"] = pd.cut(daily["aqi"], bins=[-np.inf, 50, 100, 150, 200, 300, np.inf], labels=[1, 2, 3, 4, 5, 6])
 
     # valid monthly statistics
@@ -234,6 +247,8 @@ def pandas_reference(hourly_dir, station_subset: Iterable[str] | None = None) ->
     days = days.reindex(columns=[1, 2, 3, 4, 5, 6], fill_value=0).reindex(out.index, fill_value=0)
     for i, name in enumerate(LEVELS, start=1):
         out[name] = days[i].astype("int64")
+    for p in PRIMARY_LABELS:
+        out[f"days_primary_{p}"] = gm[f"primary_{p}"].sum().astype("int64")
     out = out.reset_index()
     out["year"] = out["year"].astype("int64")
     out["month"] = out["month"].astype("int64")

@@ -108,6 +108,9 @@ def test_pipeline_airlib_equals_pandas_reference(tiny_pipeline):
     assert ours["pm25"].notna().sum() > 50 and ours["pm25"].isna().any()
     assert ours["o3_p90"].notna().sum() > 50
     assert (ours[pipeline.LEVELS[:5]].sum() > 0).all()
+    assert ours["days_primary_pm25"].sum() > 100 and ours["days_primary_pm10"].sum() > 100  # winter: no O3
+    # a day with AQI > 50 has at least one primary pollutant
+    assert (ours[pipeline.PRIMARY].sum(axis=1) >= ours[pipeline.LEVELS[1:]].sum(axis=1)).all()
     feb = ours[ours["month"] == 2]
     assert ((feb["pm25_n"] >= 25) & (feb["pm25_n"] < 27) & feb["pm25"].notna()).any()
     # a station-month has at most one category per day; most days get an AQI
@@ -199,6 +202,7 @@ def test_pipeline_airlib_equals_reference_at_the_table_edges(tmp_path):
     assert run.compare(ours, ref) == {c: 0 for c in pipeline.RESULT_COLUMNS}
     # the edges were reached: top categories present, valid and invalid months both occur
     assert ours["days_level6"].sum() > 0 and ours["days_level1"].sum() > 0
+    assert (ours[pipeline.PRIMARY].sum() > 0).all()  # every pollutant is primary somewhere
     assert ours["pm25"].notna().any() and ours["pm25"].isna().any()
     feb4 = ours[(ours["station"] == "S4") & (ours["month"] == 2)]
     assert feb4["pm25_n"].iloc[0] <= 25
