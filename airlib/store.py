@@ -333,6 +333,8 @@ def read_hourly(
         if missing:
             raise InputDataError(f"unknown column(s) {missing}; stored: {dset.schema.names}", file=base)
     table = dset.to_table(columns=cols, filter=expr)
+    if len(files) > 1:  # each file is sorted; months concatenated are not sorted by station
+        table = table.sort_by([("station", "ascending"), ("time", "ascending")])
     df = table.to_pandas()
     df = df.drop(columns=[c for c in ("year", "month") if c in df and (cols is None or c not in cols)])
     extra = [c for c in df.columns if c not in HOURLY_COLUMNS]

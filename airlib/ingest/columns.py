@@ -497,4 +497,20 @@ def canonical_hourly(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataF
     out["wd"] = _as(frame["wd"], STRING) if "wd" in frame else pd.Series(pd.NA, index=frame.index, dtype=STRING)
     for c in extra:
         out[c] = frame[c]
+    if _is_sorted(out["station"], out["time"]):
+        return out.reset_index(drop=True)
     return out.sort_values(["station", "time"], kind="stable").reset_index(drop=True)
+
+
+def _is_sorted(station: pd.Series, time: pd.Series) -> bool:
+    """True when rows are already ordered by station, then strictly by time (O(n), no sort).
+
+    Stored partitions are written sorted, so reading them back need not pay for a sort."""
+    if len(station) < 2 or station.isna().any():
+        return len(station) < 2
+    st = station.to_numpy(dtype=object)
+    same = st[1:] == st[:-1]
+    if not bool((st[1:] >= st[:-1]).all()):
+        return False
+    t = time.to_numpy()
+    return bool(((t[1:] > t[:-1]) | ~same).all())
