@@ -19,7 +19,10 @@ from airlib.errors import AirlibError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="airlib", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="airlib",
+        description="airlib：区级大气污染防治分析与目标跟踪 (AQI, valid statistics, town rankings, monthly reports).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     # Each module registers its own subcommands; imports stay lazy inside the handlers.
     from airlib import cli_commands
