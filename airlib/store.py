@@ -94,6 +94,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
 import pyarrow.dataset as pads  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
@@ -306,7 +307,7 @@ def read_hourly(
             if (lo_key is not None and key < lo_key) or (hi_key is not None and key > hi_key):
                 continue
             files += [str(f) for f in sorted(mdir.glob("*.parquet"))]
-    from airlib.ingest.columns import HOURLY_COLUMNS, canonical_hourly
+    from airlib.ingest.columns import HOURLY_COLUMNS, canonical_columns, canonical_hourly
 
     cols = None if columns is None else ["station", "time", *[c for c in columns if c not in ("station", "time")]]
     if not files:
@@ -333,13 +334,39 @@ def read_hourly(
         if missing:
             raise InputDataError(f"unknown column(s) {missing}; stored: {dset.schema.names}", file=base)
     table = dset.to_table(columns=cols, filter=expr)
-    if len(files) > 1:  # each file is sorted; months concatenated are not sorted by station
-        table = table.sort_by([("station", "ascending"), ("time", "ascending")])
+    table = table.drop_columns([c for c in ("year", "month") if c in table.column_names and (cols is None or c not in cols)])
+    table = _sorted_by_station_time(table)
     df = table.to_pandas()
-    df = df.drop(columns=[c for c in ("year", "month") if c in df and (cols is None or c not in cols)])
     extra = [c for c in df.columns if c not in HOURLY_COLUMNS]
-    out = canonical_hourly(df, extra=extra)
-    return out if cols is None else out[cols]
+    return canonical_columns(df, extra=extra, only=cols)
+
+
+def _sorted_by_station_time(table: pa.Table) -> pa.Table:
+    """``table`` in (station, time) order, the same rows as a stable
+    ``sort_by([("station", ...), ("time", ...)])``, paying only for what is out of order.
+
+    Stations are ranked once (UTF-8 byte order, as Arrow and pandas sort strings) and the rows
+    handled as integer codes: already sorted (one partition file) → unchanged; sorted within
+    each station by time after a stable sort on the code (several month files read in
+    order) → that permutation; otherwise a stable sort on (code, time)."""
+    n = table.num_rows
+    st = table.column("station")
+    simple = (pa.types.is_string(st.type) or pa.types.is_large_string(st.type)) and pa.types.is_timestamp(table.schema.field("time").type)
+    if n < 2 or st.null_count or not simple:
+        return table if n < 2 else table.sort_by([("station", "ascending"), ("time", "ascending")])
+    enc = pc.dictionary_encode(st.combine_chunks())
+    rank = np.empty(len(enc.dictionary), dtype=np.int64)
+    rank[pc.array_sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary))
+    codes = rank[enc.indices.to_numpy()]
+    t = table.column("time").combine_chunks().cast(pa.int64()).to_numpy()
+    same = codes[1:] == codes[:-1]
+    if bool((codes[1:] >= codes[:-1]).all()) and bool((t[1:] >= t[:-1])[same].all()):
+        return table
+    perm = np.argsort(codes, kind="stable")
+    ts, cs = t[perm], codes[perm]
+    if not bool((ts[1:] >= ts[:-1])[cs[1:] == cs[:-1]].all()):
+        perm = np.lexsort((t, codes))  # stable: equal (station, time) keep their order
+    return table.take(pa.array(perm))
 
 
 def write_registry(frame: pd.DataFrame, root: str | os.PathLike[str], dataset: str, name: str) -> Path:

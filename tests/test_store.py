@@ -289,3 +289,29 @@ def test_manifest_identical_across_clones(tmp_path, monkeypatch):
     man = [(h / "data" / "processed" / "d" / "manifest.json").read_bytes() for h in (a, b)]
     assert man[0] == man[1]
     assert b"clone-a" not in man[0] and b"clone-b" not in man[1]
+
+
+@pytest.mark.parametrize("case", ["sorted", "months", "shuffled", "duplicates", "unicode"])
+def test_sorted_by_station_time_equals_arrow_stable_sort(case):
+    """The code-based reorder of read_hourly gives exactly Arrow's stable (station, time) sort:
+    already sorted (one file), month files concatenated, arbitrary order, equal keys kept in
+    input order, non-ASCII ids in UTF-8 byte order."""
+    import pyarrow as pa
+
+    from airlib.store import _sorted_by_station_time
+
+    rng = np.random.default_rng(3)
+    ids = ["S10", "S2", "B", "A"] if case != "unicode" else ["站b", "站a", "z", "é", "A"]
+    st = np.repeat(sorted(ids), 48)
+    t = np.tile(np.arange(48), len(ids)).astype("datetime64[h]").astype("datetime64[us]")
+    if case == "months":  # two month files, each sorted, read one after the other
+        half = np.tile(np.arange(48) < 24, len(ids))
+        st, t = np.concatenate([st[half], st[~half]]), np.concatenate([t[half], t[~half]])
+    elif case in ("shuffled", "duplicates", "unicode"):
+        perm = rng.permutation(len(st))
+        st, t = st[perm], t[perm]
+    if case == "duplicates":
+        t = t.astype("datetime64[D]").astype("datetime64[us]")  # many equal (station, time)
+    table = pa.table({"station": pa.array(st, pa.string()), "time": pa.array(t), "row": np.arange(len(st))})
+    expected = table.sort_by([("station", "ascending"), ("time", "ascending")])
+    assert _sorted_by_station_time(table).equals(expected)

@@ -486,31 +486,68 @@ def to_beijing_naive(t: pd.Series) -> pd.Series:
 def canonical_hourly(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
     """Return ``frame`` with exactly the canonical columns (missing ones NA) and fixed dtypes,
     sorted by station, time, with a fresh RangeIndex. ``extra`` columns are kept after them."""
-    def _as(s: pd.Series, dtype) -> pd.Series:
-        return s if s.dtype == dtype else s.astype(dtype)
-
-    out = pd.DataFrame(index=frame.index)
-    out["station"] = _as(frame["station"], STRING)
-    out["time"] = _as(to_beijing_naive(frame["time"]), TIME_DTYPE)
-    for c in NUMERIC_COLUMNS:
-        out[c] = _as(frame[c], np.dtype("float64")) if c in frame else np.nan
-    out["wd"] = _as(frame["wd"], STRING) if "wd" in frame else pd.Series(pd.NA, index=frame.index, dtype=STRING)
-    for c in extra:
-        out[c] = frame[c]
+    out = canonical_columns(frame, extra)
     if _is_sorted(out["station"], out["time"]):
-        return out.reset_index(drop=True)
+        return out
     return out.sort_values(["station", "time"], kind="stable").reset_index(drop=True)
+
+
+def canonical_columns(frame: pd.DataFrame, extra: Sequence[str] = (), only: Sequence[str] | None = None) -> pd.DataFrame:
+    """The canonical columns of ``frame`` with fixed dtypes and a fresh RangeIndex, built in
+    one step, **without** sorting (the caller guarantees or establishes the order).
+
+    ``only``: return just these columns, in this order (each canonical or in ``extra``);
+    equal to ``canonical_columns(frame, extra)[only]`` without building the others."""
+    def _as(s: pd.Series, dtype) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        s = s if s.dtype == dtype else s.astype(dtype)
+        return s.array if isinstance(dtype, pd.api.extensions.ExtensionDtype) else s.to_numpy()
+
+    n = len(frame)
+    canonical = ("station", "time", *NUMERIC_COLUMNS, "wd")
+    extra = list(extra)
+    wanted = [*canonical, *[c for c in extra if c not in canonical]] if only is None else list(only)
+    data: dict[str, object] = {}
+    for c in wanted:
+        if c in extra:  # an extra column is kept as given (also one named like a canonical one)
+            data[c] = frame[c].array
+        elif c == "station":
+            data[c] = _as(frame["station"], STRING)
+        elif c == "time":
+            data[c] = _as(to_beijing_naive(frame["time"]), TIME_DTYPE)
+        elif c in NUMERIC_COLUMNS:
+            data[c] = _as(frame[c], np.dtype("float64")) if c in frame else np.full(n, np.nan)
+        elif c == "wd":
+            data[c] = _as(frame["wd"], STRING) if "wd" in frame else pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=STRING).array
+        else:
+            raise KeyError(c)
+    return pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
 
 
 def _is_sorted(station: pd.Series, time: pd.Series) -> bool:
     """True when rows are already ordered by station, then strictly by time (O(n), no sort).
 
-    Stored partitions are written sorted, so reading them back need not pay for a sort."""
+    Stored partitions are written sorted, so reading them back need not pay for a sort.
+    Strings are compared in Arrow (UTF-8 byte order = code-point order, as ``sort_values``),
+    without making Python string objects."""
     if len(station) < 2 or station.isna().any():
         return len(station) < 2
-    st = station.to_numpy(dtype=object)
-    same = st[1:] == st[:-1]
-    if not bool((st[1:] >= st[:-1]).all()):
-        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(station.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            raise TypeError(arr.type)
+        head, tail = arr[:-1], arr[1:]
+        if not pc.all(pc.less_equal(head, tail)).as_py():
+            return False
+        same = pc.equal(head, tail).to_numpy(zero_copy_only=False)
+    except (TypeError, ValueError, NotImplementedError):  # not Arrow strings: compare objects
+        st = station.to_numpy(dtype=object)
+        if not bool((st[1:] >= st[:-1]).all()):
+            return False
+        same = st[1:] == st[:-1]
     t = time.to_numpy()
     return bool(((t[1:] > t[:-1]) | ~same).all())
