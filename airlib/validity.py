@@ -584,19 +584,22 @@ def _aggregate(
     """Provisional means, valid-day counts and percentiles of each group."""
     g = df.groupby(group_cols, sort=True, dropna=False)
     codes = g.ngroup().to_numpy()
-    out = g.size().index.to_frame(index=False)
-    ng = len(out)
+    index = g.size().index
+    ng = len(index)
+    cols: dict[str, object] = {}
     for c in values:
         v = df[c].to_numpy()
         ok = ~np.isnan(v)
         n = np.bincount(codes, weights=ok, minlength=ng)
         s = np.bincount(codes, weights=np.where(ok, v, 0.0), minlength=ng)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[c] = np.where(n > 0, s / np.maximum(n, 1), np.nan)
-        out[f"{c}_n"] = n.astype(np.int64)
+            cols[c] = np.where(n > 0, s / np.maximum(n, 1), np.nan)
+        cols[f"{c}_n"] = n.astype(np.int64)
         if c in pcts:
-            out[f"{c}_p{pcts[c]:g}"] = group_percentile(v, codes, pcts[c], ngroups=ng)
-    return out
+            cols[f"{c}_p{pcts[c]:g}"] = group_percentile(v, codes, pcts[c], ngroups=ng)
+    # the group keys, then all statistics in one construction (no column-by-column inserts)
+    keys = index.to_frame(index=False)
+    return pd.DataFrame({**{k: keys[k] for k in keys.columns}, **cols}, copy=False)
 
 
 def _stat_columns(values: list[str], pcts: dict[str, float]) -> dict[str, list[str]]:
@@ -605,13 +608,15 @@ def _stat_columns(values: list[str], pcts: dict[str, float]) -> dict[str, list[s
 
 
 def _apply_validity(out: pd.DataFrame, values, pcts, valid: dict[str, np.ndarray]):
+    # columns gathered in a dict (same order as inserting them one by one), one construction
+    cols: dict[str, object] = {c: out[c] for c in out.columns}
     for c, stats in _stat_columns(values, pcts).items():
         ok = valid[c]
-        out[f"{c}_valid"] = ok
+        cols[f"{c}_valid"] = ok
         for s in stats:
-            out[f"{s}_provisional"] = out[s]
-            out[s] = np.where(ok, out[s].to_numpy(), np.nan)
-    return out
+            cols[f"{s}_provisional"] = cols[s]
+            cols[s] = np.where(ok, out[s].to_numpy(), np.nan)
+    return pd.DataFrame(cols, index=out.index, copy=False)
 
 
 def _order(out: pd.DataFrame, head: list[str], values, pcts) -> pd.DataFrame:
