@@ -61,6 +61,33 @@ def hour_major(tpos: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray
     return z.reshape(24, n), mask.reshape(24, n)
 
 
+def _hour_major_into(
+    tpos: np.ndarray, values: np.ndarray, z: np.ndarray, valid: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hour_major` into caller-owned scratch buffers: the same ``z`` and mask, no allocation.
+
+    Parameters
+    ----------
+    tpos, values, n
+        As for :func:`hour_major`.
+    z : numpy.ndarray of float64, shape (24·n,)
+        Overwritten with the grid (0 where the hour is missing or NaN).
+    valid : numpy.ndarray of bool, shape (24·n,)
+        Overwritten with the valid-hour mask.
+
+    Returns
+    -------
+    z, mask : numpy.ndarray
+        ``(24, n)`` views of the buffers; ``mask`` is ``valid`` viewed as uint8.
+    """
+    z.fill(np.nan)  # a missing row stays NaN: missing counts as invalid
+    z[tpos] = values
+    np.isnan(z, out=valid)
+    np.copyto(z, 0.0, where=valid)
+    np.logical_not(valid, out=valid)
+    return z.reshape(24, n), valid.view(np.uint8).reshape(24, n)
+
+
 def daily_mean(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Daily mean of each station-day (GB 3095 Table 4: ≥ 20 valid hours).
 

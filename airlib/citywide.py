@@ -37,6 +37,7 @@ Rules implemented (the same as :mod:`airlib.validity` and the benchmark referenc
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -92,13 +93,67 @@ def min_valid_days(month: int) -> int:
     return int(K.month_min_days(month))
 
 
-def _check_unique(flat: np.ndarray, size: int, n_hours: int) -> None:
-    dup = K.duplicates(flat, size)
+def _check_unique(tpos: np.ndarray, n_rows: int, n_days: int) -> None:
+    """Raise if an hour-major position (one station-hour) occurs twice."""
+    dup = K.duplicates(tpos, 24 * n_rows)
     if len(dup):
-        bad = int(flat[dup[0]])
+        pos = int(tpos[dup[0]])
+        hod, row = divmod(pos, n_rows)
+        station, day = divmod(row, n_days)
         raise InputDataError(
-            f"duplicate station-hour (station #{bad // n_hours}, hour {bad % n_hours} of the month)", column="time"
+            f"duplicate station-hour (station #{station}, hour {day * 24 + hod} of the month)", column="time"
         )
+
+
+class _Workspace:
+    """Reusable scratch arrays of one worker thread.
+
+    Freshly allocated multi-megabyte numpy arrays are page-faulted in on first touch, which
+    cost about a third of the per-month CPU time on the city store; a month job that reuses
+    these buffers (and ``out=`` arguments) avoids that. Results never point into them.
+    """
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, n: int, dtype) -> np.ndarray:
+        """A 1-D scratch array of ``n`` elements (contents undefined)."""
+        buf = self._bufs.get(name)
+        if buf is None or buf.dtype != dtype or len(buf) < n:
+            buf = self._bufs[name] = np.empty(max(n, 1), dtype=dtype)
+        return buf[:n]
+
+
+def _position_dtype(n_rows: int) -> type:
+    """int32 for hour-major positions when the grid allows it (half the memory traffic)."""
+    return np.int32 if 24 * n_rows < 2**31 else np.int64
+
+
+def _daily_from_positions(
+    tpos: np.ndarray,
+    values: dict[str, np.ndarray],
+    n_stations: int,
+    n_days: int,
+    settings: Settings | None,
+    ws: _Workspace | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`station_daily_month` from unique hour-major positions ``hour-of-day × n_rows +
+    station × n_days + day`` (``n_rows = n_stations × n_days``)."""
+    settings = DEFAULT if settings is None else settings
+    ws = _Workspace() if ws is None else ws
+    n_rows = n_stations * n_days
+    out: dict[str, np.ndarray] = {}
+    for name in (*MEAN_POLLUTANTS, "o3"):
+        if name not in values:
+            continue
+        z, mask = K._hour_major_into(tpos, values[name], ws.get("z", 24 * n_rows, np.float64),
+                                     ws.get("valid", 24 * n_rows, np.bool_), n_rows)
+        if name == "o3":
+            value, _, _ = K.mda8(z, mask, settings.mda8_min_windows, O3_MDA8_LIMIT)
+        else:
+            value, _, _ = K.daily_mean(z, mask)
+        out[name] = value.reshape(n_stations, n_days)
+    return out
 
 
 def station_daily_month(
@@ -134,25 +189,12 @@ def station_daily_month(
     InputDataError
         If a station-hour occurs twice.
     """
-    settings = DEFAULT if settings is None else settings
-    n_hours = n_days * 24
-    flat = station_idx.astype(np.int64) * n_hours + hour_idx
-    _check_unique(flat, n_stations * n_hours, n_hours)
-    # hour-major position (hour of day × station·day), the layout of airlib._kernels
     n_rows = n_stations * n_days
-    row = flat // 24
-    tpos = (flat - row * 24) * n_rows + row
-    del flat, row
-    out: dict[str, np.ndarray] = {}
-    for name in MEAN_POLLUTANTS:
-        if name in values:
-            value, _, _ = K.daily_mean(*K.hour_major(tpos, values[name], n_rows))
-            out[name] = value.reshape(n_stations, n_days)
-    if "o3" in values:
-        z, mask = K.hour_major(tpos, values["o3"], n_rows)
-        value, _, _ = K.mda8(z, mask, settings.mda8_min_windows, O3_MDA8_LIMIT)
-        out["o3"] = value.reshape(n_stations, n_days)
-    return out
+    hour = np.asarray(hour_idx).astype(np.int64)
+    day = hour // 24
+    tpos = (hour - day * 24) * n_rows + np.asarray(station_idx).astype(np.int64) * n_days + day
+    _check_unique(tpos, n_rows, n_days)
+    return _daily_from_positions(tpos, values, n_stations, n_days, settings)
 
 
 def percentile_rows(x: np.ndarray, q: float) -> np.ndarray:
@@ -270,32 +312,40 @@ def _lookup(codes: pd.Index) -> dict[str, int]:
     return hit[1]
 
 
-def _month_arrays(
-    table: pa.Table, station_codes: pd.Index, year: int, month: int, file: object = None, drop_unknown: bool = False
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
-    start = pd.Timestamp(year, month, 1)
-    n_days = start.days_in_month
+def _station_codes(
+    table: pa.Table, station_codes: pd.Index, file: object, drop_unknown: bool
+) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """Dictionary indices of the ``station`` column and the registry position of each
+    dictionary entry (−1 for none); with ``drop_unknown``, rows of other stations are dropped."""
     col = table.column("station")
     if not pa.types.is_dictionary(col.type):
         col = pc.dictionary_encode(col)
-    col = col.unify_dictionaries().combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks()
+        col = col.chunk(0) if col.num_chunks == 1 else col.unify_dictionaries().combine_chunks()
     if col.null_count:
         raise InputDataError("missing station id", file=file, column="station")
     dictionary = col.dictionary.to_pylist()
     codes = col.indices.to_numpy(zero_copy_only=False)
     lookup = _lookup(station_codes)
     mapping = np.fromiter((lookup.get(x, -1) for x in dictionary), dtype=np.int64, count=len(dictionary))
-    unknown = (mapping < 0) & (np.bincount(codes, minlength=len(dictionary)) > 0)
-    if unknown.any() and drop_unknown:  # read only the registry's stations
-        keep = mapping[codes] >= 0
-        table = table.filter(pa.array(keep))
-        codes = codes[keep]
-    elif unknown.any():
-        names = [dictionary[i] for i in np.flatnonzero(unknown)[:5]]
-        raise InputDataError(f"stations not in the station registry: {names}", file=file, column="station")
-    station_idx = mapping[codes]
+    if (mapping < 0).any():  # only then: is an unknown dictionary entry actually used?
+        unknown = (mapping < 0) & (np.bincount(codes, minlength=len(dictionary)) > 0)
+        if unknown.any() and drop_unknown:  # read only the registry's stations
+            keep = mapping[codes] >= 0
+            table = table.filter(pa.array(keep))
+            codes = codes[keep]
+        elif unknown.any():
+            names = [dictionary[i] for i in np.flatnonzero(unknown)[:5]]
+            raise InputDataError(f"stations not in the station registry: {names}", file=file, column="station")
+    return table, codes, mapping
+
+
+def _hours_of_month(
+    table: pa.Table, year: int, month: int, n_days: int, file: object, ws: _Workspace | None = None
+) -> np.ndarray:
+    """Hour of the month (int64, 0 … 24·n_days−1) of each row, from the ``time`` column,
+    checked to lie in the month and on the hour. Works in the stored unit, without a cast.
+    The result lives in ``ws`` (when given)."""
     tcol = table.column("time")
     if tcol.null_count:
         raise InputDataError("missing time", file=file, column="time")
@@ -303,20 +353,79 @@ def _month_arrays(
         raise InputDataError(f"time must be a naive timestamp, got {tcol.type}", file=file, column="time")
     per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[tcol.type.unit]
     hour = 3600 * per_second
-    t = tcol.combine_chunks().to_numpy(zero_copy_only=False).view(np.int64)
-    rel = t - start.value // (1_000_000_000 // per_second)
-    hour_idx = rel // hour
-    if (
-        len(rel)
-        and (hour_idx.min() < 0 or hour_idx.max() >= n_days * 24 or not np.array_equal(hour_idx * hour, rel))
-    ):
-        raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
-    values = {
-        name: pc.fill_null(table.column(name), np.nan).to_numpy().astype(np.float64, copy=False)
-        for name in table.column_names
-        if name in POLLUTANTS
-    }
-    return station_idx, hour_idx, values, n_days
+    arr = tcol.chunk(0) if tcol.num_chunks == 1 else tcol.combine_chunks()
+    t = arr.view(pa.int64()).to_numpy()  # zero-copy (no nulls)
+    ws = _Workspace() if ws is None else ws
+    n = len(t)
+    rel = np.subtract(t, pd.Timestamp(year, month, 1).value // (1_000_000_000 // per_second), out=ws.get("rel", n, np.int64))
+    hour_idx = np.floor_divide(rel, hour, out=ws.get("hour", n, np.int64))
+    if n:
+        back = np.multiply(hour_idx, hour, out=ws.get("back", n, np.int64))
+        off_hour = np.subtract(rel, back, out=back).any()
+        if off_hour or hour_idx.min() < 0 or hour_idx.max() >= n_days * 24:
+            raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
+    return hour_idx
+
+
+def _value_arrays(table: pa.Table) -> dict[str, np.ndarray]:
+    """float64 numpy arrays of the pollutant columns, null → NaN (zero-copy where possible)."""
+    out = {}
+    for name in table.column_names:
+        if name not in POLLUTANTS:
+            continue
+        col = table.column(name)
+        col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        if col.null_count:
+            col = pc.fill_null(col, np.nan)
+        out[name] = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    return out
+
+
+def _month_arrays(
+    table: pa.Table, station_codes: pd.Index, year: int, month: int, file: object = None, drop_unknown: bool = False
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
+    """Registry position and hour of the month of each row, and the value arrays."""
+    n_days = pd.Timestamp(year, month, 1).days_in_month
+    table, codes, mapping = _station_codes(table, station_codes, file, drop_unknown)
+    station_idx = mapping[codes]
+    hour_idx = _hours_of_month(table, year, month, n_days, file)
+    return station_idx, hour_idx, _value_arrays(table), n_days
+
+
+def _month_grid(
+    table: pa.Table,
+    station_codes: pd.Index,
+    year: int,
+    month: int,
+    file: object = None,
+    drop_unknown: bool = False,
+    ws: _Workspace | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray], int]:
+    """As :func:`_month_arrays`, but straight to the unique hour-major grid position
+    ``hour-of-day × n_rows + station × n_days + day`` of each row (int32 when it fits; the
+    station part is computed once per dictionary entry, not per row). The positions live in
+    ``ws`` (when given)."""
+    ws = _Workspace() if ws is None else ws
+    n_days = pd.Timestamp(year, month, 1).days_in_month
+    n_rows = len(station_codes) * n_days
+    dtype = _position_dtype(n_rows)
+    table, codes, mapping = _station_codes(table, station_codes, file, drop_unknown)
+    hour64 = _hours_of_month(table, year, month, n_days, file, ws)
+    n = len(hour64)
+    tpos = ws.get("tpos", n, dtype)
+    np.copyto(tpos, hour64, casting="unsafe")  # in range: checked
+    day = np.floor_divide(tpos, 24, out=ws.get("day", n, dtype))
+    tmp = np.multiply(day, 24, out=ws.get("tmp", n, dtype))
+    tpos -= tmp
+    tpos *= n_rows
+    tpos += day
+    tpos += np.take((mapping * n_days).astype(dtype), codes, out=tmp)
+    seen = ws.get("seen", 24 * n_rows, np.bool_)
+    seen.fill(False)
+    seen[tpos] = True
+    if np.count_nonzero(seen) != n:
+        _check_unique(tpos, n_rows, n_days)
+    return tpos, _value_arrays(table), n_days
 
 
 def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.Index]:
@@ -353,14 +462,15 @@ class _MonthJob:
     pollutants: tuple[str, ...]
     only_registry: bool
 
-    def __call__(self, ym: tuple[int, int]) -> dict:
+    def __call__(self, ym: tuple[int, int], ws: _Workspace | None = None) -> dict:
+        ws = _Workspace() if ws is None else ws
         year, month = ym
         table = read_month(self.root, self.dataset, year, month, columns=self.pollutants)
         file = Path(self.root) / self.dataset
-        si, hi, values, n_days = _month_arrays(table, self.codes, year, month, file=file, drop_unknown=self.only_registry)
+        tpos, values, n_days = _month_grid(table, self.codes, year, month, file, self.only_registry, ws)
+        daily = _daily_from_positions(tpos, values, len(self.codes), n_days, self.settings, ws)
         del table
-        daily = station_daily_month(si, hi, values, len(self.codes), n_days, self.settings)
-        del si, hi, values
+        del tpos, values
         stats = town_month_statistics(daily, self.starts, month)
         stats["year"] = np.full(len(self.town_index), year, dtype=np.int64)
         stats["month"] = np.full(len(self.town_index), month, dtype=np.int64)
@@ -443,10 +553,18 @@ def town_monthly_table(
     job, todo = _plan(root, dataset, stations, months, settings, pollutants, only_registry)
     workers = max(1, min(len(todo), workers if workers is not None else min(2, os.cpu_count() or 1)))
     if workers == 1:
-        parts = [job(ym) for ym in todo]
+        ws = _Workspace()
+        parts = [job(ym, ws) for ym in todo]
     else:
+        local = threading.local()  # one workspace per worker thread, dropped with the pool
+
+        def run(ym: tuple[int, int]) -> dict:
+            if not hasattr(local, "ws"):
+                local.ws = _Workspace()
+            return job(ym, local.ws)
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(job, todo))
+            parts = list(pool.map(run, todo))
     return _assemble(parts, job.town_index)
 
 
