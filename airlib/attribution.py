@@ -54,6 +54,10 @@ __all__ = [
     "area_mean_daily",
     "normalised_change_table",
     "plot_change_table",
+    "winter_labels",
+    "change_display",
+    "change_records",
+    "change_summary_zh",
 ]
 
 #: Degrees (clockwise from north) of the 16-point compass directions the wind comes from.
@@ -617,8 +621,13 @@ def compare_periods(
     )
 
 
-def plot_normalised(normalised: pd.DataFrame, *, title: str = "", rolling_days: int = 30, ax=None):
-    """Observed and weather-normalised PM2.5 (rolling means), Chinese labels."""
+def plot_normalised(normalised: pd.DataFrame, *, title: str = "", rolling_days: int = 30, ax=None,
+                    periods=()):
+    """Observed and weather-normalised PM2.5 (rolling means), Chinese labels.
+
+    ``periods``: optional ``(start, end)`` date pairs (e.g. the two compared winters) shaded in
+    turn orange, red, green, purple.
+    """
     import matplotlib.pyplot as plt
 
     from airlib.plotting import use_chinese_fonts
@@ -632,6 +641,8 @@ def plot_normalised(normalised: pd.DataFrame, *, title: str = "", rolling_days: 
     r = s.rolling(rolling_days, min_periods=rolling_days // 2, center=True).mean()
     ax.plot(r.index, r["observed"], color="0.5", lw=1.2, label=f"实测（{rolling_days}日滑动平均）")
     ax.plot(r.index, r["normalised"], color="tab:blue", lw=2, label=f"气象归一化（{rolling_days}日滑动平均）")
+    for (a, b), c in zip(periods, ("tab:orange", "tab:red", "tab:green", "tab:purple")):
+        ax.axvspan(pd.Timestamp(a), pd.Timestamp(b), color=c, alpha=0.12)
     ax.set_ylabel("PM2.5（µg/m³）")
     ax.set_xlabel("日期")
     if title:
@@ -741,3 +752,57 @@ def plot_change_table(table: pd.DataFrame, *, unit: str = "station", names: dict
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def winter_labels(period_a: tuple[str, str], period_b: tuple[str, str]) -> tuple[str, str]:
+    """Chinese labels of two winters from their ``("YYYY-MM-DD", "YYYY-MM-DD")`` bounds.
+
+    ``("2015-12-01", "2016-02-29")`` → ``"2015–16冬季"``.
+    """
+    out = []
+    for p in (period_a, period_b):
+        a, b = (pd.Timestamp(x) for x in p)
+        if b < a:
+            raise InputDataError(f"period {p}: end before start")
+        out.append(f"{a.year}–{b.year % 100:02d}冬季")
+    return out[0], out[1]
+
+
+def change_display(table: pd.DataFrame, labels: tuple[str, str], names: dict | None = None, *,
+                   unit: str = "station", label: str = "站点", decimals: int = 2) -> pd.DataFrame:
+    """Chinese display version of :func:`normalised_change_table` (main columns, rounded)."""
+    cz = {"raw_a": f"实测 {labels[0]}", "raw_b": f"实测 {labels[1]}", "raw_change_pct": "实测变化（%）",
+          "raw_change_pct_lo": "下限", "raw_change_pct_hi": "上限", "norm_change_pct": "归一化变化（%）",
+          "norm_change_pct_lo": "下限 ", "norm_change_pct_hi": "上限 ", "weather_change": "天气贡献（µg/m³）",
+          "cv_r2": "留出 R²", "cv_rmse": "留出 RMSE"}
+    _require(table, (unit, *cz), "change table display")
+    names = names or {}
+    shown = table.assign(**{label: table[unit].map(lambda s: names.get(s, s))})
+    return shown[[label, *cz]].rename(columns=cz).round(decimals)
+
+
+def change_records(table: pd.DataFrame, *, unit: str = "station") -> dict[str, dict]:
+    """Key numbers of :func:`normalised_change_table`: ``{str(unit): {column: value}}``.
+
+    Numbers become ``float``; other values are kept as they are.
+    """
+    _require(table, (unit,), "change records")
+    return {str(r[unit]): {k: (float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v)
+                           for k, v in r.items() if k != unit}
+            for r in table.to_dict("records")}
+
+
+def change_summary_zh(row: pd.Series, labels: tuple[str, str]) -> str:
+    """One-sentence Chinese summary of a row of :func:`normalised_change_table` (e.g. the area mean)."""
+    need = ("raw_a", "raw_b", "raw_change_pct", "raw_change_pct_lo", "raw_change_pct_hi", "norm_change_pct",
+            "norm_change_pct_lo", "norm_change_pct_hi", "weather_change", "weather_change_lo",
+            "weather_change_hi", "cv_r2", "cv_r2_log", "cv_rmse")
+    missing = [k for k in need if k not in row.index]
+    if missing:
+        raise InputDataError(f"change summary: missing {missing}", column=missing[0])
+    r = row
+    return (f"{labels[0]} {r.raw_a:.1f} → {labels[1]} {r.raw_b:.1f} µg/m³，"
+            f"实测变化 {r.raw_change_pct:+.1f}%（{r.raw_change_pct_lo:+.1f}，{r.raw_change_pct_hi:+.1f}），"
+            f"气象归一化变化 {r.norm_change_pct:+.1f}%（{r.norm_change_pct_lo:+.1f}，{r.norm_change_pct_hi:+.1f}），"
+            f"天气贡献 {r.weather_change:+.1f} µg/m³（{r.weather_change_lo:+.1f}，{r.weather_change_hi:+.1f}）；"
+            f"模型留出 R² = {r.cv_r2:.2f}（对数尺度 {r.cv_r2_log:.2f}），RMSE = {r.cv_rmse:.1f} µg/m³")

@@ -32,6 +32,10 @@ __all__ = [
     "plot_profiles",
     "plot_heating_season",
     "calendar_heatmap",
+    "area_mean",
+    "category_counts",
+    "heating_records",
+    "heating_display",
 ]
 
 #: Beijing heating season start and end (MM-DD, inclusive).
@@ -393,3 +397,40 @@ def calendar_heatmap(
     fig.suptitle(title or f"{year}年逐日空气质量指数（AQI）日历图", fontsize=13)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     return fig
+
+
+def area_mean(frame: pd.DataFrame, *, time: str = "time", value: str = "pm25") -> pd.DataFrame:
+    """Mean of ``value`` over all units (stations, towns) at each ``time``; NaN values are skipped.
+
+    Returns a frame ``time``, ``value`` sorted by time (NaN where no unit has a value).
+    """
+    for c in (time, value):
+        if c not in frame.columns:
+            raise InputDataError(f"missing column {c!r}", column=c)
+    return frame.groupby(time, as_index=False, sort=True)[value].mean()
+
+
+def category_counts(daily_aqi: pd.DataFrame, year: int, *, date: str = "date",
+                    category: str = "category") -> dict[str, int]:
+    """Days per AQI category in calendar ``year`` (days without a category are not counted)."""
+    for c in (date, category):
+        if c not in daily_aqi.columns:
+            raise InputDataError(f"missing column {c!r}", column=c)
+    d = daily_aqi[pd.DatetimeIndex(daily_aqi[date]).year == year]
+    return {str(k): int(v) for k, v in d[category].value_counts().items()}
+
+
+def heating_records(table: pd.DataFrame) -> dict[str, dict]:
+    """Key numbers of :func:`heating_season_comparison`: ``{season: {mean, n, coverage}}``."""
+    for c in ("season", "mean", "n", "coverage"):
+        if c not in table.columns:
+            raise InputDataError(f"heating table: missing column {c!r}", column=c)
+    return {str(r["season"]): {"mean": float(r["mean"]), "n": int(r["n"]), "coverage": float(r["coverage"])}
+            for r in table.to_dict("records")}
+
+
+def heating_display(table: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """Chinese display version of :func:`heating_season_comparison` (dates and flag dropped, rounded)."""
+    return table.drop(columns=["first", "last", "heating"]).rename(columns={
+        "season": "时段", "mean": "平均（µg/m³）", "ci_low": "下限", "ci_high": "上限", "n": "有效天数",
+        "days_in_season": "应有天数", "coverage": "覆盖率", "ratio_to_previous_non": "与前一非采暖季之比"}).round(decimals)

@@ -40,6 +40,11 @@ __all__ = [
     "deseasonalised_trend",
     "trend_table",
     "plot_deseasonalised_trend",
+    "TREND_COLUMNS_ZH",
+    "trend_display",
+    "trend_records",
+    "plot_station_trends",
+    "plot_trend_slopes",
 ]
 
 _DAYS_PER_YEAR = 365.2425
@@ -478,4 +483,119 @@ def plot_deseasonalised_trend(result: TrendResult, *, title: str = "", unit_labe
         ax.set_title(title)
     ax.legend(fontsize=8, loc="upper right")
     ax.grid(alpha=0.3)
+    return fig
+
+
+#: Chinese column headers of :func:`trend_table` columns shown to analysts (key order = display order).
+TREND_COLUMNS_ZH: dict[str, str] = {
+    "slope": "斜率（µg/m³/年）", "ci_low": "下限", "ci_high": "上限", "slope_pct": "斜率（%/年）",
+    "ci_low_pct": "下限（%）", "ci_high_pct": "上限（%）", "mk_p": "MK p 值", "n_months": "有效月数",
+    "n_filled": "插补月数",
+}
+
+
+def trend_display(table: pd.DataFrame, names: dict, *, unit: str = "station", label: str = "站点",
+                  decimals: int = 3) -> pd.DataFrame:
+    """Chinese display version of a :func:`trend_table`: unit name column ``label`` + :data:`TREND_COLUMNS_ZH`.
+
+    Units missing from ``names`` are shown by their code; values rounded to ``decimals``.
+    """
+    if unit not in table.columns:
+        raise InputDataError(f"trend table: missing column {unit!r}", column=unit)
+    shown = table.assign(**{label: table[unit].map(lambda k: names.get(k, k))})
+    return shown[[label, *TREND_COLUMNS_ZH]].rename(columns=TREND_COLUMNS_ZH).round(decimals)
+
+
+def trend_records(table: pd.DataFrame, *, unit: str = "station",
+                  fields: tuple[str, ...] = ("slope", "ci_low", "ci_high", "mk_p")) -> dict[str, dict]:
+    """Key numbers of a :func:`trend_table` as plain JSON-able ``{str(unit): {field: value}}``.
+
+    Count fields (``n_months``, ``n_filled``) become ``int``, the others (``mk_s`` included, as in
+    :class:`MannKendallResult`) ``float``.
+    """
+    missing = [c for c in (unit, *fields) if c not in table.columns]
+    if missing:
+        raise InputDataError(f"trend table: missing columns {missing}", column=missing[0])
+    ints = {"n_months", "n_filled"}
+    return {str(r[unit]): {f: (int(r[f]) if f in ints else float(r[f])) for f in fields}
+            for r in table.to_dict("records")}
+
+
+def plot_station_trends(monthly: pd.DataFrame, names: dict | None = None, *, unit: str = "station",
+                        value: str = "pm25", month: str = "month", ncol: int = 3,
+                        title: str = "各站点 PM2.5 去季节趋势（Theil–Sen 斜率及 95% 分块自助法区间）",
+                        **kwargs):
+    """Grid of :func:`plot_deseasonalised_trend` panels, one per unit (sorted), shared y axis.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        Long frame ``unit``, ``month``, ``value`` of valid monthly means (NaN = invalid month).
+    names : dict, optional
+        unit → display name for the panel titles.
+    **kwargs
+        Passed to :func:`deseasonalised_trend` (``n_boot``, ``seed`` …; same for every panel,
+        so the panels agree with :func:`trend_table` called with the same arguments).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    for c in (unit, value, month):
+        if c not in monthly.columns:
+            raise InputDataError(f"missing column {c!r}", column=c)
+    if ncol < 1:
+        raise ValueError("ncol must be >= 1")
+    use_chinese_fonts()
+    names = names or {}
+    groups = list(monthly.groupby(unit, sort=True))
+    n = len(groups)
+    if n == 0:
+        raise InputDataError("no units to plot", column=unit)
+    nrow = -(-n // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(16, 3.2 * nrow), sharey=True, squeeze=False)
+    for ax, (key, g) in zip(axes.ravel(), groups):
+        s = pd.Series(g[value].to_numpy(dtype=float), index=pd.DatetimeIndex(g[month]))
+        r = deseasonalised_trend(s, **kwargs)
+        plot_deseasonalised_trend(r, title=names.get(key, key), ax=ax)
+        ax.legend(fontsize=6, loc="upper right")
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=14)
+    fig.tight_layout()
+    return fig
+
+
+def plot_trend_slopes(table: pd.DataFrame, names: dict | None = None, *, unit: str = "station",
+                      unit_label: str = "µg/m³", ax=None):
+    """Slope chart of a :func:`trend_table`: Theil–Sen slope per unit with its bootstrap interval.
+
+    Units top to bottom in table order; tick labels carry the Mann–Kendall p value.
+    """
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import use_chinese_fonts
+
+    for c in (unit, "slope", "ci_low", "ci_high", "mk_p"):
+        if c not in table.columns:
+            raise InputDataError(f"trend table: missing column {c!r}", column=c)
+    use_chinese_fonts()
+    names = names or {}
+    n = len(table)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.5))
+    else:
+        fig = ax.figure
+    y = np.arange(n)[::-1]
+    slope = table["slope"].to_numpy(dtype=float)
+    ax.errorbar(slope, y, xerr=[slope - table["ci_low"].to_numpy(dtype=float),
+                                table["ci_high"].to_numpy(dtype=float) - slope], fmt="o", capsize=3)
+    ax.set_yticks(y, [f"{names.get(s, s)}（p={p:.3f}）" for s, p in zip(table[unit], table["mk_p"])])
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel(f"PM2.5 去季节趋势（{unit_label}/年，误差线：95% 分块自助法区间；括号内为 Mann–Kendall p 值）")
+    ax.grid(axis="x", alpha=0.3)
     return fig

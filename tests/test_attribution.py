@@ -172,3 +172,67 @@ def test_duplicate_times_rejected():
     df = synthetic_daily().iloc[:300]
     with pytest.raises(InputDataError, match="duplicate"):
         fit_weather_model(pd.concat([df, df]))
+
+
+# ---- notebook helpers ----------------------------------------------------------------------------
+
+def test_winter_labels():
+    from airlib.attribution import winter_labels
+
+    assert winter_labels(WINTER_A, WINTER_B) == ("2015–16冬季", "2016–17冬季")
+    assert winter_labels(("1999-12-01", "2000-02-29"), ("2009-12-01", "2010-02-28")) == ("1999–00冬季", "2009–10冬季")
+    with pytest.raises(InputDataError):
+        winter_labels(("2016-02-01", "2015-12-01"), WINTER_B)
+
+
+def change_rows():
+    return pd.DataFrame({
+        "station": ["S1", "全部站点平均"], "raw_a": [80.0, 70.0], "raw_b": [60.0, 56.0], "raw_change": [-20.0, -14.0],
+        "raw_change_pct": [-25.0, -20.0], "raw_change_pct_lo": [-30.0, -26.0], "raw_change_pct_hi": [-20.0, -14.0],
+        "norm_change": [-10.0, -7.0], "norm_change_pct": [-12.5, -10.0], "norm_change_pct_lo": [-15.0, -13.0],
+        "norm_change_pct_hi": [-10.0, -7.0], "weather_change": [-10.0, -7.0], "weather_change_lo": [-12.0, -9.0],
+        "weather_change_hi": [-8.0, -5.0], "cv_r2": [0.61234, 0.6], "cv_r2_log": [0.7, 0.72], "cv_rmse": [20.0, 18.0],
+        "n_fit": np.array([900, 950], dtype=np.int64)})
+
+
+def test_change_records_display_and_summary():
+    import json
+
+    from airlib.attribution import change_display, change_records, change_summary_zh
+
+    t = change_rows()
+    rec = change_records(t)
+    assert list(rec) == ["S1", "全部站点平均"]
+    assert rec["S1"]["raw_a"] == 80.0 and rec["全部站点平均"]["n_fit"] == 950.0
+    assert "station" not in rec["S1"]
+    json.dumps(rec)  # numpy scalars converted
+    shown = change_display(t, ("甲冬季", "乙冬季"), {"S1": "一号站"})
+    assert shown.columns[:3].tolist() == ["站点", "实测 甲冬季", "实测 乙冬季"]
+    assert shown["站点"].tolist() == ["一号站", "全部站点平均"]
+    assert shown["留出 R²"].iloc[0] == 0.61
+    s = change_summary_zh(t.iloc[-1], ("甲冬季", "乙冬季"))
+    assert s.startswith("甲冬季 70.0 → 乙冬季 56.0 µg/m³，实测变化 -20.0%（-26.0，-14.0）")
+    assert "天气贡献 -7.0 µg/m³（-9.0，-5.0）" in s and "R² = 0.60（对数尺度 0.72），RMSE = 18.0" in s
+    with pytest.raises(InputDataError):
+        change_summary_zh(t.iloc[-1].drop("cv_rmse"), ("a", "b"))
+    with pytest.raises(InputDataError):
+        change_display(t.drop(columns=["cv_r2"]), ("a", "b"))
+
+
+def test_plot_normalised_shades_periods(fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from airlib.attribution import plot_normalised
+
+    _, _, norm, _ = fitted
+    fig = plot_normalised(norm, periods=(WINTER_A, WINTER_B))
+    spans = fig.axes[0].patches
+    assert len(spans) == 2
+    x0 = matplotlib.dates.num2date(spans[0].get_x()).replace(tzinfo=None)
+    assert x0 == pd.Timestamp(WINTER_A[0])
+    plt.close(fig)
+    assert len(plot_normalised(norm).axes[0].patches) == 0
+    plt.close("all")

@@ -151,3 +151,49 @@ def test_calendar_heatmap_uses_official_colours():
     bad.loc[bad.index[0], "category"] = "很好"
     with pytest.raises(InputDataError, match="unknown AQI"):
         calendar_heatmap(bad, 2016)
+
+
+# ---- notebook helpers ----------------------------------------------------------------------------
+
+def test_area_mean_skips_missing_units():
+    from airlib.profiles import area_mean
+
+    f = pd.DataFrame({"time": pd.to_datetime(["2017-01-02", "2017-01-01", "2017-01-01", "2017-01-02", "2017-01-03"]),
+                      "station": ["a", "a", "b", "b", "a"], "pm25": [10.0, 20.0, 40.0, np.nan, np.nan]})
+    m = area_mean(f)
+    assert m["time"].tolist() == list(pd.to_datetime(["2017-01-01", "2017-01-02", "2017-01-03"]))
+    assert m["pm25"].iloc[0] == 30.0 and m["pm25"].iloc[1] == 10.0 and np.isnan(m["pm25"].iloc[2])
+    with pytest.raises(InputDataError):
+        area_mean(f, time="date")
+
+
+def test_category_counts_only_that_year():
+    from airlib.profiles import category_counts
+
+    d = pd.DataFrame({"date": pd.to_datetime(["2016-12-31", "2017-01-01", "2017-12-31", "2017-06-01", "2018-01-01"]),
+                      "category": ["优", "良", "良", None, "优"]})
+    assert category_counts(d, 2017) == {"良": 2}
+    assert category_counts(d, 2019) == {}
+    with pytest.raises(InputDataError):
+        category_counts(d.drop(columns=["category"]), 2017)
+
+
+def test_heating_records_and_display():
+    import json
+
+    from airlib.profiles import heating_display, heating_records
+
+    days = pd.date_range("2015-01-01", "2016-12-31", freq="D")
+    daily = pd.DataFrame({"date": days, "pm25": np.where(heating_season_mask(days), 100.0, 50.0)})
+    daily.loc[(daily["date"] >= "2016-01-01") & (daily["date"] <= "2016-01-31"), "pm25"] = np.nan  # 31 invalid days
+    t = heating_season_comparison(daily, min_days=60)
+    rec = heating_records(t)
+    json.dumps(rec)
+    assert rec["2015–16采暖季"] == {"mean": 100.0, "n": 91, "coverage": 91 / 122}  # 2015-11-15 … 2016-03-15: 122 days
+    assert rec["2015年非采暖季"]["mean"] == 50.0
+    shown = heating_display(t)
+    assert shown.columns.tolist() == ["时段", "平均（µg/m³）", "下限", "上限", "有效天数", "应有天数", "覆盖率",
+                                      "与前一非采暖季之比"]
+    assert shown.loc[shown["时段"] == "2015–16采暖季", "与前一非采暖季之比"].iloc[0] == 2.0
+    with pytest.raises(InputDataError):
+        heating_records(t.drop(columns=["coverage"]))

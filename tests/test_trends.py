@@ -215,3 +215,63 @@ def test_short_record_is_not_absorbed_by_the_seasonal_component():
     assert r.decomposition["resid"].abs().max() > 5
     assert r.mk.p > 0.05
     assert r.ci_low < 0 < r.ci_high
+
+
+# ---- notebook helpers: display, key numbers, figures ---------------------------------------------
+
+def two_station_monthly():
+    a = synthetic_monthly(slope=-4.0, seed=1)
+    b = synthetic_monthly(slope=2.0, seed=2)
+    b.iloc[[5, 17]] = np.nan  # invalid months
+    return pd.concat([pd.DataFrame({"station": "B", "month": b.index, "pm25": b.to_numpy()}),
+                      pd.DataFrame({"station": "A", "month": a.index, "pm25": a.to_numpy()})], ignore_index=True)
+
+
+def test_trend_records_and_display():
+    from airlib.trends import TREND_COLUMNS_ZH, trend_display, trend_records
+
+    m = two_station_monthly()
+    tab = trend_table(m, n_boot=50, seed=1)
+    rec = trend_records(tab, fields=("slope", "mk_s", "n_months", "n_filled"))
+    assert list(rec) == ["A", "B"]
+    assert rec["B"]["n_filled"] == 2 and isinstance(rec["B"]["n_filled"], int)
+    assert rec["B"]["n_months"] == 58
+    assert rec["A"]["slope"] == pytest.approx(float(tab.loc[tab["station"] == "A", "slope"].iloc[0]))
+    assert rec["A"]["mk_s"] == tab.loc[tab["station"] == "A", "mk_s"].iloc[0]
+    assert set(trend_records(tab)["A"]) == {"slope", "ci_low", "ci_high", "mk_p"}
+    with pytest.raises(InputDataError):
+        trend_records(tab, fields=("nope",))
+    shown = trend_display(tab, {"A": "甲站"}, label="站点")
+    assert list(shown.columns) == ["站点", *TREND_COLUMNS_ZH.values()]
+    assert shown["站点"].tolist() == ["甲站", "B"]  # unknown names fall back to the code
+    assert shown.iloc[0, 1] == round(float(tab["slope"].iloc[0]), 3)
+    with pytest.raises(InputDataError):
+        trend_display(tab, {}, unit="town_code")
+
+
+def test_station_trend_grid_and_slope_chart():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from airlib.trends import plot_station_trends, plot_trend_slopes
+
+    m = two_station_monthly()
+    fig = plot_station_trends(m, {"A": "甲站", "B": "乙站"}, ncol=3, n_boot=30, seed=1)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(fig.axes) == 3 and len(visible) == 2
+    assert [ax.get_title() for ax in visible] == ["甲站", "乙站"]
+    # the panel legend carries the same slope as trend_table with the same arguments
+    tab = trend_table(m, n_boot=30, seed=1)
+    assert f"{tab['slope'].iloc[0]:+.2f}" in " ".join(t.get_text() for t in visible[0].get_legend().get_texts())
+    plt.close(fig)
+    fig = plot_trend_slopes(tab, {"A": "甲站"})
+    ax = fig.axes[0]
+    by_y = {round(t.get_position()[1]): t.get_text() for t in ax.get_yticklabels()}
+    assert by_y[1].startswith("甲站（p=") and by_y[0].startswith("B（p=")  # first table row on top
+    plt.close(fig)
+    with pytest.raises(InputDataError):
+        plot_trend_slopes(tab.drop(columns=["mk_p"]))
+    with pytest.raises(InputDataError):
+        plot_station_trends(m.iloc[0:0])
