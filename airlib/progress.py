@@ -30,6 +30,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from airlib.errors import InputDataError
 from airlib.ledgers import plan_town_targets
 from airlib.plans import Plan, month_end
 
@@ -44,6 +45,8 @@ __all__ = [
     "to_display",
     "town_progress",
     "town_scores",
+    "progress_summary_zh",
+    "plot_progress_overview",
 ]
 
 #: Status labels, in display order.
@@ -333,3 +336,36 @@ def plot_status_counts(progress: pd.DataFrame, title: str, ax=None):
     ax.set_title(title)
     ax.legend(fontsize=8)
     return ax
+
+
+def progress_summary_zh(progress: pd.DataFrame, scores: pd.DataFrame) -> list[str]:
+    """Chinese summary of town task progress: done / overdue counts and the last-ranked town.
+
+    ``progress``: :func:`town_progress`; ``scores``: :func:`town_scores`. Only town tasks with a
+    positive target count (a zero target is 已完成 by definition and would inflate the done
+    count); the last-ranked town is omitted when no town has a score.
+    """
+    for c in ("status", "target"):
+        if c not in progress.columns:
+            raise InputDataError(f"town progress: missing column {c!r}", column=c)
+    status = progress["status"].astype("string")
+    positive = (progress["target"] > 0).fillna(False).to_numpy(dtype=bool)
+    n_all = int(positive.sum())
+    n_done = int(((status == "已完成").fillna(False).to_numpy(dtype=bool) & positive).sum())  # zero targets: not tasks
+    n_overdue = int((status == "逾期未完成").sum())
+    lines = [f"重点任务：{n_all} 项镇街分解任务中已完成 {n_done} 项，逾期未完成 {n_overdue} 项。"]
+    ranked = scores.dropna(subset=["score"]) if len(scores) else scores
+    if len(ranked):
+        lines.append(f"任务进度排名末位：{ranked.iloc[-1]['town_name']}。")
+    return lines
+
+
+def plot_progress_overview(progress: pd.DataFrame, scores: pd.DataFrame, district: str, month: str):
+    """Two panels: town progress scores (:func:`plot_town_scores`) and status counts."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5))
+    plot_town_scores(scores, f"{district}各镇街任务进度得分（{month}）", ax=axes[0])
+    plot_status_counts(progress, "各镇街任务状态", ax=axes[1])
+    fig.tight_layout()
+    return fig

@@ -47,6 +47,10 @@ __all__ = [
     "plot_town_changes",
     "to_display",
     "window_values",
+    "evaluable_targets",
+    "data_start_month",
+    "period_summary_zh",
+    "plot_target_overview",
 ]
 
 #: Daily AQI above which a day is a heavy-pollution day (HJ 633: 重度污染 = AQI 201–300).
@@ -438,3 +442,66 @@ def to_display(result: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
                        "target_level_full", "allowance") if c in out]
     out[num] = out[num].astype("float64").round(decimals)
     return out.rename(columns=TARGET_EVAL_LABELS)
+
+
+def evaluable_targets(plan: Plan) -> list[PlanTarget]:
+    """The plan's air-quality targets whose metric is computable from daily data, in plan order."""
+    return [g for g in plan.targets if g.metric in EVALUABLE_METRICS]
+
+
+def data_start_month(plan: Plan, month: str) -> str:
+    """First month of daily data needed to evaluate ``plan`` up to ``month`` (``"YYYY-MM"``).
+
+    One year before the earliest of: the start of every evaluable target period and 1 January
+    of the report year (year-to-date window), since every window is compared with the same
+    window a year earlier.
+    """
+    as_of = month_end(month)
+    first = min([g.period.start_date for g in evaluable_targets(plan)] + [pd.Timestamp(f"{as_of.year}-01-01")])
+    return (first - pd.DateOffset(years=1)).strftime("%Y-%m")
+
+
+def period_summary_zh(result: pd.DataFrame, plan: Plan, *, window: str = "目标期累计") -> list[str]:
+    """One Chinese sentence per evaluable district target for the period-to-date window.
+
+    Gives the current value, the year-on-year change against the required reduction, the
+    status and the outlook; for a PM2.5 mean target still reachable also the allowance: the
+    highest mean of the remaining days that still meets the target (a negative allowance is
+    already stated by the outlook 已无法达成). A missing change (comparison 0 or missing) is
+    said in words instead of printing NaN.
+    Targets without a district row for ``window`` (month outside the period) are skipped.
+    """
+    need = ("area_level", "window", "target_id", "metric_label", "current", "change_pct", "status", "outlook",
+            "allowance", "remaining_days")
+    missing = [c for c in need if c not in result.columns]
+    if missing:
+        raise InputDataError(f"target evaluation: missing columns {missing}", column=missing[0])
+    d = result[(result["area_level"] == "区") & (result["window"] == window)].set_index("target_id")
+    lines = []
+    for g in evaluable_targets(plan):
+        if g.id not in d.index:
+            continue
+        r = d.loc[g.id]
+        change = f"同比 {r['change_pct']:+.1f}%" if pd.notna(r["change_pct"]) else "无同比变化率（对比期为 0 或缺测）"
+        s = f"{r['metric_label']}：{window} {r['current']:.1f}，{change}（目标 −{g.value:g}%），{r['status']}；{r['outlook']}"
+        if pd.notna(r["allowance"]) and g.metric == "pm25_mean" and r["allowance"] >= 0:
+            s += f"，剩余 {int(r['remaining_days'])} 天均值须不高于 {r['allowance']:.1f} µg/m³"
+        lines.append(s)
+    return lines
+
+
+def plot_target_overview(daily_district: pd.DataFrame, result: pd.DataFrame, target: PlanTarget, month: str,
+                         district: str):
+    """Two panels for one target: district monthly means vs a year earlier, and town changes.
+
+    The monthly panel covers the target period up to ``month``; the town panel shows the
+    period-to-date change of every town (:func:`plot_town_changes`).
+    """
+    import matplotlib.pyplot as plt
+
+    mc = monthly_comparison(daily_district, target.period.start, min(month, target.period.end))
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5))
+    plot_monthly_comparison(mc, f"{district} PM2.5 月均浓度与上年同期", target_pct=target.value, ax=axes[0])
+    plot_town_changes(result, target.id, ax=axes[1])
+    fig.tight_layout()
+    return fig

@@ -241,3 +241,36 @@ def test_demo_ledgers_through_the_season(tmp_path):
     assert district_task_progress(plan, led, "2018-02-28").set_index("task_id").loc["K11", "status"] == "已完成"
     assert not dec.loc["K01", "reported"]  # no 全区 row for 煤炭压减
     assert set(overdue_tasks(end)["town_name"]) == {"清水镇"}
+
+
+# ---- notebook helpers ----------------------------------------------------------------------------
+
+def test_progress_summary_zh_counts_and_last_town():
+    from airlib.progress import progress_summary_zh
+
+    led = _ledger([("2017-12", "王平地区", "A", 4.0), ("2017-12", "王平地区", "B", 20.0),
+                   ("2017-12", "永定地区", "A", 1.0), ("2017-12", "永定地区", "B", 2.0)])
+    tp = town_progress(PLAN, led, "2018-01-15", TOWNS)
+    lines = progress_summary_zh(tp, town_scores(tp))
+    # positive town targets: 王平 A, B and 永定 A, B (清水 A = 0 is left out); 王平 done both,
+    # 永定 overdue on both (A due 2017-10-31, B due 2017-12-31)
+    assert lines == ["重点任务：4 项镇街分解任务中已完成 2 项，逾期未完成 2 项。", "任务进度排名末位：永定地区。"]
+    assert len(overdue_tasks(tp)) == 2
+    # no scored town: the ranking sentence is omitted (not an IndexError)
+    assert progress_summary_zh(tp, town_scores(tp).assign(score=np.nan)) == lines[:1]
+    with pytest.raises(Exception, match="status"):
+        progress_summary_zh(tp.drop(columns=["status"]), town_scores(tp))
+
+
+def test_progress_overview_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from airlib.progress import plot_progress_overview
+
+    tp = town_progress(PLAN, _ledger([("2017-10", "王平地区", "A", 4.0)]), "2017-10-31", TOWNS)
+    fig = plot_progress_overview(tp, town_scores(tp), "门头沟区", "2017-10")
+    assert len(fig.axes) >= 2 and "门头沟区各镇街任务进度得分（2017-10）" in fig.axes[0].get_title()
+    plt.close(fig)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from airlib.errors import InputDataError
 from airlib.plans import Plan
 from airlib.targets import HEAVY_AQI, evaluate_targets, monthly_comparison, window_values
 
@@ -168,3 +169,40 @@ def test_window_values_and_monthly_comparison():
     mc = monthly_comparison(d, "2017-10", "2018-03")
     assert mc["month"].tolist() == ["2017-10", "2017-11", "2017-12", "2018-01", "2018-02", "2018-03"]
     assert np.allclose(mc["change_pct"], -25.0)
+
+
+# ---- notebook helpers ----------------------------------------------------------------------------
+
+def test_evaluable_targets_and_data_start_month():
+    from airlib.targets import data_start_month, evaluable_targets
+
+    dust = {"id": "T09", "metric": "dustfall", "period": AW, "kind": "absolute_cap", "value": 5}
+    plan = _plan(PM25_25, dust, HEAVY_20)
+    assert [g.id for g in evaluable_targets(plan)] == ["T01", "T02"]  # 降尘 is not computable from daily data
+    # report month 2017-12: the YTD window starts 2017-01 (before the 2017-10 period) → a year earlier
+    assert data_start_month(plan, "2017-12") == "2016-01"
+    # report month 2018-03: the period start 2017-10 is earlier than 2018-01 → 2016-10
+    assert data_start_month(plan, "2018-03") == "2016-10"
+    # a later target period: the YTD window of the report year is the earliest need
+    late = dict(PM25_25, period={"start": "2018-10", "end": "2019-03"})
+    assert data_start_month(_plan(late), "2018-11") == "2017-01"
+    assert data_start_month(_plan(), "2018-03") == "2017-01"
+
+
+def test_period_summary_zh_allowance_and_unreachable():
+    from airlib.targets import period_summary_zh
+
+    plan = _plan(PM25_25, HEAVY_20)
+    res = evaluate_targets(plan, None, _daily(100.0, 80.0, end="2017-12-31"), "2017-12")
+    lines = period_summary_zh(res, plan)
+    allowance = (75 * 182 - 80 * 92) / 90
+    assert lines[0] == ("PM2.5平均浓度：目标期累计 80.0，同比 -20.0%（目标 −25%），未达标；仍可达成，"
+                        f"剩余 90 天均值须不高于 {allowance:.1f} µg/m³")
+    # heavy days: no concentration allowance; 0 days last year → no change rate, said in words
+    assert lines[1] == "重污染天数：目标期累计 0.0，无同比变化率（对比期为 0 或缺测）（目标 −20%），达标；仍可达成"
+    bad = evaluate_targets(plan, None, _daily(100.0, 160.0, end="2017-12-31"), "2017-12")
+    assert period_summary_zh(bad, plan)[0].endswith("同比 +60.0%（目标 −25%），未达标；已无法达成")
+    # month outside the target period: no period window, no line
+    assert period_summary_zh(evaluate_targets(plan, None, _daily(100.0, 80.0), "2017-06"), plan) == []
+    with pytest.raises(InputDataError):
+        period_summary_zh(res.drop(columns=["allowance"]), plan)
