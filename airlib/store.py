@@ -342,30 +342,46 @@ def read_hourly(
 
 
 def _sorted_by_station_time(table: pa.Table) -> pa.Table:
-    """``table`` in (station, time) order, the same rows as a stable
-    ``sort_by([("station", ...), ("time", ...)])``, paying only for what is out of order.
+    """``table`` in (station, time) order: the same rows in the same order as a stable
+    ``sort_by([("station", "ascending"), ("time", "ascending")])``, paying only for what is out
+    of order.
 
-    Stations are ranked once (UTF-8 byte order, as Arrow and pandas sort strings) and the rows
-    handled as integer codes: already sorted (one partition file) → unchanged; sorted within
-    each station by time after a stable sort on the code (several month files read in
-    order) → that permutation; otherwise a stable sort on (code, time)."""
+    The rows are cut into runs of one station (each partition file is sorted, so a read of k
+    month files has about k runs per station). The runs are ordered stably by station (Python
+    string order = UTF-8 byte order = Arrow's order); when every station's rows are then in
+    time order (month files read in calendar order), the result is those runs concatenated
+    (zero-copy slices, no gather). Otherwise the rows are sorted stably on (station, time)."""
     n = table.num_rows
-    st = table.column("station")
-    simple = (pa.types.is_string(st.type) or pa.types.is_large_string(st.type)) and pa.types.is_timestamp(table.schema.field("time").type)
-    if n < 2 or st.null_count or not simple:
-        return table if n < 2 else table.sort_by([("station", "ascending"), ("time", "ascending")])
-    enc = pc.dictionary_encode(st.combine_chunks())
+    if n < 2:
+        return table
+    st, tm = table.column("station"), table.column("time")
+    simple = (pa.types.is_string(st.type) or pa.types.is_large_string(st.type)) and pa.types.is_timestamp(tm.type)
+    if not simple or st.null_count or tm.null_count:
+        return table.sort_by([("station", "ascending"), ("time", "ascending")])
+    arr = st.combine_chunks()
+    t = tm.combine_chunks().cast(pa.int64()).to_numpy()
+    change = pc.not_equal(arr[1:], arr[:-1]).to_numpy(zero_copy_only=False)
+    starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+    across = False
+    in_runs = len(starts) <= max(n // 16, 1) and not bool(((t[1:] < t[:-1]) & ~change).any())
+    if in_runs:  # few runs (not a shuffled frame), each in time order
+        ends = np.append(starts[1:], n)
+        heads = arr.take(pa.array(starts)).to_pylist()
+        order = np.array(sorted(range(len(starts)), key=heads.__getitem__), dtype=np.int64)  # stable
+        sa, ea = starts[order], ends[order]
+        same = np.array([heads[i] == heads[j] for i, j in zip(order[:-1], order[1:])], dtype=bool)
+        across = not bool((same & (t[ea[:-1] - 1] > t[sa[1:]])).any()) if len(order) > 1 else True
+    if in_runs and across:
+        if bool((order == np.arange(len(order))).all()):
+            return table
+        cut = np.flatnonzero(sa[1:] != ea[:-1]) + 1  # merge runs that stay contiguous
+        lo = sa[np.concatenate([[0], cut])]
+        hi = ea[np.append(cut - 1, len(order) - 1)]
+        return pa.concat_tables([table.slice(int(a), int(b - a)) for a, b in zip(lo, hi)])
+    enc = pc.dictionary_encode(arr)
     rank = np.empty(len(enc.dictionary), dtype=np.int64)
     rank[pc.array_sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary))
-    codes = rank[enc.indices.to_numpy()]
-    t = table.column("time").combine_chunks().cast(pa.int64()).to_numpy()
-    same = codes[1:] == codes[:-1]
-    if bool((codes[1:] >= codes[:-1]).all()) and bool((t[1:] >= t[:-1])[same].all()):
-        return table
-    perm = np.argsort(codes, kind="stable")
-    ts, cs = t[perm], codes[perm]
-    if not bool((ts[1:] >= ts[:-1])[cs[1:] == cs[:-1]].all()):
-        perm = np.lexsort((t, codes))  # stable: equal (station, time) keep their order
+    perm = np.lexsort((t, rank[enc.indices.to_numpy()]))  # stable: equal keys keep their order
     return table.take(pa.array(perm))
 
 

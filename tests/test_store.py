@@ -291,22 +291,31 @@ def test_manifest_identical_across_clones(tmp_path, monkeypatch):
     assert b"clone-a" not in man[0] and b"clone-b" not in man[1]
 
 
-@pytest.mark.parametrize("case", ["sorted", "months", "shuffled", "duplicates", "unicode"])
+@pytest.mark.parametrize("case", ["sorted", "months", "months_gap", "one_station", "overlap", "time_reversed", "shuffled", "duplicates", "unicode"])
 def test_sorted_by_station_time_equals_arrow_stable_sort(case):
-    """The code-based reorder of read_hourly gives exactly Arrow's stable (station, time) sort:
-    already sorted (one file), month files concatenated, arbitrary order, equal keys kept in
-    input order, non-ASCII ids in UTF-8 byte order."""
+    """The run-based reorder of read_hourly gives exactly Arrow's stable (station, time) sort:
+    already sorted (one file), month files concatenated (also with a station missing from one
+    month, or a single station), files whose times overlap, times backwards within a
+    station, arbitrary order, equal keys kept
+    in input order, non-ASCII ids in UTF-8 byte order."""
     import pyarrow as pa
 
     from airlib.store import _sorted_by_station_time
 
     rng = np.random.default_rng(3)
-    ids = ["S10", "S2", "B", "A"] if case != "unicode" else ["站b", "站a", "z", "é", "A"]
+    ids = {"unicode": ["站b", "站a", "z", "é", "A"], "one_station": ["S1"]}.get(case, ["S10", "S2", "B", "A"])
     st = np.repeat(sorted(ids), 48)
     t = np.tile(np.arange(48), len(ids)).astype("datetime64[h]").astype("datetime64[us]")
-    if case == "months":  # two month files, each sorted, read one after the other
+    if case in ("months", "months_gap", "one_station", "overlap"):  # two sorted files in a row
         half = np.tile(np.arange(48) < 24, len(ids))
+        if case == "overlap":  # the second file starts before the first one ends
+            half = np.tile(np.arange(48) < 30, len(ids)) & ~np.tile(np.arange(48) % 7 == 3, len(ids))
         st, t = np.concatenate([st[half], st[~half]]), np.concatenate([t[half], t[~half]])
+        if case == "months_gap":  # station "B" has no rows in the first file
+            drop = (st == "B") & (np.arange(len(st)) < half.sum())
+            st, t = st[~drop], t[~drop]
+    elif case == "time_reversed":  # stations in order, hours of each station backwards
+        t = t.reshape(len(ids), 48)[:, ::-1].ravel()
     elif case in ("shuffled", "duplicates", "unicode"):
         perm = rng.permutation(len(st))
         st, t = st[perm], t[perm]
@@ -314,4 +323,4 @@ def test_sorted_by_station_time_equals_arrow_stable_sort(case):
         t = t.astype("datetime64[D]").astype("datetime64[us]")  # many equal (station, time)
     table = pa.table({"station": pa.array(st, pa.string()), "time": pa.array(t), "row": np.arange(len(st))})
     expected = table.sort_by([("station", "ascending"), ("time", "ascending")])
-    assert _sorted_by_station_time(table).equals(expected)
+    assert _sorted_by_station_time(table).combine_chunks().equals(expected.combine_chunks())
