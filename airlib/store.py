@@ -297,16 +297,18 @@ def read_hourly(
     lo, hi = _bound(start, end=False), _bound(end, end=True)
     lo_key = None if lo is None else lo.year * 100 + lo.month
     hi_key = None if hi is None else hi.year * 100 + hi.month
-    files: list[str] = []
-    for ydir in sorted(base.glob("year=*")):
-        for mdir in sorted(ydir.glob("month=*")):
+    months: list[tuple[int, Path]] = []
+    for ydir in base.glob("year=*"):
+        for mdir in ydir.glob("month=*"):
             try:
                 key = int(ydir.name[5:]) * 100 + int(mdir.name[6:])
             except ValueError:
                 continue
             if (lo_key is not None and key < lo_key) or (hi_key is not None and key > hi_key):
                 continue
-            files += [str(f) for f in sorted(mdir.glob("*.parquet"))]
+            months.append((key, mdir))
+    # calendar order (month=9 before month=10), so each station's rows come in time order
+    files = [str(f) for _, mdir in sorted(months) for f in sorted(mdir.glob("*.parquet"))]
     from airlib.ingest.columns import HOURLY_COLUMNS, canonical_columns, canonical_hourly
 
     cols = None if columns is None else ["station", "time", *[c for c in columns if c not in ("station", "time")]]
