@@ -340,30 +340,30 @@ def _station_codes(
     return table, codes, mapping
 
 
-def _hours_of_month(
-    table: pa.Table, year: int, month: int, n_days: int, file: object, ws: _Workspace | None = None
-) -> np.ndarray:
-    """Hour of the month (int64, 0 … 24·n_days−1) of each row, from the ``time`` column,
-    checked to lie in the month and on the hour. Works in the stored unit, without a cast.
-    The result lives in ``ws`` (when given)."""
+def _time_ticks(table: pa.Table, file: object) -> tuple[np.ndarray, int, int]:
+    """The ``time`` column as int64 ticks in its stored unit (zero-copy), ticks per hour and
+    per second; raises on nulls or a type other than a naive timestamp."""
     tcol = table.column("time")
     if tcol.null_count:
         raise InputDataError("missing time", file=file, column="time")
     if not pa.types.is_timestamp(tcol.type) or tcol.type.tz is not None:
         raise InputDataError(f"time must be a naive timestamp, got {tcol.type}", file=file, column="time")
     per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[tcol.type.unit]
-    hour = 3600 * per_second
     arr = tcol.chunk(0) if tcol.num_chunks == 1 else tcol.combine_chunks()
-    t = arr.view(pa.int64()).to_numpy()  # zero-copy (no nulls)
-    ws = _Workspace() if ws is None else ws
-    n = len(t)
-    rel = np.subtract(t, pd.Timestamp(year, month, 1).value // (1_000_000_000 // per_second), out=ws.get("rel", n, np.int64))
-    hour_idx = np.floor_divide(rel, hour, out=ws.get("hour", n, np.int64))
-    if n:
-        back = np.multiply(hour_idx, hour, out=ws.get("back", n, np.int64))
-        off_hour = np.subtract(rel, back, out=back).any()
-        if off_hour or hour_idx.min() < 0 or hour_idx.max() >= n_days * 24:
-            raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
+    return arr.view(pa.int64()).to_numpy(), 3600 * per_second, per_second
+
+
+def _hours_of_month(table: pa.Table, year: int, month: int, n_days: int, file: object) -> np.ndarray:
+    """Hour of the month (int64, 0 … 24·n_days−1) of each row, from the ``time`` column,
+    checked to lie in the month and on the hour. Works in the stored unit, without a cast."""
+    t, hour, per_second = _time_ticks(table, file)
+    rel = t - pd.Timestamp(year, month, 1).value // (1_000_000_000 // per_second)
+    hour_idx = rel // hour
+    if (
+        len(rel)
+        and (hour_idx.min() < 0 or hour_idx.max() >= n_days * 24 or not np.array_equal(hour_idx * hour, rel))
+    ):
+        raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
     return hour_idx
 
 
@@ -410,16 +410,22 @@ def _month_grid(
     n_rows = len(station_codes) * n_days
     dtype = _position_dtype(n_rows)
     table, codes, mapping = _station_codes(table, station_codes, file, drop_unknown)
-    hour64 = _hours_of_month(table, year, month, n_days, file, ws)
-    n = len(hour64)
-    tpos = ws.get("tpos", n, dtype)
-    np.copyto(tpos, hour64, casting="unsafe")  # in range: checked
-    day = np.floor_divide(tpos, 24, out=ws.get("day", n, dtype))
-    tmp = np.multiply(day, 24, out=ws.get("tmp", n, dtype))
-    tpos -= tmp
-    tpos *= n_rows
-    tpos += day
-    tpos += np.take((mapping * n_days).astype(dtype), codes, out=tmp)
+    t, hour, per_second = _time_ticks(table, file)
+    n = len(t)
+    # hours since the epoch; a month starts on the hour, so hour of month = that − start hour
+    since_epoch = np.floor_divide(t, hour, out=ws.get("q", n, np.int64))
+    first = pd.Timestamp(year, month, 1).value // (1_000_000_000 // per_second) // hour
+    if n:
+        back = np.multiply(since_epoch, hour, out=ws.get("back", n, np.int64))
+        off_hour = np.subtract(back, t, out=back).any()
+        if off_hour or since_epoch.min() < first or since_epoch.max() >= first + n_days * 24:
+            raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
+    hour_of_month = np.subtract(since_epoch, first, out=ws.get("h", n, dtype), casting="unsafe")  # in range
+    # position = [hour of day × n_rows + day] (a 24·n_days table) + [station × n_days] (per entry)
+    h = np.arange(n_days * 24, dtype=dtype)
+    hour_part = (h % 24) * n_rows + h // 24
+    tpos = np.take(hour_part, hour_of_month, out=ws.get("tpos", n, dtype))
+    tpos += np.take((mapping * n_days).astype(dtype), codes, out=hour_of_month)
     seen = ws.get("seen", 24 * n_rows, np.bool_)
     seen.fill(False)
     seen[tpos] = True

@@ -186,3 +186,100 @@ def test_station_daily_values_equal_airlib_validity():
     assert np.array_equal(np.isnan(ours["co"].ravel()), np.isnan(ref["co"].to_numpy()))
     np.testing.assert_array_equal(ours["o3"].ravel(), ref["o3_8h"].to_numpy())
     assert np.isnan(ours["pm25"]).any() and np.isnan(ours["o3"]).any()  # the rules did bite
+
+
+# --- the streamed month job: Arrow table -> hour-major positions (citywide._month_grid) ---
+
+
+def _grid_daily(table, codes, year, month, ws=None, drop_unknown=False):
+    tpos, values, n_days = cw._month_grid(table, pd.Index(codes), year, month, drop_unknown=drop_unknown, ws=ws)
+    return cw._daily_from_positions(tpos, values, len(codes), n_days, None, ws)
+
+
+def _gappy_month(stations, year, month, seed, unit="us"):
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(year, month, 1)
+    n = start.days_in_month * 24
+    frames = []
+    for s in stations:
+        keep = rng.random(n) > 0.08  # missing rows
+        t = start + pd.to_timedelta(np.flatnonzero(keep), unit="h")
+        v = rng.integers(1, 300, keep.sum()).astype(float)
+        v[rng.random(len(v)) < 0.05] = np.nan
+        frames.append(pd.DataFrame({"station": s, "time": t.as_unit(unit), "pm25": v, "o3": v[::-1].copy()}))
+    frame = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=seed)  # any row order
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # nulls (not only NaN) in the values and two chunks
+    pm = table.column("pm25").to_pylist()
+    pm[::97] = [None] * len(pm[::97])
+    table = table.set_column(table.schema.get_field_index("pm25"), "pm25", pa.array(pm, pa.float64()))
+    half = table.num_rows // 2
+    return pa.concat_tables([table.slice(0, half), table.slice(half)]), frame
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_month_grid_equals_row_arrays_path(unit):
+    codes = ["B", "A", "C"]
+    table, _ = _gappy_month(codes, 2024, 2, seed=1, unit=unit)
+    assert table.column("time").num_chunks == 2
+    ours = _grid_daily(table, codes, 2024, 2)
+    si, hi, values, n_days = cw._month_arrays(table, pd.Index(codes), 2024, 2)
+    ref = cw.station_daily_month(si, hi, values, len(codes), n_days)
+    assert set(ours) == {"pm25", "o3"} and ours["pm25"].shape == (3, 29)
+    for p in ours:
+        np.testing.assert_array_equal(ours[p], ref[p])
+    assert np.isnan(ours["pm25"]).any() and (~np.isnan(ours["pm25"])).any()
+
+
+def test_month_grid_reused_workspace_across_month_lengths():
+    ws = cw._Workspace()
+    codes = ["A", "B"]
+    for year, month in [(2024, 1), (2024, 2), (2023, 2), (2024, 4)]:
+        table, _ = _gappy_month(codes, year, month, seed=month)
+        reused = _grid_daily(table, codes, year, month, ws=ws)
+        fresh = _grid_daily(table, codes, year, month)
+        for p in fresh:
+            np.testing.assert_array_equal(reused[p], fresh[p])
+
+
+def _table(times, stations=None, unit="us"):
+    import pyarrow as pa
+
+    t = pd.DatetimeIndex(pd.to_datetime(times, format="ISO8601")).as_unit(unit)
+    stations = ["A"] * len(t) if stations is None else stations
+    return pa.table({"station": stations, "time": pa.array(t.to_numpy()), "pm25": np.ones(len(t))})
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        ["2023-05-01 00:00", "2023-05-01 00:30"],  # not on the hour
+        ["2023-05-01 00:00", "2023-05-01 00:00:00.000001"],  # one microsecond off
+        ["2023-04-30 23:00", "2023-05-01 00:00"],  # before the month
+        ["2023-05-31 23:00", "2023-06-01 00:00"],  # after the month
+    ],
+)
+def test_month_grid_rejects_times_outside_the_month_or_off_the_hour(times):
+    with pytest.raises(InputDataError, match="outside 2023-05 or not on the hour"):
+        cw._month_grid(_table(times), pd.Index(["A"]), 2023, 5)
+
+
+def test_month_grid_rejects_duplicates_unknown_stations_and_null_times():
+    import pyarrow as pa
+
+    dup = _table(["2023-05-01 03:00", "2023-05-02 05:00", "2023-05-02 05:00"], ["B", "A", "A"])
+    with pytest.raises(InputDataError, match=r"duplicate station-hour \(station #0, hour 29 of the month\)"):
+        cw._month_grid(dup, pd.Index(["A", "B"]), 2023, 5)
+    unknown = _table(["2023-05-01 03:00", "2023-05-01 04:00"], ["A", "Z"])
+    with pytest.raises(InputDataError, match="not in the station registry"):
+        cw._month_grid(unknown, pd.Index(["A"]), 2023, 5)
+    tpos, values, _ = cw._month_grid(unknown, pd.Index(["A"]), 2023, 5, drop_unknown=True)
+    assert len(tpos) == 1 and len(values["pm25"]) == 1
+    nulls = pa.table({"station": ["A"], "time": pa.array([None], pa.timestamp("us")), "pm25": [1.0]})
+    with pytest.raises(InputDataError, match="missing time"):
+        cw._month_grid(nulls, pd.Index(["A"]), 2023, 5)
+    aware = pa.table({"station": ["A"], "time": pa.array([0], pa.timestamp("us", tz="UTC")), "pm25": [1.0]})
+    with pytest.raises(InputDataError, match="naive timestamp"):
+        cw._month_grid(aware, pd.Index(["A"]), 2023, 5)
