@@ -231,6 +231,14 @@ def test_month_grid_equals_row_arrays_path(unit):
     for p in ours:
         np.testing.assert_array_equal(ours[p], ref[p])
     assert np.isnan(ours["pm25"]).any() and (~np.isnan(ours["pm25"])).any()
+    # one chunk with an offset (validity bitmap and data read from the right position)
+    sliced = table.combine_chunks().slice(7)
+    assert sliced.column("pm25").num_chunks == 1 and sliced.column("pm25").chunk(0).offset == 7
+    ours = _grid_daily(sliced, codes, 2024, 2, ws=cw._Workspace())
+    si, hi, values, n_days = cw._month_arrays(sliced, pd.Index(codes), 2024, 2)
+    ref = cw.station_daily_month(si, hi, values, len(codes), n_days)
+    for p in ours:
+        np.testing.assert_array_equal(ours[p], ref[p])
 
 
 def test_month_grid_reused_workspace_across_month_lengths():
