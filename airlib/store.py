@@ -379,7 +379,10 @@ def _sorted_by_station_time(table: pa.Table) -> pa.Table:
         cut = np.flatnonzero(sa[1:] != ea[:-1]) + 1  # merge runs that stay contiguous
         lo = sa[np.concatenate([[0], cut])]
         hi = ea[np.append(cut - 1, len(order) - 1)]
-        return pa.concat_tables([table.slice(int(a), int(b - a)) for a, b in zip(lo, hi)])
+        out = pa.concat_tables([table.slice(int(a), int(b - a)) for a, b in zip(lo, hi)])
+        # one contiguous station column (not one chunk per run) for the callers' string kernels
+        i = out.column_names.index("station")
+        return out.set_column(i, out.field(i), pa.chunked_array([out.column(i).combine_chunks()]))
     enc = pc.dictionary_encode(arr)
     rank = np.empty(len(enc.dictionary), dtype=np.int64)
     rank[pc.array_sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary))

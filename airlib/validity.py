@@ -242,7 +242,10 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
         if hi < lo:
             raise InputDataError(f"end {end!r} is before start {start!r}")
         keep = (day >= lo) & (day <= hi)
-        codes, day, hour = codes[keep], day[keep], hour[keep]
+        if keep.all():  # the usual case (data read for exactly the period): no copies
+            keep = None
+        else:
+            codes, day, hour = codes[keep], day[keep], hour[keep]
         first = np.full(n_st, lo, dtype=np.int64)
         last = np.full(n_st, hi, dtype=np.int64)
     elif len(day) == 0:
