@@ -1079,6 +1079,37 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_row
     return f"<table class='airlib-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def pm25_decimals(month: pd.Period) -> int:
+    """Published PM2.5 precision for a report month (integers through 2023, one decimal from 2024).
+
+    Wraps :func:`airlib.rounding.published_precision` (configurable in ``airlib.settings``) so
+    the notebook's tables show concentrations as published.
+    """
+    from airlib.rounding import published_precision
+
+    return int(published_precision("pm25", pd.Period(month, freq="M").start_time))
+
+
+def bottom_row_positions(data: ReportData) -> list[int]:
+    """Positions (0-based, in ``data.ranking`` order) of the bottom-list towns, for highlighting."""
+    bottom = set(data.bottom["town_code"].astype(str))
+    return [i for i, c in enumerate(data.ranking["town_code"].astype(str)) if c in bottom]
+
+
+def overdue_display(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
+    """Overdue town tasks (task, town, target, done, days overdue) with Chinese/English headers.
+
+    ``None`` when no task ledger covers the month or nothing is overdue; missing values "—".
+    """
+    prog = data.extras.get("progress")
+    if prog is None or not len(prog["overdue"]):
+        return None
+    od = prog["overdue"][["task_id", "task", "town_name", "target", "completed", "days_overdue"]].copy()
+    od.columns = (["任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"] if language == "zh"
+                  else ["Task", "What", "Town", "Target", "Done", "Days overdue"])
+    return od.astype("string").fillna("—")
+
+
 def show_figure(fig, path: str | os.PathLike[str]):
     """Save a matplotlib figure as PNG (atomic) and return an ``IPython.display.Image`` of it
     (the PDF shows exactly the PNG saved in ``figures/``); the figure is closed."""

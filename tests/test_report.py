@@ -395,3 +395,40 @@ def test_report_ranking_agrees_with_citywide_path(demo_home):
                                   cw.loc[mine.index, "pm25_published"].to_numpy(dtype=float))
     assert mine["rank"].astype("Float64").fillna(-1).tolist() == \
         cw.loc[mine.index, "rank"].astype("Float64").fillna(-1).tolist()
+
+
+# ---- notebook helpers (no report run needed) -----------------------------------------------------
+
+def test_pm25_decimals_switch_at_2024():
+    from airlib.report import pm25_decimals
+
+    assert pm25_decimals(pd.Period("2023-12", freq="M")) == 0
+    assert pm25_decimals(pd.Period("2024-01", freq="M")) == 1
+    assert pm25_decimals("2017-12") == 0
+
+
+def test_bottom_row_positions_follow_ranking_order_and_code_dtype():
+    from types import SimpleNamespace
+
+    from airlib.report import bottom_row_positions
+
+    ranking = pd.DataFrame({"town_code": pd.array(["110109001", "110109003", "110109002", "110109004"], dtype="string")})
+    bottom = pd.DataFrame({"town_code": ["110109002", "110109004"]})  # object dtype vs string dtype
+    assert bottom_row_positions(SimpleNamespace(ranking=ranking, bottom=bottom)) == [2, 3]
+    assert bottom_row_positions(SimpleNamespace(ranking=ranking, bottom=bottom.iloc[0:0])) == []
+
+
+def test_overdue_display_headers_and_missing_values():
+    from types import SimpleNamespace
+
+    from airlib.report import overdue_display
+
+    od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "town_name": ["王平地区"], "target": [10.0],
+                       "completed": [np.nan], "days_overdue": [15], "lead": ["区城管执法局"]})
+    data = SimpleNamespace(extras={"progress": {"overdue": od}})
+    zh = overdue_display(data)
+    assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"]
+    assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10.0", "—", "15"]
+    assert overdue_display(data, "en").columns[-1] == "Days overdue"
+    assert overdue_display(SimpleNamespace(extras={})) is None
+    assert overdue_display(SimpleNamespace(extras={"progress": {"overdue": od.iloc[0:0]}})) is None
