@@ -410,10 +410,25 @@ def _category_frame(level: np.ndarray, index: Any = None, fields: Sequence[str] 
         if fields is not None and name not in fields:
             continue
         lut = np.array([getattr(c, name) for c in CATEGORIES], dtype=object)
-        vals = lut[li]
-        vals[~ok] = None
-        cols[name] = pd.array(vals, dtype="string")
+        cols[name] = _lut_strings(lut, li, ~ok)
     return pd.DataFrame(cols, index=index)
+
+
+def _lut_strings(lut: np.ndarray, codes: np.ndarray, missing: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(lut[codes], dtype="string")`` with NA where ``missing``, built by an Arrow
+    take from the small table ``lut`` instead of converting one Python string per row."""
+    dtype = pd.StringDtype()
+    if getattr(dtype, "storage", None) != "pyarrow":  # pragma: no cover - python string storage
+        vals = lut[codes]
+        if missing is not None:
+            vals[missing] = None
+        return pd.array(vals, dtype="string")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.array(list(lut), type=pa.large_string())
+    idx = pa.array(np.asarray(codes, dtype=np.int64), mask=None if missing is None else np.asarray(missing, dtype=bool))
+    return pd.arrays.ArrowStringArray(pa.chunked_array([pc.take(table, idx)]))
 
 
 # --------------------------------------------------------------------------- primary pollutant
@@ -446,11 +461,16 @@ def _iaqi_matrix(iaqi_frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     return mat, [_pollutant_of(str(c)) for c in cols]
 
 
-def _flag_strings(hit: np.ndarray, pollutants: list[str]) -> np.ndarray:
+def _flag_codes(hit: np.ndarray, pollutants: list[str]) -> np.ndarray:
+    """Bit pattern over PRIMARY_ORDER of each row (the index into ``_LUT``)."""
     code = np.zeros(hit.shape[0], dtype=np.int64)
     for j, p in enumerate(pollutants):
         code |= hit[:, j].astype(np.int64) << PRIMARY_ORDER.index(p)
-    return _LUT[code]
+    return code
+
+
+def _flag_strings(hit: np.ndarray, pollutants: list[str]) -> np.ndarray:
+    return _LUT[_flag_codes(hit, pollutants)]
 
 
 def _rowmax(mat: np.ndarray) -> np.ndarray:
@@ -462,10 +482,14 @@ def _rowmax(mat: np.ndarray) -> np.ndarray:
     return np.where(allnan, np.nan, a)
 
 
-def _primary(mat: np.ndarray, pollutants: list[str], aqi: np.ndarray) -> np.ndarray:
+def _primary_codes(mat: np.ndarray, pollutants: list[str], aqi: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         hit = (mat == aqi[:, None]) & (aqi[:, None] > 50)
-    return _flag_strings(hit, pollutants)
+    return _flag_codes(hit, pollutants)
+
+
+def _primary(mat: np.ndarray, pollutants: list[str], aqi: np.ndarray) -> np.ndarray:
+    return _LUT[_primary_codes(mat, pollutants, aqi)]
 
 
 def primary_pollutants(iaqi_frame: pd.DataFrame, aqi: pd.Series | None = None) -> pd.Series:
@@ -641,19 +665,28 @@ def _report(
         drop = np.zeros(n, dtype=bool)
     a = np.where(drop, np.nan, a)
 
-    out = frame.copy()
+    new: dict[str, Any] = {}
     for c, arr in iaqis.items():
         ok = ~np.isnan(arr)
-        out[f"iaqi_{c}"] = pd.arrays.IntegerArray(np.where(ok, arr, 0).astype(np.int64), ~ok)
+        new[f"iaqi_{c}"] = pd.arrays.IntegerArray(np.where(ok, arr, 0).astype(np.int64), ~ok)
     ok = ~np.isnan(a)
-    out["aqi"] = pd.arrays.IntegerArray(np.where(ok, a, 0).astype(np.int64), ~ok)
-    out["primary_pollutant"] = pd.array(_primary(mat, pols, a), dtype="string")
+    new["aqi"] = pd.arrays.IntegerArray(np.where(ok, a, 0).astype(np.int64), ~ok)
+    new["primary_pollutant"] = _lut_strings(_LUT, _primary_codes(mat, pols, a))
     cat = _category_frame(_level_array(a), frame.index, fields=("category", "colour"))
-    out["level"] = cat["level"].array
-    out["category"] = cat["category"].array
-    out["colour"] = cat["colour"].array
-    out["aqi_incomplete"] = missing
-    return out
+    new["level"] = cat["level"].array
+    new["category"] = cat["category"].array
+    new["colour"] = cat["colour"].array
+    new["aqi_incomplete"] = missing
+    if not (frame.columns.is_unique and frame.index.is_unique):  # the general (slow) way
+        out = frame.copy()
+        for k, v in new.items():
+            out[k] = v
+        return out
+    # the input's columns (lazy copies under copy-on-write) and the new ones, in one step;
+    # a new column named like an input column replaces it in place, as ``out[k] = v`` would
+    cols: dict[str, Any] = {c: frame[c] for c in frame.columns}
+    cols.update(new)
+    return pd.DataFrame(cols, index=frame.index, copy=False)
 
 
 def daily_aqi(
