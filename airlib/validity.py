@@ -215,7 +215,8 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
         raise InputDataError(f"time is missing (NaT) at positions {rows}", column="time")
     per_hour = int(np.timedelta64(1, "h") / np.timedelta64(1, np.datetime_data(t.dtype)[0]))
     ticks = t.view(np.int64)
-    hours, rem = np.divmod(ticks, per_hour)
+    hours = ticks // per_hour
+    rem = ticks - hours * per_hour  # = np.divmod(ticks, per_hour)[1], in half the time
     if rem.any():
         bad = np.flatnonzero(rem)[:5]
         raise InputDataError(
