@@ -370,27 +370,14 @@ def _hours_of_month(table: pa.Table, year: int, month: int, n_days: int, file: o
     return hour_idx
 
 
-def _value_arrays(table: pa.Table, ws: _Workspace | None = None) -> dict[str, np.ndarray]:
-    """float64 numpy arrays of the pollutant columns, null → NaN (zero-copy where possible).
-
-    With ``ws``, a float64 column with nulls is copied into a scratch buffer and NaN written
-    at its null rows (found from the validity bitmap), instead of ``fill_null`` allocating a
-    new column."""
+def _value_arrays(table: pa.Table) -> dict[str, np.ndarray]:
+    """float64 numpy arrays of the pollutant columns, null → NaN (zero-copy where possible)."""
     out = {}
     for name in table.column_names:
         if name not in POLLUTANTS:
             continue
         col = table.column(name)
         col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
-        if col.null_count and ws is not None and col.type == pa.float64():
-            validity, data = col.buffers()
-            n, off = len(col), col.offset
-            vals = ws.get(f"v_{name}", n, np.float64)
-            np.copyto(vals, np.frombuffer(data, np.float64, n + off)[off:])
-            bits = np.unpackbits(np.frombuffer(validity, np.uint8), count=n + off, bitorder="little")[off:]
-            vals[bits == 0] = np.nan
-            out[name] = vals
-            continue
         if col.null_count:
             col = pc.fill_null(col, np.nan)
         out[name] = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
@@ -419,8 +406,8 @@ def _month_grid(
 ) -> tuple[np.ndarray, dict[str, np.ndarray], int]:
     """As :func:`_month_arrays`, but straight to the unique hour-major grid position
     ``hour-of-day × n_rows + station × n_days + day`` of each row (the station part is
-    computed once per dictionary entry, not per row). The positions and value arrays live in
-    ``ws`` (when given)."""
+    computed once per dictionary entry, not per row). The positions live in ``ws`` (when
+    given)."""
     ws = _Workspace() if ws is None else ws
     n_days = pd.Timestamp(year, month, 1).days_in_month
     n_rows = len(station_codes) * n_days
@@ -440,14 +427,16 @@ def _month_grid(
     # position = [hour of day × n_rows + day] (a 24·n_days table) + [station × n_days] (per entry)
     h = np.arange(n_days * 24, dtype=dtype)
     hour_part = (h % 24) * n_rows + h // 24
-    tpos = np.take(hour_part, hour_of_month, out=ws.get("tpos", n, dtype))
-    tpos += np.take((mapping * n_days).astype(dtype), codes, out=hour_of_month)
+    # mode="clip": both index arrays are in range (hours checked above; dictionary indices
+    # are valid by Arrow's construction), and numpy's default mode="raise" path is 3x slower
+    tpos = np.take(hour_part, hour_of_month, out=ws.get("tpos", n, dtype), mode="clip")
+    tpos += np.take((mapping * n_days).astype(dtype), codes, out=hour_of_month, mode="clip")
     seen = ws.get("seen", 24 * n_rows, np.bool_)
     seen.fill(False)
     seen[tpos] = True
     if np.count_nonzero(seen) != n:
         _check_unique(tpos, n_rows, n_days)
-    return tpos, _value_arrays(table, ws), n_days
+    return tpos, _value_arrays(table), n_days
 
 
 def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.Index]:
