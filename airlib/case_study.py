@@ -22,6 +22,7 @@ __all__ = [
     "load_case_study_data",
     "valid_monthly",
     "monthly_key_numbers",
+    "save_case_figure",
 ]
 
 #: Datasets the case study runs on.
@@ -141,3 +142,20 @@ def monthly_key_numbers(monthly: pd.DataFrame, *, unit: str = "station", value: 
         "monthly_mean_first_station": {"station": str(first),
                                        "values": [None if pd.isna(v) else float(v) for v in values]},
     }
+
+
+def save_case_figure(fig, folder: str | Path, name: str, dataset: str) -> Path:
+    """Save ``fig`` as ``folder/{name}_{dataset}.png`` (atomic, :func:`airlib.plotting.save_figure`) and close it.
+
+    The dataset suffix keeps the UCI and demo figures of the notebook apart.
+    """
+    import matplotlib.pyplot as plt
+
+    from airlib.plotting import save_figure
+
+    if not name or "/" in name or "\\" in name:
+        raise ValueError(f"figure name must be a plain file stem, not {name!r}")
+    try:
+        return save_figure(fig, Path(folder) / f"{name}_{dataset}.png")
+    finally:
+        plt.close(fig)

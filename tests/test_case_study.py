@@ -63,3 +63,22 @@ def test_uci_dataset_has_no_ledger():
     d = load_case_study_data("uci", uci)
     assert d.ledger is None and d.hourly["station"].nunique() == 12
     assert len(d.town_names) > 100 and len(d.district_names) == 16
+
+
+def test_save_case_figure_names_file_by_dataset_and_closes(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from airlib.case_study import save_case_figure
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    p = save_case_figure(fig, tmp_path / "figs", "trend_slopes", "demo")
+    assert p == tmp_path / "figs" / "trend_slopes_demo.png" and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not plt.fignum_exists(fig.number)
+    assert [f.name for f in (tmp_path / "figs").iterdir()] == ["trend_slopes_demo.png"]  # no temp file left
+    with pytest.raises(ValueError):
+        save_case_figure(plt.figure(), tmp_path, "../x", "demo")
+    plt.close("all")
