@@ -260,7 +260,12 @@ def _build_grid(hourly: pd.DataFrame, start=None, end=None) -> _Grid:
         last = mm["max"].to_numpy(np.int64)
     ndays = last - first + 1
     offset = np.concatenate([[0], np.cumsum(ndays)[:-1]]).astype(np.int64)
-    rowday = offset[codes] + day - first[codes]
+    shift = offset - first  # grid day of a station's row = its day number + shift
+    if run_starts is not None and keep is None:  # rows grouped by station: no gather
+        shift_row = np.repeat(shift, np.diff(np.append(run_starts, len(day))))
+    else:
+        shift_row = shift[codes]
+    rowday = day + shift_row
     pos = rowday * 24 + hour
 
     dup = K.duplicates(pos, int(ndays.sum()) * 24)[:5]
