@@ -106,6 +106,10 @@ def _check_unique(tpos: np.ndarray, n_rows: int, n_days: int) -> None:
         )
 
 
+#: Rows per block when turning times into grid positions (intermediates stay in cache).
+_BLOCK = 1 << 16
+
+
 class _Workspace:
     """Reusable scratch arrays of one worker thread.
 
@@ -415,22 +419,29 @@ def _month_grid(
     table, codes, mapping = _station_codes(table, station_codes, file, drop_unknown)
     t, hour, per_second = _time_ticks(table, file)
     n = len(t)
-    # hours since the epoch; a month starts on the hour, so hour of month = that − start hour
-    since_epoch = np.floor_divide(t, hour, out=ws.get("q", n, np.int64))
+    # hours since the epoch; a month starts on the hour, so hour of month = that − first hour
     first = pd.Timestamp(year, month, 1).value // (1_000_000_000 // per_second) // hour
-    if n:
-        back = np.multiply(since_epoch, hour, out=ws.get("back", n, np.int64))
-        off_hour = np.subtract(back, t, out=back).any()
-        if off_hour or since_epoch.min() < first or since_epoch.max() >= first + n_days * 24:
-            raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
-    hour_of_month = np.subtract(since_epoch, first, out=ws.get("h", n, dtype), casting="unsafe")  # in range
+    last = first + n_days * 24
     # position = [hour of day × n_rows + day] (a 24·n_days table) + [station × n_days] (per entry)
     h = np.arange(n_days * 24, dtype=dtype)
     hour_part = (h % 24) * n_rows + h // 24
-    # mode="clip": both index arrays are in range (hours checked above; dictionary indices
-    # are valid by Arrow's construction), and numpy's default mode="raise" path is 3x slower
-    tpos = np.take(hour_part, hour_of_month, out=ws.get("tpos", n, dtype), mode="clip")
-    tpos += np.take((mapping * n_days).astype(dtype), codes, out=hour_of_month, mode="clip")
+    station_part = (mapping * n_days).astype(dtype)
+    tpos = ws.get("tpos", n, dtype)
+    # in blocks of 64 k rows, so the intermediates stay in cache (2x faster than whole columns)
+    q, back, tmp = (ws.get(k, min(n, _BLOCK), d) for k, d in (("q", np.int64), ("back", np.int64), ("tmp", dtype)))
+    for s in range(0, n, _BLOCK):
+        tb = t[s : s + _BLOCK]
+        m = len(tb)
+        qb, bb, hb = q[:m], back[:m], tmp[:m]
+        np.floor_divide(tb, hour, out=qb)
+        np.subtract(np.multiply(qb, hour, out=bb), tb, out=bb)
+        if bb.any() or qb.min() < first or qb.max() >= last:
+            raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
+        np.subtract(qb, first, out=hb, casting="unsafe")  # hour of the month, in range
+        # mode="clip": both index arrays are in range (hours checked just above; dictionary
+        # indices are valid by Arrow's construction); numpy's mode="raise" is 3x slower
+        np.take(hour_part, hb, out=tpos[s : s + m], mode="clip")
+        tpos[s : s + m] += np.take(station_part, codes[s : s + m], out=hb, mode="clip")
     seen = ws.get("seen", 24 * n_rows, np.bool_)
     seen.fill(False)
     seen[tpos] = True

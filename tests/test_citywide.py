@@ -219,8 +219,11 @@ def _gappy_month(stations, year, month, seed, unit="us"):
     return pa.concat_tables([table.slice(0, half), table.slice(half)]), frame
 
 
+@pytest.mark.parametrize("block", [None, 7])
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
-def test_month_grid_equals_row_arrays_path(unit):
+def test_month_grid_equals_row_arrays_path(unit, block, monkeypatch):
+    if block is not None:  # rows are processed in blocks: also with many small blocks
+        monkeypatch.setattr(cw, "_BLOCK", block)
     codes = ["B", "A", "C"]
     table, _ = _gappy_month(codes, 2024, 2, seed=1, unit=unit)
     assert table.column("time").num_chunks == 2
@@ -269,9 +272,13 @@ def _table(times, stations=None, unit="us"):
         ["2023-05-31 23:00", "2023-06-01 00:00"],  # after the month
     ],
 )
-def test_month_grid_rejects_times_outside_the_month_or_off_the_hour(times):
+def test_month_grid_rejects_times_outside_the_month_or_off_the_hour(times, monkeypatch):
     with pytest.raises(InputDataError, match="outside 2023-05 or not on the hour"):
         cw._month_grid(_table(times), pd.Index(["A"]), 2023, 5)
+    # the bad row in a later block
+    monkeypatch.setattr(cw, "_BLOCK", 1)
+    with pytest.raises(InputDataError, match="outside 2023-05 or not on the hour"):
+        cw._month_grid(_table(["2023-05-10 00:00", *times]), pd.Index(["A"]), 2023, 5)
 
 
 def test_month_grid_rejects_duplicates_unknown_stations_and_null_times():
