@@ -591,10 +591,14 @@ def _aggregate(
     df: pd.DataFrame, group_cols: list[str], values: list[str], pcts: dict[str, float]
 ) -> pd.DataFrame:
     """Provisional means, valid-day counts and percentiles of each group."""
-    g = df.groupby(group_cols, sort=True, dropna=False)
-    codes = g.ngroup().to_numpy()
-    index = g.size().index
-    ng = len(index)
+    fast = _group_codes(df, group_cols)
+    if fast is None:
+        g = df.groupby(group_cols, sort=True, dropna=False)
+        codes = g.ngroup().to_numpy()
+        keys = g.size().index.to_frame(index=False)
+    else:
+        codes, keys = fast
+    ng = len(keys)
     cols: dict[str, object] = {}
     for c in values:
         v = df[c].to_numpy()
@@ -607,8 +611,40 @@ def _aggregate(
         if c in pcts:
             cols[f"{c}_p{pcts[c]:g}"] = group_percentile(v, codes, pcts[c], ngroups=ng)
     # the group keys, then all statistics in one construction (no column-by-column inserts)
-    keys = index.to_frame(index=False)
     return pd.DataFrame({**{k: keys[k] for k in keys.columns}, **cols}, copy=False)
+
+
+def _group_codes(df: pd.DataFrame, group_cols: list[str]) -> tuple[np.ndarray, pd.DataFrame] | None:
+    """Group number of each row and the frame of group keys, as ``groupby(group_cols,
+    sort=True).ngroup()`` and ``.size().index.to_frame(index=False)`` give them, from one
+    sorted factorisation per key and integer arithmetic (no hashing of key tuples).
+    ``None`` when a key has missing values (left to groupby)."""
+    codes = np.zeros(len(df), dtype=np.int64)
+    uniques = []
+    space = 1
+    for c in group_cols:
+        k, u = pd.factorize(df[c], sort=True)
+        if len(k) and k.min() < 0:
+            return None
+        space *= max(len(u), 1)
+        if space > 2**62:  # pragma: no cover - absurd number of key combinations
+            return None
+        codes = codes * max(len(u), 1) + k
+        uniques.append(u)
+    if space <= 4 * len(df) + 1024:
+        present = np.zeros(space, dtype=bool)
+        present[codes] = True
+        groups = np.flatnonzero(present)
+        codes = (np.cumsum(present) - 1)[codes]
+    else:
+        groups, codes = np.unique(codes, return_inverse=True)
+    parts = {}
+    for c, u in zip(reversed(group_cols), reversed(uniques)):
+        n = max(len(u), 1)
+        parts[c] = u.take(groups % n)
+        groups = groups // n
+    keys = pd.DataFrame({c: parts[c] for c in group_cols})
+    return codes.astype(np.int64), keys
 
 
 def _stat_columns(values: list[str], pcts: dict[str, float]) -> dict[str, list[str]]:

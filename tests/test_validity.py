@@ -535,3 +535,26 @@ def test_daily_statistics_match_naive_loops(n_days, seed, p_nan, p_drop):
         assert d.loc[i, "o3_8h_n"] == r["n8"]
         np.testing.assert_allclose(d.loc[i, "pm25"], r["mean"], rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(d.loc[i, "o3_8h"], r["mda8"], rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 500])
+def test_group_codes_equal_groupby(n):
+    """_aggregate's grouping (sorted factorisation per key + integer arithmetic) gives the
+    same group numbers and key frame (values and dtypes) as groupby(sort=True, dropna=False)."""
+    from airlib.validity import _group_codes
+
+    rng = np.random.default_rng(n)
+    df = pd.DataFrame({
+        "station": pd.array(rng.choice(["b", "a", "站", "c10", "c2"], n), dtype="string"),
+        "month": rng.choice(np.array(["2020-01", "2020-02", "2019-12"], dtype="datetime64[M]"), n),
+        "year": rng.choice([2020, 2019], n).astype(np.int64),
+        "obj": rng.choice(["x", "y"], n).astype(object),
+        "_day": rng.choice(np.array(["2020-01-01", "2020-02-03"], dtype="datetime64[D]"), n),
+    })
+    for cols in (["station", "month"], ["station"], ["year", "station"], ["obj", "year", "month"], ["station", "_day"]):
+        codes, keys = _group_codes(df, cols)
+        g = df.groupby(cols, sort=True, dropna=False)
+        np.testing.assert_array_equal(codes, g.ngroup().to_numpy())
+        pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
+    with_na = df.assign(station=pd.array([None] * n, dtype="string"))
+    assert n == 0 or _group_codes(with_na, ["station", "month"]) is None
