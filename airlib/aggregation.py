@@ -68,14 +68,15 @@ def _mean_valid(frame: pd.DataFrame, key: str, values: list[str]) -> pd.DataFram
     g = frame.groupby([key, "date"], sort=True)
     sums = g[values].sum(min_count=1)
     counts = g[values].count()
-    out = sums.index.to_frame(index=False)
+    keys = sums.index.to_frame(index=False)
+    cols: dict[str, object] = {k: keys[k] for k in keys.columns}
     for c in values:
         n = counts[c].to_numpy(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[c] = np.where(n > 0, sums[c].to_numpy(np.float64) / np.maximum(n, 1), np.nan)
-        out[f"{c}_n_valid_stations"] = n
-        out[f"{c}_valid"] = n > 0
-    return out
+            cols[c] = np.where(n > 0, sums[c].to_numpy(np.float64) / np.maximum(n, 1), np.nan)
+        cols[f"{c}_n_valid_stations"] = n
+        cols[f"{c}_valid"] = n > 0
+    return pd.DataFrame(cols, copy=False)  # one construction, not three inserts per column
 
 
 def aggregate_daily(
@@ -141,7 +142,7 @@ def aggregate_daily(
     town = _map(daily["station"], reg, "station", "town_code", "station registry")
     reg_key = reg["town_code"].astype("string")
 
-    work = pd.DataFrame({"date": daily["date"].to_numpy()})
+    vals: dict[str, np.ndarray] = {"date": daily["date"].to_numpy()}
     key = "town_code"
     if level == "district":
         if towns is None:
@@ -159,7 +160,8 @@ def aggregate_daily(
         flag = f"{c}_valid"
         if flag in daily.columns:
             v = np.where(daily[flag].to_numpy(dtype=bool, na_value=False), v, np.nan)
-        work[c] = v
+        vals[c] = v
+    work = pd.DataFrame(vals, copy=False)
 
     if level == "district" and district_method == "towns":
         work.insert(0, "town_code", town.to_numpy())
