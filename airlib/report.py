@@ -1144,7 +1144,7 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
         if v["towns_invalid"]:
             lines.append(f"- 无有效月均值、不参与排名：{'、'.join(v['towns_invalid'])}；")
         lines += [
-            f"- 排名按发布精度（{'整数' if m.year < 2024 else '一位小数'}）修约后计算，并列取最小名次；同比按修约后数值计算，保留一位小数。",
+            f"- 排名按发布精度（{ {0: '整数', 1: '一位小数', 2: '两位小数'}.get(pm25_decimals(m), f'{pm25_decimals(m)}位小数') }）修约后计算，并列取最小名次；同比按修约后数值计算，保留一位小数。",
             "",
         ]
         if cfg.synthetic:
@@ -1174,7 +1174,7 @@ def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
     best = valid[valid["rank"] == 1]["town_name"].astype(str).tolist()
     worst_rank = valid["rank"].max()
     worst = valid[valid["rank"] == worst_rank]["town_name"].astype(str).tolist()
-    d = 0 if data.month.year < 2024 else 1
+    d = pm25_decimals(data.month)
     lo, hi = valid["pm25"].min(), valid["pm25"].max()
     if language == "zh":
         s = (f"{data.month.year}年{data.month.month}月，{len(valid)}个乡镇街道PM2.5月均浓度为{lo:.{d}f}～{hi:.{d}f}微克/立方米。"
@@ -1200,7 +1200,7 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
     m = aq.merge(sc[["town_code", "n_tasks", "n_done", "n_overdue", "score", "rank"]],
                  on="town_code", how="left", suffixes=("", "_task"))
     m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
-    d = 0 if data.month.year < 2024 else 1
+    d = pm25_decimals(data.month)
     fmt_i = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
     zh = language == "zh"
     out = pd.DataFrame({
