@@ -62,7 +62,7 @@ def hour_major(tpos: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray
 
 
 def _hour_major_into(
-    tpos: np.ndarray, values: np.ndarray, z: np.ndarray, valid: np.ndarray, n: int
+    tpos: np.ndarray, values: np.ndarray, z: np.ndarray, valid: np.ndarray, n: int, missing: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`hour_major` into caller-owned scratch buffers: the same ``z`` and mask, no allocation.
 
@@ -74,6 +74,8 @@ def _hour_major_into(
         Overwritten with the grid (0 where the hour is missing or NaN).
     valid : numpy.ndarray of bool, shape (24·n,)
         Overwritten with the valid-hour mask.
+    missing : numpy.ndarray of int, optional
+        Further positions to treat as missing whatever ``values`` holds there (null rows).
 
     Returns
     -------
@@ -82,6 +84,8 @@ def _hour_major_into(
     """
     z.fill(np.nan)  # a missing row stays NaN: missing counts as invalid
     z[tpos] = values
+    if missing is not None:
+        z[missing] = np.nan
     np.isnan(z, out=valid)
     np.copyto(z, 0.0, where=valid)
     np.logical_not(valid, out=valid)

@@ -136,9 +136,12 @@ def _daily_from_positions(
     n_days: int,
     settings: Settings | None,
     ws: _Workspace | None = None,
+    nulls: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`station_daily_month` from unique hour-major positions ``hour-of-day × n_rows +
-    station × n_days + day`` (``n_rows = n_stations × n_days``)."""
+    station × n_days + day`` (``n_rows = n_stations × n_days``); ``nulls[p]``: grid positions
+    to treat as missing for pollutant ``p`` (null rows, whatever ``values[p]`` holds there)."""
+    nulls = {} if nulls is None else nulls
     settings = DEFAULT if settings is None else settings
     ws = _Workspace() if ws is None else ws
     n_rows = n_stations * n_days
@@ -147,7 +150,7 @@ def _daily_from_positions(
         if name not in values:
             continue
         z, mask = K._hour_major_into(tpos, values[name], ws.get("z", 24 * n_rows, np.float64),
-                                     ws.get("valid", 24 * n_rows, np.bool_), n_rows)
+                                     ws.get("valid", 24 * n_rows, np.bool_), n_rows, nulls.get(name))
         if name == "o3":
             value, _, _ = K.mda8(z, mask, settings.mda8_min_windows, O3_MDA8_LIMIT)
         else:
@@ -376,16 +379,33 @@ def _hours_of_month(table: pa.Table, year: int, month: int, n_days: int, file: o
 
 def _value_arrays(table: pa.Table) -> dict[str, np.ndarray]:
     """float64 numpy arrays of the pollutant columns, null → NaN (zero-copy where possible)."""
-    out = {}
+    values, nulls = _raw_value_arrays(table, raw=False)
+    return values
+
+
+def _raw_value_arrays(table: pa.Table, raw: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Value arrays and, per float64 column with nulls, the null rows (from the validity bitmap).
+
+    With ``raw``, such a column's data buffer is used as is (zero-copy; **its values at the
+    null rows are undefined**) and the caller marks the null rows missing, instead of
+    ``fill_null`` writing a new column (about 0.4 ms per column and city month)."""
+    values, nulls = {}, {}
     for name in table.column_names:
         if name not in POLLUTANTS:
             continue
         col = table.column(name)
         col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        if col.null_count and raw and col.type == pa.float64():
+            validity, data = col.buffers()
+            n, off = len(col), col.offset
+            bits = np.unpackbits(np.frombuffer(validity, np.uint8), count=n + off, bitorder="little")[off:]
+            nulls[name] = np.flatnonzero(bits == 0)
+            values[name] = np.frombuffer(data, np.float64, n + off)[off:]
+            continue
         if col.null_count:
             col = pc.fill_null(col, np.nan)
-        out[name] = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-    return out
+        values[name] = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    return values, nulls
 
 
 def _month_arrays(
@@ -407,11 +427,15 @@ def _month_grid(
     file: object = None,
     drop_unknown: bool = False,
     ws: _Workspace | None = None,
-) -> tuple[np.ndarray, dict[str, np.ndarray], int]:
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], int]:
     """As :func:`_month_arrays`, but straight to the unique hour-major grid position
     ``hour-of-day × n_rows + station × n_days + day`` of each row (the station part is
     computed once per dictionary entry, not per row). The positions live in ``ws`` (when
-    given)."""
+    given).
+
+    Returns ``tpos, values, nulls, n_days``: ``nulls[p]`` holds the grid positions of the
+    null rows of pollutant ``p`` (whose entries in ``values[p]`` are undefined, see
+    :func:`_raw_value_arrays`); pass both to :func:`_daily_from_positions`."""
     ws = _Workspace() if ws is None else ws
     n_days = pd.Timestamp(year, month, 1).days_in_month
     n_rows = len(station_codes) * n_days
@@ -447,7 +471,8 @@ def _month_grid(
     seen[tpos] = True
     if np.count_nonzero(seen) != n:
         _check_unique(tpos, n_rows, n_days)
-    return tpos, _value_arrays(table), n_days
+    values, null_rows = _raw_value_arrays(table)
+    return tpos, values, {k: tpos[v] for k, v in null_rows.items()}, n_days
 
 
 def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.Index]:
@@ -491,8 +516,8 @@ class _MonthJob:
         year, month = ym
         table = read_month(self.root, self.dataset, year, month, columns=self.pollutants, use_threads=self.read_threads)
         file = Path(self.root) / self.dataset
-        tpos, values, n_days = _month_grid(table, self.codes, year, month, file, self.only_registry, ws)
-        daily = _daily_from_positions(tpos, values, len(self.codes), n_days, self.settings, ws)
+        tpos, values, nulls, n_days = _month_grid(table, self.codes, year, month, file, self.only_registry, ws)
+        daily = _daily_from_positions(tpos, values, len(self.codes), n_days, self.settings, ws, nulls)
         del table
         del tpos, values
         stats = town_month_statistics(daily, self.starts, month)

@@ -192,8 +192,8 @@ def test_station_daily_values_equal_airlib_validity():
 
 
 def _grid_daily(table, codes, year, month, ws=None, drop_unknown=False):
-    tpos, values, n_days = cw._month_grid(table, pd.Index(codes), year, month, drop_unknown=drop_unknown, ws=ws)
-    return cw._daily_from_positions(tpos, values, len(codes), n_days, None, ws)
+    tpos, values, nulls, n_days = cw._month_grid(table, pd.Index(codes), year, month, drop_unknown=drop_unknown, ws=ws)
+    return cw._daily_from_positions(tpos, values, len(codes), n_days, None, ws, nulls)
 
 
 def _gappy_month(stations, year, month, seed, unit="us"):
@@ -290,7 +290,7 @@ def test_month_grid_rejects_duplicates_unknown_stations_and_null_times():
     unknown = _table(["2023-05-01 03:00", "2023-05-01 04:00"], ["A", "Z"])
     with pytest.raises(InputDataError, match="not in the station registry"):
         cw._month_grid(unknown, pd.Index(["A"]), 2023, 5)
-    tpos, values, _ = cw._month_grid(unknown, pd.Index(["A"]), 2023, 5, drop_unknown=True)
+    tpos, values, _, _ = cw._month_grid(unknown, pd.Index(["A"]), 2023, 5, drop_unknown=True)
     assert len(tpos) == 1 and len(values["pm25"]) == 1
     nulls = pa.table({"station": ["A"], "time": pa.array([None], pa.timestamp("us")), "pm25": [1.0]})
     with pytest.raises(InputDataError, match="missing time"):
@@ -298,3 +298,22 @@ def test_month_grid_rejects_duplicates_unknown_stations_and_null_times():
     aware = pa.table({"station": ["A"], "time": pa.array([0], pa.timestamp("us", tz="UTC")), "pm25": [1.0]})
     with pytest.raises(InputDataError, match="naive timestamp"):
         cw._month_grid(aware, pd.Index(["A"]), 2023, 5)
+
+
+def test_month_grid_null_rows_are_missing_whatever_the_buffer_holds():
+    import pyarrow as pa
+
+    start = pd.Timestamp(2023, 5, 1)
+    t = pa.array((start + pd.to_timedelta(np.arange(24 * 31), unit="h")).to_numpy())
+    data = np.full(24 * 31, 10.0)
+    data[:5] = 1e6  # under the null slots: must not count
+    validity = np.ones(24 * 31, dtype=bool)
+    validity[:5] = False
+    bitmap = pa.py_buffer(np.packbits(validity, bitorder="little").tobytes())
+    col = pa.Array.from_buffers(pa.float64(), 24 * 31, [bitmap, pa.py_buffer(data.tobytes())], null_count=5)
+    table = pa.table({"station": ["A"] * (24 * 31), "time": t, "pm25": col})
+    d = _grid_daily(table, ["A"], 2023, 5)["pm25"][0]
+    assert np.isnan(d[0])  # 19 valid hours: the 5 null rows are missing, not 1e6
+    assert (d[1:] == 10.0).all()
+    si, hi, values, n_days = cw._month_arrays(table, pd.Index(["A"]), 2023, 5)
+    np.testing.assert_array_equal(d, cw.station_daily_month(si, hi, values, 1, n_days)["pm25"][0])
