@@ -146,11 +146,11 @@ def _daily_from_positions(
     ws = _Workspace() if ws is None else ws
     n_rows = n_stations * n_days
     out: dict[str, np.ndarray] = {}
+    z_buf, valid_buf = ws.get("z", 24 * n_rows, np.float64), ws.get("valid", 24 * n_rows, np.bool_)
     for name in (*MEAN_POLLUTANTS, "o3"):
         if name not in values:
             continue
-        z, mask = K._hour_major_into(tpos, values[name], ws.get("z", 24 * n_rows, np.float64),
-                                     ws.get("valid", 24 * n_rows, np.bool_), n_rows, nulls.get(name))
+        z, mask = K._hour_major_into(tpos, values[name], z_buf, valid_buf, n_rows, nulls.get(name))
         if name == "o3":
             value, _, _ = K.mda8(z, mask, settings.mda8_min_windows, O3_MDA8_LIMIT)
         else:
