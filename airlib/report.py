@@ -1079,6 +1079,13 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_row
     return f"<table class='airlib-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _gb3095_label(month: pd.Period) -> str:
+    """Citation of the GB 3095 edition in force for ``month`` (2012 until 2026-02, 2026 after)."""
+    from airlib.limits import edition_for
+
+    return "GB 3095—2026" if str(edition_for(pd.Period(month, freq="M").start_time)).startswith("GB3095-2026") else "GB 3095—2012"
+
+
 def pm25_decimals(month: pd.Period) -> int:
     """Published PM2.5 precision for a report month (integers through 2023, one decimal from 2024).
 
@@ -1139,7 +1146,7 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
             "**数据有效性：**",
             "",
             f"- 监测站点 {v['stations']} 个；站点日均值有效 {v['station_days_valid']} / {v['station_days']} 站日（{share:.1f}%；日均值需≥20个有效小时）；",
-            f"- 乡镇街道 {v['towns']} 个，其中月均值有效 {v['towns_valid']} 个（月均值需≥27个有效日，2月≥25个；GB 3095—2012 表4）；",
+            f"- 乡镇街道 {v['towns']} 个，其中月均值有效 {v['towns_valid']} 个（月均值需≥27个有效日，2月≥25个；{_gb3095_label(m)} 表4）；",
         ]
         if v["towns_invalid"]:
             lines.append(f"- 无有效月均值、不参与排名：{'、'.join(v['towns_invalid'])}；")

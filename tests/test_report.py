@@ -432,3 +432,13 @@ def test_overdue_display_headers_and_missing_values():
     assert overdue_display(data, "en").columns[-1] == "Days overdue"
     assert overdue_display(SimpleNamespace(extras={})) is None
     assert overdue_display(SimpleNamespace(extras={"progress": {"overdue": od.iloc[0:0]}})) is None
+
+
+def test_cover_cites_the_gb3095_edition_in_force() -> None:
+    import pandas as pd
+
+    from airlib.report import _gb3095_label
+
+    assert _gb3095_label(pd.Period("2026-02", "M")) == "GB 3095—2012"
+    assert _gb3095_label(pd.Period("2026-03", "M")) == "GB 3095—2026"
+    assert _gb3095_label(pd.Period("2031-01", "M")) == "GB 3095—2026"
