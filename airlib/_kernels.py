@@ -230,3 +230,73 @@ def duplicates(pos: np.ndarray, size: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     counts = np.bincount(pos, minlength=size)
     return np.flatnonzero(counts[pos] > 1)
+
+
+def _hour_major_present(
+    tpos: np.ndarray,
+    values: np.ndarray,
+    z: np.ndarray,
+    valid: np.ndarray,
+    n: int,
+    present: np.ndarray,
+    absent: np.ndarray,
+    scratch: np.ndarray,
+    missing: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_hour_major_into` when the rows present are already known: the same ``z`` and mask.
+
+    Instead of NaN-filling the whole grid and testing every cell, the cells are set by their
+    positions: ``present`` (bool, shape (24·n,)) is ``True`` exactly at ``tpos``, ``absent``
+    holds the other positions; both are shared by every pollutant of a month. Only the NaN
+    values (found with ``scratch``, a bool buffer of ``len(values)``) and ``missing`` are then
+    zeroed and marked invalid.
+    """
+    z[tpos] = values
+    z[absent] = 0.0
+    np.copyto(valid, present)
+    np.isnan(values, out=scratch)
+    if scratch.any():
+        bad = tpos[scratch]
+        z[bad] = 0.0
+        valid[bad] = False
+    if missing is not None and len(missing):
+        z[missing] = 0.0
+        valid[missing] = False
+    return z.reshape(24, n), valid.view(np.uint8).reshape(24, n)
+
+
+def _mda8_into(
+    z: np.ndarray,
+    mask: np.ndarray,
+    min_windows: int,
+    limit: float | np.ndarray,
+    s: np.ndarray,
+    cnt: np.ndarray,
+    low: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mda8` with its window intermediates in caller-owned buffers (same numbers).
+
+    ``s`` (float64), ``cnt`` (int16) and ``low`` (bool) are scratch arrays of
+    ``17 × n_days`` elements; the results are fresh arrays. The window sums are formed in the
+    same order as :func:`window_means` (hour ``w`` + ``w+1`` + … + ``w+7``), so they are
+    bit-for-bit those of :func:`mda8`.
+    """
+    w = WINDOWS_PER_DAY
+    m = z.shape[1]
+    s = s.reshape(w, m)
+    cnt = cnt.reshape(w, m)
+    low = low.reshape(w, m)
+    np.copyto(s, z[0:w])
+    np.copyto(cnt, mask[0:w], casting="unsafe")
+    for k in range(1, 8):
+        np.add(s, z[k : k + w], out=s)
+        np.add(cnt, mask[k : k + w], out=cnt, casting="unsafe")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(s, cnt, out=s)
+    np.less(cnt, WINDOW_MIN_HOURS, out=low)
+    np.copyto(s, np.nan, where=low)
+    n = w - np.add.reduce(low, axis=0, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        best = np.fmax.reduce(s, axis=0)  # NaN only when no window is valid
+        valid = (n >= min_windows) | ((n > 0) & (best > limit))
+    return np.where(valid, best, np.nan), n, valid

@@ -147,12 +147,30 @@ def _daily_from_positions(
     n_rows = n_stations * n_days
     out: dict[str, np.ndarray] = {}
     z_buf, valid_buf = ws.get("z", 24 * n_rows, np.float64), ws.get("valid", 24 * n_rows, np.bool_)
+    # the rows present are the same for every pollutant: mark them once, then each pollutant
+    # only scatters its values and zeroes its NaN/null cells (no pass over the whole grid)
+    present = ws.get("present", 24 * n_rows, np.bool_)
+    present.fill(False)
+    present[tpos] = True
+    absent = np.flatnonzero(~present)
+    scratch = ws.get("isnan", len(tpos), np.bool_)
     for name in (*MEAN_POLLUTANTS, "o3"):
         if name not in values:
             continue
-        z, mask = K._hour_major_into(tpos, values[name], z_buf, valid_buf, n_rows, nulls.get(name))
+        z, mask = K._hour_major_present(
+            tpos, values[name], z_buf, valid_buf, n_rows, present, absent, scratch, nulls.get(name)
+        )
         if name == "o3":
-            value, _, _ = K.mda8(z, mask, settings.mda8_min_windows, O3_MDA8_LIMIT)
+            nw = K.WINDOWS_PER_DAY * n_rows
+            value, _, _ = K._mda8_into(
+                z,
+                mask,
+                settings.mda8_min_windows,
+                O3_MDA8_LIMIT,
+                ws.get("win_s", nw, np.float64),
+                ws.get("win_n", nw, np.int16),
+                ws.get("win_low", nw, np.bool_),
+            )
         else:
             value, _, _ = K.daily_mean(z, mask)
         out[name] = value.reshape(n_stations, n_days)

@@ -113,3 +113,37 @@ def test_citywide_and_validity_daily_values_are_identical():
     for p, col in (("pm25", "pm25"), ("pm10", "pm10"), ("so2", "so2"), ("no2", "no2"), ("co", "co"), ("o3", "o3_8h")):
         np.testing.assert_array_equal(ours[p].ravel(), ref[col].to_numpy())
     assert np.isnan(ours["pm25"]).any() and np.isnan(ours["o3"]).any()  # the rules did bite
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_buffered_scatter_and_mda8_equal_the_plain_kernels_bit_for_bit(seed):
+    """_hour_major_present/_mda8_into (the citywide fast path) == hour_major/mda8: missing rows,
+    NaN values, null rows, days with no valid window, one-window days above the limit."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    size = 24 * n
+    tpos = rng.permutation(size)[: int(size * 0.8)]  # 20 % of the station-hours missing
+    values = rng.integers(0, 400, len(tpos)).astype(float) + rng.choice([0.0, 0.25], len(tpos))
+    values[rng.random(len(tpos)) < 0.1] = np.nan
+    values[: 24 * 3] = np.nan  # whatever lies there, some days are nearly empty
+    missing = tpos[rng.random(len(tpos)) < 0.05]
+    ref_values = values.copy()
+    ref_values[np.isin(tpos, missing)] = np.nan
+    z_ref, m_ref = K.hour_major(tpos, ref_values, n)
+    present = np.zeros(size, dtype=bool)
+    present[tpos] = True
+    z_buf, valid_buf = np.full(size, 7.0), np.ones(size, dtype=bool)  # stale contents
+    z, m = K._hour_major_present(
+        tpos, values, z_buf, valid_buf, n, present, np.flatnonzero(~present), np.empty(len(tpos), bool), missing
+    )
+    np.testing.assert_array_equal(z, z_ref)
+    np.testing.assert_array_equal(m, m_ref)
+    assert np.array_equal(np.signbit(z), np.signbit(z_ref))
+    limit = np.where(np.arange(n) % 2 == 0, 200.0, 100.0)
+    nw = K.WINDOWS_PER_DAY * n
+    got = K._mda8_into(z, m, 14, limit, np.full(nw, 3.0), np.full(nw, 9, np.int16), np.zeros(nw, bool))
+    want = K.mda8(z_ref, m_ref, 14, limit)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    assert got[1].dtype == want[1].dtype
+    assert (~want[2]).any() and want[2].any()
