@@ -11,7 +11,6 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add every subcommand to ``sub``."""
-    # Filled in by the modules: demo, ingest, summary, report.
     _add_generate_demo(sub)
     _add_ingest(sub)
     _add_summary(sub)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.ranking import competition_rank
 from airlib.rounding import round_gbt8170
 from airlib.settings import DEFAULT, Settings
 
@@ -146,11 +147,10 @@ def _index_table(stats, weights, limits, settings, concentration_decimals):
 
 def _rank(values: pd.Series, groups: pd.DataFrame | None) -> pd.Series:
     if groups is None or groups.shape[1] == 0:
-        r = values.rank(method="min", ascending=True)
-    else:
-        r = values.groupby([groups[c] for c in groups.columns], dropna=False).rank(
-            method="min", ascending=True
-        )
+        return competition_rank(values)
+    r = values.groupby([groups[c] for c in groups.columns], dropna=False).rank(
+        method="min", ascending=True
+    )
     return r.astype("Int64")
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.ledgers import plan_town_targets
 from airlib.plans import Plan, month_end
+from airlib.ranking import competition_rank
 
 __all__ = [
     "PROGRESS_LABELS",
@@ -280,7 +281,7 @@ def town_scores(progress: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
                 n_behind=("_behind", "sum"), n_overdue=("_over", "sum")).reset_index()
     score = p.loc[p["_pos"]].groupby("town_code")["capped"].mean() * 100
     out["score"] = out["town_code"].map(score).astype("float64").round(decimals)
-    out["rank"] = out["score"].rank(method="min", ascending=False).astype("Int64")
+    out["rank"] = competition_rank(out["score"], ascending=False)
     return out.sort_values(["rank", "town_code"], kind="stable", na_position="last").reset_index(drop=True)
 
 
