@@ -61,37 +61,6 @@ def hour_major(tpos: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray
     return z.reshape(24, n), mask.reshape(24, n)
 
 
-def _hour_major_into(
-    tpos: np.ndarray, values: np.ndarray, z: np.ndarray, valid: np.ndarray, n: int, missing: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`hour_major` into caller-owned scratch buffers: the same ``z`` and mask, no allocation.
-
-    Parameters
-    ----------
-    tpos, values, n
-        As for :func:`hour_major`.
-    z : numpy.ndarray of float64, shape (24·n,)
-        Overwritten with the grid (0 where the hour is missing or NaN).
-    valid : numpy.ndarray of bool, shape (24·n,)
-        Overwritten with the valid-hour mask.
-    missing : numpy.ndarray of int, optional
-        Further positions to treat as missing whatever ``values`` holds there (null rows).
-
-    Returns
-    -------
-    z, mask : numpy.ndarray
-        ``(24, n)`` views of the buffers; ``mask`` is ``valid`` viewed as uint8.
-    """
-    z.fill(np.nan)  # a missing row stays NaN: missing counts as invalid
-    z[tpos] = values
-    if missing is not None:
-        z[missing] = np.nan
-    np.isnan(z, out=valid)
-    np.copyto(z, 0.0, where=valid)
-    np.logical_not(valid, out=valid)
-    return z.reshape(24, n), valid.view(np.uint8).reshape(24, n)
-
-
 def daily_mean(z: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Daily mean of each station-day (GB 3095 Table 4: ≥ 20 valid hours).
 
@@ -230,39 +199,6 @@ def duplicates(pos: np.ndarray, size: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     counts = np.bincount(pos, minlength=size)
     return np.flatnonzero(counts[pos] > 1)
-
-
-def _hour_major_present(
-    tpos: np.ndarray,
-    values: np.ndarray,
-    z: np.ndarray,
-    valid: np.ndarray,
-    n: int,
-    present: np.ndarray,
-    absent: np.ndarray,
-    scratch: np.ndarray,
-    missing: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_hour_major_into` when the rows present are already known: the same ``z`` and mask.
-
-    Instead of NaN-filling the whole grid and testing every cell, the cells are set by their
-    positions: ``present`` (bool, shape (24·n,)) is ``True`` exactly at ``tpos``, ``absent``
-    holds the other positions; both are shared by every pollutant of a month. Only the NaN
-    values (found with ``scratch``, a bool buffer of ``len(values)``) and ``missing`` are then
-    zeroed and marked invalid.
-    """
-    z[tpos] = values
-    z[absent] = 0.0
-    np.copyto(valid, present)
-    np.isnan(values, out=scratch)
-    if scratch.any():
-        bad = tpos[scratch]
-        z[bad] = 0.0
-        valid[bad] = False
-    if missing is not None and len(missing):
-        z[missing] = 0.0
-        valid[missing] = False
-    return z.reshape(24, n), valid.view(np.uint8).reshape(24, n)
 
 
 def _mda8_into(

@@ -106,10 +106,6 @@ def _check_unique(tpos: np.ndarray, n_rows: int, n_days: int) -> None:
         )
 
 
-#: Rows per block when turning times into grid positions (intermediates stay in cache).
-_BLOCK = 1 << 16
-
-
 class _Workspace:
     """Reusable scratch arrays of one worker thread.
 
@@ -136,34 +132,31 @@ def _daily_from_positions(
     n_days: int,
     settings: Settings | None,
     ws: _Workspace | None = None,
-    nulls: dict[str, np.ndarray] | None = None,
+    nulls: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`station_daily_month` from unique hour-major positions ``hour-of-day × n_rows +
-    station × n_days + day`` (``n_rows = n_stations × n_days``); ``nulls[p]``: grid positions
-    to treat as missing for pollutant ``p`` (null rows, whatever ``values[p]`` holds there)."""
+    station × n_days + day`` (``n_rows = n_stations × n_days``); ``nulls[p]``: the Arrow
+    validity bitmap and bit offset of pollutant ``p`` (its null rows are missing, whatever
+    ``values[p]`` holds there; see :func:`_raw_value_arrays`)."""
+    from airlib import _grid  # numba: imported on first use (~0.2 s, ~110 MiB)
+
     nulls = {} if nulls is None else nulls
     settings = DEFAULT if settings is None else settings
     ws = _Workspace() if ws is None else ws
     n_rows = n_stations * n_days
     out: dict[str, np.ndarray] = {}
-    z_buf, valid_buf = ws.get("z", 24 * n_rows, np.float64), ws.get("valid", 24 * n_rows, np.bool_)
-    # the rows present are the same for every pollutant: mark them once, then each pollutant
-    # only scatters its values and zeroes its NaN/null cells (no pass over the whole grid)
-    present = ws.get("present", 24 * n_rows, np.bool_)
-    present.fill(False)
-    present[tpos] = True
-    absent = np.flatnonzero(~present)
-    scratch = ws.get("isnan", len(tpos), np.bool_)
+    z, valid = ws.get("z", 24 * n_rows, np.float64), ws.get("valid", 24 * n_rows, np.uint8)
+    tpos = np.ascontiguousarray(tpos, dtype=np.int64)
     for name in (*MEAN_POLLUTANTS, "o3"):
         if name not in values:
             continue
-        z, mask = K._hour_major_present(
-            tpos, values[name], z_buf, valid_buf, n_rows, present, absent, scratch, nulls.get(name)
-        )
+        bitmap, offset = nulls.get(name, (_grid.NO_NULLS, 0))
+        _grid.scatter(tpos, np.ascontiguousarray(values[name], dtype=np.float64), bitmap, offset, z, valid)
+        zg, mask = z.reshape(24, n_rows), valid.reshape(24, n_rows)
         if name == "o3":
             nw = K.WINDOWS_PER_DAY * n_rows
             value, _, _ = K._mda8_into(
-                z,
+                zg,
                 mask,
                 settings.mda8_min_windows,
                 O3_MDA8_LIMIT,
@@ -172,7 +165,7 @@ def _daily_from_positions(
                 ws.get("win_low", nw, np.bool_),
             )
         else:
-            value, _, _ = K.daily_mean(z, mask)
+            value, _, _ = K.daily_mean(zg, mask)
         out[name] = value.reshape(n_stations, n_days)
     return out
 
@@ -401,12 +394,15 @@ def _value_arrays(table: pa.Table) -> dict[str, np.ndarray]:
     return values
 
 
-def _raw_value_arrays(table: pa.Table, raw: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Value arrays and, per float64 column with nulls, the null rows (from the validity bitmap).
+def _raw_value_arrays(
+    table: pa.Table, raw: bool = True
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, int]]]:
+    """Value arrays and, per float64 column with nulls, its validity bitmap and bit offset.
 
     With ``raw``, such a column's data buffer is used as is (zero-copy; **its values at the
-    null rows are undefined**) and the caller marks the null rows missing, instead of
-    ``fill_null`` writing a new column (about 0.4 ms per column and city month)."""
+    null rows are undefined**) and the caller treats the null rows as missing from the bitmap
+    (:func:`airlib._grid.scatter`), instead of ``fill_null`` writing a new column (about 0.4 ms
+    per column and city month)."""
     values, nulls = {}, {}
     for name in table.column_names:
         if name not in POLLUTANTS:
@@ -416,8 +412,7 @@ def _raw_value_arrays(table: pa.Table, raw: bool = True) -> tuple[dict[str, np.n
         if col.null_count and raw and col.type == pa.float64():
             validity, data = col.buffers()
             n, off = len(col), col.offset
-            bits = np.unpackbits(np.frombuffer(validity, np.uint8), count=n + off, bitorder="little")[off:]
-            nulls[name] = np.flatnonzero(bits == 0)
+            nulls[name] = (np.frombuffer(validity, np.uint8), off)
             values[name] = np.frombuffer(data, np.float64, n + off)[off:]
             continue
         if col.null_count:
@@ -445,52 +440,56 @@ def _month_grid(
     file: object = None,
     drop_unknown: bool = False,
     ws: _Workspace | None = None,
-) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], int]:
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, tuple[np.ndarray, int]], int]:
     """As :func:`_month_arrays`, but straight to the unique hour-major grid position
-    ``hour-of-day × n_rows + station × n_days + day`` of each row (the station part is
-    computed once per dictionary entry, not per row). The positions live in ``ws`` (when
-    given).
+    ``hour-of-day × n_rows + station × n_days + day`` of each row, in one compiled pass
+    (:func:`airlib._grid.positions`; the station part is computed once per dictionary entry,
+    the hour part once per hour of the month). The positions live in ``ws`` (when given).
 
-    Returns ``tpos, values, nulls, n_days``: ``nulls[p]`` holds the grid positions of the
-    null rows of pollutant ``p`` (whose entries in ``values[p]`` are undefined, see
-    :func:`_raw_value_arrays`); pass both to :func:`_daily_from_positions`."""
+    Returns ``tpos, values, nulls, n_days``: ``nulls[p]`` is the validity bitmap and offset of
+    pollutant ``p`` when it has null rows (whose entries in ``values[p]`` are undefined, see
+    :func:`_raw_value_arrays`); pass both to :func:`_daily_from_positions`.
+
+    Raises
+    ------
+    InputDataError
+        A time not on the hour or outside the month, or a station-hour twice (naming the
+        station and the time).
+    """
+    from airlib import _grid  # numba: imported on first use
+
     ws = _Workspace() if ws is None else ws
     n_days = pd.Timestamp(year, month, 1).days_in_month
     n_rows = len(station_codes) * n_days
-    dtype = np.intp  # numpy converts any other index type to intp before a scatter
     table, codes, mapping = _station_codes(table, station_codes, file, drop_unknown)
     t, hour, per_second = _time_ticks(table, file)
-    n = len(t)
-    # hours since the epoch; a month starts on the hour, so hour of month = that − first hour
+    # hours since the epoch of the month's first hour (a month starts on the hour)
     first = pd.Timestamp(year, month, 1).value // (1_000_000_000 // per_second) // hour
-    last = first + n_days * 24
-    # position = [hour of day × n_rows + day] (a 24·n_days table) + [station × n_days] (per entry)
-    h = np.arange(n_days * 24, dtype=dtype)
+    h = np.arange(n_days * 24, dtype=np.int64)
     hour_part = (h % 24) * n_rows + h // 24
-    station_part = (mapping * n_days).astype(dtype)
-    tpos = ws.get("tpos", n, dtype)
-    # in blocks of 64 k rows, so the intermediates stay in cache (2x faster than whole columns)
-    q, back, tmp = (ws.get(k, min(n, _BLOCK), d) for k, d in (("q", np.int64), ("back", np.int64), ("tmp", dtype)))
-    for s in range(0, n, _BLOCK):
-        tb = t[s : s + _BLOCK]
-        m = len(tb)
-        qb, bb, hb = q[:m], back[:m], tmp[:m]
-        np.floor_divide(tb, hour, out=qb)
-        np.subtract(np.multiply(qb, hour, out=bb), tb, out=bb)
-        if bb.any() or qb.min() < first or qb.max() >= last:
-            raise InputDataError(f"times outside {year}-{month:02d} or not on the hour", file=file, column="time")
-        np.subtract(qb, first, out=hb, casting="unsafe")  # hour of the month, in range
-        # mode="clip": both index arrays are in range (hours checked just above; dictionary
-        # indices are valid by Arrow's construction); numpy's mode="raise" is 3x slower
-        np.take(hour_part, hb, out=tpos[s : s + m], mode="clip")
-        tpos[s : s + m] += np.take(station_part, codes[s : s + m], out=hb, mode="clip")
-    seen = ws.get("seen", 24 * n_rows, np.bool_)
-    seen.fill(False)
-    seen[tpos] = True
-    if np.count_nonzero(seen) != n:
-        _check_unique(tpos, n_rows, n_days)
-    values, null_rows = _raw_value_arrays(table)
-    return tpos, values, {k: tpos[v] for k, v in null_rows.items()}, n_days
+    station_part = mapping.astype(np.int64) * n_days  # −1 entries are never used by a kept row
+    tpos = ws.get("tpos", len(t), np.int64)
+    present = ws.get("present", 24 * n_rows, np.bool_)
+    codes = np.ascontiguousarray(codes, dtype=np.int32)
+    status, row = _grid.positions(t, codes, station_part, hour_part, first, hour, tpos, present)
+    if status != _grid.OK:
+        when = pd.Timestamp(int(t[row]), unit={1: "s", 1_000: "ms", 1_000_000: "us"}.get(per_second, "ns"))
+        station = str(station_codes[mapping[codes[row]]])
+        if status == _grid.OFF_GRID:
+            raise InputDataError(
+                f"times outside {year}-{month:02d} or not on the hour (station {station}, time {when})",
+                file=file,
+                column="time",
+            )
+        raise InputDataError(
+            f"duplicate station-hour (station #{mapping[codes[row]]}, hour "
+            f"{(when - pd.Timestamp(year, month, 1)) // pd.Timedelta(hours=1)} of the month): "
+            f"station {station} at {when} occurs twice",
+            file=file,
+            column="time",
+        )
+    values, nulls = _raw_value_arrays(table)
+    return tpos, values, nulls, n_days
 
 
 def _registry_arrays(stations: pd.DataFrame) -> tuple[pd.Index, np.ndarray, pd.Index]:

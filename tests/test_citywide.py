@@ -219,11 +219,8 @@ def _gappy_month(stations, year, month, seed, unit="us"):
     return pa.concat_tables([table.slice(0, half), table.slice(half)]), frame
 
 
-@pytest.mark.parametrize("block", [None, 7])
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
-def test_month_grid_equals_row_arrays_path(unit, block, monkeypatch):
-    if block is not None:  # rows are processed in blocks: also with many small blocks
-        monkeypatch.setattr(cw, "_BLOCK", block)
+def test_month_grid_equals_row_arrays_path(unit):
     codes = ["B", "A", "C"]
     table, _ = _gappy_month(codes, 2024, 2, seed=1, unit=unit)
     assert table.column("time").num_chunks == 2
@@ -242,6 +239,22 @@ def test_month_grid_equals_row_arrays_path(unit, block, monkeypatch):
     ref = cw.station_daily_month(si, hi, values, len(codes), n_days)
     for p in ours:
         np.testing.assert_array_equal(ours[p], ref[p])
+
+
+@pytest.mark.parametrize("unit", ["s", "ns"])
+def test_month_grid_before_1970(unit):
+    """Negative epoch ticks: hours are floored, not truncated towards zero."""
+    codes = ["A", "B"]
+    table, _ = _gappy_month(codes, 1969, 12, seed=5, unit=unit)
+    ours = _grid_daily(table, codes, 1969, 12)
+    si, hi, values, n_days = cw._month_arrays(table, pd.Index(codes), 1969, 12)
+    ref = cw.station_daily_month(si, hi, values, len(codes), n_days)
+    for p in ours:
+        np.testing.assert_array_equal(ours[p], ref[p])
+    assert (~np.isnan(ours["pm25"])).sum() > 40
+    off = _table(["1969-12-31 22:00", "1969-12-31 22:59:59"], unit=unit)
+    with pytest.raises(InputDataError, match="not on the hour"):
+        cw._month_grid(off, pd.Index(["A"]), 1969, 12)
 
 
 def test_month_grid_reused_workspace_across_month_lengths():
@@ -272,21 +285,25 @@ def _table(times, stations=None, unit="us"):
         ["2023-05-31 23:00", "2023-06-01 00:00"],  # after the month
     ],
 )
-def test_month_grid_rejects_times_outside_the_month_or_off_the_hour(times, monkeypatch):
-    with pytest.raises(InputDataError, match="outside 2023-05 or not on the hour"):
+def test_month_grid_rejects_times_outside_the_month_or_off_the_hour(times):
+    bad = pd.Timestamp(times[1] if times[0] == "2023-05-01 00:00" or times[0] == "2023-05-31 23:00" else times[0])
+    with pytest.raises(InputDataError, match="outside 2023-05 or not on the hour") as err:
         cw._month_grid(_table(times), pd.Index(["A"]), 2023, 5)
-    # the bad row in a later block
-    monkeypatch.setattr(cw, "_BLOCK", 1)
+    assert f"station A, time {bad}" in str(err.value)  # names the offending row
+    # the bad row after good ones, from another station
+    good = [f"2023-05-{d:02d} {h:02d}:00" for d in (10, 11) for h in range(24)]
+    table = _table([*good, *times], ["B"] * len(good) + ["A"] * len(times))
     with pytest.raises(InputDataError, match="outside 2023-05 or not on the hour"):
-        cw._month_grid(_table(["2023-05-10 00:00", *times]), pd.Index(["A"]), 2023, 5)
+        cw._month_grid(table, pd.Index(["A", "B"]), 2023, 5)
 
 
 def test_month_grid_rejects_duplicates_unknown_stations_and_null_times():
     import pyarrow as pa
 
     dup = _table(["2023-05-01 03:00", "2023-05-02 05:00", "2023-05-02 05:00"], ["B", "A", "A"])
-    with pytest.raises(InputDataError, match=r"duplicate station-hour \(station #0, hour 29 of the month\)"):
+    with pytest.raises(InputDataError, match=r"duplicate station-hour \(station #0, hour 29 of the month\)") as err:
         cw._month_grid(dup, pd.Index(["A", "B"]), 2023, 5)
+    assert "station A at 2023-05-02 05:00:00 occurs twice" in str(err.value)
     unknown = _table(["2023-05-01 03:00", "2023-05-01 04:00"], ["A", "Z"])
     with pytest.raises(InputDataError, match="not in the station registry"):
         cw._month_grid(unknown, pd.Index(["A"]), 2023, 5)

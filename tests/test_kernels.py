@@ -117,8 +117,11 @@ def test_citywide_and_validity_daily_values_are_identical():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_buffered_scatter_and_mda8_equal_the_plain_kernels_bit_for_bit(seed):
-    """_hour_major_present/_mda8_into (the citywide fast path) == hour_major/mda8: missing rows,
-    NaN values, null rows, days with no valid window, one-window days above the limit."""
+    """_grid.scatter/_mda8_into (the citywide fast path) == hour_major/mda8: missing rows,
+    NaN values, null rows (from an Arrow validity bitmap at a bit offset), days with no valid
+    window, one-window days above the limit."""
+    from airlib import _grid
+
     rng = np.random.default_rng(seed)
     n = 300
     size = 24 * n
@@ -126,16 +129,18 @@ def test_buffered_scatter_and_mda8_equal_the_plain_kernels_bit_for_bit(seed):
     values = rng.integers(0, 400, len(tpos)).astype(float) + rng.choice([0.0, 0.25], len(tpos))
     values[rng.random(len(tpos)) < 0.1] = np.nan
     values[: 24 * 3] = np.nan  # whatever lies there, some days are nearly empty
+    values[24 * 3 :: 50] = -0.0  # the sign of a zero survives
     missing = tpos[rng.random(len(tpos)) < 0.05]
     ref_values = values.copy()
     ref_values[np.isin(tpos, missing)] = np.nan
     z_ref, m_ref = K.hour_major(tpos, ref_values, n)
-    present = np.zeros(size, dtype=bool)
-    present[tpos] = True
-    z_buf, valid_buf = np.full(size, 7.0), np.ones(size, dtype=bool)  # stale contents
-    z, m = K._hour_major_present(
-        tpos, values, z_buf, valid_buf, n, present, np.flatnonzero(~present), np.empty(len(tpos), bool), missing
-    )
+    offset = int(rng.integers(0, 8))
+    bits = np.ones(len(tpos) + offset, dtype=bool)
+    bits[offset:][np.isin(tpos, missing)] = False
+    bitmap = np.packbits(bits, bitorder="little")
+    z_buf, valid_buf = np.full(size, 7.0), np.ones(size, dtype=np.uint8)  # stale contents
+    _grid.scatter(tpos.astype(np.int64), values, bitmap, offset, z_buf, valid_buf)
+    z, m = z_buf.reshape(24, n), valid_buf.reshape(24, n)
     np.testing.assert_array_equal(z, z_ref)
     np.testing.assert_array_equal(m, m_ref)
     assert np.array_equal(np.signbit(z), np.signbit(z_ref))
