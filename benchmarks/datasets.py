@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from airlib.paths import shared_data_dir
 from airlib.pollutants import POLLUTANTS
-from airlib.store import atomic_write, write_hourly
+from airlib.store import PARQUET_COMPRESSION, atomic_write, write_hourly
 
 #: Where benchmark data goes by default (gitignored).
 DEFAULT_ROOT = Path(__file__).resolve().parent / ".data"
@@ -222,6 +222,9 @@ def build(size_name: str, root: Path = DEFAULT_ROOT, *, seed: int = 0, force: bo
     root = Path(root)
     dataset = f"bench-{size_name}-s{seed}"
     marker = root / dataset / "_complete.json"
+    # a store written with another codec (the store's default changed) is rebuilt
+    if marker.exists() and json.loads(marker.read_text()).get("compression") != PARQUET_COMPRESSION:
+        force = True
     if size_name == "uci":
         stations = uci_stations()
         if force or not marker.exists():
@@ -242,7 +245,7 @@ def build(size_name: str, root: Path = DEFAULT_ROOT, *, seed: int = 0, force: bo
             stations.to_parquet(tmp, index=False)
     if force or not marker.exists():
         with atomic_write(marker) as tmp:
-            tmp.write_text(json.dumps({"size": size_name, "seed": seed}))
+            tmp.write_text(json.dumps({"size": size_name, "seed": seed, "compression": PARQUET_COMPRESSION}))
     return root, dataset, stations
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from airlib.errors import InputDataError
 from airlib.ingest.columns import HOURLY_COLUMNS
 from airlib.store import (
+    PARQUET_COMPRESSION,
     atomic_write,
     atomic_write_bytes,
     atomic_write_text,
@@ -94,6 +96,17 @@ def test_layout_roundtrip_and_dtypes(tmp_path):
     assert out["pm25"].tolist() == f.sort_values(["station", "time"])["pm25"].tolist()
     assert out["co"].isna().all()  # missing canonical columns added as NaN
     assert len(out) == 16
+    meta = pq.ParquetFile(partition_path(tmp_path, "d", 2023, 1)).metadata
+    codecs = {meta.row_group(0).column(i).compression for i in range(meta.num_columns)}
+    assert codecs == {"SNAPPY"} and PARQUET_COMPRESSION == "snappy"
+
+
+def test_stores_written_with_another_codec_stay_readable(tmp_path):
+    write_hourly(_frame(), tmp_path, "d")
+    path = partition_path(tmp_path, "d", 2023, 1)
+    before = read_hourly(tmp_path, "d")
+    pq.write_table(pq.read_table(path), path, compression="zstd")  # as the store wrote before 2026-11-25
+    pd.testing.assert_frame_equal(read_hourly(tmp_path, "d"), before)
 
 
 def test_month_read_touches_only_its_partition(tmp_path):
