@@ -13,7 +13,7 @@ airlib's public functions, :mod:`benchmarks.pipeline`) and each variant (``airli
 ``pandas`` = plain pandas reference, ``duckdb`` = DuckDB SQL reference, optionally ``dask`` =
 :mod:`airlib.backends` on a LocalCluster), the computation runs in its own subprocess, which
 reports wall time of the computation (from Parquet to the result table; interpreter start and
-imports excluded) and its peak resident memory (``ru_maxrss``; includes the interpreter and
+imports excluded) and its peak resident memory (``VmHWM``, :func:`peak_rss_kib`; includes the interpreter and
 imported libraries, whose baseline is printed too). The harness then checks that every variant
 gives the same numbers: unrounded values within 1e-9 relative, published values and ranks
 exactly.
@@ -181,6 +181,24 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, *, rtol: float = 1e-9) -> dict[str
     return out
 
 
+def peak_rss_kib() -> int:
+    """Peak resident memory of this process (KiB) since it started its program.
+
+    ``VmHWM`` from ``/proc/self/status`` (Linux): the high-water mark of the process's own
+    address space. Not ``ru_maxrss``: Linux carries that across ``fork`` + ``exec`` from the
+    parent, so a worker started by a parent that had just built a store (~600 MiB) reported
+    that as its own peak and baseline. Falls back to ``ru_maxrss`` where ``/proc`` is missing.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _worker(args: argparse.Namespace) -> None:
     root, dataset, stations = datasets.build(args.size, Path(args.root), seed=args.seed)
     subset = None
@@ -190,11 +208,11 @@ def _worker(args: argparse.Namespace) -> None:
     if args.variant != "dask":
         troot, tds, tst = datasets.build("tiny", Path(args.root), seed=0)
         run_variant(args.variant, troot, tds, tst, args.workload)
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = peak_rss_kib()
     t0 = time.perf_counter()
     result = run_variant(args.variant, root, dataset, stations, args.workload, subset)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     result.to_parquet(args.out)
     print(json.dumps({"seconds": seconds, "peak_kib": peak, "baseline_kib": baseline, "rows_out": len(result)}))
 
