@@ -88,6 +88,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
 
 import hashlib  # noqa: E402
 import json  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Iterable, Mapping, Sequence  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -103,6 +105,8 @@ from airlib.paths import project_root  # noqa: E402
 
 __all__ += [
     "PARQUET_COMPRESSION",
+    "LOCK_TIMEOUT_S",
+    "dataset_lock",
     "hourly_dir",
     "partition_path",
     "write_hourly",
@@ -121,6 +125,74 @@ __all__ += [
 #: (docs/performance.md). Stores written with another codec stay readable.
 PARQUET_COMPRESSION = "snappy"
 _PARTITION_SCHEMA = pa.schema([("year", pa.int32()), ("month", pa.int32())])
+
+
+#: How long a writer waits for another process's lock on the same dataset (seconds).
+LOCK_TIMEOUT_S = 600.0
+
+_HELD = threading.local()  # datasets whose lock this thread holds (re-entrant within a thread)
+
+
+@contextlib.contextmanager
+def dataset_lock(root: str | os.PathLike[str], dataset: str, timeout: float | None = None) -> Iterator[Path]:
+    """Hold the exclusive write lock of ``<root>/<dataset>`` (``.lock`` file, ``flock``).
+
+    Each file the store writes is replaced atomically, but an ingestion rewrites a month as
+    *(rows already there) ∪ (new rows)* and then the manifest: two processes ingesting into the
+    same dataset at once (the monthly cron job and an analyst, say) could each read the old
+    month and the second write would drop the first one's stations. :func:`write_hourly` and
+    :func:`update_manifest` therefore run under this lock; readers do not take it. The lock is
+    re-entrant within a thread and released when the process dies (``flock``). Where ``fcntl``
+    does not exist (Windows) it is a no-op.
+
+    Parameters
+    ----------
+    root, dataset
+        The dataset folder (created if missing).
+    timeout : float, optional
+        Seconds to wait for another process's lock (default :data:`LOCK_TIMEOUT_S`).
+
+    Raises
+    ------
+    InputDataError
+        When the lock is still held by another writer after ``timeout`` seconds.
+    """
+    folder = Path(root) / dataset
+    key = str(folder.resolve())
+    held = getattr(_HELD, "keys", None)
+    if held is None:
+        held = _HELD.keys = set()
+    lock_path = folder / ".lock"
+    if key in held:
+        yield lock_path
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux
+        yield lock_path
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    wait = LOCK_TIMEOUT_S if timeout is None else float(timeout)
+    deadline = time.monotonic() + wait
+    with open(lock_path, "a+b") as fh:
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise InputDataError(
+                        f"dataset {dataset!r} is being written by another process (waited {wait:g} s); "
+                        "try again when it has finished",
+                        file=lock_path,
+                    ) from None
+                time.sleep(0.05)
+        held.add(key)
+        try:
+            yield lock_path
+        finally:
+            held.discard(key)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def hourly_dir(root: str | os.PathLike[str], dataset: str) -> Path:
@@ -228,32 +300,33 @@ def write_hourly(
     frame = _canonical(hourly)
     if frame.duplicated(["station", "time"]).any():
         raise InputDataError("hourly frame has duplicate station-hours; apply a duplicates policy first")
-    t = frame["time"]
-    ym = t.dt.year.to_numpy() * 100 + t.dt.month.to_numpy()
-    months: list[str] = []
-    for key in np.unique(ym):
-        y, m = divmod(int(key), 100)
-        new = frame[ym == key]
-        path = partition_path(root, dataset, y, m)
-        if path.exists():
-            old = pq.read_table(path).to_pandas()
-            old = _canonical(old)
-            keep = old[~old["station"].isin(new["station"].unique())]
-            new = pd.concat([keep, new], ignore_index=True) if len(keep) else new
-        part = _canonical(new)
-        _write_parquet(part, path)
-        months.append(f"{y:04d}-{m:02d}")
-    entry = {
-        "files": [{"path": portable_path(p), "name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
-                  for p in inputs],
-        "hour_label": hour_label,
-        "rows": int(len(frame)),
-        "stations": sorted(frame["station"].unique().tolist()),
-        "months": months,
-        "qc": dict(qc) if qc is not None else None,
-    }
-    update_manifest(root, dataset, {source: entry})
-    return entry
+    with dataset_lock(root, dataset):  # read-modify-write of months and manifest: one writer at a time
+        t = frame["time"]
+        ym = t.dt.year.to_numpy() * 100 + t.dt.month.to_numpy()
+        months: list[str] = []
+        for key in np.unique(ym):
+            y, m = divmod(int(key), 100)
+            new = frame[ym == key]
+            path = partition_path(root, dataset, y, m)
+            if path.exists():
+                old = pq.read_table(path).to_pandas()
+                old = _canonical(old)
+                keep = old[~old["station"].isin(new["station"].unique())]
+                new = pd.concat([keep, new], ignore_index=True) if len(keep) else new
+            part = _canonical(new)
+            _write_parquet(part, path)
+            months.append(f"{y:04d}-{m:02d}")
+        entry = {
+            "files": [{"path": portable_path(p), "name": Path(p).name, "sha256": sha256_file(p), "bytes": Path(p).stat().st_size}
+                      for p in inputs],
+            "hour_label": hour_label,
+            "rows": int(len(frame)),
+            "stations": sorted(frame["station"].unique().tolist()),
+            "months": months,
+            "qc": dict(qc) if qc is not None else None,
+        }
+        update_manifest(root, dataset, {source: entry})
+        return entry
 
 
 def _bound(value, *, end: bool) -> pd.Timestamp | None:
@@ -435,8 +508,13 @@ def update_manifest(root: str | os.PathLike[str], dataset: str, sources: Mapping
     """
     from airlib import __version__
 
+    with dataset_lock(root, dataset):
+        return _update_manifest_locked(root, dataset, sources, __version__)
+
+
+def _update_manifest_locked(root, dataset, sources, version: str) -> Path:
     man = read_manifest(root, dataset)
-    man["airlib_version"] = __version__
+    man["airlib_version"] = version
     man.setdefault("sources", {}).update({k: dict(v) for k, v in sources.items()})
     base = hourly_dir(root, dataset)
     parts: dict[str, int] = {}

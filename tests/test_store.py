@@ -15,6 +15,7 @@ import pytest
 from airlib.errors import InputDataError
 from airlib.ingest.columns import HOURLY_COLUMNS
 from airlib.store import (
+    dataset_lock,
     PARQUET_COMPRESSION,
     atomic_write,
     atomic_write_bytes,
@@ -337,3 +338,76 @@ def test_sorted_by_station_time_equals_arrow_stable_sort(case):
     table = pa.table({"station": pa.array(st, pa.string()), "time": pa.array(t), "row": np.arange(len(st))})
     expected = table.sort_by([("station", "ascending"), ("time", "ascending")])
     assert _sorted_by_station_time(table).combine_chunks().equals(expected.combine_chunks())
+
+
+# --- one writer at a time per dataset (dataset_lock) ---
+
+
+def test_writer_waits_for_another_writers_lock(tmp_path):
+    import threading
+    import time
+
+    done = threading.Event()
+
+    def ingest():
+        write_hourly(_frame(stations=("C",)), tmp_path, "d", source="late")
+        done.set()
+
+    write_hourly(_frame(), tmp_path, "d", source="first")
+    with dataset_lock(tmp_path, "d"):
+        worker = threading.Thread(target=ingest)
+        worker.start()
+        time.sleep(0.4)
+        assert not done.is_set()  # blocked while the lock is held
+        assert set(read_hourly(tmp_path, "d")["station"]) == {"A", "B"}
+    worker.join(timeout=30)
+    assert done.is_set()
+    assert set(read_hourly(tmp_path, "d")["station"]) == {"A", "B", "C"}
+    assert set(read_manifest(tmp_path, "d")["sources"]) == {"first", "late"}
+
+
+def test_lock_timeout_names_the_dataset_and_is_reentrant(tmp_path):
+    import threading
+
+    errors = []
+
+    def other():
+        try:
+            with dataset_lock(tmp_path, "d", timeout=0.2):
+                pass
+        except InputDataError as exc:
+            errors.append(str(exc))
+
+    with dataset_lock(tmp_path, "d"):
+        with dataset_lock(tmp_path, "d"):  # re-entrant in the same thread
+            write_hourly(_frame(), tmp_path, "d")  # takes the lock again: no deadlock
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(timeout=30)
+    assert len(errors) == 1 and "dataset 'd' is being written by another process" in errors[0]
+    assert ".lock" in errors[0]
+    with dataset_lock(tmp_path, "d", timeout=0.2):  # released
+        pass
+
+
+def test_concurrent_ingests_from_two_processes_lose_nothing(tmp_path):
+    """Two processes each add four stations to the same months: all eight survive."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd\n"
+        "from airlib.store import write_hourly\n"
+        "root, tag = sys.argv[1], sys.argv[2]\n"
+        "t = pd.date_range('2023-01-31 20:00', periods=8, freq='h')\n"
+        "for i in range(4):\n"
+        "    f = pd.DataFrame({'station': f'{tag}{i}', 'time': t, 'pm25': float(i)})\n"
+        "    write_hourly(f, root, 'd', source=f'{tag}{i}')\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), tag]) for tag in ("P", "Q")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    out = read_hourly(tmp_path, "d")
+    assert sorted(out["station"].unique()) == [f"{t}{i}" for t in "PQ" for i in range(4)]
+    assert len(out) == 8 * 8
+    man = read_manifest(tmp_path, "d")
+    assert len(man["sources"]) == 8 and man["partitions"] == {"2023-01": 32, "2023-02": 32}
