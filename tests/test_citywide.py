@@ -334,3 +334,18 @@ def test_month_grid_null_rows_are_missing_whatever_the_buffer_holds():
     assert (d[1:] == 10.0).all()
     si, hi, values, n_days = cw._month_arrays(table, pd.Index(["A"]), 2023, 5)
     np.testing.assert_array_equal(d, cw.station_daily_month(si, hi, values, 1, n_days)["pm25"][0])
+
+
+def test_station_mapping_cache_follows_the_dictionary():
+    """Month files with different station dictionaries, one registry: each maps correctly."""
+    codes = pd.Index(["A", "B", "C"])
+    for stations in (["A", "B"], ["A", "B"], ["B", "C"], ["C"], ["A", "B", "C"]):
+        table, _ = _gappy_month(stations, 2024, 4, seed=len(stations))
+        tpos, values, nulls, n_days = cw._month_grid(table, codes, 2024, 4)  # one registry Index for all files
+        ours = cw._daily_from_positions(tpos, values, len(codes), n_days, None, None, nulls)
+        si, hi, values, n_days = cw._month_arrays(table, codes, 2024, 4)
+        ref = cw.station_daily_month(si, hi, values, len(codes), n_days)
+        for p in ours:
+            np.testing.assert_array_equal(ours[p], ref[p])
+        present = ~np.isnan(ours["pm25"]).all(axis=1)
+        assert present.tolist() == [c in stations for c in codes]
