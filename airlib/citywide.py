@@ -94,18 +94,6 @@ def min_valid_days(month: int) -> int:
     return int(K.month_min_days(month))
 
 
-def _check_unique(tpos: np.ndarray, n_rows: int, n_days: int) -> None:
-    """Raise if an hour-major position (one station-hour) occurs twice."""
-    dup = K.duplicates(tpos, 24 * n_rows)
-    if len(dup):
-        pos = int(tpos[dup[0]])
-        hod, row = divmod(pos, n_rows)
-        station, day = divmod(row, n_days)
-        raise InputDataError(
-            f"duplicate station-hour (station #{station}, hour {day * 24 + hod} of the month)", column="time"
-        )
-
-
 class _Workspace:
     """Reusable scratch arrays of one worker thread.
 
@@ -138,7 +126,7 @@ def _daily_from_positions(
     station × n_days + day`` (``n_rows = n_stations × n_days``); ``nulls[p]``: the Arrow
     validity bitmap and bit offset of pollutant ``p`` (its null rows are missing, whatever
     ``values[p]`` holds there; see :func:`_raw_value_arrays`)."""
-    from airlib import _grid  # numba: imported on first use (~0.2 s, ~110 MiB)
+    from airlib import _grid  # numba: imported on first use (~0.2 s, ~120 MiB)
 
     nulls = {} if nulls is None else nulls
     settings = DEFAULT if settings is None else settings
@@ -168,6 +156,31 @@ def _daily_from_positions(
             value, _, _ = K.daily_mean(zg, mask)
         out[name] = value.reshape(n_stations, n_days)
     return out
+
+
+def _grid_positions(
+    ticks: np.ndarray,
+    codes: np.ndarray,
+    station_part: np.ndarray,
+    n_rows: int,
+    n_days: int,
+    first_hour: int,
+    ticks_per_hour: int,
+    ws: _Workspace,
+) -> tuple[np.ndarray, int, int]:
+    """Hour-major grid position ``hour-of-day × n_rows + station × n_days + day`` of each row,
+    with the month checks (:func:`airlib._grid.positions`; the hour part is tabled once per hour
+    of the month, the station part per station code). Returns ``tpos, status, row`` (``tpos``
+    lives in ``ws``; ``status``/``row`` as for :func:`airlib._grid.positions`)."""
+    from airlib import _grid  # numba: imported on first use (~0.2 s, ~120 MiB)
+
+    h = np.arange(n_days * 24, dtype=np.int64)
+    hour_part = (h % 24) * n_rows + h // 24
+    tpos = ws.get("tpos", len(ticks), np.int64)
+    present = ws.get("present", 24 * n_rows, np.bool_)
+    codes = np.ascontiguousarray(codes, dtype=np.int32)
+    status, row = _grid.positions(ticks, codes, station_part, hour_part, first_hour, ticks_per_hour, tpos, present)
+    return tpos, int(status), int(row)
 
 
 def station_daily_month(
@@ -201,14 +214,22 @@ def station_daily_month(
     Raises
     ------
     InputDataError
-        If a station-hour occurs twice.
+        If a station-hour occurs twice, or an hour lies outside the month.
     """
-    n_rows = n_stations * n_days
-    hour = np.asarray(hour_idx).astype(np.int64)
-    day = hour // 24
-    tpos = (hour - day * 24) * n_rows + np.asarray(station_idx).astype(np.int64) * n_days + day
-    _check_unique(tpos, n_rows, n_days)
-    return _daily_from_positions(tpos, values, n_stations, n_days, settings)
+    from airlib import _grid
+
+    ws = _Workspace()
+    hour = np.ascontiguousarray(hour_idx, dtype=np.int64)
+    station = np.asarray(station_idx)
+    station_part = np.arange(n_stations, dtype=np.int64) * n_days
+    tpos, status, row = _grid_positions(hour, station, station_part, n_stations * n_days, n_days, 0, 1, ws)
+    if status == _grid.OFF_GRID:
+        raise InputDataError(f"hour {hour[row]} outside the month of {n_days} days (row {row})", column="time")
+    if status == _grid.DUPLICATE:
+        raise InputDataError(
+            f"duplicate station-hour (station #{station[row]}, hour {hour[row]} of the month)", column="time"
+        )
+    return _daily_from_positions(tpos, values, n_stations, n_days, settings, ws)
 
 
 def percentile_rows(x: np.ndarray, q: float) -> np.ndarray:
@@ -465,15 +486,10 @@ def _month_grid(
     t, hour, per_second = _time_ticks(table, file)
     # hours since the epoch of the month's first hour (a month starts on the hour)
     first = pd.Timestamp(year, month, 1).value // (1_000_000_000 // per_second) // hour
-    h = np.arange(n_days * 24, dtype=np.int64)
-    hour_part = (h % 24) * n_rows + h // 24
     station_part = mapping.astype(np.int64) * n_days  # −1 entries are never used by a kept row
-    tpos = ws.get("tpos", len(t), np.int64)
-    present = ws.get("present", 24 * n_rows, np.bool_)
-    codes = np.ascontiguousarray(codes, dtype=np.int32)
-    status, row = _grid.positions(t, codes, station_part, hour_part, first, hour, tpos, present)
+    tpos, status, row = _grid_positions(t, codes, station_part, n_rows, n_days, first, hour, ws)
     if status != _grid.OK:
-        when = pd.Timestamp(int(t[row]), unit={1: "s", 1_000: "ms", 1_000_000: "us"}.get(per_second, "ns"))
+        when = pd.Timestamp(int(t[row]), unit=table.column("time").type.unit)
         station = str(station_codes[mapping[codes[row]]])
         if status == _grid.OFF_GRID:
             raise InputDataError(

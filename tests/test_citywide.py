@@ -349,3 +349,14 @@ def test_station_mapping_cache_follows_the_dictionary():
             np.testing.assert_array_equal(ours[p], ref[p])
         present = ~np.isnan(ours["pm25"]).all(axis=1)
         assert present.tolist() == [c in stations for c in codes]
+
+
+def test_station_daily_month_rejects_duplicates_and_hours_outside_the_month():
+    values = {"pm25": np.ones(3)}
+    with pytest.raises(InputDataError, match=r"duplicate station-hour \(station #1, hour 29 of the month\)"):
+        cw.station_daily_month(np.array([0, 1, 1]), np.array([29, 29, 29]), values, 2, 31)
+    for bad in (-1, 24 * 30):  # before hour 0, after the last hour of a 30-day month
+        with pytest.raises(InputDataError, match=f"hour {bad} outside the month of 30 days"):
+            cw.station_daily_month(np.array([0, 0, 1]), np.array([0, bad, 5]), values, 2, 30)
+    ok = cw.station_daily_month(np.array([0, 1, 1]), np.array([0, 0, 24 * 30 - 1]), values, 2, 30)
+    assert ok["pm25"].shape == (2, 30)
