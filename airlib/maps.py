@@ -401,8 +401,9 @@ def load_boundaries(
         shown = [f"feature {i + 1} ({ident}={_shown(ident_values[i])})" for i in pos[:10]]
         return "; ".join(shown) + (f" (+{len(pos) - 10} more)" if len(pos) > 10 else "")
 
-    def rows(positions) -> list[int]:
-        return [int(i) + 1 for i in positions]
+    def rows(positions) -> int | list[int]:
+        out = [int(i) + 1 for i in positions]
+        return out[0] if len(out) == 1 else out
 
     if schematic is None:
         schematic = bool(
@@ -663,6 +664,20 @@ def _check_stations(out: gpd.GeoDataFrame, stations: pd.DataFrame, *, path: Path
 # --------------------------------------------------------------------------- maps
 
 
+def _mpl_text(text: object) -> str:
+    """User text for a matplotlib label: ``$`` escaped, so that a name never starts mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def _missing_note(boundaries: gpd.GeoDataFrame) -> str:
+    """「无边界（未绘出）：…」 for registry towns without a polygon (``attrs["missing_towns"]``)."""
+    missing = boundaries.attrs.get("missing_towns") or []
+    if not missing:
+        return ""
+    names = [n or c for c, n in missing]
+    return "无边界、未绘出：" + "、".join(names[:12]) + (f" 等{len(names)}个" if len(names) > 12 else "")
+
+
 def _merge(boundaries: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
     t = table.copy()
     t["town_code"] = t["town_code"].astype("string")
@@ -744,7 +759,7 @@ def static_choropleth(
     if has.any():
         sm = ScalarMappable(norm=norm, cmap=cmap_obj)
         fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01,
-                     label=legend_label or ("同比变化 (%)" if is_pct else "PM2.5 (μg/m³)"))
+                     label=_mpl_text(legend_label) if legend_label else ("同比变化 (%)" if is_pct else "PM2.5 (μg/m³)"))
     if highlight:
         hl = gdf[gdf["town_code"].isin(highlight)]
         if len(hl):
@@ -761,7 +776,7 @@ def static_choropleth(
         gdf[label_column] if label_column and label_column in gdf else [pd.NA] * len(gdf), strict=True,
     ):
         pt = geom.representative_point()
-        name = str(name) if pd.notna(name) else str(code)
+        name = _mpl_text(name) if pd.notna(name) else str(code)
         rank_txt = f"第{int(rank_v)}名" if pd.notna(rank_v) else ("无有效数据" if np.isnan(v) else "")
         big = geom.area / box_area > 0.045
         if big:
@@ -775,7 +790,7 @@ def static_choropleth(
     if key_lines:
         ax.text(-0.02, 0.5, "\n".join(key_lines), transform=ax.transAxes, ha="right", va="center",
                 multialignment="left", fontsize=7, bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#999999", "alpha": 0.9})
-    ax.set_title(title, pad=24 if gdf.attrs.get("schematic") else 6)
+    ax.set_title(_mpl_text(title), pad=24 if gdf.attrs.get("schematic") else 6)
     ax.set_axis_off()
     ax.set_aspect(1.0 / np.cos(np.deg2rad(float(gdf.geometry.union_all().centroid.y))))
     notes = []
@@ -783,6 +798,8 @@ def static_choropleth(
         notes.append("红色粗线：预警乡镇街道")
     if (~has).any():
         notes.append("灰色斜线：无有效数据，不参与排名")
+    if _missing_note(boundaries):
+        notes.append(_mpl_text(_missing_note(boundaries)))
     if notes:
         ax.text(0.0, -0.02, "；".join(notes), transform=ax.transAxes, fontsize=8, va="top")
     if gdf.attrs.get("schematic"):
@@ -809,6 +826,7 @@ def plotly_choropleth(
     -------
     plotly.graph_objects.Figure
     """
+    import html
     import json
 
     import plotly.graph_objects as go
@@ -822,7 +840,7 @@ def plotly_choropleth(
     rank_col = "yoy_rank" if is_pct else "rank"
     ranks = gdf[rank_col].astype("string").fillna("无") if rank_col in gdf else pd.Series("", index=gdf.index)
     hover = (
-        gdf["town_name"].astype("string").fillna("")
+        gdf["town_name"].astype("string").fillna("").map(html.escape).astype("string")
         + "<br>"
         + ("同比 " if is_pct else "PM2.5 ")
         + values.map(lambda v: "无有效数据" if pd.isna(v) else f"{v:g}").astype("string")
@@ -857,7 +875,10 @@ def plotly_choropleth(
             )
         )
     fig.update_geos(fitbounds="locations", visible=False)
-    fig.update_layout(title=title, margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=550)
+    if _missing_note(boundaries):
+        fig.add_annotation(text=html.escape(_missing_note(boundaries)), x=0.0, y=0.0, xref="paper", yref="paper",
+                           showarrow=False, xanchor="left", yanchor="top")
+    fig.update_layout(title=html.escape(title), margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=550)
     if gdf.attrs.get("schematic"):
         fig.add_annotation(text=SCHEMATIC_NOTICE_ZH, x=0.5, y=1.0, xref="paper", yref="paper",
                            showarrow=False, font={"color": "#b00000"}, bgcolor="#fff3f3")
