@@ -4,7 +4,12 @@ Boundaries come from a file the bureau supplies (shapefile, GeoJSON or GeoPackag
 :func:`load_boundaries` maps its columns to the registry's 9-digit town codes
 (``code_column=``) or to town names/aliases (``name_column=``), reprojects to WGS84
 (EPSG:4326) and, for coordinates copied from Chinese web maps (Amap/Tencent, "GCJ-02",
-about 300–700 m off WGS84 in Beijing), converts GCJ-02 → WGS84 with ``gcj02=True``.
+about 300–700 m off WGS84 in Beijing), converts GCJ-02 → WGS84 with ``gcj02=True``. It refuses, with a message naming the file and
+the features, what cannot be a town map of the district: files too large, codes not in the
+registry or repeated, null/empty/non-polygon/invalid geometries (``repair=True`` repairs invalid
+ones with ``make_valid`` and reports them), coordinates that contradict the declared or assumed
+CRS (degrees vs metres, swapped axes), polygons outside Beijing (``Settings.beijing_bounds``) or
+away from the district's polygon or stations. See ``docs/report.md``, "Boundaries and maps".
 
 GCJ-02 is not a CRS that PROJ knows: it is an obfuscation applied to WGS84 longitudes and
 latitudes. :func:`wgs84_to_gcj02` implements the widely published forward formula
