@@ -551,6 +551,16 @@ def load_boundaries(
             stacklevel=2,
         )
 
+    # ---- area: GEOS calls a collinear ring valid, but it draws nothing ---------------------------
+    geoms_now = gdf.geometry.to_numpy()
+    env_area = shapely.area(shapely.envelope(geoms_now))
+    flat = (env_area <= 0) | (shapely.area(geoms_now) <= 1e-9 * env_area)
+    if flat.any():
+        raise InputDataError(
+            f"polygon(s) without area (all points on a line): {label(gdf.index[flat])}; draw these polygons again",
+            file=path, row=rows(gdf.index[flat]),
+        )
+
     # ---- reproject; everything must lie in Beijing --------------------------------------------------
     where = f"declared CRS {_crs_label(gdf)}" if declared else f"assumed CRS {_crs_label(gdf)} (assume_crs)"
     try:

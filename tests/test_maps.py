@@ -306,6 +306,17 @@ def test_repair_that_leaves_no_area_is_an_error(tmp_path):
         load_boundaries(p, code_column="CODE", repair=True)
 
 
+def test_collinear_polygon_has_no_area(tmp_path):
+    # GEOS calls this ring valid (area ~1e-16 from rounding); it would draw nothing
+    flat = {"type": "Polygon", "coordinates": [[[116.0, 39.9], [116.05, 39.95], [116.1, 40.0], [116.0, 39.9]]]}
+    thin = _ring(116.0, 39.9, 116.1, 39.9001)  # a thin but real polygon (~11 m x 8.5 km)
+    p = _geojson(tmp_path, [_feature(CODES[0], thin), _feature(CODES[1], flat)])
+    with pytest.raises(InputDataError, match=r"without area \(all points on a line\): feature 2 \(CODE='110109005'\)") as e:
+        load_boundaries(p, code_column="CODE")
+    assert "feature 1" not in str(e.value)
+    assert len(load_boundaries(_geojson(tmp_path, [_feature(CODES[0], thin)], "thin.geojson"), code_column="CODE")) == 1
+
+
 def test_degrees_declared_over_metres_says_so_and_guesses(tmp_path):
     gdf = gpd.GeoDataFrame({"CODE": CODES}, geometry=_polys(), crs=4326).to_crs(32650)
     gdf = gdf.set_crs(4326, allow_override=True)  # the classic wrong .prj
