@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,7 +123,8 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
     Raises
     ------
     AirlibError
-        A path outside the project, no store, no data for ``month``, or a missing boundary file.
+        A path outside the project, no store, no data for ``month``, or a missing or bad boundary
+        file (checked by :func:`district_boundaries`, so before any kernel starts).
     """
     store = store_dir(cfg, root)
     if not (store / "hourly").exists():
@@ -137,8 +139,40 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
     b = cfg.path(cfg.boundaries, root)
     if not b.exists():
         raise AirlibError(f"boundary file of {cfg.name} not found: {b}")
+    from airlib.maps import BoundaryWarning
+
+    with warnings.catch_warnings():  # the report shows them; here only errors matter
+        warnings.simplefilter("ignore", BoundaryWarning)
+        district_boundaries(cfg, root)
     for p in cfg.plans:
         cfg.path(p, root)
+
+
+def district_boundaries(cfg: DistrictConfig, root: Path | None = None, *, towns: pd.DataFrame | None = None,
+                        stations: pd.DataFrame | None = None):
+    """The district's boundaries, checked by :func:`airlib.maps.load_boundaries` against the
+    district's towns and stations (read from the store when not given)."""
+    from airlib.maps import load_boundaries
+
+    store = store_dir(cfg, root)
+    if towns is None:
+        towns = _read_registry(store, "towns")
+        if "district_code" in towns:
+            towns = towns[towns["district_code"].astype("string") == cfg.district_code]
+    if stations is None:
+        stations = _read_registry(store, "stations")
+    return load_boundaries(
+        cfg.path(cfg.boundaries, root),
+        code_column=cfg.boundary_code_column,
+        name_column=cfg.boundary_name_column,
+        towns=towns,
+        layer=cfg.boundary_layer,
+        gcj02=cfg.gcj02,
+        assume_crs=cfg.assume_crs,
+        repair=cfg.boundary_repair,
+        district_code=cfg.district_code if cfg.boundary_code_column else None,
+        stations=stations,
+    )
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> list[Path]:
@@ -246,7 +280,6 @@ def prepare(
     ReportData
     """
     from airlib.aggregation import aggregate_daily
-    from airlib.maps import load_boundaries
     from airlib.ranking import bottom_n as _bottom, town_monthly_ranking, warning_list, worsening_list
     from airlib.store import read_hourly
     from airlib.validity import daily_statistics, monthly_statistics
@@ -285,15 +318,7 @@ def prepare(
     dm = monthly_statistics(ddaily, percentiles={})
     dm = dm[["month", "pm25", "pm25_n", "pm25_valid", "pm25_provisional"]].copy()
 
-    boundaries = load_boundaries(
-        cfg.path(cfg.boundaries, root),
-        code_column=cfg.boundary_code_column,
-        name_column=cfg.boundary_name_column,
-        towns=towns,
-        layer=cfg.boundary_layer,
-        gcj02=cfg.gcj02,
-        assume_crs=cfg.assume_crs,
-    )
+    boundaries = district_boundaries(cfg, root, towns=towns, stations=stations)
     if cfg.synthetic:
         boundaries.attrs["schematic"] = True
 

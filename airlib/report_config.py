@@ -14,6 +14,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
         boundary_name_column: null  # town name column (matched to names/aliases)
         gcj02: false                # boundary lon/lat copied from Amap/Tencent (GCJ-02)
         assume_crs: null            # CRS of a file that declares none
+        boundary_repair: false      # repair invalid polygons (make_valid) instead of refusing them
         bottom_n: 3                 # size of the bottom list (预警 后N名)
         plans: [data/raw/plans/mentougou_2017_autumn_winter.yaml]
         ledgers: data/raw/mentougou/ledgers   # monthly task ledgers (台账), optional
@@ -46,6 +47,7 @@ class DistrictConfig:
     boundary_layer: str | None = None
     gcj02: bool = False
     assume_crs: str | None = None
+    boundary_repair: bool = False
     bottom_n: int = 3
     plans: tuple[str, ...] = field(default_factory=tuple)
     ledgers: str | None = None

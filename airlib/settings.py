@@ -57,6 +57,24 @@ class Settings:
         Edition of the limits S_i of the comprehensive index (standards.md §3.1). Which edition
         applies to data from 2026-03-01 is UNVERIFIED; default ``"GB3095-2012"`` (the 2018
         ranking rule cites GB 3095—2012).
+    boundary_max_file_mb : float
+        Largest boundary file :func:`airlib.maps.load_boundaries` reads [MB, 10⁶ bytes; for a
+        shapefile the sum of its ``.shp``, ``.shx`` and ``.dbf``]. Beijing's 349 town polygons at
+        survey detail fit in a few tens of MB; default 200. A judgement call against runaway files.
+    boundary_max_features : int
+        Most features (polygons) a boundary file may hold. Beijing has 349 towns (NBS 2023);
+        default 20 000.
+    beijing_bounds : tuple of float
+        Box (lon_min, lat_min, lon_max, lat_max) [degrees, WGS84] every boundary must lie in.
+        Default (115.4, 39.4, 117.6, 41.1): the extent of the 16 district polygons of Beijing
+        (``geo/beijing-districts-wgs84`` of the shared data: 115.417–117.508 E,
+        39.442–41.059 N) rounded outwards to 0.1°.
+    boundary_min_district_overlap : float
+        Share of the boundaries' area [0–1] that must lie inside the district polygon, when one
+        is given to ``load_boundaries(district_geometry=…)``. Default 0.5.
+    boundary_station_tolerance_km : float
+        A registry station counts as covered by the boundaries if it lies within this distance
+        [km] of them (stations sit on town borders; coordinates are rounded). Default 2.
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -74,6 +92,11 @@ class Settings:
     rolling_24h_min_hours: int = 20
     episode_merge_gap_days: int = 1
     composite_limits_edition: str = "GB3095-2012"
+    boundary_max_file_mb: float = 200.0
+    boundary_max_features: int = 20_000
+    beijing_bounds: tuple[float, float, float, float] = (115.4, 39.4, 117.6, 41.1)
+    boundary_min_district_overlap: float = 0.5
+    boundary_station_tolerance_km: float = 2.0
 
 
 #: The settings used when a function is called without ``settings=``.
