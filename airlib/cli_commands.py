@@ -82,12 +82,17 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--timezone", default=None,
                    help="table: zone of timestamps without an offset: UTC, Asia/Shanghai, +08:00, -05:00 "
                    "(default: Beijing time); converted to Beijing time once, at ingestion")
-    p.add_argument("--decimal", choices=(".", ","), default=None,
+    p.add_argument("--decimal", choices=(".", ","), default=None, metavar="{.|,}",
                    help="table: decimal mark of numbers (default: detected; '45,3' in a ';'-separated file "
                    "is 45.3; an ambiguous '1,234' is refused)")
     p.add_argument("--sheet", default=None, help="table: Excel sheet name (default: the first sheet)")
 
     def handler(args: argparse.Namespace) -> int:
+        if args.source != "table" and args.files:
+            from airlib.errors import InputDataError
+
+            raise InputDataError(f"files are only read by `airlib ingest table`; `ingest {args.source}` reads "
+                                 f"--raw (got {args.files[:3]})")
         if args.source == "uci":
             from airlib.ingest.pipeline import cmd_ingest_uci
 
