@@ -451,3 +451,64 @@ def test_hourly_and_registry_agree_on_the_id(tmp_path: Path) -> None:
     assert rep.column_map["站点"] == "station" and "站点名称" in rep.unmapped_columns
     names = _csv(tmp_path, "站点名称,时间,PM2.5\n东四,2018-01-01 00:00,5\n", "names.csv")
     assert read_station_table(names, stations=read_stations(reg))[0]["station"].tolist() == ["S1"]
+
+
+# --------------------------------------------------------------------------- fuzz: only clear errors
+
+
+def test_field_beyond_csv_field_limit_is_a_clear_error_or_read(tmp_path: Path) -> None:
+    # 200 kB in one field: under max_line_chars, over the csv module's default field limit
+    p = tmp_path / "wide.csv"
+    p.write_text("站点,时间,PM2.5,备注\nA,2018-01-01 00:00,1," + "x" * 200_000 + "\n", encoding="utf-8")
+    h, _ = read_station_table(p)
+    assert h["pm25"].tolist() == [1.0]
+
+
+def _mutations(seed: int) -> list[bytes]:
+    rng = np.random.default_rng(seed)
+    base = "站点,时间,PM2.5,CO\n" + "".join(f"A,2018-01-01 {h:02d}:00,{h + 1},0.{h + 1}\n" for h in range(24))
+    raw = base.encode("utf-8")
+    out = [bytes(rng.integers(0, 256, 4000, dtype=np.uint8)),  # random bytes
+           base.encode("gb18030"), base.encode("utf-16"), b"\x00" * 100, b'"' + raw, raw.replace(b"\n", b"\r"),
+           raw[: len(raw) // 2], raw.replace(b",", b";", 3), raw.replace(b"\n", b"\n\n"), b"\xef\xbb\xbf"]
+    for _ in range(40):  # random byte flips, deletions and insertions in a valid file
+        b = bytearray(raw)
+        for _ in range(int(rng.integers(1, 8))):
+            i = int(rng.integers(0, len(b)))
+            op = rng.integers(0, 3)
+            if op == 0:
+                b[i] = int(rng.integers(0, 256))
+            elif op == 1:
+                del b[i]
+            else:
+                b.insert(i, int(rng.choice(list(b',;"\n\r\t=-.e'))))
+        out.append(bytes(b))
+    return out
+
+
+def _xlsx_mutations(tmp_path: Path, seed: int) -> list[bytes]:
+    good = tmp_path / "good.xlsx"
+    pd.DataFrame({"站点": ["A"] * 24, "时间": [f"2018-01-01 {h:02d}:00" for h in range(24)],
+                  "PM2.5": range(24)}).to_excel(good, index=False)
+    raw = good.read_bytes()
+    rng = np.random.default_rng(seed)
+    out = [raw[:n] for n in (10, len(raw) // 3, len(raw) - 10)]
+    for _ in range(30):
+        b = bytearray(raw)
+        for _ in range(int(rng.integers(1, 4))):
+            b[int(rng.integers(0, len(b)))] = int(rng.integers(0, 256))
+        out.append(bytes(b))
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_mutated_inputs_give_data_or_a_clear_error(tmp_path: Path, suffix: str) -> None:
+    blobs = _mutations(10) if suffix == ".csv" else _xlsx_mutations(tmp_path, 11) + _mutations(12)[:5]
+    for i, blob in enumerate(blobs):
+        p = tmp_path / f"m{i}{suffix}"
+        p.write_bytes(blob)
+        for reader in (read_station_table, read_wide_table, read_towns, read_stations):
+            try:
+                reader(p)
+            except InputDataError as exc:
+                assert f"m{i}{suffix}" in str(exc)

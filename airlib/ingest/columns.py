@@ -421,6 +421,9 @@ def _check_text_shape(data: bytes, p: Path, settings) -> None:
 
 
 _SEPARATORS = (",", ";", "\t", "|")
+#: Characters of a line looked at to find the header and the delimiter (below the csv
+#: module's default field size limit of 131 072).
+_PROBE_CHARS = 65_536
 
 
 def sniff_delimiter(lines: Sequence[str]) -> str:
@@ -433,12 +436,15 @@ def sniff_delimiter(lines: Sequence[str]) -> str:
     """
     import csv
 
-    lines = [ln for ln in lines if ln.strip()][:30]
+    lines = [ln[:_PROBE_CHARS] for ln in lines if ln.strip()][:30]
     if not lines:
         return ","
     best, best_key = ",", (-1, -1)
     for sep in _SEPARATORS:
-        counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        except csv.Error:  # e.g. a field beyond the csv module's field size limit
+            continue
         head = counts[0]
         if head < 2:
             continue
@@ -476,9 +482,13 @@ def read_text_table(
     head_lines = text.lstrip("\ufeff").splitlines()[: max_header_row + 30]
     k = 0
     if is_header is not None:
-        probe = head_lines[:max_header_row]
+        probe = [ln[:_PROBE_CHARS] for ln in head_lines[:max_header_row]]
         seps = [",", "\t", ";", "|"]
-        parsed = [next(csv.reader([ln], delimiter=max(seps, key=ln.count)), []) if ln.strip() else [] for ln in probe]
+        try:
+            parsed = [next(csv.reader([ln], delimiter=max(seps, key=ln.count)), []) if ln.strip() else []
+                      for ln in probe]
+        except csv.Error as exc:
+            raise InputDataError(f"cannot parse the first lines as a table: {exc}", file=p) from None
         k = _pick_header(parsed, is_header)
     sep = sniff_delimiter(head_lines[k:])
     try:
@@ -536,8 +546,10 @@ def inspect_xlsx(p: Path, sheet: str | int | None = None, settings=None) -> dict
             if target is None:
                 return {}
             xml = z.read(target)
-    except zipfile.BadZipFile as exc:
-        raise InputDataError(f"not a valid XLSX workbook (damaged or truncated zip: {exc}); "
+    except InputDataError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, NotImplementedError (odd compression) …
+        raise InputDataError(f"not a valid XLSX workbook (damaged or truncated zip: {type(exc).__name__}: {exc}); "
                              "re-save it in Excel or export a CSV", file=p) from None
     if b"<f" not in xml:
         return {}
@@ -664,8 +676,10 @@ def file_errors(func):
     """Decorator for readers whose first argument is a path: any unexpected ``ValueError``,
     ``TypeError``, ``KeyError``, ``OSError`` becomes an :class:`InputDataError` naming the file
     (the original exception stays chained for debugging), so users never see a bare traceback."""
+    import csv
     import functools
     import inspect
+    import zipfile
 
     from airlib.errors import AirlibError
 
@@ -678,7 +692,7 @@ def file_errors(func):
             return func(*args, **kwargs)
         except AirlibError:
             raise
-        except (ValueError, TypeError, KeyError, OSError) as exc:
+        except (ValueError, TypeError, KeyError, OSError, csv.Error, zipfile.BadZipFile, RecursionError) as exc:
             path = args[0] if args else kwargs.get("path")
             raise InputDataError(f"cannot read ({type(exc).__name__}: {exc})", file=path) from exc
 
