@@ -479,7 +479,10 @@ def read_text_table(
         raise InputDataError("the file is empty", file=p)
     _check_text_shape(data, p, settings)
     text, used = decode_bytes(data, encoding, file=p)
-    head_lines = text.lstrip("\ufeff").splitlines()[: max_header_row + 30]
+    n_head = max_header_row + 30
+    parts = text.lstrip("\ufeff").split("\n", n_head)  # stops after n_head lines (no split of the whole file)
+    head_lines = ([ln.rstrip("\r") for ln in parts[:n_head]] if len(parts) > n_head
+                  else text.lstrip("\ufeff").splitlines()[:n_head])
     k = 0
     if is_header is not None:
         probe = [ln[:_PROBE_CHARS] for ln in head_lines[:max_header_row]]

@@ -147,13 +147,14 @@ def qc_masks(
     """Masks ``(sentinel, negative, implausible)`` of raw ``values`` of one canonical column.
 
     In this order, each value counted once: a sentinel code (compared with the raw value,
-    before unit conversion); a negative value in a :data:`NONNEGATIVE_COLUMNS` column; a
+    before unit conversion); a finite negative value in a :data:`NONNEGATIVE_COLUMNS` column; a
     value ``× factor`` (canonical units) outside ``ranges[column]`` (inclusive limits) or
     infinite (``inf``/``-inf`` in any numeric column).
     """
     is_sent = np.isin(values, sentinels)
     with np.errstate(invalid="ignore"):
-        is_neg = (values < 0) & ~is_sent if column in NONNEGATIVE_COLUMNS else np.zeros(len(values), bool)
+        finite = np.isfinite(values) | np.isnan(values)
+        is_neg = (values < 0) & finite & ~is_sent if column in NONNEGATIVE_COLUMNS else np.zeros(len(values), bool)
         lo, hi = (ranges or {}).get(column, (-np.inf, np.inf))
         scaled = values * factor
         is_out = (np.isinf(values) | (scaled < lo) | (scaled > hi)) & ~is_sent & ~is_neg
@@ -365,12 +366,15 @@ def _parse_naive(values: pd.Series, *, time_format, file, column, rows) -> tuple
     else:
         s = values.astype("string").str.strip()
         empty = _na_mask(values)
-        tod = s.str.fullmatch(r"\d{1,2}(?::\d{2}){1,2}|\d{1,2}\s*[时點点]").to_numpy(dtype=bool, na_value=False)
+        arr = _arrow_strings(values)  # regex tests in Arrow (RE2, C++), not per row in Python
+        tod = pc.fill_null(pc.match_substring_regex(arr, r"^(?:\d{1,2}(?::\d{2}){1,2}|\d{1,2}\s*[时點点])$"),
+                           False).to_numpy(zero_copy_only=False).astype(bool)
         if tod.any():
             raise InputDataError(f"time of day without a date: {s.iloc[np.flatnonzero(tod)].head(3).tolist()} "
                                  "(add a 日期 column or full timestamps)", file=file, row=row_arg(rows[tod]),
                                  column=column)
-        has_offset = s.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).to_numpy(dtype=bool, na_value=False)
+        has_offset = pc.fill_null(pc.match_substring_regex(arr, r"(?:Z|[+-]\d{2}:?\d{2})$"),
+                                  False).to_numpy(zero_copy_only=False).astype(bool)
         if has_offset.any():
             return _parse_with_offsets(s, has_offset, empty, time_format=time_format, file=file, column=column,
                                        rows=rows), None
@@ -516,10 +520,11 @@ def decide_decimal(frame: pd.DataFrame, columns: Sequence[str], declared: str | 
         if declared not in (".", ","):
             raise InputDataError(f"decimal must be '.' or ',', not {declared!r}", file=file)
         return declared
+    text_cols = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    if not any(pc.any(pc.match_substring(_arrow_strings(frame[c]), ",")).as_py() for c in text_cols):
+        return "."  # the common case, decided by Arrow's C++ kernels
     comma_cols, dot_cols = [], []
-    for c in columns:  # loop over columns, not rows
-        if pd.api.types.is_numeric_dtype(frame[c].dtype):
-            continue
+    for c in text_cols:  # loop over columns, not rows
         s = frame[c].astype("string").str.strip()
         like = s.str.fullmatch(_NUMBER_LIKE).to_numpy(dtype=bool, na_value=False)
         comma = like & s.str.contains(",", regex=False).to_numpy(dtype=bool, na_value=False)
