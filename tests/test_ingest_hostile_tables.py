@@ -512,3 +512,37 @@ def test_mutated_inputs_give_data_or_a_clear_error(tmp_path: Path, suffix: str) 
                 reader(p)
             except InputDataError as exc:
                 assert f"m{i}{suffix}" in str(exc)
+
+
+def test_lone_dash_alias_is_not_a_formula(tmp_path: Path) -> None:
+    p = _csv(tmp_path, "乡镇代码,乡镇名称,别名\n110109001,大峪街道,-\n110109005,王平地区,--\n", "towns.csv")
+    assert read_towns(p)["aliases"].tolist() == ["-", "--"]
+
+
+def test_formula_like_station_in_hourly_tables_refused(tmp_path: Path) -> None:
+    p = _csv(tmp_path, "站点,时间,PM2.5\nA,2018-01-01 00:00,1\n\"=HYPERLINK(\"\"http://x\"\")\",2018-01-01 00:00,2\n")
+    with pytest.raises(InputDataError, match="formula") as ei:
+        read_station_table(p)
+    assert "row 3" in str(ei.value) and "'站点'" in str(ei.value)
+    w = _csv(tmp_path, "date,hour,type,东四,@SUM(A1)\n20180101,0,PM2.5,1,2\n", "w.csv")
+    with pytest.raises(InputDataError, match="formula"):
+        read_wide_table(w)
+
+
+def test_qc_summary_text_for_one_report_and_per_file() -> None:
+    from airlib.ingest.pipeline import format_qc_summary
+
+    one = {"rows": 10, "stations": ["A", "B"], "months": ["2018-01", "2018-02"],
+           "qc": {"rows_read": 12, "sentinel": {"co": 2}, "negative": {}, "implausible": {"pm10": 1},
+                  "duplicates": 0, "duplicate_policy": "error"}}
+    text = format_qc_summary(one)
+    assert text.startswith("质控摘要 QC summary：读取 12 行")
+    assert "2018-01 至 2018-02（2 个月）" in text and "2 个站点" in text
+    assert "缺测代码置空 2 个（co 2）" in text and "负值置空 0 个；" in text and "超出合理范围置空 1 个（pm10 1）" in text
+    per_file = {"rows": 3, "stations": 1, "months": [], "cross_file_duplicates": 2,
+                "qc": {"a.csv": {"rows_read": 2, "duplicates": 1, "duplicate_policy": "first", "timezone": "UTC"},
+                       "b.csv": {"rows_read": 3, "duplicates": 0, "duplicate_policy": "first"}}}
+    text = format_qc_summary(per_file)
+    assert "读取 5 行" in text and "月份" not in text and "无 (months)" in text
+    assert "重复站点-小时 duplicates：3 行，策略 first（已合并 resolved）" in text
+    assert "a.csv：时区 timezone UTC → 北京时间" in text and "b.csv" not in text

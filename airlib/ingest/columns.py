@@ -667,6 +667,24 @@ def read_any_table(
     return read_text_table(p, encoding, is_header=is_header, settings=settings)
 
 
+#: Text starting like a spreadsheet formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``, ``-2+3``); a
+#: lone ``-``/``--`` and plain negative numbers (``-116.4``) do not count.
+FORMULA_START = r"^\s*(?:[=+@]|-(?!-*\s*$)(?!\d+(?:\.\d+)?\s*$))"
+
+
+def refuse_formula_text(values: pd.Series, *, file, rows, column: str, what: str = "a name or code") -> None:
+    """:class:`InputDataError` naming rows and column if a cell starts like a spreadsheet formula.
+
+    Such a cell is not a name; left in, it would run as a formula when a report's Excel file
+    or a CSV export is opened (CSV/formula injection)."""
+    s = values.astype("string")
+    bad = s.str.contains(FORMULA_START, regex=True).to_numpy(dtype=bool, na_value=False)
+    if bad.any():
+        raise InputDataError(
+            f"text that starts like a spreadsheet formula {s[bad].head(3).tolist()} where {what} is expected; "
+            "remove the leading = + - @", file=file, row=row_arg(np.asarray(rows)[bad]), column=column)
+
+
 def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop rows whose cells are all empty/whitespace/NaN (blank lines), keeping the index."""
     blank = np.ones(len(frame), dtype=bool)

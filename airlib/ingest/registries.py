@@ -16,6 +16,7 @@ from airlib.ingest.columns import (
     file_errors,
     normalise_header,
     read_any_table,
+    refuse_formula_text,
     row_arg,
 )
 from airlib.paths import shared_data_dir
@@ -89,8 +90,6 @@ def _rename(frame: pd.DataFrame, table: dict[str, tuple[str, ...]], file: Path) 
 #: Registry columns holding names, ids or codes: a spreadsheet formula is refused there.
 _TEXT_COLUMNS = ("town_code", "town_name", "district_code", "district_name", "kind", "aliases", "station",
                  "station_name")
-#: A cell starting like a spreadsheet formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``, ``-2+3``).
-_FORMULA_START = r"^\s*(?:[=+@]|-(?!\d+(?:\.\d+)?\s*$))"
 
 
 def _refuse_formulas(raw: pd.DataFrame, df: pd.DataFrame, p: Path) -> None:
@@ -107,12 +106,7 @@ def _refuse_formulas(raw: pd.DataFrame, df: pd.DataFrame, p: Path) -> None:
             raise InputDataError(
                 "a spreadsheet formula where a name or code is expected; registries take plain values "
                 "(paste the values, not the formulas)", file=p, row=row_arg(rows), column=header)
-        s = df[canon].astype("string")
-        bad = s.str.contains(_FORMULA_START, regex=True).to_numpy(dtype=bool, na_value=False)
-        if bad.any():
-            raise InputDataError(
-                f"text that starts like a spreadsheet formula {s[bad].head(3).tolist()} where a name or code "
-                "is expected; remove the leading = + - @", file=p, row=row_arg(df.index[bad]), column=header)
+        refuse_formula_text(df[canon], file=p, rows=df.index.to_numpy(), column=header)
 
 
 def _read_registry(path: str | os.PathLike[str], encoding: str | None, sheet: str | int | None,

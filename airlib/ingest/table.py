@@ -28,6 +28,7 @@ from airlib.ingest.columns import (
     is_station_table_header,
     map_headers,
     read_any_table,
+    refuse_formula_text,
     row_arg,
     to_beijing_naive,
     unit_factor,
@@ -715,6 +716,7 @@ def read_station_table(
     empty_st = _na_mask(raw[inv["station"]])
     if empty_st.any():
         raise InputDataError("empty station", file=p, row=row_arg(rows[empty_st]), column=inv["station"])
+    refuse_formula_text(st, file=p, rows=rows, column=inv["station"], what="a station")
     if stations is not None:
         st = _station_ids(st, stations, file=p, column=inv["station"], rows=rows)
     out["station"] = st

@@ -25,6 +25,7 @@ from airlib.ingest.columns import (
     file_errors,
     normalise_header,
     read_any_table,
+    refuse_formula_text,
     row_arg,
 )
 from airlib.ingest.table import (
@@ -120,6 +121,7 @@ def read_wide_table(
                          settings=settings, report=report), hour_label, file=p)
     report.decimal = decide_decimal(raw, station_cols, decimal, file=p)
     names = pd.Series(station_cols, dtype="string")
+    refuse_formula_text(names, file=p, rows=[1] * len(names), column="(station header)", what="a station")
     if stations is not None:
         ids = _station_ids(names, stations, file=p, column="(station header)", rows=[1] * len(names))
     else:
