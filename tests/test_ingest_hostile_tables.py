@@ -546,3 +546,28 @@ def test_qc_summary_text_for_one_report_and_per_file() -> None:
     assert "读取 5 行" in text and "月份" not in text and "无 (months)" in text
     assert "重复站点-小时 duplicates：3 行，策略 first（已合并 resolved）" in text
     assert "a.csv：时区 timezone UTC → 北京时间" in text and "b.csv" not in text
+
+
+def test_devices_and_folders_are_not_read(tmp_path: Path) -> None:
+    for target in (Path("/dev/zero"), tmp_path):
+        with pytest.raises(InputDataError, match="not a regular file"):
+            read_station_table(target)
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InputDataError, match="not a regular file"):
+        read_towns(link)
+
+
+def test_many_formula_cells_checked_quickly(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["站点", "时间", "PM2.5"])
+    for i in range(2, 3002):
+        ws.append(["A", f"2018-01-01 00:00", f"=ROW()*0+{i}"])
+    p = tmp_path / "many.xlsx"
+    wb.save(p)
+    with pytest.raises(InputDataError, match="3000 formula cell") as ei:
+        read_station_table(p)
+    assert "C2, C3" in str(ei.value) and "(+2990 more)" in str(ei.value)

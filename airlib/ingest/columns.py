@@ -473,6 +473,9 @@ def read_text_table(
     import csv
 
     p = Path(path)
+    if not p.is_file():
+        raise InputDataError("not a regular file (a folder, device or pipe?)" if p.exists() else "file not found",
+                             file=p)
     check_file_size(p, settings)
     data = p.read_bytes()
     if not data.strip():
@@ -554,19 +557,17 @@ def inspect_xlsx(p: Path, sheet: str | int | None = None, settings=None) -> dict
     except Exception as exc:  # BadZipFile, zlib.error, EOFError, NotImplementedError (odd compression) …
         raise InputDataError(f"not a valid XLSX workbook (damaged or truncated zip: {type(exc).__name__}: {exc}); "
                              "re-save it in Excel or export a CSV", file=p) from None
-    if b"<f" not in xml:
-        return {}
     out: dict[tuple[int, int], bool] = {}
-    cell = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
     ref = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-    for m in cell.finditer(xml):
-        body = m.group(2) or b""
-        if b"<f" not in body:
+    for m in re.finditer(rb"<f[\s>/]", xml):  # one step per formula cell, not per cell
+        start = xml.rfind(b"<c ", 0, m.start())
+        end = xml.find(b"</c>", m.end())
+        if start < 0 or end < 0:
             continue
-        r = ref.search(m.group(1))
+        r = ref.search(xml, start, xml.find(b">", start) + 1)
         if r is None:
             continue
-        v = re.search(rb"<v>(.*?)</v>", body, re.S)
+        v = re.search(rb"<v>(.*?)</v>", xml[m.start():end], re.S)
         out[(int(r.group(2)), _column_index(r.group(1).decode()))] = bool(v and v.group(1).strip())
     return out
 
@@ -628,6 +629,8 @@ def read_any_table(
     p = Path(path)
     if not p.exists():
         raise InputDataError("file not found", file=p)
+    if not p.is_file():
+        raise InputDataError("not a regular file (a folder, device or pipe?)", file=p)
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         if check_file_size(p, settings) == 0:
             raise InputDataError("the file is empty", file=p)
