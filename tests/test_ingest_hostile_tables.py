@@ -571,3 +571,12 @@ def test_many_formula_cells_checked_quickly(tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match="3000 formula cell") as ei:
         read_station_table(p)
     assert "C2, C3" in str(ei.value) and "(+2990 more)" in str(ei.value)
+
+
+def test_year_day_month_not_guessed(tmp_path: Path) -> None:
+    p = _csv(tmp_path, "站点,时间,PM2.5\nA,2018-01-02 00:00,1\nA,2018-13-01 00:00,2\n")
+    with pytest.raises(InputDataError, match="unparseable") as ei:  # never read as 13 January
+        read_station_table(p)
+    assert "row 3" in str(ei.value)
+    h, _ = read_station_table(p, time_format="%Y-%d-%m %H:%M")
+    assert h["time"].tolist() == [pd.Timestamp("2018-01-13"), pd.Timestamp("2018-02-01")]
