@@ -45,6 +45,9 @@ __all__ = [
     "QCReport",
     "apply_qc",
     "apply_hour_label",
+    "decide_decimal",
+    "parse_timezone",
+    "qc_masks",
     "read_station_table",
     "parse_times",
 ]
