@@ -9,6 +9,26 @@ from __future__ import annotations
 import argparse
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """A subcommand parser that accepts options and positionals in any order.
+
+    ``airlib ingest table --dataset X --towns T a.csv b.csv`` (the README's order) and
+    ``airlib ingest table a.csv b.csv --dataset X`` both work: argparse's plain parsing binds
+    the ``nargs="*"`` file list to the empty run of positionals right after ``table``.
+    """
+
+    _intermixed_active = False
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        if self._intermixed_active:  # parse_known_intermixed_args calls back into this method
+            return super().parse_known_args(args, namespace)
+        self._intermixed_active = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixed_active = False
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add every subcommand to ``sub``."""
     _add_generate_demo(sub)
@@ -37,8 +57,10 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "ingest",
         help="read raw sources into the partitioned Parquet store",
         description="demo: the generated demo district; uci: the real UCI files in ../shared/data; "
-        "table: your own station-hour CSV/Excel files (docs/ingestion.md).",
+        "table: your own station-hour CSV/Excel files (docs/ingestion.md). Options and files "
+        "may come in any order.",
     )
+    p.__class__ = _IntermixedParser  # options before or after the files
     p.add_argument("source", choices=["demo", "uci", "table"], help="what to ingest")
     p.add_argument("files", nargs="*", help="table: the station-hour CSV/XLSX files")
     p.add_argument("--raw", default=None,
@@ -54,8 +76,23 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                    help="table: policy for duplicate station-hours (default: error)")
     p.add_argument("--layout", choices=("long", "wide"), default="long",
                    help="table: long (one row per station-hour) or wide (date, hour, type, <station>...)")
+    p.add_argument("--time-format", default=None,
+                   help="table: strftime format of the time (or date) column, e.g. '%%d/%%m/%%Y %%H:%%M' "
+                   "(default: inferred; ambiguous day/month orders are refused)")
+    p.add_argument("--timezone", default=None,
+                   help="table: zone of timestamps without an offset: UTC, Asia/Shanghai, +08:00, -05:00 "
+                   "(default: Beijing time); converted to Beijing time once, at ingestion")
+    p.add_argument("--decimal", choices=(".", ","), default=None, metavar="{.|,}",
+                   help="table: decimal mark of numbers (default: detected; '45,3' in a ';'-separated file "
+                   "is 45.3; an ambiguous '1,234' is refused)")
+    p.add_argument("--sheet", default=None, help="table: Excel sheet name (default: the first sheet)")
 
     def handler(args: argparse.Namespace) -> int:
+        if args.source != "table" and args.files:
+            from airlib.errors import InputDataError
+
+            raise InputDataError(f"files are only read by `airlib ingest table`; `ingest {args.source}` reads "
+                                 f"--raw (got {args.files[:3]})")
         if args.source == "uci":
             from airlib.ingest.pipeline import cmd_ingest_uci
 
@@ -66,7 +103,8 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
             return cmd_ingest_table(
                 args.files, args.processed, args.dataset, stations=args.stations, towns=args.towns,
                 hour_label=args.hour_label, encoding=args.encoding, duplicates=args.duplicates,
-                layout=args.layout,
+                layout=args.layout, time_format=args.time_format, timezone=args.timezone,
+                decimal=args.decimal, sheet=args.sheet,
             )
         from airlib.demo.main_job import cmd_ingest_demo
 

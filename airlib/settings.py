@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 
+#: Default ingestion plausibility limits ``column -> (low, high)``, canonical units (see
+#: ``Settings.plausible_ranges`` for the basis). Negative pollutant values are counted
+#: separately (``QCReport.negative``), so the pollutants' lower limit is 0.
+PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
+    "pm25": (0.0, 3000.0), "pm10": (0.0, 10000.0), "so2": (0.0, 3000.0), "no2": (0.0, 2000.0),
+    "o3": (0.0, 2000.0), "co": (0.0, 100.0),
+    "temp": (-60.0, 60.0), "dewp": (-80.0, 60.0), "pres": (500.0, 1100.0), "rain": (0.0, 300.0),
+    "wspm": (0.0, 75.0),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings for UNVERIFIED or locally varying rules.
@@ -75,6 +86,38 @@ class Settings:
     boundary_station_tolerance_km : float
         A registry station counts as covered by the boundaries if it lies within this distance
         [km] of them (stations sit on town borders; coordinates are rounded). Default 2.
+    plausible_ranges : dict
+        Ingestion plausibility limits ``column -> (low, high)`` in canonical units (µg/m³; CO
+        mg/m³; °C, hPa, mm/h, m/s). A value outside (or ``±inf``) is not a measurement: it
+        becomes missing and is counted in ``QCReport.implausible`` like sentinels and
+        negatives (docs/ingestion.md). Defaults (:data:`PLAUSIBLE_RANGES`) lie above the
+        measuring ranges of the analysers: HJ 654—2013 requires gas analysers to cover
+        0–500 nmol/mol SO2/NO2/O3 (≈ 1430 / 940 / 1070 µg/m³) and 0–50 µmol/mol CO
+        (≈ 62.5 mg/m³); common beta/TEOM particle monitors (HJ 653—2013) read 0–10 000 µg/m³.
+        PM10 in the dust storm of March 2021 exceeded 7 000 µg/m³ at Beijing stations, so
+        PM10's limit is the monitor's full scale; PM2.5's is lower (3 000). Meteorology:
+        −60…60 °C, dew point −80…60 °C, 500…1100 hPa (a station at 2 300 m reads ≈ 770 hPa),
+        0…300 mm/h rain (Beijing's hourly record is ≈ 112 mm), 0…75 m/s wind. UNVERIFIED
+        judgement; change per source if an analyser's range differs.
+    earliest_year : int
+        Timestamps before 1 January of this year are refused at ingestion (an absurd year,
+        e.g. a two-digit year read as 19xx, or an Excel date serial of 0). Default 1980 (the
+        first automatic monitoring networks in China date from the 1980s). Timestamps after
+        the current Beijing time are refused too (data cannot come from the future).
+    max_input_bytes : int
+        Largest input file read at ingestion [bytes]. Default 1 GiB (a district's year of
+        hourly data is ≈ 30 MB; the whole city's ≈ 1 GB).
+    max_rows : int
+        Most data rows read from one input file. Default 20 000 000 (about 2 300 stations ×
+        one year of hours).
+    max_line_chars : int
+        Longest line of a text (CSV/TXT) input [characters, counted as bytes before
+        decoding]. Default 1 MiB (a wide table with 2 000 stations needs ≈ 20 kB per line).
+    max_xlsx_inflated_bytes : int
+        Largest total uncompressed size of the members of an XLSX file [bytes], checked from
+        the zip directory before any XML is parsed (a "zip bomb" is refused without reading
+        it). Default 200 MiB (an XLSX holding a district's year of hourly data inflates to
+        ≈ 80 MB).
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -97,6 +140,13 @@ class Settings:
     beijing_bounds: tuple[float, float, float, float] = (115.4, 39.4, 117.6, 41.1)
     boundary_min_district_overlap: float = 0.5
     boundary_station_tolerance_km: float = 2.0
+    # ingestion (docs/ingestion.md, "Limits" and "Missing values and QC")
+    plausible_ranges: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(PLAUSIBLE_RANGES))
+    earliest_year: int = 1980
+    max_input_bytes: int = 1 << 30
+    max_rows: int = 20_000_000
+    max_line_chars: int = 1 << 20
+    max_xlsx_inflated_bytes: int = 200 << 20
 
 
 #: The settings used when a function is called without ``settings=``.

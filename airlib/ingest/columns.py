@@ -54,10 +54,20 @@ NA_TOKENS: frozenset[str] = frozenset(
     {"", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "none", "-", "--", "—", "/", "无", "无数据", "缺测"}
 )
 
+#: Headers of a station **id** column, most specific first. One mapping for both the hourly
+#: readers and the station registry (:func:`airlib.ingest.read_stations`): these give the id.
+STATION_ID_HEADERS: tuple[str, ...] = (
+    "站点编码", "站点代码", "站点编号", "站点ID", "监测点ID", "station_id", "station", "站点", "监测点位", "监测点",
+    "监测站", "监测站点", "点位", "site",
+)
+#: Headers of a station **name** column. A registry takes the name from these; an hourly table
+#: with both an id and a name column uses the id (names also resolve against a registry).
+STATION_NAME_HEADERS: tuple[str, ...] = ("站点名称", "站点名", "站名", "点位名称", "监测点位名称", "station_name",
+                                         "site_name")
+
 #: Header variants → canonical column; keys are compared after :func:`normalise_header`.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "station": ("站点", "站点名称", "站点名", "站名", "监测点位", "监测点位名称", "点位", "点位名称", "监测点",
-                "监测站", "监测站点", "站点编码", "站点代码", "监测点ID", "station", "station_name", "site", "site_name"),
+    "station": (*STATION_ID_HEADERS, *STATION_NAME_HEADERS),
     "time": ("时间", "监测时间", "日期时间", "时间点", "数据时间", "time", "datetime", "date_time", "timestamp"),
     "date": ("日期", "监测日期", "date", "day"),
     "hour": ("小时", "时段", "时刻", "hour"),
@@ -81,7 +91,7 @@ KNOWN_OTHER_HEADERS: tuple[str, ...] = (
     "AQI", "空气质量指数", "IAQI", "首要污染物", "质量等级", "空气质量等级", "级别", "类别", "空气质量级别",
     "O3_8h", "O3-8h", "O3_8h_24h", "臭氧8小时", "PM2.5_24h", "PM10_24h", "SO2_24h", "NO2_24h", "CO_24h",
     "NO", "NOx", "NOX", "一氧化氮", "氮氧化物", "经度", "纬度", "lon", "lat", "城市", "区县", "区", "序号", "No",
-    "编号", "year", "month", "day", "年", "月", "日", "湿度", "相对湿度", "RH", "备注", "站点编号", "街乡", "乡镇",
+    "编号", "year", "month", "day", "年", "月", "日", "湿度", "相对湿度", "RH", "备注", "街乡", "乡镇",
 )
 
 _UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]\s*$")
@@ -137,14 +147,29 @@ def unit_factor(canon: str, unit: str | None) -> float:
     return 1.0
 
 
-#: Station headers holding codes, preferred over name headers when a table has both.
-STATION_CODE_HEADERS: tuple[str, ...] = ("站点编码", "站点代码", "监测点ID", "station")
+#: Station headers holding ids (kept for compatibility; see :data:`STATION_ID_HEADERS`).
+STATION_CODE_HEADERS: tuple[str, ...] = STATION_ID_HEADERS
+_STATION_ORDER = [normalise_header(h) for h in (*STATION_ID_HEADERS, *STATION_NAME_HEADERS)]
 
 
 def _station_priority(header: str) -> int:
+    """Rank of a station header: id headers first (most specific first), then name headers."""
     key = normalise_header(header)
-    codes = [normalise_header(h) for h in STATION_CODE_HEADERS]
-    return codes.index(key) if key in codes else len(codes)
+    return _STATION_ORDER.index(key) if key in _STATION_ORDER else len(_STATION_ORDER)
+
+
+def station_id_and_name_headers(headers: Sequence[object]) -> tuple[str | None, str | None]:
+    """The headers giving a station's id and its name (either may be ``None``).
+
+    The id is the highest-ranked header of :data:`STATION_ID_HEADERS` present (``站点编号``
+    before ``站点``); the name the highest-ranked of :data:`STATION_NAME_HEADERS`. With no id
+    header the name header is also the id, as in the hourly readers.
+    """
+    ids = [str(h) for h in headers if normalise_header(h) in _STATION_ORDER[:len(STATION_ID_HEADERS)]]
+    names = [str(h) for h in headers if normalise_header(h) in _STATION_ORDER[len(STATION_ID_HEADERS):]]
+    best_id = min(ids, key=_station_priority) if ids else None
+    best_name = min(names, key=_station_priority) if names else None
+    return best_id, best_name
 
 
 def map_headers(
@@ -357,58 +382,268 @@ def is_station_table_header(cells: list[str]) -> bool:
     return "station" in found and bool(found & {"time", "date"})
 
 
+def _settings(settings):
+    from airlib.settings import DEFAULT
+
+    return DEFAULT if settings is None else settings
+
+
+def check_file_size(p: Path, settings=None) -> int:
+    """Size of ``p`` [bytes]; :class:`InputDataError` if it exceeds ``settings.max_input_bytes``."""
+    s = _settings(settings)
+    size = p.stat().st_size
+    if size > s.max_input_bytes:
+        raise InputDataError(
+            f"the file is {size:,} bytes, more than the limit of {s.max_input_bytes:,} bytes "
+            "(setting max_input_bytes); split it (e.g. one file per month) or raise the limit",
+            file=p,
+        )
+    return size
+
+
+def _check_text_shape(data: bytes, p: Path, settings) -> None:
+    """Row count and longest line of raw text bytes against the limits (vectorised, no per-line loop)."""
+    s = _settings(settings)
+    nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    n_lines = len(nl) + (0 if data.endswith(b"\n") else 1)
+    if n_lines - 1 > s.max_rows:
+        raise InputDataError(
+            f"the file has {n_lines - 1:,} data lines, more than the limit of {s.max_rows:,} rows "
+            "(setting max_rows); split it or raise the limit", file=p)
+    ends = np.append(nl, len(data))
+    lengths = np.diff(np.concatenate(([-1], ends))) - 1
+    longest = int(lengths.argmax()) if len(lengths) else 0
+    if len(lengths) and lengths[longest] > s.max_line_chars:
+        raise InputDataError(
+            f"line {longest + 1} is {int(lengths[longest]):,} bytes long, more than the limit of "
+            f"{s.max_line_chars:,} (setting max_line_chars); is this a table? (a missing line break, "
+            "an unclosed quote, or a binary file saved as .csv)", file=p, row=longest + 1)
+
+
+_SEPARATORS = (",", ";", "\t", "|")
+#: Characters of a line looked at to find the header and the delimiter (below the csv
+#: module's default field size limit of 131 072).
+_PROBE_CHARS = 65_536
+
+
+def sniff_delimiter(lines: Sequence[str]) -> str:
+    """Delimiter of a text table from its first lines (header and some data lines).
+
+    Each candidate (``,``, ``;``, tab, ``|``) splits every line with the csv module (quotes
+    respected); the winner gives the same number (> 1) of fields on the most lines, ties
+    broken by the larger field count. So ``站点;时间;PM2.5`` with rows ``S1;…;45,3`` is
+    ``;``-separated although the data lines hold more commas than semicolons.
+    """
+    import csv
+
+    lines = [ln[:_PROBE_CHARS] for ln in lines if ln.strip()][:30]
+    if not lines:
+        return ","
+    best, best_key = ",", (-1, -1)
+    for sep in _SEPARATORS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        except csv.Error:  # e.g. a field beyond the csv module's field size limit
+            continue
+        head = counts[0]
+        if head < 2:
+            continue
+        key = (sum(c == head for c in counts), head)
+        if key > best_key:
+            best, best_key = sep, key
+    return best
+
+
 def read_text_table(
-    path: str | os.PathLike[str], encoding: str | None = None, is_header=None, max_header_row: int = 20
+    path: str | os.PathLike[str], encoding: str | None = None, is_header=None, max_header_row: int = 20,
+    settings=None,
 ) -> tuple[pd.DataFrame, str]:
-    """Read a delimited text file (``,``, ``;``, tab; sniffed) as all-string columns.
+    """Read a delimited text file (``,``, ``;``, tab, ``|``; sniffed) as all-string columns.
 
     The header is the first line, or with ``is_header`` the first of the first
     ``max_header_row`` lines it accepts (title lines above the header are skipped). The
     returned index holds the **file row number** (1-based) of each data row; blank lines
-    are kept as all-NA rows so numbering stays exact.
+    are kept as all-NA rows so numbering stays exact. The delimiter is in
+    ``frame.attrs["delimiter"]``.
+
+    Limits (``settings``, default :data:`airlib.settings.DEFAULT`): file size
+    (``max_input_bytes``), data lines (``max_rows``) and line length (``max_line_chars``) are
+    checked on the raw bytes before parsing; each breach is an :class:`InputDataError`.
     """
     import csv
 
     p = Path(path)
+    if not p.is_file():
+        raise InputDataError("not a regular file (a folder, device or pipe?)" if p.exists() else "file not found",
+                             file=p)
+    check_file_size(p, settings)
     data = p.read_bytes()
     if not data.strip():
         raise InputDataError("the file is empty", file=p)
+    _check_text_shape(data, p, settings)
     text, used = decode_bytes(data, encoding, file=p)
-    head_lines = text.lstrip("\ufeff").splitlines()[:max_header_row]
+    n_head = max_header_row + 30
+    parts = text.lstrip("\ufeff").split("\n", n_head)  # stops after n_head lines (no split of the whole file)
+    head_lines = ([ln.rstrip("\r") for ln in parts[:n_head]] if len(parts) > n_head
+                  else text.lstrip("\ufeff").splitlines()[:n_head])
     k = 0
     if is_header is not None:
-        probe = head_lines
-        seps = [",", "\t", ";"]
-        parsed = [next(csv.reader([ln], delimiter=max(seps, key=ln.count)), []) if ln.strip() else [] for ln in probe]
+        probe = [ln[:_PROBE_CHARS] for ln in head_lines[:max_header_row]]
+        seps = [",", "\t", ";", "|"]
+        try:
+            parsed = [next(csv.reader([ln], delimiter=max(seps, key=ln.count)), []) if ln.strip() else []
+                      for ln in probe]
+        except csv.Error as exc:
+            raise InputDataError(f"cannot parse the first lines as a table: {exc}", file=p) from None
         k = _pick_header(parsed, is_header)
-    header_line = head_lines[k] if k < len(head_lines) else ""
-    sep = max([",", "\t", ";"], key=header_line.count)
+    sep = sniff_delimiter(head_lines[k:])
     try:
         frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=sep, dtype=str, keep_default_na=False,
                             skipinitialspace=True, skiprows=k, skip_blank_lines=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise InputDataError(f"cannot parse as a table: {exc}", file=p,
+        raise InputDataError(f"cannot parse as a table ({sep!r}-separated): {exc}", file=p,
                              row=int(m.group(1)) + k if m else None) from None
     frame.index = np.arange(k + 2, k + 2 + len(frame))
+    frame.attrs["delimiter"] = sep
     return frame, used
 
 
+_CELL_RE = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def inspect_xlsx(p: Path, sheet: str | int | None = None, settings=None) -> dict[tuple[int, int], bool]:
+    """Check an XLSX before parsing it; return its formula cells.
+
+    Reads only the zip directory and the (small) workbook part, then the chosen sheet's XML
+    if it holds formulas. Raises :class:`InputDataError` if the file is not a zip workbook or
+    the members' total uncompressed size exceeds ``settings.max_xlsx_inflated_bytes`` (a
+    "zip bomb": refused without inflating it).
+
+    Returns
+    -------
+    dict
+        ``(row, column index)`` (1-based row, 0-based column) → ``True`` if the formula has
+        a cached value (the result Excel saved), ``False`` if not (e.g. a file written by a
+        script and never opened in Excel).
+    """
+    import zipfile
+
+    s = _settings(settings)
+    try:
+        with zipfile.ZipFile(p) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > s.max_xlsx_inflated_bytes:
+                big = max(infos, key=lambda i: i.file_size)
+                raise InputDataError(
+                    f"the workbook inflates to {total:,} bytes (largest part {big.filename}: {big.file_size:,}), "
+                    f"more than the limit of {s.max_xlsx_inflated_bytes:,} bytes (setting "
+                    "max_xlsx_inflated_bytes); save a smaller workbook or a CSV, or raise the limit", file=p)
+            names = {i.filename for i in infos}
+            target = _sheet_part(z, names, sheet)
+            if target is None:
+                return {}
+            xml = z.read(target)
+    except InputDataError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, NotImplementedError (odd compression) …
+        raise InputDataError(f"not a valid XLSX workbook (damaged or truncated zip: {type(exc).__name__}: {exc}); "
+                             "re-save it in Excel or export a CSV", file=p) from None
+    out: dict[tuple[int, int], bool] = {}
+    ref = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+    for m in re.finditer(rb"<f[\s>/]", xml):  # one step per formula cell, not per cell
+        start = xml.rfind(b"<c ", 0, m.start())
+        end = xml.find(b"</c>", m.end())
+        if start < 0 or end < 0:
+            continue
+        r = ref.search(xml, start, xml.find(b">", start) + 1)
+        if r is None:
+            continue
+        v = re.search(rb"<v>(.*?)</v>", xml[m.start():end], re.S)
+        out[(int(r.group(2)), _column_index(r.group(1).decode()))] = bool(v and v.group(1).strip())
+    return out
+
+
+def _sheet_part(z, names: set[str], sheet: str | int | None) -> str | None:
+    """Zip member holding ``sheet`` (name or 0-based index; ``None`` = first), or ``None``."""
+    if "xl/workbook.xml" not in names:
+        return None
+    wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    sheets = re.findall(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', wb)
+    if not sheets:
+        sheets = [(n, rid) for rid, n in re.findall(r'<sheet\b[^>]*?r:id="([^"]*)"[^>]*?name="([^"]*)"', wb)]
+    if sheet is None or sheet == 0:
+        pick = sheets[:1]
+    elif isinstance(sheet, int):
+        pick = sheets[sheet:sheet + 1]
+    else:
+        import html
+
+        pick = [x for x in sheets if html.unescape(x[0]) == sheet]
+    if not pick or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        if f'Id="{pick[0][1]}"' in rel:
+            m = re.search(r'Target="([^"]*)"', rel)
+            if m:
+                t = m.group(1).lstrip("/")
+                t = t if t.startswith("xl/") else "xl/" + t
+                return t if t in names else None
+    return None
+
+
+def _cell_name(row: int, col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
 def read_any_table(
-    path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None, is_header=None
+    path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None, is_header=None,
+    settings=None,
 ) -> tuple[pd.DataFrame, str]:
     """Read CSV/TXT or XLSX into a frame; text files as all strings. Returns ``(frame, encoding)``.
 
     The index of the frame is the 1-based row number in the file (header row excluded), so
     errors can name rows exactly. ``is_header`` (optional) finds the header among the first
     20 rows, skipping title rows.
+
+    XLSX: the file size and the inflated size of the zip members are checked first
+    (``settings``); a formula cell **without a cached value** (openpyxl would read it as
+    empty) is an :class:`InputDataError` naming the sheet and cells. Formula cells *with* a
+    cached value are read as that value and listed in ``frame.attrs["formula_cells"]``
+    (``column header → file rows``) so registries can refuse formulas used as names.
     """
     p = Path(path)
     if not p.exists():
         raise InputDataError("file not found", file=p)
+    if not p.is_file():
+        raise InputDataError("not a regular file (a folder, device or pipe?)", file=p)
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        if p.stat().st_size == 0:
+        if check_file_size(p, settings) == 0:
             raise InputDataError("the file is empty", file=p)
+        formulas = inspect_xlsx(p, sheet, settings) if p.suffix.lower() != ".xls" else {}
+        uncached = sorted(k for k, has in formulas.items() if not has)
+        label = "the first sheet" if sheet is None else f"sheet {sheet!r}"
+        if uncached:
+            cells = ", ".join(_cell_name(r, c) for r, c in uncached[:10])
+            more = f" (+{len(uncached) - 10} more)" if len(uncached) > 10 else ""
+            raise InputDataError(
+                f"{label}: {len(uncached)} formula cell(s) without a saved result: {cells}{more}; airlib reads "
+                "saved values only and would see them empty. Open the workbook in Excel (or LibreOffice), "
+                "let it recalculate and save, or paste the values", file=p, row=row_arg([r for r, _ in uncached]))
         try:
             grid = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object, header=None)
         except ValueError as exc:
@@ -417,14 +652,40 @@ def read_any_table(
             raise InputDataError(f"cannot read Excel file: {exc}", file=p) from None
         if grid.empty:
             raise InputDataError("the sheet is empty", file=p)
+        if len(grid) - 1 > _settings(settings).max_rows:
+            raise InputDataError(f"the sheet has {len(grid) - 1:,} data rows, more than the limit of "
+                                 f"{_settings(settings).max_rows:,} (setting max_rows)", file=p)
         k = _pick_header(grid.head(20).values.tolist(), is_header)
         header = ["" if pd.isna(c) else str(c).strip() for c in grid.iloc[k]]
         header = [h if h else f"Unnamed: {i}" for i, h in enumerate(header)]
         frame = grid.iloc[k + 1:].copy()
         frame.columns = header
         frame.index = np.arange(k + 2, k + 2 + len(frame))
+        by_col: dict[str, list[int]] = {}
+        for (r, c), _ in sorted(formulas.items()):
+            if r > k + 1 and c < len(header):
+                by_col.setdefault(header[c], []).append(r)
+        frame.attrs["formula_cells"] = by_col
         return frame, "xlsx"
-    return read_text_table(p, encoding, is_header=is_header)
+    return read_text_table(p, encoding, is_header=is_header, settings=settings)
+
+
+#: Text starting like a spreadsheet formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``, ``-2+3``); a
+#: lone ``-``/``--`` and plain negative numbers (``-116.4``) do not count.
+FORMULA_START = r"^\s*(?:[=+@]|-(?!-*\s*$)(?!\d+(?:\.\d+)?\s*$))"
+
+
+def refuse_formula_text(values: pd.Series, *, file, rows, column: str, what: str = "a name or code") -> None:
+    """:class:`InputDataError` naming rows and column if a cell starts like a spreadsheet formula.
+
+    Such a cell is not a name; left in, it would run as a formula when a report's Excel file
+    or a CSV export is opened (CSV/formula injection)."""
+    s = values.astype("string")
+    bad = s.str.contains(FORMULA_START, regex=True).to_numpy(dtype=bool, na_value=False)
+    if bad.any():
+        raise InputDataError(
+            f"text that starts like a spreadsheet formula {s[bad].head(3).tolist()} where {what} is expected; "
+            "remove the leading = + - @", file=file, row=row_arg(np.asarray(rows)[bad]), column=column)
 
 
 def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -439,8 +700,10 @@ def file_errors(func):
     """Decorator for readers whose first argument is a path: any unexpected ``ValueError``,
     ``TypeError``, ``KeyError``, ``OSError`` becomes an :class:`InputDataError` naming the file
     (the original exception stays chained for debugging), so users never see a bare traceback."""
+    import csv
     import functools
     import inspect
+    import zipfile
 
     from airlib.errors import AirlibError
 
@@ -453,7 +716,7 @@ def file_errors(func):
             return func(*args, **kwargs)
         except AirlibError:
             raise
-        except (ValueError, TypeError, KeyError, OSError) as exc:
+        except (ValueError, TypeError, KeyError, OSError, csv.Error, zipfile.BadZipFile, RecursionError) as exc:
             path = args[0] if args else kwargs.get("path")
             raise InputDataError(f"cannot read ({type(exc).__name__}: {exc})", file=path) from exc
 

@@ -15,6 +15,7 @@ from airlib.ingest.registries import beijing_townships, read_stations, read_town
 from airlib.ingest.table import QCReport, _apply_duplicates, apply_qc, read_station_table
 from airlib.ingest.uci import read_uci_embassy, read_uci_multisite, uci_files
 from airlib.paths import shared_data_dir
+from airlib.settings import Settings
 from airlib.store import write_hourly, write_registry
 
 __all__ = ["ingest_uci", "ingest_table", "cmd_ingest_uci"]
@@ -94,6 +95,7 @@ def ingest_table(
     *,
     source: str | None = None,
     layout: str = "long",
+    settings: Settings | None = None,
     **reader_kwargs: Any,
 ) -> dict[str, Any]:
     """Ingest bureau station-hour tables (CSV/XLSX) into ``<processed_root>/<dataset>/``.
@@ -102,7 +104,8 @@ def ingest_table(
     its town names/codes are validated against the towns), reads every table with
     :func:`~airlib.ingest.read_station_table` (stations resolved against the registry;
     ``reader_kwargs`` are passed on: ``mapping``, ``encoding``, ``hour_label``, ``sheet``,
-    ``duplicates``, ``time_format``, ``sentinels``), applies the duplicates policy across files
+    ``duplicates``, ``time_format``, ``timezone``, ``decimal``, ``sentinels``; ``settings``
+    (limits, plausibility) goes to every reader), applies the duplicates policy across files
     too, and writes partitions, registries and the manifest (SHA-256 of every input).
     ``layout="wide"`` reads ``date, hour, type, <station>…`` tables with
     :func:`~airlib.ingest.read_wide_table` instead.
@@ -110,15 +113,16 @@ def ingest_table(
     Returns
     -------
     dict
-        ``rows``, ``stations``, ``months``, ``qc`` (per file).
+        ``rows``, ``stations``, ``months``, ``qc`` (per file), ``cross_file_duplicates``
+        (rows sharing a station-hour across files, resolved by the policy).
     """
     from airlib.registry import resolve_towns
 
     files = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
     if not files:
         raise InputDataError("no input files given")
-    towns = read_towns(towns_path) if towns_path is not None else None
-    stations = read_stations(stations_path, towns=towns) if stations_path is not None else None
+    towns = read_towns(towns_path, settings=settings) if towns_path is not None else None
+    stations = read_stations(stations_path, towns=towns, settings=settings) if stations_path is not None else None
     if stations is not None and towns is not None:
         has = stations["town_code"].notna()
         if has.any():
@@ -133,12 +137,13 @@ def ingest_table(
     policy = reader_kwargs.get("duplicates", "error")
     frames, reports = [], {}
     for f in files:
-        h, rep = reader(f, stations=stations, **reader_kwargs)
+        h, rep = reader(f, stations=stations, settings=settings, **reader_kwargs)
         h["_file"] = f.name
         frames.append(h)
         reports[f.name] = rep
     combined = pd.concat(frames, ignore_index=True)
     dup = combined.duplicated(["station", "time"], keep=False).to_numpy()
+    cross_dups = int(dup.sum())
     if dup.any():
         d = combined[dup]
         if policy == "error":
@@ -161,7 +166,58 @@ def ingest_table(
         write_registry(stations, processed_root, dataset, "stations")
     if towns is not None:
         write_registry(towns, processed_root, dataset, "towns")
-    return _summary(combined, qc)
+    out = _summary(combined, qc)
+    out["cross_file_duplicates"] = cross_dups
+    return out
+
+
+_QC_KINDS = (("sentinel", "缺测代码"), ("negative", "负值"), ("implausible", "超出合理范围"))
+
+
+def format_qc_summary(summary: dict[str, Any]) -> str:
+    """The QC summary printed after an ingestion (Chinese first, English labels after).
+
+    ``summary`` is what :func:`ingest_table` / :func:`ingest_uci` return: ``qc`` is one
+    QCReport dict or a dict of them per file. Lines: rows read and written, stations,
+    months; values set to missing per kind (sentinel codes, negatives, implausible) with
+    the count per column; duplicate station-hours and the policy; per file the delimiter,
+    decimal mark, time format and time zone when not the defaults.
+    """
+    qc = summary.get("qc") or {}
+    reports = [qc] if "rows_read" in qc else list(qc.values())
+    names = [] if "rows_read" in qc else list(qc)
+    rows_read = sum(int(r.get("rows_read", 0)) for r in reports)
+    months = summary.get("months") or []
+    span = f"{months[0]} 至 {months[-1]}（{len(months)} 个月）" if months else "无"
+    n_st = summary["stations"] if isinstance(summary.get("stations"), int) else len(summary.get("stations") or [])
+    lines = [f"质控摘要 QC summary：读取 {rows_read:,} 行 (rows read)，入库 {int(summary.get('rows', 0)):,} 行 "
+             f"(rows written)；{n_st} 个站点 (stations)；{span} (months)"]
+    per_kind = []
+    for key, label in _QC_KINDS:
+        cols: dict[str, int] = {}
+        for r in reports:
+            for c, n in (r.get(key) or {}).items():
+                cols[c] = cols.get(c, 0) + int(n)
+        total = sum(cols.values())
+        detail = "、".join(f"{c} {n}" for c, n in sorted(cols.items()) if n)
+        per_kind.append(f"{label}置空 {total} 个" + (f"（{detail}）" if detail else ""))
+    lines.append("  置空 set to missing：" + "；".join(per_kind) + " (sentinels; negatives; implausible)")
+    dups = sum(int(r.get("duplicates", 0)) for r in reports) + int(summary.get("cross_file_duplicates", 0))
+    policy = reports[0].get("duplicate_policy", "error") if reports else "error"
+    lines.append(f"  重复站点-小时 duplicates：{dups} 行，策略 {policy}" + ("（已合并 resolved）" if dups else ""))
+    for name, r in zip(names, reports):
+        notes = []
+        if r.get("delimiter") not in (None, ","):
+            notes.append(f"分隔符 delimiter {r['delimiter']!r}")
+        if r.get("decimal") == ",":
+            notes.append("小数点为逗号 decimal ','")
+        if r.get("time_format"):
+            notes.append(f"时间格式 time format {r['time_format']}")
+        if r.get("timezone") not in (None, "Asia/Shanghai"):
+            notes.append(f"时区 timezone {r['timezone']} → 北京时间")
+        if notes:
+            lines.append(f"  {name}：" + "，".join(notes))
+    return "\n".join(lines)
 
 
 def cmd_ingest_uci(shared: str | os.PathLike[str] | None, processed: str | os.PathLike[str] | None) -> int:
@@ -173,10 +229,11 @@ def cmd_ingest_uci(shared: str | os.PathLike[str] | None, processed: str | os.Pa
     root = Path(processed) if processed is not None else processed_dir()
     t0 = time.perf_counter()
     s = ingest_uci(root, shared_dir=shared)
-    flagged = sum(s["qc"]["negative"].values()) + sum(s["qc"]["sentinel"].values())
+    flagged = sum(sum(s["qc"][k].values()) for k in ("negative", "sentinel", "implausible"))
     print(f"已入库 uci：{len(s['stations'])} 个站点，{s['rows']:,} 行，{s['months'][0]} 至 {s['months'][-1]}；"
           f"质控置空 {flagged} 个" + (f"；uci_embassy：{s['embassy']['rows']:,} 行" if "embassy" in s else "")
           + f"；用时 {time.perf_counter() - t0:.1f} s → {root}")
+    print(format_qc_summary(s))
     return 0
 
 
@@ -191,6 +248,10 @@ def cmd_ingest_table(
     encoding: str | None = None,
     duplicates: str = "error",
     layout: str = "long",
+    time_format: str | None = None,
+    timezone: str | None = None,
+    decimal: str | None = None,
+    sheet: str | None = None,
 ) -> int:
     """``airlib ingest table FILES --dataset NAME``: a bureau's own station-hour tables."""
     import re
@@ -210,12 +271,19 @@ def cmd_ingest_table(
     root = Path(processed) if processed is not None else processed_dir()
     t0 = time.perf_counter()
     kwargs: dict[str, Any] = {"hour_label": hour_label, "duplicates": duplicates}
-    if encoding is not None:
-        kwargs["encoding"] = encoding
+    for key, value in (("encoding", encoding), ("time_format", time_format), ("timezone", timezone),
+                       ("decimal", decimal), ("sheet", sheet)):
+        if value is not None:
+            kwargs[key] = value
+    if timezone is not None:
+        from airlib.ingest.table import parse_timezone
+
+        parse_timezone(timezone)  # an unknown zone fails before any file is read
     s = ingest_table(files, root, dataset, stations_path=stations, towns_path=towns, layout=layout, **kwargs)
     months = s.get("months") or []
     span = f"{months[0]} 至 {months[-1]}" if months else "无"
     n_st = s["stations"] if isinstance(s["stations"], int) else len(s["stations"])
     print(f"已入库 {dataset}：{len(files)} 个文件，{s['rows']:,} 行，{n_st} 个站点，{span}；"
           f"用时 {time.perf_counter() - t0:.1f} s → {root / dataset}")
+    print(format_qc_summary(s))
     return 0

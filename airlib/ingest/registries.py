@@ -9,9 +9,19 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import drop_blank_rows, file_errors, normalise_header, read_any_table, row_arg
+from airlib.ingest.columns import (
+    STATION_ID_HEADERS,
+    STATION_NAME_HEADERS,
+    drop_blank_rows,
+    file_errors,
+    normalise_header,
+    read_any_table,
+    refuse_formula_text,
+    row_arg,
+)
 from airlib.paths import shared_data_dir
 from airlib.registry import town_key
+from airlib.settings import Settings
 
 __all__ = ["BEIJING_DISTRICTS", "beijing_townships", "read_towns", "read_stations", "town_kind"]
 
@@ -34,8 +44,10 @@ _TOWN_HEADERS = {
     "aliases": ("aliases", "alias", "别名", "曾用名"),
 }
 _STATION_HEADERS = {
-    "station": ("station", "station_id", "id", "kdd_id", "站点编码", "站点代码", "站点ID", "监测点ID", "站点编号"),
-    "station_name": ("station_name", "name", "name_cn", "站点名称", "站点", "站名", "监测点位", "点位名称", "监测点"),
+    # one mapping with the hourly readers (airlib.ingest.columns): 站点/站点编号/监测点位 → id,
+    # 站点名称/点位名称 → name; plus the registry-only "id"/"name" headers
+    "station": (*STATION_ID_HEADERS, "id", "kdd_id"),
+    "station_name": (*STATION_NAME_HEADERS, "name", "name_cn"),
     "lon": ("lon", "longitude", "lng", "经度"),
     "lat": ("lat", "latitude", "纬度"),
     "town_code": ("town_code", "乡镇代码", "街乡代码"),
@@ -58,33 +70,69 @@ def town_kind(names: pd.Series) -> pd.Series:
 
 
 def _rename(frame: pd.DataFrame, table: dict[str, tuple[str, ...]], file: Path) -> pd.DataFrame:
-    idx = {normalise_header(a): canon for canon, names in table.items() for a in names}
-    ren: dict[str, str] = {}
+    """Rename recognised headers to canonical names; when several headers map to one
+    canonical column, the one listed first in ``table`` wins (``站点编号`` before ``站点``)."""
+    idx: dict[str, tuple[str, int]] = {}
+    for canon, names in table.items():
+        for rank, a in enumerate(names):
+            idx.setdefault(normalise_header(a), (canon, rank))
+    best: dict[str, tuple[int, str]] = {}
     for c in frame.columns:
-        canon = idx.get(normalise_header(c))
-        if canon is not None and canon not in ren.values():
-            ren[c] = canon
+        hit = idx.get(normalise_header(c))
+        if hit is not None and (hit[0] not in best or hit[1] < best[hit[0]][0]):
+            best[hit[0]] = (hit[1], c)
+    ren = {c: canon for canon, (_, c) in best.items()}
     out = frame.rename(columns=ren)
     out.attrs["headers"] = {v: k for k, v in ren.items()}  # canonical → header in the file
     return out
 
 
+#: Registry columns holding names, ids or codes: a spreadsheet formula is refused there.
+_TEXT_COLUMNS = ("town_code", "town_name", "district_code", "district_name", "kind", "aliases", "station",
+                 "station_name")
+
+
+def _refuse_formulas(raw: pd.DataFrame, df: pd.DataFrame, p: Path) -> None:
+    """Refuse formulas in registry name/id/code columns: XLSX formula cells (even with a cached
+    value: ``=1+1`` would become the name ``2``) and text that starts like a formula (CSV)."""
+    formula_cells = raw.attrs.get("formula_cells") or {}
+    for canon in _TEXT_COLUMNS:
+        if canon not in df:
+            continue
+        header = df.attrs["headers"][canon]
+        rows = formula_cells.get(header, [])
+        rows = [r for r in rows if r in df.index]
+        if rows:
+            raise InputDataError(
+                "a spreadsheet formula where a name or code is expected; registries take plain values "
+                "(paste the values, not the formulas)", file=p, row=row_arg(rows), column=header)
+        refuse_formula_text(df[canon], file=p, rows=df.index.to_numpy(), column=header)
+
+
 def _read_registry(path: str | os.PathLike[str], encoding: str | None, sheet: str | int | None,
-                   headers: dict[str, tuple[str, ...]], what: str) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+                   headers: dict[str, tuple[str, ...]], what: str, settings: Settings | None = None,
+                   ) -> tuple[Path, pd.DataFrame, pd.DataFrame]:
     """Read a registry file: (path, raw table without blank rows, table with canonical headers)."""
     p = Path(path)
-    raw, _ = read_any_table(p, encoding=encoding, sheet=sheet)
+    raw, _ = read_any_table(p, encoding=encoding, sheet=sheet, settings=settings)
+    formula_cells = raw.attrs.get("formula_cells")
     raw = drop_blank_rows(raw)
     if raw.empty:
         raise InputDataError(f"the {what} file has no rows", file=p)
-    return p, raw, _rename(raw, headers, p)
+    raw.attrs["formula_cells"] = formula_cells
+    df = _rename(raw, headers, p)
+    _refuse_formulas(raw, df, p)
+    return p, raw, df
 
 
 @file_errors
-def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
+def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None,
+               settings: Settings | None = None) -> pd.DataFrame:
     """Read a towns registry (CSV/XLSX; Chinese or English headers).
 
     Needs a code column (乡镇代码/代码/code, 9 digits) and a name column (乡镇名称/名称/name).
+    Names, codes and aliases must be plain values: spreadsheet formulas (XLSX formula cells,
+    text starting with ``= + - @``) are refused, naming the rows and column.
     ``district_code`` defaults to the first 6 digits of the code; ``district_name`` to the
     Beijing district of that code; ``kind`` to the name suffix; ``aliases`` to: for a 地区
     unit ``X地区`` → ``X镇|X`` (the pre-2020s 镇 name); otherwise empty.
@@ -95,7 +143,7 @@ def read_towns(path: str | os.PathLike[str], encoding: str | None = None, sheet:
         Columns ``town_code, town_name, district_code, district_name, kind, aliases``
         (all ``string``), sorted by code.
     """
-    p, raw, df = _read_registry(path, encoding, sheet, _TOWN_HEADERS, "towns")
+    p, raw, df = _read_registry(path, encoding, sheet, _TOWN_HEADERS, "towns", settings)
     for need, hint in (("town_code", "乡镇代码 / code"), ("town_name", "乡镇名称 / name")):
         if need not in df:
             raise InputDataError(f"missing column {need!r} (expected {hint}); headers: {list(raw.columns)}",
@@ -140,11 +188,13 @@ def beijing_townships(path: str | os.PathLike[str] | None = None) -> pd.DataFram
 
 @file_errors
 def read_stations(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None,
-                  towns: pd.DataFrame | None = None) -> pd.DataFrame:
+                  towns: pd.DataFrame | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Read a station registry (CSV/XLSX; Chinese or English headers).
 
-    Needs a station id (站点编码/监测点ID/station) or a name (站点名称/站点); a file with only
-    names uses the name as id. If ``towns`` is given and the file names towns (所属街乡) but
+    Station columns map as in the hourly readers (:data:`airlib.ingest.columns.STATION_ID_HEADERS`,
+    ``STATION_NAME_HEADERS``): 站点编码/站点编号/站点/监测点位/station → id, 站点名称/点位名称/
+    station_name → name; a file with only one of them uses it as both. Formulas are refused
+    as in :func:`read_towns`. If ``towns`` is given and the file names towns (所属街乡) but
     has no ``town_code``, names are resolved to codes with :func:`airlib.registry.resolve_towns`.
 
     Returns
@@ -155,7 +205,7 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
     """
     from airlib.registry import resolve_towns
 
-    p, raw, df = _read_registry(path, encoding, sheet, _STATION_HEADERS, "stations")
+    p, raw, df = _read_registry(path, encoding, sheet, _STATION_HEADERS, "stations", settings)
     if "station" not in df and "station_name" not in df:
         raise InputDataError(f"missing station column (expected 站点编码 / 站点名称 / station); headers: "
                              f"{list(raw.columns)}", file=p, column="站点")

@@ -25,18 +25,22 @@ from airlib.ingest.columns import (
     file_errors,
     normalise_header,
     read_any_table,
+    refuse_formula_text,
     row_arg,
 )
 from airlib.ingest.table import (
     DEFAULT_SENTINELS,
-    NONNEGATIVE_COLUMNS,
     QCReport,
     _check_hour_label,
     _parse_date_hour,
     _station_ids,
     _to_numeric,
     apply_hour_label,
+    decide_decimal,
+    parse_timezone,
+    qc_masks,
 )
+from airlib.settings import DEFAULT, Settings
 from airlib.pollutants import POLLUTANTS
 
 __all__ = ["read_wide_table"]
@@ -62,10 +66,14 @@ def read_wide_table(
     stations: pd.DataFrame | str | os.PathLike[str] | None = None,
     time_format: str | None = None,
     sentinels: Sequence[float] = DEFAULT_SENTINELS,
+    timezone: str | None = None,
+    decimal: str | None = None,
+    settings: Settings | None = None,
 ) -> tuple[pd.DataFrame, QCReport]:
     """Read a wide table (``date, hour, type, <station>…``) into the canonical hourly frame.
 
-    Parameters are those of :func:`~airlib.ingest.read_station_table`; station columns are
+    Parameters are those of :func:`~airlib.ingest.read_station_table` (``timezone``,
+    ``decimal``, ``settings`` included; plausibility limits per pollutant); station columns are
     every column besides date/hour/type (resolved against ``stations`` if given). Units as
     delivered: µg/m³, CO mg/m³.
 
@@ -77,7 +85,8 @@ def read_wide_table(
     """
     p = Path(path)
     _check_hour_label(hour_label, p)
-    raw, enc = read_any_table(p, encoding=encoding, sheet=sheet, is_header=_is_wide_header)
+    _, tz_label = parse_timezone(timezone, file=p)
+    raw, enc = read_any_table(p, encoding=encoding, sheet=sheet, is_header=_is_wide_header, settings=settings)
     raw = drop_blank_rows(raw)
     keys = {normalise_header(c): c for c in raw.columns}
     found: dict[str, str] = {}
@@ -100,35 +109,48 @@ def read_wide_table(
     skipped = sorted(set(raw.loc[~keep, found["type"]].astype("string").dropna()))
     report = QCReport(files=[str(p)], encoding=enc, hour_label=hour_label, rows_read=len(raw),
                       column_map={found["type"]: "pollutant type", found["date"]: "date", found["hour"]: "hour"},
-                      unmapped_columns=[f"type={t}" for t in skipped], duplicate_policy=duplicates)
+                      unmapped_columns=[f"type={t}" for t in skipped], duplicate_policy=duplicates,
+                      delimiter=raw.attrs.get("delimiter"), time_format=time_format, timezone=tz_label)
     raw, rows, tkey = raw[keep], rows[keep], tkey[keep]
     if raw.empty:
         raise InputDataError(f"no rows with an hourly pollutant type; types found: {skipped}", file=p,
                              column=found["type"])
     times = apply_hour_label(
         _parse_date_hour(raw[found["date"]], raw[found["hour"]], file=p, date_col=found["date"],
-                         hour_col=found["hour"], rows=rows, time_format=time_format), hour_label, file=p)
+                         hour_col=found["hour"], rows=rows, time_format=time_format, timezone=timezone,
+                         settings=settings, report=report), hour_label, file=p)
+    report.decimal = decide_decimal(raw, station_cols, decimal, file=p)
     names = pd.Series(station_cols, dtype="string")
+    refuse_formula_text(names, file=p, rows=[1] * len(names), column="(station header)", what="a station")
     if stations is not None:
         ids = _station_ids(names, stations, file=p, column="(station header)", rows=[1] * len(names))
     else:
         ids = names.str.strip()
     parts = []
     for col, sid in zip(station_cols, ids):  # loop over station columns, not rows
-        v = _to_numeric(raw[col], file=p, column=col, rows=rows)
+        v = _to_numeric(raw[col], file=p, column=col, rows=rows, decimal=report.decimal)
         parts.append(pd.DataFrame({"station": sid, "time": times.to_numpy(), "pollutant": tkey.to_numpy(),
                                    "value": v.to_numpy(), "_row": rows}))
     long = pd.concat(parts, ignore_index=True)
     long["station"] = long["station"].astype("string")
     # QC on the long values, per pollutant
     val = long["value"].to_numpy()
-    is_sent = np.isin(val, np.asarray(list(sentinels), dtype="float64"))
-    is_neg = (val < 0) & ~is_sent & long["pollutant"].isin(NONNEGATIVE_COLUMNS).to_numpy()
-    bad = is_sent | is_neg
+    pol_arr = long["pollutant"].to_numpy(dtype=object)
+    sent = np.asarray(list(sentinels), dtype="float64")
+    is_sent = np.zeros(len(val), bool)
+    is_neg = np.zeros(len(val), bool)
+    is_out = np.zeros(len(val), bool)
+    ranges = (DEFAULT if settings is None else settings).plausible_ranges
+    for pol in POLLUTANTS:  # loop over the six pollutants, not rows
+        m = pol_arr == pol
+        if m.any():
+            s_, n_, o_ = qc_masks(val[m], pol, sent, 1.0, ranges)
+            is_sent[m], is_neg[m], is_out[m] = s_, n_, o_
+    bad = is_sent | is_neg | is_out
     for pol, g in long[bad].groupby("pollutant", sort=True):
         m = g.index.to_numpy()
-        report.sentinel[pol] = int(is_sent[m].sum())
-        report.negative[pol] = int(is_neg[m].sum())
+        for counts, mask in ((report.sentinel, is_sent), (report.negative, is_neg), (report.implausible, is_out)):
+            counts[pol] = int(mask[m].sum())
         report.examples[pol] = sorted(set(g["_row"].tolist()))[:5]
     long.loc[bad, "value"] = np.nan
     dup = long.duplicated(["station", "time", "pollutant"], keep=False).to_numpy()
