@@ -74,7 +74,7 @@ def _hourly_rows(sep: str = ",", n_hours: int = 24, day: str = "2018-01-01") -> 
     rows = [sep.join(["站点", "时间", "PM2.5", "CO"])]
     for st in ("S1", "S2"):
         for h in range(n_hours):
-            rows.append(sep.join([st, f"{day} {h:02d}:00", str(40 + h), "0.8"]))
+            rows.append(sep.join([st, f"{day} {h:02d}:00", str(40 + h), "0,8" if sep == ";" else "0.8"]))
     return rows
 
 
@@ -211,7 +211,7 @@ def make(out: str | Path) -> list[Case]:
     ingest("xlsx_formula_without_cached_value",
            _xlsx(out / "formulas.xlsx", [["站点", "时间", "PM2.5"],
                                          *[["S1", f"2018-01-01 {h:02d}:00", f"={40 + h}+0"] for h in range(24)]]),
-           mentions=["formulas.xlsx", "公式"],
+           mentions=["formulas.xlsx", "formula"],
            why="formulas saved without cached values must not become missing values without a word")
     rows = _hourly_rows()
     rows[3] = "S1,2018-01-01 02:00,1e9,0.8"
