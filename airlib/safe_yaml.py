@@ -6,8 +6,8 @@ Python object is built it checks, in this order, with the limits of
 
 1. **size** — the file is at most ``yaml_max_bytes`` bytes;
 2. **encoding** — UTF-8 (with or without BOM) is read as is. A file that is not UTF-8 but
-   decodes as GBK/GB18030 *unambiguously* (every character a printable ASCII character,
-   whitespace or a GBK character, and at least one Chinese character) is decoded as GB18030;
+   decodes as GBK/GB18030 *unambiguously* (every character printable, at least one Chinese
+   character, at least 90 % of the non-ASCII characters plain GBK) is decoded as GB18030;
    anything else (random bytes, NUL bytes, other encodings) is refused with a message
    saying to save the file as UTF-8;
 3. **structure**, on the parser's event stream (which PyYAML produces without recursion):
@@ -74,20 +74,32 @@ _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _construct_yaml_map)
 
 
 def _is_gbk_text(text: str) -> bool:
-    """True when ``text`` looks like GBK-encoded Chinese text (see the module docstring)."""
+    """True when ``text`` (decoded as GB18030) looks like Chinese text, not decoded noise.
+
+    Every character is printable (no control, private-use or unassigned code points), the
+    text holds at least one Chinese character, and at least 90 % of the non-ASCII characters
+    are plain 2-byte GBK characters (GB18030's 4-byte codes reach all of Unicode; a real file
+    uses them only for the odd symbol such as ``₂``).
+    """
+    import unicodedata
+    from collections import Counter
+
     has_cjk = False
-    for ch in set(text):
+    non_ascii = gbk = 0
+    for ch, k in Counter(text).items():
         if ch in "\t\n\r" or " " <= ch <= "~":
             continue
-        if ch < "\x80" or "\x80" <= ch <= "\x9f":  # control characters
+        if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"):
             return False
+        non_ascii += k
         try:
             ch.encode("gbk")
+            gbk += k
         except UnicodeEncodeError:
-            return False  # only reachable through GB18030's 4-byte codes: not plain GBK text
+            pass
         if "\u4e00" <= ch <= "\u9fff":
             has_cjk = True
-    return has_cjk
+    return has_cjk and gbk >= 0.9 * non_ascii
 
 
 def decode_config_bytes(data: bytes, file: str | PathLike[str]) -> tuple[str, str]:

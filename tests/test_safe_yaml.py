@@ -43,9 +43,14 @@ def test_gbk_detection_needs_chinese_and_no_controls():
     # valid GB18030 bytes but no Chinese character: refused, not guessed
     with pytest.raises(InputDataError, match="save the file as UTF-8"):
         decode_config_bytes("name: café\n".encode("latin-1"), "x.yaml")
-    # Chinese text, but also a character only GB18030's 4-byte codes reach: refused
+    # Chinese text with mostly characters only GB18030's 4-byte codes reach: refused
     with pytest.raises(InputDataError, match="UTF-8"):
-        decode_config_bytes("名称: 区 \U0001F600\n".encode("gb18030"), "x.yaml")
+        decode_config_bytes("名称: 区 ₂₂₂₂₂\n".encode("gb18030"), "x.yaml")
+    # ... the odd one (CO₂ in a plan) is fine: 1 of 11 non-ASCII characters
+    assert decode_config_bytes("名称: 门头沟区大气污染防治 CO₂\n".encode("gb18030"), "x.yaml")[1] == "gb18030"
+    # a control character decoded from GB18030: refused
+    with pytest.raises(InputDataError, match="UTF-8"):
+        decode_config_bytes("名称: 区\x85\n".encode("gb18030"), "x.yaml")
     text, enc = decode_config_bytes("名称: 区\n".encode("gbk"), "x.yaml")
     assert (text, enc) == ("名称: 区\n", "gb18030")
 
