@@ -127,11 +127,35 @@ def format_summary(table: pd.DataFrame, month: pd.Period) -> str:
     return f"{month.year}年{month.month}月 各镇街空气质量汇总（PM2.5 单位 µg/m³）\n{body}"
 
 
+def check_writable(folder: Path, option: str) -> None:
+    """Check that ``folder`` can be created and written before a long job starts.
+
+    Raises
+    ------
+    AirlibError
+        The folder (or a parent) is read-only, not writable, or the disk is full; the message
+        names the folder and the option that chooses another.
+    """
+    import tempfile
+
+    from airlib.cli import describe_os_error
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".airlib-write-test-") as fh:
+            fh.write(b"x")
+            fh.flush()
+    except OSError as exc:
+        raise AirlibError(f"cannot write to {folder}: {describe_os_error(exc)} Use {option} to choose "
+                          "another folder.") from exc
+
+
 def cmd_generate_demo(end: str | None, out: str | None, seed: int | None) -> int:
     """``airlib generate-demo``."""
     from airlib.demo.generator import DEFAULT_SEED, write_demo
 
     t0 = time.perf_counter()
+    check_writable(_raw(out), "--out")
     from airlib.demo.ledgers import write_demo_ledgers
 
     res = write_demo(out, end=end, seed=DEFAULT_SEED if seed is None else seed)
