@@ -342,7 +342,9 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
 
     None when the district has no ledgers configured/present or no plan with per-town tasks
     whose ledgers report by ``month``. Returns ``{"plan": title, "scores": town_scores,
-    "overdue": overdue_tasks, "as_of": date}``.
+    "overdue": overdue_tasks, "as_of": date, "unreadable": [{"file", "message"}]}``; a ledger
+    file that cannot be read is left out and listed under ``"unreadable"`` rather than hiding
+    the whole section.
     """
     if not cfg.ledgers:
         return None
@@ -362,7 +364,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
                 continue
             try:
-                ledger = read_ledgers(folder, plan, towns, warn=False)
+                ledger = read_ledgers(folder, plan, towns, warn=False, on_error="skip")
             except InputDataError:
                 continue
         if ledger.empty:
@@ -378,6 +380,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             "last_ledger_month": str(months[months <= month].max()),
             "scores": town_scores(prog),
             "overdue": overdue_tasks(prog),
+            "unreadable": list(ledger.attrs.get("unreadable", [])),  # [{"file", "message"}]
         }
     return None
 

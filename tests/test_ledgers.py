@@ -381,3 +381,22 @@ def test_one_bad_ledger_in_a_folder(tmp_path):
         f.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InputDataError, match=r"no ledger could be read \(3 file\(s\)\).*ledger_2017-10.csv"):
         read_ledgers(tmp_path, PLAN, TOWNS, on_error="skip", warn=False)
+
+
+def test_report_task_section_survives_one_bad_ledger_and_names_it(tmp_path):
+    """One damaged file in the district's ledger folder must not hide the task section."""
+    from airlib.plans import load_plan, plan_dir
+    from airlib.report import task_progress
+    from airlib.report_config import DEMO
+
+    plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
+    folder = tmp_path / DEMO.ledgers
+    paths = write_demo_ledgers(folder, plan=plan)
+    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path)
+    assert prog is not None and prog["unreadable"] == []
+    bad = paths[-1]  # 2018-03
+    bad.write_bytes(bad.read_bytes()[:200])  # truncated
+    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path)
+    assert prog is not None and prog["last_ledger_month"] == "2018-02"
+    assert [u["file"] for u in prog["unreadable"]] == [str(bad)]
+    assert "damaged or truncated" in prog["unreadable"][0]["message"]
