@@ -144,6 +144,48 @@ def _check_xlsx(path: Path, settings: Settings) -> None:
             file=path)
 
 
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _check_formula_values(path: Path, sheet: str | int) -> None:
+    """Refuse formula cells that carry no saved result (``<f>`` without a ``<v>`` value).
+
+    Files written by programs that do not calculate (scripts, some exports) store formulas
+    only; every reader then sees an empty cell, and the ledger would silently lose a figure.
+    """
+    import xml.etree.ElementTree as ET
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet]
+        member = getattr(ws, "_worksheet_path", None)
+        if member is None:  # not a read-only worksheet (other openpyxl version): cannot check
+            return
+        refs: list[str] = []
+        with wb._archive.open(member) as fh:  # noqa: SLF001 - the sheet's XML part
+            for _, el in ET.iterparse(fh, events=("end",)):
+                if el.tag != _SHEET_NS + "c":
+                    continue
+                if el.find(_SHEET_NS + "f") is not None:
+                    v = el.find(_SHEET_NS + "v")
+                    # no <v>, or an empty one that is not an empty text result (t="str")
+                    if v is None or (not (v.text or "") and el.get("t") != "str"):
+                        refs.append(el.get("r", "?"))
+                el.clear()
+    finally:
+        wb.close()
+    if refs:
+        m = re.match(r"([A-Z]+)(\d+)", refs[0])
+        shown = "、".join(refs[:10]) + (f" (+{len(refs) - 10} more)" if len(refs) > 10 else "")
+        raise InputDataError(
+            f"{len(refs)} formula cell(s) without a saved result ({shown}): the workbook was written "
+            "by a program that does not calculate formulas, so their values are unknown; open it in "
+            "Excel or WPS and save it again (the results are then stored), or type the values",
+            file=path, row=int(m.group(2)) if m else None, column=m.group(1) if m else None)
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     """A ledger CSV as text cells: UTF-8 (with or without BOM), else GBK/GB18030 Chinese text."""
     import io
@@ -175,6 +217,7 @@ def _read_raw(path: Path, sheet: str | int, settings: Settings | None = None) ->
         if suffix in (".xlsx", ".xlsm"):
             _check_xlsx(path, s)
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
+            _check_formula_values(path, sheet)
         elif suffix == ".xls":
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
         else:

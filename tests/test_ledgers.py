@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -400,3 +401,49 @@ def test_report_task_section_survives_one_bad_ledger_and_names_it(tmp_path):
     assert prog is not None and prog["last_ledger_month"] == "2018-02"
     assert [u["file"] for u in prog["unreadable"]] == [str(bad)]
     assert "damaged or truncated" in prog["unreadable"][0]["message"]
+
+
+def test_formula_cells_without_saved_results_are_refused(tmp_path):
+    p = tmp_path / "formulas.xlsx"
+    _bureau_sheet(p, BLOCKS)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(p)
+    ws = wb.active
+    ws["G4"] = "=F4+6"  # openpyxl stores the formula only, no result
+    ws["G5"] = "=F5+4"
+    wb.save(p)
+    msg = _input_error(p)
+    assert "2 formula cell(s) without a saved result (G4、G5)" in msg
+    assert "row 4" in msg and "column 'G'" in msg and "save it again" in msg
+
+
+def test_formula_cells_with_saved_results_are_read(tmp_path):
+    """A formula with its cached value (as Excel saves it) is read as that value."""
+    import zipfile
+
+    p = tmp_path / "cached.xlsx"
+    _bureau_sheet(p, BLOCKS)
+    q = tmp_path / "cached2.xlsx"
+    with zipfile.ZipFile(p) as zin, zipfile.ZipFile(q, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                cell = re.search(r'<c r="G4"[^>]*>.*?</c>', text).group(0)
+                text = text.replace(cell, '<c r="G4"><f>F4+6</f><v>12</v></c>')
+                data = text.encode()
+            zout.writestr(item, data)
+    led = read_ledger(q, PLAN, TOWNS)
+    assert led["cumulative"].tolist() == [12, 4, 2, 5]
+    # an empty text result (=IF(…,"",…) as Excel saves it) is a saved result, read as missing
+    with zipfile.ZipFile(q) as zin:
+        text = zin.read("xl/worksheets/sheet1.xml").decode()
+    cell = re.search(r'<c r="H4"[^>]*/>|<c r="H4"[^>]*>.*?</c>', text)
+    new = '<c r="H4" t="str"><f>IF(F4&gt;0,"","x")</f><v></v></c>'
+    text = text.replace(cell.group(0), new) if cell else text.replace('<c r="G4">', new + '<c r="G4">')
+    r = tmp_path / "cached3.xlsx"
+    with zipfile.ZipFile(q) as zin, zipfile.ZipFile(r, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, text.encode() if item.filename == "xl/worksheets/sheet1.xml" else zin.read(item))
+    assert len(read_ledger(r, PLAN, TOWNS)) == 4
