@@ -51,6 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; files of ``airlib ingest`` may come after the options.
+
+    argparse binds the ``files`` positional of ``ingest`` right after ``source``, so the
+    documented order ``airlib ingest table --dataset … --towns … a.csv b.csv`` would leave the
+    files "unrecognized". Left-over plain arguments of ``ingest`` are therefore taken as files;
+    anything else left over is the usual usage error (exit 2).
+    """
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        if getattr(args, "command", None) == "ingest" and not any(e.startswith("-") for e in extras):
+            args.files = [*args.files, *extras]
+        else:
+            parser.error("unrecognized arguments: " + " ".join(extras))
+    return args
+
+
 def _paths(exc: OSError) -> str:
     names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
     return " → ".join(names) if names else "(the system did not say which file)"
@@ -109,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parse_args(parser, argv)
         return int(args.handler(args) or 0)
     except SystemExit:
         raise  # argparse: --help (0) and usage errors (2) have printed their message

@@ -204,3 +204,39 @@ def test_generate_demo_onto_a_full_disk(tmp_path):
         _no_traceback(res, 2, "磁盘空间不足")
         leftovers = [p.name for p in (small / "demo").rglob("*") if ".tmp" in p.name or p.name.startswith(".")]
         assert leftovers == []  # atomic writes: no temporary file left behind
+
+
+# ------------------------------------------------------------- argument order of `airlib ingest table`
+
+@pytest.fixture
+def captured_ingest(monkeypatch):
+    import airlib.ingest.pipeline as pipeline
+
+    seen: dict = {}
+
+    def fake(files, processed, dataset, **kw):
+        seen.update(files=list(files), dataset=dataset, **kw)
+        return 0
+
+    monkeypatch.setattr(pipeline, "cmd_ingest_table", fake)
+    return seen
+
+
+@pytest.mark.parametrize("argv", [
+    ["ingest", "table", "--dataset", "d", "--towns", "t.csv", "--stations", "s.csv", "a.csv", "b.csv"],  # README order
+    ["ingest", "table", "a.csv", "b.csv", "--dataset", "d", "--towns", "t.csv", "--stations", "s.csv"],
+    ["ingest", "table", "a.csv", "--dataset", "d", "--towns", "t.csv", "b.csv", "--stations", "s.csv"],
+])
+def test_ingest_files_before_or_after_options(captured_ingest, argv):
+    assert main(argv) == 0
+    assert captured_ingest["files"] == ["a.csv", "b.csv"]
+    assert (captured_ingest["dataset"], captured_ingest["towns"], captured_ingest["stations"]) == ("d", "t.csv", "s.csv")
+
+
+def test_unknown_options_are_still_usage_errors(captured_ingest, capsys):
+    with pytest.raises(SystemExit) as ei:
+        main(["ingest", "table", "--dataset", "d", "a.csv", "--bogus", "x"])
+    assert ei.value.code == 2 and "unrecognized arguments: a.csv --bogus x" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as ei:
+        main(["summary", "--month", "2018-01", "extra"])
+    assert ei.value.code == 2 and "unrecognized arguments: extra" in capsys.readouterr().err
