@@ -122,7 +122,8 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
     Raises
     ------
     AirlibError
-        A path outside the project, no store, no data for ``month``, or a missing boundary file.
+        A path outside the project, no store, no data for ``month``, a missing boundary file,
+        or a plan file that does not load (:func:`airlib.plans.load_plan`).
     """
     store = store_dir(cfg, root)
     if not (store / "hourly").exists():
@@ -139,6 +140,10 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
         raise AirlibError(f"boundary file of {cfg.name} not found: {b}")
     for p in cfg.plans:
         cfg.path(p, root)
+    from airlib.plans import load_plan
+
+    for p in plan_paths(cfg, root):  # a broken plan file fails here, not inside the kernel
+        load_plan(p, warn=False)
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> list[Path]:

@@ -142,3 +142,30 @@ def test_empty_district_name_on_lookup(tmp_path, monkeypatch):
     for bad in ("", "   "):
         with pytest.raises(AirlibError, match="district name is empty.*门头沟区"):
             district_config(bad, tmp_path)
+
+
+def test_broken_plan_file_fails_before_the_notebook(cfg, tmp_path, monkeypatch):
+    """`airlib report` loads every plan in check_request (before a kernel starts); exit 2."""
+    import pandas as pd
+
+    from airlib.cli import main
+    from airlib.report import check_request
+
+    (tmp_path / "data" / "processed" / "t" / "hourly" / "year=2018" / "month=1").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "t").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "t" / "towns.gpkg").write_bytes(b"x")
+    plan = tmp_path / "data" / "raw" / "plans" / "p.yaml"
+    plan.parent.mkdir(parents=True)
+    plan.write_text("plan:\n  id: [\n", encoding="utf-8")
+    cfg("districts:\n" + NEW + "    plans: [data/raw/plans/p.yaml]\n")
+    c = district_config("测试区", tmp_path)
+    with pytest.raises(InputDataError, match="p.yaml.*not valid YAML at line 3"):
+        check_request(c, pd.Period("2018-01", "M"), tmp_path)
+    plan.write_text("plan:\n  id: x\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match="p.yaml: invalid plan"):
+        check_request(c, pd.Period("2018-01", "M"), tmp_path)
+    monkeypatch.setenv("AIRLIB_HOME", str(tmp_path))
+    import airlib.report as report
+
+    monkeypatch.setattr(report, "execute_notebook", lambda *a, **k: pytest.fail("kernel started"))
+    assert main(["report", "--district", "测试区", "--month", "2018-01"]) == 2
