@@ -163,7 +163,25 @@ def _report(exc: BaseException | None, message: str, args: argparse.Namespace | 
             argv: Sequence[str] | None, *, tb: bool = True) -> None:
     if exc is not None and tb and _debug_requested(args, argv):
         traceback.print_exception(exc, file=sys.stderr)
-    print(f"airlib: error: {message}", file=sys.stderr)
+    print(f"airlib: error: {terminal_safe(message)}", file=sys.stderr)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control and format characters escaped (``\\x1b``, ``\\u202e``).
+
+    Messages quote file contents (names, cells, keys); an escape sequence or a bidirectional
+    override in a hostile file must not drive the user's terminal or reorder the message.
+    Line breaks and tabs are kept.
+    """
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
 
 
 if __name__ == "__main__":  # pragma: no cover

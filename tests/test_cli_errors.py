@@ -240,3 +240,12 @@ def test_unknown_options_are_still_usage_errors(captured_ingest, capsys):
     with pytest.raises(SystemExit) as ei:
         main(["summary", "--month", "2018-01", "extra"])
     assert ei.value.code == 2 and "unrecognized arguments: extra" in capsys.readouterr().err
+
+
+def test_messages_cannot_drive_the_terminal(failing_summary, capsys):
+    failing_summary(InputDataError("unknown town '\x1b[2J\x1b]0;pwned\x07王平\u202egnp.exe'", file="t\x1b[31m.csv"))
+    assert main(SUMMARY) == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\u202e" not in err and "\x07" not in err
+    assert "\\x1b[2J" in err and "\\u202e" in err and "王平" in err and "t\\x1b[31m.csv" in err
+    assert cli.terminal_safe("行1\n\t行2") == "行1\n\t行2"
