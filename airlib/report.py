@@ -42,7 +42,7 @@ import pandas as pd
 
 from airlib.errors import AirlibError, InputDataError
 from airlib.paths import PROJECT_ROOT, project_root
-from airlib.report_config import DistrictConfig, district_config, inside_project, load_districts
+from airlib.report_config import DistrictConfig, district_config, district_names, inside_project
 
 #: The report notebook shipped with airlib (code location, not the data project).
 NOTEBOOK: Final[Path] = PROJECT_ROOT / "notebooks" / "monthly_report.ipynb"
@@ -1003,7 +1003,7 @@ def run_all(
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     root_p = Path(root).resolve() if root is not None else project_root()
-    names = list(districts) if districts is not None else list(load_districts(root_p))
+    names = list(districts) if districts is not None else district_names(root_p)
     m = parse_month(month)
     total = len(names)
     echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")

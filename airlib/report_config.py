@@ -209,6 +209,68 @@ def _inside(path: str, root: Path, what: str) -> None:
         raise ValueError(f"{what}: {exc}") from None
 
 
+def _read_config(root: Path | None = None, settings: Settings | None = None
+                 ) -> tuple[dict[str, DistrictConfig], dict[str, InputDataError]]:
+    """Configured districts and, per district name, the error of an entry that is not valid.
+
+    Problems of the whole file (not YAML, wrong structure, an entry without a usable name, a
+    district twice) raise; a problem inside one entry is kept for that district only, so that
+    ``airlib report --all`` still runs the others.
+    """
+    from airlib.safe_yaml import load_yaml_file
+
+    out = {DEMO.name: DEMO}
+    errors: dict[str, InputDataError] = {}
+    path = config_file(root)
+    if not path.exists():
+        return out, errors
+    root_p = (root or project_root()).resolve()
+    data = load_yaml_file(path, settings, what="district configuration file")
+    if data is None:
+        return out, errors
+    if not isinstance(data, dict) or not isinstance(data.get("districts", []), list):
+        raise InputDataError("expected a top-level 'districts:' list (see docs/report.md)", file=path)
+    extra = sorted(str(k) for k in data if k != "districts")
+    if extra:
+        raise InputDataError(
+            f"unknown top-level key {extra[0]!r}{_closest(extra[0], ['districts'])}; "
+            "the file holds only 'districts:'", file=path)
+    known = list(DistrictConfig.__dataclass_fields__)
+    seen: set[str] = set()
+    for i, e in enumerate(data.get("districts") or [], start=1):
+        where = f"districts entry {i}"
+        if not isinstance(e, dict):
+            raise InputDataError(f"{where}: expected a mapping of keys (name: …, dataset: …), not {e!r}", file=path)
+        if "name" not in e:
+            raise InputDataError(f"{where}: missing required key 'name'", file=path)
+        name = e["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise InputDataError(f"{where}: key 'name' must be a non-empty text, not {name!r}", file=path)
+        where = f"{where} ({name!r})"
+        if name in seen:
+            raise InputDataError(f"{where}: district {name!r} is configured twice; keep one entry", file=path)
+        seen.add(name)
+        try:
+            for key in e:
+                if key not in known:
+                    raise ValueError(f"unknown key {key!r}{_closest(str(key), known)}; known keys: "
+                                     + ", ".join(known))
+            kw = _check_entry(e, root_p)
+            base = out.get(name)
+            if base is None:
+                missing = [k for k in REQUIRED_KEYS if k not in kw]
+                if missing:
+                    raise ValueError(f"missing required key(s) {', '.join(repr(k) for k in missing)} "
+                                     f"(a new district needs {', '.join(REQUIRED_KEYS)})")
+                out[name] = DistrictConfig(**kw)
+            else:
+                out[name] = replace(base, **kw)
+        except ValueError as exc:
+            out.pop(name, None)  # an invalid override leaves no half-configured district
+            errors[name] = InputDataError(f"{where}: {exc}", file=path)
+    return out, errors
+
+
 def load_districts(root: Path | None = None, settings: Settings | None = None) -> dict[str, DistrictConfig]:
     """All configured districts by name: the built-in demo plus the configuration file's.
 
@@ -229,58 +291,24 @@ def load_districts(root: Path | None = None, settings: Settings | None = None) -
     Raises
     ------
     InputDataError
-        Any problem; the message names the file, the entry (number and name) and the key.
+        Any problem (the first, in file order); the message names the file, the entry (number
+        and name) and the key.
     """
-    from airlib.safe_yaml import load_yaml_file
-
-    out = {DEMO.name: DEMO}
-    path = config_file(root)
-    if not path.exists():
-        return out
-    root_p = (root or project_root()).resolve()
-    data = load_yaml_file(path, settings, what="district configuration file")
-    if data is None:
-        return out
-    if not isinstance(data, dict) or not isinstance(data.get("districts", []), list):
-        raise InputDataError("expected a top-level 'districts:' list (see docs/report.md)", file=path)
-    extra = sorted(str(k) for k in data if k != "districts")
-    if extra:
-        raise InputDataError(
-            f"unknown top-level key {extra[0]!r}{_closest(extra[0], ['districts'])}; "
-            "the file holds only 'districts:'", file=path)
-    known = list(DistrictConfig.__dataclass_fields__)
-    seen: set[str] = set()
-    for i, e in enumerate(data.get("districts") or [], start=1):
-        where = f"districts entry {i}"
-        if not isinstance(e, dict):
-            raise InputDataError(f"{where}: expected a mapping of keys (name: …, dataset: …), not {e!r}", file=path)
-        if "name" not in e:
-            raise InputDataError(f"{where}: missing required key 'name'", file=path)
-        where = f"{where} ({e['name']!r})"
-        for key in e:
-            if key not in known:
-                raise InputDataError(
-                    f"{where}: unknown key {key!r}{_closest(str(key), known)}; known keys: "
-                    + ", ".join(known), file=path)
-        try:
-            kw = _check_entry(e, root_p)
-        except ValueError as exc:
-            raise InputDataError(f"{where}: {exc}", file=path) from None
-        name = kw["name"]
-        if name in seen:
-            raise InputDataError(f"{where}: district {name!r} is configured twice; keep one entry", file=path)
-        seen.add(name)
-        base = out.get(name)
-        if base is None:
-            missing = [k for k in REQUIRED_KEYS if k not in kw]
-            if missing:
-                raise InputDataError(
-                    f"{where}: missing required key(s) {', '.join(repr(k) for k in missing)} "
-                    f"(a new district needs {', '.join(REQUIRED_KEYS)})", file=path)
-            out[name] = DistrictConfig(**kw)
-        else:
-            out[name] = replace(base, **kw)
+    out, errors = _read_config(root, settings)
+    if errors:
+        raise next(iter(errors.values()))
     return out
+
+
+def district_names(root: Path | None = None, settings: Settings | None = None) -> list[str]:
+    """Names of every configured district, valid or not: the demo, the valid entries, then
+    the invalid ones (each in file order).
+
+    ``airlib report --all`` runs each; an invalid entry then fails alone with its message
+    (:func:`district_config`).
+    """
+    out, errors = _read_config(root, settings)
+    return list(dict.fromkeys([DEMO.name, *out, *errors]))
 
 
 def district_config(name: str, root: Path | None = None) -> DistrictConfig:
@@ -290,8 +318,13 @@ def district_config(name: str, root: Path | None = None) -> DistrictConfig:
     ------
     AirlibError
         Empty or unknown district name; the message lists the configured ones.
+    InputDataError
+        The configuration file is not valid, or this district's entry is not (the message
+        names the file, entry and key); other districts' invalid entries do not matter here.
     """
-    districts = load_districts(root)
+    districts, errors = _read_config(root)
+    if name in errors:
+        raise errors[name]
     if not isinstance(name, str) or not name.strip():
         raise AirlibError(
             f"the district name is empty; give one of the configured districts: {'、'.join(districts)}")

@@ -34,6 +34,22 @@ def _err(tmp_path) -> str:
     return msg
 
 
+def test_one_bad_entry_fails_only_its_district(cfg, tmp_path):
+    from airlib.report_config import district_names
+
+    cfg("districts:\n" + NEW + "  - name: 坏区\n    district_code: '110199'\n    dataset: t\n"
+        "    boundaries: ../outside.gpkg\n  - name: 门头沟区\n    bottom_n: abc\n")
+    assert district_names(tmp_path) == ["门头沟区", "测试区", "坏区"]
+    assert district_config("测试区", tmp_path).dataset == "t"
+    with pytest.raises(InputDataError, match=r"entry 2 \('坏区'\): key 'boundaries'.*outside the project"):
+        district_config("坏区", tmp_path)
+    # an invalid override of the demo does not silently fall back to the built-in demo
+    with pytest.raises(InputDataError, match=r"entry 3 \('门头沟区'\): key 'bottom_n'"):
+        district_config("门头沟区", tmp_path)
+    with pytest.raises(InputDataError, match="entry 2"):
+        load_districts(tmp_path)  # all of them: the first problem
+
+
 def test_valid_file_and_override(cfg, tmp_path):
     cfg("districts:\n  - name: 门头沟区\n    bottom_n: 0\n" + NEW
         + "    plans: data/raw/plans/a.yaml\n    ledgers: null\n    gcj02: true\n")
