@@ -131,6 +131,13 @@ def test_duplicate_key_refused(tmp_path):
     assert "'a' appears twice" in msg and "line 3" in msg and "first at line 1" in msg
 
 
+def test_merge_keys_may_be_overridden(tmp_path):
+    p = _write(tmp_path, "m.yaml", b"base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  a: 3\n")
+    assert load_yaml_file(p) == {"base": {"a": 1, "b": 2}, "x": {"a": 3, "b": 2}}
+    p = _write(tmp_path, "m2.yaml", b"base: &b {a: 1}\nx:\n  <<: *b\n  c: 3\n  c: 4\n")
+    assert "'c' appears twice" in _err(p)
+
+
 def test_unsafe_tag_refused(tmp_path):
     msg = _err(_write(tmp_path, "t.yaml", b"a: !!python/object/apply:os.system ['echo pwned']\n"))
     assert "constructor" in msg
