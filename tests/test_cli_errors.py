@@ -142,17 +142,17 @@ def _no_traceback(res: subprocess.CompletedProcess[str], code: int, needle: str)
     assert needle in res.stderr, res.stderr
 
 
-@pytest.mark.parametrize("content, needle", [
-    ("districts:\n  - name: 门头沟区\n    bottom_n: \"abc\"\n", "'bottom_n'"),
+@pytest.mark.parametrize("content, district, needle", [
+    ("districts:\n  - name: 门头沟区\n    bottom_n: \"abc\"\n", "门头沟区", "'bottom_n'"),
     ("districts:\n  - name: ../data/raw/x\n    district_code: '110109'\n    dataset: d\n"
-     "    boundaries: b.gpkg\n", "path character"),
-    ("districts:\n" + "- " * 20000 + "x\n", "yaml_max_depth"),
-    ("名称: [", "not valid YAML"),
+     "    boundaries: b.gpkg\n", "../data/raw/x", "path character"),
+    ("districts:\n" + "- " * 20000 + "x\n", "门头沟区", "yaml_max_depth"),
+    ("名称: [", "门头沟区", "not valid YAML"),
 ])
-def test_subprocess_bad_districts_yaml(tmp_path, content, needle):
+def test_subprocess_bad_districts_yaml(tmp_path, content, district, needle):
     f = tmp_path / "districts.yaml"
     f.write_text(content, encoding="gbk")
-    res = _run(["report", "--district", "门头沟区", "--month", "2018-01"], tmp_path, AIRLIB_DISTRICTS=str(f))
+    res = _run(["report", "--district", district, "--month", "2018-01"], tmp_path, AIRLIB_DISTRICTS=str(f))
     _no_traceback(res, 2, needle)
     assert str(f) in res.stderr
 
@@ -249,3 +249,15 @@ def test_messages_cannot_drive_the_terminal(failing_summary, capsys):
     assert "\x1b" not in err and "\u202e" not in err and "\x07" not in err
     assert "\\x1b[2J" in err and "\\u202e" in err and "王平" in err and "t\\x1b[31m.csv" in err
     assert cli.terminal_safe("行1\n\t行2") == "行1\n\t行2"
+
+
+def test_demo_and_ingest_demo_check_their_folders_first(tmp_path):
+    with _tmpfs(tmp_path / "ro", "ro,size=1m") as ro:
+        res = _run(["demo", "--end", "2015-11", "--raw", str(tmp_path / "raw"), "--processed", str(ro / "p")],
+                   tmp_path)
+        _no_traceback(res, 2, "--processed")
+        assert not (tmp_path / "raw" / "synthetic_towns.csv").exists()  # nothing generated first
+        res = _run(["ingest", "demo", "--raw", str(tmp_path / "raw"), "--processed", str(ro / "p")], tmp_path)
+        _no_traceback(res, 2, "只读文件系统")
+        res = _run(["demo", "--end", "2015-11", "--raw", str(ro / "raw")], tmp_path)
+        _no_traceback(res, 2, "--raw")

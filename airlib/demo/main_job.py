@@ -171,6 +171,7 @@ def cmd_generate_demo(end: str | None, out: str | None, seed: int | None) -> int
 def cmd_ingest_demo(raw: str | None, processed: str | None) -> int:
     """``airlib ingest demo``."""
     t0 = time.perf_counter()
+    check_writable(_processed(processed), "--processed")
     info = ingest_demo(raw, processed)
     names = {"negative": "负值", "sentinel": "缺测代码"}
     qc = "，".join(f"{names.get(k, k)} {v} 个" for k, v in info["qc"].items()) or "无"
@@ -205,6 +206,8 @@ def cmd_demo(end: str | None, raw: str | None, processed: str | None, seed: int 
     from airlib.demo.generator import _parse_end
 
     end_p = _parse_end(end)
+    check_writable(_raw(raw), "--raw")
+    check_writable(_processed(processed), "--processed")
     cmd_generate_demo(str(end_p), raw, seed)
     cmd_ingest_demo(raw, processed)
     rc = cmd_summary(DATASET, str(end_p), processed)
