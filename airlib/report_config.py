@@ -108,6 +108,8 @@ def config_file(root: Path | None = None) -> Path:
 REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset", "boundaries")
 #: Longest district or dataset name accepted (characters).
 MAX_NAME_LENGTH = 64
+#: Characters refused in district and data set names (not allowed in Windows file names).
+_FORBIDDEN_IN_NAMES = '<>:"|?*'
 _PATH_KEYS = ("boundaries", "ledgers")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 
@@ -131,8 +133,8 @@ def check_folder_name(value: object, what: str) -> str:
     ------
     ValueError
         Not a string; empty or only spaces; leading/trailing spaces; longer than
-        :data:`MAX_NAME_LENGTH`; contains ``/``, ``\\``, ``..``, a control character, or starts
-        with ``.``. The message says what to do.
+        :data:`MAX_NAME_LENGTH`; contains ``/``, ``\\``, ``..``, one of ``<>:"|?*``, a control
+        character, or starts or ends with ``.``. The message says what to do.
     """
     import unicodedata
 
@@ -147,10 +149,15 @@ def check_folder_name(value: object, what: str) -> str:
     bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
     if bad:
         raise ValueError(f"{what} {value!r} contains the control character U+{ord(bad[0]):04X}; remove it")
-    if "/" in value or "\\" in value or ".." in value or value.startswith("."):
+    if "/" in value or "\\" in value or ".." in value or value.startswith(".") or value.endswith("."):
         raise ValueError(
-            f"{what} {value!r} contains a path character ('/', '\\', '..' or a leading '.'); "
-            "it names a folder, so use a plain name such as 门头沟区")
+            f"{what} {value!r} contains a path character ('/', '\\', '..', or a '.' at the start or "
+            "end); it names a folder, so use a plain name such as 门头沟区")
+    bad = sorted(set(value) & set(_FORBIDDEN_IN_NAMES))
+    if bad:
+        raise ValueError(
+            f"{what} {value!r} contains {' '.join(bad)}, not allowed in a folder name (Windows) nor "
+            "wanted in a report title; use a plain name such as 门头沟区")
     return value
 
 

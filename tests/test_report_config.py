@@ -99,7 +99,8 @@ def test_district_code_as_number_is_text(cfg, tmp_path):
     assert load_districts(tmp_path)["测试区"].district_code == "110199"
 
 
-@pytest.mark.parametrize("name", ["../data/raw/x", "a/b", "a\\\\b", "..", ".hidden", "x..y", "",
+@pytest.mark.parametrize("name", ["../data/raw/x", "a/b", "a\\\\b", "..", ".hidden", "x..y", "", "x.",
+                                  "<img src=x onerror=alert(1)>", "a:b", "a|b", "a?", "a*", 'a\\"b',
                                   "  ", " 门头沟区", "a\\tb", "a\\u0000b", "x" * (MAX_NAME_LENGTH + 1)])
 def test_bad_names_refused(cfg, tmp_path, name):
     cfg(f'districts:\n  - name: "{name}"\n    district_code: "110199"\n    dataset: t\n'
