@@ -261,3 +261,9 @@ def test_demo_and_ingest_demo_check_their_folders_first(tmp_path):
         _no_traceback(res, 2, "只读文件系统")
         res = _run(["demo", "--end", "2015-11", "--raw", str(ro / "raw")], tmp_path)
         _no_traceback(res, 2, "--raw")
+
+
+@pytest.mark.parametrize("dataset", ["../../etc", "", "a/b"])
+def test_summary_dataset_must_be_a_plain_name(tmp_path, capsys, dataset):
+    assert main(["summary", "--dataset", dataset, "--month", "2018-01", "--processed", str(tmp_path)]) == 2
+    assert "--dataset" in capsys.readouterr().err

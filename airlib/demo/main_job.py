@@ -186,7 +186,13 @@ def cmd_summary(dataset: str, month: str, processed: str | None) -> int:
     from airlib.store import read_hourly, read_registry
     from airlib.summary import month_summary, to_period
 
+    from airlib.report_config import check_folder_name
+
     p = to_period(month)
+    try:
+        check_folder_name(dataset, "--dataset")
+    except ValueError as exc:
+        raise AirlibError(str(exc)) from None
     root = _processed(processed)
     hourly = read_hourly(root, dataset, start=str(p), end=str(p))
     if hourly.empty:
