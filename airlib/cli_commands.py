@@ -29,6 +29,21 @@ class _IntermixedParser(argparse.ArgumentParser):
             self._intermixed_active = False
 
 
+def _int_at_least(low: int):  # type: ignore[no-untyped-def]
+    """argparse type: a whole number ≥ ``low`` (usage error, exit 2, otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be ≥ {low}, not {value}")
+        return value
+
+    return parse
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add every subcommand to ``sub``."""
     _add_generate_demo(sub)
@@ -157,12 +172,18 @@ def _add_report(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--district", help="configured district, e.g. 门头沟区 (default: the demo district)")
     p.add_argument("--month", help="YYYY-MM (default: the last complete month)")
     p.add_argument("--all", action="store_true", help="every configured district, several at once")
-    p.add_argument("--jobs", type=int, default=2, help="reports run at once with --all (default 2)")
-    p.add_argument("--bottom-n", type=int, default=None, help="size of the bottom list (default: per district)")
+    p.add_argument("--jobs", type=_int_at_least(1), default=2, help="reports run at once with --all (default 2)")
+    p.add_argument("--bottom-n", type=_int_at_least(0), default=None,
+                   help="size of the bottom list (default: per district)")
     p.add_argument("--language", choices=("zh", "en"), default="zh")
-    p.add_argument("--timeout", type=int, default=900, help="seconds allowed per notebook cell")
+    p.add_argument("--timeout", type=_int_at_least(1), default=900, help="seconds allowed per notebook cell")
 
     def handler(args: argparse.Namespace) -> int:
+        if args.district is not None and not args.district.strip():
+            from airlib.errors import AirlibError
+
+            raise AirlibError("--district is empty; give a configured district such as 门头沟区, or leave "
+                              "--district out for the demo district")
         from airlib.report import report_command
 
         return report_command(args)

@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.plans import Plan, town_targets
 from airlib.registry import resolve_towns
+from airlib.settings import DEFAULT, Settings
 
 __all__ = [
     "FLAG_LABELS",
@@ -123,24 +125,123 @@ def _match_header(cell: str) -> str | None:
     return None
 
 
-def _read_raw(path: Path, sheet: str | int) -> pd.DataFrame:
-    suffix = path.suffix.lower()
+def _check_xlsx(path: Path, settings: Settings) -> None:
+    """Refuse a damaged XLSX (not a zip) or one whose parts inflate beyond the limit."""
+    import zipfile
+
     try:
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
-        elif suffix in (".csv", ".txt"):
-            try:
-                raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="gb18030")
-        else:
-            raise InputDataError(f"unsupported ledger file type {suffix!r} (use .xlsx or .csv)", file=path)
+        with zipfile.ZipFile(path) as zf:
+            inflated = sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile:
+        raise InputDataError(
+            "damaged or truncated Excel workbook (not a valid XLSX zip archive); open it in Excel "
+            "and save it again, or export the sheet as CSV", file=path) from None
+    if inflated > settings.ledger_xlsx_max_inflated_bytes:
+        raise InputDataError(
+            f"the workbook's parts inflate to {inflated:,} bytes, more than the limit of "
+            f"{settings.ledger_xlsx_max_inflated_bytes:,} (setting ledger_xlsx_max_inflated_bytes); "
+            "a monthly ledger is far smaller — check the file, or export the sheet as CSV",
+            file=path)
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _check_formula_values(path: Path, sheet: str | int) -> None:
+    """Refuse formula cells that carry no saved result (``<f>`` without a ``<v>`` value).
+
+    Files written by programs that do not calculate (scripts, some exports) store formulas
+    only; every reader then sees an empty cell, and the ledger would silently lose a figure.
+    """
+    import xml.etree.ElementTree as ET
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet]
+        member = getattr(ws, "_worksheet_path", None)
+        if member is None:  # not a read-only worksheet (other openpyxl version): cannot check
+            return
+        refs: list[str] = []
+        with wb._archive.open(member) as fh:  # noqa: SLF001 - the sheet's XML part
+            for _, el in ET.iterparse(fh, events=("end",)):
+                if el.tag != _SHEET_NS + "c":
+                    continue
+                if el.find(_SHEET_NS + "f") is not None:
+                    v = el.find(_SHEET_NS + "v")
+                    # no <v>, or an empty one that is not an empty text result (t="str")
+                    if v is None or (not (v.text or "") and el.get("t") != "str"):
+                        refs.append(el.get("r", "?"))
+                el.clear()
+    finally:
+        wb.close()
+    if refs:
+        m = re.match(r"([A-Z]+)(\d+)", refs[0])
+        shown = "、".join(refs[:10]) + (f" (+{len(refs) - 10} more)" if len(refs) > 10 else "")
+        raise InputDataError(
+            f"{len(refs)} formula cell(s) without a saved result ({shown}): the workbook was written "
+            "by a program that does not calculate formulas, so their values are unknown; open it in "
+            "Excel or WPS and save it again (the results are then stored), or type the values",
+            file=path, row=int(m.group(2)) if m else None, column=m.group(1) if m else None)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A ledger CSV as text cells: UTF-8 (with or without BOM), else GBK/GB18030 Chinese text."""
+    import io
+
+    from airlib.safe_yaml import decode_config_bytes
+
+    text, _ = decode_config_bytes(path.read_bytes(), path)
+    return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False)
+
+
+def _read_raw(path: Path, sheet: str | int, settings: Settings | None = None) -> pd.DataFrame:
+    """Read a ledger file as a grid of cells, every failure an :class:`InputDataError` naming it.
+
+    Limits: file size ``ledger_max_bytes``; XLSX inflated size ``ledger_xlsx_max_inflated_bytes``.
+    """
+    s = DEFAULT if settings is None else settings
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".xls", ".csv", ".txt"):
+        raise InputDataError(f"unsupported ledger file type {suffix!r} (use .xlsx or .csv)", file=path)
+    try:
+        size = path.stat().st_size
     except FileNotFoundError:
         raise InputDataError("ledger file not found", file=path) from None
-    except (ValueError, KeyError) as exc:
-        if isinstance(exc, InputDataError):
-            raise
-        raise InputDataError(f"cannot read ledger: {exc}", file=path) from None
+    if size > s.ledger_max_bytes:
+        raise InputDataError(
+            f"the ledger file is {size:,} bytes, more than the limit of {s.ledger_max_bytes:,} "
+            "(setting ledger_max_bytes); is it the right file?", file=path)
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            _check_xlsx(path, s)
+            raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
+            _check_formula_values(path, sheet)
+        elif suffix == ".xls":
+            raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
+        else:
+            raw = _read_csv(path)
+    except InputDataError:
+        raise
+    except FileNotFoundError:
+        raise InputDataError("ledger file not found", file=path) from None
+    except PermissionError:
+        raise InputDataError("the ledger file cannot be read: no permission", file=path) from None
+    except ImportError:  # .xls needs xlrd, which airlib does not depend on
+        raise InputDataError("old-style .xls workbooks cannot be read; save the ledger as .xlsx or CSV",
+                             file=path) from None
+    except ValueError as exc:
+        if "Worksheet" in str(exc) or "sheet" in str(exc).lower():
+            raise InputDataError(f"cannot read ledger: {exc}", file=path) from None
+        raise InputDataError(
+            f"cannot read the ledger ({exc}); open it in Excel and save it again, or export it as "
+            "UTF-8 CSV", file=path) from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file may fail anywhere in the reader
+        raise InputDataError(
+            f"cannot read the ledger: the file is damaged or not a {suffix} file "
+            f"({type(exc).__name__}: {exc}); open it in Excel and save it again, or export it as "
+            "UTF-8 CSV", file=path) from None
     return raw.map(lambda v: v.strip() if isinstance(v, str) else v)
 
 
@@ -203,6 +304,7 @@ def read_ledger(
     *,
     sheet: str | int = 0,
     month: str | None = None,
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Read one monthly ledger sheet into tidy rows.
 
@@ -219,6 +321,8 @@ def read_ledger(
     month
         Report month ('YYYY-MM'). Default: a ``月份`` column, else the first ``YYYY年M月`` in
         the title rows, else in the file name.
+    settings
+        Reading limits ``ledger_max_bytes`` and ``ledger_xlsx_max_inflated_bytes``.
 
     Returns
     -------
@@ -229,11 +333,13 @@ def read_ledger(
     Raises
     ------
     InputDataError
-        No header, no month, no value column, a non-numeric value, an unknown task (with the
+        An unreadable file (missing, too large, damaged or truncated workbook, an XLSX that
+        inflates beyond the limit, a CSV neither UTF-8 nor GBK/GB18030), no header, no month,
+        no value column, a non-numeric value, an unknown task (with the
         closest task names), or (``UnknownNameError``) an unknown town (with the closest names).
     """
     path = Path(path)
-    raw = _read_raw(path, sheet)
+    raw = _read_raw(path, sheet, settings)
     header_row, labels, first = _find_header(raw, path)
     body = raw.iloc[first:].copy()
     body.columns = [lab if lab is not None else f"_col{i}" for i, lab in enumerate(labels)]
@@ -342,20 +448,40 @@ def read_ledgers(
     check: bool = True,
     warn: bool = True,
     far_above: float = 1.5,
+    on_error: Literal["raise", "skip"] = "raise",
+    settings: Settings | None = None,
 ) -> pd.DataFrame:
     """Read several monthly ledgers (a folder: every ``*.xlsx`` and ``*.csv`` in it).
 
     Months missing a ``累计完成`` figure get the running sum of ``本月完成``. With
     ``check=True`` the flags of :func:`check_ledger` are attached as ``ledger.attrs["flags"]``
     and, with ``warn=True``, emitted as :class:`LedgerWarning`.
+
+    With ``on_error="raise"`` (default) the first file that cannot be read raises its
+    :class:`InputDataError`. With ``on_error="skip"`` such files are left out and listed in
+    ``ledger.attrs["unreadable"]`` (``[{"file": ..., "message": ...}]``, also emitted as
+    :class:`LedgerWarning` with ``warn=True``), so that one bad file does not hide the
+    others; if no file can be read, an :class:`InputDataError` names every bad file.
     """
     if isinstance(paths, (str, PathLike)) and Path(paths).is_dir():
         folder = Path(paths)
         paths = sorted(p for p in [*folder.glob("*.xlsx"), *folder.glob("*.csv")] if not p.name.startswith("~$"))
     elif isinstance(paths, (str, PathLike)):
         paths = [paths]
-    frames = [read_ledger(p, plan, towns) for p in paths]
+    frames: list[pd.DataFrame] = []
+    unreadable: list[dict[str, str]] = []
+    for p in paths:
+        try:
+            frames.append(read_ledger(p, plan, towns, settings=settings))
+        except InputDataError as exc:
+            if on_error != "skip":
+                raise
+            unreadable.append({"file": str(p), "message": str(exc)})
     if not frames:
+        if unreadable:
+            raise InputDataError(
+                f"no ledger could be read ({len(unreadable)} file(s)): "
+                + "; ".join(u["message"] for u in unreadable))
         raise InputDataError("no ledger files found", file=None)
     led = pd.concat(frames, ignore_index=True).sort_values(["task_id", "town_code", "month"], kind="stable")
     dup = led.duplicated(["month", "town_code", "task_id"], keep=False)
@@ -369,6 +495,10 @@ def read_ledgers(
     run = led.groupby(["task_id", "town_code"], sort=False)["monthly"].cumsum()
     led["cumulative"] = led["cumulative"].fillna(run.where(led["monthly"].notna()))
     led = led.reset_index(drop=True)
+    led.attrs["unreadable"] = unreadable
+    if warn:
+        for u in unreadable:
+            warnings.warn(f"ledger skipped: {u['message']}", LedgerWarning, stacklevel=2)
     if check:
         flags = check_ledger(led, plan, towns, far_above=far_above)
         led.attrs["flags"] = flags

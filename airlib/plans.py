@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -40,6 +39,7 @@ from pydantic import (
 )
 
 from airlib.errors import InputDataError
+from airlib.settings import Settings
 
 __all__ = [
     "ALERT_LEVELS",
@@ -481,7 +481,7 @@ def _loc(loc: tuple) -> str:
     return "".join(parts)
 
 
-def load_plan(path: str | PathLike[str], *, warn: bool = True) -> Plan:
+def load_plan(path: str | PathLike[str], *, warn: bool = True, settings: Settings | None = None) -> Plan:
     """Load and validate one plan file.
 
     Parameters
@@ -491,22 +491,21 @@ def load_plan(path: str | PathLike[str], *, warn: bool = True) -> Plan:
     warn
         Emit a :class:`PlanDiscrepancy` warning per discrepancy (default True).
         Discrepancies are always kept in ``Plan.discrepancies``.
+    settings
+        Limits of the YAML reader (``yaml_max_bytes``, ``yaml_max_depth``,
+        ``yaml_max_aliases``, ``yaml_max_nodes``; :mod:`airlib.safe_yaml`).
 
     Raises
     ------
     InputDataError
-        Unreadable YAML or a schema violation; the message names the file and the field
-        path (e.g. ``tasks[3].towns``) of every problem.
+        Unreadable YAML (missing, too large, not UTF-8/GBK text, too deep, alias bomb, syntax
+        error with line and column, duplicate key) or a schema violation; the message names the
+        file and the field path (e.g. ``tasks[3].towns``) of every problem.
     """
+    from airlib.safe_yaml import load_yaml_file
+
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputDataError("plan file not found", file=path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = None if mark is None else mark.line + 1
-        raise InputDataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path, row=row) from None
+    raw = load_yaml_file(path, settings, what="plan file")
     if not isinstance(raw, dict):
         raise InputDataError("a plan file must be a mapping with 'plan', 'targets', 'tasks'", file=path)
     try:
@@ -544,13 +543,14 @@ def plan_dir() -> Path:
     return raw_dir() / "plans"
 
 
-def load_plans(paths: Iterable[str | PathLike[str]] | None = None, *, warn: bool = True) -> dict[str, Plan]:
+def load_plans(paths: Iterable[str | PathLike[str]] | None = None, *, warn: bool = True,
+               settings: Settings | None = None) -> dict[str, Plan]:
     """Load several plan files (default: every ``*.yaml`` in ``data/raw/plans``) keyed by plan id."""
     if paths is None:
         paths = sorted(plan_dir().glob("*.yaml"))
     out: dict[str, Plan] = {}
     for p in paths:
-        plan = load_plan(p, warn=warn)
+        plan = load_plan(p, warn=warn, settings=settings)
         if plan.id in out:
             raise InputDataError(f"plan id {plan.id!r} also used by {out[plan.id].path}", file=p)
         out[plan.id] = plan

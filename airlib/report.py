@@ -43,7 +43,7 @@ import pandas as pd
 
 from airlib.errors import AirlibError, InputDataError
 from airlib.paths import PROJECT_ROOT, project_root
-from airlib.report_config import DistrictConfig, district_config, inside_project, load_districts
+from airlib.report_config import DistrictConfig, district_config, district_names, inside_project
 
 #: The report notebook shipped with airlib (code location, not the data project).
 NOTEBOOK: Final[Path] = PROJECT_ROOT / "notebooks" / "monthly_report.ipynb"
@@ -123,8 +123,9 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
     Raises
     ------
     AirlibError
-        A path outside the project, no store, no data for ``month``, or a missing or bad boundary
-        file (checked by :func:`district_boundaries`, so before any kernel starts).
+        A path outside the project, no store, no data for ``month``, a missing or bad boundary
+        file (checked by :func:`district_boundaries`), or a plan file that does not load
+        (:func:`airlib.plans.load_plan`) — all before any kernel starts.
     """
     store = store_dir(cfg, root)
     if not (store / "hourly").exists():
@@ -139,13 +140,16 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
     b = cfg.path(cfg.boundaries, root)
     if not b.exists():
         raise AirlibError(f"boundary file of {cfg.name} not found: {b}")
+    for p in cfg.plans:
+        cfg.path(p, root)
     from airlib.maps import BoundaryWarning
+    from airlib.plans import load_plan
 
+    for p in plan_paths(cfg, root):  # a broken plan file fails here, not inside the kernel
+        load_plan(p, warn=False)
     with warnings.catch_warnings():  # the report shows them; here only errors matter
         warnings.simplefilter("ignore", BoundaryWarning)
         district_boundaries(cfg, root)
-    for p in cfg.plans:
-        cfg.path(p, root)
 
 
 def district_boundaries(cfg: DistrictConfig, root: Path | None = None, *, towns: pd.DataFrame | None = None,
@@ -367,7 +371,9 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
 
     None when the district has no ledgers configured/present or no plan with per-town tasks
     whose ledgers report by ``month``. Returns ``{"plan": title, "scores": town_scores,
-    "overdue": overdue_tasks, "as_of": date}``.
+    "overdue": overdue_tasks, "as_of": date, "unreadable": [{"file", "message"}]}``; a ledger
+    file that cannot be read is left out and listed under ``"unreadable"`` rather than hiding
+    the whole section.
     """
     if not cfg.ledgers:
         return None
@@ -387,7 +393,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
                 continue
             try:
-                ledger = read_ledgers(folder, plan, towns, warn=False)
+                ledger = read_ledgers(folder, plan, towns, warn=False, on_error="skip")
             except InputDataError:
                 continue
         if ledger.empty:
@@ -403,6 +409,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             "last_ledger_month": str(months[months <= month].max()),
             "scores": town_scores(prog),
             "overdue": overdue_tasks(prog),
+            "unreadable": list(ledger.attrs.get("unreadable", [])),  # [{"file", "message"}]
         }
     return None
 
@@ -1020,7 +1027,7 @@ def run_all(
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     root_p = Path(root).resolve() if root is not None else project_root()
-    names = list(districts) if districts is not None else list(load_districts(root_p))
+    names = list(districts) if districts is not None else district_names(root_p)
     m = parse_month(month)
     total = len(names)
     echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")

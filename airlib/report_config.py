@@ -26,12 +26,14 @@ All paths must lie inside the project; :func:`district_config` refuses others.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from airlib.errors import AirlibError, InputDataError
 from airlib.paths import project_root, raw_dir
+from airlib.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -104,42 +106,218 @@ def config_file(root: Path | None = None) -> Path:
     return (root / "data" / "raw" if root else raw_dir()) / "districts.yaml"
 
 
-def load_districts(root: Path | None = None) -> dict[str, DistrictConfig]:
-    """All configured districts by name: the built-in demo plus the configuration file's."""
+#: Keys a district entry must have when it does not override a built-in district.
+REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset", "boundaries")
+#: Longest district or dataset name accepted (characters).
+MAX_NAME_LENGTH = 64
+#: Characters refused in district and data set names (not allowed in Windows file names).
+_FORBIDDEN_IN_NAMES = '<>:"|?*'
+_PATH_KEYS = ("boundaries", "ledgers")
+_OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
+
+
+def check_folder_name(value: object, what: str) -> str:
+    """Check that ``value`` can name a folder under ``reports/`` or ``data/processed/``.
+
+    Parameters
+    ----------
+    value
+        The name (a district name such as ``门头沟区`` or a data set name).
+    what
+        What it is, for the message (e.g. ``"key 'name'"``).
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        Not a string; empty or only spaces; leading/trailing spaces; longer than
+        :data:`MAX_NAME_LENGTH`; contains ``/``, ``\\``, ``..``, one of ``<>:"|?*``, a control
+        character, or starts or ends with ``.``. The message says what to do.
+    """
+    import unicodedata
+
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, not {type(value).__name__} {value!r}")
+    if not value.strip():
+        raise ValueError(f"{what} is empty; give the name, e.g. 门头沟区")
+    if value != value.strip():
+        raise ValueError(f"{what} {value!r} has leading or trailing spaces; remove them")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"{what} is {len(value)} characters long, more than {MAX_NAME_LENGTH}")
+    bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise ValueError(f"{what} {value!r} contains the control character U+{ord(bad[0]):04X}; remove it")
+    if "/" in value or "\\" in value or ".." in value or value.startswith(".") or value.endswith("."):
+        raise ValueError(
+            f"{what} {value!r} contains a path character ('/', '\\', '..', or a '.' at the start or "
+            "end); it names a folder, so use a plain name such as 门头沟区")
+    bad = sorted(set(value) & set(_FORBIDDEN_IN_NAMES))
+    if bad:
+        raise ValueError(
+            f"{what} {value!r} contains {' '.join(bad)}, not allowed in a folder name (Windows) nor "
+            "wanted in a report title; use a plain name such as 门头沟区")
+    return value
+
+
+def _closest(key: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_entry(e: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Check and normalise the values of one entry; ``ValueError`` names the key."""
+    kw: dict[str, Any] = {}
+    for key, v in e.items():
+        what = f"key {key!r}"
+        if key == "name":
+            kw[key] = check_folder_name(v, what)
+        elif key == "dataset":
+            kw[key] = check_folder_name(v, what)
+        elif key == "district_code":
+            code = str(v) if isinstance(v, (str, int)) and not isinstance(v, bool) else None
+            if code is None or not re.fullmatch(r"\d{6}", code.strip()):
+                raise ValueError(f"{what} must be the 6-digit district code (e.g. \"110109\"), not {v!r}")
+            kw[key] = code.strip()
+        elif key == "bottom_n":
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"{what} must be a whole number ≥ 0 (size of the bottom list), not {v!r}")
+            kw[key] = v
+        elif key in ("gcj02", "synthetic"):
+            if not isinstance(v, bool):
+                raise ValueError(f"{what} must be true or false, not {v!r}")
+            kw[key] = v
+        elif key in _PATH_KEYS or key in _OPTIONAL_TEXT_KEYS:
+            if v is None and key != "boundaries":
+                kw[key] = None
+                continue
+            if not isinstance(v, str) or not v.strip():
+                raise ValueError(f"{what} must be {'a path' if key in _PATH_KEYS else 'text'}, not {v!r}")
+            if key in _PATH_KEYS:
+                _inside(v, root, what)
+            kw[key] = v
+        elif key == "plans":
+            items = [] if v is None else [v] if isinstance(v, str) else v
+            if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
+                raise ValueError(f"{what} must be a list of plan file paths, not {v!r}")
+            for x in items:
+                _inside(x, root, what)
+            kw[key] = tuple(items)
+    return kw
+
+
+def _inside(path: str, root: Path, what: str) -> None:
+    try:
+        inside_project(path, root)
+    except AirlibError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+
+
+def _read_config(root: Path | None = None, settings: Settings | None = None
+                 ) -> tuple[dict[str, DistrictConfig], dict[str, InputDataError]]:
+    """Configured districts and, per district name, the error of an entry that is not valid.
+
+    Problems of the whole file (not YAML, wrong structure, an entry without a usable name, a
+    district twice) raise; a problem inside one entry is kept for that district only, so that
+    ``airlib report --all`` still runs the others.
+    """
+    from airlib.safe_yaml import load_yaml_file
+
     out = {DEMO.name: DEMO}
+    errors: dict[str, InputDataError] = {}
     path = config_file(root)
     if not path.exists():
-        return out
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputDataError(f"not valid YAML: {exc}", file=path) from exc
-    entries = data.get("districts", []) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise InputDataError("expected a top-level 'districts:' list", file=path)
-    known = set(DistrictConfig.__dataclass_fields__)
-    for i, e in enumerate(entries, start=1):
-        if not isinstance(e, dict) or "name" not in e:
-            raise InputDataError(f"district entry {i} needs at least 'name'", file=path)
-        unknown = set(e) - known
-        if unknown:
-            raise InputDataError(
-                f"district {e['name']!r}: unknown field(s) {sorted(unknown)}; known: {sorted(known)}",
-                file=path,
-            )
-        base = out.get(e["name"])
-        kw: dict[str, Any] = dict(e)
-        if "plans" in kw:
-            kw["plans"] = tuple(kw["plans"] or ())
-        if "district_code" in kw:
-            kw["district_code"] = str(kw["district_code"])
+        return out, errors
+    root_p = (root or project_root()).resolve()
+    data = load_yaml_file(path, settings, what="district configuration file")
+    if data is None:
+        return out, errors
+    if not isinstance(data, dict) or not isinstance(data.get("districts", []), list):
+        raise InputDataError("expected a top-level 'districts:' list (see docs/report.md)", file=path)
+    extra = sorted(str(k) for k in data if k != "districts")
+    if extra:
+        raise InputDataError(
+            f"unknown top-level key {extra[0]!r}{_closest(extra[0], ['districts'])}; "
+            "the file holds only 'districts:'", file=path)
+    known = list(DistrictConfig.__dataclass_fields__)
+    seen: set[str] = set()
+    for i, e in enumerate(data.get("districts") or [], start=1):
+        where = f"districts entry {i}"
+        if not isinstance(e, dict):
+            raise InputDataError(f"{where}: expected a mapping of keys (name: …, dataset: …), not {e!r}", file=path)
+        if "name" not in e:
+            raise InputDataError(f"{where}: missing required key 'name'", file=path)
+        name = e["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise InputDataError(f"{where}: key 'name' must be a non-empty text, not {name!r}", file=path)
+        where = f"{where} ({name!r})"
+        if name in seen:
+            raise InputDataError(f"{where}: district {name!r} is configured twice; keep one entry", file=path)
+        seen.add(name)
         try:
-            out[e["name"]] = replace(base, **kw) if base else DistrictConfig(**kw)
-        except TypeError as exc:
-            raise InputDataError(f"district {e['name']!r}: {exc}", file=path) from exc
+            for key in e:
+                if key not in known:
+                    raise ValueError(f"unknown key {key!r}{_closest(str(key), known)}; known keys: "
+                                     + ", ".join(known))
+            kw = _check_entry(e, root_p)
+            base = out.get(name)
+            if base is None:
+                missing = [k for k in REQUIRED_KEYS if k not in kw]
+                if missing:
+                    raise ValueError(f"missing required key(s) {', '.join(repr(k) for k in missing)} "
+                                     f"(a new district needs {', '.join(REQUIRED_KEYS)})")
+                out[name] = DistrictConfig(**kw)
+            else:
+                out[name] = replace(base, **kw)
+        except ValueError as exc:
+            out.pop(name, None)  # an invalid override leaves no half-configured district
+            errors[name] = InputDataError(f"{where}: {exc}", file=path)
+    return out, errors
+
+
+def load_districts(root: Path | None = None, settings: Settings | None = None) -> dict[str, DistrictConfig]:
+    """All configured districts by name: the built-in demo plus the configuration file's.
+
+    The file is read with :func:`airlib.safe_yaml.load_yaml_file` and every entry is checked
+    before any report starts: known keys only (the closest known key is suggested), the
+    :data:`REQUIRED_KEYS` of a new district, types (``bottom_n`` a whole number ≥ 0,
+    ``gcj02``/``synthetic`` true/false, ``district_code`` 6 digits), ``name`` and ``dataset``
+    usable as folder names (:func:`check_folder_name`), paths inside the project, and no
+    district twice.
+
+    Parameters
+    ----------
+    root
+        Project root (default: :func:`airlib.paths.project_root`).
+    settings
+        YAML reader limits (``yaml_max_*``).
+
+    Raises
+    ------
+    InputDataError
+        Any problem (the first, in file order); the message names the file, the entry (number
+        and name) and the key.
+    """
+    out, errors = _read_config(root, settings)
+    if errors:
+        raise next(iter(errors.values()))
     return out
+
+
+def district_names(root: Path | None = None, settings: Settings | None = None) -> list[str]:
+    """Names of every configured district, valid or not: the demo, the valid entries, then
+    the invalid ones (each in file order).
+
+    ``airlib report --all`` runs each; an invalid entry then fails alone with its message
+    (:func:`district_config`).
+    """
+    out, errors = _read_config(root, settings)
+    return list(dict.fromkeys([DEMO.name, *out, *errors]))
 
 
 def district_config(name: str, root: Path | None = None) -> DistrictConfig:
@@ -148,9 +326,17 @@ def district_config(name: str, root: Path | None = None) -> DistrictConfig:
     Raises
     ------
     AirlibError
-        Unknown district; the message lists the configured ones.
+        Empty or unknown district name; the message lists the configured ones.
+    InputDataError
+        The configuration file is not valid, or this district's entry is not (the message
+        names the file, entry and key); other districts' invalid entries do not matter here.
     """
-    districts = load_districts(root)
+    districts, errors = _read_config(root)
+    if name in errors:
+        raise errors[name]
+    if not isinstance(name, str) or not name.strip():
+        raise AirlibError(
+            f"the district name is empty; give one of the configured districts: {'、'.join(districts)}")
     if name not in districts:
         import difflib
 

@@ -53,6 +53,22 @@ class Settings:
         Valid 8-hour windows needed for a valid MDA8 (HJ 663 §6.1.2 as quoted [S]). Default 14.
     hour_label : {"beginning", "ending"}
         Default hour-labelling convention assumed for a source that does not declare one.
+    yaml_max_bytes : int
+        Largest YAML configuration file (plan, ``districts.yaml``) read, in bytes
+        (:mod:`airlib.safe_yaml`). Default 1 MiB (the largest shipped plan is 19 kB).
+    yaml_max_depth : int
+        Deepest nesting of mappings/lists in a YAML configuration file. Default 64 (plans need
+        6); deeper files are refused before they are built (20,000 levels crashed PyYAML).
+    yaml_max_aliases : int
+        Most aliases (``*name``) in a YAML configuration file. Default 200.
+    yaml_max_nodes : int
+        Most values in a YAML configuration file once every alias is expanded (an alias bomb
+        expands a 1 kB file to 10^9 values). Default 200,000.
+    ledger_max_bytes : int
+        Largest task ledger file (台账, CSV/XLSX) read, in bytes. Default 50 MB.
+    ledger_xlsx_max_inflated_bytes : int
+        Largest total uncompressed size of the parts of a ledger XLSX (a zip archive), in
+        bytes; refuses "zip bombs" whose sheet XML inflates to hundreds of MB. Default 200 MB.
     o3_1h_min_hours : int
         Valid hourly O3 values needed for a valid daily maximum 1-hour O3 (``o3_1h``). Neither
         GB 3095 Table 4 nor the notes on HJ 663 (standards.md §2.1) state a rule for the daily
@@ -131,6 +147,12 @@ class Settings:
     yoy_decimals: int = 1
     mda8_min_windows: int = 14
     hour_label: Literal["beginning", "ending"] = "beginning"
+    yaml_max_bytes: int = 1_048_576
+    yaml_max_depth: int = 64
+    yaml_max_aliases: int = 200
+    yaml_max_nodes: int = 200_000
+    ledger_max_bytes: int = 50_000_000
+    ledger_xlsx_max_inflated_bytes: int = 200_000_000
     o3_1h_min_hours: int = 20
     rolling_24h_min_hours: int = 20
     episode_merge_gap_days: int = 1

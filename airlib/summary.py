@@ -21,7 +21,8 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT, Settings
 
-__all__ = ["CATEGORY_COLUMNS", "SUMMARY_COLUMNS", "month_summary", "summary_table", "to_period"]
+__all__ = ["CATEGORY_COLUMNS", "SUMMARY_COLUMNS", "missing_aqi_pollutants", "month_summary", "summary_table",
+           "to_period"]
 
 #: AQI categories (HJ 633 levels 1-6) as summary column headers, in level order.
 CATEGORY_COLUMNS: Final[tuple[str, ...]] = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
@@ -46,6 +47,9 @@ def summary_table(
     month: str | pd.Period,
     heavy_days: pd.Series | None = None,
     settings: Settings | None = None,
+    *,
+    stations: pd.DataFrame | None = None,
+    missing_pollutants: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Build the month's summary table per town (pure; no I/O).
 
@@ -68,6 +72,14 @@ def summary_table(
         (AQI > 200, 重度污染 and above, HJ 633 Table 2).
     settings
         Published PM2.5 precision (``pm25_decimals_before_2024`` / ``_from_2024``).
+    stations
+        Station registry (``town_code``). When given, a town without any station gets the
+        remark ``无站点`` (instead of ``有效天数不足``).
+    missing_pollutants
+        Per ``town_code`` (index): the AQI pollutants without a single valid day in the month,
+        as display labels joined by ``/`` (e.g. ``"CO/O3"``; ``""`` none), see
+        :func:`missing_aqi_pollutants`. When given, the remark says why AQI categories are
+        missing or partial.
 
     Returns
     -------
@@ -75,7 +87,12 @@ def summary_table(
         Columns :data:`SUMMARY_COLUMNS`: PM2.5 monthly mean in µg/m³ rounded per GB/T 8170 to
         the published precision of the month (NaN when the month is invalid: fewer than 27
         valid days, 25 in February, GB 3095 Table 4), valid days, day counts per AQI category,
-        heavy-pollution days, and a remark (备注) when the month is invalid.
+        heavy-pollution days, and a remark (备注), parts joined by ``；``: ``无站点`` (no
+        station; nothing else said), ``本月无有效监测数据`` (stations but no valid day of any
+        pollutant), else ``有效天数不足（…）`` when the month is invalid, and
+        ``缺少 X，无法计算AQI类别`` (no day has an AQI category) or
+        ``缺少 X，AQI类别仅按其余污染物计`` (categories computed from the other pollutants,
+        HJ 633—2012 rows) when pollutants are missing.
     """
     from airlib.rounding import round_published
 
@@ -112,6 +129,31 @@ def summary_table(
     rounded = round_published(pm.to_numpy(), "pm25", np.full(len(pm), p.start_time), settings)
     n_valid = m["pm25_n"].fillna(0).astype("int64")
 
+    categorised = counts.sum(axis=1).to_numpy()
+    short = f"有效天数不足（{p.month}月须≥{25 if p.month == 2 else 27}天）"
+    if missing_pollutants is None:
+        missing = np.full(len(codes), "", dtype=object)
+    else:
+        mp = pd.Series(missing_pollutants.to_numpy(), index=missing_pollutants.index.astype(str))
+        missing = mp.reindex(codes).fillna("").astype(str).to_numpy(dtype=object)
+    if stations is None:
+        has_station = np.ones(len(codes), dtype=bool)
+    else:
+        has_station = pd.Index(codes).isin(pd.Index(stations["town_code"].astype("string").dropna()))
+    all_missing = "/".join(_AQI_LABELS.values())
+    remarks = []
+    for ok, st, miss, n_cat in zip(valid.to_numpy(), has_station, missing, categorised, strict=True):
+        if not st:
+            remarks.append("无站点")
+            continue
+        if miss == all_missing:
+            remarks.append("本月无有效监测数据")
+            continue
+        parts = [] if ok else [short]
+        if miss:
+            parts.append(f"缺少 {miss}，" + ("AQI类别仅按其余污染物计" if n_cat else "无法计算AQI类别"))
+        remarks.append("；".join(parts))
+
     out = pd.DataFrame(
         {
             "镇街代码": codes,
@@ -120,10 +162,51 @@ def summary_table(
             "有效天数": n_valid.to_numpy(),
             **{name: counts[k].to_numpy() for k, name in zip(range(1, 7), CATEGORY_COLUMNS)},
             "重污染天数": heavy.to_numpy().astype(int),
-            "备注": np.where(valid.to_numpy(), "", f"有效天数不足（{p.month}月须≥{25 if p.month == 2 else 27}天）"),
+            "备注": remarks,
         }
     )
     return out.astype({"镇街代码": "string", "镇街": "string", "备注": "string"})
+
+
+#: Daily AQI input columns (airlib.aqi.daily_aqi) → labels used in the remark.
+_AQI_LABELS: Final[dict[str, str]] = {
+    "pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co": "CO", "o3_8h": "O3",
+}
+
+
+def missing_aqi_pollutants(town_daily: pd.DataFrame, towns: pd.DataFrame, month: str | pd.Period) -> pd.Series:
+    """AQI pollutants with no valid day in ``month``, per town.
+
+    Parameters
+    ----------
+    town_daily
+        Town daily frame (:func:`airlib.aggregation.aggregate_daily`): ``town_code``, ``date``
+        and the daily values ``pm25, pm10, so2, no2, co, o3_8h`` (NaN when not valid); an
+        absent column counts as missing everywhere.
+    towns
+        Towns registry (``town_code``); every town gets a row.
+    month
+        ``YYYY-MM``.
+
+    Returns
+    -------
+    Series
+        Index ``town_code``; labels joined by ``/`` in the order PM2.5, PM10, SO2, NO2, CO, O3
+        (e.g. ``"CO/O3"``), ``""`` when every pollutant has at least one valid day.
+    """
+    p = to_period(month)
+    codes = pd.Index(towns["town_code"].astype("string").to_numpy())
+    d = town_daily
+    if "date" in d.columns:
+        dates = pd.to_datetime(d["date"])
+        d = d[(dates >= p.start_time) & (dates <= p.end_time)]
+    cols = [c for c in _AQI_LABELS if c in d.columns]
+    counts = (d[cols].notna().groupby(d["town_code"].astype("string")).sum() if len(d) and cols
+              else pd.DataFrame(index=pd.Index([], dtype="string"), columns=cols))
+    counts = counts.reindex(index=codes, columns=list(_AQI_LABELS)).fillna(0)
+    absent = counts.to_numpy() == 0
+    labels = np.array(list(_AQI_LABELS.values()), dtype=object)
+    return pd.Series(["/".join(labels[row]) for row in absent], index=codes, dtype="string")
 
 
 def month_summary(
@@ -176,4 +259,6 @@ def month_summary(
         hd = heavy_pollution_days(aqi, by="town_code", freq="MS")
         hd = hd[pd.to_datetime(hd["period"]) == p.start_time]
         heavy = pd.Series(hd["heavy_days"].to_numpy(), index=hd["town_code"].astype(str).to_numpy())
-    return summary_table(aqi, town_monthly, towns, p, heavy_days=heavy, settings=settings)
+    missing = missing_aqi_pollutants(town_daily, towns, p)
+    return summary_table(aqi, town_monthly, towns, p, heavy_days=heavy, settings=settings,
+                         stations=stations, missing_pollutants=missing)

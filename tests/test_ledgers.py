@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -275,3 +276,174 @@ def test_district_rows_for_tasks_without_split_and_district_totals_of_split_task
     assert district_task_progress(PLAN, led, "2017-12-31").set_index("task_id").loc["K11", "status"] == "已完成"
     from airlib.progress import town_progress
     assert "门头沟区" not in set(town_progress(PLAN, led, "2017-12-31", TOWNS)["town_name"].dropna())
+
+
+# ---------------------------------------------------------------- unreadable and hostile ledger files
+
+def _input_error(path, **kw) -> str:
+    with pytest.raises(InputDataError) as ei:
+        read_ledger(path, PLAN, TOWNS, **kw)
+    msg = str(ei.value)
+    assert str(path) in msg  # names the file
+    return msg
+
+
+def test_truncated_and_random_workbooks_name_the_file(tmp_path):
+    good = tmp_path / "good.xlsx"
+    _bureau_sheet(good, BLOCKS)
+    data = good.read_bytes()
+    for n in (len(data) // 2, len(data) - 30, 100):
+        bad = tmp_path / f"cut_{n}.xlsx"
+        bad.write_bytes(data[:n])
+        assert "damaged or truncated" in _input_error(bad)
+    rnd = tmp_path / "random.xlsx"
+    rnd.write_bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8).tobytes())
+    assert "damaged or truncated" in _input_error(rnd)
+    xls = tmp_path / "random.xls"
+    xls.write_bytes(rnd.read_bytes())
+    assert "save it again" in _input_error(xls) or ".xls workbooks cannot be read" in _input_error(xls)
+
+
+def test_zip_that_is_not_a_workbook(tmp_path):
+    import zipfile
+
+    p = tmp_path / "notbook.xlsx"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("hello.txt", "not a workbook")
+    assert "cannot read the ledger" in _input_error(p)
+
+
+def _padded_workbook(path, pad: int) -> int:
+    """A valid ledger workbook plus a part of ``pad`` spaces (compresses to almost nothing);
+    returns the total inflated size."""
+    import zipfile
+
+    _bureau_sheet(path, BLOCKS)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/padding.xml", " " * pad)
+    with zipfile.ZipFile(path) as zf:
+        return sum(i.file_size for i in zf.infolist())
+
+
+def test_inflated_size_limit_edge(tmp_path):
+    import dataclasses
+
+    from airlib.settings import DEFAULT
+
+    p = tmp_path / "bomb.xlsx"
+    inflated = _padded_workbook(p, 3_000_000)
+    assert p.stat().st_size < 100_000  # small on disk, large inflated
+    at = dataclasses.replace(DEFAULT, ledger_xlsx_max_inflated_bytes=inflated)
+    assert len(read_ledger(p, PLAN, TOWNS, settings=at)) == 4  # exactly at the limit: read
+    below = dataclasses.replace(DEFAULT, ledger_xlsx_max_inflated_bytes=inflated - 1)
+    msg = _input_error(p, settings=below)
+    assert "ledger_xlsx_max_inflated_bytes" in msg and f"{inflated:,}" in msg
+
+
+def test_file_size_limit_edge(tmp_path):
+    import dataclasses
+
+    from airlib.settings import DEFAULT
+
+    p = tmp_path / "ledger_2017-10.csv"
+    pd.DataFrame({"镇街": ["王平镇"], "任务编号": ["K07"], "本月完成": [1], "累计完成": [1]}).to_csv(p, index=False)
+    size = p.stat().st_size
+    assert len(read_ledger(p, PLAN, TOWNS, settings=dataclasses.replace(DEFAULT, ledger_max_bytes=size))) == 1
+    msg = _input_error(p, settings=dataclasses.replace(DEFAULT, ledger_max_bytes=size - 1))
+    assert "ledger_max_bytes" in msg
+
+
+def test_csv_encodings(tmp_path):
+    df = pd.DataFrame({"镇街": ["王平镇"], "任务编号": ["K07"], "本月完成": [1], "累计完成": [1]})
+    for enc in ("gbk", "utf-8-sig", "utf-8"):
+        p = tmp_path / f"ledger_2017-10_{enc}.csv"
+        df.to_csv(p, index=False, encoding=enc)
+        assert read_ledger(p, PLAN, TOWNS)["town_name"].tolist() == ["王平地区"]
+    p = tmp_path / "ledger_2017-10_random.csv"
+    p.write_bytes(np.random.default_rng(2).integers(1, 256, 3000, dtype=np.uint8).tobytes())
+    assert "save the file as UTF-8" in _input_error(p)
+    p = tmp_path / "ledger_2017-10_nul.csv"
+    p.write_bytes(b"\x00" * 50)
+    assert "NUL" in _input_error(p)
+
+
+def test_one_bad_ledger_in_a_folder(tmp_path):
+    _monthly_csvs(tmp_path, {("王平镇", "K07"): [(1, 1), (2, 3)]})
+    bad = tmp_path / "ledger_2017-12.xlsx"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(InputDataError, match="ledger_2017-12.xlsx.*damaged or truncated"):
+        read_ledgers(tmp_path, PLAN, TOWNS, warn=False)
+    with pytest.warns(LedgerWarning, match="ledger skipped: .*ledger_2017-12.xlsx"):
+        led = read_ledgers(tmp_path, PLAN, TOWNS, on_error="skip", check=False)
+    assert led["month"].tolist() == ["2017-10", "2017-11"]
+    assert [u["file"] for u in led.attrs["unreadable"]] == [str(bad)]
+    assert "damaged or truncated" in led.attrs["unreadable"][0]["message"]
+    for f in tmp_path.glob("*.csv"):
+        f.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(InputDataError, match=r"no ledger could be read \(3 file\(s\)\).*ledger_2017-10.csv"):
+        read_ledgers(tmp_path, PLAN, TOWNS, on_error="skip", warn=False)
+
+
+def test_report_task_section_survives_one_bad_ledger_and_names_it(tmp_path):
+    """One damaged file in the district's ledger folder must not hide the task section."""
+    from airlib.plans import load_plan, plan_dir
+    from airlib.report import task_progress
+    from airlib.report_config import DEMO
+
+    plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
+    folder = tmp_path / DEMO.ledgers
+    paths = write_demo_ledgers(folder, plan=plan)
+    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path)
+    assert prog is not None and prog["unreadable"] == []
+    bad = paths[-1]  # 2018-03
+    bad.write_bytes(bad.read_bytes()[:200])  # truncated
+    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path)
+    assert prog is not None and prog["last_ledger_month"] == "2018-02"
+    assert [u["file"] for u in prog["unreadable"]] == [str(bad)]
+    assert "damaged or truncated" in prog["unreadable"][0]["message"]
+
+
+def test_formula_cells_without_saved_results_are_refused(tmp_path):
+    p = tmp_path / "formulas.xlsx"
+    _bureau_sheet(p, BLOCKS)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(p)
+    ws = wb.active
+    ws["G4"] = "=F4+6"  # openpyxl stores the formula only, no result
+    ws["G5"] = "=F5+4"
+    wb.save(p)
+    msg = _input_error(p)
+    assert "2 formula cell(s) without a saved result (G4、G5)" in msg
+    assert "row 4" in msg and "column 'G'" in msg and "save it again" in msg
+
+
+def test_formula_cells_with_saved_results_are_read(tmp_path):
+    """A formula with its cached value (as Excel saves it) is read as that value."""
+    import zipfile
+
+    p = tmp_path / "cached.xlsx"
+    _bureau_sheet(p, BLOCKS)
+    q = tmp_path / "cached2.xlsx"
+    with zipfile.ZipFile(p) as zin, zipfile.ZipFile(q, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                cell = re.search(r'<c r="G4"[^>]*>.*?</c>', text).group(0)
+                text = text.replace(cell, '<c r="G4"><f>F4+6</f><v>12</v></c>')
+                data = text.encode()
+            zout.writestr(item, data)
+    led = read_ledger(q, PLAN, TOWNS)
+    assert led["cumulative"].tolist() == [12, 4, 2, 5]
+    # an empty text result (=IF(…,"",…) as Excel saves it) is a saved result, read as missing
+    with zipfile.ZipFile(q) as zin:
+        text = zin.read("xl/worksheets/sheet1.xml").decode()
+    cell = re.search(r'<c r="H4"[^>]*/>|<c r="H4"[^>]*>.*?</c>', text)
+    new = '<c r="H4" t="str"><f>IF(F4&gt;0,"","x")</f><v></v></c>'
+    text = text.replace(cell.group(0), new) if cell else text.replace('<c r="G4">', new + '<c r="G4">')
+    r = tmp_path / "cached3.xlsx"
+    with zipfile.ZipFile(q) as zin, zipfile.ZipFile(r, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, text.encode() if item.filename == "xl/worksheets/sheet1.xml" else zin.read(item))
+    assert len(read_ledger(r, PLAN, TOWNS)) == 4

@@ -52,3 +52,14 @@ def test_python_floor_matches() -> None:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert data["project"]["requires-python"] == ">=3.11"
     assert "python>=3.11" in env["dependencies"]
+
+
+def test_license_is_an_spdx_string_with_its_file() -> None:
+    """setuptools deprecates ``license = {text = ...}``; the SPDX form needs setuptools >= 77."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert isinstance(data["project"]["license"], str) and data["project"]["license"] == "MIT"
+    files = data["project"]["license-files"]
+    assert files and all((ROOT / f).is_file() for f in files)
+    assert "MIT License" in (ROOT / files[0]).read_text(encoding="utf-8")
+    req = [r for r in data["build-system"]["requires"] if r.startswith("setuptools")]
+    assert req and int(re.search(r">=(\d+)", req[0]).group(1)) >= 77

@@ -129,7 +129,32 @@ def test_bad_yaml_names_line(tmp_path):
     p.write_text("plan:\n  id: x\n  title: [unclosed\n", encoding="utf-8")
     with pytest.raises(InputDataError) as ei:
         load_plan(p)
-    assert "bad.yaml" in str(ei.value) and "row" in str(ei.value)
+    assert "bad.yaml" in str(ei.value) and "line 4" in str(ei.value)
+
+
+def test_plan_in_gbk_reads_like_utf8(tmp_path):
+    text = MTG.read_text(encoding="utf-8")
+    p = tmp_path / "gbk.yaml"
+    p.write_bytes(text.encode("gb18030"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = load_plan(MTG), load_plan(p)
+    assert a.model_dump() == b.model_dump()
+
+
+@pytest.mark.parametrize("data, needle", [
+    (bytes(range(1, 256)) * 8, "save the file as UTF-8"),
+    (b"plan:\n" + b"- " * 20000 + b"x\n", "yaml_max_depth"),
+    (("\n".join([f"a0: &a0 [{', '.join(['lol'] * 9)}]"]
+                + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)])).encode(),
+     "alias bomb"),
+])
+def test_hostile_plan_files_are_input_errors(tmp_path, data, needle):
+    p = tmp_path / "hostile.yaml"
+    p.write_bytes(data)
+    with pytest.raises(InputDataError) as ei:
+        load_plan(p)
+    assert "hostile.yaml" in str(ei.value) and needle in str(ei.value)
 
 
 def test_missing_file_is_input_error(tmp_path):

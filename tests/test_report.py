@@ -80,7 +80,7 @@ def test_districts_yaml_overrides_and_checks(tmp_path, monkeypatch):
     assert d["测试区"].district_code == "110199"
     (tmp_path / "data" / "raw" / "districts.yaml").write_text(
         "districts:\n  - name: 门头沟区\n    bottom: 5\n", encoding="utf-8")
-    with pytest.raises(AirlibError, match="unknown field"):
+    with pytest.raises(AirlibError, match="unknown key .bottom. .did you mean .bottom_n."):
         load_districts(tmp_path)
 
 

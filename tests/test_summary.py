@@ -78,13 +78,63 @@ def test_valid_mean_and_gbt8170_rounding(feb_2017):
     t = feb_2017.set_index("镇街代码")
     assert t.loc["110109002", "PM2.5月均值"] == 110.0 and t.loc["110109002", "有效天数"] == 28
     assert t.loc["110109004", "PM2.5月均值"] == 34.0  # 34.5 rounds half to even
-    assert t.loc["110109004", "备注"] == ""
+    # only PM2.5 is measured: the 2012 categories come from PM2.5 alone, and the remark says so
+    assert t.loc["110109004", "备注"] == "缺少 PM10/SO2/NO2/CO/O3，AQI类别仅按其余污染物计"
+    assert t.loc["110109001", "备注"] == "有效天数不足（2月须≥25天）；缺少 PM10/SO2/NO2/CO/O3，AQI类别仅按其余污染物计"
 
 
 def test_town_without_stations_is_listed_empty(feb_2017):
     c = feb_2017.set_index("镇街代码").loc["110109003"]
     assert np.isnan(c["PM2.5月均值"]) and c["有效天数"] == 0
     assert c[["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染", "重污染天数"]].sum() == 0
+    assert c["备注"] == "无站点"  # not 有效天数不足: there is nothing to be valid
+
+
+def _all_pollutants(h: pd.DataFrame, **values: float) -> pd.DataFrame:
+    h = h.copy()
+    for c, v in values.items():
+        h[c] = v
+    return h
+
+
+def test_complete_town_has_no_remark_and_town_without_data_says_so():
+    h = _all_pollutants(_hourly({"S4": [30] * 31}, "2018-01-01"), pm10=40, so2=5, no2=20, co=0.5, o3=50)
+    out = month_summary(h, STATIONS, TOWNS, "2018-01").set_index("镇街代码")
+    assert out.loc["110109004", "备注"] == "" and out.loc["110109004", "优"] == 31
+    # 001 and 002 have stations but no rows at all this month
+    assert out.loc["110109001", "备注"] == "本月无有效监测数据"
+    assert out.loc["110109002", "备注"] == "本月无有效监测数据"
+    assert out.loc["110109003", "备注"] == "无站点"
+
+
+def test_missing_o3_co_under_hj633_2026_says_why_no_categories():
+    # 2026 rows: an AQI with a missing pollutant is published only when > 100 (§5.3.1)
+    h = _all_pollutants(_hourly({"S4": [50] * 30}, "2026-04-01"), pm10=60, so2=5, no2=20)
+    out = month_summary(h, STATIONS, TOWNS, "2026-04").set_index("镇街代码")
+    row = out.loc["110109004"]
+    assert row[["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"]].sum() == 0
+    assert row["备注"] == "缺少 CO/O3，无法计算AQI类别"
+    # one day above AQI 100 is published: categories exist, computed from the other pollutants
+    h = _all_pollutants(_hourly({"S4": [50] * 29 + [200]}, "2026-04-01"), pm10=60, so2=5, no2=20)
+    row = month_summary(h, STATIONS, TOWNS, "2026-04").set_index("镇街代码").loc["110109004"]
+    assert row["重度污染"] == 1 and row["备注"] == "缺少 CO/O3，AQI类别仅按其余污染物计"
+
+
+def test_missing_pollutant_needs_zero_valid_days():
+    h = _all_pollutants(_hourly({"S4": [30] * 31}, "2018-01-01"), pm10=40, so2=5, no2=20, co=0.5, o3=50)
+    h.loc[h["time"] < "2018-01-31", "co"] = np.nan  # CO valid on one day only: not "missing"
+    out = month_summary(h, STATIONS, TOWNS, "2018-01").set_index("镇街代码")
+    assert out.loc["110109004", "备注"] == ""
+    h.loc[:, "co"] = np.nan
+    out = month_summary(h, STATIONS, TOWNS, "2018-01").set_index("镇街代码")
+    assert out.loc["110109004", "备注"] == "缺少 CO，AQI类别仅按其余污染物计"
+
+
+def test_summary_table_remarks_without_registry_information_are_unchanged():
+    daily = pd.DataFrame({"town_code": ["110109004"], "date": [pd.Timestamp("2018-01-01")], "level": [1]})
+    monthly = pd.DataFrame({"town_code": ["110109004"], "pm25": [30.0], "pm25_n": [1], "pm25_valid": [False]})
+    out = summary_table(daily, monthly, TOWNS, "2018-01").set_index("镇街代码")
+    assert out["备注"].tolist() == ["有效天数不足（1月须≥27天）"] * 4
 
 
 def test_february_25_valid_days_is_enough():

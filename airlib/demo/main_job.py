@@ -127,11 +127,35 @@ def format_summary(table: pd.DataFrame, month: pd.Period) -> str:
     return f"{month.year}年{month.month}月 各镇街空气质量汇总（PM2.5 单位 µg/m³）\n{body}"
 
 
+def check_writable(folder: Path, option: str) -> None:
+    """Check that ``folder`` can be created and written before a long job starts.
+
+    Raises
+    ------
+    AirlibError
+        The folder (or a parent) is read-only, not writable, or the disk is full; the message
+        names the folder and the option that chooses another.
+    """
+    import tempfile
+
+    from airlib.cli import describe_os_error
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".airlib-write-test-") as fh:
+            fh.write(b"x")
+            fh.flush()
+    except OSError as exc:
+        raise AirlibError(f"cannot write to {folder}: {describe_os_error(exc)} Use {option} to choose "
+                          "another folder.") from exc
+
+
 def cmd_generate_demo(end: str | None, out: str | None, seed: int | None) -> int:
     """``airlib generate-demo``."""
     from airlib.demo.generator import DEFAULT_SEED, write_demo
 
     t0 = time.perf_counter()
+    check_writable(_raw(out), "--out")
     from airlib.demo.ledgers import write_demo_ledgers
 
     res = write_demo(out, end=end, seed=DEFAULT_SEED if seed is None else seed)
@@ -147,6 +171,7 @@ def cmd_generate_demo(end: str | None, out: str | None, seed: int | None) -> int
 def cmd_ingest_demo(raw: str | None, processed: str | None) -> int:
     """``airlib ingest demo``."""
     t0 = time.perf_counter()
+    check_writable(_processed(processed), "--processed")
     info = ingest_demo(raw, processed)
     names = {"negative": "负值", "sentinel": "缺测代码"}
     qc = "，".join(f"{names.get(k, k)} {v} 个" for k, v in info["qc"].items()) or "无"
@@ -161,7 +186,13 @@ def cmd_summary(dataset: str, month: str, processed: str | None) -> int:
     from airlib.store import read_hourly, read_registry
     from airlib.summary import month_summary, to_period
 
+    from airlib.report_config import check_folder_name
+
     p = to_period(month)
+    try:
+        check_folder_name(dataset, "--dataset")
+    except ValueError as exc:
+        raise AirlibError(str(exc)) from None
     root = _processed(processed)
     hourly = read_hourly(root, dataset, start=str(p), end=str(p))
     if hourly.empty:
@@ -181,6 +212,8 @@ def cmd_demo(end: str | None, raw: str | None, processed: str | None, seed: int 
     from airlib.demo.generator import _parse_end
 
     end_p = _parse_end(end)
+    check_writable(_raw(raw), "--raw")
+    check_writable(_processed(processed), "--processed")
     cmd_generate_demo(str(end_p), raw, seed)
     cmd_ingest_demo(raw, processed)
     rc = cmd_summary(DATASET, str(end_p), processed)
