@@ -125,81 +125,22 @@ def _match_header(cell: str) -> str | None:
     return None
 
 
-def _check_xlsx(path: Path, settings: Settings) -> None:
-    """Refuse a damaged XLSX (not a zip) or one whose parts inflate beyond the limit."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            inflated = sum(i.file_size for i in zf.infolist())
-    except zipfile.BadZipFile:
-        raise InputDataError(
-            "damaged or truncated Excel workbook (not a valid XLSX zip archive); open it in Excel "
-            "and save it again, or export the sheet as CSV", file=path) from None
-    if inflated > settings.ledger_xlsx_max_inflated_bytes:
-        raise InputDataError(
-            f"the workbook's parts inflate to {inflated:,} bytes, more than the limit of "
-            f"{settings.ledger_xlsx_max_inflated_bytes:,} (setting ledger_xlsx_max_inflated_bytes); "
-            "a monthly ledger is far smaller — check the file, or export the sheet as CSV",
-            file=path)
-
-
-_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-
-
-def _check_formula_values(path: Path, sheet: str | int) -> None:
-    """Refuse formula cells that carry no saved result (``<f>`` without a ``<v>`` value).
-
-    Files written by programs that do not calculate (scripts, some exports) store formulas
-    only; every reader then sees an empty cell, and the ledger would silently lose a figure.
-    """
-    import xml.etree.ElementTree as ET
-
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        ws = wb[sheet] if isinstance(sheet, str) else wb.worksheets[sheet]
-        member = getattr(ws, "_worksheet_path", None)
-        if member is None:  # not a read-only worksheet (other openpyxl version): cannot check
-            return
-        refs: list[str] = []
-        with wb._archive.open(member) as fh:  # noqa: SLF001 - the sheet's XML part
-            for _, el in ET.iterparse(fh, events=("end",)):
-                if el.tag != _SHEET_NS + "c":
-                    continue
-                if el.find(_SHEET_NS + "f") is not None:
-                    v = el.find(_SHEET_NS + "v")
-                    # no <v>, or an empty one that is not an empty text result (t="str")
-                    if v is None or (not (v.text or "") and el.get("t") != "str"):
-                        refs.append(el.get("r", "?"))
-                el.clear()
-    finally:
-        wb.close()
-    if refs:
-        m = re.match(r"([A-Z]+)(\d+)", refs[0])
-        shown = "、".join(refs[:10]) + (f" (+{len(refs) - 10} more)" if len(refs) > 10 else "")
-        raise InputDataError(
-            f"{len(refs)} formula cell(s) without a saved result ({shown}): the workbook was written "
-            "by a program that does not calculate formulas, so their values are unknown; open it in "
-            "Excel or WPS and save it again (the results are then stored), or type the values",
-            file=path, row=int(m.group(2)) if m else None, column=m.group(1) if m else None)
-
-
 def _read_csv(path: Path) -> pd.DataFrame:
     """A ledger CSV as text cells: UTF-8 (with or without BOM), else GBK/GB18030 Chinese text."""
     import io
 
-    from airlib.safe_yaml import decode_config_bytes
+    from airlib.text_decoding import decode_text
 
-    text, _ = decode_config_bytes(path.read_bytes(), path)
+    text, _ = decode_text(path.read_bytes(), file=path)
     return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False)
 
 
 def _read_raw(path: Path, sheet: str | int, settings: Settings | None = None) -> pd.DataFrame:
     """Read a ledger file as a grid of cells, every failure an :class:`InputDataError` naming it.
 
-    Limits: file size ``ledger_max_bytes``; XLSX inflated size ``ledger_xlsx_max_inflated_bytes``.
+    Limits: file size ``ledger_max_bytes``; XLSX inflated size ``max_xlsx_inflated_bytes`` and
+    formula cells without a saved result, by the one XLSX check of every reader
+    (:func:`airlib.ingest.columns.check_xlsx`).
     """
     s = DEFAULT if settings is None else settings
     suffix = path.suffix.lower()
@@ -215,9 +156,10 @@ def _read_raw(path: Path, sheet: str | int, settings: Settings | None = None) ->
             "(setting ledger_max_bytes); is it the right file?", file=path)
     try:
         if suffix in (".xlsx", ".xlsm"):
-            _check_xlsx(path, s)
+            from airlib.ingest.columns import check_xlsx
+
+            check_xlsx(path, sheet, s)
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
-            _check_formula_values(path, sheet)
         elif suffix == ".xls":
             raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
         else:
@@ -322,7 +264,7 @@ def read_ledger(
         Report month ('YYYY-MM'). Default: a ``月份`` column, else the first ``YYYY年M月`` in
         the title rows, else in the file name.
     settings
-        Reading limits ``ledger_max_bytes`` and ``ledger_xlsx_max_inflated_bytes``.
+        Reading limits ``ledger_max_bytes`` and ``max_xlsx_inflated_bytes``.
 
     Returns
     -------

@@ -188,7 +188,7 @@ def _check_entry(e: dict[str, Any], root: Path) -> dict[str, Any]:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"{what} must be a whole number ≥ 0 (size of the bottom list), not {v!r}")
             kw[key] = v
-        elif key in ("gcj02", "synthetic"):
+        elif key in ("gcj02", "synthetic", "boundary_repair"):
             if not isinstance(v, bool):
                 raise ValueError(f"{what} must be true or false, not {v!r}")
             kw[key] = v

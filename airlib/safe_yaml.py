@@ -5,9 +5,8 @@ Python object is built it checks, in this order, with the limits of
 :class:`airlib.settings.Settings`:
 
 1. **size** — the file is at most ``yaml_max_bytes`` bytes;
-2. **encoding** — UTF-8 (with or without BOM) is read as is. A file that is not UTF-8 but
-   decodes as GBK/GB18030 *unambiguously* (every character printable, at least one Chinese
-   character, at least 90 % of the non-ASCII characters plain GBK) is decoded as GB18030;
+2. **encoding** — :func:`airlib.text_decoding.decode_text`, the rule of every text input:
+   UTF-8 (with or without BOM), or GBK/GB18030 when the text is unambiguously Chinese;
    anything else (random bytes, NUL bytes, other encodings) is refused with a message
    saying to save the file as UTF-8;
 3. **structure**, on the parser's event stream (which PyYAML produces without recursion):
@@ -22,7 +21,6 @@ Every problem raises :class:`airlib.errors.InputDataError` naming the file.
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -31,9 +29,10 @@ from typing import Any
 import yaml
 
 from airlib.errors import InputDataError
+from airlib.text_decoding import decode_text
 from airlib.settings import DEFAULT, Settings
 
-__all__ = ["decode_config_bytes", "check_yaml_structure", "load_yaml_file", "load_yaml_text"]
+__all__ = ["check_yaml_structure", "load_yaml_file", "load_yaml_text"]
 
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -72,82 +71,6 @@ def _construct_yaml_map(loader: Any, node: yaml.MappingNode):  # type: ignore[no
 
 
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _construct_yaml_map)
-
-
-def _is_gbk_text(text: str) -> bool:
-    """True when ``text`` (decoded as GB18030) looks like Chinese text, not decoded noise.
-
-    Every character is printable (no control, private-use or unassigned code points), the
-    text holds at least one Chinese character, and at least 90 % of the non-ASCII characters
-    are plain 2-byte GBK characters (GB18030's 4-byte codes reach all of Unicode; a real file
-    uses them only for the odd symbol such as ``₂``).
-    """
-    import unicodedata
-    from collections import Counter
-
-    has_cjk = False
-    non_ascii = gbk = 0
-    for ch, k in Counter(text).items():
-        if ch in "\t\n\r" or " " <= ch <= "~":
-            continue
-        if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"):
-            return False
-        non_ascii += k
-        try:
-            ch.encode("gbk")
-            gbk += k
-        except UnicodeEncodeError:
-            pass
-        if "\u4e00" <= ch <= "\u9fff":
-            has_cjk = True
-    return has_cjk and gbk >= 0.9 * non_ascii
-
-
-def decode_config_bytes(data: bytes, file: str | PathLike[str]) -> tuple[str, str]:
-    """Decode a configuration file's bytes: ``(text, encoding used)``.
-
-    Parameters
-    ----------
-    data
-        The file's bytes.
-    file
-        The file, for messages.
-
-    Returns
-    -------
-    (str, str)
-        The text and ``"utf-8"``, ``"utf-8-sig"`` or ``"gb18030"``.
-
-    Raises
-    ------
-    InputDataError
-        NUL bytes, or neither UTF-8 nor unambiguous GBK/GB18030 text.
-    """
-    if b"\x00" in data:
-        raise InputDataError(
-            "the file contains NUL bytes: it is not a text file (or is UTF-16); "
-            "save it as UTF-8 text", file=file)
-    if data.startswith(codecs.BOM_UTF8):
-        enc = "utf-8-sig"
-    else:
-        enc = "utf-8"
-    try:
-        return data.decode(enc), enc
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and enc == "utf-8" and _is_gbk_text(text):
-        return text, "gb18030"
-    line = data[: utf8_error.start].count(b"\n") + 1
-    raise InputDataError(
-        f"not UTF-8 text (invalid byte 0x{data[utf8_error.start]:02x} at line {line}, "
-        f"byte {utf8_error.start}) and not recognisable GBK/GB18030 Chinese text; "
-        "save the file as UTF-8 (e.g. in Notepad: 另存为 → 编码 UTF-8)",
-        file=file,
-    )
 
 
 @dataclass
@@ -296,5 +219,5 @@ def load_yaml_file(path: str | PathLike[str], settings: Settings | None = None, 
     if len(data) > s.yaml_max_bytes:  # grew while reading
         raise InputDataError(f"{what} is larger than {s.yaml_max_bytes:,} bytes (setting yaml_max_bytes)",
                              file=p)
-    text, _ = decode_config_bytes(data, p)
+    text, _ = decode_text(data, file=p)
     return load_yaml_text(text, p, s)

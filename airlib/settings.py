@@ -66,9 +66,6 @@ class Settings:
         expands a 1 kB file to 10^9 values). Default 200,000.
     ledger_max_bytes : int
         Largest task ledger file (台账, CSV/XLSX) read, in bytes. Default 50 MB.
-    ledger_xlsx_max_inflated_bytes : int
-        Largest total uncompressed size of the parts of a ledger XLSX (a zip archive), in
-        bytes; refuses "zip bombs" whose sheet XML inflates to hundreds of MB. Default 200 MB.
     o3_1h_min_hours : int
         Valid hourly O3 values needed for a valid daily maximum 1-hour O3 (``o3_1h``). Neither
         GB 3095 Table 4 nor the notes on HJ 663 (standards.md §2.1) state a rule for the daily
@@ -152,7 +149,6 @@ class Settings:
     yaml_max_aliases: int = 200
     yaml_max_nodes: int = 200_000
     ledger_max_bytes: int = 50_000_000
-    ledger_xlsx_max_inflated_bytes: int = 200_000_000
     o3_1h_min_hours: int = 20
     rolling_24h_min_hours: int = 20
     episode_merge_gap_days: int = 1

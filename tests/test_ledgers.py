@@ -333,11 +333,11 @@ def test_inflated_size_limit_edge(tmp_path):
     p = tmp_path / "bomb.xlsx"
     inflated = _padded_workbook(p, 3_000_000)
     assert p.stat().st_size < 100_000  # small on disk, large inflated
-    at = dataclasses.replace(DEFAULT, ledger_xlsx_max_inflated_bytes=inflated)
+    at = dataclasses.replace(DEFAULT, max_xlsx_inflated_bytes=inflated)
     assert len(read_ledger(p, PLAN, TOWNS, settings=at)) == 4  # exactly at the limit: read
-    below = dataclasses.replace(DEFAULT, ledger_xlsx_max_inflated_bytes=inflated - 1)
+    below = dataclasses.replace(DEFAULT, max_xlsx_inflated_bytes=inflated - 1)
     msg = _input_error(p, settings=below)
-    assert "ledger_xlsx_max_inflated_bytes" in msg and f"{inflated:,}" in msg
+    assert "max_xlsx_inflated_bytes" in msg and f"{inflated:,}" in msg
 
 
 def test_file_size_limit_edge(tmp_path):
@@ -414,8 +414,8 @@ def test_formula_cells_without_saved_results_are_refused(tmp_path):
     ws["G5"] = "=F5+4"
     wb.save(p)
     msg = _input_error(p)
-    assert "2 formula cell(s) without a saved result (G4、G5)" in msg
-    assert "row 4" in msg and "column 'G'" in msg and "save it again" in msg
+    assert "2 formula cell(s) without a saved result: G4, G5" in msg
+    assert "rows 4, 5" in msg and "recalculate and save" in msg
 
 
 def test_formula_cells_with_saved_results_are_read(tmp_path):

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.safe_yaml import decode_config_bytes, load_yaml_file
+from airlib.safe_yaml import load_yaml_file
+from airlib.text_decoding import decode_text
 from airlib.settings import DEFAULT
 
 DOC = "plan:\n  id: 测试\n  district: 门头沟区\ntargets:\n  - id: T1\n    value: 25.5\n"
@@ -42,16 +43,16 @@ def test_gbk_chinese_text_is_decoded(tmp_path, codec):
 def test_gbk_detection_needs_chinese_and_no_controls():
     # valid GB18030 bytes but no Chinese character: refused, not guessed
     with pytest.raises(InputDataError, match="save the file as UTF-8"):
-        decode_config_bytes("name: café\n".encode("latin-1"), "x.yaml")
+        decode_text("name: café\n".encode("latin-1"), file="x.yaml")
     # Chinese text with mostly characters only GB18030's 4-byte codes reach: refused
     with pytest.raises(InputDataError, match="UTF-8"):
-        decode_config_bytes("名称: 区 ₂₂₂₂₂\n".encode("gb18030"), "x.yaml")
+        decode_text("名称: 区 ₂₂₂₂₂\n".encode("gb18030"), file="x.yaml")
     # ... the odd one (CO₂ in a plan) is fine: 1 of 11 non-ASCII characters
-    assert decode_config_bytes("名称: 门头沟区大气污染防治 CO₂\n".encode("gb18030"), "x.yaml")[1] == "gb18030"
+    assert decode_text("名称: 门头沟区大气污染防治 CO₂\n".encode("gb18030"), file="x.yaml")[1] == "gb18030"
     # a control character decoded from GB18030: refused
     with pytest.raises(InputDataError, match="UTF-8"):
-        decode_config_bytes("名称: 区\x85\n".encode("gb18030"), "x.yaml")
-    text, enc = decode_config_bytes("名称: 区\n".encode("gbk"), "x.yaml")
+        decode_text("名称: 区\x85\n".encode("gb18030"), file="x.yaml")
+    text, enc = decode_text("名称: 区\n".encode("gbk"), file="x.yaml")
     assert (text, enc) == ("名称: 区\n", "gb18030")
 
 
@@ -60,7 +61,8 @@ def test_random_bytes_refused(tmp_path):
     p = _write(tmp_path, "r.yaml", bytes(rnd.randrange(1, 256) for _ in range(5000)))
     assert "save the file as UTF-8" in _err(p)
     assert "NUL" in _err(_write(tmp_path, "n.yaml", b"a: 1\x00\x00"))
-    assert "NUL" in _err(_write(tmp_path, "u16.yaml", DOC.encode("utf-16")))
+    # UTF-16 with its byte-order mark is text, read like every other text input
+    assert load_yaml_file(_write(tmp_path, "u16.yaml", DOC.encode("utf-16"))) == EXPECTED
 
 
 def test_size_limit_edge(tmp_path):

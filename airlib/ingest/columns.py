@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.text_decoding import decode_text
 from airlib.pollutants import METEOROLOGY, POLLUTANTS
 
 __all__ = [
@@ -30,9 +31,10 @@ __all__ = [
     "normalise_header",
     "split_unit",
     "map_headers",
-    "decode_bytes",
     "read_text_table",
     "read_any_table",
+    "check_xlsx",
+    "inspect_xlsx",
     "drop_blank_rows",
     "is_station_table_header",
     "file_row_numbers",
@@ -293,79 +295,6 @@ def map_headers(
     return column_map, units, unmapped
 
 
-_ENCODING_ALIASES = {
-    "utf8": "utf-8", "utf-8": "utf-8", "utf_8": "utf-8", "utf-8-sig": "utf-8-sig", "utf_8_sig": "utf-8-sig",
-    "gbk": "gbk", "cp936": "gbk", "gb2312": "gbk", "gb18030": "gb18030",
-}
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def decode_bytes(data: bytes, encoding: str | None = None, *, file: str | os.PathLike[str] | None = None) -> tuple[str, str]:
-    """Decode file bytes; detect UTF-8 (with/without BOM), UTF-16 (BOM) or GB18030 (⊃ GBK) when undeclared.
-
-    Returns ``(text, encoding used)``. Raises :class:`InputDataError` naming the line if the
-    bytes cannot be decoded, or do not match the declared encoding (declared UTF-8 but the
-    bytes are GBK; declared GBK but the bytes are UTF-8 with non-ASCII text).
-    """
-    enc = None if encoding is None else _ENCODING_ALIASES.get(encoding.lower().replace(" ", ""), encoding.lower())
-    if enc is None and data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel "Unicode text" export
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise InputDataError(f"starts with a UTF-16 byte-order mark but is not valid UTF-16 (offset {exc.start})",
-                                 file=file) from None
-    bom = data.startswith(b"\xef\xbb\xbf")
-    if enc is None or enc in ("utf-8", "utf-8-sig"):
-        try:
-            return data.decode("utf-8-sig"), ("utf-8-sig" if bom else "utf-8")
-        except UnicodeDecodeError as exc:
-            line = _line_of(data, exc.start)
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                raise InputDataError(
-                    f"cannot decode bytes at offset {exc.start}: neither UTF-8 nor GBK/GB18030; "
-                    "save the file as UTF-8 or pass encoding=",
-                    file=file, row=line,
-                ) from None
-            if enc is not None:
-                raise InputDataError(
-                    f"declared encoding {encoding!r} but the bytes are not UTF-8 (they decode as GBK/GB18030); "
-                    "pass encoding='gbk' or omit encoding to detect it",
-                    file=file, row=line,
-                ) from None
-            return text, "gb18030"
-    if enc in ("gbk", "gb18030"):
-        if bom:
-            raise InputDataError(f"declared encoding {encoding!r} but the file starts with a UTF-8 BOM", file=file, row=1)
-        try:
-            data.decode("ascii")
-        except UnicodeDecodeError:
-            try:
-                data.decode("utf-8")
-                raise InputDataError(
-                    f"declared encoding {encoding!r} but the bytes are UTF-8; pass encoding='utf-8' or omit encoding",
-                    file=file,
-                )
-            except UnicodeDecodeError:
-                pass
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError as exc:
-            raise InputDataError(
-                f"bytes at offset {exc.start} are not valid {encoding!r}", file=file, row=_line_of(data, exc.start)
-            ) from None
-    try:
-        return data.decode(enc), enc
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise InputDataError(f"cannot decode with encoding {encoding!r}: {exc}", file=file) from None
-
-
-
-
 def _pick_header(lines: list[list[str]], is_header) -> int:
     """Index of the first of ``lines`` that ``is_header`` accepts; 0 if none (or no test)."""
     if is_header is None:
@@ -481,7 +410,7 @@ def read_text_table(
     if not data.strip():
         raise InputDataError("the file is empty", file=p)
     _check_text_shape(data, p, settings)
-    text, used = decode_bytes(data, encoding, file=p)
+    text, used = decode_text(data, encoding, file=p)
     n_head = max_header_row + 30
     parts = text.lstrip("\ufeff").split("\n", n_head)  # stops after n_head lines (no split of the whole file)
     head_lines = ([ln.rstrip("\r") for ln in parts[:n_head]] if len(parts) > n_head
@@ -568,7 +497,10 @@ def inspect_xlsx(p: Path, sheet: str | int | None = None, settings=None) -> dict
         if r is None:
             continue
         v = re.search(rb"<v>(.*?)</v>", xml[m.start():end], re.S)
-        out[(int(r.group(2)), _column_index(r.group(1).decode()))] = bool(v and v.group(1).strip())
+        # a saved result: a non-empty <v>, or an empty one of a text-result cell (t="str": the
+        # formula returned "")
+        text_result = b't="str"' in xml[start:xml.find(b">", start) + 1]
+        out[(int(r.group(2)), _column_index(r.group(1).decode()))] = bool(v and (v.group(1).strip() or text_result))
     return out
 
 
@@ -610,6 +542,42 @@ def _cell_name(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
+def check_xlsx(p: Path, sheet: str | int | None = None, settings=None) -> dict[tuple[int, int], bool]:
+    """Refuse a damaged XLSX, a zip bomb, or formula cells without a saved result; return the formulas.
+
+    The one XLSX check of every reader (station-hour tables, registries, ledgers):
+    :func:`inspect_xlsx`, then an :class:`InputDataError` naming the sheet and cells when a
+    formula has no cached value (openpyxl, and so pandas, would read it as empty: a value
+    lost without a word).
+
+    Parameters
+    ----------
+    p : Path
+        The ``.xlsx``/``.xlsm`` file.
+    sheet : str or int, optional
+        Sheet name or 0-based index; ``None`` is the first sheet.
+    settings : Settings, optional
+        Limits (``max_xlsx_inflated_bytes``); default :data:`airlib.settings.DEFAULT`.
+
+    Returns
+    -------
+    dict
+        As :func:`inspect_xlsx`: ``(row, column index)`` → ``True`` (every value here is True:
+        the formulas all have a saved result).
+    """
+    formulas = inspect_xlsx(p, sheet, settings)
+    uncached = sorted(k for k, has in formulas.items() if not has)
+    if uncached:
+        label = "the first sheet" if sheet is None else f"sheet {sheet!r}"
+        cells = ", ".join(_cell_name(r, c) for r, c in uncached[:10])
+        more = f" (+{len(uncached) - 10} more)" if len(uncached) > 10 else ""
+        raise InputDataError(
+            f"{label}: {len(uncached)} formula cell(s) without a saved result: {cells}{more}; airlib reads "
+            "saved values only and would see them empty. Open the workbook in Excel (or LibreOffice), "
+            "let it recalculate and save, or paste the values", file=p, row=row_arg([r for r, _ in uncached]))
+    return formulas
+
+
 def read_any_table(
     path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None, is_header=None,
     settings=None,
@@ -634,16 +602,7 @@ def read_any_table(
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         if check_file_size(p, settings) == 0:
             raise InputDataError("the file is empty", file=p)
-        formulas = inspect_xlsx(p, sheet, settings) if p.suffix.lower() != ".xls" else {}
-        uncached = sorted(k for k, has in formulas.items() if not has)
-        label = "the first sheet" if sheet is None else f"sheet {sheet!r}"
-        if uncached:
-            cells = ", ".join(_cell_name(r, c) for r, c in uncached[:10])
-            more = f" (+{len(uncached) - 10} more)" if len(uncached) > 10 else ""
-            raise InputDataError(
-                f"{label}: {len(uncached)} formula cell(s) without a saved result: {cells}{more}; airlib reads "
-                "saved values only and would see them empty. Open the workbook in Excel (or LibreOffice), "
-                "let it recalculate and save, or paste the values", file=p, row=row_arg([r for r, _ in uncached]))
+        formulas = check_xlsx(p, sheet, settings) if p.suffix.lower() != ".xls" else {}
         try:
             grid = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object, header=None)
         except ValueError as exc:
