@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.escaping import mpl_text, plotly_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -318,7 +319,7 @@ def static_choropleth(
     column : str
         ``"pm25"`` (µg/m³, reds) or ``"yoy_pct"`` (%, diverging around 0).
     title : str
-        Map title.
+        Map title (plain text: ``$`` is not mathtext).
     highlight : list of str, optional
         Town codes outlined in thick red (the bottom N / warning list).
     cmap : str, optional
@@ -384,7 +385,7 @@ def static_choropleth(
         gdf[label_column] if label_column and label_column in gdf else [pd.NA] * len(gdf), strict=True,
     ):
         pt = geom.representative_point()
-        name = str(name) if pd.notna(name) else str(code)
+        name = mpl_text(name if pd.notna(name) else code)  # a name with "$" is not mathtext
         rank_txt = f"第{int(rank_v)}名" if pd.notna(rank_v) else ("无有效数据" if np.isnan(v) else "")
         big = geom.area / box_area > 0.045
         if big:
@@ -398,7 +399,7 @@ def static_choropleth(
     if key_lines:
         ax.text(-0.02, 0.5, "\n".join(key_lines), transform=ax.transAxes, ha="right", va="center",
                 multialignment="left", fontsize=7, bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#999999", "alpha": 0.9})
-    ax.set_title(title, pad=24 if gdf.attrs.get("schematic") else 6)
+    ax.set_title(mpl_text(title), pad=24 if gdf.attrs.get("schematic") else 6)
     ax.set_axis_off()
     ax.set_aspect(1.0 / np.cos(np.deg2rad(float(gdf.geometry.union_all().centroid.y))))
     notes = []
@@ -444,8 +445,8 @@ def plotly_choropleth(
     values = pd.to_numeric(gdf[column], errors="coerce").astype("float64")
     rank_col = "yoy_rank" if is_pct else "rank"
     ranks = gdf[rank_col].astype("string").fillna("无") if rank_col in gdf else pd.Series("", index=gdf.index)
-    hover = (
-        gdf["town_name"].astype("string").fillna("")
+    hover = (  # plotly renders a subset of HTML in hover text: names are escaped
+        gdf["town_name"].map(plotly_text).astype("string")
         + "<br>"
         + ("同比 " if is_pct else "PM2.5 ")
         + values.map(lambda v: "无有效数据" if pd.isna(v) else f"{v:g}").astype("string")
@@ -480,7 +481,7 @@ def plotly_choropleth(
             )
         )
     fig.update_geos(fitbounds="locations", visible=False)
-    fig.update_layout(title=title, margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=550)
+    fig.update_layout(title=plotly_text(title), margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=550)
     if gdf.attrs.get("schematic"):
         fig.add_annotation(text=SCHEMATIC_NOTICE_ZH, x=0.5, y=1.0, xref="paper", yref="paper",
                            showarrow=False, font={"color": "#b00000"}, bgcolor="#fff3f3")
