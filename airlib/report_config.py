@@ -94,6 +94,55 @@ def inside_project(path: str | os.PathLike[str], root: Path | None = None) -> Pa
     return full
 
 
+#: Longest district name in bytes (UTF-8): NAME_MAX (255) less the longest output-file suffix
+#: (``_YYYY-MM_月排名报告.pdf``, 28 bytes), rounded down.
+MAX_DISTRICT_NAME_BYTES = 200
+
+
+def check_district_name(name: object, *, file: str | os.PathLike[str] | None = None) -> str:
+    """Check that a district name can safely name the folder ``reports/<name>/``.
+
+    Refused: a non-string or empty/blank name; ``/``, ``\\``, ``..``; NUL, line breaks and
+    other control characters; a leading ``.`` (hidden folders, and the report's staging
+    folders, start with one); more than :data:`MAX_DISTRICT_NAME_BYTES` bytes. Other text
+    (Chinese, spaces, ``<>`` …) is allowed: it is escaped wherever it is rendered.
+
+    Returns
+    -------
+    str
+        ``name`` unchanged.
+
+    Raises
+    ------
+    AirlibError
+        (``InputDataError`` naming ``file`` when given) saying what is wrong and what to do.
+    """
+    import unicodedata
+
+    problem = None
+    if not isinstance(name, str):
+        problem = f"must be text, not {type(name).__name__} {name!r}"
+    elif not name.strip():
+        problem = "is empty"
+    elif "/" in name or "\\" in name:
+        problem = "contains a path separator (/ or \\)"
+    elif ".." in name:
+        problem = "contains '..'"
+    elif any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        problem = "contains a control character (NUL, line break, tab …)"
+    elif name.startswith("."):
+        problem = "starts with '.'"
+    elif len(name.encode("utf-8")) > MAX_DISTRICT_NAME_BYTES:
+        problem = f"is longer than {MAX_DISTRICT_NAME_BYTES} bytes"
+    if problem is None:
+        return name  # type: ignore[return-value]
+    msg = (f"district name {name!r} {problem}; it names the report folder reports/<district>/, "
+           f"so give the district's plain name, e.g. 门头沟区")
+    if file is not None:
+        raise InputDataError(msg, file=file, column="name")
+    raise AirlibError(msg)
+
+
 def config_file(root: Path | None = None) -> Path:
     """The district configuration file: ``$AIRLIB_DISTRICTS`` or ``data/raw/districts.yaml``."""
     env = os.environ.get("AIRLIB_DISTRICTS")
