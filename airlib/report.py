@@ -942,7 +942,8 @@ REPORT_CSP: Final[str] = (
 
 
 def harden_html(body: str) -> str:
-    """Put :data:`REPORT_CSP` as the first element of ``<head>`` and drop external scripts.
+    """Put :data:`REPORT_CSP` as the first element of ``<head>`` and remove every ``<script>``
+    element (nbconvert's require.js/MathJax loaders; the report needs no script).
 
     Parameters
     ----------
@@ -958,8 +959,10 @@ def harden_html(body: str) -> str:
     ReportError
         The document has no ``<head>`` (the policy could not be set).
     """
-    # Offline: drop external scripts (MathJax, require.js CDN); nothing in the report needs them.
-    body = re.sub(r"<script[^>]+src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
+    # No script: nbconvert's loaders (MathJax, require.js CDN) and any inline script. User text
+    # is escaped (airlib.escaping), so every <script> here comes from the template or a raw
+    # HTML output; the CSP blocks anything left (event handlers included).
+    body = re.sub(r"<script\b.*?</script\s*>", "", body, flags=re.S | re.I)
     meta = f'<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">'
     new, n = re.subn(r"<head(\s[^>]*)?>", lambda m: m.group(0) + "\n" + meta, body, count=1)
     if n != 1:
@@ -999,13 +1002,15 @@ def find_chromium() -> str:
 
 
 #: Chromium switches of :func:`html_to_pdf` besides profile and output: headless, offline,
-#: JavaScript off. ``--allow-file-access-from-files`` is never given; the page's CSP
-#: (:data:`REPORT_CSP`) blocks every file:// and network load.
+#: no remote fonts. ``--allow-file-access-from-files`` is never given. JavaScript is off by the
+#: page's CSP (:data:`REPORT_CSP`, ``script-src 'none'``, which also blocks every file:// and
+#: network load) and :func:`harden_html` removes every ``<script>`` element:
+#: ``--blink-settings=scriptEnabled=false`` cannot be used, headless Chromium (156) then exits
+#: 0 without writing the PDF.
 CHROMIUM_FLAGS: Final[tuple[str, ...]] = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--mute-audio", "--blink-settings=scriptEnabled=false",
-    "--disable-remote-fonts", "--no-pdf-header-footer",
+    "--disable-extensions", "--mute-audio", "--disable-remote-fonts", "--no-pdf-header-footer",
 )
 
 
