@@ -46,6 +46,7 @@ from airlib.paths import PROJECT_ROOT, project_root
 from airlib.report_config import (
     DistrictConfig,
     check_district_name,
+    config_file,
     district_config,
     inside_project,
     load_districts,
@@ -66,6 +67,26 @@ CHROMIUM_CANDIDATES: Final[tuple[str, ...]] = ("chromium", "chromium-browser", "
 
 class ReportError(AirlibError):
     """A report run failed; the message names the failed step or cell and what was kept."""
+
+
+class ReportWriteError(ReportError):
+    """A report step failed because a file could not be written (disk full, read-only
+    folder, no permission, quota): the user's to fix, so ``airlib report`` exits with 2."""
+
+
+#: errno values that mean "cannot write here": EACCES, ENOSPC, EROFS, EDQUOT.
+_WRITE_ERRNOS: Final[tuple[int, ...]] = (13, 28, 30, 122)
+
+
+def _write_error_class(exc: BaseException) -> type[ReportError]:
+    """:class:`ReportWriteError` when ``exc`` (or the notebook error it reports) is a write
+    error of :data:`_WRITE_ERRNOS`, else :class:`ReportError`."""
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        return ReportWriteError
+    if isinstance(exc, ReportWriteError) or re.search(
+            r"\[Errno (" + "|".join(map(str, _WRITE_ERRNOS)) + r")\]", str(exc)):
+        return ReportWriteError
+    return ReportError
 
 
 # --------------------------------------------------------------------------- months
@@ -1128,6 +1149,9 @@ def run_report(
     ReportError
         The notebook, the PDF or the Excel step failed; the executed notebook is kept in
         ``<month>/failed/`` and earlier outputs of the month are untouched.
+    ReportWriteError
+        The report cannot be written (full disk, read-only folder, no permission), in the
+        runner or in a notebook cell; earlier outputs of the month are untouched.
     """
     t0 = time.perf_counter()
     root_p = Path(root).resolve() if root is not None else project_root()
@@ -1135,10 +1159,27 @@ def run_report(
     check_district_name(district)
     cfg = district_config(district, root_p)
     m = parse_month(month, today)
-    if bottom_n is not None and int(bottom_n) < 0:
-        raise AirlibError(f"bottom N must be ≥ 0, not {bottom_n}")
+    n = cfg.bottom_n if bottom_n is None else bottom_n
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        where = "--bottom-n" if bottom_n is not None else f"bottom_n of {cfg.name} in {config_file(root_p)}"
+        raise AirlibError(f"bottom N must be a whole number ≥ 0, not {n!r}; fix {where}")
     check_request(cfg, m, root_p)
     final = report_folder(cfg, m, root_p)  # checked before anything is written
+    try:
+        return _run_checked(cfg, m, root_p, final, int(n), language=language, timeout=timeout,
+                            progress=progress, notebook=notebook, t0=t0)
+    except OSError as exc:  # full disk, read-only or vanished folder: say so, no traceback
+        what = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ReportWriteError(
+            f"{cfg.name} {m}: cannot write the report: {what}{where}; the earlier PDF/Excel of {m} "
+            f"are untouched; free disk space or make {final.parent} writable, then run again"
+        ) from exc
+
+
+def _run_checked(cfg: DistrictConfig, m: pd.Period, root_p: Path, final: Path, bottom_n: int, *,
+                 language: str, timeout: int, progress: bool, notebook: Path, t0: float) -> ReportResult:
+    """:func:`run_report` after its checks: clean stale folders, run, print, publish."""
     clean_stale(root_p)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists() and not final.is_dir():
@@ -1153,7 +1194,7 @@ def run_report(
             "project_root": str(root_p),
             "data_dir": str(store_dir(cfg, root_p)),
             "boundaries": str(cfg.path(cfg.boundaries, root_p)),
-            "bottom_n": cfg.bottom_n if bottom_n is None else int(bottom_n),
+            "bottom_n": bottom_n,
             "output_dir": str(staging),
             "excel_name": names["excel"],
             "interactive": False,
@@ -1169,13 +1210,19 @@ def run_report(
                 html = notebook_to_html(nb_out, Path(tmp) / "report.html")
                 html_to_pdf(html, staging / names["pdf"])
         except ReportError as exc:
+            cls = _write_error_class(exc)
+            hint = "; free disk space or fix the folder's permissions, then run again" if cls is ReportWriteError else ""
             kept = final / "failed" / "monthly_report.failed.ipynb"
             if nb_out.exists():
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(nb_out, kept)
-                raise ReportError(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
-                                  f"earlier PDF/Excel of {m} left untouched") from exc
-            raise ReportError(f"{cfg.name} {m}: {exc}") from exc
+                try:
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(nb_out, kept)
+                except OSError as err:
+                    raise cls(f"{cfg.name} {m}: {exc}; the executed notebook could not be kept "
+                              f"({err.strerror or err}); earlier PDF/Excel of {m} left untouched{hint}") from exc
+                raise cls(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
+                          f"earlier PDF/Excel of {m} left untouched{hint}") from exc
+            raise cls(f"{cfg.name} {m}: {exc}{hint}") from exc
         _publish(staging, final, names)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -1259,6 +1306,9 @@ def report_command(args) -> int:
     try:
         r = run_report(district, args.month, bottom_n=args.bottom_n, language=args.language,
                        timeout=args.timeout, progress=sys.stderr.isatty())
+    except ReportWriteError as exc:
+        print(f"airlib: error: report not written: {exc}", file=sys.stderr)
+        return 2
     except ReportError as exc:
         print(f"airlib: report failed: {exc}", file=sys.stderr)
         return 1

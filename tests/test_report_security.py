@@ -673,3 +673,70 @@ def test_killed_report_keeps_last_pdf_and_next_run_cleans(hostile_home, hostile_
     removed = clean_stale(h.home)
     assert set(left) <= set(removed)
     assert not any(p.exists() for p in left)
+
+
+def _mount_tmpfs(where: Path, size: str) -> bool:
+    where.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                         capture_output=True, check=False)
+    return res.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["full-disk", "read-only"])
+def test_report_on_full_or_read_only_disk(hostile_home, hostile_run, tmp_path, fault):
+    """reports/ on a tiny tmpfs (full) or a read-only one: a clear one-paragraph error, no
+    traceback, the earlier PDF untouched, no staging folder left."""
+    import shutil
+
+    h = hostile_home
+    home = tmp_path / "home"
+    shutil.copytree(h.home / "data", home / "data")
+    reports = home / "reports"
+    if not _mount_tmpfs(reports, "96k"):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        month_dir = reports / h.district / REPORT_MONTH
+        month_dir.mkdir(parents=True)
+        pdf = month_dir / f"{h.district}_{REPORT_MONTH}_月排名报告.pdf"
+        pdf.write_bytes(b"%PDF-1.4 earlier good report\n" * 100)
+        if fault == "read-only":
+            assert subprocess.run(["mount", "-o", "remount,ro", str(reports)], check=False).returncode == 0
+        res = _cli(["report", "--district", h.district, "--month", REPORT_MONTH], home, timeout=900)
+        assert res.returncode == 2, res.stderr[-2000:]
+        assert "Traceback" not in res.stderr, res.stderr[-2000:]
+        err = res.stderr.strip().splitlines()[-1]
+        assert err.startswith("airlib: error: "), err
+        needle = "No space left on device" if fault == "full-disk" else "Read-only file system"
+        assert needle in err and "untouched" in err, err
+        assert pdf.read_bytes() == b"%PDF-1.4 earlier good report\n" * 100
+        assert not list((reports / h.district).glob(".*staging*"))
+    finally:
+        subprocess.run(["umount", "-l", str(reports)], check=False)
+
+
+def test_bad_bottom_n_refused_before_any_kernel(tmp_path, monkeypatch):
+    from airlib.report import run_report
+
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "districts.yaml").write_text(
+        "districts:\n  - name: 门头沟区\n    bottom_n: abc\n", encoding="utf-8")
+    before = _tree(tmp_path)
+    with pytest.raises(AirlibError, match="bottom"):
+        run_report("门头沟区", "2017-12", root=tmp_path, today=pd.Timestamp("2018-03-01").date())
+    (tmp_path / "data" / "raw" / "districts.yaml").write_text("districts: []\n", encoding="utf-8")
+    for bad in (-1, 2.5, True):
+        with pytest.raises(AirlibError, match="bottom N must be a whole number ≥ 0"):
+            run_report("门头沟区", "2017-12", root=tmp_path, bottom_n=bad, today=pd.Timestamp("2018-03-01").date())
+    assert _tree(tmp_path) == before
+
+
+def test_write_errors_are_told_apart():
+    from airlib.report import ReportError, ReportWriteError, _write_error_class
+
+    assert _write_error_class(OSError(28, "No space left on device")) is ReportWriteError
+    assert _write_error_class(PermissionError(13, "Permission denied")) is ReportWriteError
+    assert _write_error_class(ReportError("cell 5: OSError: [Errno 30] Read-only file system")) is ReportWriteError
+    assert _write_error_class(ReportError("cell 5: ValueError: boom")) is ReportError
+    assert _write_error_class(FileNotFoundError(2, "x")) is ReportError
