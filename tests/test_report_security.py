@@ -740,3 +740,31 @@ def test_write_errors_are_told_apart():
     assert _write_error_class(ReportError("cell 5: OSError: [Errno 30] Read-only file system")) is ReportWriteError
     assert _write_error_class(ReportError("cell 5: ValueError: boom")) is ReportError
     assert _write_error_class(FileNotFoundError(2, "x")) is ReportError
+
+
+def test_target_tracking_figures_draw_names_literally():
+    """The target-tracking notebook's figures (airlib.progress, airlib.targets) too."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from airlib.progress import STATUSES, plot_status_counts, plot_town_scores
+    from airlib.targets import plot_town_changes
+
+    names = ["$x^2$镇", "a$b$c"]
+    scores = pd.DataFrame({"town_name": names, "score": [80.0, 60.0], "n_overdue": [0, 1], "n_behind": [0, 0],
+                           "rank": [1, 2]})
+    prog = pd.DataFrame({"town_name": names, "target": [1.0, 2.0], "status": [STATUSES[0], STATUSES[3]]})
+    result = pd.DataFrame({"target_id": ["T01"] * 2, "window": ["目标期累计"] * 2, "change_pct": [-30.0, -10.0],
+                           "area_name": names, "status": ["达标", "未达标"], "target_value": [25.0, 25.0],
+                           "metric_label": ["PM2.5"] * 2})
+    axes = [plot_town_scores(scores, "$t$区"), plot_status_counts(prog, "$t$区"), plot_town_changes(result, "T01")]
+    for ax in axes:
+        ax.figure.canvas.draw()
+        texts = _all_texts(ax.figure)
+        assert all(t._preprocess_math(t.get_text())[1] is False for t in texts)
+        shown = "\n".join(t._preprocess_math(t.get_text())[0] for t in texts)
+        assert all(n in shown for n in names), shown
+    assert "$t$区" in "\n".join(t.get_text().replace("\\$", "$") for t in _all_texts(axes[0].figure))
+    plt.close("all")
