@@ -20,6 +20,14 @@ Linux ``renameat2(RENAME_EXCHANGE)``, else files are moved one by one with ``os.
 Kernels are started with ZeroMQ **IPC** transport (Unix sockets named after the unique
 connection file) instead of TCP ports, so several reports can run at once (``--all``)
 without port clashes.
+
+Security and crash hygiene (docs/security.md): every user-supplied text is escaped where it is
+rendered (:mod:`airlib.escaping`); Chromium prints an HTML alone in its own temporary folder
+whose Content-Security-Policy (:data:`REPORT_CSP`) allows no script and no file or network
+load; the district name is checked (:func:`airlib.report_config.check_district_name`) and the
+month folder must resolve inside ``reports/`` before anything is written; staging and
+temporary folders carry their owner (host, pid, process start time) in their name and
+:func:`clean_stale` removes those of dead runs at the start of every run.
 """
 
 from __future__ import annotations
