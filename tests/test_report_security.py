@@ -584,12 +584,19 @@ def hostile_home(tmp_path_factory):
     written = write_demo_ledgers(ledgers, plan=plan)
     bad_ledger = ledgers / "<img src=x onerror=alert(5)>坏台账.xlsx"
     bad_ledger.write_bytes(written[0].read_bytes()[:500])
+    # a ledger whose town cell is an injection string (unknown town: the file is unreadable and
+    # the reason, quoting the cell, is printed)
+    wb = openpyxl.load_workbook(written[1])
+    ws = wb.active
+    bad_cell = "<img src=x onerror=alert(6)>[未知](javascript:alert(7))镇"
+    ws["E4"] = bad_cell
+    wb.save(ledgers / "坏单元格.xlsx")
     cfg = {"name": district, "district_code": "110109", "dataset": "demo",
            "boundaries": "data/raw/demo/boundaries/towns_schematic.geojson", "bottom_n": 2,
            "plans": ["data/raw/plans/hostile.yaml"], "ledgers": "data/raw/hostile_ledgers"}
     (raw / "districts.yaml").write_text(yaml.safe_dump({"districts": [cfg]}, allow_unicode=True), encoding="utf-8")
     return SimpleNamespace(home=home, district=district, towns=town_inj, title=title,
-                           bad_ledger=bad_ledger.name, task_prefix="<b>任务</b>**")
+                           bad_ledger=bad_ledger.name, bad_cell=bad_cell, task_prefix="<b>任务</b>**")
 
 
 @pytest.fixture(scope="module")
@@ -608,8 +615,9 @@ def test_hostile_report_prints_every_text_literally(hostile_home, hostile_run):
     h, text = hostile_home, hostile_run.text
     flat = _squash(text)
     assert SECRET not in text and "PWNED42" not in text
-    for s in [h.district, h.title, h.bad_ledger]:
+    for s in [h.district, h.title, h.bad_ledger, "坏单元格.xlsx"]:
         assert _squash(s) in flat, s
+    assert _printed(h.bad_cell, flat)  # the ledger cell, quoted in the reason
     for s in h.towns:
         assert _printed(s, flat), s
     assert _printed(h.task_prefix, flat)  # task names (overdue table)
@@ -628,7 +636,7 @@ def test_hostile_report_html_and_excel_have_no_live_markup(hostile_home, hostile
                 "<code>码", "<del>"):
         assert tag.lower() not in body.lower(), tag
     visible = _squash(html.unescape(re.sub(r"<[^>]+>", "", body)))
-    for s in [*h.towns, h.district, h.title, h.bad_ledger]:
+    for s in [*h.towns, h.district, h.title, h.bad_ledger, h.bad_cell]:
         assert _squash(s) in visible, s  # it is there, as text
     xlsx = hostile_run.folder / f"{h.district}_{REPORT_MONTH}_排名表.xlsx"
     wb = openpyxl.load_workbook(xlsx)
