@@ -744,7 +744,10 @@ def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
 
 #: Prefixes of the temporary folders a report run creates in the system temp folder.
 TEMP_PREFIXES: Final[tuple[str, ...]] = ("airlib-k-", "airlib-html-", "airlib-chromium-")
-_OWNER_RE: Final[re.Pattern[str]] = re.compile(r"(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-(?P<start>\d+)-")
+#: Owner tag at the end of a folder name: ``-<host>-<pid>-<start>-`` + mkdtemp's 8 random
+#: characters (``[a-z0-9_]``, never ``-``).
+_OWNER_RE: Final[re.Pattern[str]] = re.compile(
+    r"-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-(?P<start>\d+)-[a-z0-9_]+$")
 
 
 def _host_tag() -> str:
