@@ -48,7 +48,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from airlib.errors import AirlibError, InputDataError
+from airlib.errors import AirlibError
 from airlib.escaping import html_text, markdown_text, mpl_text
 from airlib.paths import PROJECT_ROOT, project_root
 from airlib.report_config import (
