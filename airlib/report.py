@@ -442,13 +442,18 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     from airlib.plans import load_plan
     from airlib.progress import month_as_of, overdue_tasks, town_progress, town_scores
 
+    # Problems are reported for the plan whose ledgers are shown, or for every plan when none
+    # can be shown (a file unreadable against one plan may be a ledger of another).
+    tried: list[dict[str, str]] = []
     for path in plan_paths(cfg, root):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             plan = load_plan(path, warn=False)
             if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
                 continue
-            ledger = _read_ledger_files(folder, plan, towns, problems)
+            mine: list[dict[str, str]] = []
+            ledger = _read_ledger_files(folder, plan, towns, mine)
+        tried += [p for p in mine if p not in tried]
         if ledger is None or ledger.empty:
             continue
         months = pd.PeriodIndex(ledger["month"].astype(str), freq="M")
@@ -456,6 +461,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             continue
         as_of = month_as_of(str(month))
         prog = town_progress(plan, ledger, as_of, towns)
+        problems.extend(mine)
         return {
             "plan": plan.plan.title,
             "as_of": as_of,
@@ -463,6 +469,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             "scores": town_scores(prog),
             "overdue": overdue_tasks(prog),
         }
+    problems.extend(tried)
     return None
 
 

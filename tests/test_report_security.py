@@ -455,6 +455,13 @@ def test_one_unreadable_ledger_is_named_and_the_others_used(tmp_path):
     named = {p["file"] for p in problems}
     assert named == {bad1.name, bad2.name}
     assert all(p["problem"] for p in problems)
+    # nothing readable: no task section, but every file is named
+    for p in written:
+        p.unlink()
+    problems = []
+    assert task_progress(DEMO, month, towns, tmp_path, problems) is None
+    assert {p["file"] for p in problems} == {bad1.name, bad2.name}
+    assert any("BadZipFile" in p["problem"] or "zip" in p["problem"].lower() for p in problems)
 
 
 # ----------------------------------------------------------------------------- stale folders
