@@ -179,11 +179,6 @@ def _add_report(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--timeout", type=_int_at_least(1), default=900, help="seconds allowed per notebook cell")
 
     def handler(args: argparse.Namespace) -> int:
-        if args.district is not None and not args.district.strip():
-            from airlib.errors import AirlibError
-
-            raise AirlibError("--district is empty; give a configured district such as 门头沟区, or leave "
-                              "--district out for the demo district")
         from airlib.report import report_command
 
         return report_command(args)

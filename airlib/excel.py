@@ -6,6 +6,11 @@ formula injection, OWASP). :func:`write_tables` stores such text as an explicit 
 cell (openpyxl data type ``"s"``, so the file holds a string, not a ``<f>`` formula) and sets
 Excel's "quote prefix" style (what typing a leading apostrophe does), so Excel shows the text
 verbatim and does not evaluate it even when the cell is edited. The text itself is unchanged. Numbers stay numbers (a negative YoY change is a number, not text).
+
+Every text written (sheet titles, headers, cells) goes through :func:`_write_text`. C0 control
+characters that an ``.xlsx`` file cannot hold are replaced by U+FFFD
+(:func:`airlib.escaping.excel_text`) instead of failing the export; sheet names lose the
+characters Excel forbids (``[ ] : * ? /`` and backslash).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Final
 
+from airlib.escaping import excel_text
 from airlib.store import atomic_write
 
 import numpy as np
@@ -110,7 +116,7 @@ def write_tables(
 
 def _sheet_name(name: str) -> str:
     bad = '[]:*?/\\'
-    clean = "".join("_" if ch in bad else ch for ch in str(name))
+    clean = "".join("_" if ch in bad else ch for ch in excel_text(str(name)))
     return clean[:31] or "Sheet"
 
 
@@ -118,6 +124,7 @@ def _write_text(cell, text: str) -> None:
     """Store ``text`` as a literal string cell; never a formula."""
     from openpyxl.cell.cell import TYPE_STRING
 
+    text = excel_text(text)
     cell.value = text
     if is_dangerous(text) or cell.data_type != TYPE_STRING:
         # openpyxl turns any str starting with "=" into a formula; force a string cell and

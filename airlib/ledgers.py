@@ -421,9 +421,11 @@ def read_ledgers(
             unreadable.append({"file": str(p), "message": str(exc)})
     if not frames:
         if unreadable:
-            raise InputDataError(
+            err = InputDataError(
                 f"no ledger could be read ({len(unreadable)} file(s)): "
                 + "; ".join(u["message"] for u in unreadable))
+            err.unreadable = unreadable  # type: ignore[attr-defined] # per file, for callers that list them
+            raise err
         raise InputDataError("no ledger files found", file=None)
     led = pd.concat(frames, ignore_index=True).sort_values(["task_id", "town_code", "month"], kind="stable")
     dup = led.duplicated(["month", "town_code", "task_id"], keep=False)

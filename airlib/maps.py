@@ -34,6 +34,7 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT, Settings
+from airlib.escaping import mpl_text, plotly_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -679,11 +680,6 @@ def _check_stations(out: gpd.GeoDataFrame, stations: pd.DataFrame, *, path: Path
 # --------------------------------------------------------------------------- maps
 
 
-def _mpl_text(text: object) -> str:
-    """User text for a matplotlib label: ``$`` escaped, so that a name never starts mathtext."""
-    return str(text).replace("$", r"\$")
-
-
 def _missing_note(boundaries: gpd.GeoDataFrame) -> str:
     """「无边界（未绘出）：…」 for registry towns without a polygon (``attrs["missing_towns"]``)."""
     missing = boundaries.attrs.get("missing_towns") or []
@@ -725,7 +721,7 @@ def static_choropleth(
     column : str
         ``"pm25"`` (µg/m³, reds) or ``"yoy_pct"`` (%, diverging around 0).
     title : str
-        Map title.
+        Map title (plain text: ``$`` is not mathtext).
     highlight : list of str, optional
         Town codes outlined in thick red (the bottom N / warning list).
     cmap : str, optional
@@ -774,7 +770,7 @@ def static_choropleth(
     if has.any():
         sm = ScalarMappable(norm=norm, cmap=cmap_obj)
         fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01,
-                     label=_mpl_text(legend_label) if legend_label else ("同比变化 (%)" if is_pct else "PM2.5 (μg/m³)"))
+                     label=mpl_text(legend_label) if legend_label else ("同比变化 (%)" if is_pct else "PM2.5 (μg/m³)"))
     if highlight:
         hl = gdf[gdf["town_code"].isin(highlight)]
         if len(hl):
@@ -791,7 +787,7 @@ def static_choropleth(
         gdf[label_column] if label_column and label_column in gdf else [pd.NA] * len(gdf), strict=True,
     ):
         pt = geom.representative_point()
-        name = _mpl_text(name) if pd.notna(name) else str(code)
+        name = mpl_text(name if pd.notna(name) else code)  # a name with "$" is not mathtext
         rank_txt = f"第{int(rank_v)}名" if pd.notna(rank_v) else ("无有效数据" if np.isnan(v) else "")
         big = geom.area / box_area > 0.045
         if big:
@@ -805,7 +801,7 @@ def static_choropleth(
     if key_lines:
         ax.text(-0.02, 0.5, "\n".join(key_lines), transform=ax.transAxes, ha="right", va="center",
                 multialignment="left", fontsize=7, bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#999999", "alpha": 0.9})
-    ax.set_title(_mpl_text(title), pad=24 if gdf.attrs.get("schematic") else 6)
+    ax.set_title(mpl_text(title), pad=24 if gdf.attrs.get("schematic") else 6)
     ax.set_axis_off()
     ax.set_aspect(1.0 / np.cos(np.deg2rad(float(gdf.geometry.union_all().centroid.y))))
     notes = []
@@ -814,7 +810,7 @@ def static_choropleth(
     if (~has).any():
         notes.append("灰色斜线：无有效数据，不参与排名")
     if _missing_note(boundaries):
-        notes.append(_mpl_text(_missing_note(boundaries)))
+        notes.append(mpl_text(_missing_note(boundaries)))
     if notes:
         ax.text(0.0, -0.02, "；".join(notes), transform=ax.transAxes, fontsize=8, va="top")
     if gdf.attrs.get("schematic"):
@@ -841,7 +837,6 @@ def plotly_choropleth(
     -------
     plotly.graph_objects.Figure
     """
-    import html
     import json
 
     import plotly.graph_objects as go
@@ -854,8 +849,8 @@ def plotly_choropleth(
     values = pd.to_numeric(gdf[column], errors="coerce").astype("float64")
     rank_col = "yoy_rank" if is_pct else "rank"
     ranks = gdf[rank_col].astype("string").fillna("无") if rank_col in gdf else pd.Series("", index=gdf.index)
-    hover = (
-        gdf["town_name"].astype("string").fillna("").map(html.escape).astype("string")
+    hover = (  # plotly renders a subset of HTML in hover text: names are escaped
+        gdf["town_name"].map(plotly_text).astype("string")
         + "<br>"
         + ("同比 " if is_pct else "PM2.5 ")
         + values.map(lambda v: "无有效数据" if pd.isna(v) else f"{v:g}").astype("string")
@@ -891,9 +886,9 @@ def plotly_choropleth(
         )
     fig.update_geos(fitbounds="locations", visible=False)
     if _missing_note(boundaries):
-        fig.add_annotation(text=html.escape(_missing_note(boundaries)), x=0.0, y=0.0, xref="paper", yref="paper",
+        fig.add_annotation(text=plotly_text(_missing_note(boundaries)), x=0.0, y=0.0, xref="paper", yref="paper",
                            showarrow=False, xanchor="left", yanchor="top")
-    fig.update_layout(title=html.escape(title), margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=550)
+    fig.update_layout(title=plotly_text(title), margin={"l": 0, "r": 0, "t": 40, "b": 0}, height=550)
     if gdf.attrs.get("schematic"):
         fig.add_annotation(text=SCHEMATIC_NOTICE_ZH, x=0.5, y=1.0, xref="paper", yref="paper",
                            showarrow=False, font={"color": "#b00000"}, bgcolor="#fff3f3")

@@ -310,13 +310,15 @@ def plot_town_scores(scores: pd.DataFrame, title: str, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.35 * len(s) + 1.2))
     colours = np.where(s["n_overdue"] > 0, "#d62728", np.where(s["n_behind"] > 0, "#ff7f0e", "#2ca02c"))
-    ax.barh(s["town_name"].astype(str), s["score"], color=colours)
+    from airlib.escaping import mpl_text  # names are text, never mathtext
+
+    ax.barh(s["town_name"].map(mpl_text), s["score"], color=colours)
     for y, (sc, rk) in enumerate(zip(s["score"], s["rank"], strict=True)):
         ax.text(sc + 0.5, y, f"{sc:.1f}（第{rk}名）", va="center", fontsize=8)
     ax.set_xlim(0, 115)
     ax.invert_yaxis()
     ax.set_xlabel("任务进度得分（0–100）")
-    ax.set_title(title + "（红=有逾期未完成，橙=有滞后）")
+    ax.set_title(mpl_text(title) + "（红=有逾期未完成，橙=有滞后）")
     return ax
 
 
@@ -328,13 +330,15 @@ def plot_status_counts(progress: pd.DataFrame, title: str, ax=None):
 
     use_chinese_fonts()
     p = progress.loc[progress["target"] > 0]
-    counts = pd.crosstab(p["town_name"].astype(str), p["status"].astype(str)).reindex(columns=list(STATUSES[:4]), fill_value=0)
+    from airlib.escaping import mpl_text  # names are text, never mathtext
+
+    counts = pd.crosstab(p["town_name"].map(mpl_text), p["status"].astype(str)).reindex(columns=list(STATUSES[:4]), fill_value=0)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4))
     counts.plot.bar(stacked=True, ax=ax, color=["#2ca02c", "#1f77b4", "#ff7f0e", "#d62728"])
     ax.set_xlabel("")
     ax.set_ylabel("任务数")
-    ax.set_title(title)
+    ax.set_title(mpl_text(title))
     ax.legend(fontsize=8)
     return ax
 

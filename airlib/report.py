@@ -20,6 +20,14 @@ Linux ``renameat2(RENAME_EXCHANGE)``, else files are moved one by one with ``os.
 Kernels are started with ZeroMQ **IPC** transport (Unix sockets named after the unique
 connection file) instead of TCP ports, so several reports can run at once (``--all``)
 without port clashes.
+
+Security and crash hygiene (docs/security.md): every user-supplied text is escaped where it is
+rendered (:mod:`airlib.escaping`); Chromium prints an HTML alone in its own temporary folder
+whose Content-Security-Policy (:data:`REPORT_CSP`) allows no script and no file or network
+load; the district name is checked (:func:`airlib.report_config.check_district_name`) and the
+month folder must resolve inside ``reports/`` before anything is written; staging and
+temporary folders carry their owner (host, pid, process start time) in their name and
+:func:`clean_stale` removes those of dead runs at the start of every run.
 """
 
 from __future__ import annotations
@@ -41,9 +49,18 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from airlib.errors import AirlibError, InputDataError
+from airlib.errors import AirlibError
+from airlib.escaping import html_text, markdown_text, mpl_text
 from airlib.paths import PROJECT_ROOT, project_root
-from airlib.report_config import DistrictConfig, district_config, district_names, inside_project
+from airlib.report_config import (
+    DistrictConfig,
+    check_district_name,
+    config_file,
+    district_config,
+    district_names,
+    inside_project,
+    load_districts,
+)
 
 #: The report notebook shipped with airlib (code location, not the data project).
 NOTEBOOK: Final[Path] = PROJECT_ROOT / "notebooks" / "monthly_report.ipynb"
@@ -60,6 +77,26 @@ CHROMIUM_CANDIDATES: Final[tuple[str, ...]] = ("chromium", "chromium-browser", "
 
 class ReportError(AirlibError):
     """A report run failed; the message names the failed step or cell and what was kept."""
+
+
+class ReportWriteError(ReportError):
+    """A report step failed because a file could not be written (disk full, read-only
+    folder, no permission, quota): the user's to fix, so ``airlib report`` exits with 2."""
+
+
+#: errno values that mean "cannot write here": EACCES, ENOSPC, EROFS, EDQUOT.
+_WRITE_ERRNOS: Final[tuple[int, ...]] = (13, 28, 30, 122)
+
+
+def _write_error_class(exc: BaseException) -> type[ReportError]:
+    """:class:`ReportWriteError` when ``exc`` (or the notebook error it reports) is a write
+    error of :data:`_WRITE_ERRNOS`, else :class:`ReportError`."""
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        return ReportWriteError
+    if isinstance(exc, ReportWriteError) or re.search(
+            r"\[Errno (" + "|".join(map(str, _WRITE_ERRNOS)) + r")\]", str(exc)):
+        return ReportWriteError
+    return ReportError
 
 
 # --------------------------------------------------------------------------- months
@@ -338,8 +375,10 @@ def prepare(
         if "town_name" in ranking else [],
         "days_in_month": int(month.days_in_month),
     }
+    ledger_problems: list[dict[str, str]] = []
     extras = {
-        "progress": task_progress(cfg, month, towns, root),
+        "progress": task_progress(cfg, month, towns, root, ledger_problems),
+        "ledger_problems": ledger_problems,
         "targets": pm25_targets(cfg, month, ddaily, root),
         "district_daily": ddaily,
     }
@@ -365,16 +404,45 @@ def plan_paths(cfg: DistrictConfig, root: Path | None = None) -> list[Path]:
     return out
 
 
+def _read_ledger_files(folder: Path, plan: Any, towns: pd.DataFrame,
+                       problems: list[dict[str, str]]) -> pd.DataFrame | None:
+    """The readable ledgers of ``folder`` (:func:`airlib.ledgers.read_ledgers` with
+    ``on_error="skip"``); each unreadable file is recorded in ``problems`` (``{"file": name,
+    "problem": why}``). None when no file is readable."""
+    from airlib.errors import InputDataError
+    from airlib.ledgers import read_ledgers
+
+    try:
+        ledger = read_ledgers(folder, plan, towns, warn=False, on_error="skip")
+    except InputDataError as exc:  # nothing readable, or the same month in two files
+        bad = getattr(exc, "unreadable", None) or [{"file": str(folder), "message": str(exc)}]
+        problems += [{"file": Path(u["file"]).name, "problem": " ".join(u["message"].split())} for u in bad]
+        return None
+    problems += [{"file": Path(u["file"]).name, "problem": " ".join(u["message"].split())}
+                 for u in ledger.attrs.get("unreadable", [])]
+    return ledger
+
+
+def _problem_text(exc: BaseException) -> str:
+    """One-line description of why a file could not be read (type and message)."""
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    return msg if isinstance(exc, AirlibError) else f"{type(exc).__name__}: {msg}"
+
+
 def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
-                  root: Path | None = None) -> dict[str, Any] | None:
+                  root: Path | None = None,
+                  problems: list[dict[str, str]] | None = None) -> dict[str, Any] | None:
     """Task progress of the towns at the end of ``month`` (airlib.progress), or None.
 
     None when the district has no ledgers configured/present or no plan with per-town tasks
     whose ledgers report by ``month``. Returns ``{"plan": title, "scores": town_scores,
-    "overdue": overdue_tasks, "as_of": date, "unreadable": [{"file", "message"}]}``; a ledger
-    file that cannot be read is left out and listed under ``"unreadable"`` rather than hiding
-    the whole section.
+    "overdue": overdue_tasks, "as_of": date}``.
+
+    Ledger files that cannot be read (corrupt or truncated workbook, wrong columns, unknown
+    towns …) are skipped and listed in ``problems`` (``{"file": name, "problem": why}``),
+    so that one bad file does not hide the progress of the others; the report names them.
     """
+    problems = [] if problems is None else problems
     if not cfg.ledgers:
         return None
     folder = cfg.path(cfg.ledgers, root)
@@ -382,35 +450,37 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
         return None
     import warnings
 
-    from airlib.ledgers import read_ledgers
     from airlib.plans import load_plan
     from airlib.progress import month_as_of, overdue_tasks, town_progress, town_scores
 
+    # Problems are reported for the plan whose ledgers are shown, or for every plan when none
+    # can be shown (a file unreadable against one plan may be a ledger of another).
+    tried: list[dict[str, str]] = []
     for path in plan_paths(cfg, root):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             plan = load_plan(path, warn=False)
             if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
                 continue
-            try:
-                ledger = read_ledgers(folder, plan, towns, warn=False, on_error="skip")
-            except InputDataError:
-                continue
-        if ledger.empty:
+            mine: list[dict[str, str]] = []
+            ledger = _read_ledger_files(folder, plan, towns, mine)
+        tried += [p for p in mine if p not in tried]
+        if ledger is None or ledger.empty:
             continue
         months = pd.PeriodIndex(ledger["month"].astype(str), freq="M")
         if (months <= month).sum() == 0:
             continue
         as_of = month_as_of(str(month))
         prog = town_progress(plan, ledger, as_of, towns)
+        problems.extend(mine)
         return {
             "plan": plan.plan.title,
             "as_of": as_of,
             "last_ledger_month": str(months[months <= month].max()),
             "scores": town_scores(prog),
             "overdue": overdue_tasks(prog),
-            "unreadable": list(ledger.attrs.get("unreadable", [])),  # [{"file", "message"}]
         }
+    problems.extend(tried)
     return None
 
 
@@ -599,7 +669,8 @@ def trend_figure(data: ReportData, language: str = "zh"):
     ax.set_xticks(x, [f"{m.year % 100:02d}/{m.month}" if zh else str(m) for m in months],
                   fontsize=8, rotation=0 if zh else 45)
     ax.set_ylabel("PM2.5 (μg/m³)")
-    ax.set_title(f"{data.config.name}PM2.5月均浓度" if zh else f"{data.config.name} monthly PM2.5")
+    name = mpl_text(data.config.name)
+    ax.set_title(f"{name}PM2.5月均浓度" if zh else f"{name} monthly PM2.5")
     ax.legend(fontsize=8, loc="upper left")
     if data.config.synthetic:
         ax.text(0.99, 0.98, "合成演示数据" if zh else "synthetic demo data", transform=ax.transAxes,
@@ -617,7 +688,7 @@ def ranking_bar_figure(data: ReportData, language: str = "zh"):
     use_chinese_fonts()
     t = data.ranking
     zh = language == "zh"
-    names = t["town_name"].astype(str) if "town_name" in t else t["town_code"].astype(str)
+    names = (t["town_name"] if "town_name" in t else t["town_code"]).map(mpl_text)
     vals = t["pm25"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     bottom_codes = set(data.bottom["town_code"])
     colors = ["#d62728" if c in bottom_codes else "#4c72b0" for c in t["town_code"]]
@@ -654,15 +725,28 @@ class ReportResult:
     seconds: float
 
 
+def _inside(base: Path, *parts: str) -> Path:
+    """``base/parts…`` resolved, checked to lie strictly inside ``base`` (no ``..``, no
+    symlink out); :class:`AirlibError` otherwise."""
+    full = base.joinpath(*parts).resolve()
+    if base.resolve() not in full.parents:
+        raise AirlibError(f"{'/'.join(parts)!r} resolves to {full}, outside {base}; refusing to write there")
+    return full
+
+
 def interactive_folder(district: str, month: pd.Period, root: Path | None = None) -> Path:
     """Where the notebook writes figures/Excel when run by hand in JupyterLab
     (``figures/report/<district>/<month>/``), so that it never touches the published report."""
-    return inside_project(Path("figures") / "report" / district / str(month), root)
+    check_district_name(district)
+    return _inside(inside_project(Path("figures") / "report", root), district, str(month))
 
 
 def report_folder(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
-    """``reports/<district>/<YYYY-MM>/`` inside the project."""
-    return inside_project(Path("reports") / cfg.slug / str(month), root)
+    """``reports/<district>/<YYYY-MM>/``; the district name is checked
+    (:func:`airlib.report_config.check_district_name`) and the folder must resolve inside
+    ``reports/`` of the project."""
+    check_district_name(cfg.slug)
+    return _inside(inside_project("reports", root), cfg.slug, str(month))
 
 
 def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
@@ -672,6 +756,100 @@ def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
         "pdf": f"{cfg.slug}_{month}_月排名报告.pdf",
         "excel": f"{cfg.slug}_{month}_排名表.xlsx",
     }
+
+
+# --------------------------------------------------------------------------- stale folders
+
+#: Prefixes of the temporary folders a report run creates in the system temp folder.
+TEMP_PREFIXES: Final[tuple[str, ...]] = ("airlib-k-", "airlib-html-", "airlib-chromium-")
+#: Owner tag at the end of a folder name: ``-<host>-<pid>-<start>-`` + mkdtemp's 8 random
+#: characters (``[a-z0-9_]``, never ``-``).
+_OWNER_RE: Final[re.Pattern[str]] = re.compile(
+    r"-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-(?P<start>\d+)-[a-z0-9_]+$")
+
+
+def _host_tag() -> str:
+    """6 hex digits naming this machine (folders of another host are never judged)."""
+    import hashlib
+    import socket
+
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def process_start_time(pid: int) -> str | None:
+    """Start time of process ``pid`` (field 22 of ``/proc/<pid>/stat``, clock ticks since
+    boot), ``"0"`` where there is no ``/proc`` but the process exists, None when it is gone.
+
+    Together with the pid it identifies a process even after the pid is reused.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        if Path("/proc/self/stat").exists():
+            return None
+    except OSError:
+        return None
+    else:
+        return stat[stat.rindex(")") + 2:].split()[19]
+    try:  # no /proc (macOS): existence only
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return "0"
+
+
+def owned_prefix(prefix: str) -> str:
+    """``prefix`` + owner tag ``<host>-<pid>-<start>-`` of this process, for
+    :func:`tempfile.mkdtemp`: the folder's name records its owner from the moment it exists,
+    so :func:`clean_stale` can tell a dead run's folder from a live one's."""
+    pid = os.getpid()
+    return f"{prefix}{_host_tag()}-{pid}-{process_start_time(pid) or 0}-"
+
+
+def owner_alive(name: str) -> bool:
+    """Is the owner recorded in folder name ``name`` (see :func:`owned_prefix`) still running?
+
+    True when the name carries no owner tag or the tag is of another host (nothing is known,
+    so nothing may be removed); False when the pid is gone or now belongs to a process that
+    started at another time (pid reuse).
+    """
+    m = _OWNER_RE.search(name)
+    if m is None or m["host"] != _host_tag():
+        return True
+    start = process_start_time(int(m["pid"]))
+    if start is None:
+        return False
+    return m["start"] == "0" or start == "0" or start == m["start"]
+
+
+def clean_stale(root: Path | None = None, tmpdir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove what killed report runs left: ``reports/*/.<month>.staging-*`` folders and
+    ``airlib-k-*``, ``airlib-html-*``, ``airlib-chromium-*`` folders in the temp folder, when
+    their owner process (recorded in the name) is gone. Folders of live runs, of other hosts
+    and without an owner tag are kept.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    root = Path(root) if root is not None else project_root()
+    candidates: list[Path] = []
+    reports = root / "reports"
+    if reports.is_dir():
+        candidates += [p for p in reports.glob("*/.*.staging-*") if p.is_dir() and not p.is_symlink()]
+    tmp = Path(tmpdir) if tmpdir is not None else Path(tempfile.gettempdir())
+    for prefix in TEMP_PREFIXES:
+        candidates += [p for p in tmp.glob(prefix + "*") if p.is_dir() and not p.is_symlink()]
+    removed = []
+    for p in candidates:
+        if not owner_alive(p.name):
+            shutil.rmtree(p, ignore_errors=True)
+            if not p.exists():
+                removed.append(p)
+    return removed
 
 
 def _kernel_manager_class(ipc_dir: str):
@@ -737,7 +915,7 @@ def execute_notebook(
     if not notebook.exists():
         raise ReportError(f"report notebook not found: {notebook}")
     try:
-        with tempfile.TemporaryDirectory(prefix="airlib-k-") as ipc_dir:
+        with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-k-")) as ipc_dir:
             pm.execute_notebook(
                 str(notebook), str(output), parameters=parameters, kernel_name="python3",
                 progress_bar=progress, cwd=str(cwd) if cwd else None, execution_timeout=timeout,
@@ -803,8 +981,48 @@ h3 { font-size: 12pt; break-after: avoid; }
 """
 
 
+#: Content-Security-Policy of the report HTML printed by Chromium: no script runs, nothing is
+#: fetched (no file://, no network, no frames, no objects); images and fonts only as data:
+#: URIs (nbconvert embeds figures as base64 PNG), styles only inline.
+REPORT_CSP: Final[str] = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; "
+    "child-src 'none'; connect-src 'none'; img-src data:; font-src data:; "
+    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)
+
+
+def harden_html(body: str) -> str:
+    """Put :data:`REPORT_CSP` as the first element of ``<head>`` and remove every ``<script>``
+    element (nbconvert's require.js/MathJax loaders; the report needs no script).
+
+    Parameters
+    ----------
+    body : str
+        A full HTML document (nbconvert output) with a ``<head>``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ReportError
+        The document has no ``<head>`` (the policy could not be set).
+    """
+    # No script: nbconvert's loaders (MathJax, require.js CDN) and any inline script. User text
+    # is escaped (airlib.escaping), so every <script> here comes from the template or a raw
+    # HTML output; the CSP blocks anything left (event handlers included).
+    body = re.sub(r"<script\b.*?</script\s*>", "", body, flags=re.S | re.I)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">'
+    new, n = re.subn(r"<head(\s[^>]*)?>", lambda m: m.group(0) + "\n" + meta, body, count=1)
+    if n != 1:
+        raise ReportError("the report HTML has no <head>; cannot set its Content-Security-Policy")
+    return new
+
+
 def notebook_to_html(nb_path: Path, html_path: Path) -> Path:
-    """Executed notebook → self-contained HTML without code (nbconvert ``--no-input``)."""
+    """Executed notebook → self-contained HTML without code (nbconvert ``--no-input``),
+    hardened by :func:`harden_html` (no script, no file or network access)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -814,8 +1032,7 @@ def notebook_to_html(nb_path: Path, html_path: Path) -> Path:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
-    # Offline: drop external scripts (MathJax, require.js CDN); nothing in the report needs them.
-    body = re.sub(r"<script[^>]+src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", body)
+    body = harden_html(body)
     body = body.replace("</head>", f"<style>{PRINT_CSS}</style>\n</head>", 1)
     html_path.write_text(body, encoding="utf-8")
     return html_path
@@ -834,15 +1051,28 @@ def find_chromium() -> str:
                       "or set AIRLIB_CHROMIUM")
 
 
+#: Chromium switches of :func:`html_to_pdf` besides profile and output: headless, offline,
+#: no remote fonts. ``--allow-file-access-from-files`` is never given. JavaScript is off by the
+#: page's CSP (:data:`REPORT_CSP`, ``script-src 'none'``, which also blocks every file:// and
+#: network load) and :func:`harden_html` removes every ``<script>`` element:
+#: ``--blink-settings=scriptEnabled=false`` cannot be used, headless Chromium (156) then exits
+#: 0 without writing the PDF.
+CHROMIUM_FLAGS: Final[tuple[str, ...]] = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--mute-audio", "--disable-remote-fonts", "--no-pdf-header-footer",
+)
+
+
 def html_to_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
-    """Print HTML to an A4 PDF with headless Chromium (offline, fresh profile)."""
+    """Print HTML to an A4 PDF with headless Chromium (offline, fresh profile, JavaScript off,
+    :data:`CHROMIUM_FLAGS`). The HTML should be alone in its own folder and hardened by
+    :func:`harden_html`."""
     exe = find_chromium()
-    with tempfile.TemporaryDirectory(prefix="airlib-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-chromium-")) as profile:
         cmd = [
-            exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-extensions", "--mute-audio", f"--user-data-dir={profile}",
-            f"--print-to-pdf={pdf_path}", "--no-pdf-header-footer",
+            exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf_path}",
             html_path.resolve().as_uri(),
         ]
         try:
@@ -948,21 +1178,43 @@ def run_report(
     ReportError
         The notebook, the PDF or the Excel step failed; the executed notebook is kept in
         ``<month>/failed/`` and earlier outputs of the month are untouched.
+    ReportWriteError
+        The report cannot be written (full disk, read-only folder, no permission), in the
+        runner or in a notebook cell; earlier outputs of the month are untouched.
     """
     t0 = time.perf_counter()
     root_p = Path(root).resolve() if root is not None else project_root()
     headers(language)  # validates language
+    check_district_name(district)
     cfg = district_config(district, root_p)
     m = parse_month(month, today)
-    if bottom_n is not None and int(bottom_n) < 0:
-        raise AirlibError(f"bottom N must be ≥ 0, not {bottom_n}")
+    n = cfg.bottom_n if bottom_n is None else bottom_n
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        where = "--bottom-n" if bottom_n is not None else f"bottom_n of {cfg.name} in {config_file(root_p)}"
+        raise AirlibError(f"bottom N must be a whole number ≥ 0, not {n!r}; fix {where}")
     check_request(cfg, m, root_p)
-    final = report_folder(cfg, m, root_p)
+    final = report_folder(cfg, m, root_p)  # checked before anything is written
+    try:
+        return _run_checked(cfg, m, root_p, final, int(n), language=language, timeout=timeout,
+                            progress=progress, notebook=notebook, t0=t0)
+    except OSError as exc:  # full disk, read-only or vanished folder: say so, no traceback
+        what = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ReportWriteError(
+            f"{cfg.name} {m}: cannot write the report: {what}{where}; the earlier PDF/Excel of {m} "
+            f"are untouched; free disk space or make {final.parent} writable, then run again"
+        ) from exc
+
+
+def _run_checked(cfg: DistrictConfig, m: pd.Period, root_p: Path, final: Path, bottom_n: int, *,
+                 language: str, timeout: int, progress: bool, notebook: Path, t0: float) -> ReportResult:
+    """:func:`run_report` after its checks: clean stale folders, run, print, publish."""
+    clean_stale(root_p)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists() and not final.is_dir():
         raise AirlibError(f"{final} exists and is not a folder")
     names = output_names(cfg, m)
-    staging = Path(tempfile.mkdtemp(prefix=f".{m}.staging-", dir=final.parent))
+    staging = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{m}.staging-"), dir=final.parent))
     try:
         params = {
             "district": cfg.name,
@@ -971,7 +1223,7 @@ def run_report(
             "project_root": str(root_p),
             "data_dir": str(store_dir(cfg, root_p)),
             "boundaries": str(cfg.path(cfg.boundaries, root_p)),
-            "bottom_n": cfg.bottom_n if bottom_n is None else int(bottom_n),
+            "bottom_n": bottom_n,
             "output_dir": str(staging),
             "excel_name": names["excel"],
             "interactive": False,
@@ -983,17 +1235,23 @@ def run_report(
             excel = staging / names["excel"]
             if not excel.exists():
                 raise ReportError(f"the notebook did not write the workbook {names['excel']}")
-            with tempfile.TemporaryDirectory(prefix="airlib-html-") as tmp:
+            with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-html-")) as tmp:
                 html = notebook_to_html(nb_out, Path(tmp) / "report.html")
                 html_to_pdf(html, staging / names["pdf"])
         except ReportError as exc:
+            cls = _write_error_class(exc)
+            hint = "; free disk space or fix the folder's permissions, then run again" if cls is ReportWriteError else ""
             kept = final / "failed" / "monthly_report.failed.ipynb"
             if nb_out.exists():
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(nb_out, kept)
-                raise ReportError(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
-                                  f"earlier PDF/Excel of {m} left untouched") from exc
-            raise ReportError(f"{cfg.name} {m}: {exc}") from exc
+                try:
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(nb_out, kept)
+                except OSError as err:
+                    raise cls(f"{cfg.name} {m}: {exc}; the executed notebook could not be kept "
+                              f"({err.strerror or err}); earlier PDF/Excel of {m} left untouched{hint}") from exc
+                raise cls(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
+                          f"earlier PDF/Excel of {m} left untouched{hint}") from exc
+            raise cls(f"{cfg.name} {m}: {exc}{hint}") from exc
         _publish(staging, final, names)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -1065,17 +1323,21 @@ def run_all(
 def report_command(args) -> int:
     """Handler of ``airlib report`` (argparse namespace from :mod:`airlib.cli_commands`)."""
     if args.all:
-        if args.district:
+        if args.district is not None:
             raise AirlibError("give either --district or --all, not both")
         results = run_all(args.month, jobs=args.jobs, language=args.language)
         return 1 if any(isinstance(r, Exception) for _, r in results) else 0
     from airlib.report_config import DEMO
 
-    district = args.district or DEMO.name
+    # Only an absent --district means the demo; --district '' is an error, not the demo.
+    district = DEMO.name if args.district is None else check_district_name(args.district, what="--district")
     print(f"airlib report: {district} {args.month or '(last complete month)'} …", file=sys.stderr)
     try:
         r = run_report(district, args.month, bottom_n=args.bottom_n, language=args.language,
                        timeout=args.timeout, progress=sys.stderr.isatty())
+    except ReportWriteError as exc:
+        print(f"airlib: error: report not written: {exc}", file=sys.stderr)
+        return 2
     except ReportError as exc:
         print(f"airlib: report failed: {exc}", file=sys.stderr)
         return 1
@@ -1091,10 +1353,12 @@ def report_command(args) -> int:
 
 
 def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = ()) -> str:
-    """HTML of a display table (no index); rows in ``highlight_rows`` shaded red."""
-    import html as _html
+    """HTML of a display table (no index); rows in ``highlight_rows`` shaded red.
 
-    head = "".join(f"<th>{_html.escape(str(c))}</th>" for c in frame.columns)
+    Every header, cell and the caption is escaped (:func:`airlib.escaping.html_text`), so
+    text from registries, plans or ledgers prints literally.
+    """
+    head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
     body = []
     hl = set(highlight_rows)
     # Keep short first-column labels (town names) on one line so that they can be read back.
@@ -1103,11 +1367,11 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_row
         style = ' style="background:#fde0dd"' if i in hl else ""
         cells = "".join(
             ("<td style='white-space:nowrap'>" if j == 0 and first_short else "<td>")
-            + _html.escape("" if not isinstance(v, str) and pd.isna(v) else str(v)) + "</td>"
+            + html_text("" if not isinstance(v, str) and pd.isna(v) else v) + "</td>"
             for j, v in enumerate(row)
         )
         body.append(f"<tr{style}>{cells}</tr>")
-    cap = f"<caption style='caption-side:top;font-weight:bold;padding:4px'>{_html.escape(caption)}</caption>" if caption else ""
+    cap = f"<caption style='caption-side:top;font-weight:bold;padding:4px'>{html_text(caption)}</caption>" if caption else ""
     return f"<table class='airlib-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -1163,17 +1427,22 @@ def show_figure(fig, path: str | os.PathLike[str]):
 
 
 def cover_markdown(data: ReportData, language: str = "zh") -> str:
-    """Cover page (Markdown): title, district, month, data-validity summary, notices."""
+    """Cover page (Markdown): title, district, month, data-validity summary, notices.
+
+    The district name and code and the town names are escaped (:func:`airlib.escaping.markdown_text`).
+    """
     m, v, cfg = data.month, data.validity, data.config
     t = TEXT[language]
-    title = t["title"].format(district=cfg.name, year=m.year, month=m.month)
+    name, code = markdown_text(cfg.name), markdown_text(cfg.district_code)
+    invalid = [markdown_text(x) for x in v["towns_invalid"]]
+    title = t["title"].format(district=name, year=m.year, month=m.month)
     share = 100.0 * v["station_days_valid"] / v["station_days"] if v["station_days"] else 0.0
     now = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     if language == "zh":
         lines = [
             f"# {title}",
             "",
-            f"**区：** {cfg.name}（{cfg.district_code}）　　**月份：** {m.year}年{m.month}月　　**生成时间：** {now}（北京时间）",
+            f"**区：** {name}（{code}）　　**月份：** {m.year}年{m.month}月　　**生成时间：** {now}（北京时间）",
             "",
             "**数据有效性：**",
             "",
@@ -1181,7 +1450,7 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
             f"- 乡镇街道 {v['towns']} 个，其中月均值有效 {v['towns_valid']} 个（月均值需≥27个有效日，2月≥25个；{_gb3095_label(m)} 表4）；",
         ]
         if v["towns_invalid"]:
-            lines.append(f"- 无有效月均值、不参与排名：{'、'.join(v['towns_invalid'])}；")
+            lines.append(f"- 无有效月均值、不参与排名：{'、'.join(invalid)}；")
         lines += [
             f"- 排名按发布精度（{ {0: '整数', 1: '一位小数', 2: '两位小数'}.get(pm25_decimals(m), f'{pm25_decimals(m)}位小数') }）修约后计算，并列取最小名次；同比按修约后数值计算，保留一位小数。",
             "",
@@ -1192,27 +1461,28 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
         lines = [
             f"# {title}",
             "",
-            f"**District:** {cfg.name} ({cfg.district_code})  **Month:** {m}  **Generated:** {now} (Beijing time)",
+            f"**District:** {name} ({code})  **Month:** {m}  **Generated:** {now} (Beijing time)",
             "",
             f"- Stations: {v['stations']}; valid station-days {v['station_days_valid']} / {v['station_days']} ({share:.1f}%).",
             f"- Towns/streets: {v['towns']}, with a valid monthly mean: {v['towns_valid']}.",
         ]
         if v["towns_invalid"]:
-            lines.append(f"- Not ranked (no valid monthly mean): {', '.join(v['towns_invalid'])}.")
+            lines.append(f"- Not ranked (no valid monthly mean): {', '.join(invalid)}.")
         if cfg.synthetic:
             lines += ["", f"> **{t['synthetic']}** Town boundaries are schematic."]
     return "\n".join(lines)
 
 
 def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
-    """One paragraph: best and worst towns, district change, warning count."""
+    """One paragraph (Markdown): best and worst towns, district change, warning count; town
+    names escaped (:func:`airlib.escaping.markdown_text`)."""
     t = data.ranking
     valid = t[t["rank"].notna()]
     if valid.empty:
         return "本月无乡镇街道有有效月均值，不排名。" if language == "zh" else "No town has a valid monthly mean."
-    best = valid[valid["rank"] == 1]["town_name"].astype(str).tolist()
+    best = [markdown_text(x) for x in valid[valid["rank"] == 1]["town_name"]]
     worst_rank = valid["rank"].max()
-    worst = valid[valid["rank"] == worst_rank]["town_name"].astype(str).tolist()
+    worst = [markdown_text(x) for x in valid[valid["rank"] == worst_rank]["town_name"]]
     d = pm25_decimals(data.month)
     lo, hi = valid["pm25"].min(), valid["pm25"].max()
     if language == "zh":
@@ -1220,11 +1490,44 @@ def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
              f"浓度最低的是{'、'.join(best)}（第1名），最高的是{'、'.join(worst)}（第{int(worst_rank)}名）。")
         if "yoy_rank" in t and t["yoy_rank"].notna().any():
             top = t[t["yoy_rank"] == 1]
-            s += f"同比改善最大的是{'、'.join(top['town_name'].astype(str))}（{float(top['yoy_pct'].iloc[0]):+.1f}%）。"
+            s += f"同比改善最大的是{'、'.join(markdown_text(x) for x in top['town_name'])}（{float(top['yoy_pct'].iloc[0]):+.1f}%）。"
         s += f"本月预警乡镇街道{len(data.warnings)}个。"
         return s
     return (f"In {data.month}, {len(valid)} towns had a valid monthly PM2.5 mean ({lo:.{d}f}–{hi:.{d}f} µg/m³). "
             f"Cleanest: {', '.join(best)}; most polluted: {', '.join(worst)}. Warning letters: {len(data.warnings)}.")
+
+
+def progress_markdown(data: ReportData, language: str = "zh") -> str:
+    """The task-progress section's first line (Markdown): the plan and the ledger month, or
+    that no ledger covers the month; plan title escaped."""
+    prog = data.extras.get("progress")
+    zh = language == "zh"
+    if prog is None:
+        return ("本区本月无可用的任务台账（未配置台账，或台账未覆盖本月），不列任务进展排名。" if zh
+                else "No task ledger covers this month; no task-progress ranking.")
+    plan = markdown_text(prog["plan"])
+    last = markdown_text(prog["last_ledger_month"])
+    return (f"方案：{plan}；台账截至{last}，按{prog['as_of']:%Y-%m-%d}评估。" if zh
+            else f"Plan: {plan}; ledgers up to {last}.")
+
+
+def ledger_problems_markdown(data: ReportData, language: str = "zh") -> str | None:
+    """Note (Markdown) naming each ledger file that could not be read and why, or None.
+
+    File names and reasons are escaped (:func:`airlib.escaping.markdown_text`).
+    """
+    problems = data.extras.get("ledger_problems") or []
+    if not problems:
+        return None
+    seen: dict[tuple[str, str], None] = {}
+    for p in problems:
+        seen.setdefault((p["file"], p["problem"]), None)
+    zh = language == "zh"
+    head = ("**注意：以下台账文件无法读取，未计入任务进展（请修正后重新生成报告）：**" if zh
+            else "**Note: these ledger files could not be read and are not counted (fix them and re-run):**")
+    items = [f"- {markdown_text(f)}：{markdown_text(why)}" if zh else f"- {markdown_text(f)}: {markdown_text(why)}"
+             for f, why in seen]
+    return "\n".join([head, "", *items])
 
 
 def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
@@ -1315,8 +1618,8 @@ def target_figure(data: ReportData, language: str = "zh"):
                        label=("目标浓度 " if zh else "Target level ") + f"{r.target_level:.1f}")
         ax.set_xticks(x, [f"{m.year % 100:02d}/{m.month}" for m in months], fontsize=7,
                       rotation=45 if len(months) > 8 else 0)
-        ax.set_title(f"{r.target_id} {r.kind_label}{'' if pd.isna(r.target_value) else f'{r.target_value:g}'}"
-                     f"{'%' if r.kind != 'absolute_cap' else ''}（{r.status}）", fontsize=9)
+        ax.set_title(mpl_text(f"{r.target_id} {r.kind_label}{'' if pd.isna(r.target_value) else f'{r.target_value:g}'}"
+                              f"{'%' if r.kind != 'absolute_cap' else ''}（{r.status}）"), fontsize=9)
         ax.set_ylabel("PM2.5 (μg/m³)")
         ax.legend(fontsize=7)
     if data.config.synthetic:
@@ -1336,11 +1639,9 @@ def aggregate_district_daily(data: ReportData) -> pd.DataFrame:
 
 def record_html(params: dict[str, Any], data: ReportData) -> str:
     """Run record (HTML, small print): parameters, input files with SHA-256, package versions."""
-    import html as _html
-
-    p = "".join(f"<li><code>{_html.escape(k)} = {_html.escape(repr(v))}</code></li>" for k, v in params.items())
+    p = "".join(f"<li><code>{html_text(k)} = {html_text(repr(v))}</code></li>" for k, v in params.items())
     files = html_table(data.inputs.rename(columns={"file": "文件 file", "bytes": "字节 bytes", "sha256": "SHA-256"}))
-    versions = _html.escape(", ".join(f"{k} {v}" for k, v in data.versions.items()))
+    versions = html_text(", ".join(f"{k} {v}" for k, v in data.versions.items()))
     return (
         "<div class='airlib-record'><h3>运行记录 / Run record</h3>"
         f"<p><b>参数 Parameters</b></p><ul>{p}</ul>"

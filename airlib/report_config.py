@@ -98,6 +98,41 @@ def inside_project(path: str | os.PathLike[str], root: Path | None = None) -> Pa
     return full
 
 
+def check_district_name(name: object, *, file: str | os.PathLike[str] | None = None,
+                        what: str = "district name") -> str:
+    """Check that a district name can safely name the folder ``reports/<name>/``.
+
+    The rule is :func:`check_folder_name` (the one rule for district and data set names,
+    whether typed with ``--district`` or written in ``districts.yaml``); this wrapper turns
+    its ``ValueError`` into the error a user sees.
+
+    Parameters
+    ----------
+    name : object
+        The name as given.
+    file : path-like, optional
+        The configuration file it came from (the error then names it and the key).
+    what : str
+        How the message calls it (``"district name"``, ``"--district"``).
+
+    Returns
+    -------
+    str
+        ``name`` unchanged.
+
+    Raises
+    ------
+    AirlibError
+        (``InputDataError`` naming ``file`` when given) saying what is wrong and what to do.
+    """
+    try:
+        return check_folder_name(name, what)
+    except ValueError as exc:
+        if file is not None:
+            raise InputDataError(str(exc), file=file, column="name") from None
+        raise AirlibError(str(exc)) from None
+
+
 def config_file(root: Path | None = None) -> Path:
     """The district configuration file: ``$AIRLIB_DISTRICTS`` or ``data/raw/districts.yaml``."""
     env = os.environ.get("AIRLIB_DISTRICTS")

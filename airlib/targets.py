@@ -398,8 +398,10 @@ def plot_monthly_comparison(mc: pd.DataFrame, title: str, target_pct: float | No
             ax.annotate(f"{c:+.1f}%", (xi + 0.2, 0), xytext=(0, 3), textcoords="offset points", ha="center",
                         fontsize=8, color="white")
     ax.set_xticks(x, mc["month"])
+    from airlib.escaping import mpl_text  # user text is never mathtext
+
     ax.set_ylabel("PM2.5 月均浓度（µg/m³）")
-    ax.set_title(title)
+    ax.set_title(mpl_text(title))
     ax.legend(fontsize=8)
     return ax
 
@@ -415,7 +417,9 @@ def plot_town_changes(result: pd.DataFrame, target_id: str, window: str = "目�
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.35 * len(r) + 1.2))
     colours = np.where(r["status"] == "达标", "#2ca02c", "#d62728")
-    ax.barh(r["area_name"].astype(str), r["change_pct"], color=colours)
+    from airlib.escaping import mpl_text  # names are text, never mathtext
+
+    ax.barh(r["area_name"].map(mpl_text), r["change_pct"], color=colours)
     tv = r["target_value"].dropna()
     if len(tv):
         ax.axvline(-float(tv.iloc[0]), color="black", ls="--", lw=1, label=f"目标 −{float(tv.iloc[0]):g}%")

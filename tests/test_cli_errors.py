@@ -154,7 +154,8 @@ def test_subprocess_bad_districts_yaml(tmp_path, content, district, needle):
     f.write_text(content, encoding="gbk")
     res = _run(["report", "--district", district, "--month", "2018-01"], tmp_path, AIRLIB_DISTRICTS=str(f))
     _no_traceback(res, 2, needle)
-    assert str(f) in res.stderr
+    if district != "../data/raw/x":  # that name, typed with --district, is refused before any file is read
+        assert str(f) in res.stderr
 
 
 def test_subprocess_bad_month_and_debug(tmp_path):

@@ -393,14 +393,15 @@ def test_report_task_section_survives_one_bad_ledger_and_names_it(tmp_path):
     plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
     folder = tmp_path / DEMO.ledgers
     paths = write_demo_ledgers(folder, plan=plan)
-    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path)
-    assert prog is not None and prog["unreadable"] == []
+    problems: list[dict[str, str]] = []
+    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path, problems=problems)
+    assert prog is not None and problems == []
     bad = paths[-1]  # 2018-03
     bad.write_bytes(bad.read_bytes()[:200])  # truncated
-    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path)
+    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, root=tmp_path, problems=problems)
     assert prog is not None and prog["last_ledger_month"] == "2018-02"
-    assert [u["file"] for u in prog["unreadable"]] == [str(bad)]
-    assert "damaged or truncated" in prog["unreadable"][0]["message"]
+    assert [u["file"] for u in problems] == [bad.name]
+    assert "damaged or truncated" in problems[0]["problem"]
 
 
 def test_formula_cells_without_saved_results_are_refused(tmp_path):
