@@ -127,6 +127,8 @@ __all__ += [
     "PARQUET_COMPRESSION",
     "LOCK_TIMEOUT_S",
     "KEEP_PREVIOUS_VERSIONS",
+    "VERSIONS_DIR",
+    "CURRENT",
     "StoreWriteError",
     "Transaction",
     "transaction",
@@ -188,26 +190,27 @@ def _store_error(exc: OSError, path: str | os.PathLike[str], folder: Path, datas
     """The :class:`StoreWriteError` for an ``OSError`` raised while writing ``path``."""
     code = getattr(exc, "errno", None)
     text = str(exc)
-    where = getattr(exc, "filename", None) or path
+    where = Path(getattr(exc, "filename", None) or path)
+    if VERSIONS_DIR in where.parts:  # a staged file: name the dataset folder, not the internals
+        where = folder
+    at = f"dataset {dataset!r} in {folder}" if where == folder else f"{where} (dataset {dataset!r})"
     unchanged = f"dataset {dataset!r} was left unchanged"
+    again = "(or write the store elsewhere with --processed) and run the ingest again"
     if code in (errno.ENOSPC, errno.EDQUOT) or "No space left" in text or "Disk quota" in text:
         return StoreWriteError(
-            f"磁盘空间不足 / no space left on device while writing {where}: free space on the disk "
-            f"holding {folder} (or write the store elsewhere with --processed) and run the ingest "
-            f"again; {unchanged}", where)
+            f"磁盘空间不足 / no space left on device while writing {at}: free space on the disk "
+            f"holding {folder} {again}; {unchanged}", where)
     if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
         return StoreWriteError(
-            f"没有写入权限 / permission denied: {where}: airlib must be able to create and rename "
-            f"files in {folder}; fix the folder's owner or mode (or write the store elsewhere with "
-            f"--processed) and run the ingest again; {unchanged}", where)
+            f"没有写入权限 / permission denied while writing {at}: airlib must be able to create and "
+            f"rename files in {folder}; fix the folder's owner or mode {again}; {unchanged}", where)
     if code == errno.EROFS or "Read-only file system" in text:
         return StoreWriteError(
-            f"只读文件系统 / read-only file system: {where}: {folder} cannot be written; remount it "
-            f"writable (or write the store elsewhere with --processed) and run the ingest again; "
+            f"只读文件系统 / read-only file system: cannot write {at}; remount it writable {again}; "
             f"{unchanged}", where)
     return StoreWriteError(
-        f"写入失败 / cannot write {where}: {exc.strerror or text}; check the folder {folder} and run "
-        f"the ingest again; {unchanged}", where)
+        f"写入失败 / cannot write {at}: {exc.strerror or text}; check the folder {folder} {again}; "
+        f"{unchanged}", where)
 
 
 def _fault_point(name: str) -> None:
