@@ -362,6 +362,10 @@ def snapshot(root: str | os.PathLike[str], dataset: str) -> Iterator[Path]:
         try:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except FileNotFoundError:
+            if dataset_dir(root, dataset) == folder:  # still current, yet missing: not a race
+                raise InputDataError(
+                    f"the current version {folder.name} of dataset {dataset!r} is missing; restore the "
+                    "store from a backup or ingest again into a new dataset folder", file=folder) from None
             continue  # removed between readlink and open: a newer version is current
         try:
             _flock(fd, shared=True)
@@ -516,6 +520,8 @@ class Transaction:
         self._registries: set[str] = set()
         self._sources: dict[str, dict[str, Any]] = {}
         self._made_versions = False
+        self._renamed: Path | None = None
+        self._tmp_link: Path | None = None
         self.version: Path | None = None  # set by the commit
 
     # -- helpers ---------------------------------------------------------------------------
@@ -551,13 +557,15 @@ class Transaction:
 
     def _month_frame(self, year: int, month: int) -> pd.DataFrame | None:
         if (year, month) in self._months:
-            return pq.read_table(self._months[(year, month)]).to_pandas()
-        if self.base is None:
+            files = [self._months[(year, month)]]
+        elif self.base is None:
             return None
-        files = sorted((self.base / "hourly" / f"year={year}" / f"month={month}").glob("*.parquet"))
+        else:
+            files = sorted((self.base / "hourly" / f"year={year}" / f"month={month}").glob("*.parquet"))
         if not files:
             return None
-        frames = [pq.read_table(f).to_pandas() for f in files]
+        with self._io(files[0].parent):
+            frames = [pq.read_table(f).to_pandas() for f in files]
         return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
     # -- what an ingest writes ---------------------------------------------------------------
@@ -687,22 +695,38 @@ class Transaction:
             numbers = [n for n in (_version_number(p.name) for p in self.versions.iterdir()) if n is not None]
             final = self.versions / f"v{max(numbers, default=0) + 1:06d}"
             os.rename(self.staging, final)
+            self._renamed = final
             _fsync(self.versions, directory=True)
             _fault_point("store.version_renamed")
             tmp = self.folder / f".{CURRENT}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+            self._tmp_link = tmp
             os.symlink(f"{VERSIONS_DIR}/{final.name}", tmp)
             os.replace(tmp, self.folder / CURRENT)  # the commit point
+        self.version = final  # committed: from here on nothing may undo it
+        with contextlib.suppress(OSError):
             _fsync(self.folder, directory=True)
-        self.version = final
         _fault_point("store.committed")
         # Committed. What follows only tidies up; a failure here is repaired by the next writer.
-        with contextlib.suppress(OSError):
+        try:
             _fix_links(self.folder)
             _fault_point("store.links_fixed")
             _collect_garbage(self.folder)
+        except Exception as exc:  # noqa: BLE001 - the data are published; never report a failed ingest now
+            import warnings
+
+            warnings.warn(f"dataset {self.dataset!r} was written; tidying its folder failed ({exc}); "
+                          "the next ingest will finish it", RuntimeWarning, stacklevel=2)
 
     def _discard(self) -> None:
+        """Undo everything of a transaction that did not reach the commit point."""
+        if self.version is not None and self.version != self.current:
+            return  # published (only the tidying after the commit point failed)
         shutil.rmtree(self.staging, ignore_errors=True)
+        if self._renamed is not None:  # renamed, but the pointer was not swapped
+            shutil.rmtree(self._renamed, ignore_errors=True)
+        if self._tmp_link is not None:
+            with contextlib.suppress(OSError):
+                self._tmp_link.unlink()
         if self._made_versions:
             with contextlib.suppress(OSError):
                 self.versions.rmdir()
@@ -724,8 +748,9 @@ def _recover(folder: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
     if (folder / CURRENT).is_symlink():
-        _fix_links(folder)
-        _collect_garbage(folder)
+        with contextlib.suppress(OSError):  # tidying only: never the reason an ingest fails
+            _fix_links(folder)
+            _collect_garbage(folder)
 
 
 def _replace_with_symlink(path: Path, target: str) -> None:
@@ -849,7 +874,7 @@ def transaction(
         if failed:
             if tx is not None:
                 tx._discard()
-            if new_folder:  # a first ingest that failed leaves no dataset folder behind
+            if new_folder and (tx is None or tx.version is None):  # a failed first ingest leaves no folder
                 with contextlib.suppress(OSError):
                     (folder / ".lock").unlink()
                     folder.rmdir()

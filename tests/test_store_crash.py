@@ -514,3 +514,43 @@ def test_fault_hook_is_inert_without_the_variable(tmp_path, monkeypatch):
     store._fault_point("store.committed")  # returns: no variable, no kill
     monkeypatch.setenv("AIRLIB_FAULT_POINT", "store.other:1")
     store._fault_point("store.committed")
+
+
+def test_pointer_swap_failing_after_the_rename_changes_nothing(tmp_path, monkeypatch):
+    _old_store(tmp_path)
+    before = _tree(tmp_path)
+    real = os.symlink
+
+    def symlink(src, dst, *a, **k):
+        if f".{store.CURRENT}.tmp-" in str(dst):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(os, "symlink", symlink)
+    f = pd.DataFrame({"station": "Z", "time": pd.date_range("2023-03-01", periods=3, freq="h"), "pm25": 1.0})
+    with pytest.raises(StoreWriteError, match="no space left on device"):
+        write_hourly(f, tmp_path, "d", source="z")
+    assert _tree(tmp_path) == before  # the renamed version folder is removed too
+
+
+def test_a_failure_after_the_commit_point_does_not_fail_the_ingest(tmp_path, monkeypatch):
+    _old_store(tmp_path)
+
+    def broken(folder):
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(store, "_collect_garbage", broken)
+    f = pd.DataFrame({"station": "Z", "time": pd.date_range("2023-03-01", periods=3, freq="h"), "pm25": 1.0})
+    with pytest.warns(RuntimeWarning, match="was written"):
+        write_hourly(f, tmp_path, "d", source="z")
+    assert "Z" in set(read_hourly(tmp_path, "d")["station"])
+    assert "z" in read_manifest(tmp_path, "d")["sources"]
+
+
+def test_a_missing_current_version_is_a_clear_error(tmp_path):
+    _old_store(tmp_path)
+    shutil.rmtree(dataset_dir(tmp_path, "d"))
+    with pytest.raises(InputDataError, match="is missing"):
+        read_hourly(tmp_path, "d")
+    with pytest.raises(InputDataError, match="is missing"):
+        write_hourly(pd.DataFrame({"station": ["A"], "time": [pd.Timestamp("2023-01-01")]}), tmp_path, "d")
