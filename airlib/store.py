@@ -475,6 +475,17 @@ def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
                 return True
 
 
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """Hard-link ``src`` to ``dst``; copy it (and fsync) on a file system without hard links."""
+    try:
+        os.link(src, dst)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        shutil.copyfile(src, dst)
+        _fsync(dst)
+
+
 def _version_number(name: str) -> int | None:
     m = _VERSION_RE.fullmatch(name)
     return int(m.group(1)) if m else None
@@ -552,7 +563,7 @@ class Transaction:
             old = None if self.current is None else self.current / rel
             if old is not None and old.is_file() and _same_bytes(old, path):
                 path.unlink()  # unchanged: share the current version's file
-                os.link(old, path)
+                _link_or_copy(old, path)
         return path
 
     def _month_frame(self, year: int, month: int) -> pd.DataFrame | None:
@@ -679,7 +690,7 @@ class Transaction:
             for rel, f in self._base_files().items():
                 dst = self.staging / rel
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                os.link(f, dst)  # a hard link: unchanged months are not copied
+                _link_or_copy(f, dst)  # a hard link: unchanged months are not copied
             _fault_point("store.linked")
             man = self.staging / "manifest.json"
             man.write_text(self._manifest(), encoding="utf-8")

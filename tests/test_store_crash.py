@@ -554,3 +554,20 @@ def test_a_missing_current_version_is_a_clear_error(tmp_path):
         read_hourly(tmp_path, "d")
     with pytest.raises(InputDataError, match="is missing"):
         write_hourly(pd.DataFrame({"station": ["A"], "time": [pd.Timestamp("2023-01-01")]}), tmp_path, "d")
+
+
+def test_a_file_system_without_hard_links_gets_copies(tmp_path, monkeypatch):
+    _old_store(tmp_path)
+
+    def no_links(src, dst, *a, **k):
+        raise OSError(errno.EPERM, "Operation not permitted", str(dst))
+
+    monkeypatch.setattr(os, "link", no_links)
+    before = dataset_dir(tmp_path, "d")
+    f = pd.DataFrame({"station": "Z", "time": pd.date_range("2023-03-01", periods=3, freq="h"), "pm25": 1.0})
+    write_hourly(f, tmp_path, "d", source="z")
+    after = dataset_dir(tmp_path, "d")
+    rel = Path("hourly") / "year=2023" / "month=1" / "part-0.parquet"
+    assert not os.path.samefile(before / rel, after / rel)  # a copy …
+    assert (before / rel).read_bytes() == (after / rel).read_bytes()  # … of the same bytes
+    assert set(read_hourly(tmp_path, "d")["station"]) == {"A", "B", "Z"}
