@@ -463,6 +463,21 @@ def _fsync(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
+def _fsync_all(paths: Sequence[tuple[Path, bool]], threads: int = 8) -> None:
+    """fsync many files and folders (``(path, is_folder)``) at once: in a few threads, so that
+    the file system can commit them together (fsync releases the GIL). Measured on this
+    machine's ext4: the UCI ingest's ~240 fsyncs take ~1 s one after another."""
+    if len(paths) <= 1 or threads <= 1:
+        for p, d in paths:
+            _fsync(p, directory=d)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(threads, len(paths))) as pool:
+        for _ in pool.map(lambda item: _fsync(item[0], directory=item[1]), paths):
+            pass
+
+
 def _same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
     if a.stat().st_size != b.stat().st_size:
         return False
@@ -558,8 +573,7 @@ class Transaction:
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists():
                 path.unlink()
-            pq.write_table(table, path, compression=PARQUET_COMPRESSION)
-            _fsync(path)
+            pq.write_table(table, path, compression=PARQUET_COMPRESSION)  # fsynced at the commit
             old = None if self.current is None else self.current / rel
             if old is not None and old.is_file() and _same_bytes(old, path):
                 path.unlink()  # unchanged: share the current version's file
@@ -694,14 +708,19 @@ class Transaction:
             _fault_point("store.linked")
             man = self.staging / "manifest.json"
             man.write_text(self._manifest(), encoding="utf-8")
-            _fsync(man)
             _fault_point("store.manifest_staged")
             if self._unchanged():
                 shutil.rmtree(self.staging)
                 self.version = self.current
                 return
-            for d, _, _ in os.walk(self.staging, topdown=False):
-                _fsync(Path(d), directory=True)
+            todo: list[tuple[Path, bool]] = []
+            for d, _, names in os.walk(self.staging):
+                todo.append((Path(d), True))
+                for name in names:  # new files; a hard link's data are durable already, but
+                    f = Path(d) / name  # fsync is cheap when nothing is dirty
+                    if os.stat(f).st_nlink == 1:
+                        todo.append((f, False))
+            _fsync_all(todo)
             _fault_point("store.synced")
             numbers = [n for n in (_version_number(p.name) for p in self.versions.iterdir()) if n is not None]
             final = self.versions / f"v{max(numbers, default=0) + 1:06d}"
