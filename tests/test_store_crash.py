@@ -571,3 +571,29 @@ def test_a_file_system_without_hard_links_gets_copies(tmp_path, monkeypatch):
     assert not os.path.samefile(before / rel, after / rel)  # a copy …
     assert (before / rel).read_bytes() == (after / rel).read_bytes()  # … of the same bytes
     assert set(read_hourly(tmp_path, "d")["station"]) == {"A", "B", "Z"}
+
+
+def test_a_writer_waiting_on_a_failed_first_ingest_still_writes(tmp_path):
+    """The first ingest into a new dataset fails and removes the folder and its lock file while a
+    second writer waits on that lock: the second one must lock the new file and succeed."""
+    import threading
+
+    f = pd.DataFrame({"station": "A", "time": pd.date_range("2023-01-01", periods=3, freq="h"), "pm25": 1.0})
+    entered, result = threading.Event(), {}
+
+    def second():
+        entered.wait(30)
+        write_hourly(f, tmp_path, "d", source="second")
+        result["ok"] = True
+
+    t = threading.Thread(target=second)
+    t.start()
+    with pytest.raises(InputDataError):
+        with transaction(tmp_path, "d") as tx:
+            entered.set()
+            time.sleep(0.5)  # the second writer is now waiting on d/.lock
+            tx.write_hourly(pd.concat([f, f]), source="first")  # duplicates: fails
+    t.join(60)
+    assert result.get("ok")
+    assert read_manifest(tmp_path, "d")["sources"].keys() == {"second"}
+    assert (tmp_path / "d" / ".lock").exists()
