@@ -597,3 +597,43 @@ def test_a_writer_waiting_on_a_failed_first_ingest_still_writes(tmp_path):
     assert result.get("ok")
     assert read_manifest(tmp_path, "d")["sources"].keys() == {"second"}
     assert (tmp_path / "d" / ".lock").exists()
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory):
+    """Demo raw data through 2015-10 (ingested: the old store) and through 2016-03 (the new)."""
+    from airlib.cli import main
+
+    base = tmp_path_factory.mktemp("demo")
+    old_raw, new_raw, old = base / "raw_old", base / "raw_new", base / "old"
+    assert main(["generate-demo", "--end", "2015-10", "--out", str(old_raw)]) == 0
+    assert main(["generate-demo", "--end", "2016-03", "--out", str(new_raw)]) == 0
+    assert main(["ingest", "demo", "--raw", str(old_raw), "--processed", str(old)]) == 0
+    new = base / "new"
+    shutil.copytree(old, new, symlinks=True)
+    assert main(["ingest", "demo", "--raw", str(new_raw), "--processed", str(new)]) == 0
+    return new_raw, old, new
+
+
+def _demo_state(root: Path) -> dict:
+    man = read_manifest(root, "demo")
+    return {"data": read_hourly(root, "demo"), "manifest": man,
+            "towns": read_registry(root, "demo", "towns"), "stations": read_registry(root, "demo", "stations")}
+
+
+@pytest.mark.parametrize("point,expect", [("store.month_staged:3", "old"), ("store.synced:1", "old"),
+                                          ("store.committed:1", "new")])
+def test_cli_ingest_killed_mid_way_leaves_old_or_new(tmp_path, demo_runs, point, expect):
+    new_raw, old, new = demo_runs
+    root = tmp_path / "proc"
+    shutil.copytree(old, root, symlinks=True)
+    env = dict(os.environ, PYTHONPATH=str(REPO), AIRLIB_FAULT_POINT=point)
+    r = subprocess.run([sys.executable, "-m", "airlib.cli", "ingest", "demo", "--raw", str(new_raw),
+                        "--processed", str(root)], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == -9, r.stderr
+    got, want = _demo_state(root), _demo_state(old if expect == "old" else new)
+    pd.testing.assert_frame_equal(got["data"], want["data"])
+    pd.testing.assert_frame_equal(got["stations"], want["stations"])
+    assert got["manifest"] == want["manifest"]
+    months = sorted(got["data"]["time"].dt.strftime("%Y-%m").unique())
+    assert list(got["manifest"]["partitions"]) == months
