@@ -437,12 +437,6 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    with atomic_write(path) as tmp:
-        pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
-
-
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     from airlib.ingest.columns import HOURLY_COLUMNS, canonical_hourly
 
@@ -524,6 +518,20 @@ class Transaction:
     Month files and registries are written into a staging folder as the ingest goes (memory
     holds one month at a time); :meth:`write_hourly` reads a month it replaces from this
     transaction's own earlier writes, else from the version the transaction started from.
+
+    Parameters
+    ----------
+    root, dataset
+        Store root and dataset name.
+    replace : bool
+        Start from an empty dataset instead of the current version.
+
+    Attributes
+    ----------
+    current : pathlib.Path or None
+        The version current when the transaction started (an old store's folder; None if empty).
+    version : pathlib.Path or None
+        After the commit: the version published (``current`` again when nothing changed).
     """
 
     def __init__(self, root: str | os.PathLike[str], dataset: str, *, replace: bool = False) -> None:
@@ -777,6 +785,12 @@ def _recover(folder: Path) -> None:
     for p in folder.glob(f".{CURRENT}.tmp-*"):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
+    if versions.is_dir() and not (folder / CURRENT).is_symlink():
+        # never published (a first ingest killed between the rename and the pointer swap):
+        # no reader can have resolved these folders
+        for p in versions.iterdir():
+            if _version_number(p.name) is not None:
+                shutil.rmtree(p, ignore_errors=True)
     if (folder / CURRENT).is_symlink():
         with contextlib.suppress(OSError):  # tidying only: never the reason an ingest fails
             _fix_links(folder)

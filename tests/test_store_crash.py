@@ -637,3 +637,15 @@ def test_cli_ingest_killed_mid_way_leaves_old_or_new(tmp_path, demo_runs, point,
     assert got["manifest"] == want["manifest"]
     months = sorted(got["data"]["time"].dt.strftime("%Y-%m").unique())
     assert list(got["manifest"]["partitions"]) == months
+
+
+def test_a_first_ingest_killed_before_the_pointer_leaves_nothing_behind(tmp_path):
+    r = _run_ingest(tmp_path, "store.version_renamed:1")
+    assert r.returncode == -9
+    with pytest.raises(InputDataError, match="no hourly store"):  # nothing published
+        read_hourly(tmp_path, "d")
+    assert [p.name for p in (tmp_path / "d" / store.VERSIONS_DIR).iterdir()] == ["v000001"]
+    r = _run_ingest(tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in (tmp_path / "d" / store.VERSIONS_DIR).iterdir()] == ["v000001"]  # the orphan went first
+    assert set(read_hourly(tmp_path, "d")["station"]) == {"B", "C"}
