@@ -130,8 +130,10 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
     AirlibError
         A path outside the project, no store, no data for ``month``, or a missing boundary file.
     """
+    from airlib.store import hourly_dir
+
     store = store_dir(cfg, root)
-    if not (store / "hourly").exists():
+    if not hourly_dir(store.parent, store.name).exists():
         raise AirlibError(
             f"no processed data for {cfg.name} in {store}; run `airlib demo` (demo) or "
             f"`airlib ingest` first"
