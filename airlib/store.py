@@ -337,6 +337,11 @@ def dataset_dir(root: str | os.PathLike[str], dataset: str) -> Path:
         raise InputDataError(
             f"{CURRENT!r} is not the store's version pointer (a symlink to {VERSIONS_DIR}/vNNNNNN): "
             f"{exc.strerror}; move it away", file=folder / CURRENT) from None
+    head, _, name = target.partition("/")
+    if head != VERSIONS_DIR or _version_number(name) is None:  # never follow a planted link elsewhere
+        raise InputDataError(
+            f"{CURRENT!r} points at {target!r}, not at a version of this dataset ({VERSIONS_DIR}/vNNNNNN); "
+            "restore the store from a backup or ingest again into a new dataset folder", file=folder / CURRENT)
     return folder / target
 
 

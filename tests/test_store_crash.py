@@ -649,3 +649,15 @@ def test_a_first_ingest_killed_before_the_pointer_leaves_nothing_behind(tmp_path
     assert r.returncode == 0, r.stderr
     assert [p.name for p in (tmp_path / "d" / store.VERSIONS_DIR).iterdir()] == ["v000001"]  # the orphan went first
     assert set(read_hourly(tmp_path, "d")["station"]) == {"B", "C"}
+
+
+@pytest.mark.parametrize("target", ["/etc", "../other/.versions/v000001", ".versions/../../x", "hourly"])
+def test_a_planted_pointer_is_refused(tmp_path, target):
+    _old_store(tmp_path)
+    cur = tmp_path / "d" / store.CURRENT
+    cur.unlink()
+    os.symlink(target, cur)
+    with pytest.raises(InputDataError, match="not at a version of this dataset"):
+        read_hourly(tmp_path, "d")
+    with pytest.raises(InputDataError, match="not at a version of this dataset"):
+        write_hourly(pd.DataFrame({"station": ["A"], "time": [pd.Timestamp("2023-01-01")]}), tmp_path, "d")
