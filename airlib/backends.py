@@ -71,7 +71,10 @@ def read_hourly(
         ``aligned=True``.
     """
     from airlib.citywide import store_months
+    from airlib.store import dataset_dir
 
+    version = dataset_dir(root, dataset)  # resolved once: every task reads this store version
+    root, dataset = version.parent, version.name
     todo = list(store_months(root, dataset) if months is None else months)
     if not todo:
         raise InputDataError(f"no hourly data in dataset {dataset!r}", file=Path(root) / dataset)
@@ -176,11 +179,13 @@ def town_monthly_table(
     as the pandas path (the same per-month job, :class:`airlib.citywide._MonthJob`).
     """
     from airlib.citywide import _plan
+    from airlib.store import snapshot
 
-    job, todo = _plan(str(root), dataset, stations, months, settings, pollutants, only_registry)
-    meta = _citywide_month(todo[0], job).iloc[:0]
-    ddf = _dd().from_map(_citywide_month, todo, job=job, meta=meta, enforce_metadata=False)
-    out = ddf.compute()
+    with snapshot(root, dataset) as version:  # every task reads this store version, kept meanwhile
+        job, todo = _plan(str(version.parent), version.name, stations, months, settings, pollutants, only_registry)
+        meta = _citywide_month(todo[0], job).iloc[:0]
+        ddf = _dd().from_map(_citywide_month, todo, job=job, meta=meta, enforce_metadata=False)
+        out = ddf.compute()
     return out.sort_values(["year", "month", "town_code"], kind="stable").reset_index(drop=True)
 
 

@@ -315,7 +315,9 @@ def read_month(
         Decode the columns in parallel on Arrow's thread pool. Callers that already read
         several months in parallel threads pass False (measured faster on 2 cores).
     """
-    folder = Path(root) / dataset / "hourly" / f"year={year}" / f"month={month}"
+    from airlib.store import hourly_dir
+
+    folder = hourly_dir(root, dataset) / f"year={year}" / f"month={month}"  # the current version
     files = sorted(folder.glob("*.parquet"))
     if not files:
         raise InputDataError(f"no hourly data for {year}-{month:02d}", file=folder)
@@ -332,13 +334,10 @@ def read_month(
 
 
 def store_months(root: str | Path, dataset: str) -> list[tuple[int, int]]:
-    """Sorted ``(year, month)`` partitions present in the hourly store."""
-    out = []
-    for ydir in (Path(root) / dataset / "hourly").glob("year=*"):
-        for mdir in ydir.glob("month=*"):
-            if any(mdir.glob("*.parquet")):
-                out.append((int(ydir.name.split("=", 1)[1]), int(mdir.name.split("=", 1)[1])))
-    return sorted(out)
+    """Sorted ``(year, month)`` partitions present in the hourly store (:func:`airlib.store.store_months`)."""
+    from airlib.store import store_months as months_of
+
+    return months_of(root, dataset)
 
 
 _LOOKUPS: dict[int, tuple[pd.Index, dict[str, int]]] = {}
@@ -632,6 +631,14 @@ def town_monthly_table(
         return backends.town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
     if backend != "pandas":
         raise InputDataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
+    from airlib.store import snapshot
+
+    with snapshot(root, dataset) as version:  # every month from one store version, kept while we read
+        return _town_monthly_table(version.parent, version.name, stations, months, settings, pollutants,
+                                   only_registry, workers)
+
+
+def _town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry, workers) -> pd.DataFrame:
     job, todo = _plan(root, dataset, stations, months, settings, pollutants, only_registry)
     workers = max(1, min(len(todo), workers if workers is not None else min(2, os.cpu_count() or 1)))
     if workers > 1:  # months in parallel: decode each month's columns in its own thread

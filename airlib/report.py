@@ -138,13 +138,19 @@ def store_dir(cfg: DistrictConfig, root: Path | None = None) -> Path:
 
 
 def month_partition(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
-    """Folder of one month of the hourly store (``hourly/year=YYYY/month=M``)."""
-    return store_dir(cfg, root) / "hourly" / f"year={month.year}" / f"month={month.month}"
+    """Folder of one month of the hourly store's current version (``hourly/year=YYYY/month=M``)."""
+    from airlib.store import hourly_dir
+
+    store = store_dir(cfg, root)
+    return hourly_dir(store.parent, store.name) / f"year={month.year}" / f"month={month.month}"
 
 
 def available_months(cfg: DistrictConfig, root: Path | None = None) -> list[pd.Period]:
     """Months present in the district's hourly store, sorted."""
-    base = store_dir(cfg, root) / "hourly"
+    from airlib.store import hourly_dir
+
+    store = store_dir(cfg, root)
+    base = hourly_dir(store.parent, store.name)
     out = []
     for p in base.glob("year=*/month=*"):
         try:
@@ -164,8 +170,10 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
         file (checked by :func:`district_boundaries`), or a plan file that does not load
         (:func:`airlib.plans.load_plan`) — all before any kernel starts.
     """
+    from airlib.store import hourly_dir
+
     store = store_dir(cfg, root)
-    if not (store / "hourly").exists():
+    if not hourly_dir(store.parent, store.name).exists():
         raise AirlibError(
             f"no processed data for {cfg.name} in {store}; run `airlib demo` (demo) or "
             f"`airlib ingest` first"
@@ -219,7 +227,9 @@ def district_boundaries(cfg: DistrictConfig, root: Path | None = None, *, towns:
 def input_files(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> list[Path]:
     """Every file a report of ``month`` reads: store partitions (January of last year to
     ``month``), registries, store manifest, boundaries and plans."""
-    store = store_dir(cfg, root)
+    from airlib.store import dataset_dir
+
+    store = dataset_dir(store_dir(cfg, root).parent, cfg.dataset)  # the store's current version
     files: list[Path] = []
     m = pd.Period(year=month.year - 1, month=1, freq="M")
     while m <= month:
@@ -331,12 +341,15 @@ def prepare(
     check_request(cfg, month, root)
     n = cfg.bottom_n if bottom_n is None else int(bottom_n)
     store = store_dir(cfg, root)
-    towns = _read_registry(store, "towns")
+    from airlib.store import dataset_dir
+
+    version = dataset_dir(store.parent, store.name)  # resolved once: registries and months of one version
+    towns = _read_registry(version, "towns")
     if "district_code" in towns:
         towns = towns[towns["district_code"].astype("string") == cfg.district_code]
     if towns.empty:
         raise AirlibError(f"no towns of district code {cfg.district_code} ({cfg.name}) in {store / 'towns.parquet'}")
-    stations = _read_registry(store, "stations")
+    stations = _read_registry(version, "stations")
     stations = stations[stations["town_code"].astype("string").isin(towns["town_code"].astype("string"))]
 
     # January of last year (YTD YoY) and 24 months back (trend figure), earlier for targets.
@@ -345,7 +358,7 @@ def prepare(
         first = min(first, pd.Period(g.period.start, freq="M") - 12)
     start = first.start_time
     end = (month + 1).start_time
-    hourly = read_hourly(store.parent, cfg.dataset, start, end)
+    hourly = read_hourly(version.parent, version.name, start, end)
     hourly = hourly[hourly["station"].isin(stations["station"])]
     end_day = month.end_time.normalize()
     sdaily = daily_statistics(hourly, pollutants=("pm25",), start=start, end=end_day)

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from airlib.paths import shared_data_dir
 from airlib.pollutants import POLLUTANTS
+from airlib import store
 from airlib.store import PARQUET_COMPRESSION, atomic_write, write_hourly
 
 #: Where benchmark data goes by default (gitignored).
@@ -160,17 +161,18 @@ def synthetic_month(stations: pd.DataFrame, year: int, month: int, seed: int = 0
 
 
 def hourly_dir(root: Path, dataset: str) -> Path:
-    """The hive-partitioned hourly folder of ``dataset`` under ``root``."""
-    return Path(root) / dataset / "hourly"
+    """The hive-partitioned hourly folder of ``dataset``'s current version (:func:`airlib.store.hourly_dir`)."""
+    return store.hourly_dir(root, dataset)
 
 
 def write_month(frame: pd.DataFrame, root: Path, dataset: str, year: int, month: int) -> Path:
     """Write one month of the hourly frame with :func:`airlib.store.write_hourly`.
 
-    The partition is ``<root>/<dataset>/hourly/year=Y/month=M/part-0.parquet``.
+    The partition is :func:`airlib.store.partition_path` (``…/hourly/year=Y/month=M/part-0.parquet``);
+    inside an open :func:`airlib.store.transaction` the month is staged and published with the rest.
     """
     write_hourly(frame, root, dataset, source="benchmark-synthetic")
-    return hourly_dir(root, dataset) / f"year={year}" / f"month={month}" / "part-0.parquet"
+    return store.partition_path(root, dataset, year, month)
 
 
 def uci_frame() -> pd.DataFrame:
@@ -225,25 +227,21 @@ def build(size_name: str, root: Path = DEFAULT_ROOT, *, seed: int = 0, force: bo
     # a store written with another codec (the store's default changed) is rebuilt
     if marker.exists() and json.loads(marker.read_text()).get("compression") != PARQUET_COMPRESSION:
         force = True
-    if size_name == "uci":
-        stations = uci_stations()
-        if force or not marker.exists():
-            frame = uci_frame()
-            key = frame["time"].dt.year * 100 + frame["time"].dt.month
-            for k, part in frame.groupby(key, sort=True):
-                write_month(part.reset_index(drop=True), root, dataset, int(k) // 100, int(k) % 100)
-    else:
-        size = SIZES[size_name]
-        stations = stations_for(size)
-        if force or not marker.exists():
-            for year in size.years:
-                for month in size.months:
-                    write_month(synthetic_month(stations, year, month, seed), root, dataset, year, month)
-    stations_path = root / dataset / "stations.parquet"
-    if force or not stations_path.exists():
-        with atomic_write(stations_path) as tmp:
-            stations.to_parquet(tmp, index=False)
+    stations = uci_stations() if size_name == "uci" else stations_for(SIZES[size_name])
     if force or not marker.exists():
+        # one store transaction: every month and the registry are published together
+        with store.transaction(root, dataset, replace=True) as tx:
+            if size_name == "uci":
+                frame = uci_frame()
+                key = frame["time"].dt.year * 100 + frame["time"].dt.month
+                for k, part in frame.groupby(key, sort=True):
+                    write_month(part.reset_index(drop=True), root, dataset, int(k) // 100, int(k) % 100)
+            else:
+                size = SIZES[size_name]
+                for year in size.years:
+                    for month in size.months:
+                        write_month(synthetic_month(stations, year, month, seed), root, dataset, year, month)
+            tx.write_registry(stations, "stations")
         with atomic_write(marker) as tmp:
             tmp.write_text(json.dumps({"size": size_name, "seed": seed, "compression": PARQUET_COMPRESSION}))
     return root, dataset, stations

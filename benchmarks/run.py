@@ -212,7 +212,9 @@ def _worker(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     result = run_variant(args.variant, root, dataset, stations, args.workload, subset)
     seconds = time.perf_counter() - t0
-    peak = peak_rss_kib()
+    # VmHWM is refreshed lazily by the kernel and can read lower after RSS was given back
+    # (e.g. madvise): the high-water mark since start is at least the baseline reading
+    peak = max(peak_rss_kib(), baseline)
     result.to_parquet(args.out)
     print(json.dumps({"seconds": seconds, "peak_kib": peak, "baseline_kib": baseline, "rows_out": len(result)}))
 

@@ -41,38 +41,42 @@ def _processed(processed: str | Path | None) -> Path:
     return Path(processed) if processed is not None else processed_dir()
 
 
-def _clear_demo_store(folder: Path) -> None:
-    """Remove an earlier demo store so that no month of an older, longer run survives.
+def _check_demo_store(folder: Path) -> None:
+    """Refuse to replace a store folder that holds anything but the synthetic demo.
 
-    Only a store whose manifest lists nothing but ``synthetic_*`` sources is removed; anything
-    else raises :class:`InputDataError` rather than deleting data.
+    The demo store is rebuilt from scratch (no month of an older, longer run survives); that is
+    allowed only when its manifest lists nothing but ``synthetic_*`` sources, or when the folder
+    holds nothing but the store's own bookkeeping. Anything else raises
+    :class:`InputDataError` rather than replacing data.
     """
     import json
-    import shutil
+
+    from airlib.store import CURRENT, VERSIONS_DIR, dataset_dir
 
     if not folder.exists():
         return
-    manifest = folder / "manifest.json"
+    manifest = dataset_dir(folder.parent, folder.name) / "manifest.json"
     sources: dict = {}
     if manifest.exists():
         try:
             sources = json.loads(manifest.read_text(encoding="utf-8")).get("sources", {})
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             sources = {"?": None}
+    own = {".lock", VERSIONS_DIR, CURRENT}
     if any(not str(name).startswith("synthetic_") for name in sources) or (
-        not manifest.exists() and any(folder.iterdir())
+        not manifest.exists() and any(p.name not in own for p in folder.iterdir())
     ):
         raise InputDataError(
             "this store folder holds data that are not the synthetic demo; choose another "
             "--processed folder or dataset", file=folder)
-    shutil.rmtree(folder)
 
 
 def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = None,
                 dataset: str = DATASET) -> dict[str, object]:
     """Read the demo CSVs (``synthetic_*.csv``) into the store ``<processed>/<dataset>``.
 
-    The demo store is rebuilt from scratch (an earlier demo store is removed first; a folder
+    The demo store is rebuilt from scratch, in one store transaction (the new version replaces
+    the earlier demo store all at once, or on any error or crash nothing changes; a folder
     holding other data is refused). Uses the generic bureau readers (:func:`airlib.ingest.read_station_table`, ``read_towns``,
     ``read_stations``): the demo files are read exactly like a bureau's export, hour-beginning
     labels, sentinels and negatives set to NaN by the reader's QC.
@@ -84,7 +88,7 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
         ``sentinels``), ``stations``, ``towns``.
     """
     from airlib.ingest import read_station_table, read_stations, read_towns
-    from airlib.store import write_hourly, write_registry
+    from airlib.store import transaction
 
     src = _raw(raw)
     root = _processed(processed)
@@ -97,19 +101,20 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
         raise InputDataError("no synthetic_hourly_*.csv files; run `airlib generate-demo` first", file=src)
     towns = read_towns(towns_csv)
     stations = read_stations(stations_csv, towns=towns)
-    _clear_demo_store(root / dataset)
-    write_registry(towns, root, dataset, "towns")
-    write_registry(stations, root, dataset, "stations")
+    _check_demo_store(root / dataset)
     rows = 0
     qc: dict[str, int] = {}
-    for f in files:
-        hourly, report = read_station_table(f, hour_label="beginning", stations=stations)
-        write_hourly(hourly, root, dataset, source=f.name, inputs=[f], hour_label="beginning",
-                     qc=report.to_dict())
-        rows += len(hourly)
-        for key, value in report.to_dict().items():
-            if isinstance(value, dict) and key in ("negative", "sentinel"):
-                qc[key] = qc.get(key, 0) + int(sum(value.values()))
+    with transaction(root, dataset, replace=True) as tx:
+        _check_demo_store(root / dataset)  # again, under the write lock
+        tx.write_registry(towns, "towns")
+        tx.write_registry(stations, "stations")
+        for f in files:  # one file at a time in memory; each is staged, published together
+            hourly, report = read_station_table(f, hour_label="beginning", stations=stations)
+            tx.write_hourly(hourly, source=f.name, inputs=[f], hour_label="beginning", qc=report.to_dict())
+            rows += len(hourly)
+            for key, value in report.to_dict().items():
+                if isinstance(value, dict) and key in ("negative", "sentinel"):
+                    qc[key] = qc.get(key, 0) + int(sum(value.values()))
     return {"files": [f.name for f in files], "rows": rows, "qc": qc,
             "stations": len(stations), "towns": len(towns)}
 

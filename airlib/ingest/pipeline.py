@@ -16,7 +16,7 @@ from airlib.ingest.table import QCReport, _apply_duplicates, apply_qc, read_stat
 from airlib.ingest.uci import read_uci_embassy, read_uci_multisite, uci_files
 from airlib.paths import shared_data_dir
 from airlib.settings import Settings
-from airlib.store import write_hourly, write_registry
+from airlib.store import transaction
 
 __all__ = ["ingest_uci", "ingest_table", "cmd_ingest_uci"]
 
@@ -41,7 +41,9 @@ def ingest_uci(
     Writes ``<processed_root>/<dataset>/`` (12 stations; ``stations`` and ``towns``
     registries; manifest) and, unless ``embassy_dataset`` is None,
     ``<processed_root>/<embassy_dataset>/``. QC (negatives, sentinels → NaN, counted) is
-    applied and recorded. Re-running gives byte-identical files.
+    applied and recorded. Each dataset is written in one store transaction (all of its months,
+    registries and manifest, or nothing: :func:`airlib.store.transaction`). Re-running gives
+    byte-identical files and publishes no new version.
 
     Returns
     -------
@@ -58,12 +60,13 @@ def ingest_uci(
     report.rows_out = len(hourly)
     report.unit_factors = {"co": 1e-3}
     report.missing = {c: int(hourly[c].isna().sum()) for c in hourly.columns if c not in ("station", "time")}
-    write_hourly(hourly, processed_root, dataset, source="uci-multisite", inputs=files, hour_label=hour_label,
-                 qc=report.to_dict())
-    write_registry(stations, processed_root, dataset, "stations")
     towns_csv = base / "geo" / "beijing-townships-nbs2023.csv"
-    if towns_csv.exists():
-        write_registry(beijing_townships(towns_csv), processed_root, dataset, "towns")
+    towns = beijing_townships(towns_csv) if towns_csv.exists() else None
+    with transaction(processed_root, dataset) as tx:  # months, registries and manifest: all or none
+        tx.write_hourly(hourly, source="uci-multisite", inputs=files, hour_label=hour_label, qc=report.to_dict())
+        tx.write_registry(stations, "stations")
+        if towns is not None:
+            tx.write_registry(towns, "towns")
     out = _summary(hourly, report.to_dict())
     if embassy_dataset is not None:
         efile = base / "uci-beijing-pm25-2010-2014" / "PRSA_data_2010.1.1-2014.12.31.csv"
@@ -73,15 +76,15 @@ def ingest_uci(
             emb = apply_qc(emb, erep)
             erep.rows_out = len(emb)
             erep.missing = {c: int(emb[c].isna().sum()) for c in ("pm25", "temp", "pres", "dewp")}
-            write_hourly(emb, processed_root, embassy_dataset, source="uci-embassy", inputs=[efile],
-                         hour_label=hour_label, qc=erep.to_dict())
-            write_registry(pd.DataFrame({
-                "station": pd.array(["USEmbassy"], dtype="string"),
-                "station_name": pd.array(["美国驻华大使馆"], dtype="string"),
-                "town_code": pd.array([pd.NA], dtype="string"),
-                "lon": [np.nan], "lat": [np.nan],
-                "source": pd.array(["UCI Beijing PM2.5 (Liang et al. 2015)"], dtype="string"),
-            }), processed_root, embassy_dataset, "stations")
+            with transaction(processed_root, embassy_dataset) as tx:
+                tx.write_hourly(emb, source="uci-embassy", inputs=[efile], hour_label=hour_label, qc=erep.to_dict())
+                tx.write_registry(pd.DataFrame({
+                    "station": pd.array(["USEmbassy"], dtype="string"),
+                    "station_name": pd.array(["美国驻华大使馆"], dtype="string"),
+                    "town_code": pd.array([pd.NA], dtype="string"),
+                    "lon": [np.nan], "lat": [np.nan],
+                    "source": pd.array(["UCI Beijing PM2.5 (Liang et al. 2015)"], dtype="string"),
+                }), "stations")
             out["embassy"] = _summary(emb, erep.to_dict())
     return out
 
@@ -106,7 +109,9 @@ def ingest_table(
     ``reader_kwargs`` are passed on: ``mapping``, ``encoding``, ``hour_label``, ``sheet``,
     ``duplicates``, ``time_format``, ``timezone``, ``decimal``, ``sentinels``; ``settings``
     (limits, plausibility) goes to every reader), applies the duplicates policy across files
-    too, and writes partitions, registries and the manifest (SHA-256 of every input).
+    too, and writes partitions, registries and the manifest (SHA-256 of every input) in one
+    store transaction: all of them or, on any error or crash, nothing
+    (:func:`airlib.store.transaction`).
     ``layout="wide"`` reads ``date, hour, type, <station>…`` tables with
     :func:`~airlib.ingest.read_wide_table` instead.
 
@@ -160,12 +165,13 @@ def ingest_table(
         combined = combined.drop(columns="_file")
     qc = {k: r.to_dict() for k, r in reports.items()}
     label = reader_kwargs.get("hour_label", "beginning")
-    write_hourly(combined, processed_root, dataset, source=source or "+".join(f.name for f in files),
-                 inputs=files, hour_label=label, qc=qc)
-    if stations is not None:
-        write_registry(stations, processed_root, dataset, "stations")
-    if towns is not None:
-        write_registry(towns, processed_root, dataset, "towns")
+    with transaction(processed_root, dataset) as tx:  # months, registries and manifest: all or none
+        tx.write_hourly(combined, source=source or "+".join(f.name for f in files), inputs=files,
+                        hour_label=label, qc=qc)
+        if stations is not None:
+            tx.write_registry(stations, "stations")
+        if towns is not None:
+            tx.write_registry(towns, "towns")
     out = _summary(combined, qc)
     out["cross_file_duplicates"] = cross_dups
     return out
