@@ -84,7 +84,9 @@ def test_synthetic_generator_is_deterministic_and_exercises_missing_data():
 def test_subprocess_measurement_reports_time_memory_and_result(tiny):
     root, dataset, stations = tiny
     info, result = run.measure("airlib", "tiny", "ranking", root, 0)
-    assert info["seconds"] > 0 and info["peak_kib"] >= info["baseline_kib"] > 0
+    # peak is max(VmHWM, baseline) by construction (benchmarks/run.py); what can fail: both
+    # readings are real process sizes (a Python process with pandas needs > 50 MiB)
+    assert info["seconds"] > 0 and info["baseline_kib"] > 50 * 1024 and info["peak_kib"] > 50 * 1024
     assert not any(run.compare(result, run.run_variant("airlib", root, dataset, stations, "ranking")).values())
 
 

@@ -113,7 +113,7 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
             tx.write_hourly(hourly, source=f.name, inputs=[f], hour_label="beginning", qc=report.to_dict())
             rows += len(hourly)
             for key, value in report.to_dict().items():
-                if isinstance(value, dict) and key in ("negative", "sentinel"):
+                if isinstance(value, dict) and key in ("negative", "sentinel", "implausible"):
                     qc[key] = qc.get(key, 0) + int(sum(value.values()))
     return {"files": [f.name for f in files], "rows": rows, "qc": qc,
             "stations": len(stations), "towns": len(towns)}
@@ -178,7 +178,7 @@ def cmd_ingest_demo(raw: str | None, processed: str | None) -> int:
     t0 = time.perf_counter()
     check_writable(_processed(processed), "--processed")
     info = ingest_demo(raw, processed)
-    names = {"negative": "负值", "sentinel": "缺测代码"}
+    names = {"negative": "负值", "sentinel": "缺测代码", "implausible": "超出合理范围"}
     qc = "，".join(f"{names.get(k, k)} {v} 个" for k, v in info["qc"].items()) or "无"
     print(f"已入库 {DATASET}：{len(info['files'])} 个文件，{info['rows']:,} 行，"
           f"{info['stations']} 个站点，{info['towns']} 个镇街；质控置空：{qc}；"
