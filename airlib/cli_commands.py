@@ -109,11 +109,11 @@ def _add_ingest(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
             raise InputDataError(f"files are only read by `airlib ingest table`; `ingest {args.source}` reads "
                                  f"--raw (got {args.files[:3]})")
         if args.source == "uci":
-            from airlib.ingest.pipeline import cmd_ingest_uci
+            from airlib.io.ingest.pipeline import cmd_ingest_uci
 
             return cmd_ingest_uci(args.raw, args.processed)
         if args.source == "table":
-            from airlib.ingest.pipeline import cmd_ingest_table
+            from airlib.io.ingest.pipeline import cmd_ingest_table
 
             return cmd_ingest_table(
                 args.files, args.processed, args.dataset, stations=args.stations, towns=args.towns,

@@ -14,7 +14,7 @@ controls. Wherever such text is rendered it must print literally, never be inter
 - :func:`mpl_text` for matplotlib (titles, tick labels, map labels): ``$`` is escaped as
   ``\\$`` so that a name like ``$x^2$`` is not typeset as mathtext.
 - :func:`plotly_text` for plotly hover/annotation text (plotly renders a subset of HTML).
-- Excel: :mod:`airlib.excel` stores text starting with ``= + - @`` (tab, CR) as a literal
+- Excel: :mod:`airlib.report.excel` stores text starting with ``= + - @`` (tab, CR) as a literal
   string cell with Excel's quote prefix; characters a workbook cannot hold (C0 controls) are
   replaced by U+FFFD (:func:`excel_text`).
 
@@ -119,5 +119,5 @@ def plotly_text(value: object) -> str:
 
 def excel_text(value: str) -> str:
     """A string an ``.xlsx`` cell can hold: C0 control characters (other than tab, LF, CR)
-    replaced by U+FFFD. Formula safety is handled by :func:`airlib.excel.write_tables`."""
+    replaced by U+FFFD. Formula safety is handled by :func:`airlib.report.excel.write_tables`."""
     return _XLSX_ILLEGAL_RE.sub("\ufffd", value)

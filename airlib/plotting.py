@@ -11,7 +11,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Final
 
-from airlib.store import atomic_write
+from airlib.io.store import atomic_write
 
 from airlib.errors import AirlibError
 

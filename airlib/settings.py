@@ -55,7 +55,7 @@ class Settings:
         Default hour-labelling convention assumed for a source that does not declare one.
     yaml_max_bytes : int
         Largest YAML configuration file (plan, ``districts.yaml``) read, in bytes
-        (:mod:`airlib.safe_yaml`). Default 1 MiB (the largest shipped plan is 19 kB).
+        (:mod:`airlib.io.safe_yaml`). Default 1 MiB (the largest shipped plan is 19 kB).
     yaml_max_depth : int
         Deepest nesting of mappings/lists in a YAML configuration file. Default 64 (plans need
         6); deeper files are refused before they are built (20,000 levels crashed PyYAML).
@@ -82,7 +82,7 @@ class Settings:
         applies to data from 2026-03-01 is UNVERIFIED; default ``"GB3095-2012"`` (the 2018
         ranking rule cites GB 3095—2012).
     boundary_max_file_mb : float
-        Largest boundary file :func:`airlib.maps.load_boundaries` reads [MB, 10⁶ bytes; for a
+        Largest boundary file :func:`airlib.report.maps.load_boundaries` reads [MB, 10⁶ bytes; for a
         shapefile the sum of its ``.shp``, ``.shx`` and ``.dbf``]. Beijing's 349 town polygons at
         survey detail fit in a few tens of MB; default 200. A judgement call against runaway files.
     boundary_max_features : int

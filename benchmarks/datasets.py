@@ -29,8 +29,8 @@ import pyarrow.parquet as pq
 
 from airlib.paths import shared_data_dir
 from airlib.pollutants import POLLUTANTS
-from airlib import store
-from airlib.store import PARQUET_COMPRESSION, atomic_write, write_hourly
+from airlib.io import store
+from airlib.io.store import PARQUET_COMPRESSION, atomic_write, write_hourly
 
 #: Where benchmark data goes by default (gitignored).
 DEFAULT_ROOT = Path(__file__).resolve().parent / ".data"
@@ -161,15 +161,15 @@ def synthetic_month(stations: pd.DataFrame, year: int, month: int, seed: int = 0
 
 
 def hourly_dir(root: Path, dataset: str) -> Path:
-    """The hive-partitioned hourly folder of ``dataset``'s current version (:func:`airlib.store.hourly_dir`)."""
+    """The hive-partitioned hourly folder of ``dataset``'s current version (:func:`airlib.io.store.hourly_dir`)."""
     return store.hourly_dir(root, dataset)
 
 
 def write_month(frame: pd.DataFrame, root: Path, dataset: str, year: int, month: int) -> Path:
-    """Write one month of the hourly frame with :func:`airlib.store.write_hourly`.
+    """Write one month of the hourly frame with :func:`airlib.io.store.write_hourly`.
 
-    The partition is :func:`airlib.store.partition_path` (``…/hourly/year=Y/month=M/part-0.parquet``);
-    inside an open :func:`airlib.store.transaction` the month is staged and published with the rest.
+    The partition is :func:`airlib.io.store.partition_path` (``…/hourly/year=Y/month=M/part-0.parquet``);
+    inside an open :func:`airlib.io.store.transaction` the month is staged and published with the rest.
     """
     write_hourly(frame, root, dataset, source="benchmark-synthetic")
     return store.partition_path(root, dataset, year, month)

@@ -3,10 +3,10 @@
 This is the chain of the foundation issue, run with airlib's **public** functions and checked
 against a plain-pandas reference that must give the same numbers:
 
-* :func:`airlib_pipeline`: chunk by chunk over the store, ``airlib.store.read_hourly`` →
-  ``airlib.validity.daily_statistics`` (valid daily means, MDA8, daily max 1-h O3) →
-  ``airlib.aqi.daily_aqi`` (IAQI, AQI, category and primary pollutant per station-day, HJ 633
-  version chosen per row from the date) → ``airlib.validity.monthly_statistics`` (valid
+* :func:`airlib_pipeline`: chunk by chunk over the store, ``airlib.io.store.read_hourly`` →
+  ``airlib.standards.validity.daily_statistics`` (valid daily means, MDA8, daily max 1-h O3) →
+  ``airlib.standards.aqi.daily_aqi`` (IAQI, AQI, category and primary pollutant per station-day, HJ 633
+  version chosen per row from the date) → ``airlib.standards.validity.monthly_statistics`` (valid
   monthly means, valid-day counts, CO P95, O3 P90), then the days of each AQI level are
   counted per station and month.
 * :func:`pandas_reference`: the same numbers the way an analyst would write them in plain
@@ -42,7 +42,7 @@ import pandas as pd
 MEAN = ["pm25", "pm10", "so2", "no2", "co"]
 POLLUTANTS = [*MEAN, "o3"]
 LEVELS = [f"days_level{i}" for i in range(1, 7)]
-#: Labels of the primary pollutants in ``airlib.aqi.daily_aqi`` output, per pollutant.
+#: Labels of the primary pollutants in ``airlib.standards.aqi.daily_aqi`` output, per pollutant.
 PRIMARY_LABELS = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3"}
 PRIMARY = [f"days_primary_{p}" for p in PRIMARY_LABELS]
 #: Result columns other than the keys (station, year, month).
@@ -64,8 +64,8 @@ def airlib_chunk(hourly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, m
     Only the months in ``months`` (``(year, month)`` pairs present in the store) are returned,
     and only the stations with at least one hourly row in that month.
     """
-    from airlib.aqi import daily_aqi
-    from airlib.validity import daily_statistics, monthly_statistics
+    from airlib.standards.aqi import daily_aqi
+    from airlib.standards.validity import daily_statistics, monthly_statistics
 
     daily = daily_statistics(hourly, POLLUTANTS, start=start, end=end)
     report = daily_aqi(daily)  # HJ 633 version per row from the date
@@ -121,7 +121,7 @@ def _chunks(root, dataset: str, chunk: str | int) -> list[list[tuple[int, int]]]
     row counts taken from the Parquet footers."""
     import pyarrow.parquet as pq
 
-    from airlib.store import hourly_dir
+    from airlib.io.store import hourly_dir
 
     base = hourly_dir(root, dataset)
     months = _store_months(base)
@@ -153,7 +153,7 @@ def airlib_pipeline(root, dataset: str, stations: Iterable[str] | None = None, c
     hours of their day, monthly statistics only the days of their month), so the result does
     not depend on the chunking.
     """
-    from airlib.store import read_hourly
+    from airlib.io.store import read_hourly
 
     subset = None if stations is None else [str(s) for s in stations]
     parts = []

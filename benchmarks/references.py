@@ -1,6 +1,6 @@
 """Reference implementations that airlib's citywide numbers must equal.
 
-Two independent implementations of the same rules as :mod:`airlib.citywide` (see its module
+Two independent implementations of the same rules as :mod:`airlib.engine.citywide` (see its module
 docstring for the rules and their clauses):
 
 * :func:`pandas_reference`: what an analyst would write in plain pandas: read the whole
@@ -11,7 +11,7 @@ docstring for the rules and their clauses):
   files (``read_parquet(..., hive_partitioning=true)``); the MDA8 windows are formed by
   ``unnest``-ing each hour into the windows (start hours 0–16) that contain it.
 
-Both return the three workload tables with the columns of :mod:`airlib.citywide`:
+Both return the three workload tables with the columns of :mod:`airlib.engine.citywide`:
 ``ranking`` (``monthly_ranking``), ``composite`` (``composite_ranking``) and ``yoy_ytd``.
 """
 
@@ -24,8 +24,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from airlib.citywide import COMPOSITE_LIMITS_2012
-from airlib.rounding import round_gbt8170
+from airlib.engine.citywide import COMPOSITE_LIMITS_2012
+from airlib.standards.rounding import round_gbt8170
 from airlib.settings import DEFAULT
 
 MEAN = ["pm25", "pm10", "so2", "no2", "co"]

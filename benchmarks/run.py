@@ -9,9 +9,9 @@ Usage::
 For each workload (``ranking``: hourly → valid daily → valid monthly → monthly town ranking;
 ``composite``: the comprehensive index and its ranking; ``yoy_ytd``: YoY and year-to-date for
 every town; ``pipeline``: hourly → valid daily → daily AQI → valid monthly per station with
-airlib's public functions, :mod:`benchmarks.pipeline`) and each variant (``airlib`` = :mod:`airlib.citywide` streamed month by month,
+airlib's public functions, :mod:`benchmarks.pipeline`) and each variant (``airlib`` = :mod:`airlib.engine.citywide` streamed month by month,
 ``pandas`` = plain pandas reference, ``duckdb`` = DuckDB SQL reference, optionally ``dask`` =
-:mod:`airlib.backends` on a LocalCluster), the computation runs in its own subprocess, which
+:mod:`airlib.engine.backends` on a LocalCluster), the computation runs in its own subprocess, which
 reports wall time of the computation (from Parquet to the result table; interpreter start and
 imports excluded) and its peak resident memory (``VmHWM``, :func:`peak_rss_kib`; includes the interpreter and
 imported libraries, whose baseline is printed too). The harness then checks that every variant
@@ -58,8 +58,8 @@ def _needed(workload: str) -> tuple[str, ...]:
 
 
 def airlib_workload(root, dataset, stations, workload, *, only_registry=False) -> pd.DataFrame:
-    """Run one workload with :mod:`airlib.citywide` (streamed month by month from the store)."""
-    from airlib import citywide as cw
+    """Run one workload with :mod:`airlib.engine.citywide` (streamed month by month from the store)."""
+    from airlib.engine import citywide as cw
 
     table = cw.town_monthly_table(root, dataset, stations, pollutants=_needed(workload), only_registry=only_registry)
     fn = {"ranking": cw.monthly_ranking, "composite": cw.composite_ranking, "yoy_ytd": cw.yoy_ytd}[workload]
@@ -69,15 +69,15 @@ def airlib_workload(root, dataset, stations, workload, *, only_registry=False) -
 def airlib_api_workload(root, dataset, stations, workload, subset=None) -> pd.DataFrame:
     """The same workload through airlib's general public functions, month by month.
 
-    ``airlib.store.read_hourly`` → ``airlib.validity.daily_statistics`` →
-    ``airlib.aggregation.aggregate_daily(level="town")`` → ``airlib.validity.monthly_statistics``,
-    then the ranking step of :mod:`airlib.citywide`. A cross-check of those modules against the
+    ``airlib.io.store.read_hourly`` → ``airlib.standards.validity.daily_statistics`` →
+    ``airlib.tracking.aggregation.aggregate_daily(level="town")`` → ``airlib.standards.validity.monthly_statistics``,
+    then the ranking step of :mod:`airlib.engine.citywide`. A cross-check of those modules against the
     references (``ranking`` and ``composite`` only).
     """
-    from airlib import citywide as cw
-    from airlib.aggregation import aggregate_daily
-    from airlib.store import read_hourly
-    from airlib.validity import daily_statistics, monthly_statistics
+    from airlib.engine import citywide as cw
+    from airlib.tracking.aggregation import aggregate_daily
+    from airlib.io.store import read_hourly
+    from airlib.standards.validity import daily_statistics, monthly_statistics
 
     if workload not in ("ranking", "composite"):
         raise ValueError("airlib-api covers the ranking and composite workloads")
@@ -108,11 +108,11 @@ def airlib_api_workload(root, dataset, stations, workload, subset=None) -> pd.Da
 
 
 def dask_workload(root, dataset, stations, workload) -> pd.DataFrame:
-    """Run one workload through :mod:`airlib.backends` (Dask) on a 2-worker LocalCluster."""
+    """Run one workload through :mod:`airlib.engine.backends` (Dask) on a 2-worker LocalCluster."""
     from distributed import Client, LocalCluster
 
-    from airlib import backends
-    from airlib import citywide as cw
+    from airlib.engine import backends
+    from airlib.engine import citywide as cw
 
     with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True) as cluster, Client(cluster):
         table = backends.town_monthly_table(root, dataset, stations, pollutants=_needed(workload))
@@ -252,7 +252,7 @@ def count_rows(root, dataset, subset=None) -> int:
 
 def interactive_latency(root, dataset, stations, repeats: int = 5) -> dict:
     """Seconds to rank every town for one month from the store (first call and median of repeats)."""
-    from airlib import citywide as cw
+    from airlib.engine import citywide as cw
 
     months = cw.store_months(root, dataset)
     year, month = months[-1]

@@ -1,4 +1,4 @@
-"""Tests of airlib.aggregation (station → town → district)."""
+"""Tests of airlib.tracking.aggregation (station → town → district)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.aggregation import aggregate_daily
+from airlib.tracking.aggregation import aggregate_daily
 from airlib.errors import InputDataError
-from airlib.validity import daily_statistics, monthly_statistics
+from airlib.standards.validity import daily_statistics, monthly_statistics
 
 STATIONS = pd.DataFrame(
     {"station": ["A", "B", "C"], "town_code": ["110109001", "110109001", "110109002"]}

@@ -1,4 +1,4 @@
-"""Tests of airlib.aqi against HJ 633—2012 / HJ 633—2026.
+"""Tests of airlib.standards.aqi against HJ 633—2012 / HJ 633—2026.
 
 The breakpoint tables below are typed independently from standards.md §1.1 (not imported
 from airlib), and the expected IAQIs are computed here with exact rational arithmetic.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
-from airlib.aqi import (
+from airlib.standards.aqi import (
     CATEGORY_COLOURS,
     LEVEL_COLOURS,
     AqiCategory,

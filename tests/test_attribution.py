@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.attribution import (
+from airlib.analysis.attribution import (
     add_weather_features,
     compare_periods,
     daily_meteorology,
@@ -177,7 +177,7 @@ def test_duplicate_times_rejected():
 # ---- notebook helpers ----------------------------------------------------------------------------
 
 def test_winter_labels():
-    from airlib.attribution import winter_labels
+    from airlib.analysis.attribution import winter_labels
 
     assert winter_labels(WINTER_A, WINTER_B) == ("2015–16冬季", "2016–17冬季")
     assert winter_labels(("1999-12-01", "2000-02-29"), ("2009-12-01", "2010-02-28")) == ("1999–00冬季", "2009–10冬季")
@@ -198,7 +198,7 @@ def change_rows():
 def test_change_records_display_and_summary():
     import json
 
-    from airlib.attribution import change_display, change_records, change_summary_zh
+    from airlib.analysis.attribution import change_display, change_records, change_summary_zh
 
     t = change_rows()
     rec = change_records(t)
@@ -225,7 +225,7 @@ def test_plot_normalised_shades_periods(fitted):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from airlib.attribution import plot_normalised
+    from airlib.analysis.attribution import plot_normalised
 
     _, _, norm, _ = fitted
     fig = plot_normalised(norm, periods=(WINTER_A, WINTER_B))

@@ -1,4 +1,4 @@
-"""The Dask path (airlib.backends) on a small LocalCluster on loopback: results equal the
+"""The Dask path (airlib.engine.backends) on a small LocalCluster on loopback: results equal the
 pandas path exactly."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from airlib import backends, citywide  # noqa: E402
-from airlib.store import read_hourly, write_hourly  # noqa: E402
-from airlib.validity import daily_statistics  # noqa: E402
+from airlib.engine import backends, citywide  # noqa: E402
+from airlib.io.store import read_hourly, write_hourly  # noqa: E402
+from airlib.standards.validity import daily_statistics  # noqa: E402
 from benchmarks.datasets import synthetic_month  # noqa: E402
 
 pytestmark = pytest.mark.slow

@@ -161,7 +161,7 @@ def test_pipeline_airlib_equals_reference_at_the_table_edges(tmp_path):
     above or just below an HJ 633—2012 breakpoint or beyond the table (PM2.5 > 500, O3 8 h > 800,
     O3 1 h > 1200), with 0–6 hours missing as absent rows or NaN, over February and March 2024
     (25/27-day rules). airlib and the plain-pandas reference must still agree exactly."""
-    from airlib.store import write_hourly
+    from airlib.io.store import write_hourly
     from benchmarks import pipeline
 
     rng = np.random.default_rng(20240229)

@@ -1,4 +1,4 @@
-"""airlib.case_study: dataset loading and monthly key numbers of the trends notebook."""
+"""airlib.analysis.case_study: dataset loading and monthly key numbers of the trends notebook."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.case_study import CaseStudyData, load_case_study_data, monthly_key_numbers, valid_monthly
+from airlib.analysis.case_study import CaseStudyData, load_case_study_data, monthly_key_numbers, valid_monthly
 from airlib.errors import InputDataError
 from airlib.paths import shared_data_dir
 
@@ -71,7 +71,7 @@ def test_save_case_figure_names_file_by_dataset_and_closes(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from airlib.case_study import save_case_figure
+    from airlib.analysis.case_study import save_case_figure
 
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])

@@ -1,5 +1,5 @@
-"""airlib.citywide: validity rules at their edges, ranking ties and precision, YTD, errors,
-and agreement with airlib.validity on the station daily values."""
+"""airlib.engine.citywide: validity rules at their edges, ranking ties and precision, YTD, errors,
+and agreement with airlib.standards.validity on the station daily values."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib import citywide as cw
+from airlib.engine import citywide as cw
 from airlib.errors import InputDataError
-from airlib.store import write_hourly
+from airlib.io.store import write_hourly
 
 
 def _hours(station: str, day: str, hours, **values) -> pd.DataFrame:
@@ -173,7 +173,7 @@ def test_duplicate_station_hour_and_unknown_station_raise(tmp_path):
 def test_station_daily_values_equal_airlib_validity():
     from benchmarks.datasets import synthetic_month
 
-    validity = pytest.importorskip("airlib.validity")
+    validity = pytest.importorskip("airlib.standards.validity")
     stations = pd.DataFrame({"station": [f"S{i:02d}" for i in range(12)], "town_code": ["T"] * 12})
     frame = synthetic_month(stations, 2023, 7, seed=3)
     ours = _daily(frame, 2023, 7, stations["station"].tolist())

@@ -26,7 +26,7 @@ def test_generate_and_ingest_write_store(pipeline):
     assert (raw / "synthetic_hourly_2015.csv").exists()
     assert (proc / "demo" / "hourly" / "year=2015" / "month=10" / "part-0.parquet").exists()
     assert (proc / "demo" / "hourly" / "year=2015" / "month=11" / "part-0.parquet").exists()
-    from airlib.store import read_hourly, read_manifest, read_registry
+    from airlib.io.store import read_hourly, read_manifest, read_registry
 
     h = read_hourly(proc, "demo", start="2015-11", end="2015-11")
     assert h["time"].min().month == 11 and h["pm25"].min() >= 0  # QC removed sentinels/negatives

@@ -211,7 +211,7 @@ def test_generate_demo_onto_a_full_disk(tmp_path):
 
 @pytest.fixture
 def captured_ingest(monkeypatch):
-    import airlib.ingest.pipeline as pipeline
+    import airlib.io.ingest.pipeline as pipeline
 
     seen: dict = {}
 

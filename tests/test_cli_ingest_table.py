@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from airlib.cli import main
-from airlib.store import read_hourly, read_registry
+from airlib.io.store import read_hourly, read_registry
 
 
 def _write_inputs(folder: Path, encoding: str = "utf-8") -> tuple[Path, Path, Path]:

@@ -1,4 +1,4 @@
-"""Tests of airlib.composite_index (综合指数)."""
+"""Tests of airlib.standards.composite_index (综合指数)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.composite_index import composite_index, composite_limits
+from airlib.standards.composite_index import composite_index, composite_limits
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT
 

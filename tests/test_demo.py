@@ -265,7 +265,7 @@ def test_raw_files_hold_sentinels_and_empty_cells(written):
 
 
 def test_files_readable_by_generic_reader(written):
-    from airlib.ingest import read_station_table, read_stations, read_towns
+    from airlib.io.ingest import read_station_table, read_stations, read_towns
 
     towns = read_towns(written.folder / "synthetic_towns.csv")
     assert towns["town_code"].tolist() == sorted(t.code for t in TOWNS)

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from airlib.excel import is_dangerous, write_tables
-from airlib.ranking import HEADERS_ZH, ranking_table
+from airlib.report.excel import is_dangerous, write_tables
+from airlib.tracking.ranking import HEADERS_ZH, ranking_table
 
 DANGEROUS = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")", "\t=1"]
 

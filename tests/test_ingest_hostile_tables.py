@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.ingest import read_station_table, read_stations, read_towns, read_wide_table
-from airlib.ingest.columns import sniff_delimiter
-from airlib.ingest.table import apply_qc, decide_decimal, parse_timezone, QCReport
+from airlib.io.ingest import read_station_table, read_stations, read_towns, read_wide_table
+from airlib.io.ingest.columns import sniff_delimiter
+from airlib.io.ingest.table import apply_qc, decide_decimal, parse_timezone, QCReport
 from airlib.settings import DEFAULT, PLAUSIBLE_RANGES
 
 
@@ -530,7 +530,7 @@ def test_formula_like_station_in_hourly_tables_refused(tmp_path: Path) -> None:
 
 
 def test_qc_summary_text_for_one_report_and_per_file() -> None:
-    from airlib.ingest.pipeline import format_qc_summary
+    from airlib.io.ingest.pipeline import format_qc_summary
 
     one = {"rows": 10, "stations": ["A", "B"], "months": ["2018-01", "2018-02"],
            "qc": {"rows_read": 12, "sentinel": {"co": 2}, "negative": {}, "implausible": {"pm10": 1},

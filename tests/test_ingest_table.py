@@ -1,4 +1,4 @@
-"""Tests of airlib.ingest.read_station_table / ingest_table on tiny files made here."""
+"""Tests of airlib.io.ingest.read_station_table / ingest_table on tiny files made here."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError, UnknownNameError
-from airlib.ingest import ingest_table, read_station_table
-from airlib.ingest.columns import HOURLY_COLUMNS
-from airlib.ingest.table import apply_hour_label
-from airlib.store import read_hourly, read_manifest, read_registry
+from airlib.io.ingest import ingest_table, read_station_table
+from airlib.io.ingest.columns import HOURLY_COLUMNS
+from airlib.io.ingest.table import apply_hour_label
+from airlib.io.store import read_hourly, read_manifest, read_registry
 
 CSV = (
     "站点,时间,PM2.5(μg/m3),PM10,二氧化硫,NO2,一氧化碳,O3,气温,风向\n"
@@ -191,11 +191,11 @@ def test_bad_hour_label(tmp_path):
 
 @pytest.mark.parametrize("reader", ["read_station_table", "read_wide_table"])
 def test_bad_hour_label_checked_before_reading(tmp_path, reader):
-    import airlib.ingest
+    import airlib.io.ingest
 
     missing = tmp_path / "absent.csv"  # never opened: the convention is checked first
     with pytest.raises(InputDataError, match="hour_label must be 'beginning' or 'ending', not 'end'") as ei:
-        getattr(airlib.ingest, reader)(missing, hour_label="end")
+        getattr(airlib.io.ingest, reader)(missing, hour_label="end")
     assert "absent.csv" in str(ei.value)
 
 
@@ -536,7 +536,7 @@ def test_never_a_bare_traceback(tmp_path_factory, rows, label, policy):
 
 # ---- wide tables (date, hour, type, <station>…) ---------------------------------------------
 
-from airlib.ingest import read_wide_table  # noqa: E402
+from airlib.io.ingest import read_wide_table  # noqa: E402
 
 WIDE = ("date,hour,type,东四,天坛,官园\n"
         "20230101,0,AQI,50,60,70\n"

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.ingest import beijing_townships, ingest_uci, read_uci_embassy, read_uci_multisite
-from airlib.ingest.columns import HOURLY_COLUMNS
+from airlib.io.ingest import beijing_townships, ingest_uci, read_uci_embassy, read_uci_multisite
+from airlib.io.ingest.columns import HOURLY_COLUMNS
 from airlib.paths import shared_data_dir
-from airlib.store import read_hourly, read_manifest, read_registry
+from airlib.io.store import read_hourly, read_manifest, read_registry
 
 UCI = shared_data_dir() / "uci-beijing-multisite"
 needs_shared = pytest.mark.skipif(not UCI.is_dir(), reason="shared UCI data absent")

@@ -1,5 +1,5 @@
-"""The shared array kernels of the validity rules (airlib._kernels) at their edges, and the
-two paths that use them (airlib.validity, airlib.citywide) agreeing bit for bit."""
+"""The shared array kernels of the validity rules (airlib.standards._kernels) at their edges, and the
+two paths that use them (airlib.standards.validity, airlib.engine.citywide) agreeing bit for bit."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib import _kernels as K
-from airlib import citywide as cw
-from airlib import validity as v
+from airlib.standards import _kernels as K
+from airlib.engine import citywide as cw
+from airlib.standards import validity as v
 
 
 def _grid(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +120,7 @@ def test_buffered_scatter_and_mda8_equal_the_plain_kernels_bit_for_bit(seed):
     """_grid.scatter/_mda8_into (the citywide fast path) == hour_major/mda8: missing rows,
     NaN values, null rows (from an Arrow validity bitmap at a bit offset), days with no valid
     window, one-window days above the limit."""
-    from airlib import _grid
+    from airlib.engine import _grid
 
     rng = np.random.default_rng(seed)
     n = 300

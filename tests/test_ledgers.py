@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from airlib.demo import towns_frame
 from airlib.demo.ledgers import demo_ledger_frame, write_demo_ledgers
 from airlib.errors import InputDataError, UnknownNameError
-from airlib.ledgers import LedgerWarning, check_ledger, read_ledger, read_ledgers
-from airlib.plans import Plan
+from airlib.io.ledgers import LedgerWarning, check_ledger, read_ledger, read_ledgers
+from airlib.io.plans import Plan
 
 TOWNS = towns_frame()
 
@@ -202,7 +202,7 @@ def test_same_month_in_two_files_is_an_error(tmp_path):
 
 
 def test_demo_ledgers_round_trip_and_unevenness(tmp_path):
-    from airlib.plans import load_plan, plan_dir
+    from airlib.io.plans import load_plan, plan_dir
     plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
     paths = write_demo_ledgers(tmp_path, plan=plan)
     assert [p.name for p in paths][0] == "门头沟区_攻坚任务台账_2017-10.xlsx" and len(paths) == 6
@@ -231,7 +231,7 @@ def test_demo_ledgers_round_trip_and_unevenness(tmp_path):
 
 
 def _plan_names(rows, plan, task_id):
-    from airlib.registry import resolve_towns
+    from airlib.io.registry import resolve_towns
     names = list(plan.task(task_id).towns)
     codes = resolve_towns(pd.Series(names), TOWNS, rows=[]).tolist()
     back = dict(zip(codes, names, strict=True))
@@ -257,7 +257,7 @@ def test_town_major_layout_with_merged_town_cells_and_total_in_first_column(tmp_
 
 
 def test_district_rows_for_tasks_without_split_and_district_totals_of_split_tasks(tmp_path):
-    from airlib.progress import district_task_progress
+    from airlib.tracking.progress import district_task_progress
 
     p = tmp_path / "2017-11.csv"
     pd.DataFrame({"镇街": ["王平镇", "全区", "全区", "门头沟区"], "任务编号": ["K07", "K07", "K11", "K11"],
@@ -274,7 +274,7 @@ def test_district_rows_for_tasks_without_split_and_district_totals_of_split_task
     pd.DataFrame({"镇街": ["门头沟区"], "任务编号": ["K11"], "累计完成": [20000]}).to_csv(tmp_path / "2017-12.csv", index=False)
     led = read_ledgers(tmp_path, PLAN, TOWNS, warn=False)
     assert district_task_progress(PLAN, led, "2017-12-31").set_index("task_id").loc["K11", "status"] == "已完成"
-    from airlib.progress import town_progress
+    from airlib.tracking.progress import town_progress
     assert "门头沟区" not in set(town_progress(PLAN, led, "2017-12-31", TOWNS)["town_name"].dropna())
 
 
@@ -386,9 +386,9 @@ def test_one_bad_ledger_in_a_folder(tmp_path):
 
 def test_report_task_section_survives_one_bad_ledger_and_names_it(tmp_path):
     """One damaged file in the district's ledger folder must not hide the task section."""
-    from airlib.plans import load_plan, plan_dir
+    from airlib.io.plans import load_plan, plan_dir
     from airlib.report import task_progress
-    from airlib.report_config import DEMO
+    from airlib.report.config import DEMO
 
     plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
     folder = tmp_path / DEMO.ledgers

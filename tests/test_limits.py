@@ -1,4 +1,4 @@
-"""Tests of airlib.limits against GB 3095—2012 / GB 3095—2026 (values typed from standards.md §2.3)."""
+"""Tests of airlib.standards.limits against GB 3095—2012 / GB 3095—2026 (values typed from standards.md §2.3)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.limits import edition_for, limit, limits_for, limits_table
+from airlib.standards.limits import edition_for, limit, limits_for, limits_table
 
 # (pollutant, averaging) -> {edition: (grade I, grade II)}; typed from standards.md §2.3.
 EXPECTED = {

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import box
 
 from airlib.errors import InputDataError
-from airlib.maps import (
+from airlib.report.maps import (
     SCHEMATIC_NOTICE_ZH,
     gcj02_to_wgs84,
     load_boundaries,
@@ -21,7 +21,7 @@ from airlib.maps import (
     static_choropleth,
     wgs84_to_gcj02,
 )
-from airlib.ranking import ranking_table
+from airlib.tracking.ranking import ranking_table
 
 # Published test vectors of the GCJ-02 forward formula (WGS84 -> GCJ-02), lon, lat.
 KNOWN = [
@@ -221,7 +221,7 @@ import warnings  # noqa: E402
 
 from shapely.geometry import Point, Polygon  # noqa: E402
 
-from airlib.maps import BoundaryWarning  # noqa: E402
+from airlib.report.maps import BoundaryWarning  # noqa: E402
 from airlib.paths import shared_data_dir  # noqa: E402
 from airlib.settings import DEFAULT  # noqa: E402
 
@@ -634,7 +634,7 @@ def _bowtie_features():
 
 def test_report_check_refuses_bad_boundaries_and_repairs_on_request(tmp_path, monkeypatch):
     from airlib.report import check_request, district_boundaries
-    from airlib.report_config import district_config
+    from airlib.report.config import district_config
 
     monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
     home = _mini_project(tmp_path, _bowtie_features())

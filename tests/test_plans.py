@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from airlib.errors import InputDataError
-from airlib.plans import (
+from airlib.io.plans import (
     PlanDiscrepancy,
     cross_check,
     find_discrepancies,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.policy import DID_CAVEATS, interrupted_time_series, staggered_did
+from airlib.analysis.policy import DID_CAVEATS, interrupted_time_series, staggered_did
 
 
 def its_series(level=-8.0, slope=0.0, seed=0, n_months=60, event="2016-01-01", rho=0.5):
@@ -151,7 +151,7 @@ def test_did_input_errors():
 
 
 def test_completion_on_first_day_treats_that_month_and_mid_month_does_not():
-    from airlib.policy import _panel
+    from airlib.analysis.policy import _panel
 
     panel, _ = did_panel()
     adoption = pd.DataFrame({"town_code": ["T00", "T01", "T02", "T03"],
@@ -224,7 +224,7 @@ def ledger_case(effect=np.log(0.8), seed=3, n_towns=12, n_never=4):
 
 
 def test_evaluate_ledger_task_resolves_aliases_and_matches_direct_calls():
-    from airlib.policy import completion_dates, evaluate_ledger_task
+    from airlib.analysis.policy import completion_dates, evaluate_ledger_task
 
     ledger, daily_town, towns, comp_month = ledger_case()
     r = evaluate_ledger_task(ledger, "K08", daily_town, towns, seed=5)
@@ -254,7 +254,7 @@ def test_evaluate_ledger_task_resolves_aliases_and_matches_direct_calls():
 def test_ledger_task_effect_key_numbers_and_summary():
     import json
 
-    from airlib.policy import evaluate_ledger_task
+    from airlib.analysis.policy import evaluate_ledger_task
 
     ledger, daily_town, towns, _ = ledger_case()
     r = evaluate_ledger_task(ledger, "K08", daily_town, towns, seed=5)
@@ -272,7 +272,7 @@ def test_ledger_task_effect_key_numbers_and_summary():
 
 def test_evaluate_ledger_task_errors():
     from airlib.errors import UnknownNameError
-    from airlib.policy import evaluate_ledger_task
+    from airlib.analysis.policy import evaluate_ledger_task
 
     ledger, daily_town, towns, _ = ledger_case()
     bad = ledger.assign(town=ledger["town"].replace({"甲2镇": "乙镇"}))

@@ -1,4 +1,4 @@
-"""Tests of airlib.pollution_days: heavy days and emergency alert episodes."""
+"""Tests of airlib.standards.pollution_days: heavy days and emergency alert episodes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.pollution_days import (
+from airlib.standards.pollution_days import (
     SCHEMES,
     AlertScheme,
     classify_episodes,

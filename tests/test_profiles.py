@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from airlib.errors import InputDataError
-from airlib.profiles import (
+from airlib.analysis.profiles import (
     calendar_heatmap,
     heating_season_comparison,
     heating_season_label,
@@ -128,7 +128,7 @@ def test_calendar_heatmap_uses_official_colours():
     matplotlib.use("Agg")
     from matplotlib.colors import to_hex
 
-    from airlib.aqi import CATEGORY_COLOURS
+    from airlib.standards.aqi import CATEGORY_COLOURS
 
     days = pd.date_range("2016-01-01", "2016-12-31", freq="D")
     cats = list(CATEGORY_COLOURS)
@@ -156,7 +156,7 @@ def test_calendar_heatmap_uses_official_colours():
 # ---- notebook helpers ----------------------------------------------------------------------------
 
 def test_area_mean_skips_missing_units():
-    from airlib.profiles import area_mean
+    from airlib.analysis.profiles import area_mean
 
     f = pd.DataFrame({"time": pd.to_datetime(["2017-01-02", "2017-01-01", "2017-01-01", "2017-01-02", "2017-01-03"]),
                       "station": ["a", "a", "b", "b", "a"], "pm25": [10.0, 20.0, 40.0, np.nan, np.nan]})
@@ -168,7 +168,7 @@ def test_area_mean_skips_missing_units():
 
 
 def test_category_counts_only_that_year():
-    from airlib.profiles import category_counts
+    from airlib.analysis.profiles import category_counts
 
     d = pd.DataFrame({"date": pd.to_datetime(["2016-12-31", "2017-01-01", "2017-12-31", "2017-06-01", "2018-01-01"]),
                       "category": ["优", "良", "良", None, "优"]})
@@ -181,7 +181,7 @@ def test_category_counts_only_that_year():
 def test_heating_records_and_display():
     import json
 
-    from airlib.profiles import heating_display, heating_records
+    from airlib.analysis.profiles import heating_display, heating_records
 
     days = pd.date_range("2015-01-01", "2016-12-31", freq="D")
     daily = pd.DataFrame({"date": days, "pm25": np.where(heating_season_mask(days), 100.0, 50.0)})

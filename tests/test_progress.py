@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from airlib.demo import towns_frame
-from airlib.plans import Plan
-from airlib.progress import (
+from airlib.io.plans import Plan
+from airlib.tracking.progress import (
     district_progress,
     overdue_tasks,
     to_display,
@@ -214,8 +214,8 @@ def test_demo_ledgers_through_the_season(tmp_path):
     import warnings
 
     from airlib.demo.ledgers import write_demo_ledgers
-    from airlib.ledgers import LedgerWarning, read_ledgers
-    from airlib.plans import load_plan, plan_dir
+    from airlib.io.ledgers import LedgerWarning, read_ledgers
+    from airlib.io.plans import load_plan, plan_dir
 
     plan = load_plan(plan_dir() / "mentougou_2017_autumn_winter.yaml", warn=False)
     write_demo_ledgers(tmp_path, plan=plan)
@@ -235,7 +235,7 @@ def test_demo_ledgers_through_the_season(tmp_path):
     assert d.loc["K08", "target"] == 507 and d.loc["K08", "completed"] < 507
     sc = town_scores(end)
     assert sc.iloc[-1]["town_name"] == "清水镇"
-    from airlib.progress import district_task_progress
+    from airlib.tracking.progress import district_task_progress
     dec = district_task_progress(plan, led, "2018-01-31").set_index("task_id")
     assert dec.loc["K11", "status"] == "逾期未完成" and dec.loc["K11", "completed"] == 19800
     assert district_task_progress(plan, led, "2018-02-28").set_index("task_id").loc["K11", "status"] == "已完成"
@@ -246,7 +246,7 @@ def test_demo_ledgers_through_the_season(tmp_path):
 # ---- notebook helpers ----------------------------------------------------------------------------
 
 def test_progress_summary_zh_counts_and_last_town():
-    from airlib.progress import progress_summary_zh
+    from airlib.tracking.progress import progress_summary_zh
 
     led = _ledger([("2017-12", "王平地区", "A", 4.0), ("2017-12", "王平地区", "B", 20.0),
                    ("2017-12", "永定地区", "A", 1.0), ("2017-12", "永定地区", "B", 2.0)])
@@ -268,7 +268,7 @@ def test_progress_overview_figure():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from airlib.progress import plot_progress_overview
+    from airlib.tracking.progress import plot_progress_overview
 
     tp = town_progress(PLAN, _ledger([("2017-10", "王平地区", "A", 4.0)]), "2017-10-31", TOWNS)
     fig = plot_progress_overview(tp, town_scores(tp), "门头沟区", "2017-10")

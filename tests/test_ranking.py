@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.ranking import (
+from airlib.tracking.ranking import (
     STATUS_INVALID,
     bottom_n,
     competition_rank,
@@ -180,7 +180,7 @@ def _town_daily(values_by_town: dict[str, float], start="2017-01-01", end="2018-
 
 
 def test_town_monthly_ranking_from_daily_with_february_rule():
-    from airlib.ranking import town_monthly_ranking
+    from airlib.tracking.ranking import town_monthly_ranking
 
     towns = pd.DataFrame({"town_code": CODES[:4], "town_name": ["甲", "乙", "丙", "丁"]})
     # Feb 2018: 28 days. Town 1 misses 3 days (25 left: valid in February),

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from airlib.paths import shared_data_dir
-from airlib.validity import annual_statistics, daily_statistics, monthly_statistics
+from airlib.standards.validity import annual_statistics, daily_statistics, monthly_statistics
 
 UCI = shared_data_dir() / "uci-beijing-multisite"
 pytestmark = [
@@ -35,7 +35,7 @@ def _read_plain() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def uci():
     try:
-        from airlib.ingest import read_uci_multisite
+        from airlib.io.ingest import read_uci_multisite
     except ImportError:  # pragma: no cover - reader not available
         return _read_plain(), None
     return read_uci_multisite(UCI)
@@ -139,7 +139,7 @@ def test_district_aggregation_equals_mean_of_valid_stations(uci, daily):
     stations = uci[1]
     if stations is None or "district_code" not in stations.columns:
         pytest.skip("UCI station registry with district codes not available")
-    from airlib.aggregation import aggregate_daily
+    from airlib.tracking.aggregation import aggregate_daily
 
     towns = stations[["town_code", "district_code"]].drop_duplicates()
     dd = aggregate_daily(daily, stations, level="district", towns=towns)
@@ -154,9 +154,9 @@ def test_district_aggregation_equals_mean_of_valid_stations(uci, daily):
 
 
 def test_city_heavy_days_and_december_2016_episode(uci, daily):
-    aqi_mod = pytest.importorskip("airlib.aqi")
-    from airlib.aggregation import aggregate_daily
-    from airlib.pollution_days import classify_episodes, heavy_pollution_days
+    aqi_mod = pytest.importorskip("airlib.standards.aqi")
+    from airlib.tracking.aggregation import aggregate_daily
+    from airlib.standards.pollution_days import classify_episodes, heavy_pollution_days
 
     registry = pd.DataFrame({"station": daily["station"].unique(), "town_code": "city"})
     city = aqi_mod.daily_aqi(aggregate_daily(daily, registry))
@@ -177,7 +177,7 @@ def test_city_heavy_days_and_december_2016_episode(uci, daily):
 
 
 def test_annual_statistics_feed_composite_index(daily):
-    from airlib.composite_index import composite_index
+    from airlib.standards.composite_index import composite_index
 
     a = annual_statistics(daily)
     a16, a15 = a[a["year"] == 2016], a[a["year"] == 2015]

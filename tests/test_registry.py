@@ -1,4 +1,4 @@
-"""Tests of airlib.registry (alias resolution) and the registry readers in airlib.ingest."""
+"""Tests of airlib.io.registry (alias resolution) and the registry readers in airlib.io.ingest."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError, UnknownNameError
-from airlib.ingest import beijing_townships, read_stations, read_towns
+from airlib.io.ingest import beijing_townships, read_stations, read_towns
 from airlib.paths import shared_data_dir
-from airlib.registry import resolve_station, resolve_stations, resolve_town, resolve_towns, town_key
+from airlib.io.registry import resolve_station, resolve_stations, resolve_town, resolve_towns, town_key
 
 NBS = shared_data_dir() / "geo" / "beijing-townships-nbs2023.csv"
 needs_shared = pytest.mark.skipif(not NBS.exists(), reason="shared data absent")

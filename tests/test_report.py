@@ -31,7 +31,7 @@ from airlib.report import (
     last_complete_month,
     parse_month,
 )
-from airlib.report_config import DEMO, district_config, inside_project, load_districts
+from airlib.report.config import DEMO, district_config, inside_project, load_districts
 
 DEMO_NAME = "门头沟区"
 
@@ -190,7 +190,7 @@ def test_kernels_use_private_ipc_sockets(tmp_path):
 
 
 def test_display_table_formats_and_languages():
-    from airlib.ranking import ranking_table
+    from airlib.tracking.ranking import ranking_table
     from airlib.report import MONTH_TABLE_COLUMNS, display_table
 
     cur = pd.Series([30.0, np.nan, 41.0], index=["110109001", "110109002", "110109003"])
@@ -379,10 +379,10 @@ def test_all_runs_in_parallel_and_replaces_outputs(demo_home, first_run):
 @pytest.mark.slow
 def test_report_ranking_agrees_with_citywide_path(demo_home):
     """Two independent paths to the same month's ranking: the report's (validity +
-    aggregation + ranking) and the streamed city-wide one (airlib.citywide)."""
-    from airlib import citywide
+    aggregation + ranking) and the streamed city-wide one (airlib.engine.citywide)."""
+    from airlib.engine import citywide
     from airlib.report import prepare
-    from airlib.store import read_registry
+    from airlib.io.store import read_registry
 
     proc = demo_home / "data" / "processed"
     data = prepare(DEMO_NAME, REPORT_MONTH, root=demo_home)

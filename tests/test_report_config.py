@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airlib.errors import AirlibError, InputDataError
-from airlib.report_config import DEMO, MAX_NAME_LENGTH, check_folder_name, district_config, load_districts
+from airlib.report.config import DEMO, MAX_NAME_LENGTH, check_folder_name, district_config, load_districts
 
 NEW = ("  - name: 测试区\n    district_code: \"110199\"\n    dataset: t\n"
        "    boundaries: data/raw/t/towns.gpkg\n")
@@ -35,7 +35,7 @@ def _err(tmp_path) -> str:
 
 
 def test_one_bad_entry_fails_only_its_district(cfg, tmp_path):
-    from airlib.report_config import district_names
+    from airlib.report.config import district_names
 
     cfg("districts:\n" + NEW + "  - name: 坏区\n    district_code: '110199'\n    dataset: t\n"
         "    boundaries: ../outside.gpkg\n  - name: 门头沟区\n    bottom_n: abc\n")

@@ -219,7 +219,7 @@ def test_maps_label_names_literally():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from airlib.maps import plotly_choropleth, static_choropleth
+    from airlib.report.maps import plotly_choropleth, static_choropleth
 
     names = ["$x^2$镇", "<img src=x onerror=alert(1)>", "乙$"]
     codes = ["110109001", "110109002", "110109003"]
@@ -243,7 +243,7 @@ def test_maps_label_names_literally():
 
 
 def test_excel_every_text_literal_and_control_chars(tmp_path):
-    from airlib.excel import write_tables
+    from airlib.report.excel import write_tables
 
     names = ["=HYPERLINK(\"http://evil\",\"x\")", "@SUM(1)", "+1", "-1+2", "bad\x01\x1fchar", "<script>"]
     p = write_tables(tmp_path / "t.xlsx", {"表[1]:*?/": pd.DataFrame({"town_name": names, "v": range(6)})},
@@ -365,14 +365,14 @@ BAD_NAMES = ["", "   ", "../data/raw/x", "a/b", "a\\b", "..", "x..y", "a\x00b", 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
 def test_check_district_name_refuses(name):
-    from airlib.report_config import check_district_name
+    from airlib.report.config import check_district_name
 
     with pytest.raises(AirlibError, match="district name .*(empty|path character|control|long|not allowed|spaces)"):
         check_district_name(name)
 
 
 def test_check_district_name_allows_plain_and_odd_but_harmless_names(tmp_path):
-    from airlib.report_config import DEMO, check_district_name
+    from airlib.report.config import DEMO, check_district_name
     from airlib.report import report_folder
 
     for ok in ["门头沟区", "$x$_[a](#)&amp;区", "_区_", "区 县", "区" * 64, "门头沟区.v2"]:
@@ -384,7 +384,7 @@ def test_check_district_name_allows_plain_and_odd_but_harmless_names(tmp_path):
 
 def test_report_folder_must_stay_inside_reports(tmp_path):
     from airlib.report import report_folder
-    from airlib.report_config import DEMO
+    from airlib.report.config import DEMO
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -434,7 +434,7 @@ def test_one_unreadable_ledger_is_named_and_the_others_used(tmp_path):
     from airlib.demo.ledgers import write_demo_ledgers
     from airlib.demo.registry import towns_frame
     from airlib.report import task_progress
-    from airlib.report_config import DEMO
+    from airlib.report.config import DEMO
 
     folder = tmp_path / "data" / "raw" / "demo" / "ledgers"
     written = write_demo_ledgers(folder)
@@ -548,7 +548,7 @@ def hostile_home(tmp_path_factory):
     from airlib.demo.ledgers import write_demo_ledgers
     from airlib.demo.main_job import ingest_demo
     from airlib.paths import PROJECT_ROOT
-    from airlib.plans import load_plan
+    from airlib.io.plans import load_plan
 
     import shutil
 
@@ -766,14 +766,14 @@ def test_write_errors_are_told_apart():
 
 
 def test_target_tracking_figures_draw_names_literally():
-    """The target-tracking notebook's figures (airlib.progress, airlib.targets) too."""
+    """The target-tracking notebook's figures (airlib.tracking.progress, airlib.tracking.targets) too."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from airlib.progress import STATUSES, plot_status_counts, plot_town_scores
-    from airlib.targets import plot_town_changes
+    from airlib.tracking.progress import STATUSES, plot_status_counts, plot_town_scores
+    from airlib.tracking.targets import plot_town_changes
 
     names = ["$x^2$镇", "a$b$c"]
     scores = pd.DataFrame({"town_name": names, "score": [80.0, 60.0], "n_overdue": [0, 1], "n_behind": [0, 0],

@@ -1,4 +1,4 @@
-"""Tests of airlib.rounding: GB/T 8170 进舍规则 and published precision."""
+"""Tests of airlib.standards.rounding: GB/T 8170 进舍规则 and published precision."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
 from airlib.errors import InputDataError
-from airlib.rounding import published_precision, round_gbt8170, round_published
+from airlib.standards.rounding import published_precision, round_gbt8170, round_published
 from airlib.settings import DEFAULT
 
 

@@ -1,4 +1,4 @@
-"""airlib.safe_yaml: size, encoding, depth, aliases, syntax — every problem an InputDataError naming the file."""
+"""airlib.io.safe_yaml: size, encoding, depth, aliases, syntax — every problem an InputDataError naming the file."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import random
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.safe_yaml import load_yaml_file
-from airlib.text_decoding import decode_text
+from airlib.io.safe_yaml import load_yaml_file
+from airlib.io.text_decoding import decode_text
 from airlib.settings import DEFAULT
 
 DOC = "plan:\n  id: 测试\n  district: 门头沟区\ntargets:\n  - id: T1\n    value: 25.5\n"

@@ -1,4 +1,4 @@
-"""Tests of airlib.store: atomic writes, partitioned hourly store, registries, manifest."""
+"""Tests of airlib.io.store: atomic writes, partitioned hourly store, registries, manifest."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.ingest.columns import HOURLY_COLUMNS
-from airlib.store import (
+from airlib.io.ingest.columns import HOURLY_COLUMNS
+from airlib.io.store import (
     dataset_lock,
     PARQUET_COMPRESSION,
     atomic_write,
@@ -314,7 +314,7 @@ def test_sorted_by_station_time_equals_arrow_stable_sort(case):
     in input order, non-ASCII ids in UTF-8 byte order."""
     import pyarrow as pa
 
-    from airlib.store import _sorted_by_station_time
+    from airlib.io.store import _sorted_by_station_time
 
     rng = np.random.default_rng(3)
     ids = {"unicode": ["站b", "站a", "z", "é", "A"], "one_station": ["S1"]}.get(case, ["S10", "S2", "B", "A"])
@@ -397,7 +397,7 @@ def test_concurrent_ingests_from_two_processes_lose_nothing(tmp_path):
 
     code = (
         "import sys, pandas as pd\n"
-        "from airlib.store import write_hourly\n"
+        "from airlib.io.store import write_hourly\n"
         "root, tag = sys.argv[1], sys.argv[2]\n"
         "t = pd.date_range('2023-01-31 20:00', periods=8, freq='h')\n"
         "for i in range(4):\n"

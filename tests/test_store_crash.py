@@ -2,7 +2,7 @@
 
 A fault-injection harness runs a multi-month ingest in a subprocess and kills it with SIGKILL
 at every named point of the write path (``AIRLIB_FAULT_POINT=<point>:<n>``, a test hook in
-:mod:`airlib.store`) and after random delays; the dataset must then be readable and equal to
+:mod:`airlib.io.store`) and after random delays; the dataset must then be readable and equal to
 exactly the old or exactly the new data, with a manifest that describes what is there. Failed
 ingests (bad input found late, disk full, permission denied, read-only file system) must leave
 every file of the store byte-identical. Old stores (written before versions) stay readable.
@@ -28,9 +28,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from airlib import store
+from airlib.io import store
 from airlib.errors import AirlibError, InputDataError
-from airlib.store import (
+from airlib.io.store import (
     StoreWriteError,
     dataset_dir,
     read_hourly,
@@ -50,7 +50,7 @@ INGEST = textwrap.dedent(
     """
     import sys
     import numpy as np, pandas as pd
-    from airlib.store import transaction
+    from airlib.io.store import transaction
     root = sys.argv[1]
     with transaction(root, "d") as tx:
         print("start", flush=True)
@@ -218,7 +218,7 @@ def test_readers_never_see_a_mix_while_a_writer_commits(tmp_path):
     code = textwrap.dedent(
         """
         import sys, pandas as pd
-        from airlib.store import write_hourly
+        from airlib.io.store import write_hourly
         t = pd.concat([pd.Series(pd.date_range(f"2023-{m:02d}-01", periods=24, freq="h")) for m in (1, 2, 3)])
         for k in range(1, 13):
             write_hourly(pd.DataFrame({"station": "A", "time": t.to_numpy(), "pm25": float(k)}), sys.argv[1], "d", source="v")
@@ -452,7 +452,7 @@ def _legacy_store(root: Path) -> pd.DataFrame:
 
 
 def test_old_store_is_readable(tmp_path):
-    from airlib import citywide
+    from airlib.engine import citywide
 
     expected = _legacy_store(tmp_path)
     got = read_hourly(tmp_path, "d", columns=["pm25"])
@@ -487,7 +487,7 @@ def test_kill_while_converting_an_old_store(tmp_path, point):
     code = textwrap.dedent(
         """
         import sys, pandas as pd
-        from airlib.store import write_hourly
+        from airlib.io.store import write_hourly
         f = pd.DataFrame({"station": "B", "time": pd.date_range("2022-02-01", periods=5, freq="h"), "pm25": 7.0})
         write_hourly(f, sys.argv[1], "d", source="new")
         """

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.summary import SUMMARY_COLUMNS, month_summary, summary_table
+from airlib.tracking.summary import SUMMARY_COLUMNS, month_summary, summary_table
 
 TOWNS = pd.DataFrame(
     {

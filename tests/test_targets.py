@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.plans import Plan
-from airlib.targets import HEAVY_AQI, evaluate_targets, monthly_comparison, window_values
+from airlib.io.plans import Plan
+from airlib.tracking.targets import HEAVY_AQI, evaluate_targets, monthly_comparison, window_values
 
 
 def _plan(*targets, district="门头沟区"):
@@ -174,7 +174,7 @@ def test_window_values_and_monthly_comparison():
 # ---- notebook helpers ----------------------------------------------------------------------------
 
 def test_evaluable_targets_and_data_start_month():
-    from airlib.targets import data_start_month, evaluable_targets
+    from airlib.tracking.targets import data_start_month, evaluable_targets
 
     dust = {"id": "T09", "metric": "dustfall", "period": AW, "kind": "absolute_cap", "value": 5}
     plan = _plan(PM25_25, dust, HEAVY_20)
@@ -190,7 +190,7 @@ def test_evaluable_targets_and_data_start_month():
 
 
 def test_period_summary_zh_allowance_and_unreachable():
-    from airlib.targets import period_summary_zh
+    from airlib.tracking.targets import period_summary_zh
 
     plan = _plan(PM25_25, HEAVY_20)
     res = evaluate_targets(plan, None, _daily(100.0, 80.0, end="2017-12-31"), "2017-12")

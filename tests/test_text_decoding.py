@@ -1,4 +1,4 @@
-"""The one decoding rule of every text input (airlib.text_decoding)."""
+"""The one decoding rule of every text input (airlib.io.text_decoding)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.text_decoding import decode_text, looks_like_gbk_text
+from airlib.io.text_decoding import decode_text, looks_like_gbk_text
 
 TEXT = "站点,时间,PM2.5\n王平站,2018-01-01 00:00,41\n"
 

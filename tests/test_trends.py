@@ -1,4 +1,4 @@
-"""Tests of airlib.trends against brute-force and independent calculations."""
+"""Tests of airlib.analysis.trends against brute-force and independent calculations."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from airlib.errors import InputDataError
-from airlib.trends import (
+from airlib.analysis.trends import (
     block_bootstrap_slope_ci,
     decimal_year,
     deseasonalised_trend,
@@ -228,7 +228,7 @@ def two_station_monthly():
 
 
 def test_trend_records_and_display():
-    from airlib.trends import TREND_COLUMNS_ZH, trend_display, trend_records
+    from airlib.analysis.trends import TREND_COLUMNS_ZH, trend_display, trend_records
 
     m = two_station_monthly()
     tab = trend_table(m, n_boot=50, seed=1)
@@ -255,7 +255,7 @@ def test_station_trend_grid_and_slope_chart():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from airlib.trends import plot_station_trends, plot_trend_slopes
+    from airlib.analysis.trends import plot_station_trends, plot_trend_slopes
 
     m = two_station_monthly()
     fig = plot_station_trends(m, {"A": "甲站", "B": "乙站"}, ncol=3, n_boot=30, seed=1)

@@ -1,4 +1,4 @@
-"""Tests of airlib.validity at the edges of GB 3095 Table 4 / HJ 663 rules."""
+"""Tests of airlib.standards.validity at the edges of GB 3095 Table 4 / HJ 663 rules."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from airlib import validity as v
+from airlib.standards import validity as v
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT
 
@@ -443,19 +443,19 @@ def test_rolling_chain_feeds_hourly_aqi():
     assert np.isnan(r.loc[30, "pm25"])  # the absent row is on the grid, as missing
     assert r.loc[71, "pm25_24h_n"] == 24 and r.loc[53, "pm25_24h_n"] == 22
     assert r.loc[71, "pm25_24h"] == pytest.approx(vals["pm25"][48:72].mean())
-    aqi = pytest.importorskip("airlib.aqi")
+    aqi = pytest.importorskip("airlib.standards.aqi")
     out = aqi.hourly_aqi(r)
     assert out["aqi"].notna().sum() > 0
 
 
 def test_mda8_exceedance_uses_the_limit_of_each_date(monkeypatch):
-    import airlib.limits
+    import airlib.standards.limits
 
     def fake_limits_for(dates, pollutant, averaging, grade=2):
         d = pd.to_datetime(np.asarray(dates))
         return np.where(d >= pd.Timestamp("2026-03-01"), 150.0, 160.0)
 
-    monkeypatch.setattr(airlib.limits, "limits_for", fake_limits_for)
+    monkeypatch.setattr(airlib.standards.limits, "limits_for", fake_limits_for)
     day = _o3_day_with_valid_windows(13, 155.0)
     x = np.concatenate([day, day])
     d = v.daily_statistics(hourly_frame({"o3": x}, start="2026-02-28"), pollutants=["o3"])
@@ -541,7 +541,7 @@ def test_daily_statistics_match_naive_loops(n_days, seed, p_nan, p_drop):
 def test_group_codes_equal_groupby(n):
     """_aggregate's grouping (sorted factorisation per key + integer arithmetic) gives the
     same group numbers and key frame (values and dtypes) as groupby(sort=True, dropna=False)."""
-    from airlib.validity import _group_codes
+    from airlib.standards.validity import _group_codes
 
     rng = np.random.default_rng(n)
     df = pd.DataFrame({

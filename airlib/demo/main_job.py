@@ -51,7 +51,7 @@ def _check_demo_store(folder: Path) -> None:
     """
     import json
 
-    from airlib.store import CURRENT, VERSIONS_DIR, dataset_dir
+    from airlib.io.store import CURRENT, VERSIONS_DIR, dataset_dir
 
     if not folder.exists():
         return
@@ -77,7 +77,7 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
 
     The demo store is rebuilt from scratch, in one store transaction (the new version replaces
     the earlier demo store all at once, or on any error or crash nothing changes; a folder
-    holding other data is refused). Uses the generic bureau readers (:func:`airlib.ingest.read_station_table`, ``read_towns``,
+    holding other data is refused). Uses the generic bureau readers (:func:`airlib.io.ingest.read_station_table`, ``read_towns``,
     ``read_stations``): the demo files are read exactly like a bureau's export, hour-beginning
     labels, sentinels and negatives set to NaN by the reader's QC.
 
@@ -87,8 +87,8 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
         ``files`` read, ``rows`` written, QC counts summed over files (``negatives``,
         ``sentinels``), ``stations``, ``towns``.
     """
-    from airlib.ingest import read_station_table, read_stations, read_towns
-    from airlib.store import transaction
+    from airlib.io.ingest import read_station_table, read_stations, read_towns
+    from airlib.io.store import transaction
 
     src = _raw(raw)
     root = _processed(processed)
@@ -121,7 +121,7 @@ def ingest_demo(raw: str | Path | None = None, processed: str | Path | None = No
 
 def format_summary(table: pd.DataFrame, month: pd.Period) -> str:
     """Render the summary table as aligned Chinese text (NaN shown as ``—``)."""
-    from airlib.rounding import published_precision
+    from airlib.standards.rounding import published_precision
 
     dec = int(published_precision("pm25", month.start_time))
     shown = table.drop(columns=["镇街代码"]).copy()
@@ -188,10 +188,10 @@ def cmd_ingest_demo(raw: str | None, processed: str | None) -> int:
 
 def cmd_summary(dataset: str, month: str, processed: str | None) -> int:
     """``airlib summary --dataset D --month YYYY-MM``."""
-    from airlib.store import read_hourly, read_registry
-    from airlib.summary import month_summary, to_period
+    from airlib.io.store import read_hourly, read_registry
+    from airlib.tracking.summary import month_summary, to_period
 
-    from airlib.report_config import check_folder_name
+    from airlib.report.config import check_folder_name
 
     p = to_period(month)
     try:

@@ -288,7 +288,7 @@ def make(out: str | Path) -> list[Case]:
 
     # ---------------------------------------------------------------- plan files
     def plan(name: str, file: str, why: str) -> None:
-        cases.append(Case(name, "plan", [file], expect="error", mentions=[file], call="airlib.plans.load_plan",
+        cases.append(Case(name, "plan", [file], expect="error", mentions=[file], call="airlib.io.plans.load_plan",
                           why=why))
 
     src = (Path(__file__).resolve().parents[2] / "data/raw/plans/mentougou_2017_autumn_winter.yaml")
@@ -301,16 +301,16 @@ def make(out: str | Path) -> list[Case]:
 
     # ---------------------------------------------------------------- ledgers
     cases.append(Case("ledger_truncated", "ledger", ["truncated.xlsx"], expect="error",
-                      mentions=["truncated.xlsx"], call="airlib.ledgers.read_ledger",
+                      mentions=["truncated.xlsx"], call="airlib.io.ledgers.read_ledger",
                       why="a truncated ledger workbook (BadZipFile)"))
     cases.append(Case("ledger_random_bytes", "ledger", ["random.csv"], expect="error",
-                      mentions=["random.csv"], call="airlib.ledgers.read_ledger", why="random bytes"))
+                      mentions=["random.csv"], call="airlib.io.ledgers.read_ledger", why="random bytes"))
 
     # ---------------------------------------------------------------- boundary files
     def bounds(name: str, file: str, why: str, mentions: list[str] | None = None) -> None:
         cases.append(Case(name, "boundaries", [file], expect="error",
                           mentions=mentions if mentions is not None else [file],
-                          call="airlib.maps.load_boundaries", why=why))
+                          call="airlib.report.maps.load_boundaries", why=why))
 
     ok_a = ({"town_code": "110109005"}, {"town_code": "110109001"})
     bounds("bounds_null_geometry", _write(out / "b_null.geojson", _geojson(

@@ -67,7 +67,7 @@ def _assert_clear_error(rc: int, out: str, err: str, mentions: list[str], case: 
 
 # --------------------------------------------------------------------------- checkers of "ok" cases
 def _hourly(store: Path) -> pd.DataFrame:
-    from airlib.store import read_hourly
+    from airlib.io.store import read_hourly
 
     return read_hourly(store, "hostile")
 
@@ -117,7 +117,7 @@ def _check_readme_order(store: Path, out: str) -> None:
 
 
 def _check_station_names(store: Path, out: str) -> None:
-    from airlib.store import read_registry
+    from airlib.io.store import read_registry
 
     st = read_registry(store, "hostile", "stations")
     assert dict(zip(st["station"], st["station_name"])) == {"S1": "王平站", "S2": "大峪站"}
@@ -204,7 +204,7 @@ def test_library_readers(case: Case, hostile: Path) -> None:
             return
         call = lambda: fn(path, warn=False)  # noqa: E731
     elif case.kind == "ledger":
-        from airlib.plans import load_plan
+        from airlib.io.plans import load_plan
 
         plan = load_plan(PROJECT / "data/raw/plans/mentougou_2017_autumn_winter.yaml", warn=False)
         call = lambda: fn(path, plan, _towns(), month="2017-11")  # noqa: E731

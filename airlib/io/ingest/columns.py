@@ -1,0 +1,775 @@
+"""Canonical hourly schema, header mapping (Chinese/English) and text decoding.
+
+See ``docs/ingestion.md`` for the documented conventions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import InputDataError
+from airlib.io.text_decoding import decode_text
+from airlib.pollutants import METEOROLOGY, POLLUTANTS
+
+__all__ = [
+    "HOURLY_COLUMNS",
+    "NUMERIC_COLUMNS",
+    "TIME_DTYPE",
+    "HEADER_ALIASES",
+    "NA_TOKENS",
+    "canonical_hourly",
+    "to_beijing_naive",
+    "normalise_header",
+    "split_unit",
+    "map_headers",
+    "read_text_table",
+    "read_any_table",
+    "check_xlsx",
+    "inspect_xlsx",
+    "drop_blank_rows",
+    "is_station_table_header",
+    "file_row_numbers",
+    "row_arg",
+    "file_errors",
+]
+
+#: Column order of the canonical hourly frame (docs/architecture.md).
+HOURLY_COLUMNS: tuple[str, ...] = ("station", "time", *POLLUTANTS, *METEOROLOGY)
+#: Float64 columns of the canonical frame.
+NUMERIC_COLUMNS: tuple[str, ...] = (*POLLUTANTS, "temp", "pres", "dewp", "rain", "wspm")
+#: dtype of ``time``: naive Beijing time, microsecond resolution (the pandas 3 default).
+TIME_DTYPE = np.dtype("datetime64[us]")
+#: dtype of ``station`` and ``wd``: pandas ``string`` (missing = ``pd.NA``).
+STRING = pd.StringDtype()
+
+#: Cell texts read as missing (after stripping whitespace) in station tables.
+NA_TOKENS: frozenset[str] = frozenset(
+    {"", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "none", "-", "--", "—", "/", "无", "无数据", "缺测"}
+)
+
+#: Headers of a station **id** column, most specific first. One mapping for both the hourly
+#: readers and the station registry (:func:`airlib.io.ingest.read_stations`): these give the id.
+STATION_ID_HEADERS: tuple[str, ...] = (
+    "站点编码", "站点代码", "站点编号", "站点ID", "监测点ID", "station_id", "station", "站点", "监测点位", "监测点",
+    "监测站", "监测站点", "点位", "site",
+)
+#: Headers of a station **name** column. A registry takes the name from these; an hourly table
+#: with both an id and a name column uses the id (names also resolve against a registry).
+STATION_NAME_HEADERS: tuple[str, ...] = ("站点名称", "站点名", "站名", "点位名称", "监测点位名称", "station_name",
+                                         "site_name")
+
+#: Header variants → canonical column; keys are compared after :func:`normalise_header`.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "station": (*STATION_ID_HEADERS, *STATION_NAME_HEADERS),
+    "time": ("时间", "监测时间", "日期时间", "时间点", "数据时间", "time", "datetime", "date_time", "timestamp"),
+    "date": ("日期", "监测日期", "date", "day"),
+    "hour": ("小时", "时段", "时刻", "hour"),
+    "pm25": ("PM2.5", "PM25", "PM2_5", "细颗粒物", "细颗粒物(PM2.5)", "pm2.5"),
+    "pm10": ("PM10", "可吸入颗粒物", "可吸入颗粒物(PM10)"),
+    "so2": ("SO2", "二氧化硫"),
+    "no2": ("NO2", "二氧化氮"),
+    "co": ("CO", "一氧化碳"),
+    "o3": ("O3", "臭氧", "O3_1h", "O3-1h", "O3 1小时"),
+    "temp": ("气温", "温度", "TEMP", "temperature", "temp"),
+    "pres": ("气压", "PRES", "pressure", "pres"),
+    "dewp": ("露点", "露点温度", "DEWP", "dewpoint", "dew_point"),
+    "rain": ("降水", "降水量", "RAIN", "precipitation", "rain"),
+    "wspm": ("风速", "WSPM", "wind_speed", "wspd", "ws"),
+    "wd": ("风向", "wd", "wind_direction", "wdir"),
+}
+
+#: Headers commonly found in bureau tables that are not hourly canonical columns; they are
+#: left unmapped without the misspelling check (listed in ``QCReport.unmapped_columns``).
+KNOWN_OTHER_HEADERS: tuple[str, ...] = (
+    "AQI", "空气质量指数", "IAQI", "首要污染物", "质量等级", "空气质量等级", "级别", "类别", "空气质量级别",
+    "O3_8h", "O3-8h", "O3_8h_24h", "臭氧8小时", "PM2.5_24h", "PM10_24h", "SO2_24h", "NO2_24h", "CO_24h",
+    "NO", "NOx", "NOX", "一氧化氮", "氮氧化物", "经度", "纬度", "lon", "lat", "城市", "区县", "区", "序号", "No",
+    "编号", "year", "month", "day", "年", "月", "日", "湿度", "相对湿度", "RH", "备注", "街乡", "乡镇",
+)
+
+_UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]\s*$")
+_UNIT_TAIL_RE = re.compile(r"^(?P<name>.*?)[\s_]*(?P<unit>[µμu]g/m3|[µμu]g/m³|mg/m3|mg/m³|℃|°C|hPa|mm|m/s)$", re.I)
+
+
+def normalise_header(text: object) -> str:
+    """Comparison key of a header: NFKC (full-width → ASCII, ₂ → 2), no unit hint,
+    case-folded, without spaces, ``_``, ``-``, ``.`` and ``·``."""
+    name, _ = split_unit(text)
+    key = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"[\s_\-.·:]", "", key)
+
+
+def split_unit(text: object) -> tuple[str, str | None]:
+    """Split ``"PM2.5(μg/m³)"`` into ``("PM2.5", "μg/m³")``; no unit → ``(text, None)``."""
+    s = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip()
+    m = _UNIT_RE.match(s)
+    if m and m.group("name").strip():
+        inner = m.group("unit").strip()
+        # "细颗粒物(PM2.5)" carries a name, not a unit
+        if re.search(r"g/m|℃|°C|hPa|mm|m/s|%", inner, re.I):
+            return m.group("name").strip(), inner
+        return s, None
+    m = _UNIT_TAIL_RE.match(s)
+    if m and m.group("name").strip():
+        return m.group("name").strip(), m.group("unit")
+    return s, None
+
+
+def _alias_index() -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for canon, names in HEADER_ALIASES.items():
+        for n in (canon, *names):
+            idx[normalise_header(n)] = canon
+    return idx
+
+
+_ALIAS_INDEX = _alias_index()
+
+
+def unit_factor(canon: str, unit: str | None) -> float:
+    """Factor converting a declared unit hint to the canonical unit (µg/m³; CO mg/m³)."""
+    if unit is None or canon not in POLLUTANTS:
+        return 1.0
+    u = unicodedata.normalize("NFKC", unit).casefold().replace("μ", "µ").replace("³", "3")
+    is_ug = bool(re.match(r"^[µu]g/m3", u))
+    is_mg = u.startswith("mg/m3")
+    if canon == "co" and is_ug:
+        return 1e-3
+    if canon != "co" and is_mg:
+        return 1e3
+    return 1.0
+
+
+#: Station headers holding ids (kept for compatibility; see :data:`STATION_ID_HEADERS`).
+STATION_CODE_HEADERS: tuple[str, ...] = STATION_ID_HEADERS
+_STATION_ORDER = [normalise_header(h) for h in (*STATION_ID_HEADERS, *STATION_NAME_HEADERS)]
+
+
+def _station_priority(header: str) -> int:
+    """Rank of a station header: id headers first (most specific first), then name headers."""
+    key = normalise_header(header)
+    return _STATION_ORDER.index(key) if key in _STATION_ORDER else len(_STATION_ORDER)
+
+
+def station_id_and_name_headers(headers: Sequence[object]) -> tuple[str | None, str | None]:
+    """The headers giving a station's id and its name (either may be ``None``).
+
+    The id is the highest-ranked header of :data:`STATION_ID_HEADERS` present (``站点编号``
+    before ``站点``); the name the highest-ranked of :data:`STATION_NAME_HEADERS`. With no id
+    header the name header is also the id, as in the hourly readers.
+    """
+    ids = [str(h) for h in headers if normalise_header(h) in _STATION_ORDER[:len(STATION_ID_HEADERS)]]
+    names = [str(h) for h in headers if normalise_header(h) in _STATION_ORDER[len(STATION_ID_HEADERS):]]
+    best_id = min(ids, key=_station_priority) if ids else None
+    best_name = min(names, key=_station_priority) if names else None
+    return best_id, best_name
+
+
+def map_headers(
+    headers: Sequence[object],
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    file: str | os.PathLike[str] | None = None,
+) -> tuple[dict[str, str], dict[str, str | None], list[str]]:
+    """Map file headers to canonical columns.
+
+    Parameters
+    ----------
+    headers
+        Headers as in the file.
+    mapping
+        User mapping ``{header in file: canonical name or None}``; overrides the defaults.
+        ``None`` drops a column (silences the misspelling check for it).
+
+    Returns
+    -------
+    (column_map, units, unmapped)
+        ``column_map`` maps header → canonical, ``units`` header → unit hint, ``unmapped``
+        the headers not used.
+
+    Raises
+    ------
+    InputDataError
+        A canonical column mapped twice; a required column (station; time or date + hour)
+        missing; an unknown header that closely resembles a known one whose canonical column
+        is absent (probably misspelled; the message suggests the expected header).
+    """
+    mapping = dict(mapping or {})
+    user_keys = {normalise_header(k): v for k, v in mapping.items()}
+    valid = set(HOURLY_COLUMNS) | {"date", "hour"}
+    for k, v in mapping.items():
+        if v is not None and v not in valid:
+            raise InputDataError(
+                f"mapping {k!r} → {v!r}: {v!r} is not a canonical column; choose from {sorted(valid)}", file=file
+            )
+    column_map: dict[str, str] = {}
+    units: dict[str, str | None] = {}
+    unmapped: list[str] = []
+    dropped: set[str] = set()
+    for h in headers:
+        hs = str(h)
+        key = normalise_header(hs)
+        if hs in mapping or key in user_keys:
+            target = mapping[hs] if hs in mapping else user_keys[key]
+            if target is None:
+                dropped.add(hs)
+                continue
+        else:
+            target = _ALIAS_INDEX.get(key)
+        if target is None:
+            unmapped.append(hs)
+            continue
+        if target == "station" and target in column_map.values():
+            # a table with both a station code and a station name column: use the code
+            other = next(k for k, v in column_map.items() if v == target)
+            if _station_priority(hs) < _station_priority(other):
+                del column_map[other]
+                units.pop(other, None)
+                unmapped.append(other)
+            else:
+                unmapped.append(hs)
+                continue
+        if target in column_map.values():
+            other = next(k for k, v in column_map.items() if v == target)
+            raise InputDataError(
+                f"both {other!r} and {hs!r} map to {target!r}; pass mapping={{{hs!r}: None}} to drop one",
+                file=file,
+                column=hs,
+            )
+        column_map[hs] = target
+        units[hs] = split_unit(hs)[1]
+    present = set(column_map.values())
+    known: dict[str, str] = {}
+    for names in HEADER_ALIASES.values():
+        for n in names:
+            known.setdefault(normalise_header(n), n)
+    other = {normalise_header(n) for n in KNOWN_OTHER_HEADERS}
+    for h in unmapped:
+        if normalise_header(h) in other or _ALIAS_INDEX.get(normalise_header(h)) in present:
+            continue
+        close = difflib.get_close_matches(normalise_header(h), list(known), n=3, cutoff=0.75)
+        close = [c for c in close if _ALIAS_INDEX[c] not in present]
+        if close:
+            sugg = "、".join(dict.fromkeys(known[c] for c in close))
+            raise InputDataError(
+                f"unknown header {h!r}, probably misspelled; did you mean {sugg}? "
+                f"(or pass mapping={{{h!r}: <column>}} or {{{h!r}: None}} to ignore it)",
+                file=file,
+                column=h,
+            )
+    missing = []
+    if "station" not in present:
+        missing.append("station")
+    if "time" not in present and not {"date", "hour"} <= present:
+        missing.append("time" if "date" not in present else "hour")
+    if missing:
+        expected = {"station": "站点", "time": "时间", "hour": "小时"}
+        parts = []
+        for m in missing:
+            close = difflib.get_close_matches(
+                normalise_header(expected[m]), [normalise_header(h) for h in unmapped], n=1, cutoff=0.3
+            )
+            guess = [h for h in unmapped if close and normalise_header(h) == close[0]]
+            hint = f"; closest header in the file: {guess[0]!r}" if guess else ""
+            parts.append(f"missing column {m!r} (expected a header such as {expected[m]!r} or {m!r}){hint}")
+        raise InputDataError(
+            "; ".join(parts) + f". Headers found: {[str(h) for h in headers]}",
+            file=file,
+            column=expected[missing[0]],
+        )
+    if not (present & set(NUMERIC_COLUMNS) | present & {"wd"}):
+        raise InputDataError(
+            f"no pollutant or weather column recognised; headers found: {[str(h) for h in headers]}. "
+            "Pass mapping={header: column}",
+            file=file,
+        )
+    return column_map, units, unmapped
+
+
+def _pick_header(lines: list[list[str]], is_header) -> int:
+    """Index of the first of ``lines`` that ``is_header`` accepts; 0 if none (or no test)."""
+    if is_header is None:
+        return 0
+    for i, cells in enumerate(lines):
+        if is_header([str(c) for c in cells if c is not None and str(c).strip() and str(c) != "nan"]):
+            return i
+    return 0
+
+
+def is_station_table_header(cells: list[str]) -> bool:
+    """True if ``cells`` look like the header of a station-hour table (a station and a time/date column)."""
+    found = {_ALIAS_INDEX.get(normalise_header(c)) for c in cells}
+    return "station" in found and bool(found & {"time", "date"})
+
+
+def _settings(settings):
+    from airlib.settings import DEFAULT
+
+    return DEFAULT if settings is None else settings
+
+
+def check_file_size(p: Path, settings=None) -> int:
+    """Size of ``p`` [bytes]; :class:`InputDataError` if it exceeds ``settings.max_input_bytes``."""
+    s = _settings(settings)
+    size = p.stat().st_size
+    if size > s.max_input_bytes:
+        raise InputDataError(
+            f"the file is {size:,} bytes, more than the limit of {s.max_input_bytes:,} bytes "
+            "(setting max_input_bytes); split it (e.g. one file per month) or raise the limit",
+            file=p,
+        )
+    return size
+
+
+def _check_text_shape(data: bytes, p: Path, settings) -> None:
+    """Row count and longest line of raw text bytes against the limits (vectorised, no per-line loop)."""
+    s = _settings(settings)
+    nl = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    n_lines = len(nl) + (0 if data.endswith(b"\n") else 1)
+    if n_lines - 1 > s.max_rows:
+        raise InputDataError(
+            f"the file has {n_lines - 1:,} data lines, more than the limit of {s.max_rows:,} rows "
+            "(setting max_rows); split it or raise the limit", file=p)
+    ends = np.append(nl, len(data))
+    lengths = np.diff(np.concatenate(([-1], ends))) - 1
+    longest = int(lengths.argmax()) if len(lengths) else 0
+    if len(lengths) and lengths[longest] > s.max_line_chars:
+        raise InputDataError(
+            f"line {longest + 1} is {int(lengths[longest]):,} bytes long, more than the limit of "
+            f"{s.max_line_chars:,} (setting max_line_chars); is this a table? (a missing line break, "
+            "an unclosed quote, or a binary file saved as .csv)", file=p, row=longest + 1)
+
+
+_SEPARATORS = (",", ";", "\t", "|")
+#: Characters of a line looked at to find the header and the delimiter (below the csv
+#: module's default field size limit of 131 072).
+_PROBE_CHARS = 65_536
+
+
+def sniff_delimiter(lines: Sequence[str]) -> str:
+    """Delimiter of a text table from its first lines (header and some data lines).
+
+    Each candidate (``,``, ``;``, tab, ``|``) splits every line with the csv module (quotes
+    respected); the winner gives the same number (> 1) of fields on the most lines, ties
+    broken by the larger field count. So ``站点;时间;PM2.5`` with rows ``S1;…;45,3`` is
+    ``;``-separated although the data lines hold more commas than semicolons.
+    """
+    import csv
+
+    lines = [ln[:_PROBE_CHARS] for ln in lines if ln.strip()][:30]
+    if not lines:
+        return ","
+    best, best_key = ",", (-1, -1)
+    for sep in _SEPARATORS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        except csv.Error:  # e.g. a field beyond the csv module's field size limit
+            continue
+        head = counts[0]
+        if head < 2:
+            continue
+        key = (sum(c == head for c in counts), head)
+        if key > best_key:
+            best, best_key = sep, key
+    return best
+
+
+def read_text_table(
+    path: str | os.PathLike[str], encoding: str | None = None, is_header=None, max_header_row: int = 20,
+    settings=None,
+) -> tuple[pd.DataFrame, str]:
+    """Read a delimited text file (``,``, ``;``, tab, ``|``; sniffed) as all-string columns.
+
+    The header is the first line, or with ``is_header`` the first of the first
+    ``max_header_row`` lines it accepts (title lines above the header are skipped). The
+    returned index holds the **file row number** (1-based) of each data row; blank lines
+    are kept as all-NA rows so numbering stays exact. The delimiter is in
+    ``frame.attrs["delimiter"]``.
+
+    Limits (``settings``, default :data:`airlib.settings.DEFAULT`): file size
+    (``max_input_bytes``), data lines (``max_rows``) and line length (``max_line_chars``) are
+    checked on the raw bytes before parsing; each breach is an :class:`InputDataError`.
+    """
+    import csv
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputDataError("not a regular file (a folder, device or pipe?)" if p.exists() else "file not found",
+                             file=p)
+    check_file_size(p, settings)
+    data = p.read_bytes()
+    if not data.strip():
+        raise InputDataError("the file is empty", file=p)
+    _check_text_shape(data, p, settings)
+    text, used = decode_text(data, encoding, file=p)
+    n_head = max_header_row + 30
+    parts = text.lstrip("\ufeff").split("\n", n_head)  # stops after n_head lines (no split of the whole file)
+    head_lines = ([ln.rstrip("\r") for ln in parts[:n_head]] if len(parts) > n_head
+                  else text.lstrip("\ufeff").splitlines()[:n_head])
+    k = 0
+    if is_header is not None:
+        probe = [ln[:_PROBE_CHARS] for ln in head_lines[:max_header_row]]
+        seps = [",", "\t", ";", "|"]
+        try:
+            parsed = [next(csv.reader([ln], delimiter=max(seps, key=ln.count)), []) if ln.strip() else []
+                      for ln in probe]
+        except csv.Error as exc:
+            raise InputDataError(f"cannot parse the first lines as a table: {exc}", file=p) from None
+        k = _pick_header(parsed, is_header)
+    sep = sniff_delimiter(head_lines[k:])
+    try:
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=sep, dtype=str, keep_default_na=False,
+                            skipinitialspace=True, skiprows=k, skip_blank_lines=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise InputDataError(f"cannot parse as a table ({sep!r}-separated): {exc}", file=p,
+                             row=int(m.group(1)) + k if m else None) from None
+    frame.index = np.arange(k + 2, k + 2 + len(frame))
+    frame.attrs["delimiter"] = sep
+    return frame, used
+
+
+_CELL_RE = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def inspect_xlsx(p: Path, sheet: str | int | None = None, settings=None) -> dict[tuple[int, int], bool]:
+    """Check an XLSX before parsing it; return its formula cells.
+
+    Reads only the zip directory and the (small) workbook part, then the chosen sheet's XML
+    if it holds formulas. Raises :class:`InputDataError` if the file is not a zip workbook or
+    the members' total uncompressed size exceeds ``settings.max_xlsx_inflated_bytes`` (a
+    "zip bomb": refused without inflating it).
+
+    Returns
+    -------
+    dict
+        ``(row, column index)`` (1-based row, 0-based column) → ``True`` if the formula has
+        a cached value (the result Excel saved), ``False`` if not (e.g. a file written by a
+        script and never opened in Excel).
+    """
+    import zipfile
+
+    s = _settings(settings)
+    try:
+        with zipfile.ZipFile(p) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > s.max_xlsx_inflated_bytes:
+                big = max(infos, key=lambda i: i.file_size)
+                raise InputDataError(
+                    f"the workbook inflates to {total:,} bytes (largest part {big.filename}: {big.file_size:,}), "
+                    f"more than the limit of {s.max_xlsx_inflated_bytes:,} bytes (setting "
+                    "max_xlsx_inflated_bytes); save a smaller workbook or a CSV, or raise the limit", file=p)
+            names = {i.filename for i in infos}
+            target = _sheet_part(z, names, sheet)
+            if target is None:
+                return {}
+            xml = z.read(target)
+    except InputDataError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, NotImplementedError (odd compression) …
+        raise InputDataError(f"not a valid XLSX workbook (damaged or truncated zip: {type(exc).__name__}: {exc}); "
+                             "re-save it in Excel or export a CSV", file=p) from None
+    out: dict[tuple[int, int], bool] = {}
+    ref = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+    for m in re.finditer(rb"<f[\s>/]", xml):  # one step per formula cell, not per cell
+        start = xml.rfind(b"<c ", 0, m.start())
+        end = xml.find(b"</c>", m.end())
+        if start < 0 or end < 0:
+            continue
+        r = ref.search(xml, start, xml.find(b">", start) + 1)
+        if r is None:
+            continue
+        v = re.search(rb"<v>(.*?)</v>", xml[m.start():end], re.S)
+        # a saved result: a non-empty <v>, or an empty one of a text-result cell (t="str": the
+        # formula returned "")
+        text_result = b't="str"' in xml[start:xml.find(b">", start) + 1]
+        out[(int(r.group(2)), _column_index(r.group(1).decode()))] = bool(v and (v.group(1).strip() or text_result))
+    return out
+
+
+def _sheet_part(z, names: set[str], sheet: str | int | None) -> str | None:
+    """Zip member holding ``sheet`` (name or 0-based index; ``None`` = first), or ``None``."""
+    if "xl/workbook.xml" not in names:
+        return None
+    wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    sheets = re.findall(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"', wb)
+    if not sheets:
+        sheets = [(n, rid) for rid, n in re.findall(r'<sheet\b[^>]*?r:id="([^"]*)"[^>]*?name="([^"]*)"', wb)]
+    if sheet is None or sheet == 0:
+        pick = sheets[:1]
+    elif isinstance(sheet, int):
+        pick = sheets[sheet:sheet + 1]
+    else:
+        import html
+
+        pick = [x for x in sheets if html.unescape(x[0]) == sheet]
+    if not pick or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        if f'Id="{pick[0][1]}"' in rel:
+            m = re.search(r'Target="([^"]*)"', rel)
+            if m:
+                t = m.group(1).lstrip("/")
+                t = t if t.startswith("xl/") else "xl/" + t
+                return t if t in names else None
+    return None
+
+
+def _cell_name(row: int, col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def check_xlsx(p: Path, sheet: str | int | None = None, settings=None) -> dict[tuple[int, int], bool]:
+    """Refuse a damaged XLSX, a zip bomb, or formula cells without a saved result; return the formulas.
+
+    The one XLSX check of every reader (station-hour tables, registries, ledgers):
+    :func:`inspect_xlsx`, then an :class:`InputDataError` naming the sheet and cells when a
+    formula has no cached value (openpyxl, and so pandas, would read it as empty: a value
+    lost without a word).
+
+    Parameters
+    ----------
+    p : Path
+        The ``.xlsx``/``.xlsm`` file.
+    sheet : str or int, optional
+        Sheet name or 0-based index; ``None`` is the first sheet.
+    settings : Settings, optional
+        Limits (``max_xlsx_inflated_bytes``); default :data:`airlib.settings.DEFAULT`.
+
+    Returns
+    -------
+    dict
+        As :func:`inspect_xlsx`: ``(row, column index)`` → ``True`` (every value here is True:
+        the formulas all have a saved result).
+    """
+    formulas = inspect_xlsx(p, sheet, settings)
+    uncached = sorted(k for k, has in formulas.items() if not has)
+    if uncached:
+        label = "the first sheet" if sheet is None else f"sheet {sheet!r}"
+        cells = ", ".join(_cell_name(r, c) for r, c in uncached[:10])
+        more = f" (+{len(uncached) - 10} more)" if len(uncached) > 10 else ""
+        raise InputDataError(
+            f"{label}: {len(uncached)} formula cell(s) without a saved result: {cells}{more}; airlib reads "
+            "saved values only and would see them empty. Open the workbook in Excel (or LibreOffice), "
+            "let it recalculate and save, or paste the values", file=p, row=row_arg([r for r, _ in uncached]))
+    return formulas
+
+
+def read_any_table(
+    path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None, is_header=None,
+    settings=None,
+) -> tuple[pd.DataFrame, str]:
+    """Read CSV/TXT or XLSX into a frame; text files as all strings. Returns ``(frame, encoding)``.
+
+    The index of the frame is the 1-based row number in the file (header row excluded), so
+    errors can name rows exactly. ``is_header`` (optional) finds the header among the first
+    20 rows, skipping title rows.
+
+    XLSX: the file size and the inflated size of the zip members are checked first
+    (``settings``); a formula cell **without a cached value** (openpyxl would read it as
+    empty) is an :class:`InputDataError` naming the sheet and cells. Formula cells *with* a
+    cached value are read as that value and listed in ``frame.attrs["formula_cells"]``
+    (``column header → file rows``) so registries can refuse formulas used as names.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputDataError("file not found", file=p)
+    if not p.is_file():
+        raise InputDataError("not a regular file (a folder, device or pipe?)", file=p)
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if check_file_size(p, settings) == 0:
+            raise InputDataError("the file is empty", file=p)
+        formulas = check_xlsx(p, sheet, settings) if p.suffix.lower() != ".xls" else {}
+        try:
+            grid = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object, header=None)
+        except ValueError as exc:
+            raise InputDataError(f"cannot read sheet {sheet!r}: {exc}", file=p) from None
+        except Exception as exc:  # corrupt workbook, zip error
+            raise InputDataError(f"cannot read Excel file: {exc}", file=p) from None
+        if grid.empty:
+            raise InputDataError("the sheet is empty", file=p)
+        if len(grid) - 1 > _settings(settings).max_rows:
+            raise InputDataError(f"the sheet has {len(grid) - 1:,} data rows, more than the limit of "
+                                 f"{_settings(settings).max_rows:,} (setting max_rows)", file=p)
+        k = _pick_header(grid.head(20).values.tolist(), is_header)
+        header = ["" if pd.isna(c) else str(c).strip() for c in grid.iloc[k]]
+        header = [h if h else f"Unnamed: {i}" for i, h in enumerate(header)]
+        frame = grid.iloc[k + 1:].copy()
+        frame.columns = header
+        frame.index = np.arange(k + 2, k + 2 + len(frame))
+        by_col: dict[str, list[int]] = {}
+        for (r, c), _ in sorted(formulas.items()):
+            if r > k + 1 and c < len(header):
+                by_col.setdefault(header[c], []).append(r)
+        frame.attrs["formula_cells"] = by_col
+        return frame, "xlsx"
+    return read_text_table(p, encoding, is_header=is_header, settings=settings)
+
+
+#: Text starting like a spreadsheet formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``, ``-2+3``); a
+#: lone ``-``/``--`` and plain negative numbers (``-116.4``) do not count.
+FORMULA_START = r"^\s*(?:[=+@]|-(?!-*\s*$)(?!\d+(?:\.\d+)?\s*$))"
+
+
+def refuse_formula_text(values: pd.Series, *, file, rows, column: str, what: str = "a name or code") -> None:
+    """:class:`InputDataError` naming rows and column if a cell starts like a spreadsheet formula.
+
+    Such a cell is not a name; left in, it would run as a formula when a report's Excel file
+    or a CSV export is opened (CSV/formula injection)."""
+    s = values.astype("string")
+    bad = s.str.contains(FORMULA_START, regex=True).to_numpy(dtype=bool, na_value=False)
+    if bad.any():
+        raise InputDataError(
+            f"text that starts like a spreadsheet formula {s[bad].head(3).tolist()} where {what} is expected; "
+            "remove the leading = + - @", file=file, row=row_arg(np.asarray(rows)[bad]), column=column)
+
+
+def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows whose cells are all empty/whitespace/NaN (blank lines), keeping the index."""
+    blank = np.ones(len(frame), dtype=bool)
+    for c in frame.columns:  # loop over columns, not rows
+        blank &= (frame[c].astype("string").fillna("").str.strip() == "").to_numpy(dtype=bool)
+    return frame[~blank]
+
+
+def file_errors(func):
+    """Decorator for readers whose first argument is a path: any unexpected ``ValueError``,
+    ``TypeError``, ``KeyError``, ``OSError`` becomes an :class:`InputDataError` naming the file
+    (the original exception stays chained for debugging), so users never see a bare traceback."""
+    import csv
+    import functools
+    import inspect
+    import zipfile
+
+    from airlib.errors import AirlibError
+
+    sig = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        sig.bind(*args, **kwargs)  # wrong arguments stay a TypeError (a programming error)
+        try:
+            return func(*args, **kwargs)
+        except AirlibError:
+            raise
+        except (ValueError, TypeError, KeyError, OSError, csv.Error, zipfile.BadZipFile, RecursionError) as exc:
+            path = args[0] if args else kwargs.get("path")
+            raise InputDataError(f"cannot read ({type(exc).__name__}: {exc})", file=path) from exc
+
+    return wrapper
+
+
+def row_arg(rows) -> int | list[int] | None:
+    """Row argument for :class:`InputDataError`: ``None`` if empty, an int if one row, else a list."""
+    rows = [int(r) for r in rows]
+    if not rows:
+        return None
+    return rows[0] if len(rows) == 1 else rows
+
+
+def file_row_numbers(n: int) -> np.ndarray:
+    """1-based row numbers as seen in the file for ``n`` data rows after a header on row 1."""
+    return np.arange(2, n + 2)
+
+
+def to_beijing_naive(t: pd.Series) -> pd.Series:
+    """Datetimes as naive Beijing time: tz-aware values are converted to Asia/Shanghai (UTC+8)
+    and the zone dropped; naive values are taken to be Beijing time already."""
+    if not pd.api.types.is_datetime64_any_dtype(t.dtype):
+        t = pd.to_datetime(t)
+    if getattr(t.dt, "tz", None) is not None:
+        t = t.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    return t
+
+
+def canonical_hourly(frame: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns (missing ones NA) and fixed dtypes,
+    sorted by station, time, with a fresh RangeIndex. ``extra`` columns are kept after them."""
+    out = canonical_columns(frame, extra)
+    if _is_sorted(out["station"], out["time"]):
+        return out
+    return out.sort_values(["station", "time"], kind="stable").reset_index(drop=True)
+
+
+def canonical_columns(frame: pd.DataFrame, extra: Sequence[str] = (), only: Sequence[str] | None = None) -> pd.DataFrame:
+    """The canonical columns of ``frame`` with fixed dtypes and a fresh RangeIndex, built in
+    one step, **without** sorting (the caller guarantees or establishes the order).
+
+    ``only``: return just these columns, in this order (each canonical or in ``extra``);
+    equal to ``canonical_columns(frame, extra)[only]`` without building the others."""
+    def _as(s: pd.Series, dtype) -> np.ndarray | pd.api.extensions.ExtensionArray:
+        s = s if s.dtype == dtype else s.astype(dtype)
+        return s.array if isinstance(dtype, pd.api.extensions.ExtensionDtype) else s.to_numpy()
+
+    n = len(frame)
+    canonical = ("station", "time", *NUMERIC_COLUMNS, "wd")
+    extra = list(extra)
+    wanted = [*canonical, *[c for c in extra if c not in canonical]] if only is None else list(only)
+    data: dict[str, object] = {}
+    for c in wanted:
+        if c in extra:  # an extra column is kept as given (also one named like a canonical one)
+            data[c] = frame[c].array
+        elif c == "station":
+            data[c] = _as(frame["station"], STRING)
+        elif c == "time":
+            data[c] = _as(to_beijing_naive(frame["time"]), TIME_DTYPE)
+        elif c in NUMERIC_COLUMNS:
+            data[c] = _as(frame[c], np.dtype("float64")) if c in frame else np.full(n, np.nan)
+        elif c == "wd":
+            data[c] = _as(frame["wd"], STRING) if "wd" in frame else pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=STRING).array
+        else:
+            raise KeyError(c)
+    return pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
+
+
+def _is_sorted(station: pd.Series, time: pd.Series) -> bool:
+    """True when rows are already ordered by station, then strictly by time (O(n), no sort).
+
+    Stored partitions are written sorted, so reading them back need not pay for a sort.
+    Strings are compared in Arrow (UTF-8 byte order = code-point order, as ``sort_values``),
+    without making Python string objects."""
+    if len(station) < 2 or station.isna().any():
+        return len(station) < 2
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(station.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            raise TypeError(arr.type)
+        head, tail = arr[:-1], arr[1:]
+        if not pc.all(pc.less_equal(head, tail)).as_py():
+            return False
+        same = pc.equal(head, tail).to_numpy(zero_copy_only=False)
+    except (TypeError, ValueError, NotImplementedError):  # not Arrow strings: compare objects
+        st = station.to_numpy(dtype=object)
+        if not bool((st[1:] >= st[:-1]).all()):
+            return False
+        same = st[1:] == st[:-1]
+    t = time.to_numpy()
+    return bool(((t[1:] > t[:-1]) | ~same).all())

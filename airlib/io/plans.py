@@ -1,0 +1,658 @@
+"""District air-pollution plans as data: load, validate and cross-check plan files.
+
+A plan file (YAML, format documented in ``docs/plans.md``) encodes the quantitative
+commitments of one district plan (区级大气污染防治方案/行动计划):
+
+* ``targets``: air-quality and emission targets (PM2.5 mean, heavy-pollution days,
+  dustfall, TSP rank, NOx/VOCs emissions, emergency reduction ratios …);
+* ``tasks``: rows of the plan's task table (重点任务表) with deadline, 牵头/主责/协办 units,
+  unit of measure, district total and the per-town split.
+
+Every target and task keeps a ``source`` (document section and quote). Where the
+plan's own numbers disagree (the table total against the sum of its per-town items, or
+against a figure stated elsewhere in the document), :func:`load_plan` does not pick
+one: it emits a :class:`PlanDiscrepancy` warning per disagreement and keeps the list in
+``Plan.discrepancies``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import warnings
+from collections.abc import Iterable
+from os import PathLike
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from airlib.errors import InputDataError
+from airlib.settings import Settings
+
+__all__ = [
+    "ALERT_LEVELS",
+    "DISCREPANCY_LABELS",
+    "TARGET_LABELS",
+    "TASK_LABELS",
+    "cross_check",
+    "find_discrepancies",
+    "KINDS",
+    "METRICS",
+    "UNITS",
+    "Discrepancy",
+    "Plan",
+    "PlanDiscrepancy",
+    "PlanTarget",
+    "PlanTask",
+    "Source",
+    "load_plan",
+    "load_plans",
+    "month_end",
+    "plan_dir",
+    "targets_frame",
+    "tasks_frame",
+    "town_targets",
+]
+
+#: Metrics a target may name → Chinese label and display unit.
+METRICS: dict[str, tuple[str, str]] = {
+    "pm25_mean": ("PM2.5平均浓度", "µg/m³"),
+    "pm10_mean": ("PM10平均浓度", "µg/m³"),
+    "heavy_pollution_days": ("重污染天数", "天"),
+    "heavy_pollution_day_share": ("重污染天数比率", "%"),
+    "dustfall": ("降尘量", "吨/平方公里·月"),
+    "tsp_rank": ("粗颗粒物（TSP）浓度排名", "名"),
+    "road_dust_load": ("道路尘土残存量", "克/平方米"),
+    "nox_emissions": ("氮氧化物排放量", "吨"),
+    "vocs_emissions": ("挥发性有机物排放量", "吨"),
+    "transport_emissions": ("交通领域污染物排放量", "吨"),
+    "emergency_reduction_pm": ("应急减排比例（颗粒物）", "%"),
+    "emergency_reduction_so2_nox": ("应急减排比例（SO2、NOx）", "%"),
+    "emergency_reduction_vocs": ("应急减排比例（VOCs）", "%"),
+    "emergency_reduction_all": ("应急减排比例（SO2、NOx、颗粒物、VOCs）", "%"),
+    "monitoring_upload_rate": ("监测数据上传率/有效传输率", "%"),
+    "charging_service_radius": ("充电设施平均服务半径", "公里"),
+}
+
+#: Target kinds.
+KINDS: dict[str, str] = {
+    "reduction_vs_last_year": "同比下降",
+    "reduction_vs_base_year": "较基准年下降",
+    "absolute_cap": "不高于",
+    "absolute_floor": "不低于",
+    "rank_threshold": "排名退出后N名",
+    "emergency_reduction": "预警期间减排比例不低于",
+}
+
+#: Emergency alert levels (空气重污染预警级别).
+ALERT_LEVELS: dict[str, str] = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+
+#: Units of measure allowed for task rows.
+UNITS: frozenset[str] = frozenset(
+    {"蒸吨", "台", "家", "村", "户", "吨", "万吨", "辆", "辆次", "个", "项", "组", "期", "%", "处", "座"}
+)
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class PlanDiscrepancy(UserWarning):
+    """A plan's own numbers disagree (emitted by :func:`load_plan`, one per discrepancy)."""
+
+
+def _parse_month(v: Any) -> str:
+    """'2017-10' / date / datetime → 'YYYY-MM'."""
+    if isinstance(v, (dt.date, dt.datetime)):
+        return f"{v.year:04d}-{v.month:02d}"
+    m = _MONTH_RE.match(str(v).strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"expected a month 'YYYY-MM', got {v!r}")
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def _parse_date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v).strip())
+    except ValueError as exc:
+        raise ValueError(f"expected a date 'YYYY-MM-DD', got {v!r}") from exc
+
+
+Month = Annotated[str, BeforeValidator(_parse_month)]
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
+
+
+def _as_list(v: Any) -> Any:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    return v
+
+
+UnitList = Annotated[list[str], BeforeValidator(_as_list)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """Where a number comes from: the section of the document and the quoted words."""
+
+    section: str = Field(min_length=1)
+    quote: str | None = None
+    document: str | None = None  # defaults to the plan's document
+
+
+class Period(_Strict):
+    """Inclusive month range, e.g. 2017-10 to 2018-03 (a calendar year = 01 to 12)."""
+
+    start: Month
+    end: Month
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"period end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def start_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.start + "-01")
+
+    @property
+    def end_date(self) -> pd.Timestamp:
+        """Last day of the end month."""
+        return month_end(self.end)
+
+
+class OtherStatement(_Strict):
+    """Another figure the same document gives for a field (e.g. the body says 200 蒸吨)."""
+
+    field: Literal["total", "deadline", "value"]
+    value: float | dt.date | str
+    source: Source
+
+
+class PlanTarget(_Strict):
+    """One air-quality (or emission) target."""
+
+    id: str = Field(min_length=1)
+    metric: str
+    scope: Literal["district", "town", "each_town"] = "district"
+    town: str | None = None
+    district: str | None = None  # defaults to the plan's district
+    period: Period
+    kind: str
+    value: float | None = None
+    unit: str = "%"
+    base_year: int | None = None
+    alert_level: str | None = None
+    approx: bool = False
+    strive: bool = False
+    note: str | None = None
+    source: Source
+    other_statements: list[OtherStatement] = Field(default_factory=list)
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        if v not in METRICS:
+            raise ValueError(f"unknown metric {v!r}; known: {', '.join(METRICS)}")
+        return v
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        if v not in KINDS:
+            raise ValueError(f"unknown kind {v!r}; known: {', '.join(KINDS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlanTarget:
+        if self.scope == "town" and not self.town:
+            raise ValueError("scope 'town' needs a 'town'")
+        if self.scope != "town" and self.town:
+            raise ValueError(f"'town' given but scope is {self.scope!r}")
+        if self.kind == "reduction_vs_base_year" and self.base_year is None:
+            raise ValueError("kind 'reduction_vs_base_year' needs 'base_year'")
+        if self.kind == "emergency_reduction" and self.alert_level not in ALERT_LEVELS:
+            raise ValueError(f"kind 'emergency_reduction' needs alert_level in {list(ALERT_LEVELS)}")
+        if self.value is None and self.kind not in ("reduction_vs_last_year", "reduction_vs_base_year"):
+            raise ValueError(f"kind {self.kind!r} needs a numeric 'value'")
+        if self.value is not None and (math.isnan(self.value) or self.value < 0):
+            raise ValueError(f"value must be a non-negative number, got {self.value}")
+        if self.kind in ("reduction_vs_last_year", "reduction_vs_base_year", "emergency_reduction"):
+            if self.value is not None and self.value > 100:
+                raise ValueError(f"a reduction in % cannot exceed 100, got {self.value}")
+        return self
+
+
+class PlanTask(_Strict):
+    """One row of a plan's task table."""
+
+    id: str = Field(min_length=1)
+    category: str
+    work: str | None = None
+    task: str
+    measure: str | None = None
+    deadline: Date
+    start: Date | None = None
+    deadline_text: str | None = None
+    unit: str
+    total: float | None = None
+    towns: dict[str, float] = Field(default_factory=dict)
+    lead: UnitList = Field(default_factory=list)
+    responsible: UnitList = Field(default_factory=list)
+    assisting: UnitList = Field(default_factory=list)
+    note: str | None = None
+    source: Source
+    other_statements: list[OtherStatement] = Field(default_factory=list)
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, v: str) -> str:
+        if v not in UNITS:
+            raise ValueError(f"unknown unit {v!r}; allowed: {'、'.join(sorted(UNITS))}")
+        return v
+
+    @field_validator("towns")
+    @classmethod
+    def _towns(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if x < 0}
+        if bad:
+            raise ValueError(f"per-town values must be >= 0: {bad}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlanTask:
+        if self.total is None and not self.towns:
+            raise ValueError("a task needs a 'total' or a per-town split 'towns'")
+        if self.total is not None and self.total < 0:
+            raise ValueError(f"total must be >= 0, got {self.total}")
+        if self.start is not None and self.start > self.deadline:
+            raise ValueError(f"start {self.start} is after deadline {self.deadline}")
+        return self
+
+    @property
+    def town_sum(self) -> float:
+        return float(sum(self.towns.values()))
+
+
+class PlanHeader(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    district: str
+    district_code: str | None = Field(default=None, pattern=r"^\d{6}$")
+    issuer: str | None = None
+    document: str
+    doc_number: str | None = None
+    issued: Date | None = None
+    period: Period | None = None
+    seed_file: str | None = None
+    note: str | None = None
+
+
+class Discrepancy(_Strict):
+    """One disagreement between a plan's own numbers."""
+
+    plan: str
+    item: str
+    field: str
+    stated: float | str | None
+    other: float | str | None
+    message: str
+
+
+class Plan(_Strict):
+    """A loaded, validated plan (``plan`` header, ``targets``, ``tasks``)."""
+
+    plan: PlanHeader
+    targets: list[PlanTarget] = Field(default_factory=list)
+    tasks: list[PlanTask] = Field(default_factory=list)
+    _path: Path | None = PrivateAttr(default=None)
+    _discrepancies: list[Discrepancy] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Plan:
+        for what, items in (("target", self.targets), ("task", self.tasks)):
+            seen: set[str] = set()
+            for it in items:
+                if it.id in seen:
+                    raise ValueError(f"duplicate {what} id {it.id!r}")
+                seen.add(it.id)
+        return self
+
+    @property
+    def id(self) -> str:
+        return self.plan.id
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def discrepancies(self) -> list[Discrepancy]:
+        """Discrepancies found when the plan was loaded (also emitted as warnings)."""
+        return list(self._discrepancies)
+
+    def task(self, task_id: str) -> PlanTask:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(f"plan {self.id!r} has no task {task_id!r}")
+
+    def discrepancies_frame(self) -> pd.DataFrame:
+        """The discrepancies as a frame (Chinese display: ``.rename(columns=DISCREPANCY_LABELS)``)."""
+        cols = list(Discrepancy.model_fields)
+        return pd.DataFrame([d.model_dump() for d in self._discrepancies], columns=cols)
+
+
+DISCREPANCY_LABELS = {
+    "plan": "方案",
+    "item": "条目",
+    "field": "字段",
+    "stated": "表列数值",
+    "other": "另一数值",
+    "message": "说明",
+}
+
+
+def _fmt(x: float | str | None) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def find_discrepancies(plan: Plan, *, rel_tol: float = 1e-9) -> list[Discrepancy]:
+    """Cross-check a plan's numbers; returns one :class:`Discrepancy` per disagreement.
+
+    Checks: a task's ``total`` against the sum of its per-town split; every
+    ``other_statements`` entry against the field it restates (total, deadline, value);
+    targets with the same metric, scope, town, period, kind and alert level but a
+    different value.
+    """
+    out: list[Discrepancy] = []
+    pid = plan.plan.id
+    for t in plan.tasks:
+        if t.total is not None and t.towns and not math.isclose(t.total, t.town_sum, rel_tol=rel_tol, abs_tol=1e-9):
+            out.append(
+                Discrepancy(
+                    plan=pid, item=t.id, field="total", stated=t.total, other=t.town_sum,
+                    message=(f"{t.task}: 表列合计 {_fmt(t.total)} {t.unit}，各镇街分项之和为 "
+                             f"{_fmt(round(t.town_sum, 6))} {t.unit}"),
+                )
+            )
+        for s in t.other_statements:
+            mine = t.total if s.field == "total" else (t.deadline.isoformat() if s.field == "deadline" else None)
+            other = s.value if s.field != "deadline" else _parse_date(s.value).isoformat()
+            if isinstance(other, dt.date):
+                other = other.isoformat()
+            same = (
+                isinstance(mine, (int, float)) and isinstance(other, (int, float))
+                and math.isclose(float(mine), float(other), rel_tol=rel_tol)
+            ) or mine == other
+            if not same:
+                out.append(
+                    Discrepancy(
+                        plan=pid, item=t.id, field=s.field, stated=mine, other=other,
+                        message=(f"{t.task}: {s.field} 在任务表中为 {_fmt(mine)}，"
+                                 f"在“{s.source.section}”中为 {_fmt(other)}"),
+                    )
+                )
+    for g in plan.targets:
+        for s in g.other_statements:
+            if s.field != "value" or g.value is None or not isinstance(s.value, (int, float)) or \
+                    not math.isclose(g.value, float(s.value), rel_tol=rel_tol):
+                out.append(
+                    Discrepancy(
+                        plan=pid, item=g.id, field=s.field, stated=g.value, other=s.value,
+                        message=f"{g.id} {METRICS[g.metric][0]}: {_fmt(g.value)} vs {_fmt(s.value)}（{s.source.section}）",
+                    )
+                )
+    key = lambda g: (g.metric, g.scope, g.town, g.district, g.period.start, g.period.end, g.kind, g.alert_level, g.base_year)  # noqa: E731
+    seen: dict[tuple, PlanTarget] = {}
+    for g in plan.targets:
+        k = key(g)
+        if k in seen and seen[k].value != g.value:
+            out.append(
+                Discrepancy(
+                    plan=pid, item=g.id, field="value", stated=seen[k].value, other=g.value,
+                    message=f"{seen[k].id} 与 {g.id} 是同一目标，数值不同：{_fmt(seen[k].value)} vs {_fmt(g.value)}",
+                )
+            )
+        seen.setdefault(k, g)
+    return out
+
+
+def cross_check(plans: Iterable[Plan], *, warn: bool = True) -> list[Discrepancy]:
+    """Compare district-scope targets across plans (e.g. a district plan against the city plan).
+
+    Two targets disagree when they name the same district (``target.district`` or the plan's),
+    metric, period, kind, alert level and base year but give different values. Each disagreement
+    is returned (and warned as :class:`PlanDiscrepancy`), naming both plans.
+    """
+    seen: dict[tuple, tuple[Plan, PlanTarget]] = {}
+    out: list[Discrepancy] = []
+    for p in plans:
+        for g in p.targets:
+            if g.scope != "district":
+                continue
+            k = (g.district or p.plan.district, g.metric, g.period.start, g.period.end, g.kind, g.alert_level,
+                 g.base_year)
+            if k in seen:
+                q, h = seen[k]
+                if q.id != p.id and h.value != g.value:
+                    d = Discrepancy(
+                        plan=p.id, item=g.id, field="value", stated=g.value, other=h.value,
+                        message=(f"{k[0]} {METRICS[g.metric][0]} {g.period.start}–{g.period.end}: {p.id} {g.id} 为 "
+                                 f"{_fmt(g.value)}，{q.id} {h.id} 为 {_fmt(h.value)}"),
+                    )
+                    out.append(d)
+                    if warn:
+                        warnings.warn(d.message, PlanDiscrepancy, stacklevel=2)
+            else:
+                seen[k] = (p, g)
+    return out
+
+
+def _loc(loc: tuple) -> str:
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)
+
+
+def load_plan(path: str | PathLike[str], *, warn: bool = True, settings: Settings | None = None) -> Plan:
+    """Load and validate one plan file.
+
+    Parameters
+    ----------
+    path
+        A YAML plan file (format: ``docs/plans.md``).
+    warn
+        Emit a :class:`PlanDiscrepancy` warning per discrepancy (default True).
+        Discrepancies are always kept in ``Plan.discrepancies``.
+    settings
+        Limits of the YAML reader (``yaml_max_bytes``, ``yaml_max_depth``,
+        ``yaml_max_aliases``, ``yaml_max_nodes``; :mod:`airlib.io.safe_yaml`).
+
+    Raises
+    ------
+    InputDataError
+        Unreadable YAML (missing, too large, not UTF-8/GBK text, too deep, alias bomb, syntax
+        error with line and column, duplicate key) or a schema violation; the message names the
+        file and the field path (e.g. ``tasks[3].towns``) of every problem.
+    """
+    from airlib.io.safe_yaml import load_yaml_file
+
+    path = Path(path)
+    raw = load_yaml_file(path, settings, what="plan file")
+    if not isinstance(raw, dict):
+        raise InputDataError("a plan file must be a mapping with 'plan', 'targets', 'tasks'", file=path)
+    try:
+        plan = Plan.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors():
+            where = _loc(e["loc"])
+            ident = _item_id(raw, e["loc"])
+            problems.append(f"{where}{ident}: {e['msg']}")
+        raise InputDataError("invalid plan: " + "; ".join(problems), file=path) from None
+    plan._path = path
+    plan._discrepancies = find_discrepancies(plan)
+    if warn:
+        for d in plan._discrepancies:
+            warnings.warn(f"{path.name}: {d.item}: {d.message}", PlanDiscrepancy, stacklevel=2)
+    return plan
+
+
+def _item_id(raw: dict, loc: tuple) -> str:
+    """' (id K07)' for an error inside tasks[i]/targets[i], when the raw item has an id."""
+    if len(loc) >= 2 and loc[0] in ("tasks", "targets") and isinstance(loc[1], int):
+        try:
+            ident = raw[loc[0]][loc[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return ""
+        return f" (id {ident})" if ident else ""
+    return ""
+
+
+def plan_dir() -> Path:
+    """``data/raw/plans`` of the project."""
+    from airlib.paths import raw_dir
+
+    return raw_dir() / "plans"
+
+
+def load_plans(paths: Iterable[str | PathLike[str]] | None = None, *, warn: bool = True,
+               settings: Settings | None = None) -> dict[str, Plan]:
+    """Load several plan files (default: every ``*.yaml`` in ``data/raw/plans``) keyed by plan id."""
+    if paths is None:
+        paths = sorted(plan_dir().glob("*.yaml"))
+    out: dict[str, Plan] = {}
+    for p in paths:
+        plan = load_plan(p, warn=warn, settings=settings)
+        if plan.id in out:
+            raise InputDataError(f"plan id {plan.id!r} also used by {out[plan.id].path}", file=p)
+        out[plan.id] = plan
+    return out
+
+
+def month_end(month: str | pd.Period | pd.Timestamp) -> pd.Timestamp:
+    """Last calendar day of a month ('2018-02' → 2018-02-28)."""
+    return pd.Period(str(month)[:7], freq="M").end_time.normalize()
+
+
+TASK_LABELS = {
+    "plan": "方案",
+    "task_id": "任务编号",
+    "category": "类别",
+    "work": "重点工作",
+    "task": "重点任务",
+    "deadline": "完成时限",
+    "unit": "单位",
+    "total": "全区任务量",
+    "town_sum": "各镇街分项合计",
+    "lead": "牵头单位",
+    "responsible": "主责单位",
+    "assisting": "协办单位",
+    "section": "出处",
+}
+
+
+def tasks_frame(plan: Plan) -> pd.DataFrame:
+    """One row per task (columns: ``TASK_LABELS`` keys)."""
+    rows = [
+        {
+            "plan": plan.id,
+            "task_id": t.id,
+            "category": t.category,
+            "work": t.work,
+            "task": t.task,
+            "deadline": pd.Timestamp(t.deadline),
+            "unit": t.unit,
+            "total": t.total,
+            "town_sum": t.town_sum if t.towns else float("nan"),
+            "lead": "、".join(t.lead),
+            "responsible": "、".join(t.responsible),
+            "assisting": "、".join(t.assisting),
+            "section": t.source.section,
+        }
+        for t in plan.tasks
+    ]
+    return pd.DataFrame(rows, columns=list(TASK_LABELS)).astype({"total": "float64", "town_sum": "float64"})
+
+
+def town_targets(plan: Plan) -> pd.DataFrame:
+    """Long frame of per-town task targets: ``task_id``, ``town`` (name as in the plan), ``target``."""
+    rows = [{"task_id": t.id, "town": town, "target": float(v)} for t in plan.tasks for town, v in t.towns.items()]
+    return pd.DataFrame(rows, columns=["task_id", "town", "target"]).astype({"target": "float64"})
+
+
+TARGET_LABELS = {
+    "plan": "方案",
+    "target_id": "目标编号",
+    "metric": "指标",
+    "metric_label": "指标名称",
+    "scope": "范围",
+    "district": "区",
+    "town": "镇街",
+    "period_start": "起始月",
+    "period_end": "截止月",
+    "kind": "类型",
+    "kind_label": "目标类型",
+    "value": "目标值",
+    "unit": "单位",
+    "base_year": "基准年",
+    "alert_level": "预警级别",
+    "approx": "约数（左右）",
+    "strive": "力争",
+    "section": "出处",
+}
+
+
+def targets_frame(plan: Plan) -> pd.DataFrame:
+    """One row per target (columns: ``TARGET_LABELS`` keys)."""
+    rows = [
+        {
+            "plan": plan.id,
+            "target_id": g.id,
+            "metric": g.metric,
+            "metric_label": METRICS[g.metric][0],
+            "scope": g.scope,
+            "district": g.district or plan.plan.district,
+            "town": g.town,
+            "period_start": g.period.start,
+            "period_end": g.period.end,
+            "kind": g.kind,
+            "kind_label": KINDS[g.kind],
+            "value": g.value,
+            "unit": g.unit,
+            "base_year": g.base_year,
+            "alert_level": None if g.alert_level is None else ALERT_LEVELS[g.alert_level],
+            "approx": g.approx,
+            "strive": g.strive,
+            "section": g.source.section,
+        }
+        for g in plan.targets
+    ]
+    return pd.DataFrame(rows, columns=list(TARGET_LABELS)).astype({"value": "float64"})

@@ -1,0 +1,16 @@
+"""The national rules: what a valid statistic, an AQI and a published value are.
+
+Layer 1 of airlib (imports only the core modules ``airlib.errors``, ``settings``,
+``pollutants``, ``paths``). One module per rule, each citing its clauses
+(``docs/references.md``):
+
+- :mod:`~airlib.standards.aqi` — HJ 633—2012 / —2026 IAQI, AQI, categories, primary pollutants;
+- :mod:`~airlib.standards.limits` — GB 3095 concentration limits by edition and date;
+- :mod:`~airlib.standards.validity` — HJ 663 / GB 3095 Table 4 valid daily, 8-hour, monthly,
+  annual statistics and percentiles (array kernels in ``_kernels``, shared with the engine);
+- :mod:`~airlib.standards.rounding` — GB/T 8170 rounding and published precision;
+- :mod:`~airlib.standards.composite_index` — 环境空气质量综合指数 and its ranking;
+- :mod:`~airlib.standards.pollution_days` — heavy-pollution days and alert episodes.
+
+Import the modules, e.g. ``from airlib.standards import aqi, validity``.
+"""

@@ -1,0 +1,227 @@
+"""Ambient-air comprehensive index (环境空气质量综合指数), ranking and change rate.
+
+Formula (2018 MEE city-ranking rule as published on provincial notes, standards.md §3.1 [S]):
+
+    I_i = C_i / S_i,    I_sum = Σ_i w_i · I_i
+
+* C_i: period mean of SO2, NO2, PM10, PM2.5; 95th percentile of CO daily means; 90th
+  percentile of O3 MDA8 (the statistics of :func:`airlib.standards.validity.period_statistics` /
+  :func:`airlib.standards.validity.annual_statistics` / :func:`airlib.standards.validity.monthly_statistics`,
+  columns ``so2, no2, pm10, pm25, co_p95, o3_8h_p90``).
+* S_i: grade-II **annual** limits of SO2, NO2, PM10, PM2.5; the grade-II **24-hour** CO limit
+  and the **MDA8** O3 limit (:data:`airlib.standards.limits.LIMITS`). Which GB 3095 edition's S_i applies
+  to data from 2026-03-01 is UNVERIFIED, so it is a parameter (default
+  ``settings.composite_limits_edition`` = ``"GB3095-2012"``, the edition the 2018 rule cites).
+* Weights w_i: ``settings.composite_weights`` (default all 1; UNVERIFIED).
+* Rounding (GB/T 8170, :func:`airlib.standards.rounding.round_gbt8170`): I_i and I_sum are published to
+  ``settings.composite_decimals`` (default 2). I_sum is the sum of the **unrounded** I_i,
+  rounded once: the worked example 21/35 + 39/70 + 9/60 + 15/40 + 192/160 + 0.7/4 = 3.057 →
+  3.06 (summing rounded sub-indices would give 3.07).
+* Concentrations C_i are first rounded to their published precision (integers, CO one
+  decimal; decision, UNVERIFIED: the rule cites GB/T 8170 and published C_i are shown at that
+  precision); ``concentration_decimals=None`` uses them unrounded.
+* Ranking: ascending published I_sum, ties share the smallest rank ("指数相同的城市以并列计";
+  competition ranking 1, 2, 2, 4).
+* Change rate: (I_sum − I_sum,last year) / I_sum,last year × 100 on the published I_sum values,
+  rounded to ``settings.yoy_decimals`` (1) decimals; > 0 worse, < 0 improved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import InputDataError
+from airlib.tracking.ranking import competition_rank
+from airlib.standards.rounding import round_gbt8170
+from airlib.settings import DEFAULT, Settings
+
+__all__ = [
+    "COMPOSITE_POLLUTANTS",
+    "CONCENTRATION_COLUMNS",
+    "composite_limits",
+    "composite_index",
+]
+
+#: Pollutants of the index, in published order.
+COMPOSITE_POLLUTANTS: tuple[str, ...] = ("so2", "no2", "pm10", "pm25", "co", "o3")
+#: Statistic column providing C_i for each pollutant.
+CONCENTRATION_COLUMNS: dict[str, str] = {
+    "so2": "so2",
+    "no2": "no2",
+    "pm10": "pm10",
+    "pm25": "pm25",
+    "co": "co_p95",
+    "o3": "o3_8h_p90",
+}
+#: Averaging time of S_i per pollutant (keys of :data:`airlib.standards.limits.LIMITS`).
+LIMIT_AVERAGING: dict[str, str] = {
+    "so2": "annual",
+    "no2": "annual",
+    "pm10": "annual",
+    "pm25": "annual",
+    "co": "24h",
+    "o3": "8h",
+}
+#: Published precision of C_i (decision, see module docstring).
+CONCENTRATION_DECIMALS: dict[str, int] = {
+    "so2": 0, "no2": 0, "pm10": 0, "pm25": 0, "co": 1, "o3": 0,
+}
+
+_UNIT_KEYS = ("station", "town_code", "district_code", "city", "unit")
+_PERIOD_KEYS = ("year", "month", "start", "end", "period")
+
+
+def composite_limits(edition: str | Mapping[str, float] | None = None,
+                     settings: Settings | None = None) -> dict[str, float]:
+    """S_i of the comprehensive index per pollutant (grade II).
+
+    Parameters
+    ----------
+    edition
+        ``"GB3095-2012"``, ``"GB3095-2026-transitional"``, ``"GB3095-2026-final"`` (see
+        :mod:`airlib.standards.limits`), or a mapping ``{pollutant: S_i}`` of custom values. Default
+        ``settings.composite_limits_edition``.
+
+    Returns
+    -------
+    dict
+        ``{"so2": 60.0, "no2": 40.0, "pm10": 70.0, "pm25": 35.0, "co": 4.0, "o3": 160.0}`` for
+        GB 3095—2012 (µg/m³, CO mg/m³).
+    """
+    from airlib.standards.limits import EDITIONS, LIMITS
+
+    settings = DEFAULT if settings is None else settings
+    edition = settings.composite_limits_edition if edition is None else edition
+    if isinstance(edition, Mapping):
+        missing = [p for p in COMPOSITE_POLLUTANTS if p not in edition]
+        if missing:
+            raise InputDataError(f"custom limits lack {missing}")
+        return {p: float(edition[p]) for p in COMPOSITE_POLLUTANTS}
+    if edition not in LIMITS:
+        raise InputDataError(f"unknown limits edition {edition!r}; known: {list(EDITIONS)}")
+    return {p: float(LIMITS[edition][(p, LIMIT_AVERAGING[p])][1]) for p in COMPOSITE_POLLUTANTS}
+
+
+def _keys(stats: pd.DataFrame, by) -> tuple[list[str], list[str]]:
+    if by is None:
+        units = [k for k in _UNIT_KEYS if k in stats.columns][:1]
+    else:
+        units = [by] if isinstance(by, str) else list(by)
+        missing = [k for k in units if k not in stats.columns]
+        if missing:
+            raise InputDataError(f"statistics lack unit column(s) {missing}", column=missing[0])
+    periods = [k for k in _PERIOD_KEYS if k in stats.columns and k not in units]
+    return units, periods
+
+
+def _index_table(stats, weights, limits, settings, concentration_decimals):
+    missing = [c for c in CONCENTRATION_COLUMNS.values() if c not in stats.columns]
+    if missing:
+        raise InputDataError(
+            f"statistics lack column(s) {missing} needed for the comprehensive index "
+            "(use airlib.standards.validity.period_statistics / annual_statistics)",
+            column=missing[0],
+        )
+    w = dict(settings.composite_weights if weights is None else weights)
+    unknown = set(w) - set(COMPOSITE_POLLUTANTS)
+    if unknown:
+        raise InputDataError(f"weights for unknown pollutant(s) {sorted(unknown)}")
+    d = settings.composite_decimals
+    out = {}
+    total = np.zeros(len(stats))
+    for p in COMPOSITE_POLLUTANTS:
+        c = stats[CONCENTRATION_COLUMNS[p]].to_numpy(dtype=np.float64, na_value=np.nan)
+        if concentration_decimals is not None:
+            c = round_gbt8170(c, concentration_decimals.get(p, CONCENTRATION_DECIMALS[p]))
+        i = c / limits[p]
+        out[f"c_{p}"] = c
+        out[f"i_{p}"] = round_gbt8170(i, d)
+        total = total + w.get(p, 1.0) * i
+    out["i_sum_exact"] = total
+    out["i_sum"] = round_gbt8170(total, d)
+    return out
+
+
+def _rank(values: pd.Series, groups: pd.DataFrame | None) -> pd.Series:
+    if groups is None or groups.shape[1] == 0:
+        return competition_rank(values)
+    r = values.groupby([groups[c] for c in groups.columns], dropna=False).rank(
+        method="min", ascending=True
+    )
+    return r.astype("Int64")
+
+
+def composite_index(
+    stats: pd.DataFrame,
+    weights: Mapping[str, float] | None = None,
+    limits_edition: str | Mapping[str, float] | None = None,
+    settings: Settings | None = None,
+    *,
+    by: str | Sequence[str] | None = None,
+    previous: pd.DataFrame | None = None,
+    concentration_decimals: Mapping[str, int] | None = CONCENTRATION_DECIMALS,
+) -> pd.DataFrame:
+    """Comprehensive index, rank and change rate of each unit.
+
+    Parameters
+    ----------
+    stats
+        Statistics per unit (and period): columns ``so2, no2, pm10, pm25`` (period means,
+        µg/m³), ``co_p95`` (mg/m³) and ``o3_8h_p90`` (µg/m³); NaN (an invalid statistic) gives
+        NaN sub-index, index and rank.
+    weights
+        ``{pollutant: w_i}``; default ``settings.composite_weights`` (all 1, UNVERIFIED).
+        Pollutants not listed get weight 1.
+    limits_edition
+        Edition of S_i or custom ``{pollutant: S_i}``; default
+        ``settings.composite_limits_edition`` (``"GB3095-2012"``). UNVERIFIED for 2026+ data.
+    settings
+        ``composite_decimals``, ``composite_weights``, ``composite_limits_edition``,
+        ``yoy_decimals``.
+    by
+        Unit key column(s); default the first of ``station``, ``town_code``,
+        ``district_code``, ``city``, ``unit`` present. Ranks are computed within each period
+        (columns ``year``, ``month``, ``start``, ``end``, ``period`` present in ``stats``).
+    previous
+        The same statistics for the same period of the previous year (same unit keys); adds
+        ``i_sum_previous``, ``change_pct`` and ``change_rank``.
+    concentration_decimals
+        Published precision applied to C_i before dividing (GB/T 8170); ``None`` = unrounded.
+
+    Returns
+    -------
+    DataFrame
+        Unit and period keys, ``c_<p>`` (C_i used), ``i_<p>`` (I_i, published precision),
+        ``i_sum_exact``, ``i_sum`` (published), ``rank`` (ascending, min ties), and with
+        ``previous``: ``i_sum_previous``, ``change_pct`` (%, 1 decimal), ``change_rank``
+        (ascending: largest fall ranked 1, min ties).
+    """
+    settings = DEFAULT if settings is None else settings
+    limits = composite_limits(limits_edition, settings)
+    units, periods = _keys(stats, by)
+    out = stats[units + periods].reset_index(drop=True).copy()
+    for k, v in _index_table(stats, weights, limits, settings, concentration_decimals).items():
+        out[k] = v
+    group = out[periods] if periods else None
+    out["rank"] = _rank(out["i_sum"], group)
+    if previous is not None:
+        if not units:
+            raise InputDataError("previous= needs a unit key column to match units")
+        prev_units = [k for k in units if k in previous.columns]
+        if prev_units != units:
+            raise InputDataError(f"previous statistics lack unit column(s) {units}")
+        prev = _index_table(previous, weights, limits, settings, concentration_decimals)
+        pk = previous[units].reset_index(drop=True).copy()
+        pk["i_sum_previous"] = prev["i_sum"]
+        if pk.duplicated(units).any():
+            raise InputDataError("previous statistics have several rows per unit")
+        out = out.merge(pk, on=units, how="left", validate="many_to_one")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ch = (out["i_sum"] - out["i_sum_previous"]) / out["i_sum_previous"] * 100.0
+        ch = ch.where(out["i_sum_previous"] > 0)
+        out["change_pct"] = round_gbt8170(ch.to_numpy(np.float64), settings.yoy_decimals)
+        out["change_rank"] = _rank(out["change_pct"], out[periods] if periods else None)
+    return out

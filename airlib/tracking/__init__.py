@@ -1,0 +1,10 @@
+"""Target tracking: towns' statistics, rankings, plan targets and task progress.
+
+Layer 3 (imports the core, :mod:`airlib.standards` and :mod:`airlib.io`):
+
+- :mod:`~airlib.tracking.aggregation` — station → town → district daily statistics;
+- :mod:`~airlib.tracking.ranking` — the monthly town ranking, bottom N, warning lists;
+- :mod:`~airlib.tracking.targets` — air-quality targets of the plans (PM2.5 reductions …);
+- :mod:`~airlib.tracking.progress` — completion of plan tasks from the ledgers;
+- :mod:`~airlib.tracking.summary` — a month's summary per town (``airlib summary``).
+"""
