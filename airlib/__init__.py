@@ -7,4 +7,6 @@ town/street ranking reports.
 
 from __future__ import annotations
 
+__all__ = ["__version__"]
+
 __version__ = "0.1.0"

@@ -20,6 +20,16 @@ from collections.abc import Sequence
 
 from airlib.errors import AirlibError
 
+__all__ = [
+    "EXIT_USER_ERROR",
+    "EXIT_INTERNAL_ERROR",
+    "EXIT_INTERRUPTED",
+    "build_parser",
+    "describe_os_error",
+    "main",
+    "terminal_safe",
+]
+
 #: Exit status: a user-input or environment error (bad file or option, disk full, no write
 #: permission …), with a one-paragraph message; argparse's usage errors use it too.
 EXIT_USER_ERROR = 2

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import argparse
 
+__all__ = [
+    "register",
+]
+
 
 class _IntermixedParser(argparse.ArgumentParser):
     """A subcommand parser that accepts options and positionals in any order.

@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from os import PathLike
 
+__all__ = [
+    "AirlibError",
+    "InputDataError",
+    "UnknownNameError",
+]
+
 
 class AirlibError(Exception):
     """Base class of all errors airlib raises on purpose."""

@@ -28,6 +28,14 @@ import math
 import re
 from typing import Final
 
+__all__ = [
+    "html_text",
+    "markdown_text",
+    "mpl_text",
+    "plotly_text",
+    "excel_text",
+]
+
 #: ASCII punctuation that CommonMark lets be backslash-escaped (§2.4), except ``& ; < > " '``
 #: which the HTML escaping step turns into entities afterwards (a backslash before an entity
 #: would print the entity's name).

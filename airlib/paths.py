@@ -5,6 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "PROJECT_ROOT",
+    "project_root",
+    "shared_data_dir",
+    "raw_dir",
+    "processed_dir",
+    "figures_dir",
+]
+
 #: The project root (the folder holding ``pyproject.toml``) when airlib runs from a checkout.
 PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
 

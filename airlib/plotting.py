@@ -15,6 +15,15 @@ from airlib.io.store import atomic_write
 
 from airlib.errors import AirlibError
 
+__all__ = [
+    "CJK_FONT_FAMILIES",
+    "AQI_CATEGORIES",
+    "aqi_category_colours",
+    "find_cjk_font",
+    "use_chinese_fonts",
+    "save_figure",
+]
+
 #: CJK font families tried in order (Debian ``fonts-noto-cjk``).
 CJK_FONT_FAMILIES: Final[tuple[str, ...]] = (
     "Noto Sans CJK SC",

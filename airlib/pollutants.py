@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Final
 
+__all__ = [
+    "POLLUTANTS",
+    "METEOROLOGY",
+    "UNITS",
+    "LABELS_ZH",
+]
+
 #: The six criteria pollutants, as column names of the canonical hourly frame.
 POLLUTANTS: Final[tuple[str, ...]] = ("pm25", "pm10", "so2", "no2", "co", "o3")
 

@@ -11,6 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+__all__ = [
+    "PLAUSIBLE_RANGES",
+    "Settings",
+    "DEFAULT",
+]
+
 
 #: Default ingestion plausibility limits ``column -> (low, high)``, canonical units (see
 #: ``Settings.plausible_ranges`` for the basis). Negative pollutant values are counted

@@ -8,3 +8,5 @@ Layer 4 (imports the layers below; nothing below imports it):
 - :mod:`~airlib.analysis.profiles` — diurnal/weekly profiles, AQI calendar;
 - :mod:`~airlib.analysis.case_study` — data loading for the trends notebook.
 """
+
+__all__ = ["trends", "attribution", "policy", "profiles", "case_study"]

@@ -24,6 +24,7 @@ __all__ = [
     "cmd_ingest_demo",
     "cmd_summary",
     "cmd_demo",
+    "check_writable",
 ]
 
 DATASET = "demo"

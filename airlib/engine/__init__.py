@@ -7,3 +7,5 @@ are shared), laid out for speed:
 - :mod:`~airlib.engine.backends` — the same computations on Dask (``backend="dask"``);
 - ``_grid`` (private) — rows onto the hour-major grid, compiled with numba.
 """
+
+__all__ = ["citywide", "backends"]

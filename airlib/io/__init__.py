@@ -12,3 +12,5 @@ calculations, as pvlib's ``iotools``:
 
 Every reader raises :class:`airlib.errors.InputDataError` naming the file, row and column.
 """
+
+__all__ = ["ingest", "store", "registry", "plans", "ledgers", "safe_yaml", "text_decoding"]

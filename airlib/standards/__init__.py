@@ -14,3 +14,5 @@ Layer 1 of airlib (imports only the core modules ``airlib.errors``, ``settings``
 
 Import the modules, e.g. ``from airlib.standards import aqi, validity``.
 """
+
+__all__ = ["aqi", "limits", "validity", "rounding", "composite_index", "pollution_days"]

@@ -8,3 +8,5 @@ Layer 3 (imports the core, :mod:`airlib.standards` and :mod:`airlib.io`):
 - :mod:`~airlib.tracking.progress` — completion of plan tasks from the ledgers;
 - :mod:`~airlib.tracking.summary` — a month's summary per town (``airlib summary``).
 """
+
+__all__ = ["aggregation", "ranking", "targets", "progress", "summary"]

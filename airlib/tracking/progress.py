@@ -48,6 +48,7 @@ __all__ = [
     "town_scores",
     "progress_summary_zh",
     "plot_progress_overview",
+    "month_as_of",
 ]
 
 #: Status labels, in display order.

@@ -28,6 +28,21 @@ import pandas as pd
 
 from airlib.settings import DEFAULT, Settings
 
+__all__ = [
+    "PM25_ANNUAL_LIMIT_2012",
+    "HEADERS_ZH",
+    "STATUS_VALID",
+    "STATUS_INVALID",
+    "published_decimals",
+    "competition_rank",
+    "yoy_percent",
+    "ranking_table",
+    "bottom_n",
+    "worsening_list",
+    "warning_list",
+    "town_monthly_ranking",
+]
+
 #: GB 3095—2012 grade II annual PM2.5 limit (µg/m³), the default "already meets the
 #: standard" threshold for the worsening list. Passed as ``meets_limit=`` where used.
 PM25_ANNUAL_LIMIT_2012: Final[float] = 35.0

@@ -40,6 +40,12 @@ __all__ = [
     "file_row_numbers",
     "row_arg",
     "file_errors",
+    "unit_factor",
+    "station_id_and_name_headers",
+    "check_file_size",
+    "sniff_delimiter",
+    "refuse_formula_text",
+    "canonical_columns",
 ]
 
 #: Column order of the canonical hourly frame (docs/architecture.md).

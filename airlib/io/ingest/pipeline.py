@@ -18,7 +18,7 @@ from airlib.paths import shared_data_dir
 from airlib.settings import Settings
 from airlib.io.store import transaction
 
-__all__ = ["ingest_uci", "ingest_table", "cmd_ingest_uci"]
+__all__ = ["ingest_uci", "ingest_table", "format_qc_summary", "cmd_ingest_uci", "cmd_ingest_table"]
 
 
 def _summary(hourly: pd.DataFrame, qc: dict[str, Any]) -> dict[str, Any]:
