@@ -1,7 +1,8 @@
 """Documented, configurable settings for facts the standards leave open.
 
-``standards.md`` marks some facts UNVERIFIED. airlib never hard-codes those: each is a
-field of :class:`Settings`, with the default chosen and the reason given here. Pass a
+The sources of the rules (``docs/references.md``) mark some facts UNVERIFIED. airlib never
+hard-codes those: each is a field of :class:`Settings`, with the default chosen and the reason
+given here (each references.md entry names the fields behind its UNVERIFIED facts). Pass a
 modified copy (``dataclasses.replace(DEFAULT, ...)``) to the functions that take
 ``settings=``.
 """
@@ -37,26 +38,27 @@ class Settings:
     ----------
     above_table : {"cap", "extrapolate", "nan"}
         IAQI for a concentration above the top breakpoint of HJ 633 Table 1/3 (e.g. PM2.5
-        24 h > 500 µg/m³). Neither HJ 633—2012 nor —2026 defines it (standards.md §1.2,
-        UNVERIFIED). Default ``"cap"``: IAQI = 500, "common practice" per a secondary source.
+        24 h > 500 µg/m³). Neither HJ 633—2012 nor —2026 defines it ([HJ633-2012],
+        [HJ633-2026]; UNVERIFIED). Default ``"cap"``: IAQI = 500, "common practice" per a secondary source.
         ``"extrapolate"`` continues the last segment; ``"nan"`` gives no IAQI.
     round_concentrations_2012 : bool
         Whether to round concentrations (GB/T 8170: integers, CO 1 decimal) before the IAQI
         step for data assessed under HJ 633—2012. HJ 633—2026 §4.2.2 requires it; the 2012
         text has no such clause (UNVERIFIED practice). Default False.
     composite_weights : dict
-        Weights of the comprehensive index (综合指数) per pollutant. standards.md §3.1: weights
+        Weights of the comprehensive index (综合指数) per pollutant. [MEE-RANK-2018]: weights
         are UNVERIFIED; published Anhui notes use equal weights. Default all 1.
     composite_decimals : int
         Decimals of published sub-indices and the comprehensive index (UNVERIFIED; Anhui notes
-        show 2). Default 2.
+        [ANHUI-RANK-2019] show 2). Default 2.
     pm25_decimals_before_2024, pm25_decimals_from_2024 : int
-        Published precision of PM2.5 for ranking (standards.md §4.1 [O]): integers through
+        Published precision of PM2.5 for ranking ([BJ-MONTHLY-2021] [O]): integers through
         2023, one decimal from 2024.
     yoy_decimals : int
-        Decimals of published year-on-year change in % (standards.md §4.1, §5.2). Default 1.
+        Decimals of published year-on-year change in % ([BJ-MONTHLY-2021] [O]). Default 1.
     mda8_min_windows : int
-        Valid 8-hour windows needed for a valid MDA8 (HJ 663 §6.1.2 as quoted [S]). Default 14.
+        Valid 8-hour windows needed for a valid MDA8 (HJ 663—2013 §6.1.2 as quoted [S],
+        [HJ663-2013]). Default 14.
     hour_label : {"beginning", "ending"}
         Default hour-labelling convention assumed for a source that does not declare one.
     yaml_max_bytes : int
@@ -74,17 +76,17 @@ class Settings:
         Largest task ledger file (台账, CSV/XLSX) read, in bytes. Default 50 MB.
     o3_1h_min_hours : int
         Valid hourly O3 values needed for a valid daily maximum 1-hour O3 (``o3_1h``). Neither
-        GB 3095 Table 4 nor the notes on HJ 663 (standards.md §2.1) state a rule for the daily
+        GB 3095 Table 4 nor the notes on HJ 663 ([GB3095-2026], [HJ663-2013]) state a rule for the daily
         1-h maximum (UNVERIFIED); default 20, the same count as for a daily mean.
     rolling_24h_min_hours : int
-        Valid hours needed in a 24-hour rolling window of PM10/PM2.5 (HJ 633—2012 real-time
-        report). Not stated in the sources (UNVERIFIED); default 20, as for a daily mean.
+        Valid hours needed in a 24-hour rolling window of PM10/PM2.5 (HJ 633—2012 §5.1.3
+        real-time report, [HJ633-2012]). Not stated in the sources (UNVERIFIED); default 20, as for a daily mean.
     episode_merge_gap_days : int
         Heavy-pollution episodes separated by at most this many non-qualifying days are merged
         into one episode at the stricter level (MEE 2017 guidance says "close together" without
-        a number, standards.md §6, UNVERIFIED). Default 1.
+        a number, [MEE-EMERGENCY-2017], UNVERIFIED). Default 1.
     composite_limits_edition : str
-        Edition of the limits S_i of the comprehensive index (standards.md §3.1). Which edition
+        Edition of the limits S_i of the comprehensive index ([MEE-RANK-2018]). Which edition
         applies to data from 2026-03-01 is UNVERIFIED; default ``"GB3095-2012"`` (the 2018
         ranking rule cites GB 3095—2012).
     boundary_max_file_mb : float

@@ -10,7 +10,8 @@ NaN value are the same thing. Reductions over the hours of a day are then elemen
 operations on long contiguous rows (faster than row sums of 24 values), and the 17 MDA8
 windows are sums of 8 shifted contiguous slices.
 
-Rules (GB 3095 Table 4, HJ 663 §6.1.2 as quoted; standards.md §2):
+Rules (GB 3095—2026 Table 4 [GB3095-2026], HJ 663—2013 §6.1.2 as quoted [HJ663-2013];
+docs/references.md):
 
 * daily mean: valid with ≥ :data:`DAILY_MIN_HOURS` (20) valid hours;
 * 8-hour window: valid with ≥ :data:`WINDOW_MIN_HOURS` (6) valid hours; MDA8 = largest valid
@@ -18,7 +19,8 @@ Rules (GB 3095 Table 4, HJ 663 §6.1.2 as quoted; standards.md §2):
   ≥ ``min_windows`` valid windows, or with fewer when it exceeds (>) the 8-hour limit;
 * month: valid with ≥ :data:`MONTH_MIN_DAYS` (27) valid days, ≥ :data:`FEBRUARY_MIN_DAYS` (25)
   in February;
-* percentiles: type 7 / linear, k = 1 + (n − 1)·p/100 (standards.md §2.2).
+* percentiles: type 7 / linear, k = 1 + (n − 1)·p/100 (HJ 663 as quoted
+  [HJ663-2013]; [HYNDMAN-1996]).
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ def month_valid(n_days, month) -> np.ndarray:
 
 
 def type7_sorted(xs: np.ndarray, start: np.ndarray, n: np.ndarray, p: float) -> np.ndarray:
-    """Type-7 (linear) percentile of runs of sorted values (standards.md §2.2).
+    """Type-7 (linear) percentile of runs of sorted values ([HJ663-2013], [HYNDMAN-1996]).
 
     Parameters
     ----------

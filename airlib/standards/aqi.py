@@ -28,6 +28,10 @@ table (e.g. PM2.5 > 500 µg/m³) the standards are silent: ``Settings.above_tabl
 
 Negative concentrations are bad input (quality control should have removed them): they raise
 :class:`airlib.errors.InputDataError` naming the column.
+
+References
+----------
+[HJ633-2012], [HJ633-2026], [GB/T8170-2008], [CNEMC-RT-2022] (docs/references.md).
 """
 
 from __future__ import annotations
@@ -312,7 +316,7 @@ def iaqi(
 
     Parameters
     ----------
-    conc : float, array-like or pandas.Series
+    conc : float, array-like or pandas.Series [µg/m³; CO mg/m³]
         Concentration in µg/m³ (CO in mg/m³); NaN = missing. Negative values raise.
     pollutant : {"so2", "no2", "pm10", "co", "o3", "pm25"}
     averaging : {"24h", "1h", "8h"}
@@ -373,7 +377,7 @@ def category_of(aqi: Any, version: str | None = None) -> Any:
 
     Parameters
     ----------
-    aqi : int, array-like or pandas.Series
+    aqi : int, array-like or pandas.Series [AQI, dimensionless]
         AQI values (integers after the HJ 633 ceiling). NA/NaN → all fields NA.
     version : str, optional
         Accepted for symmetry; both versions share the categories. (HJ 633—2026 Table 1 starts
@@ -700,7 +704,7 @@ def daily_aqi(
 
     Parameters
     ----------
-    daily : pandas.DataFrame
+    daily : pandas.DataFrame [µg/m³; CO mg/m³]
         One row per unit and day. ``date`` (datetime64, midnight, Beijing) and any of:
         ``pm25, pm10, so2, no2`` (24-h means, µg/m³), ``co`` (24-h mean, mg/m³), ``o3_8h``
         (daily maximum 8-h mean, MDA8, µg/m³) and ``o3_1h`` (daily maximum 1-h value, µg/m³;
@@ -748,7 +752,7 @@ def hourly_aqi(
 
     Parameters
     ----------
-    hourly : pandas.DataFrame
+    hourly : pandas.DataFrame [µg/m³; CO mg/m³]
         One row per unit and hour; ``time`` (datetime64, Beijing, hour-beginning label).
         Expected columns (compute the rolling ones with :mod:`airlib.standards.validity`):
 
@@ -759,7 +763,7 @@ def hourly_aqi(
           1-h ``pm25``/``pm10`` have no 2012 breakpoints and do not enter the 2012 AQI.
         * HJ 633—2026 rows (§4.2.3, 6 indicators): ``so2, no2, o3, co, pm25, pm10`` 1-h
           values; PM is interpolated on the daily breakpoints (§4.2.4).
-    version, settings, missing_rule
+    version, settings, missing_rule : str or None, Settings or None, str
         As for :func:`daily_aqi`.
 
     Returns

@@ -1,6 +1,7 @@
 """Ambient-air comprehensive index (环境空气质量综合指数), ranking and change rate.
 
-Formula (2018 MEE city-ranking rule as published on provincial notes, standards.md §3.1 [S]):
+Formula (2018 MEE city-ranking rule [MEE-RANK-2018] as published on provincial notes
+[ANHUI-RANK-2019] [S]; docs/references.md):
 
     I_i = C_i / S_i,    I_sum = Σ_i w_i · I_i
 
@@ -80,14 +81,17 @@ def composite_limits(edition: str | Mapping[str, float] | None = None,
 
     Parameters
     ----------
-    edition
+    edition : str, mapping of str to float, or None, optional
         ``"GB3095-2012"``, ``"GB3095-2026-transitional"``, ``"GB3095-2026-final"`` (see
         :mod:`airlib.standards.limits`), or a mapping ``{pollutant: S_i}`` of custom values. Default
         ``settings.composite_limits_edition``.
+    settings : Settings, optional
+        ``composite_limits_edition`` is used when ``edition`` is None (default
+        :data:`airlib.settings.DEFAULT`).
 
     Returns
     -------
-    dict
+    dict of str to float [µg/m³; CO mg/m³]
         ``{"so2": 60.0, "no2": 40.0, "pm10": 70.0, "pm25": 35.0, "co": 4.0, "o3": 160.0}`` for
         GB 3095—2012 (µg/m³, CO mg/m³).
     """
@@ -168,32 +172,32 @@ def composite_index(
 
     Parameters
     ----------
-    stats
+    stats : pandas.DataFrame [µg/m³; CO mg/m³]
         Statistics per unit (and period): columns ``so2, no2, pm10, pm25`` (period means,
         µg/m³), ``co_p95`` (mg/m³) and ``o3_8h_p90`` (µg/m³); NaN (an invalid statistic) gives
         NaN sub-index, index and rank.
-    weights
+    weights : mapping of str to float, optional [dimensionless]
         ``{pollutant: w_i}``; default ``settings.composite_weights`` (all 1, UNVERIFIED).
         Pollutants not listed get weight 1.
-    limits_edition
+    limits_edition : str, mapping of str to float, or None, optional
         Edition of S_i or custom ``{pollutant: S_i}``; default
         ``settings.composite_limits_edition`` (``"GB3095-2012"``). UNVERIFIED for 2026+ data.
-    settings
+    settings : Settings, optional
         ``composite_decimals``, ``composite_weights``, ``composite_limits_edition``,
         ``yoy_decimals``.
-    by
+    by : str or sequence of str, optional
         Unit key column(s); default the first of ``station``, ``town_code``,
         ``district_code``, ``city``, ``unit`` present. Ranks are computed within each period
         (columns ``year``, ``month``, ``start``, ``end``, ``period`` present in ``stats``).
-    previous
+    previous : pandas.DataFrame, optional [µg/m³; CO mg/m³]
         The same statistics for the same period of the previous year (same unit keys); adds
         ``i_sum_previous``, ``change_pct`` and ``change_rank``.
-    concentration_decimals
+    concentration_decimals : mapping of str to int, or None
         Published precision applied to C_i before dividing (GB/T 8170); ``None`` = unrounded.
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame
         Unit and period keys, ``c_<p>`` (C_i used), ``i_<p>`` (I_i, published precision),
         ``i_sum_exact``, ``i_sum`` (published), ``rank`` (ascending, min ties), and with
         ``previous``: ``i_sum_previous``, ``change_pct`` (%, 1 decimal), ``change_rank``

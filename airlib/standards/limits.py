@@ -15,6 +15,10 @@ Editions
 Averaging keys: ``annual`` (年平均), ``24h`` (24 小时/日平均), ``1h`` (1 小时平均), ``8h`` (O3
 日最大 8 小时平均, MDA8), ``quarter`` (Pb 季平均). Units: µg/m³, CO mg/m³. Grades: 1 (一级,
 一类区) and 2 (二级, 二类区).
+
+References
+----------
+[GB3095-2012], [GB3095-2026] (docs/references.md).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ FINAL_START: Final = pd.Timestamp("2031-01-01")
 
 Key = tuple[str, str]  # (pollutant, averaging)
 
-# (grade I, grade II). standards.md §2.3.
+# (grade I, grade II). GB 3095—2012 Table 1 [GB3095-2012] [S].
 _2012: dict[Key, tuple[float, float]] = {
     ("so2", "annual"): (20, 60),
     ("so2", "24h"): (50, 150),
@@ -70,7 +74,7 @@ _2012: dict[Key, tuple[float, float]] = {
     ("pm10", "24h"): (50, 150),
     ("pm25", "annual"): (15, 35),
     ("pm25", "24h"): (35, 75),
-    # GB 3095—2012 Table 2 (other items). Not in standards.md; values as in the 2012 text
+    # GB 3095—2012 Table 2 (other items). Not in the reprints read; values as in the 2012 text
     # and identical to the GB 3095—2026 Table 2 / transitional NOx values [P, 2026 Table 2].
     ("nox", "annual"): (50, 50),
     ("nox", "24h"): (100, 100),
@@ -239,7 +243,7 @@ def limit(pollutant: str, averaging: str, date: Any, grade: int = 2) -> float:
 
     Returns
     -------
-    float
+    float [µg/m³; CO mg/m³]
         µg/m³ (CO mg/m³). GB 3095—2012 Tables 1–2; GB 3095—2026 Tables 1–2.
 
     Raises
@@ -257,7 +261,7 @@ def limits_for(dates: Any, pollutant: str, averaging: str, grade: int = 2) -> An
     Parameters
     ----------
     dates : array-like or pandas.Series of dates
-    pollutant, averaging, grade
+    pollutant, averaging, grade : str, str, {1, 2}
         As for :func:`limit`.
 
     Returns
@@ -285,7 +289,7 @@ def limits_table(date: Any, grade: int = 2) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame [µg/m³; CO mg/m³]
         One row per (pollutant, averaging), in GB 3095 table order, with columns
         ``pollutant``, ``averaging`` (codes), ``limit`` (float), ``unit``, ``edition``,
         ``grade`` and the Chinese labels ``污染物项目``, ``平均时间``, ``浓度限值``, ``单位``,

@@ -1,4 +1,8 @@
-"""Heavy-pollution days and heavy-pollution emergency alert levels (standards.md §1.3, §6).
+"""Heavy-pollution days and heavy-pollution emergency alert levels.
+
+Sources: HJ 633 Table 2 [HJ633-2012] / Table 1 [HJ633-2026]; the emergency plans
+[MEE-EMERGENCY-2017], [BJ-EMERGENCY-2018], [BJ-EMERGENCY-2023] and [SEED-001] §28–§29
+(docs/references.md).
 
 * **Heavy-pollution day** (重污染天): daily AQI > 200, i.e. 重度污染 (五级, 201–300) or worse;
   **severe day** (严重污染天): AQI > 300 (六级) (HJ 633 Table 2/Table 1 [P]).
@@ -6,8 +10,8 @@
   daily AQI series (observed or forecast). See :data:`SCHEMES` for each scheme's criteria and
   their certainty; UNVERIFIED criteria are plain data that a caller can replace.
 
-Episode rule (decision; standards.md §6 gives "close together" without a number)
---------------------------------------------------------------------------------
+Episode rule (decision; [MEE-EMERGENCY-2017] says "close together" without a number)
+-------------------------------------------------------------------------------------
 1. A *run* is a maximal sequence of consecutive calendar days whose AQI exceeds the scheme's
    ``episode_threshold`` (AQI > 200 for MEE 2017 and Beijing 2018; AQI > 150, 中度 or worse,
    for Beijing 2023, whose yellow level can be reached by 中度 days). A missing day or NaN AQI
@@ -78,19 +82,19 @@ def heavy_pollution_days(
 
     Parameters
     ----------
-    daily_aqi
+    daily_aqi : pandas.DataFrame [AQI, dimensionless]
         Output of :func:`airlib.standards.aqi.daily_aqi`: unit key, ``date`` and ``aqi`` (NaN/NA = no
         valid AQI). Works for station, town and district frames.
-    by
+    by : str or sequence of str, optional
         Unit key column(s); default the first of ``station``, ``town_code``,
         ``district_code`` present. ``by=()`` counts over all rows (a single unit).
-    freq
+    freq : str, default "MS"
         Period frequency of the counts (pandas offset alias): ``"MS"`` months (default),
         ``"QS"`` quarters, ``"YS"`` years.
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame [days]
         Unit key(s), ``period`` (first day of the period), ``days_in_period`` (calendar days),
         ``valid_aqi_days`` (days with an AQI), ``heavy_days`` (AQI > 200, 重度污染及以上) and
         ``severe_days`` (AQI > 300, 严重污染). Days absent from the frame count as days
@@ -161,7 +165,7 @@ class AlertScheme:
             raise InputDataError(f"unknown alert level(s) {sorted(unknown)}; known: {list(_RANK)}")
 
 
-#: The built-in schemes (standards.md §6).
+#: The built-in schemes ([MEE-EMERGENCY-2017], [BJ-EMERGENCY-2018], [BJ-EMERGENCY-2023]).
 SCHEMES: dict[str, AlertScheme] = {
     "mee-2017": AlertScheme(
         name="mee-2017",
@@ -214,7 +218,7 @@ SCHEMES: dict[str, AlertScheme] = {
 }
 
 #: Minimum emission reductions during an alert (% of society-wide emissions of SO2, NOx,
-#: PM and VOCs), national requirement [S] (standards.md §6). Blue has no quantified ratio.
+#: PM and VOCs), national requirement [S] ([MEE-EMERGENCY-2017]). Blue has no quantified ratio.
 REDUCTION_RATIOS = pd.DataFrame(
     {
         "level": ["yellow", "orange", "red"],
@@ -230,7 +234,12 @@ def reduction_ratios() -> pd.DataFrame:
     """Minimum emission-reduction ratios per alert level (a copy of :data:`REDUCTION_RATIOS`).
 
     Yellow ≥ 10 %, orange ≥ 20 %, red ≥ 30 % of SO2, NOx, PM and VOCs emissions [S]. The
-    Beijing-specific 2018 percentages are UNVERIFIED.
+    Beijing-specific 2018 percentages are UNVERIFIED ([MEE-EMERGENCY-2017], [SEED-001] §29).
+
+    Returns
+    -------
+    pandas.DataFrame [%]
+        A copy of :data:`REDUCTION_RATIOS` (changing it does not change the module's table).
     """
     return REDUCTION_RATIOS.copy()
 
@@ -276,20 +285,20 @@ def classify_episodes(
 
     Parameters
     ----------
-    daily_aqi
+    daily_aqi : pandas.Series or pandas.DataFrame [AQI, dimensionless]
         ``pd.Series`` of daily AQI indexed by date, or a frame with ``date`` and ``aqi`` of
         **one** unit (station, town, district or city). Observed or forecast values.
-    scheme
+    scheme : str or AlertScheme, default "mee-2017"
         ``"mee-2017"``, ``"beijing-2023"``, ``"beijing-2018"`` (see :data:`SCHEMES`; its
         blue, yellow and red criteria are UNVERIFIED assumptions), or an
         :class:`AlertScheme` with custom criteria (e.g. to replace the UNVERIFIED parts).
-    settings
+    settings : Settings, optional
         ``episode_merge_gap_days`` (default 1): episodes separated by at most that many days
         are merged at the stricter level. 0 disables merging.
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame
         One row per episode: ``start``, ``end`` (dates, inclusive), ``days`` (calendar days
         from start to end), ``level`` (``blue``…``red``), ``level_zh`` (蓝色预警…红色预警),
         ``max_aqi``, ``heavy_days`` (AQI > 200), ``severe_days`` (AQI > 300),

@@ -15,6 +15,11 @@ spreadsheet), not to the binary float that represents it: ``2.675`` is stored as
 5, so it rounds to ``2.68`` (7 odd → up); ``2.665`` rounds to ``2.66`` (6 even → stays). airlib
 therefore snaps a scaled value that lies within a tiny relative tolerance (``HALF_RTOL``) of
 an exact half to that half before applying the rule.
+
+References
+----------
+GB/T 8170—2008 §3.2 [GB/T8170-2008]; published precision [BJ-MONTHLY-2021]
+(docs/references.md).
 """
 
 from __future__ import annotations
@@ -138,8 +143,8 @@ def published_precision(pollutant: str, date: Any, settings: Settings | None = N
 
     Returns
     -------
-    int, or numpy.ndarray / Series of int
-        PM2.5: integers through 2023, 1 decimal from 2024-01-01 (standards.md §4.1 [O]);
+    int, or numpy.ndarray / Series of int [decimals]
+        PM2.5: integers through 2023, 1 decimal from 2024-01-01 ([BJ-MONTHLY-2021] [O]);
         CO (mg/m³): 1 decimal; other pollutants (µg/m³): integers.
     """
     settings = DEFAULT if settings is None else settings
@@ -166,7 +171,7 @@ def round_published(values: Any, pollutant: str, dates: Any, settings: Settings 
 
     Parameters
     ----------
-    values : float, array-like or Series
+    values : float, array-like or Series [µg/m³; CO mg/m³]
         Concentrations (µg/m³; CO mg/m³).
     pollutant : str
         Pollutant name (see :func:`published_precision`).

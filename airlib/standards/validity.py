@@ -14,8 +14,8 @@ Conventions (docs/architecture.md)
   the aggregate functions also return ``<stat>_provisional`` (the statistic computed from
   whatever valid inputs there are, regardless of the completeness rule) for inspection.
 
-Rules implemented (standards.md §2)
------------------------------------
+Rules implemented ([GB3095-2012], [GB3095-2026], [HJ663-2013]; docs/references.md)
+----------------------------------------------------------------------------------
 * Daily (24 h) mean of SO2, NO2, CO, PM10, PM2.5: mean of the valid hourly values of the
   natural day, valid iff ≥ 20 valid hours (GB 3095—2026 Table 4 [P]; 2012 same [S]).
 * O3 8-hour mean: mean of 8 consecutive hourly values, valid iff ≥ 6 of them are valid
@@ -33,12 +33,12 @@ Rules implemented (standards.md §2)
 * Monthly statistic: ≥ 27 valid daily values in the month, ≥ 25 in February (leap or not).
   This is the per-month condition of the annual-mean row of GB 3095—2026 Table 4 [P], applied
   on its own to every statistic of a month (mean, CO 95th and O3 90th percentile), as
-  standards.md §8.4 prescribes.
+  the sources' implementation notes prescribe (decision; docs/references.md).
 * Annual statistic: ≥ 324 valid daily values in the year **and** the monthly rule in every one
   of its 12 months (GB 3095 Table 4 [P]). The same rule is applied to the percentile
   statistics (98th/95th/90th), which Table 4 does not list separately (decision).
 * Percentiles: Hyndman–Fan type 7 / linear interpolation on the sorted valid daily values
-  (standards.md §2.2 [S]): k = 1 + (n − 1)·p/100, m_p = X(s) + (X(s+1) − X(s))·(k − s).
+  (HJ 663 as quoted [HJ663-2013] [S]; [HYNDMAN-1996]): k = 1 + (n − 1)·p/100, m_p = X(s) + (X(s+1) − X(s))·(k − s).
 """
 
 from __future__ import annotations
@@ -305,7 +305,18 @@ def _day_frame(grid: _Grid, key: str = "station") -> pd.DataFrame:
 def o3_8h_limit(dates: pd.Series | np.ndarray) -> np.ndarray:
     """Grade-II O3 8-hour (MDA8) limit in µg/m³ in force on each date (:mod:`airlib.standards.limits`).
 
-    GB 3095—2012 and both stages of GB 3095—2026 give 160 µg/m³ (standards.md §2.3).
+    GB 3095—2012 and both stages of GB 3095—2026 give 160 µg/m³ ([GB3095-2012] Table 1,
+    [GB3095-2026] Table 1).
+
+    Parameters
+    ----------
+    dates : pandas.Series or numpy.ndarray of dates
+        Dates of the MDA8 values (the edition of the limits is chosen per date).
+
+    Returns
+    -------
+    numpy.ndarray of float64 [µg/m³]
+        The limit in force on each date.
     """
     from airlib.standards.limits import limits_for
 
@@ -326,24 +337,24 @@ def daily_statistics(
 
     Parameters
     ----------
-    hourly
+    hourly : pandas.DataFrame [µg/m³; CO mg/m³]
         Canonical hourly frame (``station``, ``time`` hour-beginning naive Beijing time, and the
         pollutant columns in µg/m³, CO in mg/m³). Missing rows count as missing hours.
-    pollutants
+    pollutants : sequence of str, optional
         Pollutant columns to evaluate (subset of ``POLLUTANTS``); ``"o3"`` yields the MDA8
         (``o3_8h``) and daily maximum 1-hour (``o3_1h``) statistics.
-    start, end
+    start, end : date-like, optional
         First and last natural day of the output (inclusive). If given, **every** station of
         ``hourly`` gets one row per day of ``start..end`` (days outside are dropped; a station
         without data in the period gets invalid rows). If not given, each station spans its
         own first to last day with data. If only one is given, the other bound is the earliest
         / latest day in the data, common to all stations.
-    settings
+    settings : Settings, optional
         ``mda8_min_windows`` and ``o3_1h_min_hours`` are used (see :mod:`airlib.settings`).
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame [µg/m³; CO mg/m³; counts]
         One row per station and day: ``station``, ``date`` (datetime64, midnight), and per
         pollutant ``<p>`` (µg/m³, CO mg/m³; NaN unless valid), ``<p>_n`` (valid hours),
         ``<p>_valid`` (≥ 20 valid hours). For O3: ``o3_8h`` (MDA8), ``o3_8h_n`` (valid 8-hour
@@ -438,9 +449,16 @@ def rolling_8h(hourly: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     value labelled ``t + 1 h``), valid iff ≥ 6 of the 8 are valid (GB 3095 Table 4). Windows
     cross midnight; hours before a station's first grid day count as missing.
 
+    Parameters
+    ----------
+    hourly : pandas.DataFrame [µg/m³]
+        Canonical hourly frame with ``station``, ``time`` (hour-beginning) and ``o3``.
+    start, end : date-like, optional
+        First and last natural day of the grid, as in :func:`daily_statistics`.
+
     Returns
     -------
-    DataFrame
+    pandas.DataFrame [µg/m³; counts]
         The complete station-hour grid (``station``, ``time`` and every numeric column of
         ``hourly`` as float, NaN where a row was absent; non-numeric columns such as ``wd``
         are dropped) plus ``o3_8h`` (µg/m³, NaN unless valid) and ``o3_8h_n`` (valid hours in
@@ -471,9 +489,20 @@ def rolling_24h(
     in the window — the daily-mean rule of GB 3095 Table 4 applied to a sliding day, because no
     source states a rule for the rolling value (UNVERIFIED).
 
+    Parameters
+    ----------
+    hourly : pandas.DataFrame [µg/m³]
+        Canonical hourly frame with ``station``, ``time`` (hour-beginning) and ``columns``.
+    columns : sequence of str, default ("pm25", "pm10")
+        Columns to average.
+    start, end : date-like, optional
+        First and last natural day of the grid, as in :func:`daily_statistics`.
+    settings : Settings, optional
+        ``rolling_24h_min_hours`` is used (default 20).
+
     Returns
     -------
-    DataFrame
+    pandas.DataFrame [µg/m³; counts]
         Complete station-hour grid as in :func:`rolling_8h`, plus ``<c>_24h`` and ``<c>_24h_n``
         for each of ``columns``.
     """
@@ -492,10 +521,23 @@ def rolling_24h(
 # Percentiles
 # --------------------------------------------------------------------------------------------
 def percentile(values, p: float) -> float:
-    """The p-th percentile of the non-NaN values, type 7 / linear (standards.md §2.2).
+    """The p-th percentile of the non-NaN values, type 7 / linear ([HJ663-2013] as quoted
+    [S]; [HYNDMAN-1996]).
 
     k = 1 + (n − 1)·p/100, s = ⌊k⌋, m_p = X(s) + (X(s+1) − X(s))·(k − s), with X sorted
     ascending. NaN if there is no valid value. ``percentile([3, 4, 8, 2, 5, 4], 90) == 6.5``.
+
+    Parameters
+    ----------
+    values : array-like of float [µg/m³; CO mg/m³]
+        Values (any shape, flattened); NaN values are ignored.
+    p : float [%]
+        Percentile in [0, 100].
+
+    Returns
+    -------
+    float [unit of ``values``]
+        The percentile, NaN without a valid value.
     """
     v = np.asarray(values, dtype=np.float64).ravel()
     return float(group_percentile(v, np.zeros(len(v), dtype=np.int64), p, ngroups=1)[0])
@@ -506,18 +548,18 @@ def group_percentile(values, groups, p, ngroups: int | None = None) -> np.ndarra
 
     Parameters
     ----------
-    values
+    values : array-like of float [µg/m³; CO mg/m³]
         Float array; NaN values are ignored.
-    groups
+    groups : array-like of int
         Non-negative integer group code of each value (e.g. ``groupby.ngroup()``).
-    p
+    p : float or sequence of float [%]
         Percentile in [0, 100], scalar or sequence.
-    ngroups
+    ngroups : int, optional
         Number of groups (default ``groups.max() + 1``).
 
     Returns
     -------
-    ndarray
+    numpy.ndarray of float64 [unit of ``values``]
         Shape ``(ngroups,)`` for scalar ``p``, ``(ngroups, len(p))`` otherwise; NaN for a group
         without valid values.
     """
@@ -538,7 +580,19 @@ def group_percentile(values, groups, p, ngroups: int | None = None) -> np.ndarra
 # Monthly, period and annual statistics
 # --------------------------------------------------------------------------------------------
 def monthly_min_days(month: np.ndarray | pd.Series) -> np.ndarray:
-    """Valid days needed for a valid monthly statistic: 25 in February, else 27 (GB 3095 T. 4)."""
+    """Valid days needed for a valid monthly statistic: 25 in February, else 27.
+
+    GB 3095—2026 Table 4 [GB3095-2026] (the per-month condition of the annual mean).
+
+    Parameters
+    ----------
+    month : numpy.ndarray or pandas.Series of int [1–12]
+        Calendar month numbers.
+
+    Returns
+    -------
+    numpy.ndarray of int [days]
+    """
     return K.month_min_days(month)
 
 
@@ -695,20 +749,20 @@ def monthly_statistics(
 
     Parameters
     ----------
-    daily
+    daily : pandas.DataFrame [µg/m³; CO mg/m³]
         Output of :func:`daily_statistics` or :func:`airlib.tracking.aggregation.aggregate_daily`: unit
         key(s), ``date`` and value columns with ``<c>_valid`` flags (a value with a false flag
         is ignored; without a flag column, any non-NaN value counts as valid). Days absent from
         the frame count as missing days.
-    by
+    by : str or sequence of str, optional
         Unit key column(s); default: the first of ``station``, ``town_code``, ``district_code``.
-    percentiles
+    percentiles : dict of str to float [%], optional
         Percentile statistics, ``{value column: p}``; default CO 95th percentile of daily means
         and O3 90th percentile of MDA8 (CNEMC monthly statistics [O]).
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame [µg/m³; CO mg/m³; days]
         Per unit and month (``month`` = first day of the month, datetime64) with
         ``days_in_month`` and, per value column ``c``: ``c`` (mean of the valid daily values,
         NaN unless the month is valid), percentile columns such as ``co_p95``/``o3_8h_p90``,
@@ -756,21 +810,21 @@ def period_statistics(
 
     Parameters
     ----------
-    daily
+    daily : pandas.DataFrame [µg/m³; CO mg/m³]
         As for :func:`monthly_statistics`.
-    start, end
+    start, end : str, pandas.Period or date-like
         First and last month of the period (inclusive): ``"2016-10"``, a ``pd.Period``, or the
         first day (``start``) / last day (``end``) of a month. Other dates raise
         :class:`~airlib.errors.InputDataError`.
-    by
+    by : str or sequence of str, optional
         Unit key column(s), as for :func:`monthly_statistics`.
-    percentiles
+    percentiles : dict of str to float [%], optional
         Default: SO2/NO2 98th, PM10/PM2.5/CO 95th percentile of daily means, O3 90th
         percentile of MDA8.
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame [µg/m³; CO mg/m³; days]
         One row per unit with ``start``, ``end`` (first and last day), ``n_months``,
         ``days_in_period``; per value column ``c``: ``c`` (mean of valid daily values), the
         percentile columns, ``c_n`` (valid days), ``c_n_valid_months``, ``c_valid`` and
@@ -828,6 +882,21 @@ def annual_statistics(
     percentile of MDA8 (``so2_p98`` … ``o3_8h_p90``), all NaN unless valid, with ``c_n``,
     ``c_n_valid_months``, ``c_valid`` and ``*_provisional`` columns. ``year`` is an integer;
     ``days_in_year`` is 365 or 366.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame [µg/m³; CO mg/m³]
+        Daily statistics with ``<c>_valid`` flags, as for :func:`monthly_statistics`.
+    by : str or sequence of str, optional
+        Unit key column(s); default the first of ``station``, ``town_code``, ``district_code``.
+    percentiles : dict of str to float [%], optional
+        ``{value column: p}``; default :data:`ANNUAL_PERCENTILES` (SO2/NO2 98th, PM10/PM2.5/CO
+        95th, O3 MDA8 90th; [HJ663-2013] as quoted [S]).
+
+    Returns
+    -------
+    pandas.DataFrame [µg/m³; CO mg/m³; days]
+        One row per unit and year, columns as described above.
     """
     pcts = ANNUAL_PERCENTILES if percentiles is None else dict(percentiles)
     df, keys, values = _prepare_daily(daily, by)

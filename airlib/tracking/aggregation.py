@@ -9,7 +9,8 @@ Rules
   stations.)
 * **District** daily value = arithmetic mean of the valid daily values of **all stations in
   the district** (``district_method="stations"``, default), following HJ 663's rule that a
-  city's concentration is the mean over its assessment stations [S]. The alternative,
+  city's concentration is the mean over its assessment stations [S]
+  ([HJ663-2013]; docs/references.md). The alternative,
   ``district_method="towns"``, averages the valid town values (each town weighted equally
   whatever its number of stations).
 * The same rule applies to every statistic of the daily-statistics layout: 24-hour means,
@@ -90,23 +91,23 @@ def aggregate_daily(
 
     Parameters
     ----------
-    daily
+    daily : pandas.DataFrame [µg/m³; CO mg/m³]
         Output of :func:`airlib.standards.validity.daily_statistics` (``station``, ``date``, value
         columns ``pm25 … o3_1h`` with ``<c>_valid`` flags; µg/m³, CO mg/m³).
-    stations
+    stations : pandas.DataFrame
         Station registry with ``station`` and ``town_code`` (docs/architecture.md).
-    level
+    level : {"town", "district"}, default "town"
         ``"town"`` (key ``town_code``) or ``"district"`` (key ``district_code``).
-    towns
+    towns : pandas.DataFrame, optional
         Town registry with ``town_code`` and ``district_code``; required for
         ``level="district"``.
-    district_method
+    district_method : {"stations", "towns"}, default "stations"
         ``"stations"`` (default): mean over all valid station values in the district;
         ``"towns"``: mean over the valid town values.
 
     Returns
     -------
-    DataFrame
+    pandas.DataFrame [µg/m³; CO mg/m³; counts]
         One row per unit and date with any station row: ``town_code``/``district_code``,
         ``date``, ``n_stations`` (stations of the unit in the registry), and per value column
         ``c``: ``c`` (mean of valid station values, NaN if none), ``c_n_valid_stations``,
