@@ -115,7 +115,7 @@ def normalise_header(text: object) -> str:
 
 
 def split_unit(text: object) -> tuple[str, str | None]:
-    """Split ``"PM2.5(μg/m³)"`` into ``("PM2.5", "μg/m³")``; no unit → ``(text, None)``."""
+    """Split ``"PM2.5(µg/m³)"`` into ``("PM2.5", "µg/m³")``; no unit → ``(text, None)``."""
     s = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip()
     m = _UNIT_RE.match(s)
     if m and m.group("name").strip():
