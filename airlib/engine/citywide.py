@@ -18,16 +18,16 @@ Rules implemented (the same as :mod:`airlib.standards.validity` and the benchmar
 * O3 MDA8: the 17 eight-hour windows that lie inside the natural day (start hours 00–16,
   hour-beginning labels); a window is valid with ≥ 6 valid hours; MDA8 is the largest valid
   window mean, valid with ≥ ``settings.mda8_min_windows`` (14) valid windows, or with fewer
-  when it exceeds the grade II MDA8 limit 160 µg/m³ (HJ 663 §6.1.2 as quoted, standards.md §2.1);
+  when it exceeds the grade II MDA8 limit 160 µg/m³ (HJ 663—2013 §6.1.2 as quoted, [HJ663-2013]);
 * town daily value: mean of the valid station daily values of the town's stations
   (a town-day is valid when at least one station is valid);
 * monthly mean: mean of the valid town daily values, valid with ≥ 27 valid days (≥ 25 in
-  February) (GB 3095 Table 4); CO 95th and O3 90th percentiles (linear, standards.md §2.2) use
+  February) (GB 3095 Table 4); CO 95th and O3 90th percentiles (linear, [HJ663-2013], [HYNDMAN-1996]) use
   the same day-count rule;
 * ranking on published-precision values (GB/T 8170, PM2.5 integers to 2023 and 1 decimal
-  from 2024), ascending, ties share the smallest rank (``min``) (standards.md §4.1);
+  from 2024), ascending, ties share the smallest rank (``min``) ([BJ-MONTHLY-2021]);
 * comprehensive index Σ w_i C_i / S_i with S_i the GB 3095—2012 grade II annual limits
-  (CO and O3: 24-h and MDA8 limits) (standards.md §3.1), rounded to
+  (CO and O3: 24-h and MDA8 limits) ([MEE-RANK-2018]), rounded to
   ``settings.composite_decimals``;
 * year-to-date PM2.5: mean of the valid town daily values from 1 January to the end of the
   month, valid when every month so far is valid; year-on-year change
@@ -84,7 +84,7 @@ MIN_DAILY_HOURS = K.DAILY_MIN_HOURS
 MIN_WINDOW_HOURS = K.WINDOW_MIN_HOURS
 #: Grade II MDA8 limit (µg/m³), unchanged in GB 3095—2012 and —2026.
 O3_MDA8_LIMIT = 160.0
-#: S_i of the comprehensive index, GB 3095—2012 grade II (standards.md §3.1).
+#: S_i of the comprehensive index, GB 3095—2012 grade II ([MEE-RANK-2018], [GB3095-2012]).
 COMPOSITE_LIMITS_2012: dict[str, float] = {"pm25": 35.0, "pm10": 70.0, "so2": 60.0, "no2": 40.0, "co": 4.0, "o3": 160.0}
 
 
@@ -235,7 +235,7 @@ def station_daily_month(
 def percentile_rows(x: np.ndarray, q: float) -> np.ndarray:
     """Row-wise percentile of the non-NaN values, linear method (Hyndman–Fan type 7).
 
-    standards.md §2.2: sort the n valid values, k = 1 + (n − 1)·p, s = ⌊k⌋,
+    [HJ663-2013] as quoted, [HYNDMAN-1996]: sort the n valid values, k = 1 + (n − 1)·p, s = ⌊k⌋,
     m = X(s) + (X(s+1) − X(s))·(k − s). Rows without valid values give NaN.
 
     Parameters

@@ -1,6 +1,6 @@
 """Monthly town/street (街乡镇) PM2.5 rankings: 月排名 and the lists that trigger action.
 
-Rules (``standards.md`` §4.1, checked against Beijing's published district tables, §5.2):
+Rules ([BJ-MONTHLY-2021] in docs/references.md, checked against Beijing's published district tables):
 
 - values are rounded to **published precision** before anything else (GB/T 8170; integers
   through 2023, one decimal from 2024: ``Settings.pm25_decimals_before_2024`` /
@@ -13,9 +13,9 @@ Rules (``standards.md`` §4.1, checked against Beijing's published district tabl
 - a unit without a valid value has no rank (``<NA>``) and is listed with its status, never
   ranked as if it had one.
 
-The worsening list follows the 2017 MEE change-degree scheme (``standards.md`` §3.1): units
+The worsening list follows the 2017 MEE change-degree scheme ([MEE-CHANGE-2017]): units
 whose YoY change is > 0, leaving out units that already meet the standard. The Beijing
-街乡镇 PM2.5 ranking itself is UNVERIFIED (§4.2): N of the bottom list, the standard used
+街乡镇 PM2.5 ranking itself is UNVERIFIED ([BJ-TSP-2022]): N of the bottom list, the standard used
 for "already meets" and the warning procedure are parameters, not constants.
 """
 
@@ -75,7 +75,7 @@ STATUS_INVALID: Final[str] = "无有效数据"
 
 
 def published_decimals(year: int, settings: Settings = DEFAULT) -> int:
-    """Decimals of published PM2.5 for a data year (standards.md §4.1 [O]).
+    """Decimals of published PM2.5 for a data year ([BJ-MONTHLY-2021] [O]).
 
     Integers through 2023 (``settings.pm25_decimals_before_2024``), one decimal from 2024
     (``settings.pm25_decimals_from_2024``).
@@ -115,7 +115,7 @@ def competition_rank(values: pd.Series, *, ascending: bool = True) -> pd.Series:
 
 
 def yoy_percent(current: pd.Series, last_year: pd.Series, decimals: int = 1) -> pd.Series:
-    """Year-on-year change in % from values at published precision (standards.md §4.1).
+    """Year-on-year change in % from values at published precision ([BJ-MONTHLY-2021]).
 
     ``(current − last_year) / last_year × 100``, rounded (GB/T 8170) to ``decimals``.
     NaN when either value is missing or last year's value is 0.
@@ -236,7 +236,7 @@ def bottom_n(table: pd.DataFrame, n: int, *, column: str = "rank") -> pd.DataFra
     """The N worst-ranked units (后N名), ties at the boundary included.
 
     A unit is in the bottom N when its reverse competition rank (1 = worst) is ≤ N, the
-    way the published "后30名" lists count ties (standards.md §4.2). Units without a rank
+    way the published "后30名" lists count ties ([BJ-TSP-2022]). Units without a rank
     are never in the list.
 
     Parameters
@@ -271,7 +271,7 @@ def worsening_list(
 ) -> pd.DataFrame:
     """Units whose PM2.5 rose year on year (YoY > 0), except those already meeting the standard.
 
-    2017 MEE change-degree scheme (standards.md §3.1): units that already meet the grade II
+    2017 MEE change-degree scheme ([MEE-CHANGE-2017]): units that already meet the grade II
     standard are excluded from the worsening ranking.
 
     Parameters
