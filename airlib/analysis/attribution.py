@@ -28,6 +28,10 @@ Method (documented in ``docs/trends.md``):
    (raw − normalised). Intervals: ``n_boot`` paired replicates, each drawing the coefficients
    from N(β̂, V_HAC) and resampling the days of each period in moving blocks
    (``block_days_boot``, default 7 days); percentile intervals.
+
+References
+----------
+[GRANGE-2018], [NEWEY-1987], [DUAN-1983], [KUNSCH-1989], [OPENAIR-2012] (docs/references.md).
 """
 
 from __future__ import annotations

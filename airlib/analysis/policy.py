@@ -10,6 +10,10 @@
   units (Callaway & Sant'Anna 2021 style, unit-bootstrap interval), because TWFE alone is
   biased when effects differ by cohort or grow over time (Goodman-Bacon 2021).
 * :data:`DID_CAVEATS` — the caveats an analyst must read next to any number from this module.
+
+References
+----------
+[WAGNER-2002], [BERNAL-2017], [CALLAWAY-2021], [GOODMAN-BACON-2021], [NEWEY-1987] (docs/references.md).
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ day-to-day persistence the bands are somewhat narrow (as in openair's ``timeVari
 
 The heating season of Beijing runs from 15 November to 15 March (both days included) — a
 parameter (``start``, ``end`` as ``"MM-DD"``) because other cities and years differ.
+
+References
+----------
+[OPENAIR-2012] (``timeVariation``, ``calendarPlot``); AQI categories [HJ633-2012] (docs/references.md).
 """
 
 from __future__ import annotations

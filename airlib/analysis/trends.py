@@ -15,6 +15,11 @@ The chain follows openair's ``TheilSen(deseason=TRUE)`` in spirit, built on stat
 
 Slopes are in the unit of the series per year (µg/m³/a for PM2.5) and in % per year relative
 to the Theil–Sen line at the start of the period (openair's convention).
+
+References
+----------
+[OPENAIR-2012], [CLEVELAND-1990], [THEIL-1950], [SEN-1968], [MANN-1945],
+[KENDALL-1975], [KUNSCH-1989] (docs/references.md).
 """
 
 from __future__ import annotations

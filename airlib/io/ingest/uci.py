@@ -8,6 +8,10 @@
 Hour label: the files give ``year, month, day, hour`` with ``hour`` 0–23 and do not state the
 convention. airlib treats them as **hour-beginning** Beijing time by default (hours run 0–23,
 the usual form of a beginning label); pass ``hour_label="ending"`` to shift −1 h instead.
+
+References
+----------
+[ZHANG-2017], [LIANG-2015] (docs/references.md).
 """
 
 from __future__ import annotations
