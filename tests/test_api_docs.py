@@ -333,3 +333,39 @@ def test_key_pattern():
     assert KEY_RE.findall(text) == ["HJ663-2013", "GB/T8170-2008", "SEED-001"]
     assert defined_keys("### [A-2000] and [B-2001]\nprose [C-2002]\n| [SEED-000] | x [D-2003] |") == {
         "A-2000", "B-2001", "SEED-000"}
+
+
+def _resolve(dotted: str) -> bool:
+    """Whether ``airlib.a.b.name`` names a module or an attribute of one."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+def test_references_name_existing_code_and_settings():
+    from airlib.settings import Settings
+
+    text = REFERENCES.read_text(encoding="utf-8")
+    names = set(re.findall(r"`(airlib(?:\.\w+)+)", text))
+    assert len(names) > 20
+    assert [n for n in names if not _resolve(n)] == []
+    fields = set(re.findall(r"Settings\.(\w+)", text))
+    assert {"above_table", "composite_weights", "composite_limits_edition"} <= fields
+    assert fields - set(Settings.__dataclass_fields__) == set()
+    files = set(re.findall(r"`([\w]+\.yaml)`", text))
+    assert files and all((ROOT / "data" / "raw" / "plans" / f).is_file() for f in files)
+
+
+def test_resolver_flags_missing_names():
+    assert _resolve("airlib.standards.aqi.daily_aqi")
+    assert not _resolve("airlib.standards.aqi.no_such_function")
+    assert not _resolve("airlib.no_such_module")
