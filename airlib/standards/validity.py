@@ -32,8 +32,8 @@ Rules implemented ([GB3095-2012], [GB3095-2026], [HJ663-2013]; docs/references.m
   states a rule for this statistic (UNVERIFIED); 20 is the daily-mean rule of GB 3095 Table 4.
 * Monthly statistic: ≥ 27 valid daily values in the month, ≥ 25 in February (leap or not).
   This is the per-month condition of the annual-mean row of GB 3095—2026 Table 4 [P], applied
-  on its own to every statistic of a month (mean, CO 95th and O3 90th percentile), as
-  the sources' implementation notes prescribe (decision; docs/references.md).
+  on its own to every statistic of a month (mean, CO 95th and O3 90th percentile)
+  (decision: Table 4 states it only as part of the annual rule; [GB3095-2026]).
 * Annual statistic: ≥ 324 valid daily values in the year **and** the monthly rule in every one
   of its 12 months (GB 3095 Table 4 [P]). The same rule is applied to the percentile
   statistics (98th/95th/90th), which Table 4 does not list separately (decision).
