@@ -121,11 +121,32 @@ def mpl_text(value: object) -> str:
 
 def plotly_text(value: object) -> str:
     """Text for plotly hover labels and annotations (plotly renders ``<b>``, ``<a href>`` …):
-    HTML-escaped, so tags print literally."""
+    HTML-escaped, so tags print literally.
+
+    Parameters
+    ----------
+    value : object
+        Any value; converted with ``str`` (None and NaN as empty text, as the other helpers).
+
+    Returns
+    -------
+    str
+    """
     return _html.escape(_text(value), quote=False)
 
 
 def excel_text(value: str) -> str:
     """A string an ``.xlsx`` cell can hold: C0 control characters (other than tab, LF, CR)
-    replaced by U+FFFD. Formula safety is handled by :func:`airlib.report.excel.write_tables`."""
+    replaced by U+FFFD. Formula safety is handled by :func:`airlib.report.excel.write_tables`.
+
+    Parameters
+    ----------
+    value : str
+        Cell text.
+
+    Returns
+    -------
+    str
+        The same text with the characters XLSX cannot store replaced.
+    """
     return _XLSX_ILLEGAL_RE.sub("\ufffd", value)

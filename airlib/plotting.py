@@ -77,7 +77,12 @@ def aqi_category_colours(fmt: str = "hex") -> dict[str, str | tuple[float, float
 
 
 def find_cjk_font() -> str | None:
-    """Name of the first installed CJK font family of :data:`CJK_FONT_FAMILIES`, or None."""
+    """Name of the first installed CJK font family of :data:`CJK_FONT_FAMILIES`, or None.
+
+    Returns
+    -------
+    str or None
+    """
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -93,6 +98,11 @@ def use_chinese_fonts() -> str:
     Sets ``font.family = sans-serif`` with the CJK family first in ``font.sans-serif``
     (DejaVu Sans kept as fallback for Latin/µ/³) and ``axes.unicode_minus = False`` (the
     Unicode minus is missing from CJK fonts).
+
+    Returns
+    -------
+    str
+        The CJK font family now first in ``font.sans-serif``.
 
     Raises
     ------
@@ -123,10 +133,11 @@ def save_figure(fig, path: str | PathLike[str], *, dpi: int = 150, **kwargs) -> 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure to write.
     path : path-like
         Target ``.png``; parent folders are created.
-    dpi : int
-        Resolution, default 150.
+    dpi : int, default 150
+        Resolution [dots per inch].
     **kwargs
         Passed on to ``Figure.savefig`` (``bbox_inches="tight"`` by default).
 

@@ -45,6 +45,9 @@ RULE_MODULES = [
     "airlib.tracking.aggregation",
 ]
 
+#: Further modules held to the same rule (extend this list as modules are documented).
+DOCUMENTED_MODULES = [*RULE_MODULES, "airlib.analysis.trends", "airlib.escaping", "airlib.plotting"]
+
 #: A reference key: ``[GB3095-2012]``, ``[GB/T8170-2008]``, ``[GOODMAN-BACON-2021]``,
 #: ``[SEED-001]``. Certainty marks (``[P]``, ``[S]``) and units (``[µg/m³]``) do not match.
 KEY_RE = re.compile(r"\[([A-Z][A-Z0-9/]*(?:-[A-Z0-9]+)*-(?:\d{4}|\d{3}))\]")
@@ -125,7 +128,7 @@ def documented_parameters(body: str) -> set[str]:
 def untyped_entries(body: str) -> list[str]:
     """Parameter entries written without ``name : type`` (units go in brackets after the type)."""
     return [line.strip() for line in body.splitlines()
-            if line.strip() and not line[:1].isspace() and " : " not in line]
+            if line.strip() and not line[:1].isspace() and " : " not in line and not line.startswith("*")]
 
 
 def docstring_problems(func) -> list[str]:
@@ -183,8 +186,8 @@ def test_public_module_has_complete_all(name):
     assert all_problems(module) == []
 
 
-def _rule_functions():
-    for name in RULE_MODULES:
+def _rule_functions(modules=tuple(DOCUMENTED_MODULES)):
+    for name in modules:
         module = importlib.import_module(name)
         for n in module.__all__:
             obj = getattr(module, n)
@@ -199,7 +202,7 @@ def test_rule_function_has_numpydoc_parameters_and_returns(func):
 
 def test_rule_modules_export_functions():
     # the parametrised test above must not pass by finding nothing
-    assert len(list(_rule_functions())) >= 25
+    assert len(list(_rule_functions(RULE_MODULES))) >= 25
 
 
 def test_no_citation_of_standards_md():

@@ -121,7 +121,17 @@ class TrendResult:
 
 
 def decimal_year(index: pd.DatetimeIndex | pd.Series) -> np.ndarray:
-    """Time as decimal years (days since 1970-01-01 / 365.2425 + 1970), float64."""
+    """Time as decimal years (days since 1970-01-01 / 365.2425 + 1970), float64.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex or pandas.Series of datetime64
+        Times.
+
+    Returns
+    -------
+    numpy.ndarray of float64 [year]
+    """
     idx = pd.DatetimeIndex(index)
     days = (idx - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
     return 1970.0 + np.asarray(days, dtype=float) / _DAYS_PER_YEAR
@@ -247,7 +257,19 @@ def pairwise_slopes_median(t: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Theil–Sen slope(s): median over i<j with t_i ≠ t_j of (y_j − y_i)/(t_j − t_i).
 
     Vectorised over replicates: ``y`` may be 1-D (n,) or 2-D (B, n) (one slope per row).
-    NaNs in ``y`` are ignored pairwise.
+    NaNs in ``y`` are ignored pairwise ([THEIL-1950], [SEN-1968]).
+
+    Parameters
+    ----------
+    t : numpy.ndarray of float, shape (n,) [year]
+        Times, e.g. :func:`decimal_year`.
+    y : numpy.ndarray of float, shape (n,) or (B, n) [unit of the series]
+        Values; one slope per row of a 2-D array.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape () or (B,) [unit of ``y`` per year]
+        NaN where no pair has t_i ≠ t_j and both values.
     """
     t = np.asarray(t, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -346,7 +368,17 @@ def mann_kendall(y: np.ndarray | pd.Series) -> MannKendallResult:
     S = Σ_{i<j} sign(x_j − x_i); Var(S) = [n(n−1)(2n+5) − Σ_g t_g(t_g−1)(2t_g+5)] / 18, with
     t_g the size of tie group g; Z = (S − sign S)/√Var(S); p two-sided. NaNs are dropped
     (values assumed in time order). No correction for serial correlation: use the block
-    bootstrap CI of the slope for that.
+    bootstrap CI of the slope for that ([MANN-1945], [KENDALL-1975]).
+
+    Parameters
+    ----------
+    y : numpy.ndarray or pandas.Series of float [any unit]
+        Values in time order.
+
+    Returns
+    -------
+    MannKendallResult
+        ``s``, ``var_s``, ``z``, ``p``, ``n`` (values used) and ``tau``.
     """
     x = np.asarray(y, dtype=float)
     x = x[np.isfinite(x)]
@@ -382,7 +414,7 @@ def deseasonalised_trend(
     ----------
     monthly : pandas.Series
         Valid monthly means (e.g. PM2.5 in µg/m³) indexed by month; NaN = invalid month.
-    n_boot, block_length, alpha, seed
+    n_boot, block_length, alpha, seed : int, int or None, float, int
         See :func:`block_bootstrap_slope_ci` (block length in months, default n^(1/3) ≈ 4).
     seasonal : int
         See :func:`stl_decompose`.
@@ -427,6 +459,8 @@ def trend_table(
         Long frame with columns ``unit``, ``month`` and ``value`` (valid monthly means, NaN =
         invalid). Aggregate stations to towns/districts first (``airlib.tracking.aggregation``) to get
         a town or district trend.
+    unit, value, month : str, default "station", "pm25", "month"
+        Column names of the unit key, the monthly mean [µg/m³ for PM2.5] and the month.
     **kwargs
         Passed to :func:`deseasonalised_trend` (same seed for every unit).
 
@@ -457,6 +491,21 @@ def plot_deseasonalised_trend(result: TrendResult, *, title: str = "", unit_labe
     """Plot observed and deseasonalised monthly means with the Theil–Sen line (Chinese labels).
 
     Filled months (used for STL only) are drawn as hollow markers and listed in the legend.
+
+    Parameters
+    ----------
+    result : TrendResult
+        From :func:`deseasonalised_trend`.
+    title : str, optional
+        Axes title.
+    unit_label : str, default "µg/m³"
+        Unit shown on the y axis and in the slope label.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -504,6 +553,24 @@ def trend_display(table: pd.DataFrame, names: dict, *, unit: str = "station", la
     """Chinese display version of a :func:`trend_table`: unit name column ``label`` + :data:`TREND_COLUMNS_ZH`.
 
     Units missing from ``names`` are shown by their code; values rounded to ``decimals``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`trend_table`.
+    names : dict
+        unit → display name.
+    unit : str, default "station"
+        Unit key column of ``table``.
+    label : str, default "站点"
+        Header of the name column.
+    decimals : int, default 3
+        Decimals of the displayed numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Chinese headers (:data:`TREND_COLUMNS_ZH`).
     """
     if unit not in table.columns:
         raise InputDataError(f"trend table: missing column {unit!r}", column=unit)
@@ -517,6 +584,19 @@ def trend_records(table: pd.DataFrame, *, unit: str = "station",
 
     Count fields (``n_months``, ``n_filled``) become ``int``, the others (``mk_s`` included, as in
     :class:`MannKendallResult`) ``float``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`trend_table`.
+    unit : str, default "station"
+        Unit key column.
+    fields : tuple of str
+        Columns to keep (slopes in the unit of the series per year [µg/m³/a for PM2.5]).
+
+    Returns
+    -------
+    dict of str to dict
     """
     missing = [c for c in (unit, *fields) if c not in table.columns]
     if missing:
@@ -538,6 +618,12 @@ def plot_station_trends(monthly: pd.DataFrame, names: dict | None = None, *, uni
         Long frame ``unit``, ``month``, ``value`` of valid monthly means (NaN = invalid month).
     names : dict, optional
         unit → display name for the panel titles.
+    unit, value, month : str, default "station", "pm25", "month"
+        Column names, as in :func:`trend_table`.
+    ncol : int, default 3
+        Panels per row.
+    title : str
+        Figure title (Chinese by default).
     **kwargs
         Passed to :func:`deseasonalised_trend` (``n_boot``, ``seed`` …; same for every panel,
         so the panels agree with :func:`trend_table` called with the same arguments).
@@ -580,6 +666,23 @@ def plot_trend_slopes(table: pd.DataFrame, names: dict | None = None, *, unit: s
     """Slope chart of a :func:`trend_table`: Theil–Sen slope per unit with its bootstrap interval.
 
     Units top to bottom in table order; tick labels carry the Mann–Kendall p value.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`trend_table`.
+    names : dict, optional
+        unit → display name.
+    unit : str, default "station"
+        Unit key column.
+    unit_label : str, default "µg/m³"
+        Unit of the series; slopes are shown per year.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
