@@ -60,7 +60,19 @@ def _mmdd(s: str, name: str) -> int:
 
 def heating_season_mask(times, start: str = HEATING_START, end: str = HEATING_END) -> np.ndarray:
     """True for times whose calendar day lies in the heating season (``start``..``end`` inclusive,
-    wrapping over the new year when ``start`` > ``end``)."""
+    wrapping over the new year when ``start`` > ``end``).
+
+    Parameters
+    ----------
+    times : array-like of datetime64
+        Times or dates.
+    start, end : str, default "11-15", "03-15"
+        Heating season bounds ``"MM-DD"`` (inclusive; Beijing's by default).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
     t = pd.DatetimeIndex(times)
     md = t.month.to_numpy() * 100 + t.day.to_numpy()
     a, b = _mmdd(start, "start"), _mmdd(end, "end")
@@ -71,7 +83,20 @@ def heating_season_mask(times, start: str = HEATING_START, end: str = HEATING_EN
 
 def heating_season_label(times, start: str = HEATING_START, end: str = HEATING_END) -> pd.Series:
     """Season label per time: ``"2015–16采暖季"`` (from ``start`` of 2015 to ``end`` of 2016) or
-    ``"2016年非采暖季"`` (between the end of one heating season and the start of the next)."""
+    ``"2016年非采暖季"`` (between the end of one heating season and the start of the next).
+
+    Parameters
+    ----------
+    times : array-like of datetime64
+        Times or dates.
+    start, end : str, default "11-15", "03-15"
+        Heating season bounds ``"MM-DD"`` (inclusive; Beijing's by default).
+
+    Returns
+    -------
+    pandas.Series of string
+        One label per time, indexed 0 … n − 1.
+    """
     t = pd.DatetimeIndex(times)
     heat = heating_season_mask(t, start, end)
     md = t.month.to_numpy() * 100 + t.day.to_numpy()
@@ -113,15 +138,19 @@ def profile(
     ----------
     frame : pandas.DataFrame
         Hourly (for ``by="hour"``) or daily values with a ``time`` column.
-    value : str
-        Column (µg/m³ for PM2.5).
+    value : str, default "pm25"
+        Column [µg/m³ for PM2.5].
     by : {"hour", "weekday", "month"}
         Bin. Weekday 0 = Monday.
+    time : str, default "time"
+        Time column (hour-beginning, Beijing time).
     group : str, optional
         Extra grouping column (e.g. a season label); one profile per group.
     ci : {"t", "bootstrap"}
-    alpha : float
-    n_boot, seed
+        Band: t interval of the mean, or percentile bootstrap (module docstring).
+    alpha : float, default 0.05
+        1 − confidence level of the band.
+    n_boot, seed : int, int
         Bootstrap replicates and ``numpy.random.Generator`` seed.
 
     Returns
@@ -168,17 +197,56 @@ def profile(
 
 
 def diurnal_profile(hourly: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    """Hour-of-day profile (hour-beginning labels, Beijing time); see :func:`profile`."""
+    """Hour-of-day profile (hour-beginning labels, Beijing time); see :func:`profile`.
+
+    Parameters
+    ----------
+    hourly : pandas.DataFrame
+        Hourly values [µg/m³ for PM2.5] with a time column.
+    **kwargs
+        Passed to :func:`profile` (``value``, ``time``, ``group``, ``ci``, ``alpha`` …).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`profile` with ``by="hour"``.
+    """
     return profile(hourly, by="hour", **kwargs)
 
 
 def weekday_profile(frame: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    """Weekday profile (0 = Monday); see :func:`profile`."""
+    """Weekday profile (0 = Monday); see :func:`profile`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Hourly or daily values [µg/m³ for PM2.5] with a time column.
+    **kwargs
+        Passed to :func:`profile` (``value``, ``time``, ``group``, ``ci``, ``alpha`` …).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`profile` with ``by="weekday"``.
+    """
     return profile(frame, by="weekday", **kwargs)
 
 
 def monthly_profile(frame: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    """Calendar-month profile; see :func:`profile`."""
+    """Calendar-month profile; see :func:`profile`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Hourly or daily values [µg/m³ for PM2.5] with a time column.
+    **kwargs
+        Passed to :func:`profile` (``value``, ``time``, ``group``, ``ci``, ``alpha`` …).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`profile` with ``by="month"``.
+    """
     return profile(frame, by="month", **kwargs)
 
 
@@ -199,9 +267,15 @@ def heating_season_comparison(
     daily : pandas.DataFrame
         Daily values (e.g. valid daily PM2.5 means of :func:`airlib.standards.validity.daily_statistics`,
         averaged over stations if wanted) with a date column ``time``.
+    value : str, default "pm25"
+        Value column [µg/m³ for PM2.5].
+    time : str, default "date"
+        Date column.
     start, end : str
         Heating season bounds ``"MM-DD"`` (inclusive); Beijing: 11-15 to 03-15.
-    min_days : int
+    alpha : float, default 0.05
+        1 − confidence level of the t intervals.
+    min_days : int, default 0
         Seasons with fewer valid days are dropped (partial seasons at the ends of a record).
 
     Returns
@@ -264,6 +338,29 @@ def plot_profiles(
 
     With ``split_heating`` the diurnal and weekday panels show the heating season and the rest
     of the year as two lines (the monthly panel shows the whole year, heating months shaded).
+
+    Parameters
+    ----------
+    hourly : pandas.DataFrame
+        Hourly values with a ``time`` column.
+    value : str, default "pm25"
+        Value column [µg/m³ for PM2.5].
+    split_heating : bool, default True
+        Heating season and the rest as two lines.
+    start, end : str, default "11-15", "03-15"
+        Heating season bounds ``"MM-DD"`` (inclusive; Beijing's by default).
+    ci : {"t", "bootstrap"}
+        Band, as in :func:`profile`.
+    title : str, optional
+        Figure title.
+    unit_label : str, default "µg/m³"
+        Unit on the y axes.
+    seed : int
+        Bootstrap seed.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -304,7 +401,23 @@ def plot_profiles(
 
 
 def plot_heating_season(table: pd.DataFrame, *, title: str = "", unit_label: str = "µg/m³", ax=None):
-    """Bar chart of :func:`heating_season_comparison` (heating seasons red, others blue)."""
+    """Bar chart of :func:`heating_season_comparison` (heating seasons red, others blue).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`heating_season_comparison`.
+    title : str, optional
+        Axes title.
+    unit_label : str, default "µg/m³"
+        Unit on the y axis.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     from airlib.plotting import use_chinese_fonts
@@ -344,6 +457,10 @@ def calendar_heatmap(
         grey ("无数据").
     year : int
         Calendar year drawn (12 month panels, weeks as rows, Monday first).
+    date, category, aqi : str, default "date", "category", "aqi"
+        Column names.
+    title : str, optional
+        Figure title.
 
     Returns
     -------
@@ -406,7 +523,17 @@ def calendar_heatmap(
 def area_mean(frame: pd.DataFrame, *, time: str = "time", value: str = "pm25") -> pd.DataFrame:
     """Mean of ``value`` over all units (stations, towns) at each ``time``; NaN values are skipped.
 
-    Returns a frame ``time``, ``value`` sorted by time (NaN where no unit has a value).
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long frame of units' values.
+    time, value : str, default "time", "pm25"
+        Column names [µg/m³ for PM2.5].
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time``, ``value`` sorted by time (NaN where no unit has a value).
     """
     for c in (time, value):
         if c not in frame.columns:
@@ -416,7 +543,21 @@ def area_mean(frame: pd.DataFrame, *, time: str = "time", value: str = "pm25") -
 
 def category_counts(daily_aqi: pd.DataFrame, year: int, *, date: str = "date",
                     category: str = "category") -> dict[str, int]:
-    """Days per AQI category in calendar ``year`` (days without a category are not counted)."""
+    """Days per AQI category in calendar ``year`` (days without a category are not counted).
+
+    Parameters
+    ----------
+    daily_aqi : pandas.DataFrame
+        Daily AQI frame (:func:`airlib.standards.aqi.daily_aqi`).
+    year : int
+        Calendar year.
+    date, category : str, default "date", "category"
+        Column names.
+
+    Returns
+    -------
+    dict of str to int [days]
+    """
     for c in (date, category):
         if c not in daily_aqi.columns:
             raise InputDataError(f"missing column {c!r}", column=c)
@@ -425,7 +566,18 @@ def category_counts(daily_aqi: pd.DataFrame, year: int, *, date: str = "date",
 
 
 def heating_records(table: pd.DataFrame) -> dict[str, dict]:
-    """Key numbers of :func:`heating_season_comparison`: ``{season: {mean, n, coverage}}``."""
+    """Key numbers of :func:`heating_season_comparison`: ``{season: {mean, n, coverage}}``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`heating_season_comparison`.
+
+    Returns
+    -------
+    dict of str to dict
+        JSON-able; ``mean`` in the unit of the values [µg/m³ for PM2.5], ``n`` [days].
+    """
     for c in ("season", "mean", "n", "coverage"):
         if c not in table.columns:
             raise InputDataError(f"heating table: missing column {c!r}", column=c)
@@ -434,7 +586,20 @@ def heating_records(table: pd.DataFrame) -> dict[str, dict]:
 
 
 def heating_display(table: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
-    """Chinese display version of :func:`heating_season_comparison` (dates and flag dropped, rounded)."""
+    """Chinese display version of :func:`heating_season_comparison` (dates and flag dropped, rounded).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`heating_season_comparison`.
+    decimals : int, default 2
+        Decimals of the displayed numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Chinese headers.
+    """
     return table.drop(columns=["first", "last", "heating"]).rename(columns={
         "season": "时段", "mean": "平均（µg/m³）", "ci_low": "下限", "ci_high": "上限", "n": "有效天数",
         "days_in_season": "应有天数", "coverage": "覆盖率", "ratio_to_previous_non": "与前一非采暖季之比"}).round(decimals)
