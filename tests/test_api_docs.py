@@ -46,8 +46,14 @@ RULE_MODULES = [
 ]
 
 #: Further modules held to the same rule (extend this list as modules are documented).
-DOCUMENTED_MODULES = [*RULE_MODULES, "airlib.analysis.trends", "airlib.analysis.profiles", "airlib.escaping",
-                      "airlib.plotting"]
+DOCUMENTED_MODULES = [
+    *RULE_MODULES,
+    "airlib.analysis.policy",
+    "airlib.analysis.profiles",
+    "airlib.analysis.trends",
+    "airlib.escaping",
+    "airlib.plotting",
+]
 
 #: A reference key: ``[GB3095-2012]``, ``[GB/T8170-2008]``, ``[GOODMAN-BACON-2021]``,
 #: ``[SEED-001]``. Certainty marks (``[P]``, ``[S]``) and units (``[µg/m³]``) do not match.

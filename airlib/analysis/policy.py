@@ -81,6 +81,10 @@ def completion_dates(
         Tidy ledger: ``task_col``, ``town``, ``month`` ("YYYY-MM" or dates), ``cumulative``,
         ``target`` (e.g. :func:`airlib.io.ledgers.read_ledgers` or the demo ledger frame).
     task_id : str
+        The task (value of ``task_col``).
+    town, month, cumulative, target, task_col : str
+        Column names of the ledger (defaults ``town``, ``month``, ``cumulative``, ``target``,
+        ``task_id``).
 
     Returns
     -------
@@ -174,20 +178,27 @@ def interrupted_time_series(
 
     Parameters
     ----------
-    series : pandas.Series
-        Daily or monthly values (e.g. valid monthly PM2.5 means, µg/m³), DatetimeIndex; NaN
+    series : pandas.Series [µg/m³ for PM2.5]
+        Daily or monthly values (e.g. valid monthly PM2.5 means), DatetimeIndex; NaN
         values are dropped.
     event_date : date-like
         Task completion date (from the ledger).
-    seasonal_harmonics : int
+    seasonal_harmonics : int, default 2
         Pairs of annual harmonics (0 for none, e.g. for already deseasonalised data).
-    log : bool
+    log : bool, default False
         Model log(y); level and slope changes are then returned in % (100·(e^β − 1)).
     hac_maxlags : int, optional
-    exclude_days : int
+        Newey–West lags [observations]; default floor(4·(n/100)^(2/9)).
+    exclude_days : int, default 0 [days]
         Drop observations within this many days after the event (transition period).
-    alpha : float
+    alpha : float, default 0.05
         1 − confidence level.
+
+    Returns
+    -------
+    ITSResult
+        Level change [unit of ``series``, or % with ``log``], slope change [unit per year, or
+        %/year], intervals, p values, fitted and counterfactual series, caveats.
     """
     import statsmodels.api as sm
 
@@ -336,29 +347,35 @@ def staggered_did(
 
     Parameters
     ----------
-    panel : pandas.DataFrame
-        Long frame: ``unit``, ``time`` (dates), ``value`` (e.g. PM2.5, µg/m³, ideally weather-
+    panel : pandas.DataFrame [µg/m³ for PM2.5]
+        Long frame: ``unit``, ``time`` (dates), ``value`` (e.g. PM2.5, ideally weather-
         normalised); averaged to periods of ``freq`` (default calendar months).
     adoption : pandas.DataFrame
         One row per unit: ``unit`` and ``adoption_col`` (completion date; NaT = never
         completed). Units of the panel missing here are never treated.
-    freq : str
+    unit, time, value, adoption_col : str
+        Column names (default ``town_code``, ``time``, ``pm25``, ``completion_date``).
+    freq : str, default "M"
         pandas period frequency. A unit is treated from the first period that starts on or after
         its completion date (the period of completion itself is "in transition" and counted as
         untreated unless completion falls on its first day).
-    leads, lags : int
+    leads, lags : int, int [periods]
         Event-study window; relative periods beyond are binned into the endpoints.
-    n_boot, seed
+    n_boot, seed : int, int
         Unit (cluster) bootstrap of the clean ATT, seeded.
-    log : bool
+    log : bool, default False
         Model log(value): parallel trends in *relative* terms, the natural assumption when
         towns differ by a factor (a mountain town at 70 % of the valley level has 70 % of
         its seasonal swing, which breaks parallel trends in µg/m³). Effects are then in %
         (100·(e^β − 1)); values ≤ 0 are dropped.
 
+    alpha : float, default 0.05
+        1 − confidence level.
+
     Returns
     -------
     DiDResult
+        TWFE, event-study and clean ATT estimates [unit of ``value``, or % with ``log``].
     """
     import statsmodels.formula.api as smf
 
@@ -453,7 +470,25 @@ def _clean_att(Y: np.ndarray, g: np.ndarray) -> float:
 
 
 def plot_its(result: ITSResult, *, title: str = "", event_date=None, unit_label: str = "µg/m³", ax=None):
-    """Observed, fitted and counterfactual series of an ITS (Chinese labels)."""
+    """Observed, fitted and counterfactual series of an ITS (Chinese labels).
+
+    Parameters
+    ----------
+    result : ITSResult
+        From :func:`interrupted_time_series`.
+    title : str, optional
+        Axes title.
+    event_date : date-like, optional
+        Completion date, drawn as a vertical line.
+    unit_label : str, default "µg/m³"
+        Unit on the y axis.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     from airlib.plotting import use_chinese_fonts
@@ -480,7 +515,23 @@ def plot_its(result: ITSResult, *, title: str = "", event_date=None, unit_label:
 
 
 def plot_event_study(result: DiDResult, *, title: str = "", unit_label: str = "µg/m³", ax=None):
-    """Event-study coefficients with confidence intervals (pre-trend check), Chinese labels."""
+    """Event-study coefficients with confidence intervals (pre-trend check), Chinese labels.
+
+    Parameters
+    ----------
+    result : DiDResult
+        From :func:`staggered_did`.
+    title : str, optional
+        Axes title.
+    unit_label : str, default "µg/m³"
+        Unit of the effects (``%`` for a log model).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     from airlib.plotting import use_chinese_fonts
@@ -589,11 +640,26 @@ def evaluate_ledger_task(
     ----------
     ledger : pandas.DataFrame
         Tidy ledger (``task_id``, ``town``, ``month``, ``cumulative``, ``target``).
-    daily_town : pandas.DataFrame
-        Town daily values: ``town_code``, ``date``, ``value`` (µg/m³; NaN = invalid day), e.g.
+    task_id : str
+        The task to evaluate.
+    daily_town : pandas.DataFrame [µg/m³ for PM2.5]
+        Town daily values: ``town_code``, ``date``, ``value`` (NaN = invalid day), e.g.
         :func:`airlib.tracking.aggregation.aggregate_daily` with ``level="town"``.
     towns : pandas.DataFrame
         Towns registry (``town_code``, ``town_name``, ``aliases``, ``district_name``).
+    value, date : str, default "pm25", "date"
+        Column names of ``daily_town``.
+    leads, lags : int, int [months]
+        Event-study window of :func:`staggered_did`.
+    log : bool, default True
+        Effects in % (log model).
+    seed : int
+        Bootstrap seed.
+
+    Returns
+    -------
+    LedgerTaskEffect
+        Completion dates per town, the DiD and the ITS results, the event date.
 
     Raises
     ------
