@@ -48,6 +48,7 @@ RULE_MODULES = [
 #: Further modules held to the same rule (extend this list as modules are documented).
 DOCUMENTED_MODULES = [
     *RULE_MODULES,
+    "airlib.analysis.attribution",
     "airlib.analysis.policy",
     "airlib.analysis.profiles",
     "airlib.analysis.trends",

@@ -82,6 +82,17 @@ def relative_humidity(temp: np.ndarray, dewp: np.ndarray) -> np.ndarray:
 
     RH = 100 · exp(17.625·Td/(243.04+Td)) / exp(17.625·T/(243.04+T)) (Alduchov & Eskridge 1996),
     capped at 100.
+
+    Parameters
+    ----------
+    temp : numpy.ndarray of float [°C]
+        Air temperature.
+    dewp : numpy.ndarray of float [°C]
+        Dew point.
+
+    Returns
+    -------
+    numpy.ndarray of float64 [%]
     """
     t = np.asarray(temp, dtype=float)
     td = np.asarray(dewp, dtype=float)
@@ -103,6 +114,16 @@ def add_weather_features(frame: pd.DataFrame) -> pd.DataFrame:
     :func:`daily_meteorology`). Adds ``rh`` (%), ``log_ws`` = log(wspm + 0.1),
     ``log_rain`` = log1p(rain), ``wd_sin``/``wd_cos`` (unit vector of the direction the wind
     comes from; 0/0 for calm or unknown direction). Returns a new frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame [°C, hPa, m/s, mm]
+        Hourly or daily frame with the meteorology columns above.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``rh`` [%], ``log_ws``, ``log_rain``, ``wd_sin``, ``wd_cos``.
     """
     _require(frame, ("temp", "dewp", "pres", "wspm", "rain"), "weather features")
     out = frame.copy()
@@ -129,6 +150,15 @@ def daily_meteorology(hourly: pd.DataFrame, *, value: str = "pm25", min_hours: i
     (GB 3095—2012 Table 4 / 2026 Table 4: 20 h for a 24-h mean); temperature, dew point,
     pressure, wind speed are daily means, rain the daily sum (NaN if no hour reported), wind
     direction the mean unit vector (``wd_sin``, ``wd_cos``; weighting by hour, not by speed).
+
+    Parameters
+    ----------
+    hourly : pandas.DataFrame [µg/m³; °C, hPa, m/s, mm]
+        Canonical hourly frame with ``station``, ``time``, ``value`` and the meteorology.
+    value : str, default "pm25"
+        Pollutant column.
+    min_hours : int, default 20 [hours]
+        Valid hours needed for a daily mean of ``value`` ([GB3095-2026] Table 4).
 
     Returns
     -------
@@ -336,6 +366,15 @@ def blocked_cv_skill(model: WeatherModel, *, folds: int = 5, block_days: int = 1
     Consecutive blocks of ``block_days`` days are assigned to folds round-robin; each fold is
     predicted by the model refitted (same design, same spline knots) without it.
 
+    Parameters
+    ----------
+    model : WeatherModel
+        From :func:`fit_weather_model`.
+    folds : int, default 5
+        Number of folds.
+    block_days : int, default 14 [days]
+        Length of a block.
+
     Returns
     -------
     dict
@@ -542,11 +581,14 @@ def compare_periods(
     Parameters
     ----------
     model : WeatherModel
-    normalised : pandas.DataFrame
+        From :func:`fit_weather_model`.
+    normalised : pandas.DataFrame [µg/m³]
         From :func:`normalise_weather` with ``keep_draws=True``.
     period_a, period_b : (start, end)
         Inclusive dates, e.g. ``("2015-12-01", "2016-02-29")``.
-    n_boot, block_days_boot, alpha, seed
+    labels : tuple of str, default ("A", "B")
+        Names of the two periods in the result.
+    n_boot, block_days_boot, alpha, seed : int, int [days], float, int
         Paired replicates: coefficients drawn from N(β̂, V_HAC), days resampled in moving
         blocks of ``block_days_boot`` days within each period (hourly data: blocks of whole
         days), raw and normalised means computed on the same resampled days.
@@ -631,6 +673,23 @@ def plot_normalised(normalised: pd.DataFrame, *, title: str = "", rolling_days: 
 
     ``periods``: optional ``(start, end)`` date pairs (e.g. the two compared winters) shaded in
     turn orange, red, green, purple.
+
+    Parameters
+    ----------
+    normalised : pandas.DataFrame [µg/m³]
+        From :func:`normalise_weather`.
+    title : str, optional
+        Axes title.
+    rolling_days : int, default 30 [days]
+        Window of the rolling means.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+    periods : sequence of (start, end), optional
+        Date ranges to shade.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -664,6 +723,18 @@ def area_mean_daily(daily_met: pd.DataFrame, *, unit: str = "station", value: st
 
     ``value`` is the mean of the units' valid daily values (NaN if none); meteorology the mean
     over units (wind direction as the mean unit vector). Input: :func:`daily_meteorology`.
+
+    Parameters
+    ----------
+    daily_met : pandas.DataFrame [µg/m³; °C, hPa, m/s, mm]
+        From :func:`daily_meteorology`.
+    unit, value : str, default "station", "pm25"
+        Unit key and pollutant columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time`` (one row per day), ``value`` and the meteorology columns.
     """
     _require(daily_met, (unit, "time", value, *_DAILY_MET), "area mean")
     return daily_met.groupby("time", sort=True)[[value, *_DAILY_MET]].mean().reset_index()
@@ -689,6 +760,27 @@ def normalised_change_table(
 
     Fits :func:`fit_weather_model` per unit (daily data from :func:`daily_meteorology`), then
     :func:`normalise_weather` and :func:`compare_periods` with the same seed for every unit.
+
+    Parameters
+    ----------
+    daily_met : pandas.DataFrame [µg/m³; °C, hPa, m/s, mm]
+        From :func:`daily_meteorology`.
+    period_a, period_b : (str, str)
+        Inclusive date ranges compared.
+    unit, value : str, default "station", "pm25"
+        Unit key and pollutant columns.
+    labels : tuple of str, default ("A", "B")
+        Names of the periods.
+    area_label : str or None, default "全部站点平均"
+        Row name of the mean over units; None leaves it out.
+    n_draws, n_boot : int, int
+        Weather draws (:func:`normalise_weather`) and bootstrap replicates (:func:`compare_periods`).
+    window_days, lag_days : int [days], int [days]
+        Donor window of :func:`normalise_weather`; lagged weather of :func:`fit_weather_model`.
+    trend_knot_days : float, default 90 [days]
+        Trend-spline spacing of :func:`fit_weather_model`.
+    seed : int
+        Seed of every random draw.
 
     Returns
     -------
@@ -731,7 +823,25 @@ def normalised_change_table(
 
 def plot_change_table(table: pd.DataFrame, *, unit: str = "station", names: dict | None = None,
                       title: str = "", ax=None):
-    """Forest plot: raw and weather-normalised % change per unit with intervals (Chinese)."""
+    """Forest plot: raw and weather-normalised % change per unit with intervals (Chinese).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame [%]
+        From :func:`normalised_change_table`.
+    unit : str, default "station"
+        Unit key column.
+    names : dict, optional
+        unit → display name.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     from airlib.plotting import use_chinese_fonts
@@ -762,6 +872,15 @@ def winter_labels(period_a: tuple[str, str], period_b: tuple[str, str]) -> tuple
     """Chinese labels of two winters from their ``("YYYY-MM-DD", "YYYY-MM-DD")`` bounds.
 
     ``("2015-12-01", "2016-02-29")`` → ``"2015–16冬季"``.
+
+    Parameters
+    ----------
+    period_a, period_b : (str, str)
+        Inclusive date ranges of the two winters.
+
+    Returns
+    -------
+    tuple of str
     """
     out = []
     for p in (period_a, period_b):
@@ -774,7 +893,28 @@ def winter_labels(period_a: tuple[str, str], period_b: tuple[str, str]) -> tuple
 
 def change_display(table: pd.DataFrame, labels: tuple[str, str], names: dict | None = None, *,
                    unit: str = "station", label: str = "站点", decimals: int = 2) -> pd.DataFrame:
-    """Chinese display version of :func:`normalised_change_table` (main columns, rounded)."""
+    """Chinese display version of :func:`normalised_change_table` (main columns, rounded).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame [µg/m³, %]
+        From :func:`normalised_change_table`.
+    labels : tuple of str
+        Names of the two periods (column headers).
+    names : dict, optional
+        unit → display name.
+    unit : str, default "station"
+        Unit key column.
+    label : str, default "站点"
+        Header of the name column.
+    decimals : int, default 2
+        Decimals of the displayed numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Chinese headers.
+    """
     cz = {"raw_a": f"实测 {labels[0]}", "raw_b": f"实测 {labels[1]}", "raw_change_pct": "实测变化（%）",
           "raw_change_pct_lo": "下限", "raw_change_pct_hi": "上限", "norm_change_pct": "归一化变化（%）",
           "norm_change_pct_lo": "下限 ", "norm_change_pct_hi": "上限 ", "weather_change": "天气贡献（µg/m³）",
@@ -789,6 +929,17 @@ def change_records(table: pd.DataFrame, *, unit: str = "station") -> dict[str, d
     """Key numbers of :func:`normalised_change_table`: ``{str(unit): {column: value}}``.
 
     Numbers become ``float``; other values are kept as they are.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame [µg/m³, %]
+        From :func:`normalised_change_table`.
+    unit : str, default "station"
+        Unit key column.
+
+    Returns
+    -------
+    dict of str to dict
     """
     _require(table, (unit,), "change records")
     return {str(r[unit]): {k: (float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v)
@@ -797,7 +948,19 @@ def change_records(table: pd.DataFrame, *, unit: str = "station") -> dict[str, d
 
 
 def change_summary_zh(row: pd.Series, labels: tuple[str, str]) -> str:
-    """One-sentence Chinese summary of a row of :func:`normalised_change_table` (e.g. the area mean)."""
+    """One-sentence Chinese summary of a row of :func:`normalised_change_table` (e.g. the area mean).
+
+    Parameters
+    ----------
+    row : pandas.Series [µg/m³, %]
+        One row of the table.
+    labels : tuple of str
+        Names of the two periods.
+
+    Returns
+    -------
+    str
+    """
     need = ("raw_a", "raw_b", "raw_change_pct", "raw_change_pct_lo", "raw_change_pct_hi", "norm_change_pct",
             "norm_change_pct_lo", "norm_change_pct_hi", "weather_change", "weather_change_lo",
             "weather_change_hi", "cv_r2", "cv_r2_log", "cv_rmse")
