@@ -49,6 +49,7 @@ RULE_MODULES = [
 DOCUMENTED_MODULES = [
     *RULE_MODULES,
     "airlib.analysis.attribution",
+    "airlib.analysis.case_study",
     "airlib.analysis.policy",
     "airlib.analysis.profiles",
     "airlib.analysis.trends",

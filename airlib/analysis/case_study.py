@@ -80,10 +80,16 @@ def load_case_study_data(dataset: str, data_dir: str | Path | None = None,
     Parameters
     ----------
     dataset : {"uci", "demo"}
+        Real UCI data or the synthetic demo district.
     data_dir : path, optional
         UCI folder (None: ``shared_data_dir() / "uci-beijing-multisite"``); ignored for demo.
-    demo_end : str
+    demo_end : str, default "2018-03"
         Demo: last month generated (``"YYYY-MM"``).
+
+    Returns
+    -------
+    CaseStudyData
+        Hourly frame [µg/m³; CO mg/m³] and the registries (and the demo ledger).
 
     Raises
     ------
@@ -112,6 +118,18 @@ def valid_monthly(daily: pd.DataFrame, unit: str = "station", value: str = "pm25
     ``daily``: valid daily values with ``unit``, ``date``, ``value``, ``{value}_valid`` (and,
     for stations, ``{value}_n``), e.g. :func:`airlib.standards.validity.daily_statistics` or
     :func:`airlib.tracking.aggregation.aggregate_daily`.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame [µg/m³]
+        Daily values as above.
+    unit, value : str, default "station", "pm25"
+        Unit key and pollutant columns.
+
+    Returns
+    -------
+    pandas.DataFrame [µg/m³]
+        :func:`airlib.standards.validity.monthly_statistics` of ``value`` per unit.
     """
     from airlib.standards.validity import monthly_statistics
 
@@ -128,6 +146,18 @@ def monthly_key_numbers(monthly: pd.DataFrame, *, unit: str = "station", value: 
 
     Returns ``{"n_valid_months": {unit: int}, "monthly_mean_first_station": {"station": str,
     "values": [float | None]}}`` (None = invalid month), in the frame's order.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame [µg/m³]
+        From :func:`valid_monthly`.
+    unit, value : str, default "station", "pm25"
+        Unit key and pollutant columns.
+
+    Returns
+    -------
+    dict
+        As above; values in the unit of ``value`` [µg/m³ for PM2.5].
     """
     for c in (unit, value, f"{value}_valid"):
         if c not in monthly.columns:
@@ -148,6 +178,22 @@ def save_case_figure(fig, folder: str | Path, name: str, dataset: str) -> Path:
     """Save ``fig`` as ``folder/{name}_{dataset}.png`` (atomic, :func:`airlib.plotting.save_figure`) and close it.
 
     The dataset suffix keeps the UCI and demo figures of the notebook apart.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    folder : str or pathlib.Path
+        Output folder.
+    name : str
+        Plain file stem (no path separators).
+    dataset : str
+        ``"uci"`` or ``"demo"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
     """
     import matplotlib.pyplot as plt
 
