@@ -24,13 +24,13 @@ from airlib.paths import PROJECT_ROOT
 from airlib.report import (
     NOTEBOOK,
     ReportError,
-    _failed_cell,
-    _publish,
-    _strip_for_pdf,
+    ReportRequest,
     check_request,
     last_complete_month,
     parse_month,
 )
+from airlib.report.rendering import strip_for_pdf
+from airlib.report.running import _failed_cell, _publish
 from airlib.report.config import DEMO, district_config, inside_project, load_districts
 
 DEMO_NAME = "门头沟区"
@@ -112,7 +112,7 @@ def _old_and_new(tmp_path):
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "file-by-file"])
 def test_publish_replaces_outputs_and_removes_stale(tmp_path, monkeypatch, exchange):
-    import airlib.report as R
+    import airlib.report.running as R
 
     if not exchange:
         monkeypatch.setattr(R, "_exchange_dirs", lambda a, b: False)
@@ -157,7 +157,7 @@ def test_strip_for_pdf_drops_stderr_and_tagged_cells():
     c2.outputs.append(nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {}}))
     c2.outputs.append(nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {},
                                                                     "image/png": "iVBOR"}))
-    out = _strip_for_pdf(nb)
+    out = strip_for_pdf(nb)
     assert len(out.cells) == 1
     kept = out.cells[0].outputs
     assert [o.get("name") for o in kept] == ["stdout", None]  # stderr and PNG-less plotly dropped
@@ -181,7 +181,7 @@ def test_failed_cell_named(tmp_path):
 
 
 def test_kernels_use_private_ipc_sockets(tmp_path):
-    from airlib.report import _kernel_manager_class
+    from airlib.report.running import _kernel_manager_class
 
     a = _kernel_manager_class(str(tmp_path / "a"))()
     b = _kernel_manager_class(str(tmp_path / "b"))()
@@ -259,8 +259,8 @@ def test_report_pdf_has_towns_and_ranks(demo_home, first_run):
     assert "门头沟区2017年12月乡镇街道空气质量" in text
     assert "合成演示数据" in text and "示意" in text
     assert re.search(r"第\s*1\s*页\s*/\s*共\s*\d+\s*页", text)
-    assert "import " not in text and "R.prepare" not in text  # no code
-    data = prepare(DEMO_NAME, REPORT_MONTH, root=demo_home)
+    assert "import " not in text and "S.start" not in text and "display(" not in text  # no code
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home))
     lines = text.splitlines()
     for row in data.ranking.itertuples(index=False):
         name = str(row.town_name)
@@ -385,7 +385,7 @@ def test_report_ranking_agrees_with_citywide_path(demo_home):
     from airlib.io.store import read_registry
 
     proc = demo_home / "data" / "processed"
-    data = prepare(DEMO_NAME, REPORT_MONTH, root=demo_home)
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home))
     stations = read_registry(proc, "demo", "stations")
     cw = citywide.rank_month(proc, "demo", stations, 2017, 12)
     cw = cw.assign(town_code=cw["town_code"].astype("string")).set_index("town_code")
@@ -410,7 +410,7 @@ def test_pm25_decimals_switch_at_2024():
 def test_bottom_row_positions_follow_ranking_order_and_code_dtype():
     from types import SimpleNamespace
 
-    from airlib.report import bottom_row_positions
+    from airlib.report.content import bottom_row_positions
 
     ranking = pd.DataFrame({"town_code": pd.array(["110109001", "110109003", "110109002", "110109004"], dtype="string")})
     bottom = pd.DataFrame({"town_code": ["110109002", "110109004"]})  # object dtype vs string dtype
@@ -421,24 +421,24 @@ def test_bottom_row_positions_follow_ranking_order_and_code_dtype():
 def test_overdue_display_headers_and_missing_values():
     from types import SimpleNamespace
 
-    from airlib.report import overdue_display
+    from airlib.report.content import overdue_display
 
     od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "town_name": ["王平地区"], "target": [10.0],
                        "completed": [np.nan], "days_overdue": [15], "lead": ["区城管执法局"]})
-    data = SimpleNamespace(extras={"progress": {"overdue": od}})
+    data = SimpleNamespace(progress=SimpleNamespace(overdue=od))
     zh = overdue_display(data)
     assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"]
     assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10.0", "—", "15"]
     assert overdue_display(data, "en").columns[-1] == "Days overdue"
-    assert overdue_display(SimpleNamespace(extras={})) is None
-    assert overdue_display(SimpleNamespace(extras={"progress": {"overdue": od.iloc[0:0]}})) is None
+    assert overdue_display(SimpleNamespace(progress=None)) is None
+    assert overdue_display(SimpleNamespace(progress=SimpleNamespace(overdue=od.iloc[0:0]))) is None
 
 
 def test_cover_cites_the_gb3095_edition_in_force() -> None:
     import pandas as pd
 
-    from airlib.report import _gb3095_label
+    from airlib.report.content import gb3095_label
 
-    assert _gb3095_label(pd.Period("2026-02", "M")) == "GB 3095—2012"
-    assert _gb3095_label(pd.Period("2026-03", "M")) == "GB 3095—2026"
-    assert _gb3095_label(pd.Period("2031-01", "M")) == "GB 3095—2026"
+    assert gb3095_label(pd.Period("2026-02", "M")) == "GB 3095—2012"
+    assert gb3095_label(pd.Period("2026-03", "M")) == "GB 3095—2026"
+    assert gb3095_label(pd.Period("2031-01", "M")) == "GB 3095—2026"
