@@ -138,82 +138,64 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
     The district name and code and the town names are escaped (:func:`airlib.escaping.markdown_text`).
     """
     m, v, cfg = data.month, data.validity, data.config
-    t = TEXT[language]
+    t = TEXT[check_language(language)]
     name, code = markdown_text(cfg.name), markdown_text(cfg.district_code)
     invalid = [markdown_text(x) for x in v["towns_invalid"]]
-    title = t["title"].format(district=name, year=m.year, month=m.month)
     share = 100.0 * v["station_days_valid"] / v["station_days"] if v["station_days"] else 0.0
     now = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-    if language == "zh":
-        lines = [
-            f"# {title}",
-            "",
-            f"**区：** {name}（{code}）　　**月份：** {m.year}年{m.month}月　　**生成时间：** {now}（北京时间）",
-            "",
-            "**数据有效性：**",
-            "",
-            f"- 监测站点 {v['stations']} 个；站点日均值有效 {v['station_days_valid']} / {v['station_days']} 站日（{share:.1f}%；日均值需≥20个有效小时）；",
-            f"- 乡镇街道 {v['towns']} 个，其中月均值有效 {v['towns_valid']} 个（月均值需≥27个有效日，2月≥25个；{gb3095_label(m)} 表4）；",
-        ]
-        if v["towns_invalid"]:
-            lines.append(f"- 无有效月均值、不参与排名：{'、'.join(invalid)}；")
-        lines += [
-            f"- 排名按发布精度（{ {0: '整数', 1: '一位小数', 2: '两位小数'}.get(pm25_decimals(m), f'{pm25_decimals(m)}位小数') }）修约后计算，并列取最小名次；同比按修约后数值计算，保留一位小数。",
-            "",
-        ]
-        if cfg.synthetic:
-            lines += ["> **本报告使用合成演示数据（airlib demo），非真实监测数据；乡镇街道边界为示意边界，非真实行政区划。**", ""]
-    else:
-        lines = [
-            f"# {title}",
-            "",
-            f"**District:** {name} ({code})  **Month:** {m}  **Generated:** {now} (Beijing time)",
-            "",
-            f"- Stations: {v['stations']}; valid station-days {v['station_days_valid']} / {v['station_days']} ({share:.1f}%).",
-            f"- Towns/streets: {v['towns']}, with a valid monthly mean: {v['towns_valid']}.",
-        ]
-        if v["towns_invalid"]:
-            lines.append(f"- Not ranked (no valid monthly mean): {', '.join(invalid)}.")
-        if cfg.synthetic:
-            lines += ["", f"> **{t['synthetic']}** Town boundaries are schematic."]
+    d = pm25_decimals(m)
+    precision = t[f"decimals_{d}"] if f"decimals_{d}" in t else t["decimals_n"].format(d=d)
+    lines = [
+        "# " + t["title"].format(district=name, year=m.year, month=m.month),
+        "",
+        t["cover_meta"].format(district=name, code=code, year=m.year, month=m.month, ym=str(m), now=now),
+        "",
+        *([t["cover_validity"], ""] if t["cover_validity"] else []),
+        t["cover_stations"].format(stations=v["stations"], valid=v["station_days_valid"], total=v["station_days"],
+                                   share=share),
+        t["cover_towns"].format(towns=v["towns"], towns_valid=v["towns_valid"], standard=gb3095_label(m)),
+    ]
+    if v["towns_invalid"]:
+        lines.append(t["cover_invalid"].format(names=t["list_sep"].join(invalid)))
+    if t["cover_precision"]:
+        lines.append(t["cover_precision"].format(precision=precision))
+    lines.append("")
+    if cfg.synthetic:
+        lines += [t["cover_synthetic"], ""]
     return "\n".join(lines)
 
 
 def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
-    """One paragraph (Markdown): best and worst towns, district change, warning count; town
-    names escaped (:func:`airlib.escaping.markdown_text`)."""
+    """One paragraph (Markdown): best and worst towns, the largest year-on-year improvement
+    (Chinese only), warning count; town names escaped (:func:`airlib.escaping.markdown_text`)."""
     t = data.ranking
     valid = t[t["rank"].notna()]
     if valid.empty:
         return text("no_ranking", language)
-    best = [markdown_text(x) for x in valid[valid["rank"] == 1]["town_name"]]
+    sep = text("list_sep", language)
+    best = sep.join(markdown_text(x) for x in valid[valid["rank"] == 1]["town_name"])
     worst_rank = valid["rank"].max()
-    worst = [markdown_text(x) for x in valid[valid["rank"] == worst_rank]["town_name"]]
+    worst = sep.join(markdown_text(x) for x in valid[valid["rank"] == worst_rank]["town_name"])
     d = pm25_decimals(data.month)
     lo, hi = valid["pm25"].min(), valid["pm25"].max()
-    if language == "zh":
-        s = (f"{data.month.year}年{data.month.month}月，{len(valid)}个乡镇街道PM2.5月均浓度为{lo:.{d}f}～{hi:.{d}f}微克/立方米。"
-             f"浓度最低的是{'、'.join(best)}（第1名），最高的是{'、'.join(worst)}（第{int(worst_rank)}名）。")
-        if "yoy_rank" in t and t["yoy_rank"].notna().any():
-            top = t[t["yoy_rank"] == 1]
-            s += f"同比改善最大的是{'、'.join(markdown_text(x) for x in top['town_name'])}（{float(top['yoy_pct'].iloc[0]):+.1f}%）。"
-        s += f"本月预警乡镇街道{len(data.warnings)}个。"
-        return s
-    return (f"In {data.month}, {len(valid)} towns had a valid monthly PM2.5 mean ({lo:.{d}f}–{hi:.{d}f} µg/m³). "
-            f"Cleanest: {', '.join(best)}; most polluted: {', '.join(worst)}. Warning letters: {len(data.warnings)}.")
+    s = text("summary", language, year=data.month.year, month=data.month.month, ym=str(data.month),
+             n_valid=len(valid), lo=f"{lo:.{d}f}", hi=f"{hi:.{d}f}", best=best, worst=worst,
+             worst_rank=int(worst_rank))
+    if text("summary_yoy", language) and "yoy_rank" in t and t["yoy_rank"].notna().any():
+        top = t[t["yoy_rank"] == 1]
+        s += text("summary_yoy", language, towns=sep.join(markdown_text(x) for x in top["town_name"]),
+                  pct=float(top["yoy_pct"].iloc[0]))
+    return s + text("summary_warnings", language, count=len(data.warnings))
 
 
 def progress_markdown(data: ReportData, language: str = "zh") -> str:
     """The task-progress section's first line (Markdown): the plan and the ledger month, or
     that no ledger covers the month; plan title escaped."""
     prog = data.progress
-    zh = language == "zh"
     if prog is None:
         return text("no_ledger", language)
-    plan = markdown_text(prog.plan)
-    last = markdown_text(prog.last_ledger_month)
-    return (f"方案：{plan}；台账截至{last}，按{prog.as_of:%Y-%m-%d}评估。" if zh
-            else f"Plan: {plan}; ledgers up to {last}.")
+    return text("progress_plan", language, plan=markdown_text(prog.plan),
+                last=markdown_text(prog.last_ledger_month), as_of=f"{prog.as_of:%Y-%m-%d}")
 
 
 def ledger_problems_markdown(data: ReportData, language: str = "zh") -> str | None:
@@ -227,9 +209,8 @@ def ledger_problems_markdown(data: ReportData, language: str = "zh") -> str | No
     seen: dict[tuple[str, str], None] = {}
     for p in problems:
         seen.setdefault((p["file"], p["problem"]), None)
-    zh = language == "zh"
     head = text("ledger_problems", language)
-    items = [f"- {markdown_text(f)}：{markdown_text(why)}" if zh else f"- {markdown_text(f)}: {markdown_text(why)}"
+    items = [text("ledger_problem_item", language, file=markdown_text(f), problem=markdown_text(why))
              for f, why in seen]
     return "\n".join([head, "", *items])
 
@@ -248,7 +229,7 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
     m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
     d = pm25_decimals(data.month)
     fmt_i = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
-    zh = language == "zh"
+    not_ranked = text("not_ranked", language)
     columns = [
         m["town_name"].astype("string").fillna("—"),
         m["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
@@ -257,7 +238,7 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
         m["n_done"].map(fmt_i),
         m["n_overdue"].map(fmt_i),
         m["pm25"].map(lambda v: "—" if pd.isna(v) else f"{v:.{d}f}"),
-        m["rank"].map(lambda v: ("无有效数据" if zh else "n/a") if pd.isna(v) else str(int(v))),
+        m["rank"].map(lambda v: not_ranked if pd.isna(v) else str(int(v))),
     ]
     out = pd.DataFrame(dict(zip(table_headers("progress", language), columns, strict=True)))
     return out.reset_index(drop=True)

@@ -61,7 +61,6 @@ def ranking_bar_figure(data: ReportData, language: str = "zh"):
 
     use_chinese_fonts()
     t = data.ranking
-    zh = language == "zh"
     names = (t["town_name"] if "town_name" in t else t["town_code"]).map(mpl_text)
     vals = t["pm25"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     bottom_codes = set(data.bottom["town_code"])
@@ -70,7 +69,7 @@ def ranking_bar_figure(data: ReportData, language: str = "zh"):
     y = np.arange(len(t))[::-1]
     ax.barh(y, np.nan_to_num(vals), color=colors)
     for yi, v, r in zip(y, vals, t["rank"], strict=True):
-        label = text("no_valid_data", language) if np.isnan(v) else f"{v:g}（第{int(r)}名）" if zh else f"{v:g} (#{int(r)})"
+        label = text("no_valid_data", language) if np.isnan(v) else text("fig_bar_label", language, value=v, rank=int(r))
         ax.text(0 if np.isnan(v) else v, yi, " " + label, va="center", fontsize=8)
     ax.set_yticks(y, names.tolist(), fontsize=8)
     ax.set_xlabel("PM2.5 (μg/m³)")
@@ -92,7 +91,6 @@ def target_figure(data: ReportData, language: str = "zh"):
     if t is None or t.empty:
         return None
     use_chinese_fonts()
-    zh = language == "zh"
     dd = data.district_daily
     dates = dd["date"].to_numpy()
     vals = pd.to_numeric(dd["pm25"], errors="coerce").to_numpy(dtype=float)

@@ -4,7 +4,8 @@ Headings, captions, notes, table headers and figure labels live here, one entry 
 both languages, so that a wording is changed in one place and the two languages cannot drift
 apart. Templates use :meth:`str.format` fields: ``district``, ``year``, ``month`` (1–12),
 ``ym`` (``YYYY-MM``), ``n`` (bottom-list size). Values put into a template are escaped by the
-caller where they are rendered (:mod:`airlib.escaping`).
+caller where they are rendered (:mod:`airlib.escaping`). An empty text means "nothing in this
+language" (the line is left out).
 """
 
 from __future__ import annotations
@@ -53,6 +54,27 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "no_ranking": "本月无乡镇街道有有效月均值，不排名。",
         "no_ledger": "本区本月无可用的任务台账（未配置台账，或台账未覆盖本月），不列任务进展排名。",
         "ledger_problems": "**注意：以下台账文件无法读取，未计入任务进展（请修正后重新生成报告）：**",
+        # cover, summary, progress (Markdown; values escaped by the caller)
+        "cover_meta": "**区：** {district}（{code}）　　**月份：** {year}年{month}月　　**生成时间：** {now}（北京时间）",
+        "cover_validity": "**数据有效性：**",
+        "cover_stations": "- 监测站点 {stations} 个；站点日均值有效 {valid} / {total} 站日（{share:.1f}%；日均值需≥20个有效小时）；",
+        "cover_towns": "- 乡镇街道 {towns} 个，其中月均值有效 {towns_valid} 个（月均值需≥27个有效日，2月≥25个；{standard} 表4）；",
+        "cover_invalid": "- 无有效月均值、不参与排名：{names}；",
+        "cover_precision": "- 排名按发布精度（{precision}）修约后计算，并列取最小名次；同比按修约后数值计算，保留一位小数。",
+        "cover_synthetic": "> **本报告使用合成演示数据（airlib demo），非真实监测数据；乡镇街道边界为示意边界，非真实行政区划。**",
+        "decimals_0": "整数",
+        "decimals_1": "一位小数",
+        "decimals_2": "两位小数",
+        "decimals_n": "{d}位小数",
+        "list_sep": "、",
+        "summary": "{year}年{month}月，{n_valid}个乡镇街道PM2.5月均浓度为{lo}～{hi}微克/立方米。"
+                   "浓度最低的是{best}（第1名），最高的是{worst}（第{worst_rank}名）。",
+        "summary_yoy": "同比改善最大的是{towns}（{pct:+.1f}%）。",
+        "summary_warnings": "本月预警乡镇街道{count}个。",
+        "progress_plan": "方案：{plan}；台账截至{last}，按{as_of}评估。",
+        "ledger_problem_item": "- {file}：{problem}",
+        "not_ranked": "无有效数据",
+        "fig_bar_label": "{value:g}（第{rank}名）",
         # figures
         "fig_same_month_last_year": "上年同期",
         "fig_this_year": "本期",
@@ -96,6 +118,26 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "no_ranking": "No town has a valid monthly mean.",
         "no_ledger": "No task ledger covers this month; no task-progress ranking.",
         "ledger_problems": "**Note: these ledger files could not be read and are not counted (fix them and re-run):**",
+        "cover_meta": "**District:** {district} ({code})  **Month:** {ym}  **Generated:** {now} (Beijing time)",
+        "cover_validity": "",
+        "cover_stations": "- Stations: {stations}; valid station-days {valid} / {total} ({share:.1f}%).",
+        "cover_towns": "- Towns/streets: {towns}, with a valid monthly mean: {towns_valid}.",
+        "cover_invalid": "- Not ranked (no valid monthly mean): {names}.",
+        "cover_precision": "",
+        "cover_synthetic": "> **This report uses SYNTHETIC demo data, not real monitoring data.** Town boundaries are schematic.",
+        "decimals_0": "integers",
+        "decimals_1": "one decimal",
+        "decimals_2": "two decimals",
+        "decimals_n": "{d} decimals",
+        "list_sep": ", ",
+        "summary": "In {ym}, {n_valid} towns had a valid monthly PM2.5 mean ({lo}–{hi} µg/m³). "
+                   "Cleanest: {best}; most polluted: {worst}.",
+        "summary_yoy": "",
+        "summary_warnings": " Warning letters: {count}.",
+        "progress_plan": "Plan: {plan}; ledgers up to {last}.",
+        "ledger_problem_item": "- {file}: {problem}",
+        "not_ranked": "n/a",
+        "fig_bar_label": "{value:g} (#{rank})",
         "fig_same_month_last_year": "Same month last year",
         "fig_this_year": "This year",
         "fig_grade2_annual": "Grade II annual 35",
