@@ -17,7 +17,7 @@ import pandas as pd
 
 from airlib.escaping import html_text, markdown_text
 from airlib.report.data import ReportData
-from airlib.report.texts import TEXT, check_language, headers, table_headers, text
+from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
@@ -272,13 +272,14 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
 def record_html(params: dict[str, Any], data: ReportData) -> str:
     """Run record (HTML, small print): parameters, input files with SHA-256, package versions."""
     p = "".join(f"<li><code>{html_text(k)} = {html_text(repr(v))}</code></li>" for k, v in params.items())
-    files = html_table(data.inputs.rename(columns={"file": "文件 file", "bytes": "字节 bytes", "sha256": "SHA-256"}))
+    lab = RECORD_LABELS
+    files = html_table(data.inputs.rename(columns={k: lab[k] for k in ("file", "bytes", "sha256")}))
     versions = html_text(", ".join(f"{k} {v}" for k, v in data.versions.items()))
     return (
-        "<div class='airlib-record'><h3>运行记录 / Run record</h3>"
-        f"<p><b>参数 Parameters</b></p><ul>{p}</ul>"
-        f"<p><b>输入文件 Input files (SHA-256)</b></p>{files}"
-        f"<p><b>软件版本 Package versions</b></p><p>{versions}</p></div>"
+        f"<div class='airlib-record'><h3>{lab['heading']}</h3>"
+        f"<p><b>{lab['parameters']}</b></p><ul>{p}</ul>"
+        f"<p><b>{lab['files']}</b></p>{files}"
+        f"<p><b>{lab['versions']}</b></p><p>{versions}</p></div>"
     )
 
 

@@ -192,8 +192,9 @@ def interactive_maps(request: ReportRequest, data: ReportData) -> list[Any]:
     from airlib.report.maps import plotly_choropleth
 
     hl = _highlight(data)
+    yoy = text("map_yoy_interactive", request.language)
     return [plotly_choropleth(data.boundaries, data.ranking, "pm25", title="PM2.5", highlight=hl),
-            plotly_choropleth(data.boundaries, data.ranking, "yoy_pct", title="同比变化 (%)", highlight=hl)]
+            plotly_choropleth(data.boundaries, data.ranking, "yoy_pct", title=yoy, highlight=hl)]
 
 
 def write_workbook(request: ReportRequest, data: ReportData) -> Path:

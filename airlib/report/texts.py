@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from airlib.errors import AirlibError
 
-__all__ = ["HEADERS_EN", "LANGUAGES", "TABLE_HEADERS", "TEXT", "check_language", "headers", "table_headers", "text"]
+__all__ = ["HEADERS_EN", "LANGUAGES", "RECORD_LABELS", "TABLE_HEADERS", "TEXT", "check_language", "headers", "table_headers", "text"]
 
 #: Languages of the report.
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -50,6 +50,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "h_maps": "## 五、乡镇街道排名地图",
         "map_pm25": "{year}年{month}月PM2.5浓度排名",
         "map_yoy": "{year}年{month}月PM2.5同比变化及改善排名",
+        "map_yoy_interactive": "同比变化 (%)",
         "h_record": "## 附录 运行记录",
         "no_ranking": "本月无乡镇街道有有效月均值，不排名。",
         "no_ledger": "本区本月无可用的任务台账（未配置台账，或台账未覆盖本月），不列任务进展排名。",
@@ -114,6 +115,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "h_maps": "## 5. Ranking maps",
         "map_pm25": "PM2.5 ranking {ym}",
         "map_yoy": "YoY change {ym}",
+        "map_yoy_interactive": "YoY change (%)",
         "h_record": "## Appendix: run record",
         "no_ranking": "No town has a valid monthly mean.",
         "no_ledger": "No task ledger covers this month; no task-progress ranking.",
@@ -177,6 +179,18 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "en": ("Target", "Window", "Actual (µg/m³)", "Last year (µg/m³)", "YoY (%)", "Target level (µg/m³)",
                "Status", "Allowance rest of period", "Outlook"),
     },
+}
+
+#: Labels of the run record (appendix), Chinese and English together in every report (the
+#: record is read by both the bureau and the maintainers).
+RECORD_LABELS: Final[dict[str, str]] = {
+    "heading": "运行记录 / Run record",
+    "parameters": "参数 Parameters",
+    "files": "输入文件 Input files (SHA-256)",
+    "versions": "软件版本 Package versions",
+    "file": "文件 file",
+    "bytes": "字节 bytes",
+    "sha256": "SHA-256",
 }
 
 
