@@ -24,13 +24,13 @@ from airlib.paths import PROJECT_ROOT
 from airlib.report import (
     NOTEBOOK,
     ReportError,
-    _failed_cell,
-    _publish,
-    _strip_for_pdf,
+    ReportRequest,
     check_request,
     last_complete_month,
     parse_month,
 )
+from airlib.report.rendering import strip_for_pdf
+from airlib.report.running import _failed_cell, _publish
 from airlib.report.config import DEMO, district_config, inside_project, load_districts
 
 DEMO_NAME = "门头沟区"
@@ -112,7 +112,7 @@ def _old_and_new(tmp_path):
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "file-by-file"])
 def test_publish_replaces_outputs_and_removes_stale(tmp_path, monkeypatch, exchange):
-    import airlib.report as R
+    import airlib.report.running as R
 
     if not exchange:
         monkeypatch.setattr(R, "_exchange_dirs", lambda a, b: False)
@@ -157,7 +157,7 @@ def test_strip_for_pdf_drops_stderr_and_tagged_cells():
     c2.outputs.append(nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {}}))
     c2.outputs.append(nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {},
                                                                     "image/png": "iVBOR"}))
-    out = _strip_for_pdf(nb)
+    out = strip_for_pdf(nb)
     assert len(out.cells) == 1
     kept = out.cells[0].outputs
     assert [o.get("name") for o in kept] == ["stdout", None]  # stderr and PNG-less plotly dropped
@@ -181,7 +181,7 @@ def test_failed_cell_named(tmp_path):
 
 
 def test_kernels_use_private_ipc_sockets(tmp_path):
-    from airlib.report import _kernel_manager_class
+    from airlib.report.running import _kernel_manager_class
 
     a = _kernel_manager_class(str(tmp_path / "a"))()
     b = _kernel_manager_class(str(tmp_path / "b"))()
@@ -259,8 +259,8 @@ def test_report_pdf_has_towns_and_ranks(demo_home, first_run):
     assert "门头沟区2017年12月乡镇街道空气质量" in text
     assert "合成演示数据" in text and "示意" in text
     assert re.search(r"第\s*1\s*页\s*/\s*共\s*\d+\s*页", text)
-    assert "import " not in text and "R.prepare" not in text  # no code
-    data = prepare(DEMO_NAME, REPORT_MONTH, root=demo_home)
+    assert "import " not in text and "S.start" not in text and "display(" not in text  # no code
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home))
     lines = text.splitlines()
     for row in data.ranking.itertuples(index=False):
         name = str(row.town_name)
@@ -304,6 +304,7 @@ def test_report_excel_and_notebook_record(demo_home, first_run):
     nb = nbformat.read(first_run / "monthly_report.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "2017-12" in injected[0].source
+    assert "checked = True" in injected[0].source  # the kernel does not repeat the runner's checks
     dump = json.dumps(nb)
     assert "sha-256" in dump.lower() and re.search(r"[0-9a-f]{64}", dump) and "pandas 3" in dump
 
@@ -385,7 +386,7 @@ def test_report_ranking_agrees_with_citywide_path(demo_home):
     from airlib.io.store import read_registry
 
     proc = demo_home / "data" / "processed"
-    data = prepare(DEMO_NAME, REPORT_MONTH, root=demo_home)
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home))
     stations = read_registry(proc, "demo", "stations")
     cw = citywide.rank_month(proc, "demo", stations, 2017, 12)
     cw = cw.assign(town_code=cw["town_code"].astype("string")).set_index("town_code")
@@ -395,6 +396,34 @@ def test_report_ranking_agrees_with_citywide_path(demo_home):
                                   cw.loc[mine.index, "pm25_published"].to_numpy(dtype=float))
     assert mine["rank"].astype("Float64").fillna(-1).tolist() == \
         cw.loc[mine.index, "rank"].astype("Float64").fillna(-1).tolist()
+
+
+@pytest.mark.slow
+def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
+    """prepare(request) fills the typed fields; each section returns what the notebook shows and
+    saves its figures under request.figure_dir (not in reports/)."""
+    from IPython.display import HTML, Image, Markdown
+
+    from airlib.report import TaskProgress, prepare, sections
+
+    request = ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home, output_dir=tmp_path / "out")
+    data = prepare(request)
+    assert isinstance(data.progress, TaskProgress) and data.progress.last_ledger_month == "2017-12"
+    assert len(data.progress.scores) and data.ledger_problems == []
+    assert isinstance(data.targets, pd.DataFrame)
+    assert data.district_daily["date"].max() == pd.Timestamp("2017-12-31")
+    first = sections.monthly_ranking(request, data)
+    assert [type(x) for x in first] == [Markdown, Markdown, HTML, Markdown]
+    assert first[0].data == "## 一、月排名" and "表1 2017年12月" in first[2].data
+    for name in ("cover", "ytd_ranking", "warnings", "task_progress", "targets", "maps", "run_record"):
+        objs = getattr(sections, name)(request, data)
+        assert objs and all(isinstance(o, (Markdown, HTML, Image)) for o in objs), name
+    assert sections.interactive_maps(request, data) == []
+    pngs = {p.name for p in request.figure_dir.glob("*.png")}
+    assert {"ranking_bar.png", "district_trend.png", "map_pm25_rank.png", "map_pm25_yoy.png"} <= pngs
+    xlsx = sections.write_workbook(request, data)
+    assert xlsx == tmp_path / "out" / "ranking.xlsx" and xlsx.exists()
+    assert not (demo_home / "figures").exists()
 
 
 # ---- notebook helpers (no report run needed) -----------------------------------------------------
@@ -410,7 +439,7 @@ def test_pm25_decimals_switch_at_2024():
 def test_bottom_row_positions_follow_ranking_order_and_code_dtype():
     from types import SimpleNamespace
 
-    from airlib.report import bottom_row_positions
+    from airlib.report.content import bottom_row_positions
 
     ranking = pd.DataFrame({"town_code": pd.array(["110109001", "110109003", "110109002", "110109004"], dtype="string")})
     bottom = pd.DataFrame({"town_code": ["110109002", "110109004"]})  # object dtype vs string dtype
@@ -421,24 +450,168 @@ def test_bottom_row_positions_follow_ranking_order_and_code_dtype():
 def test_overdue_display_headers_and_missing_values():
     from types import SimpleNamespace
 
-    from airlib.report import overdue_display
+    from airlib.report.content import overdue_display
 
     od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "town_name": ["王平地区"], "target": [10.0],
                        "completed": [np.nan], "days_overdue": [15], "lead": ["区城管执法局"]})
-    data = SimpleNamespace(extras={"progress": {"overdue": od}})
+    data = SimpleNamespace(progress=SimpleNamespace(overdue=od))
     zh = overdue_display(data)
     assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"]
     assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10.0", "—", "15"]
     assert overdue_display(data, "en").columns[-1] == "Days overdue"
-    assert overdue_display(SimpleNamespace(extras={})) is None
-    assert overdue_display(SimpleNamespace(extras={"progress": {"overdue": od.iloc[0:0]}})) is None
+    assert overdue_display(SimpleNamespace(progress=None)) is None
+    assert overdue_display(SimpleNamespace(progress=SimpleNamespace(overdue=od.iloc[0:0]))) is None
 
 
 def test_cover_cites_the_gb3095_edition_in_force() -> None:
     import pandas as pd
 
-    from airlib.report import _gb3095_label
+    from airlib.report.content import gb3095_label
 
-    assert _gb3095_label(pd.Period("2026-02", "M")) == "GB 3095—2012"
-    assert _gb3095_label(pd.Period("2026-03", "M")) == "GB 3095—2026"
-    assert _gb3095_label(pd.Period("2031-01", "M")) == "GB 3095—2026"
+    assert gb3095_label(pd.Period("2026-02", "M")) == "GB 3095—2012"
+    assert gb3095_label(pd.Period("2026-03", "M")) == "GB 3095—2026"
+    assert gb3095_label(pd.Period("2031-01", "M")) == "GB 3095—2026"
+
+
+# ---- the package: request, texts, layering, notebook (no report run needed) ---------------------
+
+TODAY = dt.date(2018, 3, 3)
+
+
+def _request(tmp_path, **kw):
+    kw.setdefault("today", TODAY)
+    kw.setdefault("check_inputs", False)
+    return ReportRequest.build(DEMO_NAME, kw.pop("month", "2017-12"), root=tmp_path, **kw)
+
+
+def test_request_is_built_checked_and_frozen(tmp_path, monkeypatch):
+    import dataclasses
+
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    r = _request(tmp_path)
+    assert r.month == pd.Period("2017-12", "M") and r.language == "zh" and r.bottom_n == DEMO.bottom_n
+    assert r.root == tmp_path.resolve() and r.district == DEMO_NAME
+    assert r.output_dir == tmp_path.resolve() / "figures" / "report" / DEMO_NAME / "2017-12"
+    assert r.figure_dir == r.output_dir / "figures"
+    assert r.store == tmp_path.resolve() / "data" / "processed" / DEMO.dataset
+    assert _request(tmp_path, bottom_n=0).bottom_n == 0  # edge: an empty bottom list is allowed
+    assert _request(tmp_path, month=None).month == pd.Period("2018-02", "M")  # last complete month
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.month = pd.Period("2018-01", "M")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("kw", "needle"), [
+    ({"language": "fr"}, "language must be 'zh' or 'en'"),
+    ({"bottom_n": -1}, "bottom N must be a whole number ≥ 0, not -1; fix --bottom-n"),
+    ({"bottom_n": True}, "bottom N must be a whole number"),
+    ({"bottom_n": 2.5}, "bottom N must be a whole number"),
+    ({"month": "2018-03"}, "not complete yet"),
+    ({"month": "2019-01"}, "in the future"),
+    ({"month": "2017/12"}, "YYYY-MM"),
+    ({"excel_name": "../x.xlsx"}, "plain file name"),
+    ({"excel_name": "a/b.xlsx"}, "plain file name"),
+    ({"excel_name": ""}, "plain file name"),
+])
+def test_request_refuses_bad_parameters(tmp_path, monkeypatch, kw, needle):
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    with pytest.raises(AirlibError, match=re.escape(needle)):
+        _request(tmp_path, **kw)
+
+
+def test_request_checks_district_and_inputs(tmp_path, monkeypatch):
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    with pytest.raises(AirlibError, match="unknown district '不存在区'"):
+        ReportRequest.build("不存在区", "2017-12", root=tmp_path, today=TODAY, check_inputs=False)
+    with pytest.raises(AirlibError):
+        ReportRequest.build("../区", "2017-12", root=tmp_path, today=TODAY, check_inputs=False)
+    # check_inputs (the default): the store is looked at before anything else happens
+    with pytest.raises(AirlibError, match="no processed data for 门头沟区"):
+        ReportRequest.build(DEMO_NAME, "2017-12", root=tmp_path, today=TODAY)
+    _request(tmp_path)  # the notebook's path when the runner has checked: no store access
+
+
+def test_request_parameters_are_the_notebook_parameters(tmp_path, monkeypatch):
+    """The runner injects request.parameters() (+ checked); the notebook declares each of them."""
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    declared = re.findall(r"^(\w+)\s*=", cell.source, flags=re.M)
+    params = _request(tmp_path, bottom_n=3, output_dir=tmp_path / "o", excel_name="r.xlsx").parameters()
+    assert declared == [*params, "checked"]
+    assert params["month"] == "2017-12" and params["bottom_n"] == 3 and params["output_dir"] == str(tmp_path / "o")
+
+
+def test_texts_cover_both_languages():
+    import string
+
+    from airlib.report.texts import TABLE_HEADERS, TEXT, table_headers, text
+
+    assert TEXT["zh"].keys() == TEXT["en"].keys()
+    fields = {"district", "year", "month", "ym", "n", "code", "now", "stations", "valid", "total", "share",
+              "towns", "towns_valid", "standard", "names", "precision", "d", "n_valid", "lo", "hi", "best",
+              "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank"}
+    for lang, entries in TEXT.items():
+        for key, template in entries.items():
+            used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+            assert used <= fields, (lang, key, used - fields)
+        # Chinese wording only in the Chinese texts (a copy-paste slip shows here)
+        if lang == "en":
+            cjk = [k for k, v in entries.items() if re.search(r"[\u4e00-\u9fff]", v)]
+            assert cjk == [], cjk
+    assert all(text(k, "zh") for k in TEXT["zh"])  # every Chinese text is there
+    for table, by_lang in TABLE_HEADERS.items():
+        assert len(by_lang["zh"]) == len(by_lang["en"]) == len(set(by_lang["zh"])), table
+    assert text("table1", "zh", year=2017, month=12, ym="2017-12", n=3).startswith("表1 2017年12月")
+    assert text("table1", "en", year=2017, month=12, ym="2017-12", n=3) == "Table 1 PM2.5 ranking, 2017-12 (shaded: bottom 3)"
+    with pytest.raises(AirlibError, match="language"):
+        table_headers("overdue", "de")
+
+
+#: Rank of each module of airlib/report: a module imports only modules of a lower rank.
+REPORT_LAYERS = {
+    "errors": 0, "texts": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0,
+    "request": 1, "data": 2, "content": 3, "figures": 3, "sections": 4, "rendering": 5, "running": 6,
+}
+
+
+def test_report_package_imports_flow_one_way():
+    import ast
+
+    pkg = PROJECT_ROOT / "airlib" / "report"
+    modules = {p.stem for p in pkg.glob("*.py")} - {"__init__"}
+    assert modules == set(REPORT_LAYERS), "new module: give it a rank in REPORT_LAYERS"
+    for name in sorted(modules):
+        tree = ast.parse((pkg / f"{name}.py").read_text(encoding="utf-8"))
+        targets = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "airlib.report":
+                    targets |= {a.name for a in node.names}
+                elif node.module.startswith("airlib.report."):
+                    targets.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                targets |= {a.name.split(".")[2] for a in node.names if a.name.startswith("airlib.report.")}
+        for t in targets:
+            assert REPORT_LAYERS[t] < REPORT_LAYERS[name], f"airlib.report.{name} imports airlib.report.{t}"
+        assert "__all__" in {getattr(t, "id", None) for n in tree.body if isinstance(n, ast.Assign) for t in n.targets}, name
+
+
+def test_notebook_holds_narrative_and_calls_only():
+    """Every code cell after the parameters is display(*S.<section>(request, data)) or the one
+    set-up call; no wording (Chinese text) and no computation in the notebook."""
+    import ast
+
+    from airlib.report import sections
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    called: list[str] = []
+    for cell in code:
+        body = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith("#"))
+        assert not re.search(r"[\u4e00-\u9fff]", body), cell.source  # wording lives in airlib.report.texts
+        tree = ast.parse(body)
+        called += [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                   and isinstance(n.value, ast.Name) and n.value.id == "S"]
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.Lambda, ast.BinOp, ast.Subscript)), cell.source
+    assert sorted(called) == sorted(sections.__all__)  # each section once, nothing else

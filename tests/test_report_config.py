@@ -182,7 +182,7 @@ def test_broken_plan_file_fails_before_the_notebook(cfg, tmp_path, monkeypatch):
     with pytest.raises(InputDataError, match="p.yaml: invalid plan"):
         check_request(c, pd.Period("2018-01", "M"), tmp_path)
     monkeypatch.setenv("AIRLIB_HOME", str(tmp_path))
-    import airlib.report as report
+    import airlib.report.running as running
 
-    monkeypatch.setattr(report, "execute_notebook", lambda *a, **k: pytest.fail("kernel started"))
+    monkeypatch.setattr(running, "execute_notebook", lambda *a, **k: pytest.fail("kernel started"))
     assert main(["report", "--district", "测试区", "--month", "2018-01"]) == 2

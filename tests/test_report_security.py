@@ -145,12 +145,12 @@ def _data(names: list[str], district: str = "<img src=x onerror=alert(1)>区$x$"
                 "towns_valid": n - 1, "towns_invalid": [names[-1]], "days_in_month": 31}
     return SimpleNamespace(config=cfg, month=pd.Period("2017-12", "M"), validity=validity, ranking=ranking,
                            warnings=ranking.iloc[:1], bottom=ranking.iloc[n - 2:n - 1], bottom_n=1,
-                           extras={})
+                           progress=None, ledger_problems=[], targets=pd.DataFrame())
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_cover_and_summary_markdown_escape_names(language):
-    from airlib.report import cover_markdown, ranking_summary_markdown
+    from airlib.report.content import cover_markdown, ranking_summary_markdown
 
     names = ["<img src=x onerror=alert(1)>", "**粗**|`c`", "[l](javascript:alert(1))", "$x^2$"]
     data = _data(names)
@@ -164,19 +164,19 @@ def test_cover_and_summary_markdown_escape_names(language):
 
 
 def test_progress_and_ledger_notes_escape(tmp_path):
-    from airlib.report import ledger_problems_markdown, progress_markdown
+    from airlib.report.content import ledger_problems_markdown, progress_markdown
 
     title = '<script>alert("t")</script>方案**x**'
-    data = SimpleNamespace(extras={
-        "progress": {"plan": title, "last_ledger_month": "2017-12", "as_of": pd.Timestamp("2017-12-31")},
-        "ledger_problems": [{"file": "<img src=x onerror=alert(1)>.xlsx", "problem": "BadZipFile: [x](y)"}] * 2,
-    })
+    data = SimpleNamespace(
+        progress=SimpleNamespace(plan=title, last_ledger_month="2017-12", as_of=pd.Timestamp("2017-12-31")),
+        ledger_problems=[{"file": "<img src=x onerror=alert(1)>.xlsx", "problem": "BadZipFile: [x](y)"}] * 2,
+    )
     p, note = _render_markdown([progress_markdown(data), ledger_problems_markdown(data)])
     assert "<script" not in p and title in _visible(p)
     assert "<img" not in note and "<a " not in note
     assert _visible(note).count("<img src=x onerror=alert(1)>.xlsx：BadZipFile: [x](y)") == 1  # once
-    assert ledger_problems_markdown(SimpleNamespace(extras={})) is None
-    assert "无可用的任务台账" in progress_markdown(SimpleNamespace(extras={"progress": None}))
+    assert ledger_problems_markdown(SimpleNamespace(ledger_problems=[])) is None
+    assert "无可用的任务台账" in progress_markdown(SimpleNamespace(progress=None))
 
 
 def _all_texts(fig) -> list:
@@ -191,7 +191,7 @@ def test_figures_draw_names_literally_not_mathtext():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from airlib.report import ranking_bar_figure, trend_figure
+    from airlib.report.figures import ranking_bar_figure, trend_figure
 
     names = ["$x^2$镇", "a$b$c", "<b>普通</b>"]
     data = _data(names, district="$\\alpha$区")
@@ -282,7 +282,7 @@ def test_chromium_prints_without_script_or_file_access(tmp_path):
     """A page with a file:// iframe/object/embed/img/CSS on a canary file outside the HTML's folder
     and scripts that write text: the hardened PDF shows neither; the same page printed plainly
     shows both (so the probe works)."""
-    from airlib.report import find_chromium, harden_html, html_to_pdf
+    from airlib.report.rendering import find_chromium, harden_html, html_to_pdf
 
     try:
         exe = find_chromium()
@@ -325,7 +325,7 @@ def test_notebook_html_keeps_images_and_text_under_csp(tmp_path):
 
     from PIL import Image
 
-    from airlib.report import find_chromium, html_to_pdf, notebook_to_html
+    from airlib.report.rendering import find_chromium, html_to_pdf, notebook_to_html
 
     try:
         find_chromium()
@@ -451,7 +451,7 @@ def test_one_unreadable_ledger_is_named_and_the_others_used(tmp_path):
     problems: list[dict[str, str]] = []
     prog = task_progress(DEMO, month, towns, tmp_path, problems)
     assert prog is not None, "the readable ledgers must still give the task section"
-    pd.testing.assert_frame_equal(prog["scores"], full["scores"])
+    pd.testing.assert_frame_equal(prog.scores, full.scores)
     named = {p["file"] for p in problems}
     assert named == {bad1.name, bad2.name}
     assert all(p["problem"] for p in problems)
@@ -474,7 +474,7 @@ def _dead_pid() -> int:
 
 
 def test_clean_stale_removes_dead_owners_only(tmp_path):
-    from airlib.report import _host_tag, clean_stale, owned_prefix, process_start_time
+    from airlib.report.cleanup import _host_tag, clean_stale, owned_prefix, process_start_time
 
     host = _host_tag()
     me = os.getpid()
@@ -756,13 +756,13 @@ def test_bad_bottom_n_refused_before_any_kernel(tmp_path, monkeypatch):
 
 
 def test_write_errors_are_told_apart():
-    from airlib.report import ReportError, ReportWriteError, _write_error_class
+    from airlib.report.errors import ReportError, ReportWriteError, write_error_class
 
-    assert _write_error_class(OSError(28, "No space left on device")) is ReportWriteError
-    assert _write_error_class(PermissionError(13, "Permission denied")) is ReportWriteError
-    assert _write_error_class(ReportError("cell 5: OSError: [Errno 30] Read-only file system")) is ReportWriteError
-    assert _write_error_class(ReportError("cell 5: ValueError: boom")) is ReportError
-    assert _write_error_class(FileNotFoundError(2, "x")) is ReportError
+    assert write_error_class(OSError(28, "No space left on device")) is ReportWriteError
+    assert write_error_class(PermissionError(13, "Permission denied")) is ReportWriteError
+    assert write_error_class(ReportError("cell 5: OSError: [Errno 30] Read-only file system")) is ReportWriteError
+    assert write_error_class(ReportError("cell 5: ValueError: boom")) is ReportError
+    assert write_error_class(FileNotFoundError(2, "x")) is ReportError
 
 
 def test_target_tracking_figures_draw_names_literally():

@@ -35,6 +35,11 @@ from airlib.errors import AirlibError, InputDataError
 from airlib.paths import project_root, raw_dir
 from airlib.settings import Settings
 
+__all__ = [
+    "DEMO", "MAX_NAME_LENGTH", "REQUIRED_KEYS", "DistrictConfig", "check_district_name", "check_folder_name",
+    "config_file", "district_config", "district_names", "inside_project", "load_districts",
+]
+
 
 @dataclass(frozen=True)
 class DistrictConfig:

@@ -26,6 +26,8 @@ from airlib.io.store import atomic_write
 import numpy as np
 import pandas as pd
 
+__all__ = ["FORMULA_PREFIXES", "is_dangerous", "write_tables"]
+
 #: First characters that make a spreadsheet treat text as a formula.
 FORMULA_PREFIXES: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
 

@@ -36,6 +36,12 @@ from airlib.errors import InputDataError
 from airlib.settings import DEFAULT, Settings
 from airlib.escaping import mpl_text, plotly_text
 
+__all__ = [
+    "BOUNDARY_SUFFIXES", "GCJ_A", "GCJ_EE", "PROJECTED_CANDIDATES", "SCHEMATIC_COLUMN", "SCHEMATIC_NOTICE_ZH",
+    "BoundaryWarning", "gcj02_to_wgs84", "gcj02_to_wgs84_geometries", "load_boundaries", "plotly_choropleth",
+    "static_choropleth", "wgs84_to_gcj02",
+]
+
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
 

@@ -1,0 +1,187 @@
+"""Executed notebook → HTML without code → A4 PDF printed by headless Chromium.
+
+The HTML is hardened before printing (:func:`harden_html`: no ``<script>``, a
+Content-Security-Policy :data:`REPORT_CSP` that allows no script and no file or network
+load) and printed alone in its own temporary folder with :data:`CHROMIUM_FLAGS`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Final
+
+from airlib.report.cleanup import owned_prefix
+from airlib.report.errors import ReportError
+
+__all__ = [
+    "CHROMIUM_CANDIDATES", "CHROMIUM_FLAGS", "PRINT_CSS", "REPORT_CSP", "find_chromium",
+    "harden_html", "html_to_pdf", "notebook_to_html", "strip_for_pdf",
+]
+
+
+#: Chromium binaries tried in order.
+CHROMIUM_CANDIDATES: Final[tuple[str, ...]] = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+def _interactive_only(output) -> bool:
+    """An output that would print as an empty box: a plotly/widget figure without a PNG."""
+    data = output.get("data", {}) if hasattr(output, "get") else {}
+    js = {"application/vnd.plotly.v1+json", "application/vnd.jupyter.widget-view+json"}
+    return bool(js & set(data)) and "image/png" not in data
+
+
+def strip_for_pdf(nb):
+    """Copy of an executed notebook without stderr streams and without cells tagged
+    ``remove``/``no-pdf`` (and without the papermill parameter cells)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    keep = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"remove", "no-pdf", "parameters", "injected-parameters"}:
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                            and not _interactive_only(o)]
+        keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+PRINT_CSS: Final[str] = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+                   font-family: "Noto Sans CJK SC", sans-serif; font-size: 9pt; color: #555; } }
+html, body { background: white !important; }
+body, .jp-Notebook, .jp-RenderedHTMLCommon { font-family: "Noto Sans CJK SC", "Noto Sans", sans-serif !important;
+  font-size: 10.5pt; }
+.jp-Notebook { padding: 0 !important; }
+.jp-Cell { padding: 0 !important; }
+.jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; max-width: 100% !important; }
+.jp-OutputArea-child, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea { break-inside: auto !important; }
+.jp-RenderedImage img, img { max-width: 100% !important; height: auto; break-inside: avoid; }
+.jp-RenderedImage { break-inside: avoid; }
+table { border-collapse: collapse; font-size: 9pt; break-inside: auto; }
+table.airlib-table { width: 100%; margin: 4px 0 8px 0; }
+.airlib-record td { word-break: break-all; }
+.airlib-record, .airlib-record table { font-size: 7pt !important; }
+tr { break-inside: avoid; }
+th, td { border: 1px solid #999 !important; padding: 2px 6px !important; text-align: center !important; }
+th { background: #eef2f7 !important; }
+.jp-RenderedHTMLCommon h1, h1 { font-size: 20pt !important; text-align: center; margin-top: 50mm !important;
+  margin-bottom: 12mm !important; }
+.jp-RenderedHTMLCommon h2, h2 { break-before: page; font-size: 15pt !important; border-bottom: 2px solid #08519c; }
+h3 { font-size: 12pt; break-after: avoid; }
+.jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
+"""
+
+
+#: Content-Security-Policy of the report HTML printed by Chromium: no script runs, nothing is
+#: fetched (no file://, no network, no frames, no objects); images and fonts only as data:
+#: URIs (nbconvert embeds figures as base64 PNG), styles only inline.
+REPORT_CSP: Final[str] = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; "
+    "child-src 'none'; connect-src 'none'; img-src data:; font-src data:; "
+    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)
+
+
+def harden_html(body: str) -> str:
+    """Put :data:`REPORT_CSP` as the first element of ``<head>`` and remove every ``<script>``
+    element (nbconvert's require.js/MathJax loaders; the report needs no script).
+
+    Parameters
+    ----------
+    body : str
+        A full HTML document (nbconvert output) with a ``<head>``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ReportError
+        The document has no ``<head>`` (the policy could not be set).
+    """
+    # No script: nbconvert's loaders (MathJax, require.js CDN) and any inline script. User text
+    # is escaped (airlib.escaping), so every <script> here comes from the template or a raw
+    # HTML output; the CSP blocks anything left (event handlers included).
+    body = re.sub(r"<script\b.*?</script\s*>", "", body, flags=re.S | re.I)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">'
+    new, n = re.subn(r"<head(\s[^>]*)?>", lambda m: m.group(0) + "\n" + meta, body, count=1)
+    if n != 1:
+        raise ReportError("the report HTML has no <head>; cannot set its Content-Security-Policy")
+    return new
+
+
+def notebook_to_html(nb_path: Path, html_path: Path) -> Path:
+    """Executed notebook → self-contained HTML without code (nbconvert ``--no-input``),
+    hardened by :func:`harden_html` (no script, no file or network access)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = strip_for_pdf(nbformat.read(nb_path, as_version=4))
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    body = harden_html(body)
+    body = body.replace("</head>", f"<style>{PRINT_CSS}</style>\n</head>", 1)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def find_chromium() -> str:
+    """Path of a Chromium/Chrome binary (``$AIRLIB_CHROMIUM`` first)."""
+    env = os.environ.get("AIRLIB_CHROMIUM")
+    if env:
+        return env
+    for c in CHROMIUM_CANDIDATES:
+        p = shutil.which(c)
+        if p:
+            return p
+    raise ReportError("no Chromium found for PDF printing; install Debian's `chromium` package "
+                      "or set AIRLIB_CHROMIUM")
+
+
+#: Chromium switches of :func:`html_to_pdf` besides profile and output: headless, offline,
+#: no remote fonts. ``--allow-file-access-from-files`` is never given. JavaScript is off by the
+#: page's CSP (:data:`REPORT_CSP`, ``script-src 'none'``, which also blocks every file:// and
+#: network load) and :func:`harden_html` removes every ``<script>`` element:
+#: ``--blink-settings=scriptEnabled=false`` cannot be used, headless Chromium (156) then exits
+#: 0 without writing the PDF.
+CHROMIUM_FLAGS: Final[tuple[str, ...]] = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--mute-audio", "--disable-remote-fonts", "--no-pdf-header-footer",
+)
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, *, timeout: int = 180) -> Path:
+    """Print HTML to an A4 PDF with headless Chromium (offline, fresh profile, JavaScript off,
+    :data:`CHROMIUM_FLAGS`). The HTML should be alone in its own folder and hardened by
+    :func:`harden_html`."""
+    exe = find_chromium()
+    with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-chromium-")) as profile:
+        cmd = [
+            exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ]
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise ReportError(f"Chromium did not finish printing the PDF within {timeout} s") from exc
+    if res.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        tail = "\n".join((res.stderr or "").splitlines()[-5:])
+        raise ReportError(f"Chromium failed to print the PDF (exit {res.returncode}): {tail}")
+    return pdf_path

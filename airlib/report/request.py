@@ -1,0 +1,352 @@
+"""A validated report request, and the places it reads from and writes to.
+
+:class:`ReportRequest` is built once from CLI or papermill parameters by
+:meth:`ReportRequest.build`, which makes every check (language, district name and
+configuration, month, bottom N, store and month data, boundaries, plans, output folder)
+before any kernel starts; the runner and the notebook pass it on instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import AirlibError
+from airlib.paths import PROJECT_ROOT, project_root
+from airlib.report.config import (
+    DistrictConfig,
+    check_district_name,
+    config_file,
+    district_config,
+    inside_project,
+)
+from airlib.report.texts import check_language
+
+__all__ = [
+    "ReportRequest", "available_months", "check_request", "district_boundaries",
+    "interactive_folder", "last_complete_month", "month_partition", "output_names",
+    "parse_month", "plan_paths", "read_registry", "report_folder", "store_dir",
+]
+
+
+def last_complete_month(today: dt.date | None = None) -> pd.Period:
+    """The last calendar month that has ended before ``today`` (Beijing date by default)."""
+    if today is None:
+        today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    return pd.Period(today, freq="M") - 1
+
+
+def parse_month(text: str | pd.Period | None, today: dt.date | None = None) -> pd.Period:
+    """Parse ``YYYY-MM``; None → :func:`last_complete_month`. Future/incomplete months → error."""
+    if text is None:
+        return last_complete_month(today)
+    if isinstance(text, pd.Period):
+        month = text.asfreq("M")
+    else:
+        if not re.fullmatch(r"\s*\d{4}-\d{1,2}\s*", str(text)):
+            raise AirlibError(f"month {text!r} is not of the form YYYY-MM (e.g. 2018-01)")
+        try:
+            month = pd.Period(str(text).strip(), freq="M")
+        except (ValueError, TypeError) as exc:
+            raise AirlibError(f"month {text!r} is not a valid month: {exc}") from None
+    last = last_complete_month(today)
+    if month > last:
+        what = "in the future" if month > last + 1 else "not complete yet"
+        raise AirlibError(f"month {month} is {what}; the latest complete month is {last}")
+    return month
+
+
+def read_registry(store: Path, name: str) -> pd.DataFrame:
+    """Registry ``name`` (``towns``, ``stations``) of a store version folder; :class:`AirlibError`
+    naming the file when it is missing."""
+    path = store / f"{name}.parquet"
+    if not path.exists():
+        raise AirlibError(f"registry {path} missing; re-run the ingest")
+    return pd.read_parquet(path)
+
+
+def store_dir(cfg: DistrictConfig, root: Path | None = None) -> Path:
+    """``data/processed/<dataset>/`` of a district (checked to be inside the project)."""
+    return inside_project(Path("data") / "processed" / cfg.dataset, root)
+
+
+def month_partition(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
+    """Folder of one month of the hourly store's current version (``hourly/year=YYYY/month=M``)."""
+    from airlib.io.store import hourly_dir
+
+    store = store_dir(cfg, root)
+    return hourly_dir(store.parent, store.name) / f"year={month.year}" / f"month={month.month}"
+
+
+def available_months(cfg: DistrictConfig, root: Path | None = None) -> list[pd.Period]:
+    """Months present in the district's hourly store, sorted."""
+    from airlib.io.store import hourly_dir
+
+    store = store_dir(cfg, root)
+    base = hourly_dir(store.parent, store.name)
+    out = []
+    for p in base.glob("year=*/month=*"):
+        try:
+            out.append(pd.Period(year=int(p.parent.name[5:]), month=int(p.name[6:]), freq="M"))
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+def plan_paths(cfg: DistrictConfig, root: Path | None = None) -> list[Path]:
+    """Configured plan files that exist: under the project root, else shipped with airlib."""
+    out = []
+    for rel in cfg.plans:
+        p = cfg.path(rel, root)
+        if not p.exists() and not Path(rel).is_absolute() and (PROJECT_ROOT / rel).exists():
+            p = PROJECT_ROOT / rel
+        if p.exists():
+            out.append(p)
+    return out
+
+
+def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> None:
+    """Check that the configured paths are inside the project and the month has data.
+
+    Raises
+    ------
+    AirlibError
+        A path outside the project, no store, no data for ``month``, a missing or bad boundary
+        file (checked by :func:`district_boundaries`), or a plan file that does not load
+        (:func:`airlib.io.plans.load_plan`) — all before any kernel starts.
+    """
+    from airlib.io.store import hourly_dir
+
+    store = store_dir(cfg, root)
+    if not hourly_dir(store.parent, store.name).exists():
+        raise AirlibError(
+            f"no processed data for {cfg.name} in {store}; run `airlib demo` (demo) or "
+            f"`airlib ingest` first"
+        )
+    if not month_partition(cfg, month, root).exists():
+        months = available_months(cfg, root)
+        span = f"{months[0]} to {months[-1]}" if months else "none"
+        raise AirlibError(f"no data for {cfg.name} in {month}; months with data: {span}")
+    b = cfg.path(cfg.boundaries, root)
+    if not b.exists():
+        raise AirlibError(f"boundary file of {cfg.name} not found: {b}")
+    for p in cfg.plans:
+        cfg.path(p, root)
+    from airlib.report.maps import BoundaryWarning
+    from airlib.io.plans import load_plan
+
+    for p in plan_paths(cfg, root):  # a broken plan file fails here, not inside the kernel
+        load_plan(p, warn=False)
+    with warnings.catch_warnings():  # the report shows them; here only errors matter
+        warnings.simplefilter("ignore", BoundaryWarning)
+        district_boundaries(cfg, root)
+
+
+def district_boundaries(cfg: DistrictConfig, root: Path | None = None, *, towns: pd.DataFrame | None = None,
+                        stations: pd.DataFrame | None = None):
+    """The district's boundaries, checked by :func:`airlib.report.maps.load_boundaries` against the
+    district's towns and stations (read from the store when not given)."""
+    from airlib.report.maps import load_boundaries
+
+    store = store_dir(cfg, root)
+    if towns is None:
+        towns = read_registry(store, "towns")
+        if "district_code" in towns:
+            towns = towns[towns["district_code"].astype("string") == cfg.district_code]
+    if stations is None:
+        stations = read_registry(store, "stations")
+    return load_boundaries(
+        cfg.path(cfg.boundaries, root),
+        code_column=cfg.boundary_code_column,
+        name_column=cfg.boundary_name_column,
+        towns=towns,
+        layer=cfg.boundary_layer,
+        gcj02=cfg.gcj02,
+        assume_crs=cfg.assume_crs,
+        repair=cfg.boundary_repair,
+        district_code=cfg.district_code if cfg.boundary_code_column else None,
+        stations=stations,
+    )
+
+
+def _inside(base: Path, *parts: str) -> Path:
+    """``base/parts…`` resolved, checked to lie strictly inside ``base`` (no ``..``, no
+    symlink out); :class:`AirlibError` otherwise."""
+    full = base.joinpath(*parts).resolve()
+    if base.resolve() not in full.parents:
+        raise AirlibError(f"{'/'.join(parts)!r} resolves to {full}, outside {base}; refusing to write there")
+    return full
+
+
+def interactive_folder(district: str, month: pd.Period, root: Path | None = None) -> Path:
+    """Where the notebook writes figures/Excel when run by hand in JupyterLab
+    (``figures/report/<district>/<month>/``), so that it never touches the published report."""
+    check_district_name(district)
+    return _inside(inside_project(Path("figures") / "report", root), district, str(month))
+
+
+def report_folder(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
+    """``reports/<district>/<YYYY-MM>/``; the district name is checked
+    (:func:`airlib.report.config.check_district_name`) and the folder must resolve inside
+    ``reports/`` of the project."""
+    check_district_name(cfg.slug)
+    return _inside(inside_project("reports", root), cfg.slug, str(month))
+
+
+def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
+    """File names of a run's outputs."""
+    return {
+        "notebook": "monthly_report.ipynb",
+        "pdf": f"{cfg.slug}_{month}_月排名报告.pdf",
+        "excel": f"{cfg.slug}_{month}_排名表.xlsx",
+    }
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """One report to make, checked once: what the runner, :func:`airlib.report.data.prepare`
+    and the notebook need, built by :meth:`build` (never by hand).
+
+    Attributes
+    ----------
+    config : DistrictConfig
+        The district's configuration (``airlib.report.config``).
+    month : Period
+        Report month (monthly period, complete, with data in the store).
+    language : {"zh", "en"}
+    bottom_n : int
+        Size of the bottom list (≥ 0).
+    root : Path
+        Project root (``data/``, ``reports/``), resolved.
+    output_dir : Path
+        Folder of ``figures/`` and the workbook: the run's staging folder, or
+        ``figures/report/<district>/<month>/`` when the notebook is run by hand.
+    excel_name : str
+        File name of the workbook inside ``output_dir``.
+    interactive : bool
+        Show plotly maps (JupyterLab); the runner sets False.
+    """
+
+    config: DistrictConfig
+    month: pd.Period
+    language: str
+    bottom_n: int
+    root: Path
+    output_dir: Path
+    excel_name: str = "ranking.xlsx"
+    interactive: bool = False
+
+    @property
+    def district(self) -> str:
+        """Configured district name."""
+        return self.config.name
+
+    @property
+    def store(self) -> Path:
+        """``data/processed/<dataset>/`` of the district (:func:`store_dir`)."""
+        return store_dir(self.config, self.root)
+
+    @property
+    def boundaries(self) -> Path:
+        """The district's boundary file."""
+        return self.config.path(self.config.boundaries, self.root)
+
+    @property
+    def figure_dir(self) -> Path:
+        """``<output_dir>/figures``: every PNG of the report."""
+        return self.output_dir / "figures"
+
+    @classmethod
+    def build(
+        cls,
+        district: str,
+        month: str | pd.Period | None = None,
+        *,
+        root: str | os.PathLike[str] | None = None,
+        language: str = "zh",
+        bottom_n: int | None = None,
+        output_dir: str | os.PathLike[str] | None = None,
+        excel_name: str = "ranking.xlsx",
+        interactive: bool = False,
+        today: dt.date | None = None,
+        check_inputs: bool = True,
+    ) -> ReportRequest:
+        """Check every parameter of a report and return the request.
+
+        Parameters
+        ----------
+        district : str
+            Configured district, e.g. ``"门头沟区"`` (name checked by
+            :func:`airlib.report.config.check_district_name`).
+        month : str or Period, optional
+            ``YYYY-MM``; default the last complete month (:func:`parse_month`: future and
+            incomplete months are refused).
+        root : path-like, optional
+            Project root; default :func:`airlib.paths.project_root`.
+        language : {"zh", "en"}
+        bottom_n : int, optional
+            Bottom-list size (whole number ≥ 0); default the district's ``bottom_n``.
+        output_dir : path-like, optional
+            Folder for figures and the workbook; default :func:`interactive_folder` (never
+            the published report folder).
+        excel_name : str
+            Workbook file name (a plain name, no folder).
+        interactive : bool
+            Show the plotly maps.
+        today : date, optional
+            "Today" for the default month and the future-month check (tests).
+        check_inputs : bool
+            Also check the store, the month's data, the boundaries and the plans
+            (:func:`check_request`). The runner checks them before the kernel starts and
+            passes False to the notebook so that they are not checked twice.
+
+        Returns
+        -------
+        ReportRequest
+
+        Raises
+        ------
+        AirlibError
+            Unknown language or district, bad district name, bad month, bad bottom N, bad
+            workbook name, a path outside the project, no data for the month, a missing or
+            bad boundary or plan file.
+        """
+        check_language(language)
+        check_district_name(district)
+        root_p = Path(root).resolve() if root is not None else project_root()
+        cfg = district_config(district, root_p)
+        m = parse_month(month, today)
+        n = cfg.bottom_n if bottom_n is None else bottom_n
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            where = "--bottom-n" if bottom_n is not None else f"bottom_n of {cfg.name} in {config_file(root_p)}"
+            raise AirlibError(f"bottom N must be a whole number ≥ 0, not {n!r}; fix {where}")
+        if not excel_name or Path(excel_name).name != excel_name or excel_name in (".", ".."):
+            raise AirlibError(f"workbook name {excel_name!r} must be a plain file name, without a folder")
+        if check_inputs:
+            check_request(cfg, m, root_p)
+        out = Path(output_dir) if output_dir is not None else interactive_folder(cfg.name, m, root_p)
+        return cls(config=cfg, month=m, language=language, bottom_n=int(n), root=root_p,
+                   output_dir=out, excel_name=excel_name, interactive=bool(interactive))
+
+    def parameters(self) -> dict[str, Any]:
+        """The papermill parameters of the report notebook for this request (plain values)."""
+        return {
+            "district": self.config.name,
+            "month": str(self.month),
+            "language": self.language,
+            "project_root": str(self.root),
+            "data_dir": str(self.store),
+            "boundaries": str(self.boundaries),
+            "bottom_n": self.bottom_n,
+            "output_dir": str(self.output_dir),
+            "excel_name": self.excel_name,
+            "interactive": self.interactive,
+        }

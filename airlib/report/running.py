@@ -1,0 +1,400 @@
+"""Running a report: papermill in a staging folder, PDF and workbook, atomic publishing,
+``airlib report`` (one district or ``--all`` in parallel) and the last step of ``airlib demo``.
+
+The notebook runs in a staging folder beside the month folder; only when the notebook, the
+PDF and the workbook all succeeded does the staging folder become the month folder, in one
+atomic step (``rename``; on a re-run the two folders are exchanged with Linux
+``renameat2(RENAME_EXCHANGE)``, else files are moved one by one with ``os.replace``). When a
+cell fails, the run stops with :class:`ReportError` naming the cell, the executed notebook is
+kept as ``<month>/failed/monthly_report.failed.ipynb`` and the last good PDF/Excel stay
+untouched. Kernels use ZeroMQ IPC transport in a private folder (no TCP port clashes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from airlib.errors import AirlibError
+from airlib.paths import PROJECT_ROOT, project_root
+from airlib.report.cleanup import clean_stale, owned_prefix
+from airlib.report.config import check_district_name, district_config, district_names
+from airlib.report.errors import ReportError, ReportWriteError, write_error_class
+from airlib.report.rendering import html_to_pdf, notebook_to_html
+from airlib.report.request import ReportRequest, output_names, parse_month, report_folder
+
+__all__ = [
+    "NOTEBOOK", "ReportResult", "demo_report", "execute_notebook", "report_command",
+    "run_all", "run_report",
+]
+
+
+#: The report notebook shipped with airlib (code location, not the data project).
+NOTEBOOK: Final[Path] = PROJECT_ROOT / "notebooks" / "monthly_report.ipynb"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Files written by one successful report run."""
+
+    district: str
+    month: pd.Period
+    folder: Path
+    pdf: Path
+    excel: Path
+    notebook: Path
+    figures: tuple[Path, ...]
+    seconds: float
+
+
+def _kernel_manager_class(ipc_dir: str):
+    """Kernel manager class whose kernels talk over Unix sockets in ``ipc_dir`` (no TCP ports).
+
+    Each report gets its own ``ipc_dir`` (a fresh temporary folder), so kernels of reports
+    running at the same time can never share a socket; jupyter_client's default IPC name
+    (``kernel-ipc`` in the working folder) would collide.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        """Kernel over Unix sockets in a private folder."""
+
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(ipc_dir, "kernel"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
+def _failed_cell(nb_path: Path) -> str:
+    """Describe the first cell with an error output: its index in the report notebook as
+    shipped (cells papermill inserts are not counted), execution count and first line."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:  # noqa: BLE001 - best effort
+        return "unknown cell"
+    i = -1
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"injected-parameters", "papermill-error-cell-tag"}:
+            continue
+        i += 1
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+                n = cell.get("execution_count")
+                where = f"cell {i}" + (f", In [{n}]" if n else "")
+                return f"{where} (`{first.strip()[:80]}`): {out.get('ename')}: {out.get('evalue')}"
+    return "unknown cell"
+
+
+def execute_notebook(
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    notebook: Path = NOTEBOOK,
+    cwd: Path | None = None,
+    timeout: int = 900,
+    progress: bool = False,
+    start_timeout: int = 300,
+) -> None:
+    """Execute the report notebook with papermill (IPC kernel); raise :class:`ReportError`.
+
+    ``start_timeout`` (s) is generous: on a busy machine a kernel may take a minute to start.
+    """
+    import papermill as pm
+
+    if not notebook.exists():
+        raise ReportError(f"report notebook not found: {notebook}")
+    try:
+        with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-k-")) as ipc_dir:
+            pm.execute_notebook(
+                str(notebook), str(output), parameters=parameters, kernel_name="python3",
+                progress_bar=progress, cwd=str(cwd) if cwd else None, execution_timeout=timeout,
+                start_timeout=start_timeout,
+                kernel_manager_class=_kernel_manager_class(ipc_dir),
+            )
+    except pm.PapermillExecutionError as exc:
+        raise ReportError(f"notebook failed in {_failed_cell(output)}") from exc
+
+
+def _exchange_dirs(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``); False if the
+    platform or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _publish(staging: Path, final: Path, names: dict[str, str]) -> None:
+    """Make the staging folder the month's folder.
+
+    First run: one ``os.rename``. Re-run: the two folders are exchanged in one atomic step
+    (``renameat2(RENAME_EXCHANGE)``), after which ``staging`` holds the previous outputs (the
+    caller deletes it). Where that is not available, files are moved one by one with
+    ``os.replace`` (PDF and workbook last) and files of the earlier run are removed.
+    """
+    if not final.exists():
+        os.rename(staging, final)
+        staging.mkdir()  # the caller removes it
+        return
+    if _exchange_dirs(staging, final):
+        return
+    new_files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+    last = {Path(names["pdf"]), Path(names["excel"])}
+    order = [p for p in new_files if p not in last] + [p for p in new_files if p in last]
+    for rel in order:
+        dest = final / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, dest)
+    produced = set(new_files)
+    for p in sorted(final.rglob("*"), reverse=True):
+        rel = p.relative_to(final)
+        if p.is_file() and rel not in produced:
+            p.unlink()
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+
+
+def run_report(
+    district: str,
+    month: str | pd.Period | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    bottom_n: int | None = None,
+    language: str = "zh",
+    timeout: int = 900,
+    progress: bool = False,
+    today: dt.date | None = None,
+    notebook: Path = NOTEBOOK,
+) -> ReportResult:
+    """Produce the monthly report of one district and month (see the module docstring).
+
+    Parameters
+    ----------
+    district : str
+        Configured district (``airlib.report.config``), e.g. ``"门头沟区"``.
+    month : str or Period, optional
+        ``YYYY-MM``; default the last complete month.
+    root : path-like, optional
+        Project root (data, reports); default :func:`airlib.paths.project_root`.
+    bottom_n : int, optional
+        Bottom-list size; default the district's.
+    language : {"zh", "en"}
+    timeout : int
+        Seconds per notebook cell.
+    progress : bool
+        Show papermill's cell progress bar.
+    today : date, optional
+        "Today" for the default month and the future-month check (tests).
+    notebook : Path
+        Report notebook (default the shipped one).
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    AirlibError
+        Bad parameters (unknown district, month without data, future month, path outside
+        the project).
+    ReportError
+        The notebook, the PDF or the Excel step failed; the executed notebook is kept in
+        ``<month>/failed/`` and earlier outputs of the month are untouched.
+    ReportWriteError
+        The report cannot be written (full disk, read-only folder, no permission), in the
+        runner or in a notebook cell; earlier outputs of the month are untouched.
+    """
+    t0 = time.perf_counter()
+    # Every check, before anything is written; output_dir becomes the staging folder later.
+    request = ReportRequest.build(district, month, root=root, language=language, bottom_n=bottom_n,
+                                  today=today)
+    cfg, m = request.config, request.month
+    final = report_folder(cfg, m, request.root)  # checked before anything is written
+    try:
+        return _run_checked(request, final, timeout=timeout, progress=progress, notebook=notebook, t0=t0)
+    except OSError as exc:  # full disk, read-only or vanished folder: say so, no traceback
+        what = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ReportWriteError(
+            f"{cfg.name} {m}: cannot write the report: {what}{where}; the earlier PDF/Excel of {m} "
+            f"are untouched; free disk space or make {final.parent} writable, then run again"
+        ) from exc
+
+
+def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress: bool, notebook: Path,
+                 t0: float) -> ReportResult:
+    """:func:`run_report` after its checks: clean stale folders, run, print, publish."""
+    cfg, m, root_p = request.config, request.month, request.root
+    clean_stale(root_p)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists() and not final.is_dir():
+        raise AirlibError(f"{final} exists and is not a folder")
+    names = output_names(cfg, m)
+    staging = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{m}.staging-"), dir=final.parent))
+    try:
+        staged = dataclasses.replace(request, output_dir=staging, excel_name=names["excel"], interactive=False)
+        params = {**staged.parameters(), "checked": True}  # the kernel does not repeat the checks
+        nb_out = staging / names["notebook"]
+        try:
+            execute_notebook(nb_out, params, notebook=notebook, cwd=root_p, timeout=timeout,
+                             progress=progress)
+            excel = staging / names["excel"]
+            if not excel.exists():
+                raise ReportError(f"the notebook did not write the workbook {names['excel']}")
+            with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-html-")) as tmp:
+                html = notebook_to_html(nb_out, Path(tmp) / "report.html")
+                html_to_pdf(html, staging / names["pdf"])
+        except ReportError as exc:
+            cls = write_error_class(exc)
+            hint = "; free disk space or fix the folder's permissions, then run again" if cls is ReportWriteError else ""
+            kept = final / "failed" / "monthly_report.failed.ipynb"
+            if nb_out.exists():
+                try:
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(nb_out, kept)
+                except OSError as err:
+                    raise cls(f"{cfg.name} {m}: {exc}; the executed notebook could not be kept "
+                              f"({err.strerror or err}); earlier PDF/Excel of {m} left untouched{hint}") from exc
+                raise cls(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
+                          f"earlier PDF/Excel of {m} left untouched{hint}") from exc
+            raise cls(f"{cfg.name} {m}: {exc}{hint}") from exc
+        _publish(staging, final, names)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    figures = tuple(sorted((final / "figures").glob("*.png")))
+    return ReportResult(
+        district=cfg.name, month=m, folder=final, pdf=final / names["pdf"],
+        excel=final / names["excel"], notebook=final / names["notebook"], figures=figures,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def run_all(
+    month: str | pd.Period | None = None,
+    *,
+    districts: Sequence[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+    jobs: int = 2,
+    language: str = "zh",
+    echo: Callable[[str], None] = print,
+) -> list[tuple[str, ReportResult | Exception]]:
+    """Run the report of every configured district (or ``districts``) in parallel.
+
+    Each report runs in its own process (``python -m airlib.cli report``) and kernel (IPC
+    transport, no TCP port clashes); progress is printed as each finishes.
+
+    Returns
+    -------
+    list of (district, ReportResult or Exception)
+        In completion order. Failed districts carry the error; the caller decides the exit code.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    root_p = Path(root).resolve() if root is not None else project_root()
+    names = list(districts) if districts is not None else district_names(root_p)
+    m = parse_month(month)
+    total = len(names)
+    echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")
+
+    def one(name: str) -> ReportResult | Exception:
+        t0 = time.perf_counter()
+        env = dict(os.environ, AIRLIB_HOME=str(root_p))
+        cmd = [sys.executable, "-m", "airlib.cli", "report", "--district", name, "--month", str(m),
+               "--language", language]
+        res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if res.returncode != 0:
+            msg = (res.stderr.strip().splitlines() or ["failed"])[-1]
+            return ReportError(f"{name} {m}: {msg}")
+        cfg = district_config(name, root_p)
+        folder = report_folder(cfg, m, root_p)
+        nm = output_names(cfg, m)
+        return ReportResult(name, m, folder, folder / nm["pdf"], folder / nm["excel"],
+                            folder / nm["notebook"], tuple(sorted((folder / "figures").glob("*.png"))),
+                            time.perf_counter() - t0)
+
+    out: list[tuple[str, ReportResult | Exception]] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(one, n): n for n in names}
+        for done, fut in enumerate(as_completed(futures), start=1):
+            name = futures[fut]
+            r = fut.result()
+            out.append((name, r))
+            if isinstance(r, Exception):
+                echo(f"[{done}/{total}] {name} {m}: FAILED: {r}")
+            else:
+                echo(f"[{done}/{total}] {name} {m}: ok in {r.seconds:.0f} s → {r.pdf}")
+    return out
+
+
+def report_command(args) -> int:
+    """Handler of ``airlib report`` (argparse namespace from :mod:`airlib.cli_commands`)."""
+    if args.all:
+        if args.district is not None:
+            raise AirlibError("give either --district or --all, not both")
+        results = run_all(args.month, jobs=args.jobs, language=args.language)
+        return 1 if any(isinstance(r, Exception) for _, r in results) else 0
+    from airlib.report.config import DEMO
+
+    # Only an absent --district means the demo; --district '' is an error, not the demo.
+    district = DEMO.name if args.district is None else check_district_name(args.district, what="--district")
+    print(f"airlib report: {district} {args.month or '(last complete month)'} …", file=sys.stderr)
+    try:
+        r = run_report(district, args.month, bottom_n=args.bottom_n, language=args.language,
+                       timeout=args.timeout, progress=sys.stderr.isatty())
+    except ReportWriteError as exc:
+        print(f"airlib: error: report not written: {exc}", file=sys.stderr)
+        return 2
+    except ReportError as exc:
+        print(f"airlib: report failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"PDF:      {r.pdf}")
+    print(f"Excel:    {r.excel}")
+    print(f"Notebook: {r.notebook}")
+    print(f"Figures:  {len(r.figures)} PNG in {r.folder / 'figures'}")
+    print(f"Done in {r.seconds:.0f} s")
+    return 0
+
+
+def demo_report(end: str | None = None) -> int:
+    """Last step of ``airlib demo``: the report of the latest complete demo month.
+
+    ``end`` is the demo's last month (default: the last complete month). Prints where the
+    PDF, workbook and figures are; returns the exit code.
+    """
+    from airlib.report.config import DEMO
+
+    month = parse_month(end)
+    print(f"月排名报告：{DEMO.name} {month} …", flush=True)
+    try:
+        r = run_report(DEMO.name, month)
+    except ReportError as exc:
+        print(f"airlib: report failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"PDF:   {r.pdf}\nExcel: {r.excel}\n图件:  {len(r.figures)} PNG → {r.folder / 'figures'}（{r.seconds:.0f} s）")
+    return 0
