@@ -42,7 +42,7 @@ def test_ranking_table_export_headers_numbers_and_missing(tmp_path):
     ws = openpyxl.load_workbook(p)["月排名"]
     assert ws["A1"].value == "2018年1月排名"
     header = [c.value for c in ws[3]]
-    assert header[:4] == ["乡镇街道代码", "乡镇街道", "数据状态", "PM2.5月均浓度(μg/m³)"]
+    assert header[:4] == ["乡镇街道代码", "乡镇街道", "数据状态", "PM2.5月均浓度(µg/m³)"]
     rows = {r[1]: r for r in ws.iter_rows(min_row=4, values_only=True)}
     assert rows["大峪街道"][3] == 30 and rows["大峪街道"][4] == 1
     yoy_col = header.index("同比变化(%)")

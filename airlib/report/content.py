@@ -253,7 +253,7 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
     f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
     rows = []
     for r in t.itertuples(index=False):
-        goal = (f"{r.kind_label}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'μg/m³'}"
+        goal = (f"{r.kind_label}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
                 if not pd.isna(r.target_value) else r.kind_label)
         rows.append(dict(zip(h, (
             f"{r.target_id} {goal}",

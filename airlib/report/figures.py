@@ -42,7 +42,7 @@ def trend_figure(data: ReportData, language: str = "zh"):
             va="bottom", fontsize=8, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.set_xticks(x, [f"{m.year % 100:02d}/{m.month}" if zh else str(m) for m in months],
                   fontsize=8, rotation=0 if zh else 45)
-    ax.set_ylabel("PM2.5 (μg/m³)")
+    ax.set_ylabel("PM2.5 (µg/m³)")
     name = mpl_text(data.config.name)
     ax.set_title(text("fig_trend_title", language, district=name))
     ax.legend(fontsize=8, loc="upper left")
@@ -72,7 +72,7 @@ def ranking_bar_figure(data: ReportData, language: str = "zh"):
         label = text("no_valid_data", language) if np.isnan(v) else text("fig_bar_label", language, value=v, rank=int(r))
         ax.text(0 if np.isnan(v) else v, yi, " " + label, va="center", fontsize=8)
     ax.set_yticks(y, names.tolist(), fontsize=8)
-    ax.set_xlabel("PM2.5 (μg/m³)")
+    ax.set_xlabel("PM2.5 (µg/m³)")
     ax.set_title(text("fig_bar_title", language, year=data.month.year, month=data.month.month, n=data.bottom_n))
     xmax = np.nanmax(vals) if np.isfinite(vals).any() else 1.0
     ax.set_xlim(0, xmax * 1.3)
@@ -116,7 +116,7 @@ def target_figure(data: ReportData, language: str = "zh"):
                       rotation=45 if len(months) > 8 else 0)
         ax.set_title(mpl_text(f"{r.target_id} {r.kind_label}{'' if pd.isna(r.target_value) else f'{r.target_value:g}'}"
                               f"{'%' if r.kind != 'absolute_cap' else ''}（{r.status}）"), fontsize=9)
-        ax.set_ylabel("PM2.5 (μg/m³)")
+        ax.set_ylabel("PM2.5 (µg/m³)")
         ax.legend(fontsize=7)
     if data.config.synthetic:
         fig.text(0.99, 0.01, text("synthetic_short", language), ha="right", fontsize=7, color="#b00000")

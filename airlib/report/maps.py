@@ -776,7 +776,7 @@ def static_choropleth(
     if has.any():
         sm = ScalarMappable(norm=norm, cmap=cmap_obj)
         fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01,
-                     label=mpl_text(legend_label) if legend_label else ("同比变化 (%)" if is_pct else "PM2.5 (μg/m³)"))
+                     label=mpl_text(legend_label) if legend_label else ("同比变化 (%)" if is_pct else "PM2.5 (µg/m³)"))
     if highlight:
         hl = gdf[gdf["town_code"].isin(highlight)]
         if len(hl):
@@ -874,7 +874,7 @@ def plotly_choropleth(
             zmid=0 if is_pct else None,
             marker_line_color="#555555",
             marker_line_width=[2.5 if highlight and c in highlight else 0.6 for c in gdf["town_code"]],
-            colorbar_title="同比(%)" if is_pct else "μg/m³",
+            colorbar_title="同比(%)" if is_pct else "µg/m³",
         )
     )
     if highlight:

@@ -174,8 +174,8 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "en": ("Town", "Task score", "Task rank", "Tasks", "Done", "Overdue", "PM2.5", "AQ rank"),
     },
     "targets": {
-        "zh": ("目标", "统计期", "实际浓度(μg/m³)", "上年同期(μg/m³)", "同比(%)", "目标浓度(μg/m³)", "状态",
-               "剩余日均浓度上限(μg/m³)", "展望"),
+        "zh": ("目标", "统计期", "实际浓度(µg/m³)", "上年同期(µg/m³)", "同比(%)", "目标浓度(µg/m³)", "状态",
+               "剩余日均浓度上限(µg/m³)", "展望"),
         "en": ("Target", "Window", "Actual (µg/m³)", "Last year (µg/m³)", "YoY (%)", "Target level (µg/m³)",
                "Status", "Allowance rest of period", "Outlook"),
     },
