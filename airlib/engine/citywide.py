@@ -626,9 +626,7 @@ def town_monthly_table(
         counts ``<p>_days``, ``co_p95``, ``o3_p90``, ``o3_days`` and ``pm25_sum``.
     """
     if backend == "dask":
-        from airlib.engine import backends
-
-        return backends.town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
+        return _dask_town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
     if backend != "pandas":
         raise InputDataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
     from airlib.io.store import snapshot
@@ -657,6 +655,28 @@ def _town_monthly_table(root, dataset, stations, months, settings, pollutants, o
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(run, todo))
     return _assemble(parts, job.town_index)
+
+
+def _dask_month(ym: tuple[int, int], job: _MonthJob) -> pd.DataFrame:
+    return _assemble([job(ym)], job.town_index)
+
+
+def _dask_town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry) -> pd.DataFrame:
+    """The ``backend="dask"`` path: one Dask task per month (the same :class:`_MonthJob`).
+
+    Each task reads its own month partition on a worker and returns the small town-month
+    table; only those come back to the client. Kept here, not in :mod:`airlib.engine.backends`,
+    so that the engine's imports go one way (backends uses citywide, never the reverse)."""
+    import dask.dataframe as dd
+
+    from airlib.io.store import snapshot
+
+    with snapshot(root, dataset) as version:  # every task reads this store version, kept meanwhile
+        job, todo = _plan(str(version.parent), version.name, stations, months, settings, pollutants, only_registry)
+        meta = _dask_month(todo[0], job).iloc[:0]
+        ddf = dd.from_map(_dask_month, todo, job=job, meta=meta, enforce_metadata=False)
+        out = ddf.compute()
+    return out.sort_values(["year", "month", "town_code"], kind="stable").reset_index(drop=True)
 
 
 def _period_dates(table: pd.DataFrame) -> pd.Series:
