@@ -1,9 +1,9 @@
 """Hourly rows onto the hour-major station-day grid, in one compiled pass (numba, optional).
 
 Private to :mod:`airlib.engine.citywide`. The validity rules themselves stay in
-:mod:`airlib.standards._kernels` (numpy); this module only *lays the rows out* in the grid those
+:mod:`airlib.standards.kernels` (numpy); this module only *lays the rows out* in the grid those
 kernels read (``(24, n)`` values with 0 where an hour is missing or invalid, and a ``(24, n)``
-uint8 mask of the valid hours; see :mod:`airlib.standards._kernels`), which is the part of the
+uint8 mask of the valid hours; see :mod:`airlib.standards.kernels`), which is the part of the
 city-wide month job that numpy needs many passes over the rows for:
 
 * :func:`positions`: from the ``time`` ticks and the station dictionary indices of a month of
@@ -12,7 +12,7 @@ city-wide month job that numpy needs many passes over the rows for:
   twice). numpy needed ~10 passes over the rows plus a scatter for this;
 * :func:`scatter`: one pollutant's values onto the zeroed grid, skipping NaN values and
   Arrow null slots (read from the column's validity bitmap, so the null rows need no
-  separate list). The result is bit for bit :func:`airlib.standards._kernels.hour_major` (tested).
+  separate list). The result is bit for bit :func:`airlib.standards.kernels.hour_major` (tested).
 
 Both functions release the GIL (``nogil``), so the months that :mod:`airlib.engine.citywide`
 processes in two threads run on both cores. They are compiled on first use and cached on disk

@@ -8,7 +8,7 @@ Memory is bounded by one month of hourly data, whatever the length of the record
 The per-month kernel lays each pollutant out on a dense hour-major ``hour × station-day``
 grid (numpy) and applies the validity rules with the array kernels that
 :func:`airlib.standards.validity.daily_statistics` and :func:`airlib.standards.validity.monthly_statistics` use
-(``airlib.standards._kernels``): one implementation of the rules, two ways of reading the data.
+(``airlib.standards.kernels``): one implementation of the rules, two ways of reading the data.
 
 Rules implemented (the same as :mod:`airlib.standards.validity` and the benchmark references):
 
@@ -50,7 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from airlib.standards import _kernels as K
+from airlib.standards import kernels as K
 from airlib.standards import validity as _validity
 from airlib.errors import InputDataError
 from airlib.pollutants import POLLUTANTS
