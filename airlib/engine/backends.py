@@ -32,8 +32,13 @@ __all__ = ["read_hourly", "daily_statistics", "town_monthly_table", "rank_month"
 
 
 def _dd():
-    import dask.dataframe as dd
+    try:
+        import dask.dataframe as dd
+    except ImportError as exc:
+        from airlib.errors import AirlibError
 
+        raise AirlibError("airlib.engine.backends needs Dask, which is not installed: "
+                          "pip install 'airlib[dask]'") from exc
     return dd
 
 

@@ -667,8 +667,13 @@ def _dask_town_monthly_table(root, dataset, stations, months, settings, pollutan
     Each task reads its own month partition on a worker and returns the small town-month
     table; only those come back to the client. Kept here, not in :mod:`airlib.engine.backends`,
     so that the engine's imports go one way (backends uses citywide, never the reverse)."""
-    import dask.dataframe as dd
+    try:
+        import dask.dataframe as dd
+    except ImportError as exc:
+        from airlib.errors import AirlibError
 
+        raise AirlibError("backend='dask' needs Dask, which is not installed: pip install 'airlib[dask]' "
+                          "(or use backend='pandas')") from exc
     from airlib.io.store import snapshot
 
     with snapshot(root, dataset) as version:  # every task reads this store version, kept meanwhile

@@ -1,4 +1,4 @@
-"""airlib.engine._grid: the pure-numpy fallback (no numba) gives the compiled path's results.
+"""Optional dependencies: the pure-numpy grid fallback (no numba) gives the compiled results; no Dask is a clear error.
 
 numba is optional (the ``fast`` extra); without it, or with ``AIRLIB_NO_NUMBA=1``, the
 city-wide month job lays rows onto the grid with :func:`_grid.positions_numpy` and
@@ -142,3 +142,26 @@ def test_environment_flag_selects_the_numpy_path(flag, expected):
     code = "from airlib.engine import _grid; print(_grid.USES_NUMBA, _grid.positions is _grid.positions_numpy)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
     assert out == [expected, str(expected == "False")]
+
+
+def test_dask_backend_without_dask_is_a_clear_error(monkeypatch, tmp_path):
+    """The dask extra is optional: without it, backend='dask' says what to install."""
+    import builtins
+
+    from airlib.errors import AirlibError
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name == "dask" or name.startswith("dask."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    stations = pd.DataFrame({"station": ["A"], "town_code": ["T1"]})
+    with pytest.raises(AirlibError, match=r"airlib\[dask\]"):
+        cw.town_monthly_table(tmp_path, "none", stations, backend="dask")
+    from airlib.engine import backends
+
+    with pytest.raises(AirlibError, match=r"airlib\[dask\]"):
+        backends._dd()
