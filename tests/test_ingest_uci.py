@@ -21,10 +21,8 @@ HEADER = '"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3",
 
 
 @pytest.fixture(scope="module")
-def uci():
-    if not UCI.is_dir():
-        pytest.skip("shared UCI data absent")
-    return read_uci_multisite()
+def uci(uci_multisite):
+    return uci_multisite  # read once per session (tests/conftest.py)
 
 
 @needs_shared
