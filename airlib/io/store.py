@@ -64,7 +64,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from airlib.errors import AirlibError, InputDataError  # noqa: E402
 from airlib.io.schema import HOURLY_COLUMNS, canonical_columns, canonical_hourly  # noqa: E402
-from airlib.paths import project_root  # noqa: E402
+from airlib import paths  # noqa: E402
 
 __all__ += [
     "PARQUET_COMPRESSION",
@@ -159,7 +159,7 @@ def _store_error(exc: OSError, path: str | os.PathLike[str], folder: Path, datas
 def _fault_point(name: str) -> None:
     """Test hook: ``AIRLIB_FAULT_POINT=<name>:<n>[,<name>:<n>…]`` kills this process with
     SIGKILL the n-th time the write path reaches the point ``name`` (used by the crash tests,
-    tests/test_store_crash.py; never set it in production)."""
+    tests/io/test_store_crash.py; never set it in production)."""
     spec = os.environ.get("AIRLIB_FAULT_POINT")
     if not spec:
         return
@@ -354,7 +354,7 @@ def _months_in(base: Path) -> list[tuple[int, int]]:
     return sorted(out)
 
 
-def portable_path(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
+def portable_path(path: str | os.PathLike[str], project_root: str | os.PathLike[str] | None = None) -> str:
     """An input file's path as recorded in ``manifest.json``.
 
     Relative to the project root (POSIX separators) when the file lies inside it, so the
@@ -365,11 +365,12 @@ def portable_path(path: str | os.PathLike[str], root: str | os.PathLike[str] | N
     ----------
     path
         Input file.
-    root
-        Project root; default :func:`airlib.paths.project_root`.
+    project_root
+        The project folder (docs/architecture.md, "Conventions"); default
+        :func:`airlib.paths.project_root`.
     """
     p = Path(path).resolve()
-    base = Path(root).resolve() if root is not None else project_root().resolve()
+    base = Path(project_root).resolve() if project_root is not None else paths.project_root().resolve()
     try:
         return p.relative_to(base).as_posix()
     except ValueError:

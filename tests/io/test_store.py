@@ -284,7 +284,7 @@ def test_manifest_path_absolute_outside_project(project_home, tmp_path, monkeypa
     assert Path(entry["files"][0]["path"]).is_absolute()
     monkeypatch.chdir(sibling)
     assert portable_path("data/raw/bureau/in.csv") == str(src.resolve())  # relative input, outside: absolute
-    assert portable_path(src, root=sibling) == "data/raw/bureau/in.csv"  # explicit root
+    assert portable_path(src, project_root=sibling) == "data/raw/bureau/in.csv"  # explicit project folder
 
 
 def test_manifest_identical_across_clones(tmp_path, monkeypatch):
