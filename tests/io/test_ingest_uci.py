@@ -10,7 +10,7 @@ import pytest
 
 from airlib.errors import InputDataError
 from airlib.io.ingest import beijing_townships, ingest_uci, read_uci_embassy, read_uci_multisite
-from airlib.io.ingest.columns import HOURLY_COLUMNS
+from airlib.io.schema import HOURLY_COLUMNS
 from airlib.paths import shared_data_dir
 from airlib.io.store import read_hourly, read_manifest, read_registry
 

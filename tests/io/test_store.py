@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.io.ingest.columns import HOURLY_COLUMNS
+from airlib.io.schema import HOURLY_COLUMNS
 from airlib.io.store import (
     dataset_lock,
     PARQUET_COMPRESSION,
