@@ -12,13 +12,12 @@ Subcommands (each implemented by the module named after its domain concept):
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 
-from airlib.errors import AirlibError
+from airlib.errors import AirlibError, describe_os_error  # noqa: F401 - describe_os_error re-exported
 
 __all__ = [
     "EXIT_USER_ERROR",
@@ -59,46 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     for p in sub.choices.values():  # `airlib report … --debug` works as well as `airlib --debug report …`
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
     return parser
-
-
-def _paths(exc: OSError) -> str:
-    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
-    return " → ".join(names) if names else "(the system did not say which file)"
-
-
-def describe_os_error(exc: OSError) -> str:
-    """One-paragraph Chinese/English message for an operating-system error, naming the path.
-
-    Parameters
-    ----------
-    exc
-        The error (``errno`` and ``filename`` as set by the OS call).
-
-    Returns
-    -------
-    str
-        What happened, where, and what to do.
-    """
-    code = exc.errno
-    where = _paths(exc)
-    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", None):
-        return (f"磁盘空间不足 (no space left on device) while writing {where}. Free some space (or "
-                "choose another output folder) and run again; airlib writes its outputs atomically, "
-                "so earlier results were not changed.")
-    if code == errno.EROFS:
-        return (f"只读文件系统 (read-only file system): cannot write {where}. Choose a writable folder "
-                "(e.g. --out/--processed) or make this one writable.")
-    if code in (errno.EACCES, errno.EPERM):
-        return (f"没有写权限/只读 (permission denied): {where}. Check the folder's permissions or choose "
-                "another folder.")
-    if code == errno.ENOENT:
-        return f"file or folder not found: {where}. Check the path."
-    if code == errno.ENOTDIR:
-        return f"not a folder: {where}. Check the path."
-    if code == errno.EISDIR:
-        return f"is a folder, not a file: {where}. Check the path."
-    reason = exc.strerror or type(exc).__name__
-    return f"operating-system error ({reason}) on {where}."
 
 
 def _debug_requested(args: argparse.Namespace | None, argv: Sequence[str] | None) -> bool:

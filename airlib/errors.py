@@ -6,6 +6,7 @@ is wrong, so that an analyst can fix the source without reading a traceback.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from os import PathLike
 
@@ -96,3 +97,43 @@ class UnknownNameError(InputDataError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return self.args[0] if self.args else ""
+
+
+def _paths(exc: OSError) -> str:
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    return " → ".join(names) if names else "(the system did not say which file)"
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One-paragraph Chinese/English message for an operating-system error, naming the path.
+
+    Parameters
+    ----------
+    exc
+        The error (``errno`` and ``filename`` as set by the OS call).
+
+    Returns
+    -------
+    str
+        What happened, where, and what to do.
+    """
+    code = exc.errno
+    where = _paths(exc)
+    if code == errno.ENOSPC or code == getattr(errno, "EDQUOT", None):
+        return (f"磁盘空间不足 (no space left on device) while writing {where}. Free some space (or "
+                "choose another output folder) and run again; airlib writes its outputs atomically, "
+                "so earlier results were not changed.")
+    if code == errno.EROFS:
+        return (f"只读文件系统 (read-only file system): cannot write {where}. Choose a writable folder "
+                "(e.g. --out/--processed) or make this one writable.")
+    if code in (errno.EACCES, errno.EPERM):
+        return (f"没有写权限/只读 (permission denied): {where}. Check the folder's permissions or choose "
+                "another folder.")
+    if code == errno.ENOENT:
+        return f"file or folder not found: {where}. Check the path."
+    if code == errno.ENOTDIR:
+        return f"not a folder: {where}. Check the path."
+    if code == errno.EISDIR:
+        return f"is a folder, not a file: {where}. Check the path."
+    reason = exc.strerror or type(exc).__name__
+    return f"operating-system error ({reason}) on {where}."

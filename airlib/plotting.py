@@ -11,9 +11,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Final
 
-from airlib.io.store import atomic_write
-
 from airlib.errors import AirlibError
+from airlib.files import atomic_write
 
 __all__ = [
     "CJK_FONT_FAMILIES",

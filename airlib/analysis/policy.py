@@ -173,7 +173,7 @@ def interrupted_time_series(
 
     Newey–West intervals under-cover in short series: on 60 monthly values the nominal 95 %
     interval of the level change covered the truth in about 88 % of simulations with white
-    noise and about 78 % with AR(1) errors (ρ = 0.5) (tests/test_policy.py). Read them as
+    noise and about 78 % with AR(1) errors (ρ = 0.5) (tests/analysis/test_policy.py). Read them as
     optimistic.
 
     Parameters

@@ -37,7 +37,7 @@ from airlib.demo import parameters as P
 from airlib.demo.boundaries import schematic_town_polygons
 from airlib.demo.registry import DISTRICT_NAME, TOWNS, stations_frame, towns_frame
 from airlib.errors import InputDataError
-from airlib.io.store import atomic_write_bytes
+from airlib.files import atomic_write_bytes
 
 __all__ = [
     "START",

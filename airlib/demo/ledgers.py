@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from airlib.io.plans import Plan, load_plan
-from airlib.io.store import atomic_write
+from airlib.files import atomic_write
 
 __all__ = ["DEMO_MONTHS", "DISTRICT_ROWS", "PROFILES", "TOWN_PROFILE", "demo_ledger_frame", "write_demo_ledgers"]
 

@@ -144,7 +144,7 @@ def check_writable(folder: Path, option: str) -> None:
     """
     import tempfile
 
-    from airlib.cli import describe_os_error
+    from airlib.errors import describe_os_error
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

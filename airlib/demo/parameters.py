@@ -5,7 +5,7 @@ Derived constants come from :func:`airlib.demo.derive_parameters.derive_all` run
 20170228.csv``, 12 stations, 2013-03-01 … 2017-02-28, CC BY 4.0). The comment above each
 constant names the statistic. "Regional" means the hourly mean over the 12 stations; the
 "log-PM anomaly" is log(regional PM2.5) with the calendar-month mean and the hour-of-day
-profile removed. ``tests/test_demo.py`` recomputes a selection and compares.
+profile removed. ``tests/demo/test_demo.py`` recomputes a selection and compares.
 
 Constants marked ASSUMED are not in the UCI data (e.g. sentinel values: UCI has none); each says
 why the value was chosen. Nothing here is read from ``../shared`` at run time.

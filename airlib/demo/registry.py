@@ -4,7 +4,7 @@ The 13 towns/streets (镇/街道) are those named in the district's 2017-18 autu
 (门大气办〔2017〕4号): 大峪、城子、东辛房、大台 街道; 王平、永定、龙泉 (镇 in 2017, 地区 in the 2023
 code list); 潭柘寺、军庄、雁翅、斋堂、清水、妙峰山 镇. Codes and current names are those of the NBS
 2023 township list (``geo/beijing-townships-nbs2023.csv``, codes 110109001-110109108);
-``tests/test_demo.py`` checks them against that file.
+``tests/demo/test_demo.py`` checks them against that file.
 
 Town-seat coordinates are approximate WGS84 positions (±1-2 km) of each seat, good enough for a
 schematic map; they are not survey data. The stations are SYNTHETIC: ids ``SYN-MTG-NN`` and names

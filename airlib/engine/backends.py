@@ -32,8 +32,13 @@ __all__ = ["read_hourly", "daily_statistics", "town_monthly_table", "rank_month"
 
 
 def _dd():
-    import dask.dataframe as dd
+    try:
+        import dask.dataframe as dd
+    except ImportError as exc:
+        from airlib.errors import AirlibError
 
+        raise AirlibError("airlib.engine.backends needs Dask, which is not installed: "
+                          "pip install 'airlib[dask]'") from exc
     return dd
 
 
@@ -157,12 +162,6 @@ def daily_statistics(
     return ddf.map_partitions(_month_daily, pollutants, settings, all_stations, spans, meta=meta)
 
 
-def _citywide_month(ym, job) -> pd.DataFrame:
-    from airlib.engine.citywide import _assemble
-
-    return _assemble([job(ym)], job.town_index)
-
-
 def town_monthly_table(
     root: str | Path,
     dataset: str,
@@ -176,17 +175,12 @@ def town_monthly_table(
 
     Each task reads its own month partition on a worker and returns the small town-month
     table; only those come back to the client. Same parameters and result (equal exactly)
-    as the pandas path (the same per-month job, :class:`airlib.engine.citywide._MonthJob`).
+    as the pandas path (the same per-month job, run by
+    :func:`airlib.engine.citywide.town_monthly_table` with ``backend="dask"``).
     """
-    from airlib.engine.citywide import _plan
-    from airlib.io.store import snapshot
+    from airlib.engine.citywide import town_monthly_table as town_table
 
-    with snapshot(root, dataset) as version:  # every task reads this store version, kept meanwhile
-        job, todo = _plan(str(version.parent), version.name, stations, months, settings, pollutants, only_registry)
-        meta = _citywide_month(todo[0], job).iloc[:0]
-        ddf = _dd().from_map(_citywide_month, todo, job=job, meta=meta, enforce_metadata=False)
-        out = ddf.compute()
-    return out.sort_values(["year", "month", "town_code"], kind="stable").reset_index(drop=True)
+    return town_table(root, dataset, stations, months, settings, pollutants, only_registry, backend="dask")
 
 
 def rank_month(

@@ -8,7 +8,7 @@ Memory is bounded by one month of hourly data, whatever the length of the record
 The per-month kernel lays each pollutant out on a dense hour-major ``hour × station-day``
 grid (numpy) and applies the validity rules with the array kernels that
 :func:`airlib.standards.validity.daily_statistics` and :func:`airlib.standards.validity.monthly_statistics` use
-(``airlib.standards._kernels``): one implementation of the rules, two ways of reading the data.
+(``airlib.standards.kernels``): one implementation of the rules, two ways of reading the data.
 
 Rules implemented (the same as :mod:`airlib.standards.validity` and the benchmark references):
 
@@ -50,7 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from airlib.standards import _kernels as K
+from airlib.standards import kernels as K
 from airlib.standards import validity as _validity
 from airlib.errors import InputDataError
 from airlib.pollutants import POLLUTANTS
@@ -626,9 +626,7 @@ def town_monthly_table(
         counts ``<p>_days``, ``co_p95``, ``o3_p90``, ``o3_days`` and ``pm25_sum``.
     """
     if backend == "dask":
-        from airlib.engine import backends
-
-        return backends.town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
+        return _dask_town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
     if backend != "pandas":
         raise InputDataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
     from airlib.io.store import snapshot
@@ -657,6 +655,33 @@ def _town_monthly_table(root, dataset, stations, months, settings, pollutants, o
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(run, todo))
     return _assemble(parts, job.town_index)
+
+
+def _dask_month(ym: tuple[int, int], job: _MonthJob) -> pd.DataFrame:
+    return _assemble([job(ym)], job.town_index)
+
+
+def _dask_town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry) -> pd.DataFrame:
+    """The ``backend="dask"`` path: one Dask task per month (the same :class:`_MonthJob`).
+
+    Each task reads its own month partition on a worker and returns the small town-month
+    table; only those come back to the client. Kept here, not in :mod:`airlib.engine.backends`,
+    so that the engine's imports go one way (backends uses citywide, never the reverse)."""
+    try:
+        import dask.dataframe as dd
+    except ImportError as exc:
+        from airlib.errors import AirlibError
+
+        raise AirlibError("backend='dask' needs Dask, which is not installed: pip install 'airlib[dask]' "
+                          "(or use backend='pandas')") from exc
+    from airlib.io.store import snapshot
+
+    with snapshot(root, dataset) as version:  # every task reads this store version, kept meanwhile
+        job, todo = _plan(str(version.parent), version.name, stations, months, settings, pollutants, only_registry)
+        meta = _dask_month(todo[0], job).iloc[:0]
+        ddf = dd.from_map(_dask_month, todo, job=job, meta=meta, enforce_metadata=False)
+        out = ddf.compute()
+    return out.sort_values(["year", "month", "town_code"], kind="stable").reset_index(drop=True)
 
 
 def _period_dates(table: pd.DataFrame) -> pd.Series:

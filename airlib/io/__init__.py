@@ -3,6 +3,8 @@
 Layer 2 (imports the core and :mod:`airlib.standards`). Readers are kept apart from the
 calculations, as pvlib's ``iotools``:
 
+- :mod:`~airlib.io.schema` — the canonical hourly frame (columns, order, dtypes), shared by the
+  readers and the store;
 - :mod:`~airlib.io.ingest` — station-hour tables, UCI files and registries → canonical frames;
 - :mod:`~airlib.io.store` — the partitioned, versioned Parquet store (one transaction per ingest);
 - :mod:`~airlib.io.registry` — station and town registries, alias resolution;

@@ -30,71 +30,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from airlib.files import atomic_write, atomic_write_bytes, atomic_write_text, sha256_file
+
+# Re-exported: the atomic-write helpers live in the core module airlib.files (imported by
+# layers below the store too); ``airlib.io.store.atomic_write`` keeps working.
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text"]
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Context manager yielding a temporary path next to ``path``; replaces ``path`` on success.
-
-    The caller writes the complete content to the yielded path (e.g. with
-    ``frame.to_parquet(tmp)`` or ``fig.savefig(tmp, format="png")``; pass the format
-    explicitly, since the temporary name ends in ``.tmp``). When the ``with`` block ends
-    without an exception the temporary file is moved over ``path`` with :func:`os.replace`
-    (atomic on POSIX within one filesystem). On an exception the temporary file is deleted
-    and the old ``path`` (if any) is unchanged. Parent folders are created.
-
-    Parameters
-    ----------
-    path
-        The final destination.
-
-    Yields
-    ------
-    pathlib.Path
-        Temporary path in the same folder as ``path``.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    # mkstemp creates 0600; outputs are shared with colleagues, so apply the usual umask mode.
-    os.chmod(tmp, 0o666 & ~_current_umask())
-    try:
-        yield tmp
-        if not tmp.exists():
-            raise FileNotFoundError(f"atomic_write: nothing was written to the temporary file for {target}")
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder + ``os.replace``)."""
-    with atomic_write(path) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    return Path(path)
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically with the given encoding (default UTF-8)."""
-    return atomic_write_bytes(path, text.encode(encoding))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,7 +45,6 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
 # ---------------------------------------------------------------------------------------------
 
 import errno  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
@@ -121,7 +63,8 @@ import pyarrow.dataset as pads  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from airlib.errors import AirlibError, InputDataError  # noqa: E402
-from airlib.paths import project_root  # noqa: E402
+from airlib.io.schema import HOURLY_COLUMNS, canonical_columns, canonical_hourly  # noqa: E402
+from airlib import paths  # noqa: E402
 
 __all__ += [
     "PARQUET_COMPRESSION",
@@ -216,7 +159,7 @@ def _store_error(exc: OSError, path: str | os.PathLike[str], folder: Path, datas
 def _fault_point(name: str) -> None:
     """Test hook: ``AIRLIB_FAULT_POINT=<name>:<n>[,<name>:<n>…]`` kills this process with
     SIGKILL the n-th time the write path reaches the point ``name`` (used by the crash tests,
-    tests/test_store_crash.py; never set it in production)."""
+    tests/io/test_store_crash.py; never set it in production)."""
     spec = os.environ.get("AIRLIB_FAULT_POINT")
     if not spec:
         return
@@ -411,7 +354,7 @@ def _months_in(base: Path) -> list[tuple[int, int]]:
     return sorted(out)
 
 
-def portable_path(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
+def portable_path(path: str | os.PathLike[str], project_root: str | os.PathLike[str] | None = None) -> str:
     """An input file's path as recorded in ``manifest.json``.
 
     Relative to the project root (POSIX separators) when the file lies inside it, so the
@@ -422,29 +365,19 @@ def portable_path(path: str | os.PathLike[str], root: str | os.PathLike[str] | N
     ----------
     path
         Input file.
-    root
-        Project root; default :func:`airlib.paths.project_root`.
+    project_root
+        The project folder (docs/architecture.md, "Conventions"); default
+        :func:`airlib.paths.project_root`.
     """
     p = Path(path).resolve()
-    base = Path(root).resolve() if root is not None else project_root().resolve()
+    base = Path(project_root).resolve() if project_root is not None else paths.project_root().resolve()
     try:
         return p.relative_to(base).as_posix()
     except ValueError:
         return str(p)
 
 
-def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes (read in chunks)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    from airlib.io.ingest.columns import HOURLY_COLUMNS, canonical_hourly
-
     for c in ("station", "time"):
         if c not in frame:
             raise InputDataError(f"hourly frame has no {c!r} column; columns: {list(frame.columns)}", column=c)
@@ -953,7 +886,7 @@ def write_hourly(
     transaction already open in this thread for the dataset.
 
     Missing canonical columns are added as NaN and dtypes fixed
-    (:func:`airlib.io.ingest.columns.canonical_hourly`); extra columns are kept.
+    (:func:`airlib.io.schema.canonical_hourly`); extra columns are kept.
 
     Parameters
     ----------
@@ -1040,7 +973,6 @@ def _read_hourly_in(base: Path, dataset: str, start, end, stations, columns) -> 
             months.append((key, mdir))
     # calendar order (month=9 before month=10), so each station's rows come in time order
     files = [str(f) for _, mdir in sorted(months) for f in sorted(mdir.glob("*.parquet"))]
-    from airlib.io.ingest.columns import HOURLY_COLUMNS, canonical_columns, canonical_hourly
 
     cols = None if columns is None else ["station", "time", *[c for c in columns if c not in ("station", "time")]]
     if not files:

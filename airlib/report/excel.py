@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from airlib.escaping import excel_text
-from airlib.io.store import atomic_write
+from airlib.files import atomic_write
 
 import numpy as np
 import pandas as pd

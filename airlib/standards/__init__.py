@@ -7,7 +7,7 @@ Layer 1 of airlib (imports only the core modules ``airlib.errors``, ``settings``
 - :mod:`~airlib.standards.aqi` — HJ 633—2012 / —2026 IAQI, AQI, categories, primary pollutants;
 - :mod:`~airlib.standards.limits` — GB 3095 concentration limits by edition and date;
 - :mod:`~airlib.standards.validity` — HJ 663 / GB 3095 Table 4 valid daily, 8-hour, monthly,
-  annual statistics and percentiles (array kernels in ``_kernels``, shared with the engine);
+  annual statistics and percentiles (array kernels in ``kernels``, shared with the engine);
 - :mod:`~airlib.standards.rounding` — GB/T 8170 rounding and published precision;
 - :mod:`~airlib.standards.composite_index` — 环境空气质量综合指数 and its ranking;
 - :mod:`~airlib.standards.pollution_days` — heavy-pollution days and alert episodes.

@@ -49,8 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from airlib.standards import _kernels as K
-from airlib.standards._kernels import (  # noqa: F401  (re-exported constants of the rules)
+from airlib.standards import kernels as K
+from airlib.standards.kernels import (  # noqa: F401  (re-exported constants of the rules)
     DAILY_MIN_HOURS,
     FEBRUARY_MIN_DAYS,
     MONTH_MIN_DAYS,
@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 # DAILY_MIN_HOURS (20), WINDOW_MIN_HOURS (6), WINDOWS_PER_DAY (17), MONTH_MIN_DAYS (27) and
-# FEBRUARY_MIN_DAYS (25) and the array kernels of the rules live in airlib.standards._kernels, shared
+# FEBRUARY_MIN_DAYS (25) and the array kernels of the rules live in airlib.standards.kernels, shared
 # with the streamed city-wide path (airlib.engine.citywide).
 #: Valid daily values needed in a year (GB 3095 Table 4).
 ANNUAL_MIN_DAYS = 324

@@ -6,7 +6,7 @@ duplicate policy and QC rules.
 
 from __future__ import annotations
 
-from airlib.io.ingest.columns import HOURLY_COLUMNS, canonical_hourly
+from airlib.io.schema import HOURLY_COLUMNS, canonical_hourly
 from airlib.io.ingest.registries import beijing_townships, read_stations, read_towns
 from airlib.io.ingest.table import QCReport, read_station_table
 from airlib.io.ingest.pipeline import ingest_table, ingest_uci

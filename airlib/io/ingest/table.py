@@ -19,10 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from airlib.errors import InputDataError
+from airlib.io.schema import NUMERIC_COLUMNS, canonical_hourly
 from airlib.io.ingest.columns import (
     NA_TOKENS,
-    NUMERIC_COLUMNS,
-    canonical_hourly,
     drop_blank_rows,
     file_errors,
     is_station_table_header,

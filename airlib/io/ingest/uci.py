@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError, UnknownNameError
-from airlib.io.ingest.columns import canonical_hourly, file_errors, row_arg
+from airlib.io.ingest.columns import file_errors, row_arg
+from airlib.io.schema import canonical_hourly
 from airlib.io.ingest.table import apply_hour_label
 from airlib.paths import shared_data_dir
 

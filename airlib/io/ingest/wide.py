@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.io.schema import canonical_hourly
 from airlib.io.ingest.columns import (
     HEADER_ALIASES,
-    canonical_hourly,
     drop_blank_rows,
     file_errors,
     normalise_header,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "target_tracking.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "target_tracking.ipynb"
 
 
 def test_notebook_is_stored_without_outputs_and_has_parameters_cell():

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from airlib.engine import backends, citywide  # noqa: E402
 from airlib.io.store import read_hourly, write_hourly  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 
 from airlib.errors import InputDataError, UnknownNameError
 from airlib.io.ingest import ingest_table, read_station_table
-from airlib.io.ingest.columns import HOURLY_COLUMNS
+from airlib.io.schema import HOURLY_COLUMNS
 from airlib.io.ingest.table import apply_hour_label
 from airlib.io.store import read_hourly, read_manifest, read_registry
 

@@ -41,7 +41,7 @@ from airlib.io.store import (
     write_registry,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # The ingest run in a subprocess: four months (Feb–May 2023) for stations B and C — it replaces
 # B's rows in Feb and Mar, adds C, adds Apr and May — and a new station registry, in one

@@ -13,7 +13,7 @@ import pytest
 
 from airlib.paths import shared_data_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks" / "trends_and_attribution.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 WINTER_A = ("2015-12-01", "2016-02-29")

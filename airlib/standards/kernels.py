@@ -1,7 +1,9 @@
 """Array kernels of the validity rules, shared by :mod:`airlib.standards.validity` and :mod:`airlib.engine.citywide`.
 
-Private to :mod:`airlib.standards.validity` (which owns the rules and documents them); the streamed
-city-wide path (:mod:`airlib.engine.citywide`) calls the same functions, so the two cannot drift.
+Public to the engine only: :mod:`airlib.standards.validity` owns the rules and documents them;
+the streamed city-wide path (:mod:`airlib.engine.citywide`) calls the same functions, so the two
+cannot drift. (Named ``_kernels`` before the layering rule: a module used by another
+subpackage is public.)
 
 Layout: the hourly values of ``n`` station-days are laid out **hour-major**, a ``(24, n)``
 array whose row ``h`` holds hour ``h`` (hour-beginning label) of every station-day, with 0 for a

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.io.ingest.columns import HOURLY_COLUMNS
+from airlib.io.schema import HOURLY_COLUMNS
 from airlib.io.store import (
     dataset_lock,
     PARQUET_COMPRESSION,
@@ -264,10 +264,9 @@ def _project(home, text="站点,时间\n"):
     return src
 
 
-def test_manifest_path_relative_inside_project(tmp_path, monkeypatch):
-    home = tmp_path / "proj"
+def test_manifest_path_relative_inside_project(project_home, monkeypatch):
+    home = project_home  # $AIRLIB_HOME (tests/conftest.py)
     src = _project(home)
-    monkeypatch.setenv("AIRLIB_HOME", str(home))
     entry = write_hourly(_frame(), home / "data" / "processed", "d", source="s", inputs=[src])
     assert entry["files"] == [{"path": "data/raw/bureau/in.csv", "name": "in.csv",
                                "sha256": hashlib.sha256(src.read_bytes()).hexdigest(), "bytes": src.stat().st_size}]
@@ -277,18 +276,15 @@ def test_manifest_path_relative_inside_project(tmp_path, monkeypatch):
     assert portable_path(home / "data" / "processed" / ".." / "raw" / "bureau" / "in.csv") == "data/raw/bureau/in.csv"
 
 
-def test_manifest_path_absolute_outside_project(tmp_path, monkeypatch):
-    home = tmp_path / "proj"
-    home.mkdir()
-    monkeypatch.setenv("AIRLIB_HOME", str(home))
-    sibling = tmp_path / "proj2"  # shares the prefix "proj" but is not inside the project
+def test_manifest_path_absolute_outside_project(project_home, tmp_path, monkeypatch):
+    sibling = tmp_path / "project2"  # shares the prefix "project" but is not inside the project
     src = _project(sibling)
     entry = write_hourly(_frame(), tmp_path / "store", "d", source="s", inputs=[src])
     assert entry["files"][0]["path"] == str(src.resolve())
     assert Path(entry["files"][0]["path"]).is_absolute()
     monkeypatch.chdir(sibling)
     assert portable_path("data/raw/bureau/in.csv") == str(src.resolve())  # relative input, outside: absolute
-    assert portable_path(src, root=sibling) == "data/raw/bureau/in.csv"  # explicit root
+    assert portable_path(src, project_root=sibling) == "data/raw/bureau/in.csv"  # explicit project folder
 
 
 def test_manifest_identical_across_clones(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 
 from airlib.errors import InputDataError
 from airlib.io.ingest import beijing_townships, ingest_uci, read_uci_embassy, read_uci_multisite
-from airlib.io.ingest.columns import HOURLY_COLUMNS
+from airlib.io.schema import HOURLY_COLUMNS
 from airlib.paths import shared_data_dir
 from airlib.io.store import read_hourly, read_manifest, read_registry
 
@@ -21,10 +21,8 @@ HEADER = '"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3",
 
 
 @pytest.fixture(scope="module")
-def uci():
-    if not UCI.is_dir():
-        pytest.skip("shared UCI data absent")
-    return read_uci_multisite()
+def uci(uci_multisite):
+    return uci_multisite  # read once per session (tests/conftest.py)
 
 
 @needs_shared

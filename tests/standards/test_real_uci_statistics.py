@@ -19,26 +19,9 @@ pytestmark = [
 MEANS = ("pm25", "pm10", "so2", "no2", "co")
 
 
-def _read_plain() -> pd.DataFrame:
-    frames = []
-    for p in sorted(UCI.glob("PRSA_Data_*_20130301-20170228.csv")):
-        df = pd.read_csv(p)
-        frames.append(pd.DataFrame({
-            "station": df["station"].astype("string"),
-            "time": pd.to_datetime(df[["year", "month", "day", "hour"]]),
-            "pm25": df["PM2.5"], "pm10": df["PM10"], "so2": df["SO2"], "no2": df["NO2"],
-            "co": df["CO"] / 1000.0, "o3": df["O3"],
-        }))
-    return pd.concat(frames, ignore_index=True)
-
-
 @pytest.fixture(scope="module")
-def uci():
-    try:
-        from airlib.io.ingest import read_uci_multisite
-    except ImportError:  # pragma: no cover - reader not available
-        return _read_plain(), None
-    return read_uci_multisite(UCI)
+def uci(uci_multisite):
+    return uci_multisite  # read once per session (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The shared array kernels of the validity rules (airlib.standards._kernels) at their edges, and the
+"""The shared array kernels of the validity rules (airlib.standards.kernels) at their edges, and the
 two paths that use them (airlib.standards.validity, airlib.engine.citywide) agreeing bit for bit."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.standards import _kernels as K
+from airlib.standards import kernels as K
 from airlib.engine import citywide as cw
 from airlib.standards import validity as v
 
