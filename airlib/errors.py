@@ -14,6 +14,7 @@ __all__ = [
     "AirlibError",
     "InputDataError",
     "UnknownNameError",
+    "describe_os_error",
 ]
 
 

@@ -29,6 +29,19 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "hour_major",
+    "daily_mean",
+    "window_means",
+    "mda8",
+    "month_min_days",
+    "month_valid",
+    "type7_sorted",
+    "percentile_rows",
+    "group_percentile_sorted",
+    "duplicates",
+]
+
 #: Valid hourly values needed for a valid daily mean (GB 3095 Table 4).
 DAILY_MIN_HOURS = 20
 #: Valid hourly values needed in an 8-hour O3 window (GB 3095 Table 4).
