@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.io.plans import KINDS, METRICS, Plan, PlanTarget, month_end
+from airlib.io.plans import KINDS, METRICS, Plan, PlanTarget
+from airlib.periods import month_end, parse_month
 
 __all__ = [
     "EVALUABLE_METRICS",
@@ -204,7 +205,7 @@ def evaluate_targets(
     computing the allowance (the commitment is about the full period), but the same
     to-date window when computing ``change_pct`` and ``status``.
     """
-    pd.Period(month, freq="M")  # validates
+    parse_month(month)  # validates
     names = None
     if towns is not None:
         names = dict(zip(towns["town_code"].astype("string"), towns["town_name"].astype("string"), strict=True))
