@@ -717,20 +717,14 @@ def composite_ranking(table: pd.DataFrame, settings: Settings | None = None) -> 
     """
     from airlib.standards.composite_index import composite_index
 
-    stats = pd.DataFrame({
-        "town_code": table["town_code"].to_numpy(), "year": table["year"].to_numpy(),
-        "month": table["month"].to_numpy(),
-        **{c: table[c].to_numpy() for c in ("so2", "no2", "pm10", "pm25", "co_p95")},
-        "o3_8h_p90": table["o3_p90"].to_numpy(),
-    })
-    ci = composite_index(stats, settings=settings, by="town_code")
-    out = stats[["town_code", "year", "month"]].copy()
-    out["town_code"] = out["town_code"].astype(table["town_code"].dtype)
-    out["index"] = ci["i_sum_exact"].to_numpy(dtype="float64")
-    out["index_published"] = ci["i_sum"].to_numpy(dtype="float64")
-    out["rank"] = ci["rank"].to_numpy()
-    out["rank"] = out["rank"].astype("Int64")
-    return out
+    cols = ["town_code", "year", "month", "so2", "no2", "pm10", "pm25", "co_p95", "o3_p90"]
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise InputDataError(f"town monthly table lacks column(s) {missing} for the comprehensive index", column=missing[0])
+    stats = table[cols].rename(columns={"o3_p90": "o3_8h_p90"})
+    ci = composite_index(stats, settings=settings, by="town_code", sub_indices=False)
+    out = ci[["town_code", "year", "month", "i_sum_exact", "i_sum", "rank"]]
+    return out.rename(columns={"i_sum_exact": "index", "i_sum": "index_published"})
 
 
 def yoy_ytd(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:

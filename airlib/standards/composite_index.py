@@ -205,11 +205,20 @@ def _period_starts(stats: pd.DataFrame) -> pd.Series | None:
         if isinstance(m.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(m.dtype):
             return to_datetimes(m, "month")
         if "year" in cols and pd.api.types.is_integer_dtype(m.dtype):
-            return pd.to_datetime(pd.DataFrame({"year": stats["year"], "month": m, "day": 1}))
+            return _month_starts(stats["year"], m)
         return to_datetimes(m, "month")
     if "year" in cols and pd.api.types.is_integer_dtype(stats["year"].dtype):
-        return pd.to_datetime(pd.DataFrame({"year": stats["year"], "month": 1, "day": 1}))
+        return _month_starts(stats["year"], pd.Series(1, index=stats.index))
     return None
+
+
+def _month_starts(year: pd.Series, month: pd.Series) -> pd.Series:
+    """First day of integer (year, month) pairs, without parsing (vectorised)."""
+    m = month.to_numpy(dtype=np.int64)
+    if ((m < 1) | (m > 12)).any():
+        raise InputDataError("month must be 1-12", column="month")
+    months = (year.to_numpy(dtype=np.int64) - 1970) * 12 + (m - 1)
+    return pd.Series(months.astype("datetime64[M]").astype("datetime64[ns]"), index=year.index)
 
 
 def _limits_for(stats: pd.DataFrame, limits_edition, settings: Settings) -> dict[str, np.ndarray | float]:
@@ -225,7 +234,12 @@ def _limits_for(stats: pd.DataFrame, limits_edition, settings: Settings) -> dict
             f"edition cannot be chosen by date (settings.composite_limits_edition="
             f"{settings.composite_limits_edition!r}); add the period column or pass limits_edition="
         )
-    return dict(composite_limits_by_date(starts.to_numpy(), settings))
+    # one edition per distinct period start (a city table has few months and many rows)
+    codes, uniques = pd.factorize(starts.to_numpy())
+    if (codes < 0).any():
+        raise InputDataError("missing period date: cannot choose the limits edition of the comprehensive index")
+    by_start = composite_limits_by_date(np.asarray(uniques), settings)
+    return {p: v[codes] for p, v in by_start.items()}
 
 
 def _keys(stats: pd.DataFrame, by) -> tuple[list[str], list[str]]:
@@ -240,7 +254,7 @@ def _keys(stats: pd.DataFrame, by) -> tuple[list[str], list[str]]:
     return units, periods
 
 
-def _index_table(stats, weights, limits_edition, settings, concentration_decimals):
+def _index_table(stats, weights, limits_edition, settings, concentration_decimals, sub_indices=True):
     missing = [c for c in CONCENTRATION_COLUMNS.values() if c not in stats.columns]
     if missing:
         raise InputDataError(
@@ -261,8 +275,9 @@ def _index_table(stats, weights, limits_edition, settings, concentration_decimal
         if concentration_decimals is not None:
             c = round_gbt8170(c, concentration_decimals.get(p, CONCENTRATION_DECIMALS[p]))
         i = c / limits[p]
-        out[f"c_{p}"] = c
-        out[f"i_{p}"] = round_gbt8170(i, d)
+        if sub_indices:
+            out[f"c_{p}"] = c
+            out[f"i_{p}"] = round_gbt8170(i, d)
         total = total + w.get(p, 1.0) * i
     out["i_sum_exact"] = total
     out["i_sum"] = round_gbt8170(total, d)
@@ -284,6 +299,7 @@ def composite_index(
     by: str | Sequence[str] | None = None,
     previous: pd.DataFrame | None = None,
     concentration_decimals: Mapping[str, int] | None = CONCENTRATION_DECIMALS,
+    sub_indices: bool = True,
 ) -> pd.DataFrame:
     """Comprehensive index, rank and change rate of each unit.
 
@@ -314,11 +330,15 @@ def composite_index(
         ``i_sum_previous``, ``change_pct`` and ``change_rank``.
     concentration_decimals
         Published precision applied to C_i before dividing (GB/T 8170); ``None`` = unrounded.
+    sub_indices
+        Include ``c_<p>`` and the published ``i_<p>`` columns (default). False leaves them out
+        (the same I_sum and ranks, less work: the city-scale ranking uses it).
 
     Returns
     -------
     DataFrame
-        Unit and period keys, ``c_<p>`` (C_i used), ``i_<p>`` (I_i, published precision),
+        Unit and period keys, ``c_<p>`` (C_i used), ``i_<p>`` (I_i, published precision;
+        both only with ``sub_indices``),
         ``i_sum_exact``, ``i_sum`` (published), ``rank`` (ascending, min ties), and with
         ``previous``: ``i_sum_previous``, ``change_pct`` (%, 1 decimal), ``change_rank``
         (ascending: largest fall ranked 1, min ties).
@@ -326,7 +346,7 @@ def composite_index(
     settings = DEFAULT if settings is None else settings
     units, periods = _keys(stats, by)
     out = stats[units + periods].reset_index(drop=True).copy()
-    for k, v in _index_table(stats, weights, limits_edition, settings, concentration_decimals).items():
+    for k, v in _index_table(stats, weights, limits_edition, settings, concentration_decimals, sub_indices).items():
         out[k] = v
     group = out[periods] if periods else None
     out["rank"] = _rank(out["i_sum"], group)

@@ -151,14 +151,17 @@ def year_to_date(monthly: pd.DataFrame, by: str | Sequence[str] = "town_code") -
     if monthly.duplicated([*keys, "year", "month"]).any():
         raise InputDataError("monthly table lists a unit-month twice", column="month")
     t = monthly[need].sort_values([*keys, "year", "month"], kind="stable")
-    grouping = [t[k] for k in (*keys, "year")]
-    cum_sum = t["sum"].astype("float64").groupby(grouping, sort=False, dropna=False).cumsum()
-    cum_n = t["n"].astype("float64").groupby(grouping, sort=False, dropna=False).cumsum()
-    invalid = (~t["valid"].astype("boolean").fillna(False).astype(bool)).astype("int64")
-    cum_invalid = invalid.groupby(grouping, sort=False, dropna=False).cumsum()
+    ok = t["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    work = pd.DataFrame({
+        "sum": t["sum"].to_numpy(dtype="float64"), "n": t["n"].to_numpy(dtype="float64"),
+        "bad": (~ok).astype(np.int64),
+    }, index=t.index)
+    g = work.groupby([t[k] for k in (*keys, "year")], sort=False, dropna=False)
+    cum = g.cumsum()
     # a month missing before this one also breaks the year-to-date value
-    n_seen = t.groupby(grouping, sort=False, dropna=False).cumcount() + 1
-    complete = (cum_invalid == 0) & (n_seen == t["month"].astype("int64"))
+    n_seen = g.cumcount().to_numpy() + 1
+    complete = (cum["bad"].to_numpy() == 0) & (n_seen == t["month"].to_numpy(dtype=np.int64))
+    cum_n = cum["n"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        ytd = (cum_sum / cum_n).where(complete & (cum_n > 0))
-    return ytd.astype("float64").reindex(monthly.index)
+        ytd = np.where(complete & (cum_n > 0), cum["sum"].to_numpy() / cum_n, np.nan)
+    return pd.Series(ytd, index=t.index, dtype="float64").reindex(monthly.index)
