@@ -32,7 +32,7 @@ import pandas as pd
 
 from airlib.settings import DEFAULT
 from airlib.standards.composite_index import CONCENTRATION_DECIMALS, composite_limits_by_date
-from airlib.standards.rounding import round_gbt8170
+from airlib.standards.rounding import PM25_PRECISION_SWITCH, published_precision, round_gbt8170
 
 MEAN = ["pm25", "pm10", "so2", "no2", "co"]
 WORKLOADS = ("ranking", "composite", "yoy_ytd")
@@ -43,7 +43,8 @@ def _needed(workload: str) -> list[str]:
 
 
 def _pm25_decimals(year: pd.Series) -> np.ndarray:
-    return np.where(year >= 2024, DEFAULT.pm25_decimals_from_2024, DEFAULT.pm25_decimals_before_2024)
+    """Published PM2.5 decimals of each data year (the one rule, airlib's published_precision)."""
+    return np.asarray(published_precision("pm25", pd.to_datetime(pd.DataFrame({"year": year, "month": 1, "day": 1}))))
 
 
 # ---------------------------------------------------------------- plain pandas
@@ -140,8 +141,12 @@ CREATE OR REPLACE MACRO gbt(x, d) AS
          THEN sign(x) * (floor(abs(x) * pow(10, d)) + (floor(abs(x) * pow(10, d))::BIGINT % 2)) / pow(10, d)
        ELSE sign(x) * floor(abs(x) * pow(10, d) + 0.5) / pow(10, d) END;
 CREATE OR REPLACE MACRO need_days(m) AS CASE WHEN m = 2 THEN 25 ELSE 27 END;
-CREATE OR REPLACE MACRO pm_dec(y) AS CASE WHEN y >= 2024 THEN 1 ELSE 0 END;
-"""
+CREATE OR REPLACE MACRO pm_dec(y) AS CASE WHEN y >= {switch} THEN {after} ELSE {before} END;
+""".format(
+    switch=PM25_PRECISION_SWITCH.year,
+    after=published_precision("pm25", PM25_PRECISION_SWITCH),
+    before=published_precision("pm25", PM25_PRECISION_SWITCH - pd.Timedelta(days=1)),
+)
 
 
 def _limits_sql() -> dict[str, str]:

@@ -38,7 +38,7 @@ from pydantic import (
 )
 
 from airlib.errors import InputDataError
-from airlib.periods import month_end, parse_month
+from airlib.periods import month_end, month_start, parse_month
 from airlib.settings import Settings
 
 __all__ = [
@@ -171,7 +171,7 @@ class PlanPeriod(_Strict):
 
     @property
     def start_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self.start + "-01")
+        return month_start(self.start)
 
     @property
     def end_date(self) -> pd.Timestamp:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.io.plans import KINDS, METRICS, Plan, PlanTarget
-from airlib.periods import month_end, parse_month
+from airlib.periods import month_end, month_start, parse_month
 
 __all__ = [
     "EVALUABLE_METRICS",
@@ -149,7 +149,7 @@ def _shift_years(ts: pd.Timestamp, years: int) -> pd.Timestamp:
 
 def _windows(target: PlanTarget, month: str) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     m_end = month_end(month)
-    m_start = pd.Timestamp(month + "-01")
+    m_start = month_start(month)
     out = [("month", m_start, m_end)]
     p_start, p_end = target.period.start_date, target.period.end_date
     if p_start <= m_end and m_start <= p_end:
