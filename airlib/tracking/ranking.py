@@ -74,6 +74,7 @@ HEADERS_ZH: Final[dict[str, str]] = {
     "valid_days": "有效天数",
     "reverse_rank": "倒数名次",
     "reason": "预警原因",
+    "valid": "数据有效",
 }
 
 #: Display text of the ``valid`` flag (column ``status``, header 数据状态). Code tests
@@ -153,12 +154,13 @@ def ranking_table(
     -------
     DataFrame
         One row per unit, sorted by ``rank`` (units without a rank last, by code), with
-        columns ``town_code``, ``town_name``, ``valid`` (bool: a valid monthly value),
-        ``status`` (its display text, :func:`status_text`), ``pm25`` (rounded), ``rank``,
+        columns ``town_code``, ``town_name``, ``status`` (display text of ``valid``,
+        :func:`status_text`), ``pm25`` (rounded), ``rank``,
         ``pm25_last_year``, ``yoy_pct``, ``yoy_rank``, ``ytd``, ``ytd_rank``,
         ``ytd_last_year``, ``ytd_yoy_pct``, ``ytd_yoy_rank``, ``rank_last_month``,
-        ``rank_change`` (last month's rank − this month's: positive = moved up). Columns
-        whose input was not given are left out. :data:`HEADERS_ZH` gives Chinese headers.
+        ``rank_change`` (last month's rank − this month's: positive = moved up), and last
+        ``valid`` (bool: the unit has a valid monthly value; code tests this, never
+        ``status``). Columns whose input was not given are left out. :data:`HEADERS_ZH` gives Chinese headers.
     """
     d = _pm25_decimals(year, settings) if decimals is None else decimals
     idx = pd.Index(current.index.astype("string"), name="town_code")
@@ -174,8 +176,8 @@ def ranking_table(
     if names is not None:
         nm = pd.Series(names.to_numpy(), index=names.index.astype("string"), dtype="string")
         out["town_name"] = nm.reindex(idx)
-    out["valid"] = pd.Series(cur.notna().to_numpy(dtype=bool), index=idx, dtype=bool)
-    out["status"] = status_text(out["valid"])  # display text only; code tests ``valid``
+    valid = pd.Series(cur.notna().to_numpy(dtype=bool), index=idx, dtype=bool)
+    out["status"] = status_text(valid)  # display text only; code tests ``valid``
     out["pm25"] = cur
     out["rank"] = competition_rank(cur)
 
@@ -203,6 +205,7 @@ def ranking_table(
         out["rank_last_month"] = competition_rank(lm)
         out["rank_change"] = (out["rank_last_month"] - out["rank"]).astype("Int64")
 
+    out["valid"] = valid  # last: exports show the display columns first
     out = out.reset_index()
     order = out["rank"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
     out = out.iloc[np.lexsort((out["town_code"].to_numpy(dtype=object), order))]
