@@ -172,3 +172,14 @@ def test_limits_edition_in_force_and_bad_settings():
     assert composite_index(no_period)["i_sum"].iloc[0] == pytest.approx(3.06)
     with pytest.raises(InputDataError, match="no period column"):
         composite_index(no_period, settings=cfg)
+
+
+def test_period_start_from_year_only_and_integer_month_without_year():
+    cfg = dataclasses.replace(DEFAULT, composite_limits_edition="GB3095-2026-final")
+    annual = pd.DataFrame({"town_code": ["a", "a"], "year": [2026, 2027], **{k: [v, v] for k, v in EXAMPLE.items()}})
+    out = composite_index(annual, settings=cfg)
+    # the year 2026 starts before the switch (GB 3095—2012); 2027 uses the setting's edition
+    assert out["i_sum_exact"].tolist() == pytest.approx([
+        21 / 35 + 39 / 70 + 9 / 60 + 15 / 40 + 1.2 + 0.175, 21 / 25 + 39 / 50 + 9 / 20 + 15 / 30 + 1.2 + 0.175])
+    with pytest.raises(InputDataError, match="no year"):
+        composite_index(annual.drop(columns="year").assign(month=[2, 3]), settings=cfg)

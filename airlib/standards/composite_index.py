@@ -14,8 +14,9 @@ Formula (2018 MEE city-ranking rule as published on provincial notes, standards.
   only edition in force); which edition's S_i applies from 2026-03-01 is UNVERIFIED, so it is
   the setting ``settings.composite_limits_edition`` (default ``"GB3095-2012"``, the edition the
   2018 rule cites; ``"in_force"`` = the edition in force at the period's start,
-  :func:`airlib.standards.limits.edition_for`). An explicit ``limits_edition=`` applies to
-  every period.
+  :func:`airlib.standards.limits.edition_for`). A period that spans 2026-03-01 (the year
+  2026, a winter season) takes the edition of its first day. An explicit ``limits_edition=``
+  applies to every period.
 * Weights w_i: ``settings.composite_weights`` (default all 1; UNVERIFIED).
 * Rounding (GB/T 8170, :func:`airlib.standards.rounding.round_gbt8170`): I_i and I_sum are published to
   ``settings.composite_decimals`` (default 2). I_sum is the sum of the **unrounded** I_i,
@@ -204,7 +205,9 @@ def _period_starts(stats: pd.DataFrame) -> pd.Series | None:
         m = stats["month"]
         if isinstance(m.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(m.dtype):
             return to_datetimes(m, "month")
-        if "year" in cols and pd.api.types.is_integer_dtype(m.dtype):
+        if pd.api.types.is_integer_dtype(m.dtype):
+            if "year" not in cols:
+                raise InputDataError("statistics have an integer month column but no year", column="month")
             return _month_starts(stats["year"], m)
         return to_datetimes(m, "month")
     if "year" in cols and pd.api.types.is_integer_dtype(stats["year"].dtype):
