@@ -183,3 +183,11 @@ def test_period_start_from_year_only_and_integer_month_without_year():
         21 / 35 + 39 / 70 + 9 / 60 + 15 / 40 + 1.2 + 0.175, 21 / 25 + 39 / 50 + 9 / 20 + 15 / 30 + 1.2 + 0.175])
     with pytest.raises(InputDataError, match="no year"):
         composite_index(annual.drop(columns="year").assign(month=[2, 3]), settings=cfg)
+
+
+def test_composite_limits_in_force_needs_dates():
+    cfg = dataclasses.replace(DEFAULT, composite_limits_edition="in_force")
+    with pytest.raises(InputDataError, match="composite_limits_by_date"):
+        composite_limits(None, cfg)
+    with pytest.raises(InputDataError, match="unknown limits edition"):
+        composite_limits("GB3095-1996")

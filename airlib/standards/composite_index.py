@@ -102,7 +102,10 @@ def composite_limits(edition: str | Mapping[str, float] | None = None,
     edition
         ``"GB3095-2012"``, ``"GB3095-2026-transitional"``, ``"GB3095-2026-final"`` (see
         :mod:`airlib.standards.limits`), or a mapping ``{pollutant: S_i}`` of custom values. Default
-        ``settings.composite_limits_edition``.
+        ``settings.composite_limits_edition`` (the edition for periods from 2026-03-01; for
+        S_i by date use :func:`composite_limits_by_date`).
+    settings : Settings, optional
+        ``composite_limits_edition``.
 
     Returns
     -------
@@ -119,6 +122,10 @@ def composite_limits(edition: str | Mapping[str, float] | None = None,
         if missing:
             raise InputDataError(f"custom limits lack {missing}")
         return {p: float(edition[p]) for p in COMPOSITE_POLLUTANTS}
+    if edition == IN_FORCE:
+        raise InputDataError(
+            "the limits edition 'in_force' depends on the date; use composite_limits_by_date(dates)"
+        )
     if edition not in LIMITS:
         raise InputDataError(f"unknown limits edition {edition!r}; known: {list(EDITIONS)}")
     return {p: float(LIMITS[edition][(p, LIMIT_AVERAGING[p])][1]) for p in COMPOSITE_POLLUTANTS}
