@@ -316,9 +316,9 @@ def read_month(
         Decode the columns in parallel on Arrow's thread pool. Callers that already read
         several months in parallel threads pass False (measured faster on 2 cores).
     """
-    from airlib.io.store import hourly_dir
+    from airlib.io.store import partition_path
 
-    folder = hourly_dir(root, dataset) / f"year={year}" / f"month={month}"  # the current version
+    folder = partition_path(root, dataset, year, month).parent  # the store's layout, current version
     files = sorted(folder.glob("*.parquet"))
     if not files:
         raise InputDataError(f"no hourly data for {year}-{month:02d}", file=folder)
