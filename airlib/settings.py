@@ -86,9 +86,12 @@ class Settings:
         into one episode at the stricter level (MEE 2017 guidance says "close together" without
         a number, [MEE-EMERGENCY-2017], UNVERIFIED). Default 1.
     composite_limits_edition : str
-        Edition of the limits S_i of the comprehensive index ([MEE-RANK-2018]). Which edition
-        applies to data from 2026-03-01 is UNVERIFIED; default ``"GB3095-2012"`` (the 2018
-        ranking rule cites GB 3095—2012).
+        Edition of the limits S_i of the comprehensive index ([MEE-RANK-2018]) for periods
+        that start on or after 2026-03-01; periods before use GB 3095—2012, the only edition in
+        force (:func:`airlib.standards.composite_index.limits_edition_for`). Which edition
+        applies from 2026-03-01 is UNVERIFIED; default ``"GB3095-2012"`` (the 2018 ranking rule
+        cites GB 3095—2012); ``"GB3095-2026-transitional"``, ``"GB3095-2026-final"``, or
+        ``"in_force"`` (transitional limits to 2030, final from 2031).
     boundary_max_file_mb : float
         Largest boundary file :func:`airlib.report.maps.load_boundaries` reads [MB, 10⁶ bytes; for a
         shapefile the sum of its ``.shp``, ``.shx`` and ``.dbf``]. Beijing's 349 town polygons at

@@ -13,6 +13,12 @@ docstring for the rules and their clauses):
 
 Both return the three workload tables with the columns of :mod:`airlib.engine.citywide`:
 ``ranking`` (``monthly_ranking``), ``composite`` (``composite_ranking``) and ``yoy_ytd``.
+
+The comprehensive index's tables of facts are not copied here: the limits S_i come from
+:func:`airlib.standards.composite_index.composite_limits_by_date` (the edition chosen by the
+month as ``settings.composite_limits_edition`` says) and the published precision of C_i
+from :data:`airlib.standards.composite_index.CONCENTRATION_DECIMALS`; the arithmetic (C_i
+rounded, C_i/S_i, weighted sum, GB/T 8170, rank) is written independently.
 """
 
 from __future__ import annotations
@@ -24,9 +30,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from airlib.engine.citywide import COMPOSITE_LIMITS_2012
-from airlib.standards.rounding import round_gbt8170
 from airlib.settings import DEFAULT
+from airlib.standards.composite_index import CONCENTRATION_DECIMALS, composite_limits_by_date
+from airlib.standards.rounding import PM25_PRECISION_SWITCH, published_precision, round_gbt8170
 
 MEAN = ["pm25", "pm10", "so2", "no2", "co"]
 WORKLOADS = ("ranking", "composite", "yoy_ytd")
@@ -37,7 +43,8 @@ def _needed(workload: str) -> list[str]:
 
 
 def _pm25_decimals(year: pd.Series) -> np.ndarray:
-    return np.where(year >= 2024, DEFAULT.pm25_decimals_from_2024, DEFAULT.pm25_decimals_before_2024)
+    """Published PM2.5 decimals of each data year (the one rule, airlib's published_precision)."""
+    return np.asarray(published_precision("pm25", pd.to_datetime(pd.DataFrame({"year": year, "month": 1, "day": 1}))))
 
 
 # ---------------------------------------------------------------- plain pandas
@@ -90,8 +97,13 @@ def pandas_reference(
     if workload == "composite":
         co_p95 = gm["co"].quantile(0.95).where(valid["co"])
         o3_p90 = gm["o3"].quantile(0.90).where(valid["o3"])
-        w, s = DEFAULT.composite_weights, COMPOSITE_LIMITS_2012
-        index = sum(w[p] * monthly[p] / s[p] for p in ["pm25", "pm10", "so2", "no2"]) + w["co"] * co_p95 / s["co"] + w["o3"] * o3_p90 / s["o3"]
+        w = DEFAULT.composite_weights
+        starts = pd.to_datetime(pd.DataFrame({"year": monthly.index.get_level_values("year"),
+                                              "month": monthly.index.get_level_values("month"), "day": 1}))
+        s = {p: pd.Series(v, index=monthly.index) for p, v in composite_limits_by_date(starts.to_numpy()).items()}
+        c = {p: monthly[p] for p in ["pm25", "pm10", "so2", "no2"]} | {"co": co_p95, "o3": o3_p90}
+        index = sum(w[p] * pd.Series(round_gbt8170(c[p].to_numpy(), CONCENTRATION_DECIMALS[p]), index=monthly.index) / s[p]
+                    for p in ["pm25", "pm10", "so2", "no2", "co", "o3"])
         out = index.rename("index").reset_index()
         out["index_published"] = round_gbt8170(out["index"], DEFAULT.composite_decimals)
         out["rank"] = out.groupby(["year", "month"])["index_published"].rank(method="min").astype("Int64")
@@ -129,8 +141,29 @@ CREATE OR REPLACE MACRO gbt(x, d) AS
          THEN sign(x) * (floor(abs(x) * pow(10, d)) + (floor(abs(x) * pow(10, d))::BIGINT % 2)) / pow(10, d)
        ELSE sign(x) * floor(abs(x) * pow(10, d) + 0.5) / pow(10, d) END;
 CREATE OR REPLACE MACRO need_days(m) AS CASE WHEN m = 2 THEN 25 ELSE 27 END;
-CREATE OR REPLACE MACRO pm_dec(y) AS CASE WHEN y >= 2024 THEN 1 ELSE 0 END;
-"""
+CREATE OR REPLACE MACRO pm_dec(y) AS CASE WHEN y >= {switch} THEN {after} ELSE {before} END;
+""".format(
+    switch=PM25_PRECISION_SWITCH.year,
+    after=published_precision("pm25", PM25_PRECISION_SWITCH),
+    before=published_precision("pm25", PM25_PRECISION_SWITCH - pd.Timedelta(days=1)),
+)
+
+
+def _limits_sql() -> dict[str, str]:
+    """Per pollutant, an SQL expression of S_i for the row's ``year``/``month``: the limits of
+    the first of every month from 2013 to 2040, grouped into runs of equal values."""
+    months = pd.date_range("2013-01-01", "2040-12-01", freq="MS")
+    lim = composite_limits_by_date(months.to_numpy())
+    out = {}
+    key = months.year * 12 + months.month - 1
+    for p, v in lim.items():
+        change = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+        if len(change) == 1:
+            out[p] = f"{float(v[0])!r}"
+            continue
+        parts = [f"WHEN year * 12 + month - 1 < {int(key[j])} THEN {float(v[i])!r}" for i, j in zip(change[:-1], change[1:])]
+        out[p] = f"(CASE {' '.join(parts)} ELSE {float(v[change[-1]])!r} END)"
+    return out
 
 
 def _daily_sql(glob: str, cols: list[str], station_filter: str) -> str:
@@ -205,7 +238,10 @@ SELECT town_code, year, month, pm25, pm25_published,
   CASE WHEN pm25_published IS NOT NULL THEN rank() OVER (PARTITION BY year, month, pm25_published IS NULL ORDER BY pm25_published) END AS rank
 FROM pub"""
     elif workload == "composite":
-        w, s = DEFAULT.composite_weights, COMPOSITE_LIMITS_2012
+        w = DEFAULT.composite_weights
+        # S_i per month as the settings say (a CASE over the dates where the edition changes)
+        lim = _limits_sql()
+        dec = CONCENTRATION_DECIMALS
         mcols = ",\n    ".join(f"CASE WHEN count({c}) >= need_days(m) THEN avg({c}) END AS {c}" for c in MEAN)
         sql = base + f""",
 tm AS (
@@ -217,8 +253,9 @@ tm AS (
 ),
 ix AS (
   SELECT town_code, year, month,
-    {w["pm25"]} * pm25 / {s["pm25"]} + {w["pm10"]} * pm10 / {s["pm10"]} + {w["so2"]} * so2 / {s["so2"]}
-    + {w["no2"]} * no2 / {s["no2"]} + {w["co"]} * co_p95 / {s["co"]} + {w["o3"]} * o3_p90 / {s["o3"]} AS "index"
+    {w["pm25"]} * gbt(pm25, {dec["pm25"]}) / {lim["pm25"]} + {w["pm10"]} * gbt(pm10, {dec["pm10"]}) / {lim["pm10"]}
+    + {w["so2"]} * gbt(so2, {dec["so2"]}) / {lim["so2"]} + {w["no2"]} * gbt(no2, {dec["no2"]}) / {lim["no2"]}
+    + {w["co"]} * gbt(co_p95, {dec["co"]}) / {lim["co"]} + {w["o3"]} * gbt(o3_p90, {dec["o3"]}) / {lim["o3"]} AS "index"
   FROM tm
 ),
 pub AS (SELECT *, gbt("index", {DEFAULT.composite_decimals}) AS index_published FROM ix)

@@ -32,14 +32,6 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "airlib"
 #: Known violations in files owned by other work in progress on issue #11, each with the
 #: reason. Remove an entry when it is fixed (a test fails while a listed edge is gone).
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
-    # TODO(#11 RULES): competition_rank is a ranking rule used by the comprehensive index;
-    # move it to airlib.standards (e.g. rounding or a ranks module) and import it from there.
-    ("airlib.standards.composite_index", "airlib.tracking.ranking"): "RULES owns both files",
-    # TODO(#11): load_case_study_data("demo") builds the synthetic demo data; move that loader
-    # to airlib.demo (the notebook then calls it there) so analysis does not import demo.
-    ("airlib.analysis.case_study", "airlib.demo.generator"): "notebook loader of the demo data",
-    ("airlib.analysis.case_study", "airlib.demo.ledgers"): "notebook loader of the demo data",
-    ("airlib.analysis.case_study", "airlib.demo.registry"): "notebook loader of the demo data",
 }
 ALLOWED_CYCLES: set[frozenset[str]] = set()
 ALLOWED_PRIVATE: set[tuple[str, str]] = set()

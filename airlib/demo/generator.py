@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Final
 
@@ -38,6 +37,7 @@ from airlib.demo.boundaries import schematic_town_polygons
 from airlib.demo.registry import DISTRICT_NAME, TOWNS, stations_frame, towns_frame
 from airlib.errors import InputDataError
 from airlib.files import atomic_write_bytes
+from airlib.periods import last_complete_month, parse_month
 
 __all__ = [
     "START",
@@ -72,20 +72,11 @@ _DECIMALS: Final = {"pm25": 0, "pm10": 0, "so2": 0, "no2": 0, "co": 2, "o3": 0,
 _POLS: Final = ("pm25", "pm10", "so2", "no2", "co", "o3")
 
 
-def last_complete_month(today: date | None = None) -> pd.Period:
-    """The last complete calendar month before ``today`` (default: today's date)."""
-    today = today or date.today()
-    return pd.Period(today, freq="M") - 1
-
-
 def _parse_end(end: str | pd.Period | None) -> pd.Period:
     if end is None:
         return last_complete_month()
-    try:
-        p = pd.Period(end, freq="M")
-    except (ValueError, TypeError) as exc:
-        raise InputDataError(f"end month {end!r} is not a YYYY-MM month") from exc
-    if p < pd.Period(START, freq="M"):
+    p = parse_month(end, "end month")
+    if p < parse_month(START):
         raise InputDataError(f"end month {p} is before the demo start {START:%Y-%m}")
     return p
 

@@ -190,11 +190,12 @@ def cmd_ingest_demo(raw: str | None, processed: str | None) -> int:
 def cmd_summary(dataset: str, month: str, processed: str | None) -> int:
     """``airlib summary --dataset D --month YYYY-MM``."""
     from airlib.io.store import read_hourly, read_registry
-    from airlib.tracking.summary import month_summary, to_period
+    from airlib.periods import parse_month
+    from airlib.tracking.summary import month_summary
 
     from airlib.report.config import check_folder_name
 
-    p = to_period(month)
+    p = parse_month(month, "--month")
     try:
         check_folder_name(dataset, "--dataset")
     except ValueError as exc:

@@ -25,12 +25,15 @@ Rules implemented (the same as :mod:`airlib.standards.validity` and the benchmar
   February) (GB 3095 Table 4); CO 95th and O3 90th percentiles (linear, [HJ663-2013], [HYNDMAN-1996]) use
   the same day-count rule;
 * ranking on published-precision values (GB/T 8170, PM2.5 integers to 2023 and 1 decimal
-  from 2024), ascending, ties share the smallest rank (``min``) ([BJ-MONTHLY-2021]);
-* comprehensive index Σ w_i C_i / S_i with S_i the GB 3095—2012 grade II annual limits
-  (CO and O3: 24-h and MDA8 limits) ([MEE-RANK-2018]), rounded to
-  ``settings.composite_decimals``;
-* year-to-date PM2.5: mean of the valid town daily values from 1 January to the end of the
-  month, valid when every month so far is valid; year-on-year change
+  from 2024), ascending, ties share the smallest rank (``min``) ([BJ-MONTHLY-2021]):
+  :func:`airlib.standards.rounding.round_published` and
+  :func:`airlib.standards.ranking_rules.competition_rank`, as in :mod:`airlib.tracking.ranking`;
+* comprehensive index: :func:`airlib.standards.composite_index.composite_index` itself
+  (C_i at published precision, S_i of the edition chosen by the month as
+  ``settings.composite_limits_edition`` says, weights and GB/T 8170 rounding);
+* year-to-date PM2.5 (:func:`airlib.standards.ranking_rules.year_to_date`): mean of the valid
+  town daily values from 1 January to the end of the month, valid when every month so far is
+  valid; year-on-year change (:func:`airlib.standards.ranking_rules.yoy_percent`)
   ``(cur − last) / last × 100`` on published values, rounded to ``settings.yoy_decimals``.
 """
 
@@ -54,12 +57,12 @@ from airlib.standards import kernels as K
 from airlib.standards import validity as _validity
 from airlib.errors import InputDataError
 from airlib.pollutants import POLLUTANTS
-from airlib.standards.rounding import round_gbt8170, round_published
+from airlib.standards.ranking_rules import competition_rank, year_to_date, yoy_percent
+from airlib.standards.rounding import round_published
 from airlib.settings import DEFAULT, Settings
 
 __all__ = [
     "MEAN_POLLUTANTS",
-    "COMPOSITE_LIMITS_2012",
     "MIN_DAILY_HOURS",
     "MIN_WINDOW_HOURS",
     "O3_MDA8_LIMIT",
@@ -84,8 +87,6 @@ MIN_DAILY_HOURS = K.DAILY_MIN_HOURS
 MIN_WINDOW_HOURS = K.WINDOW_MIN_HOURS
 #: Grade II MDA8 limit (µg/m³), unchanged in GB 3095—2012 and —2026.
 O3_MDA8_LIMIT = 160.0
-#: S_i of the comprehensive index, GB 3095—2012 grade II ([MEE-RANK-2018], [GB3095-2012]).
-COMPOSITE_LIMITS_2012: dict[str, float] = {"pm25": 35.0, "pm10": 70.0, "so2": 60.0, "no2": 40.0, "co": 4.0, "o3": 160.0}
 
 
 
@@ -315,9 +316,9 @@ def read_month(
         Decode the columns in parallel on Arrow's thread pool. Callers that already read
         several months in parallel threads pass False (measured faster on 2 cores).
     """
-    from airlib.io.store import hourly_dir
+    from airlib.io.store import partition_path
 
-    folder = hourly_dir(root, dataset) / f"year={year}" / f"month={month}"  # the current version
+    folder = partition_path(root, dataset, year, month).parent  # the store's layout, current version
     files = sorted(folder.glob("*.parquet"))
     if not files:
         raise InputDataError(f"no hourly data for {year}-{month:02d}", file=folder)
@@ -691,6 +692,17 @@ def _period_dates(table: pd.DataFrame) -> pd.Series:
 def monthly_ranking(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     """Monthly PM2.5 town ranking from :func:`town_monthly_table`.
 
+    The rules are those of the general path (:func:`airlib.tracking.ranking.ranking_table`):
+    :func:`airlib.standards.rounding.round_published` then
+    :func:`airlib.standards.ranking_rules.competition_rank` within each month.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`town_monthly_table` output (``town_code, year, month, pm25`` [µg/m³]).
+    settings : Settings, optional
+        ``pm25_decimals_before_2024``, ``pm25_decimals_from_2024``.
+
     Returns
     -------
     pandas.DataFrame
@@ -698,45 +710,46 @@ def monthly_ranking(table: pd.DataFrame, settings: Settings | None = None) -> pd
         at Beijing's published precision; ``rank`` ascending within each month, ties share the
         smallest rank (``min``); invalid months have NaN value and no rank (``<NA>``).
     """
-    out = table[["town_code", "year", "month", "pm25"]].copy()
+    out = table[["town_code", "year", "month", "pm25"]].reset_index(drop=True)
     out["pm25_published"] = round_published(out["pm25"], "pm25", _period_dates(out), settings)
-    out["rank"] = out.groupby(["year", "month"])["pm25_published"].rank(method="min").astype("Int64")
-    return out.reset_index(drop=True)
+    out["rank"] = competition_rank(out["pm25_published"], by=out[["year", "month"]])
+    return out
 
 
 def composite_ranking(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
     """Monthly comprehensive index (综合指数) and its town ranking.
 
+    Calls :func:`airlib.standards.composite_index.composite_index` (one implementation of the
+    index: concentrations rounded to their published precision, S_i of the limits edition
+    chosen by the month as ``settings.composite_limits_edition`` says, weights, GB/T 8170
+    rounding, competition rank within each month).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`town_monthly_table` output: ``pm25, pm10, so2, no2`` monthly means [µg/m³],
+        ``co_p95`` [mg/m³], ``o3_p90`` (90th percentile of MDA8) [µg/m³].
+    settings : Settings, optional
+        ``composite_weights``, ``composite_decimals``, ``composite_limits_edition``.
+
     Returns
     -------
     pandas.DataFrame
-        ``town_code, year, month, index, index_published, rank``. ``index`` = Σ w_i C_i/S_i
-        over PM2.5, PM10, SO2, NO2 monthly means, CO 95th percentile and O3 90th percentile
-        (NaN if any is invalid); published to ``settings.composite_decimals`` (GB/T 8170);
-        ranked ascending with ``min`` ties.
+        ``town_code, year, month, index, index_published, rank``: ``index`` = Σ w_i I_i with
+        I_i = C_i/S_i (unrounded, C_i at published precision; NaN if a statistic is invalid),
+        ``index_published`` = ``index`` rounded to ``settings.composite_decimals`` (GB/T
+        8170), ``rank`` ascending within each month with ``min`` ties.
     """
-    settings = DEFAULT if settings is None else settings
-    w = settings.composite_weights
-    s = COMPOSITE_LIMITS_2012
-    idx = (
-        w["pm25"] * table["pm25"] / s["pm25"]
-        + w["pm10"] * table["pm10"] / s["pm10"]
-        + w["so2"] * table["so2"] / s["so2"]
-        + w["no2"] * table["no2"] / s["no2"]
-        + w["co"] * table["co_p95"] / s["co"]
-        + w["o3"] * table["o3_p90"] / s["o3"]
-    )
-    out = table[["town_code", "year", "month"]].copy()
-    out["index"] = idx.astype("float64")
-    out["index_published"] = round_gbt8170(out["index"], settings.composite_decimals)
-    out["rank"] = out.groupby(["year", "month"])["index_published"].rank(method="min").astype("Int64")
-    return out.reset_index(drop=True)
+    from airlib.standards.composite_index import composite_index
 
-
-def _yoy(cur: pd.Series, last: pd.Series, decimals: int) -> pd.Series:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = (cur - last) / last.where(last != 0) * 100.0
-    return round_gbt8170(raw.astype("float64"), decimals)
+    cols = ["town_code", "year", "month", "so2", "no2", "pm10", "pm25", "co_p95", "o3_p90"]
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise InputDataError(f"town monthly table lacks column(s) {missing} for the comprehensive index", column=missing[0])
+    stats = table[cols].rename(columns={"o3_p90": "o3_8h_p90"})
+    ci = composite_index(stats, settings=settings, by="town_code", sub_indices=False)
+    out = ci[["town_code", "year", "month", "i_sum_exact", "i_sum", "rank"]]
+    return out.rename(columns={"i_sum_exact": "index", "i_sum": "index_published"})
 
 
 def yoy_ytd(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
@@ -755,21 +768,17 @@ def yoy_ytd(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFra
     dates = _period_dates(t)
     out = t[["town_code", "year", "month"]].copy()
     out["pm25_published"] = round_published(t["pm25"], "pm25", dates, settings)
-    g = t.groupby(["town_code", "year"], sort=False)
-    cum_sum = g["pm25_sum"].cumsum()
-    cum_days = g["pm25_days"].cumsum()
-    invalid = t["pm25"].isna().astype("int64")
-    cum_invalid = invalid.groupby([t["town_code"], t["year"]], sort=False).cumsum()
-    # a month missing from the store before this one also breaks the year-to-date value
-    n_seen = g.cumcount() + 1
-    complete = (cum_invalid == 0) & (n_seen == t["month"])
-    out["ytd_pm25"] = (cum_sum / cum_days).where(complete).astype("float64")
+    monthly = pd.DataFrame({
+        "town_code": t["town_code"], "year": t["year"], "month": t["month"],
+        "sum": t["pm25_sum"], "n": t["pm25_days"], "valid": t["pm25"].notna(),
+    })
+    out["ytd_pm25"] = year_to_date(monthly, "town_code").to_numpy(dtype="float64")
     out["ytd_published"] = round_published(out["ytd_pm25"], "pm25", dates, settings)
     last = out[["town_code", "year", "month", "pm25_published", "ytd_published"]].copy()
     last["year"] = last["year"] + 1
     merged = out.merge(last, on=["town_code", "year", "month"], how="left", suffixes=("", "_last"))
-    out["yoy_pct"] = _yoy(merged["pm25_published"], merged["pm25_published_last"], settings.yoy_decimals).to_numpy()
-    out["ytd_yoy_pct"] = _yoy(merged["ytd_published"], merged["ytd_published_last"], settings.yoy_decimals).to_numpy()
+    out["yoy_pct"] = yoy_percent(merged["pm25_published"], merged["pm25_published_last"], settings=settings).to_numpy()
+    out["ytd_yoy_pct"] = yoy_percent(merged["ytd_published"], merged["ytd_published_last"], settings=settings).to_numpy()
     return out
 
 

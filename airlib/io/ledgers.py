@@ -36,6 +36,7 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.io.plans import Plan, town_targets
 from airlib.io.registry import resolve_towns
+from airlib.periods import parse_month
 from airlib.settings import DEFAULT, Settings
 
 __all__ = [
@@ -222,7 +223,7 @@ def _numbers(s: pd.Series, path: Path, column: str, rows: np.ndarray) -> pd.Seri
 
 def _month_of(path: Path, raw: pd.DataFrame, header_row: int, month: str | None) -> str | None:
     if month is not None:
-        return str(pd.Period(str(month), freq="M"))
+        return str(parse_month(month))
     texts = [" ".join(_norm(v) for v in raw.iloc[r] if _norm(v)) for r in range(header_row)] + [path.stem]
     for t in texts:
         m = _MONTH_IN_TEXT.search(t)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import warnings
 from collections.abc import Iterable
 from os import PathLike
@@ -39,6 +38,7 @@ from pydantic import (
 )
 
 from airlib.errors import InputDataError
+from airlib.periods import month_end, month_start, parse_month
 from airlib.settings import Settings
 
 __all__ = [
@@ -53,16 +53,16 @@ __all__ = [
     "UNITS",
     "Discrepancy",
     "OtherStatement",
-    "Period",
     "Plan",
     "PlanDiscrepancy",
     "PlanHeader",
+    "PlanPeriod",
     "PlanTarget",
     "PlanTask",
     "Source",
     "load_plan",
     "load_plans",
-    "month_end",
+    "month_end",  # airlib.periods.month_end, re-exported for the notebooks
     "plan_dir",
     "targets_frame",
     "tasks_frame",
@@ -107,7 +107,6 @@ UNITS: frozenset[str] = frozenset(
     {"蒸吨", "台", "家", "村", "户", "吨", "万吨", "辆", "辆次", "个", "项", "组", "期", "%", "处", "座"}
 )
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 class PlanDiscrepancy(UserWarning):
@@ -115,13 +114,11 @@ class PlanDiscrepancy(UserWarning):
 
 
 def _parse_month(v: Any) -> str:
-    """'2017-10' / date / datetime → 'YYYY-MM'."""
-    if isinstance(v, (dt.date, dt.datetime)):
-        return f"{v.year:04d}-{v.month:02d}"
-    m = _MONTH_RE.match(str(v).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"expected a month 'YYYY-MM', got {v!r}")
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    """'2017-10' / date / datetime → 'YYYY-MM' (:func:`airlib.periods.parse_month`)."""
+    try:
+        return str(parse_month(v if isinstance(v, (str, dt.date)) else str(v)))
+    except InputDataError:
+        raise ValueError(f"expected a month 'YYYY-MM', got {v!r}") from None
 
 
 def _parse_date(v: Any) -> dt.date:
@@ -162,21 +159,21 @@ class Source(_Strict):
     document: str | None = None  # defaults to the plan's document
 
 
-class Period(_Strict):
+class PlanPeriod(_Strict):
     """Inclusive month range, e.g. 2017-10 to 2018-03 (a calendar year = 01 to 12)."""
 
     start: Month
     end: Month
 
     @model_validator(mode="after")
-    def _ordered(self) -> Period:
+    def _ordered(self) -> PlanPeriod:
         if self.end < self.start:
             raise ValueError(f"period end {self.end} is before start {self.start}")
         return self
 
     @property
     def start_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self.start + "-01")
+        return month_start(self.start)
 
     @property
     def end_date(self) -> pd.Timestamp:
@@ -200,7 +197,7 @@ class PlanTarget(_Strict):
     scope: Literal["district", "town", "each_town"] = "district"
     town: str | None = None
     district: str | None = None  # defaults to the plan's district
-    period: Period
+    period: PlanPeriod
     kind: str
     value: float | None = None
     unit: str = "%"
@@ -306,7 +303,7 @@ class PlanHeader(_Strict):
     document: str
     doc_number: str | None = None
     issued: Date | None = None
-    period: Period | None = None
+    period: PlanPeriod | None = None
     seed_file: str | None = None
     note: str | None = None
 
@@ -558,11 +555,6 @@ def load_plans(paths: Iterable[str | PathLike[str]] | None = None, *, warn: bool
             raise InputDataError(f"plan id {plan.id!r} also used by {out[plan.id].path}", file=p)
         out[plan.id] = plan
     return out
-
-
-def month_end(month: str | pd.Period | pd.Timestamp) -> pd.Timestamp:
-    """Last calendar day of a month ('2018-02' → 2018-02-28)."""
-    return pd.Period(str(month)[:7], freq="M").end_time.normalize()
 
 
 TASK_LABELS = {

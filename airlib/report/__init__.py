@@ -43,7 +43,6 @@ from airlib.report.content import (
     YTD_TABLE_COLUMNS,
     display_table,
     html_table,
-    pm25_decimals,
     write_excel,
 )
 from airlib.report.data import ReportData, TaskProgress, pm25_targets, prepare, task_progress
@@ -54,8 +53,6 @@ from airlib.report.request import (
     check_request,
     district_boundaries,
     interactive_folder,
-    last_complete_month,
-    parse_month,
     report_folder,
 )
 from airlib.report.running import NOTEBOOK, ReportResult, demo_report, report_command, run_all, run_report
@@ -66,7 +63,7 @@ __all__ = [
     "ReportData", "ReportError", "ReportRequest", "ReportResult", "ReportWriteError", "TaskProgress",
     "check_request", "clean_stale", "demo_report", "display_table", "district_boundaries",
     "harden_html", "headers", "html_table", "html_to_pdf", "interactive_folder",
-    "last_complete_month", "notebook_to_html", "parse_month", "pm25_decimals", "pm25_targets",
+    "notebook_to_html", "pm25_targets",
     "prepare", "report_command", "report_folder", "run_all", "run_report", "task_progress",
     "write_excel",
 ]

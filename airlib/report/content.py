@@ -16,13 +16,14 @@ from typing import Any, Final
 import pandas as pd
 
 from airlib.escaping import html_text, markdown_text
+from airlib.standards.rounding import published_precision  # the one published-precision rule
 from airlib.report.data import ReportData
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
-    "overdue_display", "pm25_decimals", "progress_markdown", "progress_table",
+    "overdue_display", "progress_markdown", "progress_table",
     "ranking_summary_markdown", "record_html", "targets_display", "write_excel",
 ]
 
@@ -67,7 +68,7 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
             txt = s.astype("string").fillna("—")
         out[h.get(c, c)] = txt.astype("string").to_numpy()
     if "status" in table and "rank" in cols:
-        invalid = (table["status"] != "有效").to_numpy(dtype=bool)
+        invalid = ~table["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         out.loc[invalid, h["rank"]] = text("no_valid_data", language)
     return out.reset_index(drop=True)
 
@@ -102,17 +103,6 @@ def gb3095_label(month: pd.Period) -> str:
     return "GB 3095—2026" if str(edition_for(pd.Period(month, freq="M").start_time)).startswith("GB3095-2026") else "GB 3095—2012"
 
 
-def pm25_decimals(month: pd.Period) -> int:
-    """Published PM2.5 precision for a report month (integers through 2023, one decimal from 2024).
-
-    Wraps :func:`airlib.standards.rounding.published_precision` (configurable in ``airlib.settings``) so
-    the notebook's tables show concentrations as published.
-    """
-    from airlib.standards.rounding import published_precision
-
-    return int(published_precision("pm25", pd.Period(month, freq="M").start_time))
-
-
 def bottom_row_positions(data: ReportData) -> list[int]:
     """Positions (0-based, in ``data.ranking`` order) of the bottom-list towns, for highlighting."""
     bottom = set(data.bottom["town_code"].astype(str))
@@ -143,7 +133,7 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
     invalid = [markdown_text(x) for x in v["towns_invalid"]]
     share = 100.0 * v["station_days_valid"] / v["station_days"] if v["station_days"] else 0.0
     now = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-    d = pm25_decimals(m)
+    d = published_precision("pm25", m)
     precision = t[f"decimals_{d}"] if f"decimals_{d}" in t else t["decimals_n"].format(d=d)
     lines = [
         "# " + t["title"].format(district=name, year=m.year, month=m.month),
@@ -176,7 +166,7 @@ def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
     best = sep.join(markdown_text(x) for x in valid[valid["rank"] == 1]["town_name"])
     worst_rank = valid["rank"].max()
     worst = sep.join(markdown_text(x) for x in valid[valid["rank"] == worst_rank]["town_name"])
-    d = pm25_decimals(data.month)
+    d = published_precision("pm25", data.month)
     lo, hi = valid["pm25"].min(), valid["pm25"].max()
     s = text("summary", language, year=data.month.year, month=data.month.month, ym=str(data.month),
              n_valid=len(valid), lo=f"{lo:.{d}f}", hi=f"{hi:.{d}f}", best=best, worst=worst,
@@ -227,7 +217,7 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
     m = aq.merge(sc[["town_code", "n_tasks", "n_done", "n_overdue", "score", "rank"]],
                  on="town_code", how="left", suffixes=("", "_task"))
     m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
-    d = pm25_decimals(data.month)
+    d = published_precision("pm25", data.month)
     fmt_i = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
     not_ranked = text("not_ranked", language)
     columns = [

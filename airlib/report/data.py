@@ -243,8 +243,8 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         "station_days": int(len(sm)),
         "station_days_valid": int(sm["pm25_valid"].sum()),
         "towns": int(len(ranking)),
-        "towns_valid": int((ranking["status"] == "有效").sum()),
-        "towns_invalid": ranking.loc[ranking["status"] != "有效", "town_name"].astype(str).tolist()
+        "towns_valid": int(ranking["valid"].sum()),
+        "towns_invalid": ranking.loc[~ranking["valid"].astype(bool), "town_name"].astype(str).tolist()
         if "town_name" in ranking else [],
         "days_in_month": int(month.days_in_month),
     }

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from airlib.periods import check_complete_month
 from airlib.errors import AirlibError
 from airlib.paths import PROJECT_ROOT, project_root
 from airlib.report.config import (
@@ -32,36 +33,9 @@ from airlib.report.texts import check_language
 
 __all__ = [
     "ReportRequest", "available_months", "check_request", "district_boundaries",
-    "interactive_folder", "last_complete_month", "month_partition", "output_names",
-    "parse_month", "plan_paths", "read_registry", "report_folder", "store_dir",
+    "interactive_folder", "month_partition", "output_names",
+    "plan_paths", "read_registry", "report_folder", "store_dir",
 ]
-
-
-def last_complete_month(today: dt.date | None = None) -> pd.Period:
-    """The last calendar month that has ended before ``today`` (Beijing date by default)."""
-    if today is None:
-        today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
-    return pd.Period(today, freq="M") - 1
-
-
-def parse_month(text: str | pd.Period | None, today: dt.date | None = None) -> pd.Period:
-    """Parse ``YYYY-MM``; None → :func:`last_complete_month`. Future/incomplete months → error."""
-    if text is None:
-        return last_complete_month(today)
-    if isinstance(text, pd.Period):
-        month = text.asfreq("M")
-    else:
-        if not re.fullmatch(r"\s*\d{4}-\d{1,2}\s*", str(text)):
-            raise AirlibError(f"month {text!r} is not of the form YYYY-MM (e.g. 2018-01)")
-        try:
-            month = pd.Period(str(text).strip(), freq="M")
-        except (ValueError, TypeError) as exc:
-            raise AirlibError(f"month {text!r} is not a valid month: {exc}") from None
-    last = last_complete_month(today)
-    if month > last:
-        what = "in the future" if month > last + 1 else "not complete yet"
-        raise AirlibError(f"month {month} is {what}; the latest complete month is {last}")
-    return month
 
 
 def read_registry(store: Path, name: str) -> pd.DataFrame:
@@ -287,7 +261,7 @@ class ReportRequest:
             Configured district, e.g. ``"门头沟区"`` (name checked by
             :func:`airlib.report.config.check_district_name`).
         month : str or Period, optional
-            ``YYYY-MM``; default the last complete month (:func:`parse_month`: future and
+            ``YYYY-MM``; default the last complete month (:func:`airlib.periods.check_complete_month`: future and
             incomplete months are refused).
         root : path-like, optional
             Project root; default :func:`airlib.paths.project_root`.
@@ -323,7 +297,7 @@ class ReportRequest:
         check_district_name(district)
         root_p = Path(root).resolve() if root is not None else project_root()
         cfg = district_config(district, root_p)
-        m = parse_month(month, today)
+        m = check_complete_month(month, today, name="month")
         n = cfg.bottom_n if bottom_n is None else bottom_n
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             where = "--bottom-n" if bottom_n is not None else f"bottom_n of {cfg.name} in {config_file(root_p)}"

@@ -33,7 +33,8 @@ from airlib.report.cleanup import clean_stale, owned_prefix
 from airlib.report.config import check_district_name, district_config, district_names
 from airlib.report.errors import ReportError, ReportWriteError, write_error_class
 from airlib.report.rendering import html_to_pdf, notebook_to_html
-from airlib.report.request import ReportRequest, output_names, parse_month, report_folder
+from airlib.periods import check_complete_month
+from airlib.report.request import ReportRequest, output_names, report_folder
 
 __all__ = [
     "NOTEBOOK", "ReportResult", "demo_report", "execute_notebook", "report_command",
@@ -318,7 +319,7 @@ def run_all(
 
     root_p = Path(root).resolve() if root is not None else project_root()
     names = list(districts) if districts is not None else district_names(root_p)
-    m = parse_month(month)
+    m = check_complete_month(month, name="month")
     total = len(names)
     echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")
 
@@ -389,7 +390,7 @@ def demo_report(end: str | None = None) -> int:
     """
     from airlib.report.config import DEMO
 
-    month = parse_month(end)
+    month = check_complete_month(end, name="--end")
     print(f"月排名报告：{DEMO.name} {month} …", flush=True)
     try:
         r = run_report(DEMO.name, month)

@@ -19,6 +19,7 @@ from airlib.report import figures as F
 from airlib.report.data import ReportData, prepare
 from airlib.report.request import ReportRequest
 from airlib.report.texts import text
+from airlib.standards.rounding import published_precision  # the one published-precision rule
 
 __all__ = [
     "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
@@ -92,7 +93,7 @@ def cover(request: ReportRequest, data: ReportData) -> list[Any]:
 def monthly_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 1: heading, summary paragraph, Table 1 (bottom N shaded) and its note."""
     lang, f = request.language, _fields(request)
-    dec = C.pm25_decimals(request.month)  # published precision: integers through 2023, one decimal from 2024
+    dec = published_precision("pm25", request.month)  # published precision: integers through 2023, one decimal from 2024
     table = C.display_table(data.ranking, C.MONTH_TABLE_COLUMNS, lang, dec)
     return [
         _md(text("h_ranking", lang)),
@@ -105,7 +106,7 @@ def monthly_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
 def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 1 (cont.): Table 2 (year to date) and the ranking bar figure."""
     lang, f = request.language, _fields(request)
-    dec = C.pm25_decimals(request.month)
+    dec = published_precision("pm25", request.month)
     ytd = data.ranking.sort_values(["ytd_rank", "town_code"], na_position="last")
     return [
         _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, dec), caption=text("table2", lang, **f))),
@@ -116,7 +117,7 @@ def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
 def warnings(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 2: the warning rule, Table 3 (warning list) and Table 4 (worsening towns)."""
     lang, f = request.language, _fields(request)
-    dec = C.pm25_decimals(request.month)
+    dec = published_precision("pm25", request.month)
     out = [_md(text("h_warning", lang)), _md(text("warning_rule", lang, **f))]
     if len(data.warnings):
         out.append(_html(C.html_table(C.display_table(data.warnings, C.WARNING_TABLE_COLUMNS, lang, dec),

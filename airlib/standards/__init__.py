@@ -1,7 +1,7 @@
 """The national rules: what a valid statistic, an AQI and a published value are.
 
 Layer 1 of airlib (imports only the core modules ``airlib.errors``, ``settings``,
-``pollutants``, ``paths``). One module per rule, each citing its clauses
+``pollutants``, ``paths``, ``periods``). One module per rule, each citing its clauses
 (``docs/references.md``):
 
 - :mod:`~airlib.standards.aqi` — HJ 633—2012 / —2026 IAQI, AQI, categories, primary pollutants;
@@ -9,6 +9,8 @@ Layer 1 of airlib (imports only the core modules ``airlib.errors``, ``settings``
 - :mod:`~airlib.standards.validity` — HJ 663 / GB 3095 Table 4 valid daily, 8-hour, monthly,
   annual statistics and percentiles (array kernels in ``kernels``, shared with the engine);
 - :mod:`~airlib.standards.rounding` — GB/T 8170 rounding and published precision;
+- :mod:`~airlib.standards.ranking_rules` — competition rank, year-on-year change and the
+  year-to-date rule of every ranking table (the general path and the city-scale engine);
 - :mod:`~airlib.standards.composite_index` — 环境空气质量综合指数 and its ranking;
 - :mod:`~airlib.standards.pollution_days` — heavy-pollution days and alert episodes.
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.periods import to_datetimes
 from airlib.pollutants import LABELS_ZH, POLLUTANTS
 from airlib.standards.rounding import round_gbt8170
 from airlib.settings import DEFAULT, Settings
@@ -153,28 +154,9 @@ def _check_version(version: str) -> str:
     return version
 
 
-def _to_datetimes(dates: Any, column: str, missing: str) -> pd.Series:
-    """``dates`` as a datetime64 Series (inferred format, then ISO 8601).
-
-    Raises :class:`InputDataError` naming ``column`` for unreadable dates, and with the
-    message ``missing`` when any date is missing. Shared with :mod:`airlib.standards.limits`.
-    """
-    ts = pd.Series(np.asarray(dates)) if not isinstance(dates, pd.Series) else dates
-    try:
-        ts = pd.to_datetime(ts)
-    except (ValueError, TypeError):
-        try:
-            ts = pd.to_datetime(ts, format="ISO8601")
-        except (ValueError, TypeError) as exc:
-            raise InputDataError(f"unreadable dates: {exc}", column=column) from None
-    if ts.isna().any():
-        raise InputDataError(missing, column=column)
-    return ts
-
-
 def _is_2026(dates: Any, column: str = "date") -> np.ndarray:
     """Boolean array: row is assessed under HJ 633—2026 (date ≥ 2026-03-01 00:00)."""
-    ts = _to_datetimes(
+    ts = to_datetimes(
         dates, column, "missing date/time: cannot choose the HJ 633 version; pass version= explicitly"
     )
     return (ts >= SWITCH_DATE).to_numpy()

@@ -29,7 +29,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from airlib.standards.aqi import _to_datetimes
+from airlib.periods import to_datetimes
 from airlib.errors import InputDataError
 
 __all__ = [
@@ -197,7 +197,7 @@ def _grade_index(grade: int) -> int:
 
 def _edition_codes(dates: Any) -> np.ndarray:
     """0/1/2 per date (index into EDITIONS)."""
-    t = _to_datetimes(dates, "date", "missing date: cannot choose the GB 3095 edition").to_numpy()
+    t = to_datetimes(dates, "date", "missing date: cannot choose the GB 3095 edition").to_numpy()
     return (t >= TRANSITION_START.to_datetime64()).astype(np.int64) + (t >= FINAL_START.to_datetime64()).astype(np.int64)
 
 

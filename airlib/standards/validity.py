@@ -58,6 +58,7 @@ from airlib.standards.kernels import (  # noqa: F401  (re-exported constants of 
     WINDOWS_PER_DAY,
 )
 from airlib.errors import InputDataError
+from airlib.periods import parse_month
 from airlib.pollutants import POLLUTANTS
 from airlib.settings import DEFAULT, Settings
 
@@ -777,12 +778,12 @@ def monthly_statistics(
 def _month_bound(value, name: str, end: bool) -> np.datetime64:
     """Parse a period bound: a month (``"2016-10"``, Period) or a date on a month boundary."""
     if isinstance(value, pd.Period):
-        return np.datetime64(value.asfreq("M").start_time.to_datetime64(), "M")
+        return np.datetime64(parse_month(value, name).start_time.to_datetime64(), "M")
     if isinstance(value, str) and len(value.strip()) <= 7:
         try:
-            return np.datetime64(pd.Period(value.strip(), freq="M").start_time, "M")
-        except (ValueError, TypeError):
-            pass
+            return np.datetime64(parse_month(value, name).start_time.to_datetime64(), "M")
+        except InputDataError:
+            pass  # e.g. "2016": read below as a date
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:

@@ -32,7 +32,8 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.io.ledgers import plan_town_targets
-from airlib.io.plans import Plan, month_end
+from airlib.io.plans import Plan
+from airlib.periods import month_end
 from airlib.tracking.ranking import competition_rank
 
 __all__ = [

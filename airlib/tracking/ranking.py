@@ -10,8 +10,12 @@ Rules ([BJ-MONTHLY-2021] in docs/references.md, checked against Beijing's publis
   rounded values**, rounded to ``Settings.yoy_decimals`` (1); rank ascending, so the largest
   fall is ranked 1;
 - ties share the lowest rank ("competition" ranking: 1, 2, 2, 4);
-- a unit without a valid value has no rank (``<NA>``) and is listed with its status, never
-  ranked as if it had one.
+- a unit without a valid value has no rank (``<NA>``) and is listed with ``valid`` False
+  (displayed as 无有效数据), never ranked as if it had one.
+
+The rounding, rank, year-on-year and year-to-date rules are those of
+:mod:`airlib.standards.ranking_rules` and :mod:`airlib.standards.rounding`, the same functions
+:mod:`airlib.engine.citywide` calls for every town of the city.
 
 The worsening list follows the 2017 MEE change-degree scheme ([MEE-CHANGE-2017]): units
 whose YoY change is > 0, leaving out units that already meet the standard. The Beijing
@@ -26,14 +30,17 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from airlib.periods import parse_month
 from airlib.settings import DEFAULT, Settings
+from airlib.standards.ranking_rules import competition_rank, year_to_date, yoy_percent
+from airlib.standards.rounding import published_precision, round_gbt8170
 
 __all__ = [
     "PM25_ANNUAL_LIMIT_2012",
     "HEADERS_ZH",
     "STATUS_VALID",
     "STATUS_INVALID",
-    "published_decimals",
+    "status_text",
     "competition_rank",
     "yoy_percent",
     "ranking_table",
@@ -67,71 +74,41 @@ HEADERS_ZH: Final[dict[str, str]] = {
     "valid_days": "有效天数",
     "reverse_rank": "倒数名次",
     "reason": "预警原因",
+    "valid": "数据有效",
 }
 
-#: Status text for units with and without a valid value.
+#: Display text of the ``valid`` flag (column ``status``, header 数据状态). Code tests
+#: ``valid``; the text is for display only.
 STATUS_VALID: Final[str] = "有效"
 STATUS_INVALID: Final[str] = "无有效数据"
 
 
-def published_decimals(year: int, settings: Settings = DEFAULT) -> int:
-    """Decimals of published PM2.5 for a data year ([BJ-MONTHLY-2021] [O]).
+def status_text(valid: pd.Series) -> pd.Series:
+    """Display text of a validity flag: ``"有效"`` or ``"无有效数据"``.
 
-    Integers through 2023 (``settings.pm25_decimals_before_2024``), one decimal from 2024
-    (``settings.pm25_decimals_from_2024``).
+    Parameters
+    ----------
+    valid : Series of bool
+        True where the unit has a valid value.
+
+    Returns
+    -------
+    Series of string, same index
     """
-    if year >= 2024:
-        return settings.pm25_decimals_from_2024
-    return settings.pm25_decimals_before_2024
+    ok = valid.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return pd.Series(np.where(ok, STATUS_VALID, STATUS_INVALID), index=valid.index, dtype="string")
+
+
+def _pm25_decimals(year: int, settings: Settings) -> int:
+    """Published PM2.5 decimals of a data year (:func:`airlib.standards.rounding.published_precision`)."""
+    return int(published_precision("pm25", pd.Timestamp(year=int(year), month=1, day=1), settings))
 
 
 def _round(values: pd.Series, decimals: int) -> pd.Series:
     """GB/T 8170 rounding of a float Series, NaN kept."""
-    from airlib.standards.rounding import round_gbt8170
-
     values = pd.to_numeric(values, errors="coerce").astype("float64")
     out = round_gbt8170(values.to_numpy(), decimals)
     return pd.Series(np.asarray(out, dtype="float64"), index=values.index, name=values.name)
-
-
-def competition_rank(values: pd.Series, *, ascending: bool = True) -> pd.Series:
-    """Competition ("min") rank: ties share the lowest rank (1, 2, 2, 4); NaN → ``<NA>``.
-
-    Parameters
-    ----------
-    values : Series of float
-        Values already at the precision they are ranked on.
-    ascending : bool
-        True: smallest value is rank 1.
-
-    Returns
-    -------
-    Series of Int64
-    """
-    ranks = pd.to_numeric(values, errors="coerce").rank(
-        method="min", ascending=ascending, na_option="keep"
-    )
-    return ranks.astype("Int64")
-
-
-def yoy_percent(current: pd.Series, last_year: pd.Series, decimals: int = 1) -> pd.Series:
-    """Year-on-year change in % from values at published precision ([BJ-MONTHLY-2021]).
-
-    ``(current − last_year) / last_year × 100``, rounded (GB/T 8170) to ``decimals``.
-    NaN when either value is missing or last year's value is 0.
-
-    Parameters
-    ----------
-    current, last_year : Series of float
-        Values already rounded to published precision, µg/m³, aligned on the index.
-    decimals : int
-        Decimals of the published change (default 1).
-    """
-    cur = pd.to_numeric(current, errors="coerce").astype("float64")
-    last = pd.to_numeric(last_year, errors="coerce").astype("float64").reindex(cur.index)
-    last = last.where(last != 0)
-    pct = (cur - last) / last * 100.0
-    return _round(pct, decimals)
 
 
 def ranking_table(
@@ -169,20 +146,23 @@ def ranking_table(
     names : Series, optional
         Chinese unit name per code.
     decimals : int, optional
-        Override the published precision (default: :func:`published_decimals`).
+        Override the published precision (default: the precision of ``year``,
+        :func:`airlib.standards.rounding.published_precision`).
     settings : Settings
 
     Returns
     -------
     DataFrame
         One row per unit, sorted by ``rank`` (units without a rank last, by code), with
-        columns ``town_code``, ``town_name``, ``status``, ``pm25`` (rounded), ``rank``,
+        columns ``town_code``, ``town_name``, ``status`` (display text of ``valid``,
+        :func:`status_text`), ``pm25`` (rounded), ``rank``,
         ``pm25_last_year``, ``yoy_pct``, ``yoy_rank``, ``ytd``, ``ytd_rank``,
         ``ytd_last_year``, ``ytd_yoy_pct``, ``ytd_yoy_rank``, ``rank_last_month``,
-        ``rank_change`` (last month's rank − this month's: positive = moved up). Columns
-        whose input was not given are left out. :data:`HEADERS_ZH` gives Chinese headers.
+        ``rank_change`` (last month's rank − this month's: positive = moved up), and last
+        ``valid`` (bool: the unit has a valid monthly value; code tests this, never
+        ``status``). Columns whose input was not given are left out. :data:`HEADERS_ZH` gives Chinese headers.
     """
-    d = published_decimals(year, settings) if decimals is None else decimals
+    d = _pm25_decimals(year, settings) if decimals is None else decimals
     idx = pd.Index(current.index.astype("string"), name="town_code")
     cur = _round(pd.Series(current.to_numpy(), index=idx, dtype="float64"), d)
 
@@ -196,19 +176,18 @@ def ranking_table(
     if names is not None:
         nm = pd.Series(names.to_numpy(), index=names.index.astype("string"), dtype="string")
         out["town_name"] = nm.reindex(idx)
-    out["status"] = pd.Series(
-        np.where(cur.notna(), STATUS_VALID, STATUS_INVALID), index=idx, dtype="string"
-    )
+    valid = pd.Series(cur.notna().to_numpy(dtype=bool), index=idx, dtype=bool)
+    out["status"] = status_text(valid)  # display text only; code tests ``valid``
     out["pm25"] = cur
     out["rank"] = competition_rank(cur)
 
-    d_last = published_decimals(year - 1, settings) if decimals is None else decimals
+    d_last = _pm25_decimals(year - 1, settings) if decimals is None else decimals
     if last_year is not None:
         # Same-month last year at *its* published precision (e.g. 2024 vs 2023 integers),
         # the way the published tables compare values.
         ly = _aligned(last_year, d_last)
         out["pm25_last_year"] = ly
-        out["yoy_pct"] = yoy_percent(cur, ly, settings.yoy_decimals)
+        out["yoy_pct"] = yoy_percent(cur, ly, settings=settings)
         out["yoy_rank"] = competition_rank(out["yoy_pct"])
     if ytd is not None:
         y = _aligned(ytd, d)
@@ -217,15 +196,16 @@ def ranking_table(
         if ytd_last_year is not None:
             yl = _aligned(ytd_last_year, d_last)
             out["ytd_last_year"] = yl
-            out["ytd_yoy_pct"] = yoy_percent(y, yl, settings.yoy_decimals)
+            out["ytd_yoy_pct"] = yoy_percent(y, yl, settings=settings)
             out["ytd_yoy_rank"] = competition_rank(out["ytd_yoy_pct"])
     if last_month is not None:
         lm_year = year if last_month_year is None else last_month_year
-        d_lm = published_decimals(lm_year, settings) if decimals is None else decimals
+        d_lm = _pm25_decimals(lm_year, settings) if decimals is None else decimals
         lm = _aligned(last_month, d_lm)
         out["rank_last_month"] = competition_rank(lm)
         out["rank_change"] = (out["rank_last_month"] - out["rank"]).astype("Int64")
 
+    out["valid"] = valid  # last: exports show the display columns first
     out = out.reset_index()
     order = out["rank"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
     out = out.iloc[np.lexsort((out["town_code"].to_numpy(dtype=object), order))]
@@ -386,9 +366,9 @@ def town_monthly_ranking(
     DataFrame
         :func:`ranking_table` output plus ``valid_days`` (valid daily means in the month).
     """
-    from airlib.standards.validity import monthly_statistics, period_statistics
+    from airlib.standards.validity import monthly_statistics
 
-    month = pd.Period(month, freq="M")
+    month = parse_month(month)
     cols = ["town_code", "date", value] + ([f"{value}_valid"] if f"{value}_valid" in daily else [])
     d = daily[cols].copy()
     d["town_code"] = d["town_code"].astype("string")
@@ -403,10 +383,21 @@ def town_monthly_ranking(
     def month_of(m: pd.Period) -> pd.Series:
         return _month_values(monthly, m, value).reindex(codes)
 
+    # year to date: the one rule of airlib.standards.ranking_rules.year_to_date, on the
+    # monthly sums of valid daily values (the same function the city-scale engine calls)
+    mdate = pd.DatetimeIndex(monthly["month"])
+    n = monthly[f"{value}_n"].to_numpy(dtype="float64")
+    ytd_in = pd.DataFrame({
+        "town_code": monthly["town_code"].astype("string").to_numpy(),
+        "year": mdate.year.to_numpy(), "month": mdate.month.to_numpy(),
+        "sum": np.where(n > 0, monthly[f"{value}_provisional"].to_numpy(dtype="float64") * n, 0.0),
+        "n": n, "valid": monthly[f"{value}_valid"].to_numpy(dtype=bool),
+    })
+    ytd_all = year_to_date(ytd_in, "town_code")
+
     def ytd_of(m: pd.Period) -> pd.Series:
-        start = pd.Period(year=m.year, month=1, freq="M")
-        p = period_statistics(d, start, m, by="town_code", percentiles={})
-        s = pd.Series(p[value].to_numpy(dtype="float64"), index=p["town_code"].astype("string"))
+        sel = ((ytd_in["year"] == m.year) & (ytd_in["month"] == m.month)).to_numpy()
+        s = pd.Series(ytd_all.to_numpy()[sel], index=pd.Index(ytd_in["town_code"].to_numpy()[sel], dtype="string"))
         return s.reindex(codes)
 
     last = month - 12

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.periods import parse_month
 from airlib.settings import DEFAULT, Settings
 
-__all__ = ["CATEGORY_COLUMNS", "SUMMARY_COLUMNS", "missing_aqi_pollutants", "month_summary", "summary_table",
-           "to_period"]
+__all__ = ["CATEGORY_COLUMNS", "SUMMARY_COLUMNS", "missing_aqi_pollutants", "month_summary", "summary_table"]
 
 #: AQI categories (HJ 633 levels 1-6) as summary column headers, in level order.
 CATEGORY_COLUMNS: Final[tuple[str, ...]] = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
@@ -30,14 +30,6 @@ CATEGORY_COLUMNS: Final[tuple[str, ...]] = ("优", "良", "轻度污染", "中�
 SUMMARY_COLUMNS: Final[tuple[str, ...]] = (
     "镇街代码", "镇街", "PM2.5月均值", "有效天数", *CATEGORY_COLUMNS, "重污染天数", "备注",
 )
-
-
-def to_period(month: str | pd.Period | pd.Timestamp) -> pd.Period:
-    """Parse ``YYYY-MM`` (or a Period/Timestamp) into a monthly Period; bad text → InputDataError."""
-    try:
-        return pd.Period(month, freq="M")
-    except (ValueError, TypeError) as exc:
-        raise InputDataError(f"month {month!r} is not a YYYY-MM month") from exc
 
 
 def summary_table(
@@ -97,7 +89,7 @@ def summary_table(
     from airlib.standards.rounding import round_published
 
     settings = DEFAULT if settings is None else settings
-    p = to_period(month)
+    p = parse_month(month)
     for col in ("town_code", "date", "level"):
         if col not in town_daily_aqi.columns:
             raise InputDataError(f"town daily AQI frame lacks column {col!r}")
@@ -194,7 +186,7 @@ def missing_aqi_pollutants(town_daily: pd.DataFrame, towns: pd.DataFrame, month:
         Index ``town_code``; labels joined by ``/`` in the order PM2.5, PM10, SO2, NO2, CO, O3
         (e.g. ``"CO/O3"``), ``""`` when every pollutant has at least one valid day.
     """
-    p = to_period(month)
+    p = parse_month(month)
     codes = pd.Index(towns["town_code"].astype("string").to_numpy())
     d = town_daily
     if "date" in d.columns:
@@ -243,7 +235,7 @@ def month_summary(
     except ImportError:  # not in this checkout: summary_table counts AQI > 200 days itself
         heavy_pollution_days = None
 
-    p = to_period(month)
+    p = parse_month(month)
     t = hourly["time"]
     sel = hourly[(t >= p.start_time) & (t < (p + 1).start_time)]
     if sel.empty:

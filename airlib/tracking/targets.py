@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.io.plans import KINDS, METRICS, Plan, PlanTarget, month_end
+from airlib.io.plans import KINDS, METRICS, Plan, PlanTarget
+from airlib.periods import month_end, month_start, parse_month
 
 __all__ = [
     "EVALUABLE_METRICS",
@@ -148,7 +149,7 @@ def _shift_years(ts: pd.Timestamp, years: int) -> pd.Timestamp:
 
 def _windows(target: PlanTarget, month: str) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
     m_end = month_end(month)
-    m_start = pd.Timestamp(month + "-01")
+    m_start = month_start(month)
     out = [("month", m_start, m_end)]
     p_start, p_end = target.period.start_date, target.period.end_date
     if p_start <= m_end and m_start <= p_end:
@@ -204,7 +205,7 @@ def evaluate_targets(
     computing the allowance (the commitment is about the full period), but the same
     to-date window when computing ``change_pct`` and ``status``.
     """
-    pd.Period(month, freq="M")  # validates
+    parse_month(month)  # validates
     names = None
     if towns is not None:
         names = dict(zip(towns["town_code"].astype("string"), towns["town_name"].astype("string"), strict=True))

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.analysis.case_study import CaseStudyData, load_case_study_data, monthly_key_numbers, valid_monthly
+from airlib.analysis.case_study import monthly_key_numbers, valid_monthly
+from airlib.demo.datasets import CaseStudyData, load_case_study_data
 from airlib.errors import InputDataError
 from airlib.paths import shared_data_dir
 

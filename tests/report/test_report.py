@@ -26,9 +26,9 @@ from airlib.report import (
     ReportError,
     ReportRequest,
     check_request,
-    last_complete_month,
-    parse_month,
 )
+from airlib.periods import check_complete_month as parse_month  # what the report uses for --month
+from airlib.periods import last_complete_month
 from airlib.report.rendering import strip_for_pdf
 from airlib.report.running import _failed_cell, _publish
 from airlib.report.config import DEMO, district_config, inside_project, load_districts
@@ -428,12 +428,11 @@ def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
 
 # ---- notebook helpers (no report run needed) -----------------------------------------------------
 
-def test_pm25_decimals_switch_at_2024():
-    from airlib.report import pm25_decimals
+def test_report_month_precision_switch_at_2024():
+    from airlib.standards.rounding import published_precision
 
-    assert pm25_decimals(pd.Period("2023-12", freq="M")) == 0
-    assert pm25_decimals(pd.Period("2024-01", freq="M")) == 1
-    assert pm25_decimals("2017-12") == 0
+    assert published_precision("pm25", pd.Period("2023-12", freq="M")) == 0
+    assert published_precision("pm25", pd.Period("2024-01", freq="M")) == 1
 
 
 def test_bottom_row_positions_follow_ranking_order_and_code_dtype():

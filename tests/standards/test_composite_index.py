@@ -10,7 +10,7 @@ import pytest
 
 from airlib.standards.composite_index import composite_index, composite_limits
 from airlib.errors import InputDataError
-from airlib.settings import DEFAULT
+from airlib.settings import DEFAULT, Settings
 
 # worked example (standards.md §3.1): 21/35 + 39/70 + 9/60 + 15/40 + 192/160 + 0.7/4 = 3.06
 EXAMPLE = {"pm25": 21.0, "pm10": 39.0, "so2": 9.0, "no2": 15.0, "o3_8h_p90": 192.0,
@@ -100,3 +100,94 @@ def test_missing_statistic_column_raises():
     df = stats({"x": EXAMPLE}).drop(columns=["co_p95"])
     with pytest.raises(InputDataError, match="co_p95"):
         composite_index(df)
+
+
+# ---------------------------------------------------------------- one implementation (#11)
+# Two towns whose concentrations publish the same (PM10 52, PM2.5 30): rounded C_i give
+# 3.98 and 3.98 (ranks 1, 1); the former engine copy, without C_i rounding, gave 3.96 and
+# 4.00 (ranks 1, 2).
+TWO_TOWNS = pd.DataFrame({
+    "town_code": ["110109001", "110109002"], "year": [2025, 2025], "month": [6, 6],
+    "so2": [6.0, 6.0], "no2": [39.0, 39.0], "pm10": [51.6, 52.4], "pm25": [29.6, 30.4],
+    "co": [0.8, 0.8], "co_p95": [1.0, 1.0], "o3_p90": [169.0, 169.0],
+})
+
+
+def test_two_towns_same_published_index_share_the_rank_on_both_paths():
+    from airlib.engine.citywide import composite_ranking
+
+    engine = composite_ranking(TWO_TOWNS)
+    assert engine["index_published"].tolist() == [3.98, 3.98]
+    assert engine["rank"].tolist() == [1, 1]
+    general = composite_index(TWO_TOWNS.rename(columns={"o3_p90": "o3_8h_p90"}), by="town_code")
+    assert general["i_sum"].tolist() == engine["index_published"].tolist()
+    assert general["rank"].tolist() == engine["rank"].tolist()
+    # without the C_i rounding the two would differ (the bug this guards against)
+    raw = composite_index(TWO_TOWNS.rename(columns={"o3_p90": "o3_8h_p90"}), by="town_code",
+                          concentration_decimals=None)
+    assert raw["i_sum"].tolist() == [3.96, 4.00] and raw["rank"].tolist() == [1, 2]
+
+
+def _two_months(edition: str) -> tuple[pd.DataFrame, Settings]:
+    s = pd.DataFrame({"town_code": ["a", "a"], "year": [2026, 2026], "month": [2, 3], **{
+        k: [v, v] for k, v in EXAMPLE.items()}})
+    return s, dataclasses.replace(DEFAULT, composite_limits_edition=edition)
+
+
+def test_limits_edition_by_period_date_as_the_setting_says():
+    from airlib.engine.citywide import composite_ranking
+
+    s, cfg = _two_months("GB3095-2026-transitional")
+    out = composite_index(s, settings=cfg)
+    feb = 21 / 35 + 39 / 70 + 9 / 60 + 15 / 40 + 192 / 160 + 0.7 / 4  # GB 3095—2012 (before 2026-03-01)
+    mar = 21 / 30 + 39 / 60 + 9 / 60 + 15 / 40 + 192 / 160 + 0.7 / 4  # transitional PM2.5 30, PM10 60
+    assert out["i_sum_exact"].tolist() == pytest.approx([feb, mar])
+    eng = composite_ranking(s.rename(columns={"o3_8h_p90": "o3_p90"}), cfg)
+    assert eng["index"].tolist() == pytest.approx([feb, mar])
+    assert eng["index_published"].tolist() == out["i_sum"].tolist()
+    # default setting: GB 3095—2012 on both sides of the switch
+    assert composite_index(s)["i_sum_exact"].tolist() == pytest.approx([feb, feb])
+    # a datetime month column and a period_statistics 'start' column choose the same way
+    m = s.drop(columns="year").assign(month=pd.to_datetime(["2026-02-01", "2026-03-01"]))
+    assert composite_index(m, settings=cfg)["i_sum_exact"].tolist() == pytest.approx([feb, mar])
+    st = s.drop(columns=["year", "month"]).assign(start=pd.to_datetime(["2026-02-01", "2026-03-01"]))
+    assert composite_index(st, settings=cfg)["i_sum_exact"].tolist() == pytest.approx([feb, mar])
+    # an explicit edition applies to every period
+    both = composite_index(s, limits_edition="GB3095-2026-transitional")
+    assert both["i_sum_exact"].tolist() == pytest.approx([mar, mar])
+
+
+def test_limits_edition_in_force_and_bad_settings():
+    from airlib.standards.composite_index import limits_edition_for
+
+    cfg = dataclasses.replace(DEFAULT, composite_limits_edition="in_force")
+    got = limits_edition_for(pd.to_datetime(["2026-02-01", "2026-03-01", "2030-12-01", "2031-01-01"]), cfg)
+    assert got.tolist() == ["GB3095-2012", "GB3095-2026-transitional", "GB3095-2026-transitional",
+                            "GB3095-2026-final"]
+    bad = dataclasses.replace(DEFAULT, composite_limits_edition="GB3095-2099")
+    with pytest.raises(InputDataError, match="composite_limits_edition"):
+        composite_index(_two_months("GB3095-2012")[0], settings=bad)
+    # no period column: fine with the default (one edition), an error when the date matters
+    no_period = stats({"x": EXAMPLE})
+    assert composite_index(no_period)["i_sum"].iloc[0] == pytest.approx(3.06)
+    with pytest.raises(InputDataError, match="no period column"):
+        composite_index(no_period, settings=cfg)
+
+
+def test_period_start_from_year_only_and_integer_month_without_year():
+    cfg = dataclasses.replace(DEFAULT, composite_limits_edition="GB3095-2026-final")
+    annual = pd.DataFrame({"town_code": ["a", "a"], "year": [2026, 2027], **{k: [v, v] for k, v in EXAMPLE.items()}})
+    out = composite_index(annual, settings=cfg)
+    # the year 2026 starts before the switch (GB 3095—2012); 2027 uses the setting's edition
+    assert out["i_sum_exact"].tolist() == pytest.approx([
+        21 / 35 + 39 / 70 + 9 / 60 + 15 / 40 + 1.2 + 0.175, 21 / 25 + 39 / 50 + 9 / 20 + 15 / 30 + 1.2 + 0.175])
+    with pytest.raises(InputDataError, match="no year"):
+        composite_index(annual.drop(columns="year").assign(month=[2, 3]), settings=cfg)
+
+
+def test_composite_limits_in_force_needs_dates():
+    cfg = dataclasses.replace(DEFAULT, composite_limits_edition="in_force")
+    with pytest.raises(InputDataError, match="composite_limits_by_date"):
+        composite_limits(None, cfg)
+    with pytest.raises(InputDataError, match="unknown limits edition"):
+        composite_limits("GB3095-1996")

@@ -10,7 +10,6 @@ from airlib.tracking.ranking import (
     STATUS_INVALID,
     bottom_n,
     competition_rank,
-    published_decimals,
     ranking_table,
     warning_list,
     worsening_list,
@@ -38,11 +37,17 @@ def test_competition_rank_missing_is_not_ranked():
     assert r.dropna().tolist() == [2, 1]
 
 
-def test_published_decimals_switch_2024_and_configurable():
-    assert published_decimals(2023) == 0
-    assert published_decimals(2024) == 1
+def test_ranking_precision_is_published_precision_switch_2024_and_configurable():
+    # one published-precision function (airlib.standards.rounding.published_precision)
+    from airlib.standards.rounding import published_precision
+
+    assert published_precision("pm25", "2023-12-01") == 0
+    assert published_precision("pm25", "2024-01-01") == 1
     cfg = Settings(pm25_decimals_before_2024=1)
-    assert published_decimals(2018, cfg) == 1
+    assert published_precision("pm25", "2018-01-01", cfg) == 1
+    assert ranking_table(s([40.44]), year=2023)["pm25"].tolist() == [40.0]
+    assert ranking_table(s([40.44]), year=2024)["pm25"].tolist() == [40.4]
+    assert ranking_table(s([40.44]), year=2018, settings=cfg)["pm25"].tolist() == [40.4]
 
 
 def test_ranks_on_rounded_values_integers_before_2024():
@@ -87,6 +92,7 @@ def test_yoy_zero_last_year_and_missing():
 def test_invalid_unit_shown_not_ranked():
     t = ranking_table(s([30, np.nan, 40]), s([35, 40, np.nan]), year=2018).set_index("town_code")
     assert t.loc[CODES[1], "status"] == STATUS_INVALID
+    assert t["valid"].dtype == bool and not t.loc[CODES[1], "valid"] and t.loc[CODES[0], "valid"]
     assert pd.isna(t.loc[CODES[1], "rank"]) and pd.isna(t.loc[CODES[1], "yoy_rank"])
     assert t.loc[CODES[0], "rank"] == 1 and t.loc[CODES[2], "rank"] == 2
     # no last-year value -> no YoY rank, but still a concentration rank
