@@ -63,7 +63,7 @@ def completion_dates(
     task_id: str,
     *,
     town: str = "town",
-    month: str = "month",
+    month_column: str = "month",
     cumulative: str = "cumulative",
     target: str = "target",
     task_col: str = "task_id",
@@ -78,11 +78,11 @@ def completion_dates(
     Parameters
     ----------
     ledger : pandas.DataFrame
-        Tidy ledger: ``task_col``, ``town``, ``month`` ("YYYY-MM" or dates), ``cumulative``,
+        Tidy ledger: ``task_col``, ``town``, ``month_column`` ("YYYY-MM" or dates), ``cumulative``,
         ``target`` (e.g. :func:`airlib.io.ledgers.read_ledgers` or the demo ledger frame).
     task_id : str
         The task (value of ``task_col``).
-    town, month, cumulative, target, task_col : str
+    town, month_column, cumulative, target, task_col : str
         Column names of the ledger (defaults ``town``, ``month``, ``cumulative``, ``target``,
         ``task_id``).
 
@@ -92,14 +92,14 @@ def completion_dates(
         ``town``, ``completion_date`` (datetime64, NaT = not completed), ``target``,
         ``last_cumulative``.
     """
-    for c in (task_col, town, month, cumulative, target):
+    for c in (task_col, town, month_column, cumulative, target):
         if c not in ledger.columns:
             raise InputDataError(f"ledger: missing column {c!r}", column=c)
     d = ledger[ledger[task_col] == task_id]
     if d.empty:
         known = sorted(ledger[task_col].dropna().unique().tolist())[:10]
         raise InputDataError(f"ledger has no task {task_id!r}; tasks: {known}", column=task_col)
-    d = d.assign(_m=pd.PeriodIndex(pd.to_datetime(d[month].astype(str)), freq="M")).sort_values([town, "_m"])
+    d = d.assign(_m=pd.PeriodIndex(pd.to_datetime(d[month_column].astype(str)), freq="M")).sort_values([town, "_m"])
     done = d[cumulative].astype(float) >= d[target].astype(float) - 1e-9
     # month end of the first month reaching the target (NaT if never; also when no town does)
     first_end = {k: p.end_time.normalize() for k, p in d[done].groupby(town)["_m"].min().items()}  # one per town

@@ -448,7 +448,7 @@ def trend_table(
     *,
     unit: str = "station",
     value: str = "pm25",
-    month: str = "month",
+    month_column: str = "month",
     **kwargs,
 ) -> pd.DataFrame:
     """Deseasonalised trend for each unit (station, town or district) of a long frame.
@@ -456,10 +456,10 @@ def trend_table(
     Parameters
     ----------
     monthly : pandas.DataFrame
-        Long frame with columns ``unit``, ``month`` and ``value`` (valid monthly means, NaN =
+        Long frame with columns ``unit``, ``month_column`` and ``value`` (valid monthly means, NaN =
         invalid). Aggregate stations to towns/districts first (``airlib.tracking.aggregation``) to get
         a town or district trend.
-    unit, value, month : str, default "station", "pm25", "month"
+    unit, value, month_column : str, default "station", "pm25", "month"
         Column names of the unit key, the monthly mean [µg/m³ for PM2.5] and the month.
     **kwargs
         Passed to :func:`deseasonalised_trend` (same seed for every unit).
@@ -471,12 +471,12 @@ def trend_table(
         ``ci_low_pct``, ``ci_high_pct`` (%/a), ``mk_s``, ``mk_z``, ``mk_p``, ``n_months``,
         ``n_filled``, ``start``, ``end``.
     """
-    for c in (unit, value, month):
+    for c in (unit, value, month_column):
         if c not in monthly.columns:
             raise InputDataError(f"missing column {c!r}", column=c)
     rows = []
     for key, g in monthly.groupby(unit, sort=True):
-        s = pd.Series(g[value].to_numpy(dtype=float), index=pd.DatetimeIndex(g[month]))
+        s = pd.Series(g[value].to_numpy(dtype=float), index=pd.DatetimeIndex(g[month_column]))
         r = deseasonalised_trend(s, **kwargs)
         rows.append({unit: key, "slope": r.slope, "ci_low": r.ci_low, "ci_high": r.ci_high,
                      "slope_pct": r.slope_pct, "ci_low_pct": r.ci_low_pct,
@@ -607,7 +607,7 @@ def trend_records(table: pd.DataFrame, *, unit: str = "station",
 
 
 def plot_station_trends(monthly: pd.DataFrame, names: dict | None = None, *, unit: str = "station",
-                        value: str = "pm25", month: str = "month", ncol: int = 3,
+                        value: str = "pm25", month_column: str = "month", ncol: int = 3,
                         title: str = "各站点 PM2.5 去季节趋势（Theil–Sen 斜率及 95% 分块自助法区间）",
                         **kwargs):
     """Grid of :func:`plot_deseasonalised_trend` panels, one per unit (sorted), shared y axis.
@@ -615,10 +615,10 @@ def plot_station_trends(monthly: pd.DataFrame, names: dict | None = None, *, uni
     Parameters
     ----------
     monthly : pandas.DataFrame
-        Long frame ``unit``, ``month``, ``value`` of valid monthly means (NaN = invalid month).
+        Long frame ``unit``, ``month_column``, ``value`` of valid monthly means (NaN = invalid month).
     names : dict, optional
         unit → display name for the panel titles.
-    unit, value, month : str, default "station", "pm25", "month"
+    unit, value, month_column : str, default "station", "pm25", "month"
         Column names, as in :func:`trend_table`.
     ncol : int, default 3
         Panels per row.
@@ -636,7 +636,7 @@ def plot_station_trends(monthly: pd.DataFrame, names: dict | None = None, *, uni
 
     from airlib.plotting import use_chinese_fonts
 
-    for c in (unit, value, month):
+    for c in (unit, value, month_column):
         if c not in monthly.columns:
             raise InputDataError(f"missing column {c!r}", column=c)
     if ncol < 1:
@@ -650,7 +650,7 @@ def plot_station_trends(monthly: pd.DataFrame, names: dict | None = None, *, uni
     nrow = -(-n // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(16, 3.2 * nrow), sharey=True, squeeze=False)
     for ax, (key, g) in zip(axes.ravel(), groups):
-        s = pd.Series(g[value].to_numpy(dtype=float), index=pd.DatetimeIndex(g[month]))
+        s = pd.Series(g[value].to_numpy(dtype=float), index=pd.DatetimeIndex(g[month_column]))
         r = deseasonalised_trend(s, **kwargs)
         plot_deseasonalised_trend(r, title=names.get(key, key), ax=ax)
         ax.legend(fontsize=6, loc="upper right")

@@ -299,7 +299,7 @@ def read_month(
     year: int,
     month: int,
     columns: Iterable[str] = POLLUTANTS,
-    stations: Iterable[str] | None = None,
+    station_ids: Iterable[str] | None = None,
     use_threads: bool = True,
 ) -> pa.Table:
     """Read one month partition of the hourly store as an Arrow table.
@@ -310,7 +310,7 @@ def read_month(
         The partition ``<root>/<dataset>/hourly/year=<year>/month=<month>/``.
     columns : iterable of str
         Value columns to read besides ``station`` and ``time``.
-    stations : iterable of str, optional
+    station_ids : iterable of str, optional
         Read only these stations (a row filter pushed down to the Parquet reader).
     use_threads : bool, default True
         Decode the columns in parallel on Arrow's thread pool. Callers that already read
@@ -323,10 +323,10 @@ def read_month(
     if not files:
         raise InputDataError(f"no hourly data for {year}-{month:02d}", file=folder)
     cols = ["station", "time", *columns]
-    if stations is None:  # ParquetFile.read avoids the dataset machinery (about 2x faster here)
+    if station_ids is None:  # ParquetFile.read avoids the dataset machinery (about 2x faster here)
         tables = [pq.ParquetFile(f, read_dictionary=["station"]).read(columns=cols, use_threads=use_threads) for f in files]
     else:
-        filters = [("station", "in", [str(s) for s in stations])]
+        filters = [("station", "in", [str(s) for s in station_ids])]
         tables = [
             pq.read_table(f, columns=cols, filters=filters, read_dictionary=["station"], use_threads=use_threads)
             for f in files

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from airlib.paths import project_root
+from airlib.paths import project_root as default_project_root
 
 __all__ = ["TEMP_PREFIXES", "clean_stale", "owned_prefix", "owner_alive", "process_start_time"]
 
@@ -85,7 +85,7 @@ def owner_alive(name: str) -> bool:
     return m["start"] == "0" or start == "0" or start == m["start"]
 
 
-def clean_stale(root: Path | None = None, tmpdir: str | os.PathLike[str] | None = None) -> list[Path]:
+def clean_stale(project_root: Path | None = None, tmpdir: str | os.PathLike[str] | None = None) -> list[Path]:
     """Remove what killed report runs left: ``reports/*/.<month>.staging-*`` folders and
     ``airlib-k-*``, ``airlib-html-*``, ``airlib-chromium-*`` folders in the temp folder, when
     their owner process (recorded in the name) is gone. Folders of live runs, of other hosts
@@ -96,9 +96,9 @@ def clean_stale(root: Path | None = None, tmpdir: str | os.PathLike[str] | None 
     list of Path
         The folders removed.
     """
-    root = Path(root) if root is not None else project_root()
+    project_root = Path(project_root) if project_root is not None else default_project_root()
     candidates: list[Path] = []
-    reports = root / "reports"
+    reports = project_root / "reports"
     if reports.is_dir():
         candidates += [p for p in reports.glob("*/.*.staging-*") if p.is_dir() and not p.is_symlink()]
     tmp = Path(tmpdir) if tmpdir is not None else Path(tempfile.gettempdir())

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from airlib.errors import AirlibError, InputDataError
-from airlib.paths import project_root, raw_dir
+from airlib.paths import project_root as default_project_root, raw_dir
 from airlib.settings import Settings
 
 __all__ = [
@@ -60,9 +60,9 @@ class DistrictConfig:
     ledgers: str | None = None
     synthetic: bool = False
 
-    def path(self, rel: str, root: Path | None = None) -> Path:
+    def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
-        return inside_project(rel, root)
+        return inside_project(rel, project_root)
 
     @property
     def slug(self) -> str:
@@ -87,7 +87,7 @@ DEMO = DistrictConfig(
 )
 
 
-def inside_project(path: str | os.PathLike[str], root: Path | None = None) -> Path:
+def inside_project(path: str | os.PathLike[str], project_root: Path | None = None) -> Path:
     """Resolve ``path`` (relative to the project root) and check it lies inside the project.
 
     Raises
@@ -95,11 +95,11 @@ def inside_project(path: str | os.PathLike[str], root: Path | None = None) -> Pa
     AirlibError
         The path resolves outside the project root (``..``, absolute elsewhere, symlinks).
     """
-    root = (root or project_root()).resolve()
+    project_root = (project_root or default_project_root()).resolve()
     p = Path(path)
-    full = (p if p.is_absolute() else root / p).resolve()
-    if full != root and root not in full.parents:
-        raise AirlibError(f"path {str(path)!r} is outside the project ({root}); use a path inside it")
+    full = (p if p.is_absolute() else project_root / p).resolve()
+    if full != project_root and project_root not in full.parents:
+        raise AirlibError(f"path {str(path)!r} is outside the project ({project_root}); use a path inside it")
     return full
 
 
@@ -138,12 +138,12 @@ def check_district_name(name: object, *, file: str | os.PathLike[str] | None = N
         raise AirlibError(str(exc)) from None
 
 
-def config_file(root: Path | None = None) -> Path:
+def config_file(project_root: Path | None = None) -> Path:
     """The district configuration file: ``$AIRLIB_DISTRICTS`` or ``data/raw/districts.yaml``."""
     env = os.environ.get("AIRLIB_DISTRICTS")
     if env:
         return Path(env)
-    return (root / "data" / "raw" if root else raw_dir()) / "districts.yaml"
+    return (project_root / "data" / "raw" if project_root else raw_dir()) / "districts.yaml"
 
 
 #: Keys a district entry must have when it does not override a built-in district.
@@ -210,7 +210,7 @@ def _closest(key: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _check_entry(e: dict[str, Any], root: Path) -> dict[str, Any]:
+def _check_entry(e: dict[str, Any], project_root: Path) -> dict[str, Any]:
     """Check and normalise the values of one entry; ``ValueError`` names the key."""
     kw: dict[str, Any] = {}
     for key, v in e.items():
@@ -239,26 +239,26 @@ def _check_entry(e: dict[str, Any], root: Path) -> dict[str, Any]:
             if not isinstance(v, str) or not v.strip():
                 raise ValueError(f"{what} must be {'a path' if key in _PATH_KEYS else 'text'}, not {v!r}")
             if key in _PATH_KEYS:
-                _inside(v, root, what)
+                _inside(v, project_root, what)
             kw[key] = v
         elif key == "plans":
             items = [] if v is None else [v] if isinstance(v, str) else v
             if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
                 raise ValueError(f"{what} must be a list of plan file paths, not {v!r}")
             for x in items:
-                _inside(x, root, what)
+                _inside(x, project_root, what)
             kw[key] = tuple(items)
     return kw
 
 
-def _inside(path: str, root: Path, what: str) -> None:
+def _inside(path: str, project_root: Path, what: str) -> None:
     try:
-        inside_project(path, root)
+        inside_project(path, project_root)
     except AirlibError as exc:
         raise ValueError(f"{what}: {exc}") from None
 
 
-def _read_config(root: Path | None = None, settings: Settings | None = None
+def _read_config(project_root: Path | None = None, settings: Settings | None = None
                  ) -> tuple[dict[str, DistrictConfig], dict[str, InputDataError]]:
     """Configured districts and, per district name, the error of an entry that is not valid.
 
@@ -270,10 +270,10 @@ def _read_config(root: Path | None = None, settings: Settings | None = None
 
     out = {DEMO.name: DEMO}
     errors: dict[str, InputDataError] = {}
-    path = config_file(root)
+    path = config_file(project_root)
     if not path.exists():
         return out, errors
-    root_p = (root or project_root()).resolve()
+    root_p = (project_root or default_project_root()).resolve()
     data = load_yaml_file(path, settings, what="district configuration file")
     if data is None:
         return out, errors
@@ -320,7 +320,7 @@ def _read_config(root: Path | None = None, settings: Settings | None = None
     return out, errors
 
 
-def load_districts(root: Path | None = None, settings: Settings | None = None) -> dict[str, DistrictConfig]:
+def load_districts(project_root: Path | None = None, settings: Settings | None = None) -> dict[str, DistrictConfig]:
     """All configured districts by name: the built-in demo plus the configuration file's.
 
     The file is read with :func:`airlib.io.safe_yaml.load_yaml_file` and every entry is checked
@@ -343,24 +343,24 @@ def load_districts(root: Path | None = None, settings: Settings | None = None) -
         Any problem (the first, in file order); the message names the file, the entry (number
         and name) and the key.
     """
-    out, errors = _read_config(root, settings)
+    out, errors = _read_config(project_root, settings)
     if errors:
         raise next(iter(errors.values()))
     return out
 
 
-def district_names(root: Path | None = None, settings: Settings | None = None) -> list[str]:
+def district_names(project_root: Path | None = None, settings: Settings | None = None) -> list[str]:
     """Names of every configured district, valid or not: the demo, the valid entries, then
     the invalid ones (each in file order).
 
     ``airlib report --all`` runs each; an invalid entry then fails alone with its message
     (:func:`district_config`).
     """
-    out, errors = _read_config(root, settings)
+    out, errors = _read_config(project_root, settings)
     return list(dict.fromkeys([DEMO.name, *out, *errors]))
 
 
-def district_config(name: str, root: Path | None = None) -> DistrictConfig:
+def district_config(name: str, project_root: Path | None = None) -> DistrictConfig:
     """The configuration of one district by name.
 
     Raises
@@ -371,7 +371,7 @@ def district_config(name: str, root: Path | None = None) -> DistrictConfig:
         The configuration file is not valid, or this district's entry is not (the message
         names the file, entry and key); other districts' invalid entries do not matter here.
     """
-    districts, errors = _read_config(root)
+    districts, errors = _read_config(project_root)
     if name in errors:
         raise errors[name]
     if not isinstance(name, str) or not name.strip():
@@ -384,6 +384,6 @@ def district_config(name: str, root: Path | None = None) -> DistrictConfig:
         hint = f" (did you mean {'、'.join(close)}?)" if close else ""
         raise AirlibError(
             f"unknown district {name!r}{hint}; configured districts: {'、'.join(districts)}. "
-            f"Add it to {config_file(root)}"
+            f"Add it to {config_file(project_root)}"
         )
     return districts[name]

@@ -126,24 +126,24 @@ class ReportData:
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def input_files(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> list[Path]:
+def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
     """Every file a report of ``month`` reads: store partitions (January of last year to
     ``month``), registries, store manifest, boundaries and plans."""
     from airlib.io.store import dataset_dir
 
-    store = dataset_dir(store_dir(cfg, root).parent, cfg.dataset)  # the store's current version
+    store = dataset_dir(store_dir(cfg, project_root).parent, cfg.dataset)  # the store's current version
     files: list[Path] = []
     m = pd.Period(year=month.year - 1, month=1, freq="M")
     while m <= month:
-        part = month_partition(cfg, m, root)
+        part = month_partition(cfg, m, project_root)
         if part.exists():
             files.extend(sorted(p for p in part.rglob("*") if p.is_file()))
         m += 1
     for name in ("stations.parquet", "towns.parquet", "manifest.json"):
         if (store / name).exists():
             files.append(store / name)
-    files.append(cfg.path(cfg.boundaries, root))
-    files.extend(cfg.path(p, root) for p in cfg.plans if cfg.path(p, root).exists())
+    files.append(cfg.path(cfg.boundaries, project_root))
+    files.extend(cfg.path(p, project_root) for p in cfg.plans if cfg.path(p, project_root).exists())
     return files
 
 
@@ -160,12 +160,12 @@ def package_versions(packages: Iterable[str] = RECORDED_PACKAGES) -> dict[str, s
     return out
 
 
-def run_record(files: Sequence[Path], root: Path | None = None) -> pd.DataFrame:
+def run_record(files: Sequence[Path], project_root: Path | None = None) -> pd.DataFrame:
     """Table of the run's inputs: path (relative to the project), bytes, SHA-256."""
     from airlib.io.store import portable_path, sha256_file
 
     rows = [
-        {"file": portable_path(f, root), "bytes": Path(f).stat().st_size, "sha256": sha256_file(f)}
+        {"file": portable_path(f, project_root), "bytes": Path(f).stat().st_size, "sha256": sha256_file(f)}
         for f in files
     ]
     return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
@@ -199,8 +199,8 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     from airlib.io.store import read_hourly
     from airlib.standards.validity import daily_statistics, monthly_statistics
 
-    cfg, month, n, root = request.config, request.month, request.bottom_n, request.root
-    store = store_dir(cfg, root)
+    cfg, month, n, project_root = request.config, request.month, request.bottom_n, request.project_root
+    store = store_dir(cfg, project_root)
     from airlib.io.store import dataset_dir
 
     version = dataset_dir(store.parent, store.name)  # resolved once: registries and months of one version
@@ -214,7 +214,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
 
     # January of last year (YTD YoY) and 24 months back (trend figure), earlier for targets.
     first = min(pd.Period(year=month.year - 1, month=1, freq="M"), month - 23)
-    for _, g in _district_pm25_targets(cfg, month, root):
+    for _, g in _district_pm25_targets(cfg, month, project_root):
         first = min(first, pd.Period(g.period.start, freq="M") - 12)
     start = first.start_time
     end = (month + 1).start_time
@@ -232,7 +232,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     dm = monthly_statistics(ddaily, percentiles={})
     dm = dm[["month", "pm25", "pm25_n", "pm25_valid", "pm25_provisional"]].copy()
 
-    boundaries = district_boundaries(cfg, root, towns=towns, stations=stations)
+    boundaries = district_boundaries(cfg, project_root, towns=towns, stations=stations)
     if cfg.synthetic:
         boundaries.attrs["schematic"] = True
 
@@ -249,15 +249,15 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         "days_in_month": int(month.days_in_month),
     }
     ledger_problems: list[dict[str, str]] = []
-    progress = task_progress(cfg, month, towns, root, ledger_problems)
-    files = input_files(cfg, month, root)
+    progress = task_progress(cfg, month, towns, project_root, ledger_problems)
+    files = input_files(cfg, month, project_root)
     return ReportData(
         config=cfg, month=month, bottom_n=n, towns=towns, stations=stations,
         station_daily=sdaily, town_daily=tdaily, district_daily=ddaily, ranking=ranking, bottom=bottom,
         worsening=worse, warnings=warn, district_monthly=dm, boundaries=boundaries,
-        validity=validity, inputs=run_record(files, root), versions=package_versions(),
+        validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
         progress=progress, ledger_problems=ledger_problems,
-        targets=pm25_targets(cfg, month, ddaily, root),
+        targets=pm25_targets(cfg, month, ddaily, project_root),
     )
 
 
@@ -281,7 +281,7 @@ def _read_ledger_files(folder: Path, plan: Any, towns: pd.DataFrame,
 
 
 def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
-                  root: Path | None = None,
+                  project_root: Path | None = None,
                   problems: list[dict[str, str]] | None = None) -> TaskProgress | None:
     """Task progress of the towns at the end of ``month`` (airlib.tracking.progress), or None.
 
@@ -295,7 +295,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     problems = [] if problems is None else problems
     if not cfg.ledgers:
         return None
-    folder = cfg.path(cfg.ledgers, root)
+    folder = cfg.path(cfg.ledgers, project_root)
     if not folder.exists():
         return None
     import warnings
@@ -306,7 +306,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     # Problems are reported for the plan whose ledgers are shown, or for every plan when none
     # can be shown (a file unreadable against one plan may be a ledger of another).
     tried: list[dict[str, str]] = []
-    for path in plan_paths(cfg, root):
+    for path in plan_paths(cfg, project_root):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             plan = load_plan(path, warn=False)
@@ -334,14 +334,14 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     return None
 
 
-def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, root: Path | None = None):
+def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None):
     """(plan, target) pairs: district PM2.5 targets of ``cfg`` that have started by ``month``."""
     import warnings
 
     from airlib.io.plans import load_plan
 
     out = []
-    for path in plan_paths(cfg, root):
+    for path in plan_paths(cfg, project_root):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             plan = load_plan(path, warn=False)
@@ -358,7 +358,7 @@ def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, root: Path | N
 
 
 def pm25_targets(cfg: DistrictConfig, month: pd.Period, district_daily: pd.DataFrame,
-                 root: Path | None = None) -> pd.DataFrame:
+                 project_root: Path | None = None) -> pd.DataFrame:
     """District PM2.5 targets whose period contains ``month``, evaluated by
     :func:`airlib.tracking.targets.evaluate_targets` over the target period to date (目标期累计).
 
@@ -376,7 +376,7 @@ def pm25_targets(cfg: DistrictConfig, month: pd.Period, district_daily: pd.DataF
 
     frames = []
     by_plan: dict[int, tuple[Any, list[Any]]] = {}
-    for plan, g in _district_pm25_targets(cfg, month, root):
+    for plan, g in _district_pm25_targets(cfg, month, project_root):
         start, end = pd.Period(g.period.start, freq="M"), pd.Period(g.period.end, freq="M")
         if not start <= month <= end:
             continue

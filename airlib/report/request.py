@@ -21,7 +21,7 @@ import pandas as pd
 
 from airlib.periods import check_complete_month
 from airlib.errors import AirlibError
-from airlib.paths import PROJECT_ROOT, project_root
+from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.config import (
     DistrictConfig,
     check_district_name,
@@ -47,24 +47,24 @@ def read_registry(store: Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def store_dir(cfg: DistrictConfig, root: Path | None = None) -> Path:
+def store_dir(cfg: DistrictConfig, project_root: Path | None = None) -> Path:
     """``data/processed/<dataset>/`` of a district (checked to be inside the project)."""
-    return inside_project(Path("data") / "processed" / cfg.dataset, root)
+    return inside_project(Path("data") / "processed" / cfg.dataset, project_root)
 
 
-def month_partition(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
+def month_partition(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> Path:
     """Folder of one month of the hourly store's current version (``hourly/year=YYYY/month=M``)."""
     from airlib.io.store import hourly_dir
 
-    store = store_dir(cfg, root)
+    store = store_dir(cfg, project_root)
     return hourly_dir(store.parent, store.name) / f"year={month.year}" / f"month={month.month}"
 
 
-def available_months(cfg: DistrictConfig, root: Path | None = None) -> list[pd.Period]:
+def available_months(cfg: DistrictConfig, project_root: Path | None = None) -> list[pd.Period]:
     """Months present in the district's hourly store, sorted."""
     from airlib.io.store import hourly_dir
 
-    store = store_dir(cfg, root)
+    store = store_dir(cfg, project_root)
     base = hourly_dir(store.parent, store.name)
     out = []
     for p in base.glob("year=*/month=*"):
@@ -75,11 +75,11 @@ def available_months(cfg: DistrictConfig, root: Path | None = None) -> list[pd.P
     return sorted(out)
 
 
-def plan_paths(cfg: DistrictConfig, root: Path | None = None) -> list[Path]:
+def plan_paths(cfg: DistrictConfig, project_root: Path | None = None) -> list[Path]:
     """Configured plan files that exist: under the project root, else shipped with airlib."""
     out = []
     for rel in cfg.plans:
-        p = cfg.path(rel, root)
+        p = cfg.path(rel, project_root)
         if not p.exists() and not Path(rel).is_absolute() and (PROJECT_ROOT / rel).exists():
             p = PROJECT_ROOT / rel
         if p.exists():
@@ -87,7 +87,7 @@ def plan_paths(cfg: DistrictConfig, root: Path | None = None) -> list[Path]:
     return out
 
 
-def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> None:
+def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> None:
     """Check that the configured paths are inside the project and the month has data.
 
     Raises
@@ -99,38 +99,38 @@ def check_request(cfg: DistrictConfig, month: pd.Period, root: Path | None = Non
     """
     from airlib.io.store import hourly_dir
 
-    store = store_dir(cfg, root)
+    store = store_dir(cfg, project_root)
     if not hourly_dir(store.parent, store.name).exists():
         raise AirlibError(
             f"no processed data for {cfg.name} in {store}; run `airlib demo` (demo) or "
             f"`airlib ingest` first"
         )
-    if not month_partition(cfg, month, root).exists():
-        months = available_months(cfg, root)
+    if not month_partition(cfg, month, project_root).exists():
+        months = available_months(cfg, project_root)
         span = f"{months[0]} to {months[-1]}" if months else "none"
         raise AirlibError(f"no data for {cfg.name} in {month}; months with data: {span}")
-    b = cfg.path(cfg.boundaries, root)
+    b = cfg.path(cfg.boundaries, project_root)
     if not b.exists():
         raise AirlibError(f"boundary file of {cfg.name} not found: {b}")
     for p in cfg.plans:
-        cfg.path(p, root)
+        cfg.path(p, project_root)
     from airlib.report.maps import BoundaryWarning
     from airlib.io.plans import load_plan
 
-    for p in plan_paths(cfg, root):  # a broken plan file fails here, not inside the kernel
+    for p in plan_paths(cfg, project_root):  # a broken plan file fails here, not inside the kernel
         load_plan(p, warn=False)
     with warnings.catch_warnings():  # the report shows them; here only errors matter
         warnings.simplefilter("ignore", BoundaryWarning)
-        district_boundaries(cfg, root)
+        district_boundaries(cfg, project_root)
 
 
-def district_boundaries(cfg: DistrictConfig, root: Path | None = None, *, towns: pd.DataFrame | None = None,
+def district_boundaries(cfg: DistrictConfig, project_root: Path | None = None, *, towns: pd.DataFrame | None = None,
                         stations: pd.DataFrame | None = None):
     """The district's boundaries, checked by :func:`airlib.report.maps.load_boundaries` against the
     district's towns and stations (read from the store when not given)."""
     from airlib.report.maps import load_boundaries
 
-    store = store_dir(cfg, root)
+    store = store_dir(cfg, project_root)
     if towns is None:
         towns = read_registry(store, "towns")
         if "district_code" in towns:
@@ -138,7 +138,7 @@ def district_boundaries(cfg: DistrictConfig, root: Path | None = None, *, towns:
     if stations is None:
         stations = read_registry(store, "stations")
     return load_boundaries(
-        cfg.path(cfg.boundaries, root),
+        cfg.path(cfg.boundaries, project_root),
         code_column=cfg.boundary_code_column,
         name_column=cfg.boundary_name_column,
         towns=towns,
@@ -160,19 +160,19 @@ def _inside(base: Path, *parts: str) -> Path:
     return full
 
 
-def interactive_folder(district: str, month: pd.Period, root: Path | None = None) -> Path:
+def interactive_folder(district: str, month: pd.Period, project_root: Path | None = None) -> Path:
     """Where the notebook writes figures/Excel when run by hand in JupyterLab
     (``figures/report/<district>/<month>/``), so that it never touches the published report."""
     check_district_name(district)
-    return _inside(inside_project(Path("figures") / "report", root), district, str(month))
+    return _inside(inside_project(Path("figures") / "report", project_root), district, str(month))
 
 
-def report_folder(cfg: DistrictConfig, month: pd.Period, root: Path | None = None) -> Path:
+def report_folder(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> Path:
     """``reports/<district>/<YYYY-MM>/``; the district name is checked
     (:func:`airlib.report.config.check_district_name`) and the folder must resolve inside
     ``reports/`` of the project."""
     check_district_name(cfg.slug)
-    return _inside(inside_project("reports", root), cfg.slug, str(month))
+    return _inside(inside_project("reports", project_root), cfg.slug, str(month))
 
 
 def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
@@ -198,7 +198,7 @@ class ReportRequest:
     language : {"zh", "en"}
     bottom_n : int
         Size of the bottom list (≥ 0).
-    root : Path
+    project_root : Path
         Project root (``data/``, ``reports/``), resolved.
     output_dir : Path
         Folder of ``figures/`` and the workbook: the run's staging folder, or
@@ -213,7 +213,7 @@ class ReportRequest:
     month: pd.Period
     language: str
     bottom_n: int
-    root: Path
+    project_root: Path
     output_dir: Path
     excel_name: str = "ranking.xlsx"
     interactive: bool = False
@@ -226,12 +226,12 @@ class ReportRequest:
     @property
     def store(self) -> Path:
         """``data/processed/<dataset>/`` of the district (:func:`store_dir`)."""
-        return store_dir(self.config, self.root)
+        return store_dir(self.config, self.project_root)
 
     @property
     def boundaries(self) -> Path:
         """The district's boundary file."""
-        return self.config.path(self.config.boundaries, self.root)
+        return self.config.path(self.config.boundaries, self.project_root)
 
     @property
     def figure_dir(self) -> Path:
@@ -244,7 +244,7 @@ class ReportRequest:
         district: str,
         month: str | pd.Period | None = None,
         *,
-        root: str | os.PathLike[str] | None = None,
+        project_root: str | os.PathLike[str] | None = None,
         language: str = "zh",
         bottom_n: int | None = None,
         output_dir: str | os.PathLike[str] | None = None,
@@ -263,7 +263,7 @@ class ReportRequest:
         month : str or Period, optional
             ``YYYY-MM``; default the last complete month (:func:`airlib.periods.check_complete_month`: future and
             incomplete months are refused).
-        root : path-like, optional
+        project_root : path-like, optional
             Project root; default :func:`airlib.paths.project_root`.
         language : {"zh", "en"}
         bottom_n : int, optional
@@ -295,7 +295,7 @@ class ReportRequest:
         """
         check_language(language)
         check_district_name(district)
-        root_p = Path(root).resolve() if root is not None else project_root()
+        root_p = Path(project_root).resolve() if project_root is not None else default_project_root()
         cfg = district_config(district, root_p)
         m = check_complete_month(month, today, name="month")
         n = cfg.bottom_n if bottom_n is None else bottom_n
@@ -307,7 +307,7 @@ class ReportRequest:
         if check_inputs:
             check_request(cfg, m, root_p)
         out = Path(output_dir) if output_dir is not None else interactive_folder(cfg.name, m, root_p)
-        return cls(config=cfg, month=m, language=language, bottom_n=int(n), root=root_p,
+        return cls(config=cfg, month=m, language=language, bottom_n=int(n), project_root=root_p,
                    output_dir=out, excel_name=excel_name, interactive=bool(interactive))
 
     def parameters(self) -> dict[str, Any]:
@@ -316,7 +316,7 @@ class ReportRequest:
             "district": self.config.name,
             "month": str(self.month),
             "language": self.language,
-            "project_root": str(self.root),
+            "project_root": str(self.project_root),
             "data_dir": str(self.store),
             "boundaries": str(self.boundaries),
             "bottom_n": self.bottom_n,

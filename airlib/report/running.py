@@ -28,7 +28,7 @@ from typing import Any, Final
 import pandas as pd
 
 from airlib.errors import AirlibError
-from airlib.paths import PROJECT_ROOT, project_root
+from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.cleanup import clean_stale, owned_prefix
 from airlib.report.config import check_district_name, district_config, district_names
 from airlib.report.errors import ReportError, ReportWriteError, write_error_class
@@ -185,7 +185,7 @@ def run_report(
     district: str,
     month: str | pd.Period | None = None,
     *,
-    root: str | os.PathLike[str] | None = None,
+    project_root: str | os.PathLike[str] | None = None,
     bottom_n: int | None = None,
     language: str = "zh",
     timeout: int = 900,
@@ -201,7 +201,7 @@ def run_report(
         Configured district (``airlib.report.config``), e.g. ``"门头沟区"``.
     month : str or Period, optional
         ``YYYY-MM``; default the last complete month.
-    root : path-like, optional
+    project_root : path-like, optional
         Project root (data, reports); default :func:`airlib.paths.project_root`.
     bottom_n : int, optional
         Bottom-list size; default the district's.
@@ -233,10 +233,10 @@ def run_report(
     """
     t0 = time.perf_counter()
     # Every check, before anything is written; output_dir becomes the staging folder later.
-    request = ReportRequest.build(district, month, root=root, language=language, bottom_n=bottom_n,
+    request = ReportRequest.build(district, month, project_root=project_root, language=language, bottom_n=bottom_n,
                                   today=today)
     cfg, m = request.config, request.month
-    final = report_folder(cfg, m, request.root)  # checked before anything is written
+    final = report_folder(cfg, m, request.project_root)  # checked before anything is written
     try:
         return _run_checked(request, final, timeout=timeout, progress=progress, notebook=notebook, t0=t0)
     except OSError as exc:  # full disk, read-only or vanished folder: say so, no traceback
@@ -251,7 +251,7 @@ def run_report(
 def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress: bool, notebook: Path,
                  t0: float) -> ReportResult:
     """:func:`run_report` after its checks: clean stale folders, run, print, publish."""
-    cfg, m, root_p = request.config, request.month, request.root
+    cfg, m, root_p = request.config, request.month, request.project_root
     clean_stale(root_p)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists() and not final.is_dir():
@@ -300,7 +300,7 @@ def run_all(
     month: str | pd.Period | None = None,
     *,
     districts: Sequence[str] | None = None,
-    root: str | os.PathLike[str] | None = None,
+    project_root: str | os.PathLike[str] | None = None,
     jobs: int = 2,
     language: str = "zh",
     echo: Callable[[str], None] = print,
@@ -317,7 +317,7 @@ def run_all(
     """
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    root_p = Path(root).resolve() if root is not None else project_root()
+    root_p = Path(project_root).resolve() if project_root is not None else default_project_root()
     names = list(districts) if districts is not None else district_names(root_p)
     m = check_complete_month(month, name="month")
     total = len(names)

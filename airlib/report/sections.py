@@ -78,7 +78,7 @@ def start(
 
     use_chinese_fonts()
     request = ReportRequest.build(
-        district, month, root=project_root, language=language, bottom_n=bottom_n,
+        district, month, project_root=project_root, language=language, bottom_n=bottom_n,
         output_dir=output_dir, excel_name=excel_name, interactive=interactive,
         check_inputs=not checked,
     )

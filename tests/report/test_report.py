@@ -260,7 +260,7 @@ def test_report_pdf_has_towns_and_ranks(demo_home, first_run):
     assert "合成演示数据" in text and "示意" in text
     assert re.search(r"第\s*1\s*页\s*/\s*共\s*\d+\s*页", text)
     assert "import " not in text and "S.start" not in text and "display(" not in text  # no code
-    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home))
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home))
     lines = text.splitlines()
     for row in data.ranking.itertuples(index=False):
         name = str(row.town_name)
@@ -321,7 +321,7 @@ def test_failure_keeps_notebook_and_last_good_outputs(demo_home, first_run, tmp_
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
     with pytest.raises(ReportError) as exc:
-        run_report(DEMO_NAME, REPORT_MONTH, root=demo_home, notebook=broken)
+        run_report(DEMO_NAME, REPORT_MONTH, project_root=demo_home, notebook=broken)
     msg = str(exc.value)
     assert "cell 4," in msg and "deliberately broken" in msg and "RuntimeError: boom" in msg
     kept = first_run / "failed" / "monthly_report.failed.ipynb"
@@ -386,7 +386,7 @@ def test_report_ranking_agrees_with_citywide_path(demo_home):
     from airlib.io.store import read_registry
 
     proc = demo_home / "data" / "processed"
-    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home))
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home))
     stations = read_registry(proc, "demo", "stations")
     cw = citywide.rank_month(proc, "demo", stations, 2017, 12)
     cw = cw.assign(town_code=cw["town_code"].astype("string")).set_index("town_code")
@@ -406,7 +406,7 @@ def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
 
     from airlib.report import TaskProgress, prepare, sections
 
-    request = ReportRequest.build(DEMO_NAME, REPORT_MONTH, root=demo_home, output_dir=tmp_path / "out")
+    request = ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home, output_dir=tmp_path / "out")
     data = prepare(request)
     assert isinstance(data.progress, TaskProgress) and data.progress.last_ledger_month == "2017-12"
     assert len(data.progress.scores) and data.ledger_problems == []
@@ -480,7 +480,7 @@ TODAY = dt.date(2018, 3, 3)
 def _request(tmp_path, **kw):
     kw.setdefault("today", TODAY)
     kw.setdefault("check_inputs", False)
-    return ReportRequest.build(DEMO_NAME, kw.pop("month", "2017-12"), root=tmp_path, **kw)
+    return ReportRequest.build(DEMO_NAME, kw.pop("month", "2017-12"), project_root=tmp_path, **kw)
 
 
 def test_request_is_built_checked_and_frozen(tmp_path, monkeypatch):
@@ -489,7 +489,7 @@ def test_request_is_built_checked_and_frozen(tmp_path, monkeypatch):
     monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
     r = _request(tmp_path)
     assert r.month == pd.Period("2017-12", "M") and r.language == "zh" and r.bottom_n == DEMO.bottom_n
-    assert r.root == tmp_path.resolve() and r.district == DEMO_NAME
+    assert r.project_root == tmp_path.resolve() and r.district == DEMO_NAME
     assert r.output_dir == tmp_path.resolve() / "figures" / "report" / DEMO_NAME / "2017-12"
     assert r.figure_dir == r.output_dir / "figures"
     assert r.store == tmp_path.resolve() / "data" / "processed" / DEMO.dataset
@@ -520,12 +520,12 @@ def test_request_refuses_bad_parameters(tmp_path, monkeypatch, kw, needle):
 def test_request_checks_district_and_inputs(tmp_path, monkeypatch):
     monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
     with pytest.raises(AirlibError, match="unknown district '不存在区'"):
-        ReportRequest.build("不存在区", "2017-12", root=tmp_path, today=TODAY, check_inputs=False)
+        ReportRequest.build("不存在区", "2017-12", project_root=tmp_path, today=TODAY, check_inputs=False)
     with pytest.raises(AirlibError):
-        ReportRequest.build("../区", "2017-12", root=tmp_path, today=TODAY, check_inputs=False)
+        ReportRequest.build("../区", "2017-12", project_root=tmp_path, today=TODAY, check_inputs=False)
     # check_inputs (the default): the store is looked at before anything else happens
     with pytest.raises(AirlibError, match="no processed data for 门头沟区"):
-        ReportRequest.build(DEMO_NAME, "2017-12", root=tmp_path, today=TODAY)
+        ReportRequest.build(DEMO_NAME, "2017-12", project_root=tmp_path, today=TODAY)
     _request(tmp_path)  # the notebook's path when the runner has checked: no store access
 
 

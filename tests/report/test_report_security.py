@@ -747,11 +747,11 @@ def test_bad_bottom_n_refused_before_any_kernel(tmp_path, monkeypatch):
         "districts:\n  - name: 门头沟区\n    bottom_n: abc\n", encoding="utf-8")
     before = _tree(tmp_path)
     with pytest.raises(AirlibError, match="bottom"):
-        run_report("门头沟区", "2017-12", root=tmp_path, today=pd.Timestamp("2018-03-01").date())
+        run_report("门头沟区", "2017-12", project_root=tmp_path, today=pd.Timestamp("2018-03-01").date())
     (tmp_path / "data" / "raw" / "districts.yaml").write_text("districts: []\n", encoding="utf-8")
     for bad in (-1, 2.5, True):
         with pytest.raises(AirlibError, match="bottom N must be a whole number ≥ 0"):
-            run_report("门头沟区", "2017-12", root=tmp_path, bottom_n=bad, today=pd.Timestamp("2018-03-01").date())
+            run_report("门头沟区", "2017-12", project_root=tmp_path, bottom_n=bad, today=pd.Timestamp("2018-03-01").date())
     assert _tree(tmp_path) == before
 
 
