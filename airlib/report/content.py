@@ -13,18 +13,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision  # the one published-precision rule
 from airlib.report.data import ReportData
+from airlib.report.excel import NUMBER_FORMATS, WorkbookTable
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
-    "ranking_summary_markdown", "record_html", "targets_display", "write_excel",
+    "ranking_summary_markdown", "record_html", "targets_display", "workbook_tables", "write_excel",
 ]
 
 
@@ -205,8 +207,9 @@ def ledger_problems_markdown(data: ReportData, language: str = "zh") -> str | No
     return "\n".join([head, "", *items])
 
 
-def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
-    """Task-progress ranking beside the air-quality ranking (one row per town), or None."""
+def _progress_frame(data: ReportData) -> pd.DataFrame | None:
+    """Task scores beside the air-quality ranking, one row per town in task-rank order
+    (numbers as numbers), or None without task progress."""
     prog = data.progress
     if prog is None:
         return None
@@ -217,6 +220,14 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
     m = aq.merge(sc[["town_code", "n_tasks", "n_done", "n_overdue", "score", "rank"]],
                  on="town_code", how="left", suffixes=("", "_task"))
     m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
+    return m[["town_name", "score", "rank_task", "n_tasks", "n_done", "n_overdue", "pm25", "rank"]].reset_index(drop=True)
+
+
+def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
+    """Task-progress ranking beside the air-quality ranking (one row per town), or None."""
+    m = _progress_frame(data)
+    if m is None:
+        return None
     d = published_precision("pm25", data.month)
     fmt_i = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
     not_ranked = text("not_ranked", language)
@@ -234,29 +245,53 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
     return out.reset_index(drop=True)
 
 
-def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
-    """The district's PM2.5 targets against the data (see :func:`pm25_targets`)."""
+def _targets_frame(data: ReportData) -> pd.DataFrame:
+    """The targets table with numbers as numbers (columns of :data:`TARGET_COLUMNS`)."""
     t = data.targets
     if t is None or t.empty:
-        return pd.DataFrame()
-    h = table_headers("targets", language)
-    f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
-    rows = []
-    for r in t.itertuples(index=False):
+        return pd.DataFrame(columns=list(TARGET_COLUMNS))
+    goals = []
+    for r in t.itertuples(index=False):  # one row per target (a handful)
         goal = (f"{r.kind_label}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
                 if not pd.isna(r.target_value) else r.kind_label)
-        rows.append(dict(zip(h, (
-            f"{r.target_id} {goal}",
-            f"{pd.Timestamp(r.start):%Y-%m-%d}～{pd.Timestamp(r.end):%Y-%m-%d}",
-            f1(r.current),
-            f1(r.comparison),
-            "—" if pd.isna(r.change_pct) else f"{r.change_pct:+.1f}",
-            f1(r.target_level),
-            str(r.status),
-            f1(r.allowance),
-            "—" if pd.isna(r.outlook) else str(r.outlook),
-        ), strict=True)))
-    return pd.DataFrame(rows)
+        goals.append(f"{r.target_id} {goal}")
+    start = pd.to_datetime(t["start"]).dt.strftime("%Y-%m-%d")
+    end = pd.to_datetime(t["end"]).dt.strftime("%Y-%m-%d")
+    out = pd.DataFrame({
+        "goal": goals,
+        "window": (start + "～" + end).to_numpy(),
+        "current": t["current"].astype("float64").to_numpy(),
+        "comparison": t["comparison"].astype("float64").to_numpy(),
+        "change_pct": t["change_pct"].astype("float64").to_numpy(),
+        "target_level": t["target_level"].astype("float64").to_numpy(),
+        "status": t["status"].astype(str).to_numpy(),
+        "allowance": t["allowance"].astype("float64").to_numpy(),
+        "outlook": t["outlook"].astype("string").to_numpy(),
+    })
+    return out
+
+
+#: Columns of the targets table, in the order of :data:`airlib.report.texts.TABLE_HEADERS` ``targets``.
+TARGET_COLUMNS: Final[tuple[str, ...]] = (
+    "goal", "window", "current", "comparison", "change_pct", "target_level", "status", "allowance", "outlook",
+)
+
+
+def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
+    """The district's PM2.5 targets against the data (see :func:`pm25_targets`)."""
+    t = _targets_frame(data)
+    if t.empty:
+        return pd.DataFrame()
+    f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
+    cols = {
+        "goal": t["goal"].astype(str), "window": t["window"].astype(str),
+        "current": t["current"].map(f1), "comparison": t["comparison"].map(f1),
+        "change_pct": t["change_pct"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}"),
+        "target_level": t["target_level"].map(f1), "status": t["status"].astype(str),
+        "allowance": t["allowance"].map(f1), "outlook": t["outlook"].map(lambda v: "—" if pd.isna(v) else str(v)),
+    }
+    h = table_headers("targets", language)
+    return pd.DataFrame({h[i]: cols[c].to_numpy() for i, c in enumerate(TARGET_COLUMNS)})
 
 
 def record_html(params: dict[str, Any], data: ReportData) -> str:
@@ -273,19 +308,143 @@ def record_html(params: dict[str, Any], data: ReportData) -> str:
     )
 
 
-def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = "zh") -> Path:
-    """Ranking tables → ``.xlsx`` (月排名, 累计排名, 预警名单, 后N名), Chinese headers."""
-    from airlib.report.excel import write_tables
+def _concentration_format(month: pd.Period) -> str:
+    """Excel number format of a PM2.5 value of ``month``: its published precision."""
+    return NUMBER_FORMATS[f"decimals_{published_precision('pm25', month)}"]
 
+
+def _ranking_formats(month: pd.Period) -> dict[str, str]:
+    """Number formats of the ranking columns: concentrations at the published precision of
+    the year they belong to (this year's month, last year's month, both years to date),
+    signed one-decimal percentages, integer ranks and days, arrows for the rank movement."""
+    this, last = _concentration_format(month), _concentration_format(month - 12)
+    out = {"pm25": this, "ytd": this, "pm25_last_year": last, "ytd_last_year": last,
+           "rank_change": NUMBER_FORMATS["rank_change"]}
+    for c in ("yoy_pct", "ytd_yoy_pct"):
+        out[c] = NUMBER_FORMATS["signed_pct"]
+    for c in ("rank", "yoy_rank", "ytd_rank", "ytd_yoy_rank", "rank_last_month", "valid_days"):
+        out[c] = NUMBER_FORMATS["integer"]
+    return out
+
+
+def missing_reasons(table: pd.DataFrame, columns: Sequence[str], month: pd.Period,
+                    language: str = "zh") -> tuple[str, ...]:
+    """Why a ranking row shows "—" in ``columns``: one text per row ("" when nothing is missing).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows of :func:`airlib.tracking.ranking.town_monthly_ranking` (``pm25``, ``valid_days``,
+        ``pm25_last_year``, ``rank_last_month``, ``ytd``, ``ytd_last_year`` where present).
+    columns : sequence of str
+        The columns the sheet shows; only their gaps are explained.
+    month : Period
+        Report month (the days a valid month needs: 27, 25 in February; GB 3095 Table 4).
+    language : {"zh", "en"}
+
+    Returns
+    -------
+    tuple of str
+    """
+    from airlib.standards.validity import monthly_min_days
+
+    need = int(monthly_min_days(np.array([month.month]))[0])
+    n = len(table)
+    parts: list[np.ndarray] = []
+
+    def gap(col: str) -> np.ndarray:
+        if col not in columns or col not in table:
+            return np.zeros(n, dtype=bool)
+        return table[col].isna().to_numpy(dtype=bool)
+
+    no_month = gap("pm25")
+    if no_month.any():
+        days = (table["valid_days"].astype("Int64").fillna(0).astype(int).to_numpy()
+                if "valid_days" in table else np.zeros(n, dtype=int))
+        parts.append(np.array([text("why_month", language, days=d, need=need) if g else ""
+                               for g, d in zip(no_month, days, strict=True)], dtype=object))
+    for col, key in (("pm25_last_year", "why_last_year"), ("rank_last_month", "why_last_month"),
+                     ("ytd", "why_ytd"), ("ytd_last_year", "why_ytd_last_year")):
+        g = gap(col)
+        if col == "rank_last_month":
+            g = g & ~no_month  # no rank this month already explains the missing movement
+        if g.any():
+            parts.append(np.where(g, text(key, language), ""))
+    if not parts:
+        return ("",) * n
+    sep = text("why_note_sep", language)
+    return tuple(sep.join(x for x in row if x) for row in zip(*parts, strict=True))
+
+
+def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTable]:
+    """The report workbook: one :class:`~airlib.report.excel.WorkbookTable` per table of the PDF.
+
+    Sheets, in the PDF's order, those that exist for the month: 月排名 (bottom N shaded, as
+    Table 1), 累计排名, 预警名单, 同比上升, 任务进展, 逾期任务, 目标. Numbers stay numbers at
+    published precision (:func:`_ranking_formats`); a "—" in the ranking sheets has its reason in
+    the 说明 column (:func:`missing_reasons`). A new table of the report is one more entry here.
+    """
     month = data.month
     t = TEXT[check_language(language)]
-    sheets = {
-        t["ranking"]: data.ranking,
-        t["warning"]: data.warnings,
-        text("bottom_sheet", language, n=data.bottom_n): data.bottom,
-    }
-    title_text = t["title"].format(district=data.config.name, year=month.year, month=month.month)
+    h = headers(language)
+    title = t["title"].format(district=data.config.name, year=month.year, month=month.month)
     if data.config.synthetic:
-        title_text += "（" + t["synthetic"] + "）" if language == "zh" else f" ({t['synthetic']})"
-    titles = {k: title_text for k in sheets}
-    return write_tables(path, sheets, headers=headers(language), title=titles)
+        title += "（" + t["synthetic"] + "）" if language == "zh" else f" ({t['synthetic']})"
+    f = {"year": month.year, "month": month.month, "ym": str(month), "n": data.bottom_n,
+         "district": data.config.name}
+    fmt = _ranking_formats(month)
+    foot = (t["xlsx_missing_note"],)
+
+    def ranking_sheet(sheet: str, caption: str, frame: pd.DataFrame, columns: Sequence[str],
+                      highlight: Sequence[int] = (), footnotes: tuple[str, ...] = ()) -> WorkbookTable:
+        cols = ["town_code", *[c for c in columns if c in frame]]
+        notes = missing_reasons(frame.reset_index(drop=True), cols, month, language)
+        return WorkbookTable(
+            sheet=sheet, title=title, caption=caption, frame=frame[cols].reset_index(drop=True),
+            headers=h, formats=fmt, highlight_rows=tuple(highlight), notes=notes,
+            note_header=t["note_header"], footnotes=footnotes + (foot if any(notes) else ()))
+
+    ytd = data.ranking.sort_values(["ytd_rank", "town_code"], na_position="last")
+    tables = [
+        ranking_sheet(t["ranking"], text("table1", language, **f), data.ranking, MONTH_TABLE_COLUMNS,
+                      bottom_row_positions(data), (text("ranking_note", language),)),
+        ranking_sheet(t["ytd"], text("table2", language, **f), ytd, YTD_TABLE_COLUMNS),
+    ]
+    if len(data.warnings):
+        tables.append(ranking_sheet(t["warning"], text("table3", language, **f), data.warnings,
+                                    WARNING_TABLE_COLUMNS))
+    if len(data.worsening):
+        tables.append(ranking_sheet(t["worsening_sheet"], text("table4", language, **f), data.worsening,
+                                    ("town_name", "pm25", "pm25_last_year", "yoy_pct")))
+    prog = _progress_frame(data)
+    if prog is not None:
+        ph = dict(zip(prog.columns, table_headers("progress", language), strict=True))
+        tables.append(WorkbookTable(
+            sheet=t["progress_sheet"], title=title, caption=text("table5", language), frame=prog, headers=ph,
+            formats={"score": NUMBER_FORMATS["decimals_1"], "pm25": fmt["pm25"],
+                     **{c: NUMBER_FORMATS["integer"] for c in ("rank_task", "n_tasks", "n_done", "n_overdue", "rank")}},
+            note_header=t["note_header"]))
+        if data.progress is not None and len(data.progress.overdue):
+            cols = ["task_id", "task", "town_name", "target", "completed", "days_overdue"]
+            od = data.progress.overdue[cols].reset_index(drop=True)
+            tables.append(WorkbookTable(
+                sheet=t["overdue_sheet"], title=title, caption=text("table6", language), frame=od,
+                headers=dict(zip(cols, table_headers("overdue", language), strict=True)),
+                formats={"days_overdue": NUMBER_FORMATS["integer"]}, note_header=t["note_header"]))
+    targets = _targets_frame(data)
+    if not targets.empty:
+        one = NUMBER_FORMATS["decimals_1"]
+        tables.append(WorkbookTable(
+            sheet=t["targets_sheet"], title=title, caption=text("table7", language), frame=targets,
+            headers=dict(zip(TARGET_COLUMNS, table_headers("targets", language), strict=True)),
+            formats={"current": one, "comparison": one, "target_level": one, "allowance": one,
+                     "change_pct": NUMBER_FORMATS["signed_pct"]},
+            note_header=t["note_header"]))
+    return tables
+
+
+def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = "zh") -> Path:
+    """Write the report workbook (:func:`workbook_tables`) to ``path`` atomically."""
+    from airlib.report.excel import write_workbook
+
+    return write_workbook(path, workbook_tables(data, language))

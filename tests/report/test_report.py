@@ -295,12 +295,13 @@ def test_report_images_and_figures(first_run):
 def test_report_excel_and_notebook_record(demo_home, first_run):
     xlsx = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_排名表.xlsx"
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames[:2] == ["月排名", "预警名单"]
+    assert wb.sheetnames[:2] == ["月排名", "累计排名"]
     ws = wb["月排名"]
     header = [c.value for c in ws[3]]
     assert "乡镇街道" in header and "浓度排名" in header and "同比变化(%)" in header
     n_towns = len(pd.read_parquet(demo_home / "data" / "processed" / "demo" / "towns.parquet"))
-    assert ws.max_row - 3 == n_towns
+    codes = [r[0] for r in ws.iter_rows(min_row=4, values_only=True) if r[0] and str(r[0]).isdigit()]
+    assert len(codes) == n_towns and ws.print_title_rows == "$3:$3" and ws.freeze_panes == "B4"
     nb = nbformat.read(first_run / "monthly_report.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "2017-12" in injected[0].source
@@ -549,6 +550,7 @@ def test_texts_cover_both_languages():
     fields = {"district", "year", "month", "ym", "n", "code", "now", "stations", "valid", "total", "share",
               "towns", "towns_valid", "standard", "names", "precision", "d", "n_valid", "lo", "hi", "best",
               "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank"}
+    fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
