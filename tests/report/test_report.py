@@ -424,6 +424,22 @@ def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
     assert {"ranking_bar.png", "district_trend.png", "map_pm25_rank.png", "map_pm25_yoy.png"} <= pngs
     xlsx = sections.write_workbook(request, data)
     assert xlsx == tmp_path / "out" / "ranking.xlsx" and xlsx.exists()
+    # every number of the ranking sheet is the library's, stored as a number; "—" where it has none
+    from airlib.report.content import MONTH_TABLE_COLUMNS
+
+    ws = openpyxl.load_workbook(xlsx)["月排名"]
+    lib = data.ranking.set_index(data.ranking["town_code"].astype(str))
+    cols = ["town_code", *MONTH_TABLE_COLUMNS]
+    n_numbers = 0
+    for row in ws.iter_rows(min_row=4, max_row=3 + len(lib), values_only=True):
+        for c, v in zip(cols, row, strict=False):
+            want = lib.loc[row[0], c]
+            if pd.isna(want):
+                assert v == "—", (row[0], c)
+            elif c not in ("town_code", "town_name"):
+                assert not isinstance(v, str) and v == pytest.approx(float(want)), (row[0], c)
+                n_numbers += 1
+    assert n_numbers >= 5 * len(lib)
     assert not (demo_home / "figures").exists()
 
 
