@@ -199,7 +199,8 @@ def interactive_maps(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def write_workbook(request: ReportRequest, data: ReportData) -> Path:
-    """Write the ranking workbook ``<output_dir>/<excel_name>`` (:func:`airlib.report.content.write_excel`)."""
+    """Write the report workbook ``<output_dir>/<excel_name>``, one sheet per table of the PDF
+    (:func:`airlib.report.content.write_excel`)."""
     return C.write_excel(data, request.output_dir / request.excel_name, request.language)
 
 

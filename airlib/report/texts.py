@@ -25,7 +25,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "ranking": "月排名",
         "ytd": "累计排名",
         "warning": "预警名单",
-        "bottom_sheet": "后{n}名",
         # workbook (Excel): sheet names, the 说明 column and its reasons for "—"
         "worsening_sheet": "同比上升",
         "progress_sheet": "任务进展",
@@ -104,7 +103,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "ranking": "Monthly ranking",
         "ytd": "Year-to-date ranking",
         "warning": "Warning list",
-        "bottom_sheet": "Bottom {n}",
         "worsening_sheet": "Worsened",
         "progress_sheet": "Task progress",
         "overdue_sheet": "Overdue tasks",
