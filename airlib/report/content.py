@@ -26,7 +26,7 @@ __all__ = [
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
-    "ranking_summary_markdown", "record_html", "targets_display", "workbook_tables", "write_excel",
+    "TARGET_COLUMNS", "missing_reasons", "ranking_summary_markdown", "record_html", "targets_display", "workbook_tables", "write_excel",
 ]
 
 

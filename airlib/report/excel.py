@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "FORMULA_PREFIXES", "HIGHLIGHT_FILL", "NUMBER_FORMATS", "WorkbookTable", "is_dangerous", "write_tables",
+    "CAPTION_ROW", "FORMULA_PREFIXES", "HEADER_ROW", "HIGHLIGHT_FILL", "NUMBER_FORMATS", "TITLE_ROW", "WorkbookTable", "is_dangerous", "write_tables",
     "write_workbook",
 ]
 
