@@ -19,14 +19,15 @@ import pandas as pd
 from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision  # the one published-precision rule
 from airlib.report.data import ReportData
-from airlib.report.excel import NUMBER_FORMATS, WorkbookTable
+from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
-    "TARGET_COLUMNS", "missing_reasons", "ranking_summary_markdown", "record_html", "targets_display", "workbook_tables", "write_excel",
+    "ranking_summary_markdown", "record_html", "targets_display", "write_excel",
+    "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
 ]
 
 
@@ -310,7 +311,7 @@ def record_html(params: dict[str, Any], data: ReportData) -> str:
 
 def _concentration_format(month: pd.Period) -> str:
     """Excel number format of a PM2.5 value of ``month``: its published precision."""
-    return NUMBER_FORMATS[f"decimals_{published_precision('pm25', month)}"]
+    return decimal_format(int(published_precision("pm25", month)))
 
 
 def _ranking_formats(month: pd.Period) -> dict[str, str]:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "CAPTION_ROW", "FORMULA_PREFIXES", "HEADER_ROW", "HIGHLIGHT_FILL", "NUMBER_FORMATS", "TITLE_ROW", "WorkbookTable", "is_dangerous", "write_tables",
+    "CAPTION_ROW", "FORMULA_PREFIXES", "HEADER_ROW", "HIGHLIGHT_FILL", "NUMBER_FORMATS", "TITLE_ROW", "WorkbookTable", "decimal_format", "is_dangerous", "write_tables",
     "write_workbook",
 ]
 
@@ -99,6 +99,19 @@ class WorkbookTable:
     note_header: str = "说明"
     footnotes: tuple[str, ...] = ()
     missing: str | None = "—"
+
+
+def decimal_format(decimals: int) -> str:
+    """Excel number format showing ``decimals`` decimals: ``"0"``, ``"0.0"``, ``"0.00"`` …
+
+    Raises
+    ------
+    ValueError
+        ``decimals`` negative.
+    """
+    if decimals < 0:
+        raise ValueError(f"decimals must be >= 0, not {decimals}")
+    return "0" + ("." + "0" * decimals if decimals else "")
 
 
 def is_dangerous(text: object) -> bool:

@@ -273,3 +273,11 @@ def test_write_workbook_refuses_caller_bugs(tmp_path):
     with pytest.raises(ValueError, match="1 notes for 2 rows"):
         write_workbook(tmp_path / "x.xlsx", [bad])
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_decimal_format():
+    from airlib.report.excel import decimal_format
+
+    assert [decimal_format(d) for d in (0, 1, 2)] == ["0", "0.0", "0.00"]
+    with pytest.raises(ValueError, match=">= 0"):
+        decimal_format(-1)
