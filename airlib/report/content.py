@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.escaping import html_text, markdown_text
-from airlib.standards.rounding import published_precision  # the one published-precision rule
+from airlib.standards.rounding import published_precision, round_gbt8170  # the one published-precision rule
 from airlib.report.data import ReportData
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
@@ -377,6 +377,14 @@ def missing_reasons(table: pd.DataFrame, columns: Sequence[str], month: pd.Perio
     return tuple(sep.join(x for x in row if x) for row in zip(*parts, strict=True))
 
 
+def _round_columns(frame: pd.DataFrame, columns: Sequence[str], decimals: int) -> pd.DataFrame:
+    """``frame`` with ``columns`` rounded to ``decimals`` (GB/T 8170, :func:`round_gbt8170`)."""
+    out = frame.copy()
+    for c in columns:
+        out[c] = round_gbt8170(out[c].astype("float64"), decimals)
+    return out
+
+
 def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTable]:
     """The report workbook: one :class:`~airlib.report.excel.WorkbookTable` per table of the PDF.
 
@@ -419,6 +427,7 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
                                     ("town_name", "pm25", "pm25_last_year", "yoy_pct")))
     prog = _progress_frame(data)
     if prog is not None:
+        prog = _round_columns(prog, ("score",), 1)
         ph = dict(zip(prog.columns, table_headers("progress", language), strict=True))
         tables.append(WorkbookTable(
             sheet=t["progress_sheet"], title=title, caption=text("table5", language), frame=prog, headers=ph,
@@ -434,6 +443,8 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
                 formats={"days_overdue": NUMBER_FORMATS["integer"]}, note_header=t["note_header"]))
     targets = _targets_frame(data)
     if not targets.empty:
+        # stored as shown: one decimal (GB/T 8170), so a town's sum of cells is the sum it sees
+        targets = _round_columns(targets, ("current", "comparison", "change_pct", "target_level", "allowance"), 1)
         one = NUMBER_FORMATS["decimals_1"]
         tables.append(WorkbookTable(
             sheet=t["targets_sheet"], title=title, caption=text("table7", language), frame=targets,

@@ -188,7 +188,7 @@ def test_injection_strings_stay_literal(tmp_path):
 def _progress() -> TaskProgress:
     scores = pd.DataFrame({
         "town_code": CODES, "n_tasks": [4, 4, 3, 2, 5], "n_done": [4, 2, 1, 0, 5], "n_overdue": [0, 1, 2, 2, 0],
-        "score": [100.0, 62.5, 33.3, np.nan, 100.0], "rank": pd.array([1, 3, 4, pd.NA, 1], dtype="Int64"),
+        "score": [100.0, 62.5, 100 / 3, np.nan, 100.0], "rank": pd.array([1, 3, 4, pd.NA, 1], dtype="Int64"),
     })
     overdue = pd.DataFrame({
         "task_id": ["T1", "T2"], "task": [INJECTION, "清扫"], "town_name": ["城子街道", "永定镇"],
@@ -216,6 +216,7 @@ def test_progress_overdue_and_targets_sheets(tmp_path):
     body = [r for r in ws.iter_rows(min_row=4, max_row=3 + len(CODES))]
     by_name = {r[0].value: r for r in body}
     assert by_name["大峪街道"][1].value == 100.0 and by_name["大峪街道"][1].number_format == "0.0"
+    assert by_name["城子街道"][1].value == 33.3  # 33.3 as shown, not 33.3333
     assert by_name["城子街道"][2].value == 4 and by_name["城子街道"][6].value == pytest.approx(41.2)
     assert by_name["城子街道"][6].number_format == "0.0"
     assert by_name["永定镇"][1].value == "—" and by_name["永定镇"][2].value == "—"
@@ -228,8 +229,9 @@ def test_progress_overdue_and_targets_sheets(tmp_path):
     assert _header(ws) == list(table_headers("targets", "zh"))
     row = [c for c in ws[4]]
     assert row[0].value == "G1 同比下降5%" and row[1].value == "2024-01-01～2024-12-31"
-    assert row[2].value == pytest.approx(32.46) and row[2].number_format == "0.0"
-    assert row[4].value == pytest.approx(-7.26) and row[4].number_format == "+0.0;-0.0;0.0"
+    assert row[2].value == 32.5 and row[2].number_format == "0.0"  # stored as shown (GB/T 8170)
+    assert row[3].value == 35.0 and row[5].value == 33.2  # 33.25 → 33.2 (half to even)
+    assert row[4].value == -7.3 and row[4].number_format == "+0.0;-0.0;0.0"
     assert row[7].value == "—" and row[8].value == "—"
     # the PDF's targets table shows the same values as text
     shown = targets_display(data).iloc[0].tolist()
