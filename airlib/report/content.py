@@ -18,6 +18,7 @@ import pandas as pd
 from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision  # the one published-precision rule
 from airlib.report.data import ReportData
+from airlib.report.sentences import ranking_summary, require_true_summary
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
@@ -156,26 +157,20 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
 
 
 def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
-    """One paragraph (Markdown): best and worst towns, the largest year-on-year improvement
-    (Chinese only), warning count; town names escaped (:func:`airlib.escaping.markdown_text`)."""
-    t = data.ranking
-    valid = t[t["rank"].notna()]
-    if valid.empty:
-        return text("no_ranking", language)
-    sep = text("list_sep", language)
-    best = sep.join(markdown_text(x) for x in valid[valid["rank"] == 1]["town_name"])
-    worst_rank = valid["rank"].max()
-    worst = sep.join(markdown_text(x) for x in valid[valid["rank"] == worst_rank]["town_name"])
-    d = published_precision("pm25", data.month)
-    lo, hi = valid["pm25"].min(), valid["pm25"].max()
-    s = text("summary", language, year=data.month.year, month=data.month.month, ym=str(data.month),
-             n_valid=len(valid), lo=f"{lo:.{d}f}", hi=f"{hi:.{d}f}", best=best, worst=worst,
-             worst_rank=int(worst_rank))
-    if text("summary_yoy", language) and "yoy_rank" in t and t["yoy_rank"].notna().any():
-        top = t[t["yoy_rank"] == 1]
-        s += text("summary_yoy", language, towns=sep.join(markdown_text(x) for x in top["town_name"]),
-                  pct=float(top["yoy_pct"].iloc[0]))
-    return s + text("summary_warnings", language, count=len(data.warnings))
+    """One paragraph (Markdown) built from the ranking table and checked against it
+    (:func:`airlib.report.sentences.ranking_summary`, :func:`~airlib.report.sentences.require_true_summary`):
+    range, first and last place (ties named), towns without data, the year-on-year case, and
+    the warning count; town names escaped (:func:`airlib.escaping.markdown_text`).
+
+    Raises
+    ------
+    AirlibError
+        The sentence disagrees with the table (never printed).
+    """
+    summary = require_true_summary(ranking_summary(data.ranking, data.month, language), data.ranking)
+    if summary.n_valid == 0:
+        return summary.text
+    return summary.text + text("summary_warnings", language, count=len(data.warnings))
 
 
 def progress_markdown(data: ReportData, language: str = "zh") -> str:
