@@ -15,17 +15,18 @@ from typing import Any, Final
 
 import pandas as pd
 
+from airlib.errors import AirlibError
 from airlib.escaping import html_text, markdown_text
-from airlib.standards.rounding import published_precision  # the one published-precision rule
+from airlib.standards.rounding import published_precision, round_published  # the one published-precision rule
 from airlib.report.data import ReportData
 from airlib.report.sentences import ranking_summary, require_true_summary
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
-    "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
+    "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
-    "ranking_summary_markdown", "record_html", "targets_display", "write_excel",
+    "ranking_summary_markdown", "record_html", "targets_display", "value_decimals", "write_excel",
 ]
 
 
@@ -43,20 +44,69 @@ YTD_TABLE_COLUMNS: Final[tuple[str, ...]] = (
 WARNING_TABLE_COLUMNS: Final[tuple[str, ...]] = ("town_name", "pm25", "rank", "yoy_pct", "reason")
 
 
+#: Concentration columns of the ranking tables: column -> (pollutant, years before the report
+#: month that the value describes). Each prints at the published precision of its own date.
+CONCENTRATION_COLUMNS: Final[dict[str, tuple[str, int]]] = {
+    "pm25": ("pm25", 0), "pm25_last_year": ("pm25", 1), "ytd": ("pm25", 0), "ytd_last_year": ("pm25", 1),
+}
+
+
+def value_decimals(column: str, month: pd.Period | str) -> int:
+    """Decimals a concentration column prints with: the published precision of the date the
+    value describes (:func:`airlib.standards.rounding.published_precision`).
+
+    Parameters
+    ----------
+    column : str
+        A key of :data:`CONCENTRATION_COLUMNS` (``pm25_last_year`` describes the same month a
+        year before the report month: a 2024 report prints last year's value as an integer).
+    month : Period or str
+        Report month.
+
+    Returns
+    -------
+    int [decimals]
+    """
+    pollutant, years_back = CONCENTRATION_COLUMNS[column]
+    return int(published_precision(pollutant, pd.Period(month, freq="M") - 12 * years_back))
+
+
 def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "zh",
-                  decimals: int = 0) -> pd.DataFrame:
+                  month: pd.Period | str | None = None) -> pd.DataFrame:
     """A ranking table ready to show: chosen columns, Chinese headers, missing shown as "—".
 
-    Concentrations keep ``decimals`` (published precision), percentages one decimal, ranks
-    integers; rank movement is signed (``↑2`` / ``↓1`` / ``—``).
+    Concentrations print at the published precision of their own date
+    (:func:`value_decimals`: this year's at the report month's, last year's at last year's),
+    percentages one decimal, ranks integers; rank movement is signed (``↑2`` / ``↓1`` / ``—``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A ranking table (:func:`airlib.tracking.ranking.ranking_table` or a list taken from it).
+    columns : sequence of str
+        Columns to show, in order (absent ones are skipped).
+    language : {"zh", "en"}
+    month : Period or str
+        Report month; needed when a concentration column is shown.
+
+    Raises
+    ------
+    AirlibError
+        A concentration column is shown without the report month.
     """
+    if month is not None and not isinstance(month, (pd.Period, str)):
+        raise AirlibError(f"display_table takes the report month (each value prints at the precision of its own "
+                          f"date), not {month!r}")
     h = headers(language)
     cols = [c for c in columns if c in table]
     out = pd.DataFrame(index=table.index)
     for c in cols:
         s = table[c]
-        if c in ("pm25", "pm25_last_year", "ytd", "ytd_last_year"):
-            txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:.{decimals}f}")
+        if c in CONCENTRATION_COLUMNS:
+            if month is None:
+                raise AirlibError(f"display_table needs the report month to print {c!r} at its published precision")
+            d = value_decimals(c, month)
+            txt = s.astype("Float64").map(lambda v, d=d: "—" if pd.isna(v) else f"{v:.{d}f}")
         elif c.endswith("pct"):
             txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}")
         elif c == "rank_change":
@@ -230,21 +280,31 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
 
 
 def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
-    """The district's PM2.5 targets against the data (see :func:`pm25_targets`)."""
+    """The district's PM2.5 targets against the data (see :func:`pm25_targets`).
+
+    The measured means (actual, last year) print at the published precision of their own
+    period (the target period's start, and a year earlier), rounded per GB/T 8170; the
+    computed target level and allowance with one decimal.
+    """
     t = data.targets
     if t is None or t.empty:
         return pd.DataFrame()
     h = table_headers("targets", language)
     f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
+
+    def published(v: float, date: pd.Timestamp) -> str:  # a measured mean: GB/T 8170 at the precision of its date
+        return "—" if pd.isna(v) else f"{round_published(float(v), 'pm25', date):.{int(published_precision('pm25', date))}f}"
+
     rows = []
     for r in t.itertuples(index=False):
+        start = pd.Timestamp(r.start)
         goal = (f"{r.kind_label}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
                 if not pd.isna(r.target_value) else r.kind_label)
         rows.append(dict(zip(h, (
             f"{r.target_id} {goal}",
             f"{pd.Timestamp(r.start):%Y-%m-%d}～{pd.Timestamp(r.end):%Y-%m-%d}",
-            f1(r.current),
-            f1(r.comparison),
+            published(r.current, start),
+            published(r.comparison, start - pd.DateOffset(years=1)),
             "—" if pd.isna(r.change_pct) else f"{r.change_pct:+.1f}",
             f1(r.target_level),
             str(r.status),

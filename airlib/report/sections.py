@@ -19,7 +19,6 @@ from airlib.report import figures as F
 from airlib.report.data import ReportData, prepare
 from airlib.report.request import ReportRequest
 from airlib.report.texts import text
-from airlib.standards.rounding import published_precision  # the one published-precision rule
 
 __all__ = [
     "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
@@ -93,8 +92,7 @@ def cover(request: ReportRequest, data: ReportData) -> list[Any]:
 def monthly_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 1: heading, summary paragraph, Table 1 (bottom N shaded) and its note."""
     lang, f = request.language, _fields(request)
-    dec = published_precision("pm25", request.month)  # published precision: integers through 2023, one decimal from 2024
-    table = C.display_table(data.ranking, C.MONTH_TABLE_COLUMNS, lang, dec)
+    table = C.display_table(data.ranking, C.MONTH_TABLE_COLUMNS, lang, request.month)
     return [
         _md(text("h_ranking", lang)),
         _md(C.ranking_summary_markdown(data, lang)),
@@ -106,10 +104,9 @@ def monthly_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
 def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 1 (cont.): Table 2 (year to date) and the ranking bar figure."""
     lang, f = request.language, _fields(request)
-    dec = published_precision("pm25", request.month)
     ytd = data.ranking.sort_values(["ytd_rank", "town_code"], na_position="last")
     return [
-        _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, dec), caption=text("table2", lang, **f))),
+        _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, request.month), caption=text("table2", lang, **f))),
         F.show_figure(F.ranking_bar_figure(data, lang), request.figure_dir / "ranking_bar.png"),
     ]
 
@@ -117,16 +114,15 @@ def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
 def warnings(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 2: the warning rule, Table 3 (warning list) and Table 4 (worsening towns)."""
     lang, f = request.language, _fields(request)
-    dec = published_precision("pm25", request.month)
     out = [_md(text("h_warning", lang)), _md(text("warning_rule", lang, **f))]
     if len(data.warnings):
-        out.append(_html(C.html_table(C.display_table(data.warnings, C.WARNING_TABLE_COLUMNS, lang, dec),
+        out.append(_html(C.html_table(C.display_table(data.warnings, C.WARNING_TABLE_COLUMNS, lang, request.month),
                                       caption=text("table3", lang))))
     else:
         out.append(_md(text("no_warnings", lang)))
     if len(data.worsening):
         cols = ("town_name", "pm25", "pm25_last_year", "yoy_pct")
-        out.append(_html(C.html_table(C.display_table(data.worsening, cols, lang, dec), caption=text("table4", lang))))
+        out.append(_html(C.html_table(C.display_table(data.worsening, cols, lang, request.month), caption=text("table4", lang))))
     else:
         out.append(_md(text("no_worsening", lang)))
     return out

@@ -97,7 +97,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "progress_plan": "方案：{plan}；台账截至{last}，按{as_of}评估。",
         "ledger_problem_item": "- {file}：{problem}",
         "not_ranked": "无有效数据",
-        "fig_bar_label": "{value:g}（第{rank}名）",
+        "fig_bar_label": "{value}（第{rank}名）",
         # figures
         "fig_same_month_last_year": "上年同期",
         "fig_this_year": "本期",
@@ -183,7 +183,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "progress_plan": "Plan: {plan}; ledgers up to {last}.",
         "ledger_problem_item": "- {file}: {problem}",
         "not_ranked": "n/a",
-        "fig_bar_label": "{value:g} (#{rank})",
+        "fig_bar_label": "{value} (#{rank})",
         "fig_same_month_last_year": "Same month last year",
         "fig_this_year": "This year",
         "fig_grade2_annual": "Grade II annual 35",

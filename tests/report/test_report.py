@@ -198,15 +198,15 @@ def test_display_table_formats_and_languages():
     lm = pd.Series([45.0, 20.0, 40.0], index=cur.index)
     names = pd.Series(["大峪街道", "城子街道", "东辛房街道"], index=cur.index)
     t = ranking_table(cur, last, year=2018, names=names, last_month=lm)
-    zh = display_table(t, MONTH_TABLE_COLUMNS, "zh").set_index("乡镇街道")
+    zh = display_table(t, MONTH_TABLE_COLUMNS, "zh", "2018-01").set_index("乡镇街道")
     assert zh.loc["大峪街道", "同比变化(%)"] == "-14.3" and zh.loc["东辛房街道", "同比变化(%)"] == "+2.5"
     assert zh.loc["城子街道", "浓度排名"] == "无有效数据" and zh.loc["城子街道", "PM2.5月均浓度(µg/m³)"] == "—"
     # last month ranks: 城子 20 -> 1, 东辛房 40 -> 2, 大峪 45 -> 3
     assert zh.loc["大峪街道", "排名变化"] == "↑2" and zh.loc["东辛房街道", "排名变化"] == "0"
-    en = display_table(t, MONTH_TABLE_COLUMNS, "en")
+    en = display_table(t, MONTH_TABLE_COLUMNS, "en", "2018-01")
     assert list(en.columns[:3]) == ["Town/street", "PM2.5 (µg/m³)", "Rank"]
     with pytest.raises(AirlibError, match="language"):
-        display_table(t, MONTH_TABLE_COLUMNS, "fr")
+        display_table(t, MONTH_TABLE_COLUMNS, "fr", "2018-01")
 
 
 # ----------------------------------------------------------------------------- slow: full runs
