@@ -20,7 +20,7 @@ from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision, round_published  # the one published-precision rule
 from airlib.report.data import ReportData
 from airlib.report.sentences import ranking_summary, require_true_summary
-from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
+from airlib.report.texts import RECORD_LABELS, RECORD_PARAMETER_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
@@ -315,8 +315,10 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
 
 
 def record_html(params: dict[str, Any], data: ReportData) -> str:
-    """Run record (HTML, small print): parameters, input files with SHA-256, package versions."""
-    p = "".join(f"<li><code>{html_text(k)} = {html_text(repr(v))}</code></li>" for k, v in params.items())
+    """Run record (HTML, small print): parameters (by their labels,
+    :data:`airlib.report.texts.RECORD_PARAMETER_LABELS`), input files with SHA-256, package versions."""
+    label = lambda k: RECORD_PARAMETER_LABELS.get(k, k.replace("_", " "))  # noqa: E731  (no code names in the PDF)
+    p = "".join(f"<li>{html_text(label(k))}：{html_text('—' if v is None else v)}</li>" for k, v in params.items())
     lab = RECORD_LABELS
     files = html_table(data.inputs.rename(columns={k: lab[k] for k in ("file", "bytes", "sha256")}))
     versions = html_text(", ".join(f"{k} {v}" for k, v in data.versions.items()))

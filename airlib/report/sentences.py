@@ -162,7 +162,7 @@ def _join(names: Sequence[str], language: str) -> str:
     return text("list_sep", language).join(markdown_text(x) for x in names)
 
 
-def _yoy_sentence(y: YoyFacts, n_towns: int, language: str, settings: Settings | None) -> str:
+def _yoy_sentence(y: YoyFacts, n_valid: int, language: str, settings: Settings | None) -> str:
     t = lambda key, **kw: text(key, language, **kw)  # noqa: E731
     if y.n_compared == 0:
         return t("yoy_none")
@@ -170,7 +170,8 @@ def _yoy_sentence(y: YoyFacts, n_towns: int, language: str, settings: Settings |
         word = t("yoy_word_improved" if y.best_pct < 0 else "yoy_word_worsened" if y.best_pct > 0
                  else "yoy_word_unchanged")
         return t("yoy_one", town=_join(y.best, language), word=word, pct=format_change(y.best_pct, settings))
-    scope = t("yoy_scope_all" if y.n_compared == n_towns else "yoy_scope_some", count=y.n_compared)
+    # every town ranked this month compared: "N个乡镇街道均…"; else only those with last year's value
+    scope = t("yoy_scope_all" if y.n_compared == n_valid else "yoy_scope_some", count=y.n_compared)
     parts = [(y.n_improved, "yoy_word_improved"), (y.n_worsened, "yoy_word_worsened"),
              (y.n_unchanged, "yoy_word_unchanged")]
     present = [(n, key) for n, key in parts if n]
@@ -249,7 +250,7 @@ def ranking_summary(table: pd.DataFrame, month: pd.Period, language: str = "zh",
     if missing:
         s += t("summary_missing", count=len(missing), names=_join(missing, language))
     if yoy is not None:
-        s += _yoy_sentence(yoy, len(table), language, settings)
+        s += _yoy_sentence(yoy, n_valid, language, settings)
     return RankingSummary(s, language, len(table), n_valid, missing, d, lo, hi, best, worst, worst_rank, yoy)
 
 

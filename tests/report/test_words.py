@@ -74,3 +74,41 @@ def test_targets_print_measured_means_at_their_precision():
     assert out[2:6] == ["30.2", "32", "-6.9", "30.9"]  # 30.25 -> 30.2 (GB/T 8170); 2023: 32.5 -> 32
     t18 = pd.DataFrame([dict(row, start="2018-01-01", end="2018-12-31")])
     assert targets_display(SimpleNamespace(targets=t18)).iloc[0].tolist()[2:4] == ["30", "32"]
+
+
+# ---- numbering -----------------------------------------------------------------------------------
+
+def test_numbering_hands_out_numbers_in_order_and_keeps_them():
+    from airlib.report.numbering import Numbering
+
+    n = Numbering()
+    assert [n.table("ranking"), n.table("ytd"), n.table("progress")] == [1, 2, 3]  # no warnings: no gap
+    assert n.table("ytd") == 2 and n.table("targets") == 4  # asking again keeps the number
+    assert [n.figure("ranking_bar"), n.figure("trend"), n.figure("ranking_bar")] == [1, 2, 1]
+    assert list(n.tables.values()) == [1, 2, 3, 4]
+
+
+def test_captions_carry_no_fixed_number_and_no_code_names():
+    import re
+
+    from airlib.report.texts import RECORD_LABELS, RECORD_PARAMETER_LABELS, TEXT
+
+    for lang, entries in TEXT.items():
+        for key, template in entries.items():
+            # numbers come from {no}; "{standard} 表4" cites a table of the standard, not of the report
+            assert not re.search(r"(?<!\{standard\} )(表|图)\d|(Table |Figure )\d", template), (lang, key)
+            assert "airlib" not in template and ".py" not in template, (lang, key)
+            assert not re.search(r"\b[a-z]+_[a-z_]+\b", re.sub(r"\{[^}]*\}", "", template)), (lang, key)
+            if key.startswith(("table_", "figure_")):
+                assert "{no}" in template, (lang, key)
+    for label in (*RECORD_LABELS.values(), *RECORD_PARAMETER_LABELS.values()):
+        assert "_" not in label
+
+
+def test_run_record_shows_parameter_labels_not_names():
+    from airlib.report.content import record_html
+
+    data = SimpleNamespace(inputs=pd.DataFrame(columns=["file", "bytes", "sha256"]), versions={"pandas": "3"})
+    html = record_html({"district": "门头沟区", "bottom_n": 3, "output_dir": None, "new_option": "x"}, data)
+    assert "bottom_n" not in html and "output_dir" not in html and "new_option" not in html
+    assert "后N名 Bottom N：3" in html and "输出文件夹 Output folder：—" in html and "new option：x" in html
