@@ -168,7 +168,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                             "tied for rank 1.",
         "place": "rank {rank}",
         "place_tied": "tied for rank {rank}",
-        "summary_missing": " {count} towns had no valid monthly mean and are not ranked: {names}.",
+        "summary_missing": " Not ranked, without a valid monthly mean ({count}): {names}.",
         "yoy_none": " No town can be compared with last year (no valid value a year ago).",
         "yoy_one": " Compared with last year, {town} {word} ({pct}%).",
         "yoy_scope_all": "all {count} towns",

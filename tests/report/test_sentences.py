@@ -91,6 +91,8 @@ def test_towns_without_data_are_counted_and_named():
     s = _summary(t)
     assert s.n_valid == 2 and set(s.missing) == {"城子街道", "潭柘寺镇"}
     assert "2个乡镇街道无有效月均值，不参与排名：城子街道、潭柘寺镇。" in s.text
+    en = _summary(_table([30, np.nan, 40], [40, 40, 40]), language="en")
+    assert "Not ranked, without a valid monthly mean (1): 城子街道." in en.text
     # only 大峪 has both years: one town compared, and said so without "均"
     assert "与上年同期相比，大峪街道改善（-25.0%）。" in s.text
     t2 = _table([30, 45, 40, np.nan], [40, 40, np.nan, 40])
