@@ -16,17 +16,19 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from airlib.errors import AirlibError
 from airlib.escaping import html_text, markdown_text
-from airlib.standards.rounding import published_precision, round_gbt8170  # the one published-precision rule
+from airlib.standards.rounding import published_precision, round_gbt8170, round_published  # the one published-precision rule
 from airlib.report.data import ReportData
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
-from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
+from airlib.report.sentences import ranking_summary, require_true_summary
+from airlib.report.texts import RECORD_LABELS, RECORD_PARAMETER_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
-    "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
+    "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
-    "ranking_summary_markdown", "record_html", "targets_display", "write_excel",
+    "ranking_summary_markdown", "record_html", "targets_display", "value_decimals", "write_excel",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
 ]
 
@@ -45,20 +47,69 @@ YTD_TABLE_COLUMNS: Final[tuple[str, ...]] = (
 WARNING_TABLE_COLUMNS: Final[tuple[str, ...]] = ("town_name", "pm25", "rank", "yoy_pct", "reason")
 
 
+#: Concentration columns of the ranking tables: column -> (pollutant, years before the report
+#: month that the value describes). Each prints at the published precision of its own date.
+CONCENTRATION_COLUMNS: Final[dict[str, tuple[str, int]]] = {
+    "pm25": ("pm25", 0), "pm25_last_year": ("pm25", 1), "ytd": ("pm25", 0), "ytd_last_year": ("pm25", 1),
+}
+
+
+def value_decimals(column: str, month: pd.Period | str) -> int:
+    """Decimals a concentration column prints with: the published precision of the date the
+    value describes (:func:`airlib.standards.rounding.published_precision`).
+
+    Parameters
+    ----------
+    column : str
+        A key of :data:`CONCENTRATION_COLUMNS` (``pm25_last_year`` describes the same month a
+        year before the report month: a 2024 report prints last year's value as an integer).
+    month : Period or str
+        Report month.
+
+    Returns
+    -------
+    int [decimals]
+    """
+    pollutant, years_back = CONCENTRATION_COLUMNS[column]
+    return int(published_precision(pollutant, pd.Period(month, freq="M") - 12 * years_back))
+
+
 def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "zh",
-                  decimals: int = 0) -> pd.DataFrame:
+                  month: pd.Period | str | None = None) -> pd.DataFrame:
     """A ranking table ready to show: chosen columns, Chinese headers, missing shown as "—".
 
-    Concentrations keep ``decimals`` (published precision), percentages one decimal, ranks
-    integers; rank movement is signed (``↑2`` / ``↓1`` / ``—``).
+    Concentrations print at the published precision of their own date
+    (:func:`value_decimals`: this year's at the report month's, last year's at last year's),
+    percentages one decimal, ranks integers; rank movement is signed (``↑2`` / ``↓1`` / ``—``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A ranking table (:func:`airlib.tracking.ranking.ranking_table` or a list taken from it).
+    columns : sequence of str
+        Columns to show, in order (absent ones are skipped).
+    language : {"zh", "en"}
+    month : Period or str
+        Report month; needed when a concentration column is shown.
+
+    Raises
+    ------
+    AirlibError
+        A concentration column is shown without the report month.
     """
+    if month is not None and not isinstance(month, (pd.Period, str)):
+        raise AirlibError(f"display_table takes the report month (each value prints at the precision of its own "
+                          f"date), not {month!r}")
     h = headers(language)
     cols = [c for c in columns if c in table]
     out = pd.DataFrame(index=table.index)
     for c in cols:
         s = table[c]
-        if c in ("pm25", "pm25_last_year", "ytd", "ytd_last_year"):
-            txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:.{decimals}f}")
+        if c in CONCENTRATION_COLUMNS:
+            if month is None:
+                raise AirlibError(f"display_table needs the report month to print {c!r} at its published precision")
+            d = value_decimals(c, month)
+            txt = s.astype("Float64").map(lambda v, d=d: "—" if pd.isna(v) else f"{v:.{d}f}")
         elif c.endswith("pct"):
             txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}")
         elif c == "rank_change":
@@ -159,26 +210,20 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
 
 
 def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
-    """One paragraph (Markdown): best and worst towns, the largest year-on-year improvement
-    (Chinese only), warning count; town names escaped (:func:`airlib.escaping.markdown_text`)."""
-    t = data.ranking
-    valid = t[t["rank"].notna()]
-    if valid.empty:
-        return text("no_ranking", language)
-    sep = text("list_sep", language)
-    best = sep.join(markdown_text(x) for x in valid[valid["rank"] == 1]["town_name"])
-    worst_rank = valid["rank"].max()
-    worst = sep.join(markdown_text(x) for x in valid[valid["rank"] == worst_rank]["town_name"])
-    d = published_precision("pm25", data.month)
-    lo, hi = valid["pm25"].min(), valid["pm25"].max()
-    s = text("summary", language, year=data.month.year, month=data.month.month, ym=str(data.month),
-             n_valid=len(valid), lo=f"{lo:.{d}f}", hi=f"{hi:.{d}f}", best=best, worst=worst,
-             worst_rank=int(worst_rank))
-    if text("summary_yoy", language) and "yoy_rank" in t and t["yoy_rank"].notna().any():
-        top = t[t["yoy_rank"] == 1]
-        s += text("summary_yoy", language, towns=sep.join(markdown_text(x) for x in top["town_name"]),
-                  pct=float(top["yoy_pct"].iloc[0]))
-    return s + text("summary_warnings", language, count=len(data.warnings))
+    """One paragraph (Markdown) built from the ranking table and checked against it
+    (:func:`airlib.report.sentences.ranking_summary`, :func:`~airlib.report.sentences.require_true_summary`):
+    range, first and last place (ties named), towns without data, the year-on-year case, and
+    the warning count; town names escaped (:func:`airlib.escaping.markdown_text`).
+
+    Raises
+    ------
+    AirlibError
+        The sentence disagrees with the table (never printed).
+    """
+    summary = require_true_summary(ranking_summary(data.ranking, data.month, language), data.ranking)
+    if summary.n_valid == 0:
+        return summary.text
+    return summary.text + text("summary_warnings", language, count=len(data.warnings))
 
 
 def progress_markdown(data: ReportData, language: str = "zh") -> str:
@@ -279,14 +324,29 @@ TARGET_COLUMNS: Final[tuple[str, ...]] = (
 
 
 def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
-    """The district's PM2.5 targets against the data (see :func:`pm25_targets`)."""
+    """The district's PM2.5 targets against the data (see :func:`pm25_targets`).
+
+    The measured means (actual, last year) print at the published precision of their own
+    period (the target period's start, and a year earlier), rounded per GB/T 8170; the
+    computed target level and allowance with one decimal.
+    """
     t = _targets_frame(data)
     if t.empty:
         return pd.DataFrame()
     f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
+    starts = pd.to_datetime(data.targets["start"]).reset_index(drop=True)
+
+    def published(values: pd.Series, dates: pd.Series) -> pd.Series:
+        """Measured means at the published precision of their own period (GB/T 8170)."""
+        return pd.Series([
+            "—" if pd.isna(v) else f"{round_published(float(v), 'pm25', d):.{int(published_precision('pm25', d))}f}"
+            for v, d in zip(values, dates, strict=True)  # one row per target (a handful)
+        ], dtype="string")
+
     cols = {
         "goal": t["goal"].astype(str), "window": t["window"].astype(str),
-        "current": t["current"].map(f1), "comparison": t["comparison"].map(f1),
+        "current": published(t["current"], starts),
+        "comparison": published(t["comparison"], starts - pd.DateOffset(years=1)),
         "change_pct": t["change_pct"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}"),
         "target_level": t["target_level"].map(f1), "status": t["status"].astype(str),
         "allowance": t["allowance"].map(f1), "outlook": t["outlook"].map(lambda v: "—" if pd.isna(v) else str(v)),
@@ -296,8 +356,10 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
 
 
 def record_html(params: dict[str, Any], data: ReportData) -> str:
-    """Run record (HTML, small print): parameters, input files with SHA-256, package versions."""
-    p = "".join(f"<li><code>{html_text(k)} = {html_text(repr(v))}</code></li>" for k, v in params.items())
+    """Run record (HTML, small print): parameters (by their labels,
+    :data:`airlib.report.texts.RECORD_PARAMETER_LABELS`), input files with SHA-256, package versions."""
+    label = lambda k: RECORD_PARAMETER_LABELS.get(k, k.replace("_", " "))  # noqa: E731  (no code names in the PDF)
+    p = "".join(f"<li>{html_text(label(k))}：{html_text('—' if v is None else v)}</li>" for k, v in params.items())
     lab = RECORD_LABELS
     files = html_table(data.inputs.rename(columns={k: lab[k] for k in ("file", "bytes", "sha256")}))
     versions = html_text(", ".join(f"{k} {v}" for k, v in data.versions.items()))
@@ -404,6 +466,9 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
     fmt = _ranking_formats(month)
     foot = (t["xlsx_missing_note"],)
 
+    def cap(key: str) -> str:  # the caption, with the table's number in the PDF (data.numbering)
+        return text(f"table_{key}", language, no=data.numbering.table(key), **f)
+
     def ranking_sheet(sheet: str, caption: str, frame: pd.DataFrame, columns: Sequence[str],
                       highlight: Sequence[int] = (), footnotes: tuple[str, ...] = ()) -> WorkbookTable:
         cols = ["town_code", *[c for c in columns if c in frame]]
@@ -415,22 +480,22 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
 
     ytd = data.ranking.sort_values(["ytd_rank", "town_code"], na_position="last")
     tables = [
-        ranking_sheet(t["ranking"], text("table1", language, **f), data.ranking, MONTH_TABLE_COLUMNS,
+        ranking_sheet(t["ranking"], cap("ranking"), data.ranking, MONTH_TABLE_COLUMNS,
                       bottom_row_positions(data), (text("ranking_note", language),)),
-        ranking_sheet(t["ytd"], text("table2", language, **f), ytd, YTD_TABLE_COLUMNS),
+        ranking_sheet(t["ytd"], cap("ytd"), ytd, YTD_TABLE_COLUMNS),
     ]
     if len(data.warnings):
-        tables.append(ranking_sheet(t["warning"], text("table3", language, **f), data.warnings,
+        tables.append(ranking_sheet(t["warning"], cap("warnings"), data.warnings,
                                     WARNING_TABLE_COLUMNS))
     if len(data.worsening):
-        tables.append(ranking_sheet(t["worsening_sheet"], text("table4", language, **f), data.worsening,
+        tables.append(ranking_sheet(t["worsening_sheet"], cap("worsening"), data.worsening,
                                     ("town_name", "pm25", "pm25_last_year", "yoy_pct")))
     prog = _progress_frame(data)
     if prog is not None:
         prog = _round_columns(prog, ("score",), 1)
         ph = dict(zip(prog.columns, table_headers("progress", language), strict=True))
         tables.append(WorkbookTable(
-            sheet=t["progress_sheet"], title=title, caption=text("table5", language), frame=prog, headers=ph,
+            sheet=t["progress_sheet"], title=title, caption=cap("progress"), frame=prog, headers=ph,
             formats={"score": NUMBER_FORMATS["decimals_1"], "pm25": fmt["pm25"],
                      **{c: NUMBER_FORMATS["integer"] for c in ("rank_task", "n_tasks", "n_done", "n_overdue", "rank")}},
             note_header=t["note_header"]))
@@ -438,18 +503,25 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
             cols = ["task_id", "task", "town_name", "target", "completed", "days_overdue"]
             od = data.progress.overdue[cols].reset_index(drop=True)
             tables.append(WorkbookTable(
-                sheet=t["overdue_sheet"], title=title, caption=text("table6", language), frame=od,
+                sheet=t["overdue_sheet"], title=title, caption=cap("overdue"), frame=od,
                 headers=dict(zip(cols, table_headers("overdue", language), strict=True)),
                 formats={"days_overdue": NUMBER_FORMATS["integer"]}, note_header=t["note_header"]))
     targets = _targets_frame(data)
     if not targets.empty:
-        # stored as shown: one decimal (GB/T 8170), so a town's sum of cells is the sum it sees
-        targets = _round_columns(targets, ("current", "comparison", "change_pct", "target_level", "allowance"), 1)
+        # stored as shown: measured means at the published precision of their own period (as the
+        # PDF prints them), computed levels with one decimal (GB/T 8170)
+        starts = pd.to_datetime(data.targets["start"]).reset_index(drop=True)
+        last = starts - pd.DateOffset(years=1)
+        targets["current"] = round_published(targets["current"].astype("float64"), "pm25", starts)
+        targets["comparison"] = round_published(targets["comparison"].astype("float64"), "pm25", last)
+        targets = _round_columns(targets, ("change_pct", "target_level", "allowance"), 1)
         one = NUMBER_FORMATS["decimals_1"]
         tables.append(WorkbookTable(
-            sheet=t["targets_sheet"], title=title, caption=text("table7", language), frame=targets,
+            sheet=t["targets_sheet"], title=title, caption=cap("targets"), frame=targets,
             headers=dict(zip(TARGET_COLUMNS, table_headers("targets", language), strict=True)),
-            formats={"current": one, "comparison": one, "target_level": one, "allowance": one,
+            formats={"current": decimal_format(int(published_precision("pm25", starts.iloc[0]))),
+                     "comparison": decimal_format(int(published_precision("pm25", last.iloc[0]))),
+                     "target_level": one, "allowance": one,
                      "change_pct": NUMBER_FORMATS["signed_pct"]},
             note_header=t["note_header"]))
     return tables

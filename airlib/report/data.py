@@ -19,6 +19,7 @@ import pandas as pd
 
 from airlib.errors import AirlibError
 from airlib.report.config import DistrictConfig
+from airlib.report.numbering import Numbering
 from airlib.report.request import (
     ReportRequest,
     district_boundaries,
@@ -102,6 +103,9 @@ class ReportData:
         Ledger files that could not be read: ``{"file": name, "problem": why}``.
     targets : DataFrame
         District PM2.5 targets of the month (:func:`pm25_targets`); empty when none applies.
+    numbering : Numbering
+        Table and figure numbers, handed out as the sections make their captions
+        (:mod:`airlib.report.numbering`).
     """
 
     config: DistrictConfig
@@ -124,6 +128,7 @@ class ReportData:
     progress: TaskProgress | None = None
     ledger_problems: list[dict[str, str]] = field(default_factory=list)
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    numbering: Numbering = field(default_factory=Numbering)
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:

@@ -14,6 +14,7 @@ import pandas as pd
 from airlib.escaping import mpl_text
 from airlib.report.data import ReportData
 from airlib.report.texts import text
+from airlib.standards.rounding import published_precision
 
 __all__ = ["ranking_bar_figure", "show_figure", "target_figure", "trend_figure"]
 
@@ -68,8 +69,10 @@ def ranking_bar_figure(data: ReportData, language: str = "zh"):
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(t) + 1.2))
     y = np.arange(len(t))[::-1]
     ax.barh(y, np.nan_to_num(vals), color=colors)
+    d = published_precision("pm25", data.month)  # the values are at published precision: print them so
     for yi, v, r in zip(y, vals, t["rank"], strict=True):
-        label = text("no_valid_data", language) if np.isnan(v) else text("fig_bar_label", language, value=v, rank=int(r))
+        label = (text("no_valid_data", language) if np.isnan(v)
+                 else text("fig_bar_label", language, value=f"{v:.{d}f}", rank=int(r)))
         ax.text(0 if np.isnan(v) else v, yi, " " + label, va="center", fontsize=8)
     ax.set_yticks(y, names.tolist(), fontsize=8)
     ax.set_xlabel("PM2.5 (µg/m³)")

@@ -5,7 +5,9 @@ returns the section's Markdown, HTML tables and figures (``IPython.display`` obj
 with ``display(*objs)``) built from :mod:`airlib.report.content`,
 :mod:`airlib.report.figures`, :mod:`airlib.report.maps` and the texts of
 :mod:`airlib.report.texts`. Figures are saved as PNG under ``request.figure_dir`` and the PDF
-shows exactly those files.
+shows exactly those files. Every table caption (above the table) and figure caption (below
+the figure) takes its number from ``data.numbering`` (:mod:`airlib.report.numbering`) when it
+is shown, so the numbers run on without gaps whichever tables a month has.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from airlib.escaping import html_text
 from airlib.report import content as C
 from airlib.report import figures as F
 from airlib.report.data import ReportData, prepare
 from airlib.report.request import ReportRequest
 from airlib.report.texts import text
-from airlib.standards.rounding import published_precision  # the one published-precision rule
 
 __all__ = [
     "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
@@ -42,6 +44,20 @@ def _html(s: str) -> Any:
 def _fields(request: ReportRequest) -> dict[str, Any]:
     m = request.month
     return {"year": m.year, "month": m.month, "ym": str(m), "n": request.bottom_n}
+
+
+def _table_caption(data: ReportData, key: str, language: str, fields: dict[str, Any]) -> str:
+    """Caption ``table_<key>`` with the table's number (:class:`airlib.report.numbering.Numbering`)."""
+    return text(f"table_{key}", language, no=data.numbering.table(key), **fields)
+
+
+def _figure(request: ReportRequest, data: ReportData, key: str, fig: Any, png: str) -> list[Any]:
+    """The figure (saved as ``png`` under ``request.figure_dir``) and, below it, its numbered
+    caption ``figure_<key>`` (the district name escaped)."""
+    no = data.numbering.figure(key)
+    caption = text(f"figure_{key}", request.language, no=no, district=data.config.name, **_fields(request))
+    return [F.show_figure(fig, request.figure_dir / png),
+            _html(f"<p class='airlib-figcaption' style='text-align:center;font-weight:bold'>{html_text(caption)}</p>")]
 
 
 def start(
@@ -91,58 +107,56 @@ def cover(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def monthly_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 1: heading, summary paragraph, Table 1 (bottom N shaded) and its note."""
+    """Section 1: heading, summary paragraph, the ranking table (bottom N shaded) and its note."""
     lang, f = request.language, _fields(request)
-    dec = published_precision("pm25", request.month)  # published precision: integers through 2023, one decimal from 2024
-    table = C.display_table(data.ranking, C.MONTH_TABLE_COLUMNS, lang, dec)
+    table = C.display_table(data.ranking, C.MONTH_TABLE_COLUMNS, lang, request.month)
     return [
         _md(text("h_ranking", lang)),
         _md(C.ranking_summary_markdown(data, lang)),
-        _html(C.html_table(table, caption=text("table1", lang, **f), highlight_rows=C.bottom_row_positions(data))),
+        _html(C.html_table(table, caption=_table_caption(data, "ranking", lang, f), highlight_rows=C.bottom_row_positions(data))),
         _md(text("ranking_note", lang)),
     ]
 
 
 def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 1 (cont.): Table 2 (year to date) and the ranking bar figure."""
+    """Section 1 (cont.): the year-to-date table and the ranking bar figure."""
     lang, f = request.language, _fields(request)
-    dec = published_precision("pm25", request.month)
     ytd = data.ranking.sort_values(["ytd_rank", "town_code"], na_position="last")
     return [
-        _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, dec), caption=text("table2", lang, **f))),
-        F.show_figure(F.ranking_bar_figure(data, lang), request.figure_dir / "ranking_bar.png"),
+        _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, request.month), caption=_table_caption(data, "ytd", lang, f))),
+        *_figure(request, data, "ranking_bar", F.ranking_bar_figure(data, lang), "ranking_bar.png"),
     ]
 
 
 def warnings(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 2: the warning rule, Table 3 (warning list) and Table 4 (worsening towns)."""
+    """Section 2: the warning rule, the warning list and the worsening towns (each table only
+    when it has rows, else one sentence)."""
     lang, f = request.language, _fields(request)
-    dec = published_precision("pm25", request.month)
     out = [_md(text("h_warning", lang)), _md(text("warning_rule", lang, **f))]
     if len(data.warnings):
-        out.append(_html(C.html_table(C.display_table(data.warnings, C.WARNING_TABLE_COLUMNS, lang, dec),
-                                      caption=text("table3", lang))))
+        out.append(_html(C.html_table(C.display_table(data.warnings, C.WARNING_TABLE_COLUMNS, lang, request.month),
+                                      caption=_table_caption(data, "warnings", lang, f))))
     else:
         out.append(_md(text("no_warnings", lang)))
     if len(data.worsening):
         cols = ("town_name", "pm25", "pm25_last_year", "yoy_pct")
-        out.append(_html(C.html_table(C.display_table(data.worsening, cols, lang, dec), caption=text("table4", lang))))
+        out.append(_html(C.html_table(C.display_table(data.worsening, cols, lang, request.month), caption=_table_caption(data, "worsening", lang, f))))
     else:
         out.append(_md(text("no_worsening", lang)))
     return out
 
 
 def task_progress(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 3: plan and ledger month, Table 5 (task progress beside air quality), Table 6
-    (overdue tasks), and the ledger files that could not be read."""
+    """Section 3: plan and ledger month, task progress beside air quality, overdue tasks, and
+    the ledger files that could not be read."""
     lang = request.language
     out = [_md(text("h_progress", lang)), _md(C.progress_markdown(data, lang))]
     ptable = C.progress_table(data, lang)
     if ptable is not None:
-        out.append(_html(C.html_table(ptable, caption=text("table5", lang))))
+        out.append(_html(C.html_table(ptable, caption=_table_caption(data, "progress", lang, _fields(request)))))
         od = C.overdue_display(data, lang)
         if od is not None:
-            out.append(_html(C.html_table(od, caption=text("table6", lang))))
+            out.append(_html(C.html_table(od, caption=_table_caption(data, "overdue", lang, _fields(request)))))
     note = C.ledger_problems_markdown(data, lang)
     if note:
         out.append(_md(note))
@@ -150,7 +164,7 @@ def task_progress(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def targets(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 4: Table 7 and figure of the district PM2.5 targets (when one applies), and the
+    """Section 4: table and figure of the district PM2.5 targets (when one applies), and the
     district's monthly trend figure."""
     lang = request.language
     out = [_md(text("h_targets", lang))]
@@ -158,11 +172,11 @@ def targets(request: ReportRequest, data: ReportData) -> list[Any]:
     if tdisp.empty:
         out.append(_md(text("no_targets", lang)))
     else:
-        out.append(_html(C.html_table(tdisp, caption=text("table7", lang))))
+        out.append(_html(C.html_table(tdisp, caption=_table_caption(data, "targets", lang, _fields(request)))))
         tf = F.target_figure(data, lang)
         if tf is not None:
-            out.append(F.show_figure(tf, request.figure_dir / "pm25_vs_target.png"))
-    out.append(F.show_figure(F.trend_figure(data, lang), request.figure_dir / "district_trend.png"))
+            out += _figure(request, data, "targets", tf, "pm25_vs_target.png")
+    out += _figure(request, data, "trend", F.trend_figure(data, lang), "district_trend.png")
     return out
 
 
@@ -179,10 +193,10 @@ def maps(request: ReportRequest, data: ReportData) -> list[Any]:
     hl = _highlight(data)
     f1 = static_choropleth(data.boundaries, data.ranking, "pm25", title=text("map_pm25", lang, **f),
                            highlight=hl, label_column="rank")
-    out = [_md(text("h_maps", lang)), F.show_figure(f1, request.figure_dir / "map_pm25_rank.png")]
+    out = [_md(text("h_maps", lang)), *_figure(request, data, "map_pm25", f1, "map_pm25_rank.png")]
     f2 = static_choropleth(data.boundaries, data.ranking, "yoy_pct", title=text("map_yoy", lang, **f),
                            highlight=hl, label_column="yoy_rank")
-    out.append(F.show_figure(f2, request.figure_dir / "map_pm25_yoy.png"))
+    out += _figure(request, data, "map_yoy", f2, "map_pm25_yoy.png")
     return out
 
 

@@ -3,7 +3,8 @@
 Headings, captions, notes, table headers and figure labels live here, one entry per text with
 both languages, so that a wording is changed in one place and the two languages cannot drift
 apart. Templates use :meth:`str.format` fields: ``district``, ``year``, ``month`` (1–12),
-``ym`` (``YYYY-MM``), ``n`` (bottom-list size). Values put into a template are escaped by the
+``ym`` (``YYYY-MM``), ``n`` (bottom-list size), ``no`` (table or figure number,
+:mod:`airlib.report.numbering`; captions never carry a fixed number). Values put into a template are escaped by the
 caller where they are rendered (:mod:`airlib.escaping`). An empty text means "nothing in this
 language" (the line is left out).
 """
@@ -14,7 +15,7 @@ from typing import Any, Final
 
 from airlib.errors import AirlibError
 
-__all__ = ["HEADERS_EN", "LANGUAGES", "RECORD_LABELS", "TABLE_HEADERS", "TEXT", "check_language", "headers", "table_headers", "text"]
+__all__ = ["HEADERS_EN", "LANGUAGES", "RECORD_LABELS", "RECORD_PARAMETER_LABELS", "TABLE_HEADERS", "TEXT", "check_language", "headers", "table_headers", "text"]
 
 #: Languages of the report.
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -43,22 +44,22 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "no_valid_data": "无有效数据",
         # notebook sections
         "h_ranking": "## 一、月排名",
-        "table1": "表1 {year}年{month}月乡镇街道PM2.5浓度及同比排名（红色底纹：后{n}名）",
+        "table_ranking": "表{no} {year}年{month}月乡镇街道PM2.5浓度及同比排名（红色底纹：后{n}名）",
         "ranking_note": "注：浓度排名按升序（第1名最低）；改善排名按同比变化升序（降幅最大为第1名）；排名变化为上月名次减本月名次（↑上升）。",
-        "table2": "表2 {year}年1—{month}月累计浓度及同比排名",
+        "table_ytd": "表{no} {year}年1—{month}月累计浓度及同比排名",
         "h_warning": "## 二、预警名单",
         "warning_rule": "预警（发预警函）范围：浓度排名后{n}名（并列者一并列入），以及同比上升的乡镇街道"
                         "（已达到二级标准35微克/立方米的除外，参照2017年《城市环境空气质量变化程度排名方案》）。",
-        "table3": "表3 预警乡镇街道",
+        "table_warnings": "表{no} 预警乡镇街道",
         "no_warnings": "本月无预警乡镇街道。",
-        "table4": "表4 同比上升乡镇街道",
+        "table_worsening": "表{no} 同比上升乡镇街道",
         "no_worsening": "本月无同比上升（且未达标）的乡镇街道。",
         "h_progress": "## 三、任务进展",
-        "table5": "表5 任务进展排名与空气质量排名",
-        "table6": "表6 逾期未完成任务",
+        "table_progress": "表{no} 任务进展排名与空气质量排名",
+        "table_overdue": "表{no} 逾期未完成任务",
         "h_targets": "## 四、PM2.5浓度与目标",
         "no_targets": "本月不在已配置方案的区PM2.5浓度目标考核期内。",
-        "table7": "表7 区PM2.5浓度目标完成情况（目标期累计，airlib.tracking.targets）",
+        "table_targets": "表{no} 区PM2.5浓度目标完成情况（目标期累计）",
         "h_maps": "## 五、乡镇街道排名地图",
         "map_pm25": "{year}年{month}月PM2.5浓度排名",
         "map_yoy": "{year}年{month}月PM2.5同比变化及改善排名",
@@ -74,20 +75,48 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "cover_towns": "- 乡镇街道 {towns} 个，其中月均值有效 {towns_valid} 个（月均值需≥27个有效日，2月≥25个；{standard} 表4）；",
         "cover_invalid": "- 无有效月均值、不参与排名：{names}；",
         "cover_precision": "- 排名按发布精度（{precision}）修约后计算，并列取最小名次；同比按修约后数值计算，保留一位小数。",
-        "cover_synthetic": "> **本报告使用合成演示数据（airlib demo），非真实监测数据；乡镇街道边界为示意边界，非真实行政区划。**",
+        "cover_synthetic": "> **本报告使用合成演示数据，非真实监测数据；乡镇街道边界为示意边界，非真实行政区划。**",
         "decimals_0": "整数",
         "decimals_1": "一位小数",
         "decimals_2": "两位小数",
         "decimals_n": "{d}位小数",
         "list_sep": "、",
-        "summary": "{year}年{month}月，{n_valid}个乡镇街道PM2.5月均浓度为{lo}～{hi}微克/立方米。"
-                   "浓度最低的是{best}（第1名），最高的是{worst}（第{worst_rank}名）。",
-        "summary_yoy": "同比改善最大的是{towns}（{pct:+.1f}%）。",
+        # ranking summary (airlib.report.sentences: each case its own text)
+        "summary_range": "{year}年{month}月，{count}个乡镇街道PM2.5月均浓度为{lo}～{hi}微克/立方米。"
+                         "浓度最低的是{best}（{best_place}），最高的是{worst}（{worst_place}）。",
+        "summary_one": "{year}年{month}月，仅{town}有有效PM2.5月均浓度（{value}微克/立方米）。",
+        "summary_all_tied": "{year}年{month}月，{count}个乡镇街道PM2.5月均浓度均为{value}微克/立方米，并列第1名。",
+        "place": "第{rank}名",
+        "place_tied": "并列第{rank}名",
+        "summary_missing": "{count}个乡镇街道无有效月均值，不参与排名：{names}。",
+        "yoy_none": "各乡镇街道均无可比的上年同期有效数据，不作同比比较。",
+        "yoy_one": "与上年同期相比，{town}{word}（{pct}%）。",
+        "yoy_scope_all": "{count}个乡镇街道",
+        "yoy_scope_some": "有同比数据的{count}个乡镇街道",
+        "yoy_all_same": "与上年同期相比，{scope}均{word}",
+        "yoy_mixed": "与上年同期相比，{scope}中{counts}",
+        "yoy_count": "{count}个{word}",
+        "yoy_most_improved": "改善最多的是{towns}（{tied}{pct}%）",
+        "yoy_most_worsened": "上升最多的是{towns}（{tied}{pct}%）",
+        "yoy_least_worsened": "上升最少的是{towns}（{tied}{pct}%）",
+        "yoy_word_improved": "改善",
+        "yoy_word_worsened": "上升",
+        "yoy_word_unchanged": "持平",
+        "tied": "并列，",
+        "tied_word": "并列",
+        "clause_sep": "；",
+        "sentence_end": "。",
         "summary_warnings": "本月预警乡镇街道{count}个。",
         "progress_plan": "方案：{plan}；台账截至{last}，按{as_of}评估。",
         "ledger_problem_item": "- {file}：{problem}",
         "not_ranked": "无有效数据",
-        "fig_bar_label": "{value:g}（第{rank}名）",
+        "fig_bar_label": "{value}（第{rank}名）",
+        # figure captions, below each figure (numbered by airlib.report.numbering)
+        "figure_ranking_bar": "图{no} {year}年{month}月乡镇街道PM2.5浓度及排名（红色：后{n}名）",
+        "figure_targets": "图{no} 区PM2.5浓度目标期累计均值与目标浓度",
+        "figure_trend": "图{no} {district}近12个月PM2.5月均浓度与上年同期",
+        "figure_map_pm25": "图{no} {year}年{month}月乡镇街道PM2.5浓度排名地图",
+        "figure_map_yoy": "图{no} {year}年{month}月乡镇街道PM2.5同比变化及改善排名地图",
         # figures
         "fig_same_month_last_year": "上年同期",
         "fig_this_year": "本期",
@@ -119,22 +148,22 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "synthetic_short": "synthetic demo data",
         "no_valid_data": "no valid data",
         "h_ranking": "## 1. Monthly ranking",
-        "table1": "Table 1 PM2.5 ranking, {ym} (shaded: bottom {n})",
+        "table_ranking": "Table {no} PM2.5 ranking, {ym} (shaded: bottom {n})",
         "ranking_note": "Rank 1 = cleanest; YoY rank 1 = largest fall; rank change = last month's rank − this month's.",
-        "table2": "Table 2 Year-to-date ranking, {year}-01 to {ym}",
+        "table_ytd": "Table {no} Year-to-date ranking, {year}-01 to {ym}",
         "h_warning": "## 2. Warning list",
         "warning_rule": "Warning letters: the bottom {n} (ties included) and towns whose PM2.5 rose year on year "
                         "(except those already meeting the 35 µg/m³ grade II standard).",
-        "table3": "Table 3 Towns receiving a warning letter",
+        "table_warnings": "Table {no} Towns receiving a warning letter",
         "no_warnings": "No warnings this month.",
-        "table4": "Table 4 Towns that worsened",
+        "table_worsening": "Table {no} Towns that worsened",
         "no_worsening": "No town worsened year on year (outside those meeting the standard).",
         "h_progress": "## 3. Task progress",
-        "table5": "Table 5 Task progress and air-quality ranks",
-        "table6": "Table 6 Overdue tasks",
+        "table_progress": "Table {no} Task progress and air-quality ranks",
+        "table_overdue": "Table {no} Overdue tasks",
         "h_targets": "## 4. PM2.5 against targets",
         "no_targets": "This month lies in no configured district PM2.5 target period.",
-        "table7": "Table 7 District PM2.5 targets, period to date",
+        "table_targets": "Table {no} District PM2.5 targets, period to date",
         "h_maps": "## 5. Ranking maps",
         "map_pm25": "PM2.5 ranking {ym}",
         "map_yoy": "YoY change {ym}",
@@ -155,14 +184,41 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "decimals_2": "two decimals",
         "decimals_n": "{d} decimals",
         "list_sep": ", ",
-        "summary": "In {ym}, {n_valid} towns had a valid monthly PM2.5 mean ({lo}–{hi} µg/m³). "
-                   "Cleanest: {best}; most polluted: {worst}.",
-        "summary_yoy": "",
+        "summary_range": "In {ym}, {count} towns had a valid monthly PM2.5 mean ({lo}–{hi} µg/m³). "
+                         "Cleanest: {best} ({best_place}); most polluted: {worst} ({worst_place}).",
+        "summary_one": "In {ym}, only {town} had a valid monthly PM2.5 mean ({value} µg/m³).",
+        "summary_all_tied": "In {ym}, all {count} towns had the same monthly PM2.5 mean ({value} µg/m³), "
+                            "tied for rank 1.",
+        "place": "rank {rank}",
+        "place_tied": "tied for rank {rank}",
+        "summary_missing": " Not ranked, without a valid monthly mean ({count}): {names}.",
+        "yoy_none": " No town can be compared with last year (no valid value a year ago).",
+        "yoy_one": " Compared with last year, {town} {word} ({pct}%).",
+        "yoy_scope_all": "all {count} towns",
+        "yoy_scope_some": "the {count} towns with last year's value",
+        "yoy_all_same": " Compared with last year, {scope} {word}",
+        "yoy_mixed": " Compared with last year, of {scope}: {counts}",
+        "yoy_count": "{count} {word}",
+        "yoy_most_improved": "largest fall: {towns} ({tied}{pct}%)",
+        "yoy_most_worsened": "largest rise: {towns} ({tied}{pct}%)",
+        "yoy_least_worsened": "smallest rise: {towns} ({tied}{pct}%)",
+        "yoy_word_improved": "improved",
+        "yoy_word_worsened": "rose",
+        "yoy_word_unchanged": "unchanged",
+        "tied": "tied, ",
+        "tied_word": "tied",
+        "clause_sep": "; ",
+        "sentence_end": ".",
         "summary_warnings": " Warning letters: {count}.",
         "progress_plan": "Plan: {plan}; ledgers up to {last}.",
         "ledger_problem_item": "- {file}: {problem}",
         "not_ranked": "n/a",
-        "fig_bar_label": "{value:g} (#{rank})",
+        "fig_bar_label": "{value} (#{rank})",
+        "figure_ranking_bar": "Figure {no} PM2.5 by town, {ym} (red: bottom {n})",
+        "figure_targets": "Figure {no} District PM2.5, target period to date, against the target level",
+        "figure_trend": "Figure {no} {district} monthly PM2.5, last 12 months and a year earlier",
+        "figure_map_pm25": "Figure {no} Map of the PM2.5 ranking, {ym}",
+        "figure_map_yoy": "Figure {no} Map of the PM2.5 year-on-year change and improvement rank, {ym}",
         "fig_same_month_last_year": "Same month last year",
         "fig_this_year": "This year",
         "fig_grade2_annual": "Grade II annual 35",
@@ -214,6 +270,21 @@ RECORD_LABELS: Final[dict[str, str]] = {
     "file": "文件 file",
     "bytes": "字节 bytes",
     "sha256": "SHA-256",
+}
+
+
+#: Labels of the run parameters in the run record (the reader sees no parameter names of the
+#: code); a parameter without a label is shown by its name with "_" as spaces.
+RECORD_PARAMETER_LABELS: Final[dict[str, str]] = {
+    "district": "区 District",
+    "month": "月份 Month",
+    "language": "语言 Language",
+    "project_root": "项目文件夹 Project folder",
+    "data_dir": "数据文件夹 Data folder",
+    "boundaries": "边界文件 Boundaries",
+    "bottom_n": "后N名 Bottom N",
+    "output_dir": "输出文件夹 Output folder",
+    "excel_name": "Excel文件 Excel file",
 }
 
 

@@ -198,15 +198,15 @@ def test_display_table_formats_and_languages():
     lm = pd.Series([45.0, 20.0, 40.0], index=cur.index)
     names = pd.Series(["大峪街道", "城子街道", "东辛房街道"], index=cur.index)
     t = ranking_table(cur, last, year=2018, names=names, last_month=lm)
-    zh = display_table(t, MONTH_TABLE_COLUMNS, "zh").set_index("乡镇街道")
+    zh = display_table(t, MONTH_TABLE_COLUMNS, "zh", "2018-01").set_index("乡镇街道")
     assert zh.loc["大峪街道", "同比变化(%)"] == "-14.3" and zh.loc["东辛房街道", "同比变化(%)"] == "+2.5"
     assert zh.loc["城子街道", "浓度排名"] == "无有效数据" and zh.loc["城子街道", "PM2.5月均浓度(µg/m³)"] == "—"
     # last month ranks: 城子 20 -> 1, 东辛房 40 -> 2, 大峪 45 -> 3
     assert zh.loc["大峪街道", "排名变化"] == "↑2" and zh.loc["东辛房街道", "排名变化"] == "0"
-    en = display_table(t, MONTH_TABLE_COLUMNS, "en")
+    en = display_table(t, MONTH_TABLE_COLUMNS, "en", "2018-01")
     assert list(en.columns[:3]) == ["Town/street", "PM2.5 (µg/m³)", "Rank"]
     with pytest.raises(AirlibError, match="language"):
-        display_table(t, MONTH_TABLE_COLUMNS, "fr")
+        display_table(t, MONTH_TABLE_COLUMNS, "fr", "2018-01")
 
 
 # ----------------------------------------------------------------------------- slow: full runs
@@ -443,6 +443,82 @@ def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
     assert not (demo_home / "figures").exists()
 
 
+def _captions_in_notebook_order(request, data):
+    """Run every section the way the notebook does (its order of S.<section> calls) and return
+    the table and figure captions shown, in order."""
+    from airlib.report import sections
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    order = [m for c in nb.cells if c.cell_type == "code"
+             for m in re.findall(r"\bS\.(\w+)\(request, data\)", c.source)]
+    captions = []
+    for name in order:
+        if name == "write_workbook":
+            continue
+        for obj in getattr(sections, name)(request, data):
+            shown = getattr(obj, "data", None)
+            if isinstance(shown, str):  # Markdown and HTML (an Image holds bytes)
+                captions += re.findall(r"<(?:caption|p class='airlib-figcaption')[^>]*>(.*?)</", shown)
+    return captions
+
+
+def _numbers(captions, word):
+    return [int(m.group(1)) for c in captions if (m := re.match(rf"{word}(\d+) ", c))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("month", "has_ledger_and_target"), [("2017-12", True), ("2016-12", False)])
+def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, has_ledger_and_target):
+    """表1, 表2, … and 图1, 图2, … run on without gaps whichever tables the month has (2017-12:
+    task ledgers and a target, no worsening town; 2016-12: neither ledgers nor targets)."""
+    from airlib.report import prepare
+
+    request = ReportRequest.build(DEMO_NAME, month, project_root=demo_home, output_dir=tmp_path / "out")
+    data = prepare(request)
+    assert (data.progress is not None) == has_ledger_and_target
+    assert (not data.targets.empty) == has_ledger_and_target
+    captions = _captions_in_notebook_order(request, data)
+    tables, figures = _numbers(captions, "表"), _numbers(captions, "图")
+    assert tables == list(range(1, len(tables) + 1)) and figures == list(range(1, len(figures) + 1)), captions
+    assert len(tables) == len(data.numbering.tables) and len(figures) == len(data.numbering.figures)
+    expected = {"ranking", "ytd"} | ({"warnings"} if len(data.warnings) else set()) \
+        | ({"worsening"} if len(data.worsening) else set()) \
+        | ({"progress", "targets"} if has_ledger_and_target else set()) \
+        | ({"overdue"} if has_ledger_and_target and len(data.progress.overdue) else set())
+    assert set(data.numbering.tables) == expected
+    assert ("targets" in data.numbering.figures) == has_ledger_and_target
+    # a cell run again (JupyterLab) keeps its numbers
+    assert _captions_in_notebook_order(request, data) == captions
+
+
+@pytest.mark.slow
+def test_report_pdf_words_are_true_and_plain(demo_home, first_run):
+    """The PDF: no module or code names, captions numbered 1, 2, … and the summary agrees with the
+    ranking table."""
+    from airlib.report import prepare
+    from airlib.report.sentences import check_ranking_summary, ranking_summary
+
+    pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "airlib." not in text and ".py" not in text
+    # "_" only inside file names and paths (the run record lists the input files)
+    code_like = [tok for tok in re.findall(r"\S*_\S*", text)
+                 if "/" not in tok and not re.search(r"\.[A-Za-z]{2,8}\W*$", tok)
+                 and not re.search(r"[\u4e00-\u9fff]", tok)]
+    assert code_like == [], code_like
+    body = text.split("运行记录")[0]
+    assert "_" not in body  # before the run record: not even a file name
+    tables = [int(x) for x in re.findall(r"^\s*表(\d+) ", text, flags=re.M)]
+    figures = [int(x) for x in re.findall(r"^\s*图(\d+) ", text, flags=re.M)]
+    assert tables == list(range(1, len(tables) + 1)) and len(tables) >= 4, tables
+    assert figures == list(range(1, len(figures) + 1)) and len(figures) >= 4, figures
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home))
+    summary = ranking_summary(data.ranking, data.month)
+    assert check_ranking_summary(summary, data.ranking) == []
+    first = summary.text.split("。")[0]
+    assert first in re.sub(r"\s+", "", text), first
+
+
 # ---- notebook helpers (no report run needed) -----------------------------------------------------
 
 def test_report_month_precision_switch_at_2024():
@@ -565,7 +641,8 @@ def test_texts_cover_both_languages():
     assert TEXT["zh"].keys() == TEXT["en"].keys()
     fields = {"district", "year", "month", "ym", "n", "code", "now", "stations", "valid", "total", "share",
               "towns", "towns_valid", "standard", "names", "precision", "d", "n_valid", "lo", "hi", "best",
-              "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank"}
+              "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank",
+              "town", "word", "scope", "counts", "towns", "tied", "best_place", "worst_place", "no"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
     for lang, entries in TEXT.items():
         for key, template in entries.items():
@@ -578,15 +655,16 @@ def test_texts_cover_both_languages():
     assert all(text(k, "zh") for k in TEXT["zh"])  # every Chinese text is there
     for table, by_lang in TABLE_HEADERS.items():
         assert len(by_lang["zh"]) == len(by_lang["en"]) == len(set(by_lang["zh"])), table
-    assert text("table1", "zh", year=2017, month=12, ym="2017-12", n=3).startswith("表1 2017年12月")
-    assert text("table1", "en", year=2017, month=12, ym="2017-12", n=3) == "Table 1 PM2.5 ranking, 2017-12 (shaded: bottom 3)"
+    assert text("table_ranking", "zh", no=1, year=2017, month=12, ym="2017-12", n=3).startswith("表1 2017年12月")
+    assert text("table_ranking", "en", no=1, year=2017, month=12, ym="2017-12", n=3) == \
+        "Table 1 PM2.5 ranking, 2017-12 (shaded: bottom 3)"
     with pytest.raises(AirlibError, match="language"):
         table_headers("overdue", "de")
 
 
 #: Rank of each module of airlib/report: a module imports only modules of a lower rank.
 REPORT_LAYERS = {
-    "errors": 0, "texts": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0,
+    "errors": 0, "texts": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
     "request": 1, "data": 2, "content": 3, "figures": 3, "sections": 4, "rendering": 5, "running": 6,
 }
 

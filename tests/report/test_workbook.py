@@ -7,6 +7,8 @@ from __future__ import annotations
 import zipfile
 from types import SimpleNamespace
 
+from airlib.report.numbering import Numbering
+
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -50,7 +52,7 @@ def _data(month: str = "2024-06", *, n: int = 1, progress: TaskProgress | None =
     return SimpleNamespace(
         month=m, config=SimpleNamespace(name="门头沟区", synthetic=synthetic), bottom_n=n, ranking=t,
         bottom=bottom_n(t, n), warnings=warning_list(t, n), worsening=worsening_list(t), progress=progress,
-        targets=pd.DataFrame() if targets is None else targets,
+        targets=pd.DataFrame() if targets is None else targets, numbering=Numbering(),
     )
 
 
@@ -235,7 +237,7 @@ def test_progress_overdue_and_targets_sheets(tmp_path):
     assert row[7].value == "—" and row[8].value == "—"
     # the PDF's targets table shows the same values as text
     shown = targets_display(data).iloc[0].tolist()
-    assert shown == ["G1 同比下降5%", "2024-01-01～2024-12-31", "32.5", "35.0", "-7.3", "33.2", "达标", "—", "—"]
+    assert shown == ["G1 同比下降5%", "2024-01-01～2024-12-31", "32.5", "35", "-7.3", "33.2", "达标", "—", "—"]
 
 
 def test_sheets_only_for_tables_the_month_has(tmp_path):

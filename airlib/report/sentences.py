@@ -1,0 +1,367 @@
+"""Sentences of the monthly report built from the table they summarise, with their facts.
+
+Each sentence is made by a pure function that first reads the facts off the ranking table
+(who is first and last, ties, how many towns improved, rose or stayed level, which towns
+have no data) into a small frozen dataclass and then words them with explicit cases, so that
+a sentence never claims more than the table shows:
+
+* the sign of a change chooses the word: a fall is 改善 (improved), a rise 上升 (rose),
+  0.0 % is 持平 (unchanged); a word whose case does not occur is never written;
+* several towns sharing first or last place are all named, with 并列 (tied);
+* "all towns" (均) is said only when every town compared is in that case, and the towns
+  compared are counted against the towns listed;
+* towns without a valid monthly value (or without last year's value) are counted and said;
+* a table without any valid value gives one sentence saying so.
+
+:func:`check_ranking_summary` verifies a sentence against a table independently of the
+code that wrote it (it recomputes every fact from the table with its own pandas
+expressions and looks for the words the facts allow); the report calls it on every
+summary it prints (:func:`airlib.report.content.ranking_summary_markdown`), and the tests
+call it on hand-made months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import AirlibError
+from airlib.escaping import markdown_text
+from airlib.settings import DEFAULT, Settings
+from airlib.report.texts import text
+
+__all__ = [
+    "RankingSummary", "YoyFacts", "check_ranking_summary", "format_change", "ranking_summary",
+    "require_true_summary",
+]
+
+
+@dataclass(frozen=True)
+class YoyFacts:
+    """Year-on-year facts of a ranking table (column ``yoy_pct`` [%], > 0 = worse).
+
+    Attributes
+    ----------
+    n_compared : int
+        Towns with a year-on-year change (a valid value this month and last year).
+    n_improved, n_worsened, n_unchanged : int
+        Towns whose change is < 0, > 0, == 0 (at published precision).
+    best : tuple of str
+        Towns with the largest fall (smallest change; improvement rank 1), all of them when
+        tied; empty when nothing was compared.
+    best_pct : float or None
+        Their change [%].
+    worst : tuple of str
+        Towns with the largest rise (largest change), all of them when tied.
+    worst_pct : float or None
+        Their change [%].
+    """
+
+    n_compared: int
+    n_improved: int
+    n_worsened: int
+    n_unchanged: int
+    best: tuple[str, ...]
+    best_pct: float | None
+    worst: tuple[str, ...]
+    worst_pct: float | None
+
+
+@dataclass(frozen=True)
+class RankingSummary:
+    """The summary paragraph of the monthly ranking and the facts it states.
+
+    Attributes
+    ----------
+    text : str
+        The paragraph (Markdown; town names escaped with :func:`airlib.escaping.markdown_text`).
+    language : {"zh", "en"}
+    n_towns : int
+        Towns listed in the table.
+    n_valid : int
+        Towns with a valid monthly value (a concentration rank).
+    missing : tuple of str
+        Towns without a valid monthly value, in table order.
+    decimals : int
+        Published precision of the month's values [decimals].
+    lo, hi : float or None
+        Lowest and highest valid value [µg/m³] (None without valid values).
+    best, worst : tuple of str
+        Towns ranked first, and ranked last (``worst_rank``); all of them when tied.
+    worst_rank : int or None
+        The last place (competition rank).
+    yoy : YoyFacts or None
+        Year-on-year facts; None when the table has no ``yoy_pct`` column.
+    """
+
+    text: str
+    language: str
+    n_towns: int
+    n_valid: int
+    missing: tuple[str, ...]
+    decimals: int
+    lo: float | None
+    hi: float | None
+    best: tuple[str, ...]
+    worst: tuple[str, ...]
+    worst_rank: int | None
+    yoy: YoyFacts | None
+
+
+def format_change(pct: float, settings: Settings | None = None) -> str:
+    """A year-on-year change as printed [%]: signed (``+3.2``, ``-1.5``), and ``0.0`` unsigned.
+
+    Parameters
+    ----------
+    pct : float [%]
+        Change at published precision (``settings.yoy_decimals``).
+    settings : Settings, optional
+        ``yoy_decimals`` (default 1).
+
+    Returns
+    -------
+    str
+    """
+    d = (DEFAULT if settings is None else settings).yoy_decimals
+    return f"{0.0:.{d}f}" if pct == 0 else f"{pct:+.{d}f}"
+
+
+def _names(table: pd.DataFrame) -> pd.Series:
+    col = "town_name" if "town_name" in table else "town_code"
+    return table[col].astype("string").fillna("—")
+
+
+def _float(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+
+
+def _yoy_facts(table: pd.DataFrame) -> YoyFacts:
+    names = _names(table).to_numpy(dtype=object)
+    pct = _float(table["yoy_pct"])
+    has = ~np.isnan(pct)
+    v = pct[has]
+    if not v.size:
+        return YoyFacts(0, 0, 0, 0, (), None, (), None)
+    lo, hi = float(v.min()), float(v.max())
+    return YoyFacts(
+        n_compared=int(v.size),
+        n_improved=int((v < 0).sum()),
+        n_worsened=int((v > 0).sum()),
+        n_unchanged=int((v == 0).sum()),
+        best=tuple(str(x) for x in names[has & (pct == lo)]),
+        best_pct=lo,
+        worst=tuple(str(x) for x in names[has & (pct == hi)]),
+        worst_pct=hi,
+    )
+
+
+def _join(names: Sequence[str], language: str) -> str:
+    return text("list_sep", language).join(markdown_text(x) for x in names)
+
+
+def _yoy_sentence(y: YoyFacts, n_valid: int, language: str, settings: Settings | None) -> str:
+    t = lambda key, **kw: text(key, language, **kw)  # noqa: E731
+    if y.n_compared == 0:
+        return t("yoy_none")
+    if y.n_compared == 1:
+        word = t("yoy_word_improved" if y.best_pct < 0 else "yoy_word_worsened" if y.best_pct > 0
+                 else "yoy_word_unchanged")
+        return t("yoy_one", town=_join(y.best, language), word=word, pct=format_change(y.best_pct, settings))
+    # every town ranked this month compared: "N个乡镇街道均…"; else only those with last year's value
+    scope = t("yoy_scope_all" if y.n_compared == n_valid else "yoy_scope_some", count=y.n_compared)
+    parts = [(y.n_improved, "yoy_word_improved"), (y.n_worsened, "yoy_word_worsened"),
+             (y.n_unchanged, "yoy_word_unchanged")]
+    present = [(n, key) for n, key in parts if n]
+    if len(present) == 1:
+        head = t("yoy_all_same", scope=scope, word=t(present[0][1]))
+    else:
+        counts = t("list_sep").join(t("yoy_count", count=n, word=t(key)) for n, key in present)
+        head = t("yoy_mixed", scope=scope, counts=counts)
+    clauses = []
+    if y.n_improved:
+        clauses.append(t("yoy_most_improved", towns=_join(y.best, language),
+                         tied=t("tied") if len(y.best) > 1 else "", pct=format_change(y.best_pct, settings)))
+    if y.n_worsened:
+        clauses.append(t("yoy_most_worsened", towns=_join(y.worst, language),
+                         tied=t("tied") if len(y.worst) > 1 else "", pct=format_change(y.worst_pct, settings)))
+        if not y.n_improved and not y.n_unchanged and y.best_pct != y.worst_pct:
+            clauses.append(t("yoy_least_worsened", towns=_join(y.best, language),
+                             tied=t("tied") if len(y.best) > 1 else "", pct=format_change(y.best_pct, settings)))
+    return head + (t("clause_sep") + t("clause_sep").join(clauses) if clauses else "") + t("sentence_end")
+
+
+def ranking_summary(table: pd.DataFrame, month: pd.Period, language: str = "zh",
+                    settings: Settings | None = None) -> RankingSummary:
+    """The summary paragraph of a monthly ranking table, and the facts it states.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`airlib.tracking.ranking.ranking_table` output: ``town_name`` (or ``town_code``),
+        ``pm25`` [µg/m³] at published precision, ``rank`` (NA = no valid value) and
+        optionally ``yoy_pct`` [%].
+    month : Period
+        Report month (chooses the published precision,
+        :func:`airlib.standards.rounding.published_precision`).
+    language : {"zh", "en"}
+    settings : Settings, optional
+        Published precisions and ``yoy_decimals``.
+
+    Returns
+    -------
+    RankingSummary
+        ``text`` plus the facts used; the cases are: no valid value at all, one town, all
+        towns tied, the general range with best/worst (ties named with 并列), then the
+        towns without a valid value, then the year-on-year sentence (none compared, one
+        town, all in one case, mixed counts; the largest fall only when a town fell, the
+        largest rise only when a town rose).
+    """
+    from airlib.standards.rounding import published_precision
+
+    month = pd.Period(month, freq="M")
+    d = int(published_precision("pm25", month, settings))
+    names = _names(table).to_numpy(dtype=object)
+    rank = _float(table["rank"])
+    value = _float(table["pm25"])
+    has = ~np.isnan(rank)
+    missing = tuple(str(x) for x in names[~has])
+    yoy = _yoy_facts(table) if "yoy_pct" in table else None
+    t = lambda key, **kw: text(key, language, **kw)  # noqa: E731
+    f = {"year": month.year, "month": month.month, "ym": str(month)}
+    n_valid = int(has.sum())
+    if n_valid == 0:
+        return RankingSummary(t("no_ranking"), language, len(table), 0, missing, d, None, None, (), (), None, yoy)
+    lo, hi = float(value[has].min()), float(value[has].max())
+    best = tuple(str(x) for x in names[has & (rank == 1)])
+    worst_rank = int(rank[has].max())
+    worst = tuple(str(x) for x in names[has & (rank == worst_rank)])
+    if n_valid == 1:
+        s = t("summary_one", town=_join(best, language), value=f"{lo:.{d}f}", **f)
+    elif worst_rank == 1:
+        s = t("summary_all_tied", count=n_valid, value=f"{lo:.{d}f}", **f)
+    else:
+        best_place = t("place_tied" if len(best) > 1 else "place", rank=1)
+        worst_place = t("place_tied" if len(worst) > 1 else "place", rank=worst_rank)
+        s = t("summary_range", count=n_valid, lo=f"{lo:.{d}f}", hi=f"{hi:.{d}f}", best=_join(best, language),
+              best_place=best_place, worst=_join(worst, language), worst_place=worst_place, **f)
+    if missing:
+        s += t("summary_missing", count=len(missing), names=_join(missing, language))
+    if yoy is not None:
+        s += _yoy_sentence(yoy, n_valid, language, settings)
+    return RankingSummary(s, language, len(table), n_valid, missing, d, lo, hi, best, worst, worst_rank, yoy)
+
+
+def check_ranking_summary(summary: RankingSummary, table: pd.DataFrame) -> list[str]:
+    """Check a summary against the table it summarises; the list of what is wrong (empty: true).
+
+    Every fact is recomputed from ``table`` here, with pandas expressions of its own (not
+    with the code of :func:`ranking_summary`), and the text is read for the words the facts
+    allow: each named town and value is in the text; 改善/上升/持平 (improved/rose/unchanged)
+    appear only when some town is in that case; 并列 (tied) appears exactly when a named
+    first or last place, or a largest change, is shared.
+
+    Parameters
+    ----------
+    summary : RankingSummary
+    table : DataFrame
+        The ranking table the summary claims to describe.
+
+    Returns
+    -------
+    list of str
+        One line per disagreement.
+    """
+    problems: list[str] = []
+    lang, s = summary.language, summary.text
+    name_col = "town_name" if "town_name" in table else "town_code"
+    tb = table.assign(_name=table[name_col].astype("string").fillna("—"),
+                      _rank=pd.to_numeric(table["rank"], errors="coerce"),
+                      _v=pd.to_numeric(table["pm25"], errors="coerce"))
+    ranked = tb[tb["_rank"].notna()]
+
+    def same(label: str, claimed: object, actual: object) -> None:
+        if claimed != actual:
+            problems.append(f"{label}: the sentence says {claimed!r}, the table has {actual!r}")
+
+    same("towns listed", summary.n_towns, len(tb))
+    same("towns with a valid value", summary.n_valid, len(ranked))
+    same("towns without a valid value", set(summary.missing), set(tb.loc[tb["_rank"].isna(), "_name"]))
+    if len(ranked):
+        same("lowest value", summary.lo, float(ranked["_v"].min()))
+        same("highest value", summary.hi, float(ranked["_v"].max()))
+        same("first place", set(summary.best), set(ranked.loc[ranked["_rank"] == 1, "_name"]))
+        last = ranked["_rank"].max()
+        same("last place", summary.worst_rank, int(last))
+        same("towns in last place", set(summary.worst), set(ranked.loc[ranked["_rank"] == last, "_name"]))
+        for x in (summary.lo, summary.hi):
+            if x is not None and f"{x:.{summary.decimals}f}" not in s:
+                problems.append(f"value {x:.{summary.decimals}f} is not in the sentence")
+    all_tied = len(ranked) > 1 and ranked["_rank"].max() == 1  # "all N towns ... tied": no names needed
+    named = [*([] if all_tied else [*summary.best, *summary.worst]), *(summary.missing if len(ranked) else ())]
+    tied = (len(summary.best) > 1 or len(summary.worst) > 1) and len(ranked) > 1
+    y = summary.yoy
+    words = {"improved": False, "worsened": False, "unchanged": False}
+    if "yoy_pct" in tb:
+        pct = pd.to_numeric(tb["yoy_pct"], errors="coerce")
+        comp = tb[pct.notna()].assign(_p=pct[pct.notna()])
+        if y is None:
+            problems.append("the table has year-on-year changes, the sentence has none")
+        else:
+            same("towns compared with last year", y.n_compared, len(comp))
+            same("towns improved", y.n_improved, int((comp["_p"] < 0).sum()))
+            same("towns worsened", y.n_worsened, int((comp["_p"] > 0).sum()))
+            same("towns unchanged", y.n_unchanged, int((comp["_p"] == 0).sum()))
+            if len(comp):
+                top = comp.loc[comp["_p"] == comp["_p"].min(), "_name"]
+                bottom = comp.loc[comp["_p"] == comp["_p"].max(), "_name"]
+                if "yoy_rank" in tb:
+                    same("improvement rank 1", set(top),
+                         set(comp.loc[pd.to_numeric(comp["yoy_rank"], errors="coerce") == 1, "_name"]))
+                if y.n_improved:
+                    same("largest fall", (set(y.best), y.best_pct), (set(top), float(comp["_p"].min())))
+                    named += list(y.best)
+                    tied = tied or len(top) > 1
+                if y.n_worsened:
+                    same("largest rise", (set(y.worst), y.worst_pct), (set(bottom), float(comp["_p"].max())))
+                    named += list(y.worst)
+                    tied = tied or len(bottom) > 1
+                    if not y.n_improved and not y.n_unchanged and y.best_pct != y.worst_pct:
+                        named += list(y.best)
+                        tied = tied or len(top) > 1
+                words = {"improved": bool((comp["_p"] < 0).any()), "worsened": bool((comp["_p"] > 0).any()),
+                         "unchanged": bool((comp["_p"] == 0).any())}
+    for name in named:
+        if markdown_text(name) not in s:
+            problems.append(f"town {name!r} is not named in the sentence")
+    bare = s  # the words are looked for outside the town names (a name may contain one)
+    for name in sorted(set(tb["_name"]), key=len, reverse=True):
+        bare = bare.replace(markdown_text(name), "")
+    for key, allowed in words.items():
+        word = text(f"yoy_word_{key}", lang)
+        if not allowed and word in bare:
+            problems.append(f"the sentence says {word!r} but no town is in that case")
+    tie_word = text("tied_word", lang)
+    if tied and tie_word not in bare:
+        problems.append(f"a named place is shared but the sentence does not say {tie_word!r}")
+    if not tied and tie_word in bare:
+        problems.append(f"the sentence says {tie_word!r} but no named place is shared")
+    return problems
+
+
+def require_true_summary(summary: RankingSummary, table: pd.DataFrame) -> RankingSummary:
+    """``summary`` when :func:`check_ranking_summary` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement between the sentence and the table (a bug in the sentence
+        code: the report is not written with a false sentence).
+    """
+    problems = check_ranking_summary(summary, table)
+    if problems:
+        raise AirlibError("the ranking summary does not agree with the ranking table ("
+                          + "; ".join(problems) + "); the report was not written — please report this")
+    return summary
