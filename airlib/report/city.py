@@ -1,0 +1,186 @@
+"""The report's city context (全市各区排名情况): display table, sentence and notes.
+
+Built from :class:`airlib.report.data.CityContext` (the month's city table ranked by
+:mod:`airlib.tracking.city_context`). The sentence is checked against the table it
+summarises: every rank it states is recounted from the table's values (rank = 1 + number of
+districts with a lower value; tied = districts with the same value) and a mismatch is an
+error, not a printed sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from airlib.errors import AirlibError
+from airlib.escaping import markdown_text
+from airlib.report.data import CityContext, ReportData
+from airlib.report.texts import table_headers, text
+from airlib.settings import DEFAULT, Settings
+from airlib.standards.rounding import published_precision
+from airlib.tracking.city_context import RANKED
+
+__all__ = ["CITY_TABLE_COLUMNS", "city_display", "city_highlight_rows", "city_notes", "city_sentence"]
+
+#: Columns of the city display table, in order (headers: ``TABLE_HEADERS["city"]``).
+CITY_TABLE_COLUMNS: Final[tuple[str, ...]] = (
+    "district", "pm25", "pm25_rank", "pm25_yoy_pct", "pm25_yoy_rank", "pm25_ytd", "pm25_ytd_rank",
+    "pm25_ytd_yoy_pct", "pm25_ytd_yoy_rank", "composite", "composite_rank", "composite_ytd", "composite_ytd_rank",
+)
+#: At most this many tied districts are named in the sentence; more are counted.
+_MAX_TIE_NAMES: Final[int] = 3
+
+
+def _decimals(column: str, month: pd.Period, settings: Settings) -> int:
+    if column.endswith("pct"):
+        return settings.yoy_decimals
+    if column.startswith("composite"):
+        return settings.composite_decimals
+    return published_precision("pm25", month, settings)
+
+
+def _fmt(v: float, decimals: int, signed: bool = False) -> str:
+    if pd.isna(v):
+        return "—"
+    return f"{v:+.{decimals}f}" if signed else f"{v:.{decimals}f}"
+
+
+def _ordered(city: CityContext) -> pd.DataFrame:
+    """Districts by PM2.5 rank (unranked after, in file order), the 全市 row last."""
+    r = city.ranking
+    assert r is not None
+    key = r["pm25_rank"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
+    key = np.where(r["is_city"].to_numpy(dtype=bool), np.inf, key)
+    order = np.lexsort((r["is_city"].to_numpy(dtype=bool), key))  # stable: file order within a rank
+    return r.iloc[order]
+
+
+def city_display(data: ReportData, language: str = "zh", settings: Settings | None = None) -> pd.DataFrame | None:
+    """The table of all districts (columns present in the city table only), values at the
+    published precision of the month (PM2.5 [µg/m³] integers through 2023, one decimal from
+    2024; changes [%] ``settings.yoy_decimals``; 综合指数 ``settings.composite_decimals``);
+    missing values "—". None without a city table."""
+    settings = DEFAULT if settings is None else settings
+    if data.city is None or data.city.ranking is None:
+        return None
+    t = _ordered(data.city)
+    heads = dict(zip(CITY_TABLE_COLUMNS, table_headers("city", language)))
+    out = pd.DataFrame(index=range(len(t)))
+    for c in CITY_TABLE_COLUMNS:
+        if c not in t:
+            continue
+        s = t[c]
+        if c == "district":
+            txt = s.astype(str).tolist()
+        elif c.endswith("rank"):
+            txt = ["—" if pd.isna(v) else str(int(v)) for v in s]
+        else:
+            d = _decimals(c, data.month, settings)
+            txt = [_fmt(v, d, signed=c.endswith("pct")) for v in s.astype("float64")]
+        out[heads[c]] = txt
+    return out
+
+
+def city_highlight_rows(data: ReportData) -> list[int]:
+    """Positions of the reported district in :func:`city_display`."""
+    if data.city is None or data.city.ranking is None:
+        return []
+    t = _ordered(data.city)
+    mine = (t["district_code"].astype(str).to_numpy() == _district_code(data)) & ~t["is_city"].to_numpy(dtype=bool)
+    return [int(i) for i in np.flatnonzero(mine)]
+
+
+def _district_code(data: ReportData) -> str:
+    from airlib.io.city_table import district_code_of
+    from airlib.io.ingest.registries import BEIJING_DISTRICTS
+
+    return str(district_code_of(BEIJING_DISTRICTS.get(data.config.district_code, data.config.name)))
+
+
+def _check_rank(r: pd.DataFrame, column: str, code: str, rank: int, tied: tuple[str, ...]) -> None:
+    """Recount ``rank`` and ``tied`` of district ``code`` from the values (not the rank column)."""
+    districts = ~r["is_city"].to_numpy(dtype=bool)
+    vals = r[column].to_numpy(dtype="float64")
+    mine = (r["district_code"].astype(str).to_numpy() == code)
+    v = vals[mine][0]
+    other = districts & ~mine & ~np.isnan(vals)
+    expect_rank = 1 + int((vals[other] < v).sum())
+    expect_tied = set(r.loc[other & (vals == v), "district"].astype(str))
+    if expect_rank != rank or expect_tied != set(tied):
+        raise AirlibError(f"city context: the sentence would state rank {rank} (tied with {list(tied)}) for "
+                          f"{column!r}, but the table gives rank {expect_rank} (tied with {sorted(expect_tied)}); "
+                          "please report this as a bug")
+
+
+def _tie(names: tuple[str, ...], language: str) -> str:
+    if not names:
+        return ""
+    if len(names) > _MAX_TIE_NAMES:
+        return text("city_tie_many", language, count=len(names))
+    return text("city_tie", language, names=text("list_sep", language).join(markdown_text(n) for n in names))
+
+
+def _change(v: float, decimals: int, language: str) -> str:
+    if v > 0:
+        return text("city_up", language, pct=f"{v:.{decimals}f}")
+    if v < 0:
+        return text("city_down", language, pct=f"{-v:.{decimals}f}")
+    return text("city_flat", language)
+
+
+def city_sentence(data: ReportData, language: str = "zh", settings: Settings | None = None) -> str | None:
+    """One sentence: the district's PM2.5 and its rank among the districts, then (where the
+    table gives them) the YoY change and improvement rank, the year to date with its rank and
+    change, and the 综合指数 rank; ties named. None without a city table.
+
+    Every rank is recounted from the table's values before it is written (see the module
+    docstring). A change of exactly 0 reads "持平"; the sign decides 上升/下降.
+
+    Raises
+    ------
+    AirlibError
+        A stated rank or tie would disagree with the table (a bug, never expected).
+    """
+    settings = DEFAULT if settings is None else settings
+    city = data.city
+    if city is None or city.ranking is None:
+        return None
+    month, district = data.month, markdown_text(data.config.name)
+    f: dict[str, Any] = {"year": month.year, "month": month.month, "ym": str(month), "district": district}
+    place = city.place
+    code = _district_code(data)
+    p = place.get("pm25")
+    if p is None or p.rank is None:
+        return text("city_no_value", language, **f)
+    parts = []
+    templates = (("pm25", "city_sentence_pm25"), ("pm25_yoy_pct", "city_sentence_yoy"),
+                 ("pm25_ytd", "city_sentence_ytd"), ("pm25_ytd_yoy_pct", "city_sentence_ytd_yoy"),
+                 ("composite", "city_sentence_composite"))
+    for col, key in templates:
+        q = place.get(col)
+        if q is None or q.rank is None:
+            continue
+        _check_rank(city.ranking, col, code, q.rank, q.tied_with)
+        d = _decimals(col, month, settings)
+        fields = dict(f, rank=q.rank, n=q.ranked, tie=_tie(q.tied_with, language), value=_fmt(q.value, d),
+                      change=_change(q.value, d, language) if col.endswith("pct") else "")
+        parts.append(text(key, language, **fields))
+    return "".join(parts) + text("city_sentence_end", language)
+
+
+def city_notes(data: ReportData, language: str = "zh") -> list[str]:
+    """Markdown notes below the table: the source and rules, and the synthetic label for the
+    demo (the file named relative to the project)."""
+    city = data.city
+    if city is None:
+        return []
+    f = {"year": data.month.year, "month": data.month.month, "ym": str(data.month),
+         "file": markdown_text(city.label)}
+    if city.ranking is None:
+        return [text("city_missing", language, **f)]
+    out = [text("city_note", language, **f)]
+    if data.config.synthetic:
+        out.append(text("city_synthetic", language))
+    return out
