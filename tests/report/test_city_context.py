@@ -50,3 +50,112 @@ def test_bad_city_table_names_file_entry_and_key(cfg, tmp_path, value, needles):
     assert "districts.yaml" in msg and "entry 1 ('测试区')" in msg and "'city_table'" in msg
     for n in needles:
         assert n in msg
+
+
+# ---- sentence and table (no report run) ------------------------------------------------------
+
+import re  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from airlib.errors import AirlibError  # noqa: E402
+from airlib.io.city_table import read_city_table  # noqa: E402
+from airlib.report import city as CT  # noqa: E402
+from airlib.report.data import CityContext  # noqa: E402
+from airlib.tracking.city_context import city_ranking, district_place  # noqa: E402
+
+CITY_ROWS = ["东城区", "西城区", "朝阳区", "门头沟区", "延庆区"]
+
+
+def _data(tmp_path, rows, header="区,PM2.5,同比,累计PM2.5,累计同比", month="2024-06", name="门头沟区",
+          synthetic=False):
+    p = tmp_path / "city.csv"
+    p.write_text("\n".join([header, *rows]), encoding="utf-8")
+    r = city_ranking(read_city_table(p, name))
+    ctx = CityContext(file=p, label="data/raw/city/city.csv", ranking=r, place=district_place(r, "110109"))
+    cfg = replace(DEMO, name=name, synthetic=synthetic)
+    return SimpleNamespace(config=cfg, month=pd.Period(month, freq="M"), city=ctx)
+
+
+def _recount(sentence: str, table: pd.DataFrame, col: str) -> None:
+    """The first rank stated in the sentence equals 1 + districts with a lower value."""
+    d = table[~table["is_city"]]
+    mine = d.loc[d["district"] == "门头沟区", col].item()
+    assert f"排第{1 + int((d[col] < mine).sum())}名" in sentence
+
+
+def test_sentence_states_value_rank_and_falls(tmp_path):
+    data = _data(tmp_path, ["东城区,30.0,-5.0,31,-2", "西城区,28.4,-1.0,30,-1", "朝阳区,35.2,-9.0,33,-3",
+                            "门头沟区,29.0,-6.5,32,-4.0", "延庆区,25.0,-3.0,28,0"])
+    s = CT.city_sentence(data)
+    assert s.startswith("2024年6月，门头沟区PM2.5浓度为29.0微克/立方米，在全市5个区中排第3名")
+    assert "同比下降6.5%，改善幅度排第2名" in s
+    assert "1—6月累计浓度为32.0微克/立方米，排第4名" in s and "累计同比下降4.0%，改善幅度排第1名" in s
+    assert "并列" not in s and s.endswith("。")
+    _recount(s, data.city.ranking, "pm25")
+
+
+def test_all_worsen_and_zero_change(tmp_path):
+    data = _data(tmp_path, ["东城区,30,5.0,,", "西城区,28,1.0,,", "朝阳区,35,9.0,,", "门头沟区,29,0.0,,",
+                            "延庆区,25,3.0,,"], month="2023-06")
+    s = CT.city_sentence(data)
+    assert "PM2.5浓度为29微克/立方米" in s  # integers through 2023
+    assert "同比持平，改善幅度排第1名" in s and "下降" not in s
+    data = _data(tmp_path, ["东城区,30,1.0,,", "门头沟区,29,2.5,,"])
+    assert "同比上升2.5%，改善幅度排第2名" in CT.city_sentence(data)
+    assert "累计" not in CT.city_sentence(data)  # no YTD values: nothing said about them
+
+
+def test_ties_first_last_and_all_equal(tmp_path):
+    first = _data(tmp_path, ["东城区,29,,,", "西城区,30,,,", "门头沟区,29,,,"])
+    assert "排第1名（与东城区并列）" in CT.city_sentence(first)
+    last = _data(tmp_path, ["东城区,20,,,", "西城区,30,,,", "门头沟区,30,,,"])
+    assert "排第2名（与西城区并列）" in CT.city_sentence(last)
+    equal = _data(tmp_path, [f"{n},30,,," for n in CITY_ROWS])
+    s = CT.city_sentence(equal)
+    assert "排第1名（与其他4个区并列）" in s
+    en = CT.city_sentence(equal, "en")
+    assert "rank 1 of 5 districts (tied with 4 other districts)" in en and "微克" not in en
+
+
+def test_district_without_value_and_city_row(tmp_path):
+    data = _data(tmp_path, ["全市,10,,,", "东城区,30,,,", "门头沟区,29,,,"])
+    assert "在全市2个区中排第1名" in CT.city_sentence(data)  # the city row is not a district
+    disp = CT.city_display(data)
+    assert disp.iloc[:, 0].tolist() == ["门头沟区", "东城区", "全市"]
+    assert disp.iloc[-1, 2] == "—"  # 全市 has no rank
+    assert CT.city_highlight_rows(data) == [0]
+
+
+def test_display_precision_columns_and_missing(tmp_path):
+    data = _data(tmp_path, ["东城区,30,-5,,", "门头沟区,29,,,"], header="区,PM2.5,同比,累计PM2.5,综合指数")
+    disp = CT.city_display(data)
+    assert list(disp.columns) == ["区", "PM2.5(µg/m³)", "排名", "同比(%)", "改善排名", "累计PM2.5(µg/m³)",
+                                  "累计排名", "综合指数", "综合指数排名"]
+    assert disp.iloc[0].tolist() == ["门头沟区", "29.0", "1", "—", "—", "—", "—", "—", "—"]
+    assert disp.iloc[1, 3] == "-5.0"
+    old = _data(tmp_path, ["东城区,30,-5,,", "门头沟区,29,,,"], month="2023-12")
+    assert CT.city_display(old).iloc[0, 1] == "29"
+
+
+def test_a_wrong_rank_is_refused(tmp_path):
+    data = _data(tmp_path, ["东城区,30,,,", "门头沟区,29,,,"])
+    data.city.ranking.loc[data.city.ranking["district"] == "门头沟区", "pm25"] = 31.0  # table ≠ ranks
+    with pytest.raises(AirlibError, match="the table gives rank 2"):
+        CT.city_sentence(data)
+
+
+def test_notes_missing_synthetic_and_escaping(tmp_path):
+    data = _data(tmp_path, ["东城区,30,,,", "门头沟区,29,,,"], synthetic=True)
+    notes = CT.city_notes(data)
+    assert "data/raw/city/city" in notes[0].replace("\\", "") and "合成演示数据" in notes[1]
+    missing = SimpleNamespace(config=DEMO, month=pd.Period("2024-06", freq="M"),
+                              city=CityContext(file=tmp_path / "x", label="data/raw/c_*[x](y).csv", ranking=None))
+    (note,) = CT.city_notes(missing)
+    assert note.startswith("未找到2024年6月全市各区数据表") and r"\*\[x\]\(y\)" in note
+    assert CT.city_sentence(missing) is None and CT.city_display(missing) is None
+    none = SimpleNamespace(config=DEMO, month=pd.Period("2024-06", freq="M"), city=None)
+    assert CT.city_notes(none) == [] and CT.city_highlight_rows(none) == []
