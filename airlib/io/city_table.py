@@ -42,7 +42,8 @@ from airlib.io.ingest.columns import drop_blank_rows, file_errors, normalise_hea
 from airlib.io.ingest.registries import BEIJING_DISTRICTS
 from airlib.settings import Settings
 
-__all__ = ["CITY_COLUMNS", "CITY_HEADER_ALIASES", "DEVELOPMENT_ZONE", "district_code_of", "read_city_table"]
+__all__ = ["CITY_COLUMNS", "CITY_HEADER_ALIASES", "DEVELOPMENT_ZONE", "district_code_of", "published_district_name",
+           "read_city_table"]
 
 #: Pseudo-code of 北京经济技术开发区 (not an administrative district; it has no 6-digit code).
 DEVELOPMENT_ZONE: Final[tuple[str, str]] = ("110199", "北京经济技术开发区")
@@ -91,6 +92,13 @@ def district_code_of(name: str) -> str | None:
     北京经济技术开发区 → :data:`DEVELOPMENT_ZONE` code; 全市 → ``"110000"``); None if unknown."""
     key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).casefold()
     return _name_index().get(key) or {k.casefold(): v for k, v in _name_index().items()}.get(key)
+
+
+def published_district_name(district_code: str, name: str) -> str:
+    """The name under which a city table lists a district: the official name of its 6-digit
+    code (``"110109"`` → ``"门头沟区"``), else ``name`` (a development zone, a district
+    configured under another code)."""
+    return BEIJING_DISTRICTS.get(str(district_code), name)
 
 
 def _header_index() -> dict[str, str]:

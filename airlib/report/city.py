@@ -93,10 +93,9 @@ def city_highlight_rows(data: ReportData) -> list[int]:
 
 
 def _district_code(data: ReportData) -> str:
-    from airlib.io.city_table import district_code_of
-    from airlib.io.ingest.registries import BEIJING_DISTRICTS
+    from airlib.io.city_table import district_code_of, published_district_name
 
-    return str(district_code_of(BEIJING_DISTRICTS.get(data.config.district_code, data.config.name)))
+    return str(district_code_of(published_district_name(data.config.district_code, data.config.name)))
 
 
 def _check_rank(r: pd.DataFrame, column: str, code: str, rank: int, tied: tuple[str, ...]) -> None:

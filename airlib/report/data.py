@@ -21,6 +21,7 @@ from airlib.errors import AirlibError
 from airlib.report.config import DistrictConfig
 from airlib.report.request import (
     ReportRequest,
+    city_table_path,
     district_boundaries,
     month_partition,
     plan_paths,
@@ -29,7 +30,7 @@ from airlib.report.request import (
 )
 
 __all__ = [
-    "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context", "city_table_path",
+    "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
     "input_files", "package_versions",
     "pm25_targets", "prepare", "run_record", "task_progress",
 ]
@@ -178,14 +179,6 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     return files
 
 
-def city_table_path(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> Path | None:
-    """The city table of ``month`` (``cfg.city_table`` with ``{month}`` = ``YYYY-MM``), or None
-    when the district has none configured. The file need not exist."""
-    if not cfg.city_table:
-        return None
-    return cfg.path(cfg.city_table.replace("{month}", str(month)), project_root)
-
-
 def city_context(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> CityContext | None:
     """The district's place among Beijing's districts in ``month``, from its city table.
 
@@ -201,8 +194,7 @@ def city_context(cfg: DistrictConfig, month: pd.Period, project_root: Path | Non
         The table exists but is not valid (:func:`airlib.io.city_table.read_city_table`: the
         message names the file and row), or does not give the district's PM2.5.
     """
-    from airlib.io.city_table import district_code_of, read_city_table
-    from airlib.io.ingest.registries import BEIJING_DISTRICTS
+    from airlib.io.city_table import district_code_of, published_district_name, read_city_table
     from airlib.io.store import portable_path
     from airlib.tracking.city_context import city_ranking, district_place
 
@@ -212,9 +204,7 @@ def city_context(cfg: DistrictConfig, month: pd.Period, project_root: Path | Non
     label = portable_path(path, project_root)
     if not path.exists():
         return CityContext(file=path, label=label, ranking=None)
-    # the name as the city table publishes it: the official name of the district code, else
-    # the configured name (a development zone, a district configured under another name)
-    name = BEIJING_DISTRICTS.get(cfg.district_code, cfg.name)
+    name = published_district_name(cfg.district_code, cfg.name)
     ranking = city_ranking(read_city_table(path, name))
     return CityContext(file=path, label=label, ranking=ranking, place=district_place(ranking, str(district_code_of(name))))
 

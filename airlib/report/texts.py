@@ -100,7 +100,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "city_flat": "持平",
         "city_tie": "（与{names}并列）",
         "city_tie_many": "（与其他{count}个区并列）",
-        "city_note": "注：数据来自市生态环境局发布的全市各区数据表（{file}）；浓度、综合指数排名按升序（第1名最低），"
+        "city_note": "注：数据来自全市各区数据表（{file}）；浓度、综合指数排名按升序（第1名最低），"
                      "改善幅度排名按同比变化升序（降幅最大为第1名），并列取最小名次；“—”为该表未给出的数值；全市行不参与排名。",
         "city_synthetic": "**本节全市各区数据为合成演示数据（SYNTHETIC），非市生态环境局发布的数据。**",
         "city_missing": "未找到{year}年{month}月全市各区数据表（{file}），本报告不含全市各区排名。",
@@ -182,7 +182,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "city_flat": "unchanged",
         "city_tie": " (tied with {names})",
         "city_tie_many": " (tied with {count} other districts)",
-        "city_note": "Source: the municipal bureau's table of all districts ({file}). Concentration and index ranks "
+        "city_note": "Source: the table of all districts ({file}). Concentration and index ranks "
                      "ascending (1 = lowest); improvement rank by year-on-year change ascending (largest fall = 1); "
                      "ties share the lowest rank; \"—\" = not given in the table; the city row is not ranked.",
         "city_synthetic": "**The district values of this section are SYNTHETIC demo data, not published by the municipal bureau.**",

@@ -159,3 +159,81 @@ def test_notes_missing_synthetic_and_escaping(tmp_path):
     assert CT.city_sentence(missing) is None and CT.city_display(missing) is None
     none = SimpleNamespace(config=DEMO, month=pd.Period("2024-06", freq="M"), city=None)
     assert CT.city_notes(none) == [] and CT.city_highlight_rows(none) == []
+
+
+# ---- the demo report (slow) ------------------------------------------------------------------
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+CITY_MONTH = "2017-12"
+
+
+@pytest.fixture(scope="module")
+def city_home(tmp_path_factory):
+    """A project with the demo ingested up to 2017-12 (the demo writes its city tables)."""
+    from airlib.demo.generator import write_demo
+    from airlib.demo.main_job import ingest_demo
+
+    home = tmp_path_factory.mktemp("city_home")
+    raw = home / "data" / "raw" / "demo"
+    write_demo(raw, end=CITY_MONTH)
+    ingest_demo(raw, home / "data" / "processed")
+    return home
+
+
+def _cli(args, home):
+    env = dict(os.environ, AIRLIB_HOME=str(home))
+    env.pop("AIRLIB_DISTRICTS", None)
+    return subprocess.run([sys.executable, "-m", "airlib.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=600, cwd=str(home))
+
+
+@pytest.mark.slow
+def test_demo_city_tables_and_section(city_home, tmp_path):
+    from IPython.display import HTML, Markdown
+
+    from airlib.report import ReportRequest, prepare, sections
+    from airlib.tracking.city_context import city_ranking
+
+    folder = city_home / "data" / "raw" / "demo" / "city"
+    names = sorted(p.name for p in folder.glob("city_*.csv"))
+    assert names[0] == "city_2017-01.csv" and names[-1] == f"city_{CITY_MONTH}.csv" and len(names) == 12
+    path = folder / f"city_{CITY_MONTH}.csv"
+    assert path.read_text(encoding="utf-8").startswith("合成演示数据（SYNTHETIC）")
+    request = ReportRequest.build("门头沟区", CITY_MONTH, project_root=city_home, output_dir=tmp_path / "out")
+    data = prepare(request)
+    assert "data/raw/demo/city/city_2017-12.csv" in data.inputs["file"].tolist()  # run record
+    r = city_ranking(read_city_table(path, "门头沟区"))
+    mine = r[r["district"] == "门头沟区"].iloc[0]
+    # the demo district's value is its own monthly mean (published precision: integers in 2017)
+    dm = data.district_monthly
+    own = dm.loc[dm["month"].dt.to_period("M").astype(str) == CITY_MONTH, "pm25"].item()
+    assert abs(mine["pm25"] - own) <= 0.5
+    objs = sections.city_context(request, data)
+    assert [type(o) for o in objs] == [Markdown, Markdown, HTML, Markdown, Markdown]
+    assert objs[0].data == "## 全市各区排名情况"
+    assert f"在全市16个区中排第{int(mine['pm25_rank'])}名" in objs[1].data
+    assert "background:#dbe9f6" in objs[2].data and "合成演示数据" in objs[4].data
+    # configured but missing for the month: one note, nothing else
+    path.rename(tmp_path / "moved.csv")
+    try:
+        objs = sections.city_context(request, prepare(request))
+        assert len(objs) == 1 and "未找到2017年12月全市各区数据表" in objs[0].data
+    finally:
+        (tmp_path / "moved.csv").rename(path)
+
+
+@pytest.mark.slow
+def test_wrong_city_table_fails_before_the_kernel(city_home):
+    path = city_home / "data" / "raw" / "demo" / "city" / f"city_{CITY_MONTH}.csv"
+    good = path.read_bytes()
+    try:
+        path.write_bytes(good.replace("西城区".encode(), "西成区".encode()))
+        res = _cli(["report", "--district", "门头沟区", "--month", CITY_MONTH], city_home)
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert "city_2017-12.csv" in res.stderr and "row 4" in res.stderr and "西城区" in res.stderr
+        assert not (city_home / "reports" / "门头沟区" / CITY_MONTH).exists()
+    finally:
+        path.write_bytes(good)
