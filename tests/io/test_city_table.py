@@ -99,3 +99,15 @@ def test_table_level_refusals(tmp_path, lines, words):
 def test_missing_file(tmp_path):
     with pytest.raises(InputDataError, match="not found"):
         read_city_table(tmp_path / "nope.csv")
+
+
+def test_the_documented_example_reads(tmp_path):
+    """docs/report.md's example city table is read as documented."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "report.md").read_text(encoding="utf-8")
+    block = re.search(r"```\n(2024年6月各区空气质量\n.*?)```", doc, re.S).group(1)
+    t = read_city_table(_csv(tmp_path, block.strip().splitlines()), district="门头沟区")
+    assert t["district"].tolist() == ["东城区", "门头沟区", "全市"] and t["is_city"].tolist() == [False, False, True]
+    assert t["pm25_yoy_pct"].tolist() == [-5.0, -6.5, -4.0] and np.isnan(t["pm25_ytd_yoy_pct"].iloc[1])
