@@ -20,7 +20,7 @@ column                        accepted headers (examples)                 unit
 ============================  ==========================================  ==========
 
 District names are Beijing's 16 districts as published (东城区 … 延庆区; the short form
-without 区 is accepted) and 北京经济技术开发区 (经济技术开发区, 经开区, 亦庄). A row named
+without 区 is accepted) and 经济技术开发区 (北京经济技术开发区, 经开区, 亦庄). A row named
 全市 / 北京市 / 全市平均 is the city value: kept with ``is_city`` True, never ranked.
 An empty cell or "—"/"-" is a value not given (NaN).
 """
@@ -45,8 +45,9 @@ from airlib.settings import Settings
 __all__ = ["CITY_COLUMNS", "CITY_HEADER_ALIASES", "DEVELOPMENT_ZONE", "district_code_of", "published_district_name",
            "read_city_table"]
 
-#: Pseudo-code of 北京经济技术开发区 (not an administrative district; it has no 6-digit code).
-DEVELOPMENT_ZONE: Final[tuple[str, str]] = ("110199", "北京经济技术开发区")
+#: Pseudo-code and name (as Beijing's district tables print it) of 北京经济技术开发区; it is not an
+#: administrative district and has no 6-digit code of its own.
+DEVELOPMENT_ZONE: Final[tuple[str, str]] = ("110199", "经济技术开发区")
 _CITY_CODE: Final[str] = "110000"
 
 #: Value columns of the city table, in output order.
@@ -80,7 +81,7 @@ def _name_index() -> dict[str, str]:
         idx[name] = code
         idx[name.removesuffix("区")] = code
     zcode, zname = DEVELOPMENT_ZONE
-    for n in (zname, "经济技术开发区", "经开区", "亦庄", "北京亦庄", "亦庄开发区"):
+    for n in (zname, "北京经济技术开发区", "经开区", "亦庄", "北京亦庄", "亦庄开发区"):
         idx[n] = zcode
     for n in _CITY_NAMES:
         idx[n] = _CITY_CODE
@@ -185,7 +186,7 @@ def read_city_table(path: str | os.PathLike[str], district: str | None = None, *
         hint = f"; closest: {'、'.join(close)}" if close else ""
         what = "an empty district name" if not bad else f"unknown district {bad!r}"
         raise InputDataError(f"{what}{hint}. Use Beijing's district names as published (东城区 … 延庆区, "
-                             "北京经济技术开发区, 全市)", file=p, row=int(rows[i]), column=cols["district"])
+                             "经济技术开发区, 全市)", file=p, row=int(rows[i]), column=cols["district"])
     dup = codes.duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
         code = codes[dup].iloc[0]

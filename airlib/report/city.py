@@ -113,6 +113,16 @@ def _check_rank(r: pd.DataFrame, column: str, code: str, rank: int, tied: tuple[
                           "please report this as a bug")
 
 
+def _among(r: pd.DataFrame, column: str, ranked: int, language: str) -> str:
+    """"全市16个区" — or "全市16个区和经济技术开发区" when the development zone is ranked too."""
+    from airlib.io.city_table import DEVELOPMENT_ZONE
+
+    zone = (r["district_code"].astype(str) == DEVELOPMENT_ZONE[0]).to_numpy(dtype=bool)
+    if (zone & ~np.isnan(r[column].to_numpy(dtype="float64"))).any():
+        return text("city_among_zone", language, n=ranked - 1)
+    return text("city_among", language, n=ranked)
+
+
 def _tie(names: tuple[str, ...], language: str) -> str:
     if not names:
         return ""
@@ -163,7 +173,7 @@ def city_sentence(data: ReportData, language: str = "zh", settings: Settings | N
             continue
         _check_rank(city.ranking, col, code, q.rank, q.tied_with)
         d = _decimals(col, month, settings)
-        fields = dict(f, rank=q.rank, n=q.ranked, tie=_tie(q.tied_with, language), value=_fmt(q.value, d),
+        fields = dict(f, rank=q.rank, among=_among(city.ranking, col, q.ranked, language), tie=_tie(q.tied_with, language), value=_fmt(q.value, d),
                       change=_change(q.value, d, language) if col.endswith("pct") else "")
         parts.append(text(key, language, **fields))
     return "".join(parts) + text("city_sentence_end", language)

@@ -118,7 +118,17 @@ def test_ties_first_last_and_all_equal(tmp_path):
     s = CT.city_sentence(equal)
     assert "排第1名（与其他4个区并列）" in s
     en = CT.city_sentence(equal, "en")
-    assert "rank 1 of 5 districts (tied with 4 other districts)" in en and "微克" not in en
+    assert "rank 1 among 5 districts (tied with 4 other districts)" in en and "微克" not in en
+
+
+def test_development_zone_is_named_not_counted_as_a_district(tmp_path):
+    data = _data(tmp_path, ["东城区,30,,,", "北京经济技术开发区,28,,,", "门头沟区,29,,,"])
+    s = CT.city_sentence(data)
+    assert "在全市2个区和经济技术开发区中排第2名" in s
+    assert "among 2 districts and the Economic-Technological Development Area" in CT.city_sentence(data, "en")
+    assert CT.city_display(data).iloc[:, 0].tolist() == ["经济技术开发区", "门头沟区", "东城区"]
+    no_value = _data(tmp_path, ["东城区,30,,,", "经开区,,,,", "门头沟区,29,,,"])
+    assert "在全市2个区中排第1名" in CT.city_sentence(no_value)
 
 
 def test_district_without_value_and_city_row(tmp_path):
