@@ -22,13 +22,19 @@ from airlib.settings import DEFAULT, Settings
 from airlib.standards.rounding import published_precision
 from airlib.tracking.city_context import RANKED
 
-__all__ = ["CITY_TABLE_COLUMNS", "city_display", "city_highlight_rows", "city_notes", "city_sentence"]
+__all__ = ["CITY_TABLE_COLUMNS", "CITY_TABLES", "city_display", "city_highlight_rows", "city_notes", "city_sentence"]
 
 #: Columns of the city display table, in order (headers: ``TABLE_HEADERS["city"]``).
 CITY_TABLE_COLUMNS: Final[tuple[str, ...]] = (
     "district", "pm25", "pm25_rank", "pm25_yoy_pct", "pm25_yoy_rank", "pm25_ytd", "pm25_ytd_rank",
     "pm25_ytd_yoy_pct", "pm25_ytd_yoy_rank", "composite", "composite_rank", "composite_ytd", "composite_ytd_rank",
 )
+#: The two tables of the section: the month and the year to date (columns of each, in order).
+CITY_TABLES: Final[dict[str, tuple[str, ...]]] = {
+    "month": ("district", "pm25", "pm25_rank", "pm25_yoy_pct", "pm25_yoy_rank", "composite", "composite_rank"),
+    "ytd": ("district", "pm25_ytd", "pm25_ytd_rank", "pm25_ytd_yoy_pct", "pm25_ytd_yoy_rank", "composite_ytd",
+            "composite_ytd_rank"),
+}
 #: At most this many tied districts are named in the sentence; more are counted.
 _MAX_TIE_NAMES: Final[int] = 3
 
@@ -47,28 +53,35 @@ def _fmt(v: float, decimals: int, signed: bool = False) -> str:
     return f"{v:+.{decimals}f}" if signed else f"{v:.{decimals}f}"
 
 
-def _ordered(city: CityContext) -> pd.DataFrame:
-    """Districts by PM2.5 rank (unranked after, in file order), the 全市 row last."""
+def _ordered(city: CityContext, table: str = "month") -> pd.DataFrame:
+    """Districts by the table's PM2.5 rank (unranked after, in file order), the 全市 row last."""
     r = city.ranking
     assert r is not None
-    key = r["pm25_rank"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
+    rank_col = "pm25_rank" if table == "month" else "pm25_ytd_rank"
+    if rank_col not in r:
+        rank_col = "pm25_rank"
+    key = r[rank_col].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
     key = np.where(r["is_city"].to_numpy(dtype=bool), np.inf, key)
     order = np.lexsort((r["is_city"].to_numpy(dtype=bool), key))  # stable: file order within a rank
     return r.iloc[order]
 
 
-def city_display(data: ReportData, language: str = "zh", settings: Settings | None = None) -> pd.DataFrame | None:
-    """The table of all districts (columns present in the city table only), values at the
+def city_display(data: ReportData, language: str = "zh", settings: Settings | None = None,
+                 table: str = "month") -> pd.DataFrame | None:
+    """A table of all districts, ``table`` ``"month"`` or ``"ytd"`` (:data:`CITY_TABLES`; the
+    columns present in the city table only), rows by that table's PM2.5 rank, values at the
     published precision of the month (PM2.5 [µg/m³] integers through 2023, one decimal from
     2024; changes [%] ``settings.yoy_decimals``; 综合指数 ``settings.composite_decimals``);
-    missing values "—". None without a city table."""
+    missing values "—". None without a city table, or without any value of the table."""
     settings = DEFAULT if settings is None else settings
     if data.city is None or data.city.ranking is None:
         return None
-    t = _ordered(data.city)
+    t = _ordered(data.city, table)
+    if not any(c in t for c in CITY_TABLES[table][1:]):
+        return None
     heads = dict(zip(CITY_TABLE_COLUMNS, table_headers("city", language)))
     out = pd.DataFrame(index=range(len(t)))
-    for c in CITY_TABLE_COLUMNS:
+    for c in CITY_TABLES[table]:
         if c not in t:
             continue
         s = t[c]
@@ -83,11 +96,11 @@ def city_display(data: ReportData, language: str = "zh", settings: Settings | No
     return out
 
 
-def city_highlight_rows(data: ReportData) -> list[int]:
-    """Positions of the reported district in :func:`city_display`."""
+def city_highlight_rows(data: ReportData, table: str = "month") -> list[int]:
+    """Positions of the reported district in :func:`city_display` of ``table``."""
     if data.city is None or data.city.ranking is None:
         return []
-    t = _ordered(data.city)
+    t = _ordered(data.city, table)
     mine = (t["district_code"].astype(str).to_numpy() == _district_code(data)) & ~t["is_city"].to_numpy(dtype=bool)
     return [int(i) for i in np.flatnonzero(mine)]
 

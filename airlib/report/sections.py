@@ -109,10 +109,11 @@ def city_context(request: ReportRequest, data: ReportData) -> list[Any]:
     sentence = CT.city_sentence(data, lang)
     if sentence:
         out.append(_md(sentence))
-    table = CT.city_display(data, lang)
-    if table is not None:
-        out.append(_html(C.html_table(table, caption=text("table_city", lang, **f),
-                                      highlight_rows=CT.city_highlight_rows(data), highlight_color="#dbe9f6")))
+    for which, caption in (("month", "table_city"), ("ytd", "table_city_ytd")):
+        table = CT.city_display(data, lang, table=which)
+        if table is not None:
+            out.append(_html(C.html_table(table, caption=text(caption, lang, **f), highlight_color="#dbe9f6",
+                                          highlight_rows=CT.city_highlight_rows(data, which))))
     out.extend(_md(n) for n in CT.city_notes(data, lang))
     return out
 

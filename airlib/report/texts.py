@@ -88,6 +88,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         # city context (全市各区排名; values escaped by the caller)
         "h_city": "## 全市各区排名情况",
         "table_city": "{year}年{month}月全市各区空气质量排名（蓝色底纹：{district}）",
+        "table_city_ytd": "{year}年1—{month}月全市各区累计空气质量排名（蓝色底纹：{district}）",
         "city_sentence_pm25": "{year}年{month}月，{district}PM2.5浓度为{value}微克/立方米，在{among}中排第{rank}名{tie}",
         "city_among": "全市{n}个区",
         "city_among_zone": "全市{n}个区和经济技术开发区",
@@ -172,6 +173,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         # city context
         "h_city": "## Beijing districts",
         "table_city": "Air quality of Beijing's districts, {ym} (shaded blue: {district})",
+        "table_city_ytd": "Air quality of Beijing's districts, {year}-01 to {ym} (shaded blue: {district})",
         "city_sentence_pm25": "In {ym}, {district}'s PM2.5 was {value} µg/m³, rank {rank} among {among}{tie}",
         "city_among": "{n} districts",
         "city_among_zone": "{n} districts and the Economic-Technological Development Area",

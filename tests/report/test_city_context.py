@@ -143,10 +143,14 @@ def test_district_without_value_and_city_row(tmp_path):
 def test_display_precision_columns_and_missing(tmp_path):
     data = _data(tmp_path, ["东城区,30,-5,,", "门头沟区,29,,,"], header="区,PM2.5,同比,累计PM2.5,综合指数")
     disp = CT.city_display(data)
-    assert list(disp.columns) == ["区", "PM2.5(µg/m³)", "排名", "同比(%)", "改善排名", "累计PM2.5(µg/m³)",
-                                  "累计排名", "综合指数", "综合指数排名"]
-    assert disp.iloc[0].tolist() == ["门头沟区", "29.0", "1", "—", "—", "—", "—", "—", "—"]
+    assert list(disp.columns) == ["区", "PM2.5(µg/m³)", "排名", "同比(%)", "改善排名", "综合指数", "综合指数排名"]
+    assert disp.iloc[0].tolist() == ["门头沟区", "29.0", "1", "—", "—", "—", "—"]
     assert disp.iloc[1, 3] == "-5.0"
+    ytd = CT.city_display(data, table="ytd")
+    assert list(ytd.columns) == ["区", "累计PM2.5(µg/m³)", "累计排名"] and ytd.iloc[0].tolist() == ["东城区", "—", "—"]
+    assert CT.city_highlight_rows(data, "ytd") == [1] and CT.city_highlight_rows(data) == [0]
+    only_month = _data(tmp_path, ["东城区,30", "门头沟区,29"], header="区,PM2.5")
+    assert CT.city_display(only_month, table="ytd") is None
     old = _data(tmp_path, ["东城区,30,-5,,", "门头沟区,29,,,"], month="2023-12")
     assert CT.city_display(old).iloc[0, 1] == "29"
 
@@ -222,10 +226,11 @@ def test_demo_city_tables_and_section(city_home, tmp_path):
     own = dm.loc[dm["month"].dt.to_period("M").astype(str) == CITY_MONTH, "pm25"].item()
     assert abs(mine["pm25"] - own) <= 0.5
     objs = sections.city_context(request, data)
-    assert [type(o) for o in objs] == [Markdown, Markdown, HTML, Markdown, Markdown]
+    assert [type(o) for o in objs] == [Markdown, Markdown, HTML, HTML, Markdown, Markdown]
     assert objs[0].data == "## 全市各区排名情况"
     assert f"在全市16个区中排第{int(mine['pm25_rank'])}名" in objs[1].data
-    assert "background:#dbe9f6" in objs[2].data and "合成演示数据" in objs[4].data
+    assert "background:#dbe9f6" in objs[2].data and "1—12月全市各区累计" in objs[3].data
+    assert "合成演示数据" in objs[5].data
     # configured but missing for the month: one note, nothing else
     path.rename(tmp_path / "moved.csv")
     try:
