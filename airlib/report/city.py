@@ -22,7 +22,7 @@ from airlib.settings import DEFAULT, Settings
 from airlib.standards.rounding import published_precision
 from airlib.tracking.city_context import RANKED
 
-__all__ = ["CITY_TABLE_COLUMNS", "CITY_TABLES", "city_display", "city_highlight_rows", "city_notes", "city_sentence"]
+__all__ = ["CITY_TABLE_COLUMNS", "CITY_TABLES", "DISTRICT_NAMES_EN", "city_display", "city_highlight_rows", "city_notes", "city_sentence"]
 
 #: Columns of the city display table, in order (headers: ``TABLE_HEADERS["city"]``).
 CITY_TABLE_COLUMNS: Final[tuple[str, ...]] = (
@@ -34,6 +34,14 @@ CITY_TABLES: Final[dict[str, tuple[str, ...]]] = {
     "month": ("district", "pm25", "pm25_rank", "pm25_yoy_pct", "pm25_yoy_rank", "composite", "composite_rank"),
     "ytd": ("district", "pm25_ytd", "pm25_ytd_rank", "pm25_ytd_yoy_pct", "pm25_ytd_yoy_rank", "composite_ytd",
             "composite_ytd_rank"),
+}
+#: District names in the English report (pinyin, as the municipal bureau's English pages write them).
+DISTRICT_NAMES_EN: Final[dict[str, str]] = {
+    "东城区": "Dongcheng", "西城区": "Xicheng", "朝阳区": "Chaoyang", "丰台区": "Fengtai",
+    "石景山区": "Shijingshan", "海淀区": "Haidian", "门头沟区": "Mentougou", "房山区": "Fangshan",
+    "通州区": "Tongzhou", "顺义区": "Shunyi", "昌平区": "Changping", "大兴区": "Daxing",
+    "怀柔区": "Huairou", "平谷区": "Pinggu", "密云区": "Miyun", "延庆区": "Yanqing",
+    "经济技术开发区": "E-Town (BDA)", "全市": "Beijing",
 }
 #: At most this many tied districts are named in the sentence; more are counted.
 _MAX_TIE_NAMES: Final[int] = 3
@@ -86,7 +94,7 @@ def city_display(data: ReportData, language: str = "zh", settings: Settings | No
             continue
         s = t[c]
         if c == "district":
-            txt = s.astype(str).tolist()
+            txt = [_label(n, language) for n in s.astype(str)]
         elif c.endswith("rank"):
             txt = ["—" if pd.isna(v) else str(int(v)) for v in s]
         else:
@@ -136,12 +144,17 @@ def _among(r: pd.DataFrame, column: str, ranked: int, language: str) -> str:
     return text("city_among", language, n=ranked)
 
 
+def _label(name: str, language: str) -> str:
+    """A district's official name (zh) or its English name (en)."""
+    return DISTRICT_NAMES_EN.get(name, name) if language == "en" else name
+
+
 def _tie(names: tuple[str, ...], language: str) -> str:
     if not names:
         return ""
     if len(names) > _MAX_TIE_NAMES:
         return text("city_tie_many", language, count=len(names))
-    return text("city_tie", language, names=text("list_sep", language).join(markdown_text(n) for n in names))
+    return text("city_tie", language, names=text("list_sep", language).join(markdown_text(_label(n, language)) for n in names))
 
 
 def _change(v: float, decimals: int, language: str) -> str:
@@ -169,7 +182,7 @@ def city_sentence(data: ReportData, language: str = "zh", settings: Settings | N
     city = data.city
     if city is None or city.ranking is None:
         return None
-    month, district = data.month, markdown_text(data.config.name)
+    month, district = data.month, markdown_text(_label(data.config.name, language))
     f: dict[str, Any] = {"year": month.year, "month": month.month, "ym": str(month), "district": district}
     place = city.place
     code = _district_code(data)

@@ -127,6 +127,10 @@ def test_development_zone_is_named_not_counted_as_a_district(tmp_path):
     assert "在全市2个区和经济技术开发区中排第2名" in s
     assert "among 2 districts and the Economic-Technological Development Area" in CT.city_sentence(data, "en")
     assert CT.city_display(data).iloc[:, 0].tolist() == ["经济技术开发区", "门头沟区", "东城区"]
+    assert CT.city_display(data, "en").iloc[:, 0].tolist() == ["E-Town (BDA)", "Mentougou", "Dongcheng"]
+    tie = _data(tmp_path, ["东城区,29,,,", "门头沟区,29,,,"])
+    assert CT.city_sentence(tie, "en").startswith("In 2024-06, Mentougou's PM2.5 was 29.0 µg/m³, rank 1 among 2 "
+                                                   "districts (tied with Dongcheng)")
     no_value = _data(tmp_path, ["东城区,30,,,", "经开区,,,,", "门头沟区,29,,,"])
     assert "在全市2个区中排第1名" in CT.city_sentence(no_value)
 
