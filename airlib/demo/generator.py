@@ -406,7 +406,8 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
 
     Files: ``synthetic_towns.csv``, ``synthetic_stations.csv``, ``synthetic_hourly_YYYY.csv``
     (one per calendar year), ``README.txt`` and ``数据说明.txt`` (both state that the data are
-    synthetic) and ``boundaries/towns_schematic.geojson``. Every write is atomic.
+    synthetic), ``city/city_YYYY-MM.csv`` (synthetic city tables, :mod:`airlib.demo.city_table`)
+    and ``boundaries/towns_schematic.geojson``. Every write is atomic.
 
     Parameters
     ----------
@@ -458,6 +459,10 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
         p = folder / name
         atomic_write_bytes(p, text.encode("utf-8"))
         files.append(p)
+
+    from airlib.demo.city_table import write_demo_city_tables
+
+    files.extend(write_demo_city_tables(folder / "city", hourly, DISTRICT_NAME, seed))
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

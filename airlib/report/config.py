@@ -18,6 +18,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
         bottom_n: 3                 # size of the bottom list (预警 后N名)
         plans: [data/raw/plans/mentougou_2017_autumn_winter.yaml]
         ledgers: data/raw/mentougou/ledgers   # monthly task ledgers (台账), optional
+        city_table: data/raw/city/city_{month}.xlsx  # city table of each month, optional
         synthetic: false            # true only for the demo
 
 All paths must lie inside the project; :func:`district_config` refuses others.
@@ -36,7 +37,8 @@ from airlib.paths import project_root as default_project_root, raw_dir
 from airlib.settings import Settings
 
 __all__ = [
-    "DEMO", "MAX_NAME_LENGTH", "REQUIRED_KEYS", "DistrictConfig", "check_district_name", "check_folder_name",
+    "CITY_TABLE_SUFFIXES", "DEMO", "MAX_NAME_LENGTH", "REQUIRED_KEYS", "DistrictConfig", "check_city_table",
+    "check_district_name", "check_folder_name",
     "config_file", "district_config", "district_names", "inside_project", "load_districts",
 ]
 
@@ -59,6 +61,7 @@ class DistrictConfig:
     plans: tuple[str, ...] = field(default_factory=tuple)
     ledgers: str | None = None
     synthetic: bool = False
+    city_table: str | None = None
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -84,6 +87,7 @@ DEMO = DistrictConfig(
     ),
     ledgers="data/raw/demo/ledgers",
     synthetic=True,
+    city_table="data/raw/demo/city/city_{month}.csv",
 )
 
 
@@ -241,6 +245,8 @@ def _check_entry(e: dict[str, Any], project_root: Path) -> dict[str, Any]:
             if key in _PATH_KEYS:
                 _inside(v, project_root, what)
             kw[key] = v
+        elif key == "city_table":
+            kw[key] = None if v is None else check_city_table(v, project_root, what)
         elif key == "plans":
             items = [] if v is None else [v] if isinstance(v, str) else v
             if not isinstance(items, list) or not all(isinstance(x, str) and x.strip() for x in items):
@@ -249,6 +255,39 @@ def _check_entry(e: dict[str, Any], project_root: Path) -> dict[str, Any]:
                 _inside(x, project_root, what)
             kw[key] = tuple(items)
     return kw
+
+
+#: File types a city table may have (:func:`airlib.io.city_table.read_city_table`).
+CITY_TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".xlsx")
+
+
+def check_city_table(value: object, project_root: Path, what: str = "key 'city_table'") -> str:
+    """Check the ``city_table`` path template of a district entry.
+
+    The template names one file per month: it contains ``{month}`` exactly once (replaced by
+    ``YYYY-MM``, e.g. ``data/raw/city/city_{month}.xlsx`` → ``city_2024-06.xlsx``), no other
+    ``{`` ``}``, ends in ``.csv``, ``.txt`` or ``.xlsx``, and lies inside the project.
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        What is wrong and an example of a valid value.
+    """
+    example = "e.g. data/raw/city/city_{month}.xlsx"
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be a path template with {{month}}, {example}; not {value!r}")
+    if value.count("{month}") != 1 or value.replace("{month}", "").count("{") or value.replace("{month}", "").count("}"):
+        raise ValueError(f"{what} {value!r} must contain {{month}} once (replaced by YYYY-MM) and no other "
+                         f"braces, {example}")
+    if Path(value).suffix.lower() not in CITY_TABLE_SUFFIXES:
+        raise ValueError(f"{what} {value!r} must name a {', '.join(CITY_TABLE_SUFFIXES)} file, {example}")
+    _inside(value.replace("{month}", "2000-01"), project_root, what)
+    return value
 
 
 def _inside(path: str, project_root: Path, what: str) -> None:

@@ -127,8 +127,10 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
     return out.reset_index(drop=True)
 
 
-def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = ()) -> str:
-    """HTML of a display table (no index); rows in ``highlight_rows`` shaded red.
+def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = (),
+               highlight_color: str = "#fde0dd") -> str:
+    """HTML of a display table (no index); rows in ``highlight_rows`` shaded ``highlight_color``
+    (default red: the bottom N; a fixed colour of the caller, never user text).
 
     Every header, cell and the caption is escaped (:func:`airlib.escaping.html_text`), so
     text from registries, plans or ledgers prints literally.
@@ -139,7 +141,7 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_row
     # Keep short first-column labels (town names) on one line so that they can be read back.
     first_short = len(frame) > 0 and len(frame.columns) > 0 and bool(frame.iloc[:, 0].astype("string").str.len().max() <= 8)
     for i, row in enumerate(frame.itertuples(index=False)):
-        style = ' style="background:#fde0dd"' if i in hl else ""
+        style = f' style="background:{highlight_color}"' if i in hl else ""
         cells = "".join(
             ("<td style='white-space:nowrap'>" if j == 0 and first_short else "<td>")
             + html_text("" if not isinstance(v, str) and pd.isna(v) else v) + "</td>"

@@ -22,6 +22,7 @@ from airlib.report.config import DistrictConfig
 from airlib.report.numbering import Numbering
 from airlib.report.request import (
     ReportRequest,
+    city_table_path,
     district_boundaries,
     month_partition,
     plan_paths,
@@ -30,7 +31,8 @@ from airlib.report.request import (
 )
 
 __all__ = [
-    "RECORDED_PACKAGES", "ReportData", "TaskProgress", "input_files", "package_versions",
+    "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
+    "input_files", "package_versions",
     "pm25_targets", "prepare", "run_record", "task_progress",
 ]
 
@@ -66,6 +68,29 @@ class TaskProgress:
     last_ledger_month: str
     scores: pd.DataFrame
     overdue: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CityContext:
+    """The district among Beijing's districts, from the month's city table (:func:`city_context`).
+
+    Attributes
+    ----------
+    file : Path
+        The city table of the month (``city_table`` of districts.yaml with ``{month}`` filled in).
+    label : str
+        ``file`` relative to the project (as the report prints it).
+    ranking : DataFrame or None
+        :func:`airlib.tracking.city_context.city_ranking` of the table (file order); None when
+        the file does not exist.
+    place : dict
+        :func:`airlib.tracking.city_context.district_place` of the district (empty without a table).
+    """
+
+    file: Path
+    label: str
+    ranking: pd.DataFrame | None
+    place: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +131,9 @@ class ReportData:
     numbering : Numbering
         Table and figure numbers, handed out as the sections make their captions
         (:mod:`airlib.report.numbering`).
+    city : CityContext or None
+        The district among Beijing's districts (:func:`city_context`); None when no
+        ``city_table`` is configured.
     """
 
     config: DistrictConfig
@@ -129,6 +157,7 @@ class ReportData:
     ledger_problems: list[dict[str, str]] = field(default_factory=list)
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     numbering: Numbering = field(default_factory=Numbering)
+    city: CityContext | None = None
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
@@ -149,7 +178,40 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
             files.append(store / name)
     files.append(cfg.path(cfg.boundaries, project_root))
     files.extend(cfg.path(p, project_root) for p in cfg.plans if cfg.path(p, project_root).exists())
+    city = city_table_path(cfg, month, project_root)
+    if city is not None and city.is_file():
+        files.append(city)
     return files
+
+
+def city_context(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> CityContext | None:
+    """The district's place among Beijing's districts in ``month``, from its city table.
+
+    Returns
+    -------
+    CityContext or None
+        None when no ``city_table`` is configured; a :class:`CityContext` without ranking when
+        the month's file does not exist (the report then says so).
+
+    Raises
+    ------
+    InputDataError
+        The table exists but is not valid (:func:`airlib.io.city_table.read_city_table`: the
+        message names the file and row), or does not give the district's PM2.5.
+    """
+    from airlib.io.city_table import district_code_of, published_district_name, read_city_table
+    from airlib.io.store import portable_path
+    from airlib.tracking.city_context import city_ranking, district_place
+
+    path = city_table_path(cfg, month, project_root)
+    if path is None:
+        return None
+    label = portable_path(path, project_root)
+    if not path.exists():
+        return CityContext(file=path, label=label, ranking=None)
+    name = published_district_name(cfg.district_code, cfg.name)
+    ranking = city_ranking(read_city_table(path, name))
+    return CityContext(file=path, label=label, ranking=ranking, place=district_place(ranking, str(district_code_of(name))))
 
 
 def package_versions(packages: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str]:
@@ -256,13 +318,14 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     ledger_problems: list[dict[str, str]] = []
     progress = task_progress(cfg, month, towns, project_root, ledger_problems)
     files = input_files(cfg, month, project_root)
+    city = city_context(cfg, month, project_root)
     return ReportData(
         config=cfg, month=month, bottom_n=n, towns=towns, stations=stations,
         station_daily=sdaily, town_daily=tdaily, district_daily=ddaily, ranking=ranking, bottom=bottom,
         worsening=worse, warnings=warn, district_monthly=dm, boundaries=boundaries,
         validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
         progress=progress, ledger_problems=ledger_problems,
-        targets=pm25_targets(cfg, month, ddaily, project_root),
+        targets=pm25_targets(cfg, month, ddaily, project_root), city=city,
     )
 
 

@@ -32,7 +32,7 @@ from airlib.report.config import (
 from airlib.report.texts import check_language
 
 __all__ = [
-    "ReportRequest", "available_months", "check_request", "district_boundaries",
+    "ReportRequest", "available_months", "check_request", "city_table_path", "district_boundaries",
     "interactive_folder", "month_partition", "output_names",
     "plan_paths", "read_registry", "report_folder", "store_dir",
 ]
@@ -87,6 +87,14 @@ def plan_paths(cfg: DistrictConfig, project_root: Path | None = None) -> list[Pa
     return out
 
 
+def city_table_path(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> Path | None:
+    """The city table of ``month`` (``cfg.city_table`` with ``{month}`` = ``YYYY-MM``), or None
+    when the district has none configured. The file need not exist."""
+    if not cfg.city_table:
+        return None
+    return cfg.path(cfg.city_table.replace("{month}", str(month)), project_root)
+
+
 def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> None:
     """Check that the configured paths are inside the project and the month has data.
 
@@ -95,7 +103,8 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
     AirlibError
         A path outside the project, no store, no data for ``month``, a missing or bad boundary
         file (checked by :func:`district_boundaries`), or a plan file that does not load
-        (:func:`airlib.io.plans.load_plan`) — all before any kernel starts.
+        (:func:`airlib.io.plans.load_plan`), a city table of the month that is not valid
+        (:func:`airlib.io.city_table.read_city_table`) — all before any kernel starts.
     """
     from airlib.io.store import hourly_dir
 
@@ -122,6 +131,11 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
     with warnings.catch_warnings():  # the report shows them; here only errors matter
         warnings.simplefilter("ignore", BoundaryWarning)
         district_boundaries(cfg, project_root)
+    city = city_table_path(cfg, month, project_root)
+    if city is not None and city.exists():  # a wrong city table fails here, naming file and row
+        from airlib.io.city_table import published_district_name, read_city_table
+
+        read_city_table(city, published_district_name(cfg.district_code, cfg.name))
 
 
 def district_boundaries(cfg: DistrictConfig, project_root: Path | None = None, *, towns: pd.DataFrame | None = None,

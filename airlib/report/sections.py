@@ -24,7 +24,7 @@ from airlib.report.request import ReportRequest
 from airlib.report.texts import text
 
 __all__ = [
-    "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
+    "city_context", "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
     "task_progress", "warnings", "write_workbook", "ytd_ranking",
 ]
 
@@ -104,6 +104,34 @@ def start(
 def cover(request: ReportRequest, data: ReportData) -> list[Any]:
     """Cover page: title, district, month, data validity, notices."""
     return [_md(C.cover_markdown(data, request.language))]
+
+
+def city_context(request: ReportRequest, data: ReportData) -> list[Any]:
+    """The district among Beijing's districts (全市各区排名情况): heading, one sentence checked
+    against the table, the table of all districts (the district shaded blue) and its notes.
+
+    Nothing when the district has no ``city_table`` configured; one note when it is configured
+    but the month's file does not exist.
+    """
+    from airlib.report import city as CT
+
+    lang = request.language
+    if data.city is None:
+        return []
+    if data.city.ranking is None:
+        return [_md(n) for n in CT.city_notes(data, lang)]
+    f = dict(_fields(request), district=data.config.name)
+    out = [_md(text("h_city", lang))]
+    sentence = CT.city_sentence(data, lang)
+    if sentence:
+        out.append(_md(sentence))
+    for which, key in (("month", "city"), ("ytd", "city_ytd")):
+        table = CT.city_display(data, lang, table=which)
+        if table is not None:
+            out.append(_html(C.html_table(table, caption=_table_caption(data, key, lang, f), highlight_color="#dbe9f6",
+                                          highlight_rows=CT.city_highlight_rows(data, which))))
+    out.extend(_md(n) for n in CT.city_notes(data, lang))
+    return out
 
 
 def monthly_ranking(request: ReportRequest, data: ReportData) -> list[Any]:

@@ -126,6 +126,28 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "fig_period_to_date": "本期累计均值",
         "fig_last_year_to_date": "上年同期累计",
         "fig_target_level": "目标浓度 ",
+        # city context (全市各区排名; values escaped by the caller)
+        "h_city": "### 全市各区排名情况",
+        "table_city": "表{no} {year}年{month}月全市各区空气质量排名（蓝色底纹：{district}）",
+        "table_city_ytd": "表{no} {year}年1—{month}月全市各区累计空气质量排名（蓝色底纹：{district}）",
+        "city_sentence_pm25": "{year}年{month}月，{district}PM2.5浓度为{value}微克/立方米，在{among}中排第{rank}名{tie}",
+        "city_among": "全市{n}个区",
+        "city_among_zone": "全市{n}个区和经济技术开发区",
+        "city_sentence_yoy": "，同比{change}，改善幅度排第{rank}名{tie}",
+        "city_sentence_ytd": "；1—{month}月累计浓度为{value}微克/立方米，排第{rank}名{tie}",
+        "city_sentence_ytd_yoy": "，累计同比{change}，改善幅度排第{rank}名{tie}",
+        "city_sentence_composite": "；综合指数为{value}，排第{rank}名{tie}",
+        "city_sentence_end": "。",
+        "city_no_value": "{year}年{month}月全市各区数据表未给出{district}的PM2.5浓度。",
+        "city_up": "上升{pct}%",
+        "city_down": "下降{pct}%",
+        "city_flat": "持平",
+        "city_tie": "（与{names}并列）",
+        "city_tie_many": "（与其他{count}个区并列）",
+        "city_note": "注：数据来自全市各区数据表（{file}）；浓度、综合指数排名按升序（第1名最低），"
+                     "改善幅度排名按同比变化升序（降幅最大为第1名），并列取最小名次；“—”为该表未给出的数值；全市行不参与排名。",
+        "city_synthetic": "**本节全市各区数据为合成演示数据（SYNTHETIC），非市生态环境局发布的数据。**",
+        "city_missing": "未找到{year}年{month}月全市各区数据表（{file}），本报告不含全市各区排名。",
     },
     "en": {
         "title": "{district} town/street PM2.5 ranking report, {year}-{month:02d}",
@@ -227,6 +249,29 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "fig_period_to_date": "This period, to date",
         "fig_last_year_to_date": "Last year, to date",
         "fig_target_level": "Target level ",
+        # city context
+        "h_city": "### Beijing districts",
+        "table_city": "Table {no} Air quality of Beijing's districts, {ym} (shaded blue: {district})",
+        "table_city_ytd": "Table {no} Air quality of Beijing's districts, {year}-01 to {ym} (shaded blue: {district})",
+        "city_sentence_pm25": "In {ym}, {district}'s PM2.5 was {value} µg/m³, rank {rank} among {among}{tie}",
+        "city_among": "{n} districts",
+        "city_among_zone": "{n} districts and the Economic-Technological Development Area",
+        "city_sentence_yoy": "; {change} on last year, improvement rank {rank}{tie}",
+        "city_sentence_ytd": "; year to date {value} µg/m³, rank {rank}{tie}",
+        "city_sentence_ytd_yoy": ", {change} on last year, improvement rank {rank}{tie}",
+        "city_sentence_composite": "; composite index {value}, rank {rank}{tie}",
+        "city_sentence_end": ".",
+        "city_no_value": "The city table of {ym} gives no PM2.5 value for {district}.",
+        "city_up": "up {pct}%",
+        "city_down": "down {pct}%",
+        "city_flat": "unchanged",
+        "city_tie": " (tied with {names})",
+        "city_tie_many": " (tied with {count} other districts)",
+        "city_note": "Source: the table of all districts ({file}). Concentration and index ranks "
+                     "ascending (1 = lowest); improvement rank by year-on-year change ascending (largest fall = 1); "
+                     "ties share the lowest rank; \"—\" = not given in the table; the city row is not ranked.",
+        "city_synthetic": "**The district values of this section are SYNTHETIC demo data, not published by the municipal bureau.**",
+        "city_missing": "No city table for {ym} ({file}); this report has no district comparison.",
     },
 }
 
@@ -251,6 +296,12 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "progress": {
         "zh": ("乡镇街道", "任务进展得分", "任务排名", "任务数", "已完成", "逾期未完成", "PM2.5", "空气质量排名"),
         "en": ("Town", "Task score", "Task rank", "Tasks", "Done", "Overdue", "PM2.5", "AQ rank"),
+    },
+    "city": {
+        "zh": ("区", "PM2.5(µg/m³)", "排名", "同比(%)", "改善排名", "累计PM2.5(µg/m³)", "累计排名",
+               "累计同比(%)", "累计改善排名", "综合指数", "综合指数排名", "累计综合指数", "累计综合指数排名"),
+        "en": ("District", "PM2.5 (µg/m³)", "Rank", "YoY (%)", "YoY rank", "YTD PM2.5 (µg/m³)", "YTD rank",
+               "YTD YoY (%)", "YTD YoY rank", "Composite index", "Index rank", "YTD index", "YTD index rank"),
     },
     "targets": {
         "zh": ("目标", "统计期", "实际浓度(µg/m³)", "上年同期(µg/m³)", "同比(%)", "目标浓度(µg/m³)", "状态",

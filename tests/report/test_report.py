@@ -642,7 +642,8 @@ def test_texts_cover_both_languages():
     fields = {"district", "year", "month", "ym", "n", "code", "now", "stations", "valid", "total", "share",
               "towns", "towns_valid", "standard", "names", "precision", "d", "n_valid", "lo", "hi", "best",
               "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank",
-              "town", "word", "scope", "counts", "towns", "tied", "best_place", "worst_place", "no"}
+              "town", "word", "scope", "counts", "towns", "tied", "best_place", "worst_place", "no",
+              "tie", "change", "among"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
     for lang, entries in TEXT.items():
         for key, template in entries.items():
@@ -665,7 +666,7 @@ def test_texts_cover_both_languages():
 #: Rank of each module of airlib/report: a module imports only modules of a lower rank.
 REPORT_LAYERS = {
     "errors": 0, "texts": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
-    "request": 1, "data": 2, "content": 3, "figures": 3, "sections": 4, "rendering": 5, "running": 6,
+    "request": 1, "data": 2, "content": 3, "figures": 3, "city": 3, "sections": 4, "rendering": 5, "running": 6,
 }
 
 
