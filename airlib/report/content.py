@@ -21,6 +21,8 @@ from airlib.report.data import ReportData
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
+    "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
+    "bulletin_header_rows", "bulletin_notes",
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
@@ -73,13 +75,27 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
     return out.reset_index(drop=True)
 
 
-def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = ()) -> str:
+def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = (),
+               groups: Sequence[tuple[str, int]] = (), compact: bool = False) -> str:
     """HTML of a display table (no index); rows in ``highlight_rows`` shaded red.
 
     Every header, cell and the caption is escaped (:func:`airlib.escaping.html_text`), so
-    text from registries, plans or ledgers prints literally.
+    text from registries, plans or ledgers prints literally. ``groups`` adds a header row
+    above the column headers: ``(label, number of columns spanned)`` covering every column
+    (e.g. a pollutant over its value and change columns). ``compact`` uses a smaller font and
+    narrower padding (wide tables).
     """
-    head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
+    cell = " style='padding:1px 2px !important'" if compact else ""
+    head = "".join(
+        f"<th style='padding:1px 2px !important;min-width:5.5em'>{html_text(c)}</th>" if compact and j == 0
+        else f"<th{cell}>{html_text(c)}</th>"
+        for j, c in enumerate(frame.columns)
+    )
+    if groups:
+        if sum(n for _, n in groups) != len(frame.columns) or any(n < 1 for _, n in groups):
+            raise ValueError(f"header groups span {sum(n for _, n in groups)} columns, the table has {len(frame.columns)}")
+        top = "".join(f"<th{cell} colspan='{n}'>{html_text(label)}</th>" for label, n in groups)
+        head = f"{top}</tr><tr>{head}"
     body = []
     hl = set(highlight_rows)
     # Keep short first-column labels (town names) on one line so that they can be read back.
@@ -87,13 +103,14 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_row
     for i, row in enumerate(frame.itertuples(index=False)):
         style = ' style="background:#fde0dd"' if i in hl else ""
         cells = "".join(
-            ("<td style='white-space:nowrap'>" if j == 0 and first_short else "<td>")
+            ("<td style='white-space:nowrap'>" if j == 0 and first_short else f"<td{cell}>")
             + html_text("" if not isinstance(v, str) and pd.isna(v) else v) + "</td>"
             for j, v in enumerate(row)
         )
         body.append(f"<tr{style}>{cells}</tr>")
     cap = f"<caption style='caption-side:top;font-weight:bold;padding:4px'>{html_text(caption)}</caption>" if caption else ""
-    return f"<table class='airlib-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    size = " style='font-size:7.5pt;table-layout:auto !important'" if compact else ""
+    return f"<table class='airlib-table'{size}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def gb3095_label(month: pd.Period) -> str:
@@ -289,3 +306,144 @@ def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = 
         title_text += "（" + t["synthetic"] + "）" if language == "zh" else f" ({t['synthetic']})"
     titles = {k: title_text for k in sheets}
     return write_tables(path, sheets, headers=headers(language), title=titles)
+
+
+# ------------------------------------------------------------------ bulletin tables (item 1)
+#: The bulletin tables of :class:`airlib.tracking.bulletin.Bulletin` (``ReportData.bulletin``).
+BULLETIN_TABLES: Final[tuple[str, ...]] = ("monthly", "ytd", "days")
+
+_POLLUTANT_COLUMNS: Final[tuple[str, ...]] = tuple(
+    c for p in ("pm25", "pm10", "no2", "so2", "co", "o3") for c in (p, f"{p}_change_pct")
+)
+#: Columns each bulletin table shows in the PDF (all columns are in the workbook frame).
+BULLETIN_PDF_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "monthly": ("name", *_POLLUTANT_COLUMNS, "composite", "composite_rank", "composite_change_pct",
+                "composite_change_rank"),
+    "ytd": ("name", *_POLLUTANT_COLUMNS, "composite", "composite_rank", "composite_change_pct",
+            "composite_change_rank"),
+    "days": ("name", "valid_days", "good_days", "good_share", "good_days_change", "good_days_change_rank",
+             "heavy_days", "heavy_days_change", "heavy_days_change_rank",
+             "ytd_good_days", "ytd_good_share", "ytd_good_days_change", "ytd_good_days_change_rank",
+             "ytd_heavy_days", "ytd_heavy_days_change", "ytd_heavy_days_change_rank"),
+}
+
+
+def _bulletin_source(data: ReportData, table: str) -> pd.DataFrame:
+    if table not in BULLETIN_TABLES:
+        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    if data.bulletin is None:
+        raise ValueError("the report data have no bulletin tables")
+    return getattr(data.bulletin, table)
+
+
+def bulletin_frame(data: ReportData, table: str, language: str = "zh") -> pd.DataFrame:
+    """A bulletin table as numbers (for the workbook): every value column at published
+    precision, missing values NaN/NA, reason columns left out (see :func:`bulletin_notes`),
+    headers in ``language`` (:func:`airlib.report.texts.bulletin_header`).
+
+    Parameters
+    ----------
+    data : ReportData
+    table : {"monthly", "ytd", "days"}
+    language : {"zh", "en"}
+
+    Returns
+    -------
+    DataFrame
+        The district row first, then the towns (order of :class:`~airlib.tracking.bulletin.Bulletin`).
+    """
+    from airlib.report.texts import bulletin_header
+
+    src = _bulletin_source(data, table)
+    cols = [c for c in src.columns if not c.endswith("_reason") and c != "level"]
+    out = src[cols].copy()
+    out.columns = [bulletin_header(c, language) for c in cols]
+    return out.reset_index(drop=True)
+
+
+def bulletin_notes(data: ReportData, table: str, language: str = "zh") -> tuple[str, ...]:
+    """One text per row of a bulletin table explaining its "—" (empty: nothing missing)."""
+    from airlib.report.texts import bulletin_text
+
+    src = _bulletin_source(data, table)
+    reasons = src.filter(regex="_reason$")
+    sep = bulletin_text("list_sep", language)
+    out = []
+    for codes in reasons.itertuples(index=False):  # one row per town: a handful of rows
+        seen = [c for c in dict.fromkeys(codes) if c]
+        out.append(sep.join(bulletin_text(f"reason_{c}", language) for c in seen))
+    return tuple(out)
+
+
+def bulletin_display(data: ReportData, table: str, language: str = "zh") -> pd.DataFrame:
+    """A bulletin table ready for the PDF: :data:`BULLETIN_PDF_COLUMNS`, headers in
+    ``language``, values as text at published precision (PM2.5 by the period's year, CO one
+    decimal, other concentrations integers, the index two decimals, % signed one decimal,
+    ranks and days integers), missing values "—"."""
+    from airlib.report.texts import bulletin_header
+    from airlib.settings import DEFAULT
+
+    src = _bulletin_source(data, table)
+    pm25_dec = published_precision("pm25", data.month)
+    out = pd.DataFrame(index=src.index)
+    for c in BULLETIN_PDF_COLUMNS[table]:
+        s = src[c]
+        base = c[4:] if c.startswith("ytd_") else c
+        if c == "name":
+            txt = s.astype("string").fillna("—")
+        elif base.endswith(("change_pct", "_share_change")):
+            txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}")
+        elif base.endswith("rank") or base.endswith("_days") or base.endswith("days_change"):
+            signed = base.endswith("days_change")
+            txt = s.astype("Float64").map(
+                lambda v, signed=signed: "—" if pd.isna(v) else (f"{int(v):+d}" if signed else str(int(v))))
+        else:
+            d = {"pm25": pm25_dec, "co": 1, "composite": DEFAULT.composite_decimals, "good_share": 1}.get(base, 0)
+            txt = s.astype("Float64").map(lambda v, d=d: "—" if pd.isna(v) else f"{v:.{d}f}")
+        out[bulletin_header(c, language)] = txt.astype("string").to_numpy()
+    return out.reset_index(drop=True)
+
+
+def bulletin_header_rows(table: str, language: str = "zh") -> tuple[list[tuple[str, int]], list[str]]:
+    """Two header rows of a bulletin table in the PDF: ``(groups, short headers)`` for
+    :func:`html_table` (``groups=``) and the columns of :func:`bulletin_display`."""
+    from airlib.report.texts import BULLETIN_HEADERS
+
+    h = BULLETIN_HEADERS[language if language in BULLETIN_HEADERS else "zh"]
+    if table in ("monthly", "ytd"):
+        groups = [("", 1)] + [(h[p], 2) for p in ("pm25", "pm10", "no2", "so2", "co", "o3")] + [(h["composite"], 4)]
+        short = [h["name"]] + [h["short_value"], h["short_change_pct"]] * 6 + [
+            h["short_index"], h["short_rank"], h["short_change_pct"], h["short_change_rank"]]
+    elif table == "days":
+        groups = [("", 1), (h["month"], 8), (h["ytd"], 7)]
+        month = [h["good_days"], h["short_share"], h["short_days_change"], h["short_change_rank"],
+                 h["heavy_days"], h["short_days_change"], h["short_change_rank"]]
+        short = [h["name"], h["valid_days"], *month, *month]
+    else:
+        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    assert len(short) == len(BULLETIN_PDF_COLUMNS[table]) == sum(n for _, n in groups)
+    return groups, short
+
+
+def bulletin_footnotes(data: ReportData, table: str, language: str = "zh") -> list[str]:
+    """Notes under a bulletin table: how it is read, and what each "—" means (each reason
+    with the rows it applies to)."""
+    from airlib.report.texts import bulletin_text
+    from airlib.tracking.bulletin import REASONS
+
+    notes = [bulletin_text("note_days" if table == "days" else "note_layout", language)]
+    if table == "ytd":
+        notes.append(bulletin_text("note_ytd", language))
+    src = _bulletin_source(data, table)
+    reasons = src.filter(regex="_reason$")
+    names = src["name"].astype("string").fillna("").to_numpy()
+    items = []
+    for code in REASONS:  # one item per reason, naming the rows it explains
+        rows = (reasons == code).any(axis=1).to_numpy()
+        if rows.any():
+            listed = text("list_sep", language).join(markdown_text(str(n)) for n in names[rows])
+            items.append(bulletin_text("missing_item", language, reason=bulletin_text(f"reason_{code}", language),
+                                       names=listed))
+    if items:
+        notes.append(bulletin_text("missing_note", language, items=bulletin_text("list_sep", language).join(items)))
+    return notes
