@@ -21,7 +21,7 @@ from airlib.report.data import ReportData
 from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
-    "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
+    "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "BULLETIN_TABLE_NUMBERS", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
     "bulletin_header_rows", "bulletin_notes",
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
@@ -404,6 +404,22 @@ def bulletin_display(data: ReportData, table: str, language: str = "zh") -> pd.D
     return out.reset_index(drop=True)
 
 
+#: Numbers of the bulletin tables: sub-numbers of Table 2's section (the PM2.5 ranking stays
+#: Tables 1 and 2; the later tables keep their numbers).
+BULLETIN_TABLE_NUMBERS: Final[dict[str, str]] = {"monthly": "2-1", "ytd": "2-2", "days": "2-3"}
+
+
+def bulletin_caption(data: ReportData, table: str, language: str = "zh") -> str:
+    """Caption of a bulletin table with its number (the PDF's, for the workbook too)."""
+    from airlib.report.texts import bulletin_text
+
+    if table not in BULLETIN_TABLES:
+        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    m = data.month
+    return bulletin_text("table_no", language, no=BULLETIN_TABLE_NUMBERS[table]) + bulletin_text(
+        f"caption_{table}", language, year=m.year, month=m.month)
+
+
 def bulletin_header_rows(table: str, language: str = "zh") -> tuple[list[tuple[str, int]], list[str]]:
     """Two header rows of a bulletin table in the PDF: ``(groups, short headers)`` for
     :func:`html_table` (``groups=``) and the columns of :func:`bulletin_display`."""
@@ -431,9 +447,7 @@ def bulletin_footnotes(data: ReportData, table: str, language: str = "zh") -> li
     from airlib.report.texts import bulletin_text
     from airlib.tracking.bulletin import REASONS
 
-    notes = [bulletin_text("note_days" if table == "days" else "note_layout", language)]
-    if table == "ytd":
-        notes.append(bulletin_text("note_ytd", language))
+    notes = [bulletin_text({"monthly": "note_layout", "ytd": "note_ytd", "days": "note_days"}[table], language)]
     src = _bulletin_source(data, table)
     reasons = src.filter(regex="_reason$")
     names = src["name"].astype("string").fillna("").to_numpy()

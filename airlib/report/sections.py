@@ -114,24 +114,18 @@ def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
     ]
 
 
-#: Numbers of the bulletin tables: sub-numbers of Table 2's section (the PM2.5 ranking stays
-#: Table 1 and 2, the later tables keep their numbers).
-BULLETIN_TABLE_NUMBERS: dict[str, str] = {"monthly": "2-1", "ytd": "2-2", "days": "2-3"}
-
-
 def bulletin(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 1 (cont.): the 月通报 tables after the PM2.5 ranking: six pollutants and the
     composite index of the month and of the year to date, and good/heavy-pollution days,
     district row first, each with its notes explaining every "—"."""
     from airlib.report.texts import bulletin_text
 
-    lang, f = request.language, _fields(request)
+    lang = request.language
     if data.bulletin is None:
         return []
     out = [_md(bulletin_text("h_bulletin", lang))]
     for table in C.BULLETIN_TABLES:
-        caption = bulletin_text("table_no", lang, no=BULLETIN_TABLE_NUMBERS[table]) \
-            + bulletin_text(f"caption_{table}", lang, **f)
+        caption = C.bulletin_caption(data, table, lang)
         groups, short = C.bulletin_header_rows(table, lang)
         shown = C.bulletin_display(data, table, lang).set_axis(short, axis=1)
         out.append(_html(C.html_table(shown, caption=caption, groups=groups, compact=True)))

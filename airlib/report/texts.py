@@ -250,16 +250,14 @@ BULLETIN_TEXT: Final[dict[str, dict[str, str]]] = {
         "caption_monthly": "各乡镇街道六项污染物及综合指数（当月，{year}年{month}月）",
         "caption_ytd": "各乡镇街道六项污染物及综合指数（年初至今，{year}年1—{month}月）",
         "caption_days": "优良天数与重污染天数（{year}年{month}月及1—{month}月）",
-        "note_layout": "注：首行为全区，其余乡镇街道按当月综合指数排名排列。浓度单位微克/立方米（CO为毫克/立方米）；"
-                       "CO为日均值第95百分位数，O3为日最大8小时平均第90百分位数；浓度按发布精度修约（GB/T 8170）。"
-                       "同比为与上年同期相比的变化率（%，正值为上升）；综合指数排名按升序（第1名最好），"
-                       "改善排名按同比变化升序（降幅最大为第1名），并列取最小名次；全区不参与排名。"
+        "note_layout": "注：首行为全区（不参与排名），乡镇街道按当月综合指数排名排列；单位微克/立方米（CO毫克/立方米），"
+                       "CO为日均值第95百分位数，O3为日最大8小时平均第90百分位数，按发布精度修约。同比为与上年同期相比的"
+                       "变化率（正值为上升）；排名按升序，改善排名按同比升序（降幅最大为第1名），并列取最小名次；"
                        "各污染物的改善排名见Excel表。",
-        "note_ytd": "注：年初至今数值须1月至本月每个月均有效（每月≥27个有效日，2月≥25个），否则记为“—”。",
-        "note_days": "注：优良天数为日AQI≤100的天数，重污染天数为日AQI>200的天数，均在有AQI的有效天中统计；"
-                     "比例=优良天数/有效天数。同比变化为与上年同期相差的天数（比例为百分点）；"
-                     "优良天数改善排名按增加天数降序、重污染天数改善排名按变化升序，并列取最小名次。"
-                     "当月有效天数不足（<27天，2月<25天）时不发布天数。",
+        "note_ytd": "注：列、排名同上表；年初至今数值须1月至本月每个月均有效（每月≥27个有效日，2月≥25个），否则记为“—”。",
+        "note_days": "注：优良天数为日AQI≤100、重污染天数为日AQI>200的天数，在有AQI的有效天中统计，比例=优良天数/有效天数；"
+                     "同比为与上年同期相差的天数；改善排名：优良天数增加最多、重污染天数减少最多为第1名，并列取最小名次；"
+                     "有效天数不足的月份（<27天，2月<25天）不发布。",
         "missing_note": "“—”说明：{items}。",
         "missing_item": "{reason}：{names}",
         "reason_no_data": "无监测数据",
@@ -280,8 +278,8 @@ BULLETIN_TEXT: Final[dict[str, dict[str, str]]] = {
                        "change on the same period last year (%, positive = higher); composite rank ascending (1 = "
                        "best); improvement rank by ascending YoY (largest fall = 1); ties share the lowest rank; the "
                        "district is not ranked. Each pollutant's improvement rank is in the Excel workbook.",
-        "note_ytd": "Note: a year-to-date value needs every month from January to this month valid (≥ 27 valid "
-                    "days, ≥ 25 in February); otherwise it shows “—”.",
+        "note_ytd": "Note: columns and ranks as in the table above; a year-to-date value needs every month from "
+                    "January to this month valid (≥ 27 valid days, ≥ 25 in February); otherwise it shows “—”.",
         "note_days": "Note: good days have a daily AQI ≤ 100, heavy-pollution days a daily AQI > 200, counted among "
                      "the days with an AQI; share = good days / valid days. Changes are differences in days "
                      "(share: percentage points) from the same period last year; good-day improvement rank by "

@@ -53,7 +53,7 @@ def test_every_dash_is_explained_row_by_row():
         explained = np.array([bool(n) for n in notes])
         # the district's rank cells are "—" by design (said in the layout note); towns' dashes all explained
         assert (explained[1:] == has_dash[1:]).all(), table
-        assert "全区不参与排名" in C.bulletin_footnotes(data, table)[0] or table == "days"
+    assert "首行为全区（不参与排名）" in C.bulletin_footnotes(data, "monthly")[0]
     ytd_notes = C.bulletin_footnotes(data, "ytd")
     assert any("每个月均有效" in n for n in ytd_notes)
     last = ytd_notes[-1]
@@ -89,6 +89,8 @@ def test_workbook_frames_hold_the_library_numbers_with_headers():
                 continue
             np.testing.assert_array_equal(frame[bulletin_header(c)].astype("float64").to_numpy(),
                                           src[c].astype("float64").to_numpy())
+        assert C.bulletin_caption(data, table).startswith("表2-")
+        assert C.bulletin_caption(data, table, "en").startswith("Table 2-")
         en = C.bulletin_frame(data, table, "en")
         assert len(set(en.columns)) == len(en.columns)
     assert C.bulletin_frame(data, "monthly").set_index("区/乡镇街道").loc["甲镇", "PM2.5"] == 30.4
