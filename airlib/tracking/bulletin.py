@@ -236,24 +236,26 @@ def _pollutant_table(daily: pd.DataFrame, units: pd.DataFrame, start: pd.Period,
     return out
 
 
-def _day_counts(daily: pd.DataFrame, start: pd.Period, end: pd.Period, codes: pd.Series,
-                settings: Settings) -> pd.DataFrame:
-    """Valid/good/heavy days per unit over ``start … end``; NaN unless every month is valid."""
-    d = daily["date"].dt.to_period("M")
-    sub = daily[((d >= start) & (d <= end)).to_numpy(dtype=bool)]
-    n_months = (end - start).n + 1
-    cols = ["valid_days", "good_days", "heavy_days", "n_valid_months", "n_any"]
-    if sub.empty:
-        empty = pd.DataFrame(0.0, index=codes, columns=cols)
-        return empty
-    value_cols = [c for c in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if c in sub.columns]
-    frame = sub[["code", "date", *value_cols]].copy()
+def _daily_aqi(daily: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """``code``, ``date``, ``aqi`` of every unit-day (invalid values left out), computed once."""
+    value_cols = [c for c in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if c in daily.columns]
+    frame = daily[["code", "date", *value_cols]].copy()
     for c in value_cols:
         flag = f"{c}_valid"
-        if flag in sub.columns:
-            frame[c] = frame[c].where(sub[flag].astype("boolean").fillna(False).to_numpy(dtype=bool))
-    aqi = daily_aqi(frame, settings=settings)
-    per = heavy_pollution_days(aqi[["code", "date", "aqi"]], by="code", freq="MS")
+        if flag in daily.columns:
+            frame[c] = frame[c].where(daily[flag].astype("boolean").fillna(False).to_numpy(dtype=bool))
+    return daily_aqi(frame, settings=settings)[["code", "date", "aqi"]]
+
+
+def _day_counts(aqi: pd.DataFrame, start: pd.Period, end: pd.Period, codes: pd.Series) -> pd.DataFrame:
+    """Valid/good/heavy days per unit over ``start … end``; NaN unless every month is valid."""
+    d = aqi["date"].dt.to_period("M")
+    aqi = aqi[((d >= start) & (d <= end)).to_numpy(dtype=bool)]
+    n_months = (end - start).n + 1
+    cols = ["valid_days", "good_days", "heavy_days", "n_valid_months", "n_any"]
+    if aqi.empty:
+        return pd.DataFrame(0.0, index=codes, columns=cols)
+    per = heavy_pollution_days(aqi, by="code", freq="MS")
     a = aqi["aqi"].to_numpy(dtype=np.float64, na_value=np.nan)
     good = pd.DataFrame({"code": aqi["code"].to_numpy(), "month": aqi["date"].dt.to_period("M").dt.start_time,
                          "good": (a <= GOOD_AQI)})
@@ -274,13 +276,13 @@ def _day_counts(daily: pd.DataFrame, start: pd.Period, end: pd.Period, codes: pd
     return agg[cols]
 
 
-def _days_table(daily: pd.DataFrame, units: pd.DataFrame, start: pd.Period, end: pd.Period,
-                prefix: str, settings: Settings) -> dict[str, Any]:
+def _days_table(aqi: pd.DataFrame, units: pd.DataFrame, start: pd.Period, end: pd.Period,
+                prefix: str) -> dict[str, Any]:
     ytd = start != end
     codes = units["code"]
     is_town = (units["level"] == "town").to_numpy()
-    cur = _day_counts(daily, start, end, codes, settings)
-    prev = _day_counts(daily, start - 12, end - 12, codes, settings)
+    cur = _day_counts(aqi, start, end, codes)
+    prev = _day_counts(aqi, start - 12, end - 12, codes)
     idx = pd.RangeIndex(len(units))
     out: dict[str, Any] = {}
     reason = np.where(cur["valid_days"].isna().to_numpy(),
@@ -362,8 +364,9 @@ def bulletin(
     monthly = _pollutant_table(daily, units, m, m, settings)
     ytd = _pollutant_table(daily, units, jan, m, settings)
     days = units.reset_index(drop=True).copy()
+    aqi = _daily_aqi(daily, settings)
     for prefix, first in (("", m), ("ytd_", jan)):
-        for k, v in _days_table(daily, units, first, m, prefix, settings).items():
+        for k, v in _days_table(aqi, units, first, m, prefix).items():
             days[k] = v
 
     def order(t: pd.DataFrame) -> np.ndarray:
