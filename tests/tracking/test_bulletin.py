@@ -34,8 +34,9 @@ def days(code: str, start: str, end: str, **values: float) -> pd.DataFrame:
 
 def district_of(town_daily: pd.DataFrame) -> pd.DataFrame:
     """District daily = mean of the town values (enough for these tests)."""
-    d = town_daily.groupby("date", as_index=False)[list(VALUES)].mean()
-    for c in VALUES:
+    present = [c for c in VALUES if c in town_daily.columns]
+    d = town_daily.groupby("date", as_index=False)[present].mean()
+    for c in present:
         d[f"{c}_valid"] = True
     d.insert(0, "district_code", "D1")
     return d
@@ -232,3 +233,14 @@ def test_several_districts_need_a_code_and_bad_month_is_an_input_error():
         bulletin(f, district_of(f), "2024-13", towns=TOWNS)
     with pytest.raises(InputDataError, match="town_name"):
         bulletin(f, district_of(f), "2024-03", towns=TOWNS[["town_code"]])
+
+
+def test_a_pollutant_not_monitored_is_no_data_and_the_index_is_missing():
+    f = base().drop(columns=["so2", "so2_valid"])
+    b = run(f)
+    t = b.monthly.set_index("code")
+    assert t["so2"].isna().all() and (t["so2_reason"] == "no_data").all()
+    assert t["composite"].isna().all() and (t["composite_reason"] == "no_data").all()
+    assert t.loc["T1", "pm25"] == 20.0
+    # days still counted from the pollutants that are monitored
+    assert (b.days.set_index("code").loc["T1", "good_days"]) == 31
