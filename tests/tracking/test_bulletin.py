@@ -244,3 +244,15 @@ def test_a_pollutant_not_monitored_is_no_data_and_the_index_is_missing():
     assert t.loc["T1", "pm25"] == 20.0
     # days still counted from the pollutants that are monitored
     assert (b.days.set_index("code").loc["T1", "good_days"]) == 31
+
+
+def test_january_year_to_date_is_the_month():
+    f = set_values(base(), "T2", "2024-01-01", "2024-01-31", pm25=42.25)
+    f = invalidate(f, "T3", "2024-01-01", "2024-01-06")  # 25 valid days in January: invalid
+    b = run(f, "2024-01")
+    cols = ["pm25", "o3", "composite", "pm25_change_pct", "composite_rank"]
+    pd.testing.assert_frame_equal(b.ytd[cols], b.monthly[cols])
+    assert row(b.monthly, "T2")["pm25"] == 42.2
+    assert row(b.ytd, "T3")["pm25_reason"] == "invalid_month"
+    d = row(b.days, "T2")
+    assert d["ytd_good_days"] == d["good_days"] == 31
