@@ -25,6 +25,8 @@ from airlib.report.sentences import ranking_summary, require_true_summary
 from airlib.report.texts import RECORD_LABELS, RECORD_PARAMETER_LABELS, TEXT, check_language, headers, table_headers, text
 
 __all__ = [
+    "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
+    "bulletin_header_rows", "bulletin_notes",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
@@ -128,14 +130,28 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
 
 
 def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = (),
-               highlight_color: str = "#fde0dd") -> str:
+               highlight_color: str = "#fde0dd", groups: Sequence[tuple[str, int]] = (),
+               compact: bool = False) -> str:
     """HTML of a display table (no index); rows in ``highlight_rows`` shaded ``highlight_color``
     (default red: the bottom N; a fixed colour of the caller, never user text).
 
     Every header, cell and the caption is escaped (:func:`airlib.escaping.html_text`), so
-    text from registries, plans or ledgers prints literally.
+    text from registries, plans or ledgers prints literally. ``groups`` adds a header row
+    above the column headers: ``(label, number of columns spanned)`` covering every column
+    (e.g. a pollutant over its value and change columns). ``compact`` uses a smaller font and
+    narrower padding (wide tables).
     """
-    head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
+    cell = " style='padding:1px 2px !important'" if compact else ""
+    head = "".join(
+        f"<th style='padding:1px 2px !important;min-width:5.5em'>{html_text(c)}</th>" if compact and j == 0
+        else f"<th{cell}>{html_text(c)}</th>"
+        for j, c in enumerate(frame.columns)
+    )
+    if groups:
+        if sum(n for _, n in groups) != len(frame.columns) or any(n < 1 for _, n in groups):
+            raise ValueError(f"header groups span {sum(n for _, n in groups)} columns, the table has {len(frame.columns)}")
+        top = "".join(f"<th{cell} colspan='{n}'>{html_text(label)}</th>" for label, n in groups)
+        head = f"{top}</tr><tr>{head}"
     body = []
     hl = set(highlight_rows)
     # Keep short first-column labels (town names) on one line so that they can be read back.
@@ -143,13 +159,14 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_row
     for i, row in enumerate(frame.itertuples(index=False)):
         style = f' style="background:{highlight_color}"' if i in hl else ""
         cells = "".join(
-            ("<td style='white-space:nowrap'>" if j == 0 and first_short else "<td>")
+            ("<td style='white-space:nowrap'>" if j == 0 and first_short else f"<td{cell}>")
             + html_text("" if not isinstance(v, str) and pd.isna(v) else v) + "</td>"
             for j, v in enumerate(row)
         )
         body.append(f"<tr{style}>{cells}</tr>")
     cap = f"<caption style='caption-side:top;font-weight:bold;padding:4px'>{html_text(caption)}</caption>" if caption else ""
-    return f"<table class='airlib-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    size = " style='font-size:7.5pt;table-layout:auto !important'" if compact else ""
+    return f"<table class='airlib-table'{size}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def gb3095_label(month: pd.Period) -> str:
@@ -486,6 +503,18 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
                       bottom_row_positions(data), (text("ranking_note", language),)),
         ranking_sheet(t["ytd"], cap("ytd"), ytd, YTD_TABLE_COLUMNS),
     ]
+    if getattr(data, "bulletin", None) is not None:  # the 月通报 tables, in the PDF's order
+        from airlib.report.texts import bulletin_text
+
+        for name in BULLETIN_TABLES:
+            frame = bulletin_frame(data, name, language)
+            notes = bulletin_notes(data, name, language)
+            tables.append(WorkbookTable(
+                sheet=bulletin_text(f"sheet_{name}", language), title=title,
+                caption=bulletin_caption(data, name, language), frame=frame,
+                formats=_bulletin_workbook_formats(data, name, language),
+                notes=notes if any(notes) else (), note_header=t["note_header"],
+                footnotes=tuple(bulletin_footnotes(data, name, language)[:1])))
     if len(data.warnings):
         tables.append(ranking_sheet(t["warning"], cap("warnings"), data.warnings,
                                     WARNING_TABLE_COLUMNS))
@@ -534,3 +563,191 @@ def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = 
     from airlib.report.excel import write_workbook
 
     return write_workbook(path, workbook_tables(data, language))
+
+
+# ------------------------------------------------------------------ bulletin tables (item 1)
+#: The bulletin tables of :class:`airlib.tracking.bulletin.Bulletin` (``ReportData.bulletin``).
+BULLETIN_TABLES: Final[tuple[str, ...]] = ("monthly", "ytd", "days")
+
+_POLLUTANT_COLUMNS: Final[tuple[str, ...]] = tuple(
+    c for p in ("pm25", "pm10", "no2", "so2", "co", "o3") for c in (p, f"{p}_change_pct")
+)
+#: Columns each bulletin table shows in the PDF (all columns are in the workbook frame).
+BULLETIN_PDF_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "monthly": ("name", *_POLLUTANT_COLUMNS, "composite", "composite_rank", "composite_change_pct",
+                "composite_change_rank"),
+    "ytd": ("name", *_POLLUTANT_COLUMNS, "composite", "composite_rank", "composite_change_pct",
+            "composite_change_rank"),
+    "days": ("name", "valid_days", "good_days", "good_share", "good_days_change", "good_days_change_rank",
+             "heavy_days", "heavy_days_change", "heavy_days_change_rank",
+             "ytd_good_days", "ytd_good_share", "ytd_good_days_change", "ytd_good_days_change_rank",
+             "ytd_heavy_days", "ytd_heavy_days_change", "ytd_heavy_days_change_rank"),
+}
+
+
+def _bulletin_source(data: ReportData, table: str) -> pd.DataFrame:
+    if table not in BULLETIN_TABLES:
+        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    if data.bulletin is None:
+        raise ValueError("the report data have no bulletin tables")
+    return getattr(data.bulletin, table)
+
+
+def bulletin_frame(data: ReportData, table: str, language: str = "zh") -> pd.DataFrame:
+    """A bulletin table as numbers (for the workbook): every value column at published
+    precision, missing values NaN/NA, reason columns left out (see :func:`bulletin_notes`),
+    headers in ``language`` (:func:`airlib.report.texts.bulletin_header`).
+
+    Parameters
+    ----------
+    data : ReportData
+    table : {"monthly", "ytd", "days"}
+    language : {"zh", "en"}
+
+    Returns
+    -------
+    DataFrame
+        The district row first, then the towns (order of :class:`~airlib.tracking.bulletin.Bulletin`).
+    """
+    from airlib.report.texts import bulletin_header
+
+    src = _bulletin_source(data, table)
+    cols = [c for c in src.columns if not c.endswith("_reason") and c != "level"]
+    out = src[cols].copy()
+    out.columns = [bulletin_header(c, language) for c in cols]
+    return out.reset_index(drop=True)
+
+
+def bulletin_notes(data: ReportData, table: str, language: str = "zh") -> tuple[str, ...]:
+    """One text per row of a bulletin table explaining its "—" (empty: nothing missing)."""
+    from airlib.report.texts import bulletin_text
+
+    src = _bulletin_source(data, table)
+    reasons = src.filter(regex="_reason$")
+    sep = bulletin_text("list_sep", language)
+    out = []
+    for codes in reasons.itertuples(index=False):  # one row per town: a handful of rows
+        seen = [c for c in dict.fromkeys(codes) if c]
+        out.append(sep.join(bulletin_text(f"reason_{c}", language) for c in seen))
+    return tuple(out)
+
+
+def bulletin_display(data: ReportData, table: str, language: str = "zh") -> pd.DataFrame:
+    """A bulletin table ready for the PDF: :data:`BULLETIN_PDF_COLUMNS`, headers in
+    ``language``, values as text at published precision (PM2.5 by the period's year, CO one
+    decimal, other concentrations integers, the index two decimals, % signed one decimal,
+    ranks and days integers), missing values "—"."""
+    from airlib.report.texts import bulletin_header
+    from airlib.settings import DEFAULT
+
+    src = _bulletin_source(data, table)
+    out = pd.DataFrame(index=src.index)
+    for c in BULLETIN_PDF_COLUMNS[table]:
+        s = src[c]
+        kind, d = _bulletin_column_format(c, data.month)
+        if kind == "text":
+            txt = s.astype("string").fillna("—")
+        elif kind == "signed_pct":
+            txt = s.astype("Float64").map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}")
+        elif kind in ("integer", "signed_integer"):
+            signed = kind == "signed_integer"
+            txt = s.astype("Float64").map(
+                lambda v, signed=signed: "—" if pd.isna(v) else (f"{int(v):+d}" if signed else str(int(v))))
+        else:
+            txt = s.astype("Float64").map(lambda v, d=d: "—" if pd.isna(v) else f"{v:.{d}f}")
+        out[bulletin_header(c, language)] = txt.astype("string").to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _bulletin_column_format(column: str, month: pd.Period) -> tuple[str, int]:
+    """How a bulletin column is published: ``(kind, decimals)`` with kind ``text``,
+    ``signed_pct``, ``integer``, ``signed_integer`` or ``decimal`` (PM2.5 by the month's
+    published precision, CO one decimal, the index ``composite_decimals``, shares one decimal,
+    other concentrations integers). One rule for the PDF and the workbook."""
+    from airlib.settings import DEFAULT
+
+    base = column[4:] if column.startswith("ytd_") else column
+    if column == "name":
+        return "text", 0
+    if base.endswith(("change_pct", "_share_change")):
+        return "signed_pct", 1
+    if base.endswith("days_change"):
+        return "signed_integer", 0
+    if base.endswith("rank") or base.endswith("_days"):
+        return "integer", 0
+    d = {"pm25": int(published_precision("pm25", month)), "co": 1, "composite": DEFAULT.composite_decimals,
+         "good_share": 1}.get(base, 0)
+    return "decimal", d
+
+
+def _bulletin_workbook_formats(data: ReportData, table: str, language: str) -> dict[str, str]:
+    """Excel number formats of :func:`bulletin_frame`'s columns (its headers), by the same
+    rule as the PDF (:func:`_bulletin_column_format`)."""
+    from airlib.report.texts import bulletin_header
+
+    src = _bulletin_source(data, table)
+    out = {}
+    for c in src.columns:
+        if c.endswith("_reason") or c == "level":
+            continue
+        kind, d = _bulletin_column_format(c, data.month)
+        fmt = {"signed_pct": NUMBER_FORMATS["signed_pct"], "integer": NUMBER_FORMATS["integer"],
+               "signed_integer": '+0;-0;0', "decimal": decimal_format(d)}.get(kind)
+        if fmt is not None:
+            out[bulletin_header(c, language)] = fmt
+    return out
+
+
+def bulletin_caption(data: ReportData, table: str, language: str = "zh") -> str:
+    """Caption of a bulletin table with its number (``data.numbering``: the PDF's, for the
+    workbook too)."""
+    from airlib.report.texts import bulletin_text
+
+    if table not in BULLETIN_TABLES:
+        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    m = data.month
+    return bulletin_text("table_no", language, no=data.numbering.table(f"bulletin_{table}")) + bulletin_text(
+        f"caption_{table}", language, year=m.year, month=m.month)
+
+
+def bulletin_header_rows(table: str, language: str = "zh") -> tuple[list[tuple[str, int]], list[str]]:
+    """Two header rows of a bulletin table in the PDF: ``(groups, short headers)`` for
+    :func:`html_table` (``groups=``) and the columns of :func:`bulletin_display`."""
+    from airlib.report.texts import BULLETIN_HEADERS
+
+    h = BULLETIN_HEADERS[language if language in BULLETIN_HEADERS else "zh"]
+    if table in ("monthly", "ytd"):
+        groups = [("", 1)] + [(h[p], 2) for p in ("pm25", "pm10", "no2", "so2", "co", "o3")] + [(h["composite"], 4)]
+        short = [h["name"]] + [h["short_value"], h["short_change_pct"]] * 6 + [
+            h["short_index"], h["short_rank"], h["short_change_pct"], h["short_change_rank"]]
+    elif table == "days":
+        groups = [("", 1), (h["month"], 8), (h["ytd"], 7)]
+        month = [h["good_days"], h["short_share"], h["short_days_change"], h["short_change_rank"],
+                 h["heavy_days"], h["short_days_change"], h["short_change_rank"]]
+        short = [h["name"], h["valid_days"], *month, *month]
+    else:
+        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    assert len(short) == len(BULLETIN_PDF_COLUMNS[table]) == sum(n for _, n in groups)
+    return groups, short
+
+
+def bulletin_footnotes(data: ReportData, table: str, language: str = "zh") -> list[str]:
+    """Notes under a bulletin table: how it is read, and what each "—" means (each reason
+    with the rows it applies to)."""
+    from airlib.report.texts import bulletin_text
+    from airlib.tracking.bulletin import REASONS
+
+    notes = [bulletin_text({"monthly": "note_layout", "ytd": "note_ytd", "days": "note_days"}[table], language)]
+    src = _bulletin_source(data, table)
+    reasons = src.filter(regex="_reason$")
+    names = src["name"].astype("string").fillna("").to_numpy()
+    items = []
+    for code in REASONS:  # one item per reason, naming the rows it explains
+        rows = (reasons == code).any(axis=1).to_numpy()
+        if rows.any():
+            listed = text("list_sep", language).join(markdown_text(str(n)) for n in names[rows])
+            items.append(bulletin_text("missing_item", language, reason=bulletin_text(f"reason_{code}", language),
+                                       names=listed))
+    if items:
+        notes.append(bulletin_text("missing_note", language, items=bulletin_text("list_sep", language).join(items)))
+    return notes

@@ -20,6 +20,7 @@ import pandas as pd
 from airlib.errors import AirlibError
 from airlib.report.config import DistrictConfig
 from airlib.report.numbering import Numbering
+from airlib.tracking.bulletin import Bulletin
 from airlib.report.request import (
     ReportRequest,
     city_table_path,
@@ -32,7 +33,7 @@ from airlib.report.request import (
 
 __all__ = [
     "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
-    "input_files", "package_versions",
+    "district_bulletin", "input_files", "package_versions",
     "pm25_targets", "prepare", "run_record", "task_progress",
 ]
 
@@ -134,6 +135,11 @@ class ReportData:
     city : CityContext or None
         The district among Beijing's districts (:func:`city_context`); None when no
         ``city_table`` is configured.
+    bulletin : Bulletin or None
+        The 月通报 tables (:func:`airlib.tracking.bulletin.bulletin`): six pollutants,
+        综合指数, 优良天数 and 重污染天数 of the district and every town, month and year to
+        date, with YoY changes, improvement ranks and reason codes (``monthly``, ``ytd``,
+        ``days`` DataFrames; display and headers: :func:`airlib.report.content.bulletin_table`).
     """
 
     config: DistrictConfig
@@ -158,6 +164,7 @@ class ReportData:
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     numbering: Numbering = field(default_factory=Numbering)
     city: CityContext | None = None
+    bulletin: Bulletin | None = None
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
@@ -315,6 +322,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         if "town_name" in ranking else [],
         "days_in_month": int(month.days_in_month),
     }
+    bulletin = district_bulletin(cfg, month, hourly, towns, stations)
     ledger_problems: list[dict[str, str]] = []
     progress = task_progress(cfg, month, towns, project_root, ledger_problems)
     files = input_files(cfg, month, project_root)
@@ -326,7 +334,47 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
         progress=progress, ledger_problems=ledger_problems,
         targets=pm25_targets(cfg, month, ddaily, project_root), city=city,
+        bulletin=bulletin,
     )
+
+
+def district_bulletin(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame,
+                      towns: pd.DataFrame, stations: pd.DataFrame) -> Bulletin:
+    """The 月通报 tables of the district and its towns for ``month``.
+
+    Station daily statistics of all six pollutants (:func:`airlib.standards.validity.daily_statistics`)
+    from January of last year to the end of ``month``, aggregated to towns and the district
+    (:func:`airlib.tracking.aggregation.aggregate_daily`), then
+    :func:`airlib.tracking.bulletin.bulletin`.
+
+    Parameters
+    ----------
+    cfg : DistrictConfig
+        The district (name and code of the district row).
+    month : Period
+        Report month.
+    hourly : DataFrame [µg/m³; CO mg/m³]
+        The district's hourly store rows covering January of last year to ``month``.
+    towns, stations : DataFrame
+        The district's registries.
+
+    Returns
+    -------
+    Bulletin
+    """
+    from airlib.pollutants import POLLUTANTS
+    from airlib.standards.validity import daily_statistics
+    from airlib.tracking.aggregation import aggregate_daily
+    from airlib.tracking.bulletin import bulletin
+
+    start = pd.Period(year=month.year - 1, month=1, freq="M").start_time
+    h = hourly[(hourly["time"] >= start).to_numpy(dtype=bool)]
+    present = [p for p in POLLUTANTS if p in h.columns]
+    sdaily = daily_statistics(h, pollutants=present, start=start, end=month.end_time.normalize())
+    tdaily = aggregate_daily(sdaily, stations, level="town")
+    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
+    return bulletin(tdaily, ddaily, month, towns=towns, district_code=cfg.district_code,
+                    district_name=cfg.name)
 
 
 def _read_ledger_files(folder: Path, plan: Any, towns: pd.DataFrame,

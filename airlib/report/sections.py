@@ -24,7 +24,7 @@ from airlib.report.request import ReportRequest
 from airlib.report.texts import text
 
 __all__ = [
-    "city_context", "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
+    "bulletin", "city_context", "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
     "task_progress", "warnings", "write_workbook", "ytd_ranking",
 ]
 
@@ -154,6 +154,25 @@ def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
         _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, request.month), caption=_table_caption(data, "ytd", lang, f))),
         *_figure(request, data, "ranking_bar", F.ranking_bar_figure(data, lang), "ranking_bar.png"),
     ]
+
+
+def bulletin(request: ReportRequest, data: ReportData) -> list[Any]:
+    """Section 1 (cont.): the 月通报 tables after the PM2.5 ranking: six pollutants and the
+    composite index of the month and of the year to date, and good/heavy-pollution days,
+    district row first, each with its notes explaining every "—"."""
+    from airlib.report.texts import bulletin_text
+
+    lang = request.language
+    if data.bulletin is None:
+        return []
+    out = [_md(bulletin_text("h_bulletin", lang))]
+    for table in C.BULLETIN_TABLES:
+        caption = C.bulletin_caption(data, table, lang)
+        groups, short = C.bulletin_header_rows(table, lang)
+        shown = C.bulletin_display(data, table, lang).set_axis(short, axis=1)
+        out.append(_html(C.html_table(shown, caption=caption, groups=groups, compact=True)))
+        out.extend(_md(note) for note in C.bulletin_footnotes(data, table, lang))
+    return out
 
 
 def warnings(request: ReportRequest, data: ReportData) -> list[Any]:

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from airlib.errors import AirlibError
 
-__all__ = ["HEADERS_EN", "LANGUAGES", "RECORD_LABELS", "RECORD_PARAMETER_LABELS", "TABLE_HEADERS", "TEXT", "check_language", "headers", "table_headers", "text"]
+__all__ = ["BULLETIN_HEADERS", "BULLETIN_TEXT", "HEADERS_EN", "LANGUAGES", "RECORD_LABELS", "RECORD_PARAMETER_LABELS", "TABLE_HEADERS", "TEXT", "bulletin_header", "bulletin_text", "check_language", "headers", "table_headers", "text"]
 
 #: Languages of the report.
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -383,3 +383,114 @@ def table_headers(table: str, language: str = "zh") -> tuple[str, ...]:
     """Headers of the report table ``table`` (``"overdue"``, ``"progress"``, ``"targets"``),
     in column order (:data:`TABLE_HEADERS`)."""
     return TABLE_HEADERS[table][check_language(language)]
+
+
+#: Texts of the bulletin tables (六项污染物、综合指数、优良天数与重污染天数; issue #12 item 1),
+#: both languages with the same keys. Reason texts are keyed ``reason_<code>`` by the codes of
+#: :data:`airlib.tracking.bulletin.REASONS` and explain every "—" of these tables.
+BULLETIN_TEXT: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "h_bulletin": "### 六项污染物、综合指数与优良天数",
+        "table_no": "表{no} ",
+        "sheet_monthly": "六项污染物（当月）",
+        "sheet_ytd": "六项污染物（年初至今）",
+        "sheet_days": "优良与重污染天数",
+        "caption_monthly": "各乡镇街道六项污染物及综合指数（当月，{year}年{month}月）",
+        "caption_ytd": "各乡镇街道六项污染物及综合指数（年初至今，{year}年1—{month}月）",
+        "caption_days": "优良天数与重污染天数（{year}年{month}月及1—{month}月）",
+        "note_layout": "注：首行为全区（不参与排名），乡镇街道按当月综合指数排名排列；单位微克/立方米（CO毫克/立方米），"
+                       "CO为日均值第95百分位数，O3为日最大8小时平均第90百分位数，按发布精度修约。同比为与上年同期相比的"
+                       "变化率（正值为上升）；排名按升序，改善排名按同比升序（降幅最大为第1名），并列取最小名次；"
+                       "各污染物的改善排名见Excel表。",
+        "note_ytd": "注：列、排名同上表；年初至今数值须1月至本月每个月均有效（每月≥27个有效日，2月≥25个），否则记为“—”。",
+        "note_days": "注：优良天数为日AQI≤100、重污染天数为日AQI>200的天数，在有AQI的有效天中统计，比例=优良天数/有效天数；"
+                     "同比为与上年同期相差的天数；改善排名：优良天数增加最多、重污染天数减少最多为第1名，并列取最小名次；"
+                     "有效天数不足的月份（<27天，2月<25天）不发布。",
+        "missing_note": "“—”说明：{items}。",
+        "missing_item": "{reason}：{names}",
+        "reason_no_data": "无监测数据",
+        "reason_invalid_month": "当月有效天数不足（每月需≥27天，2月≥25天）",
+        "reason_ytd_incomplete": "1月至本月有月份无效或缺失，年初至今值不发布",
+        "reason_no_last_year": "上年同期无有效数据，无同比",
+        "list_sep": "；",
+    },
+    "en": {
+        "h_bulletin": "### Six pollutants, composite index and good days",
+        "table_no": "Table {no} ",
+        "sheet_monthly": "Six pollutants (month)",
+        "sheet_ytd": "Six pollutants (year to date)",
+        "sheet_days": "Good and heavy days",
+        "caption_monthly": "Six pollutants and composite index by town, {year}-{month:02d}",
+        "caption_ytd": "Six pollutants and composite index by town, year to date {year}-01 to {year}-{month:02d}",
+        "caption_days": "Good days and heavy-pollution days, {year}-{month:02d} and year to date",
+        "note_layout": "Note: first row is the district; towns follow in order of this month's composite-index rank. "
+                       "Concentrations in µg/m³ (CO mg/m³); CO is the 95th percentile of daily means, O3 the 90th "
+                       "percentile of daily maximum 8-h means; values at published precision (GB/T 8170). YoY is the "
+                       "change on the same period last year (%, positive = higher); composite rank ascending (1 = "
+                       "best); improvement rank by ascending YoY (largest fall = 1); ties share the lowest rank; the "
+                       "district is not ranked. Each pollutant's improvement rank is in the Excel workbook.",
+        "note_ytd": "Note: columns and ranks as in the table above; a year-to-date value needs every month from "
+                    "January to this month valid (≥ 27 valid days, ≥ 25 in February); otherwise it shows “—”.",
+        "note_days": "Note: good days have a daily AQI ≤ 100, heavy-pollution days a daily AQI > 200, counted among "
+                     "the days with an AQI; share = good days / valid days. Changes are differences in days "
+                     "(share: percentage points) from the same period last year; good-day improvement rank by "
+                     "descending change, heavy-day rank by ascending change, ties share the lowest rank. Days are "
+                     "not published for a month with too few valid days (< 27, < 25 in February).",
+        "missing_note": "“—”: {items}.",
+        "missing_item": "{reason}: {names}",
+        "reason_no_data": "no monitoring data",
+        "reason_invalid_month": "too few valid days in the month (27 needed, 25 in February)",
+        "reason_ytd_incomplete": "a month from January on is missing or invalid, no year-to-date value",
+        "reason_no_last_year": "no valid value for the same period last year, no YoY change",
+        "list_sep": "; ",
+    },
+}
+
+#: Column headers of the bulletin tables (PDF and workbook), by language.
+BULLETIN_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "code": "代码", "name": "区/乡镇街道", "level": "层级",
+        "pm25": "PM2.5", "pm10": "PM10", "no2": "NO2", "so2": "SO2", "co": "CO-95per", "o3": "O3-8h-90per",
+        "composite": "综合指数", "composite_rank": "综合指数排名",
+        "valid_days": "有效天数", "good_days": "优良天数", "good_share": "优良比例(%)",
+        "heavy_days": "重污染天数",
+        "last_year": "上年同期", "change_pct": "同比(%)", "change_rank": "改善排名",
+        "change": "同比变化", "ytd": "1月至今",
+        # short headers under a group header (PDF)
+        "short_value": "浓度", "short_change_pct": "同比%", "short_change_rank": "改善排名", "short_rank": "排名",
+        "short_index": "指数", "short_days_change": "同比(天)", "short_share": "比例%", "month": "当月",
+    },
+    "en": {
+        "code": "Code", "name": "District/town", "level": "Level",
+        "pm25": "PM2.5", "pm10": "PM10", "no2": "NO2", "so2": "SO2", "co": "CO-95per", "o3": "O3-8h-90per",
+        "composite": "Composite index", "composite_rank": "Composite rank",
+        "valid_days": "Valid days", "good_days": "Good days", "good_share": "Good share (%)",
+        "heavy_days": "Heavy days",
+        "last_year": "last year", "change_pct": "YoY (%)", "change_rank": "improvement rank",
+        "change": "change", "ytd": "YTD",
+        "short_value": "value", "short_change_pct": "YoY %", "short_change_rank": "impr. rank", "short_rank": "rank",
+        "short_index": "index", "short_days_change": "YoY (days)", "short_share": "share %", "month": "Month",
+    },
+}
+
+
+def bulletin_text(key: str, language: str = "zh", **fields: Any) -> str:
+    """The text ``key`` of :data:`BULLETIN_TEXT` in ``language``, formatted with ``fields``."""
+    template = BULLETIN_TEXT[check_language(language)][key]
+    return template.format(**fields) if fields else template
+
+
+def bulletin_header(column: str, language: str = "zh") -> str:
+    """Display header of a bulletin-table column (``pm25``, ``pm25_change_pct``,
+    ``ytd_good_days_change_rank`` …), composed from :data:`BULLETIN_HEADERS`."""
+    h = BULLETIN_HEADERS[check_language(language)]
+    sep = "" if language == "zh" else " "
+    prefix = ""
+    if column.startswith("ytd_"):
+        prefix, column = h["ytd"] + sep, column[4:]
+    if column in h:
+        return prefix + h[column]
+    for suffix in ("last_year", "change_pct", "change_rank", "change"):
+        if column.endswith("_" + suffix) and column[: -len(suffix) - 1] in h:
+            return prefix + h[column[: -len(suffix) - 1]] + sep + h[suffix]
+    raise KeyError(f"no header for bulletin column {column!r}")
