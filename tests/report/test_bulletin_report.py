@@ -91,7 +91,7 @@ def test_workbook_frames_hold_the_library_numbers_with_headers():
             np.testing.assert_array_equal(frame[bulletin_header(c)].astype("float64").to_numpy(),
                                           src[c].astype("float64").to_numpy())
         assert C.bulletin_caption(data, table).startswith(f"表{data.numbering.table(f'bulletin_{table}')} ")
-        assert C.bulletin_caption(data, table, "en").startswith("Table 1 ")
+        assert C.bulletin_caption(data, table, "en").startswith(f"Table {data.numbering.table(f'bulletin_{table}')} ")
         en = C.bulletin_frame(data, table, "en")
         assert len(set(en.columns)) == len(en.columns)
     assert C.bulletin_frame(data, "monthly").set_index("区/乡镇街道").loc["甲镇", "PM2.5"] == 30.4
