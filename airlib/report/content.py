@@ -18,13 +18,14 @@ import pandas as pd
 from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision  # the one published-precision rule
 from airlib.report.data import ReportData
-from airlib.report.texts import RECORD_LABELS, TEXT, check_language, headers, table_headers, text
+from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
 
 __all__ = [
     "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
-    "ranking_summary_markdown", "record_html", "targets_display", "write_excel",
+    "RECORD_PARAMETERS", "inputs_digest", "ranking_summary_markdown", "record_html", "record_parameters",
+    "run_record_dict", "targets_display", "write_excel",
 ]
 
 
@@ -66,6 +67,8 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
             txt = s.astype("Int64").map(lambda v: "—" if pd.isna(v) else str(int(v)))
         else:
             txt = s.astype("string").fillna("—")
+            if c in ("status", "reason"):  # the library's Chinese display values
+                txt = txt.map(lambda v: display_value(v, language))
         out[h.get(c, c)] = txt.astype("string").to_numpy()
     if "status" in table and "rank" in cols:
         invalid = ~table["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -243,34 +246,103 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
     f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
     rows = []
     for r in t.itertuples(index=False):
-        goal = (f"{r.kind_label}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
-                if not pd.isna(r.target_value) else r.kind_label)
+        kind = display_value(r.kind_label, language)
+        goal = (f"{kind}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
+                if not pd.isna(r.target_value) else kind.strip())
         rows.append(dict(zip(h, (
             f"{r.target_id} {goal}",
-            f"{pd.Timestamp(r.start):%Y-%m-%d}～{pd.Timestamp(r.end):%Y-%m-%d}",
+            f"{pd.Timestamp(r.start):%Y-%m-%d}{text('range_sep', language)}{pd.Timestamp(r.end):%Y-%m-%d}",
             f1(r.current),
             f1(r.comparison),
             "—" if pd.isna(r.change_pct) else f"{r.change_pct:+.1f}",
             f1(r.target_level),
-            str(r.status),
+            str(display_value(str(r.status), language)),
             f1(r.allowance),
-            "—" if pd.isna(r.outlook) else str(r.outlook),
+            "—" if pd.isna(r.outlook) else str(display_value(str(r.outlook), language)),
         ), strict=True)))
     return pd.DataFrame(rows)
 
 
-def record_html(params: dict[str, Any], data: ReportData) -> str:
-    """Run record (HTML, small print): parameters, input files with SHA-256, package versions."""
-    p = "".join(f"<li><code>{html_text(k)} = {html_text(repr(v))}</code></li>" for k, v in params.items())
-    lab = RECORD_LABELS
-    files = html_table(data.inputs.rename(columns={k: lab[k] for k in ("file", "bytes", "sha256")}))
-    versions = html_text(", ".join(f"{k} {v}" for k, v in data.versions.items()))
-    return (
-        f"<div class='airlib-record'><h3>{lab['heading']}</h3>"
-        f"<p><b>{lab['parameters']}</b></p><ul>{p}</ul>"
-        f"<p><b>{lab['files']}</b></p>{files}"
-        f"<p><b>{lab['versions']}</b></p><p>{versions}</p></div>"
-    )
+#: Parameters of the run that go into the run record, in this order (paths made
+#: project-relative by :func:`airlib.report.data.record_path`; the staging folder is left out).
+RECORD_PARAMETERS: Final[tuple[str, ...]] = ("district", "month", "language", "bottom_n", "data_dir",
+                                             "boundaries", "excel_name")
+
+
+def record_parameters(params: dict[str, Any], project_root: Path) -> dict[str, Any]:
+    """The run's parameters as recorded: :data:`RECORD_PARAMETERS` only, paths relative to
+    the project (:func:`airlib.report.data.record_path`), never absolute."""
+    from airlib.report.data import record_path
+
+    out: dict[str, Any] = {}
+    for k in RECORD_PARAMETERS:
+        if k not in params or params[k] is None:
+            continue
+        v = params[k]
+        out[k] = record_path(Path(v), project_root) if k in ("data_dir", "boundaries") else v
+    return out
+
+
+def inputs_digest(inputs: pd.DataFrame) -> str:
+    """SHA-256 (hex) of the lines ``<file>  <sha256>`` of every input, sorted by file: one
+    fingerprint of all the inputs of a run, printed in the appendix and kept in the record."""
+    import hashlib
+
+    lines = sorted(f"{f}  {h}" for f, h in zip(inputs["file"], inputs["sha256"], strict=True))
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def run_record_dict(params: dict[str, Any], data: ReportData, project_root: Path) -> dict[str, Any]:
+    """The run-record JSON (written beside the PDF): parameters (:func:`record_parameters`),
+    every input file with bytes and SHA-256 (project-relative paths), the inputs' fingerprint
+    (:func:`inputs_digest`), package versions; the runner adds ``timings_s`` (seconds per step)."""
+    return {
+        "report": "airlib monthly report",
+        "district": data.config.name,
+        "month": str(data.month),
+        "generated": dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).isoformat(timespec="seconds"),
+        "parameters": record_parameters(params, project_root),
+        "inputs_sha256": inputs_digest(data.inputs),
+        "inputs": [{"file": str(r.file), "bytes": int(r.bytes), "sha256": str(r.sha256)}
+                   for r in data.inputs.itertuples(index=False)],
+        "versions": dict(data.versions),
+    }
+
+
+def _size(n: int) -> str:
+    """``n`` bytes as B/kB/MB (1000-based, one decimal)."""
+    for unit, f in (("MB", 1e6), ("kB", 1e3)):
+        if n >= f:
+            return f"{n / f:.1f} {unit}"
+    return f"{n} B"
+
+
+def record_html(record: dict[str, Any], file_name: str, language: str = "zh") -> str:
+    """The run-record appendix (HTML, a few lines): where the record file is, the number and
+    size of the inputs, their fingerprint, the parameters and the main versions. The full
+    list of files and hashes is only in the JSON (``file_name``, beside the PDF)."""
+    p = record["parameters"]
+    inputs = record["inputs"]
+    v = record["versions"]
+    main = ", ".join(f"{k} {v[k]}" for k in ("airlib", "python", "pandas", "numpy", "matplotlib") if k in v)
+    lines = [
+        text("record_points", language, file=f"<code>{html_text(file_name)}</code>"),
+        html_text(text("record_summary", language, n=len(inputs), size=_size(sum(i["bytes"] for i in inputs)),
+                       digest=record["inputs_sha256"][:16] + "…")),
+        html_text(text("record_params", language, district=p.get("district", ""), ym=p.get("month", ""),
+                       lang=p.get("language", ""), n=p.get("bottom_n", ""), data=p.get("data_dir", ""))),
+        html_text(text("record_versions", language, versions=main)),
+    ]
+    return "<div class='airlib-record'>" + "".join(f"<p>{ln}</p>" for ln in lines) + "</div>"
+
+
+def _values_in(table: pd.DataFrame, language: str) -> pd.DataFrame:
+    """``table`` with its ``status`` and ``reason`` display values in ``language``
+    (:func:`airlib.report.texts.display_value`)."""
+    cols = [c for c in ("status", "reason") if c in table]
+    if language == "zh" or not cols:
+        return table
+    return table.assign(**{c: table[c].map(lambda v: display_value(v, language)) for c in cols})
 
 
 def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = "zh") -> Path:
@@ -280,9 +352,9 @@ def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = 
     month = data.month
     t = TEXT[check_language(language)]
     sheets = {
-        t["ranking"]: data.ranking,
-        t["warning"]: data.warnings,
-        text("bottom_sheet", language, n=data.bottom_n): data.bottom,
+        t["ranking"]: _values_in(data.ranking, language),
+        t["warning"]: _values_in(data.warnings, language),
+        text("bottom_sheet", language, n=data.bottom_n): _values_in(data.bottom, language),
     }
     title_text = t["title"].format(district=data.config.name, year=month.year, month=month.month)
     if data.config.synthetic:

@@ -178,10 +178,10 @@ def maps(request: ReportRequest, data: ReportData) -> list[Any]:
     lang, f = request.language, _fields(request)
     hl = _highlight(data)
     f1 = static_choropleth(data.boundaries, data.ranking, "pm25", title=text("map_pm25", lang, **f),
-                           highlight=hl, label_column="rank")
+                           highlight=hl, label_column="rank", language=lang)
     out = [_md(text("h_maps", lang)), F.show_figure(f1, request.figure_dir / "map_pm25_rank.png")]
     f2 = static_choropleth(data.boundaries, data.ranking, "yoy_pct", title=text("map_yoy", lang, **f),
-                           highlight=hl, label_column="yoy_rank")
+                           highlight=hl, label_column="yoy_rank", language=lang)
     out.append(F.show_figure(f2, request.figure_dir / "map_pm25_yoy.png"))
     return out
 
@@ -204,6 +204,14 @@ def write_workbook(request: ReportRequest, data: ReportData) -> Path:
 
 
 def run_record(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Appendix: parameters, input files with SHA-256, package versions."""
-    params = {k: v for k, v in request.parameters().items() if k != "interactive"}
-    return [_md(text("h_record", request.language)), _html(C.record_html(params, data))]
+    """Appendix: writes the run-record JSON ``<output_dir>/<record_name>`` (atomically;
+    :func:`airlib.report.content.run_record_dict`) and shows the few lines that point to it."""
+    import json
+
+    from airlib.files import atomic_write_text
+
+    record = C.run_record_dict(request.parameters(), data, request.project_root)
+    atomic_write_text(request.output_dir / request.record_name,
+                      json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    return [_md(text("h_record", request.language)),
+            _html(C.record_html(record, request.record_name, request.language))]

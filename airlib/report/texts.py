@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from airlib.errors import AirlibError
 
-__all__ = ["HEADERS_EN", "LANGUAGES", "RECORD_LABELS", "TABLE_HEADERS", "TEXT", "check_language", "headers", "table_headers", "text"]
+__all__ = ["HEADERS_EN", "LANGUAGES", "VALUES_EN", "display_value", "TABLE_HEADERS", "TEXT", "check_language", "headers", "table_headers", "text"]
 
 #: Languages of the report.
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -85,6 +85,22 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "fig_period_to_date": "本期累计均值",
         "fig_last_year_to_date": "上年同期累计",
         "fig_target_level": "目标浓度 ",
+        # maps
+        "map_rank": "第{rank}名",
+        "map_note_warning": "红色粗线：预警乡镇街道",
+        "map_note_hatched": "灰色斜线：无有效数据，不参与排名",
+        "map_missing": "无边界、未绘出：{names}{more}",
+        "map_missing_more": " 等{n}个",
+        "map_schematic": "示意图：乡镇街道边界为示意多边形，非真实行政区划边界",
+        "note_sep": "；",
+        "range_sep": "～",
+        # page footer of the PDF ({page}, {pages}: CSS page counters) and the run record
+        "page_footer": "第 {page} 页 / 共 {pages} 页",
+        "record_points": "本报告的完整运行记录（全部输入文件及其SHA-256、参数、软件版本、各步骤用时）"
+                         "保存在与本PDF同一文件夹的 {file} 中。",
+        "record_summary": "输入文件 {n} 个（共 {size}），输入指纹（各文件SHA-256的SHA-256）：{digest}。",
+        "record_params": "参数：区 {district}，月份 {ym}，语言 {lang}，后N名 {n}；数据 {data}。",
+        "record_versions": "软件版本：{versions}。",
     },
     "en": {
         "title": "{district} town/street PM2.5 ranking report, {year}-{month:02d}",
@@ -148,6 +164,20 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "fig_period_to_date": "This period, to date",
         "fig_last_year_to_date": "Last year, to date",
         "fig_target_level": "Target level ",
+        "map_rank": "#{rank}",
+        "map_note_warning": "thick red outline: warning towns",
+        "map_note_hatched": "grey hatching: no valid data, not ranked",
+        "map_missing": "no boundary, not drawn: {names}{more}",
+        "map_missing_more": " ({n} in all)",
+        "map_schematic": "Schematic map: town boundaries are schematic polygons, not real administrative boundaries",
+        "note_sep": "; ",
+        "range_sep": " to ",
+        "page_footer": "Page {page} of {pages}",
+        "record_points": "The full run record of this report (every input file with its SHA-256, parameters, "
+                         "package versions, time per step) is in {file}, in the same folder as this PDF.",
+        "record_summary": "Input files: {n} ({size}); input fingerprint (SHA-256 of the files' SHA-256): {digest}.",
+        "record_params": "Parameters: district {district}, month {ym}, language {lang}, bottom N {n}; data {data}.",
+        "record_versions": "Package versions: {versions}.",
     },
 }
 
@@ -181,17 +211,32 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     },
 }
 
-#: Labels of the run record (appendix), Chinese and English together in every report (the
-#: record is read by both the bureau and the maintainers).
-RECORD_LABELS: Final[dict[str, str]] = {
-    "heading": "运行记录 / Run record",
-    "parameters": "参数 Parameters",
-    "files": "输入文件 Input files (SHA-256)",
-    "versions": "软件版本 Package versions",
-    "file": "文件 file",
-    "bytes": "字节 bytes",
-    "sha256": "SHA-256",
+#: English of the Chinese display values the library's tables carry (data status, warning
+#: reasons, target kinds, status and outlook of ``airlib.tracking``); used by
+#: :func:`display_value` for ``language="en"``.
+VALUES_EN: Final[dict[str, str]] = {
+    "有效": "valid", "无有效数据": "no valid data", "同比上升": "rose year on year",
+    "达标": "met", "未达标": "not met", "数据不足": "insufficient data",
+    "期末已达成": "met at period end", "期末未达成": "missed at period end",
+    "已无法达成": "no longer reachable", "仍可达成": "still reachable",
+    "同比下降": "YoY reduction ", "较基准年下降": "reduction vs base year ", "不高于": "at most ",
+    "不低于": "at least ", "排名退出后N名": "leave the bottom N", "预警期间减排比例不低于": "alert-period reduction at least ",
 }
+
+
+def display_value(value: Any, language: str = "zh") -> Any:
+    """A Chinese display value of the library (:data:`VALUES_EN`, the warning reason
+    ``浓度排名后N名``, reasons joined by ``；``) in ``language``; other values (town names,
+    numbers, user text) unchanged."""
+    import re
+
+    if check_language(language) == "zh" or not isinstance(value, str):
+        return value
+    parts = []
+    for part in value.split("；"):
+        m = re.fullmatch(r"浓度排名后(\d+)名", part)
+        parts.append(f"bottom {m.group(1)} by PM2.5" if m else VALUES_EN.get(part, part))
+    return "; ".join(parts)
 
 
 def check_language(language: str) -> str:
