@@ -741,6 +741,8 @@ def static_choropleth(
         Colour-bar label.
     label_column : str, optional
         Column written after each town name (e.g. the rank); None: names only.
+    language : {"zh", "en"}
+        Language of the labels, notes and legend (:mod:`airlib.report.texts`).
     ax : matplotlib Axes, optional
 
     Returns
