@@ -843,8 +843,10 @@ def plotly_choropleth(
     *,
     title: str = "",
     highlight: list[str] | None = None,
+    language: str = "zh",
 ):
-    """Interactive choropleth (plotly) for JupyterLab; works offline (no tile server).
+    """Interactive choropleth (plotly) for JupyterLab; works offline (no tile server); hover
+    texts and colour-bar title in ``language`` (:mod:`airlib.report.texts`).
 
     Same inputs as :func:`static_choropleth`. Hover shows town name, value and ranks;
     ``highlight`` towns are outlined in red; schematic boundaries are stated in an annotation.
@@ -864,13 +866,13 @@ def plotly_choropleth(
     is_pct = column.endswith("pct")
     values = pd.to_numeric(gdf[column], errors="coerce").astype("float64")
     rank_col = "yoy_rank" if is_pct else "rank"
-    ranks = gdf[rank_col].astype("string").fillna("无") if rank_col in gdf else pd.Series("", index=gdf.index)
+    ranks = gdf[rank_col].astype("string").fillna(text("hover_none", language)) if rank_col in gdf else pd.Series("", index=gdf.index)
     hover = (  # plotly renders a subset of HTML in hover text: names are escaped
         gdf["town_name"].map(plotly_text).astype("string")
         + "<br>"
-        + ("同比 " if is_pct else "PM2.5 ")
-        + values.map(lambda v: "无有效数据" if pd.isna(v) else f"{v:g}").astype("string")
-        + "<br>排名 "
+        + (text("hover_yoy", language) if is_pct else "PM2.5 ")
+        + values.map(lambda v: text("no_valid_data", language) if pd.isna(v) else f"{v:g}").astype("string")
+        + "<br>" + text("hover_rank", language)
         + ranks.astype("string")
     )
     fig = go.Figure(
@@ -884,7 +886,7 @@ def plotly_choropleth(
             zmid=0 if is_pct else None,
             marker_line_color="#555555",
             marker_line_width=[2.5 if highlight and c in highlight else 0.6 for c in gdf["town_code"]],
-            colorbar_title="同比(%)" if is_pct else "µg/m³",
+            colorbar_title=text("map_yoy_interactive", language) if is_pct else "µg/m³",
         )
     )
     if highlight:

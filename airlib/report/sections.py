@@ -194,8 +194,10 @@ def interactive_maps(request: ReportRequest, data: ReportData) -> list[Any]:
 
     hl = _highlight(data)
     yoy = text("map_yoy_interactive", request.language)
-    return [plotly_choropleth(data.boundaries, data.ranking, "pm25", title="PM2.5", highlight=hl),
-            plotly_choropleth(data.boundaries, data.ranking, "yoy_pct", title=yoy, highlight=hl)]
+    return [plotly_choropleth(data.boundaries, data.ranking, "pm25", title="PM2.5", highlight=hl,
+                              language=request.language),
+            plotly_choropleth(data.boundaries, data.ranking, "yoy_pct", title=yoy, highlight=hl,
+                              language=request.language)]
 
 
 def write_workbook(request: ReportRequest, data: ReportData) -> Path:

@@ -93,6 +93,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "map_missing_more": " 等{n}个",
         "map_schematic": "示意图：乡镇街道边界为示意多边形，非真实行政区划边界",
         "note_sep": "；",
+        "hover_yoy": "同比 ",
+        "hover_rank": "排名 ",
+        "hover_none": "无",
         "range_sep": "～",
         # page footer of the PDF ({page}, {pages}: CSS page counters) and the run record
         "page_footer": "第 {page} 页 / 共 {pages} 页",
@@ -171,6 +174,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "map_missing_more": " ({n} in all)",
         "map_schematic": "Schematic map: town boundaries are schematic polygons, not real administrative boundaries",
         "note_sep": "; ",
+        "hover_yoy": "YoY ",
+        "hover_rank": "rank ",
+        "hover_none": "none",
         "range_sep": " to ",
         "page_footer": "Page {page} of {pages}",
         "record_points": "The full run record of this report (every input file with its SHA-256, parameters, "

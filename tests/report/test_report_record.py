@@ -290,3 +290,52 @@ def test_mode_helper_matches_real_folder(tmp_path):
     d = tmp_path / "x"
     d.mkdir()
     assert stat.S_IMODE(d.stat().st_mode) == _staging_mode()
+
+
+# ----------------------------------------------------------------------------- map labels
+
+
+def _squares():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    gdf = gpd.GeoDataFrame({"town_code": ["1", "2", "3"], "town_name": ["Alpha", "Beta", "Gamma"]},
+                           geometry=[box(116.0, 40.0, 116.1, 40.1), box(116.1, 40.0, 116.2, 40.1),
+                                     box(116.2, 40.0, 116.3, 40.1)], crs="EPSG:4326")
+    gdf.attrs["schematic"] = True
+    gdf.attrs["missing_towns"] = [("4", "Delta")]
+    table = pd.DataFrame({"town_code": ["1", "2", "3"], "pm25": [30.0, 40.0, float("nan")],
+                          "rank": [1, 2, pd.NA], "yoy_pct": [-5.0, 3.0, float("nan")], "yoy_rank": [1, 2, pd.NA]})
+    return gdf, table
+
+
+@pytest.mark.parametrize("column", ["pm25", "yoy_pct"])
+def test_static_map_labels_follow_the_language(column):
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from airlib.report.maps import static_choropleth
+
+    gdf, table = _squares()
+    labels = {}
+    for lang in ("zh", "en"):
+        fig = static_choropleth(gdf, table, column, title="t", highlight=["2"],
+                                label_column="rank" if column == "pm25" else "yoy_rank", language=lang)
+        labels[lang] = " ".join(t.get_text() for t in fig.findobj(Text))
+        labels[lang] += " ".join(ax.get_ylabel() for ax in fig.axes)
+        plt.close(fig)
+    assert not CJK.search(labels["en"]), labels["en"]
+    assert "#1" in labels["en"] and "no valid data" in labels["en"] and "warning towns" in labels["en"]
+    assert "Delta" in labels["en"] and "Schematic map" in labels["en"]
+    assert "第1名" in labels["zh"] and "红色粗线" in labels["zh"] and "无边界、未绘出：Delta" in labels["zh"]
+
+
+def test_interactive_map_hover_follows_the_language():
+    from airlib.report.maps import plotly_choropleth
+
+    gdf, table = _squares()
+    en = plotly_choropleth(gdf, table, "yoy_pct", title="YoY", language="en")
+    hover = " ".join(en.data[0].text) + str(en.data[0].colorbar.title.text)
+    assert not CJK.search(hover) and "YoY" in hover and "rank" in hover
+    zh = plotly_choropleth(gdf, table, "yoy_pct", title="同比", language="zh")
+    assert "排名" in " ".join(zh.data[0].text)
