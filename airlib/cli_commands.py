@@ -175,7 +175,9 @@ def _add_report(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     p.add_argument("--district", help="configured district, e.g. 门头沟区 (default: the demo district)")
     p.add_argument("--month", help="YYYY-MM (default: the last complete month)")
-    p.add_argument("--all", action="store_true", help="every configured district, several at once")
+    p.add_argument("--all", action="store_true",
+                   help="every district in config/districts.yaml, several at once (without the synthetic demo)")
+    p.add_argument("--include-demo", action="store_true", help="with --all: also the synthetic demo district")
     p.add_argument("--jobs", type=_int_at_least(1), default=2, help="reports run at once with --all (default 2)")
     p.add_argument("--bottom-n", type=_int_at_least(0), default=None,
                    help="size of the bottom list (default: per district)")

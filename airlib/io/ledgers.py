@@ -41,6 +41,7 @@ from airlib.settings import DEFAULT, Settings
 
 __all__ = [
     "FLAG_LABELS",
+    "ledger_files",
     "HEADER_ALIASES",
     "LEDGER_LABELS",
     "LedgerWarning",
@@ -383,6 +384,15 @@ def read_ledger(
     return out.reset_index(drop=True)
 
 
+def ledger_files(folder: str | PathLike[str]) -> list[Path]:
+    """The ledger files :func:`read_ledgers` reads from ``folder``: ``*.xlsx`` and ``*.csv``,
+    without Excel lock files (``~$…``), sorted; empty when the folder does not exist."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in [*folder.glob("*.xlsx"), *folder.glob("*.csv")] if not p.name.startswith("~$"))
+
+
 def read_ledgers(
     paths: Iterable[str | PathLike[str]] | str | PathLike[str],
     plan: Plan,
@@ -408,7 +418,7 @@ def read_ledgers(
     """
     if isinstance(paths, (str, PathLike)) and Path(paths).is_dir():
         folder = Path(paths)
-        paths = sorted(p for p in [*folder.glob("*.xlsx"), *folder.glob("*.csv")] if not p.name.startswith("~$"))
+        paths = ledger_files(folder)
     elif isinstance(paths, (str, PathLike)):
         paths = [paths]
     frames: list[pd.DataFrame] = []

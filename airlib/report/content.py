@@ -22,7 +22,7 @@ from airlib.standards.rounding import published_precision, round_gbt8170, round_
 from airlib.report.data import ReportData
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
 from airlib.report.sentences import ranking_summary, require_true_summary
-from airlib.report.texts import RECORD_LABELS, RECORD_PARAMETER_LABELS, TEXT, check_language, headers, table_headers, text
+from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
 
 __all__ = [
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
@@ -30,7 +30,8 @@ __all__ = [
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
     "overdue_display", "progress_markdown", "progress_table",
-    "ranking_summary_markdown", "record_html", "targets_display", "value_decimals", "write_excel",
+    "RECORD_PARAMETERS", "inputs_digest", "ranking_summary_markdown", "record_html", "record_parameters",
+    "run_record_dict", "targets_display", "value_decimals", "write_excel",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
 ]
 
@@ -122,6 +123,8 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
             txt = s.astype("Int64").map(lambda v: "—" if pd.isna(v) else str(int(v)))
         else:
             txt = s.astype("string").fillna("—")
+            if c in ("status", "reason"):  # the library's Chinese display values
+                txt = txt.map(lambda v: display_value(v, language))
         out[h.get(c, c)] = txt.astype("string").to_numpy()
     if "status" in table and "rank" in cols:
         invalid = ~table["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
@@ -310,28 +313,30 @@ def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | Non
     return out.reset_index(drop=True)
 
 
-def _targets_frame(data: ReportData) -> pd.DataFrame:
+def _targets_frame(data: ReportData, language: str = "zh") -> pd.DataFrame:
     """The targets table with numbers as numbers (columns of :data:`TARGET_COLUMNS`)."""
     t = data.targets
     if t is None or t.empty:
         return pd.DataFrame(columns=list(TARGET_COLUMNS))
     goals = []
     for r in t.itertuples(index=False):  # one row per target (a handful)
-        goal = (f"{r.kind_label}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
-                if not pd.isna(r.target_value) else r.kind_label)
+        kind = display_value(r.kind_label, language)
+        goal = (f"{kind}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
+                if not pd.isna(r.target_value) else kind.strip())
         goals.append(f"{r.target_id} {goal}")
     start = pd.to_datetime(t["start"]).dt.strftime("%Y-%m-%d")
     end = pd.to_datetime(t["end"]).dt.strftime("%Y-%m-%d")
     out = pd.DataFrame({
         "goal": goals,
-        "window": (start + "～" + end).to_numpy(),
+        "window": (start + text("range_sep", language) + end).to_numpy(),
         "current": t["current"].astype("float64").to_numpy(),
         "comparison": t["comparison"].astype("float64").to_numpy(),
         "change_pct": t["change_pct"].astype("float64").to_numpy(),
         "target_level": t["target_level"].astype("float64").to_numpy(),
-        "status": t["status"].astype(str).to_numpy(),
+        "status": t["status"].astype(str).map(lambda v: display_value(v, language)).to_numpy(),
         "allowance": t["allowance"].astype("float64").to_numpy(),
-        "outlook": t["outlook"].astype("string").to_numpy(),
+        "outlook": t["outlook"].astype("string").map(
+            lambda v: v if pd.isna(v) else display_value(str(v), language)).astype("string").to_numpy(),
     })
     return out
 
@@ -349,7 +354,7 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
     period (the target period's start, and a year earlier), rounded per GB/T 8170; the
     computed target level and allowance with one decimal.
     """
-    t = _targets_frame(data)
+    t = _targets_frame(data, language)
     if t.empty:
         return pd.DataFrame()
     f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
@@ -374,20 +379,86 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({h[i]: cols[c].to_numpy() for i, c in enumerate(TARGET_COLUMNS)})
 
 
-def record_html(params: dict[str, Any], data: ReportData) -> str:
-    """Run record (HTML, small print): parameters (by their labels,
-    :data:`airlib.report.texts.RECORD_PARAMETER_LABELS`), input files with SHA-256, package versions."""
-    label = lambda k: RECORD_PARAMETER_LABELS.get(k, k.replace("_", " "))  # noqa: E731  (no code names in the PDF)
-    p = "".join(f"<li>{html_text(label(k))}：{html_text('—' if v is None else v)}</li>" for k, v in params.items())
-    lab = RECORD_LABELS
-    files = html_table(data.inputs.rename(columns={k: lab[k] for k in ("file", "bytes", "sha256")}))
-    versions = html_text(", ".join(f"{k} {v}" for k, v in data.versions.items()))
-    return (
-        f"<div class='airlib-record'><h3>{lab['heading']}</h3>"
-        f"<p><b>{lab['parameters']}</b></p><ul>{p}</ul>"
-        f"<p><b>{lab['files']}</b></p>{files}"
-        f"<p><b>{lab['versions']}</b></p><p>{versions}</p></div>"
-    )
+#: Parameters of the run that go into the run record, in this order (paths made
+#: project-relative by :func:`airlib.report.data.record_path`; the staging folder is left out).
+RECORD_PARAMETERS: Final[tuple[str, ...]] = ("district", "month", "language", "bottom_n", "data_dir",
+                                             "boundaries", "excel_name")
+
+
+def record_parameters(params: dict[str, Any], project_root: Path) -> dict[str, Any]:
+    """The run's parameters as recorded: :data:`RECORD_PARAMETERS` only, paths relative to
+    the project (:func:`airlib.report.data.record_path`), never absolute."""
+    from airlib.report.data import record_path
+
+    out: dict[str, Any] = {}
+    for k in RECORD_PARAMETERS:
+        if k not in params or params[k] is None:
+            continue
+        v = params[k]
+        out[k] = record_path(Path(v), project_root) if k in ("data_dir", "boundaries") else v
+    return out
+
+
+def inputs_digest(inputs: pd.DataFrame) -> str:
+    """SHA-256 (hex) of the lines ``<file>  <sha256>`` of every input, sorted by file: one
+    fingerprint of all the inputs of a run, printed in the appendix and kept in the record."""
+    import hashlib
+
+    lines = sorted(f"{f}  {h}" for f, h in zip(inputs["file"], inputs["sha256"], strict=True))
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def run_record_dict(params: dict[str, Any], data: ReportData, project_root: Path) -> dict[str, Any]:
+    """The run-record JSON (written beside the PDF): parameters (:func:`record_parameters`),
+    every input file with bytes and SHA-256 (project-relative paths), the inputs' fingerprint
+    (:func:`inputs_digest`), package versions; the runner adds ``timings_s`` (seconds per step)."""
+    return {
+        "report": "airlib monthly report",
+        "district": data.config.name,
+        "month": str(data.month),
+        "generated": dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).isoformat(timespec="seconds"),
+        "parameters": record_parameters(params, project_root),
+        "inputs_sha256": inputs_digest(data.inputs),
+        "inputs": [{"file": str(r.file), "bytes": int(r.bytes), "sha256": str(r.sha256)}
+                   for r in data.inputs.itertuples(index=False)],
+        "versions": dict(data.versions),
+    }
+
+
+def _size(n: int) -> str:
+    """``n`` bytes as B/kB/MB (1000-based, one decimal)."""
+    for unit, f in (("MB", 1e6), ("kB", 1e3)):
+        if n >= f:
+            return f"{n / f:.1f} {unit}"
+    return f"{n} B"
+
+
+def record_html(record: dict[str, Any], file_name: str, language: str = "zh") -> str:
+    """The run-record appendix (HTML, a few lines): where the record file is, the number and
+    size of the inputs, their fingerprint, the parameters and the main versions. The full
+    list of files and hashes is only in the JSON (``file_name``, beside the PDF)."""
+    p = record["parameters"]
+    inputs = record["inputs"]
+    v = record["versions"]
+    main = ", ".join(f"{k} {v[k]}" for k in ("airlib", "python", "pandas", "numpy", "matplotlib") if k in v)
+    lines = [
+        text("record_points", language, file=f"<code>{html_text(file_name)}</code>"),
+        html_text(text("record_summary", language, n=len(inputs), size=_size(sum(i["bytes"] for i in inputs)),
+                       digest=record["inputs_sha256"][:16] + "…")),
+        html_text(text("record_params", language, district=p.get("district", ""), ym=p.get("month", ""),
+                       lang=p.get("language", ""), n=p.get("bottom_n", ""), data=p.get("data_dir", ""))),
+        html_text(text("record_versions", language, versions=main)),
+    ]
+    return "<div class='airlib-record'>" + "".join(f"<p>{ln}</p>" for ln in lines) + "</div>"
+
+
+def _values_in(table: pd.DataFrame, language: str) -> pd.DataFrame:
+    """``table`` with its ``status`` and ``reason`` display values in ``language``
+    (:func:`airlib.report.texts.display_value`)."""
+    cols = [c for c in ("status", "reason") if c in table]
+    if language == "zh" or not cols:
+        return table
+    return table.assign(**{c: table[c].map(lambda v: display_value(v, language)) for c in cols})
 
 
 def _concentration_format(month: pd.Period) -> str:
@@ -492,6 +563,7 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
                       highlight: Sequence[int] = (), footnotes: tuple[str, ...] = ()) -> WorkbookTable:
         cols = ["town_code", *[c for c in columns if c in frame]]
         notes = missing_reasons(frame.reset_index(drop=True), cols, month, language)
+        frame = _values_in(frame, language)  # status and reason texts in the workbook's language
         return WorkbookTable(
             sheet=sheet, title=title, caption=caption, frame=frame[cols].reset_index(drop=True),
             headers=h, formats=fmt, highlight_rows=tuple(highlight), notes=notes,
@@ -537,7 +609,7 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
                 sheet=t["overdue_sheet"], title=title, caption=cap("overdue"), frame=od,
                 headers=dict(zip(cols, table_headers("overdue", language), strict=True)),
                 formats={"days_overdue": NUMBER_FORMATS["integer"]}, note_header=t["note_header"]))
-    targets = _targets_frame(data)
+    targets = _targets_frame(data, language)
     if not targets.empty:
         # stored as shown: measured means at the published precision of their own period (as the
         # PDF prints them), computed levels with one decimal (GB/T 8170)

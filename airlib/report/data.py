@@ -18,6 +18,7 @@ from typing import Any, Final
 import pandas as pd
 
 from airlib.errors import AirlibError
+from airlib.paths import PROJECT_ROOT
 from airlib.report.config import DistrictConfig
 from airlib.report.numbering import Numbering
 from airlib.tracking.bulletin import Bulletin
@@ -34,7 +35,7 @@ from airlib.report.request import (
 __all__ = [
     "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
     "district_bulletin", "input_files", "package_versions",
-    "pm25_targets", "prepare", "run_record", "task_progress",
+    "pm25_targets", "prepare", "record_path", "run_record", "task_progress",
 ]
 
 
@@ -169,7 +170,10 @@ class ReportData:
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
     """Every file a report of ``month`` reads: store partitions (January of last year to
-    ``month``), registries, store manifest, boundaries and plans."""
+    ``month``), registries, store manifest, boundaries, plans (as found by
+    :func:`airlib.report.request.plan_paths`), task ledgers (:func:`airlib.io.ledgers.ledger_files`)
+    and the city table when the configuration names one (``city_table``)."""
+    from airlib.io.ledgers import ledger_files
     from airlib.io.store import dataset_dir
 
     store = dataset_dir(store_dir(cfg, project_root).parent, cfg.dataset)  # the store's current version
@@ -183,9 +187,13 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     for name in ("stations.parquet", "towns.parquet", "manifest.json"):
         if (store / name).exists():
             files.append(store / name)
-    files.append(cfg.path(cfg.boundaries, project_root))
-    files.extend(cfg.path(p, project_root) for p in cfg.plans if cfg.path(p, project_root).exists())
-    city = city_table_path(cfg, month, project_root)
+    boundaries = getattr(cfg, "boundaries", None)
+    if boundaries and cfg.path(boundaries, project_root).is_file():
+        files.append(cfg.path(boundaries, project_root))
+    files.extend(plan_paths(cfg, project_root))
+    if cfg.ledgers:
+        files.extend(ledger_files(cfg.path(cfg.ledgers, project_root)))
+    city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
     if city is not None and city.is_file():
         files.append(city)
     return files
@@ -221,6 +229,21 @@ def city_context(cfg: DistrictConfig, month: pd.Period, project_root: Path | Non
     return CityContext(file=path, label=label, ranking=ranking, place=district_place(ranking, str(district_code_of(name))))
 
 
+def record_path(path: Path, project_root: Path | None = None) -> str:
+    """How an input file is named in the run record: relative to the project root
+    (:func:`airlib.io.store.portable_path`); a file shipped with airlib as ``<airlib>/…``;
+    any other file outside the project as ``<outside>/<name>`` (never an absolute path)."""
+    from airlib.io.store import portable_path
+
+    rec = portable_path(path, project_root)
+    if not Path(rec).is_absolute():
+        return rec
+    try:
+        return "<airlib>/" + Path(path).resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return "<outside>/" + Path(path).name
+
+
 def package_versions(packages: Iterable[str] = RECORDED_PACKAGES) -> dict[str, str]:
     """Installed versions of ``packages`` (``"not installed"`` when missing), plus Python."""
     from importlib.metadata import PackageNotFoundError, version
@@ -235,11 +258,11 @@ def package_versions(packages: Iterable[str] = RECORDED_PACKAGES) -> dict[str, s
 
 
 def run_record(files: Sequence[Path], project_root: Path | None = None) -> pd.DataFrame:
-    """Table of the run's inputs: path (relative to the project), bytes, SHA-256."""
-    from airlib.io.store import portable_path, sha256_file
+    """Table of the run's inputs: path (relative to the project, :func:`record_path`), bytes, SHA-256."""
+    from airlib.io.store import sha256_file
 
     rows = [
-        {"file": portable_path(f, project_root), "bytes": Path(f).stat().st_size, "sha256": sha256_file(f)}
+        {"file": record_path(Path(f), project_root), "bytes": Path(f).stat().st_size, "sha256": sha256_file(f)}
         for f in files
     ]
     return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])

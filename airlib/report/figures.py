@@ -13,7 +13,7 @@ import pandas as pd
 
 from airlib.escaping import mpl_text
 from airlib.report.data import ReportData
-from airlib.report.texts import text
+from airlib.report.texts import display_value, text
 from airlib.standards.rounding import published_precision
 
 __all__ = ["ranking_bar_figure", "show_figure", "target_figure", "trend_figure"]
@@ -117,8 +117,10 @@ def target_figure(data: ReportData, language: str = "zh"):
                        label=text("fig_target_level", language) + f"{r.target_level:.1f}")
         ax.set_xticks(x, [f"{m.year % 100:02d}/{m.month}" for m in months], fontsize=7,
                       rotation=45 if len(months) > 8 else 0)
-        ax.set_title(mpl_text(f"{r.target_id} {r.kind_label}{'' if pd.isna(r.target_value) else f'{r.target_value:g}'}"
-                              f"{'%' if r.kind != 'absolute_cap' else ''}（{r.status}）"), fontsize=9)
+        kind, status = display_value(r.kind_label, language), display_value(r.status, language)
+        paren = ("（{}）" if language == "zh" else " ({})").format(status)
+        ax.set_title(mpl_text(f"{r.target_id} {kind}{'' if pd.isna(r.target_value) else f'{r.target_value:g}'}"
+                              f"{'%' if r.kind != 'absolute_cap' else ''}{paren}"), fontsize=9)
         ax.set_ylabel("PM2.5 (µg/m³)")
         ax.legend(fontsize=7)
     if data.config.synthetic:

@@ -35,6 +35,7 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT, Settings
 from airlib.escaping import mpl_text, plotly_text
+from airlib.report.texts import text
 
 __all__ = [
     "BOUNDARY_SUFFIXES", "GCJ_A", "GCJ_EE", "PROJECTED_CANDIDATES", "SCHEMATIC_COLUMN", "SCHEMATIC_NOTICE_ZH",
@@ -686,13 +687,15 @@ def _check_stations(out: gpd.GeoDataFrame, stations: pd.DataFrame, *, path: Path
 # --------------------------------------------------------------------------- maps
 
 
-def _missing_note(boundaries: gpd.GeoDataFrame) -> str:
-    """「无边界（未绘出）：…」 for registry towns without a polygon (``attrs["missing_towns"]``)."""
+def _missing_note(boundaries: gpd.GeoDataFrame, language: str = "zh") -> str:
+    """「无边界、未绘出：…」 (text ``map_missing``) for registry towns without a polygon
+    (``attrs["missing_towns"]``)."""
     missing = boundaries.attrs.get("missing_towns") or []
     if not missing:
         return ""
     names = [n or c for c, n in missing]
-    return "无边界、未绘出：" + "、".join(names[:12]) + (f" 等{len(names)}个" if len(names) > 12 else "")
+    more = text("map_missing_more", language, n=len(names)) if len(names) > 12 else ""
+    return text("map_missing", language, names=text("list_sep", language).join(names[:12]), more=more)
 
 
 def _merge(boundaries: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -715,8 +718,10 @@ def static_choropleth(
     legend_label: str | None = None,
     label_column: str | None = "rank",
     ax=None,
+    language: str = "zh",
 ):
-    """Static choropleth of a ranking column (matplotlib/geopandas), labelled in Chinese.
+    """Static choropleth of a ranking column (matplotlib/geopandas), labelled in ``language``
+    (texts of :mod:`airlib.report.texts`; Chinese by default).
 
     Parameters
     ----------
@@ -736,6 +741,8 @@ def static_choropleth(
         Colour-bar label.
     label_column : str, optional
         Column written after each town name (e.g. the rank); None: names only.
+    language : {"zh", "en"}
+        Language of the labels, notes and legend (:mod:`airlib.report.texts`).
     ax : matplotlib Axes, optional
 
     Returns
@@ -776,7 +783,8 @@ def static_choropleth(
     if has.any():
         sm = ScalarMappable(norm=norm, cmap=cmap_obj)
         fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.01,
-                     label=mpl_text(legend_label) if legend_label else ("同比变化 (%)" if is_pct else "PM2.5 (µg/m³)"))
+                     label=mpl_text(legend_label) if legend_label else (text("map_yoy_interactive", language)
+                                                                        if is_pct else "PM2.5 (µg/m³)"))
     if highlight:
         hl = gdf[gdf["town_code"].isin(highlight)]
         if len(hl):
@@ -794,15 +802,16 @@ def static_choropleth(
     ):
         pt = geom.representative_point()
         name = mpl_text(name if pd.notna(name) else code)  # a name with "$" is not mathtext
-        rank_txt = f"第{int(rank_v)}名" if pd.notna(rank_v) else ("无有效数据" if np.isnan(v) else "")
+        rank_txt = (text("map_rank", language, rank=int(rank_v)) if pd.notna(rank_v)
+                    else (text("no_valid_data", language) if np.isnan(v) else ""))
         big = geom.area / box_area > 0.045
         if big:
-            text, size = f"{name}\n{rank_txt}", 7.5
+            label, size = f"{name}\n{rank_txt}", 7.5
         else:
             k += 1
-            text, size = str(k), 7.5
+            label, size = str(k), 7.5
             key_lines.append(f"{k} {name} {rank_txt}")
-        ax.annotate(text, (pt.x, pt.y), ha="center", va="center", fontsize=size,
+        ax.annotate(label, (pt.x, pt.y), ha="center", va="center", fontsize=size,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
     if key_lines:
         ax.text(-0.02, 0.5, "\n".join(key_lines), transform=ax.transAxes, ha="right", va="center",
@@ -812,15 +821,16 @@ def static_choropleth(
     ax.set_aspect(1.0 / np.cos(np.deg2rad(float(gdf.geometry.union_all().centroid.y))))
     notes = []
     if highlight:
-        notes.append("红色粗线：预警乡镇街道")
+        notes.append(text("map_note_warning", language))
     if (~has).any():
-        notes.append("灰色斜线：无有效数据，不参与排名")
-    if _missing_note(boundaries):
-        notes.append(mpl_text(_missing_note(boundaries)))
+        notes.append(text("map_note_hatched", language))
+    if _missing_note(boundaries, language):
+        notes.append(mpl_text(_missing_note(boundaries, language)))
     if notes:
-        ax.text(0.0, -0.02, "；".join(notes), transform=ax.transAxes, fontsize=8, va="top")
+        ax.text(0.0, -0.02, text("note_sep", language).join(notes), transform=ax.transAxes, fontsize=8, va="top")
     if gdf.attrs.get("schematic"):
-        ax.text(0.5, 1.0, SCHEMATIC_NOTICE_ZH, transform=ax.transAxes, ha="center", va="bottom",
+        ax.text(0.5, 1.0, SCHEMATIC_NOTICE_ZH if language == "zh" else text("map_schematic", language),
+                transform=ax.transAxes, ha="center", va="bottom",
                 fontsize=9, color="#b00000",
                 bbox={"boxstyle": "round,pad=0.3", "fc": "#fff3f3", "ec": "#b00000"})
     return fig
@@ -833,8 +843,10 @@ def plotly_choropleth(
     *,
     title: str = "",
     highlight: list[str] | None = None,
+    language: str = "zh",
 ):
-    """Interactive choropleth (plotly) for JupyterLab; works offline (no tile server).
+    """Interactive choropleth (plotly) for JupyterLab; works offline (no tile server); hover
+    texts and colour-bar title in ``language`` (:mod:`airlib.report.texts`).
 
     Same inputs as :func:`static_choropleth`. Hover shows town name, value and ranks;
     ``highlight`` towns are outlined in red; schematic boundaries are stated in an annotation.
@@ -854,13 +866,13 @@ def plotly_choropleth(
     is_pct = column.endswith("pct")
     values = pd.to_numeric(gdf[column], errors="coerce").astype("float64")
     rank_col = "yoy_rank" if is_pct else "rank"
-    ranks = gdf[rank_col].astype("string").fillna("无") if rank_col in gdf else pd.Series("", index=gdf.index)
+    ranks = gdf[rank_col].astype("string").fillna(text("hover_none", language)) if rank_col in gdf else pd.Series("", index=gdf.index)
     hover = (  # plotly renders a subset of HTML in hover text: names are escaped
         gdf["town_name"].map(plotly_text).astype("string")
         + "<br>"
-        + ("同比 " if is_pct else "PM2.5 ")
-        + values.map(lambda v: "无有效数据" if pd.isna(v) else f"{v:g}").astype("string")
-        + "<br>排名 "
+        + (text("hover_yoy", language) if is_pct else "PM2.5 ")
+        + values.map(lambda v: text("no_valid_data", language) if pd.isna(v) else f"{v:g}").astype("string")
+        + "<br>" + text("hover_rank", language)
         + ranks.astype("string")
     )
     fig = go.Figure(
@@ -874,7 +886,7 @@ def plotly_choropleth(
             zmid=0 if is_pct else None,
             marker_line_color="#555555",
             marker_line_width=[2.5 if highlight and c in highlight else 0.6 for c in gdf["town_code"]],
-            colorbar_title="同比(%)" if is_pct else "µg/m³",
+            colorbar_title=text("map_yoy_interactive", language) if is_pct else "µg/m³",
         )
     )
     if highlight:

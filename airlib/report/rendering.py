@@ -19,7 +19,7 @@ from airlib.report.cleanup import owned_prefix
 from airlib.report.errors import ReportError
 
 __all__ = [
-    "CHROMIUM_CANDIDATES", "CHROMIUM_FLAGS", "PRINT_CSS", "REPORT_CSP", "find_chromium",
+    "CHROMIUM_CANDIDATES", "CHROMIUM_FLAGS", "PRINT_CSS", "REPORT_CSP", "find_chromium", "page_footer_css", "print_css",
     "harden_html", "html_to_pdf", "notebook_to_html", "strip_for_pdf",
 ]
 
@@ -55,9 +55,9 @@ def strip_for_pdf(nb):
     return nb
 
 
-PRINT_CSS: Final[str] = """
+_PRINT_CSS: Final[str] = """
 @page { size: A4; margin: 16mm 14mm 18mm 14mm;
-  @bottom-center { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+  @bottom-center { content: __FOOTER__;
                    font-family: "Noto Sans CJK SC", sans-serif; font-size: 9pt; color: #555; } }
 html, body { background: white !important; }
 body, .jp-Notebook, .jp-RenderedHTMLCommon { font-family: "Noto Sans CJK SC", "Noto Sans", sans-serif !important;
@@ -81,6 +81,25 @@ th { background: #eef2f7 !important; }
 h3 { font-size: 12pt; break-after: avoid; }
 .jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
 """
+
+
+def page_footer_css(language: str = "zh") -> str:
+    """CSS ``content`` value of the page footer in ``language`` (text ``page_footer`` of
+    :mod:`airlib.report.texts`, ``{page}``/``{pages}`` becoming CSS page counters)."""
+    from airlib.report.texts import text
+
+    t = text("page_footer", language).replace("\\", "").replace('"', "")
+    t = t.replace("{pages}", '" counter(pages) "').replace("{page}", '" counter(page) "')
+    return f'"{t}"'
+
+
+def print_css(language: str = "zh") -> str:
+    """Print style sheet of the report PDF, with the page footer in ``language``."""
+    return _PRINT_CSS.replace("__FOOTER__", page_footer_css(language))
+
+
+#: Print style sheet of the Chinese report (:func:`print_css` for another language).
+PRINT_CSS: Final[str] = print_css("zh")
 
 
 #: Content-Security-Policy of the report HTML printed by Chromium: no script runs, nothing is
@@ -122,9 +141,10 @@ def harden_html(body: str) -> str:
     return new
 
 
-def notebook_to_html(nb_path: Path, html_path: Path) -> Path:
+def notebook_to_html(nb_path: Path, html_path: Path, language: str = "zh") -> Path:
     """Executed notebook → self-contained HTML without code (nbconvert ``--no-input``),
-    hardened by :func:`harden_html` (no script, no file or network access)."""
+    hardened by :func:`harden_html` (no script, no file or network access); page footer in
+    ``language`` (:func:`print_css`)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -135,7 +155,7 @@ def notebook_to_html(nb_path: Path, html_path: Path) -> Path:
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
     body = harden_html(body)
-    body = body.replace("</head>", f"<style>{PRINT_CSS}</style>\n</head>", 1)
+    body = body.replace("</head>", f"<style>{print_css(language)}</style>\n</head>", 1)
     html_path.write_text(body, encoding="utf-8")
     return html_path
 

@@ -189,12 +189,30 @@ def report_folder(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
     return _inside(inside_project("reports", project_root), cfg.slug, str(month))
 
 
-def output_names(cfg: DistrictConfig, month: pd.Period) -> dict[str, str]:
-    """File names of a run's outputs."""
+def output_names(cfg: DistrictConfig, month: pd.Period, language: str = "zh") -> dict[str, str]:
+    """File names of a run's outputs in ``language``; each language has its own, so that the
+    Chinese and the English report of a month sit side by side in the month folder.
+
+    Returns
+    -------
+    dict
+        ``notebook``, ``pdf``, ``excel``, ``record`` (run-record JSON) file names and
+        ``figures`` (the figure folder's name).
+    """
+    if check_language(language) == "zh":
+        return {
+            "notebook": "monthly_report.ipynb",
+            "pdf": f"{cfg.slug}_{month}_月排名报告.pdf",
+            "excel": f"{cfg.slug}_{month}_排名表.xlsx",
+            "record": f"{cfg.slug}_{month}_运行记录.json",
+            "figures": "figures",
+        }
     return {
-        "notebook": "monthly_report.ipynb",
-        "pdf": f"{cfg.slug}_{month}_月排名报告.pdf",
-        "excel": f"{cfg.slug}_{month}_排名表.xlsx",
+        "notebook": "monthly_report.en.ipynb",
+        "pdf": f"{cfg.slug}_{month}_monthly_ranking_report.pdf",
+        "excel": f"{cfg.slug}_{month}_ranking_tables.xlsx",
+        "record": f"{cfg.slug}_{month}_run_record.json",
+        "figures": "figures_en",
     }
 
 
@@ -249,8 +267,13 @@ class ReportRequest:
 
     @property
     def figure_dir(self) -> Path:
-        """``<output_dir>/figures``: every PNG of the report."""
-        return self.output_dir / "figures"
+        """``<output_dir>/figures`` (``figures_en`` in English): every PNG of the report."""
+        return self.output_dir / output_names(self.config, self.month, self.language)["figures"]
+
+    @property
+    def record_name(self) -> str:
+        """File name of the run-record JSON beside the PDF (:func:`output_names`)."""
+        return output_names(self.config, self.month, self.language)["record"]
 
     @classmethod
     def build(

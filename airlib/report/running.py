@@ -30,7 +30,7 @@ import pandas as pd
 from airlib.errors import AirlibError
 from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.cleanup import clean_stale, owned_prefix
-from airlib.report.config import check_district_name, district_config, district_names
+from airlib.report.config import check_district_name, config_file, district_config, district_names
 from airlib.report.errors import ReportError, ReportWriteError, write_error_class
 from airlib.report.rendering import html_to_pdf, notebook_to_html
 from airlib.periods import check_complete_month
@@ -58,6 +58,7 @@ class ReportResult:
     notebook: Path
     figures: tuple[Path, ...]
     seconds: float
+    record: Path | None = None
 
 
 def _kernel_manager_class(ipc_dir: str):
@@ -248,6 +249,55 @@ def run_report(
         ) from exc
 
 
+def _staging_mode() -> int:
+    """Mode of a new folder under the current umask (``0o777 & ~umask``)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    """Hard-link ``src`` to ``dst`` (same file system: no copy); copy where links fail."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
+
+
+def _keep_other_languages(request: ReportRequest, final: Path, staging: Path) -> None:
+    """Put the other languages' outputs of the month (PDF, workbook, notebook, run record,
+    figures) into ``staging``, so that publishing one language never removes another's."""
+    from airlib.report.texts import LANGUAGES
+
+    if not final.is_dir():
+        return
+    for lang in LANGUAGES:
+        if lang == request.language:
+            continue
+        other = output_names(request.config, request.month, lang)
+        for key in ("notebook", "pdf", "excel", "record"):
+            src = final / other[key]
+            if src.is_file() and not src.is_symlink():
+                _link_or_copy(str(src), str(staging / other[key]))
+        figs = final / other["figures"]
+        if figs.is_dir() and not figs.is_symlink():
+            shutil.copytree(figs, staging / other["figures"], copy_function=_link_or_copy, symlinks=True)
+
+
+def _finish_record(path: Path, timings: dict[str, float]) -> None:
+    """Add the runner's step timings [s] to the run-record JSON the notebook wrote."""
+    import json
+
+    from airlib.files import atomic_write_text
+
+    if not path.is_file():
+        raise ReportError(f"the notebook did not write the run record {path.name}")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record.setdefault("timings_s", {}).update({k: round(v, 3) for k, v in timings.items()})
+    atomic_write_text(path, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+
+
 def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress: bool, notebook: Path,
                  t0: float) -> ReportResult:
     """:func:`run_report` after its checks: clean stale folders, run, print, publish."""
@@ -256,21 +306,32 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists() and not final.is_dir():
         raise AirlibError(f"{final} exists and is not a folder")
-    names = output_names(cfg, m)
+    names = output_names(cfg, m, request.language)
     staging = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{m}.staging-"), dir=final.parent))
+    # mkdtemp makes 0700; the published month folder is shared like any other output.
+    os.chmod(staging, _staging_mode())
+    timings: dict[str, float] = {"checks": time.perf_counter() - t0}
     try:
         staged = dataclasses.replace(request, output_dir=staging, excel_name=names["excel"], interactive=False)
         params = {**staged.parameters(), "checked": True}  # the kernel does not repeat the checks
         nb_out = staging / names["notebook"]
         try:
+            t = time.perf_counter()
             execute_notebook(nb_out, params, notebook=notebook, cwd=root_p, timeout=timeout,
                              progress=progress)
+            timings["notebook"] = time.perf_counter() - t
             excel = staging / names["excel"]
             if not excel.exists():
                 raise ReportError(f"the notebook did not write the workbook {names['excel']}")
             with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-html-")) as tmp:
-                html = notebook_to_html(nb_out, Path(tmp) / "report.html")
+                t = time.perf_counter()
+                html = notebook_to_html(nb_out, Path(tmp) / "report.html", language=request.language)
+                timings["html"] = time.perf_counter() - t
+                t = time.perf_counter()
                 html_to_pdf(html, staging / names["pdf"])
+                timings["pdf"] = time.perf_counter() - t
+            timings["total"] = time.perf_counter() - t0
+            _finish_record(staging / names["record"], timings)
         except ReportError as exc:
             cls = write_error_class(exc)
             hint = "; free disk space or fix the folder's permissions, then run again" if cls is ReportWriteError else ""
@@ -285,14 +346,20 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
                 raise cls(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
                           f"earlier PDF/Excel of {m} left untouched{hint}") from exc
             raise cls(f"{cfg.name} {m}: {exc}{hint}") from exc
+        _keep_other_languages(request, final, staging)
         _publish(staging, final, names)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    figures = tuple(sorted((final / "figures").glob("*.png")))
+    return _result(cfg, m, final, names, time.perf_counter() - t0)
+
+
+def _result(cfg, m: pd.Period, final: Path, names: dict[str, str], seconds: float) -> ReportResult:
+    """The :class:`ReportResult` of a published month folder."""
+    figures = tuple(sorted((final / names["figures"]).glob("*.png")))
     return ReportResult(
         district=cfg.name, month=m, folder=final, pdf=final / names["pdf"],
         excel=final / names["excel"], notebook=final / names["notebook"], figures=figures,
-        seconds=time.perf_counter() - t0,
+        seconds=seconds, record=final / names["record"],
     )
 
 
@@ -303,9 +370,13 @@ def run_all(
     project_root: str | os.PathLike[str] | None = None,
     jobs: int = 2,
     language: str = "zh",
+    include_demo: bool = False,
     echo: Callable[[str], None] = print,
 ) -> list[tuple[str, ReportResult | Exception]]:
     """Run the report of every configured district (or ``districts``) in parallel.
+
+    The synthetic demo district is left out of the configured list unless ``include_demo``
+    (``airlib report --all --include-demo``); an explicit ``districts`` list is run as given.
 
     Each report runs in its own process (``python -m airlib.cli report``) and kernel (IPC
     transport, no TCP port clashes); progress is printed as each finishes.
@@ -318,7 +389,16 @@ def run_all(
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     root_p = Path(project_root).resolve() if project_root is not None else default_project_root()
-    names = list(districts) if districts is not None else district_names(root_p)
+    if districts is not None:
+        names = list(districts)
+    else:
+        from airlib.report.config import DEMO
+
+        names = [n for n in district_names(root_p) if include_demo or n != DEMO.name]
+        if not names:
+            raise AirlibError(
+                f"airlib report --all: {config_file(root_p)} lists no district besides the synthetic demo; "
+                "add your districts there, or run the demo with --include-demo")
     m = check_complete_month(month, name="month")
     total = len(names)
     echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")
@@ -333,11 +413,8 @@ def run_all(
             msg = (res.stderr.strip().splitlines() or ["failed"])[-1]
             return ReportError(f"{name} {m}: {msg}")
         cfg = district_config(name, root_p)
-        folder = report_folder(cfg, m, root_p)
-        nm = output_names(cfg, m)
-        return ReportResult(name, m, folder, folder / nm["pdf"], folder / nm["excel"],
-                            folder / nm["notebook"], tuple(sorted((folder / "figures").glob("*.png"))),
-                            time.perf_counter() - t0)
+        return _result(cfg, m, report_folder(cfg, m, root_p), output_names(cfg, m, language),
+                       time.perf_counter() - t0)
 
     out: list[tuple[str, ReportResult | Exception]] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -355,10 +432,13 @@ def run_all(
 
 def report_command(args) -> int:
     """Handler of ``airlib report`` (argparse namespace from :mod:`airlib.cli_commands`)."""
+    if getattr(args, "include_demo", False) and not args.all:
+        raise AirlibError("--include-demo only goes with --all; for the demo alone run airlib report without --district")
     if args.all:
         if args.district is not None:
             raise AirlibError("give either --district or --all, not both")
-        results = run_all(args.month, jobs=args.jobs, language=args.language)
+        results = run_all(args.month, jobs=args.jobs, language=args.language,
+                          include_demo=getattr(args, "include_demo", False))
         return 1 if any(isinstance(r, Exception) for _, r in results) else 0
     from airlib.report.config import DEMO
 
@@ -377,7 +457,8 @@ def report_command(args) -> int:
     print(f"PDF:      {r.pdf}")
     print(f"Excel:    {r.excel}")
     print(f"Notebook: {r.notebook}")
-    print(f"Figures:  {len(r.figures)} PNG in {r.folder / 'figures'}")
+    print(f"Record:   {r.record}")
+    print(f"Figures:  {len(r.figures)} PNG in {r.figures[0].parent if r.figures else r.folder}")
     print(f"Done in {r.seconds:.0f} s")
     return 0
 

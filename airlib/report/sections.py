@@ -239,10 +239,10 @@ def maps(request: ReportRequest, data: ReportData) -> list[Any]:
     lang, f = request.language, _fields(request)
     hl = _highlight(data)
     f1 = static_choropleth(data.boundaries, data.ranking, "pm25", title=text("map_pm25", lang, **f),
-                           highlight=hl, label_column="rank")
+                           highlight=hl, label_column="rank", language=lang)
     out = [_md(text("h_maps", lang)), *_figure(request, data, "map_pm25", f1, "map_pm25_rank.png")]
     f2 = static_choropleth(data.boundaries, data.ranking, "yoy_pct", title=text("map_yoy", lang, **f),
-                           highlight=hl, label_column="yoy_rank")
+                           highlight=hl, label_column="yoy_rank", language=lang)
     out += _figure(request, data, "map_yoy", f2, "map_pm25_yoy.png")
     return out
 
@@ -255,8 +255,10 @@ def interactive_maps(request: ReportRequest, data: ReportData) -> list[Any]:
 
     hl = _highlight(data)
     yoy = text("map_yoy_interactive", request.language)
-    return [plotly_choropleth(data.boundaries, data.ranking, "pm25", title="PM2.5", highlight=hl),
-            plotly_choropleth(data.boundaries, data.ranking, "yoy_pct", title=yoy, highlight=hl)]
+    return [plotly_choropleth(data.boundaries, data.ranking, "pm25", title="PM2.5", highlight=hl,
+                              language=request.language),
+            plotly_choropleth(data.boundaries, data.ranking, "yoy_pct", title=yoy, highlight=hl,
+                              language=request.language)]
 
 
 def write_workbook(request: ReportRequest, data: ReportData) -> Path:
@@ -266,6 +268,14 @@ def write_workbook(request: ReportRequest, data: ReportData) -> Path:
 
 
 def run_record(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Appendix: parameters, input files with SHA-256, package versions."""
-    params = {k: v for k, v in request.parameters().items() if k != "interactive"}
-    return [_md(text("h_record", request.language)), _html(C.record_html(params, data))]
+    """Appendix: writes the run-record JSON ``<output_dir>/<record_name>`` (atomically;
+    :func:`airlib.report.content.run_record_dict`) and shows the few lines that point to it."""
+    import json
+
+    from airlib.files import atomic_write_text
+
+    record = C.run_record_dict(request.parameters(), data, request.project_root)
+    atomic_write_text(request.output_dir / request.record_name,
+                      json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    return [_md(text("h_record", request.language)),
+            _html(C.record_html(record, request.record_name, request.language))]

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from airlib.errors import AirlibError
 
-__all__ = ["BULLETIN_HEADERS", "BULLETIN_TEXT", "HEADERS_EN", "LANGUAGES", "RECORD_LABELS", "RECORD_PARAMETER_LABELS", "TABLE_HEADERS", "TEXT", "bulletin_header", "bulletin_text", "check_language", "headers", "table_headers", "text"]
+__all__ = ["BULLETIN_HEADERS", "BULLETIN_TEXT", "HEADERS_EN", "LANGUAGES", "TABLE_HEADERS", "TEXT", "VALUES_EN", "bulletin_header", "bulletin_text", "check_language", "display_value", "headers", "table_headers", "text"]
 
 #: Languages of the report.
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -148,6 +148,25 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                      "改善幅度排名按同比变化升序（降幅最大为第1名），并列取最小名次；“—”为该表未给出的数值；全市行不参与排名。",
         "city_synthetic": "**本节全市各区数据为合成演示数据（SYNTHETIC），非市生态环境局发布的数据。**",
         "city_missing": "未找到{year}年{month}月全市各区数据表（{file}），本报告不含全市各区排名。",
+        # maps
+        "map_rank": "第{rank}名",
+        "map_note_warning": "红色粗线：预警乡镇街道",
+        "map_note_hatched": "灰色斜线：无有效数据，不参与排名",
+        "map_missing": "无边界、未绘出：{names}{more}",
+        "map_missing_more": " 等{n}个",
+        "map_schematic": "示意图：乡镇街道边界为示意多边形，非真实行政区划边界",
+        "note_sep": "；",
+        "hover_yoy": "同比 ",
+        "hover_rank": "排名 ",
+        "hover_none": "无",
+        "range_sep": "～",
+        # page footer of the PDF ({page}, {pages}: CSS page counters) and the run record
+        "page_footer": "第 {page} 页 / 共 {pages} 页",
+        "record_points": "本报告的完整运行记录（全部输入文件及其SHA-256、参数、软件版本、各步骤用时）"
+                         "保存在与本PDF同一文件夹的 {file} 中。",
+        "record_summary": "输入文件 {n} 个（共 {size}），输入指纹（各文件SHA-256的SHA-256）：{digest}。",
+        "record_params": "参数：区 {district}，月份 {ym}，语言 {lang}，后N名 {n}；数据 {data}。",
+        "record_versions": "软件版本：{versions}。",
     },
     "en": {
         "title": "{district} town/street PM2.5 ranking report, {year}-{month:02d}",
@@ -272,6 +291,23 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                      "ties share the lowest rank; \"—\" = not given in the table; the city row is not ranked.",
         "city_synthetic": "**The district values of this section are SYNTHETIC demo data, not published by the municipal bureau.**",
         "city_missing": "No city table for {ym} ({file}); this report has no district comparison.",
+        "map_rank": "#{rank}",
+        "map_note_warning": "thick red outline: warning towns",
+        "map_note_hatched": "grey hatching: no valid data, not ranked",
+        "map_missing": "no boundary, not drawn: {names}{more}",
+        "map_missing_more": " ({n} in all)",
+        "map_schematic": "Schematic map: town boundaries are schematic polygons, not real administrative boundaries",
+        "note_sep": "; ",
+        "hover_yoy": "YoY ",
+        "hover_rank": "rank ",
+        "hover_none": "none",
+        "range_sep": " to ",
+        "page_footer": "Page {page} of {pages}",
+        "record_points": "The full run record of this report (every input file with its SHA-256, parameters, "
+                         "package versions, time per step) is in {file}, in the same folder as this PDF.",
+        "record_summary": "Input files: {n} ({size}); input fingerprint (SHA-256 of the files' SHA-256): {digest}.",
+        "record_params": "Parameters: district {district}, month {ym}, language {lang}, bottom N {n}; data {data}.",
+        "record_versions": "Package versions: {versions}.",
     },
 }
 
@@ -311,32 +347,32 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     },
 }
 
-#: Labels of the run record (appendix), Chinese and English together in every report (the
-#: record is read by both the bureau and the maintainers).
-RECORD_LABELS: Final[dict[str, str]] = {
-    "heading": "运行记录 / Run record",
-    "parameters": "参数 Parameters",
-    "files": "输入文件 Input files (SHA-256)",
-    "versions": "软件版本 Package versions",
-    "file": "文件 file",
-    "bytes": "字节 bytes",
-    "sha256": "SHA-256",
+#: English of the Chinese display values the library's tables carry (data status, warning
+#: reasons, target kinds, status and outlook of ``airlib.tracking``); used by
+#: :func:`display_value` for ``language="en"``.
+VALUES_EN: Final[dict[str, str]] = {
+    "有效": "valid", "无有效数据": "no valid data", "同比上升": "rose year on year",
+    "达标": "met", "未达标": "not met", "数据不足": "insufficient data",
+    "期末已达成": "met at period end", "期末未达成": "missed at period end",
+    "已无法达成": "no longer reachable", "仍可达成": "still reachable",
+    "同比下降": "YoY reduction ", "较基准年下降": "reduction vs base year ", "不高于": "at most ",
+    "不低于": "at least ", "排名退出后N名": "leave the bottom N", "预警期间减排比例不低于": "alert-period reduction at least ",
 }
 
 
-#: Labels of the run parameters in the run record (the reader sees no parameter names of the
-#: code); a parameter without a label is shown by its name with "_" as spaces.
-RECORD_PARAMETER_LABELS: Final[dict[str, str]] = {
-    "district": "区 District",
-    "month": "月份 Month",
-    "language": "语言 Language",
-    "project_root": "项目文件夹 Project folder",
-    "data_dir": "数据文件夹 Data folder",
-    "boundaries": "边界文件 Boundaries",
-    "bottom_n": "后N名 Bottom N",
-    "output_dir": "输出文件夹 Output folder",
-    "excel_name": "Excel文件 Excel file",
-}
+def display_value(value: Any, language: str = "zh") -> Any:
+    """A Chinese display value of the library (:data:`VALUES_EN`, the warning reason
+    ``浓度排名后N名``, reasons joined by ``；``) in ``language``; other values (town names,
+    numbers, user text) unchanged."""
+    import re
+
+    if check_language(language) == "zh" or not isinstance(value, str):
+        return value
+    parts = []
+    for part in value.split("；"):
+        m = re.fullmatch(r"浓度排名后(\d+)名", part)
+        parts.append(f"bottom {m.group(1)} by PM2.5" if m else VALUES_EN.get(part, part))
+    return "; ".join(parts)
 
 
 def check_language(language: str) -> str:

@@ -306,8 +306,77 @@ def test_report_excel_and_notebook_record(demo_home, first_run):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "2017-12" in injected[0].source
     assert "checked = True" in injected[0].source  # the kernel does not repeat the runner's checks
-    dump = json.dumps(nb)
-    assert "sha-256" in dump.lower() and re.search(r"[0-9a-f]{64}", dump) and "pandas 3" in dump
+    dump = json.dumps(nb, ensure_ascii=False)
+    assert "sha-256" in dump.lower() and "pandas 3" in dump
+    assert f"{DEMO_NAME}_{REPORT_MONTH}_运行记录.json" in dump  # the appendix points to the record
+    assert not re.search(r"[0-9a-f]{64}", dump)  # the hashes are in the record, not the appendix
+
+
+@pytest.mark.slow
+def test_run_record_json_beside_the_pdf(demo_home, first_run):
+    """The record lists every input (ledgers and plans included) with the SHA-256 of the file
+    as it is now, project-relative paths only, parameters, versions and step timings."""
+    from airlib.report.content import inputs_digest
+
+    rec = json.loads((first_run / f"{DEMO_NAME}_{REPORT_MONTH}_运行记录.json").read_text(encoding="utf-8"))
+    files = {i["file"]: i for i in rec["inputs"]}
+    dump = json.dumps(rec, ensure_ascii=False)
+    assert str(demo_home) not in dump and "staging" not in dump and str(PROJECT_ROOT) not in dump
+    assert not any(f.startswith("/") for f in files)
+    ledgers = sorted((demo_home / "data" / "raw" / "demo" / "ledgers").glob("*.xlsx"))
+    assert ledgers and all(f"data/raw/demo/ledgers/{p.name}" in files for p in ledgers)
+    assert "data/raw/demo/boundaries/towns_schematic.geojson" in files
+    assert any(f.endswith("manifest.json") for f in files) and any(f.endswith("towns.parquet") for f in files)
+    assert any(f.startswith("<airlib>/") and "plan" in f for f in files)  # the shipped plan
+    for f, item in files.items():
+        if not f.startswith("<"):
+            assert _sha(demo_home / f) == item["sha256"] and (demo_home / f).stat().st_size == item["bytes"], f
+    assert rec["inputs_sha256"] == inputs_digest(pd.DataFrame(rec["inputs"]))
+    assert rec["parameters"]["month"] == REPORT_MONTH and rec["parameters"]["data_dir"] == "data/processed/demo"
+    assert {"python", "airlib", "pandas"} <= rec["versions"].keys()
+    t = rec["timings_s"]
+    assert {"checks", "notebook", "html", "pdf", "total"} <= t.keys()
+    assert all(v >= 0 for v in t.values()) and t["total"] >= t["notebook"] + t["pdf"]
+
+
+@pytest.mark.slow
+def test_month_folder_follows_umask(first_run):
+    mask = os.umask(0)
+    os.umask(mask)  # the test process's umask is the one the report subprocess inherited
+    assert (first_run.stat().st_mode & 0o777) == 0o777 & ~mask
+    assert (first_run / "figures").stat().st_mode & 0o777 == 0o777 & ~mask
+
+
+@pytest.mark.slow
+def test_english_report_beside_chinese_and_english_throughout(demo_home, first_run):
+    """--language en writes its own files (the Chinese ones stay as they were) and its PDF has
+    no Chinese except proper names: the district, towns, the plan's title and its task texts."""
+    from airlib.report import prepare
+
+    zh_pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
+    zh_xlsx = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_排名表.xlsx"
+    before = (_sha(zh_pdf), _sha(zh_xlsx), _sha(first_run / "monthly_report.ipynb"))
+    res = _run_cli(["report", "--district", DEMO_NAME, "--month", REPORT_MONTH, "--language", "en"], demo_home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (_sha(zh_pdf), _sha(zh_xlsx), _sha(first_run / "monthly_report.ipynb")) == before
+    en_pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_monthly_ranking_report.pdf"
+    assert (first_run / f"{DEMO_NAME}_{REPORT_MONTH}_ranking_tables.xlsx").exists()
+    assert (first_run / f"{DEMO_NAME}_{REPORT_MONTH}_run_record.json").exists()
+    assert len(list((first_run / "figures_en").glob("*.png"))) >= 4
+    assert len(list((first_run / "figures").glob("*.png"))) >= 4
+    text = subprocess.run(["pdftotext", str(en_pdf), "-"], capture_output=True, text=True).stdout
+    assert re.search(r"Page\s+1\s+of\s+\d+", text) and "Monthly ranking" in text
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home, language="en"))
+    proper = [DEMO_NAME, *data.towns["town_name"].astype(str)]
+    if data.progress is not None:
+        proper.append(str(data.progress.plan))
+        proper += [str(v) for col in data.progress.overdue.columns
+                   for v in data.progress.overdue[col].tolist() if isinstance(v, str)]
+    corpus = "\n".join(proper)
+    runs = set(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text))
+    assert runs, "the English PDF should still name the towns"
+    stray = sorted(r for r in runs if r not in corpus)
+    assert stray == [], stray
 
 
 @pytest.mark.slow
@@ -363,7 +432,7 @@ def test_all_runs_in_parallel_and_replaces_outputs(demo_home, first_run):
     pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
     before = pdf.stat().st_mtime_ns
     try:
-        res = _run_cli(["report", "--all", "--month", REPORT_MONTH, "--jobs", "2"], demo_home)
+        res = _run_cli(["report", "--all", "--include-demo", "--month", REPORT_MONTH, "--jobs", "2"], demo_home)
     finally:
         (raw / "districts.yaml").unlink()
     assert res.returncode == 1, res.stdout + res.stderr
@@ -643,7 +712,8 @@ def test_texts_cover_both_languages():
               "towns", "towns_valid", "standard", "names", "precision", "d", "n_valid", "lo", "hi", "best",
               "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank",
               "town", "word", "scope", "counts", "towns", "tied", "best_place", "worst_place", "no",
-              "tie", "change", "among"}
+              "tie", "change", "among",
+              "more", "page", "pages", "size", "digest", "lang", "data", "versions"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
     for lang, entries in TEXT.items():
         for key, template in entries.items():
@@ -665,7 +735,8 @@ def test_texts_cover_both_languages():
 
 #: Rank of each module of airlib/report: a module imports only modules of a lower rank.
 REPORT_LAYERS = {
-    "errors": 0, "texts": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
+    "texts": -1,  # strings only: every module may use them (maps labels its figures with them)
+    "errors": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
     "request": 1, "data": 2, "content": 3, "figures": 3, "city": 3, "sections": 4, "rendering": 5, "running": 6,
 }
 

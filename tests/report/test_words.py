@@ -91,7 +91,7 @@ def test_numbering_hands_out_numbers_in_order_and_keeps_them():
 def test_captions_carry_no_fixed_number_and_no_code_names():
     import re
 
-    from airlib.report.texts import RECORD_LABELS, RECORD_PARAMETER_LABELS, TEXT
+    from airlib.report.texts import TEXT
 
     for lang, entries in TEXT.items():
         for key, template in entries.items():
@@ -101,14 +101,16 @@ def test_captions_carry_no_fixed_number_and_no_code_names():
             assert not re.search(r"\b[a-z]+_[a-z_]+\b", re.sub(r"\{[^}]*\}", "", template)), (lang, key)
             if key.startswith(("table_", "figure_")):
                 assert "{no}" in template, (lang, key)
-    for label in (*RECORD_LABELS.values(), *RECORD_PARAMETER_LABELS.values()):
-        assert "_" not in label
 
 
 def test_run_record_shows_parameter_labels_not_names():
     from airlib.report.content import record_html
 
-    data = SimpleNamespace(inputs=pd.DataFrame(columns=["file", "bytes", "sha256"]), versions={"pandas": "3"})
-    html = record_html({"district": "门头沟区", "bottom_n": 3, "output_dir": None, "new_option": "x"}, data)
-    assert "bottom_n" not in html and "output_dir" not in html and "new_option" not in html
-    assert "后N名 Bottom N：3" in html and "输出文件夹 Output folder：—" in html and "new option：x" in html
+    record = {"parameters": {"district": "门头沟区", "month": "2017-12", "language": "zh", "bottom_n": 3,
+                             "data_dir": "data/processed/demo"},
+              "inputs": [{"file": "data/raw/plans/p.yaml", "bytes": 10, "sha256": "ab" * 32}],
+              "inputs_sha256": "cd" * 32, "versions": {"pandas": "3", "airlib": "0.1"}}
+    html = record_html(record, "门头沟区_2017-12_运行记录.json", "zh")
+    for name in ("bottom_n", "data_dir", "output_dir", "excel_name"):
+        assert name not in html  # parameters by their labels, never by their names in the code
+    assert "后N名 3" in html and "门头沟区_2017-12_运行记录.json" in html
