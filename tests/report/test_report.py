@@ -548,7 +548,8 @@ def test_texts_cover_both_languages():
     assert TEXT["zh"].keys() == TEXT["en"].keys()
     fields = {"district", "year", "month", "ym", "n", "code", "now", "stations", "valid", "total", "share",
               "towns", "towns_valid", "standard", "names", "precision", "d", "n_valid", "lo", "hi", "best",
-              "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank"}
+              "worst", "worst_rank", "pct", "count", "plan", "last", "as_of", "file", "problem", "value", "rank",
+              "issuer", "number", "day", "boundary", "data", "dataset"}
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
