@@ -93,6 +93,8 @@ h3 { font-size: 12pt; break-after: avoid; }
 caption { break-after: avoid; }
 .jp-OutputArea-child:has(h2), .jp-OutputArea-child:has(h3) { break-inside: avoid; break-after: avoid; }
 .jp-OutputArea-child:has(h2) + .jp-OutputArea-child { break-before: avoid; }
+/* The last block's bottom margin alone would start an empty last page. */
+.jp-Cell:last-child, .jp-Cell:last-child * { margin-bottom: 0 !important; padding-bottom: 0 !important; }
 .jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
 """
 
