@@ -158,7 +158,7 @@ def test_maps_section_without_boundaries_is_a_note(tmp_path):
     assert request.boundaries is None and request.parameters()["boundaries"] is None
 
 
-def test_maps_section_without_last_year_draws_one_map_and_says_why(tmp_path):
+def test_maps_section_without_last_year_draws_one_map_and_says_why(tmp_path, monkeypatch):
     import geopandas as gpd
     from IPython.display import Image, Markdown
     from shapely.geometry import box
@@ -177,8 +177,20 @@ def test_maps_section_without_last_year_draws_one_map_and_says_why(tmp_path):
     data.warnings = pd.DataFrame({"town_code": pd.Series([], dtype="string")})
     request = ReportRequest(config=NOT_DEMO, month=data.month, language="zh", bottom_n=3,
                             project_root=tmp_path, output_dir=tmp_path / "out")
+    import airlib.report.maps as maps_module
+
+    drawn = []
+    real = maps_module.static_choropleth
+
+    def spy(*args, **kwargs):
+        fig = real(*args, **kwargs)
+        drawn.append({t.get_gid() for ax in fig.axes for t in ax.texts} | {kwargs.get("north_label")})
+        return fig
+
+    monkeypatch.setattr(maps_module, "static_choropleth", spy)
     objs = sections.maps(request, data)
     assert [type(o) for o in objs] == [Markdown, Image, Markdown]
+    assert len(drawn) == 1 and {"north_arrow", "scale_bar", "source_line", "北"} <= drawn[0]
     assert objs[2].data == text("no_yoy_map", "zh")
     assert sorted(p.name for p in request.figure_dir.glob("*.png")) == ["map_pm25_rank.png"]
     ranking.loc[1, "yoy_pct"] = 5.0  # one town with last year's value: both maps
@@ -243,3 +255,100 @@ def assert_pages_filled(pdf: Path) -> None:
     e = page_emptiness(pdf)
     half_empty = [(i + 1, round(x, 2)) for i, x in enumerate(e[:-1]) if x > 0.5]
     assert not half_empty, f"{pdf.name}: pages more than half empty (page, share empty): {half_empty} of {len(e)}"
+
+
+def _cli(args, home):
+    import os
+    import sys
+
+    env = dict(os.environ, AIRLIB_HOME=str(home))
+    env.pop("AIRLIB_DISTRICTS", None)
+    return subprocess.run([sys.executable, "-m", "airlib.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=600, cwd=str(home))
+
+
+@pytest.fixture(scope="module")
+def layout_home(tmp_path_factory):
+    """A project with a short demo period (2015-10 … 2016-12) and a second district 无界区 on the
+    same data, configured without boundaries and with issuer and document number."""
+    from airlib.demo.generator import write_demo
+    from airlib.demo.main_job import ingest_demo
+
+    home = tmp_path_factory.mktemp("layout_home")
+    raw = home / "data" / "raw" / "demo"
+    write_demo(raw, end="2016-12")
+    ingest_demo(raw, home / "data" / "processed")
+    (home / "data" / "raw" / "districts.yaml").write_text(
+        "districts:\n  - name: 无界区\n    district_code: \"110109\"\n    dataset: demo\n    bottom_n: 2\n"
+        "    issuer: 北京市无界区生态环境局\n    document_number: 无环发〔2016〕12号\n", encoding="utf-8")
+    return home
+
+
+def _pdf(home: Path, district: str, month: str) -> Path:
+    return home / "reports" / district / month / f"{district}_{month}_月排名报告.pdf"
+
+
+def _pdftext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _title_metadata(pdf: Path) -> str:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return next(ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("Title:"))
+
+
+@pytest.mark.slow
+def test_district_without_boundaries_gets_its_report_without_maps(layout_home):
+    """No boundary file: the report runs (check_request, prepare, notebook, run record), prints
+    the note instead of maps, shows the configured issuer and document number on the cover,
+    and its pages are filled."""
+    res = _cli(["report", "--district", "无界区", "--month", "2016-12"], layout_home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    pdf = _pdf(layout_home, "无界区", "2016-12")
+    txt = _pdftext(pdf)
+    flat = re.sub(r"\s+", "", txt)
+    assert "发文单位：北京市无界区生态环境局" in flat and "文号：无环发〔2016〕12号" in flat
+    assert re.sub(r"\s+", "", text("no_boundaries", "zh")) in flat
+    assert "五、乡镇街道排名地图" in flat
+    figs = {p.name for p in (pdf.parent / "figures").glob("*.png")}
+    assert not {n for n in figs if n.startswith("map_")}, figs
+    assert "boundaries=None" in flat.replace("'", "")  # the run record says there were none
+    assert ".geojson" not in flat  # and lists no boundary file among the inputs
+    assert _title_metadata(pdf) == text("title", "zh", district="无界区", year=2016, month=12)
+    assert_pages_filled(pdf)
+
+
+@pytest.mark.slow
+def test_demo_report_cover_title_maps_and_page_fill(layout_home):
+    """The demo report: blank lines for 发文单位/文号, the title in two balanced lines (「报告」
+    never alone), Title metadata = the title, both maps with north arrow / scale bar / source
+    line, and no page but the last more than half empty."""
+    res = _cli(["report", "--district", DEMO.name, "--month", "2016-12"], layout_home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    pdf = _pdf(layout_home, DEMO.name, "2016-12")
+    title = text("title", "zh", district=DEMO.name, year=2016, month=12)
+    assert _title_metadata(pdf) == title
+    txt = _pdftext(pdf)
+    first_page = txt.split("\f")[0]
+    assert re.search(r"发文单位：\s*_{8,}", first_page) and re.search(r"文号：\s*_{8,}", first_page)
+    lines = [re.sub(r"\s+", "", ln) for ln in first_page.splitlines()]
+    parts = split_title(title)
+    assert len(parts) == 2 and all(p in lines for p in parts), (parts, lines[:12])  # each line as set
+    assert "报告" not in lines
+    flat = re.sub(r"\s+", "", txt)
+    figs = {p.name for p in (pdf.parent / "figures").glob("*.png")}
+    assert {"map_pm25_rank.png", "map_pm25_yoy.png"} <= figs  # (their artists: test_maps.py)
+    assert_pages_filled(pdf)
+
+
+@pytest.mark.slow
+def test_first_year_report_has_no_yoy_map(layout_home):
+    """2015-12 is the demo's first year: no last-year values, so one sentence, not a hatched map."""
+    res = _cli(["report", "--district", DEMO.name, "--month", "2015-12"], layout_home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    pdf = _pdf(layout_home, DEMO.name, "2015-12")
+    flat = re.sub(r"\s+", "", _pdftext(pdf))
+    assert re.sub(r"\s+", "", text("no_yoy_map", "zh")) in flat
+    figs = {p.name for p in (pdf.parent / "figures").glob("*.png")}
+    assert "map_pm25_rank.png" in figs and "map_pm25_yoy.png" not in figs
+    assert_pages_filled(pdf)
