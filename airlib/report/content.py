@@ -190,7 +190,10 @@ def cover_head_html(data: ReportData, language: str = "zh", *, today: dt.date | 
     number = html_text(cfg.document_number) if cfg.document_number else blank
     day = today or (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
     title = text("title", lang, district=cfg.name, year=m.year, month=m.month)
-    lines = "".join(f"<span class='airlib-title-line'>{html_text(part)}</span>" for part in split_title(title))
+    parts = split_title(title)
+    # A break at a space keeps the space between the lines (outside the unbreakable spans).
+    sep = " " if len(parts) == 2 and (parts[0].endswith(" ") or parts[1].startswith(" ")) else ""
+    lines = sep.join(f"<span class='airlib-title-line'>{html_text(part.strip())}</span>" for part in parts)
     return (
         "<div class='airlib-cover'>"
         f"<p class='airlib-issuer'>{text('cover_issuer', lang, issuer=issuer)}</p>"

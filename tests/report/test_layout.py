@@ -93,6 +93,12 @@ def test_cover_head_shows_configured_issuer_and_number_escaped():
     assert "文号：测环发〔2024〕7号 &amp; 附件" in html and "________" not in html
     en = cover_head_html(_data(cfg), "en", today=dt.date(2024, 7, 3))
     assert "Issued by: 北京市测试区生态环境局&lt;script&gt;" in en and "2024-07-03" in en
+    # an English title broken at a space keeps the space between its two lines
+    long = dataclasses.replace(cfg, name="北京经济技术开发区")
+    en = cover_head_html(_data(long), "en", today=dt.date(2024, 7, 3))
+    title_en = text("title", "en", district=long.name, year=2024, month=6)
+    assert len(split_title(title_en)) == 2 and first_heading(en) == title_en
+    assert "</span> <span class='airlib-title-line'>" in en
 
 
 def test_cover_date_is_beijing_today_by_default():
