@@ -8,7 +8,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
       - name: 门头沟区              # as typed on the command line
         district_code: "110109"
         dataset: mentougou          # data/processed/<dataset>/ (airlib ingest)
-        boundaries: data/raw/mentougou/towns.gpkg
+        boundaries: data/raw/mentougou/towns.gpkg   # optional: without it, no maps (a note says so)
         boundary_layer: towns       # optional, GeoPackage layer
         boundary_code_column: XZQDM # 9-digit town code column, or:
         boundary_name_column: null  # town name column (matched to names/aliases)
@@ -20,6 +20,8 @@ there override built-in ones of the same name. Format (paths relative to the pro
         ledgers: data/raw/mentougou/ledgers   # monthly task ledgers (台账), optional
         city_table: data/raw/city/city_{month}.xlsx  # city table of each month, optional
         synthetic: false            # true only for the demo
+        issuer: 北京市门头沟区生态环境局   # 发文单位 on the cover (optional; blank line when absent)
+        document_number: 门环发〔2024〕1号  # 文号 on the cover (optional; blank line when absent)
 
 All paths must lie inside the project; :func:`district_config` refuses others.
 """
@@ -37,7 +39,7 @@ from airlib.paths import project_root as default_project_root, raw_dir
 from airlib.settings import Settings
 
 __all__ = [
-    "CITY_TABLE_SUFFIXES", "DEMO", "MAX_NAME_LENGTH", "REQUIRED_KEYS", "DistrictConfig", "check_city_table",
+    "CITY_TABLE_SUFFIXES", "DEMO", "MAX_COVER_TEXT_LENGTH", "MAX_NAME_LENGTH", "REQUIRED_KEYS", "DistrictConfig", "check_city_table",
     "check_district_name", "check_folder_name",
     "config_file", "district_config", "district_names", "inside_project", "load_districts",
 ]
@@ -50,7 +52,7 @@ class DistrictConfig:
     name: str
     district_code: str
     dataset: str
-    boundaries: str
+    boundaries: str | None = None
     boundary_code_column: str | None = "town_code"
     boundary_name_column: str | None = None
     boundary_layer: str | None = None
@@ -62,6 +64,8 @@ class DistrictConfig:
     ledgers: str | None = None
     synthetic: bool = False
     city_table: str | None = None
+    issuer: str | None = None
+    document_number: str | None = None
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -151,13 +155,16 @@ def config_file(project_root: Path | None = None) -> Path:
 
 
 #: Keys a district entry must have when it does not override a built-in district.
-REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset", "boundaries")
+REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 #: Longest district or dataset name accepted (characters).
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
 _PATH_KEYS = ("boundaries", "ledgers")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
+#: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.
+_COVER_TEXT_KEYS = ("issuer", "document_number")
+MAX_COVER_TEXT_LENGTH = 80
 
 
 def check_folder_name(value: object, what: str) -> str:
@@ -236,8 +243,10 @@ def _check_entry(e: dict[str, Any], project_root: Path) -> dict[str, Any]:
             if not isinstance(v, bool):
                 raise ValueError(f"{what} must be true or false, not {v!r}")
             kw[key] = v
+        elif key in _COVER_TEXT_KEYS:
+            kw[key] = _check_cover_text(v, what)
         elif key in _PATH_KEYS or key in _OPTIONAL_TEXT_KEYS:
-            if v is None and key != "boundaries":
+            if v is None:
                 kw[key] = None
                 continue
             if not isinstance(v, str) or not v.strip():
@@ -288,6 +297,34 @@ def check_city_table(value: object, project_root: Path, what: str = "key 'city_t
         raise ValueError(f"{what} {value!r} must name a {', '.join(CITY_TABLE_SUFFIXES)} file, {example}")
     _inside(value.replace("{month}", "2000-01"), project_root, what)
     return value
+
+
+def _check_cover_text(v: object, what: str) -> str | None:
+    """A cover text (``issuer``, ``document_number``): None/absent, or one line of text.
+
+    Raises
+    ------
+    ValueError
+        Not text, empty, longer than :data:`MAX_COVER_TEXT_LENGTH`, or with a line break or
+        another control character; the message says what to write instead.
+    """
+    import unicodedata
+
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise ValueError(f"{what} must be one line of text (e.g. 北京市门头沟区生态环境局), not {v!r}")
+    text = str(v).strip()
+    if not text:
+        raise ValueError(f"{what} is empty; give the text or leave the key out (the cover then shows a blank "
+                         "line to fill in by hand)")
+    if len(text) > MAX_COVER_TEXT_LENGTH:
+        raise ValueError(f"{what} is {len(text)} characters long, more than {MAX_COVER_TEXT_LENGTH}; shorten it")
+    bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise ValueError(f"{what} contains the control character U+{ord(bad[0]):04X} (a line break?); "
+                         "write it on one line")
+    return text
 
 
 def _inside(path: str, project_root: Path, what: str) -> None:

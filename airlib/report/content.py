@@ -28,10 +28,10 @@ __all__ = [
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
     "bulletin_header_rows", "bulletin_notes",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
-    "cover_markdown", "display_table", "gb3095_label", "html_table", "ledger_problems_markdown",
-    "overdue_display", "progress_markdown", "progress_table",
+    "cover_head_html", "cover_markdown", "display_table", "gb3095_label", "has_last_year", "html_table",
+    "ledger_problems_markdown", "map_source_line", "overdue_display", "progress_markdown", "progress_table",
     "RECORD_PARAMETERS", "inputs_digest", "ranking_summary_markdown", "record_html", "record_parameters",
-    "run_record_dict", "targets_display", "value_decimals", "write_excel",
+    "run_record_dict", "split_title", "targets_display", "value_decimals", "write_excel",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
 ]
 
@@ -198,8 +198,119 @@ def overdue_display(data: ReportData, language: str = "zh") -> pd.DataFrame | No
     return od.astype("string").fillna("—")
 
 
-def cover_markdown(data: ReportData, language: str = "zh") -> str:
+def _width(s: str) -> float:
+    """Printed width of ``s`` in full-width characters (ASCII and half-width count ½)."""
+    return sum(0.5 if ord(c) < 0x2E80 else 1.0 for c in s)
+
+
+def _break_allowed(title: str, i: int) -> bool:
+    """May a line break between ``title[i-1]`` and ``title[i]``? Not inside a run of ASCII
+    letters/digits (``PM2.5``, ``2024``), not after an opening or before a closing bracket or
+    punctuation mark."""
+    a, b = title[i - 1], title[i]
+    if a.isascii() and b.isascii() and (a.isalnum() or a == ".") and (b.isalnum() or b == "."):
+        return False
+    return a not in "（(《“‘[【" and b not in "）)》”’]】，。、；：,.;:!?！？%"
+
+
+def split_title(title: str, *, max_width: float = 24.0) -> list[str]:
+    """Lines of a cover title: one line when it fits, else two balanced lines.
+
+    Parameters
+    ----------
+    title : str
+        The title (plain text, not escaped).
+    max_width : float [full-width characters]
+        Width of one line of the cover title (the A4 text column at the title's size holds
+        about 25 full-width characters at 20 pt; 24 leaves a margin).
+
+    Returns
+    -------
+    list of str
+        ``[title]`` when it fits on one line; otherwise two lines whose concatenation is
+        ``title``, split where a break is allowed (:func:`_break_allowed`) and the two widths
+        differ least, preferring a break after 区/年/月/县 or before a bracket — so that no
+        line holds an orphaned word such as 「报告」.
+    """
+    if _width(title) <= max_width or len(title) < 2:
+        return [title]
+    total = _width(title)
+    best: tuple[float, int] | None = None
+    for i in range(1, len(title)):
+        if not _break_allowed(title, i):
+            continue
+        diff = abs(total - 2 * _width(title[:i]))
+        if title[i - 1] in "区县月" or title[i] in "（(":
+            diff -= 1.0  # a natural place: after the district or the month, before a bracket
+        if best is None or diff < best[0]:
+            best = (diff, i)
+    if best is None:
+        return [title]
+    return [title[: best[1]], title[best[1]:]]
+
+
+def cover_head_html(data: ReportData, language: str = "zh", *, today: dt.date | None = None) -> str:
+    """Head of the cover (HTML): 发文单位, 文号, the title and the date.
+
+    The issuer (``issuer``) and document number (``document_number``) come from the district's
+    configuration (:class:`airlib.report.config.DistrictConfig`); where not configured a blank
+    line ``________________`` is printed to fill in by hand. The title is set in at most two
+    balanced lines (:func:`split_title`), each kept whole (``white-space: nowrap``), so that
+    no word is left alone on a line. The date is the day the report is made (Beijing time,
+    UTC+8), or ``today``. Every configured text is escaped (:func:`airlib.escaping.html_text`).
+    """
+    cfg, m = data.config, data.month
+    lang = check_language(language)
+    blank = text("cover_blank", lang)
+    issuer = html_text(cfg.issuer) if cfg.issuer else blank
+    number = html_text(cfg.document_number) if cfg.document_number else blank
+    day = today or (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    title = text("title", lang, district=cfg.name, year=m.year, month=m.month)
+    parts = split_title(title)
+    # A break at a space keeps the space between the lines (outside the unbreakable spans).
+    sep = " " if len(parts) == 2 and (parts[0].endswith(" ") or parts[1].startswith(" ")) else ""
+    lines = sep.join(f"<span class='airlib-title-line'>{html_text(part.strip())}</span>" for part in parts)
+    return (
+        "<div class='airlib-cover'>"
+        f"<p class='airlib-issuer'>{text('cover_issuer', lang, issuer=issuer)}</p>"
+        f"<p class='airlib-docno'>{text('cover_document_number', lang, number=number)}</p>"
+        "<hr class='airlib-rule'>"
+        f"<h1 class='airlib-title'>{lines}</h1>"
+        f"<p class='airlib-date'>{text('cover_date', lang, year=day.year, month=day.month, day=day.day)}</p>"
+        "</div>"
+    )
+
+
+def map_source_line(data: ReportData, language: str = "zh") -> str:
+    """The source line under each map: the boundary file's name (with 「示意边界」 for schematic
+    boundaries such as the demo's) and the data source (the district's stations and data set,
+    or the synthetic demo data). Plain text: the map escapes it (:func:`airlib.escaping.mpl_text`).
+    """
+    lang = check_language(language)
+    b = data.boundaries
+    name = Path(str(b.attrs.get("source", ""))).name if b is not None else ""
+    schematic = text("map_source_schematic", lang) if b is not None and b.attrs.get("schematic") else ""
+    if name and schematic:
+        boundary = f"{name}（{schematic}）" if lang == "zh" else f"{name} ({schematic})"
+    else:
+        boundary = name or schematic
+    if data.config.synthetic:
+        source = text("map_source_data_synthetic", lang)
+    else:
+        source = text("map_source_data", lang, district=data.config.name, dataset=data.config.dataset)
+    return text("map_source", lang, boundary=boundary, data=source)
+
+
+def has_last_year(data: ReportData) -> bool:
+    """True when at least one town has a year-on-year change (a valid value this month and in
+    the same month last year), i.e. when a YoY map would show more than hatching."""
+    return "yoy_pct" in data.ranking and bool(data.ranking["yoy_pct"].notna().any())
+
+
+def cover_markdown(data: ReportData, language: str = "zh", *, title: bool = True) -> str:
     """Cover page (Markdown): title, district, month, data-validity summary, notices.
+
+    ``title=False`` leaves the title out (the report prints it in :func:`cover_head_html`).
 
     The district name and code and the town names are escaped (:func:`airlib.escaping.markdown_text`).
     """
@@ -212,8 +323,7 @@ def cover_markdown(data: ReportData, language: str = "zh") -> str:
     d = published_precision("pm25", m)
     precision = t[f"decimals_{d}"] if f"decimals_{d}" in t else t["decimals_n"].format(d=d)
     lines = [
-        "# " + t["title"].format(district=name, year=m.year, month=m.month),
-        "",
+        *(["# " + t["title"].format(district=name, year=m.year, month=m.month), ""] if title else []),
         t["cover_meta"].format(district=name, code=code, year=m.year, month=m.month, ym=str(m), now=now),
         "",
         *([t["cover_validity"], ""] if t["cover_validity"] else []),

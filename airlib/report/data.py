@@ -115,8 +115,9 @@ class ReportData:
         Monthly town ranking and its lists (:mod:`airlib.tracking.ranking`).
     district_monthly : DataFrame
         District monthly PM2.5 (``month``, ``pm25``, ``pm25_n``, ``pm25_valid``, ``pm25_provisional``).
-    boundaries : GeoDataFrame
-        Town boundaries checked against the towns and stations (:func:`airlib.report.maps.load_boundaries`).
+    boundaries : GeoDataFrame or None
+        Town boundaries checked against the towns and stations (:func:`airlib.report.maps.load_boundaries`);
+        None when the district has no boundary file configured (the report then shows no maps).
     validity : dict
         Counts of the cover page (``stations``, ``station_days``, ``station_days_valid``, ``towns``,
         ``towns_valid``, ``towns_invalid`` (names), ``days_in_month``).
@@ -330,7 +331,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     dm = dm[["month", "pm25", "pm25_n", "pm25_valid", "pm25_provisional"]].copy()
 
     boundaries = district_boundaries(cfg, project_root, towns=towns, stations=stations)
-    if cfg.synthetic:
+    if cfg.synthetic and boundaries is not None:
         boundaries.attrs["schematic"] = True
 
     sel = sdaily["date"].dt.to_period("M") == month

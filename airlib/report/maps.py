@@ -38,9 +38,10 @@ from airlib.escaping import mpl_text, plotly_text
 from airlib.report.texts import text
 
 __all__ = [
-    "BOUNDARY_SUFFIXES", "GCJ_A", "GCJ_EE", "PROJECTED_CANDIDATES", "SCHEMATIC_COLUMN", "SCHEMATIC_NOTICE_ZH",
-    "BoundaryWarning", "gcj02_to_wgs84", "gcj02_to_wgs84_geometries", "load_boundaries", "plotly_choropleth",
-    "static_choropleth", "wgs84_to_gcj02",
+    "BOUNDARY_SUFFIXES", "GCJ_A", "GCJ_EE", "PROJECTED_CANDIDATES", "SCALE_BAR_STEPS_KM", "SCHEMATIC_COLUMN",
+    "SCHEMATIC_NOTICE_ZH", "BoundaryWarning", "add_north_arrow", "add_scale_bar", "gcj02_to_wgs84",
+    "gcj02_to_wgs84_geometries", "km_per_degree_lon", "load_boundaries", "plotly_choropleth",
+    "scale_bar_length_km", "static_choropleth", "wgs84_to_gcj02",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -707,6 +708,109 @@ def _merge(boundaries: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFram
     return merged
 
 
+#: Lengths a scale bar may take [km]; :func:`scale_bar_length_km` picks the longest that fits.
+SCALE_BAR_STEPS_KM: Final[tuple[float, ...]] = (0.5, 1, 2, 5, 10, 20, 50, 100)
+
+
+def km_per_degree_lon(lat: float) -> float:
+    """Length of one degree of longitude at latitude ``lat`` on the WGS84 ellipsoid.
+
+    Parameters
+    ----------
+    lat : float [degrees]
+
+    Returns
+    -------
+    float [km]
+        Geodesic distance between (0°, lat) and (1°, lat) (:class:`pyproj.Geod`, WGS84);
+        about 85.4 km at Beijing's 40° N.
+    """
+    from pyproj import Geod
+
+    _, _, dist = Geod(ellps="WGS84").inv(0.0, float(lat), 1.0, float(lat))
+    return float(dist) / 1000.0
+
+
+def scale_bar_length_km(width_deg: float, lat: float, *, fraction: float = 0.25) -> float:
+    """The scale-bar length for a map ``width_deg`` degrees of longitude wide at ``lat``.
+
+    Parameters
+    ----------
+    width_deg : float [degrees of longitude]
+        Width of the map's view.
+    lat : float [degrees]
+        Latitude of the map's centre (where the bar's length is measured).
+    fraction : float
+        Longest share of the map's width the bar may take.
+
+    Returns
+    -------
+    float [km]
+        The longest of :data:`SCALE_BAR_STEPS_KM` not longer than ``fraction`` of the width,
+        the shortest step when even that is longer.
+    """
+    limit = fraction * width_deg * km_per_degree_lon(lat)
+    fitting = [k for k in SCALE_BAR_STEPS_KM if k <= limit]
+    return float(fitting[-1] if fitting else SCALE_BAR_STEPS_KM[0])
+
+
+def add_north_arrow(ax, *, label: str = "N", x: float = 0.96, y: float = 0.97) -> None:
+    """Draw a north arrow in the upper right of a map whose y axis points north (lon/lat axes).
+
+    The arrow and its letter carry ``gid="north_arrow"`` so that tests and users can find them.
+    """
+    arrow = ax.annotate(
+        "", xy=(x, y), xytext=(x, y - 0.09), xycoords="axes fraction", textcoords="axes fraction",
+        arrowprops={"facecolor": "black", "edgecolor": "black", "width": 3, "headwidth": 10, "headlength": 10},
+    )
+    arrow.set_gid("north_arrow")
+    letter = ax.text(x, y - 0.10, label, transform=ax.transAxes, ha="center", va="top", fontsize=10,
+                     fontweight="bold")
+    letter.set_gid("north_arrow")
+
+
+def add_scale_bar(ax, lat: float, *, unit: str = "km", x: float = 0.04, y: float = 0.04) -> float:
+    """Draw a scale bar in the lower left of a lon/lat map and return its length [km].
+
+    The length comes from :func:`scale_bar_length_km` for the axes' current longitude span,
+    converted to degrees of longitude at ``lat`` (:func:`km_per_degree_lon`); the bar is drawn
+    in data coordinates, so it is true at ``lat`` whatever the figure size. Its artists carry
+    ``gid="scale_bar"``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Axes in degrees (x longitude, y latitude), limits already set.
+    lat : float [degrees]
+        Latitude the bar is true at (the map's centre).
+    unit : str
+        Unit label after the number.
+    x, y : float
+        Position of the bar's left end [axes fraction].
+
+    Returns
+    -------
+    float [km]
+    """
+    from matplotlib.patches import Rectangle
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    km = scale_bar_length_km(abs(x1 - x0), lat)
+    deg = km / km_per_degree_lon(lat)
+    bx, by = x0 + x * (x1 - x0), y0 + y * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    for i in range(2):  # two halves, black and white, as on printed maps
+        r = Rectangle((bx + i * deg / 2, by), deg / 2, h, facecolor="black" if i == 0 else "white",
+                      edgecolor="black", linewidth=0.8, zorder=5)
+        r.set_gid("scale_bar")
+        ax.add_patch(r)
+    for pos, txt in ((bx, "0"), (bx + deg, f"{km:g} {unit}")):
+        t = ax.text(pos, by + 1.6 * h, txt, ha="center", va="bottom", fontsize=7.5, zorder=5)
+        t.set_gid("scale_bar")
+    return km
+
+
 def static_choropleth(
     boundaries: gpd.GeoDataFrame,
     table: pd.DataFrame,
@@ -719,9 +823,12 @@ def static_choropleth(
     label_column: str | None = "rank",
     ax=None,
     language: str = "zh",
+    source: str | None = None,
+    north_label: str | None = None,
 ):
     """Static choropleth of a ranking column (matplotlib/geopandas), labelled in ``language``
-    (texts of :mod:`airlib.report.texts`; Chinese by default).
+    (texts of :mod:`airlib.report.texts`; Chinese by default), with a north arrow, a scale bar
+    [km] true at the map's central latitude and a source line.
 
     Parameters
     ----------
@@ -744,6 +851,12 @@ def static_choropleth(
     language : {"zh", "en"}
         Language of the labels, notes and legend (:mod:`airlib.report.texts`).
     ax : matplotlib Axes, optional
+    source : str, optional
+        Source line under the map (boundary file, data source); plain text, escaped here
+        (:func:`airlib.escaping.mpl_text`). Default: the boundary file's name
+        (``attrs["source"]``). Drawn with ``gid="source_line"``.
+    north_label : str, optional
+        Letter under the north arrow; default the language's (``"北"``, ``"N"``).
 
     Returns
     -------
@@ -818,7 +931,10 @@ def static_choropleth(
                 multialignment="left", fontsize=7, bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#999999", "alpha": 0.9})
     ax.set_title(mpl_text(title), pad=24 if gdf.attrs.get("schematic") else 6)
     ax.set_axis_off()
-    ax.set_aspect(1.0 / np.cos(np.deg2rad(float(gdf.geometry.union_all().centroid.y))))
+    lat_c = float(gdf.geometry.union_all().centroid.y)
+    ax.set_aspect(1.0 / np.cos(np.deg2rad(lat_c)))
+    add_north_arrow(ax, label=text("map_north", language) if north_label is None else north_label)
+    add_scale_bar(ax, lat_c)
     notes = []
     if highlight:
         notes.append(text("map_note_warning", language))
@@ -828,6 +944,12 @@ def static_choropleth(
         notes.append(mpl_text(_missing_note(boundaries, language)))
     if notes:
         ax.text(0.0, -0.02, text("note_sep", language).join(notes), transform=ax.transAxes, fontsize=8, va="top")
+    if source is None and boundaries.attrs.get("source"):
+        source = Path(str(boundaries.attrs["source"])).name
+    if source:
+        line = ax.text(0.0, -0.075 if notes else -0.02, mpl_text(source), transform=ax.transAxes, fontsize=7.5,
+                       va="top", color="#444444")
+        line.set_gid("source_line")
     if gdf.attrs.get("schematic"):
         ax.text(0.5, 1.0, SCHEMATIC_NOTICE_ZH if language == "zh" else text("map_schematic", language),
                 transform=ax.transAxes, ha="center", va="bottom",

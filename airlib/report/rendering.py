@@ -19,8 +19,8 @@ from airlib.report.cleanup import owned_prefix
 from airlib.report.errors import ReportError
 
 __all__ = [
-    "CHROMIUM_CANDIDATES", "CHROMIUM_FLAGS", "PRINT_CSS", "REPORT_CSP", "find_chromium", "page_footer_css", "print_css",
-    "harden_html", "html_to_pdf", "notebook_to_html", "strip_for_pdf",
+    "CHROMIUM_CANDIDATES", "CHROMIUM_FLAGS", "PRINT_CSS", "REPORT_CSP", "find_chromium", "first_heading", "page_footer_css",
+    "print_css", "harden_html", "html_to_pdf", "notebook_to_html", "set_title", "strip_for_pdf",
 ]
 
 
@@ -66,8 +66,9 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon { font-family: "Noto Sans CJK SC", "N
 .jp-Cell { padding: 0 !important; }
 .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; max-width: 100% !important; }
 .jp-OutputArea-child, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea { break-inside: auto !important; }
-.jp-RenderedImage img, img { max-width: 100% !important; height: auto; break-inside: avoid; }
-.jp-RenderedImage { break-inside: avoid; }
+.jp-RenderedImage img, img { max-width: 100% !important; max-height: 118mm !important; width: auto; height: auto;
+  break-inside: avoid; }
+.jp-RenderedImage { break-inside: avoid; text-align: center; }
 table { border-collapse: collapse; font-size: 9pt; break-inside: auto; }
 table.airlib-table { width: 100%; margin: 4px 0 8px 0; }
 .airlib-record td { word-break: break-all; }
@@ -75,10 +76,25 @@ table.airlib-table { width: 100%; margin: 4px 0 8px 0; }
 tr { break-inside: avoid; }
 th, td { border: 1px solid #999 !important; padding: 2px 6px !important; text-align: center !important; }
 th { background: #eef2f7 !important; }
-.jp-RenderedHTMLCommon h1, h1 { font-size: 20pt !important; text-align: center; margin-top: 50mm !important;
-  margin-bottom: 12mm !important; }
-.jp-RenderedHTMLCommon h2, h2 { break-before: page; font-size: 15pt !important; border-bottom: 2px solid #08519c; }
+.airlib-cover { text-align: center; margin-top: 8mm; }
+.jp-RenderedHTMLCommon p.airlib-issuer, p.airlib-issuer { font-size: 16pt; color: #c00000; font-weight: bold;
+  letter-spacing: 0.1em; text-align: center; margin: 0 0 4mm 0; }
+.jp-RenderedHTMLCommon p.airlib-docno, p.airlib-docno { font-size: 11pt; text-align: center; margin: 0 0 2mm 0; }
+hr.airlib-rule { border: none; border-top: 2px solid #c00000; margin: 0 0 8mm 0; }
+.jp-RenderedHTMLCommon h1, h1 { font-size: 20pt !important; text-align: center; margin-top: 4mm !important;
+  margin-bottom: 4mm !important; text-wrap: balance; line-height: 1.4; }
+.airlib-title-line { display: inline-block; white-space: nowrap; }
+.jp-RenderedHTMLCommon p.airlib-date, p.airlib-date { text-align: center; font-size: 11pt; margin: 0 0 8mm 0; }
+/* Sections follow one another on the page (a notice, not a book): a heading is never left at
+   the bottom of a page without what follows it, and no page is left half empty before it. */
+.jp-RenderedHTMLCommon h2, h2 { break-before: auto; break-after: avoid; margin-top: 8mm !important;
+  font-size: 15pt !important; border-bottom: 2px solid #08519c; }
 h3 { font-size: 12pt; break-after: avoid; }
+caption { break-after: avoid; }
+.jp-OutputArea-child:has(h2), .jp-OutputArea-child:has(h3) { break-inside: avoid; break-after: avoid; }
+.jp-OutputArea-child:has(h2) + .jp-OutputArea-child { break-before: avoid; }
+/* The last block's bottom margin alone would start an empty last page. */
+.jp-Cell:last-child, .jp-Cell:last-child * { margin-bottom: 0 !important; padding-bottom: 0 !important; }
 .jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
 """
 
@@ -141,10 +157,40 @@ def harden_html(body: str) -> str:
     return new
 
 
-def notebook_to_html(nb_path: Path, html_path: Path, language: str = "zh") -> Path:
+def first_heading(body: str) -> str | None:
+    """Text of the first ``<h1>`` of an HTML document (tags removed, entities decoded, spaces
+    collapsed, nbconvert's ``¶`` anchor dropped), or None when it has none."""
+    import html as _html
+
+    m = re.search(r"<h1\b[^>]*>(.*?)</h1\s*>", body, flags=re.S | re.I)
+    if m is None:
+        return None
+    inner = re.sub(r"<a\b[^>]*class=['\"]anchor-link['\"][^>]*>.*?</a\s*>", "", m.group(1), flags=re.S | re.I)
+    words = _html.unescape(re.sub(r"<[^>]*>", "", inner)).replace("¶", "")
+    return " ".join(words.split()) or None
+
+
+def set_title(body: str, title: str) -> str:
+    """Set the document's ``<title>`` (Chromium writes it as the PDF's Title metadata) to
+    ``title``, escaped (:func:`airlib.escaping.html_text`); adds one to ``<head>`` if absent."""
+    from airlib.escaping import html_text
+
+    tag = f"<title>{html_text(title)}</title>"
+    new, n = re.subn(r"<title\b[^>]*>.*?</title\s*>", lambda _m: tag, body, count=1, flags=re.S | re.I)
+    if n:
+        return new
+    return re.sub(r"<head(\s[^>]*)?>", lambda m: m.group(0) + tag, body, count=1)
+
+
+def notebook_to_html(nb_path: Path, html_path: Path, language: str = "zh", *, title: str | None = None) -> Path:
     """Executed notebook → self-contained HTML without code (nbconvert ``--no-input``),
     hardened by :func:`harden_html` (no script, no file or network access); page footer in
-    ``language`` (:func:`print_css`)."""
+    ``language`` (:func:`print_css`).
+
+    The HTML ``<title>`` — which Chromium writes as the PDF's Title metadata — is ``title``,
+    by default the report's title as the cover prints it (:func:`first_heading`), never
+    nbconvert's "Notebook".
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -155,6 +201,9 @@ def notebook_to_html(nb_path: Path, html_path: Path, language: str = "zh") -> Pa
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
     body = harden_html(body)
+    heading = title or first_heading(body)
+    if heading:
+        body = set_title(body, heading)
     body = body.replace("</head>", f"<style>{print_css(language)}</style>\n</head>", 1)
     html_path.write_text(body, encoding="utf-8")
     return html_path

@@ -118,9 +118,11 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
         months = available_months(cfg, project_root)
         span = f"{months[0]} to {months[-1]}" if months else "none"
         raise AirlibError(f"no data for {cfg.name} in {month}; months with data: {span}")
-    b = cfg.path(cfg.boundaries, project_root)
-    if not b.exists():
-        raise AirlibError(f"boundary file of {cfg.name} not found: {b}")
+    if cfg.boundaries is not None:
+        b = cfg.path(cfg.boundaries, project_root)
+        if not b.exists():
+            raise AirlibError(f"boundary file of {cfg.name} not found: {b}; fix 'boundaries' in "
+                              f"{config_file(project_root)} or leave it out (the report then has no maps)")
     for p in cfg.plans:
         cfg.path(p, project_root)
     from airlib.report.maps import BoundaryWarning
@@ -128,9 +130,10 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
 
     for p in plan_paths(cfg, project_root):  # a broken plan file fails here, not inside the kernel
         load_plan(p, warn=False)
-    with warnings.catch_warnings():  # the report shows them; here only errors matter
-        warnings.simplefilter("ignore", BoundaryWarning)
-        district_boundaries(cfg, project_root)
+    if cfg.boundaries is not None:
+        with warnings.catch_warnings():  # the report shows them; here only errors matter
+            warnings.simplefilter("ignore", BoundaryWarning)
+            district_boundaries(cfg, project_root)
     city = city_table_path(cfg, month, project_root)
     if city is not None and city.exists():  # a wrong city table fails here, naming file and row
         from airlib.io.city_table import published_district_name, read_city_table
@@ -141,8 +144,12 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
 def district_boundaries(cfg: DistrictConfig, project_root: Path | None = None, *, towns: pd.DataFrame | None = None,
                         stations: pd.DataFrame | None = None):
     """The district's boundaries, checked by :func:`airlib.report.maps.load_boundaries` against the
-    district's towns and stations (read from the store when not given)."""
+    district's towns and stations (read from the store when not given); None when the district
+    has no boundary file configured (its report then has no maps)."""
     from airlib.report.maps import load_boundaries
+
+    if cfg.boundaries is None:
+        return None
 
     store = store_dir(cfg, project_root)
     if towns is None:
@@ -261,8 +268,10 @@ class ReportRequest:
         return store_dir(self.config, self.project_root)
 
     @property
-    def boundaries(self) -> Path:
-        """The district's boundary file."""
+    def boundaries(self) -> Path | None:
+        """The district's boundary file; None when none is configured (no maps)."""
+        if self.config.boundaries is None:
+            return None
         return self.config.path(self.config.boundaries, self.project_root)
 
     @property
@@ -355,7 +364,7 @@ class ReportRequest:
             "language": self.language,
             "project_root": str(self.project_root),
             "data_dir": str(self.store),
-            "boundaries": str(self.boundaries),
+            "boundaries": None if self.boundaries is None else str(self.boundaries),
             "bottom_n": self.bottom_n,
             "output_dir": str(self.output_dir),
             "excel_name": self.excel_name,

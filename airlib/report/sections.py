@@ -102,8 +102,9 @@ def start(
 
 
 def cover(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Cover page: title, district, month, data validity, notices."""
-    return [_md(C.cover_markdown(data, request.language))]
+    """Cover page: 发文单位, 文号, title and date (:func:`airlib.report.content.cover_head_html`),
+    then district, month, data validity, notices."""
+    return [_html(C.cover_head_html(data, request.language)), _md(C.cover_markdown(data, request.language, title=False))]
 
 
 def city_context(request: ReportRequest, data: ReportData) -> list[Any]:
@@ -233,23 +234,31 @@ def _highlight(data: ReportData) -> list[Any]:
 
 def maps(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 5: static maps of the month's PM2.5 rank and year-on-year change (warning
-    towns outlined)."""
+    towns outlined), each with north arrow, scale bar and source line. Without last year's
+    values the YoY map is replaced by one sentence; a district without a boundary file gets
+    a note instead of the maps."""
     from airlib.report.maps import static_choropleth
 
     lang, f = request.language, _fields(request)
+    out = [_md(text("h_maps", lang))]
+    if data.boundaries is None:
+        return [*out, _md(text("no_boundaries", lang))]
     hl = _highlight(data)
+    src, north = C.map_source_line(data, lang), text("map_north", lang)
     f1 = static_choropleth(data.boundaries, data.ranking, "pm25", title=text("map_pm25", lang, **f),
-                           highlight=hl, label_column="rank", language=lang)
-    out = [_md(text("h_maps", lang)), *_figure(request, data, "map_pm25", f1, "map_pm25_rank.png")]
+                           highlight=hl, label_column="rank", source=src, north_label=north, language=lang)
+    out += _figure(request, data, "map_pm25", f1, "map_pm25_rank.png")
+    if not C.has_last_year(data):
+        return [*out, _md(text("no_yoy_map", lang))]
     f2 = static_choropleth(data.boundaries, data.ranking, "yoy_pct", title=text("map_yoy", lang, **f),
-                           highlight=hl, label_column="yoy_rank", language=lang)
+                           highlight=hl, label_column="yoy_rank", source=src, north_label=north, language=lang)
     out += _figure(request, data, "map_yoy", f2, "map_pm25_yoy.png")
     return out
 
 
 def interactive_maps(request: ReportRequest, data: ReportData) -> list[Any]:
     """Plotly maps for JupyterLab (none unless ``request.interactive``; not in the PDF)."""
-    if not request.interactive:
+    if not request.interactive or data.boundaries is None:
         return []
     from airlib.report.maps import plotly_choropleth
 

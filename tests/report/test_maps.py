@@ -200,7 +200,8 @@ def test_static_choropleth_small_towns_get_numbered_key(tmp_path):
     key = [x for x in texts if "\n" in x and x.startswith("1 ")]
     assert len(key) == 1
     lines = key[0].splitlines()
-    numbers = [x for x in texts if x.isdigit()]
+    numbers = [x.get_text() for ax in fig.axes for x in ax.texts
+               if x.get_text().isdigit() and x.get_gid() != "scale_bar"]  # the scale bar's "0" is no key number
     assert sorted(int(n) for n in numbers) == list(range(1, len(lines) + 1))
     # every town is named exactly once: on the map or in the key
     for name in towns["town_name"]:
@@ -664,3 +665,55 @@ def test_cli_report_bad_boundaries_exit_2_without_traceback(tmp_path):
     assert "\nairlib: error: file " in res.stderr and "b.geojson" in res.stderr
     assert "do not lie in Beijing" in res.stderr and "Traceback" not in res.stderr
     assert not (home / "reports").exists()  # refused before anything is written
+
+
+# --------------------------------------------------------------------------- north arrow, scale bar, source
+
+
+def test_km_per_degree_and_scale_bar_length():
+    """One degree of longitude is 111.32 km at the equator and cos(lat) of it elsewhere
+    (ellipsoid: 85.39 km at 40° N); the bar is the longest step within a quarter of the width."""
+    from airlib.report.maps import SCALE_BAR_STEPS_KM, km_per_degree_lon, scale_bar_length_km
+
+    assert km_per_degree_lon(0.0) == pytest.approx(111.32, abs=0.01)
+    assert km_per_degree_lon(40.0) == pytest.approx(85.39, abs=0.01)
+    assert km_per_degree_lon(60.0) < km_per_degree_lon(40.0) / 1.5
+    # 0.6° wide at 40° N = 51.2 km; a quarter = 12.8 km -> 10 km
+    assert scale_bar_length_km(0.6, 40.0) == 10
+    # the edge: a quarter of exactly 20 km takes 20, a hair less takes 10
+    w20 = 80.0 / km_per_degree_lon(40.0)
+    assert scale_bar_length_km(w20, 40.0) == 20
+    assert scale_bar_length_km(w20 * 0.999, 40.0) == 10
+    assert scale_bar_length_km(1e-4, 40.0) == SCALE_BAR_STEPS_KM[0]  # tiny maps: the shortest step
+    assert scale_bar_length_km(50.0, 40.0) == SCALE_BAR_STEPS_KM[-1]
+
+
+def test_maps_have_north_arrow_scale_bar_and_source(tmp_path):
+    """Every static map carries a north arrow, a scale bar whose drawn length [degrees] is its
+    label in km at the map's central latitude, and the source line (escaped)."""
+    from airlib.report.maps import km_per_degree_lon
+
+    gdf = gpd.GeoDataFrame({"code": TOWNS["town_code"]}, geometry=_polys(), crs=4326)
+    b = load_boundaries(_write(tmp_path, gdf, "r.geojson"), code_column="code", towns=TOWNS)
+    for column, label in (("pm25", "rank"), ("yoy_pct", "yoy_rank")):
+        fig = static_choropleth(b, _table(), column, label_column=label, source="边界：r.geojson；数据：$x$ 站点",
+                                north_label="北")
+        ax = fig.axes[0]
+        arrows = [a for a in ax.texts if a.get_gid() == "north_arrow"]
+        assert any(getattr(a, "arrow_patch", None) is not None for a in arrows)  # the arrow
+        assert [a.get_text() for a in arrows if a.get_text()] == ["北"]  # and its letter
+        bars = [p for p in ax.patches if p.get_gid() == "scale_bar"]
+        assert len(bars) == 2
+        labels = [t.get_text() for t in ax.texts if t.get_gid() == "scale_bar"]
+        assert labels[0] == "0" and labels[1].endswith(" km")
+        km = float(labels[1].split()[0])
+        lat = float(b.geometry.union_all().centroid.y)
+        drawn_deg = sum(p.get_width() for p in bars)
+        assert drawn_deg * km_per_degree_lon(lat) == pytest.approx(km, rel=1e-9)
+        source = [t.get_text() for t in ax.texts if t.get_gid() == "source_line"]
+        assert source == [r"边界：r.geojson；数据：\$x\$ 站点"]  # $ escaped: no mathtext
+    fig = static_choropleth(b, _table(), "pm25")  # default source: the boundary file's name
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "source_line"] == ["r.geojson"]
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

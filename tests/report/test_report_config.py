@@ -124,7 +124,7 @@ def test_bad_dataset_refused(cfg, tmp_path):
 def test_required_keys_of_a_new_district(cfg, tmp_path):
     cfg("districts:\n  - name: 新区\n    dataset: x\n")
     msg = _err(tmp_path)
-    assert "missing required key(s) 'district_code', 'boundaries'" in msg
+    assert "missing required key(s) 'district_code' (a new district needs name, district_code, dataset)" in msg
     cfg("districts:\n  - dataset: x\n")
     assert "districts entry 1: missing required key 'name'" in _err(tmp_path)
 
@@ -186,3 +186,38 @@ def test_broken_plan_file_fails_before_the_notebook(cfg, tmp_path, monkeypatch):
 
     monkeypatch.setattr(running, "execute_notebook", lambda *a, **k: pytest.fail("kernel started"))
     assert main(["report", "--district", "测试区", "--month", "2018-01"]) == 2
+
+
+def test_boundaries_are_optional(cfg, tmp_path):
+    """A district without a boundary file is configured (its report has no maps); null too."""
+    cfg("districts:\n  - name: 无界区\n    district_code: \"110199\"\n    dataset: t\n"
+        "  - name: 空界区\n    district_code: \"110199\"\n    dataset: u\n    boundaries: null\n")
+    d = load_districts(tmp_path)
+    assert d["无界区"].boundaries is None and d["空界区"].boundaries is None
+    assert DEMO.boundaries is not None  # the demo keeps its schematic boundaries
+    cfg("districts:\n" + NEW.replace("boundaries: data/raw/t/towns.gpkg", "boundaries: ''"))
+    assert "key 'boundaries' must be a path" in _err(tmp_path)
+
+
+def test_cover_texts_issuer_and_document_number(cfg, tmp_path):
+    """issuer / document_number: optional one-line texts, checked like the other keys."""
+    from airlib.report.config import MAX_COVER_TEXT_LENGTH
+
+    cfg("districts:\n" + NEW + "    issuer: 北京市测试区生态环境局\n    document_number: 测环发〔2024〕1号\n")
+    t = load_districts(tmp_path)["测试区"]
+    assert (t.issuer, t.document_number) == ("北京市测试区生态环境局", "测环发〔2024〕1号")
+    assert load_districts(tmp_path)["门头沟区"].issuer is None  # absent: None (a blank line on the cover)
+    cfg("districts:\n" + NEW + "    issuer: " + "局" * MAX_COVER_TEXT_LENGTH + "\n")
+    assert len(load_districts(tmp_path)["测试区"].issuer) == MAX_COVER_TEXT_LENGTH  # the edge is accepted
+    for value, needle in [
+        ("局" * (MAX_COVER_TEXT_LENGTH + 1), f"more than {MAX_COVER_TEXT_LENGTH}"),
+        ("''", "'issuer' is empty"),
+        ("[a, b]", "'issuer' must be one line of text"),
+        ("true", "'issuer' must be one line of text"),
+        ('"第一行\\n第二行"', "control character U+000A"),
+    ]:
+        cfg("districts:\n" + NEW + f"    issuer: {value}\n")
+        msg = _err(tmp_path)
+        assert needle in msg and "entry 1 ('测试区')" in msg, (value, msg)
+    cfg("districts:\n" + NEW + "    document_numbr: x\n")
+    assert "did you mean 'document_number'" in _err(tmp_path)
