@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,12 +32,12 @@ from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.cleanup import clean_stale, owned_prefix
 from airlib.report.config import check_district_name, district_config, district_names
 from airlib.report.errors import ReportError, ReportWriteError, write_error_class
-from airlib.report.rendering import html_to_pdf, notebook_to_html
+from airlib.report.rendering import html_to_pdf, notebook_to_html, skip_unused_imports
 from airlib.periods import check_complete_month
 from airlib.report.request import ReportRequest, output_names, report_folder
 
 __all__ = [
-    "NOTEBOOK", "ReportResult", "demo_report", "execute_notebook", "report_command",
+    "NOTEBOOK", "TIMED_STEPS", "ReportResult", "cell_timings", "demo_report", "execute_notebook", "report_command",
     "run_all", "run_report",
 ]
 
@@ -58,6 +58,49 @@ class ReportResult:
     notebook: Path
     figures: tuple[Path, ...]
     seconds: float
+    #: Seconds per step (:data:`TIMED_STEPS` order; notebook cells as ``cell:<section>``);
+    #: empty when the run happened in another process (``run_all``).
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+#: Steps of one report timed by :func:`run_report` (``ReportResult.timings``), in order. The
+#: notebook's cells are timed by papermill and added as ``cell:<section>`` after ``kernel``
+#: (kernel start and shut-down: the notebook time not spent in any cell).
+TIMED_STEPS: Final[tuple[str, ...]] = ("checks", "kernel", "html", "chromium", "publish")
+
+
+def cell_timings(nb_path: Path) -> dict[str, float]:
+    """Seconds per executed cell of a notebook run by papermill (``metadata.papermill.duration``).
+
+    Cells are named by the first ``S.<section>(`` call in their source (``cell:start``,
+    ``cell:cover``, …), else ``cell:<index>``; the parameter cells are left out.
+
+    Parameters
+    ----------
+    nb_path : Path
+        Executed notebook.
+
+    Returns
+    -------
+    dict of str to float
+        ``{"cell:<name>": seconds}`` in cell order [s].
+    """
+    skip_unused_imports()
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    out: dict[str, float] = {}
+    for i, cell in enumerate(nb.cells):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type != "code" or tags & {"parameters", "injected-parameters"}:
+            continue
+        sec = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if sec is None:
+            continue
+        found = re.search(r"\bS\.(\w+)\(", cell.source)
+        key = f"cell:{found.group(1) if found else i}"
+        out[key] = out.get(key, 0.0) + float(sec)
+    return out
 
 
 def _kernel_manager_class(ipc_dir: str):
@@ -118,6 +161,7 @@ def execute_notebook(
 
     ``start_timeout`` (s) is generous: on a busy machine a kernel may take a minute to start.
     """
+    skip_unused_imports()
     import papermill as pm
 
     if not notebook.exists():
@@ -232,13 +276,16 @@ def run_report(
         runner or in a notebook cell; earlier outputs of the month are untouched.
     """
     t0 = time.perf_counter()
+    timings: dict[str, float] = {}
     # Every check, before anything is written; output_dir becomes the staging folder later.
     request = ReportRequest.build(district, month, project_root=project_root, language=language, bottom_n=bottom_n,
                                   today=today)
     cfg, m = request.config, request.month
     final = report_folder(cfg, m, request.project_root)  # checked before anything is written
+    timings["checks"] = time.perf_counter() - t0
     try:
-        return _run_checked(request, final, timeout=timeout, progress=progress, notebook=notebook, t0=t0)
+        return _run_checked(request, final, timeout=timeout, progress=progress, notebook=notebook, t0=t0,
+                            timings=timings)
     except OSError as exc:  # full disk, read-only or vanished folder: say so, no traceback
         what = exc.strerror or str(exc)
         where = f" ({exc.filename})" if exc.filename else ""
@@ -249,8 +296,9 @@ def run_report(
 
 
 def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress: bool, notebook: Path,
-                 t0: float) -> ReportResult:
-    """:func:`run_report` after its checks: clean stale folders, run, print, publish."""
+                 t0: float, timings: dict[str, float]) -> ReportResult:
+    """:func:`run_report` after its checks: clean stale folders, run, print, publish; the
+    seconds of each step go into ``timings`` (:data:`TIMED_STEPS`)."""
     cfg, m, root_p = request.config, request.month, request.project_root
     clean_stale(root_p)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -263,14 +311,22 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
         params = {**staged.parameters(), "checked": True}  # the kernel does not repeat the checks
         nb_out = staging / names["notebook"]
         try:
+            t = time.perf_counter()
             execute_notebook(nb_out, params, notebook=notebook, cwd=root_p, timeout=timeout,
                              progress=progress)
+            cells = cell_timings(nb_out)
+            timings["kernel"] = max(0.0, time.perf_counter() - t - sum(cells.values()))
+            timings.update(cells)
             excel = staging / names["excel"]
             if not excel.exists():
                 raise ReportError(f"the notebook did not write the workbook {names['excel']}")
             with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-html-")) as tmp:
+                t = time.perf_counter()
                 html = notebook_to_html(nb_out, Path(tmp) / "report.html")
+                timings["html"] = time.perf_counter() - t
+                t = time.perf_counter()
                 html_to_pdf(html, staging / names["pdf"])
+                timings["chromium"] = time.perf_counter() - t
         except ReportError as exc:
             cls = write_error_class(exc)
             hint = "; free disk space or fix the folder's permissions, then run again" if cls is ReportWriteError else ""
@@ -285,15 +341,34 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
                 raise cls(f"{cfg.name} {m}: {exc}; executed notebook kept at {kept}; "
                           f"earlier PDF/Excel of {m} left untouched{hint}") from exc
             raise cls(f"{cfg.name} {m}: {exc}{hint}") from exc
+        t = time.perf_counter()
         _publish(staging, final, names)
+        timings["publish"] = time.perf_counter() - t
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     figures = tuple(sorted((final / "figures").glob("*.png")))
     return ReportResult(
         district=cfg.name, month=m, folder=final, pdf=final / names["pdf"],
         excel=final / names["excel"], notebook=final / names["notebook"], figures=figures,
-        seconds=time.perf_counter() - t0,
+        seconds=time.perf_counter() - t0, timings=timings,
     )
+
+
+def _warm_worker() -> None:
+    """Initializer of a ``run_all`` worker process: import the runner's heavy libraries
+    (papermill, nbconvert) once per worker instead of once per report."""
+    skip_unused_imports()
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _report_in_worker(name: str, month: str, project_root: str, language: str) -> ReportResult | tuple[str, str]:
+    """One report of ``run_all`` in a worker process; errors come back as (class name, message)
+    (exceptions of the library need not be picklable)."""
+    try:
+        return run_report(name, month, project_root=project_root, language=language)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported per district, never raised
+        return (type(exc).__name__, str(exc) or type(exc).__name__)
 
 
 def run_all(
@@ -307,15 +382,18 @@ def run_all(
 ) -> list[tuple[str, ReportResult | Exception]]:
     """Run the report of every configured district (or ``districts``) in parallel.
 
-    Each report runs in its own process (``python -m airlib.cli report``) and kernel (IPC
-    transport, no TCP port clashes); progress is printed as each finishes.
+    ``jobs`` worker processes (``spawn``, so no state of the caller leaks in) each import
+    papermill and nbconvert once and then run reports one after the other with
+    :func:`run_report`; each report still gets its own kernel (IPC transport, no TCP port
+    clashes), staging folder and atomic publishing. Progress is printed as each finishes.
 
     Returns
     -------
     list of (district, ReportResult or Exception)
         In completion order. Failed districts carry the error; the caller decides the exit code.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     root_p = Path(project_root).resolve() if project_root is not None else default_project_root()
     names = list(districts) if districts is not None else district_names(root_p)
@@ -323,28 +401,25 @@ def run_all(
     total = len(names)
     echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")
 
-    def one(name: str) -> ReportResult | Exception:
-        t0 = time.perf_counter()
-        env = dict(os.environ, AIRLIB_HOME=str(root_p))
-        cmd = [sys.executable, "-m", "airlib.cli", "report", "--district", name, "--month", str(m),
-               "--language", language]
-        res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        if res.returncode != 0:
-            msg = (res.stderr.strip().splitlines() or ["failed"])[-1]
-            return ReportError(f"{name} {m}: {msg}")
-        cfg = district_config(name, root_p)
-        folder = report_folder(cfg, m, root_p)
-        nm = output_names(cfg, m)
-        return ReportResult(name, m, folder, folder / nm["pdf"], folder / nm["excel"],
-                            folder / nm["notebook"], tuple(sorted((folder / "figures").glob("*.png"))),
-                            time.perf_counter() - t0)
-
     out: list[tuple[str, ReportResult | Exception]] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(one, n): n for n in names}
+    if not names:
+        return out
+    workers = max(1, min(jobs, total))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_warm_worker) as pool:
+        futures = {pool.submit(_report_in_worker, n, str(m), str(root_p), language): n for n in names}
         for done, fut in enumerate(as_completed(futures), start=1):
             name = futures[fut]
-            r = fut.result()
+            try:
+                got = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
+                got = ("WorkerError", f"the report process ended unexpectedly ({exc})")
+            r: ReportResult | Exception
+            if isinstance(got, tuple):
+                msg = got[1] if got[1].startswith(f"{name} ") else f"{name} {m}: {got[1]}"
+                r = ReportError(msg)
+            else:
+                r = got
             out.append((name, r))
             if isinstance(r, Exception):
                 echo(f"[{done}/{total}] {name} {m}: FAILED: {r}")
