@@ -386,6 +386,8 @@ def run_all(
     papermill and nbconvert once and then run reports one after the other with
     :func:`run_report`; each report still gets its own kernel (IPC transport, no TCP port
     clashes), staging folder and atomic publishing. Progress is printed as each finishes.
+    Spawned workers import the caller's main script: call ``run_all`` from a script only
+    under ``if __name__ == "__main__":`` (the CLI and notebooks need nothing).
 
     Returns
     -------
@@ -413,7 +415,10 @@ def run_all(
             try:
                 got = fut.result()
             except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
-                got = ("WorkerError", f"the report process ended unexpectedly ({exc})")
+                got = ("WorkerError", f"the report worker process ended unexpectedly ({exc or type(exc).__name__}); "
+                       "if run_all is called from a Python script, call it under "
+                       "`if __name__ == '__main__':` (worker processes are spawned and import the "
+                       "script), else run the district alone with `airlib report --district`")
             r: ReportResult | Exception
             if isinstance(got, tuple):
                 msg = got[1] if got[1].startswith(f"{name} ") else f"{name} {m}: {got[1]}"
