@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Final
@@ -19,8 +20,9 @@ from airlib.report.cleanup import owned_prefix
 from airlib.report.errors import ReportError
 
 __all__ = [
-    "CHROMIUM_CANDIDATES", "CHROMIUM_FLAGS", "PRINT_CSS", "REPORT_CSP", "find_chromium", "first_heading", "page_footer_css",
-    "print_css", "harden_html", "html_to_pdf", "notebook_to_html", "set_title", "strip_for_pdf",
+    "CHROMIUM_CANDIDATES", "CHROMIUM_FLAGS", "PRINT_CSS", "REPORT_CSP", "UNUSED_OPTIONAL_MODULES", "find_chromium",
+    "first_heading", "harden_html", "html_to_pdf", "notebook_to_html", "page_footer_css", "print_css", "set_title",
+    "skip_unused_imports", "strip_for_pdf",
 ]
 
 
@@ -182,6 +184,22 @@ def set_title(body: str, title: str) -> str:
     return re.sub(r"<head(\s[^>]*)?>", lambda m: m.group(0) + tag, body, count=1)
 
 
+#: Optional modules that ``jsonschema`` (through ``nbformat``) imports only to check formats
+#: the notebook schema does not use ("iri"): ``rfc3987_syntax`` builds a Lark grammar at import
+#: and costs about 1 s of every report (measured, docs/performance.md). They are marked as
+#: absent before ``nbformat``/``papermill`` are imported (:func:`skip_unused_imports`).
+UNUSED_OPTIONAL_MODULES: Final[tuple[str, ...]] = ("rfc3987_syntax",)
+
+
+def skip_unused_imports() -> None:
+    """Mark :data:`UNUSED_OPTIONAL_MODULES` as absent in this process (unless already loaded),
+    so that ``import nbformat`` does not spend a second building grammars it never uses.
+    ``jsonschema`` treats the module as not installed and skips the "iri" format checks,
+    which no notebook schema uses."""
+    for name in UNUSED_OPTIONAL_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def notebook_to_html(nb_path: Path, html_path: Path, language: str = "zh", *, title: str | None = None) -> Path:
     """Executed notebook → self-contained HTML without code (nbconvert ``--no-input``),
     hardened by :func:`harden_html` (no script, no file or network access); page footer in
@@ -191,6 +209,7 @@ def notebook_to_html(nb_path: Path, html_path: Path, language: str = "zh", *, ti
     by default the report's title as the cover prints it (:func:`first_heading`), never
     nbconvert's "Notebook".
     """
+    skip_unused_imports()
     import nbformat
     from nbconvert import HTMLExporter
 

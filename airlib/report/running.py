@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,13 +32,13 @@ from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.cleanup import clean_stale, owned_prefix
 from airlib.report.config import check_district_name, config_file, district_config, district_names
 from airlib.report.errors import ReportError, ReportWriteError, write_error_class
-from airlib.report.rendering import html_to_pdf, notebook_to_html
+from airlib.report.rendering import html_to_pdf, notebook_to_html, skip_unused_imports
 from airlib.periods import check_complete_month
 from airlib.report.request import ReportRequest, output_names, report_folder
 
 __all__ = [
-    "NOTEBOOK", "ReportResult", "demo_report", "execute_notebook", "report_command",
-    "run_all", "run_report",
+    "NOTEBOOK", "TIMED_STEPS", "ReportResult", "cell_timings", "demo_report", "execute_notebook", "report_command",
+    "districts_to_run", "run_all", "run_report",
 ]
 
 
@@ -59,6 +59,49 @@ class ReportResult:
     figures: tuple[Path, ...]
     seconds: float
     record: Path | None = None
+    #: Seconds per step (:data:`TIMED_STEPS` order; notebook cells as ``cell:<section>``);
+    #: empty when the run happened in another process (``run_all``).
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+#: Steps of one report timed by :func:`run_report` (``ReportResult.timings``), in order. The
+#: notebook's cells are timed by papermill and added as ``cell:<section>`` after ``kernel``
+#: (kernel start and shut-down: the notebook time not spent in any cell).
+TIMED_STEPS: Final[tuple[str, ...]] = ("checks", "kernel", "html", "chromium", "publish")
+
+
+def cell_timings(nb_path: Path) -> dict[str, float]:
+    """Seconds per executed cell of a notebook run by papermill (``metadata.papermill.duration``).
+
+    Cells are named by the first ``S.<section>(`` call in their source (``cell:start``,
+    ``cell:cover``, …), else ``cell:<index>``; the parameter cells are left out.
+
+    Parameters
+    ----------
+    nb_path : Path
+        Executed notebook.
+
+    Returns
+    -------
+    dict of str to float
+        ``{"cell:<name>": seconds}`` in cell order [s].
+    """
+    skip_unused_imports()
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    out: dict[str, float] = {}
+    for i, cell in enumerate(nb.cells):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type != "code" or tags & {"parameters", "injected-parameters"}:
+            continue
+        sec = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if sec is None:
+            continue
+        found = re.search(r"\bS\.(\w+)\(", cell.source)
+        key = f"cell:{found.group(1) if found else i}"
+        out[key] = out.get(key, 0.0) + float(sec)
+    return out
 
 
 def _kernel_manager_class(ipc_dir: str):
@@ -119,6 +162,7 @@ def execute_notebook(
 
     ``start_timeout`` (s) is generous: on a busy machine a kernel may take a minute to start.
     """
+    skip_unused_imports()
     import papermill as pm
 
     if not notebook.exists():
@@ -233,13 +277,16 @@ def run_report(
         runner or in a notebook cell; earlier outputs of the month are untouched.
     """
     t0 = time.perf_counter()
+    timings: dict[str, float] = {}
     # Every check, before anything is written; output_dir becomes the staging folder later.
     request = ReportRequest.build(district, month, project_root=project_root, language=language, bottom_n=bottom_n,
                                   today=today)
     cfg, m = request.config, request.month
     final = report_folder(cfg, m, request.project_root)  # checked before anything is written
+    timings["checks"] = time.perf_counter() - t0
     try:
-        return _run_checked(request, final, timeout=timeout, progress=progress, notebook=notebook, t0=t0)
+        return _run_checked(request, final, timeout=timeout, progress=progress, notebook=notebook, t0=t0,
+                            timings=timings)
     except OSError as exc:  # full disk, read-only or vanished folder: say so, no traceback
         what = exc.strerror or str(exc)
         where = f" ({exc.filename})" if exc.filename else ""
@@ -299,8 +346,9 @@ def _finish_record(path: Path, timings: dict[str, float]) -> None:
 
 
 def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress: bool, notebook: Path,
-                 t0: float) -> ReportResult:
-    """:func:`run_report` after its checks: clean stale folders, run, print, publish."""
+                 t0: float, timings: dict[str, float]) -> ReportResult:
+    """:func:`run_report` after its checks: clean stale folders, run, print, publish; the
+    seconds of each step go into ``timings`` (:data:`TIMED_STEPS`)."""
     cfg, m, root_p = request.config, request.month, request.project_root
     clean_stale(root_p)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -310,7 +358,6 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
     staging = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{m}.staging-"), dir=final.parent))
     # mkdtemp makes 0700; the published month folder is shared like any other output.
     os.chmod(staging, _staging_mode())
-    timings: dict[str, float] = {"checks": time.perf_counter() - t0}
     try:
         staged = dataclasses.replace(request, output_dir=staging, excel_name=names["excel"], interactive=False)
         params = {**staged.parameters(), "checked": True}  # the kernel does not repeat the checks
@@ -320,6 +367,9 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
             execute_notebook(nb_out, params, notebook=notebook, cwd=root_p, timeout=timeout,
                              progress=progress)
             timings["notebook"] = time.perf_counter() - t
+            cells = cell_timings(nb_out)
+            timings["kernel"] = max(0.0, timings["notebook"] - sum(cells.values()))
+            timings.update(cells)
             excel = staging / names["excel"]
             if not excel.exists():
                 raise ReportError(f"the notebook did not write the workbook {names['excel']}")
@@ -329,8 +379,8 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
                 timings["html"] = time.perf_counter() - t
                 t = time.perf_counter()
                 html_to_pdf(html, staging / names["pdf"])
-                timings["pdf"] = time.perf_counter() - t
-            timings["total"] = time.perf_counter() - t0
+                timings["chromium"] = time.perf_counter() - t
+            timings["total"] = time.perf_counter() - t0  # the record is published with the PDF: total to here
             _finish_record(staging / names["record"], timings)
         except ReportError as exc:
             cls = write_error_class(exc)
@@ -347,20 +397,60 @@ def _run_checked(request: ReportRequest, final: Path, *, timeout: int, progress:
                           f"earlier PDF/Excel of {m} left untouched{hint}") from exc
             raise cls(f"{cfg.name} {m}: {exc}{hint}") from exc
         _keep_other_languages(request, final, staging)
+        t = time.perf_counter()
         _publish(staging, final, names)
+        timings["publish"] = time.perf_counter() - t
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return _result(cfg, m, final, names, time.perf_counter() - t0)
+    timings["total"] = time.perf_counter() - t0
+    return _result(cfg, m, final, names, timings["total"], timings)
 
 
-def _result(cfg, m: pd.Period, final: Path, names: dict[str, str], seconds: float) -> ReportResult:
+def _result(cfg, m: pd.Period, final: Path, names: dict[str, str], seconds: float,
+            timings: dict[str, float] | None = None) -> ReportResult:
     """The :class:`ReportResult` of a published month folder."""
     figures = tuple(sorted((final / names["figures"]).glob("*.png")))
     return ReportResult(
         district=cfg.name, month=m, folder=final, pdf=final / names["pdf"],
         excel=final / names["excel"], notebook=final / names["notebook"], figures=figures,
-        seconds=seconds, record=final / names["record"],
+        seconds=seconds, record=final / names["record"], timings=dict(timings or {}),
     )
+
+
+def _warm_worker() -> None:
+    """Initializer of a ``run_all`` worker process: import the runner's heavy libraries
+    (papermill, nbconvert) once per worker instead of once per report."""
+    skip_unused_imports()
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _report_in_worker(name: str, month: str, project_root: str, language: str) -> ReportResult | tuple[str, str]:
+    """One report of ``run_all`` in a worker process; errors come back as (class name, message)
+    (exceptions of the library need not be picklable)."""
+    try:
+        return run_report(name, month, project_root=project_root, language=language)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported per district, never raised
+        return (type(exc).__name__, str(exc) or type(exc).__name__)
+
+
+def districts_to_run(project_root: Path, *, include_demo: bool = False) -> list[str]:
+    """The districts ``airlib report --all`` runs: those ``districts.yaml`` lists, without the
+    synthetic demo district unless ``include_demo``.
+
+    Raises
+    ------
+    AirlibError
+        Nothing to run: the configuration lists no district besides the demo.
+    """
+    from airlib.report.config import DEMO
+
+    names = [n for n in district_names(project_root) if include_demo or n != DEMO.name]
+    if not names:
+        raise AirlibError(
+            f"airlib report --all: {config_file(project_root)} lists no district besides the synthetic demo; "
+            "add your districts there, or run the demo with --include-demo")
+    return names
 
 
 def run_all(
@@ -378,50 +468,49 @@ def run_all(
     The synthetic demo district is left out of the configured list unless ``include_demo``
     (``airlib report --all --include-demo``); an explicit ``districts`` list is run as given.
 
-    Each report runs in its own process (``python -m airlib.cli report``) and kernel (IPC
-    transport, no TCP port clashes); progress is printed as each finishes.
+    ``jobs`` worker processes (``spawn``, so no state of the caller leaks in) each import
+    papermill and nbconvert once and then run reports one after the other with
+    :func:`run_report`; each report still gets its own kernel (IPC transport, no TCP port
+    clashes), staging folder and atomic publishing. Progress is printed as each finishes.
+    Spawned workers import the caller's main script: call ``run_all`` from a script only
+    under ``if __name__ == "__main__":`` (the CLI and notebooks need nothing).
 
     Returns
     -------
     list of (district, ReportResult or Exception)
         In completion order. Failed districts carry the error; the caller decides the exit code.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     root_p = Path(project_root).resolve() if project_root is not None else default_project_root()
-    if districts is not None:
-        names = list(districts)
-    else:
-        from airlib.report.config import DEMO
-
-        names = [n for n in district_names(root_p) if include_demo or n != DEMO.name]
-        if not names:
-            raise AirlibError(
-                f"airlib report --all: {config_file(root_p)} lists no district besides the synthetic demo; "
-                "add your districts there, or run the demo with --include-demo")
+    names = list(districts) if districts is not None else districts_to_run(root_p, include_demo=include_demo)
     m = check_complete_month(month, name="month")
     total = len(names)
     echo(f"airlib report --all: {total} district(s), month {m}, {min(jobs, total)} at a time")
 
-    def one(name: str) -> ReportResult | Exception:
-        t0 = time.perf_counter()
-        env = dict(os.environ, AIRLIB_HOME=str(root_p))
-        cmd = [sys.executable, "-m", "airlib.cli", "report", "--district", name, "--month", str(m),
-               "--language", language]
-        res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        if res.returncode != 0:
-            msg = (res.stderr.strip().splitlines() or ["failed"])[-1]
-            return ReportError(f"{name} {m}: {msg}")
-        cfg = district_config(name, root_p)
-        return _result(cfg, m, report_folder(cfg, m, root_p), output_names(cfg, m, language),
-                       time.perf_counter() - t0)
-
     out: list[tuple[str, ReportResult | Exception]] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(one, n): n for n in names}
+    if not names:
+        return out
+    workers = max(1, min(jobs, total))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_warm_worker) as pool:
+        futures = {pool.submit(_report_in_worker, n, str(m), str(root_p), language): n for n in names}
         for done, fut in enumerate(as_completed(futures), start=1):
             name = futures[fut]
-            r = fut.result()
+            try:
+                got = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory)
+                got = ("WorkerError", f"the report worker process ended unexpectedly ({exc or type(exc).__name__}); "
+                       "if run_all is called from a Python script, call it under "
+                       "`if __name__ == '__main__':` (worker processes are spawned and import the "
+                       "script), else run the district alone with `airlib report --district`")
+            r: ReportResult | Exception
+            if isinstance(got, tuple):
+                msg = got[1] if got[1].startswith(f"{name} ") else f"{name} {m}: {got[1]}"
+                r = ReportError(msg)
+            else:
+                r = got
             out.append((name, r))
             if isinstance(r, Exception):
                 echo(f"[{done}/{total}] {name} {m}: FAILED: {r}")

@@ -335,8 +335,8 @@ def test_run_record_json_beside_the_pdf(demo_home, first_run):
     assert rec["parameters"]["month"] == REPORT_MONTH and rec["parameters"]["data_dir"] == "data/processed/demo"
     assert {"python", "airlib", "pandas"} <= rec["versions"].keys()
     t = rec["timings_s"]
-    assert {"checks", "notebook", "html", "pdf", "total"} <= t.keys()
-    assert all(v >= 0 for v in t.values()) and t["total"] >= t["notebook"] + t["pdf"]
+    assert {"checks", "notebook", "kernel", "html", "chromium", "total"} <= t.keys()
+    assert all(v >= 0 for v in t.values()) and t["total"] >= t["notebook"] + t["chromium"]
 
 
 @pytest.mark.slow
