@@ -102,7 +102,8 @@ def fake_districts_project(demo_home: Path, dest: Path, n: int) -> list[str]:
             shutil.copy2(src, dst)
 
     (dest / "data" / "raw").mkdir(parents=True, exist_ok=True)
-    for rel in ("data/processed", "data/raw/demo/boundaries", "data/raw/demo/ledgers", "data/raw/plans"):
+    for rel in ("data/processed", "data/raw/demo/boundaries", "data/raw/demo/ledgers", "data/raw/demo/city",
+                "data/raw/plans"):
         src = demo_home / rel
         if src.exists() and not (dest / rel).exists():
             shutil.copytree(src, dest / rel, symlinks=True, copy_function=link_or_copy)  # store: relative "current" link
@@ -115,6 +116,8 @@ def fake_districts_project(demo_home: Path, dest: Path, n: int) -> list[str]:
             f"    bottom_n: {DEMO.bottom_n}", f"    plans: [{', '.join(DEMO.plans)}]",
             f"    ledgers: {DEMO.ledgers}", "    synthetic: true",
         ]
+        if DEMO.city_table:
+            lines.append(f"    city_table: {DEMO.city_table}")
     (dest / "data" / "raw" / "districts.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return names
 

@@ -231,7 +231,7 @@ def test_demo_city_tables_and_section(city_home, tmp_path):
     assert abs(mine["pm25"] - own) <= 0.5
     objs = sections.city_context(request, data)
     assert [type(o) for o in objs] == [Markdown, Markdown, HTML, HTML, Markdown, Markdown]
-    assert objs[0].data == "## 全市各区排名情况"
+    assert objs[0].data == "### 全市各区排名情况"  # a subsection of 一、月排名
     assert f"在全市16个区中排第{int(mine['pm25_rank'])}名" in objs[1].data
     assert "background:#dbe9f6" in objs[2].data and "1—12月全市各区累计" in objs[3].data
     assert "合成演示数据" in objs[5].data

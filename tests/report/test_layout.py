@@ -320,7 +320,11 @@ def test_district_without_boundaries_gets_its_report_without_maps(layout_home):
     assert "五、乡镇街道排名地图" in flat
     figs = {p.name for p in (pdf.parent / "figures").glob("*.png")}
     assert not {n for n in figs if n.startswith("map_")}, figs
-    assert "boundaries=None" in flat.replace("'", "")  # the run record says there were none
+    import json
+
+    record = json.loads(next(pdf.parent.glob("*_运行记录.json")).read_text(encoding="utf-8"))
+    assert record["parameters"].get("boundaries") is None  # the run record says there were none
+    assert not [i for i in record["inputs"] if i["file"].endswith((".geojson", ".gpkg", ".shp"))]
     assert ".geojson" not in flat  # and lists no boundary file among the inputs
     assert _title_metadata(pdf) == text("title", "zh", district="无界区", year=2016, month=12)
     assert_pages_filled(pdf)
