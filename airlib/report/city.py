@@ -219,3 +219,37 @@ def city_notes(data: ReportData, language: str = "zh") -> list[str]:
     if data.config.synthetic:
         out.append(text("city_synthetic", language))
     return out
+
+
+def city_workbook_tables(data: ReportData, title: str, note_header: str, language: str = "zh",
+                         settings: Settings | None = None) -> list:
+    """The city tables as workbook sheets (:class:`airlib.report.excel.WorkbookTable`): the
+    same rows and columns as :func:`city_display`, numbers stored as numbers with the
+    published precision as number format, the district's row shaded, the caption with the
+    PDF's table number. Empty without a city table."""
+    from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
+
+    settings = DEFAULT if settings is None else settings
+    if data.city is None or data.city.ranking is None:
+        return []
+    heads = dict(zip(CITY_TABLE_COLUMNS, table_headers("city", language)))
+    fields = {"year": data.month.year, "month": data.month.month, "ym": str(data.month),
+              "district": data.config.name}
+    out = []
+    for which, key, sheet in (("month", "city", "city_sheet"), ("ytd", "city_ytd", "city_ytd_sheet")):
+        if city_display(data, language, settings, table=which) is None:
+            continue
+        t = _ordered(data.city, which)
+        cols = [c for c in CITY_TABLES[which] if c in t]
+        frame = t[cols].reset_index(drop=True).copy()
+        frame["district"] = [_label(n, language) for n in frame["district"].astype(str)]
+        formats = {c: NUMBER_FORMATS["integer"] if c.endswith("rank")
+                   else (NUMBER_FORMATS["signed_pct"] if c.endswith("pct")
+                         else decimal_format(_decimals(c, data.month, settings)))
+                   for c in cols if c != "district"}
+        out.append(WorkbookTable(
+            sheet=text(sheet, language), title=title,
+            caption=text(f"table_{key}", language, no=data.numbering.table(key), **fields),
+            frame=frame, headers={c: heads[c] for c in cols}, formats=formats,
+            highlight_rows=tuple(city_highlight_rows(data, which)), note_header=note_header))
+    return out

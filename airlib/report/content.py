@@ -647,10 +647,13 @@ def _round_columns(frame: pd.DataFrame, columns: Sequence[str], decimals: int) -
     return out
 
 
-def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTable]:
+def workbook_tables(data: ReportData, language: str = "zh",
+                    city: Sequence[WorkbookTable] = ()) -> list[WorkbookTable]:
     """The report workbook: one :class:`~airlib.report.excel.WorkbookTable` per table of the PDF.
 
-    Sheets, in the PDF's order, those that exist for the month: 月排名 (bottom N shaded, as
+    ``city``: the city-context sheets (:func:`airlib.report.city.city_workbook_tables`, built by
+    the caller: that module sits beside this one). Sheets, in the PDF's order, those that exist
+    for the month: 月排名 (bottom N shaded, as
     Table 1), 累计排名, 预警名单, 同比上升, 任务进展, 逾期任务, 目标. Numbers stay numbers at
     published precision (:func:`_ranking_formats`); a "—" in the ranking sheets has its reason in
     the 说明 column (:func:`missing_reasons`). A new table of the report is one more entry here.
@@ -697,6 +700,7 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
                 formats=_bulletin_workbook_formats(data, name, language),
                 notes=notes if any(notes) else (), note_header=t["note_header"],
                 footnotes=tuple(bulletin_footnotes(data, name, language)[:1])))
+    tables.extend(city)  # 全市各区排名 (after the bulletin tables, as in the PDF)
     if len(data.warnings):
         tables.append(ranking_sheet(t["warning"], cap("warnings"), data.warnings,
                                     WARNING_TABLE_COLUMNS))
@@ -740,11 +744,13 @@ def workbook_tables(data: ReportData, language: str = "zh") -> list[WorkbookTabl
     return tables
 
 
-def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = "zh") -> Path:
-    """Write the report workbook (:func:`workbook_tables`) to ``path`` atomically."""
+def write_excel(data: ReportData, path: str | os.PathLike[str], language: str = "zh",
+                city: Sequence[WorkbookTable] = ()) -> Path:
+    """Write the report workbook (:func:`workbook_tables`; ``city``: the city-context sheets of
+    :func:`airlib.report.city.city_workbook_tables`) to ``path`` atomically."""
     from airlib.report.excel import write_workbook
 
-    return write_workbook(path, workbook_tables(data, language))
+    return write_workbook(path, workbook_tables(data, language, city))
 
 
 # ------------------------------------------------------------------ bulletin tables (item 1)

@@ -21,7 +21,7 @@ from airlib.report import content as C
 from airlib.report import figures as F
 from airlib.report.data import ReportData, prepare
 from airlib.report.request import ReportRequest
-from airlib.report.texts import text
+from airlib.report.texts import TEXT, text
 
 __all__ = [
     "bulletin", "city_context", "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
@@ -273,7 +273,14 @@ def interactive_maps(request: ReportRequest, data: ReportData) -> list[Any]:
 def write_workbook(request: ReportRequest, data: ReportData) -> Path:
     """Write the report workbook ``<output_dir>/<excel_name>``, one sheet per table of the PDF
     (:func:`airlib.report.content.write_excel`)."""
-    return C.write_excel(data, request.output_dir / request.excel_name, request.language)
+    from airlib.report import city as CT
+
+    t = TEXT[request.language]
+    title = t["title"].format(district=data.config.name, year=request.month.year, month=request.month.month)
+    if data.config.synthetic:
+        title += "（" + t["synthetic"] + "）" if request.language == "zh" else f" ({t['synthetic']})"
+    city = CT.city_workbook_tables(data, title, t["note_header"], request.language)
+    return C.write_excel(data, request.output_dir / request.excel_name, request.language, city)
 
 
 def run_record(request: ReportRequest, data: ReportData) -> list[Any]:

@@ -141,6 +141,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "fig_target_level": "目标浓度 ",
         # city context (全市各区排名; values escaped by the caller)
         "h_city": "### 全市各区排名情况",
+        "city_sheet": "全市各区（当月）",
+        "city_ytd_sheet": "全市各区（累计）",
         "table_city": "表{no} {year}年{month}月全市各区空气质量排名（蓝色底纹：{district}）",
         "table_city_ytd": "表{no} {year}年1—{month}月全市各区累计空气质量排名（蓝色底纹：{district}）",
         "city_sentence_pm25": "{year}年{month}月，{district}PM2.5浓度为{value}微克/立方米，在{among}中排第{rank}名{tie}",
@@ -295,6 +297,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "fig_target_level": "Target level ",
         # city context
         "h_city": "### Beijing districts",
+        "city_sheet": "Districts (month)",
+        "city_ytd_sheet": "Districts (year to date)",
         "table_city": "Table {no} Air quality of Beijing's districts, {ym} (shaded blue: {district})",
         "table_city_ytd": "Table {no} Air quality of Beijing's districts, {year}-01 to {ym} (shaded blue: {district})",
         "city_sentence_pm25": "In {ym}, {district}'s PM2.5 was {value} µg/m³, rank {rank} among {among}{tie}",

@@ -256,3 +256,26 @@ def test_wrong_city_table_fails_before_the_kernel(city_home):
         assert not (city_home / "reports" / "门头沟区" / CITY_MONTH).exists()
     finally:
         path.write_bytes(good)
+
+
+def test_city_workbook_sheets_hold_the_numbers_of_the_table(tmp_path):
+    """The city tables as workbook sheets: numbers stored as numbers (the table's values),
+    published-precision formats, the district's row shaded, the PDF's caption with its number."""
+    import openpyxl
+
+    from airlib.report.city import city_workbook_tables
+    from airlib.report.excel import HIGHLIGHT_FILL, write_workbook
+    from airlib.report.numbering import Numbering
+
+    data = _data(tmp_path, ["东城区,40,-5.0,41,-3.0", "门头沟区,38,+2.0,39,1.0", "西城区,38,0,45,2.0"])
+    data.numbering = Numbering()
+    sheets = city_workbook_tables(data, "标题", "说明", "zh")
+    assert [s.sheet for s in sheets] == ["全市各区（当月）", "全市各区（累计）"]
+    path = write_workbook(tmp_path / "w.xlsx", sheets)
+    ws = openpyxl.load_workbook(path)["全市各区（当月）"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [("门头沟区", 38, 1), ("西城区", 38, 1), ("东城区", 40, 3)]
+    assert ws["B4"].number_format == "0.0" and isinstance(ws["B4"].value, (int, float))
+    shaded = [c.row for c in ws["A"] if c.fill.fgColor.rgb and c.fill.fgColor.rgb.endswith(HIGHLIGHT_FILL[-6:])]
+    assert ws.cell(row=2, column=1).value.startswith(f"表{data.numbering.tables['city']} ")
+    assert shaded == [4]  # 门头沟区, first by PM2.5 rank
