@@ -22,7 +22,7 @@ from airlib.settings import DEFAULT, Settings
 from airlib.standards.rounding import published_precision
 from airlib.tracking.city_context import RANKED
 
-__all__ = ["CITY_TABLE_COLUMNS", "CITY_TABLES", "DISTRICT_NAMES_EN", "city_display", "city_highlight_rows", "city_notes", "city_sentence"]
+__all__ = ["CITY_TABLE_COLUMNS", "CITY_TABLES", "DISTRICT_NAMES_EN", "city_display", "city_highlight_rows", "city_notes", "city_sentence", "city_workbook_tables"]
 
 #: Columns of the city display table, in order (headers: ``TABLE_HEADERS["city"]``).
 CITY_TABLE_COLUMNS: Final[tuple[str, ...]] = (
