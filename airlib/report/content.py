@@ -26,7 +26,7 @@ from airlib.report.texts import TEXT, check_language, display_value, headers, ta
 
 __all__ = [
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
-    "bulletin_header_rows", "bulletin_notes",
+    "bulletin_header_rows", "bulletin_notes", "bulletin_rank_display",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_head_html", "cover_markdown", "display_table", "gb3095_label", "has_last_year", "html_table",
     "ledger_problems_markdown", "map_source_line", "overdue_display", "progress_markdown", "progress_table",
@@ -700,6 +700,13 @@ def workbook_tables(data: ReportData, language: str = "zh",
                 formats=_bulletin_workbook_formats(data, name, language),
                 notes=notes if any(notes) else (), note_header=t["note_header"],
                 footnotes=tuple(bulletin_footnotes(data, name, language)[:1])))
+        ranks = _bulletin_rank_frame(data, language)
+        tables.append(WorkbookTable(
+            sheet=bulletin_text("sheet_ranks", language), title=title,
+            caption=bulletin_text("table_no", language, no=data.numbering.table("bulletin_ranks"))
+            + bulletin_text("caption_ranks", language, year=month.year, month=month.month),
+            frame=ranks, formats={c: NUMBER_FORMATS["integer"] for c in ranks.columns[1:]},
+            note_header=t["note_header"], footnotes=(bulletin_text("note_ranks", language),)))
     tables.extend(city)  # 全市各区排名 (after the bulletin tables, as in the PDF)
     if len(data.warnings):
         tables.append(ranking_sheet(t["warning"], cap("warnings"), data.warnings,
@@ -896,6 +903,43 @@ def bulletin_caption(data: ReportData, table: str, language: str = "zh") -> str:
     m = data.month
     return bulletin_text("table_no", language, no=data.numbering.table(f"bulletin_{table}")) + bulletin_text(
         f"caption_{table}", language, year=m.year, month=m.month)
+
+
+def bulletin_rank_display(data: ReportData, language: str = "zh") -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """The improvement rank (改善幅度排名) of each pollutant, month and year to date, for the PDF:
+    ``(table, header groups)``; rows in the order of the month's bulletin table (district first),
+    ranks as integers, "—" where a town has no year-on-year change. The ranks are those of
+    :func:`airlib.tracking.bulletin.bulletin` (``<p>_change_rank``), not recomputed."""
+    from airlib.report.texts import BULLETIN_HEADERS
+    from airlib.tracking.bulletin import BULLETIN_POLLUTANTS
+
+    h = BULLETIN_HEADERS[language if language in BULLETIN_HEADERS else "zh"]
+    month = _bulletin_source(data, "monthly").reset_index(drop=True)
+    ytd = _bulletin_source(data, "ytd").set_index("code").reindex(month["code"]).reset_index(drop=True)
+    fmt = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
+    cols = {h["name"]: month["name"].astype("string").fillna("—").to_numpy()}
+    for label, src in (("m", month), ("y", ytd)):
+        for p in BULLETIN_POLLUTANTS:
+            cols[f"{label}:{h[p]}"] = src[f"{p}_change_rank"].astype("Float64").map(fmt).astype("string").to_numpy()
+    table = pd.DataFrame(cols)
+    n = len(BULLETIN_POLLUTANTS)
+    table.columns = [h["name"], *[h[p] for p in BULLETIN_POLLUTANTS] * 2]
+    return table, [("", 1), (h["month"], n), (h["ytd"], n)]
+
+
+def _bulletin_rank_frame(data: ReportData, language: str = "zh") -> pd.DataFrame:
+    """:func:`bulletin_rank_display` as numbers for the workbook (headers "当月 PM2.5" …)."""
+    from airlib.report.texts import BULLETIN_HEADERS
+    from airlib.tracking.bulletin import BULLETIN_POLLUTANTS
+
+    h = BULLETIN_HEADERS[language if language in BULLETIN_HEADERS else "zh"]
+    month = _bulletin_source(data, "monthly").reset_index(drop=True)
+    ytd = _bulletin_source(data, "ytd").set_index("code").reindex(month["code"]).reset_index(drop=True)
+    out = pd.DataFrame({h["name"]: month["name"].astype("string").to_numpy()})
+    for label, src in ((h["month"], month), (h["ytd"], ytd)):
+        for p in BULLETIN_POLLUTANTS:
+            out[f"{label} {h[p]}"] = src[f"{p}_change_rank"].astype("Float64").to_numpy()
+    return out
 
 
 def bulletin_header_rows(table: str, language: str = "zh") -> tuple[list[tuple[str, int]], list[str]]:

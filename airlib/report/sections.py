@@ -173,6 +173,12 @@ def bulletin(request: ReportRequest, data: ReportData) -> list[Any]:
         shown = C.bulletin_display(data, table, lang).set_axis(short, axis=1)
         out.append(_html(C.html_table(shown, caption=caption, groups=groups, compact=True)))
         out.extend(_md(note) for note in C.bulletin_footnotes(data, table, lang))
+    ranks, groups = C.bulletin_rank_display(data, lang)  # each pollutant's improvement rank
+    m = request.month
+    caption = bulletin_text("table_no", lang, no=data.numbering.table("bulletin_ranks")) + bulletin_text(
+        "caption_ranks", lang, year=m.year, month=m.month)
+    out.append(_html(C.html_table(ranks, caption=caption, groups=groups, compact=True)))
+    out.append(_md(bulletin_text("note_ranks", lang)))
     return out
 
 

@@ -460,13 +460,17 @@ BULLETIN_TEXT: Final[dict[str, dict[str, str]]] = {
         "sheet_monthly": "六项污染物（当月）",
         "sheet_ytd": "六项污染物（年初至今）",
         "sheet_days": "优良与重污染天数",
+        "sheet_ranks": "改善幅度排名",
         "caption_monthly": "各乡镇街道六项污染物及综合指数（当月，{year}年{month}月）",
         "caption_ytd": "各乡镇街道六项污染物及综合指数（年初至今，{year}年1—{month}月）",
         "caption_days": "优良天数与重污染天数（{year}年{month}月及1—{month}月）",
+        "caption_ranks": "各乡镇街道各项污染物改善幅度排名（{year}年{month}月及1—{month}月）",
+        "note_ranks": "注：改善幅度排名按各污染物同比变化率升序（降幅最大为第1名），并列取最小名次；全区行不参与排名；"
+                      "无同比（本期或上年同期无有效值）者记为“—”，原因见上表注。",
         "note_layout": "注：首行为全区（不参与排名），乡镇街道按当月综合指数排名排列；单位微克/立方米（CO毫克/立方米），"
                        "CO为日均值第95百分位数，O3为日最大8小时平均第90百分位数，按发布精度修约。同比为与上年同期相比的"
                        "变化率（正值为上升）；排名按升序，改善排名按同比升序（降幅最大为第1名），并列取最小名次；"
-                       "各污染物的改善排名见Excel表。",
+                       "各污染物的改善排名见下文改善幅度排名表。",
         "note_ytd": "注：列、排名同上表；年初至今数值须1月至本月每个月均有效（每月≥27个有效日，2月≥25个），否则记为“—”。",
         "note_days": "注：优良天数为日AQI≤100、重污染天数为日AQI>200的天数，在有AQI的有效天中统计，比例=优良天数/有效天数；"
                      "同比为与上年同期相差的天数；改善排名：优良天数增加最多、重污染天数减少最多为第1名，并列取最小名次；"
@@ -485,15 +489,20 @@ BULLETIN_TEXT: Final[dict[str, dict[str, str]]] = {
         "sheet_monthly": "Six pollutants (month)",
         "sheet_ytd": "Six pollutants (year to date)",
         "sheet_days": "Good and heavy days",
+        "sheet_ranks": "Improvement ranks",
         "caption_monthly": "Six pollutants and composite index by town, {year}-{month:02d}",
         "caption_ytd": "Six pollutants and composite index by town, year to date {year}-01 to {year}-{month:02d}",
         "caption_days": "Good days and heavy-pollution days, {year}-{month:02d} and year to date",
+        "caption_ranks": "Improvement rank of each pollutant by town, {year}-{month:02d} and year to date",
+        "note_ranks": "Note: improvement rank by each pollutant's year-on-year change, ascending (largest fall = 1); "
+                      "ties share the lowest rank; the district row is not ranked; \"—\": no year-on-year change "
+                      "(no valid value this year or last year; reasons under the tables above).",
         "note_layout": "Note: first row is the district; towns follow in order of this month's composite-index rank. "
                        "Concentrations in µg/m³ (CO mg/m³); CO is the 95th percentile of daily means, O3 the 90th "
                        "percentile of daily maximum 8-h means; values at published precision (GB/T 8170). YoY is the "
                        "change on the same period last year (%, positive = higher); composite rank ascending (1 = "
                        "best); improvement rank by ascending YoY (largest fall = 1); ties share the lowest rank; the "
-                       "district is not ranked. Each pollutant's improvement rank is in the Excel workbook.",
+                       "district is not ranked. Each pollutant's improvement rank is in the improvement-rank table below.",
         "note_ytd": "Note: columns and ranks as in the table above; a year-to-date value needs every month from "
                     "January to this month valid (≥ 27 valid days, ≥ 25 in February); otherwise it shows “—”.",
         "note_days": "Note: good days have a daily AQI ≤ 100, heavy-pollution days a daily AQI > 200, counted among "

@@ -157,3 +157,23 @@ def test_two_header_rows_span_every_column():
         C.html_table(pd.DataFrame({"a": [1], "b": [2]}), groups=[("x", 1)])
     plain = C.html_table(pd.DataFrame({"a": [1]}))
     assert "colspan" not in plain and "font-size" not in plain
+
+
+def test_improvement_rank_of_every_pollutant_month_and_ytd():
+    """The PDF's improvement-rank table shows each pollutant's ``<p>_change_rank`` of the
+    library, month and year to date, district row first and unranked."""
+    from airlib.tracking.bulletin import BULLETIN_POLLUTANTS
+
+    f = set_values(base(), "T1", "2024-03-01", "2024-03-31", pm25=30.0)
+    data = data_for(f)
+    table, groups = C.bulletin_rank_display(data, "zh")
+    month = data.bulletin.monthly.reset_index(drop=True)
+    ytd = data.bulletin.ytd.set_index("code").reindex(month["code"]).reset_index(drop=True)
+    assert sum(n for _, n in groups) == table.shape[1] == 1 + 2 * len(BULLETIN_POLLUTANTS)
+    assert table.iloc[:, 0].tolist() == month["name"].tolist()
+    for j, p in enumerate(BULLETIN_POLLUTANTS):
+        for src, col in ((month, 1 + j), (ytd, 1 + len(BULLETIN_POLLUTANTS) + j)):
+            want = ["—" if pd.isna(v) else str(int(v)) for v in src[f"{p}_change_rank"]]
+            assert table.iloc[:, col].tolist() == want, p
+    assert set(table.iloc[0, 1:]) == {"—"}  # the district is not ranked
+    assert any(v != "—" for v in table.iloc[1:, 1])  # towns are

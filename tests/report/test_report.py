@@ -555,7 +555,7 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
         | ({"progress", "targets"} if has_ledger_and_target else set()) \
         | ({"overdue"} if has_ledger_and_target and len(data.progress.overdue) else set())
     if data.bulletin is not None:
-        expected |= {"bulletin_monthly", "bulletin_ytd", "bulletin_days"}
+        expected |= {"bulletin_monthly", "bulletin_ytd", "bulletin_days", "bulletin_ranks"}
     if data.city is not None and data.city.ranking is not None:
         from airlib.report.city import city_display
 
