@@ -139,8 +139,9 @@ def test_demo_report_bulletin_agrees_with_the_pm25_ranking(demo_home, tmp_path):
     assert m["composite"].iloc[1:].notna().any() and b.days["good_days"].iloc[1:].notna().any()
     objs = sections.bulletin(request, data)
     htmls = [o.data for o in objs if isinstance(o, HTML)]
-    assert len(htmls) == 3 and all(isinstance(o, (HTML, Markdown)) for o in objs)
+    assert len(htmls) == 4 and all(isinstance(o, (HTML, Markdown)) for o in objs)  # + improvement ranks
     assert re.search(r"表\d+ 各乡镇街道六项污染物及综合指数（当月", htmls[0]) and re.search(r"表\d+ 优良天数与重污染天数", htmls[2])
+    assert re.search(r"表\d+ 各乡镇街道各项污染物改善幅度排名", htmls[3])
     visible = re.sub(r"<[^>]+>", "", "".join(o.data for o in objs))  # the text a reader sees
     assert "airlib" not in visible and "tracking" not in visible
 
