@@ -907,28 +907,27 @@ def bulletin_caption(data: ReportData, table: str, language: str = "zh") -> str:
 
 def bulletin_rank_display(data: ReportData, language: str = "zh") -> tuple[pd.DataFrame, list[tuple[str, int]]]:
     """The improvement rank (改善幅度排名) of each pollutant, month and year to date, for the PDF:
-    ``(table, header groups)``; rows in the order of the month's bulletin table (district first),
-    ranks as integers, "—" where a town has no year-on-year change. The ranks are those of
-    :func:`airlib.tracking.bulletin.bulletin` (``<p>_change_rank``), not recomputed."""
+    ``(table, header groups)``; the rows and ranks of :func:`_bulletin_rank_frame` (district
+    first), ranks as integers, "—" where a town has no year-on-year change."""
     from airlib.report.texts import BULLETIN_HEADERS
     from airlib.tracking.bulletin import BULLETIN_POLLUTANTS
 
     h = BULLETIN_HEADERS[language if language in BULLETIN_HEADERS else "zh"]
-    month = _bulletin_source(data, "monthly").reset_index(drop=True)
-    ytd = _bulletin_source(data, "ytd").set_index("code").reindex(month["code"]).reset_index(drop=True)
-    fmt = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
-    cols = {h["name"]: month["name"].astype("string").fillna("—").to_numpy()}
-    for label, src in (("m", month), ("y", ytd)):
-        for p in BULLETIN_POLLUTANTS:
-            cols[f"{label}:{h[p]}"] = src[f"{p}_change_rank"].astype("Float64").map(fmt).astype("string").to_numpy()
-    table = pd.DataFrame(cols)
+    frame = _bulletin_rank_frame(data, language)
+    table = frame.copy()
+    for c in frame.columns[1:]:
+        table[c] = frame[c].map(lambda v: "—" if pd.isna(v) else str(int(v))).astype("string")
+    table[frame.columns[0]] = frame[frame.columns[0]].fillna("—")
     n = len(BULLETIN_POLLUTANTS)
     table.columns = [h["name"], *[h[p] for p in BULLETIN_POLLUTANTS] * 2]
     return table, [("", 1), (h["month"], n), (h["ytd"], n)]
 
 
 def _bulletin_rank_frame(data: ReportData, language: str = "zh") -> pd.DataFrame:
-    """:func:`bulletin_rank_display` as numbers for the workbook (headers "当月 PM2.5" …)."""
+    """Each pollutant's improvement rank (``<p>_change_rank`` of
+    :func:`airlib.tracking.bulletin.bulletin`, not recomputed), month then year to date, rows in
+    the order of the month's table (district first): numbers, for the workbook (headers
+    "当月 PM2.5" …) and, formatted, for the PDF (:func:`bulletin_rank_display`)."""
     from airlib.report.texts import BULLETIN_HEADERS
     from airlib.tracking.bulletin import BULLETIN_POLLUTANTS
 
