@@ -137,7 +137,7 @@ def plotly_text(value: object) -> str:
 
 def excel_text(value: str) -> str:
     """A string an ``.xlsx`` cell can hold: C0 control characters (other than tab, LF, CR)
-    replaced by U+FFFD. Formula safety is handled by :func:`airlib.report.excel.write_tables`.
+    replaced by U+FFFD. Formula safety is handled by :func:`airlib.report.excel.write_workbook`.
 
     Parameters
     ----------

@@ -9,8 +9,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from airlib.report.excel import is_dangerous, write_tables
+from airlib.report.excel import WorkbookTable, is_dangerous, write_workbook
 from airlib.tracking.ranking import HEADERS_ZH, ranking_table
+
+def write_tables(path, sheets, *, headers=None, title=None):
+    """One :class:`WorkbookTable` per frame (title row 1, caption row 2, header row 3, data from
+    row 4; missing values empty)."""
+    title = title or {}
+    return write_workbook(path, [WorkbookTable(sheet=n, title=title.get(n, ""), caption="", frame=df,
+                                               headers=headers or {}, missing=None) for n, df in sheets.items()])
+
 
 DANGEROUS = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")", "\t=1"]
 
@@ -19,7 +27,7 @@ DANGEROUS = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")", 
 def test_dangerous_text_is_stored_as_text(tmp_path, text):
     p = write_tables(tmp_path / "t.xlsx", {"表": pd.DataFrame({"town_name": [text]})})
     ws = openpyxl.load_workbook(p)["表"]
-    cell = ws["A2"]
+    cell = ws["A4"]
     assert cell.value == text
     assert cell.data_type == "s"
     assert cell.quotePrefix

@@ -243,11 +243,12 @@ def test_maps_label_names_literally():
 
 
 def test_excel_every_text_literal_and_control_chars(tmp_path):
-    from airlib.report.excel import write_tables
+    from airlib.report.excel import WorkbookTable, write_workbook
 
     names = ["=HYPERLINK(\"http://evil\",\"x\")", "@SUM(1)", "+1", "-1+2", "bad\x01\x1fchar", "<script>"]
-    p = write_tables(tmp_path / "t.xlsx", {"表[1]:*?/": pd.DataFrame({"town_name": names, "v": range(6)})},
-                     headers={"town_name": "=1+1"}, title={"表[1]:*?/": "=cmd|' /C calc'!A0\x02"})
+    p = write_workbook(tmp_path / "t.xlsx", [WorkbookTable(
+        sheet="表[1]:*?/", title="=cmd|' /C calc'!A0\x02", caption="",
+        frame=pd.DataFrame({"town_name": names, "v": range(6)}), headers={"town_name": "=1+1"})])
     wb = openpyxl.load_workbook(p)
     ws = wb[wb.sheetnames[0]]
     assert wb.sheetnames == ["表_1_____"]
