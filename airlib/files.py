@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "sha256_file"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "refuse_if_larger", "sha256_file"]
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -86,3 +86,31 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
         for block in iter(lambda: fh.read(chunk), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def refuse_if_larger(path: str | os.PathLike[str], size: int, limit: float, setting: str, *,
+                     what: str = "the file", hint: str = "is it the right file?") -> None:
+    """The one size limit of every reader of user files: an
+    :class:`airlib.errors.InputDataError` naming the file, its size, the limit and the setting
+    that holds it when ``size`` exceeds ``limit``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (named in the message).
+    size : int
+        Its size [bytes].
+    limit : float
+        The largest size accepted [bytes].
+    setting : str
+        The :class:`airlib.settings.Settings` field that holds the limit.
+    what : str
+        How the message calls the file.
+    hint : str
+        What to do.
+    """
+    if size > limit:
+        from airlib.errors import InputDataError
+
+        raise InputDataError(f"{what} is {size:,} bytes, more than the limit of {int(limit):,} bytes "
+                             f"(setting {setting}); {hint}", file=path)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.files import refuse_if_larger
 from airlib.io.plans import Plan, town_targets
 from airlib.io.registry import resolve_towns
 from airlib.periods import parse_month
@@ -152,10 +153,7 @@ def _read_raw(path: Path, sheet: str | int, settings: Settings | None = None) ->
         size = path.stat().st_size
     except FileNotFoundError:
         raise InputDataError("ledger file not found", file=path) from None
-    if size > s.ledger_max_bytes:
-        raise InputDataError(
-            f"the ledger file is {size:,} bytes, more than the limit of {s.ledger_max_bytes:,} "
-            "(setting ledger_max_bytes); is it the right file?", file=path)
+    refuse_if_larger(path, size, s.ledger_max_bytes, "ledger_max_bytes", what="the ledger file")
     try:
         if suffix in (".xlsx", ".xlsm"):
             from airlib.io.ingest.columns import check_xlsx

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from airlib.errors import InputDataError
+from airlib.files import refuse_if_larger
 from airlib.io.text_decoding import decode_text
 from airlib.settings import DEFAULT, Settings
 
@@ -204,10 +205,7 @@ def load_yaml_file(path: str | PathLike[str], settings: Settings | None = None, 
         size = p.stat().st_size
         if not p.is_file():
             raise InputDataError(f"{what} is not a regular file", file=p)
-        if size > s.yaml_max_bytes:
-            raise InputDataError(
-                f"{what} is {size:,} bytes, more than the limit of {s.yaml_max_bytes:,} "
-                "(setting yaml_max_bytes); is it the right file?", file=p)
+        refuse_if_larger(p, size, s.yaml_max_bytes, "yaml_max_bytes", what=what)
         with p.open("rb") as fh:
             data = fh.read(s.yaml_max_bytes + 1)
     except FileNotFoundError:

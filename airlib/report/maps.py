@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
+from airlib.files import refuse_if_larger
 from airlib.settings import DEFAULT, Settings
 from airlib.escaping import mpl_text, plotly_text
 from airlib.report.texts import text
@@ -204,13 +205,9 @@ def _read_boundary_file(path: Path, layer: str | None, settings: Settings) -> gp
         size = _boundary_file_bytes(path)
     except OSError as exc:
         raise InputDataError(f"cannot read boundary file: {exc.strerror or exc}", file=path) from exc
-    if size > settings.boundary_max_file_mb * 1e6:
-        raise InputDataError(
-            f"boundary file is {size / 1e6:.1f} MB, more than the limit of {settings.boundary_max_file_mb:g} MB "
-            "(Settings.boundary_max_file_mb); simplify the polygons (e.g. QGIS: Vector > Geometry Tools > "
-            "Simplify) or raise the limit",
-            file=path,
-        )
+    refuse_if_larger(path, size, settings.boundary_max_file_mb * 1e6, "boundary_max_file_mb [MB]",
+                     what="the boundary file", hint="simplify the polygons (e.g. QGIS: Vector > Geometry "
+                     "Tools > Simplify) or raise the limit")
     try:
         info = pyogrio.read_info(path, layer=layer)
         n = int(info.get("features", -1))

@@ -325,14 +325,11 @@ def _settings(settings):
 
 def check_file_size(p: Path, settings=None) -> int:
     """Size of ``p`` [bytes]; :class:`InputDataError` if it exceeds ``settings.max_input_bytes``."""
-    s = _settings(settings)
+    from airlib.files import refuse_if_larger
+
     size = p.stat().st_size
-    if size > s.max_input_bytes:
-        raise InputDataError(
-            f"the file is {size:,} bytes, more than the limit of {s.max_input_bytes:,} bytes "
-            "(setting max_input_bytes); split it (e.g. one file per month) or raise the limit",
-            file=p,
-        )
+    refuse_if_larger(p, size, _settings(settings).max_input_bytes, "max_input_bytes",
+                     hint="split it (e.g. one file per month) or raise the limit")
     return size
 
 
