@@ -6,23 +6,7 @@ import pytest
 
 from airlib.errors import InputDataError
 from airlib.report.config import DEMO, load_districts
-
-NEW = ("  - name: 测试区\n    district_code: \"110199\"\n    dataset: t\n"
-       "    boundaries: data/raw/t/towns.gpkg\n")
-
-
-@pytest.fixture
-def cfg(tmp_path, monkeypatch):
-    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
-    (tmp_path / "data" / "raw").mkdir(parents=True)
-    f = tmp_path / "data" / "raw" / "districts.yaml"
-
-    def write(body: str):
-        f.write_text(body, encoding="utf-8")
-        return f
-
-    return write
-
+from tests.report.conftest import NEW
 
 def test_city_table_key_accepted(cfg, tmp_path):
     cfg("districts:\n" + NEW + "    city_table: data/raw/city/city_{month}.xlsx\n"

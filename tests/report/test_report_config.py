@@ -6,24 +6,7 @@ import pytest
 
 from airlib.errors import AirlibError, InputDataError
 from airlib.report.config import DEMO, MAX_NAME_LENGTH, check_folder_name, district_config, load_districts
-
-NEW = ("  - name: 测试区\n    district_code: \"110199\"\n    dataset: t\n"
-       "    boundaries: data/raw/t/towns.gpkg\n")
-
-
-@pytest.fixture
-def cfg(tmp_path, monkeypatch):
-    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
-    (tmp_path / "data" / "raw").mkdir(parents=True)
-    f = tmp_path / "data" / "raw" / "districts.yaml"
-
-    def write(body: str | bytes):
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        f.write_bytes(body)
-        return f
-
-    return write
+from tests.report.conftest import NEW
 
 
 def _err(tmp_path) -> str:
