@@ -37,7 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-from airlib.errors import InputDataError
+from airlib.errors import AirlibError, InputDataError
 from airlib.periods import month_end, month_start, parse_month
 from airlib.settings import Settings
 
@@ -64,6 +64,8 @@ __all__ = [
     "load_plans",
     "month_end",  # airlib.periods.month_end, re-exported for the notebooks
     "plan_dir",
+    "plan_for_district",
+    "plans_in_force",
     "targets_frame",
     "tasks_frame",
     "town_targets",
@@ -351,6 +353,49 @@ class Plan(_Strict):
         """Discrepancies found when the plan was loaded (also emitted as warnings)."""
         return list(self._discrepancies)
 
+    @property
+    def period(self) -> PlanPeriod:
+        """The months the plan is in force (inclusive) [months].
+
+        The header's ``period`` when given; otherwise derived from the plan's own dates:
+        from the earliest of the issue month, the targets' period starts and the tasks'
+        start months, to the latest of the targets' period ends and the tasks' deadline
+        months (docs/plans.md §1 "Period"). :attr:`period_derived` says which.
+        """
+        if self.plan.period is not None:
+            return self.plan.period
+        starts = [g.period.start for g in self.targets]
+        starts += [_month_of_date(t.start) for t in self.tasks if t.start is not None]
+        ends = [g.period.end for g in self.targets] + [_month_of_date(t.deadline) for t in self.tasks]
+        if self.plan.issued is not None:
+            starts.append(_month_of_date(self.plan.issued))
+        if not ends:
+            raise InputDataError(f"plan {self.id!r} has no period, no target and no task: its months "
+                                 "in force cannot be known; add 'period: {start: YYYY-MM, end: YYYY-MM}'",
+                                 file=self.path)
+        starts = starts or [_month_of_date(t.deadline) for t in self.tasks] or [min(ends)]
+        return PlanPeriod(start=min(starts), end=max(ends))
+
+    @property
+    def period_derived(self) -> bool:
+        """True when :attr:`period` was derived from the targets' and tasks' dates."""
+        return self.plan.period is None
+
+    def covers(self, month: Any) -> bool:
+        """Whether ``month`` (``YYYY-MM``, Period, Timestamp or date) lies within :attr:`period`."""
+        m = parse_month(month)
+        per = self.period
+        return parse_month(per.start) <= m <= parse_month(per.end)
+
+    def ended_by(self, as_of: Any) -> bool:
+        """Whether the plan's period ended before the date ``as_of`` (its last day is still in force)."""
+        return pd.Timestamp(as_of).normalize() > self.period.end_date
+
+    def concerns(self, district: str) -> bool:
+        """Whether the plan is about ``district``: its own plan (``plan.district``), or a plan
+        of another level (e.g. city-wide) with at least one target naming the district."""
+        return self.plan.district == district or any(g.district == district for g in self.targets)
+
     def task(self, task_id: str) -> PlanTask:
         for t in self.tasks:
             if t.id == task_id:
@@ -534,6 +579,64 @@ def _item_id(raw: dict, loc: tuple) -> str:
             return ""
         return f" (id {ident})" if ident else ""
     return ""
+
+
+def _month_of_date(d: dt.date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def plans_in_force(plans: Iterable[Plan] | dict[str, Plan], month: Any, district: str) -> list[Plan]:
+    """The plans in force for ``district`` in ``month``, in the order given.
+
+    A plan is in force when its period (:attr:`Plan.period`, derived from its dates when the
+    header has none) covers the month and it concerns the district (:meth:`Plan.concerns`):
+    the district's own plans, and plans of another level (the city-wide
+    ``beijing_2020_district_pm25.yaml``) that set targets for the district. Several plans at
+    once (a three-year plan and an autumn–winter plan) is normal; none is an empty list.
+
+    Parameters
+    ----------
+    plans
+        Loaded plans (a list, or the dict of :func:`load_plans`).
+    month
+        The month evaluated (``YYYY-MM``, Period, Timestamp or date).
+    district
+        The district's name as the plans write it (e.g. ``门头沟区``).
+
+    Returns
+    -------
+    list of Plan
+        Plans of another level are returned as they are; use :func:`plan_for_district` to
+        evaluate them for the district.
+    """
+    items = plans.values() if isinstance(plans, dict) else plans
+    return [p for p in items if p.concerns(district) and p.covers(month)]
+
+
+def plan_for_district(plan: Plan, district: str, district_code: str | None = None) -> Plan:
+    """The plan as it applies to ``district``.
+
+    The district's own plan is returned unchanged. For a plan of another level (a city-wide
+    plan whose targets name their district), a copy whose header names ``district`` (and
+    ``district_code``) and which keeps only the targets for that district and no tasks: its
+    district targets then apply to the district being reported, as if its own plan set them.
+
+    Raises
+    ------
+    AirlibError
+        The plan does not concern the district (message in Chinese, naming both).
+    """
+    if plan.plan.district == district:
+        return plan
+    if not plan.concerns(district):
+        raise AirlibError(f"方案《{plan.plan.title}》（{plan.id}）属于{plan.plan.district}，没有针对{district}的目标，"
+                          f"不能用于{district}；请选择{district}的方案或含{district}目标的全市方案")
+    header = plan.plan.model_copy(update={"district": district, "district_code": district_code})
+    targets = [g.model_copy(update={"district": None}) for g in plan.targets if g.district == district]
+    local = plan.model_copy(update={"plan": header, "targets": targets, "tasks": []})
+    local._path = plan.path
+    local._discrepancies = [d for d in plan.discrepancies if d.item in {g.id for g in targets}]
+    return local
 
 
 def plan_dir() -> Path:

@@ -12,7 +12,24 @@ Definitions (all per town and task, as of a date ``as_of``):
 * ``status``:
   ``已完成`` rate ≥ 1; ``逾期未完成`` rate < 1 and ``as_of`` after the deadline (the
   deadline day itself is still on time); ``按期推进`` rate ≥ elapsed share; ``滞后`` otherwise;
-  ``无分解任务`` for a town without a target for the task.
+  ``无分解任务`` for a town without a target for the task;
+  ``未完成（方案已结束）`` rate < 1 and the plan's period (:attr:`airlib.io.plans.Plan.period`)
+  ended before ``as_of``: the task is **closed** with its final state (see below).
+
+**Plans that have ended.** A task of a plan whose period ended before ``as_of`` is not overdue
+for ever: it is evaluated as of the plan's end (the last day of its end month) — ``completed``
+is the latest cumulative figure of a month ending by then, ``status`` is ``已完成`` or
+``未完成（方案已结束）``, ``days_overdue`` stops at the plan end (plan end − deadline, days, for an
+unfinished task whose deadline had passed; 0 otherwise) — and the row has ``closed = True``.
+
+**Stale ledgers.** The ledgers are due up to the *required month*: the last month that ended
+on or before ``as_of``, or the plan's end month when the plan ended earlier.
+:func:`ledger_currency` says whether the ledgers reach it; when they do not, the progress is
+**stale**: ``town_progress(...).attrs`` (and ``district_task_progress``) carry ``stale``
+(bool), ``last_month`` (latest ledger month not after the required month, ``None`` when
+there is none), ``required_month`` and ``missing_months`` (the months from the one after
+``last_month`` to the required month) so that callers say "台账截至2026-08，未报送2026-09、2026-10"
+instead of presenting the figures as current.
 
 District roll-ups add the town rows (their sums equal the town sums by construction); the
 stated district total is carried alongside, so a plan whose split disagrees with its total
@@ -50,10 +67,15 @@ __all__ = [
     "progress_summary_zh",
     "plot_progress_overview",
     "month_as_of",
+    "ledger_currency",
+    "CLOSED_STATUS",
 ]
 
 #: Status labels, in display order.
-STATUSES: tuple[str, ...] = ("已完成", "按期推进", "滞后", "逾期未完成", "无分解任务")
+STATUSES: tuple[str, ...] = ("已完成", "按期推进", "滞后", "逾期未完成", "无分解任务", "未完成（方案已结束）")
+
+#: Status of an unfinished task of a plan that has ended (closed with its final state).
+CLOSED_STATUS: str = "未完成（方案已结束）"
 
 PROGRESS_LABELS: dict[str, str] = {
     "task_id": "任务编号",
@@ -76,6 +98,7 @@ PROGRESS_LABELS: dict[str, str] = {
     "lead": "牵头单位",
     "responsible": "主责单位",
     "assisting": "协办单位",
+    "closed": "方案已结束",
     "n_towns": "涉及镇街数",
     "n_tasks": "任务数",
     "n_done": "已完成",
@@ -152,18 +175,62 @@ def town_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.date | pd.Ti
         One row per (task, town): ``task_id``, ``category``, ``task``, ``unit``, ``town_code``,
         ``town_name``, ``target``, ``completed``, ``remaining``, ``completion_rate``,
         ``elapsed_share``, ``status``, ``deadline``, ``days_overdue``, ``reported``,
-        ``last_month``, ``lead``, ``responsible``, ``assisting``. Chinese headers:
+        ``last_month``, ``lead``, ``responsible``, ``assisting``, ``closed`` (the plan has
+        ended: evaluated as of its end, module docstring). ``attrs``: :func:`ledger_currency`
+        (``stale``, ``last_month``, ``required_month``, ``missing_months``). Chinese headers:
         :func:`to_display`.
     """
     t0 = _as_of(as_of)
     targets = plan_town_targets(plan, towns)
     district_codes = {c for c in (plan.plan.district_code, plan.plan.district) if c}
     led = ledger.loc[~ledger["town_code"].astype("string").isin(list(district_codes))]
-    latest = _latest(led, t0)
+    latest = _latest(led, _final_date(plan, t0))
     df = targets.merge(latest, on=["task_id", "town_code"], how="outer")
     names = towns.set_index("town_code")["town_name"].astype("string")
     df["town_name"] = df["town_code"].map(names).astype("string")
-    return _evaluate(df, plan, t0, ["_o", "town_code"])
+    out = _evaluate(df, plan, t0, ["_o", "town_code"])
+    out.attrs.update(ledger_currency(ledger, plan, t0))
+    return out
+
+
+def _final_date(plan: Plan, t0: pd.Timestamp) -> pd.Timestamp:
+    """The date a plan's tasks are evaluated at: ``t0``, or the plan's end when it ended earlier."""
+    return min(t0, plan.period.end_date)
+
+
+def ledger_currency(ledger: pd.DataFrame, plan: Plan, as_of: str | dt.date | pd.Timestamp) -> dict:
+    """Whether the ledgers reach the month they are due for (module docstring, "Stale ledgers").
+
+    Parameters
+    ----------
+    ledger
+        Tidy ledger rows (``month`` 'YYYY-MM'); may be empty.
+    plan
+        The plan the ledgers report on (its end caps the required month).
+    as_of
+        Evaluation date.
+
+    Returns
+    -------
+    dict
+        ``stale`` (bool), ``last_month`` (str 'YYYY-MM' or None), ``required_month`` (str),
+        ``missing_months`` (list of str, oldest first; empty when not stale).
+    """
+    t0 = _as_of(as_of)
+    m = t0.to_period("M")
+    if t0 != month_end(m):  # the month of as_of has not ended: its ledger is not due yet
+        m -= 1
+    required = min(m, pd.Period(plan.period.end, freq="M"))
+    months = pd.PeriodIndex(ledger["month"].astype(str), freq="M") if len(ledger) else pd.PeriodIndex([], freq="M")
+    months = months[months <= required]
+    last = months.max() if len(months) else None
+    if last is None:
+        first = pd.Period(plan.period.start, freq="M")
+        missing = [str(x) for x in pd.period_range(first, required, freq="M")] if first <= required else []
+    else:
+        missing = [str(x) for x in pd.period_range(last + 1, required, freq="M")] if last < required else []
+    return {"stale": bool(missing) or last is None, "last_month": None if last is None else str(last),
+            "required_month": str(required), "missing_months": missing}
 
 
 def _latest(ledger: pd.DataFrame, t0: pd.Timestamp) -> pd.DataFrame:
@@ -181,6 +248,9 @@ def _latest(ledger: pd.DataFrame, t0: pd.Timestamp) -> pd.DataFrame:
 def _evaluate(df: pd.DataFrame, plan: Plan, t0: pd.Timestamp, order_by: list[str]) -> pd.DataFrame:
     """Completion rate, elapsed share, status … for rows with ``task_id``, ``target``, ``completed``."""
     df = df.copy()
+    t_final = _final_date(plan, t0)
+    closed = bool(t_final < t0)
+    t0 = t_final  # a plan that has ended is evaluated at its end (module docstring)
     df["reported"] = df["completed"].notna()
     df["completed"] = df["completed"].fillna(0.0).astype("float64")
     df["target"] = df["target"].astype("float64")
@@ -198,8 +268,8 @@ def _evaluate(df: pd.DataFrame, plan: Plan, t0: pd.Timestamp, order_by: list[str
     overdue = (t0 > df["deadline"]).to_numpy()
     eps = 1e-9
     status = np.select(
-        [np.isnan(rate), rate >= 1 - eps, overdue, rate + eps >= elapsed],
-        ["无分解任务", "已完成", "逾期未完成", "按期推进"],
+        [np.isnan(rate), rate >= 1 - eps, np.full(len(df), closed), overdue, rate + eps >= elapsed],
+        ["无分解任务", "已完成", CLOSED_STATUS, "逾期未完成", "按期推进"],
         default="滞后",
     )
     df["completion_rate"] = rate
@@ -207,10 +277,12 @@ def _evaluate(df: pd.DataFrame, plan: Plan, t0: pd.Timestamp, order_by: list[str
     df["status"] = pd.Categorical(status, categories=list(STATUSES))
     df["remaining"] = np.where(np.isnan(target), np.nan, np.maximum(target - done, 0.0))
     days = (t0 - df["deadline"]).dt.days
-    df["days_overdue"] = days.where(df["status"] == "逾期未完成", 0).astype("int64")
+    late = df["status"].isin(["逾期未完成", CLOSED_STATUS]) & overdue
+    df["days_overdue"] = days.where(late, 0).astype("int64")
+    df["closed"] = closed
     cols = ["task_id", "category", "task", "unit", "town_code", "town_name", "target", "completed", "remaining",
             "completion_rate", "elapsed_share", "status", "deadline", "days_overdue", "reported", "last_month",
-            "stated_total", "lead", "responsible", "assisting"]
+            "stated_total", "lead", "responsible", "assisting", "closed"]
     order = {t.id: i for i, t in enumerate(plan.tasks)}
     df["_o"] = df["task_id"].map(order)
     return df.sort_values(order_by, kind="stable")[cols].reset_index(drop=True)
@@ -229,9 +301,11 @@ def district_task_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.dat
             if not t.towns and t.total is not None]
     base = pd.DataFrame(rows, columns=["task_id", "town_code", "target"]).astype({"task_id": "string", "town_code": "string"})
     led = ledger.loc[ledger["town_code"].astype("string") == code]
-    df = base.merge(_latest(led, t0), on=["task_id", "town_code"], how="left")
+    df = base.merge(_latest(led, _final_date(plan, t0)), on=["task_id", "town_code"], how="left")
     df["town_name"] = plan.plan.district
-    return _evaluate(df, plan, t0, ["_o"])
+    out = _evaluate(df, plan, t0, ["_o"])
+    out.attrs.update(ledger_currency(ledger, plan, t0))
+    return out
 
 
 def district_progress(progress: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,9 @@ TOWNS = towns_frame()
 CODE = dict(zip(TOWNS["town_name"], TOWNS["town_code"], strict=True))
 
 PLAN = Plan.model_validate({
-    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+    # in force to 2018-06: every date below is inside the plan (test_plan_periods.py covers its end)
+    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01",
+             "period": {"start": "2017-09", "end": "2018-06"}},
     "tasks": [
         # 60 days from 2017-09-01 to 2017-10-31
         {"id": "A", "category": "c", "task": "锅炉改造", "deadline": "2017-10-31", "unit": "蒸吨", "total": 10,
