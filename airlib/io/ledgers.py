@@ -43,6 +43,7 @@ from airlib.settings import DEFAULT, Settings
 __all__ = [
     "FLAG_LABELS",
     "ledger_files",
+    "plan_ledger_files",
     "HEADER_ALIASES",
     "LEDGER_LABELS",
     "LedgerWarning",
@@ -389,6 +390,18 @@ def ledger_files(folder: str | PathLike[str]) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in [*folder.glob("*.xlsx"), *folder.glob("*.csv")] if not p.name.startswith("~$"))
+
+
+def plan_ledger_files(folder: str | PathLike[str], plan_id: str) -> tuple[list[Path], list[Path]]:
+    """The ledger files of one plan in a ledger folder: ``(own, shared)``.
+
+    ``own``: the files of ``<folder>/<plan id>/`` (:func:`ledger_files`), the ledgers of that
+    plan; ``shared``: the files directly in ``<folder>``, which may belong to any plan and are
+    tried against each plan in force (docs/plans.md §4, "Ledger folders"). Both empty when
+    the folder does not exist.
+    """
+    folder = Path(folder)
+    return ledger_files(folder / plan_id), ledger_files(folder)
 
 
 def read_ledgers(

@@ -19,7 +19,7 @@ import pandas as pd
 from airlib.errors import AirlibError
 from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision, round_gbt8170, round_published  # the one published-precision rule
-from airlib.report.data import ReportData
+from airlib.report.data import ReportData, TaskProgress
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
 from airlib.report.sentences import ranking_summary, require_true_summary
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
@@ -29,7 +29,8 @@ __all__ = [
     "bulletin_header_rows", "bulletin_notes", "bulletin_rank_display",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
     "cover_head_html", "cover_markdown", "display_table", "gb3095_label", "has_last_year", "html_table",
-    "ledger_problems_markdown", "map_source_line", "overdue_display", "progress_markdown", "progress_table",
+    "ledger_problems_markdown", "map_source_line", "overdue_display", "progress_caption", "progress_key",
+    "progress_markdown", "progress_table",
     "RECORD_PARAMETERS", "inputs_digest", "ranking_summary_markdown", "record_html", "record_parameters",
     "run_record_dict", "split_title", "targets_display", "value_decimals", "write_excel",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
@@ -185,12 +186,35 @@ def bottom_row_positions(data: ReportData) -> list[int]:
     return [i for i, c in enumerate(data.ranking["town_code"].astype(str)) if c in bottom]
 
 
-def overdue_display(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
+def _plan_progress(data: ReportData, prog: TaskProgress | None) -> TaskProgress | None:
+    """``prog``, or the first plan's task progress of ``data`` when None (None without any)."""
+    if prog is not None:
+        return prog
+    return data.progress[0] if data.progress else None
+
+
+def progress_key(data: ReportData, prog: TaskProgress, key: str) -> str:
+    """Numbering key of a task-progress table (``"progress"``, ``"overdue"``) of one plan: the
+    key itself for the first plan in force, ``key:<plan id>`` for the others."""
+    first = data.progress[0] if data.progress else None
+    return key if first is None or first.plan_id == prog.plan_id else f"{key}:{prog.plan_id}"
+
+
+def progress_caption(data: ReportData, prog: TaskProgress, key: str, language: str, **fields: Any) -> str:
+    """Caption ``table_<key>`` of one plan's task-progress table with its number; when several
+    plans are in force the plan's title follows in brackets (escaping is the caller's)."""
+    caption = text(f"table_{key}", language, no=data.numbering.table(progress_key(data, prog, key)), **fields)
+    return caption + (f"（{prog.plan}）" if len(data.progress) > 1 else "")
+
+
+def overdue_display(data: ReportData, language: str = "zh",
+                    prog: TaskProgress | None = None) -> pd.DataFrame | None:
     """Overdue town tasks (task, town, target, done, days overdue) with Chinese/English headers.
 
-    ``None`` when no task ledger covers the month or nothing is overdue; missing values "—".
+    ``prog``: the plan's progress (default: the first plan in force). ``None`` when no task
+    ledger covers the month or nothing is overdue; missing values "—".
     """
-    prog = data.progress
+    prog = _plan_progress(data, prog)
     if prog is None or not len(prog.overdue):
         return None
     od = prog.overdue[["task_id", "task", "town_name", "target", "completed", "days_overdue"]].copy()
@@ -358,14 +382,25 @@ def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
     return summary.text + text("summary_warnings", language, count=len(data.warnings))
 
 
-def progress_markdown(data: ReportData, language: str = "zh") -> str:
-    """The task-progress section's first line (Markdown): the plan and the ledger month, or
-    that no ledger covers the month; plan title escaped."""
-    prog = data.progress
+def progress_markdown(data: ReportData, language: str = "zh", prog: TaskProgress | None = None) -> str:
+    """The first lines (Markdown) of one plan's task-progress block: the plan, the ledger
+    month and the evaluation date; that the ledgers are stale (their last month and the
+    months not reported) and that the plan has ended, when so. Without any task progress:
+    that no plan is in force (``data.plans_in_force`` empty) or that no ledger covers the
+    month. Plan title and months escaped."""
+    prog = _plan_progress(data, prog)
     if prog is None:
-        return text("no_ledger", language)
-    return text("progress_plan", language, plan=markdown_text(prog.plan),
-                last=markdown_text(prog.last_ledger_month), as_of=f"{prog.as_of:%Y-%m-%d}")
+        in_force = getattr(data, "plans_in_force", None)
+        return text("no_plan_in_force" if in_force is not None and not in_force else "no_ledger", language)
+    lines = [text("progress_plan", language, plan=markdown_text(prog.plan),
+                  last=markdown_text(prog.last_ledger_month), as_of=f"{prog.as_of:%Y-%m-%d}")]
+    if getattr(prog, "stale", False):
+        sep = "、" if language == "zh" else ", "
+        lines.append(text("progress_stale", language, last=markdown_text(prog.last_ledger_month),
+                          missing=markdown_text(sep.join(prog.missing_months))))
+    if getattr(prog, "closed", False):
+        lines.append(text("progress_closed", language, end=markdown_text(prog.period[1])))
+    return "\n\n".join(lines)
 
 
 def ledger_problems_markdown(data: ReportData, language: str = "zh") -> str | None:
@@ -385,10 +420,10 @@ def ledger_problems_markdown(data: ReportData, language: str = "zh") -> str | No
     return "\n".join([head, "", *items])
 
 
-def _progress_frame(data: ReportData) -> pd.DataFrame | None:
-    """Task scores beside the air-quality ranking, one row per town in task-rank order
-    (numbers as numbers), or None without task progress."""
-    prog = data.progress
+def _progress_frame(data: ReportData, prog: TaskProgress | None = None) -> pd.DataFrame | None:
+    """Task scores of one plan (default: the first in force) beside the air-quality ranking,
+    one row per town in task-rank order (numbers as numbers), or None without task progress."""
+    prog = _plan_progress(data, prog)
     if prog is None:
         return None
     sc = prog.scores.copy()
@@ -401,9 +436,11 @@ def _progress_frame(data: ReportData) -> pd.DataFrame | None:
     return m[["town_name", "score", "rank_task", "n_tasks", "n_done", "n_overdue", "pm25", "rank"]].reset_index(drop=True)
 
 
-def progress_table(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
-    """Task-progress ranking beside the air-quality ranking (one row per town), or None."""
-    m = _progress_frame(data)
+def progress_table(data: ReportData, language: str = "zh",
+                   prog: TaskProgress | None = None) -> pd.DataFrame | None:
+    """Task-progress ranking of one plan (default: the first in force) beside the air-quality
+    ranking (one row per town), or None."""
+    m = _progress_frame(data, prog)
     if m is None:
         return None
     d = published_precision("pm25", data.month)
@@ -714,20 +751,25 @@ def workbook_tables(data: ReportData, language: str = "zh",
     if len(data.worsening):
         tables.append(ranking_sheet(t["worsening_sheet"], cap("worsening"), data.worsening,
                                     ("town_name", "pm25", "pm25_last_year", "yoy_pct")))
-    prog = _progress_frame(data)
-    if prog is not None:
+    for i, plan_prog in enumerate(data.progress or []):
+        prog = _progress_frame(data, plan_prog)
+        if prog is None:
+            continue
+        suffix = "" if i == 0 else str(i + 1)  # one sheet per plan in force (names must differ)
+        caption = progress_caption(data, plan_prog, "progress", language, **f)
         prog = _round_columns(prog, ("score",), 1)
         ph = dict(zip(prog.columns, table_headers("progress", language), strict=True))
         tables.append(WorkbookTable(
-            sheet=t["progress_sheet"], title=title, caption=cap("progress"), frame=prog, headers=ph,
+            sheet=t["progress_sheet"] + suffix, title=title, caption=caption, frame=prog, headers=ph,
             formats={"score": NUMBER_FORMATS["decimals_1"], "pm25": fmt["pm25"],
                      **{c: NUMBER_FORMATS["integer"] for c in ("rank_task", "n_tasks", "n_done", "n_overdue", "rank")}},
             note_header=t["note_header"]))
-        if data.progress is not None and len(data.progress.overdue):
+        if len(plan_prog.overdue):
             cols = ["task_id", "task", "town_name", "target", "completed", "days_overdue"]
-            od = data.progress.overdue[cols].reset_index(drop=True)
+            od = plan_prog.overdue[cols].reset_index(drop=True)
             tables.append(WorkbookTable(
-                sheet=t["overdue_sheet"], title=title, caption=cap("overdue"), frame=od,
+                sheet=t["overdue_sheet"] + suffix, title=title,
+                caption=progress_caption(data, plan_prog, "overdue", language, **f), frame=od,
                 headers=dict(zip(cols, table_headers("overdue", language), strict=True)),
                 formats={"days_overdue": NUMBER_FORMATS["integer"]}, note_header=t["note_header"]))
     targets = _targets_frame(data, language)

@@ -48,8 +48,8 @@ RECORDED_PACKAGES: Final[tuple[str, ...]] = (
 
 @dataclass(frozen=True)
 class TaskProgress:
-    """Task progress of the district's towns at the end of the report month
-    (:func:`task_progress`, from :mod:`airlib.tracking.progress`).
+    """Task progress of one plan in force, for the district's towns at the end of the report
+    month (:func:`task_progress`, from :mod:`airlib.tracking.progress`).
 
     Attributes
     ----------
@@ -58,11 +58,27 @@ class TaskProgress:
     as_of : Timestamp
         Evaluation date (:func:`airlib.tracking.progress.month_as_of` of the report month).
     last_ledger_month : str
-        Latest ledger month (``YYYY-MM``) not after the report month.
+        Latest ledger month (``YYYY-MM``) not after the month the ledgers are due for.
     scores : DataFrame
         :func:`airlib.tracking.progress.town_scores` (one row per town).
     overdue : DataFrame
         :func:`airlib.tracking.progress.overdue_tasks`.
+    plan_id : str
+        The plan's id (its ledger folder is ``<ledgers>/<plan id>/``).
+    stale : bool
+        The ledgers do not reach the month they are due for
+        (:func:`airlib.tracking.progress.ledger_currency`): not current figures.
+    missing_months : tuple of str
+        The months without ledgers up to the month due (``YYYY-MM``; empty when not stale).
+    closed : bool
+        The plan's period ended before the report month: its tasks are closed with their final
+        state at the plan end (:mod:`airlib.tracking.progress`).
+    period : tuple of str
+        The plan's period (start and end month, ``YYYY-MM``).
+    rows : DataFrame or None
+        The :func:`airlib.tracking.progress.town_progress` rows (one per task and town).
+    ledger_files : tuple of Path
+        The ledger files read for this plan.
     """
 
     plan: str
@@ -70,6 +86,13 @@ class TaskProgress:
     last_ledger_month: str
     scores: pd.DataFrame
     overdue: pd.DataFrame
+    plan_id: str = ""
+    stale: bool = False
+    missing_months: tuple[str, ...] = ()
+    closed: bool = False
+    period: tuple[str, str] = ("", "")
+    rows: pd.DataFrame | None = field(default=None, compare=False)
+    ledger_files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,8 +148,12 @@ class ReportData:
         Run record: ``file``, ``bytes``, ``sha256`` of every input file.
     versions : dict
         Python and package versions.
-    progress : TaskProgress or None
-        Task progress, None when no ledger covers the month.
+    progress : list of TaskProgress
+        Task progress, one entry per plan in force for the month (district plans with per-town
+        tasks and readable ledgers; :func:`task_progress`); empty: no task section.
+    plans_in_force : list of str
+        Titles of every plan in force for the district in the month
+        (:func:`airlib.io.plans.plans_in_force`); empty: the report says no plan covers the month.
     ledger_problems : list of dict
         Ledger files that could not be read: ``{"file": name, "problem": why}``.
     targets : DataFrame
@@ -161,7 +188,8 @@ class ReportData:
     validity: dict[str, Any]
     inputs: pd.DataFrame
     versions: dict[str, str]
-    progress: TaskProgress | None = None
+    progress: list[TaskProgress] = field(default_factory=list)
+    plans_in_force: list[str] = field(default_factory=list)
     ledger_problems: list[dict[str, str]] = field(default_factory=list)
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     numbering: Numbering = field(default_factory=Numbering)
@@ -172,9 +200,11 @@ class ReportData:
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
     """Every file a report of ``month`` reads: store partitions (January of last year to
     ``month``), registries, store manifest, boundaries, plans (as found by
-    :func:`airlib.report.request.plan_paths`), task ledgers (:func:`airlib.io.ledgers.ledger_files`)
-    and the city table when the configuration names one (``city_table``)."""
-    from airlib.io.ledgers import ledger_files
+    :func:`airlib.report.request.plan_paths`), the task ledgers of the plans in force for the
+    month (``<ledgers>/<plan id>/`` and the files directly in ``<ledgers>/``,
+    :func:`airlib.io.ledgers.plan_ledger_files`) and the city table when the configuration
+    names one (``city_table``)."""
+    from airlib.io.ledgers import plan_ledger_files
     from airlib.io.store import dataset_dir
 
     store = dataset_dir(store_dir(cfg, project_root).parent, cfg.dataset)  # the store's current version
@@ -193,7 +223,10 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
         files.append(cfg.path(boundaries, project_root))
     files.extend(plan_paths(cfg, project_root))
     if cfg.ledgers:
-        files.extend(ledger_files(cfg.path(cfg.ledgers, project_root)))
+        folder = cfg.path(cfg.ledgers, project_root)
+        for plan in _plans_in_force(cfg, month, project_root):
+            own, shared = plan_ledger_files(folder, plan.id)
+            files.extend(f for f in [*own, *shared] if f not in files)
     city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
     if city is not None and city.is_file():
         files.append(city)
@@ -349,6 +382,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     bulletin = district_bulletin(cfg, month, hourly, towns, stations)
     ledger_problems: list[dict[str, str]] = []
     progress = task_progress(cfg, month, towns, project_root, ledger_problems)
+    in_force = [p.plan.title for p in _plans_in_force(cfg, month, project_root)]
     files = input_files(cfg, month, project_root)
     city = city_context(cfg, month, project_root)
     return ReportData(
@@ -356,7 +390,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         station_daily=sdaily, town_daily=tdaily, district_daily=ddaily, ranking=ranking, bottom=bottom,
         worsening=worse, warnings=warn, district_monthly=dm, boundaries=boundaries,
         validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
-        progress=progress, ledger_problems=ledger_problems,
+        progress=progress, plans_in_force=in_force, ledger_problems=ledger_problems,
         targets=pm25_targets(cfg, month, ddaily, project_root), city=city,
         bulletin=bulletin,
     )
@@ -401,90 +435,129 @@ def district_bulletin(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFram
                     district_name=cfg.name)
 
 
-def _read_ledger_files(folder: Path, plan: Any, towns: pd.DataFrame,
+def _read_ledger_files(paths: Sequence[Path], plan: Any, towns: pd.DataFrame,
                        problems: list[dict[str, str]]) -> pd.DataFrame | None:
-    """The readable ledgers of ``folder`` (:func:`airlib.io.ledgers.read_ledgers` with
-    ``on_error="skip"``); each unreadable file is recorded in ``problems`` (``{"file": name,
+    """The readable ledgers among ``paths`` (:func:`airlib.io.ledgers.read_ledgers` with
+    ``on_error="skip"``); each unreadable file is recorded in ``problems`` (``{"file": path,
     "problem": why}``). None when no file is readable."""
     from airlib.errors import InputDataError
     from airlib.io.ledgers import read_ledgers
 
-    try:
-        ledger = read_ledgers(folder, plan, towns, warn=False, on_error="skip")
-    except InputDataError as exc:  # nothing readable, or the same month in two files
-        bad = getattr(exc, "unreadable", None) or [{"file": str(folder), "message": str(exc)}]
-        problems += [{"file": Path(u["file"]).name, "problem": " ".join(u["message"].split())} for u in bad]
+    if not paths:
         return None
-    problems += [{"file": Path(u["file"]).name, "problem": " ".join(u["message"].split())}
+    try:
+        ledger = read_ledgers(list(paths), plan, towns, warn=False, on_error="skip")
+    except InputDataError as exc:  # nothing readable, or the same month in two files
+        bad = getattr(exc, "unreadable", None) or [{"file": str(paths[0]), "message": str(exc)}]
+        problems += [{"file": u["file"], "problem": " ".join(u["message"].split())} for u in bad]
+        return None
+    problems += [{"file": u["file"], "problem": " ".join(u["message"].split())}
                  for u in ledger.attrs.get("unreadable", [])]
     return ledger
 
 
+def _plans_in_force(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Any]:
+    """The configured plans in force for the district in ``month``
+    (:func:`airlib.io.plans.plans_in_force`), in configuration order."""
+    import warnings
+
+    from airlib.io.plans import load_plan, plans_in_force
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plans = [load_plan(path, warn=False) for path in plan_paths(cfg, project_root)]
+    return plans_in_force(plans, month, cfg.name)
+
+
 def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
                   project_root: Path | None = None,
-                  problems: list[dict[str, str]] | None = None) -> TaskProgress | None:
-    """Task progress of the towns at the end of ``month`` (airlib.tracking.progress), or None.
+                  problems: list[dict[str, str]] | None = None) -> list[TaskProgress]:
+    """Task progress of the towns at the end of ``month``, one entry per plan in force.
 
-    None when the district has no ledgers configured/present or no plan with per-town tasks
-    whose ledgers report by ``month``.
+    The plans are those of the district's configuration in force in ``month``
+    (:func:`airlib.io.plans.plans_in_force`) that are the district's own and have per-town
+    tasks; plans not in force are not evaluated at all. Each plan's ledgers are the files of
+    ``<ledgers>/<plan id>/`` and those directly in ``<ledgers>/`` (tried against each plan;
+    :func:`airlib.io.ledgers.plan_ledger_files`). A plan without a readable ledger up to the
+    month gives no entry; ledgers that stop before the month give an entry marked ``stale``
+    with its last month (:func:`airlib.tracking.progress.ledger_currency`).
 
     Ledger files that cannot be read (corrupt or truncated workbook, wrong columns, unknown
     towns …) are skipped and listed in ``problems`` (``{"file": name, "problem": why}``),
-    so that one bad file does not hide the progress of the others; the report names them.
+    so that one bad file does not hide the progress of the others; the report names them. A
+    file directly in ``<ledgers>/`` is a problem only when no plan in force can read it; a
+    file in a plan's folder, when that plan cannot.
+
+    Returns
+    -------
+    list of TaskProgress
+        Empty when the district has no ledgers configured/present or no plan in force with
+        per-town tasks and ledgers up to ``month``.
     """
     problems = [] if problems is None else problems
     if not cfg.ledgers:
-        return None
+        return []
     folder = cfg.path(cfg.ledgers, project_root)
     if not folder.exists():
-        return None
+        return []
     import warnings
 
-    from airlib.io.plans import load_plan
+    from airlib.io.ledgers import plan_ledger_files
     from airlib.tracking.progress import month_as_of, overdue_tasks, town_progress, town_scores
 
-    # Problems are reported for the plan whose ledgers are shown, or for every plan when none
-    # can be shown (a file unreadable against one plan may be a ledger of another).
-    tried: list[dict[str, str]] = []
-    for path in plan_paths(cfg, project_root):
+    out: list[TaskProgress] = []
+    mine: list[dict[str, str]] = []  # unreadable files of a plan's own folder
+    shared_bad: dict[str, list[dict[str, str]]] = {}  # shared file → why each plan could not read it
+    shared_read: set[str] = set()
+    as_of = month_as_of(str(month))
+    for plan in _plans_in_force(cfg, month, project_root):
+        if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
+            continue
+        own, shared = plan_ledger_files(folder, plan.id)
+        bad: list[dict[str, str]] = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            plan = load_plan(path, warn=False)
-            if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
-                continue
-            mine: list[dict[str, str]] = []
-            ledger = _read_ledger_files(folder, plan, towns, mine)
-        tried += [p for p in mine if p not in tried]
+            ledger = _read_ledger_files([*own, *shared], plan, towns, bad)
+        bad_files = {b["file"] for b in bad}
+        own_names = {str(f) for f in own}
+        mine += [b for b in bad if b["file"] in own_names and b not in mine]
+        for b in bad:
+            if b["file"] not in own_names:
+                shared_bad.setdefault(b["file"], []).append(b)
+        shared_read |= {str(f) for f in shared if str(f) not in bad_files} if ledger is not None else set()
         if ledger is None or ledger.empty:
             continue
         months = pd.PeriodIndex(ledger["month"].astype(str), freq="M")
         if (months <= month).sum() == 0:
             continue
-        as_of = month_as_of(str(month))
         prog = town_progress(plan, ledger, as_of, towns)
-        problems.extend(mine)
-        return TaskProgress(
+        cur = prog.attrs
+        used = tuple(f for f in [*own, *shared] if str(f) not in bad_files)
+        out.append(TaskProgress(
             plan=plan.plan.title,
             as_of=as_of,
-            last_ledger_month=str(months[months <= month].max()),
+            last_ledger_month=cur["last_month"] or str(months[months <= month].max()),
             scores=town_scores(prog),
             overdue=overdue_tasks(prog),
-        )
-    problems.extend(tried)
-    return None
+            plan_id=plan.id,
+            stale=bool(cur["stale"]),
+            missing_months=tuple(cur["missing_months"]),
+            closed=plan.ended_by(as_of),
+            period=(plan.period.start, plan.period.end),
+            rows=prog,
+            ledger_files=used,
+        ))
+    found = mine + [b for f, bs in shared_bad.items() if f not in shared_read for b in bs[:1]]
+    problems += [{"file": Path(b["file"]).name, "problem": b["problem"]} for b in found]
+    return out
 
 
 def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None):
-    """(plan, target) pairs: district PM2.5 targets of ``cfg`` that have started by ``month``."""
-    import warnings
-
-    from airlib.io.plans import load_plan
-
+    """(plan, target) pairs: district PM2.5 targets of ``cfg`` in the plans in force for
+    ``month`` (:func:`airlib.io.plans.plans_in_force`; a city-wide plan's targets for the
+    district apply to it) that have started by ``month``."""
     out = []
-    for path in plan_paths(cfg, project_root):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            plan = load_plan(path, warn=False)
+    for plan in _plans_in_force(cfg, month, project_root):
         for g in plan.targets:
             district = g.district or plan.plan.district
             if g.metric != "pm25_mean" or g.scope != "district" or district != cfg.name:

@@ -201,16 +201,25 @@ def warnings(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def task_progress(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 3: plan and ledger month, task progress beside air quality, overdue tasks, and
-    the ledger files that could not be read."""
+    """Section 3: for each plan in force with ledgers (``data.progress``): plan and ledger month
+    (stale ledgers and an ended plan said so), task progress beside air quality, overdue tasks;
+    then the ledger files that could not be read. Without any: why (no plan in force, or no
+    ledger for the month)."""
     lang = request.language
-    out = [_md(text("h_progress", lang)), _md(C.progress_markdown(data, lang))]
-    ptable = C.progress_table(data, lang)
-    if ptable is not None:
-        out.append(_html(C.html_table(ptable, caption=_table_caption(data, "progress", lang, _fields(request)))))
-        od = C.overdue_display(data, lang)
+    out = [_md(text("h_progress", lang))]
+    if not data.progress:
+        out.append(_md(C.progress_markdown(data, lang)))
+    for prog in data.progress:  # one block per plan in force, each naming its plan and ledger month
+        out.append(_md(C.progress_markdown(data, lang, prog)))
+        ptable = C.progress_table(data, lang, prog)
+        if ptable is None:
+            continue
+        out.append(_html(C.html_table(ptable, caption=C.progress_caption(data, prog, "progress", lang,
+                                                                          **_fields(request)))))
+        od = C.overdue_display(data, lang, prog)
         if od is not None:
-            out.append(_html(C.html_table(od, caption=_table_caption(data, "overdue", lang, _fields(request)))))
+            out.append(_html(C.html_table(od, caption=C.progress_caption(data, prog, "overdue", lang,
+                                                                          **_fields(request)))))
     note = C.ledger_problems_markdown(data, lang)
     if note:
         out.append(_md(note))

@@ -466,6 +466,16 @@ def data_start_month(plan: Plan, month: str) -> str:
     return (first - pd.DateOffset(years=1)).strftime("%Y-%m")
 
 
+def _target_words(g: PlanTarget) -> str:
+    """The target in words for :func:`period_summary_zh`: −25% (a reduction), ≤ 52 (a cap),
+    继续下降 (a reduction without a figure, 力争继续下降)."""
+    if g.value is None:
+        return "继续下降"
+    if g.kind == "absolute_cap":
+        return f"≤ {g.value:g} {g.unit or ''}".rstrip()
+    return f"−{g.value:g}%"
+
+
 def period_summary_zh(result: pd.DataFrame, plan: Plan, *, window: str = "目标期累计") -> list[str]:
     """One Chinese sentence per evaluable district target for the period-to-date window.
 
@@ -488,7 +498,8 @@ def period_summary_zh(result: pd.DataFrame, plan: Plan, *, window: str = "目标
             continue
         r = d.loc[g.id]
         change = f"同比 {r['change_pct']:+.1f}%" if pd.notna(r["change_pct"]) else "无同比变化率（对比期为 0 或缺测）"
-        s = f"{r['metric_label']}：{window} {r['current']:.1f}，{change}（目标 −{g.value:g}%），{r['status']}；{r['outlook']}"
+        current = "—" if pd.isna(r["current"]) else f"{r['current']:.1f}"
+        s = f"{r['metric_label']}：{window} {current}，{change}（目标 {_target_words(g)}），{r['status']}；{r['outlook']}"
         if pd.notna(r["allowance"]) and g.metric == "pm25_mean" and r["allowance"] >= 0:
             s += f"，剩余 {int(r['remaining_days'])} 天均值须不高于 {r['allowance']:.1f} µg/m³"
         lines.append(s)

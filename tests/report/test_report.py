@@ -368,10 +368,10 @@ def test_english_report_beside_chinese_and_english_throughout(demo_home, first_r
     assert re.search(r"Page\s+1\s+of\s+\d+", text) and "Monthly ranking" in text
     data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home, language="en"))
     proper = [DEMO_NAME, *data.towns["town_name"].astype(str)]
-    if data.progress is not None:
-        proper.append(str(data.progress.plan))
-        proper += [str(v) for col in data.progress.overdue.columns
-                   for v in data.progress.overdue[col].tolist() if isinstance(v, str)]
+    for prog in data.progress:
+        proper.append(str(prog.plan))
+        proper += [str(v) for col in prog.overdue.columns
+                   for v in prog.overdue[col].tolist() if isinstance(v, str)]
     corpus = "\n".join(proper)
     runs = set(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text))
     assert runs, "the English PDF should still name the towns"
@@ -478,8 +478,9 @@ def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
 
     request = ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home, output_dir=tmp_path / "out")
     data = prepare(request)
-    assert isinstance(data.progress, TaskProgress) and data.progress.last_ledger_month == "2017-12"
-    assert len(data.progress.scores) and data.ledger_problems == []
+    [prog] = data.progress
+    assert isinstance(prog, TaskProgress) and prog.last_ledger_month == "2017-12" and not prog.stale
+    assert len(prog.scores) and data.ledger_problems == []
     assert isinstance(data.targets, pd.DataFrame)
     assert data.district_daily["date"].max() == pd.Timestamp("2017-12-31")
     first = sections.monthly_ranking(request, data)
@@ -544,7 +545,7 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
 
     request = ReportRequest.build(DEMO_NAME, month, project_root=demo_home, output_dir=tmp_path / "out")
     data = prepare(request)
-    assert (data.progress is not None) == has_ledger_and_target
+    assert bool(data.progress) == has_ledger_and_target
     assert (not data.targets.empty) == has_ledger_and_target
     captions = _captions_in_notebook_order(request, data)
     tables, figures = _numbers(captions, "表"), _numbers(captions, "图")
@@ -553,7 +554,7 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     expected = {"ranking", "ytd"} | ({"warnings"} if len(data.warnings) else set()) \
         | ({"worsening"} if len(data.worsening) else set()) \
         | ({"progress", "targets"} if has_ledger_and_target else set()) \
-        | ({"overdue"} if has_ledger_and_target and len(data.progress.overdue) else set())
+        | ({"overdue"} if has_ledger_and_target and len(data.progress[0].overdue) else set())
     if data.bulletin is not None:
         expected |= {"bulletin_monthly", "bulletin_ytd", "bulletin_days", "bulletin_ranks"}
     if data.city is not None and data.city.ranking is not None:
@@ -624,13 +625,13 @@ def test_overdue_display_headers_and_missing_values():
 
     od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "town_name": ["王平地区"], "target": [10.0],
                        "completed": [np.nan], "days_overdue": [15], "lead": ["区城管执法局"]})
-    data = SimpleNamespace(progress=SimpleNamespace(overdue=od))
+    data = SimpleNamespace(progress=[SimpleNamespace(overdue=od)])
     zh = overdue_display(data)
     assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"]
     assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10.0", "—", "15"]
     assert overdue_display(data, "en").columns[-1] == "Days overdue"
-    assert overdue_display(SimpleNamespace(progress=None)) is None
-    assert overdue_display(SimpleNamespace(progress=SimpleNamespace(overdue=od.iloc[0:0]))) is None
+    assert overdue_display(SimpleNamespace(progress=[])) is None
+    assert overdue_display(SimpleNamespace(progress=[SimpleNamespace(overdue=od.iloc[0:0])])) is None
 
 
 def test_cover_cites_the_gb3095_edition_in_force() -> None:
@@ -725,6 +726,7 @@ def test_texts_cover_both_languages():
               "more", "page", "pages", "size", "digest", "lang", "data", "versions",
               "issuer", "number", "day", "boundary", "dataset"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
+    fields |= {"missing", "end"}  # stale ledgers (months not reported), the end month of an ended plan
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}

@@ -145,7 +145,7 @@ def _data(names: list[str], district: str = "<img src=x onerror=alert(1)>区$x$"
                 "towns_valid": n - 1, "towns_invalid": [names[-1]], "days_in_month": 31}
     return SimpleNamespace(config=cfg, month=pd.Period("2017-12", "M"), validity=validity, ranking=ranking,
                            warnings=ranking.iloc[:1], bottom=ranking.iloc[n - 2:n - 1], bottom_n=1,
-                           progress=None, ledger_problems=[], targets=pd.DataFrame())
+                           progress=[], ledger_problems=[], targets=pd.DataFrame())
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -168,15 +168,17 @@ def test_progress_and_ledger_notes_escape(tmp_path):
 
     title = '<script>alert("t")</script>方案**x**'
     data = SimpleNamespace(
-        progress=SimpleNamespace(plan=title, last_ledger_month="2017-12", as_of=pd.Timestamp("2017-12-31")),
+        progress=[SimpleNamespace(plan=title, last_ledger_month="2017-12", as_of=pd.Timestamp("2017-12-31"),
+                                  stale=True, missing_months=("<b>2018-01", "2018-02"), closed=False)],
         ledger_problems=[{"file": "<img src=x onerror=alert(1)>.xlsx", "problem": "BadZipFile: [x](y)"}] * 2,
     )
     p, note = _render_markdown([progress_markdown(data), ledger_problems_markdown(data)])
     assert "<script" not in p and title in _visible(p)
+    assert "<b>" not in p and "台账截至2017-12，未报送<b>2018-01、2018-02" in _visible(p)
     assert "<img" not in note and "<a " not in note
     assert _visible(note).count("<img src=x onerror=alert(1)>.xlsx：BadZipFile: [x](y)") == 1  # once
     assert ledger_problems_markdown(SimpleNamespace(ledger_problems=[])) is None
-    assert "无可用的任务台账" in progress_markdown(SimpleNamespace(progress=None))
+    assert "无可用的任务台账" in progress_markdown(SimpleNamespace(progress=[]))
 
 
 def _all_texts(fig) -> list:
@@ -442,16 +444,15 @@ def test_one_unreadable_ledger_is_named_and_the_others_used(tmp_path):
     towns = towns_frame()
     month = pd.Period("2017-12", "M")
     good_problems: list[dict[str, str]] = []
-    full = task_progress(DEMO, month, towns, tmp_path, good_problems)
-    assert full is not None and good_problems == []
+    [full] = task_progress(DEMO, month, towns, tmp_path, good_problems)
+    assert good_problems == []
     # a truncated workbook and a file of random bytes beside the good ones
     bad1 = folder / "<img src=x>截断.xlsx"
     bad1.write_bytes(written[0].read_bytes()[:300])
     bad2 = folder / "乱码.csv"
     bad2.write_bytes(bytes(range(256)) * 4)
     problems: list[dict[str, str]] = []
-    prog = task_progress(DEMO, month, towns, tmp_path, problems)
-    assert prog is not None, "the readable ledgers must still give the task section"
+    [prog] = task_progress(DEMO, month, towns, tmp_path, problems)  # the readable ledgers still give it
     pd.testing.assert_frame_equal(prog.scores, full.scores)
     named = {p["file"] for p in problems}
     assert named == {bad1.name, bad2.name}
@@ -460,7 +461,7 @@ def test_one_unreadable_ledger_is_named_and_the_others_used(tmp_path):
     for p in written:
         p.unlink()
     problems = []
-    assert task_progress(DEMO, month, towns, tmp_path, problems) is None
+    assert task_progress(DEMO, month, towns, tmp_path, problems) == []
     assert {p["file"] for p in problems} == {bad1.name, bad2.name}
     assert any("BadZipFile" in p["problem"] or "zip" in p["problem"].lower() for p in problems)
 

@@ -51,7 +51,8 @@ def _data(month: str = "2024-06", *, n: int = 1, progress: TaskProgress | None =
     t = _ranking(m.year)
     return SimpleNamespace(
         month=m, config=SimpleNamespace(name="门头沟区", synthetic=synthetic), bottom_n=n, ranking=t,
-        bottom=bottom_n(t, n), warnings=warning_list(t, n), worsening=worsening_list(t), progress=progress,
+        bottom=bottom_n(t, n), warnings=warning_list(t, n), worsening=worsening_list(t),
+        progress=[] if progress is None else [progress],
         targets=pd.DataFrame() if targets is None else targets, numbering=Numbering(),
     )
 
