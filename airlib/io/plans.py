@@ -88,6 +88,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "emergency_reduction_vocs": ("应急减排比例（VOCs）", "%"),
     "emergency_reduction_all": ("应急减排比例（SO2、NOx、颗粒物、VOCs）", "%"),
     "monitoring_upload_rate": ("监测数据上传率/有效传输率", "%"),
+    "cems_transmission_rate": ("污染源自动监控数据传输有效率", "%"),
     "charging_service_radius": ("充电设施平均服务半径", "公里"),
 }
 

@@ -394,12 +394,12 @@ def test_report_task_section_survives_one_bad_ledger_and_names_it(tmp_path):
     folder = tmp_path / DEMO.ledgers
     paths = write_demo_ledgers(folder, plan=plan)
     problems: list[dict[str, str]] = []
-    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, project_root=tmp_path, problems=problems)
-    assert prog is not None and problems == []
+    assert len(task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, project_root=tmp_path, problems=problems)) == 1
+    assert problems == []
     bad = paths[-1]  # 2018-03
     bad.write_bytes(bad.read_bytes()[:200])  # truncated
-    prog = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, project_root=tmp_path, problems=problems)
-    assert prog is not None and prog.last_ledger_month == "2018-02"
+    [prog] = task_progress(DEMO, pd.Period("2018-03", "M"), TOWNS, project_root=tmp_path, problems=problems)
+    assert prog.last_ledger_month == "2018-02" and prog.stale and prog.missing_months == ("2018-03",)
     assert [u["file"] for u in problems] == [bad.name]
     assert "damaged or truncated" in problems[0]["problem"]
 

@@ -41,7 +41,7 @@ def test_notebook_runs_on_demo_data(tmp_path):
     nb = nbformat.read(out, as_version=4)
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                      if o.get("output_type") == "stream")
-    assert "数字不一致 6 处" in text
+    assert "数字不一致 7 处" in text
     assert "发现问题 2 处" in text            # 斋堂镇's inconsistent cumulative figures
     assert "逾期未完成" in text and "剩余" in text
     assert sorted(p.name for p in figs.glob("*.png")) == ["air_quality_targets_2017-12.png", "task_progress_2017-12.png"]
