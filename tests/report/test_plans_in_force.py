@@ -117,3 +117,25 @@ def test_two_plans_in_force_give_one_block_each(tmp_path, demo_ledgers):
     assert od[0] is not None  # 清水镇's stoves are overdue in the demo ledgers
     ws = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx")).sheetnames
     assert "任务进展" in ws and "任务进展2" in ws
+
+
+def test_every_plan_file_can_be_configured_and_the_city_targets_apply(tmp_path, demo_ledgers):
+    """The report accepts every plan file of data/raw/plans at once: only those in force for the
+    month are used, the city-wide plan's 2020 target for the district is evaluated for it."""
+    import numpy as np
+
+    from airlib.report.data import pm25_targets
+
+    every = tuple(f"data/raw/plans/{p.name}" for p in sorted(plan_dir().glob("*.yaml")))
+    cfg = dataclasses.replace(DEMO, plans=every)
+    _project(tmp_path, demo_ledgers)
+    [prog] = task_progress(cfg, pd.Period("2017-12", "M"), TOWNS, tmp_path, [])
+    assert prog.plan_id == PLAN_ID  # the other districts' plans are not in force for 门头沟区
+    assert task_progress(cfg, pd.Period("2020-06", "M"), TOWNS, tmp_path, []) == []  # no own plan in 2020
+    days = pd.date_range("2019-01-01", "2020-06-30", freq="D")
+    daily = pd.DataFrame({"date": days, "pm25": np.where(days.year == 2020, 40.0, 50.0)})
+    t = pm25_targets(cfg, pd.Period("2020-06", "M"), daily, tmp_path)
+    assert len(t) == 1 and t["plan"].iloc[0].startswith("北京市")
+    assert t["target_level"].iloc[0] == 49  # 门头沟, 昌平: about 49 (the city-wide file)
+    assert t["current"].iloc[0] == pytest.approx(40.0)
+    assert pm25_targets(cfg, pd.Period("2018-06", "M"), daily, tmp_path).empty  # between plans

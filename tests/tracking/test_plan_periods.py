@@ -196,3 +196,26 @@ def test_no_ledger_at_all_is_stale_without_a_last_month():
     cur = ledger_currency(LED.iloc[0:0], _plan(ENDS_DEC), "2017-11-30")
     assert cur == {"stale": True, "last_month": None, "required_month": "2017-11",
                    "missing_months": ["2017-10", "2017-11"]}
+
+
+# ---- the notebook's summary sentence for every kind of plan target ----------------------------------
+
+@pytest.mark.parametrize(("kind", "value", "words"), [
+    ("reduction_vs_last_year", 25, "目标 −25%"), ("absolute_cap", 52, "目标 ≤ 52 µg/m³"),
+    ("reduction_vs_last_year", None, "目标 继续下降"),
+])
+def test_period_summary_names_the_target_as_the_plan_sets_it(kind, value, words):
+    from airlib.tracking.targets import period_summary_zh
+
+    plan = Plan.model_validate({
+        "plan": {"id": "s", "title": "s", "district": "门头沟区", "document": "d"},
+        "targets": [{"id": "T1", "metric": "pm25_mean", "period": {"start": "2020-01", "end": "2020-12"},
+                     "kind": kind, "value": value, "unit": "%" if kind != "absolute_cap" else "µg/m³",
+                     "source": {"section": "s"}}],
+    })
+    result = pd.DataFrame([{"area_level": "区", "window": "目标期累计", "target_id": "T1",
+                            "metric_label": "PM2.5平均浓度", "current": 50.0, "change_pct": -3.0,
+                            "status": "未达标", "outlook": "仍可达成", "allowance": float("nan"),
+                            "remaining_days": 10}])
+    [line] = period_summary_zh(result, plan)
+    assert words in line and "50.0" in line
