@@ -34,7 +34,8 @@ from airlib.settings import DEFAULT, Settings
 from airlib.report.texts import text
 
 __all__ = [
-    "RankingSummary", "YoyFacts", "check_ranking_summary", "format_change", "ranking_summary",
+    "HeavyDaysSentence", "RankingSummary", "YoyFacts", "check_heavy_days_sentence", "check_ranking_summary",
+    "format_change", "heavy_days_sentence", "ranking_summary", "require_true_heavy_days_sentence",
     "require_true_summary",
 ]
 
@@ -365,3 +366,126 @@ def require_true_summary(summary: RankingSummary, table: pd.DataFrame) -> Rankin
         raise AirlibError("the ranking summary does not agree with the ranking table ("
                           + "; ".join(problems) + "); the report was not written — please report this")
     return summary
+
+
+# ---- heavy-pollution-day target (目标期累计) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class HeavyDaysSentence:
+    """The sentence on a heavy-pollution-day target and the numbers it states [days].
+
+    Attributes
+    ----------
+    text : str
+    language : str
+    used : int or None
+        Heavy days so far in the target period (None without a value).
+    last : int or None
+        The same window a year earlier.
+    last_full : int or None
+        Last year's whole period.
+    allowed : int or None
+        Days allowed over the whole period; None when it cannot be computed.
+    left : int or None
+        allowed − used (negative: over the allowance).
+    """
+
+    text: str
+    language: str
+    used: int | None
+    last: int | None
+    last_full: int | None
+    allowed: int | None
+    left: int | None
+
+
+def _int_or_none(v: object) -> int | None:
+    return None if v is None or pd.isna(v) else int(round(float(v)))
+
+
+def heavy_days_sentence(row: pd.Series, goal: str, language: str = "zh") -> HeavyDaysSentence:
+    """One sentence on a heavy-pollution-day target from its :func:`airlib.tracking.targets.evaluate_targets`
+    row (period window): days so far, last year's same window and whole period, the days
+    allowed and those left or over.
+
+    Parameters
+    ----------
+    row : Series
+        ``start``, ``end``, ``current``, ``comparison``, ``comparison_full``, ``allowed_total``,
+        ``allowance`` [days].
+    goal : str
+        How the target is named (e.g. "T02 同比下降20%"; Markdown-escaped by the caller).
+    """
+    used, last = _int_or_none(row["current"]), _int_or_none(row["comparison"])
+    last_full, allowed = _int_or_none(row["comparison_full"]), _int_or_none(row["allowed_total"])
+    f = {"target": goal, "start": f"{pd.Timestamp(row['start']):%Y-%m-%d}", "end": f"{pd.Timestamp(row['end']):%Y-%m-%d}",
+         "used": "—" if used is None else used}
+    if allowed is None or used is None or last is None or last_full is None:
+        return HeavyDaysSentence(text("heavy_no_data", language, **f), language, used, last, last_full, None, None)
+    left = allowed - used
+    if left > 0:
+        tail = text("heavy_left", language, left=left)
+    elif left == 0:
+        tail = text("heavy_none_left", language)
+    else:
+        tail = text("heavy_over", language, over=-left)
+    s = text("heavy_sentence", language, last=last, last_full=last_full, allowed=allowed, left=tail, **f)
+    return HeavyDaysSentence(s, language, used, last, last_full, allowed, left)
+
+
+def check_heavy_days_sentence(sentence: HeavyDaysSentence, row: pd.Series) -> list[str]:
+    """Check a heavy-day sentence against its target row; the list of what is wrong (empty: true).
+
+    The days allowed are recomputed here from the target's kind, value and last year's whole
+    period (the largest whole number of days meeting the target: floor(N × (1 − r/100)), floor
+    of a cap, N − 1 for "继续下降"), independently of :mod:`airlib.tracking.targets`; the words
+    for "left", "none left" and "over" must match the sign of allowed − used.
+    """
+    import math
+
+    problems: list[str] = []
+    s, lang = sentence.text, sentence.language
+    used = _int_or_none(row["current"])
+    last_full = _int_or_none(row["comparison_full"])
+    kind, value = row["kind"], row["target_value"]
+    if kind == "absolute_cap":
+        allowed = None if pd.isna(value) else math.floor(float(value) + 1e-9)
+    elif last_full is None:
+        allowed = None
+    elif pd.isna(value):
+        allowed = last_full - 1
+    else:
+        allowed = math.floor(last_full * (1 - float(value) / 100) + 1e-9)
+    if _int_or_none(row["comparison"]) is None:
+        allowed = None
+    if sentence.used != used:
+        problems.append(f"days so far: the sentence says {sentence.used}, the row has {used}")
+    if sentence.allowed != allowed:
+        problems.append(f"days allowed: the sentence says {sentence.allowed}, recomputed {allowed}")
+    if allowed is not None and used is not None:
+        if _int_or_none(row["allowed_total"]) != allowed:
+            problems.append(f"days allowed: the target row has {row['allowed_total']}, recomputed {allowed}")
+        left = allowed - used
+        want = (text("heavy_left", lang, left=left) if left > 0 else text("heavy_none_left", lang) if left == 0
+                else text("heavy_over", lang, over=-left))
+        if want not in s:
+            problems.append(f"the sentence does not say {want!r}")
+        for n in (used, allowed, last_full):
+            if str(n) not in s:
+                problems.append(f"{n} is not in the sentence")
+    return problems
+
+
+def require_true_heavy_days_sentence(sentence: HeavyDaysSentence, row: pd.Series) -> HeavyDaysSentence:
+    """``sentence`` when :func:`check_heavy_days_sentence` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    problems = check_heavy_days_sentence(sentence, row)
+    if problems:
+        raise AirlibError("the heavy-pollution-day sentence does not agree with its target ("
+                          + "; ".join(problems) + "); the report was not written — please report this")
+    return sentence

@@ -305,13 +305,15 @@ def district_task_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.dat
 def district_progress(progress: pd.DataFrame) -> pd.DataFrame:
     """District roll-up per task of :func:`town_progress` rows.
 
-    ``target`` and ``completed`` are the sums over towns (so they add up), ``stated_total`` the
+    ``target``, ``completed`` and ``remaining`` are the sums over towns (so they add up; a town
+    that did more than its share does not reduce another's remaining work), ``stated_total`` the
     plan's district figure; ``completion_rate`` = completed / target; status counts per task.
     """
     p = progress
     g = p.groupby("task_id", sort=False)
     out = g.agg(category=("category", "first"), task=("task", "first"), unit=("unit", "first"),
-                target=("target", "sum"), completed=("completed", "sum"), deadline=("deadline", "first"),
+                target=("target", "sum"), completed=("completed", "sum"), remaining=("remaining", "sum"),
+                deadline=("deadline", "first"),
                 stated_total=("stated_total", "first"),
                 n_towns=("town_code", "size"), lead=("lead", "first"), responsible=("responsible", "first"))
     st = {s: p.assign(_s=p["status"].astype("string") == s).groupby("task_id", sort=False)["_s"].sum() for s in STATUSES}

@@ -622,15 +622,18 @@ def test_overdue_display_headers_and_missing_values():
 
     from airlib.report.content import overdue_display
 
-    od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "town_name": ["王平地区"], "target": [10.0],
-                       "completed": [np.nan], "days_overdue": [15], "lead": ["区城管执法局"]})
-    data = SimpleNamespace(progress=SimpleNamespace(overdue=od))
-    zh = overdue_display(data)
-    assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"]
-    assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10.0", "—", "15"]
-    assert overdue_display(data, "en").columns[-1] == "Days overdue"
-    assert overdue_display(SimpleNamespace(progress=None)) is None
-    assert overdue_display(SimpleNamespace(progress=SimpleNamespace(overdue=od.iloc[0:0]))) is None
+    od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "unit": ["台"], "town_name": ["王平地区"],
+                       "target": [10.0], "completed": [np.nan], "remaining": [3.5],
+                       "deadline": [pd.Timestamp("2017-12-31")], "days_overdue": [15],
+                       "lead": ["区城管执法局"], "responsible": ["王平镇"]})
+    prog = SimpleNamespace(overdue=od)
+    zh = overdue_display(prog)
+    assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "剩余", "完成时限", "逾期天数", "牵头/主责单位"]
+    assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10 台", "—", "3.5 台", "2017-12-31", "15",
+                                   "区城管执法局／王平镇"]
+    assert overdue_display(prog, "en").columns[-2] == "Days overdue"
+    assert overdue_display(None) is None
+    assert overdue_display(SimpleNamespace(overdue=od.iloc[0:0])) is None
 
 
 def test_cover_cites_the_gb3095_edition_in_force() -> None:
@@ -725,6 +728,7 @@ def test_texts_cover_both_languages():
               "more", "page", "pages", "size", "digest", "lang", "data", "versions",
               "issuer", "number", "day", "boundary", "dataset"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
+    fields |= {"target", "start", "end", "used", "last_full", "allowed", "left", "over"}  # heavy-day sentence
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
