@@ -28,8 +28,12 @@ positive target:
   the target, months ending on or before ``as_of``) is **not after the deadline's month**.
   Ledgers are monthly, so the day within a month is unknown: a target reached in the
   deadline's own month counts as on time (a 2017-10-15 deadline met in the 2017-10 ledger is
-  on time; reached in the 2017-11 ledger it is late). ``on_time_share`` = n_on_time / n_due
-  (NaN when nothing is due yet);
+  on time; reached in the 2017-11 ledger it is late). Lateness needs evidence: a ledger month
+  from the deadline's month to the month before completion (in which the town reported less
+  than its target, or nothing). When the ledgers begin after the deadline (a task due
+  2017-09 whose first ledger is 2017-10) and the town's first report already shows the
+  target reached, nothing shows it was late and it counts as on time. ``on_time_share`` =
+  n_on_time / n_due (NaN when nothing is due yet);
 * **days late**: ``days_late_total`` and ``days_late_max``, the sum and the maximum of
   ``days_overdue`` over the town's 逾期未完成 tasks (0 when none);
 * **remaining quantity** in each task's unit, summed per unit (``remaining_text``, e.g.
@@ -354,7 +358,9 @@ def completion_timing(progress: pd.DataFrame, ledger: pd.DataFrame,
     led["task_id"] = led["task_id"].astype("string")
     led["town_code"] = led["town_code"].astype("string")
     led["period"] = pd.PeriodIndex(led["month"].astype(str), freq="M")
-    led = led.loc[(led["period"].dt.end_time.dt.normalize() <= t0).to_numpy() & led["cumulative"].notna().to_numpy()]
+    led = led.loc[(led["period"].dt.end_time.dt.normalize() <= t0).to_numpy()]
+    months = np.unique((led["period"].dt.year * 12 + led["period"].dt.month).to_numpy(float))  # the ledger's months
+    led = led.loc[led["cumulative"].notna().to_numpy()]
     keys = out[["task_id", "town_code", "target"]].astype({"task_id": "string", "town_code": "string"})
     led = led.merge(keys, on=["task_id", "town_code"], how="inner")
     led = led.loc[led["target"] > 0]
@@ -372,8 +378,13 @@ def completion_timing(progress: pd.DataFrame, ledger: pd.DataFrame,
     first = out["_first"].astype("period[M]")
     first_no = (first.dt.year * 12 + first.dt.month).to_numpy(float)  # month number (meaningless at NaT)
     deadline_no = (out["deadline"].dt.year * 12 + out["deadline"].dt.month).to_numpy(float)
+    # ledger months from the deadline's month to before the completion month: the evidence of
+    # lateness (module docstring); none when the ledgers begin after the deadline
+    complete = first.notna().to_numpy()
+    safe_first = np.where(complete, first_no, 0.0)
+    between = np.searchsorted(months, safe_first, side="left") - np.searchsorted(months, deadline_no, side="left")
     with np.errstate(invalid="ignore"):
-        on_time = first.notna().to_numpy() & (first_no <= deadline_no)  # the month rule of the module docstring
+        on_time = complete & ((safe_first <= deadline_no) | (between <= 0))
     out["on_time"] = pd.array(on_time, dtype="boolean")
     out.loc[~out["due"].to_numpy(), "on_time"] = pd.NA
     out["completed_month"] = first.dt.strftime("%Y-%m").astype("string").where(first.notna())

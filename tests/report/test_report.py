@@ -481,6 +481,11 @@ def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
     assert isinstance(data.progress, TaskProgress) and data.progress.last_ledger_month == "2017-12"
     assert len(data.progress.scores) and data.ledger_problems == []
     assert isinstance(data.targets, pd.DataFrame)
+    # PM2.5 (T01) and heavy-pollution days (T02) of the 2017-18 plan, judged on the period window
+    assert set(data.targets["target_id"]) >= {"T01", "T02"} and set(data.targets["window"]) == {"目标期累计"}
+    heavy = data.targets.set_index("target_id").loc["T02"]
+    assert heavy["allowed_total"] == np.floor(heavy["comparison_full"] * 0.8 + 1e-9)
+    assert heavy["allowance"] == heavy["allowed_total"] - heavy["current"]
     assert data.district_daily["date"].max() == pd.Timestamp("2017-12-31")
     first = sections.monthly_ranking(request, data)
     assert [type(x) for x in first] == [Markdown, Markdown, HTML, Markdown]
@@ -553,7 +558,9 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     expected = {"ranking", "ytd"} | ({"warnings"} if len(data.warnings) else set()) \
         | ({"worsening"} if len(data.worsening) else set()) \
         | ({"progress", "targets"} if has_ledger_and_target else set()) \
-        | ({"overdue"} if has_ledger_and_target and len(data.progress.overdue) else set())
+        | ({"overdue"} if has_ledger_and_target and len(data.progress.overdue) else set()) \
+        | ({"tasks"} if has_ledger_and_target and len(data.progress.tasks) else set()) \
+        | ({"heavy_targets"} if has_ledger_and_target else set())  # the 2017-18 plan's T02
     if data.bulletin is not None:
         expected |= {"bulletin_monthly", "bulletin_ytd", "bulletin_days", "bulletin_ranks"}
     if data.city is not None and data.city.ranking is not None:

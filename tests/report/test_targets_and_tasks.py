@@ -116,6 +116,7 @@ def _progress():
         ],
     })
     led = pd.DataFrame([("2017-10", "王平地区", "A", 3.5), ("2017-11", "永定地区", "A", 3.5),
+                        ("2017-12", "永定地区", "A", 3.5),  # 王平 sent no December report for B
                         ("2018-01", "王平地区", "B", 202.0), ("2018-01", "永定地区", "B", 0.0)],
                        columns=["month", "town", "task_id", "cumulative"])
     led["town_code"] = led["town"].map(code)

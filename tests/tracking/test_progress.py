@@ -263,9 +263,13 @@ def test_progress_summary_zh_counts_and_last_town():
     # 永定 overdue on both (A due 2017-10-31, B due 2017-12-31)
     assert lines == ["重点任务：4 项镇街分解任务中已完成 2 项，逾期未完成 2 项。",
                      "逾期未完成任务合计逾期 91 天，最长 76 天。", "任务进度排名末位：永定地区。"]
-    # with the ledger: the on-time completion (王平 A and B reached in 2017-12; A was due 2017-10)
+    # with the ledger: the on-time completion. 王平 reached A and B in 2017-12, the ledger's first
+    # month: nothing shows A (due 2017-10) was late, so both count as on time
     full = progress_summary_zh(tp, town_scores(tp, led, "2018-01-15"))
-    assert full[1] == "已到期 4 项中按期完成 1 项（按期完成率 25.0%）。"
+    assert full[1] == "已到期 4 项中按期完成 2 项（按期完成率 50.0%）。"
+    led_oct = pd.concat([_ledger([("2017-10", "王平地区", "A", 1.0)]), led])  # an October report below target
+    late = progress_summary_zh(tp, town_scores(tp, led_oct, "2018-01-15"))
+    assert late[1] == "已到期 4 项中按期完成 1 项（按期完成率 25.0%）。"
     assert len(overdue_tasks(tp)) == 2
     # no scored town: the ranking sentence is omitted (not an IndexError)
     assert progress_summary_zh(tp, town_scores(tp).assign(score=np.nan)) == lines[:2]
@@ -381,3 +385,14 @@ def test_displayed_counts_are_integers():
     rows = to_display(tp)
     assert set(rows["任务量"]) == {"2", "3.5"} and str(rows["逾期天数"].dtype) == "Int64"
     assert "1" in set(rows["累计完成"]) and not any(v.endswith(".0") for v in rows["累计完成"])
+
+
+def test_ledgers_beginning_after_the_deadline_show_no_lateness():
+    # M is due 2017-10-15; the ledgers begin in 2017-11
+    led = _ledger([("2017-11", "王平地区", "M", 2.0),                                   # first report: done → on time
+                   ("2017-11", "永定地区", "E", 3.5), ("2017-12", "永定地区", "M", 2.0)])  # 永定 sent no M in Nov → late
+    t = completion_timing(town_progress(ONE, led, "2017-12-31", TOWNS), led, "2017-12-31").set_index(
+        ["town_name", "task_id"])
+    assert t.loc[("王平地区", "M"), "completed_month"] == "2017-11" and t.loc[("王平地区", "M"), "on_time"]
+    assert t.loc[("永定地区", "M"), "completed_month"] == "2017-12" and not t.loc[("永定地区", "M"), "on_time"]
+    assert t.loc[("永定地区", "E"), "on_time"]  # E due 2017-10-31, first report 2017-11 already done
