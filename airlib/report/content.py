@@ -236,7 +236,7 @@ def overdue_display(progress: TaskProgress | None, language: str = "zh") -> pd.D
 def tasks_display(progress: TaskProgress | None, language: str = "zh") -> pd.DataFrame | None:
     """The key tasks of ONE plan's progress, district totals (one row per task split across
     towns): target, done and remaining in the task's unit, completion %, deadline (完成时限),
-    lead/responsible units and how many towns are done and overdue. None without tasks."""
+    lead/responsible units and how many towns are overdue. None without tasks."""
     if progress is None or progress.tasks is None or not len(progress.tasks):
         return None
     t = progress.tasks.reset_index(drop=True)
@@ -247,8 +247,7 @@ def tasks_display(progress: TaskProgress | None, language: str = "zh") -> pd.Dat
         "remaining": _quantities(t["remaining"], t["unit"]),
         "rate": t["completion_rate"].map(lambda v: "—" if pd.isna(v) else f"{100 * v:.1f}").astype("string"),
         "deadline": pd.to_datetime(t["deadline"]).dt.strftime("%Y-%m-%d").astype("string"),
-        "units": _lead_responsible(t),
-        "n_towns": t["n_towns"].map(fmt_i), "n_done": t["n_done"].map(fmt_i), "n_overdue": t["n_overdue"].map(fmt_i),
+        "units": _lead_responsible(t), "n_overdue": t["n_overdue"].map(fmt_i),
     })
     out.columns = list(table_headers("tasks", language))
     return out.fillna("—")
@@ -454,18 +453,18 @@ def _progress_frame(progress: TaskProgress | None, ranking: pd.DataFrame) -> pd.
     sc["on_time_pct"] = pd.to_numeric(sc["on_time_share"], errors="coerce").astype("float64") * 100
     aq = ranking[["town_code", "town_name", "pm25", "rank"]].copy()
     aq["town_code"] = aq["town_code"].astype("string")
-    m = aq.merge(sc[["town_code", "n_tasks", "n_done", "n_overdue", "score", "on_time_pct", "days_late_total",
+    m = aq.merge(sc[["town_code", "n_tasks", "n_overdue", "score", "on_time_pct", "days_late_total",
                      "remaining_text", "rank"]], on="town_code", how="left", suffixes=("", "_task"))
     m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
-    return m[["town_name", "score", "on_time_pct", "days_late_total", "rank_task", "n_tasks", "n_done", "n_overdue",
-              "remaining_text", "pm25", "rank"]].reset_index(drop=True)
+    return m[["town_name", "score", "on_time_pct", "days_late_total", "rank_task", "n_tasks", "n_overdue",
+              "pm25", "rank", "remaining_text"]].reset_index(drop=True)
 
 
 def progress_table(progress: TaskProgress | None, ranking: pd.DataFrame, month: pd.Period,
                    language: str = "zh") -> pd.DataFrame | None:
     """ONE plan's task-progress ranking beside the air-quality ranking (one row per town), or
-    None: score, on-time completion %, days late, task rank, task counts (integers), remaining
-    work in each unit, PM2.5 at published precision and its rank."""
+    None: score, on-time completion %, days late, task rank, task counts (integers), PM2.5 at
+    published precision and its rank, remaining work in each unit (last: the widest)."""
     m = _progress_frame(progress, ranking)
     if m is None:
         return None
@@ -480,11 +479,10 @@ def progress_table(progress: TaskProgress | None, ranking: pd.DataFrame, month: 
         m["days_late_total"].map(fmt_i),
         m["rank_task"].map(fmt_i),
         m["n_tasks"].map(fmt_i),
-        m["n_done"].map(fmt_i),
         m["n_overdue"].map(fmt_i),
-        m["remaining_text"].astype("string").fillna("—"),
         m["pm25"].map(lambda v: "—" if pd.isna(v) else f"{v:.{d}f}"),
         m["rank"].map(lambda v: not_ranked if pd.isna(v) else str(int(v))),
+        m["remaining_text"].astype("string").fillna("—"),
     ]
     out = pd.DataFrame(dict(zip(table_headers("progress", language), columns, strict=True)))
     return out.reset_index(drop=True)
@@ -863,7 +861,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
             sheet=t["progress_sheet"], title=title, caption=cap("progress"), frame=prog, headers=ph,
             formats={"score": NUMBER_FORMATS["decimals_1"], "on_time_pct": NUMBER_FORMATS["decimals_1"],
                      "pm25": fmt["pm25"],
-                     **{c: NUMBER_FORMATS["integer"] for c in ("days_late_total", "rank_task", "n_tasks", "n_done",
+                     **{c: NUMBER_FORMATS["integer"] for c in ("days_late_total", "rank_task", "n_tasks",
                                                                "n_overdue", "rank")}},
             note_header=t["note_header"], footnotes=(text("progress_rank_note", language),)))
         # the task tables as numbers (quantities beside a unit column, counts as integers)
@@ -875,14 +873,13 @@ def workbook_tables(data: ReportData, language: str = "zh",
                                "target": tk["target"], "completed": tk["completed"], "remaining": tk["remaining"],
                                "rate": round_gbt8170(tk["completion_rate"].astype("float64") * 100, 1),
                                "deadline": pd.to_datetime(tk["deadline"]).dt.strftime("%Y-%m-%d"),
-                               "units": _lead_responsible(tk), "n_towns": tk["n_towns"], "n_done": tk["n_done"],
-                               "n_overdue": tk["n_overdue"]})
+                               "units": _lead_responsible(tk), "n_overdue": tk["n_overdue"]})
             keys = [c for c in tf.columns if c != "unit"]
             tables.append(WorkbookTable(
                 sheet=t["tasks_sheet"], title=title, caption=cap("tasks"), frame=tf,
                 headers={**dict(zip(keys, table_headers("tasks", language), strict=True)), **unit_h},
                 formats={"rate": NUMBER_FORMATS["decimals_1"],
-                         **{c: NUMBER_FORMATS["integer"] for c in ("n_towns", "n_done", "n_overdue")}},
+                         "n_overdue": NUMBER_FORMATS["integer"]},
                 note_header=t["note_header"]))
         if data.progress is not None and len(data.progress.overdue):
             o = data.progress.overdue.reset_index(drop=True)

@@ -220,14 +220,14 @@ def _progress_tables(request: ReportRequest, data: ReportData, progress: Any) ->
     ptable = C.progress_table(progress, data.ranking, data.month, lang)
     if ptable is None:
         return []
-    out = [_html(C.html_table(ptable, caption=_table_caption(data, "progress", lang, f))),
+    out = [_html(C.html_table(ptable, caption=_table_caption(data, "progress", lang, f), compact=True)),
            _md(text("progress_rank_note", lang))]
     tasks = C.tasks_display(progress, lang)
     if tasks is not None:
-        out.append(_html(C.html_table(tasks, caption=_table_caption(data, "tasks", lang, f))))
+        out.append(_html(C.html_table(tasks, caption=_table_caption(data, "tasks", lang, f), compact=True)))
     od = C.overdue_display(progress, lang)
     if od is not None:
-        out.append(_html(C.html_table(od, caption=_table_caption(data, "overdue", lang, f))))
+        out.append(_html(C.html_table(od, caption=_table_caption(data, "overdue", lang, f), compact=True)))
     return out
 
 

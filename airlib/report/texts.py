@@ -396,16 +396,15 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "en": ("Task", "What", "Town", "Target", "Done", "Remaining", "Deadline", "Days overdue", "Lead/responsible"),
     },
     "progress": {
-        "zh": ("乡镇街道", "任务进展得分", "按期完成率(%)", "逾期天数合计", "任务排名", "任务数", "已完成",
-               "逾期未完成", "剩余工作量", "PM2.5", "空气质量排名"),
-        "en": ("Town", "Task score", "On time (%)", "Days late", "Task rank", "Tasks", "Done", "Overdue",
-               "Remaining", "PM2.5", "AQ rank"),
+        "zh": ("乡镇街道", "任务进展得分", "按期完成率(%)", "逾期天数合计", "任务排名", "任务数", "逾期未完成",
+               "PM2.5", "空气质量排名", "剩余工作量"),
+        "en": ("Town", "Task score", "On time (%)", "Days late", "Task rank", "Tasks", "Overdue", "PM2.5",
+               "AQ rank", "Remaining"),
     },
     "tasks": {
-        "zh": ("任务", "内容", "任务量", "已完成", "剩余", "完成率(%)", "完成时限", "牵头/主责单位", "涉及镇街",
-               "已完成镇街", "逾期镇街"),
-        "en": ("Task", "What", "Target", "Done", "Remaining", "Done (%)", "Deadline", "Lead/responsible", "Towns",
-               "Towns done", "Towns overdue"),
+        "zh": ("任务", "内容", "任务量", "已完成", "剩余", "完成率(%)", "完成时限", "牵头/主责单位", "逾期镇街数"),
+        "en": ("Task", "What", "Target", "Done", "Remaining", "Done (%)", "Deadline", "Lead/responsible",
+               "Towns overdue"),
     },
     "heavy_targets": {
         "zh": ("目标", "统计期", "已出现天数", "上年同期天数", "上年全期天数", "全期允许天数", "剩余可用天数", "状态", "展望"),

@@ -230,11 +230,12 @@ def test_progress_overdue_and_targets_sheets(tmp_path):
     assert by_name["城子街道"][1].value == 33.3  # 33.3 as shown, not 33.3333
     assert by_name["城子街道"][2].value == 33.3 and by_name["城子街道"][3].value == 52  # on time %, days late
     assert by_name["城子街道"][3].number_format == "0" and by_name["城子街道"][4].value == 4
-    assert by_name["城子街道"][8].value == "剩余 7 台；3.5 蒸吨"
-    assert by_name["城子街道"][9].value == pytest.approx(41.2) and by_name["城子街道"][9].number_format == "0.0"
+    assert by_name["城子街道"][5].value == 3 and by_name["城子街道"][6].value == 2  # tasks, overdue
+    assert by_name["城子街道"][7].value == pytest.approx(41.2) and by_name["城子街道"][7].number_format == "0.0"
+    assert by_name["城子街道"][9].value == "剩余 7 台；3.5 蒸吨"
     assert by_name["永定镇"][1].value == "—" and by_name["永定镇"][4].value == "—"
     ws = wb["重点任务"]
-    assert [c.value for c in ws[4]] == ["T1", "拆小煤炉", "台", 202, 0, 202, 0, "2024-10-31", "区城管执法局", 3, 0, 0]
+    assert [c.value for c in ws[4]] == ["T1", "拆小煤炉", "台", 202, 0, 202, 0, "2024-10-31", "区城管执法局", 0]
     ws = wb["逾期任务"]
     h = list(table_headers("overdue", "zh"))
     assert _header(ws) == [*h[:3], "单位", *h[3:]]
