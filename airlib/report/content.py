@@ -23,8 +23,10 @@ from airlib.report.data import ReportData, TaskProgress
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
 from airlib.report.sentences import (
     heavy_days_sentence,
+    progress_summary,
     ranking_summary,
     require_true_heavy_days_sentence,
+    require_true_progress_summary,
     require_true_summary,
 )
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
@@ -37,7 +39,8 @@ __all__ = [
     "ledger_problems_markdown", "map_source_line", "overdue_display", "progress_markdown", "progress_table",
     "RECORD_PARAMETERS", "inputs_digest", "ranking_summary_markdown", "record_html", "record_parameters",
     "run_record_dict", "split_title", "targets_display", "value_decimals", "write_excel",
-    "HEAVY_TARGET_COLUMNS", "heavy_targets_display", "heavy_targets_markdown", "tasks_display",
+    "HEAVY_TARGET_COLUMNS", "heavy_targets_display", "heavy_targets_markdown", "progress_summary_markdown",
+    "tasks_display",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
 ]
 
@@ -458,6 +461,15 @@ def _progress_frame(progress: TaskProgress | None, ranking: pd.DataFrame) -> pd.
     m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
     return m[["town_name", "score", "on_time_pct", "days_late_total", "rank_task", "n_tasks", "n_overdue",
               "pm25", "rank", "remaining_text"]].reset_index(drop=True)
+
+
+def progress_summary_markdown(progress: TaskProgress | None, language: str = "zh") -> str | None:
+    """One sentence on ONE plan's town task progress (on time, overdue and days late, the last
+    in the task rank; :func:`airlib.report.sentences.progress_summary`), checked against the
+    scores before it is shown; None without progress."""
+    if progress is None or not len(progress.scores):
+        return None
+    return require_true_progress_summary(progress_summary(progress.scores, language), progress.scores).text
 
 
 def progress_table(progress: TaskProgress | None, ranking: pd.DataFrame, month: pd.Period,

@@ -214,14 +214,17 @@ def task_progress(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def _progress_tables(request: ReportRequest, data: ReportData, progress: Any) -> list[Any]:
-    """The tables of ONE plan's task progress (a :class:`~airlib.report.data.TaskProgress`, or
-    None: nothing): task rank beside the air-quality rank and its note, key tasks, overdue tasks."""
+    """ONE plan's task progress (a :class:`~airlib.report.data.TaskProgress`, or None: nothing):
+    the checked summary sentence, task rank beside the air-quality rank and its note, key tasks,
+    overdue tasks."""
     lang, f = request.language, _fields(request)
     ptable = C.progress_table(progress, data.ranking, data.month, lang)
     if ptable is None:
         return []
-    out = [_html(C.html_table(ptable, caption=_table_caption(data, "progress", lang, f), compact=True)),
-           _md(text("progress_rank_note", lang))]
+    summary = C.progress_summary_markdown(progress, lang)
+    out = [_md(summary)] if summary else []
+    out += [_html(C.html_table(ptable, caption=_table_caption(data, "progress", lang, f), compact=True)),
+            _md(text("progress_rank_note", lang))]
     tasks = C.tasks_display(progress, lang)
     if tasks is not None:
         out.append(_html(C.html_table(tasks, caption=_table_caption(data, "tasks", lang, f), compact=True)))

@@ -34,9 +34,9 @@ from airlib.settings import DEFAULT, Settings
 from airlib.report.texts import text
 
 __all__ = [
-    "HeavyDaysSentence", "RankingSummary", "YoyFacts", "check_heavy_days_sentence", "check_ranking_summary",
-    "format_change", "heavy_days_sentence", "ranking_summary", "require_true_heavy_days_sentence",
-    "require_true_summary",
+    "HeavyDaysSentence", "ProgressSummary", "RankingSummary", "YoyFacts", "check_heavy_days_sentence",
+    "check_progress_summary", "check_ranking_summary", "format_change", "heavy_days_sentence", "progress_summary",
+    "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
 ]
 
 
@@ -489,3 +489,133 @@ def require_true_heavy_days_sentence(sentence: HeavyDaysSentence, row: pd.Series
         raise AirlibError("the heavy-pollution-day sentence does not agree with its target ("
                           + "; ".join(problems) + "); the report was not written — please report this")
     return sentence
+
+
+# ---- task progress (one plan) --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """The sentence on one plan's town task progress and the facts it states.
+
+    Attributes
+    ----------
+    text : str
+    language : str
+    n_due, n_on_time : int or None
+        Town tasks due by the evaluation date and those completed on time (None when the
+        scores carry no on-time completion).
+    n_overdue, days_late_total, days_late_max : int
+        逾期未完成 town tasks, their days late in total and the largest.
+    last : tuple of str
+        Towns in the last task rank (all of them when tied); empty without a ranked town.
+    last_rank : int or None
+    """
+
+    text: str
+    language: str
+    n_due: int | None
+    n_on_time: int | None
+    n_overdue: int
+    days_late_total: int
+    days_late_max: int
+    last: tuple[str, ...]
+    last_rank: int | None
+
+
+def progress_summary(scores: pd.DataFrame, language: str = "zh") -> ProgressSummary:
+    """One sentence on :func:`airlib.tracking.progress.town_scores`: on-time completion of the tasks
+    due, the overdue tasks and their days late, and the last-ranked town(s) (town names
+    Markdown-escaped)."""
+    def t(key: str, **f: object) -> str:
+        return text(key, language, **f)
+
+    parts = []
+    n_due = n_on = None
+    if {"n_due", "n_on_time"} <= set(scores.columns) and len(scores) and scores["n_due"].notna().all():
+        n_due, n_on = int(scores["n_due"].sum()), int(scores["n_on_time"].sum())
+        parts.append(t("progress_due", n_due=n_due, n_on=n_on, share=f"{100 * n_on / n_due:.1f}") if n_due
+                     else t("progress_none_due"))
+    n_over = int(pd.to_numeric(scores["n_overdue"], errors="coerce").fillna(0).sum()) if len(scores) else 0
+    late_sum = int(pd.to_numeric(scores.get("days_late_total", pd.Series(dtype=float)), errors="coerce").fillna(0).sum())
+    late_max = int(pd.to_numeric(scores.get("days_late_max", pd.Series(dtype=float)), errors="coerce").fillna(0).max()) \
+        if len(scores) else 0
+    parts.append(t("progress_overdue", count=n_over, days=late_sum, max=late_max) if n_over
+                 else t("progress_no_overdue"))
+    ranks = pd.to_numeric(scores["rank"], errors="coerce") if len(scores) else pd.Series(dtype=float)
+    last: tuple[str, ...] = ()
+    last_rank = None
+    if ranks.notna().any():
+        last_rank = int(ranks.max())
+        last = tuple(str(n) for n in scores.loc[(ranks == last_rank).to_numpy(), "town_name"])
+        tie = (text("tied_word", language) + ("" if language == "zh" else " ")) if len(last) > 1 else ""
+        names = _join(last, language)
+        parts.append(t("progress_last", names=names, rank=last_rank, tie=tie))
+    s = text("clause_sep", language).join(parts) + text("sentence_end", language)
+    if language == "en":
+        s = s[:1].upper() + s[1:]
+    return ProgressSummary(s, language, n_due, n_on, n_over, late_sum if n_over else 0, late_max if n_over else 0,
+                           last, last_rank)
+
+
+def check_progress_summary(summary: ProgressSummary, scores: pd.DataFrame) -> list[str]:
+    """Check a task-progress sentence against the scores; the list of what is wrong (empty: true).
+
+    The counts are recomputed from the per-town columns here (not with the code of
+    :func:`progress_summary`), and the sentence must contain the clauses those counts give: the
+    tasks due and on time with their share, the overdue count and days late (or that nothing is
+    overdue), the last-ranked towns, their rank and 并列 exactly when they tie.
+    """
+    problems: list[str] = []
+    s, lang = summary.text, summary.language
+
+    def same(label: str, claimed: object, actual: object) -> None:
+        if claimed != actual:
+            problems.append(f"{label}: the sentence says {claimed!r}, the scores have {actual!r}")
+
+    over = pd.to_numeric(scores["n_overdue"], errors="coerce").fillna(0).to_numpy(float)
+    same("overdue tasks", summary.n_overdue, int(over.sum()))
+    if over.sum() > 0:
+        days = int(np.nansum(scores["days_late_total"].to_numpy(float)))
+        most = int(np.nanmax(scores["days_late_max"].to_numpy(float)))
+        same("days late in total", summary.days_late_total, days)
+        same("most days late", summary.days_late_max, most)
+        want = text("progress_overdue", lang, count=int(over.sum()), days=days, max=most)
+        if want not in s:
+            problems.append(f"the sentence does not say {want!r}")
+    elif text("progress_no_overdue", lang) not in s:
+        problems.append("nothing is overdue but the sentence does not say so")
+    if "n_due" in scores and scores["n_due"].notna().all() and len(scores):
+        due = int(np.asarray(scores["n_due"], dtype=float).sum())
+        on = int(np.asarray(scores["n_on_time"], dtype=float).sum())
+        same("tasks due", summary.n_due, due)
+        same("tasks on time", summary.n_on_time, on)
+        want = (text("progress_due", lang, n_due=due, n_on=on, share=f"{100 * on / due:.1f}") if due
+                else text("progress_none_due", lang))
+        if want.lower() not in s.lower():
+            problems.append(f"the sentence does not say {want!r}")
+    r = pd.to_numeric(scores["rank"], errors="coerce")
+    if r.notna().any():
+        worst = set(scores.loc[(r == r.max()).to_numpy(), "town_name"].astype(str))
+        same("last in the task rank", set(summary.last), worst)
+        same("last rank", summary.last_rank, int(r.max()))
+        for name in worst:
+            if markdown_text(name) not in s:
+                problems.append(f"town {name!r} is not named in the sentence")
+        if (len(worst) > 1) != (text("tied_word", lang) in s):
+            problems.append("the tie of the last place is not said right")
+    return problems
+
+
+def require_true_progress_summary(summary: ProgressSummary, scores: pd.DataFrame) -> ProgressSummary:
+    """``summary`` when :func:`check_progress_summary` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    problems = check_progress_summary(summary, scores)
+    if problems:
+        raise AirlibError("the task-progress sentence does not agree with the task scores ("
+                          + "; ".join(problems) + "); the report was not written — please report this")
+    return summary

@@ -61,6 +61,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "table_progress": "表{no} 任务进展排名与空气质量排名",
         "table_overdue": "表{no} 逾期未完成任务",
         "table_tasks": "表{no} 重点任务进展（全区汇总）",
+        "progress_due": "已到期的{n_due}项镇街任务中按期完成{n_on}项（按期完成率{share}%）",
+        "progress_none_due": "尚无到期的镇街任务",
+        "progress_overdue": "逾期未完成{count}项，合计逾期{days}天，最长{max}天",
+        "progress_no_overdue": "无逾期未完成任务",
+        "progress_last": "任务排名末位：{names}（{tie}第{rank}名）",
         "progress_rank_note": "注：任务排名依次比较任务进展得分（高者在前）、按期完成率（高者在前，无到期任务视为100%）、"
                               "逾期天数合计（少者在前），三项均相同者并列；按期完成以台账中累计完成量首次达到任务量的月份"
                               "不晚于完成时限所在月份为准。",
@@ -237,6 +242,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "table_progress": "Table {no} Task progress and air-quality ranks",
         "table_overdue": "Table {no} Overdue tasks",
         "table_tasks": "Table {no} Key tasks, district totals",
+        "progress_due": "of {n_due} town tasks due, {n_on} were completed on time ({share} %)",
+        "progress_none_due": "no town task is due yet",
+        "progress_overdue": "{count} overdue, {days} days late in total, at most {max}",
+        "progress_no_overdue": "no task overdue",
+        "progress_last": "last in the task rank: {names} ({tie}#{rank})",
         "progress_rank_note": "Note: the task rank compares the task score (higher first), the on-time completion "
                               "share (higher first; a town with nothing due counts as 100 %) and the days late in total "
                               "(fewer first); towns tie only when all three tie. A task was completed on time when its "

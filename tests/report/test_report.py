@@ -736,6 +736,7 @@ def test_texts_cover_both_languages():
               "issuer", "number", "day", "boundary", "dataset"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
     fields |= {"target", "start", "end", "used", "last_full", "allowed", "left", "over"}  # heavy-day sentence
+    fields |= {"n_due", "n_on", "max"}  # task-progress sentence
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}

@@ -147,3 +147,30 @@ def test_task_table_has_deadlines_units_and_quantities():
     assert t.loc["A", "牵头/主责单位"] == "区环保局／各镇街" and t.loc["B", "牵头/主责单位"] == "—"
     assert t.loc["B", "剩余"] == "202 台" and t.loc["B", "逾期镇街数"] == "1"
     assert tasks_display(None) is None
+
+
+def test_progress_sentence_states_the_scores_and_is_checked():
+    from airlib.report.content import progress_summary_markdown
+    from airlib.report.sentences import check_progress_summary, progress_summary, require_true_progress_summary
+
+    prog, _ = _progress()
+    s = progress_summary_markdown(prog)
+    # 4 town tasks due: 王平 A on time; 永定 A late; 王平 B late; 永定 B overdue 31 days
+    assert s == ("已到期的4项镇街任务中按期完成1项（按期完成率25.0%）；逾期未完成1项，合计逾期31天，最长31天；"
+                 "任务排名末位：永定地区（第2名）。")
+    en = progress_summary(prog.scores, "en").text
+    assert en.startswith("Of 4 town tasks due, 1 were completed on time (25.0 %)") and "永定地区 (#2)" in en
+    # all tied: every town named, with 并列
+    tied = prog.scores.assign(rank=1)
+    t = progress_summary(tied)
+    assert "王平地区、永定地区（并列第1名）" in t.text and check_progress_summary(t, tied) == []
+    # a sentence that disagrees with the scores is caught
+    wrong = dataclasses.replace(progress_summary(prog.scores), text=s.replace("合计逾期31天", "合计逾期13天"))
+    assert check_progress_summary(wrong, prog.scores)
+    other = prog.scores.assign(n_overdue=0)
+    assert any("overdue" in p for p in check_progress_summary(progress_summary(prog.scores), other))
+    with pytest.raises(AirlibError, match="task-progress sentence"):
+        require_true_progress_summary(progress_summary(prog.scores), other)
+    none_over = progress_summary(other)
+    assert "无逾期未完成任务" in none_over.text and check_progress_summary(none_over, other) == []
+    assert progress_summary_markdown(None) is None
