@@ -194,13 +194,13 @@ def bottom_row_positions(data: ReportData) -> list[int]:
     return [i for i, c in enumerate(data.ranking["town_code"].astype(str)) if c in bottom]
 
 
-def _lead_responsible(frame: pd.DataFrame) -> pd.Series:
-    """牵头/主责 units of task rows as one text: "lead／responsible" (either alone when the other
-    is empty; "—" when both are)."""
+def _lead_responsible(frame: pd.DataFrame, language: str = "zh") -> pd.Series:
+    """牵头/主责 units of task rows as one text: "lead／responsible" ("lead / responsible" in
+    English; either alone when the other is empty; "—" when both are)."""
     lead = frame["lead"].astype("string").fillna("")
     resp = frame["responsible"].astype("string").fillna("")
     both = (lead != "") & (resp != "")
-    out = lead.where(~both, lead + "／" + resp).where(lead != "", resp)
+    out = lead.where(~both, lead + ("／" if language == "zh" else " / ") + resp).where(lead != "", resp)
     return out.where(out != "", "—").astype("string")
 
 
@@ -230,7 +230,7 @@ def overdue_display(progress: TaskProgress | None, language: str = "zh") -> pd.D
         "remaining": _quantities(o["remaining"], o["unit"]),
         "deadline": pd.to_datetime(o["deadline"]).dt.strftime("%Y-%m-%d").astype("string"),
         "days_overdue": o["days_overdue"].map(lambda v: "—" if pd.isna(v) else str(int(v))).astype("string"),
-        "units": _lead_responsible(o),
+        "units": _lead_responsible(o, language),
     })
     od.columns = list(table_headers("overdue", language))
     return od.fillna("—")
@@ -250,7 +250,7 @@ def tasks_display(progress: TaskProgress | None, language: str = "zh") -> pd.Dat
         "remaining": _quantities(t["remaining"], t["unit"]),
         "rate": t["completion_rate"].map(lambda v: "—" if pd.isna(v) else f"{100 * v:.1f}").astype("string"),
         "deadline": pd.to_datetime(t["deadline"]).dt.strftime("%Y-%m-%d").astype("string"),
-        "units": _lead_responsible(t), "n_overdue": t["n_overdue"].map(fmt_i),
+        "units": _lead_responsible(t, language), "n_overdue": t["n_overdue"].map(fmt_i),
     })
     out.columns = list(table_headers("tasks", language))
     return out.fillna("—")
@@ -463,6 +463,15 @@ def _progress_frame(progress: TaskProgress | None, ranking: pd.DataFrame) -> pd.
               "pm25", "rank", "remaining_text"]].reset_index(drop=True)
 
 
+def _remaining(values: pd.Series, language: str) -> pd.Series:
+    """Remaining work per unit ("202 台；3.5 蒸吨") with the list separator of ``language``; "—"
+    when nothing is left (the units are the plan's own words)."""
+    out = values.astype("string")
+    if language != "zh":
+        out = out.str.replace("；", text("clause_sep", language), regex=False)
+    return out.fillna("—")
+
+
 def progress_summary_markdown(progress: TaskProgress | None, language: str = "zh") -> str | None:
     """One sentence on ONE plan's town task progress (on time, overdue and days late, the last
     in the task rank; :func:`airlib.report.sentences.progress_summary`), checked against the
@@ -494,7 +503,7 @@ def progress_table(progress: TaskProgress | None, ranking: pd.DataFrame, month: 
         m["n_overdue"].map(fmt_i),
         m["pm25"].map(lambda v: "—" if pd.isna(v) else f"{v:.{d}f}"),
         m["rank"].map(lambda v: not_ranked if pd.isna(v) else str(int(v))),
-        m["remaining_text"].astype("string").fillna("—"),
+        _remaining(m["remaining_text"], language),
     ]
     out = pd.DataFrame(dict(zip(table_headers("progress", language), columns, strict=True)))
     return out.reset_index(drop=True)
@@ -868,6 +877,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
     prog = _progress_frame(data.progress, data.ranking)
     if prog is not None:
         prog = _round_columns(prog, ("score", "on_time_pct"), 1)
+        prog["remaining_text"] = _remaining(prog["remaining_text"], language)
         ph = dict(zip(prog.columns, table_headers("progress", language), strict=True))
         tables.append(WorkbookTable(
             sheet=t["progress_sheet"], title=title, caption=cap("progress"), frame=prog, headers=ph,
@@ -885,7 +895,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
                                "target": tk["target"], "completed": tk["completed"], "remaining": tk["remaining"],
                                "rate": round_gbt8170(tk["completion_rate"].astype("float64") * 100, 1),
                                "deadline": pd.to_datetime(tk["deadline"]).dt.strftime("%Y-%m-%d"),
-                               "units": _lead_responsible(tk), "n_overdue": tk["n_overdue"]})
+                               "units": _lead_responsible(tk, language), "n_overdue": tk["n_overdue"]})
             keys = [c for c in tf.columns if c != "unit"]
             tables.append(WorkbookTable(
                 sheet=t["tasks_sheet"], title=title, caption=cap("tasks"), frame=tf,
@@ -899,7 +909,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
                                "unit": o["unit"], "target": o["target"], "completed": o["completed"],
                                "remaining": o["remaining"],
                                "deadline": pd.to_datetime(o["deadline"]).dt.strftime("%Y-%m-%d"),
-                               "days_overdue": o["days_overdue"], "units": _lead_responsible(o)})
+                               "days_overdue": o["days_overdue"], "units": _lead_responsible(o, language)})
             keys = [c for c in of.columns if c != "unit"]
             tables.append(WorkbookTable(
                 sheet=t["overdue_sheet"], title=title, caption=cap("overdue"), frame=of,

@@ -37,7 +37,7 @@ positive target:
 * **days late**: ``days_late_total`` and ``days_late_max``, the sum and the maximum of
   ``days_overdue`` over the town's 逾期未完成 tasks (0 when none);
 * **remaining quantity** in each task's unit, summed per unit (``remaining_text``, e.g.
-  "剩余 202 台；3.5 蒸吨"; :func:`format_quantity` for the decimals);
+  "202 台；3.5 蒸吨" — what is left to do; :func:`format_quantity` for the decimals);
 * ``rank``: :func:`airlib.standards.ranking_rules.competition_rank` (1, 2, 2, 4) on the
   composite key, compared in this order: score (higher first), on-time share (higher
   first; a town with nothing due yet counts as 1 — nothing of it is late), days late in
@@ -392,14 +392,14 @@ def completion_timing(progress: pd.DataFrame, ledger: pd.DataFrame,
 
 
 def remaining_by_unit(progress: pd.DataFrame) -> pd.Series:
-    """Remaining quantity of each town, summed per unit: "剩余 202 台；3.5 蒸吨" (units in plan
+    """Remaining quantity of each town, summed per unit: "202 台；3.5 蒸吨" (units in plan
     order of first appearance), NA for a town with nothing left. Index: ``town_code``."""
     p = progress.loc[(progress["target"] > 0).to_numpy(dtype=bool) & (progress["remaining"] > 0).to_numpy(dtype=bool)]
     if p.empty:
         return pd.Series(dtype="string")
     per = p.groupby(["town_code", "unit"], sort=False)["remaining"].sum().reset_index()
     per["txt"] = [format_quantity(v, u) for v, u in zip(per["remaining"], per["unit"], strict=True)]
-    return ("剩余 " + per.groupby("town_code", sort=False)["txt"].agg("；".join)).astype("string")
+    return per.groupby("town_code", sort=False)["txt"].agg("；".join).astype("string")
 
 
 def _composite_rank(frame: pd.DataFrame, keys: tuple[tuple[str, bool], ...], valid: pd.Series) -> pd.Series:

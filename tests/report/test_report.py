@@ -372,6 +372,8 @@ def test_english_report_beside_chinese_and_english_throughout(demo_home, first_r
         proper.append(str(data.progress.plan))
         proper += [str(v) for col in data.progress.overdue.columns
                    for v in data.progress.overdue[col].tolist() if isinstance(v, str)]
+        proper += [str(v) for col in data.progress.tasks.columns  # key tasks: the plan's words and units
+                   for v in data.progress.tasks[col].tolist() if isinstance(v, str)]
     corpus = "\n".join(proper)
     runs = set(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text))
     assert runs, "the English PDF should still name the towns"

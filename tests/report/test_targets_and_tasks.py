@@ -135,7 +135,9 @@ def test_progress_table_counts_are_integers_and_ranks_separate():
     assert t.loc["王平地区", "任务进展得分"] == "100.0" and t.loc["王平地区", "按期完成率(%)"] == "50.0"
     assert t.loc["永定地区", "按期完成率(%)"] == "0.0" and t.loc["永定地区", "逾期天数合计"] == "31"
     assert t.loc["王平地区", "任务排名"] == "1" and t.loc["永定地区", "任务排名"] == "2"
-    assert t.loc["永定地区", "剩余工作量"] == "剩余 202 台"
+    assert t.loc["永定地区", "剩余工作量"] == "202 台"
+    en = progress_table(prog, ranking, pd.Period("2018-01", freq="M"), "en").set_index("Town")
+    assert en.loc["永定地区", "Remaining"] == "202 台"
     for col in ("逾期天数合计", "任务排名", "任务数", "逾期未完成"):
         assert all("." not in v for v in t[col]), col
 

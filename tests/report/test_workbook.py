@@ -191,7 +191,7 @@ def _progress() -> TaskProgress:
     scores = pd.DataFrame({
         "town_code": CODES, "n_tasks": [4, 4, 3, 2, 5], "n_done": [4, 2, 1, 0, 5], "n_overdue": [0, 1, 2, 2, 0],
         "score": [100.0, 62.5, 100 / 3, np.nan, 100.0], "on_time_share": [1.0, 0.5, 1 / 3, np.nan, 0.8],
-        "days_late_total": [0, 12, 52, 40, 0], "remaining_text": [pd.NA, "剩余 3 台", "剩余 7 台；3.5 蒸吨", "剩余 5 村", pd.NA],
+        "days_late_total": [0, 12, 52, 40, 0], "remaining_text": [pd.NA, "3 台", "7 台；3.5 蒸吨", "5 村", pd.NA],
         "rank": pd.array([1, 3, 4, pd.NA, 2], dtype="Int64"),
     })
     overdue = pd.DataFrame({
@@ -232,7 +232,9 @@ def test_progress_overdue_and_targets_sheets(tmp_path):
     assert by_name["城子街道"][3].number_format == "0" and by_name["城子街道"][4].value == 4
     assert by_name["城子街道"][5].value == 3 and by_name["城子街道"][6].value == 2  # tasks, overdue
     assert by_name["城子街道"][7].value == pytest.approx(41.2) and by_name["城子街道"][7].number_format == "0.0"
-    assert by_name["城子街道"][9].value == "剩余 7 台；3.5 蒸吨"
+    assert by_name["城子街道"][9].value == "7 台；3.5 蒸吨"
+    en = openpyxl.load_workbook(write_excel(data, tmp_path / "en.xlsx", "en"))["Task progress"]
+    assert {r[9].value for r in en.iter_rows(min_row=4, max_row=3 + len(CODES))} >= {"7 台; 3.5 蒸吨"}
     assert by_name["永定镇"][1].value == "—" and by_name["永定镇"][4].value == "—"
     ws = wb["重点任务"]
     assert [c.value for c in ws[4]] == ["T1", "拆小煤炉", "台", 202, 0, 202, 0, "2024-10-31", "区城管执法局", 0]

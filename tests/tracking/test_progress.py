@@ -369,7 +369,7 @@ def test_remaining_quantity_in_each_unit():
     led = _ledger([("2017-10", "王平地区", "M", 0.0), ("2017-10", "王平地区", "E", 0.0),
                    ("2017-10", "永定地区", "M", 2.0), ("2017-10", "永定地区", "E", 3.5)])
     sc = town_scores(town_progress(ONE, led, "2017-10-31", TOWNS), led, "2017-10-31").set_index("town_name")
-    assert sc.loc["王平地区", "remaining_text"] == "剩余 2 台；3.5 蒸吨"
+    assert sc.loc["王平地区", "remaining_text"] == "2 台；3.5 蒸吨"
     assert pd.isna(sc.loc["永定地区", "remaining_text"])
     assert [format_quantity(v) for v in (202.0, 3.5, 0.25, 1 / 3, 19800.0)] == ["202", "3.5", "0.25", "0.33", "19800"]
     assert format_quantity(np.nan) == "—" and format_quantity(3.0, "村") == "3 村"
