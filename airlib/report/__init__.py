@@ -45,7 +45,7 @@ from airlib.report.content import (
     html_table,
     write_excel,
 )
-from airlib.report.data import ReportData, TaskProgress, pm25_targets, prepare, task_progress
+from airlib.report.data import ReportData, TaskProgress, district_targets, prepare, task_progress
 from airlib.report.errors import ReportError, ReportWriteError
 from airlib.report.rendering import REPORT_CSP, harden_html, html_to_pdf, notebook_to_html
 from airlib.report.request import (
@@ -63,7 +63,7 @@ __all__ = [
     "ReportData", "ReportError", "ReportRequest", "ReportResult", "ReportWriteError", "TaskProgress",
     "check_request", "clean_stale", "demo_report", "display_table", "district_boundaries",
     "harden_html", "headers", "html_table", "html_to_pdf", "interactive_folder",
-    "notebook_to_html", "pm25_targets",
+    "notebook_to_html", "district_targets",
     "prepare", "report_command", "report_folder", "run_all", "run_report", "task_progress",
     "write_excel",
 ]

@@ -21,7 +21,14 @@ from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision, round_gbt8170, round_published  # the one published-precision rule
 from airlib.report.data import ReportData, TaskProgress
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
-from airlib.report.sentences import ranking_summary, require_true_summary
+from airlib.report.sentences import (
+    heavy_days_sentence,
+    progress_summary,
+    ranking_summary,
+    require_true_heavy_days_sentence,
+    require_true_progress_summary,
+    require_true_summary,
+)
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
 
 __all__ = [
@@ -33,6 +40,8 @@ __all__ = [
     "progress_markdown", "progress_table",
     "RECORD_PARAMETERS", "inputs_digest", "ranking_summary_markdown", "record_html", "record_parameters",
     "run_record_dict", "split_title", "targets_display", "value_decimals", "write_excel",
+    "HEAVY_TARGET_COLUMNS", "heavy_targets_display", "heavy_targets_markdown", "progress_summary_markdown",
+    "tasks_display",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
 ]
 
@@ -207,19 +216,66 @@ def progress_caption(data: ReportData, prog: TaskProgress, key: str, language: s
     return caption + (f"（{prog.plan}）" if len(data.progress) > 1 else "")
 
 
-def overdue_display(data: ReportData, language: str = "zh",
-                    prog: TaskProgress | None = None) -> pd.DataFrame | None:
-    """Overdue town tasks (task, town, target, done, days overdue) with Chinese/English headers.
+def _lead_responsible(frame: pd.DataFrame, language: str = "zh") -> pd.Series:
+    """牵头/主责 units of task rows as one text: "lead／responsible" ("lead / responsible" in
+    English; either alone when the other is empty; "—" when both are)."""
+    lead = frame["lead"].astype("string").fillna("")
+    resp = frame["responsible"].astype("string").fillna("")
+    both = (lead != "") & (resp != "")
+    out = lead.where(~both, lead + ("／" if language == "zh" else " / ") + resp).where(lead != "", resp)
+    return out.where(out != "", "—").astype("string")
 
-    ``prog``: the plan's progress (default: the first plan in force). ``None`` when no task
-    ledger covers the month or nothing is overdue; missing values "—".
+
+def _quantities(values: pd.Series, units: pd.Series) -> pd.Series:
+    """Quantities in their task's unit as printed ("202 台", "3.5 蒸吨";
+    :func:`airlib.tracking.progress.format_quantity`)."""
+    from airlib.tracking.progress import format_quantity
+
+    return pd.Series([format_quantity(v, u if isinstance(u, str) and u else None)
+                      for v, u in zip(values, units, strict=True)], index=values.index, dtype="string")
+
+
+def overdue_display(progress: TaskProgress | None, language: str = "zh") -> pd.DataFrame | None:
+    """Overdue town tasks of ONE plan's progress: task, town, target, done and remaining in the
+    task's unit, deadline (完成时限), days overdue and the lead/responsible units, with
+    Chinese/English headers.
+
+    ``None`` without progress or when nothing is overdue; missing values "—"; counts as integers.
     """
-    prog = _plan_progress(data, prog)
-    if prog is None or not len(prog.overdue):
+    if progress is None or not len(progress.overdue):
         return None
-    od = prog.overdue[["task_id", "task", "town_name", "target", "completed", "days_overdue"]].copy()
+    o = progress.overdue.reset_index(drop=True)
+    od = pd.DataFrame({
+        "task_id": o["task_id"].astype("string"), "task": o["task"].astype("string"),
+        "town_name": o["town_name"].astype("string"),
+        "target": _quantities(o["target"], o["unit"]), "completed": _quantities(o["completed"], o["unit"]),
+        "remaining": _quantities(o["remaining"], o["unit"]),
+        "deadline": pd.to_datetime(o["deadline"]).dt.strftime("%Y-%m-%d").astype("string"),
+        "days_overdue": o["days_overdue"].map(lambda v: "—" if pd.isna(v) else str(int(v))).astype("string"),
+        "units": _lead_responsible(o, language),
+    })
     od.columns = list(table_headers("overdue", language))
-    return od.astype("string").fillna("—")
+    return od.fillna("—")
+
+
+def tasks_display(progress: TaskProgress | None, language: str = "zh") -> pd.DataFrame | None:
+    """The key tasks of ONE plan's progress, district totals (one row per task split across
+    towns): target, done and remaining in the task's unit, completion %, deadline (完成时限),
+    lead/responsible units and how many towns are overdue. None without tasks."""
+    if progress is None or progress.tasks is None or not len(progress.tasks):
+        return None
+    t = progress.tasks.reset_index(drop=True)
+    fmt_i = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
+    out = pd.DataFrame({
+        "task_id": t["task_id"].astype("string"), "task": t["task"].astype("string"),
+        "target": _quantities(t["target"], t["unit"]), "completed": _quantities(t["completed"], t["unit"]),
+        "remaining": _quantities(t["remaining"], t["unit"]),
+        "rate": t["completion_rate"].map(lambda v: "—" if pd.isna(v) else f"{100 * v:.1f}").astype("string"),
+        "deadline": pd.to_datetime(t["deadline"]).dt.strftime("%Y-%m-%d").astype("string"),
+        "units": _lead_responsible(t, language), "n_overdue": t["n_overdue"].map(fmt_i),
+    })
+    out.columns = list(table_headers("tasks", language))
+    return out.fillna("—")
 
 
 def _width(s: str) -> float:
@@ -420,57 +476,100 @@ def ledger_problems_markdown(data: ReportData, language: str = "zh") -> str | No
     return "\n".join([head, "", *items])
 
 
-def _progress_frame(data: ReportData, prog: TaskProgress | None = None) -> pd.DataFrame | None:
-    """Task scores of one plan (default: the first in force) beside the air-quality ranking,
-    one row per town in task-rank order (numbers as numbers), or None without task progress."""
-    prog = _plan_progress(data, prog)
-    if prog is None:
+def _progress_frame(progress: TaskProgress | None, ranking: pd.DataFrame) -> pd.DataFrame | None:
+    """ONE plan's town task scores beside the air-quality ranking, one row per town in task-rank
+    order (numbers as numbers; on-time share in %), or None without task progress."""
+    if progress is None:
         return None
-    sc = prog.scores.copy()
+    sc = progress.scores.copy()
     sc["town_code"] = sc["town_code"].astype("string")
-    aq = data.ranking[["town_code", "town_name", "pm25", "rank"]].copy()
+    for c in ("on_time_share", "days_late_total", "remaining_text"):  # scores of an older airlib
+        if c not in sc:
+            sc[c] = pd.NA
+    sc["on_time_pct"] = pd.to_numeric(sc["on_time_share"], errors="coerce").astype("float64") * 100
+    aq = ranking[["town_code", "town_name", "pm25", "rank"]].copy()
     aq["town_code"] = aq["town_code"].astype("string")
-    m = aq.merge(sc[["town_code", "n_tasks", "n_done", "n_overdue", "score", "rank"]],
-                 on="town_code", how="left", suffixes=("", "_task"))
+    m = aq.merge(sc[["town_code", "n_tasks", "n_overdue", "score", "on_time_pct", "days_late_total",
+                     "remaining_text", "rank"]], on="town_code", how="left", suffixes=("", "_task"))
     m = m.sort_values(["rank_task", "rank"], na_position="last", kind="stable")
-    return m[["town_name", "score", "rank_task", "n_tasks", "n_done", "n_overdue", "pm25", "rank"]].reset_index(drop=True)
+    return m[["town_name", "score", "on_time_pct", "days_late_total", "rank_task", "n_tasks", "n_overdue",
+              "pm25", "rank", "remaining_text"]].reset_index(drop=True)
 
 
-def progress_table(data: ReportData, language: str = "zh",
-                   prog: TaskProgress | None = None) -> pd.DataFrame | None:
-    """Task-progress ranking of one plan (default: the first in force) beside the air-quality
-    ranking (one row per town), or None."""
-    m = _progress_frame(data, prog)
+def _remaining(values: pd.Series, language: str) -> pd.Series:
+    """Remaining work per unit ("202 台；3.5 蒸吨") with the list separator of ``language``; "—"
+    when nothing is left (the units are the plan's own words)."""
+    out = values.astype("string")
+    if language != "zh":
+        out = out.str.replace("；", text("clause_sep", language), regex=False)
+    return out.fillna("—")
+
+
+def progress_summary_markdown(progress: TaskProgress | None, language: str = "zh") -> str | None:
+    """One sentence on ONE plan's town task progress (on time, overdue and days late, the last
+    in the task rank; :func:`airlib.report.sentences.progress_summary`), checked against the
+    scores before it is shown; None without progress."""
+    if progress is None or not len(progress.scores):
+        return None
+    return require_true_progress_summary(progress_summary(progress.scores, language), progress.scores).text
+
+
+def progress_table(progress: TaskProgress | None, ranking: pd.DataFrame, month: pd.Period,
+                   language: str = "zh") -> pd.DataFrame | None:
+    """ONE plan's task-progress ranking beside the air-quality ranking (one row per town), or
+    None: score, on-time completion %, days late, task rank, task counts (integers), PM2.5 at
+    published precision and its rank, remaining work in each unit (last: the widest)."""
+    m = _progress_frame(progress, ranking)
     if m is None:
         return None
-    d = published_precision("pm25", data.month)
+    d = published_precision("pm25", month)
     fmt_i = lambda v: "—" if pd.isna(v) else str(int(v))  # noqa: E731
+    f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
     not_ranked = text("not_ranked", language)
     columns = [
         m["town_name"].astype("string").fillna("—"),
-        m["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
+        m["score"].map(f1),
+        m["on_time_pct"].map(f1),
+        m["days_late_total"].map(fmt_i),
         m["rank_task"].map(fmt_i),
         m["n_tasks"].map(fmt_i),
-        m["n_done"].map(fmt_i),
         m["n_overdue"].map(fmt_i),
         m["pm25"].map(lambda v: "—" if pd.isna(v) else f"{v:.{d}f}"),
         m["rank"].map(lambda v: not_ranked if pd.isna(v) else str(int(v))),
+        _remaining(m["remaining_text"], language),
     ]
     out = pd.DataFrame(dict(zip(table_headers("progress", language), columns, strict=True)))
     return out.reset_index(drop=True)
 
 
-def _targets_frame(data: ReportData, language: str = "zh") -> pd.DataFrame:
-    """The targets table with numbers as numbers (columns of :data:`TARGET_COLUMNS`)."""
+def _goal(row: Any, language: str) -> str:
+    """How a target is named in the tables and sentences: id, kind and value with its unit
+    ("T01 同比下降25%", "C 不高于49µg/m³", "T02 同比下降20%", "H 不高于7天")."""
+    from airlib.tracking.targets import COUNT_METRICS
+
+    kind = display_value(row.kind_label, language)
+    unit = "%" if row.kind != "absolute_cap" else (
+        ("天" if language == "zh" else " days") if getattr(row, "metric", "") in COUNT_METRICS else "µg/m³")
+    goal = f"{kind}{row.target_value:g}{unit}" if not pd.isna(row.target_value) else kind.strip()
+    return f"{row.target_id} {goal}"
+
+
+def _metric_rows(data: ReportData, metrics: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``data.targets`` of ``metrics`` (a frame without ``metric`` holds PM2.5 targets)."""
     t = data.targets
     if t is None or t.empty:
+        return pd.DataFrame()
+    if "metric" not in t:
+        return t.reset_index(drop=True) if "pm25_mean" in metrics else pd.DataFrame()
+    return t[t["metric"].isin(list(metrics)).to_numpy()].reset_index(drop=True)
+
+
+def _targets_frame(data: ReportData, language: str = "zh") -> pd.DataFrame:
+    """The PM2.5 targets table with numbers as numbers (columns of :data:`TARGET_COLUMNS`)."""
+    t = _metric_rows(data, ("pm25_mean",))
+    if t.empty:
         return pd.DataFrame(columns=list(TARGET_COLUMNS))
-    goals = []
-    for r in t.itertuples(index=False):  # one row per target (a handful)
-        kind = display_value(r.kind_label, language)
-        goal = (f"{kind}{r.target_value:g}{'%' if r.kind != 'absolute_cap' else 'µg/m³'}"
-                if not pd.isna(r.target_value) else kind.strip())
-        goals.append(f"{r.target_id} {goal}")
+    goals = [_goal(r, language) for r in t.itertuples(index=False)]  # one row per target (a handful)
     start = pd.to_datetime(t["start"]).dt.strftime("%Y-%m-%d")
     end = pd.to_datetime(t["end"]).dt.strftime("%Y-%m-%d")
     out = pd.DataFrame({
@@ -488,6 +587,63 @@ def _targets_frame(data: ReportData, language: str = "zh") -> pd.DataFrame:
     return out
 
 
+#: Columns of the heavy-day targets table, in the order of :data:`airlib.report.texts.TABLE_HEADERS`
+#: ``heavy_targets``: days so far, same window last year, last year's whole period, days allowed
+#: for the whole period, days left (negative: over) [days].
+HEAVY_TARGET_COLUMNS: Final[tuple[str, ...]] = (
+    "goal", "window", "current", "comparison", "comparison_full", "allowed_total", "allowance", "status", "outlook",
+)
+
+
+def _heavy_targets_frame(data: ReportData, language: str = "zh") -> pd.DataFrame:
+    """The heavy-pollution-day targets (:data:`HEAVY_TARGET_COLUMNS`), day counts as Int64."""
+    from airlib.tracking.targets import COUNT_METRICS
+
+    t = _metric_rows(data, tuple(COUNT_METRICS))
+    if t.empty:
+        return pd.DataFrame(columns=list(HEAVY_TARGET_COLUMNS))
+    start = pd.to_datetime(t["start"]).dt.strftime("%Y-%m-%d")
+    end = pd.to_datetime(t["end"]).dt.strftime("%Y-%m-%d")
+
+    def days(c: str) -> pd.Series:
+        return pd.to_numeric(t[c], errors="coerce").round(0).astype("Int64")
+
+    return pd.DataFrame({
+        "goal": [_goal(r, language) for r in t.itertuples(index=False)],
+        "window": (start + text("range_sep", language) + end).to_numpy(),
+        **{c: days(c).array for c in ("current", "comparison", "comparison_full", "allowed_total", "allowance")},
+        "status": t["status"].astype(str).map(lambda v: display_value(v, language)).to_numpy(),
+        "outlook": t["outlook"].astype("string").map(
+            lambda v: "—" if pd.isna(v) else display_value(str(v), language)).astype("string").to_numpy(),
+    })
+
+
+def heavy_targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
+    """The district's heavy-pollution-day targets with their allowance (empty when none applies):
+    days so far, the same window last year, last year's whole period, days allowed for the
+    whole period and days left, as integers; "—" when missing."""
+    t = _heavy_targets_frame(data, language)
+    if t.empty:
+        return pd.DataFrame()
+    shown = t.astype({c: "string" for c in HEAVY_TARGET_COLUMNS}).fillna("—")
+    shown.columns = list(table_headers("heavy_targets", language))
+    return shown
+
+
+def heavy_targets_markdown(data: ReportData, language: str = "zh") -> list[str]:
+    """One sentence per heavy-pollution-day target (:func:`airlib.report.sentences.heavy_days_sentence`),
+    each checked against its row before it is shown (:func:`~airlib.report.sentences.require_true_heavy_days_sentence`)."""
+    from airlib.tracking.targets import COUNT_METRICS
+
+    t = _metric_rows(data, tuple(COUNT_METRICS))
+    out = []
+    for i, r in enumerate(t.itertuples(index=False)):  # one row per target (a handful)
+        row = t.iloc[i]
+        sentence = heavy_days_sentence(row, markdown_text(_goal(r, language)), language)
+        out.append(require_true_heavy_days_sentence(sentence, row).text)
+    return out
+
+
 #: Columns of the targets table, in the order of :data:`airlib.report.texts.TABLE_HEADERS` ``targets``.
 TARGET_COLUMNS: Final[tuple[str, ...]] = (
     "goal", "window", "current", "comparison", "change_pct", "target_level", "status", "allowance", "outlook",
@@ -495,7 +651,7 @@ TARGET_COLUMNS: Final[tuple[str, ...]] = (
 
 
 def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
-    """The district's PM2.5 targets against the data (see :func:`pm25_targets`).
+    """The district's PM2.5 targets against the data (see :func:`airlib.report.data.district_targets`).
 
     The measured means (actual, last year) print at the published precision of their own
     period (the target period's start, and a year earlier), rounded per GB/T 8170; the
@@ -505,7 +661,7 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
     if t.empty:
         return pd.DataFrame()
     f1 = lambda v: "—" if pd.isna(v) else f"{v:.1f}"  # noqa: E731
-    starts = pd.to_datetime(data.targets["start"]).reset_index(drop=True)
+    starts = pd.to_datetime(_metric_rows(data, ("pm25_mean",))["start"]).reset_index(drop=True)
 
     def published(values: pd.Series, dates: pd.Series) -> pd.Series:
         """Measured means at the published precision of their own period (GB/T 8170)."""
@@ -691,7 +847,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
     ``city``: the city-context sheets (:func:`airlib.report.city.city_workbook_tables`, built by
     the caller: that module sits beside this one). Sheets, in the PDF's order, those that exist
     for the month: 月排名 (bottom N shaded, as
-    Table 1), 累计排名, 预警名单, 同比上升, 任务进展, 逾期任务, 目标. Numbers stay numbers at
+    Table 1), 累计排名, 预警名单, 同比上升, 任务进展, 重点任务, 逾期任务, 目标, 重污染天数目标. Numbers stay numbers at
     published precision (:func:`_ranking_formats`); a "—" in the ranking sheets has its reason in
     the 说明 column (:func:`missing_reasons`). A new table of the report is one more entry here.
     """
@@ -752,31 +908,56 @@ def workbook_tables(data: ReportData, language: str = "zh",
         tables.append(ranking_sheet(t["worsening_sheet"], cap("worsening"), data.worsening,
                                     ("town_name", "pm25", "pm25_last_year", "yoy_pct")))
     for i, plan_prog in enumerate(data.progress or []):
-        prog = _progress_frame(data, plan_prog)
+        prog = _progress_frame(plan_prog, data.ranking)
         if prog is None:
             continue
         suffix = "" if i == 0 else str(i + 1)  # one sheet per plan in force (names must differ)
-        caption = progress_caption(data, plan_prog, "progress", language, **f)
-        prog = _round_columns(prog, ("score",), 1)
+        pcap = lambda key: progress_caption(data, plan_prog, key, language, **f)  # noqa: E731
+        prog = _round_columns(prog, ("score", "on_time_pct"), 1)
+        prog["remaining_text"] = _remaining(prog["remaining_text"], language)
         ph = dict(zip(prog.columns, table_headers("progress", language), strict=True))
         tables.append(WorkbookTable(
-            sheet=t["progress_sheet"] + suffix, title=title, caption=caption, frame=prog, headers=ph,
-            formats={"score": NUMBER_FORMATS["decimals_1"], "pm25": fmt["pm25"],
-                     **{c: NUMBER_FORMATS["integer"] for c in ("rank_task", "n_tasks", "n_done", "n_overdue", "rank")}},
-            note_header=t["note_header"]))
-        if len(plan_prog.overdue):
-            cols = ["task_id", "task", "town_name", "target", "completed", "days_overdue"]
-            od = plan_prog.overdue[cols].reset_index(drop=True)
+            sheet=t["progress_sheet"] + suffix, title=title, caption=pcap("progress"), frame=prog, headers=ph,
+            formats={"score": NUMBER_FORMATS["decimals_1"], "on_time_pct": NUMBER_FORMATS["decimals_1"],
+                     "pm25": fmt["pm25"],
+                     **{c: NUMBER_FORMATS["integer"] for c in ("days_late_total", "rank_task", "n_tasks",
+                                                               "n_overdue", "rank")}},
+            note_header=t["note_header"], footnotes=(text("progress_rank_note", language),)))
+        # the task tables as numbers (quantities beside a unit column, counts as integers)
+        unit_h = {"unit": t["unit_header"]}
+        # quantities keep Excel's General format: 202 and 3.5, no '202.0' (as in the PDF)
+        if plan_prog.tasks is not None and len(plan_prog.tasks):
+            tk = plan_prog.tasks.reset_index(drop=True)
+            tf = pd.DataFrame({"task_id": tk["task_id"], "task": tk["task"], "unit": tk["unit"],
+                               "target": tk["target"], "completed": tk["completed"], "remaining": tk["remaining"],
+                               "rate": round_gbt8170(tk["completion_rate"].astype("float64") * 100, 1),
+                               "deadline": pd.to_datetime(tk["deadline"]).dt.strftime("%Y-%m-%d"),
+                               "units": _lead_responsible(tk, language), "n_overdue": tk["n_overdue"]})
+            keys = [c for c in tf.columns if c != "unit"]
             tables.append(WorkbookTable(
-                sheet=t["overdue_sheet"] + suffix, title=title,
-                caption=progress_caption(data, plan_prog, "overdue", language, **f), frame=od,
-                headers=dict(zip(cols, table_headers("overdue", language), strict=True)),
-                formats={"days_overdue": NUMBER_FORMATS["integer"]}, note_header=t["note_header"]))
+                sheet=t["tasks_sheet"] + suffix, title=title, caption=pcap("tasks"), frame=tf,
+                headers={**dict(zip(keys, table_headers("tasks", language), strict=True)), **unit_h},
+                formats={"rate": NUMBER_FORMATS["decimals_1"],
+                         "n_overdue": NUMBER_FORMATS["integer"]},
+                note_header=t["note_header"]))
+        if len(plan_prog.overdue):
+            o = plan_prog.overdue.reset_index(drop=True)
+            of = pd.DataFrame({"task_id": o["task_id"], "task": o["task"], "town_name": o["town_name"],
+                               "unit": o["unit"], "target": o["target"], "completed": o["completed"],
+                               "remaining": o["remaining"],
+                               "deadline": pd.to_datetime(o["deadline"]).dt.strftime("%Y-%m-%d"),
+                               "days_overdue": o["days_overdue"], "units": _lead_responsible(o, language)})
+            keys = [c for c in of.columns if c != "unit"]
+            tables.append(WorkbookTable(
+                sheet=t["overdue_sheet"] + suffix, title=title, caption=pcap("overdue"), frame=of,
+                headers={**dict(zip(keys, table_headers("overdue", language), strict=True)), **unit_h},
+                formats={"days_overdue": NUMBER_FORMATS["integer"]},
+                note_header=t["note_header"]))
     targets = _targets_frame(data, language)
     if not targets.empty:
         # stored as shown: measured means at the published precision of their own period (as the
         # PDF prints them), computed levels with one decimal (GB/T 8170)
-        starts = pd.to_datetime(data.targets["start"]).reset_index(drop=True)
+        starts = pd.to_datetime(_metric_rows(data, ("pm25_mean",))["start"]).reset_index(drop=True)
         last = starts - pd.DateOffset(years=1)
         targets["current"] = round_published(targets["current"].astype("float64"), "pm25", starts)
         targets["comparison"] = round_published(targets["comparison"].astype("float64"), "pm25", last)
@@ -790,6 +971,13 @@ def workbook_tables(data: ReportData, language: str = "zh",
                      "target_level": one, "allowance": one,
                      "change_pct": NUMBER_FORMATS["signed_pct"]},
             note_header=t["note_header"]))
+    heavy = _heavy_targets_frame(data, language)
+    if not heavy.empty:
+        tables.append(WorkbookTable(
+            sheet=t["heavy_targets_sheet"], title=title, caption=cap("heavy_targets"), frame=heavy,
+            headers=dict(zip(HEAVY_TARGET_COLUMNS, table_headers("heavy_targets", language), strict=True)),
+            formats={c: NUMBER_FORMATS["integer"] for c in HEAVY_TARGET_COLUMNS[2:7]},
+            note_header=t["note_header"], footnotes=(text("heavy_note", language),)))
     return tables
 
 

@@ -34,8 +34,8 @@ from airlib.report.request import (
 
 __all__ = [
     "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
-    "district_bulletin", "input_files", "package_versions",
-    "pm25_targets", "prepare", "record_path", "run_record", "task_progress",
+    "REPORT_TARGET_METRICS", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
+    "package_versions", "prepare", "record_path", "run_record", "task_progress",
 ]
 
 
@@ -79,6 +79,9 @@ class TaskProgress:
         The :func:`airlib.tracking.progress.town_progress` rows (one per task and town).
     ledger_files : tuple of Path
         The ledger files read for this plan.
+    tasks : DataFrame
+        :func:`airlib.tracking.progress.district_progress`: one row per task split across
+        towns (district sums, deadline, lead/responsible units, town status counts).
     """
 
     plan: str
@@ -93,6 +96,7 @@ class TaskProgress:
     period: tuple[str, str] = ("", "")
     rows: pd.DataFrame | None = field(default=None, compare=False)
     ledger_files: tuple[Path, ...] = ()
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,8 @@ class ReportData:
     ledger_problems : list of dict
         Ledger files that could not be read: ``{"file": name, "problem": why}``.
     targets : DataFrame
-        District PM2.5 targets of the month (:func:`pm25_targets`); empty when none applies.
+        District PM2.5 and heavy-pollution-day targets of the month (:func:`district_targets`;
+        column ``metric`` tells them apart); empty when none applies.
     numbering : Numbering
         Table and figure numbers, handed out as the sections make their captions
         (:mod:`airlib.report.numbering`).
@@ -345,7 +350,8 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
 
     # January of last year (YTD YoY) and 24 months back (trend figure), earlier for targets.
     first = min(pd.Period(year=month.year - 1, month=1, freq="M"), month - 23)
-    for _, g in _district_pm25_targets(cfg, month, project_root):
+    report_targets = _district_targets(cfg, month, project_root)
+    for _, g in report_targets:
         first = min(first, pd.Period(g.period.start, freq="M") - 12)
     start = first.start_time
     end = (month + 1).start_time
@@ -385,13 +391,16 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     in_force = [p.plan.title for p in _plans_in_force(cfg, month, project_root)]
     files = input_files(cfg, month, project_root)
     city = city_context(cfg, month, project_root)
+    target_daily = ddaily
+    if any(g.metric == "heavy_pollution_days" for _, g in report_targets):  # heavy days need the daily AQI
+        target_daily = ddaily.merge(district_daily_aqi(hourly, towns, stations, start, end_day), on="date", how="left")
     return ReportData(
         config=cfg, month=month, bottom_n=n, towns=towns, stations=stations,
         station_daily=sdaily, town_daily=tdaily, district_daily=ddaily, ranking=ranking, bottom=bottom,
         worsening=worse, warnings=warn, district_monthly=dm, boundaries=boundaries,
         validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
         progress=progress, plans_in_force=in_force, ledger_problems=ledger_problems,
-        targets=pm25_targets(cfg, month, ddaily, project_root), city=city,
+        targets=district_targets(cfg, month, target_daily, project_root), city=city,
         bulletin=bulletin,
     )
 
@@ -503,7 +512,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     import warnings
 
     from airlib.io.ledgers import plan_ledger_files
-    from airlib.tracking.progress import month_as_of, overdue_tasks, town_progress, town_scores
+    from airlib.tracking.progress import district_progress, month_as_of, overdue_tasks, town_progress, town_scores
 
     out: list[TaskProgress] = []
     mine: list[dict[str, str]] = []  # unreadable files of a plan's own folder
@@ -537,8 +546,9 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             plan=plan.plan.title,
             as_of=as_of,
             last_ledger_month=cur["last_month"] or str(months[months <= month].max()),
-            scores=town_scores(prog),
+            scores=town_scores(prog, ledger, as_of),
             overdue=overdue_tasks(prog),
+            tasks=district_progress(prog),
             plan_id=plan.id,
             stale=bool(cur["stale"]),
             missing_months=tuple(cur["missing_months"]),
@@ -552,15 +562,21 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     return out
 
 
-def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None):
-    """(plan, target) pairs: district PM2.5 targets of ``cfg`` in the plans in force for
-    ``month`` (:func:`airlib.io.plans.plans_in_force`; a city-wide plan's targets for the
-    district apply to it) that have started by ``month``."""
+#: Metrics of the district targets the report evaluates: the PM2.5 mean [µg/m³] and the
+#: heavy-pollution days [days] (daily AQI > 200).
+REPORT_TARGET_METRICS: Final[tuple[str, ...]] = ("pm25_mean", "heavy_pollution_days")
+
+
+def _district_targets(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None):
+    """(plan, target) pairs: district PM2.5 and heavy-pollution-day targets of ``cfg``
+    (metrics :data:`REPORT_TARGET_METRICS`) in the plans in force for ``month``
+    (:func:`airlib.io.plans.plans_in_force`; a city-wide plan's targets for the district apply
+    to it) that have started by ``month``."""
     out = []
     for plan in _plans_in_force(cfg, month, project_root):
         for g in plan.targets:
             district = g.district or plan.plan.district
-            if g.metric != "pm25_mean" or g.scope != "district" or district != cfg.name:
+            if g.metric not in REPORT_TARGET_METRICS or g.scope != "district" or district != cfg.name:
                 continue
             if g.kind not in ("absolute_cap", "reduction_vs_last_year"):
                 continue
@@ -570,26 +586,32 @@ def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, project_root: 
     return out
 
 
-def pm25_targets(cfg: DistrictConfig, month: pd.Period, district_daily: pd.DataFrame,
-                 project_root: Path | None = None) -> pd.DataFrame:
-    """District PM2.5 targets whose period contains ``month``, evaluated by
-    :func:`airlib.tracking.targets.evaluate_targets` over the target period to date (目标期累计).
+def district_targets(cfg: DistrictConfig, month: pd.Period, district_daily: pd.DataFrame,
+                     project_root: Path | None = None) -> pd.DataFrame:
+    """District PM2.5 and heavy-pollution-day targets whose period contains ``month``, evaluated
+    by :func:`airlib.tracking.targets.evaluate_targets` over the target period to date (目标期累计).
 
     Targets that a city-level plan sets for this district (``district:`` on the target, as in
     the 2020 district PM2.5 targets) are evaluated as if the district's own plan set them.
+
+    Parameters
+    ----------
+    district_daily : DataFrame
+        District daily values: ``date``, ``pm25`` [µg/m³] and, for heavy-day targets, ``aqi``
+        (:func:`district_daily_aqi`); a heavy-day target without ``aqi`` is left out.
 
     Returns
     -------
     DataFrame
         :func:`airlib.tracking.targets.evaluate_targets` rows of the district for the period window
-        (``current``, ``comparison``, ``change_pct``, ``target_level``, ``status``,
-        ``allowance``, ``outlook`` …) plus ``plan`` (title).
+        (``metric``, ``current``, ``comparison``, ``change_pct``, ``target_level``, ``status``,
+        ``comparison_full``, ``allowed_total``, ``allowance``, ``outlook`` …) plus ``plan`` (title).
     """
     from airlib.tracking.targets import evaluate_targets
 
     frames = []
     by_plan: dict[int, tuple[Any, list[Any]]] = {}
-    for plan, g in _district_pm25_targets(cfg, month, project_root):
+    for plan, g in _district_targets(cfg, month, project_root):
         start, end = pd.Period(g.period.start, freq="M"), pd.Period(g.period.end, freq="M")
         if not start <= month <= end:
             continue
@@ -598,9 +620,35 @@ def pm25_targets(cfg: DistrictConfig, month: pd.Period, district_daily: pd.DataF
         header = plan.plan.model_copy(update={"district": cfg.name, "district_code": cfg.district_code})
         local = plan.model_copy(update={"plan": header, "targets": targets})
         res = evaluate_targets(local, None, district_daily, str(month), windows=("period",))
-        res = res[res["metric"] == "pm25_mean"].copy()
+        res = res[res["metric"].isin(REPORT_TARGET_METRICS)].copy()
         res["plan"] = plan.plan.title
         frames.append(res)
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)
+
+
+def district_daily_aqi(hourly: pd.DataFrame, towns: pd.DataFrame, stations: pd.DataFrame,
+                       start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The district's daily AQI [dimensionless] from ``start`` to ``end`` (inclusive days).
+
+    Station daily statistics of every pollutant present
+    (:func:`airlib.standards.validity.daily_statistics`), aggregated to the district
+    (:func:`airlib.tracking.aggregation.aggregate_daily`) and turned into the daily AQI from the
+    valid values (:func:`airlib.tracking.bulletin.valid_daily_aqi`, the AQI the bulletin counts
+    heavy days on).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``aqi``.
+    """
+    from airlib.pollutants import POLLUTANTS
+    from airlib.standards.validity import daily_statistics
+    from airlib.tracking.aggregation import aggregate_daily
+    from airlib.tracking.bulletin import valid_daily_aqi
+
+    present = [p for p in POLLUTANTS if p in hourly.columns]
+    sdaily = daily_statistics(hourly, pollutants=present, start=start, end=end)
+    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
+    return valid_daily_aqi(ddaily, "district_code")[["date", "aqi"]]

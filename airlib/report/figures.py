@@ -93,6 +93,10 @@ def target_figure(data: ReportData, language: str = "zh"):
     t = data.targets
     if t is None or t.empty:
         return None
+    if "metric" in t:  # the PM2.5 targets (heavy-day targets have their own table)
+        t = t[t["metric"] == "pm25_mean"]
+        if t.empty:
+            return None
     use_chinese_fonts()
     dd = data.district_daily
     dates = dd["date"].to_numpy()

@@ -202,43 +202,63 @@ def warnings(request: ReportRequest, data: ReportData) -> list[Any]:
 
 def task_progress(request: ReportRequest, data: ReportData) -> list[Any]:
     """Section 3: for each plan in force with ledgers (``data.progress``): plan and ledger month
-    (stale ledgers and an ended plan said so), task progress beside air quality, overdue tasks;
-    then the ledger files that could not be read. Without any: why (no plan in force, or no
-    ledger for the month)."""
+    (stale ledgers and an ended plan said so), task progress beside air quality (with the rank
+    rule), the key tasks (district totals with deadlines and lead/responsible units), overdue
+    tasks; then the ledger files that could not be read. Without any: why (no plan in force,
+    or no ledger for the month)."""
     lang = request.language
     out = [_md(text("h_progress", lang))]
     if not data.progress:
         out.append(_md(C.progress_markdown(data, lang)))
     for prog in data.progress:  # one block per plan in force, each naming its plan and ledger month
         out.append(_md(C.progress_markdown(data, lang, prog)))
-        ptable = C.progress_table(data, lang, prog)
-        if ptable is None:
-            continue
-        out.append(_html(C.html_table(ptable, caption=C.progress_caption(data, prog, "progress", lang,
-                                                                          **_fields(request)))))
-        od = C.overdue_display(data, lang, prog)
-        if od is not None:
-            out.append(_html(C.html_table(od, caption=C.progress_caption(data, prog, "overdue", lang,
-                                                                          **_fields(request)))))
+        out += _progress_tables(request, data, prog)
     note = C.ledger_problems_markdown(data, lang)
     if note:
         out.append(_md(note))
     return out
 
 
+def _progress_tables(request: ReportRequest, data: ReportData, progress: Any) -> list[Any]:
+    """ONE plan's task progress (a :class:`~airlib.report.data.TaskProgress`, or None: nothing):
+    the checked summary sentence, task rank beside the air-quality rank and its note, key tasks,
+    overdue tasks."""
+    lang, f = request.language, _fields(request)
+    ptable = C.progress_table(progress, data.ranking, data.month, lang)
+    if ptable is None:
+        return []
+    summary = C.progress_summary_markdown(progress, lang)
+    out = [_md(summary)] if summary else []
+    out += [_html(C.html_table(ptable, caption=C.progress_caption(data, progress, "progress", lang, **f), compact=True)),
+            _md(text("progress_rank_note", lang))]
+    tasks = C.tasks_display(progress, lang)
+    if tasks is not None:
+        out.append(_html(C.html_table(tasks, caption=C.progress_caption(data, progress, "tasks", lang, **f), compact=True)))
+    od = C.overdue_display(progress, lang)
+    if od is not None:
+        out.append(_html(C.html_table(od, caption=C.progress_caption(data, progress, "overdue", lang, **f), compact=True)))
+    return out
+
+
 def targets(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 4: table and figure of the district PM2.5 targets (when one applies), and the
-    district's monthly trend figure."""
+    """Section 4: table and figure of the district PM2.5 targets, the heavy-pollution-day
+    targets with their allowance (sentence checked against the row, table, note) when one
+    applies, and the district's monthly trend figure."""
     lang = request.language
     out = [_md(text("h_targets", lang))]
     tdisp = C.targets_display(data, lang)
-    if tdisp.empty:
+    heavy = C.heavy_targets_display(data, lang)
+    if tdisp.empty and heavy.empty:
         out.append(_md(text("no_targets", lang)))
-    else:
+    if not tdisp.empty:
         out.append(_html(C.html_table(tdisp, caption=_table_caption(data, "targets", lang, _fields(request)))))
         tf = F.target_figure(data, lang)
         if tf is not None:
             out += _figure(request, data, "targets", tf, "pm25_vs_target.png")
+    if not heavy.empty:
+        out += [_md(s) for s in C.heavy_targets_markdown(data, lang)]
+        out.append(_html(C.html_table(heavy, caption=_table_caption(data, "heavy_targets", lang, _fields(request)))))
+        out.append(_md(text("heavy_note", lang)))
     out += _figure(request, data, "trend", F.trend_figure(data, lang), "district_trend.png")
     return out
 

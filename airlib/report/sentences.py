@@ -34,8 +34,9 @@ from airlib.settings import DEFAULT, Settings
 from airlib.report.texts import text
 
 __all__ = [
-    "RankingSummary", "YoyFacts", "check_ranking_summary", "format_change", "ranking_summary",
-    "require_true_summary",
+    "HeavyDaysSentence", "ProgressSummary", "RankingSummary", "YoyFacts", "check_heavy_days_sentence",
+    "check_progress_summary", "check_ranking_summary", "format_change", "heavy_days_sentence", "progress_summary",
+    "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
 ]
 
 
@@ -363,5 +364,258 @@ def require_true_summary(summary: RankingSummary, table: pd.DataFrame) -> Rankin
     problems = check_ranking_summary(summary, table)
     if problems:
         raise AirlibError("the ranking summary does not agree with the ranking table ("
+                          + "; ".join(problems) + "); the report was not written — please report this")
+    return summary
+
+
+# ---- heavy-pollution-day target (目标期累计) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class HeavyDaysSentence:
+    """The sentence on a heavy-pollution-day target and the numbers it states [days].
+
+    Attributes
+    ----------
+    text : str
+    language : str
+    used : int or None
+        Heavy days so far in the target period (None without a value).
+    last : int or None
+        The same window a year earlier.
+    last_full : int or None
+        Last year's whole period.
+    allowed : int or None
+        Days allowed over the whole period; None when it cannot be computed.
+    left : int or None
+        allowed − used (negative: over the allowance).
+    """
+
+    text: str
+    language: str
+    used: int | None
+    last: int | None
+    last_full: int | None
+    allowed: int | None
+    left: int | None
+
+
+def _int_or_none(v: object) -> int | None:
+    return None if v is None or pd.isna(v) else int(round(float(v)))
+
+
+def heavy_days_sentence(row: pd.Series, goal: str, language: str = "zh") -> HeavyDaysSentence:
+    """One sentence on a heavy-pollution-day target from its :func:`airlib.tracking.targets.evaluate_targets`
+    row (period window): days so far, last year's same window and whole period, the days
+    allowed and those left or over.
+
+    Parameters
+    ----------
+    row : Series
+        ``start``, ``end``, ``current``, ``comparison``, ``comparison_full``, ``allowed_total``,
+        ``allowance`` [days].
+    goal : str
+        How the target is named (e.g. "T02 同比下降20%"; Markdown-escaped by the caller).
+    """
+    used, last = _int_or_none(row["current"]), _int_or_none(row["comparison"])
+    last_full, allowed = _int_or_none(row["comparison_full"]), _int_or_none(row["allowed_total"])
+    f = {"target": goal, "start": f"{pd.Timestamp(row['start']):%Y-%m-%d}", "end": f"{pd.Timestamp(row['end']):%Y-%m-%d}",
+         "used": "—" if used is None else used}
+    if allowed is None or used is None or last is None or last_full is None:
+        return HeavyDaysSentence(text("heavy_no_data", language, **f), language, used, last, last_full, None, None)
+    left = allowed - used
+    if left > 0:
+        tail = text("heavy_left", language, left=left)
+    elif left == 0:
+        tail = text("heavy_none_left", language)
+    else:
+        tail = text("heavy_over", language, over=-left)
+    s = text("heavy_sentence", language, last=last, last_full=last_full, allowed=allowed, left=tail, **f)
+    return HeavyDaysSentence(s, language, used, last, last_full, allowed, left)
+
+
+def check_heavy_days_sentence(sentence: HeavyDaysSentence, row: pd.Series) -> list[str]:
+    """Check a heavy-day sentence against its target row; the list of what is wrong (empty: true).
+
+    The days allowed are recomputed here from the target's kind, value and last year's whole
+    period (the largest whole number of days meeting the target: floor(N × (1 − r/100)), floor
+    of a cap, N − 1 for "继续下降"), independently of :mod:`airlib.tracking.targets`; the words
+    for "left", "none left" and "over" must match the sign of allowed − used.
+    """
+    import math
+
+    problems: list[str] = []
+    s, lang = sentence.text, sentence.language
+    used = _int_or_none(row["current"])
+    last_full = _int_or_none(row["comparison_full"])
+    kind, value = row["kind"], row["target_value"]
+    if kind == "absolute_cap":
+        allowed = None if pd.isna(value) else math.floor(float(value) + 1e-9)
+    elif last_full is None:
+        allowed = None
+    elif pd.isna(value):
+        allowed = last_full - 1
+    else:
+        allowed = math.floor(last_full * (1 - float(value) / 100) + 1e-9)
+    if _int_or_none(row["comparison"]) is None:
+        allowed = None
+    if sentence.used != used:
+        problems.append(f"days so far: the sentence says {sentence.used}, the row has {used}")
+    if sentence.allowed != allowed:
+        problems.append(f"days allowed: the sentence says {sentence.allowed}, recomputed {allowed}")
+    if allowed is not None and used is not None:
+        if _int_or_none(row["allowed_total"]) != allowed:
+            problems.append(f"days allowed: the target row has {row['allowed_total']}, recomputed {allowed}")
+        left = allowed - used
+        want = (text("heavy_left", lang, left=left) if left > 0 else text("heavy_none_left", lang) if left == 0
+                else text("heavy_over", lang, over=-left))
+        if want not in s:
+            problems.append(f"the sentence does not say {want!r}")
+        for n in (used, allowed, last_full):
+            if str(n) not in s:
+                problems.append(f"{n} is not in the sentence")
+    return problems
+
+
+def require_true_heavy_days_sentence(sentence: HeavyDaysSentence, row: pd.Series) -> HeavyDaysSentence:
+    """``sentence`` when :func:`check_heavy_days_sentence` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    problems = check_heavy_days_sentence(sentence, row)
+    if problems:
+        raise AirlibError("the heavy-pollution-day sentence does not agree with its target ("
+                          + "; ".join(problems) + "); the report was not written — please report this")
+    return sentence
+
+
+# ---- task progress (one plan) --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """The sentence on one plan's town task progress and the facts it states.
+
+    Attributes
+    ----------
+    text : str
+    language : str
+    n_due, n_on_time : int or None
+        Town tasks due by the evaluation date and those completed on time (None when the
+        scores carry no on-time completion).
+    n_overdue, days_late_total, days_late_max : int
+        逾期未完成 town tasks, their days late in total and the largest.
+    last : tuple of str
+        Towns in the last task rank (all of them when tied); empty without a ranked town.
+    last_rank : int or None
+    """
+
+    text: str
+    language: str
+    n_due: int | None
+    n_on_time: int | None
+    n_overdue: int
+    days_late_total: int
+    days_late_max: int
+    last: tuple[str, ...]
+    last_rank: int | None
+
+
+def progress_summary(scores: pd.DataFrame, language: str = "zh") -> ProgressSummary:
+    """One sentence on :func:`airlib.tracking.progress.town_scores`: on-time completion of the tasks
+    due, the overdue tasks and their days late, and the last-ranked town(s) (town names
+    Markdown-escaped)."""
+    def t(key: str, **f: object) -> str:
+        return text(key, language, **f)
+
+    parts = []
+    n_due = n_on = None
+    if {"n_due", "n_on_time"} <= set(scores.columns) and len(scores) and scores["n_due"].notna().all():
+        n_due, n_on = int(scores["n_due"].sum()), int(scores["n_on_time"].sum())
+        parts.append(t("progress_due", n_due=n_due, n_on=n_on, share=f"{100 * n_on / n_due:.1f}") if n_due
+                     else t("progress_none_due"))
+    n_over = int(pd.to_numeric(scores["n_overdue"], errors="coerce").fillna(0).sum()) if len(scores) else 0
+    late_sum = int(pd.to_numeric(scores.get("days_late_total", pd.Series(dtype=float)), errors="coerce").fillna(0).sum())
+    late_max = int(pd.to_numeric(scores.get("days_late_max", pd.Series(dtype=float)), errors="coerce").fillna(0).max()) \
+        if len(scores) else 0
+    parts.append(t("progress_overdue", count=n_over, days=late_sum, max=late_max) if n_over
+                 else t("progress_no_overdue"))
+    ranks = pd.to_numeric(scores["rank"], errors="coerce") if len(scores) else pd.Series(dtype=float)
+    last: tuple[str, ...] = ()
+    last_rank = None
+    if ranks.notna().any():
+        last_rank = int(ranks.max())
+        last = tuple(str(n) for n in scores.loc[(ranks == last_rank).to_numpy(), "town_name"])
+        tie = (text("tied_word", language) + ("" if language == "zh" else " ")) if len(last) > 1 else ""
+        names = _join(last, language)
+        parts.append(t("progress_last", names=names, rank=last_rank, tie=tie))
+    s = text("clause_sep", language).join(parts) + text("sentence_end", language)
+    if language == "en":
+        s = s[:1].upper() + s[1:]
+    return ProgressSummary(s, language, n_due, n_on, n_over, late_sum if n_over else 0, late_max if n_over else 0,
+                           last, last_rank)
+
+
+def check_progress_summary(summary: ProgressSummary, scores: pd.DataFrame) -> list[str]:
+    """Check a task-progress sentence against the scores; the list of what is wrong (empty: true).
+
+    The counts are recomputed from the per-town columns here (not with the code of
+    :func:`progress_summary`), and the sentence must contain the clauses those counts give: the
+    tasks due and on time with their share, the overdue count and days late (or that nothing is
+    overdue), the last-ranked towns, their rank and 并列 exactly when they tie.
+    """
+    problems: list[str] = []
+    s, lang = summary.text, summary.language
+
+    def same(label: str, claimed: object, actual: object) -> None:
+        if claimed != actual:
+            problems.append(f"{label}: the sentence says {claimed!r}, the scores have {actual!r}")
+
+    over = pd.to_numeric(scores["n_overdue"], errors="coerce").fillna(0).to_numpy(float)
+    same("overdue tasks", summary.n_overdue, int(over.sum()))
+    if over.sum() > 0:
+        days = int(np.nansum(scores["days_late_total"].to_numpy(float)))
+        most = int(np.nanmax(scores["days_late_max"].to_numpy(float)))
+        same("days late in total", summary.days_late_total, days)
+        same("most days late", summary.days_late_max, most)
+        want = text("progress_overdue", lang, count=int(over.sum()), days=days, max=most)
+        if want not in s:
+            problems.append(f"the sentence does not say {want!r}")
+    elif text("progress_no_overdue", lang) not in s:
+        problems.append("nothing is overdue but the sentence does not say so")
+    if "n_due" in scores and scores["n_due"].notna().all() and len(scores):
+        due = int(np.asarray(scores["n_due"], dtype=float).sum())
+        on = int(np.asarray(scores["n_on_time"], dtype=float).sum())
+        same("tasks due", summary.n_due, due)
+        same("tasks on time", summary.n_on_time, on)
+        want = (text("progress_due", lang, n_due=due, n_on=on, share=f"{100 * on / due:.1f}") if due
+                else text("progress_none_due", lang))
+        if want.lower() not in s.lower():
+            problems.append(f"the sentence does not say {want!r}")
+    r = pd.to_numeric(scores["rank"], errors="coerce")
+    if r.notna().any():
+        worst = set(scores.loc[(r == r.max()).to_numpy(), "town_name"].astype(str))
+        same("last in the task rank", set(summary.last), worst)
+        same("last rank", summary.last_rank, int(r.max()))
+        for name in worst:
+            if markdown_text(name) not in s:
+                problems.append(f"town {name!r} is not named in the sentence")
+        if (len(worst) > 1) != (text("tied_word", lang) in s):
+            problems.append("the tie of the last place is not said right")
+    return problems
+
+
+def require_true_progress_summary(summary: ProgressSummary, scores: pd.DataFrame) -> ProgressSummary:
+    """``summary`` when :func:`check_progress_summary` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    problems = check_progress_summary(summary, scores)
+    if problems:
+        raise AirlibError("the task-progress sentence does not agree with the task scores ("
                           + "; ".join(problems) + "); the report was not written — please report this")
     return summary

@@ -31,7 +31,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "progress_sheet": "任务进展",
         "overdue_sheet": "逾期任务",
         "targets_sheet": "目标",
+        "tasks_sheet": "重点任务",
+        "heavy_targets_sheet": "重污染天数目标",
         "note_header": "说明",
+        "unit_header": "单位",
         "why_month": "本月有效日均值{days}天，不足{need}天，无有效月均值，不排名",
         "why_last_year": "上年同月无有效月均值，无同比",
         "why_last_month": "上月无有效月均值，无排名变化",
@@ -57,9 +60,27 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "h_progress": "## 三、任务进展",
         "table_progress": "表{no} 任务进展排名与空气质量排名",
         "table_overdue": "表{no} 逾期未完成任务",
+        "table_tasks": "表{no} 重点任务进展（全区汇总）",
+        "progress_due": "已到期的{n_due}项镇街任务中按期完成{n_on}项（按期完成率{share}%）",
+        "progress_none_due": "尚无到期的镇街任务",
+        "progress_overdue": "逾期未完成{count}项，合计逾期{days}天，最长{max}天",
+        "progress_no_overdue": "无逾期未完成任务",
+        "progress_last": "任务排名末位：{names}（{tie}第{rank}名）",
+        "progress_rank_note": "注：任务排名依次比较任务进展得分（高者在前）、按期完成率（高者在前，无到期任务视为100%）、"
+                              "逾期天数合计（少者在前），三项均相同者并列；按期完成以台账中累计完成量首次达到任务量的月份"
+                              "不晚于完成时限所在月份为准。",
         "h_targets": "## 四、PM2.5浓度与目标",
-        "no_targets": "本月不在已配置方案的区PM2.5浓度目标考核期内。",
+        "no_targets": "本月不在已配置方案的区PM2.5浓度或重污染天数目标考核期内。",
         "table_targets": "表{no} 区PM2.5浓度目标完成情况（目标期累计）",
+        "table_heavy_targets": "表{no} 区重污染天数目标完成情况（目标期累计）",
+        "heavy_sentence": "重污染天数（{target}）：目标期{start}至{end}已出现{used}天，上年同期{last}天；"
+                          "上年全期{last_full}天，全期允许{allowed}天，{left}。",
+        "heavy_left": "剩余可用{left}天",
+        "heavy_none_left": "已无剩余可用天数",
+        "heavy_over": "已超出允许天数{over}天",
+        "heavy_no_data": "重污染天数（{target}）：目标期{start}至{end}已出现{used}天；上年同期缺少有效数据，无法计算允许天数。",
+        "heavy_note": "注：重污染天为日AQI大于200（重度污染及以上，HJ 633）；全期允许天数为满足目标的最大整数天数"
+                      "（上年全期天数×（1−降幅）向下取整）。",
         "h_maps": "## 五、乡镇街道排名地图",
         "map_pm25": "{year}年{month}月PM2.5浓度排名",
         "map_yoy": "{year}年{month}月PM2.5同比变化及改善排名",
@@ -195,7 +216,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "progress_sheet": "Task progress",
         "overdue_sheet": "Overdue tasks",
         "targets_sheet": "Targets",
+        "tasks_sheet": "Key tasks",
+        "heavy_targets_sheet": "Heavy-day targets",
         "note_header": "Note",
+        "unit_header": "Unit",
         "why_month": "{days} valid daily means this month, fewer than {need}: no valid monthly mean, not ranked",
         "why_last_year": "no valid mean in the same month last year: no YoY change",
         "why_last_month": "no valid mean last month: no rank change",
@@ -220,9 +244,32 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "h_progress": "## 3. Task progress",
         "table_progress": "Table {no} Task progress and air-quality ranks",
         "table_overdue": "Table {no} Overdue tasks",
+        "table_tasks": "Table {no} Key tasks, district totals",
+        "progress_due": "of {n_due} town tasks due, {n_on} were completed on time ({share} %)",
+        "progress_none_due": "no town task is due yet",
+        "progress_overdue": "{count} overdue, {days} days late in total, at most {max}",
+        "progress_no_overdue": "no task overdue",
+        "progress_last": "last in the task rank: {names} ({tie}#{rank})",
+        "progress_rank_note": "Note: the task rank compares the task score (higher first), the on-time completion "
+                              "share (higher first; a town with nothing due counts as 100 %) and the days late in total "
+                              "(fewer first); towns tie only when all three tie. A task was completed on time when its "
+                              "cumulative figure first reached the target in a ledger month no later than its deadline's "
+                              "month.",
         "h_targets": "## 4. PM2.5 against targets",
-        "no_targets": "This month lies in no configured district PM2.5 target period.",
+        "no_targets": "This month lies in no configured district PM2.5 or heavy-pollution-day target period.",
         "table_targets": "Table {no} District PM2.5 targets, period to date",
+        "table_heavy_targets": "Table {no} District heavy-pollution-day targets, period to date",
+        "heavy_sentence": "Heavy-pollution days ({target}): {used} days from {start} to {end}, {last} in the same "
+                          "period last year; last year's whole period had {last_full}, {allowed} are allowed for "
+                          "the whole period, {left}.",
+        "heavy_left": "{left} left",
+        "heavy_none_left": "none left",
+        "heavy_over": "{over} over the allowance",
+        "heavy_no_data": "Heavy-pollution days ({target}): {used} days from {start} to {end}; last year's period "
+                         "lacks valid data, so no allowance can be computed.",
+        "heavy_note": "Note: a heavy-pollution day has a daily AQI above 200 (HJ 633); the days allowed are the "
+                      "largest whole number meeting the target (last year's whole period × (1 − reduction), "
+                      "rounded down).",
         "h_maps": "## 5. Ranking maps",
         "map_pm25": "PM2.5 ranking {ym}",
         "map_yoy": "YoY change {ym}",
@@ -361,12 +408,24 @@ HEADERS_EN: Final[dict[str, str]] = {
 #: in column order.
 TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "overdue": {
-        "zh": ("任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"),
-        "en": ("Task", "What", "Town", "Target", "Done", "Days overdue"),
+        "zh": ("任务", "内容", "乡镇街道", "目标", "已完成", "剩余", "完成时限", "逾期天数", "牵头/主责单位"),
+        "en": ("Task", "What", "Town", "Target", "Done", "Remaining", "Deadline", "Days overdue", "Lead/responsible"),
     },
     "progress": {
-        "zh": ("乡镇街道", "任务进展得分", "任务排名", "任务数", "已完成", "逾期未完成", "PM2.5", "空气质量排名"),
-        "en": ("Town", "Task score", "Task rank", "Tasks", "Done", "Overdue", "PM2.5", "AQ rank"),
+        "zh": ("乡镇街道", "任务进展得分", "按期完成率(%)", "逾期天数合计", "任务排名", "任务数", "逾期未完成",
+               "PM2.5", "空气质量排名", "剩余工作量"),
+        "en": ("Town", "Task score", "On time (%)", "Days late", "Task rank", "Tasks", "Overdue", "PM2.5",
+               "AQ rank", "Remaining"),
+    },
+    "tasks": {
+        "zh": ("任务", "内容", "任务量", "已完成", "剩余", "完成率(%)", "完成时限", "牵头/主责单位", "逾期镇街数"),
+        "en": ("Task", "What", "Target", "Done", "Remaining", "Done (%)", "Deadline", "Lead/responsible",
+               "Towns overdue"),
+    },
+    "heavy_targets": {
+        "zh": ("目标", "统计期", "已出现天数", "上年同期天数", "上年全期天数", "全期允许天数", "剩余可用天数", "状态", "展望"),
+        "en": ("Target", "Window", "Days so far", "Same period last year", "Last year's whole period",
+               "Allowed for the period", "Days left", "Status", "Outlook"),
     },
     "city": {
         "zh": ("区", "PM2.5(µg/m³)", "排名", "同比(%)", "改善排名", "累计PM2.5(µg/m³)", "累计排名",
@@ -390,6 +449,7 @@ VALUES_EN: Final[dict[str, str]] = {
     "达标": "met", "未达标": "not met", "数据不足": "insufficient data",
     "期末已达成": "met at period end", "期末未达成": "missed at period end",
     "已无法达成": "no longer reachable", "仍可达成": "still reachable",
+    "参考（非考核口径）": "reference only (not the assessed window)",
     "同比下降": "YoY reduction ", "较基准年下降": "reduction vs base year ", "不高于": "at most ",
     "不低于": "at least ", "排名退出后N名": "leave the bottom N", "预警期间减排比例不低于": "alert-period reduction at least ",
 }

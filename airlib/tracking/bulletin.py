@@ -58,6 +58,7 @@ __all__ = [
     "REASONS",
     "Bulletin",
     "bulletin",
+    "valid_daily_aqi",
 ]
 
 #: Bulletin pollutants in published order: output column → (statistic column, pollutant of
@@ -236,15 +237,31 @@ def _pollutant_table(daily: pd.DataFrame, units: pd.DataFrame, start: pd.Period,
     return out
 
 
-def _daily_aqi(daily: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """``code``, ``date``, ``aqi`` of every unit-day (invalid values left out), computed once."""
+def valid_daily_aqi(daily: pd.DataFrame, key: str = "code", settings: Settings | None = None) -> pd.DataFrame:
+    """Daily AQI (HJ 633, :func:`airlib.standards.aqi.daily_aqi`) of every unit-day from its
+    valid daily values only (a value whose ``<pollutant>_valid`` flag is false is left out).
+
+    Parameters
+    ----------
+    daily : DataFrame [µg/m³; CO mg/m³]
+        ``key``, ``date`` and daily pollutant columns (with their ``_valid`` flags when present),
+        e.g. :func:`airlib.tracking.aggregation.aggregate_daily` of all pollutants.
+    key : str
+        The unit column (``code`` in the bulletin, ``district_code`` …).
+
+    Returns
+    -------
+    DataFrame
+        ``key``, ``date``, ``aqi``: the AQI the bulletin counts good and heavy days on.
+    """
+    settings = DEFAULT if settings is None else settings
     value_cols = [c for c in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if c in daily.columns]
-    frame = daily[["code", "date", *value_cols]].copy()
+    frame = daily[[key, "date", *value_cols]].copy()
     for c in value_cols:
         flag = f"{c}_valid"
         if flag in daily.columns:
             frame[c] = frame[c].where(daily[flag].astype("boolean").fillna(False).to_numpy(dtype=bool))
-    return daily_aqi(frame, settings=settings)[["code", "date", "aqi"]]
+    return daily_aqi(frame, settings=settings)[[key, "date", "aqi"]]
 
 
 def _day_counts(aqi: pd.DataFrame, start: pd.Period, end: pd.Period, codes: pd.Series) -> pd.DataFrame:
@@ -364,7 +381,7 @@ def bulletin(
     monthly = _pollutant_table(daily, units, m, m, settings)
     ytd = _pollutant_table(daily, units, jan, m, settings)
     days = units.reset_index(drop=True).copy()
-    aqi = _daily_aqi(daily, settings)
+    aqi = valid_daily_aqi(daily, "code", settings)
     for prefix, first in (("", m), ("ytd_", jan)):
         for k, v in _days_table(aqi, units, first, m, prefix).items():
             days[k] = v

@@ -35,9 +35,31 @@ District roll-ups add the town rows (their sums equal the town sums by construct
 stated district total is carried alongside, so a plan whose split disagrees with its total
 (see :class:`airlib.io.plans.PlanDiscrepancy`) shows both.
 
-``town_scores``: score = 100 × mean over the town's tasks with a positive target of
-min(completion rate, 1); rank: competition ranking (1, 2, 2, 4) on the score rounded to
-1 decimal, highest first.
+``town_scores`` (what a director asks after "who is last"), per town, over its tasks with a
+positive target:
+
+* ``score`` = 100 × mean of min(completion rate, 1), rounded to 1 decimal;
+* **on-time completion** (:func:`completion_timing`): a task is *due* when its deadline is on
+  or before ``as_of``; it was completed *on time* when the month in which its cumulative
+  figure reached the target (the first month of the last run of ledger months at or above
+  the target, months ending on or before ``as_of``) is **not after the deadline's month**.
+  Ledgers are monthly, so the day within a month is unknown: a target reached in the
+  deadline's own month counts as on time (a 2017-10-15 deadline met in the 2017-10 ledger is
+  on time; reached in the 2017-11 ledger it is late). Lateness needs evidence: a ledger month
+  from the deadline's month to the month before completion (in which the town reported less
+  than its target, or nothing). When the ledgers begin after the deadline (a task due
+  2017-09 whose first ledger is 2017-10) and the town's first report already shows the
+  target reached, nothing shows it was late and it counts as on time. ``on_time_share`` =
+  n_on_time / n_due (NaN when nothing is due yet);
+* **days late**: ``days_late_total`` and ``days_late_max``, the sum and the maximum of
+  ``days_overdue`` over the town's 逾期未完成 tasks (0 when none);
+* **remaining quantity** in each task's unit, summed per unit (``remaining_text``, e.g.
+  "202 台；3.5 蒸吨" — what is left to do; :func:`format_quantity` for the decimals);
+* ``rank``: :func:`airlib.standards.ranking_rules.competition_rank` (1, 2, 2, 4) on the
+  composite key, compared in this order: score (higher first), on-time share (higher
+  first; a town with nothing due yet counts as 1 — nothing of it is late), days late in
+  total (fewer first). Towns tie only when all three keys tie; a town without a positive
+  target has no rank.
 """
 
 from __future__ import annotations
@@ -51,11 +73,15 @@ from airlib.errors import InputDataError
 from airlib.io.ledgers import plan_town_targets
 from airlib.io.plans import Plan
 from airlib.periods import month_end
-from airlib.tracking.ranking import competition_rank
+from airlib.standards.ranking_rules import competition_rank
 
 __all__ = [
     "PROGRESS_LABELS",
+    "RANK_KEYS",
     "STATUSES",
+    "completion_timing",
+    "format_quantity",
+    "remaining_by_unit",
     "district_progress",
     "district_task_progress",
     "overdue_tasks",
@@ -106,12 +132,52 @@ PROGRESS_LABELS: dict[str, str] = {
     "n_behind": "滞后",
     "n_overdue": "逾期未完成",
     "score": "任务进度得分",
+    "n_due": "已到期任务数",
+    "n_on_time": "按期完成数",
+    "on_time_share": "按期完成率",
+    "days_late_total": "逾期天数合计",
+    "days_late_max": "最长逾期天数",
+    "remaining_text": "剩余工作量",
+    "completed_month": "完成月份",
+    "due": "已到期",
+    "on_time": "按期完成",
     "rank": "排名",
 }
 
+#: The keys of the task rank, compared in this order: (column, higher is better).
+RANK_KEYS: tuple[tuple[str, bool], ...] = (("score", True), ("on_time_share", True), ("days_late_total", False))
+
+#: Integer columns of this module's frames (printed without decimals).
+_COUNT_COLUMNS = ("n_towns", "n_tasks", "n_done", "n_on_track", "n_behind", "n_overdue", "n_due", "n_on_time",
+                  "days_overdue", "days_late_total", "days_late_max", "rank")
+#: Quantities in the task's unit.
+_QUANTITY_COLUMNS = ("target", "stated_total", "completed", "remaining")
+
+
+def format_quantity(value: float, unit: str | None = None, *, max_decimals: int = 2) -> str:
+    """A quantity as printed: whole numbers without decimals (202 台, not 202.0), others with
+    up to ``max_decimals`` decimals, trailing zeros dropped (3.5 蒸吨); "—" when missing.
+
+    Parameters
+    ----------
+    value
+        The quantity [the task's unit].
+    unit
+        Appended after a space when given (蒸吨, 台, 村 …).
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    v = float(value)
+    if abs(v - round(v)) < 10 ** -(max_decimals + 1):
+        txt = str(int(round(v)))
+    else:
+        txt = f"{v:.{max_decimals}f}".rstrip("0").rstrip(".")
+    return f"{txt} {unit}" if unit else txt
+
 
 def to_display(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """Rename columns to Chinese display headers (rates shown as %, 1 decimal).
+    """Rename columns to Chinese display headers (rates shown as %, 1 decimal; counts as
+    integers; quantities as text in their unit's decimals, :func:`format_quantity`).
 
     Parameters
     ----------
@@ -122,12 +188,18 @@ def to_display(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.
     """
     labels = PROGRESS_LABELS if labels is None else labels
     out = frame.copy()
-    for col in ("completion_rate", "elapsed_share"):
+    for col in ("completion_rate", "elapsed_share", "on_time_share"):
         if col in out:
-            out[col] = (out[col] * 100).round(1)
+            out[col] = (out[col].astype("float64") * 100).round(1)
+    for col in _COUNT_COLUMNS:  # counts are integers (no '3.0')
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round(0).astype("Int64")
+    for col in _QUANTITY_COLUMNS:  # quantities in their unit, sensible decimals
+        if col in out:
+            out[col] = out[col].map(format_quantity).astype("string")
     if "deadline" in out:
         out["deadline"] = pd.to_datetime(out["deadline"]).dt.strftime("%Y-%m-%d")
-    out = out.rename(columns={k: v + ("（%）" if k in ("completion_rate", "elapsed_share") else "")
+    out = out.rename(columns={k: v + ("（%）" if k in ("completion_rate", "elapsed_share", "on_time_share") else "")
                               for k, v in labels.items()})
     return out
 
@@ -311,13 +383,15 @@ def district_task_progress(plan: Plan, ledger: pd.DataFrame, as_of: str | dt.dat
 def district_progress(progress: pd.DataFrame) -> pd.DataFrame:
     """District roll-up per task of :func:`town_progress` rows.
 
-    ``target`` and ``completed`` are the sums over towns (so they add up), ``stated_total`` the
+    ``target``, ``completed`` and ``remaining`` are the sums over towns (so they add up; a town
+    that did more than its share does not reduce another's remaining work), ``stated_total`` the
     plan's district figure; ``completion_rate`` = completed / target; status counts per task.
     """
     p = progress
     g = p.groupby("task_id", sort=False)
     out = g.agg(category=("category", "first"), task=("task", "first"), unit=("unit", "first"),
-                target=("target", "sum"), completed=("completed", "sum"), deadline=("deadline", "first"),
+                target=("target", "sum"), completed=("completed", "sum"), remaining=("remaining", "sum"),
+                deadline=("deadline", "first"),
                 stated_total=("stated_total", "first"),
                 n_towns=("town_code", "size"), lead=("lead", "first"), responsible=("responsible", "first"))
     st = {s: p.assign(_s=p["status"].astype("string") == s).groupby("task_id", sort=False)["_s"].sum() for s in STATUSES}
@@ -330,35 +404,152 @@ def district_progress(progress: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def town_scores(progress: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
-    """Progress score and competition rank of each town.
+def completion_timing(progress: pd.DataFrame, ledger: pd.DataFrame,
+                      as_of: str | dt.date | pd.Timestamp) -> pd.DataFrame:
+    """When each town task was completed, and whether on time (rule: module docstring).
+
+    Parameters
+    ----------
+    progress
+        :func:`town_progress` rows (``task_id``, ``town_code``, ``target``, ``completion_rate``,
+        ``deadline``, ``status``, ``days_overdue``).
+    ledger
+        The tidy ledger rows the progress was computed from (``month``, ``town_code``,
+        ``task_id``, ``cumulative``).
+    as_of
+        The evaluation date of ``progress``.
+
+    Returns
+    -------
+    DataFrame
+        ``progress`` with ``due`` (positive target, deadline ≤ as_of), ``completed_month``
+        ('YYYY-MM' or NA: the first month of the last run of months at or above the target,
+        only for rows complete as of ``as_of``) and ``on_time`` (bool, NA unless due).
+    """
+    t0 = _as_of(as_of)
+    out = progress.copy()
+    led = ledger.loc[:, ["month", "town_code", "task_id", "cumulative"]].copy()
+    led["task_id"] = led["task_id"].astype("string")
+    led["town_code"] = led["town_code"].astype("string")
+    led["period"] = pd.PeriodIndex(led["month"].astype(str), freq="M")
+    led = led.loc[(led["period"].dt.end_time.dt.normalize() <= t0).to_numpy()]
+    months = np.unique((led["period"].dt.year * 12 + led["period"].dt.month).to_numpy(float))  # the ledger's months
+    led = led.loc[led["cumulative"].notna().to_numpy()]
+    keys = out[["task_id", "town_code", "target"]].astype({"task_id": "string", "town_code": "string"})
+    led = led.merge(keys, on=["task_id", "town_code"], how="inner")
+    led = led.loc[led["target"] > 0]
+    below = led["cumulative"].to_numpy(float) < led["target"].to_numpy(float) - 1e-9
+    last_below = led.loc[below].groupby(["task_id", "town_code"])["period"].max().rename("last_below")
+    at = led.loc[~below].merge(last_below.reset_index(), on=["task_id", "town_code"], how="left")
+    at = at.loc[at["last_below"].isna() | (at["period"] > at["last_below"])]
+    first = at.groupby(["task_id", "town_code"])["period"].min().rename("_first").reset_index()
+    out["task_id"] = out["task_id"].astype("string")
+    out["town_code"] = out["town_code"].astype("string")
+    out = out.merge(first, on=["task_id", "town_code"], how="left")
+    done = (out["completion_rate"].astype("float64") >= 1 - 1e-9).to_numpy() & (out["target"] > 0).to_numpy()
+    out["_first"] = out["_first"].where(done)
+    out["due"] = ((out["target"] > 0) & (out["deadline"] <= t0)).to_numpy(dtype=bool)
+    first = out["_first"].astype("period[M]")
+    first_no = (first.dt.year * 12 + first.dt.month).to_numpy(float)  # month number (meaningless at NaT)
+    deadline_no = (out["deadline"].dt.year * 12 + out["deadline"].dt.month).to_numpy(float)
+    # ledger months from the deadline's month to before the completion month: the evidence of
+    # lateness (module docstring); none when the ledgers begin after the deadline
+    complete = first.notna().to_numpy()
+    safe_first = np.where(complete, first_no, 0.0)
+    between = np.searchsorted(months, safe_first, side="left") - np.searchsorted(months, deadline_no, side="left")
+    with np.errstate(invalid="ignore"):
+        on_time = complete & ((safe_first <= deadline_no) | (between <= 0))
+    out["on_time"] = pd.array(on_time, dtype="boolean")
+    out.loc[~out["due"].to_numpy(), "on_time"] = pd.NA
+    out["completed_month"] = first.dt.strftime("%Y-%m").astype("string").where(first.notna())
+    return out.drop(columns=["_first"])
+
+
+def remaining_by_unit(progress: pd.DataFrame) -> pd.Series:
+    """Remaining quantity of each town, summed per unit: "202 台；3.5 蒸吨" (units in plan
+    order of first appearance), NA for a town with nothing left. Index: ``town_code``."""
+    p = progress.loc[(progress["target"] > 0).to_numpy(dtype=bool) & (progress["remaining"] > 0).to_numpy(dtype=bool)]
+    if p.empty:
+        return pd.Series(dtype="string")
+    per = p.groupby(["town_code", "unit"], sort=False)["remaining"].sum().reset_index()
+    per["txt"] = [format_quantity(v, u) for v, u in zip(per["remaining"], per["unit"], strict=True)]
+    return per.groupby("town_code", sort=False)["txt"].agg("；".join).astype("string")
+
+
+def _composite_rank(frame: pd.DataFrame, keys: tuple[tuple[str, bool], ...], valid: pd.Series) -> pd.Series:
+    """Competition rank on several keys compared in order (ties only when all keys tie).
+
+    The keys are turned into one ordinal (the position of the town's key tuple among the
+    distinct tuples, best first) and ranked by :func:`competition_rank` — one ranking rule.
+    """
+    k = pd.DataFrame({c: (frame[c].astype("float64") * (-1.0 if higher else 1.0)) for c, higher in keys})
+    code = k.loc[valid.to_numpy()].groupby(list(k.columns), sort=True).ngroup()
+    ordinal = pd.Series(np.nan, index=frame.index)
+    ordinal.loc[code.index] = code.astype("float64")
+    return competition_rank(ordinal, ascending=True)
+
+
+def town_scores(progress: pd.DataFrame, ledger: pd.DataFrame | None = None,
+                as_of: str | dt.date | pd.Timestamp | None = None, decimals: int = 1) -> pd.DataFrame:
+    """Progress score, on-time completion, days late, remaining work and rank of each town.
 
     Parameters
     ----------
     progress
         Output of :func:`town_progress`.
+    ledger, as_of
+        The ledger rows and evaluation date of ``progress``, for the on-time completion
+        (:func:`completion_timing`); without them ``n_on_time`` and ``on_time_share`` are NA
+        and the rank uses the score and the days late only.
     decimals
-        The score is rounded to this many decimals before ranking (ties share a rank).
+        The score is rounded to this many decimals before ranking.
 
     Returns
     -------
     DataFrame
         ``town_code``, ``town_name``, ``n_tasks`` (tasks with a positive target), ``n_done``,
-        ``n_on_track``, ``n_behind``, ``n_overdue``, ``score`` (0–100), ``rank`` (1 = best;
-        NA for a town with no positive target), sorted by rank.
+        ``n_on_track``, ``n_behind``, ``n_overdue``, ``score`` (0–100), ``n_due``,
+        ``n_on_time``, ``on_time_share`` (0–1), ``days_late_total``, ``days_late_max`` [days],
+        ``remaining_text``, ``rank`` (1 = best; NA for a town with no positive target),
+        sorted by rank then town code. Rules: module docstring.
     """
-    p = progress.loc[progress["target"].notna()].copy()
+    if ledger is not None:
+        if as_of is None:
+            raise InputDataError("town_scores: the on-time completion needs as_of with the ledger")
+        p = completion_timing(progress.loc[progress["target"].notna()], ledger, as_of)
+    else:
+        p = progress.loc[progress["target"].notna()].copy()
+        p["due"], p["on_time"] = False, pd.array([pd.NA] * len(p), dtype="boolean")
     p["capped"] = np.minimum(p["completion_rate"], 1.0)
     p["_pos"] = p["target"] > 0
     s = p["status"].astype("string")
     p["_done"], p["_on"], p["_behind"], p["_over"] = (s == "已完成"), (s == "按期推进"), (s == "滞后"), (s == "逾期未完成")
+    p["_late"] = p["days_overdue"].where(p["_over"].fillna(False).to_numpy(dtype=bool), 0).astype("int64")
+    p["_due"] = p["due"].astype(bool) & p["_pos"]
+    p["_ontime"] = p["on_time"].fillna(False).astype(bool) & p["_due"]
     g = p.groupby(["town_code", "town_name"], sort=False)
     out = g.agg(n_tasks=("_pos", "sum"), n_done=("_done", "sum"), n_on_track=("_on", "sum"),
-                n_behind=("_behind", "sum"), n_overdue=("_over", "sum")).reset_index()
+                n_behind=("_behind", "sum"), n_overdue=("_over", "sum"), n_due=("_due", "sum"),
+                n_on_time=("_ontime", "sum"), days_late_total=("_late", "sum"),
+                days_late_max=("_late", "max")).reset_index()
+    for c in ("n_tasks", "n_done", "n_on_track", "n_behind", "n_overdue", "n_due", "n_on_time",
+              "days_late_total", "days_late_max"):
+        out[c] = out[c].astype("int64")
     score = p.loc[p["_pos"]].groupby("town_code")["capped"].mean() * 100
     out["score"] = out["town_code"].map(score).astype("float64").round(decimals)
-    out["rank"] = competition_rank(out["score"], ascending=False)
-    return out.sort_values(["rank", "town_code"], kind="stable", na_position="last").reset_index(drop=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(out["n_due"] > 0, out["n_on_time"] / out["n_due"].where(out["n_due"] > 0), np.nan)
+    if ledger is None:  # no ledger months: on-time completion unknown
+        out["n_due"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["n_on_time"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        share = np.full(len(out), np.nan)
+    out["on_time_share"] = share
+    out["remaining_text"] = out["town_code"].map(remaining_by_unit(p)).astype("string")
+    key = out.assign(on_time_share=out["on_time_share"].fillna(1.0).round(6))  # nothing due: nothing late
+    out["rank"] = _composite_rank(key, RANK_KEYS, out["score"].notna())
+    cols = ["town_code", "town_name", "n_tasks", "n_done", "n_on_track", "n_behind", "n_overdue", "score", "n_due",
+            "n_on_time", "on_time_share", "days_late_total", "days_late_max", "remaining_text", "rank"]
+    return out.sort_values(["rank", "town_code"], kind="stable", na_position="last")[cols].reset_index(drop=True)
 
 
 def overdue_tasks(progress: pd.DataFrame) -> pd.DataFrame:
@@ -420,7 +611,8 @@ def plot_status_counts(progress: pd.DataFrame, title: str, ax=None):
 
 
 def progress_summary_zh(progress: pd.DataFrame, scores: pd.DataFrame) -> list[str]:
-    """Chinese summary of town task progress: done / overdue counts and the last-ranked town.
+    """Chinese summary of town task progress: done / overdue counts, on-time completion (when
+    ``scores`` has it), days late, and the last-ranked town.
 
     ``progress``: :func:`town_progress`; ``scores``: :func:`town_scores`. Only town tasks with a
     positive target count (a zero target is 已完成 by definition and would inflate the done
@@ -435,6 +627,13 @@ def progress_summary_zh(progress: pd.DataFrame, scores: pd.DataFrame) -> list[st
     n_done = int(((status == "已完成").fillna(False).to_numpy(dtype=bool) & positive).sum())  # zero targets: not tasks
     n_overdue = int((status == "逾期未完成").sum())
     lines = [f"重点任务：{n_all} 项镇街分解任务中已完成 {n_done} 项，逾期未完成 {n_overdue} 项。"]
+    if {"n_due", "n_on_time"} <= set(scores.columns) and len(scores) and scores["n_due"].notna().all():
+        n_due, n_on = int(scores["n_due"].sum()), int(scores["n_on_time"].sum())
+        if n_due:
+            lines.append(f"已到期 {n_due} 项中按期完成 {n_on} 项（按期完成率 {100 * n_on / n_due:.1f}%）。")
+    if {"days_late_total", "days_late_max"} <= set(scores.columns) and n_overdue:
+        lines.append(f"逾期未完成任务合计逾期 {int(scores['days_late_total'].sum())} 天，"
+                     f"最长 {int(scores['days_late_max'].max())} 天。")
     ranked = scores.dropna(subset=["score"]) if len(scores) else scores
     if len(ranked):
         lines.append(f"任务进度排名末位：{ranked.iloc[-1]['town_name']}。")

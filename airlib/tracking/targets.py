@@ -26,6 +26,44 @@ rules for a monthly/annual mean, GB 3095 Table 4, are checked by :mod:`airlib.st
 
 Targets with scope ``district`` and ``each_town`` are evaluated for the district and for every
 town (towns are held to the district's commitment); ``town`` targets for that town only.
+
+Which window is assessed (status)
+---------------------------------
+A plan states its commitment over its own period, e.g. seed 001 (门大气办〔2017〕4号):
+"2017 年 10 月至 2018 年 3 月，门头沟区 PM2.5 平均浓度同比下降 25% 以上". Only the window that
+is that period to date, ``period`` (目标期累计), is judged: its status is 达标 / 未达标 (or
+数据不足 when the value or its comparison is missing). The ``month`` (当月) and ``ytd`` (年初至今)
+windows are context: they carry the same numbers (current, comparison, change, the level the
+reduction would give) but the status :data:`CONTEXT_STATUS` = 参考（非考核口径） (数据不足 when a
+value is missing). Every window/kind combination, for every target kind
+(``reduction_vs_last_year``, ``reduction_vs_base_year``, ``absolute_cap``):
+
+======================  ==========================================  =====================
+window                  month inside the target period              month outside it
+======================  ==========================================  =====================
+当月 (month)             参考（非考核口径）                            参考（非考核口径）
+目标期累计 (period)       达标 / 未达标 / 数据不足                      not produced
+年初至今 (ytd)            参考（非考核口径）                            参考（非考核口径）
+======================  ==========================================  =====================
+
+The same rule holds for a calendar-year target (there the ``ytd`` window has the numbers of
+the ``period`` window, which carries the status; a single month is never held to an annual
+commitment). Examples for an October–March target: in October the month window and the
+period window cover the same days, only the period row is judged; in January the ytd window
+is January alone (context) while the period window is October–January (judged); in March
+the period window is the whole period (outlook 期末已达成/期末未达成); in April no period row.
+
+Day-count targets (heavy-pollution days)
+----------------------------------------
+Heavy-pollution days are counted by :func:`airlib.standards.pollution_days.heavy_pollution_days`
+(daily AQI > 200, GB 3095-2012 / HJ 633-2012), the count the bulletin uses. For the ``period``
+window ``comparison_full`` is the whole comparison period's count (e.g. last October–March)
+and ``allowed_total`` the number of days allowed over the whole period: the largest whole
+number of days that meets the target, floor(comparison_full × (1 − r/100)) — rounding up
+would allow a smaller fall than promised (12 days last year, −20 %: 9.6 → 9 days, not 10) —
+or for an ``absolute_cap`` floor(cap); for "力争继续下降" with no number, comparison_full − 1.
+``allowance`` (days left) = allowed_total − days so far (``current``); a negative allowance
+means the target is missed for good (已无法达成). 0 days last year with −20 %: 0 days allowed.
 """
 
 from __future__ import annotations
@@ -36,8 +74,11 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.io.plans import KINDS, METRICS, Plan, PlanTarget
 from airlib.periods import month_end, month_start, parse_month
+from airlib.standards.pollution_days import HEAVY_AQI, heavy_pollution_days
 
 __all__ = [
+    "CONTEXT_STATUS",
+    "COUNT_METRICS",
     "EVALUABLE_METRICS",
     "HEAVY_AQI",
     "TARGET_EVAL_LABELS",
@@ -54,8 +95,11 @@ __all__ = [
     "plot_target_overview",
 ]
 
-#: Daily AQI above which a day is a heavy-pollution day (HJ 633: 重度污染 = AQI 201–300).
-HEAVY_AQI: float = 200.0
+#: Status of a window that is context, not the target's assessed window (see the module docstring).
+CONTEXT_STATUS: str = "参考（非考核口径）"
+
+#: Metrics that count days (their allowance is a whole number of days).
+COUNT_METRICS: frozenset[str] = frozenset({"heavy_pollution_days"})
 
 #: Metrics computable from daily data → (daily column, statistic).
 EVALUABLE_METRICS: dict[str, tuple[str, str]] = {
@@ -85,6 +129,8 @@ TARGET_EVAL_LABELS: dict[str, str] = {
     "status": "状态",
     "remaining_days": "剩余天数",
     "target_level_full": "全期目标限值",
+    "comparison_full": "对比期全期值",
+    "allowed_total": "全期允许天数",
     "allowance": "剩余时段允许值",
     "outlook": "目标展望",
 }
@@ -136,7 +182,12 @@ def window_values(daily: pd.DataFrame, column: str, stat: str, start: pd.Timesta
         total = g.sum(min_count=1)
         value = total / n.where(n > 0)
     elif stat in ("heavy_days", "heavy_share"):
-        total = (x > HEAVY_AQI).groupby(sel["area_code"]).sum().astype("float64").where(n > 0)
+        # the one heavy-day rule (AQI > 200): airlib.standards.pollution_days
+        days = heavy_pollution_days(pd.DataFrame({"area_code": sel["area_code"].to_numpy(),
+                                                  "date": pd.to_datetime(daily.loc[sel.index, "date"]).to_numpy(),
+                                                  "aqi": x.to_numpy()}), by="area_code", freq="MS")
+        heavy = days.groupby("area_code")["heavy_days"].sum().astype("float64").reindex(n.index)
+        total = heavy.where(n > 0)
         value = total if stat == "heavy_days" else 100.0 * total / n.where(n > 0)
     else:
         raise ValueError(f"unknown statistic {stat!r}")
@@ -240,7 +291,8 @@ def evaluate_targets(
                 rows.append(_evaluate_window(tgt, d, col, stat, level, area_names, wname, start, end))
     cols = ["target_id", "metric", "metric_label", "kind", "kind_label", "target_value", "area_level", "area_code",
             "area_name", "window", "start", "end", "current", "n_valid", "comparison", "change_pct", "target_level",
-            "gap", "status", "remaining_days", "target_level_full", "allowance", "outlook"]
+            "gap", "status", "remaining_days", "comparison_full", "target_level_full", "allowed_total", "allowance",
+            "outlook"]
     if not rows:
         return pd.DataFrame(columns=cols)
     out = pd.concat(rows, ignore_index=True).reindex(columns=cols)
@@ -267,14 +319,16 @@ def _evaluate_window(tgt: PlanTarget, d: pd.DataFrame, col: str, stat: str, leve
     gap = current - level_v
     strict = tgt.kind != "absolute_cap" and tgt.value is None  # "继续下降": must be strictly lower
     met = np.where(strict, current < level_v, current <= level_v + 1e-9)
-    status = np.where(np.isnan(current) | np.isnan(level_v), "数据不足", np.where(met, "达标", "未达标"))
+    judged = np.where(met, "达标", "未达标") if wname == "period" else CONTEXT_STATUS  # module docstring
+    status = np.where(np.isnan(current) | np.isnan(level_v), "数据不足", judged)
     res = pd.DataFrame({
         "target_id": tgt.id, "metric": tgt.metric, "metric_label": METRICS[tgt.metric][0], "kind": tgt.kind,
         "kind_label": KINDS[tgt.kind], "target_value": np.nan if tgt.value is None else float(tgt.value),
         "area_level": level, "area_code": area_names.index.astype("string"), "area_name": area_names.to_numpy(),
         "window": wname, "start": start, "end": end, "current": current, "n_valid": cur["n_valid"].fillna(0).astype(int).to_numpy(),
         "comparison": comparison, "change_pct": change, "target_level": level_v, "gap": gap, "status": status,
-        "remaining_days": np.nan, "allowance": np.nan, "outlook": pd.NA,
+        "remaining_days": np.nan, "comparison_full": np.nan, "allowed_total": np.nan, "allowance": np.nan,
+        "outlook": pd.NA,
     })
     if wname == "period":
         p_end = tgt.period.end_date
@@ -295,10 +349,12 @@ def _evaluate_window(tgt: PlanTarget, d: pd.DataFrame, col: str, stat: str, leve
             final_mean = s_obs / np.where(n_obs > 0, n_obs, np.nan)
             final_met = final_mean < full_level if strict else final_mean <= full_level + 1e-9
         elif stat == "heavy_days":
-            allowance = np.floor(full_level - s_obs + 1e-9)
-            if strict:
-                allowance = np.ceil(full_level - s_obs) - 1
-            final_met = s_obs < full_level if strict else s_obs <= full_level + 1e-9
+            # whole days allowed over the period (module docstring): floor of the level, or one
+            # fewer than last year for "继续下降"
+            allowed = np.ceil(full_level - 1e-9) - 1 if strict else np.floor(full_level + 1e-9)
+            allowance = allowed - s_obs
+            res["allowed_total"] = allowed
+            final_met = s_obs <= allowed
         else:  # share: allowance not defined without the number of remaining valid days
             allowance = np.full(len(current), np.nan)
             final_met = current <= full_level + 1e-9
@@ -310,6 +366,7 @@ def _evaluate_window(tgt: PlanTarget, d: pd.DataFrame, col: str, stat: str, leve
                      np.where(np.nan_to_num(allowance, nan=1.0) < 0, "已无法达成", "仍可达成")))
         res["outlook"] = outlook
         res["target_level_full"] = full_level
+        res["comparison_full"] = full["value"].to_numpy(float)
     return res
 
 
@@ -444,8 +501,15 @@ def to_display(result: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
         if c in out:
             out[c] = pd.to_datetime(out[c]).dt.strftime("%Y-%m-%d")
     num = [c for c in ("target_value", "current", "comparison", "change_pct", "target_level", "gap",
-                       "target_level_full", "allowance") if c in out]
+                       "target_level_full", "comparison_full", "allowance") if c in out]
     out[num] = out[num].astype("float64").round(decimals)
+    if "metric" in result:  # day counts print as whole numbers (no '3.0')
+        counts = result["metric"].isin(COUNT_METRICS).to_numpy()
+        for c in ("current", "comparison", "comparison_full", "allowed_total", "allowance"):
+            if c in out:
+                v = out[c].astype("float64")
+                out[c] = pd.Series([int(round(x)) if k and np.isfinite(x) else x for k, x in zip(counts, v, strict=True)],
+                                   index=out.index, dtype="object")
     return out.rename(columns=TARGET_EVAL_LABELS)
 
 
@@ -483,7 +547,9 @@ def period_summary_zh(result: pd.DataFrame, plan: Plan, *, window: str = "目标
     status and the outlook; for a PM2.5 mean target still reachable also the allowance: the
     highest mean of the remaining days that still meets the target (a negative allowance is
     already stated by the outlook 已无法达成). A missing change (comparison 0 or missing) is
-    said in words instead of printing NaN.
+    said in words instead of printing NaN. A day-count target (heavy-pollution days) prints
+    whole days and adds the days allowed over the whole period and those left (or the days
+    over the allowance).
     Targets without a district row for ``window`` (month outside the period) are skipped.
     """
     need = ("area_level", "window", "target_id", "metric_label", "current", "change_pct", "status", "outlook",
@@ -498,10 +564,14 @@ def period_summary_zh(result: pd.DataFrame, plan: Plan, *, window: str = "目标
             continue
         r = d.loc[g.id]
         change = f"同比 {r['change_pct']:+.1f}%" if pd.notna(r["change_pct"]) else "无同比变化率（对比期为 0 或缺测）"
-        current = "—" if pd.isna(r["current"]) else f"{r['current']:.1f}"
+        count = g.metric in COUNT_METRICS
+        current = "—" if pd.isna(r["current"]) else (f"{int(r['current'])} 天" if count else f"{r['current']:.1f}")
         s = f"{r['metric_label']}：{window} {current}，{change}（目标 {_target_words(g)}），{r['status']}；{r['outlook']}"
         if pd.notna(r["allowance"]) and g.metric == "pm25_mean" and r["allowance"] >= 0:
             s += f"，剩余 {int(r['remaining_days'])} 天均值须不高于 {r['allowance']:.1f} µg/m³"
+        if count and pd.notna(r["allowance"]) and "allowed_total" in d.columns and pd.notna(r["allowed_total"]):
+            left = int(r["allowance"])
+            s += f"，全期允许 {int(r['allowed_total'])} 天，" + (f"剩余可用 {left} 天" if left >= 0 else f"已超出 {-left} 天")
         lines.append(s)
     return lines
 

@@ -124,7 +124,7 @@ def test_every_plan_file_can_be_configured_and_the_city_targets_apply(tmp_path, 
     month are used, the city-wide plan's 2020 target for the district is evaluated for it."""
     import numpy as np
 
-    from airlib.report.data import pm25_targets
+    from airlib.report.data import district_targets
 
     every = tuple(f"data/raw/plans/{p.name}" for p in sorted(plan_dir().glob("*.yaml")))
     cfg = dataclasses.replace(DEMO, plans=every)
@@ -134,8 +134,8 @@ def test_every_plan_file_can_be_configured_and_the_city_targets_apply(tmp_path, 
     assert task_progress(cfg, pd.Period("2020-06", "M"), TOWNS, tmp_path, []) == []  # no own plan in 2020
     days = pd.date_range("2019-01-01", "2020-06-30", freq="D")
     daily = pd.DataFrame({"date": days, "pm25": np.where(days.year == 2020, 40.0, 50.0)})
-    t = pm25_targets(cfg, pd.Period("2020-06", "M"), daily, tmp_path)
+    t = district_targets(cfg, pd.Period("2020-06", "M"), daily, tmp_path)
     assert len(t) == 1 and t["plan"].iloc[0].startswith("北京市")
     assert t["target_level"].iloc[0] == 49  # 门头沟, 昌平: about 49 (the city-wide file)
     assert t["current"].iloc[0] == pytest.approx(40.0)
-    assert pm25_targets(cfg, pd.Period("2018-06", "M"), daily, tmp_path).empty  # between plans
+    assert district_targets(cfg, pd.Period("2018-06", "M"), daily, tmp_path).empty  # between plans

@@ -372,6 +372,8 @@ def test_english_report_beside_chinese_and_english_throughout(demo_home, first_r
         proper.append(str(prog.plan))
         proper += [str(v) for col in prog.overdue.columns
                    for v in prog.overdue[col].tolist() if isinstance(v, str)]
+        proper += [str(v) for col in prog.tasks.columns  # key tasks: the plan's words and units
+                   for v in prog.tasks[col].tolist() if isinstance(v, str)]
     corpus = "\n".join(proper)
     runs = set(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text))
     assert runs, "the English PDF should still name the towns"
@@ -482,6 +484,11 @@ def test_prepare_typed_fields_and_sections(demo_home, tmp_path):
     assert isinstance(prog, TaskProgress) and prog.last_ledger_month == "2017-12" and not prog.stale
     assert len(prog.scores) and data.ledger_problems == []
     assert isinstance(data.targets, pd.DataFrame)
+    # PM2.5 (T01) and heavy-pollution days (T02) of the 2017-18 plan, judged on the period window
+    assert set(data.targets["target_id"]) >= {"T01", "T02"} and set(data.targets["window"]) == {"目标期累计"}
+    heavy = data.targets.set_index("target_id").loc["T02"]
+    assert heavy["allowed_total"] == np.floor(heavy["comparison_full"] * 0.8 + 1e-9)
+    assert heavy["allowance"] == heavy["allowed_total"] - heavy["current"]
     assert data.district_daily["date"].max() == pd.Timestamp("2017-12-31")
     first = sections.monthly_ranking(request, data)
     assert [type(x) for x in first] == [Markdown, Markdown, HTML, Markdown]
@@ -554,7 +561,9 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     expected = {"ranking", "ytd"} | ({"warnings"} if len(data.warnings) else set()) \
         | ({"worsening"} if len(data.worsening) else set()) \
         | ({"progress", "targets"} if has_ledger_and_target else set()) \
-        | ({"overdue"} if has_ledger_and_target and len(data.progress[0].overdue) else set())
+        | ({"overdue"} if has_ledger_and_target and len(data.progress[0].overdue) else set()) \
+        | ({"tasks"} if has_ledger_and_target and len(data.progress[0].tasks) else set()) \
+        | ({"heavy_targets"} if has_ledger_and_target else set())  # the 2017-18 plan's T02
     if data.bulletin is not None:
         expected |= {"bulletin_monthly", "bulletin_ytd", "bulletin_days", "bulletin_ranks"}
     if data.city is not None and data.city.ranking is not None:
@@ -623,15 +632,18 @@ def test_overdue_display_headers_and_missing_values():
 
     from airlib.report.content import overdue_display
 
-    od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "town_name": ["王平地区"], "target": [10.0],
-                       "completed": [np.nan], "days_overdue": [15], "lead": ["区城管执法局"]})
-    data = SimpleNamespace(progress=[SimpleNamespace(overdue=od)])
-    zh = overdue_display(data)
-    assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "逾期天数"]
-    assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10.0", "—", "15"]
-    assert overdue_display(data, "en").columns[-1] == "Days overdue"
-    assert overdue_display(SimpleNamespace(progress=[])) is None
-    assert overdue_display(SimpleNamespace(progress=[SimpleNamespace(overdue=od.iloc[0:0])])) is None
+    od = pd.DataFrame({"task_id": ["K01"], "task": ["拆小煤炉"], "unit": ["台"], "town_name": ["王平地区"],
+                       "target": [10.0], "completed": [np.nan], "remaining": [3.5],
+                       "deadline": [pd.Timestamp("2017-12-31")], "days_overdue": [15],
+                       "lead": ["区城管执法局"], "responsible": ["王平镇"]})
+    prog = SimpleNamespace(overdue=od)
+    zh = overdue_display(prog)
+    assert zh.columns.tolist() == ["任务", "内容", "乡镇街道", "目标", "已完成", "剩余", "完成时限", "逾期天数", "牵头/主责单位"]
+    assert zh.iloc[0].tolist() == ["K01", "拆小煤炉", "王平地区", "10 台", "—", "3.5 台", "2017-12-31", "15",
+                                   "区城管执法局／王平镇"]
+    assert overdue_display(prog, "en").columns[-2] == "Days overdue"
+    assert overdue_display(None) is None
+    assert overdue_display(SimpleNamespace(overdue=od.iloc[0:0])) is None
 
 
 def test_cover_cites_the_gb3095_edition_in_force() -> None:
@@ -727,6 +739,8 @@ def test_texts_cover_both_languages():
               "issuer", "number", "day", "boundary", "dataset"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
     fields |= {"missing", "end"}  # stale ledgers (months not reported), the end month of an ended plan
+    fields |= {"target", "start", "end", "used", "last_full", "allowed", "left", "over"}  # heavy-day sentence
+    fields |= {"n_due", "n_on", "max"}  # task-progress sentence
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}

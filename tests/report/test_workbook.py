@@ -191,14 +191,23 @@ def test_injection_strings_stay_literal(tmp_path):
 def _progress() -> TaskProgress:
     scores = pd.DataFrame({
         "town_code": CODES, "n_tasks": [4, 4, 3, 2, 5], "n_done": [4, 2, 1, 0, 5], "n_overdue": [0, 1, 2, 2, 0],
-        "score": [100.0, 62.5, 100 / 3, np.nan, 100.0], "rank": pd.array([1, 3, 4, pd.NA, 1], dtype="Int64"),
+        "score": [100.0, 62.5, 100 / 3, np.nan, 100.0], "on_time_share": [1.0, 0.5, 1 / 3, np.nan, 0.8],
+        "days_late_total": [0, 12, 52, 40, 0], "remaining_text": [pd.NA, "3 台", "7 台；3.5 蒸吨", "5 村", pd.NA],
+        "rank": pd.array([1, 3, 4, pd.NA, 2], dtype="Int64"),
     })
     overdue = pd.DataFrame({
-        "task_id": ["T1", "T2"], "task": [INJECTION, "清扫"], "town_name": ["城子街道", "永定镇"],
-        "target": [10.0, 5.0], "completed": [3.0, np.nan], "days_overdue": [12, 40],
+        "task_id": ["T1", "T2"], "task": [INJECTION, "清扫"], "unit": ["台", "蒸吨"], "town_name": ["城子街道", "永定镇"],
+        "target": [10.0, 5.5], "completed": [3.0, np.nan], "remaining": [7.0, 5.5],
+        "deadline": pd.to_datetime(["2024-06-18", "2024-05-21"]), "days_overdue": [12, 40],
+        "lead": ["区城管执法局", ""], "responsible": ["各镇街", "永定镇"],
+    })
+    tasks = pd.DataFrame({
+        "task_id": ["T1"], "task": ["拆小煤炉"], "unit": ["台"], "target": [202.0], "completed": [0.0],
+        "remaining": [202.0], "completion_rate": [0.0], "deadline": pd.to_datetime(["2024-10-31"]),
+        "lead": ["区城管执法局"], "responsible": [""], "n_towns": [3], "n_done": [0], "n_overdue": [0],
     })
     return TaskProgress(plan="方案", as_of=pd.Timestamp("2024-06-30"), last_ledger_month="2024-06",
-                        scores=scores, overdue=overdue)
+                        scores=scores, overdue=overdue, tasks=tasks)
 
 
 def _targets() -> pd.DataFrame:
@@ -213,21 +222,30 @@ def _targets() -> pd.DataFrame:
 def test_progress_overdue_and_targets_sheets(tmp_path):
     data = _data("2024-06", progress=_progress(), targets=_targets())
     wb = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx"))
-    assert wb.sheetnames == ["月排名", "累计排名", "预警名单", "同比上升", "任务进展", "逾期任务", "目标"]
+    assert wb.sheetnames == ["月排名", "累计排名", "预警名单", "同比上升", "任务进展", "重点任务", "逾期任务", "目标"]
     ws = wb["任务进展"]
     assert _header(ws) == list(table_headers("progress", "zh"))
     body = [r for r in ws.iter_rows(min_row=4, max_row=3 + len(CODES))]
     by_name = {r[0].value: r for r in body}
     assert by_name["大峪街道"][1].value == 100.0 and by_name["大峪街道"][1].number_format == "0.0"
     assert by_name["城子街道"][1].value == 33.3  # 33.3 as shown, not 33.3333
-    assert by_name["城子街道"][2].value == 4 and by_name["城子街道"][6].value == pytest.approx(41.2)
-    assert by_name["城子街道"][6].number_format == "0.0"
-    assert by_name["永定镇"][1].value == "—" and by_name["永定镇"][2].value == "—"
+    assert by_name["城子街道"][2].value == 33.3 and by_name["城子街道"][3].value == 52  # on time %, days late
+    assert by_name["城子街道"][3].number_format == "0" and by_name["城子街道"][4].value == 4
+    assert by_name["城子街道"][5].value == 3 and by_name["城子街道"][6].value == 2  # tasks, overdue
+    assert by_name["城子街道"][7].value == pytest.approx(41.2) and by_name["城子街道"][7].number_format == "0.0"
+    assert by_name["城子街道"][9].value == "7 台；3.5 蒸吨"
+    en = openpyxl.load_workbook(write_excel(data, tmp_path / "en.xlsx", "en"))["Task progress"]
+    assert {r[9].value for r in en.iter_rows(min_row=4, max_row=3 + len(CODES))} >= {"7 台; 3.5 蒸吨"}
+    assert by_name["永定镇"][1].value == "—" and by_name["永定镇"][4].value == "—"
+    ws = wb["重点任务"]
+    assert [c.value for c in ws[4]] == ["T1", "拆小煤炉", "台", 202, 0, 202, 0, "2024-10-31", "区城管执法局", 0]
     ws = wb["逾期任务"]
-    assert _header(ws) == list(table_headers("overdue", "zh"))
-    assert [c.value for c in ws[4]] == ["T1", INJECTION, "城子街道", 10, 3, 12]
+    h = list(table_headers("overdue", "zh"))
+    assert _header(ws) == [*h[:3], "单位", *h[3:]]
+    assert [c.value for c in ws[4]] == ["T1", INJECTION, "城子街道", "台", 10, 3, 7, "2024-06-18", 12, "区城管执法局／各镇街"]
     assert ws["B4"].data_type == "s" and ws["B4"].quotePrefix
-    assert ws["E5"].value == "—" and ws["F5"].value == 40
+    assert ws["F5"].value == "—" and ws["I5"].value == 40 and ws["J5"].value == "永定镇"
+    assert ws["E5"].value == 5.5
     ws = wb["目标"]
     assert _header(ws) == list(table_headers("targets", "zh"))
     row = [c for c in ws[4]]
@@ -253,7 +271,7 @@ def test_english_workbook(tmp_path):
     data = _data("2024-06", progress=_progress(), targets=_targets())
     wb = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx", "en"))
     assert wb.sheetnames == ["Monthly ranking", "Year-to-date ranking", "Warning list", "Worsened",
-                             "Task progress", "Overdue tasks", "Targets"]
+                             "Task progress", "Key tasks", "Overdue tasks", "Targets"]
     ws = wb["Monthly ranking"]
     assert _header(ws)[-1] == "Note" and ws["A2"].value.startswith("Table 1")
     notes = [cells[-1].value for cells in _rows(ws).values() if cells[-1].value]
@@ -263,7 +281,7 @@ def test_english_workbook(tmp_path):
 def test_registry_is_one_entry_per_table():
     tables = workbook_tables(_data("2024-06", progress=_progress(), targets=_targets()))
     assert all(isinstance(t, WorkbookTable) for t in tables)
-    assert len({t.sheet for t in tables}) == len(tables) == 7
+    assert len({t.sheet for t in tables}) == len(tables) == 8
     for t in tables:
         assert not t.notes or len(t.notes) == len(t.frame)
 

@@ -9,7 +9,9 @@ import pytest
 from airlib.demo import towns_frame
 from airlib.io.plans import Plan
 from airlib.tracking.progress import (
+    completion_timing,
     district_progress,
+    format_quantity,
     overdue_tasks,
     to_display,
     town_progress,
@@ -209,7 +211,12 @@ def test_properties_rollups_scores_statuses(values, day):
     sc = town_scores(tp).dropna(subset=["score"])
     assert sc["score"].between(0, 100).all()
     assert sc["score"].is_monotonic_decreasing
-    assert (sc["rank"].to_numpy() == sc["score"].rank(method="min", ascending=False).to_numpy()).all()
+    # the rank follows the composite key: never better for a lower score, equal only when all keys tie
+    r = sc["rank"].to_numpy()
+    assert (np.diff(r) >= 0).all() and r[0] == 1
+    keys = sc[["score", "days_late_total"]].to_numpy()
+    for i in range(len(sc) - 1):
+        assert (r[i] == r[i + 1]) == (keys[i] == keys[i + 1]).all()
 
 
 def test_demo_ledgers_through_the_season(tmp_path):
@@ -256,10 +263,18 @@ def test_progress_summary_zh_counts_and_last_town():
     lines = progress_summary_zh(tp, town_scores(tp))
     # positive town targets: 王平 A, B and 永定 A, B (清水 A = 0 is left out); 王平 done both,
     # 永定 overdue on both (A due 2017-10-31, B due 2017-12-31)
-    assert lines == ["重点任务：4 项镇街分解任务中已完成 2 项，逾期未完成 2 项。", "任务进度排名末位：永定地区。"]
+    assert lines == ["重点任务：4 项镇街分解任务中已完成 2 项，逾期未完成 2 项。",
+                     "逾期未完成任务合计逾期 91 天，最长 76 天。", "任务进度排名末位：永定地区。"]
+    # with the ledger: the on-time completion. 王平 reached A and B in 2017-12, the ledger's first
+    # month: nothing shows A (due 2017-10) was late, so both count as on time
+    full = progress_summary_zh(tp, town_scores(tp, led, "2018-01-15"))
+    assert full[1] == "已到期 4 项中按期完成 2 项（按期完成率 50.0%）。"
+    led_oct = pd.concat([_ledger([("2017-10", "王平地区", "A", 1.0)]), led])  # an October report below target
+    late = progress_summary_zh(tp, town_scores(tp, led_oct, "2018-01-15"))
+    assert late[1] == "已到期 4 项中按期完成 1 项（按期完成率 25.0%）。"
     assert len(overdue_tasks(tp)) == 2
     # no scored town: the ranking sentence is omitted (not an IndexError)
-    assert progress_summary_zh(tp, town_scores(tp).assign(score=np.nan)) == lines[:1]
+    assert progress_summary_zh(tp, town_scores(tp).assign(score=np.nan)) == lines[:2]
     with pytest.raises(Exception, match="status"):
         progress_summary_zh(tp.drop(columns=["status"]), town_scores(tp))
 
@@ -276,3 +291,110 @@ def test_progress_overview_figure():
     fig = plot_progress_overview(tp, town_scores(tp), "门头沟区", "2017-10")
     assert len(fig.axes) >= 2 and "门头沟区各镇街任务进度得分（2017-10）" in fig.axes[0].get_title()
     plt.close(fig)
+
+
+# ---- what a director asks next: on time, days late, remaining, a rank that separates ---------------
+
+ONE = Plan.model_validate({
+    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+    "tasks": [
+        {"id": "M", "category": "c", "task": "mid-month deadline", "deadline": "2017-10-15", "unit": "台", "total": 4,
+         "towns": {"王平镇": 2, "永定镇": 2}, "source": {"section": "s"}},
+        {"id": "E", "category": "c", "task": "month-end deadline", "deadline": "2017-10-31", "unit": "蒸吨",
+         "total": 7, "towns": {"王平镇": 3.5, "永定镇": 3.5}, "source": {"section": "s"}},
+    ],
+})
+
+
+def test_on_time_at_the_deadline_month_boundary():
+    led = _ledger([("2017-09", "王平地区", "M", 1.0), ("2017-10", "王平地区", "M", 2.0),  # reached in Oct: on time
+                   ("2017-10", "永定地区", "M", 1.0), ("2017-11", "永定地区", "M", 2.0),  # reached in Nov: late
+                   ("2017-10", "王平地区", "E", 3.5),                                     # deadline month: on time
+                   ("2017-10", "永定地区", "E", 3.4), ("2017-11", "永定地区", "E", 3.5)])  # one month late
+    t = completion_timing(town_progress(ONE, led, "2017-11-30", TOWNS), led, "2017-11-30").set_index(
+        ["town_name", "task_id"])
+    assert t.loc[("王平地区", "M"), "completed_month"] == "2017-10" and t.loc[("王平地区", "M"), "on_time"]
+    assert t.loc[("永定地区", "M"), "completed_month"] == "2017-11" and not t.loc[("永定地区", "M"), "on_time"]
+    assert t.loc[("王平地区", "E"), "on_time"] and not t.loc[("永定地区", "E"), "on_time"]
+    # before the deadline nothing is due: on_time is NA even for a finished task
+    early = completion_timing(town_progress(ONE, led, "2017-10-14", TOWNS), led, "2017-10-14")
+    assert not early["due"].any() and early["on_time"].isna().all()
+
+
+def test_completion_month_is_the_start_of_the_last_run_at_target():
+    # reached in 2017-09, corrected below target in 2017-10, reached again in 2017-11: late
+    led = _ledger([("2017-09", "王平地区", "E", 3.5), ("2017-10", "王平地区", "E", 3.0), ("2017-11", "王平地区", "E", 3.5)])
+    t = completion_timing(town_progress(ONE, led, "2017-11-30", TOWNS), led, "2017-11-30").set_index(
+        ["town_name", "task_id"])
+    assert t.loc[("王平地区", "E"), "completed_month"] == "2017-11" and not t.loc[("王平地区", "E"), "on_time"]
+    # not complete as of the date: no completion month
+    t = completion_timing(town_progress(ONE, led, "2017-10-31", TOWNS), led, "2017-10-31").set_index(
+        ["town_name", "task_id"])
+    assert pd.isna(t.loc[("王平地区", "E"), "completed_month"]) and not t.loc[("王平地区", "E"), "on_time"]
+
+
+def test_equal_scores_are_separated_by_on_time_share():
+    # both towns finish both tasks (score 100); 永定 finishes M a month late
+    led = _ledger([("2017-10", "王平地区", "M", 2.0), ("2017-10", "王平地区", "E", 3.5),
+                   ("2017-11", "永定地区", "M", 2.0), ("2017-10", "永定地区", "E", 3.5)])
+    tp = town_progress(ONE, led, "2017-11-30", TOWNS)
+    sc = town_scores(tp, led, "2017-11-30").set_index("town_name")
+    assert sc.loc["王平地区", "score"] == sc.loc["永定地区", "score"] == 100.0
+    assert sc.loc["王平地区", "on_time_share"] == 1.0 and sc.loc["永定地区", "on_time_share"] == 0.5
+    assert sc.loc["王平地区", ["n_due", "n_on_time"]].tolist() == [2, 2]
+    assert sc.loc["王平地区", "rank"] == 1 and sc.loc["永定地区", "rank"] == 2
+    # without the ledger the on-time share is unknown and the two tie
+    plain = town_scores(tp).set_index("town_name")
+    assert plain.loc["王平地区", "rank"] == plain.loc["永定地区", "rank"] == 1
+    assert pd.isna(plain.loc["王平地区", "on_time_share"]) and pd.isna(plain.loc["王平地区", "n_due"])
+
+
+def test_equal_score_and_share_are_separated_by_days_late_and_all_equal_tie():
+    # both towns at 50 % of each task, both overdue on both: equal score and share (0); days late equal → tie
+    led = _ledger([("2017-10", "王平地区", "M", 1.0), ("2017-10", "王平地区", "E", 1.75),
+                   ("2017-10", "永定地区", "M", 1.0), ("2017-10", "永定地区", "E", 1.75)])
+    tp = town_progress(ONE, led, "2017-11-30", TOWNS)
+    sc = town_scores(tp, led, "2017-11-30").set_index("town_name")
+    assert sc.loc["王平地区", "rank"] == sc.loc["永定地区", "rank"] == 1
+    assert sc.loc["王平地区", ["days_late_total", "days_late_max"]].tolist() == [46 + 30, 46]
+    # same score (50), same share (0), but 永定's late task is M (46 days) instead of E (30 days) → more days late
+    led2 = _ledger([("2017-10", "王平地区", "M", 2.0), ("2017-10", "王平地区", "E", 0.0),
+                    ("2017-10", "永定地区", "M", 0.0), ("2017-10", "永定地区", "E", 3.5)])
+    sc2 = town_scores(town_progress(ONE, led2, "2017-11-30", TOWNS), led2, "2017-11-30").set_index("town_name")
+    assert sc2.loc["王平地区", "score"] == sc2.loc["永定地区", "score"] == 50.0
+    assert sc2.loc["王平地区", "on_time_share"] == sc2.loc["永定地区", "on_time_share"] == 0.5
+    assert sc2.loc["王平地区", "days_late_total"] == 30 and sc2.loc["永定地区", "days_late_total"] == 46
+    assert sc2.loc["王平地区", "rank"] == 1 and sc2.loc["永定地区", "rank"] == 2
+
+
+def test_remaining_quantity_in_each_unit():
+    led = _ledger([("2017-10", "王平地区", "M", 0.0), ("2017-10", "王平地区", "E", 0.0),
+                   ("2017-10", "永定地区", "M", 2.0), ("2017-10", "永定地区", "E", 3.5)])
+    sc = town_scores(town_progress(ONE, led, "2017-10-31", TOWNS), led, "2017-10-31").set_index("town_name")
+    assert sc.loc["王平地区", "remaining_text"] == "2 台；3.5 蒸吨"
+    assert pd.isna(sc.loc["永定地区", "remaining_text"])
+    assert [format_quantity(v) for v in (202.0, 3.5, 0.25, 1 / 3, 19800.0)] == ["202", "3.5", "0.25", "0.33", "19800"]
+    assert format_quantity(np.nan) == "—" and format_quantity(3.0, "村") == "3 村"
+
+
+def test_displayed_counts_are_integers():
+    led = _ledger([("2017-10", "王平地区", "M", 2.0), ("2017-11", "永定地区", "E", 1.0)])
+    tp = town_progress(ONE, led, "2017-11-30", TOWNS)
+    shown = to_display(town_scores(tp, led, "2017-11-30"))
+    for col in ("任务数", "已完成", "逾期未完成", "已到期任务数", "按期完成数", "逾期天数合计", "最长逾期天数", "排名"):
+        assert str(shown[col].dtype) == "Int64", col
+        assert all("." not in str(v) for v in shown[col].dropna()), col
+    rows = to_display(tp)
+    assert set(rows["任务量"]) == {"2", "3.5"} and str(rows["逾期天数"].dtype) == "Int64"
+    assert "1" in set(rows["累计完成"]) and not any(v.endswith(".0") for v in rows["累计完成"])
+
+
+def test_ledgers_beginning_after_the_deadline_show_no_lateness():
+    # M is due 2017-10-15; the ledgers begin in 2017-11
+    led = _ledger([("2017-11", "王平地区", "M", 2.0),                                   # first report: done → on time
+                   ("2017-11", "永定地区", "E", 3.5), ("2017-12", "永定地区", "M", 2.0)])  # 永定 sent no M in Nov → late
+    t = completion_timing(town_progress(ONE, led, "2017-12-31", TOWNS), led, "2017-12-31").set_index(
+        ["town_name", "task_id"])
+    assert t.loc[("王平地区", "M"), "completed_month"] == "2017-11" and t.loc[("王平地区", "M"), "on_time"]
+    assert t.loc[("永定地区", "M"), "completed_month"] == "2017-12" and not t.loc[("永定地区", "M"), "on_time"]
+    assert t.loc[("永定地区", "E"), "on_time"]  # E due 2017-10-31, first report 2017-11 already done

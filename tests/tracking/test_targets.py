@@ -107,7 +107,7 @@ def test_absolute_cap_and_month_outside_period():
     res = evaluate_targets(_plan(cap), None, _daily(100.0, 49.0), "2017-12")
     assert set(res["window"]) == {"当月", "年初至今"}  # December 2017 is outside the 2018 period
     r = _one(res, "C", "当月")
-    assert r["target_level"] == 49 and r["status"] == "达标"
+    assert r["target_level"] == 49 and r["status"] == "参考（非考核口径）"  # an annual cap does not judge a month
     res = evaluate_targets(_plan(cap), None, _daily(100.0, 49.0), "2018-03")
     r = _one(res, "C", "目标期累计")
     assert r["remaining_days"] == 275
@@ -199,10 +199,127 @@ def test_period_summary_zh_allowance_and_unreachable():
     assert lines[0] == ("PM2.5平均浓度：目标期累计 80.0，同比 -20.0%（目标 −25%），未达标；仍可达成，"
                         f"剩余 90 天均值须不高于 {allowance:.1f} µg/m³")
     # heavy days: no concentration allowance; 0 days last year → no change rate, said in words
-    assert lines[1] == "重污染天数：目标期累计 0.0，无同比变化率（对比期为 0 或缺测）（目标 −20%），达标；仍可达成"
+    assert lines[1] == ("重污染天数：目标期累计 0 天，无同比变化率（对比期为 0 或缺测）（目标 −20%），达标；仍可达成，"
+                        "全期允许 0 天，剩余可用 0 天")
     bad = evaluate_targets(plan, None, _daily(100.0, 160.0, end="2017-12-31"), "2017-12")
     assert period_summary_zh(bad, plan)[0].endswith("同比 +60.0%（目标 −25%），未达标；已无法达成")
     # month outside the target period: no period window, no line
     assert period_summary_zh(evaluate_targets(plan, None, _daily(100.0, 80.0), "2017-06"), plan) == []
     with pytest.raises(InputDataError):
         period_summary_zh(res.drop(columns=["allowance"]), plan)
+
+
+# ---- which window is judged (module docstring table) ------------------------------------------------
+
+CONTEXT = "参考（非考核口径）"
+CAP_2017 = {"id": "A", "metric": "pm25_mean", "period": {"start": "2017-01", "end": "2017-12"},
+            "kind": "absolute_cap", "value": 60}
+BASE = {"id": "B", "metric": "pm25_mean", "period": AW, "kind": "reduction_vs_base_year", "base_year": 2016,
+        "value": 10}
+
+
+@pytest.mark.parametrize("target", [PM25_25, HEAVY_20, CAP_2017, BASE], ids=lambda t: t["kind"] + "/" + t["metric"])
+@pytest.mark.parametrize("month, period_days", [("2017-10", 31), ("2018-01", 123), ("2018-03", 182), ("2018-04", None)])
+def test_only_the_target_period_window_is_judged(target, month, period_days):
+    # last year 100, this season 70 (a clear fall): the month and YTD windows would be "达标"
+    # under the old rule; they are context whatever the data say.
+    def aqi(dates):
+        return np.where(dates < pd.Timestamp("2017-10-01"), 250.0, 50.0)  # heavy last season, none now
+
+    dates = pd.date_range("2015-10-01", "2018-04-30", freq="D")
+    d = pd.DataFrame({"date": dates, "pm25": np.where(dates < "2017-10-01", 100.0, 70.0), "aqi": aqi(dates)})
+    res = evaluate_targets(_plan(target), None, d, month)
+    by_window = res.set_index("window")
+    in_period = target["period"]["start"] <= month <= target["period"]["end"]
+    assert ("目标期累计" in by_window.index) == in_period
+    for w in ("当月", "年初至今"):
+        assert by_window.loc[w, "status"] == CONTEXT, (w, month)
+    if month == "2018-01":  # the YTD window is January alone, the period window October–January
+        assert by_window.loc["年初至今", "start"] == pd.Timestamp("2018-01-01")
+    if in_period:
+        p = by_window.loc["目标期累计"]
+        assert p["status"] in ("达标", "未达标")
+        if target is not CAP_2017:
+            assert p["n_valid"] == period_days and p["start"] == pd.Timestamp("2017-10-01")
+            assert p["status"] == "达标"  # 70 vs 100 (−30 %), 0 vs many heavy days
+    if month == "2017-10" and target is not CAP_2017:  # in October month and period cover the same days
+        assert by_window.loc["当月", "current"] == by_window.loc["目标期累计", "current"]
+
+
+def test_context_windows_keep_data_shortage():
+    d = _daily(100.0, 75.0)
+    d = d[d["date"] >= "2017-10-01"]  # no last year: nothing to compare
+    res = evaluate_targets(_plan(PM25_25), None, d, "2018-01")
+    assert set(res["status"]) == {"数据不足"}
+
+
+# ---- heavy-pollution-day allowance -------------------------------------------------------------------
+
+def _heavy(last_days: int, this_days: int, month: str = "2017-12") -> pd.Series:
+    def aqi(dates):
+        a = np.full(len(dates), 80.0)
+        a[np.isin(dates, pd.date_range("2016-11-01", periods=last_days, freq="D"))] = 230.0
+        a[np.isin(dates, pd.date_range("2017-11-01", periods=this_days, freq="D"))] = 201.0
+        return a
+
+    end = str(month_end_ts(month).date())
+    res = evaluate_targets(_plan(HEAVY_20), None, _daily(100.0, 75.0, end=end, aqi=aqi), month)
+    return _one(res, "T02", "目标期累计")
+
+
+def month_end_ts(month):
+    return pd.Period(month, freq="M").end_time.normalize()
+
+
+@pytest.mark.parametrize("last, allowed", [(0, 0), (1, 0), (5, 4), (10, 8), (12, 9), (15, 12)])
+def test_heavy_day_allowance_rounds_down(last, allowed):
+    r = _heavy(last, 0)
+    assert r["comparison_full"] == last and r["allowed_total"] == allowed
+    assert r["allowance"] == allowed and r["current"] == 0
+
+
+def test_heavy_days_exactly_at_the_allowance_and_one_over():
+    at = _heavy(10, 8)
+    assert at["allowed_total"] == 8 and at["allowance"] == 0 and at["outlook"] == "仍可达成"
+    over = _heavy(10, 9)
+    assert over["allowance"] == -1 and over["outlook"] == "已无法达成"
+    # at the period end: exactly the allowance is met, one over is missed
+    assert _heavy(10, 8, "2018-03")["outlook"] == "期末已达成"
+    assert _heavy(10, 9, "2018-03")["outlook"] == "期末未达成"
+
+
+def test_heavy_days_with_none_last_year():
+    zero = _heavy(0, 0)
+    assert zero["allowed_total"] == 0 and zero["allowance"] == 0 and np.isnan(zero["change_pct"])
+    one = _heavy(0, 1)
+    assert one["allowance"] == -1 and one["outlook"] == "已无法达成"
+
+
+def test_heavy_day_cap_and_strive_allowance():
+    cap = {"id": "H", "metric": "heavy_pollution_days", "period": AW, "kind": "absolute_cap", "value": 7}
+    strive = {"id": "S", "metric": "heavy_pollution_days", "period": AW, "kind": "reduction_vs_last_year",
+              "value": None, "strive": True}
+
+    def aqi(dates):
+        a = np.full(len(dates), 80.0)
+        a[np.isin(dates, pd.date_range("2016-11-01", periods=6, freq="D"))] = 230.0
+        a[np.isin(dates, pd.date_range("2017-11-01", periods=2, freq="D"))] = 230.0
+        return a
+
+    res = evaluate_targets(_plan(cap, strive), None, _daily(100.0, 75.0, end="2017-12-31", aqi=aqi), "2017-12")
+    assert _one(res, "H", "目标期累计")[["allowed_total", "allowance"]].tolist() == [7, 5]
+    assert _one(res, "S", "目标期累计")[["allowed_total", "allowance"]].tolist() == [5, 3]
+
+
+def test_day_counts_display_as_integers():
+    from airlib.tracking.targets import to_display
+
+    shown = to_display(evaluate_targets(_plan(PM25_25, HEAVY_20), None,
+                                        _daily(100.0, 75.0, end="2017-12-31"), "2017-12"))
+    heavy = shown[shown["目标编号"] == "T02"]
+    for col in ("当期值", "对比期值", "全期允许天数", "剩余时段允许值"):
+        vals = [v for v in heavy[col] if not (isinstance(v, float) and np.isnan(v))]
+        assert all(isinstance(v, int) for v in vals), (col, vals)
+        assert all("." not in str(v) for v in vals)
+    pm = shown[(shown["目标编号"] == "T01") & (shown["统计时段"] == "目标期累计")]
+    assert isinstance(pm["剩余时段允许值"].iloc[0], float)
