@@ -30,12 +30,13 @@ from airlib.report.request import (
     plan_paths,
     read_registry,
     store_dir,
+    warning_rules_path,
 )
 
 __all__ = [
     "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
     "district_bulletin", "input_files", "package_versions",
-    "pm25_targets", "prepare", "record_path", "run_record", "task_progress",
+    "pm25_targets", "prepare", "record_path", "run_record", "task_progress", "town_targets", "warned_towns",
 ]
 
 
@@ -63,6 +64,12 @@ class TaskProgress:
         :func:`airlib.tracking.progress.town_scores` (one row per town).
     overdue : DataFrame
         :func:`airlib.tracking.progress.overdue_tasks`.
+    progress : DataFrame
+        :func:`airlib.tracking.progress.town_progress` as of ``as_of`` (one row per task and town;
+        the warning rules ``task_behind`` / ``task_overdue`` read it).
+    history : dict of str to DataFrame
+        :func:`airlib.tracking.progress.town_progress` of the same plan and ledgers as of the end
+        of each earlier month asked for (``YYYY-MM`` → frame; the warning history).
     """
 
     plan: str
@@ -70,6 +77,8 @@ class TaskProgress:
     last_ledger_month: str
     scores: pd.DataFrame
     overdue: pd.DataFrame
+    progress: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,8 +120,20 @@ class ReportData:
     station_daily, town_daily, district_daily : DataFrame
         Daily PM2.5 statistics [µg/m³] of stations, towns and the district
         (:func:`airlib.standards.validity.daily_statistics`, :func:`airlib.tracking.aggregation.aggregate_daily`).
-    ranking, bottom, worsening, warnings : DataFrame
+    ranking, bottom, worsening : DataFrame
         Monthly town ranking and its lists (:mod:`airlib.tracking.ranking`).
+    warnings : DataFrame
+        The warned towns (:func:`airlib.tracking.supervision.warning_towns`: ``town_code``,
+        ``town_name``, ``n_reasons``, ``reasons``) with the ranking's ``pm25``, ``rank``, ``yoy_pct``,
+        worst rank first.
+    reasons : DataFrame
+        Every warning reason of the month (:func:`airlib.tracking.supervision.warning_reasons`).
+    rules : WarningRules or None
+        The district's warning and summons rules (:func:`airlib.io.warning_rules.load_warning_rules`).
+    history : SupervisionHistory or None
+        Warnings and ranks of the months the rules read (:func:`airlib.tracking.supervision.supervision_history`).
+    summons : DataFrame
+        约谈 candidates of the month (:func:`airlib.tracking.supervision.summons_candidates`).
     district_monthly : DataFrame
         District monthly PM2.5 (``month``, ``pm25``, ``pm25_n``, ``pm25_valid``, ``pm25_provisional``).
     boundaries : GeoDataFrame or None
@@ -167,6 +188,10 @@ class ReportData:
     numbering: Numbering = field(default_factory=Numbering)
     city: CityContext | None = None
     bulletin: Bulletin | None = None
+    reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rules: Any = None
+    history: Any = None
+    summons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
@@ -192,6 +217,9 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     if boundaries and cfg.path(boundaries, project_root).is_file():
         files.append(cfg.path(boundaries, project_root))
     files.extend(plan_paths(cfg, project_root))
+    rules = warning_rules_path(cfg, project_root)
+    if rules.is_file():
+        files.append(rules)
     if cfg.ledgers:
         files.extend(ledger_files(cfg.path(cfg.ledgers, project_root)))
     city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
@@ -293,7 +321,11 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         A registry missing from the store, or no town of the district's code in it.
     """
     from airlib.tracking.aggregation import aggregate_daily
-    from airlib.tracking.ranking import bottom_n as _bottom, town_monthly_ranking, warning_list, worsening_list
+    from airlib.io.warning_rules import load_warning_rules
+    from airlib.tracking.ranking import bottom_n as _bottom, town_monthly_ranking, worsening_list
+    from airlib.tracking.supervision import (
+        history_months, summons_candidates, supervision_history, warning_towns,
+    )
     from airlib.io.store import read_hourly
     from airlib.standards.validity import daily_statistics, monthly_statistics
 
@@ -323,8 +355,9 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     tdaily = aggregate_daily(sdaily, stations, level="town")
     ranking = town_monthly_ranking(tdaily, month, towns=towns)
     worse = worsening_list(ranking, meets_limit=meets_limit)
-    warn = warning_list(ranking, n, meets_limit=meets_limit)
     bottom = _bottom(ranking, n)
+    rules = load_warning_rules(warning_rules_path(cfg, project_root))
+    months = history_months(rules, month)
 
     ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
     dm = monthly_statistics(ddaily, percentiles={})
@@ -348,7 +381,18 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     }
     bulletin = district_bulletin(cfg, month, hourly, towns, stations)
     ledger_problems: list[dict[str, str]] = []
-    progress = task_progress(cfg, month, towns, project_root, ledger_problems)
+    progress = task_progress(cfg, month, towns, project_root, ledger_problems, history_months=months[:-1])
+
+    def month_progress(m: pd.Period) -> pd.DataFrame | None:
+        if progress is None:
+            return None
+        return progress.progress if m == month else progress.history.get(str(m))
+
+    history = supervision_history(
+        rules, tdaily, months, towns=towns, progress=month_progress,
+        targets=lambda m: town_targets(cfg, m, tdaily, towns, project_root), rankings={str(month): ranking})
+    reasons = history.reasons.loc[history.reasons["month"] == str(month)].reset_index(drop=True)
+    warn = warned_towns(reasons, ranking)
     files = input_files(cfg, month, project_root)
     city = city_context(cfg, month, project_root)
     return ReportData(
@@ -358,7 +402,8 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
         progress=progress, ledger_problems=ledger_problems,
         targets=pm25_targets(cfg, month, ddaily, project_root), city=city,
-        bulletin=bulletin,
+        bulletin=bulletin, reasons=reasons, rules=rules, history=history,
+        summons=summons_candidates(rules, history, month),
     )
 
 
@@ -422,7 +467,8 @@ def _read_ledger_files(folder: Path, plan: Any, towns: pd.DataFrame,
 
 def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
                   project_root: Path | None = None,
-                  problems: list[dict[str, str]] | None = None) -> TaskProgress | None:
+                  problems: list[dict[str, str]] | None = None, *,
+                  history_months: Sequence[pd.Period] = ()) -> TaskProgress | None:
     """Task progress of the towns at the end of ``month`` (airlib.tracking.progress), or None.
 
     None when the district has no ledgers configured/present or no plan with per-town tasks
@@ -431,6 +477,9 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     Ledger files that cannot be read (corrupt or truncated workbook, wrong columns, unknown
     towns …) are skipped and listed in ``problems`` (``{"file": name, "problem": why}``),
     so that one bad file does not hide the progress of the others; the report names them.
+
+    ``history_months``: earlier months whose end-of-month progress (same plan and ledgers) is
+    kept in :attr:`TaskProgress.history` for the warning history.
     """
     problems = [] if problems is None else problems
     if not cfg.ledgers:
@@ -469,9 +518,50 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
             last_ledger_month=str(months[months <= month].max()),
             scores=town_scores(prog),
             overdue=overdue_tasks(prog),
+            progress=prog,
+            history={str(m): town_progress(plan, ledger, month_as_of(str(m)), towns) for m in history_months},
         )
     problems.extend(tried)
     return None
+
+
+def warned_towns(reasons: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
+    """The warned towns of the month (:func:`airlib.tracking.supervision.warning_towns`: ``n_reasons``,
+    ``reasons``) with their row of the ranking (``pm25`` [µg/m³], ``rank``, ``yoy_pct`` [%],
+    ``valid_days`` …), worst rank first (the order of ``reasons``)."""
+    from airlib.tracking.supervision import warning_towns
+
+    w = warning_towns(reasons).drop(columns=["month"])
+    r = ranking.drop(columns=[c for c in ("town_name",) if c in ranking]).copy()
+    r["town_code"] = r["town_code"].astype("string")
+    return w.merge(r, on="town_code", how="left")
+
+
+def town_targets(cfg: DistrictConfig, month: pd.Period, town_daily: pd.DataFrame, towns: pd.DataFrame,
+                 project_root: Path | None = None) -> pd.DataFrame:
+    """Town-scope and each-town air-quality targets of the district's plans, evaluated for its
+    towns in ``month`` (:func:`airlib.tracking.targets.evaluate_targets`, every window), with
+    ``plan`` (title); empty when no plan has such a target (the warning rule ``target_missed``
+    then finds nothing)."""
+    import warnings
+
+    from airlib.io.plans import load_plan
+    from airlib.tracking.targets import evaluate_targets
+
+    frames = []
+    for path in plan_paths(cfg, project_root):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plan = load_plan(path, warn=False)
+        mine = [g for g in plan.targets if g.scope in ("town", "each_town")
+                and (g.district or plan.plan.district) == cfg.name
+                and pd.Period(g.period.start, freq="M") <= month <= pd.Period(g.period.end, freq="M")]
+        if not mine:
+            continue
+        res = evaluate_targets(plan.model_copy(update={"targets": mine}), town_daily, None, str(month), towns=towns)
+        if len(res):
+            frames.append(res.assign(plan=plan.plan.title))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _district_pm25_targets(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None):
