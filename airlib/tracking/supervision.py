@@ -104,6 +104,8 @@ def _frame(rule: Any, month: str, codes: pd.Series, names: pd.Series, detail: pd
 
 def _bottom_rank(rule: Any, ranking: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
     b = bottom_n(ranking, rule.n)
+    if b.empty:
+        return _empty(REASON_COLUMNS)
     d = int(published_precision("pm25", month))
     n_ranked = int(ranking["rank"].notna().sum())
     where = f"全区{n_ranked}个镇街" if n_ranked == len(ranking) else f"{n_ranked}个参与排名的镇街"
@@ -118,6 +120,8 @@ def _yoy_worsening(rule: Any, ranking: pd.DataFrame, month: pd.Period) -> pd.Dat
         return _empty(REASON_COLUMNS)
     w = worsening_list(ranking, meets_limit=rule.meets_limit)
     w = w.loc[(w["yoy_pct"].astype("float64") >= rule.min_pct - 1e-9).to_numpy(dtype=bool)]
+    if w.empty:
+        return _empty(REASON_COLUMNS)
     d, d_last = int(published_precision("pm25", month)), int(published_precision("pm25", month - 12))
     detail = ("PM2.5月均浓度" + w["pm25"].map(lambda v: _fmt(v, d)) + " µg/m³，去年同期"
               + w["pm25_last_year"].map(lambda v: _fmt(v, d_last)) + " µg/m³，同比上升"
@@ -164,6 +168,8 @@ def _task_rule(rule: Any, progress: pd.DataFrame | None, month: pd.Period, statu
         threshold, unit = float(rule.min_tasks), "项"
         keep = towns["n_hit"] >= rule.min_tasks
     t = towns.loc[keep.to_numpy(dtype=bool)].copy()
+    if t.empty:
+        return _empty(REASON_COLUMNS)
     t["value"] = value[keep.to_numpy(dtype=bool)]
     rows = p.loc[(hit & positive).to_numpy(dtype=bool)]
     t["tasks"] = _task_list(rows).reindex(t.index)

@@ -550,8 +550,12 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     tables, figures = _numbers(captions, "表"), _numbers(captions, "图")
     assert tables == list(range(1, len(tables) + 1)) and figures == list(range(1, len(figures) + 1)), captions
     assert len(tables) == len(data.numbering.tables) and len(figures) == len(data.numbering.figures)
-    expected = {"ranking", "ytd"} | ({"warnings"} if len(data.warnings) else set()) \
+    from airlib.report.content import warning_history_display
+
+    expected = {"ranking", "ytd"} | ({"warnings", "warning_reasons"} if len(data.warnings) else set()) \
         | ({"worsening"} if len(data.worsening) else set()) \
+        | ({"summons"} if len(data.summons) else set()) \
+        | ({"warning_history"} if warning_history_display(data)[0] is not None else set()) \
         | ({"progress", "targets"} if has_ledger_and_target else set()) \
         | ({"overdue"} if has_ledger_and_target and len(data.progress.overdue) else set())
     if data.bulletin is not None:
