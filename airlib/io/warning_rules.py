@@ -49,7 +49,8 @@ from airlib.io.plans import _loc
 from airlib.settings import Settings
 
 __all__ = [
-    "DEFAULT_RULES_FILE", "KINDS", "KIND_LABELS", "RuleSource", "SummonsCondition", "SummonsRule", "WarningRule", "WarningRules",
+    "BottomRankRule", "DEFAULT_RULES_FILE", "KINDS", "KIND_LABELS", "RuleSource", "TargetMissedRule",
+    "TaskBehindRule", "TaskOverdueRule", "YoyWorseningRule", "SummonsCondition", "SummonsRule", "WarningRule", "WarningRules",
     "default_rules_path", "load_warning_rules",
 ]
 

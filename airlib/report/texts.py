@@ -232,7 +232,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "warning_rule_item": "{id} {label}",
         "table_warnings": "Table {no} Towns receiving a warning letter",
         "table_warning_reasons": "Table {no} Warning reasons, figures and basis",
-        "h_summons": "### Summons (约谈) candidates",
+        "h_summons": "### Summons candidates",
         "summons_rule": "Summons basis: {clause} “{quote}”. Conditions (set by the bureau): {rules}.",
         "summons_rule_item": "{id} {label}",
         "table_summons": "Table {no} Summons candidates and the conditions met",

@@ -157,3 +157,22 @@ def test_prepare_reasons_agree_with_the_ranking_and_history_is_reproducible(demo
             assert m in data.history.months
             assert ((data.history.reasons["month"] == m) & (data.history.reasons["town_code"] == s["town_code"])).any()
     assert "warning_rules.yaml" in " ".join(data.inputs["file"])  # listed in the run record
+
+
+@pytest.mark.slow
+def test_a_missing_or_broken_rule_file_stops_the_request(demo_home, tmp_path, monkeypatch):
+    from airlib.errors import InputDataError
+    from airlib.report.request import ReportRequest
+
+    conf = tmp_path / "districts.yaml"
+    conf.write_text("districts:\n  - name: 门头沟区\n    warning_rules: data/raw/rules/none.yaml\n", encoding="utf-8")
+    monkeypatch.setenv("AIRLIB_DISTRICTS", str(conf))
+    with pytest.raises(InputDataError, match=r"warning rule file not found.*none\.yaml|none\.yaml.*warning rule file not found"):
+        ReportRequest.build("门头沟区", "2017-12", project_root=demo_home, output_dir=tmp_path / "a")
+    bad = demo_home / "data" / "raw" / "rules" / "bad.yaml"
+    bad.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_text("district: 门头沟区\nrules:\n  - {id: W1, kind: bottom_rank, n: -2, label: x}\n", encoding="utf-8")
+    conf.write_text("districts:\n  - name: 门头沟区\n    warning_rules: data/raw/rules/bad.yaml\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"bad\.yaml.*rules\[0\]\.n \(id W1\)"):
+        ReportRequest.build("门头沟区", "2017-12", project_root=demo_home, output_dir=tmp_path / "b")
+    bad.unlink()
