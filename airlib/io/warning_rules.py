@@ -228,6 +228,22 @@ class WarningRules(_Strict):
         """The warning rule of that id."""
         return next(r for r in self.rules if r.id == rule_id)
 
+    def with_bottom_n(self, n: int) -> WarningRules:
+        """A copy whose ``bottom_rank`` rules use ``n`` (the report's bottom N: districts.yaml
+        ``bottom_n`` or ``--bottom-n``, so that the shaded bottom rows of the ranking table and
+        the bottom-rank warnings are the same towns); ``n = 0`` (no bottom list) makes them find
+        nobody.
+
+        Raises
+        ------
+        ValueError
+            ``n`` < 0.
+        """
+        if n < 0:
+            raise ValueError(f"bottom N must be ≥ 0, not {n}")
+        rules = [r.model_copy(update={"n": int(n)}) if r.kind == "bottom_rank" else r for r in self.rules]
+        return self.model_copy(update={"rules": rules})
+
     def months_needed(self) -> int:
         """Months of history (report month included) the summons rules read (at least 1)."""
         return max([1] + [c.months_needed() for s in self.summons for c in s.all_of])

@@ -357,6 +357,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     worse = worsening_list(ranking, meets_limit=meets_limit)
     bottom = _bottom(ranking, n)
     rules = load_warning_rules(warning_rules_path(cfg, project_root))
+    rules = rules.with_bottom_n(n)  # one N per report: the shaded rows of 表1 are the bottom-rank warnings
     months = history_months(rules, month)
 
     ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)

@@ -176,3 +176,25 @@ def test_a_missing_or_broken_rule_file_stops_the_request(demo_home, tmp_path, mo
     with pytest.raises(InputDataError, match=r"bad\.yaml.*rules\[0\]\.n \(id W1\)"):
         ReportRequest.build("门头沟区", "2017-12", project_root=demo_home, output_dir=tmp_path / "b")
     bad.unlink()
+
+
+@pytest.mark.slow
+def test_the_reports_bottom_n_is_the_bottom_rank_rules_n(demo_home, tmp_path):
+    from airlib.report import prepare
+    from airlib.report.request import ReportRequest
+
+    data = prepare(ReportRequest.build("门头沟区", "2017-12", project_root=demo_home, output_dir=tmp_path / "a",
+                                       bottom_n=5))
+    w1 = data.reasons[data.reasons["kind"] == "bottom_rank"]
+    assert set(w1["town_code"]) == set(data.bottom["town_code"]) == set(bottom_n(data.ranking, 5)["town_code"])
+    assert set(w1["label"]) == {"浓度排名后5名"} and (w1["threshold"] == 5).all()
+    assert "W1 浓度排名后5名" in C.warning_rule_markdown(data)
+
+
+def test_with_bottom_n_zero_finds_nobody():
+    rules = load_warning_rules().with_bottom_n(0)
+    data = _data()
+    r = warning_reasons(rules, data.ranking, None, None, data.month)
+    assert set(r["kind"]) == {"yoy_worsening"}
+    with pytest.raises(ValueError):
+        load_warning_rules().with_bottom_n(-1)
