@@ -439,16 +439,34 @@ def warning_reasons_display(data: ReportData, language: str = "zh") -> pd.DataFr
     cols = [REASON_SHEET_COLUMNS[i] for i in _REASON_PDF]
     out = pd.DataFrame({h[i]: r[c].astype("string").fillna("—").to_numpy() for i, c in zip(_REASON_PDF, cols, strict=True)})
     out[h[3]] = out[h[3]].map(lambda v: display_value(v, language))
+    if language != "zh":  # the Chinese detail sentence, said again from its numbers
+        out[h[4]] = [_detail_en(k, v, t, u) for k, v, t, u in
+                     zip(r["kind"], r["value"].astype("float64"), r["threshold"].astype("float64"), r["unit"], strict=True)]
     return out
 
 
+def _detail_en(kind: str, value: float, threshold: float, unit: str) -> str:
+    """English of a warning reason's figures (the Chinese ``detail`` holds the same numbers)."""
+    if kind == "bottom_rank":
+        return f"{int(value)} from the bottom (bottom {int(threshold)})"
+    if kind == "yoy_worsening":
+        return f"YoY {value:+.1f} % (threshold {threshold:g} %)"
+    if kind in ("task_behind", "task_overdue"):
+        return (f"{value:.1f} % of the tasks (threshold {threshold:g} %)" if unit == "%"
+                else f"{int(value)} tasks (threshold {int(threshold)})")
+    u = {"天": "days"}.get(str(unit), str(unit))
+    return f"{value:.1f} {u} against a target level of {threshold:.1f} {u}"
+
+
 def summons_display(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
-    """约谈 candidates: town, the rules' names, the conditions met with their months; None when none."""
+    """约谈 candidates: town, the rules' names, the conditions met with their months (in English:
+    town, rule ids and months, the condition texts being Chinese); None when none."""
     s = _summons(data)
     if s.empty:
         return None
     h = table_headers("summons", language)
-    return pd.DataFrame({h[i]: s[SUMMONS_SHEET_COLUMNS[i]].astype("string").fillna("—").to_numpy() for i in _SUMMONS_PDF})
+    shown = _SUMMONS_PDF if language == "zh" else (1, 2, 5)  # the condition texts are Chinese
+    return pd.DataFrame({h[i]: s[SUMMONS_SHEET_COLUMNS[i]].astype("string").fillna("—").to_numpy() for i in shown})
 
 
 def warning_history_display(data: ReportData, language: str = "zh") -> tuple[pd.DataFrame | None, str, str] | None:
@@ -679,9 +697,9 @@ def record_html(record: dict[str, Any], file_name: str, language: str = "zh") ->
 
 
 def _values_in(table: pd.DataFrame, language: str) -> pd.DataFrame:
-    """``table`` with its ``status`` and ``reason`` display values in ``language``
+    """``table`` with its ``status`` and ``reason``/``reasons`` display values in ``language``
     (:func:`airlib.report.texts.display_value`)."""
-    cols = [c for c in ("status", "reason") if c in table]
+    cols = [c for c in ("status", "reason", "reasons") if c in table]
     if language == "zh" or not cols:
         return table
     return table.assign(**{c: table[c].map(lambda v: display_value(v, language)) for c in cols})

@@ -372,6 +372,9 @@ def test_english_report_beside_chinese_and_english_throughout(demo_home, first_r
         proper.append(str(data.progress.plan))
         proper += [str(v) for col in data.progress.overdue.columns
                    for v in data.progress.overdue[col].tolist() if isinstance(v, str)]
+    rules = data.rules  # the bureau's rule file: its clauses, plan words and 约谈 names are quoted as written
+    proper += [str(x) for item in [*rules.rules, *rules.summons]
+               for x in (item.source.clause, item.source.quote, item.label)]
     corpus = "\n".join(proper)
     runs = set(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text))
     assert runs, "the English PDF should still name the towns"

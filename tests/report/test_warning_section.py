@@ -198,3 +198,14 @@ def test_with_bottom_n_zero_finds_nobody():
     assert set(r["kind"]) == {"yoy_worsening"}
     with pytest.raises(ValueError):
         load_warning_rules().with_bottom_n(-1)
+
+
+def test_english_reasons_say_the_numbers_in_english():
+    data = _data()
+    shown = C.warning_reasons_display(data, "en")
+    assert list(shown.columns) == ["Town", "Reason", "Details", "Basis"]
+    details = dict(zip(data.reasons["rule_id"] + data.reasons["town_code"], shown["Details"], strict=True))
+    assert details["W1" + CODES[1]] == "1 from the bottom (bottom 3)"
+    assert details["W2" + CODES[1]] == "YoY +20.0 % (threshold 0 %)"
+    s = C.summons_display(data, "en")
+    assert list(s.columns) == ["Town", "Rules", "Months"]
