@@ -21,7 +21,9 @@ from airlib.errors import AirlibError
 from airlib.paths import PROJECT_ROOT
 from airlib.report.config import DistrictConfig
 from airlib.report.numbering import Numbering
+from airlib.io.warning_rules import WarningRules
 from airlib.tracking.bulletin import Bulletin
+from airlib.tracking.supervision import SupervisionHistory
 from airlib.report.request import (
     ReportRequest,
     city_table_path,
@@ -189,8 +191,8 @@ class ReportData:
     city: CityContext | None = None
     bulletin: Bulletin | None = None
     reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rules: Any = None
-    history: Any = None
+    rules: WarningRules | None = None
+    history: SupervisionHistory | None = None
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
