@@ -5,6 +5,11 @@ hard-codes those: each is a field of :class:`Settings`, with the default chosen 
 given here (each references.md entry names the fields behind its UNVERIFIED facts). Pass a
 modified copy (``dataclasses.replace(DEFAULT, ...)``) to the functions that take
 ``settings=``.
+
+The thresholds of the 预警 and 约谈 rules (how many towns are 排名靠后, what rise is 明显, how
+many lagging tasks or repeated warnings count) are UNVERIFIED too, but they differ by district:
+they live in each district's rule file (``data/raw/rules/warning_rules.yaml``, key
+``warning_rules`` of districts.yaml; :mod:`airlib.io.warning_rules`, docs/warnings.md).
 """
 
 from __future__ import annotations

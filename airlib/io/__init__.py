@@ -9,10 +9,11 @@ calculations, as pvlib's ``iotools``:
 - :mod:`~airlib.io.store` — the partitioned, versioned Parquet store (one transaction per ingest);
 - :mod:`~airlib.io.registry` — station and town registries, alias resolution;
 - :mod:`~airlib.io.plans`, :mod:`~airlib.io.ledgers` — plans as data, monthly task ledgers;
+- :mod:`~airlib.io.warning_rules` — 预警 and 约谈 rules of a district (one YAML file);
 - :mod:`~airlib.io.safe_yaml`, :mod:`~airlib.io.text_decoding` — the one YAML loader and the one
   text-decoding rule for user files.
 
 Every reader raises :class:`airlib.errors.InputDataError` naming the file, row and column.
 """
 
-__all__ = ["ingest", "store", "registry", "plans", "ledgers", "safe_yaml", "text_decoding"]
+__all__ = ["ingest", "store", "registry", "plans", "ledgers", "warning_rules", "safe_yaml", "text_decoding"]

@@ -28,6 +28,7 @@ from airlib.report.sentences import (
     require_true_heavy_days_sentence,
     require_true_progress_summary,
     require_true_summary,
+    require_true_warning_summary, warning_summary,
 )
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
 
@@ -43,6 +44,8 @@ __all__ = [
     "HEAVY_TARGET_COLUMNS", "heavy_targets_display", "heavy_targets_markdown", "progress_summary_markdown",
     "tasks_display",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
+    "REASON_SHEET_COLUMNS", "SUMMONS_SHEET_COLUMNS", "summons_display", "summons_rule_markdown",
+    "warning_history_display", "warning_reasons_display", "warning_rule_markdown", "warning_summary_markdown",
 ]
 
 
@@ -57,7 +60,21 @@ YTD_TABLE_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-WARNING_TABLE_COLUMNS: Final[tuple[str, ...]] = ("town_name", "pm25", "rank", "yoy_pct", "reason")
+WARNING_TABLE_COLUMNS: Final[tuple[str, ...]] = ("town_name", "pm25", "rank", "yoy_pct", "reasons")
+
+#: Columns of the warning-reasons sheet (:data:`airlib.tracking.supervision.REASON_COLUMNS`), in the
+#: order of the headers ``TABLE_HEADERS["warning_reasons"]``; the PDF shows town, reason, details, basis.
+REASON_SHEET_COLUMNS: Final[tuple[str, ...]] = (
+    "town_code", "town_name", "rule_id", "label", "detail", "value", "threshold", "unit", "clause", "quote",
+)
+_REASON_PDF: Final[tuple[int, ...]] = (1, 3, 4, 8)
+
+#: Columns of the 约谈 sheet (:data:`airlib.tracking.supervision.SUMMONS_COLUMNS`), headers
+#: ``TABLE_HEADERS["summons"]``; the PDF shows town, conditions, conditions met, months.
+SUMMONS_SHEET_COLUMNS: Final[tuple[str, ...]] = (
+    "town_code", "town_name", "summons_ids", "labels", "conditions", "months", "clauses", "quotes",
+)
+_SUMMONS_PDF: Final[tuple[int, ...]] = (1, 3, 4, 5)
 
 
 #: Concentration columns of the ranking tables: column -> (pollutant, years before the report
@@ -133,7 +150,7 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
             txt = s.astype("Int64").map(lambda v: "—" if pd.isna(v) else str(int(v)))
         else:
             txt = s.astype("string").fillna("—")
-            if c in ("status", "reason"):  # the library's Chinese display values
+            if c in ("status", "reason", "reasons"):  # the library's Chinese display values
                 txt = txt.map(lambda v: display_value(v, language))
         out[h.get(c, c)] = txt.astype("string").to_numpy()
     if "status" in table and "rank" in cols:
@@ -436,6 +453,122 @@ def ranking_summary_markdown(data: ReportData, language: str = "zh") -> str:
     if summary.n_valid == 0:
         return summary.text
     return summary.text + text("summary_warnings", language, count=len(data.warnings))
+
+
+def _reasons(data: ReportData) -> pd.DataFrame:
+    r = getattr(data, "reasons", None)
+    return r if r is not None and len(r) else pd.DataFrame(columns=list(REASON_SHEET_COLUMNS) + ["month", "kind"])
+
+
+def _summons(data: ReportData) -> pd.DataFrame:
+    s = getattr(data, "summons", None)
+    return s if s is not None and len(s) else pd.DataFrame(columns=list(SUMMONS_SHEET_COLUMNS) + ["month"])
+
+
+def _rule_list(items: Sequence[Any], language: str, key: str) -> str:
+    """'W1 浓度排名后3名；W2 …' of the rules (labels escaped)."""
+    return text("rules_sep", language).join(
+        text(key, language, id=markdown_text(r.id), label=markdown_text(display_value(
+            r.title() if hasattr(r, "title") and callable(r.title) else r.label, language))) for r in items)
+
+
+def warning_rule_markdown(data: ReportData, language: str = "zh", *, meets_limit: float = 35.0) -> str:
+    """The warning rules of the month (Markdown): the plan clause and its words, then every rule
+    of the district's rule file with its threshold (:mod:`airlib.io.warning_rules`); escaped."""
+    rules = getattr(data, "rules", None)
+    if rules is None:
+        return ""
+    src = rules.rules[0].source
+    limits = [r.meets_limit for r in rules.rules if r.kind == "yoy_worsening" and r.meets_limit is not None]
+    limit = limits[0] if limits else meets_limit
+    return text("warning_rule", language, clause=markdown_text(src.clause), quote=markdown_text(src.quote),
+                rules=_rule_list(rules.rules, language, "warning_rule_item"), limit=f"{limit:g}")
+
+
+def summons_rule_markdown(data: ReportData, language: str = "zh") -> str:
+    """The 约谈 conditions of the rule file (Markdown, escaped), or "" when it has none."""
+    rules = getattr(data, "rules", None)
+    if rules is None or not rules.summons:
+        return ""
+    src = rules.summons[0].source
+    return text("summons_rule", language, clause=markdown_text(src.clause), quote=markdown_text(src.quote),
+                rules=_rule_list(rules.summons, language, "summons_rule_item"))
+
+
+def warning_summary_markdown(data: ReportData, language: str = "zh") -> str:
+    """The warning section's sentence (:func:`airlib.report.sentences.warning_summary`), checked
+    against the reasons and 约谈 frames before it is printed.
+
+    Raises
+    ------
+    AirlibError
+        The sentence disagrees with the frames (never printed).
+    """
+    r, s = _reasons(data), _summons(data)
+    return require_true_warning_summary(warning_summary(r, s, language), r, s).text
+
+
+def warning_reasons_display(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
+    """Every warning reason of the month: town, reason, the figures behind it, the plan clause
+    (strings, shown escaped by :func:`html_table`), or None when no town is warned."""
+    r = _reasons(data)
+    if r.empty:
+        return None
+    h = table_headers("warning_reasons", language)
+    cols = [REASON_SHEET_COLUMNS[i] for i in _REASON_PDF]
+    out = pd.DataFrame({h[i]: r[c].astype("string").fillna("—").to_numpy() for i, c in zip(_REASON_PDF, cols, strict=True)})
+    out[h[3]] = out[h[3]].map(lambda v: display_value(v, language))
+    if language != "zh":  # the Chinese detail sentence, said again from its numbers
+        out[h[4]] = [_detail_en(k, v, t, u) for k, v, t, u in
+                     zip(r["kind"], r["value"].astype("float64"), r["threshold"].astype("float64"), r["unit"], strict=True)]
+    return out
+
+
+def _detail_en(kind: str, value: float, threshold: float, unit: str) -> str:
+    """English of a warning reason's figures (the Chinese ``detail`` holds the same numbers)."""
+    if kind == "bottom_rank":
+        return f"{int(value)} from the bottom (bottom {int(threshold)})"
+    if kind == "yoy_worsening":
+        return f"YoY {value:+.1f} % (threshold {threshold:g} %)"
+    if kind in ("task_behind", "task_overdue"):
+        return (f"{value:.1f} % of the tasks (threshold {threshold:g} %)" if unit == "%"
+                else f"{int(value)} tasks (threshold {int(threshold)})")
+    u = {"天": "days"}.get(str(unit), str(unit))
+    return f"{value:.1f} {u} against a target level of {threshold:.1f} {u}"
+
+
+def summons_display(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
+    """约谈 candidates: town, the rules' names, the conditions met with their months (in English:
+    town, rule ids and months, the condition texts being Chinese); None when none."""
+    s = _summons(data)
+    if s.empty:
+        return None
+    h = table_headers("summons", language)
+    shown = _SUMMONS_PDF if language == "zh" else (1, 2, 5)  # the condition texts are Chinese
+    return pd.DataFrame({h[i]: s[SUMMONS_SHEET_COLUMNS[i]].astype("string").fillna("—").to_numpy() for i in shown})
+
+
+def warning_history_display(data: ReportData, language: str = "zh") -> tuple[pd.DataFrame | None, str, str] | None:
+    """The warned months of each town this season (:func:`airlib.tracking.supervision.warning_calendar`):
+    (table or None when no town was warned, first month, last month); None without a history.
+    Cells: number of reasons of the month as an integer, "—" when not warned."""
+    from airlib.tracking.supervision import warning_calendar
+
+    hist = getattr(data, "history", None)
+    if hist is None:
+        return None
+    cal = warning_calendar(hist, data.month)
+    months = [c for c in cal.columns if c not in ("town_code", "town_name", "n_months")]
+    if not months:
+        return None
+    first, last = months[0], months[-1]
+    if cal.empty:
+        return None, first, last
+    h = headers(language)
+    out = pd.DataFrame({h["town_name"]: cal["town_name"].astype("string").fillna("—").to_numpy()})
+    for m in months:
+        out[m] = cal[m].map(lambda v: "—" if v == 0 else str(int(v))).to_numpy()
+    return out, first, last
 
 
 def progress_markdown(data: ReportData, language: str = "zh", prog: TaskProgress | None = None) -> str:
@@ -756,9 +889,9 @@ def record_html(record: dict[str, Any], file_name: str, language: str = "zh") ->
 
 
 def _values_in(table: pd.DataFrame, language: str) -> pd.DataFrame:
-    """``table`` with its ``status`` and ``reason`` display values in ``language``
+    """``table`` with its ``status`` and ``reason``/``reasons`` display values in ``language``
     (:func:`airlib.report.texts.display_value`)."""
-    cols = [c for c in ("status", "reason") if c in table]
+    cols = [c for c in ("status", "reason", "reasons") if c in table]
     if language == "zh" or not cols:
         return table
     return table.assign(**{c: table[c].map(lambda v: display_value(v, language)) for c in cols})
@@ -904,9 +1037,24 @@ def workbook_tables(data: ReportData, language: str = "zh",
     if len(data.warnings):
         tables.append(ranking_sheet(t["warning"], cap("warnings"), data.warnings,
                                     WARNING_TABLE_COLUMNS))
+    reasons = _reasons(data)
+    if len(reasons):
+        hr = dict(zip(REASON_SHEET_COLUMNS, table_headers("warning_reasons", language), strict=True))
+        frame = reasons[list(REASON_SHEET_COLUMNS)].reset_index(drop=True).copy()
+        frame["label"] = frame["label"].map(lambda v: display_value(v, language))
+        tables.append(WorkbookTable(
+            sheet=t["reasons_sheet"], title=title, caption=cap("warning_reasons"), frame=frame, headers=hr,
+            note_header=t["note_header"]))
     if len(data.worsening):
         tables.append(ranking_sheet(t["worsening_sheet"], cap("worsening"), data.worsening,
                                     ("town_name", "pm25", "pm25_last_year", "yoy_pct")))
+    summons = _summons(data)
+    if len(summons):
+        hs = dict(zip(SUMMONS_SHEET_COLUMNS, table_headers("summons", language), strict=True))
+        tables.append(WorkbookTable(
+            sheet=t["summons_sheet"], title=title, caption=cap("summons"),
+            frame=summons[list(SUMMONS_SHEET_COLUMNS)].reset_index(drop=True), headers=hs,
+            note_header=t["note_header"]))
     for i, plan_prog in enumerate(data.progress or []):
         prog = _progress_frame(plan_prog, data.ranking)
         if prog is None:

@@ -21,7 +21,9 @@ from airlib.errors import AirlibError
 from airlib.paths import PROJECT_ROOT
 from airlib.report.config import DistrictConfig
 from airlib.report.numbering import Numbering
+from airlib.io.warning_rules import WarningRules
 from airlib.tracking.bulletin import Bulletin
+from airlib.tracking.supervision import SupervisionHistory
 from airlib.report.request import (
     ReportRequest,
     city_table_path,
@@ -30,12 +32,14 @@ from airlib.report.request import (
     plan_paths,
     read_registry,
     store_dir,
+    warning_rules_path,
 )
 
 __all__ = [
     "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
     "REPORT_TARGET_METRICS", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
-    "package_versions", "prepare", "record_path", "run_record", "task_progress",
+    "package_versions", "prepare", "record_path", "run_record", "task_history", "task_progress", "town_targets",
+    "warned_towns",
 ]
 
 
@@ -138,8 +142,20 @@ class ReportData:
     station_daily, town_daily, district_daily : DataFrame
         Daily PM2.5 statistics [µg/m³] of stations, towns and the district
         (:func:`airlib.standards.validity.daily_statistics`, :func:`airlib.tracking.aggregation.aggregate_daily`).
-    ranking, bottom, worsening, warnings : DataFrame
+    ranking, bottom, worsening : DataFrame
         Monthly town ranking and its lists (:mod:`airlib.tracking.ranking`).
+    warnings : DataFrame
+        The warned towns (:func:`airlib.tracking.supervision.warning_towns`: ``town_code``,
+        ``town_name``, ``n_reasons``, ``reasons``) with the ranking's ``pm25``, ``rank``, ``yoy_pct``,
+        worst rank first.
+    reasons : DataFrame
+        Every warning reason of the month (:func:`airlib.tracking.supervision.warning_reasons`).
+    rules : WarningRules or None
+        The district's warning and summons rules (:func:`airlib.io.warning_rules.load_warning_rules`).
+    history : SupervisionHistory or None
+        Warnings and ranks of the months the rules read (:func:`airlib.tracking.supervision.supervision_history`).
+    summons : DataFrame
+        约谈 candidates of the month (:func:`airlib.tracking.supervision.summons_candidates`).
     district_monthly : DataFrame
         District monthly PM2.5 (``month``, ``pm25``, ``pm25_n``, ``pm25_valid``, ``pm25_provisional``).
     boundaries : GeoDataFrame or None
@@ -200,6 +216,10 @@ class ReportData:
     numbering: Numbering = field(default_factory=Numbering)
     city: CityContext | None = None
     bulletin: Bulletin | None = None
+    reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rules: WarningRules | None = None
+    history: SupervisionHistory | None = None
+    summons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
@@ -227,6 +247,9 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     if boundaries and cfg.path(boundaries, project_root).is_file():
         files.append(cfg.path(boundaries, project_root))
     files.extend(plan_paths(cfg, project_root))
+    rules = warning_rules_path(cfg, project_root)
+    if rules.is_file():
+        files.append(rules)
     if cfg.ledgers:
         folder = cfg.path(cfg.ledgers, project_root)
         for plan in _plans_in_force(cfg, month, project_root):
@@ -331,7 +354,11 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         A registry missing from the store, or no town of the district's code in it.
     """
     from airlib.tracking.aggregation import aggregate_daily
-    from airlib.tracking.ranking import bottom_n as _bottom, town_monthly_ranking, warning_list, worsening_list
+    from airlib.io.warning_rules import load_warning_rules
+    from airlib.tracking.ranking import bottom_n as _bottom, town_monthly_ranking, worsening_list
+    from airlib.tracking.supervision import (
+        history_months, summons_candidates, supervision_history, warning_towns,
+    )
     from airlib.io.store import read_hourly
     from airlib.standards.validity import daily_statistics, monthly_statistics
 
@@ -362,8 +389,10 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     tdaily = aggregate_daily(sdaily, stations, level="town")
     ranking = town_monthly_ranking(tdaily, month, towns=towns)
     worse = worsening_list(ranking, meets_limit=meets_limit)
-    warn = warning_list(ranking, n, meets_limit=meets_limit)
     bottom = _bottom(ranking, n)
+    rules = load_warning_rules(warning_rules_path(cfg, project_root))
+    rules = rules.with_bottom_n(n)  # one N per report: the shaded rows of 表1 are the bottom-rank warnings
+    months = history_months(rules, month)
 
     ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
     dm = monthly_statistics(ddaily, percentiles={})
@@ -387,8 +416,22 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     }
     bulletin = district_bulletin(cfg, month, hourly, towns, stations)
     ledger_problems: list[dict[str, str]] = []
-    progress = task_progress(cfg, month, towns, project_root, ledger_problems)
+    ledger_cache: dict[str, Any] = {}
+    progress = task_progress(cfg, month, towns, project_root, ledger_problems, cache=ledger_cache)
     in_force = [p.plan.title for p in _plans_in_force(cfg, month, project_root)]
+    past_progress = task_history(cfg, months[:-1], towns, project_root, cache=ledger_cache)
+
+    def month_progress(m: pd.Period) -> list[pd.DataFrame]:
+        """Town task progress of every plan in force in month ``m`` (as of its end)."""
+        if m == month:
+            return [p.rows for p in progress if p.rows is not None]
+        return past_progress.get(str(m), [])
+
+    history = supervision_history(
+        rules, tdaily, months, towns=towns, progress=month_progress,
+        targets=lambda m: town_targets(cfg, m, tdaily, towns, project_root), rankings={str(month): ranking})
+    reasons = history.reasons.loc[history.reasons["month"] == str(month)].reset_index(drop=True)
+    warn = warned_towns(reasons, ranking)
     files = input_files(cfg, month, project_root)
     city = city_context(cfg, month, project_root)
     target_daily = ddaily
@@ -401,7 +444,8 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
         progress=progress, plans_in_force=in_force, ledger_problems=ledger_problems,
         targets=district_targets(cfg, month, target_daily, project_root), city=city,
-        bulletin=bulletin,
+        bulletin=bulletin, reasons=reasons, rules=rules, history=history,
+        summons=summons_candidates(rules, history, month),
     )
 
 
@@ -480,7 +524,8 @@ def _plans_in_force(cfg: DistrictConfig, month: pd.Period, project_root: Path | 
 
 def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
                   project_root: Path | None = None,
-                  problems: list[dict[str, str]] | None = None) -> list[TaskProgress]:
+                  problems: list[dict[str, str]] | None = None, *,
+                  cache: dict[str, Any] | None = None) -> list[TaskProgress]:
     """Task progress of the towns at the end of ``month``, one entry per plan in force.
 
     The plans are those of the district's configuration in force in ``month``
@@ -497,6 +542,9 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     file directly in ``<ledgers>/`` is a problem only when no plan in force can read it; a
     file in a plan's folder, when that plan cannot.
 
+    ``cache``: ledgers already read (plan id → (frame or None, problems)), shared with :func:`task_history` so that
+    a report reads each plan's ledgers once.
+
     Returns
     -------
     list of TaskProgress
@@ -504,6 +552,7 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
         per-town tasks and ledgers up to ``month``.
     """
     problems = [] if problems is None else problems
+    cache = {} if cache is None else cache
     if not cfg.ledgers:
         return []
     folder = cfg.path(cfg.ledgers, project_root)
@@ -523,10 +572,14 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
         if plan.plan.district != cfg.name or not any(t.towns for t in plan.tasks):
             continue
         own, shared = plan_ledger_files(folder, plan.id)
-        bad: list[dict[str, str]] = []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ledger = _read_ledger_files([*own, *shared], plan, towns, bad)
+        if plan.id in cache:  # read once per report (task_history asks again for earlier months)
+            ledger, bad = cache[plan.id]
+        else:
+            bad = []
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ledger = _read_ledger_files([*own, *shared], plan, towns, bad)
+            cache[plan.id] = (ledger, bad)
         bad_files = {b["file"] for b in bad}
         own_names = {str(f) for f in own}
         mine += [b for b in bad if b["file"] in own_names and b not in mine]
@@ -560,6 +613,59 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     found = mine + [b for f, bs in shared_bad.items() if f not in shared_read for b in bs[:1]]
     problems += [{"file": Path(b["file"]).name, "problem": b["problem"]} for b in found]
     return out
+
+
+def task_history(cfg: DistrictConfig, months: Sequence[pd.Period], towns: pd.DataFrame,
+                 project_root: Path | None = None, *,
+                 cache: dict[str, Any] | None = None) -> dict[str, list[pd.DataFrame]]:
+    """Town task progress of earlier months, for the warning history: for each month of
+    ``months``, the :func:`airlib.tracking.progress.town_progress` rows of every plan in force
+    in THAT month as of its end — exactly what :func:`task_progress` gives that month's own
+    report (so a month inside a later report's history has the reasons of its own report).
+
+    Returns
+    -------
+    dict of str to list of DataFrame
+        ``YYYY-MM`` → one frame per plan with task progress that month (months without any
+        plan in force or ledger map to an empty list). Unreadable ledgers are reported by the
+        report month's :func:`task_progress`, not again here.
+    """
+    cache = {} if cache is None else cache
+    return {str(m): [p.rows for p in task_progress(cfg, m, towns, project_root, [], cache=cache)
+                     if p.rows is not None] for m in months}
+
+
+def warned_towns(reasons: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
+    """The warned towns of the month (:func:`airlib.tracking.supervision.warning_towns`: ``n_reasons``,
+    ``reasons``) with their row of the ranking (``pm25`` [µg/m³], ``rank``, ``yoy_pct`` [%],
+    ``valid_days`` …), worst rank first (the order of ``reasons``)."""
+    from airlib.tracking.supervision import warning_towns
+
+    w = warning_towns(reasons).drop(columns=["month"])
+    r = ranking.drop(columns=[c for c in ("town_name",) if c in ranking]).copy()
+    r["town_code"] = r["town_code"].astype("string")
+    return w.merge(r, on="town_code", how="left")
+
+
+def town_targets(cfg: DistrictConfig, month: pd.Period, town_daily: pd.DataFrame, towns: pd.DataFrame,
+                 project_root: Path | None = None) -> pd.DataFrame:
+    """Town-scope and each-town air-quality targets of the plans in force for ``month``, evaluated for its
+    towns in ``month`` (:func:`airlib.tracking.targets.evaluate_targets`, every window), with
+    ``plan`` (title); empty when no plan has such a target (the warning rule ``target_missed``
+    then finds nothing)."""
+    from airlib.tracking.targets import evaluate_targets
+
+    frames = []
+    for plan in _plans_in_force(cfg, month, project_root):
+        mine = [g for g in plan.targets if g.scope in ("town", "each_town")
+                and (g.district or plan.plan.district) == cfg.name
+                and pd.Period(g.period.start, freq="M") <= month <= pd.Period(g.period.end, freq="M")]
+        if not mine:
+            continue
+        res = evaluate_targets(plan.model_copy(update={"targets": mine}), town_daily, None, str(month), towns=towns)
+        if len(res):
+            frames.append(res.assign(plan=plan.plan.title))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 #: Metrics of the district targets the report evaluates: the PM2.5 mean [µg/m³] and the

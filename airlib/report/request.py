@@ -34,7 +34,7 @@ from airlib.report.texts import check_language
 __all__ = [
     "ReportRequest", "available_months", "check_request", "city_table_path", "district_boundaries",
     "interactive_folder", "month_partition", "output_names",
-    "plan_paths", "read_registry", "report_folder", "store_dir",
+    "plan_paths", "read_registry", "report_folder", "store_dir", "warning_rules_path",
 ]
 
 
@@ -87,6 +87,19 @@ def plan_paths(cfg: DistrictConfig, project_root: Path | None = None) -> list[Pa
     return out
 
 
+def warning_rules_path(cfg: DistrictConfig, project_root: Path | None = None) -> Path:
+    """The district's warning-rule file (``warning_rules`` of districts.yaml, default
+    :data:`airlib.io.warning_rules.DEFAULT_RULES_FILE`): under the project root, else shipped
+    with airlib. The file need not exist (:func:`check_request` says so)."""
+    from airlib.io.warning_rules import DEFAULT_RULES_FILE
+
+    rel = cfg.warning_rules or DEFAULT_RULES_FILE
+    p = cfg.path(rel, project_root)
+    if not p.exists() and not Path(rel).is_absolute() and (PROJECT_ROOT / rel).exists():
+        p = PROJECT_ROOT / rel
+    return p
+
+
 def city_table_path(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> Path | None:
     """The city table of ``month`` (``cfg.city_table`` with ``{month}`` = ``YYYY-MM``), or None
     when the district has none configured. The file need not exist."""
@@ -103,7 +116,8 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
     AirlibError
         A path outside the project, no store, no data for ``month``, a missing or bad boundary
         file (checked by :func:`district_boundaries`), or a plan file that does not load
-        (:func:`airlib.io.plans.load_plan`), a city table of the month that is not valid
+        (:func:`airlib.io.plans.load_plan`), a warning-rule file that is missing or does not load
+        (:func:`airlib.io.warning_rules.load_warning_rules`), a city table of the month that is not valid
         (:func:`airlib.io.city_table.read_city_table`) — all before any kernel starts.
     """
     from airlib.io.store import hourly_dir
@@ -130,6 +144,9 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
 
     for p in plan_paths(cfg, project_root):  # a broken plan file fails here, not inside the kernel
         load_plan(p, warn=False)
+    from airlib.io.warning_rules import load_warning_rules
+
+    load_warning_rules(warning_rules_path(cfg, project_root))  # so does a missing or broken rule file
     if cfg.boundaries is not None:
         with warnings.catch_warnings():  # the report shows them; here only errors matter
             warnings.simplefilter("ignore", BoundaryWarning)

@@ -183,13 +183,23 @@ def bulletin(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def warnings(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 2: the warning rule, the warning list and the worsening towns (each table only
-    when it has rows, else one sentence)."""
+    """Section 2: the warning rules and their plan clause, the checked summary sentence, the
+    warned towns, every reason with its figures and clause, the worsening towns, the 约谈
+    candidates with the conditions met (or a sentence saying none) and the warned months of
+    each town this season (each table only when it has rows, else one sentence)."""
     lang, f = request.language, _fields(request)
-    out = [_md(text("h_warning", lang)), _md(text("warning_rule", lang, **f))]
+    out = [_md(text("h_warning", lang))]
+    rule = C.warning_rule_markdown(data, lang)
+    if rule:
+        out.append(_md(rule))
+    out.append(_md(C.warning_summary_markdown(data, lang)))
     if len(data.warnings):
         out.append(_html(C.html_table(C.display_table(data.warnings, C.WARNING_TABLE_COLUMNS, lang, request.month),
                                       caption=_table_caption(data, "warnings", lang, f))))
+        reasons = C.warning_reasons_display(data, lang)
+        if reasons is not None:
+            out.append(_html(C.html_table(reasons, caption=_table_caption(data, "warning_reasons", lang, f),
+                                          compact=True)))
     else:
         out.append(_md(text("no_warnings", lang)))
     if len(data.worsening):
@@ -197,6 +207,22 @@ def warnings(request: ReportRequest, data: ReportData) -> list[Any]:
         out.append(_html(C.html_table(C.display_table(data.worsening, cols, lang, request.month), caption=_table_caption(data, "worsening", lang, f))))
     else:
         out.append(_md(text("no_worsening", lang)))
+    summons_rule = C.summons_rule_markdown(data, lang)
+    if summons_rule:
+        out += [_md(text("h_summons", lang)), _md(summons_rule)]
+        table = C.summons_display(data, lang)
+        if table is None:
+            out.append(_md(text("summons_summary_none", lang)))
+        else:
+            out.append(_html(C.html_table(table, caption=_table_caption(data, "summons", lang, f), compact=True)))
+    hist = C.warning_history_display(data, lang)
+    if hist is not None:
+        table, first, last = hist
+        if table is None:
+            out.append(_md(text("no_warning_history", lang, first=first, last=last)))
+        else:
+            out.append(_html(C.html_table(table, caption=_table_caption(
+                data, "warning_history", lang, {**f, "first": first, "last": last}), compact=True)))
     return out
 
 

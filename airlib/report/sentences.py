@@ -37,6 +37,7 @@ __all__ = [
     "HeavyDaysSentence", "ProgressSummary", "RankingSummary", "YoyFacts", "check_heavy_days_sentence",
     "check_progress_summary", "check_ranking_summary", "format_change", "heavy_days_sentence", "progress_summary",
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
+    "WarningSummary", "check_warning_summary", "require_true_warning_summary", "warning_summary",
 ]
 
 
@@ -617,5 +618,129 @@ def require_true_progress_summary(summary: ProgressSummary, scores: pd.DataFrame
     problems = check_progress_summary(summary, scores)
     if problems:
         raise AirlibError("the task-progress sentence does not agree with the task scores ("
+                          + "; ".join(problems) + "); the report was not written — please report this")
+    return summary
+
+
+# ---- warnings and 约谈 ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WarningSummary:
+    """The warning section's sentence and the facts it states (:func:`warning_summary`).
+
+    Attributes
+    ----------
+    text : str
+        The sentence(s) (Markdown; names and labels escaped).
+    language : {"zh", "en"}
+    n_towns : int
+        Towns warned.
+    n_reasons : int
+        Warning reasons (rows of the reasons frame).
+    by_rule : tuple of (str, int)
+        Per rule label (file order of first appearance): towns it applies to.
+    summoned : tuple of str
+        Names of the 约谈 candidates, in table order.
+    """
+
+    text: str
+    language: str
+    n_towns: int
+    n_reasons: int
+    by_rule: tuple[tuple[str, int], ...]
+    summoned: tuple[str, ...]
+
+
+def warning_summary(reasons: pd.DataFrame, summons: pd.DataFrame, language: str = "zh") -> WarningSummary:
+    """Sentences of the warning section: how many towns are warned, for which reasons, and
+    which towns meet a 约谈 condition (or that none does).
+
+    Parameters
+    ----------
+    reasons : DataFrame
+        :func:`airlib.tracking.supervision.warning_reasons` of the month.
+    summons : DataFrame
+        :func:`airlib.tracking.supervision.summons_candidates` of the month.
+    language : {"zh", "en"}
+    """
+    from airlib.report.texts import display_value
+
+    n_towns = int(reasons["town_code"].nunique()) if len(reasons) else 0
+    counts = (reasons.groupby("label", sort=False)["town_code"].nunique() if len(reasons)
+              else pd.Series(dtype="int64"))
+    by_rule = tuple((str(k), int(v)) for k, v in counts.items())
+    summoned = tuple(summons["town_name"].astype("string").fillna("—")) if len(summons) else ()
+    if n_towns == 0:
+        head = text("warning_summary_none", language)
+    else:
+        items = text("list_sep", language).join(
+            text("warning_summary_item", language, label=markdown_text(display_value(label, language)), count=c)
+            for label, c in by_rule)
+        head = text("warning_summary", language, count=n_towns, n_reasons=len(reasons), by_rule=items)
+    if summoned:
+        tail = text("summons_summary", language, count=len(summoned),
+                    names=text("list_sep", language).join(markdown_text(n) for n in summoned))
+    else:
+        tail = text("summons_summary_none", language)
+    sep = "" if language == "zh" else " "
+    return WarningSummary(text=head + sep + tail, language=language, n_towns=n_towns, n_reasons=len(reasons),
+                          by_rule=by_rule, summoned=summoned)
+
+
+def check_warning_summary(summary: WarningSummary, reasons: pd.DataFrame, summons: pd.DataFrame) -> list[str]:
+    """Check the warning sentence against the reasons and 约谈 frames; the list of what is wrong.
+
+    The counts are recomputed here with expressions of their own (sets of town codes per
+    label), and the text is read for each count, each label and each candidate's name; "none"
+    sentences only when there is none.
+    """
+    from airlib.report.texts import display_value
+
+    problems: list[str] = []
+    s, lang = summary.text, summary.language
+    warned = set(reasons["town_code"].astype("string")) if len(reasons) else set()
+    if summary.n_towns != len(warned):
+        problems.append(f"towns warned: the sentence says {summary.n_towns}, the reasons have {len(warned)}")
+    if summary.n_reasons != len(reasons):
+        problems.append(f"reasons: the sentence says {summary.n_reasons}, there are {len(reasons)}")
+    actual = {str(lbl): len(set(g["town_code"])) for lbl, g in reasons.groupby("label")} if len(reasons) else {}
+    if dict(summary.by_rule) != actual:
+        problems.append(f"towns per reason: the sentence says {dict(summary.by_rule)}, the reasons have {actual}")
+    none_warn = text("warning_summary_none", lang)
+    if warned:
+        for lbl, c in actual.items():
+            item = text("warning_summary_item", lang, label=markdown_text(display_value(lbl, lang)), count=c)
+            if item not in s:
+                problems.append(f"{item!r} is not in the sentence")
+        if none_warn in s:
+            problems.append("the sentence says no town is warned, but some are")
+    elif none_warn not in s:
+        problems.append("no town is warned, but the sentence does not say so")
+    names = list(summons["town_name"].astype("string").fillna("—")) if len(summons) else []
+    if list(summary.summoned) != names:
+        problems.append(f"summons candidates: the sentence names {list(summary.summoned)}, the table has {names}")
+    for n in names:
+        if markdown_text(n) not in s:
+            problems.append(f"summons candidate {n!r} is not named in the sentence")
+    none_summons = text("summons_summary_none", lang)
+    if names and none_summons in s:
+        problems.append("the sentence says no town meets a summons condition, but some do")
+    if not names and none_summons not in s:
+        problems.append("no town meets a summons condition, but the sentence does not say so")
+    return problems
+
+
+def require_true_warning_summary(summary: WarningSummary, reasons: pd.DataFrame,
+                                 summons: pd.DataFrame) -> WarningSummary:
+    """``summary`` when :func:`check_warning_summary` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    problems = check_warning_summary(summary, reasons, summons)
+    if problems:
+        raise AirlibError("the warning summary does not agree with the warning reasons ("
                           + "; ".join(problems) + "); the report was not written — please report this")
     return summary

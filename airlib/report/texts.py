@@ -51,9 +51,27 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "ranking_note": "注：浓度排名按升序（第1名最低）；改善排名按同比变化升序（降幅最大为第1名）；排名变化为上月名次减本月名次（↑上升）。",
         "table_ytd": "表{no} {year}年1—{month}月累计浓度及同比排名",
         "h_warning": "## 二、预警名单",
-        "warning_rule": "预警（发预警函）范围：浓度排名后{n}名（并列者一并列入），以及同比上升的乡镇街道"
-                        "（已达到二级标准35微克/立方米的除外，参照2017年《城市环境空气质量变化程度排名方案》）。",
+        "warning_rule": "预警（发预警通知函）依据：{clause}“{quote}”。本月预警规则（阈值由本局设定，见规则文件）：{rules}。"
+                        "同比上升不含已达到二级标准{limit}微克/立方米的乡镇街道（参照2017年《城市环境空气质量变化程度排名方案》）；"
+                        "排名后N名并列者一并列入。",
+        "warning_rule_item": "{id} {label}",
         "table_warnings": "表{no} 预警乡镇街道",
+        "table_warning_reasons": "表{no} 预警原因、具体数值及依据",
+        "h_summons": "### 约谈候选",
+        "summons_rule": "约谈依据：{clause}“{quote}”。约谈条件（由本局设定）：{rules}。",
+        "summons_rule_item": "{id} {label}",
+        "table_summons": "表{no} 约谈候选乡镇街道及所满足的条件",
+        "table_warning_history": "表{no} 各乡镇街道预警月份（{first}至{last}，数字为当月预警原因条数）",
+        "no_warning_history": "{first}至{last}无乡镇街道被预警。",
+        "warning_summary": "本月预警乡镇街道{count}个，共{n_reasons}条预警原因（{by_rule}）。",
+        "warning_summary_item": "{label}：{count}个",
+        "warning_summary_none": "本月无预警乡镇街道。",
+        "summons_summary": "达到约谈条件的乡镇街道{count}个：{names}。",
+        "summons_summary_none": "本月无乡镇街道达到约谈条件。",
+        "list_sep": "、",
+        "rules_sep": "；",
+        "reasons_sheet": "预警原因",
+        "summons_sheet": "约谈候选",
         "no_warnings": "本月无预警乡镇街道。",
         "table_worsening": "表{no} 同比上升乡镇街道",
         "no_worsening": "本月无同比上升（且未达标）的乡镇街道。",
@@ -235,9 +253,27 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "ranking_note": "Rank 1 = cleanest; YoY rank 1 = largest fall; rank change = last month's rank − this month's.",
         "table_ytd": "Table {no} Year-to-date ranking, {year}-01 to {ym}",
         "h_warning": "## 2. Warning list",
-        "warning_rule": "Warning letters: the bottom {n} (ties included) and towns whose PM2.5 rose year on year "
-                        "(except those already meeting the 35 µg/m³ grade II standard).",
+        "warning_rule": "Warning letters, basis: {clause} “{quote}”. Rules this month (thresholds set by the bureau, "
+                        "see the rule file): {rules}. Year-on-year rises leave out towns already meeting the "
+                        "{limit} µg/m³ grade II standard; ties at the bottom-N boundary are included.",
+        "warning_rule_item": "{id} {label}",
         "table_warnings": "Table {no} Towns receiving a warning letter",
+        "table_warning_reasons": "Table {no} Warning reasons, figures and basis",
+        "h_summons": "### Summons candidates",
+        "summons_rule": "Summons basis: {clause} “{quote}”. Conditions (set by the bureau): {rules}.",
+        "summons_rule_item": "{id} {label}",
+        "table_summons": "Table {no} Summons candidates and the conditions met",
+        "table_warning_history": "Table {no} Months each town was warned ({first} to {last}; number of reasons)",
+        "no_warning_history": "No town was warned from {first} to {last}.",
+        "warning_summary": "{count} towns warned this month, {n_reasons} reasons in all ({by_rule}).",
+        "warning_summary_item": "{label}: {count}",
+        "warning_summary_none": "No town is warned this month.",
+        "summons_summary": "{count} towns meet a summons condition: {names}.",
+        "summons_summary_none": "No town meets a summons condition this month.",
+        "list_sep": ", ",
+        "rules_sep": "; ",
+        "reasons_sheet": "Warning reasons",
+        "summons_sheet": "Summons candidates",
         "no_warnings": "No warnings this month.",
         "table_worsening": "Table {no} Towns that worsened",
         "no_worsening": "No town worsened year on year (outside those meeting the standard).",
@@ -401,7 +437,7 @@ HEADERS_EN: Final[dict[str, str]] = {
     "ytd": "YTD (µg/m³)", "ytd_rank": "YTD rank", "ytd_last_year": "YTD last year",
     "ytd_yoy_pct": "YTD YoY (%)", "ytd_yoy_rank": "YTD YoY rank", "rank_last_month": "Rank last month",
     "rank_change": "Rank change", "valid_days": "Valid days", "reverse_rank": "Rank from bottom",
-    "reason": "Reason",
+    "reason": "Reason", "reasons": "Reasons", "n_reasons": "Number of reasons",
 }
 
 #: Headers of the report's own tables (overdue tasks, task progress, targets), by language,
@@ -433,6 +469,14 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "en": ("District", "PM2.5 (µg/m³)", "Rank", "YoY (%)", "YoY rank", "YTD PM2.5 (µg/m³)", "YTD rank",
                "YTD YoY (%)", "YTD YoY rank", "Composite index", "Index rank", "YTD index", "YTD index rank"),
     },
+    "warning_reasons": {
+        "zh": ("乡镇街道代码", "乡镇街道", "规则", "预警原因", "具体情况", "数值", "阈值", "单位", "依据", "原文"),
+        "en": ("Code", "Town", "Rule", "Reason", "Details", "Value", "Threshold", "Unit", "Basis", "Plan text"),
+    },
+    "summons": {
+        "zh": ("乡镇街道代码", "乡镇街道", "约谈规则", "约谈条件", "满足情况", "涉及月份", "依据", "原文"),
+        "en": ("Code", "Town", "Rules", "Conditions", "Conditions met", "Months", "Basis", "Plan text"),
+    },
     "targets": {
         "zh": ("目标", "统计期", "实际浓度(µg/m³)", "上年同期(µg/m³)", "同比(%)", "目标浓度(µg/m³)", "状态",
                "剩余日均浓度上限(µg/m³)", "展望"),
@@ -452,6 +496,8 @@ VALUES_EN: Final[dict[str, str]] = {
     "参考（非考核口径）": "reference only (not the assessed window)",
     "同比下降": "YoY reduction ", "较基准年下降": "reduction vs base year ", "不高于": "at most ",
     "不低于": "at least ", "排名退出后N名": "leave the bottom N", "预警期间减排比例不低于": "alert-period reduction at least ",
+    "PM2.5同比上升": "PM2.5 rose year on year", "重点任务进展滞后": "key task behind schedule",
+    "重点任务逾期未完成": "key task overdue", "空气质量目标未达标": "air-quality target missed",
 }
 
 

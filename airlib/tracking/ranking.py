@@ -20,7 +20,9 @@ The rounding, rank, year-on-year and year-to-date rules are those of
 The worsening list follows the 2017 MEE change-degree scheme ([MEE-CHANGE-2017]): units
 whose YoY change is > 0, leaving out units that already meet the standard. The Beijing
 街乡镇 PM2.5 ranking itself is UNVERIFIED ([BJ-TSP-2022]): N of the bottom list, the standard used
-for "already meets" and the warning procedure are parameters, not constants.
+for "already meets" and the warning procedure are parameters, not constants. The warning list
+(预警) built on :func:`bottom_n` and :func:`worsening_list` is :mod:`airlib.tracking.supervision`,
+its rules the rule file of :mod:`airlib.io.warning_rules`.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ __all__ = [
     "ranking_table",
     "bottom_n",
     "worsening_list",
-    "warning_list",
     "town_monthly_ranking",
 ]
 
@@ -74,6 +75,8 @@ HEADERS_ZH: Final[dict[str, str]] = {
     "valid_days": "有效天数",
     "reverse_rank": "倒数名次",
     "reason": "预警原因",
+    "reasons": "预警原因",
+    "n_reasons": "预警原因条数",
     "valid": "数据有效",
 }
 
@@ -278,50 +281,6 @@ def worsening_list(
         worse &= ~meets
     out = table.loc[worse.to_numpy(dtype=bool)]
     return out.sort_values(["yoy_pct", "town_code"], ascending=[False, True]).reset_index(drop=True)
-
-
-def warning_list(
-    table: pd.DataFrame,
-    n: int,
-    *,
-    meets_limit: float | None = PM25_ANNUAL_LIMIT_2012,
-) -> pd.DataFrame:
-    """Towns that get a warning letter (预警): the bottom N plus the worsening list.
-
-    Parameters
-    ----------
-    table : DataFrame
-        Output of :func:`ranking_table`.
-    n : int
-        Size of the bottom list (ties at the boundary included).
-    meets_limit : float or None
-        See :func:`worsening_list`.
-
-    Returns
-    -------
-    DataFrame
-        One row per town (worst rank first), with ``reason`` in Chinese:
-        ``"浓度排名后N名"``, ``"同比上升"`` or both joined by ``"；"``.
-    """
-    bottom = bottom_n(table, n)
-    codes_bottom = set(bottom["town_code"].tolist())
-    if "yoy_pct" in table:
-        worse = worsening_list(table, meets_limit=meets_limit)
-        codes_worse = set(worse["town_code"].tolist())
-    else:
-        codes_worse = set()
-    sel = table["town_code"].isin(codes_bottom | codes_worse).to_numpy(dtype=bool)
-    out = table.loc[sel].copy()
-    in_bottom = out["town_code"].isin(codes_bottom)
-    in_worse = out["town_code"].isin(codes_worse)
-    reason = pd.Series("", index=out.index, dtype="string")
-    reason = reason.mask(in_bottom, f"浓度排名后{n}名")
-    reason = reason.mask(in_worse & ~in_bottom, "同比上升")
-    reason = reason.mask(in_worse & in_bottom, f"浓度排名后{n}名；同比上升")
-    out["reason"] = reason
-    order = out["rank"].astype("Float64").fillna(np.inf).to_numpy(dtype="float64")
-    out = out.iloc[np.lexsort((out["town_code"].to_numpy(dtype=object), -order))]
-    return out.reset_index(drop=True)
 
 
 def _month_values(monthly: pd.DataFrame, month: pd.Period, column: str) -> pd.Series:

@@ -374,6 +374,9 @@ def test_english_report_beside_chinese_and_english_throughout(demo_home, first_r
                    for v in prog.overdue[col].tolist() if isinstance(v, str)]
         proper += [str(v) for col in prog.tasks.columns  # key tasks: the plan's words and units
                    for v in prog.tasks[col].tolist() if isinstance(v, str)]
+    rules = data.rules  # the bureau's rule file: its clauses, plan words and 约谈 names are quoted as written
+    proper += [str(x) for item in [*rules.rules, *rules.summons]
+               for x in (item.source.clause, item.source.quote, item.label)]
     corpus = "\n".join(proper)
     runs = set(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text))
     assert runs, "the English PDF should still name the towns"
@@ -558,8 +561,12 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     tables, figures = _numbers(captions, "表"), _numbers(captions, "图")
     assert tables == list(range(1, len(tables) + 1)) and figures == list(range(1, len(figures) + 1)), captions
     assert len(tables) == len(data.numbering.tables) and len(figures) == len(data.numbering.figures)
-    expected = {"ranking", "ytd"} | ({"warnings"} if len(data.warnings) else set()) \
+    from airlib.report.content import warning_history_display
+
+    expected = {"ranking", "ytd"} | ({"warnings", "warning_reasons"} if len(data.warnings) else set()) \
         | ({"worsening"} if len(data.worsening) else set()) \
+        | ({"summons"} if len(data.summons) else set()) \
+        | ({"warning_history"} if warning_history_display(data)[0] is not None else set()) \
         | ({"progress", "targets"} if has_ledger_and_target else set()) \
         | ({"overdue"} if has_ledger_and_target and len(data.progress[0].overdue) else set()) \
         | ({"tasks"} if has_ledger_and_target and len(data.progress[0].tasks) else set()) \
@@ -741,6 +748,7 @@ def test_texts_cover_both_languages():
     fields |= {"missing", "end"}  # stale ledgers (months not reported), the end month of an ended plan
     fields |= {"target", "start", "end", "used", "last_full", "allowed", "left", "over"}  # heavy-day sentence
     fields |= {"n_due", "n_on", "max"}  # task-progress sentence
+    fields |= {"clause", "quote", "rules", "limit", "id", "label", "first", "n_reasons", "by_rule"}  # warnings, 约谈
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}

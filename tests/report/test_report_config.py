@@ -59,6 +59,8 @@ def test_empty_file_and_empty_list_give_the_demo(cfg, tmp_path):
     ("    plans: [1, 2]\n", ["'plans'", "list of plan file paths"]),
     ("    plans: [../../etc/passwd]\n", ["'plans'", "outside the project"]),
     ("    ledgers: /etc\n", ["'ledgers'", "outside the project"]),
+    ("    warning_rules: ../../etc/rules.yaml\n", ["'warning_rules'", "outside the project"]),
+    ("    warning_rules: [a]\n", ["'warning_rules'", "a path"]),
     ("    boundary_layer: [a]\n", ["'boundary_layer'", "text"]),
     ("    bottom: 5\n", ["unknown key 'bottom'", "did you mean 'bottom_n'"]),
     ("    boundries: x\n", ["unknown key 'boundries'", "did you mean 'boundaries'"]),
@@ -204,3 +206,16 @@ def test_cover_texts_issuer_and_document_number(cfg, tmp_path):
         assert needle in msg and "entry 1 ('测试区')" in msg, (value, msg)
     cfg("districts:\n" + NEW + "    document_numbr: x\n")
     assert "did you mean 'document_number'" in _err(tmp_path)
+
+
+def test_warning_rules_key_default_and_resolution(cfg, tmp_path):
+    from airlib.io.warning_rules import DEFAULT_RULES_FILE
+    from airlib.paths import PROJECT_ROOT
+    from airlib.report.request import warning_rules_path
+
+    cfg("districts:\n" + NEW + "    warning_rules: data/raw/rules/mine.yaml\n")
+    d = load_districts(tmp_path)["测试区"]
+    assert d.warning_rules == "data/raw/rules/mine.yaml"
+    assert warning_rules_path(d, tmp_path) == tmp_path / "data/raw/rules/mine.yaml"  # the project's own file
+    assert DEMO.warning_rules is None  # default: the shipped file, when the project has none
+    assert warning_rules_path(DEMO, tmp_path) == PROJECT_ROOT / DEFAULT_RULES_FILE

@@ -80,10 +80,10 @@ def test_ranking_table_reason_and_status_in_english():
     from airlib.report.content import WARNING_TABLE_COLUMNS, display_table
 
     t = pd.DataFrame({"town_name": ["大峪街道", "城子街道"], "pm25": [56.0, 55.0], "rank": [12, 11],
-                      "yoy_pct": [-17.6, 3.0], "reason": ["浓度排名后3名", "浓度排名后3名；同比上升"],
+                      "yoy_pct": [-17.6, 3.0], "reasons": ["浓度排名后3名", "浓度排名后3名；同比上升"],
                       "status": ["有效", "有效"], "valid": [True, True]})
     en = display_table(t, [*WARNING_TABLE_COLUMNS, "status"], "en", pd.Period("2017-12", "M"))
-    assert en["Reason"].tolist() == ["bottom 3 by PM2.5", "bottom 3 by PM2.5; rose year on year"]
+    assert en["Reasons"].tolist() == ["bottom 3 by PM2.5", "bottom 3 by PM2.5; rose year on year"]
     assert en["Data"].tolist() == ["valid", "valid"]
     assert en["Town/street"].tolist() == ["大峪街道", "城子街道"]
     zh = display_table(t, WARNING_TABLE_COLUMNS, "zh", pd.Period("2017-12", "M"))

@@ -26,7 +26,10 @@ from airlib.report.content import (
 from airlib.report.data import TaskProgress
 from airlib.report.excel import HIGHLIGHT_FILL, WorkbookTable, write_workbook
 from airlib.report.texts import headers, table_headers
-from airlib.tracking.ranking import bottom_n, warning_list, worsening_list
+from airlib.io.warning_rules import load_warning_rules
+from airlib.report.data import warned_towns
+from airlib.tracking.ranking import bottom_n, worsening_list
+from airlib.tracking.supervision import warning_reasons
 
 CODES = ["110109001", "110109002", "110109003", "110109004", "110109005"]
 INJECTION = "=cmd|'/C calc'!A0"
@@ -49,10 +52,13 @@ def _data(month: str = "2024-06", *, n: int = 1, progress: TaskProgress | None =
           targets: pd.DataFrame | None = None, synthetic: bool = False) -> SimpleNamespace:
     m = pd.Period(month, "M")
     t = _ranking(m.year)
+    rules = load_warning_rules()
+    rules = rules.model_copy(update={"rules": [rules.rule("W1").model_copy(update={"n": n}), rules.rule("W2")]})
+    reasons = warning_reasons(rules, t, None, None, m)
     return SimpleNamespace(
         month=m, config=SimpleNamespace(name="门头沟区", synthetic=synthetic), bottom_n=n, ranking=t,
-        bottom=bottom_n(t, n), warnings=warning_list(t, n), worsening=worsening_list(t),
-        progress=[] if progress is None else [progress],
+        bottom=bottom_n(t, n), warnings=warned_towns(reasons, t), reasons=reasons, rules=rules,
+        worsening=worsening_list(t), progress=[] if progress is None else [progress],
         targets=pd.DataFrame() if targets is None else targets, numbering=Numbering(),
     )
 
@@ -222,7 +228,7 @@ def _targets() -> pd.DataFrame:
 def test_progress_overdue_and_targets_sheets(tmp_path):
     data = _data("2024-06", progress=_progress(), targets=_targets())
     wb = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx"))
-    assert wb.sheetnames == ["月排名", "累计排名", "预警名单", "同比上升", "任务进展", "重点任务", "逾期任务", "目标"]
+    assert wb.sheetnames == ["月排名", "累计排名", "预警名单", "预警原因", "同比上升", "任务进展", "重点任务", "逾期任务", "目标"]
     ws = wb["任务进展"]
     assert _header(ws) == list(table_headers("progress", "zh"))
     body = [r for r in ws.iter_rows(min_row=4, max_row=3 + len(CODES))]
@@ -262,6 +268,7 @@ def test_progress_overdue_and_targets_sheets(tmp_path):
 def test_sheets_only_for_tables_the_month_has(tmp_path):
     data = _data("2024-06")
     data.warnings = data.warnings.iloc[0:0]
+    data.reasons = data.reasons.iloc[0:0]
     data.worsening = data.worsening.iloc[0:0]
     wb = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx"))
     assert wb.sheetnames == ["月排名", "累计排名"]
@@ -270,7 +277,7 @@ def test_sheets_only_for_tables_the_month_has(tmp_path):
 def test_english_workbook(tmp_path):
     data = _data("2024-06", progress=_progress(), targets=_targets())
     wb = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx", "en"))
-    assert wb.sheetnames == ["Monthly ranking", "Year-to-date ranking", "Warning list", "Worsened",
+    assert wb.sheetnames == ["Monthly ranking", "Year-to-date ranking", "Warning list", "Warning reasons", "Worsened",
                              "Task progress", "Key tasks", "Overdue tasks", "Targets"]
     ws = wb["Monthly ranking"]
     assert _header(ws)[-1] == "Note" and ws["A2"].value.startswith("Table 1")
@@ -304,3 +311,32 @@ def test_decimal_format():
     assert [decimal_format(d) for d in (0, 1, 2)] == ["0", "0.0", "0.00"]
     with pytest.raises(ValueError, match=">= 0"):
         decimal_format(-1)
+
+
+def test_reasons_and_summons_sheets_carry_the_numbers(tmp_path):
+    data = _data("2024-06", n=2)
+    data.summons = pd.DataFrame({
+        "month": ["2024-06"], "town_code": [CODES[3]], "town_name": ["永定镇"], "summons_ids": ["Y1"],
+        "labels": ["连续3个月排名后3名"], "conditions": ["连续3个月浓度排名后3名（2024-04、2024-05、2024-06）"],
+        "months": ["2024-04、2024-05、2024-06"], "clauses": ["门大气办〔2017〕4号 （十六）实施严格考核问责制度"],
+        "quotes": [INJECTION]}).astype("string")
+    wb = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx"))
+    assert wb.sheetnames[2:5] == ["预警名单", "预警原因", "同比上升"] and wb.sheetnames[-1] == "约谈候选"
+    ws = wb["预警原因"]
+    assert _header(ws) == list(table_headers("warning_reasons", "zh"))
+    rows = _rows(ws)
+    ranking = data.ranking.set_index("town_code")
+    for code, cells in rows.items():
+        reasons = data.reasons[data.reasons["town_code"] == code]
+        assert len(reasons) >= 1
+        bottom = reasons[reasons["rule_id"] == "W1"]
+        if len(bottom) and cells[2].value == "W1":
+            assert f"PM2.5月均浓度{ranking.loc[code, 'pm25']:.1f} µg/m³" in cells[4].value
+            assert f"排名第{int(ranking.loc[code, 'rank'])}" in cells[4].value
+            assert cells[5].value == float(bottom["value"].iloc[0]) and cells[6].value == 2
+    assert {c[2].value for c in rows.values()} <= {"W1", "W2"}
+    ws = wb["约谈候选"]
+    assert _header(ws) == list(table_headers("summons", "zh"))
+    row = _rows(ws)[CODES[3]]
+    assert row[4].value == "连续3个月浓度排名后3名（2024-04、2024-05、2024-06）"
+    assert row[7].value == INJECTION and row[7].data_type == "s" and row[7].quotePrefix  # never a formula

@@ -11,7 +11,6 @@ from airlib.tracking.ranking import (
     bottom_n,
     competition_rank,
     ranking_table,
-    warning_list,
     worsening_list,
     yoy_percent,
 )
@@ -149,19 +148,6 @@ def test_worsening_excludes_units_meeting_standard():
     assert w2["town_code"].tolist() == [CODES[1], CODES[0]]
     # YoY exactly 0 is not worsening
     assert CODES[3] not in w2["town_code"].tolist()
-
-
-def test_warning_list_union_with_reasons():
-    cur = s([30, 40, 50, 60])
-    last = s([20, 50, 40, 70])  # +50 (30 meets standard), -20, +25, -14.3
-    t = ranking_table(cur, last, year=2018)
-    w = warning_list(t, 1).set_index("town_code")
-    assert set(w.index) == {CODES[3], CODES[2]}
-    assert w.loc[CODES[3], "reason"] == "浓度排名后1名"
-    assert w.loc[CODES[2], "reason"] == "同比上升"
-    w2 = warning_list(t, 2).set_index("town_code")
-    assert w2.loc[CODES[2], "reason"] == "浓度排名后2名；同比上升"
-    assert list(w2.index) == [CODES[3], CODES[2]]  # worst first
 
 
 def test_names_attached():
