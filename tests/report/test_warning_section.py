@@ -144,7 +144,7 @@ def test_prepare_reasons_agree_with_the_ranking_and_history_is_reproducible(demo
         row = ranking.loc[r["town_code"]]
         assert f"PM2.5月均浓度{row['pm25']:.0f} µg/m³" in r["detail"] and f"排名第{int(row['rank'])}" in r["detail"]
     over = data.reasons[data.reasons["rule_id"] == "W4"]
-    od = data.progress.overdue.groupby("town_code").size()
+    od = pd.concat([p.overdue for p in data.progress]).groupby("town_code").size()
     assert dict(zip(over["town_code"], over["value"].astype(int), strict=True)) == od.to_dict()
     assert set(data.warnings["town_code"]) == set(data.reasons["town_code"])
     # the November rows of December's history are November's own report

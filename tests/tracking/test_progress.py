@@ -296,7 +296,8 @@ def test_progress_overview_figure():
 # ---- what a director asks next: on time, days late, remaining, a rank that separates ---------------
 
 ONE = Plan.model_validate({
-    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01",
+             "period": {"start": "2017-09", "end": "2018-03"}},  # in force at every date the tests ask
     "tasks": [
         {"id": "M", "category": "c", "task": "mid-month deadline", "deadline": "2017-10-15", "unit": "台", "total": 4,
          "towns": {"王平镇": 2, "永定镇": 2}, "source": {"section": "s"}},
