@@ -28,6 +28,7 @@ from typing import Any, Final
 import pandas as pd
 
 from airlib.errors import AirlibError
+from airlib.files import exchange_dirs
 from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.cleanup import clean_stale, owned_prefix
 from airlib.report.config import check_district_name, config_file, district_config, district_names
@@ -179,21 +180,9 @@ def execute_notebook(
         raise ReportError(f"notebook failed in {_failed_cell(output)}") from exc
 
 
-def _exchange_dirs(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``); False if the
-    platform or file system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+#: Swaps two folders atomically (:func:`airlib.files.exchange_dirs`; a module name so tests can
+#: replace it with a platform that cannot).
+_exchange_dirs = exchange_dirs
 
 
 def _publish(staging: Path, final: Path, names: dict[str, str]) -> None:
