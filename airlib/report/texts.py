@@ -184,7 +184,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "record_versions": "软件版本：{versions}。",
         "record_letters": "预警通知函 {n} 个文件（共 {size}），见文件夹 {folder}，文件名、大小和SHA-256列于运行记录。",
         # 预警通知函 (airlib.report.letters; the letters themselves are always in Chinese)
-        "h_letters": "### 预警通知函",
+        "h_letters": "## 六、预警通知函",
         "letters_issued": "本月向{n}个预警乡镇街道印发预警通知函（{towns}），Word（DOCX）和PDF各{n}份，保存在与本PDF同一"
                           "文件夹的“{folder}”子文件夹中；书面回复期限为{deadline}。",
         "no_letters": "本月无预警乡镇街道，不印发预警通知函。",
@@ -345,7 +345,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "record_versions": "Package versions: {versions}.",
         "record_letters": "Warning letters: {n} files ({size}) in the folder {folder}; names, sizes and SHA-256 are in "
                           "the run record.",
-        "h_letters": "### Warning letters (预警通知函)",
+        "h_letters": "## 6. Warning letters",
         "letters_issued": "Warning letters (in Chinese) were issued to {n} towns ({towns}): {n} Word (DOCX) and {n} PDF "
                           "files in the sub-folder \"{folder}\" of this PDF's folder; written response due by {deadline}.",
         "no_letters": "No town is warned this month; no warning letter is issued.",
