@@ -343,8 +343,8 @@ def letter_file_stem(ym: str, town_name: str, town_code: str) -> str:
 
 
 _LETTER_CSS: Final[str] = """
-@page { size: A4; margin: 30mm 24mm 28mm 26mm; }
-body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 13pt; line-height: 1.7; }
+@page { size: A4; margin: 24mm 22mm 22mm 24mm; }
+body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 13pt; line-height: 1.6; }
 .note { text-align: right; color: #c00000; font-size: 9pt; }
 .issuer { text-align: center; color: #c00000; font-size: 24pt; font-weight: bold; letter-spacing: 0.1em; margin: 0; }
 .docno { text-align: center; margin: 4mm 0 0 0; padding-bottom: 3mm; border-bottom: 2px solid #c00000; }
@@ -352,7 +352,7 @@ h1 { text-align: center; font-size: 19pt; margin: 8mm 0 6mm 0; }
 p.body { text-indent: 2em; margin: 0 0 2mm 0; }
 table { border-collapse: collapse; width: 100%; font-size: 10.5pt; margin: 2mm 0 4mm 0; }
 th, td { border: 1px solid #333; padding: 2px 5px; vertical-align: top; }
-th { background: #f0f0f0; }
+th { background: #f0f0f0; white-space: nowrap; }
 td.no { text-align: center; }
 .quote { font-size: 9pt; color: #333; }
 .sign { text-align: right; margin: 0; }
@@ -376,7 +376,8 @@ def letter_html(ctx: dict[str, Any]) -> str:
         f"<p class='issuer'>{e['issuer'] or '&nbsp;'}</p><p class='docno'>{e['document_number'] or '&nbsp;'}</p>"
         f"<h1>{e['title']}</h1><p>{e['addressee']}：</p><p class='body'>{e['figures_text']}</p>"
         f"<p class='body'>根据{e['plans_text']}的有关规定，你单位本月存在以下{e['n_reasons']}项预警情形：</p>"
-        "<table><thead><tr><th>序号</th><th>预警情形</th><th>具体情况</th><th>依据条款</th></tr></thead>"
+        "<table><colgroup><col style='width:7%'><col style='width:17%'><col style='width:38%'><col style='width:38%'>"
+        "</colgroup><thead><tr><th>序号</th><th>预警情形</th><th>具体情况</th><th>依据条款</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
         f"<p class='body'>请你单位高度重视，认真分析原因，制定并落实整改措施，于{e['deadline']}前将原因分析和整改措施"
         "书面报送我局。</p><p class='body'>特此函告。</p><br>"
