@@ -42,7 +42,8 @@ from airlib.settings import Settings
 
 __all__ = [
     "CITY_TABLE_SUFFIXES", "DEMO", "MAX_COVER_TEXT_LENGTH", "MAX_NAME_LENGTH", "REQUIRED_KEYS", "DistrictConfig", "check_city_table",
-    "check_district_name", "check_folder_name", "check_letter_template", "MAX_RESPONSE_DAYS",
+    "check_district_name", "check_folder_name", "check_letter_template", "DEFAULT_LETTER_TEMPLATE",
+    "letter_template_path", "MAX_RESPONSE_DAYS",
     "config_file", "district_config", "district_names", "inside_project", "load_districts",
 ]
 
@@ -312,6 +313,16 @@ def check_city_table(value: object, project_root: Path, what: str = "key 'city_t
 
 #: Longest response time of a 预警通知函 accepted in districts.yaml [working days].
 MAX_RESPONSE_DAYS = 60
+
+
+#: The shipped 预警通知函 Word template (built by ``scripts/make_letter_template.py``).
+DEFAULT_LETTER_TEMPLATE: Path = Path(__file__).resolve().parent / "templates" / "warning_letter.docx"
+
+
+def letter_template_path(cfg: DistrictConfig, project_root: Path | None = None) -> Path:
+    """The Word template of a district's 预警通知函: its ``letter_template`` (inside the
+    project) or :data:`DEFAULT_LETTER_TEMPLATE`."""
+    return cfg.path(cfg.letter_template, project_root) if cfg.letter_template else DEFAULT_LETTER_TEMPLATE
 
 
 def check_letter_template(value: object, project_root: Path, what: str = "key 'letter_template'") -> str:

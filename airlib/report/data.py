@@ -173,7 +173,8 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     """Every file a report of ``month`` reads: store partitions (January of last year to
     ``month``), registries, store manifest, boundaries, plans (as found by
     :func:`airlib.report.request.plan_paths`), task ledgers (:func:`airlib.io.ledgers.ledger_files`)
-    and the city table when the configuration names one (``city_table``)."""
+    the city table when the configuration names one (``city_table``), and the district's own
+    预警通知函 template (``letter_template``; the shipped one is part of airlib)."""
     from airlib.io.ledgers import ledger_files
     from airlib.io.store import dataset_dir
 
@@ -197,6 +198,8 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
     if city is not None and city.is_file():
         files.append(city)
+    if cfg.letter_template and cfg.path(cfg.letter_template, project_root).is_file():
+        files.append(cfg.path(cfg.letter_template, project_root))
     return files
 
 

@@ -44,20 +44,20 @@ from airlib.escaping import docx_text, html_text
 from airlib.files import exchange_dirs, sha256_file
 from airlib.periods import parse_month
 from airlib.report.cleanup import owned_prefix
-from airlib.report.config import DistrictConfig, check_folder_name
+from airlib.report.config import DEFAULT_LETTER_TEMPLATE, DistrictConfig, check_folder_name
 from airlib.report.errors import ReportError
 from airlib.settings import DEFAULT, Settings
 
 __all__ = [
     "DEFAULT_TEMPLATE", "LETTER_FOLDER", "REASON_COLUMNS", "addressee", "letter_context", "letter_contexts",
     "letter_file_stem", "letter_html", "letter_records", "reasons_from_warnings", "report_reasons",
-    "response_deadline", "template_path", "write_letters",
+    "response_deadline", "write_letters",
 ]
 
 #: Sub-folder of the report folder that holds the letters.
 LETTER_FOLDER: Final[str] = "预警通知函"
-#: The shipped Word template (built by ``scripts/make_letter_template.py``).
-DEFAULT_TEMPLATE: Final[Path] = Path(__file__).resolve().parent / "templates" / "warning_letter.docx"
+#: The shipped Word template (:data:`airlib.report.config.DEFAULT_LETTER_TEMPLATE`).
+DEFAULT_TEMPLATE: Final[Path] = DEFAULT_LETTER_TEMPLATE
 #: Columns of the long warning-reasons frame (shared interface, issue #13).
 REASON_COLUMNS: Final[tuple[str, ...]] = (
     "month", "town_code", "town_name", "rule_id", "kind", "label", "detail", "value", "threshold", "unit",
@@ -387,12 +387,6 @@ def letter_html(ctx: dict[str, Any]) -> str:
     doc = (f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{e['title']}</title>"
            f"<style>{_LETTER_CSS}</style></head><body>{body}</body></html>")
     return harden_html(doc)
-
-
-def template_path(config: DistrictConfig, project_root: Path | None = None) -> Path:
-    """The Word template of a district: its ``letter_template`` (inside the project) or
-    :data:`DEFAULT_TEMPLATE`."""
-    return config.path(config.letter_template, project_root) if config.letter_template else DEFAULT_TEMPLATE
 
 
 def _docx_values(value: Any) -> Any:

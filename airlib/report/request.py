@@ -101,8 +101,8 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
     Raises
     ------
     AirlibError
-        A path outside the project, no store, no data for ``month``, a missing or bad boundary
-        file (checked by :func:`district_boundaries`), or a plan file that does not load
+        A path outside the project, no store, no data for ``month``, a missing letter template
+        (``letter_template``), a missing or bad boundary file (checked by :func:`district_boundaries`), or a plan file that does not load
         (:func:`airlib.io.plans.load_plan`), a city table of the month that is not valid
         (:func:`airlib.io.city_table.read_city_table`) — all before any kernel starts.
     """
@@ -125,6 +125,11 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
                               f"{config_file(project_root)} or leave it out (the report then has no maps)")
     for p in cfg.plans:
         cfg.path(p, project_root)
+    if cfg.letter_template is not None:  # the 预警通知函 template: missing fails here, not in the kernel
+        t = cfg.path(cfg.letter_template, project_root)
+        if not t.is_file():
+            raise AirlibError(f"letter template of {cfg.name} not found: {t}; fix 'letter_template' in "
+                              f"{config_file(project_root)} or leave it out (the shipped template is then used)")
     from airlib.report.maps import BoundaryWarning
     from airlib.io.plans import load_plan
 

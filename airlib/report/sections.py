@@ -305,6 +305,7 @@ def letters(request: ReportRequest, data: ReportData, *, issued: Any = None) -> 
     from airlib.escaping import markdown_text
     from airlib.periods import beijing_today
     from airlib.report import letters as LT
+    from airlib.report.config import letter_template_path
 
     lang = request.language
     reasons = LT.report_reasons(data)
@@ -313,7 +314,7 @@ def letters(request: ReportRequest, data: ReportData, *, issued: Any = None) -> 
     if not contexts:
         return [*out, _md(text("no_letters", lang))]
     LT.write_letters(contexts, request.output_dir / LT.LETTER_FOLDER,
-                     template=LT.template_path(data.config, request.project_root))
+                     template=letter_template_path(data.config, request.project_root))
     towns = "、".join(markdown_text(c["town_name"]) for c in contexts)
     return [*out, _md(text("letters_issued", lang, n=len(contexts), towns=towns, folder=markdown_text(LT.LETTER_FOLDER),
                            deadline=markdown_text(contexts[0]["deadline"])))]

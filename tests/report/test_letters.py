@@ -20,7 +20,7 @@ from docx import Document
 from airlib.errors import AirlibError, InputDataError
 from airlib.escaping import docx_text
 from airlib.report import letters as L
-from airlib.report.config import DistrictConfig, district_config
+from airlib.report.config import DistrictConfig, district_config, letter_template_path
 from airlib.report.errors import ReportError
 from airlib.tracking.ranking import warning_list
 
@@ -362,8 +362,8 @@ def test_config_letter_template_and_response_days(cfg, tmp_path):
     cfg("districts:\n" + NEW + "    letter_template: data/raw/t/letter.docx\n    letter_response_days: 7\n")
     c = district_config("测试区", tmp_path)
     assert (c.letter_template, c.letter_response_days) == ("data/raw/t/letter.docx", 7)
-    assert L.template_path(c, tmp_path) == (tmp_path / "data/raw/t/letter.docx").resolve()
-    assert L.template_path(CFG) == L.DEFAULT_TEMPLATE
+    assert letter_template_path(c, tmp_path) == (tmp_path / "data/raw/t/letter.docx").resolve()
+    assert letter_template_path(CFG) == L.DEFAULT_TEMPLATE
     for bad, msg in (("letter_template: ../outside.docx", "outside the project"),
                      ("letter_template: data/raw/t/letter.doc", r"\.docx"),
                      ("letter_response_days: 0", "working days"), ("letter_response_days: 61", "working days"),
@@ -401,3 +401,23 @@ def test_pdf_letter_has_the_same_numbers(tmp_path):
     for label, clause in zip(reasons["label"][:2], reasons["clause"][:2], strict=True):
         assert label in flat and "".join(clause.split()) in flat
     assert "于2017年12月8日前" in flat and "".join(CFG.issuer.split()) in flat
+
+
+def test_missing_own_template_fails_before_the_notebook_and_an_own_template_is_an_input(cfg, tmp_path):
+    """check_request refuses a configured template that does not exist (before a kernel
+    starts); an existing one is recorded among the report's inputs."""
+    from airlib.report import check_request
+    from airlib.report.data import input_files
+
+    (tmp_path / "data" / "processed" / "t" / "hourly" / "year=2018" / "month=1").mkdir(parents=True)
+    cfg("districts:\n  - name: 测试区\n    district_code: \"110199\"\n    dataset: t\n"
+        "    letter_template: data/raw/t/letter.docx\n")
+    c = district_config("测试区", tmp_path)
+    month = pd.Period("2018-01", "M")
+    with pytest.raises(AirlibError, match=r"letter template of 测试区 not found: .*letter\.docx.*letter_template"):
+        check_request(c, month, tmp_path)
+    own = tmp_path / "data" / "raw" / "t" / "letter.docx"
+    own.parent.mkdir(parents=True)
+    shutil.copy(L.DEFAULT_TEMPLATE, own)
+    check_request(c, month, tmp_path)
+    assert own.resolve() in [p.resolve() for p in input_files(c, month, tmp_path)]
