@@ -250,7 +250,8 @@ def letter_contexts(
     list of dict
         Keys (the template's tags, docs/report.md): ``town_code``, ``town_name``,
         ``addressee``, ``ym``, ``year``, ``month_no``, ``month_label``, ``title``, ``issuer``,
-        ``document_number``, ``synthetic_note``, ``pm25``, ``rank``, ``n_ranked``, ``yoy_pct``,
+        ``document_number`` (``________________`` when not configured, as on the cover),
+        ``synthetic_note``, ``pm25``, ``rank``, ``n_ranked``, ``yoy_pct``,
         ``ytd``, ``ytd_rank``, ``pm25_last_year``, ``unit``, ``figures_text``, ``reasons``
         (list of dicts: ``no``, ``rule_id``, ``kind``, ``label``, ``detail``, ``clause``,
         ``quote``, ``plan``), ``n_reasons``, ``plans_text``, ``issued``, ``issued_iso``,
@@ -262,6 +263,7 @@ def letter_contexts(
         A reasons column is missing, or a warned town has no ranking row.
     """
     from airlib.report.content import display_table
+    from airlib.report.texts import text
 
     _check_reasons(reasons)
     m = parse_month(month)
@@ -282,9 +284,10 @@ def letter_contexts(
     shown = display_table(rows, _FIGURE_COLUMNS, "zh", m).set_axis([c for c in _FIGURE_COLUMNS if c in rows], axis=1)
     order = np.lexsort((np.asarray(codes, dtype=object), -rows["rank"].astype("Float64").fillna(np.inf).to_numpy(float)))
     n_ranked = int(ranking["rank"].notna().sum())
+    blank = text("cover_blank", "zh")  # as on the cover: a line to fill in by hand
     common = {
         "ym": str(m), "year": str(m.year), "month_no": str(m.month), "month_label": f"{m.year}年{m.month}月",
-        "issuer": config.issuer or "", "document_number": config.document_number or "",
+        "issuer": config.issuer or blank, "document_number": config.document_number or blank,
         "synthetic_note": "示例数据（SYNTHETIC），非真实监测数据" if config.synthetic else "",
         "n_ranked": str(n_ranked), "unit": _UNIT, "issued": _zh_date(issued), "issued_iso": issued.isoformat(),
         "deadline": _zh_date(deadline), "deadline_iso": deadline.isoformat(), "response_days": str(days),
@@ -373,7 +376,7 @@ def letter_html(ctx: dict[str, Any]) -> str:
         for r in ctx["reasons"])
     body = (
         f"<p class='note'>{e['synthetic_note']}</p>"
-        f"<p class='issuer'>{e['issuer'] or '&nbsp;'}</p><p class='docno'>{e['document_number'] or '&nbsp;'}</p>"
+        f"<p class='issuer'>{e['issuer']}</p><p class='docno'>{e['document_number']}</p>"
         f"<h1>{e['title']}</h1><p>{e['addressee']}：</p><p class='body'>{e['figures_text']}</p>"
         f"<p class='body'>根据{e['plans_text']}的有关规定，你单位本月存在以下{e['n_reasons']}项预警情形：</p>"
         "<table><colgroup><col style='width:7%'><col style='width:17%'><col style='width:38%'><col style='width:38%'>"

@@ -317,7 +317,7 @@ def letters(request: ReportRequest, data: ReportData, *, issued: Any = None) -> 
                      template=letter_template_path(data.config, request.project_root))
     towns = "、".join(markdown_text(c["town_name"]) for c in contexts)
     return [*out, _md(text("letters_issued", lang, n=len(contexts), towns=towns, folder=markdown_text(LT.LETTER_FOLDER),
-                           deadline=markdown_text(contexts[0]["deadline"])))]
+                           deadline=markdown_text(contexts[0]["deadline" if lang == "zh" else "deadline_iso"])))]
 
 
 def run_record(request: ReportRequest, data: ReportData) -> list[Any]:

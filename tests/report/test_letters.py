@@ -421,3 +421,15 @@ def test_missing_own_template_fails_before_the_notebook_and_an_own_template_is_a
     shutil.copy(L.DEFAULT_TEMPLATE, own)
     check_request(c, month, tmp_path)
     assert own.resolve() in [p.resolve() for p in input_files(c, month, tmp_path)]
+
+
+def test_without_issuer_and_number_the_letter_has_lines_to_fill_in(tmp_path):
+    import dataclasses
+
+    rk = ranking()
+    bare = dataclasses.replace(CFG, issuer=None, document_number=None, synthetic=True)
+    ctx = L.letter_contexts(reasons_for(rk), rk, bare, "2017-11", issued=ISSUED)[0]
+    assert ctx["issuer"] == ctx["document_number"] == "________________"
+    assert "SYNTHETIC" in ctx["synthetic_note"]
+    body = docx_text_of(L.write_letters([ctx], tmp_path / L.LETTER_FOLDER, pdf=False)[0])
+    assert body.count("________________") == 3 and "SYNTHETIC" in body  # letterhead, 文号, 落款
