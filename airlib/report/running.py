@@ -33,6 +33,7 @@ from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.cleanup import clean_stale, owned_prefix
 from airlib.report.config import check_district_name, config_file, district_config, district_names
 from airlib.report.errors import ReportError, ReportWriteError, write_error_class
+from airlib.report.letters import LETTER_FOLDER
 from airlib.report.rendering import html_to_pdf, notebook_to_html, skip_unused_imports
 from airlib.periods import check_complete_month
 from airlib.report.request import ReportRequest, output_names, report_folder
@@ -303,7 +304,8 @@ def _link_or_copy(src: str, dst: str) -> str:
 
 def _keep_other_languages(request: ReportRequest, final: Path, staging: Path) -> None:
     """Put the other languages' outputs of the month (PDF, workbook, notebook, run record,
-    figures) into ``staging``, so that publishing one language never removes another's."""
+    figures; the 预警通知函 folder of the Chinese run) into ``staging``, so that publishing one
+    language never removes another's."""
     from airlib.report.texts import LANGUAGES
 
     if not final.is_dir():
@@ -319,6 +321,9 @@ def _keep_other_languages(request: ReportRequest, final: Path, staging: Path) ->
         figs = final / other["figures"]
         if figs.is_dir() and not figs.is_symlink():
             shutil.copytree(figs, staging / other["figures"], copy_function=_link_or_copy, symlinks=True)
+    letters = final / LETTER_FOLDER  # written by the Chinese run only (airlib.report.sections.letters)
+    if request.language != "zh" and letters.is_dir() and not letters.is_symlink():
+        shutil.copytree(letters, staging / LETTER_FOLDER, copy_function=_link_or_copy, symlinks=True)
 
 
 def _finish_record(path: Path, timings: dict[str, float]) -> None:

@@ -291,11 +291,16 @@ def write_workbook(request: ReportRequest, data: ReportData) -> Path:
 
 
 def letters(request: ReportRequest, data: ReportData, *, issued: Any = None) -> list[Any]:
-    """Section 6: write a 预警通知函 (DOCX and PDF) per warned town into
-    ``<output_dir>/预警通知函/`` (:mod:`airlib.report.letters`) and say how many were issued,
-    to whom, where, and the response deadline. The reasons are ``data.warning_reasons`` when the
-    data has them, else those of ``data.warnings`` (:func:`airlib.report.letters.report_reasons`).
-    No warned town: no folder, one sentence.
+    """Section 6: the 预警通知函 (DOCX and PDF) of every warned town, written into
+    ``<output_dir>/预警通知函/`` (:mod:`airlib.report.letters`), and one sentence: how many
+    were issued, to whom, where, and the response deadline. The reasons are
+    ``data.warning_reasons`` when the data has them, else those of ``data.warnings``
+    (:func:`airlib.report.letters.report_reasons`). No warned town: no folder, one sentence.
+
+    The letters are Chinese documents and belong to the Chinese report: only a ``zh`` run
+    writes them (an ``en`` run keeps the month's letters as they are, see
+    :mod:`airlib.report.running`, and says which towns get one), so the Chinese run record's
+    hashes stay true.
 
     Parameters
     ----------
@@ -313,11 +318,13 @@ def letters(request: ReportRequest, data: ReportData, *, issued: Any = None) -> 
     out = [_md(text("h_letters", lang))]
     if not contexts:
         return [*out, _md(text("no_letters", lang))]
+    towns = ("、" if lang == "zh" else ", ").join(markdown_text(c["town_name"]) for c in contexts)
+    if lang != "zh":
+        return [*out, _md(text("letters_issued", lang, n=len(contexts), towns=towns))]
     LT.write_letters(contexts, request.output_dir / LT.LETTER_FOLDER,
                      template=letter_template_path(data.config, request.project_root))
-    towns = "、".join(markdown_text(c["town_name"]) for c in contexts)
     return [*out, _md(text("letters_issued", lang, n=len(contexts), towns=towns, folder=markdown_text(LT.LETTER_FOLDER),
-                           deadline=markdown_text(contexts[0]["deadline" if lang == "zh" else "deadline_iso"])))]
+                           deadline=markdown_text(contexts[0]["deadline"])))]
 
 
 def run_record(request: ReportRequest, data: ReportData) -> list[Any]:

@@ -343,11 +343,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "record_summary": "Input files: {n} ({size}); input fingerprint (SHA-256 of the files' SHA-256): {digest}.",
         "record_params": "Parameters: district {district}, month {ym}, language {lang}, bottom N {n}; data {data}.",
         "record_versions": "Package versions: {versions}.",
-        "record_letters": "Warning letters: {n} files ({size}) in the folder {folder}; names, sizes and SHA-256 are in "
-                          "the run record.",
+        "record_letters": "Warning letters: {n} files ({size}) in the letters' sub-folder beside this PDF; names, sizes "
+                          "and SHA-256 are in the run record.",
         "h_letters": "## 6. Warning letters",
-        "letters_issued": "Warning letters (in Chinese) were issued to {n} towns ({towns}): {n} Word (DOCX) and {n} PDF "
-                          "files in the sub-folder \"{folder}\" of this PDF's folder; written response due by {deadline}.",
+        "letters_issued": "Warning letters (in Chinese) go to {n} towns ({towns}); they are written with "
+                          "the Chinese report of this month (airlib report --language zh), in the letters' sub-folder "
+                          "of this PDF's folder, and listed in its run record.",
         "no_letters": "No town is warned this month; no warning letter is issued.",
     },
 }
