@@ -347,7 +347,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                           "and SHA-256 are in the run record.",
         "h_letters": "## 6. Warning letters",
         "letters_issued": "Warning letters (in Chinese) go to {n} towns ({towns}); they are written with "
-                          "the Chinese report of this month (airlib report --language zh), in the letters' sub-folder "
+                          "the Chinese report of this month, in the letters' sub-folder "
                           "of this PDF's folder, and listed in its run record.",
         "no_letters": "No town is warned this month; no warning letter is issued.",
     },
