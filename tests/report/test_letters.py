@@ -433,3 +433,64 @@ def test_without_issuer_and_number_the_letter_has_lines_to_fill_in(tmp_path):
     assert "SYNTHETIC" in ctx["synthetic_note"]
     body = docx_text_of(L.write_letters([ctx], tmp_path / L.LETTER_FOLDER, pdf=False)[0])
     assert body.count("________________") == 3 and "SYNTHETIC" in body  # letterhead, 文号, 落款
+
+
+def _report(tmp_path, language, reasons=None, warnings=None):
+    """A request and report data with just what the letters section reads."""
+    from types import SimpleNamespace
+
+    rk = ranking()
+    request = SimpleNamespace(language=language, month=pd.Period("2017-11", "M"), output_dir=tmp_path / "out",
+                              project_root=tmp_path)
+    data = SimpleNamespace(config=CFG, ranking=rk, month=request.month, bottom_n=3,
+                           warnings=warning_list(rk, 3) if warnings is None else warnings)
+    if reasons is not None:
+        data.warning_reasons = reasons
+    return request, data
+
+
+def test_report_reasons_prefer_warning_reasons(tmp_path):
+    request, data = _report(tmp_path, "zh")
+    derived = L.report_reasons(data)
+    assert sorted(set(derived["town_name"])) == ["第11镇", "第12镇", "第13镇"]
+    request, data = _report(tmp_path, "zh", reasons=reasons_for(ranking()))
+    assert L.report_reasons(data) is data.warning_reasons
+
+
+def test_letters_section_writes_in_zh_only_and_says_how_many(tmp_path, monkeypatch):
+    from airlib.report import sections
+
+    printed = []
+    monkeypatch.setattr(L, "_print_pdfs", lambda htmls, timeout: printed.extend(p for _, p in htmls)
+                        or [p.write_bytes(b"%PDF-1.4 test") for _, p in htmls])
+    request, data = _report(tmp_path, "zh", reasons=reasons_for(ranking()))
+    shown = sections.letters(request, data, issued=ISSUED)
+    folder = request.output_dir / L.LETTER_FOLDER
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"2017-11_{n}_预警通知函.{x}" for n in ("第13镇", "第12镇") for x in ("docx", "pdf"))
+    assert len(printed) == 2
+    said = shown[-1].data
+    assert "本月向2个预警乡镇街道印发预警通知函（第13镇、第12镇）" in said and "2017年12月8日" in said
+    record = sections.C.run_record_dict({}, SimpleData(), tmp_path,
+                                        letters=L.letter_records(folder, request.output_dir))
+    assert [r["file"] for r in record["letters"]] == sorted(f"{L.LETTER_FOLDER}/{p.name}" for p in folder.iterdir())
+    html = sections.C.record_html({**record, "parameters": {}, "inputs": [], "inputs_sha256": "0" * 64,
+                                   "versions": {}}, "r.json", "zh")
+    assert "预警通知函 4 个文件" in html
+    # English: nothing written, the towns named
+    request, data = _report(tmp_path / "en", "en", reasons=reasons_for(ranking()))
+    said = sections.letters(request, data, issued=ISSUED)[-1].data
+    assert not (request.output_dir / L.LETTER_FOLDER).exists() and "2 towns (第13镇, 第12镇)" in said
+    # no warned town: no folder, one sentence
+    request, data = _report(tmp_path / "none", "zh", warnings=warning_list(ranking(), 0).iloc[:0])
+    said = sections.letters(request, data, issued=ISSUED)[-1].data
+    assert said == "本月无预警乡镇街道，不印发预警通知函。" and not (request.output_dir / L.LETTER_FOLDER).exists()
+
+
+class SimpleData:
+    """The fields of ReportData that run_record_dict reads."""
+
+    config = CFG
+    month = pd.Period("2017-11", "M")
+    inputs = pd.DataFrame({"file": [], "bytes": [], "sha256": []})
+    versions: dict = {}
