@@ -34,6 +34,7 @@ __all__ = [
     "mpl_text",
     "plotly_text",
     "excel_text",
+    "docx_text",
 ]
 
 #: ASCII punctuation that CommonMark lets be backslash-escaped (§2.4), except ``& ; < > " '``
@@ -43,6 +44,8 @@ _MD_SPECIALS: Final[str] = "\\`*_{}[]()#+-.!|~$=:/?@^%,"
 _MD_RE: Final[re.Pattern[str]] = re.compile("([" + re.escape(_MD_SPECIALS) + "])")
 #: Line breaks and other control characters (C0, DEL, C1, Unicode line/paragraph separators).
 _CONTROL_RE: Final[re.Pattern[str]] = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Characters XML 1.0 (a .docx part) cannot hold at all, even as entities.
+_XML_ILLEGAL_RE: Final[re.Pattern[str]] = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Characters an .xlsx cell cannot hold (openpyxl ``ILLEGAL_CHARACTERS_RE``).
 _XLSX_ILLEGAL_RE: Final[re.Pattern[str]] = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -150,3 +153,26 @@ def excel_text(value: str) -> str:
         The same text with the characters XLSX cannot store replaced.
     """
     return _XLSX_ILLEGAL_RE.sub("\ufffd", value)
+
+
+def docx_text(value: object) -> str:
+    """Text for a tag of a Word template rendered by docxtpl with autoescape on
+    (:mod:`airlib.report.letters`).
+
+    The template engine escapes ``& < > " '`` as XML entities (autoescape), and values are
+    never evaluated as template code (``{{ 7*7 }}`` in a town name prints literally); this
+    function removes what escaping cannot make valid: characters XML 1.0 forbids (C0 controls
+    other than tab/line feed/carriage return, lone surrogates, U+FFFE/U+FFFF) become U+FFFD,
+    and line breaks and tabs become spaces (a value is one run of text).
+
+    Parameters
+    ----------
+    value : object
+        Any value; missing values give ``""``.
+
+    Returns
+    -------
+    str
+    """
+    text = _XML_ILLEGAL_RE.sub("\ufffd", _text(value))
+    return re.sub("[\t\n\r\u2028\u2029]", " ", text)

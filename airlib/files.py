@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "refuse_if_larger", "sha256_file"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "exchange_dirs", "refuse_if_larger", "sha256_file"]
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -114,3 +115,29 @@ def refuse_if_larger(path: str | os.PathLike[str], size: int, limit: float, sett
 
         raise InputDataError(f"{what} is {size:,} bytes, more than the limit of {int(limit):,} bytes "
                              f"(setting {setting}); {hint}", file=path)
+
+
+def exchange_dirs(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Atomically swap two existing directories (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Used to publish a folder written in full beside its destination (a report month, the
+    warning letters): readers see either all the old files or all the new ones.
+
+    Returns
+    -------
+    bool
+        True when swapped; False when the platform or file system cannot (the caller then
+        falls back to renames).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

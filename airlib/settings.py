@@ -115,6 +115,13 @@ class Settings:
     boundary_station_tolerance_km : float
         A registry station counts as covered by the boundaries if it lies within this distance
         [km] of them (stations sit on town borders; coordinates are rounded). Default 2.
+    letter_response_days : int
+        Working days (Monday–Friday) a warned town has to answer a 预警通知函 in writing
+        (书面回复), counted from the letter's date (:func:`airlib.report.letters.response_deadline`).
+        The plans (seed 001 §27–§29, the Chaoyang and Tongzhou three-year plans) require a
+        written response but state no time: UNVERIFIED; default 5. Public holidays and
+        make-up working days (调休) are not known to airlib: check the date in the letter.
+        A district overrides it with ``letter_response_days:`` in districts.yaml.
     plausible_ranges : dict
         Ingestion plausibility limits ``column -> (low, high)`` in canonical units (µg/m³; CO
         mg/m³; °C, hPa, mm/h, m/s). A value outside (or ``±inf``) is not a measurement: it
@@ -174,6 +181,7 @@ class Settings:
     beijing_bounds: tuple[float, float, float, float] = (115.4, 39.4, 117.6, 41.1)
     boundary_min_district_overlap: float = 0.5
     boundary_station_tolerance_km: float = 2.0
+    letter_response_days: int = 5
     # ingestion (docs/ingestion.md, "Limits" and "Missing values and QC")
     plausible_ranges: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(PLAUSIBLE_RANGES))
     earliest_year: int = 1980

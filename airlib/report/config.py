@@ -24,6 +24,8 @@ there override built-in ones of the same name. Format (paths relative to the pro
         synthetic: false            # true only for the demo
         issuer: 北京市门头沟区生态环境局   # 发文单位 on the cover (optional; blank line when absent)
         document_number: 门环发〔2024〕1号  # 文号 on the cover (optional; blank line when absent)
+        letter_template: data/raw/templates/my_letter.docx  # own 预警通知函 template (optional; .docx)
+        letter_response_days: 5     # working days to answer a letter (optional; Settings.letter_response_days)
 
 All paths must lie inside the project; :func:`district_config` refuses others.
 """
@@ -42,7 +44,8 @@ from airlib.settings import Settings
 
 __all__ = [
     "CITY_TABLE_SUFFIXES", "DEMO", "MAX_COVER_TEXT_LENGTH", "MAX_NAME_LENGTH", "REQUIRED_KEYS", "DistrictConfig", "check_city_table",
-    "check_district_name", "check_folder_name",
+    "check_district_name", "check_folder_name", "check_letter_template", "DEFAULT_LETTER_TEMPLATE",
+    "letter_template_path", "MAX_RESPONSE_DAYS",
     "config_file", "district_config", "district_names", "inside_project", "load_districts",
 ]
 
@@ -69,6 +72,8 @@ class DistrictConfig:
     city_table: str | None = None
     issuer: str | None = None
     document_number: str | None = None
+    letter_template: str | None = None
+    letter_response_days: int | None = None
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -238,6 +243,13 @@ def _check_entry(e: dict[str, Any], project_root: Path) -> dict[str, Any]:
             if code is None or not re.fullmatch(r"\d{6}", code.strip()):
                 raise ValueError(f"{what} must be the 6-digit district code (e.g. \"110109\"), not {v!r}")
             kw[key] = code.strip()
+        elif key == "letter_template":
+            kw[key] = None if v is None else check_letter_template(v, project_root, what)
+        elif key == "letter_response_days":
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_RESPONSE_DAYS):
+                raise ValueError(f"{what} must be a whole number of working days from 1 to {MAX_RESPONSE_DAYS} "
+                                 f"(time to answer a 预警通知函), not {v!r}")
+            kw[key] = v
         elif key == "bottom_n":
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"{what} must be a whole number ≥ 0 (size of the bottom list), not {v!r}")
@@ -299,6 +311,46 @@ def check_city_table(value: object, project_root: Path, what: str = "key 'city_t
     if Path(value).suffix.lower() not in CITY_TABLE_SUFFIXES:
         raise ValueError(f"{what} {value!r} must name a {', '.join(CITY_TABLE_SUFFIXES)} file, {example}")
     _inside(value.replace("{month}", "2000-01"), project_root, what)
+    return value
+
+
+#: Longest response time of a 预警通知函 accepted in districts.yaml [working days].
+MAX_RESPONSE_DAYS = 60
+
+
+#: The shipped 预警通知函 Word template (built by ``scripts/make_letter_template.py``).
+DEFAULT_LETTER_TEMPLATE: Path = Path(__file__).resolve().parent / "templates" / "warning_letter.docx"
+
+
+def letter_template_path(cfg: DistrictConfig, project_root: Path | None = None) -> Path:
+    """The Word template of a district's 预警通知函: its ``letter_template`` (inside the
+    project) or :data:`DEFAULT_LETTER_TEMPLATE`."""
+    return cfg.path(cfg.letter_template, project_root) if cfg.letter_template else DEFAULT_LETTER_TEMPLATE
+
+
+def check_letter_template(value: object, project_root: Path, what: str = "key 'letter_template'") -> str:
+    """Check the ``letter_template`` of a district entry: a ``.docx`` path inside the project.
+
+    Whether the file exists and is a valid template is checked when letters are written
+    (:func:`airlib.report.letters.write_letters`), so that a missing template stops only the
+    letters' district.
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        Not text, not ending in ``.docx``, or outside the project; the message gives an example.
+    """
+    example = "e.g. data/raw/templates/warning_letter.docx (a copy of airlib/report/templates/warning_letter.docx)"
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be the path of a Word template, {example}; not {value!r}")
+    if Path(value).suffix.lower() != ".docx":
+        raise ValueError(f"{what} {value!r} must name a .docx file (Word 2007+), {example}")
+    _inside(value, project_root, what)
     return value
 
 

@@ -844,10 +844,13 @@ def inputs_digest(inputs: pd.DataFrame) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def run_record_dict(params: dict[str, Any], data: ReportData, project_root: Path) -> dict[str, Any]:
+def run_record_dict(params: dict[str, Any], data: ReportData, project_root: Path,
+                    letters: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """The run-record JSON (written beside the PDF): parameters (:func:`record_parameters`),
     every input file with bytes and SHA-256 (project-relative paths), the inputs' fingerprint
-    (:func:`inputs_digest`), package versions; the runner adds ``timings_s`` (seconds per step)."""
+    (:func:`inputs_digest`), package versions, and the 预警通知函 files written
+    (``letters``: ``file`` relative to the report folder, ``bytes``, ``sha256``;
+    :func:`airlib.report.letters.letter_records`); the runner adds ``timings_s`` (seconds per step)."""
     return {
         "report": "airlib monthly report",
         "district": data.config.name,
@@ -858,6 +861,7 @@ def run_record_dict(params: dict[str, Any], data: ReportData, project_root: Path
         "inputs": [{"file": str(r.file), "bytes": int(r.bytes), "sha256": str(r.sha256)}
                    for r in data.inputs.itertuples(index=False)],
         "versions": dict(data.versions),
+        "letters": [{"file": str(r["file"]), "bytes": int(r["bytes"]), "sha256": str(r["sha256"])} for r in letters],
     }
 
 
@@ -885,6 +889,11 @@ def record_html(record: dict[str, Any], file_name: str, language: str = "zh") ->
                        lang=p.get("language", ""), n=p.get("bottom_n", ""), data=p.get("data_dir", ""))),
         html_text(text("record_versions", language, versions=main)),
     ]
+    letters = record.get("letters") or []
+    if letters:
+        folder = letters[0]["file"].split("/")[0]
+        lines.append(html_text(text("record_letters", language, n=len(letters), folder=folder,
+                                    size=_size(sum(x["bytes"] for x in letters)))))
     return "<div class='airlib-record'>" + "".join(f"<p>{ln}</p>" for ln in lines) + "</div>"
 
 

@@ -227,8 +227,9 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     ``month``), registries, store manifest, boundaries, plans (as found by
     :func:`airlib.report.request.plan_paths`), the task ledgers of the plans in force for the
     month (``<ledgers>/<plan id>/`` and the files directly in ``<ledgers>/``,
-    :func:`airlib.io.ledgers.plan_ledger_files`) and the city table when the configuration
-    names one (``city_table``)."""
+    :func:`airlib.io.ledgers.plan_ledger_files`), the city table when the configuration
+    names one (``city_table``), and the district's own 预警通知函 template (``letter_template``;
+    the shipped one is part of airlib)."""
     from airlib.io.ledgers import plan_ledger_files
     from airlib.io.store import dataset_dir
 
@@ -258,6 +259,8 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
     city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
     if city is not None and city.is_file():
         files.append(city)
+    if cfg.letter_template and cfg.path(cfg.letter_template, project_root).is_file():
+        files.append(cfg.path(cfg.letter_template, project_root))
     return files
 
 

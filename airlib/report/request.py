@@ -114,10 +114,11 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
     Raises
     ------
     AirlibError
-        A path outside the project, no store, no data for ``month``, a missing or bad boundary
-        file (checked by :func:`district_boundaries`), or a plan file that does not load
-        (:func:`airlib.io.plans.load_plan`), a warning-rule file that is missing or does not load
-        (:func:`airlib.io.warning_rules.load_warning_rules`), a city table of the month that is not valid
+        A path outside the project, no store, no data for ``month``, a missing letter template
+        (``letter_template``), a missing or bad boundary file (checked by :func:`district_boundaries`),
+        or a plan file that does not load (:func:`airlib.io.plans.load_plan`), a warning-rule file
+        that is missing or does not load (:func:`airlib.io.warning_rules.load_warning_rules`), a
+        city table of the month that is not valid
         (:func:`airlib.io.city_table.read_city_table`) — all before any kernel starts.
     """
     from airlib.io.store import hourly_dir
@@ -139,6 +140,11 @@ def check_request(cfg: DistrictConfig, month: pd.Period, project_root: Path | No
                               f"{config_file(project_root)} or leave it out (the report then has no maps)")
     for p in cfg.plans:
         cfg.path(p, project_root)
+    if cfg.letter_template is not None:  # the 预警通知函 template: missing fails here, not in the kernel
+        t = cfg.path(cfg.letter_template, project_root)
+        if not t.is_file():
+            raise AirlibError(f"letter template of {cfg.name} not found: {t}; fix 'letter_template' in "
+                              f"{config_file(project_root)} or leave it out (the shipped template is then used)")
     from airlib.report.maps import BoundaryWarning
     from airlib.io.plans import load_plan
 

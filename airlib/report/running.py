@@ -28,10 +28,12 @@ from typing import Any, Final
 import pandas as pd
 
 from airlib.errors import AirlibError
+from airlib.files import exchange_dirs
 from airlib.paths import PROJECT_ROOT, project_root as default_project_root
 from airlib.report.cleanup import clean_stale, owned_prefix
 from airlib.report.config import check_district_name, config_file, district_config, district_names
 from airlib.report.errors import ReportError, ReportWriteError, write_error_class
+from airlib.report.letters import LETTER_FOLDER
 from airlib.report.rendering import html_to_pdf, notebook_to_html, skip_unused_imports
 from airlib.periods import check_complete_month
 from airlib.report.request import ReportRequest, output_names, report_folder
@@ -179,21 +181,9 @@ def execute_notebook(
         raise ReportError(f"notebook failed in {_failed_cell(output)}") from exc
 
 
-def _exchange_dirs(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``); False if the
-    platform or file system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+#: Swaps two folders atomically (:func:`airlib.files.exchange_dirs`; a module name so tests can
+#: replace it with a platform that cannot).
+_exchange_dirs = exchange_dirs
 
 
 def _publish(staging: Path, final: Path, names: dict[str, str]) -> None:
@@ -314,7 +304,8 @@ def _link_or_copy(src: str, dst: str) -> str:
 
 def _keep_other_languages(request: ReportRequest, final: Path, staging: Path) -> None:
     """Put the other languages' outputs of the month (PDF, workbook, notebook, run record,
-    figures) into ``staging``, so that publishing one language never removes another's."""
+    figures; the 预警通知函 folder of the Chinese run) into ``staging``, so that publishing one
+    language never removes another's."""
     from airlib.report.texts import LANGUAGES
 
     if not final.is_dir():
@@ -330,6 +321,9 @@ def _keep_other_languages(request: ReportRequest, final: Path, staging: Path) ->
         figs = final / other["figures"]
         if figs.is_dir() and not figs.is_symlink():
             shutil.copytree(figs, staging / other["figures"], copy_function=_link_or_copy, symlinks=True)
+    letters = final / LETTER_FOLDER  # written by the Chinese run only (airlib.report.sections.letters)
+    if request.language != "zh" and letters.is_dir() and not letters.is_symlink():
+        shutil.copytree(letters, staging / LETTER_FOLDER, copy_function=_link_or_copy, symlinks=True)
 
 
 def _finish_record(path: Path, timings: dict[str, float]) -> None:

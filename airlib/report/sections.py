@@ -24,7 +24,8 @@ from airlib.report.request import ReportRequest
 from airlib.report.texts import TEXT, text
 
 __all__ = [
-    "bulletin", "city_context", "cover", "interactive_maps", "maps", "monthly_ranking", "run_record", "start", "targets",
+    "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
+    "targets",
     "task_progress", "warnings", "write_workbook", "ytd_ranking",
 ]
 
@@ -344,14 +345,53 @@ def write_workbook(request: ReportRequest, data: ReportData) -> Path:
     return C.write_excel(data, request.output_dir / request.excel_name, request.language, city)
 
 
+def letters(request: ReportRequest, data: ReportData, *, issued: Any = None) -> list[Any]:
+    """Section 6: the 预警通知函 (DOCX and PDF) of every warned town, written into
+    ``<output_dir>/预警通知函/`` (:mod:`airlib.report.letters`), and one sentence: how many
+    were issued, to whom, where, and the response deadline. The reasons are the report's
+    ``data.reasons`` (:func:`airlib.report.letters.report_reasons`). No warned town: no folder, one sentence.
+
+    The letters are Chinese documents and belong to the Chinese report: only a ``zh`` run
+    writes them (an ``en`` run keeps the month's letters as they are, see
+    :mod:`airlib.report.running`, and says which towns get one), so the Chinese run record's
+    hashes stay true.
+
+    Parameters
+    ----------
+    issued : date, optional
+        Date of the letters; default today in Beijing (:func:`airlib.periods.beijing_today`).
+    """
+    from airlib.escaping import markdown_text
+    from airlib.periods import beijing_today
+    from airlib.report import letters as LT
+    from airlib.report.config import letter_template_path
+
+    lang = request.language
+    reasons = LT.report_reasons(data)
+    contexts = LT.letter_contexts(reasons, data.ranking, data.config, request.month, issued=issued or beijing_today())
+    out = [_md(text("h_letters", lang))]
+    if not contexts:
+        return [*out, _md(text("no_letters", lang))]
+    towns = ("、" if lang == "zh" else ", ").join(markdown_text(c["town_name"]) for c in contexts)
+    if lang != "zh":
+        return [*out, _md(text("letters_issued", lang, n=len(contexts), towns=towns))]
+    LT.write_letters(contexts, request.output_dir / LT.LETTER_FOLDER,
+                     template=letter_template_path(data.config, request.project_root))
+    return [*out, _md(text("letters_issued", lang, n=len(contexts), towns=towns, folder=markdown_text(LT.LETTER_FOLDER),
+                           deadline=markdown_text(contexts[0]["deadline"])))]
+
+
 def run_record(request: ReportRequest, data: ReportData) -> list[Any]:
     """Appendix: writes the run-record JSON ``<output_dir>/<record_name>`` (atomically;
-    :func:`airlib.report.content.run_record_dict`) and shows the few lines that point to it."""
+    :func:`airlib.report.content.run_record_dict`), with every letter file of
+    ``<output_dir>/预警通知函/`` (name, bytes, SHA-256), and shows the few lines that point to it."""
     import json
 
     from airlib.files import atomic_write_text
+    from airlib.report.letters import LETTER_FOLDER, letter_records
 
-    record = C.run_record_dict(request.parameters(), data, request.project_root)
+    record = C.run_record_dict(request.parameters(), data, request.project_root,
+                               letters=letter_records(request.output_dir / LETTER_FOLDER, request.output_dir))
     atomic_write_text(request.output_dir / request.record_name,
                       json.dumps(record, ensure_ascii=False, indent=1) + "\n")
     return [_md(text("h_record", request.language)),

@@ -224,6 +224,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "record_summary": "输入文件 {n} 个（共 {size}），输入指纹（各文件SHA-256的SHA-256）：{digest}。",
         "record_params": "参数：区 {district}，月份 {ym}，语言 {lang}，后N名 {n}；数据 {data}。",
         "record_versions": "软件版本：{versions}。",
+        "record_letters": "预警通知函 {n} 个文件（共 {size}），见文件夹 {folder}，文件名、大小和SHA-256列于运行记录。",
+        # 预警通知函 (airlib.report.letters; the letters themselves are always in Chinese)
+        "h_letters": "## 六、预警通知函",
+        "letters_issued": "本月向{n}个预警乡镇街道印发预警通知函（{towns}），Word（DOCX）和PDF各{n}份，保存在与本PDF同一"
+                          "文件夹的“{folder}”子文件夹中；书面回复期限为{deadline}。",
+        "no_letters": "本月无预警乡镇街道，不印发预警通知函。",
     },
     "en": {
         "title": "{district} town/street PM2.5 ranking report, {year}-{month:02d}",
@@ -426,6 +432,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "record_summary": "Input files: {n} ({size}); input fingerprint (SHA-256 of the files' SHA-256): {digest}.",
         "record_params": "Parameters: district {district}, month {ym}, language {lang}, bottom N {n}; data {data}.",
         "record_versions": "Package versions: {versions}.",
+        "record_letters": "Warning letters: {n} files ({size}) in the letters' sub-folder beside this PDF; names, sizes "
+                          "and SHA-256 are in the run record.",
+        "h_letters": "## 6. Warning letters",
+        "letters_issued": "Warning letters (in Chinese) go to {n} towns ({towns}); they are written with "
+                          "the Chinese report of this month, in the letters' sub-folder "
+                          "of this PDF's folder, and listed in its run record.",
+        "no_letters": "No town is warned this month; no warning letter is issued.",
     },
 }
 

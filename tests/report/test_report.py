@@ -743,7 +743,7 @@ def test_texts_cover_both_languages():
               "town", "word", "scope", "counts", "towns", "tied", "best_place", "worst_place", "no",
               "tie", "change", "among",
               "more", "page", "pages", "size", "digest", "lang", "data", "versions",
-              "issuer", "number", "day", "boundary", "dataset"}
+              "issuer", "number", "day", "boundary", "dataset", "folder", "deadline"}
     fields |= {"days", "need"}  # the workbook's reasons for "—" (valid days, days a month needs)
     fields |= {"missing", "end"}  # stale ledgers (months not reported), the end month of an ended plan
     fields |= {"target", "start", "end", "used", "last_full", "allowed", "left", "over"}  # heavy-day sentence
@@ -771,7 +771,8 @@ def test_texts_cover_both_languages():
 REPORT_LAYERS = {
     "texts": -1,  # strings only: every module may use them (maps labels its figures with them)
     "errors": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
-    "request": 1, "data": 2, "content": 3, "figures": 3, "city": 3, "sections": 4, "rendering": 5, "running": 6,
+    "request": 1, "rendering": 1, "data": 2, "content": 3, "figures": 3, "city": 3, "letters": 4, "sections": 5,
+    "running": 6,
 }
 
 
@@ -816,3 +817,35 @@ def test_notebook_holds_narrative_and_calls_only():
         for node in ast.walk(tree):
             assert not isinstance(node, (ast.FunctionDef, ast.Lambda, ast.BinOp, ast.Subscript)), cell.source
     assert sorted(called) == sorted(sections.__all__)  # each section once, nothing else
+
+
+@pytest.mark.slow
+def test_report_writes_a_letter_per_warned_town_listed_in_the_record(demo_home, first_run):
+    """预警通知函: one DOCX and one PDF per town of the warning list, in 预警通知函/ beside the
+    report; the run record lists each file with its size and SHA-256; the PDF says how many."""
+    import json
+
+    from docx import Document
+
+    from airlib.report import prepare
+    from airlib.report.letters import LETTER_FOLDER
+
+    data = prepare(ReportRequest.build(DEMO_NAME, REPORT_MONTH, project_root=demo_home))
+    names = [str(n) for n in data.warnings["town_name"]]
+    assert names, "the demo month should have warned towns"
+    folder = first_run / LETTER_FOLDER
+    expected = {f"{REPORT_MONTH}_{n}_预警通知函.{ext}" for n in names for ext in ("docx", "pdf")}
+    assert {p.name for p in folder.iterdir()} == expected
+    ranking = data.ranking.set_index("town_name")
+    for n in names:
+        body = "\n".join(p.text for p in Document(str(folder / f"{REPORT_MONTH}_{n}_预警通知函.docx")).paragraphs)
+        row = ranking.loc[n]
+        assert f"{n}PM2.5月均浓度为{row.pm25:.0f} µg/m³" in body and f"排名第{int(row['rank'])}" in body
+    record = json.loads((first_run / f"{DEMO_NAME}_{REPORT_MONTH}_运行记录.json").read_text(encoding="utf-8"))
+    listed = {r["file"]: r for r in record["letters"]}
+    assert set(listed) == {f"{LETTER_FOLDER}/{x}" for x in expected}
+    for rel, r in listed.items():
+        assert r["bytes"] == (first_run / rel).stat().st_size and r["sha256"] == _sha(first_run / rel)
+    pdf = first_run / f"{DEMO_NAME}_{REPORT_MONTH}_月排名报告.pdf"
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout)
+    assert f"本月向{len(names)}个预警乡镇街道印发预警通知函" in text and f"“{LETTER_FOLDER}”子文件夹" in text
