@@ -112,8 +112,8 @@ def test_two_plans_in_force_give_one_block_each(tmp_path, demo_ledgers):
     data.progress = progs
     captions = [progress_caption(data, p, "progress", "zh", year=2017, month=12, ym="2017-12", n=3) for p in progs]
     assert captions[0].startswith("表1 ") and captions[1].startswith("表2 ") and progs[1].plan in captions[1]
-    assert all(progress_table(data, "zh", p) is not None for p in progs)
-    od = [overdue_display(data, "zh", p) for p in progs]
+    assert all(progress_table(p, data.ranking, data.month, "zh") is not None for p in progs)
+    od = [overdue_display(p, "zh") for p in progs]
     assert od[0] is not None  # 清水镇's stoves are overdue in the demo ledgers
     ws = openpyxl.load_workbook(write_excel(data, tmp_path / "r.xlsx")).sheetnames
     assert "任务进展" in ws and "任务进展2" in ws

@@ -106,7 +106,8 @@ def _progress():
     towns = towns_frame()
     code = dict(zip(towns["town_name"], towns["town_code"], strict=True))
     plan = Plan.model_validate({
-        "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+        "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01",
+             "period": {"start": "2017-09", "end": "2018-03"}},  # in force at every date the test asks
         "tasks": [
             {"id": "A", "category": "c", "task": "锅炉改造", "deadline": "2017-10-31", "unit": "蒸吨", "total": 7,
              "towns": {"王平镇": 3.5, "永定镇": 3.5}, "lead": "区环保局", "responsible": ["各镇街"],

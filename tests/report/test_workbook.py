@@ -288,7 +288,7 @@ def test_english_workbook(tmp_path):
 def test_registry_is_one_entry_per_table():
     tables = workbook_tables(_data("2024-06", progress=_progress(), targets=_targets()))
     assert all(isinstance(t, WorkbookTable) for t in tables)
-    assert len({t.sheet for t in tables}) == len(tables) == 8
+    assert len({t.sheet for t in tables}) == len(tables) == 9  # ranking, ytd, warnings, reasons, worsening, progress, key tasks, overdue, targets
     for t in tables:
         assert not t.notes or len(t.notes) == len(t.frame)
 

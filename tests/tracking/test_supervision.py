@@ -130,7 +130,8 @@ def test_task_behind_by_share_and_several_plans_counted_together():
 TOWNS = towns_frame()
 CODE = dict(zip(TOWNS["town_name"], TOWNS["town_code"], strict=True))
 PLAN = Plan.model_validate({
-    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01"},
+    "plan": {"id": "t", "title": "t", "district": "门头沟区", "document": "d", "issued": "2017-09-01",
+             "period": {"start": "2017-09", "end": "2018-03"}},  # in force at every date the test asks
     "tasks": [{"id": "A", "category": "c", "task": "锅炉改造", "deadline": "2017-10-31", "unit": "蒸吨", "total": 10,
                "towns": {"王平镇": 4, "永定镇": 6}, "lead": "区环保局", "source": {"section": "s"}}],
 })
