@@ -162,11 +162,14 @@ def cmd_generate_demo(end: str | None, out: str | None, seed: int | None) -> int
 
     t0 = time.perf_counter()
     check_writable(_raw(out), "--out")
-    from airlib.demo.ledgers import write_demo_ledgers
+    from airlib.demo.ledgers import write_all_demo_ledgers
+    from airlib.demo.synthetic_plans import write_synthetic_plans
 
     res = write_demo(out, end=end, seed=DEFAULT_SEED if seed is None else seed)
-    ledgers = write_demo_ledgers(Path(res.folder) / "ledgers")
-    print(f"已生成演示任务台账（合成）：{len(ledgers)} 个月度文件 → {Path(res.folder) / 'ledgers'}")
+    plans = write_synthetic_plans(Path(res.folder) / "plans", res.end)
+    print(f"已生成合成示例方案（SYNTHETIC）：{'、'.join(p.name for p in plans)} → {Path(res.folder) / 'plans'}")
+    ledgers = write_all_demo_ledgers(Path(res.folder) / "ledgers", plans, res.end)
+    print(f"已生成演示任务台账（合成）：{len(ledgers)} 个月度文件 → {Path(res.folder) / 'ledgers'}/<方案编号>/")
     size = sum(f.stat().st_size for f in res.files)
     print(f"已生成合成演示数据（非真实监测数据）：{res.folder}  期末 {res.end}  种子 {res.seed}  "
           f"{res.rows:,} 行  {len(res.files)} 个文件  {size / 1e6:.1f} MB  "
