@@ -11,7 +11,8 @@ The model (all parameters in :mod:`airlib.demo.parameters`, derived from the UCI
   heating seasons 2016-17 and 2017-18;
 * monthly levels: each month's regional mean is pinned to climatology × level × ``exp(a_m)``
   with a small AR(1) monthly anomaly ``a_m`` (``REGIONAL_MONTH_LOG_SD``), and each town gets a
-  monthly deviation (``TOWN_MONTH_LOG_SD``) and any local source (``LOCAL_SOURCE_FACTOR``), so
+  monthly deviation (``TOWN_MONTH_LOG_SD``), any local source (``LOCAL_SOURCE_FACTOR``) and
+  slow local-source cycles in three towns (``LOCAL_SOURCE_CYCLE_*``), so
   report months show YoY changes like real ones (typically within ±20 %, towns differing);
 * station PM2.5 = regional × site factor (valley / foothill / mountain) × fixed station offset ×
   AR(1) station noise;
@@ -273,7 +274,11 @@ def _year_block(year: int, seed: int, carry: dict[str, np.ndarray]) -> dict[str,
     # town terms: the month's deviation of the station's town and any local source
     t_idx = np.array([town_codes.index(c) for c in st["town_code"]])
     local = np.log([P.LOCAL_SOURCE_FACTOR.get(c, 1.0) for c in st["town_code"]])
-    town_log = (tsd * t_month - tsd**2 / 2)[t_idx][:, month_id] + local[:, None]
+    abs_month = year * 12 + times.month.to_numpy() - 1
+    phase = np.array([P.LOCAL_SOURCE_CYCLE_PHASE.get(c, np.nan) for c in st["town_code"]])
+    cycle = np.nan_to_num(P.LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE * np.sin(
+        2 * np.pi * (abs_month[None, :] - phase[:, None]) / P.LOCAL_SOURCE_CYCLE_MONTHS))
+    town_log = (tsd * t_month - tsd**2 / 2)[t_idx][:, month_id] + local[:, None] + cycle
     pm25 = _soft_cap(np.exp(reg_log[None, :] + np.log(site)[:, None] + fixed[:, None] + s_dev + town_log),
                      _monthly_interp(P.PM25_MONTHLY_P999, times)[None, :])
 

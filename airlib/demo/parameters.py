@@ -103,6 +103,9 @@ __all__ = [
     "TOWN_MONTH_LOG_SD",
     "TOWN_MONTH_LOG_AR1",
     "LOCAL_SOURCE_FACTOR",
+    "LOCAL_SOURCE_CYCLE_MONTHS",
+    "LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE",
+    "LOCAL_SOURCE_CYCLE_PHASE",
 ]
 
 #: Source file pattern of every derived constant below.
@@ -398,8 +401,18 @@ TOWN_MONTH_LOG_AR1: Final = STATION_MONTHLY_LOG_DEV_AR1
 # ASSUMED: towns with a local source on top of their site class, town code -> PM2.5 factor.
 # 永定地区 (110109006, the lowest valley floor at ~90 m, where the district's industry, boiler
 # capacity and construction are concentrated - the 2017 plan gives it 5.4 of the 8 t VOCs cut and
-# 272 of the 763 蒸吨 boiler conversions) is 15 % dirtier than the other valley towns. 15 % is
-# ~2.5 times the sd of the difference of two towns' monthly deviations (sqrt(2) x
+# 272 of the 763 蒸吨 boiler conversions) is 25 % dirtier than the other valley towns. log 1.25
+# is ~2.7 times the sd of the difference of two towns' monthly deviations (sqrt(2) x
 # TOWN_MONTH_LOG_SD), so it is among the district's 3 dirtiest towns month after month, the
 # persistent bottom-3 town the plans' 约谈 rules are about.
-LOCAL_SOURCE_FACTOR: Final[dict[str, float]] = {"110109006": 1.15}
+LOCAL_SOURCE_FACTOR: Final[dict[str, float]] = {"110109006": 1.25}
+
+# ASSUMED: local sources that come and go (construction and demolition sites, road works, a
+# quarry reopening): in these towns a slow cycle of LOCAL_SOURCE_CYCLE_MONTHS with amplitude
+# LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE (log units, +-10 %) is added, with the phases (months)
+# below. Phases a third of a cycle apart mean that at any month one of the three towns is in a
+# rising phase (its local term alone raises its YoY by >= +8.7 %), so that most report months
+# have a town whose PM2.5 rose year on year, as real months do, while the district improves.
+LOCAL_SOURCE_CYCLE_MONTHS: Final = 36
+LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE: Final = 0.10
+LOCAL_SOURCE_CYCLE_PHASE: Final[dict[str, int]] = {"110109002": 0, "110109005": 12, "110109101": 24}
