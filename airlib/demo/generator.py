@@ -144,8 +144,15 @@ def _month_damping_scale() -> float:
 
 
 def _pin_monthly_means(z: np.ndarray, month_id: np.ndarray, target_log: np.ndarray,
-                       fixed: np.ndarray | None = None, iterations: int = 8) -> np.ndarray:
-    """Shift the state ``z`` so that each month's mean of ``exp(σz − σ²/2)`` is ``exp(target_log)``.
+                       fixed: np.ndarray | None = None, base_log: np.ndarray | None = None,
+                       iterations: int = 8) -> np.ndarray:
+    """Shift the state ``z`` so that each month's mean of ``exp(b + σz − σ²/2)`` is
+    ``exp(target_log)`` times the month's mean of ``exp(b)``.
+
+    ``b`` = ``base_log`` (the hour's deterministic log level: climatology, trend and diurnal
+    profile; default 0), so that the month's mean *concentration*, not just the mean of the
+    state's multiplier, is pinned (the state's peaks falling at night or by day no longer moves
+    a month's mean by several per cent).
 
     σ = ``PM25_LOG_ANOMALY_SD``. The shift is one value per month, interpolated linearly between
     mid-month anchors (held flat before the first and after the last) so that no step appears
@@ -164,20 +171,24 @@ def _pin_monthly_means(z: np.ndarray, month_id: np.ndarray, target_log: np.ndarr
         Wanted log of the monthly mean multiplier, one per month [log units].
     fixed
         Hours not shifted (boolean, like ``z``); default none.
+    base_log
+        Deterministic log level of each hour [log µg/m³]; default 0.
     """
     sd = P.PM25_LOG_ANOMALY_SD
     counts = np.bincount(month_id)
+    base = np.ones(len(z)) if base_log is None else np.exp(base_log - np.max(base_log))
+    target = np.exp(target_log) * np.bincount(month_id, base) / counts
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     mids = starts + (counts - 1) / 2.0
     idx = np.arange(len(z), dtype=float)
     free = np.ones(len(z), bool) if fixed is None else ~fixed
     shift = np.zeros(len(counts))
     for _ in range(iterations):
-        w = np.exp(sd * (z + np.interp(idx, mids, shift) * free) - sd**2 / 2)
+        w = base * np.exp(sd * (z + np.interp(idx, mids, shift) * free) - sd**2 / 2)
         free_sum = np.bincount(month_id, w * free, minlength=len(counts))
         fixed_sum = np.bincount(month_id, w * ~free, minlength=len(counts))
         # the free hours carry what the fixed ones leave (at least a tenth of their own sum)
-        want = np.maximum(np.exp(target_log) * counts - fixed_sum, 0.1 * free_sum)
+        want = np.maximum(target * counts - fixed_sum, 0.1 * free_sum)
         shift = shift + np.log(want / free_sum) / sd
     return z + np.interp(idx, mids, shift) * free
 
@@ -259,9 +270,13 @@ def _year_block(year: int, seed: int, carry: dict[str, np.ndarray]) -> dict[str,
     town_codes = [t.code for t in TOWNS]
     t_month = _ar1(mrng, P.TOWN_MONTH_LOG_AR1, (len(town_codes), n_months), carry.get("town_month"))
     carry["town_month"] = t_month[:, -1].copy()
+    # deviations from the district, as derived (station minus regional): zero mean over towns
+    n_towns = len(town_codes)
+    t_month = (t_month - t_month.mean(axis=0)) * np.sqrt(n_towns / (n_towns - 1))
     rsd, tsd = P.REGIONAL_MONTH_LOG_SD, P.TOWN_MONTH_LOG_SD
     z, forced = _episode(rng, year, times, base_log, z)
-    z = _pin_monthly_means(z, month_id, rsd * a_month - rsd**2 / 2, fixed=forced)
+    z = _pin_monthly_means(z, month_id, rsd * a_month - rsd**2 / 2, fixed=forced,
+                           base_log=clim_log + np.asarray(P.PM25_DIURNAL_LOG)[hour] + level_log)
     reg_log = clim_log + np.asarray(P.PM25_DIURNAL_LOG)[hour] + sd * z - sd**2 / 2 + level_log
 
     site = np.array([_SITE_FACTOR[towns[c].site] for c in st["town_code"]])
