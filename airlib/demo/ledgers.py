@@ -310,8 +310,8 @@ def write_demo_ledgers(
         Seed of the jitter in partial progress (default: 20171001 for the 2017-18 ledgers,
         20261001 for the synthetic ones).
     end
-        Last month of a synthetic plan's ledgers (default: the plan's last month); ignored for
-        the 2017-18 ledgers.
+        Last month of a synthetic plan's ledgers (default: the last complete month; never past
+        the plan's period); ignored for the 2017-18 ledgers.
 
     Returns
     -------
@@ -328,6 +328,10 @@ def write_demo_ledgers(
     out.mkdir(parents=True, exist_ok=True)
     synthetic = plan.id.startswith("mentougou-synthetic-")
     if synthetic:
+        if end is None:  # no ledger of a month that has not ended
+            from airlib.periods import last_complete_month
+
+            end = last_complete_month()
         df = synthetic_ledger_frame(plan, end, _SYNTHETIC_SEED if seed is None else seed)
     else:
         df = demo_ledger_frame(plan, 20171001 if seed is None else seed)

@@ -45,4 +45,5 @@ def test_notebook_runs_on_demo_data(tmp_path):
     assert "发现问题 2 处" in text            # 斋堂镇's inconsistent cumulative figures
     assert "逾期未完成" in text and "剩余" in text
     assert sorted(p.name for p in figs.glob("*.png")) == ["air_quality_targets_2017-12.png", "task_progress_2017-12.png"]
-    assert len(list((tmp_path / "ledgers").glob("*.xlsx"))) == 6
+    # generated into the plan's own folder <ledger_dir>/<plan id>/ (the shared ledger layout)
+    assert len(list((tmp_path / "ledgers" / "mentougou-2017-autumn-winter").glob("*.xlsx"))) == 6
