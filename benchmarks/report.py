@@ -42,13 +42,12 @@ STEPS: tuple[str, ...] = ("imports", "kernel imports", "checks", "kernel", "html
 def write_demo_home(home: Path, end: str) -> Path:
     """Write a short demo project (2015-10 … ``end``) into ``home`` (about 10 s)."""
     from airlib.demo.generator import write_demo
-    from airlib.demo.ledgers import write_demo_ledgers
-    from airlib.demo.main_job import ingest_demo
+    from airlib.demo.main_job import ingest_demo, write_demo_tasks
 
     raw = home / "data" / "raw" / "demo"
     write_demo(raw, end=end)
     ingest_demo(raw, home / "data" / "processed")
-    write_demo_ledgers(raw / "ledgers")
+    write_demo_tasks(raw, end)  # the demo's own synthetic plans and ledgers, as generate-demo writes them
     return home
 
 
@@ -103,7 +102,7 @@ def fake_districts_project(demo_home: Path, dest: Path, n: int) -> list[str]:
 
     (dest / "data" / "raw").mkdir(parents=True, exist_ok=True)
     for rel in ("data/processed", "data/raw/demo/boundaries", "data/raw/demo/ledgers", "data/raw/demo/city",
-                "data/raw/plans"):
+                "data/raw/demo/plans", "data/raw/plans"):
         src = demo_home / rel
         if src.exists() and not (dest / rel).exists():
             shutil.copytree(src, dest / rel, symlinks=True, copy_function=link_or_copy)  # store: relative "current" link

@@ -243,6 +243,29 @@ def derive_all(data: pd.DataFrame) -> dict[str, Any]:
     out["EPISODES_PER_WINTER_BY_YEAR"] = winters
     out["HEAVY_DAYS_PER_YEAR"] = round(float((daily > 150).sum() / 4.0), 1)
 
+    # Month-to-month variation of monthly means: the regional monthly log mean with the
+    # calendar-month mean and a linear trend removed (sd, lag-1 autocorrelation), the regional
+    # monthly year-on-year change (sd, median absolute), and each station's monthly log mean
+    # minus the regional one, station mean removed (sd, lag-1 autocorrelation across months).
+    per = d["time"].dt.to_period("M")
+    sm = d.groupby([per, d["station"]])["pm25"].mean().unstack("station")
+    reg_m = sm.mean(axis=1)
+    lr = np.log(reg_m)
+    an = lr - lr.groupby(lr.index.month).transform("mean")
+    t = np.arange(len(an), dtype=float)
+    an = an - np.polyval(np.polyfit(t, an.to_numpy(), 1), t)
+    out["PM25_MONTHLY_LOG_ANOMALY_SD"] = round(float(an.std(ddof=1)), 4)
+    out["PM25_MONTHLY_LOG_ANOMALY_AR1"] = round(_ar1(an.to_numpy()), 4)
+    yoy = (reg_m / reg_m.shift(12) - 1).dropna() * 100
+    out["PM25_MONTHLY_YOY_SD"] = round(float(yoy.std(ddof=1)), 1)
+    out["PM25_MONTHLY_YOY_MEDIAN_ABS"] = round(float(yoy.abs().median()), 1)
+    dev = np.log(sm).sub(lr, axis=0)
+    dev = (dev - dev.mean()).to_numpy()
+    out["STATION_MONTHLY_LOG_DEV_SD"] = round(float(np.nanstd(dev, ddof=1)), 4)
+    a, b = dev[:-1].ravel(), dev[1:].ravel()
+    ok = np.isfinite(a) & np.isfinite(b)
+    out["STATION_MONTHLY_LOG_DEV_AR1"] = round(float(np.corrcoef(a[ok], b[ok])[0, 1]), 4)
+
     # Year-on-year trend: annual (Mar-Feb) mean PM2.5 of all stations, log-linear fit.
     yr = np.where(d["month"] >= 3, d["time"].dt.year, d["time"].dt.year - 1)
     ann = d.groupby(yr)["pm25"].mean()

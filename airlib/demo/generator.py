@@ -9,6 +9,11 @@ The model (all parameters in :mod:`airlib.demo.parameters`, derived from the UCI
   profile + ``PM25_LOG_ANOMALY_SD``·z − σ²/2 (so the arithmetic monthly mean is the climatology);
 * a level multiplier: ``ANNUAL_TREND_FACTOR`` per year, plus the plan's 25 % step between the
   heating seasons 2016-17 and 2017-18;
+* monthly levels: each month's regional mean is pinned to climatology × level × ``exp(a_m)``
+  with a small AR(1) monthly anomaly ``a_m`` (``REGIONAL_MONTH_LOG_SD``), and each town gets a
+  monthly deviation (``TOWN_MONTH_LOG_SD``), any local source (``LOCAL_SOURCE_FACTOR``) and
+  slow local-source cycles in three towns (``LOCAL_SOURCE_CYCLE_*``), so
+  report months show YoY changes like real ones (typically within ±20 %, towns differing);
 * station PM2.5 = regional × site factor (valley / foothill / mountain) × fixed station offset ×
   AR(1) station noise;
 * PM10, SO2, NO2, CO, O3 from log-linear fits on log PM2.5 with monthly intercepts (O3 with its
@@ -138,9 +143,62 @@ def _month_damping_scale() -> float:
     return float(1.0 / np.sqrt(1.0 - (2 * c - c * c) * v))
 
 
+def _pin_monthly_means(z: np.ndarray, month_id: np.ndarray, target_log: np.ndarray,
+                       fixed: np.ndarray | None = None, base_log: np.ndarray | None = None,
+                       iterations: int = 8) -> np.ndarray:
+    """Shift the state ``z`` so that each month's mean of ``exp(b + σz − σ²/2)`` is
+    ``exp(target_log)`` times the month's mean of ``exp(b)``.
+
+    ``b`` = ``base_log`` (the hour's deterministic log level: climatology, trend and diurnal
+    profile; default 0), so that the month's mean *concentration*, not just the mean of the
+    state's multiplier, is pinned (the state's peaks falling at night or by day no longer moves
+    a month's mean by several per cent).
+
+    σ = ``PM25_LOG_ANOMALY_SD``. The shift is one value per month, interpolated linearly between
+    mid-month anchors (held flat before the first and after the last) so that no step appears
+    at month boundaries; a few fixed-point iterations make the monthly means match (< 1 %).
+    Hours flagged ``fixed`` (the forced winter episode) keep their values and count towards the
+    month's mean: the rest of such a month is cleaner, so where the episode falls (November or
+    December) does not swing the monthly means. The hourly shape of ``z`` is kept.
+
+    Parameters
+    ----------
+    z
+        Hourly standard-normal state [1] of one year block.
+    month_id
+        Month index (0, 1, …) of each hour within the block.
+    target_log
+        Wanted log of the monthly mean multiplier, one per month [log units].
+    fixed
+        Hours not shifted (boolean, like ``z``); default none.
+    base_log
+        Deterministic log level of each hour [log µg/m³]; default 0.
+    """
+    sd = P.PM25_LOG_ANOMALY_SD
+    counts = np.bincount(month_id)
+    base = np.ones(len(z)) if base_log is None else np.exp(base_log - np.max(base_log))
+    target = np.exp(target_log) * np.bincount(month_id, base) / counts
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    mids = starts + (counts - 1) / 2.0
+    idx = np.arange(len(z), dtype=float)
+    free = np.ones(len(z), bool) if fixed is None else ~fixed
+    shift = np.zeros(len(counts))
+    for _ in range(iterations):
+        w = base * np.exp(sd * (z + np.interp(idx, mids, shift) * free) - sd**2 / 2)
+        free_sum = np.bincount(month_id, w * free, minlength=len(counts))
+        fixed_sum = np.bincount(month_id, w * ~free, minlength=len(counts))
+        # the free hours carry what the fixed ones leave (at least a tenth of their own sum)
+        want = np.maximum(target * counts - fixed_sum, 0.1 * free_sum)
+        shift = shift + np.log(want / free_sum) / sd
+    return z + np.interp(idx, mids, shift) * free
+
+
 def _episode(rng: np.random.Generator, year: int, times: pd.DatetimeIndex, base_log: np.ndarray,
-             z: np.ndarray) -> np.ndarray:
+             z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Force one multi-day heavy episode into December of ``year`` (the state ``z``).
+
+    Returns the new state and a boolean mask of the hours the episode set (build-up, plateau,
+    clean-out and the clean day after it; all False when the episode does not fit the block).
 
     ``base_log`` is the expected valley log PM2.5 without anomaly. The episode lasts
     ``EPISODE_DAYS_RANGE`` days, starting between 20 Nov and 20 Dec; z rises along a ramp to the
@@ -156,8 +214,9 @@ def _episode(rng: np.random.Generator, year: int, times: pd.DatetimeIndex, base_
     i0 = int((start - times[0]) / pd.Timedelta(hours=1))
     i1 = i0 + days * 24
     i2 = i1 + P.EPISODE_CLEANOUT_HOURS
+    mask = np.zeros(len(z), bool)
     if i0 < 0 or i2 + 24 > len(times):
-        return z
+        return z, mask
     z_peak = (np.log(peak) - base_log[i1 - 12]) / sd + sd / 2.0
     frac = np.linspace(0.0, 1.0, i1 - i0)
     ramp = np.minimum(1.0, 0.4 + 2.0 * frac)  # from 40 % of the rise to the plateau at 30 %
@@ -165,7 +224,8 @@ def _episode(rng: np.random.Generator, year: int, times: pd.DatetimeIndex, base_
     z[i0:i1] = np.maximum(z[i0:i1], z_start + (z_peak - z_start) * ramp)
     z[i1:i2] = np.linspace(z[i1 - 1], -1.5, P.EPISODE_CLEANOUT_HOURS)
     z[i2:i2 + 24] = np.minimum(z[i2:i2 + 24], -1.2)
-    return z
+    mask[i0:i2 + 24] = True
+    return z, mask
 
 
 def _year_block(year: int, seed: int, carry: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -202,7 +262,21 @@ def _year_block(year: int, seed: int, carry: dict[str, np.ndarray]) -> dict[str,
     month_id = month - month[0]
     z_month = np.bincount(month_id, z) / np.bincount(month_id)
     z = (z - (1.0 - P.MONTHLY_STATE_RETAIN) * z_month[month_id]) * _month_damping_scale()
-    z = _episode(rng, year, times, base_log, z)
+    # monthly levels: a separate stream, so the hourly draws above and below are unchanged
+    mrng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, year, 1])))
+    n_months = int(month_id[-1]) + 1
+    a_month = _ar1(mrng, P.REGIONAL_MONTH_LOG_AR1, (n_months,), carry.get("month"))
+    carry["month"] = a_month[-1:].copy()
+    town_codes = [t.code for t in TOWNS]
+    t_month = _ar1(mrng, P.TOWN_MONTH_LOG_AR1, (len(town_codes), n_months), carry.get("town_month"))
+    carry["town_month"] = t_month[:, -1].copy()
+    # deviations from the district, as derived (station minus regional): zero mean over towns
+    n_towns = len(town_codes)
+    t_month = (t_month - t_month.mean(axis=0)) * np.sqrt(n_towns / (n_towns - 1))
+    rsd, tsd = P.REGIONAL_MONTH_LOG_SD, P.TOWN_MONTH_LOG_SD
+    z, forced = _episode(rng, year, times, base_log, z)
+    z = _pin_monthly_means(z, month_id, rsd * a_month - rsd**2 / 2, fixed=forced,
+                           base_log=clim_log + np.asarray(P.PM25_DIURNAL_LOG)[hour] + level_log)
     reg_log = clim_log + np.asarray(P.PM25_DIURNAL_LOG)[hour] + sd * z - sd**2 / 2 + level_log
 
     site = np.array([_SITE_FACTOR[towns[c].site] for c in st["town_code"]])
@@ -212,7 +286,15 @@ def _year_block(year: int, seed: int, carry: dict[str, np.ndarray]) -> dict[str,
         0.0, P.STATION_FIXED_LOG_SD, ns)
     s_sd = P.STATION_LOG_DEV_SD
     s_dev = ar("station", P.STATION_LOG_DEV_AR1, (ns, n)) * s_sd - s_sd**2 / 2
-    pm25 = _soft_cap(np.exp(reg_log[None, :] + np.log(site)[:, None] + fixed[:, None] + s_dev),
+    # town terms: the month's deviation of the station's town and any local source
+    t_idx = np.array([town_codes.index(c) for c in st["town_code"]])
+    local = np.log([P.LOCAL_SOURCE_FACTOR.get(c, 1.0) for c in st["town_code"]])
+    abs_month = year * 12 + times.month.to_numpy() - 1
+    phase = np.array([P.LOCAL_SOURCE_CYCLE_PHASE.get(c, np.nan) for c in st["town_code"]])
+    cycle = np.nan_to_num(P.LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE * np.sin(
+        2 * np.pi * (abs_month[None, :] - phase[:, None]) / P.LOCAL_SOURCE_CYCLE_MONTHS))
+    town_log = (tsd * t_month - tsd**2 / 2)[t_idx][:, month_id] + local[:, None] + cycle
+    pm25 = _soft_cap(np.exp(reg_log[None, :] + np.log(site)[:, None] + fixed[:, None] + s_dev + town_log),
                      _monthly_interp(P.PM25_MONTHLY_P999, times)[None, :])
 
     # ---- other pollutants --------------------------------------------------------------

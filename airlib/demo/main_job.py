@@ -25,6 +25,7 @@ __all__ = [
     "cmd_summary",
     "cmd_demo",
     "check_writable",
+    "write_demo_tasks",
 ]
 
 DATASET = "demo"
@@ -156,17 +157,38 @@ def check_writable(folder: Path, option: str) -> None:
                           "another folder.") from exc
 
 
+def write_demo_tasks(folder: str | Path, end: str | pd.Period) -> tuple[list[Path], list[Path]]:
+    """Write the demo's SYNTHETIC current plans and the ledgers of every demo plan.
+
+    ``<folder>/plans/synthetic_annual.yaml`` and ``synthetic_autumn_winter.yaml``
+    (:func:`airlib.demo.synthetic_plans.write_synthetic_plans`, following ``end``) and
+    ``<folder>/ledgers/<plan id>/`` (:func:`airlib.demo.ledgers.write_all_demo_ledgers`). Used
+    by ``airlib generate-demo`` and by anything that builds a demo project (benchmarks, tests),
+    so that a demo project always has its own plans.
+
+    Returns
+    -------
+    tuple of list of Path
+        The plan files and the ledger files written.
+    """
+    from airlib.demo.ledgers import write_all_demo_ledgers
+    from airlib.demo.synthetic_plans import write_synthetic_plans
+
+    folder = Path(folder)
+    plans = write_synthetic_plans(folder / "plans", end)
+    return plans, write_all_demo_ledgers(folder / "ledgers", plans, end)
+
+
 def cmd_generate_demo(end: str | None, out: str | None, seed: int | None) -> int:
     """``airlib generate-demo``."""
     from airlib.demo.generator import DEFAULT_SEED, write_demo
 
     t0 = time.perf_counter()
     check_writable(_raw(out), "--out")
-    from airlib.demo.ledgers import write_demo_ledgers
-
     res = write_demo(out, end=end, seed=DEFAULT_SEED if seed is None else seed)
-    ledgers = write_demo_ledgers(Path(res.folder) / "ledgers")
-    print(f"已生成演示任务台账（合成）：{len(ledgers)} 个月度文件 → {Path(res.folder) / 'ledgers'}")
+    plans, ledgers = write_demo_tasks(res.folder, res.end)
+    print(f"已生成合成示例方案（SYNTHETIC）：{'、'.join(p.name for p in plans)} → {Path(res.folder) / 'plans'}")
+    print(f"已生成演示任务台账（合成）：{len(ledgers)} 个月度文件 → {Path(res.folder) / 'ledgers'}/<方案编号>/")
     size = sum(f.stat().st_size for f in res.files)
     print(f"已生成合成演示数据（非真实监测数据）：{res.folder}  期末 {res.end}  种子 {res.seed}  "
           f"{res.rows:,} 行  {len(res.files)} 个文件  {size / 1e6:.1f} MB  "

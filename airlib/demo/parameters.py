@@ -92,6 +92,20 @@ __all__ = [
     "LAPSE_RATE_C_PER_M",
     "PRES_HPA_PER_M",
     "MONTHLY_STATE_RETAIN",
+    "PM25_MONTHLY_LOG_ANOMALY_SD",
+    "PM25_MONTHLY_LOG_ANOMALY_AR1",
+    "PM25_MONTHLY_YOY_SD",
+    "PM25_MONTHLY_YOY_MEDIAN_ABS",
+    "STATION_MONTHLY_LOG_DEV_SD",
+    "STATION_MONTHLY_LOG_DEV_AR1",
+    "REGIONAL_MONTH_LOG_SD",
+    "REGIONAL_MONTH_LOG_AR1",
+    "TOWN_MONTH_LOG_SD",
+    "TOWN_MONTH_LOG_AR1",
+    "LOCAL_SOURCE_FACTOR",
+    "LOCAL_SOURCE_CYCLE_MONTHS",
+    "LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE",
+    "LOCAL_SOURCE_CYCLE_PHASE",
 ]
 
 #: Source file pattern of every derived constant below.
@@ -287,6 +301,22 @@ ANNUAL_MEAN_BY_YEAR: Final = (86.7, 81.3, 73.1, 78.1)
 # UCI multisite: exp(slope) of a log-linear fit of ANNUAL_MEAN_BY_YEAR on year.
 ANNUAL_TREND_FACTOR: Final = 0.959
 
+# UCI multisite: sd and lag-1 (1 month) autocorrelation of the regional monthly log mean with
+# the calendar-month mean and a linear trend removed (48 months).
+PM25_MONTHLY_LOG_ANOMALY_SD: Final = 0.2259
+PM25_MONTHLY_LOG_ANOMALY_AR1: Final = 0.1612
+
+# UCI multisite: sd and median absolute value of the regional monthly year-on-year change (%).
+# (2013-17 months swung widely: a single stagnant week moved a month's mean by a third.)
+PM25_MONTHLY_YOY_SD: Final = 39.7
+PM25_MONTHLY_YOY_MEDIAN_ABS: Final = 19.7
+
+# UCI multisite: sd and lag-1 (1 month) autocorrelation of a station's monthly log mean minus
+# the regional monthly log mean (station mean removed): how much one site's month differs from
+# the region's beyond its fixed offset, i.e. the spread of town YoY changes around the region's.
+STATION_MONTHLY_LOG_DEV_SD: Final = 0.0661
+STATION_MONTHLY_LOG_DEV_AR1: Final = 0.3986
+
 # ---------------------------------------------------------------------------------------------
 # Plan-derived and ASSUMED parameters
 # ---------------------------------------------------------------------------------------------
@@ -339,3 +369,50 @@ PRES_HPA_PER_M: Final = -1 / 8.3
 # roughly ±15-20 % from year to year around the trend (weather-driven, as in Beijing, where
 # 2016-17 was a bad winter), which is what weather normalisation is meant to remove.
 MONTHLY_STATE_RETAIN: Final = 0.4
+
+# ---------------------------------------------------------------------------------------------
+# Monthly levels (issue #13 item 6: demo months that look like real report months)
+# ---------------------------------------------------------------------------------------------
+# The hourly state z alone left each month's mean to chance: with lag-1 autocorrelation 0.985 a
+# month holds only ~5 independent "weather situations", and the log-normal mean of so few swings
+# widely. The demo's regional monthly YoY had sd ~40 % (as in UCI 2013-17, see
+# PM25_MONTHLY_YOY_SD), so one report month showed -45 % for every town and the next +25 %.
+# The generator now pins each calendar month's regional mean (generator._pin_monthly_means):
+# the hourly shape of z (episodes, diurnal cycle, meteorology coupling) is kept, and the month's
+# arithmetic mean is set to climatology x level x exp(a_m), where a_m is a monthly anomaly:
+
+# ASSUMED (set for the demo, not derived): sd of the regional monthly log anomaly a_m, about a
+# third of PM25_MONTHLY_LOG_ANOMALY_SD, so that the district's monthly YoY change has sd ~10 %
+# around the trend (-4 %/yr) and a town's YoY is typically within +-20 %, the range a director
+# sees in most recent report months. Real months can swing more (UCI: median |YoY| 20 %).
+REGIONAL_MONTH_LOG_SD: Final = 0.05
+# Month-to-month autocorrelation of a_m: as derived (PM25_MONTHLY_LOG_ANOMALY_AR1).
+REGIONAL_MONTH_LOG_AR1: Final = PM25_MONTHLY_LOG_ANOMALY_AR1
+
+# Town-level monthly deviation (one value per town and month, AR(1) across months), so that
+# towns' YoY changes differ by several points. Its sd is STATION_MONTHLY_LOG_DEV_SD less the
+# part the hourly station noise already gives a monthly mean: STATION_LOG_DEV_SD *
+# sqrt((1 + phi) / ((1 - phi) * 730.5 h)) with phi = STATION_LOG_DEV_AR1 (= 0.0295).
+TOWN_MONTH_LOG_SD: Final = round(
+    (STATION_MONTHLY_LOG_DEV_SD**2
+     - STATION_LOG_DEV_SD**2 * (1 + STATION_LOG_DEV_AR1) / ((1 - STATION_LOG_DEV_AR1) * 730.5)) ** 0.5, 4)
+TOWN_MONTH_LOG_AR1: Final = STATION_MONTHLY_LOG_DEV_AR1
+
+# ASSUMED: towns with a local source on top of their site class, town code -> PM2.5 factor.
+# 永定地区 (110109006, the lowest valley floor at ~90 m, where the district's industry, boiler
+# capacity and construction are concentrated - the 2017 plan gives it 5.4 of the 8 t VOCs cut and
+# 272 of the 763 蒸吨 boiler conversions) is 25 % dirtier than the other valley towns. log 1.25
+# is ~2.7 times the sd of the difference of two towns' monthly deviations (sqrt(2) x
+# TOWN_MONTH_LOG_SD), so it is among the district's 3 dirtiest towns month after month, the
+# persistent bottom-3 town the plans' 约谈 rules are about.
+LOCAL_SOURCE_FACTOR: Final[dict[str, float]] = {"110109006": 1.25}
+
+# ASSUMED: local sources that come and go (construction and demolition sites, road works, a
+# quarry reopening): in these towns a slow cycle of LOCAL_SOURCE_CYCLE_MONTHS with amplitude
+# LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE (log units, +-10 %) is added, with the phases (months)
+# below. Phases a third of a cycle apart mean that at any month one of the three towns is in a
+# rising phase (its local term alone raises its YoY by >= +8.7 %), so that most report months
+# have a town whose PM2.5 rose year on year, as real months do, while the district improves.
+LOCAL_SOURCE_CYCLE_MONTHS: Final = 36
+LOCAL_SOURCE_CYCLE_LOG_AMPLITUDE: Final = 0.10
+LOCAL_SOURCE_CYCLE_PHASE: Final[dict[str, int]] = {"110109002": 0, "110109005": 12, "110109101": 24}

@@ -96,6 +96,9 @@ DEMO = DistrictConfig(
     plans=(
         "data/raw/plans/mentougou_2017_autumn_winter.yaml",
         "data/raw/plans/beijing_2020_district_pm25.yaml",
+        # SYNTHETIC current plans written by `airlib generate-demo` (airlib.demo.synthetic_plans)
+        "data/raw/demo/plans/synthetic_annual.yaml",
+        "data/raw/demo/plans/synthetic_autumn_winter.yaml",
     ),
     ledgers="data/raw/demo/ledgers",
     synthetic=True,

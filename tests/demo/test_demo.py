@@ -116,7 +116,9 @@ def test_parameters_recomputed_from_uci_match_constants():
                 "SITE_FACTOR_VALLEY", "SITE_FACTOR_FOOTHILL", "NO2_LOG_SLOPE", "CO_LOG_INTERCEPT_MONTHLY",
                 "TEMP_MONTHLY_MEAN", "DEWP_PM_CORR", "LOG_WSPM_PM_CORR", "WD_FREQ_BY_REGIME",
                 "MISSING_HOUR_RATE", "MISSING_DAY_RATE", "ANNUAL_TREND_FACTOR", "EPISODES_PER_WINTER",
-                "O3_MONTHLY_P999", "SO2_MONTHLY_P999", "PM25_MONTHLY_P999"):
+                "O3_MONTHLY_P999", "SO2_MONTHLY_P999", "PM25_MONTHLY_P999", "PM25_MONTHLY_LOG_ANOMALY_SD",
+                "PM25_MONTHLY_LOG_ANOMALY_AR1", "PM25_MONTHLY_YOY_SD", "STATION_MONTHLY_LOG_DEV_SD",
+                "STATION_MONTHLY_LOG_DEV_AR1"):
         want = np.asarray(getattr(P, key), float)
         np.testing.assert_allclose(np.asarray(got[key], float), want, rtol=0, atol=1e-3 * max(1, np.abs(want).max()),
                                    err_msg=key)
@@ -317,3 +319,79 @@ def test_gases_stay_below_observed_extremes(hourly_3y):
     summer = hourly_3y["time"].dt.month.isin([6, 7]).to_numpy()
     winter = hourly_3y["time"].dt.month.isin([12, 1]).to_numpy()
     assert o3[summer].mean() > 2 * o3[winter].mean()
+
+
+# --------------------------------------------------------------------------- report months (issue #13 item 6)
+#: End months checked with the default seed: the last complete month when this was written
+#: (2026-10) and two others. Not guaranteed by construction for every seed and month (in summer
+#: the towns whose PM2.5 rose often already meet 35 µg/m³); see airlib/demo/parameters.py.
+REPORT_ENDS = ("2026-10", "2025-03", "2026-01")
+YONGDING = "110109006"  # 永定地区: LOCAL_SOURCE_FACTOR
+
+
+@pytest.fixture(scope="module")
+def town_daily_default_seed() -> pd.DataFrame:
+    """Town daily PM2.5 of the default-seed demo to 2026-10, through the report's own chain."""
+    from airlib.demo.generator import DEFAULT_SEED
+    from airlib.io.ingest.table import QCReport, apply_qc
+    from airlib.standards.validity import daily_statistics
+    from airlib.tracking.aggregation import aggregate_daily
+
+    hourly = apply_qc(generate_hourly("2026-10", seed=DEFAULT_SEED), QCReport())
+    daily = daily_statistics(hourly[["station", "time", "pm25"]], pollutants=["pm25"])
+    return aggregate_daily(daily, stations_frame(), level="town")
+
+
+def _ranking(town_daily: pd.DataFrame, month) -> pd.DataFrame:
+    from airlib.tracking.ranking import town_monthly_ranking
+
+    return town_monthly_ranking(town_daily, month, towns=towns_frame())
+
+
+@pytest.mark.parametrize("end", REPORT_ENDS)
+def test_same_town_bottom_3_three_months_running(town_daily_default_seed, end):
+    from airlib.tracking.ranking import bottom_n
+
+    m = pd.Period(end, "M")
+    for k in range(3):
+        worst = bottom_n(_ranking(town_daily_default_seed, m - k), 3)
+        assert YONGDING in set(worst["town_code"]), (str(m - k), worst[["town_name", "pm25"]])
+
+
+@pytest.mark.parametrize("end", REPORT_ENDS)
+def test_latest_month_yoy_looks_like_a_real_month(town_daily_default_seed, end):
+    from airlib.tracking.ranking import worsening_list
+
+    table = _ranking(town_daily_default_seed, end)
+    yoy = table["yoy_pct"].astype(float)
+    assert yoy.notna().all()
+    assert (yoy.abs() <= 20).mean() >= 0.6, yoy.tolist()  # typically within ±20 %
+    assert yoy.median() > -20 and yoy.abs().median() < 15, yoy.tolist()  # not -45 % for every town
+    assert yoy.max() - yoy.min() >= 5, yoy.tolist()  # towns differ by several points
+    worse = worsening_list(table, meets_limit=35.0)  # YoY > 0, not already meeting 35 µg/m³
+    assert len(worse) >= 1, table[["town_name", "pm25", "yoy_pct"]]
+
+
+def test_yoy_spread_over_recent_months_and_slow_improvement(town_daily_default_seed):
+    from airlib.standards.validity import monthly_statistics
+
+    yoy = pd.concat([_ranking(town_daily_default_seed, m)["yoy_pct"].astype(float)
+                     for m in pd.period_range("2024-11", "2026-10", freq="M")])
+    assert (yoy.abs() <= 20).mean() >= 0.75
+    d = town_daily_default_seed[["town_code", "date", "pm25", "pm25_valid"]]
+    monthly = monthly_statistics(d, by="town_code", percentiles={})
+    year = pd.DatetimeIndex(monthly["month"]).year
+    annual = monthly.groupby(year)["pm25"].mean()
+    assert annual[2025] < annual[2022] < annual[2019]  # the district improves over the years
+    assert annual[2025] > 0.7 * annual[2019]  # slowly (the trend factor is -4 %/yr)
+
+
+def test_station_monthly_deviation_matches_uci():
+    """Station monthly log mean minus the district's (station mean removed): sd as in UCI."""
+    h = generate_hourly("2020-12", seed=3)
+    h = h.loc[h["time"] >= "2018-01-01"]
+    pm = _pm25(h)
+    sm = pm.groupby([h["time"].dt.to_period("M"), h["station"]]).mean().unstack("station")
+    dev = np.log(sm).sub(np.log(sm.mean(axis=1)), axis=0)
+    dev = dev - dev.mean()
+    assert np.nanstd(dev.to_numpy(), ddof=1) == pytest.approx(P.STATION_MONTHLY_LOG_DEV_SD, abs=0.02)

@@ -96,17 +96,18 @@ def test_harness_reports_every_step(tiny_home):
 @pytest.mark.slow
 def test_run_all_in_workers_gives_the_same_pdf_as_one_run(tiny_home, tmp_path):
     from benchmarks.report import fake_districts_project
-    from airlib.report.config import DEMO
     from airlib.report.running import run_all, run_report
 
-    alone = run_report(DEMO.name, MONTH, project_root=tiny_home)
     names = fake_districts_project(tiny_home, tmp_path, 3)
+    # the baseline is one of the copies run alone: the demo's plans (the synthetic current plans
+    # included) are plans of 门头沟区 and do not apply to the copies' other names
+    alone = run_report(names[0], MONTH, project_root=tmp_path)
+    want = _pdf_text(alone.pdf, names[0])
+    assert len(want) > 1000 and "@" in want
     lines: list[str] = []
     results = dict(run_all(MONTH, districts=names, project_root=tmp_path, jobs=2, echo=lines.append))
     assert sorted(results) == names
     assert len(lines) == 1 + len(names) and all("ok in" in ln for ln in lines[1:])
-    want = _pdf_text(alone.pdf, DEMO.name)
-    assert len(want) > 1000 and "@" in want
     for name, r in results.items():
         assert not isinstance(r, Exception), r
         assert r.pdf.parent == tmp_path / "reports" / name / MONTH
