@@ -76,11 +76,17 @@ def available_months(cfg: DistrictConfig, project_root: Path | None = None) -> l
 
 
 def plan_paths(cfg: DistrictConfig, project_root: Path | None = None) -> list[Path]:
-    """Configured plan files that exist: under the project root, else shipped with airlib."""
+    """Configured plan files that exist: under the project root, else shipped with airlib.
+
+    Only the plan files airlib ships (``data/raw/plans/``) fall back to airlib's own copy; a
+    generated file elsewhere (the demo's synthetic plans under ``data/raw/demo/plans/``) is
+    used only where the project has it, so that a project without one never picks up the copy
+    another project generated inside airlib's folder."""
     out = []
     for rel in cfg.plans:
         p = cfg.path(rel, project_root)
-        if not p.exists() and not Path(rel).is_absolute() and (PROJECT_ROOT / rel).exists():
+        shipped = Path(rel).parts[:3] == ("data", "raw", "plans")
+        if not p.exists() and shipped and (PROJECT_ROOT / rel).exists():
             p = PROJECT_ROOT / rel
         if p.exists():
             out.append(p)

@@ -482,9 +482,10 @@ def summons_candidates(rules: WarningRules, history: SupervisionHistory, month: 
 
 
 def warning_calendar(history: SupervisionHistory, month: str | pd.Period) -> pd.DataFrame:
-    """Warned months of each town: the October–March season of ``month`` (the last six months
-    outside the season), one column per month (number of reasons; 0 = not warned), towns warned
-    at least once, in registry order.
+    """Warned months of each town over the last six months to ``month`` (of those in the
+    history; this covers a whole October–March season by March and shows, early in a season,
+    the months the 约谈 conditions count), one column per month (number of reasons; 0 = not
+    warned), towns warned at least once, in registry order.
 
     Returns
     -------
@@ -492,11 +493,7 @@ def warning_calendar(history: SupervisionHistory, month: str | pd.Period) -> pd.
         ``town_code``, ``town_name``, one int column per month ``YYYY-MM``, ``n_months`` (months warned).
     """
     m = parse_month(month)
-    if 4 <= m.month <= 9:
-        window = [str(m - k) for k in range(5, -1, -1)]
-    else:
-        start = pd.Period(year=m.year if m.month >= 10 else m.year - 1, month=10, freq="M")
-        window = [str(p) for p in pd.period_range(start, m, freq="M")]
+    window = [str(m - k) for k in range(5, -1, -1)]
     window = [w for w in window if w in history.months]
     r = history.reasons.loc[history.reasons["month"].isin(window)]
     counts = pd.crosstab(r["town_code"], r["month"]).reindex(columns=window, fill_value=0)
