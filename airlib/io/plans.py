@@ -517,16 +517,6 @@ def cross_check(plans: Iterable[Plan], *, warn: bool = True) -> list[Discrepancy
     return out
 
 
-def _loc(loc: tuple) -> str:
-    parts: list[str] = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts)
-
-
 def load_plan(path: str | PathLike[str], *, warn: bool = True, settings: Settings | None = None) -> Plan:
     """Load and validate one plan file.
 
@@ -548,7 +538,7 @@ def load_plan(path: str | PathLike[str], *, warn: bool = True, settings: Setting
         error with line and column, duplicate key) or a schema violation; the message names the
         file and the field path (e.g. ``tasks[3].towns``) of every problem.
     """
-    from airlib.io.safe_yaml import load_yaml_file
+    from airlib.io.safe_yaml import item_id, key_path, load_yaml_file
 
     path = Path(path)
     raw = load_yaml_file(path, settings, what="plan file")
@@ -559,8 +549,8 @@ def load_plan(path: str | PathLike[str], *, warn: bool = True, settings: Setting
     except ValidationError as exc:
         problems = []
         for e in exc.errors():
-            where = _loc(e["loc"])
-            ident = _item_id(raw, e["loc"])
+            where = key_path(e["loc"])
+            ident = item_id(raw, e["loc"], ("tasks", "targets"))
             problems.append(f"{where}{ident}: {e['msg']}")
         raise InputDataError("invalid plan: " + "; ".join(problems), file=path) from None
     plan._path = path
@@ -569,17 +559,6 @@ def load_plan(path: str | PathLike[str], *, warn: bool = True, settings: Setting
         for d in plan._discrepancies:
             warnings.warn(f"{path.name}: {d.item}: {d.message}", PlanDiscrepancy, stacklevel=2)
     return plan
-
-
-def _item_id(raw: dict, loc: tuple) -> str:
-    """' (id K07)' for an error inside tasks[i]/targets[i], when the raw item has an id."""
-    if len(loc) >= 2 and loc[0] in ("tasks", "targets") and isinstance(loc[1], int):
-        try:
-            ident = raw[loc[0]][loc[1]].get("id")
-        except (KeyError, IndexError, TypeError, AttributeError):
-            return ""
-        return f" (id {ident})" if ident else ""
-    return ""
 
 
 def _month_of_date(d: dt.date) -> str:

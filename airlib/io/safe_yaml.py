@@ -33,7 +33,7 @@ from airlib.files import refuse_if_larger
 from airlib.io.text_decoding import decode_text
 from airlib.settings import DEFAULT, Settings
 
-__all__ = ["check_yaml_structure", "load_yaml_file", "load_yaml_text"]
+__all__ = ["check_yaml_structure", "item_id", "key_path", "load_yaml_file", "load_yaml_text"]
 
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -219,3 +219,28 @@ def load_yaml_file(path: str | PathLike[str], settings: Settings | None = None, 
                              file=p)
     text, _ = decode_text(data, file=p)
     return load_yaml_text(text, p, s)
+
+
+def key_path(loc: tuple) -> str:
+    """The path of a key in a validated YAML document as error messages write it:
+    ``("tasks", 3, "towns")`` → ``tasks[3].towns`` (a pydantic error's ``loc``)."""
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)
+
+
+def item_id(raw: Any, loc: tuple, lists: tuple[str, ...]) -> str:
+    """``" (id K07)"`` for an error inside ``<list>[i]`` of ``raw`` when that item has an ``id``
+    (``lists``: the top-level lists whose items carry ids, e.g. ``("tasks", "targets")``);
+    ``""`` otherwise."""
+    if len(loc) >= 2 and loc[0] in lists and isinstance(loc[1], int):
+        try:
+            ident = raw[loc[0]][loc[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return ""
+        return f" (id {ident})" if ident else ""
+    return ""

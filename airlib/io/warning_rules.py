@@ -45,7 +45,6 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from airlib.errors import InputDataError
-from airlib.io.plans import _loc
 from airlib.settings import Settings
 
 __all__ = [
@@ -279,7 +278,7 @@ def load_warning_rules(path: str | PathLike[str] | None = None, settings: Settin
         Unreadable YAML, an unknown kind, a missing source, a negative or zero N, a condition
         naming an unknown rule …; the message names the file and every key at fault.
     """
-    from airlib.io.safe_yaml import load_yaml_file
+    from airlib.io.safe_yaml import item_id, key_path, load_yaml_file
 
     p = default_rules_path() if path is None else Path(path)
     raw = load_yaml_file(p, settings, what="warning rule file")
@@ -291,17 +290,6 @@ def load_warning_rules(path: str | PathLike[str] | None = None, settings: Settin
         problems = []
         for e in exc.errors():
             loc = tuple(x for x in e["loc"] if x not in KINDS)  # the union's tag is noise in the path
-            problems.append(f"{_loc(loc) or '(file)'}{_rule_id(raw, loc)}: {e['msg']}")
+            problems.append(f"{key_path(loc) or '(file)'}{item_id(raw, loc, ('rules', 'summons'))}: {e['msg']}")
         raise InputDataError("invalid warning rules: " + "; ".join(problems)
                              + " (format: docs/warnings.md)", file=p) from None
-
-
-def _rule_id(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
-    """' (id W2)' for an error inside rules[i]/summons[i], when the raw item has an id."""
-    if len(loc) >= 2 and loc[0] in ("rules", "summons") and isinstance(loc[1], int):
-        try:
-            ident = raw[loc[0]][loc[1]].get("id")
-        except (KeyError, IndexError, TypeError, AttributeError):
-            return ""
-        return f" (id {ident})" if ident else ""
-    return ""

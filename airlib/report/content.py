@@ -40,7 +40,7 @@ __all__ = [
     "ledger_problems_markdown", "map_source_line", "overdue_display", "progress_caption", "progress_key",
     "progress_markdown", "progress_table",
     "RECORD_PARAMETERS", "inputs_digest", "ranking_summary_markdown", "record_html", "record_parameters",
-    "run_record_dict", "split_title", "targets_display", "value_decimals", "write_excel",
+    "run_record_dict", "split_title", "target_plans_markdown", "targets_display", "value_decimals", "write_excel",
     "HEAVY_TARGET_COLUMNS", "heavy_targets_display", "heavy_targets_markdown", "progress_summary_markdown",
     "tasks_display",
     "TARGET_COLUMNS", "missing_reasons", "workbook_tables",
@@ -813,6 +813,21 @@ def targets_display(data: ReportData, language: str = "zh") -> pd.DataFrame:
     }
     h = table_headers("targets", language)
     return pd.DataFrame({h[i]: cols[c].to_numpy() for i, c in enumerate(TARGET_COLUMNS)})
+
+
+def target_plans_markdown(data: ReportData, language: str = "zh") -> str | None:
+    """When the targets of the month come from more than one plan: which plan each target
+    belongs to ("T01（2026-01-01～2026-12-31）：《…》"; titles escaped), so that two plans'
+    targets of the same id are told apart. None for targets of a single plan."""
+    t = data.targets
+    if t is None or t.empty or "plan" not in t or t["plan"].nunique() < 2:
+        return None
+    sep = text("range_sep", language)
+    items = [text("target_plan_item", language, id=markdown_text(r.target_id),
+                  start=f"{pd.Timestamp(r.start):%Y-%m-%d}", end=f"{pd.Timestamp(r.end):%Y-%m-%d}", sep=sep,
+                  plan=markdown_text(r.plan))
+             for r in t.drop_duplicates(["plan", "target_id"]).itertuples(index=False)]  # a handful of rows
+    return text("target_plans", language, items=text("list_sep", language).join(items))
 
 
 #: Parameters of the run that go into the run record, in this order (paths made

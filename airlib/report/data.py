@@ -222,14 +222,17 @@ class ReportData:
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Path]:
+def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None, *,
+                history: Sequence[pd.Period] = ()) -> list[Path]:
     """Every file a report of ``month`` reads: store partitions (January of last year to
     ``month``), registries, store manifest, boundaries, plans (as found by
     :func:`airlib.report.request.plan_paths`), the task ledgers of the plans in force for the
     month (``<ledgers>/<plan id>/`` and the files directly in ``<ledgers>/``,
     :func:`airlib.io.ledgers.plan_ledger_files`), the city table when the configuration
     names one (``city_table``), and the district's own 预警通知函 template (``letter_template``;
-    the shipped one is part of airlib)."""
+    the shipped one is part of airlib). ``history``: earlier months whose task progress the
+    warning history reads (:func:`task_history`) — the ledgers of the plans in force then are
+    listed too."""
     from airlib.io.ledgers import plan_ledger_files
     from airlib.io.store import dataset_dir
 
@@ -253,9 +256,10 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
         files.append(rules)
     if cfg.ledgers:
         folder = cfg.path(cfg.ledgers, project_root)
-        for plan in _plans_in_force(cfg, month, project_root):
-            own, shared = plan_ledger_files(folder, plan.id)
-            files.extend(f for f in [*own, *shared] if f not in files)
+        for m in [*history, month]:
+            for plan in _plans_in_force(cfg, m, project_root):
+                own, shared = plan_ledger_files(folder, plan.id)
+                files.extend(f for f in [*own, *shared] if f not in files)
     city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
     if city is not None and city.is_file():
         files.append(city)
@@ -435,7 +439,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         targets=lambda m: town_targets(cfg, m, tdaily, towns, project_root), rankings={str(month): ranking})
     reasons = history.reasons.loc[history.reasons["month"] == str(month)].reset_index(drop=True)
     warn = warned_towns(reasons, ranking)
-    files = input_files(cfg, month, project_root)
+    files = input_files(cfg, month, project_root, history=months[:-1])
     city = city_context(cfg, month, project_root)
     target_daily = ddaily
     if any(g.metric == "heavy_pollution_days" for _, g in report_targets):  # heavy days need the daily AQI

@@ -277,6 +277,9 @@ def targets(request: ReportRequest, data: ReportData) -> list[Any]:
     heavy = C.heavy_targets_display(data, lang)
     if tdisp.empty and heavy.empty:
         out.append(_md(text("no_targets", lang)))
+    plans = C.target_plans_markdown(data, lang)  # two plans' targets may share an id (T01)
+    if plans:
+        out.append(_md(plans))
     if not tdisp.empty:
         out.append(_html(C.html_table(tdisp, caption=_table_caption(data, "targets", lang, _fields(request)))))
         tf = F.target_figure(data, lang)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,23 @@ __all__ = [
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
     "WarningSummary", "check_warning_summary", "require_true_warning_summary", "warning_summary",
 ]
+
+
+_S = TypeVar("_S")
+
+
+def _require(sentence: _S, problems: list[str], what: str) -> _S:
+    """``sentence`` when its checker found nothing wrong (``problems`` empty).
+
+    Raises
+    ------
+    AirlibError
+        ``what`` ("the ranking summary does not agree with the ranking table") and each
+        disagreement: the report is not written with a false sentence.
+    """
+    if problems:
+        raise AirlibError(f"{what} (" + "; ".join(problems) + "); the report was not written — please report this")
+    return sentence
 
 
 @dataclass(frozen=True)
@@ -362,11 +380,8 @@ def require_true_summary(summary: RankingSummary, table: pd.DataFrame) -> Rankin
         Naming each disagreement between the sentence and the table (a bug in the sentence
         code: the report is not written with a false sentence).
     """
-    problems = check_ranking_summary(summary, table)
-    if problems:
-        raise AirlibError("the ranking summary does not agree with the ranking table ("
-                          + "; ".join(problems) + "); the report was not written — please report this")
-    return summary
+    return _require(summary, check_ranking_summary(summary, table),
+                    "the ranking summary does not agree with the ranking table")
 
 
 # ---- heavy-pollution-day target (目标期累计) ------------------------------------------------------
@@ -485,11 +500,8 @@ def require_true_heavy_days_sentence(sentence: HeavyDaysSentence, row: pd.Series
     AirlibError
         Naming each disagreement (the report is not written with a false sentence).
     """
-    problems = check_heavy_days_sentence(sentence, row)
-    if problems:
-        raise AirlibError("the heavy-pollution-day sentence does not agree with its target ("
-                          + "; ".join(problems) + "); the report was not written — please report this")
-    return sentence
+    return _require(sentence, check_heavy_days_sentence(sentence, row),
+                    "the heavy-pollution-day sentence does not agree with its target")
 
 
 # ---- task progress (one plan) --------------------------------------------------------------------
@@ -615,11 +627,8 @@ def require_true_progress_summary(summary: ProgressSummary, scores: pd.DataFrame
     AirlibError
         Naming each disagreement (the report is not written with a false sentence).
     """
-    problems = check_progress_summary(summary, scores)
-    if problems:
-        raise AirlibError("the task-progress sentence does not agree with the task scores ("
-                          + "; ".join(problems) + "); the report was not written — please report this")
-    return summary
+    return _require(summary, check_progress_summary(summary, scores),
+                    "the task-progress sentence does not agree with the task scores")
 
 
 # ---- warnings and 约谈 ---------------------------------------------------------------------------
@@ -739,8 +748,5 @@ def require_true_warning_summary(summary: WarningSummary, reasons: pd.DataFrame,
     AirlibError
         Naming each disagreement (the report is not written with a false sentence).
     """
-    problems = check_warning_summary(summary, reasons, summons)
-    if problems:
-        raise AirlibError("the warning summary does not agree with the warning reasons ("
-                          + "; ".join(problems) + "); the report was not written — please report this")
-    return summary
+    return _require(summary, check_warning_summary(summary, reasons, summons),
+                    "the warning summary does not agree with the warning reasons")

@@ -89,6 +89,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                               "不晚于完成时限所在月份为准。",
         "h_targets": "## 四、PM2.5浓度与目标",
         "no_targets": "本月不在已配置方案的区PM2.5浓度或重污染天数目标考核期内。",
+        "target_plans": "本月同时有多个方案的目标在期，各目标所属方案：{items}。",
+        "target_plan_item": "{id}（{start}{sep}{end}）：《{plan}》",
         "table_targets": "表{no} 区PM2.5浓度目标完成情况（目标期累计）",
         "table_heavy_targets": "表{no} 区重污染天数目标完成情况（目标期累计）",
         "heavy_sentence": "重污染天数（{target}）：目标期{start}至{end}已出现{used}天，上年同期{last}天；"
@@ -299,6 +301,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                               "month.",
         "h_targets": "## 4. PM2.5 against targets",
         "no_targets": "This month lies in no configured district PM2.5 or heavy-pollution-day target period.",
+        "target_plans": "Targets of several plans apply this month; the plan of each target: {items}.",
+        "target_plan_item": "{id} ({start}{sep}{end}): {plan}",
         "table_targets": "Table {no} District PM2.5 targets, period to date",
         "table_heavy_targets": "Table {no} District heavy-pollution-day targets, period to date",
         "heavy_sentence": "Heavy-pollution days ({target}): {used} days from {start} to {end}, {last} in the same "

@@ -177,3 +177,23 @@ def test_progress_sentence_states_the_scores_and_is_checked():
     none_over = progress_summary(other)
     assert "无逾期未完成任务" in none_over.text and check_progress_summary(none_over, other) == []
     assert progress_summary_markdown(None) is None
+
+
+def test_targets_of_two_plans_name_their_plan():
+    """Two plans in force with a target of the same id (T01): a sentence says which plan each
+    belongs to, titles escaped; one plan: no sentence."""
+    from types import SimpleNamespace
+
+    from airlib.report.content import target_plans_markdown
+
+    t = pd.DataFrame({"plan": ["年度计划", "秋冬季<b>方案</b>"], "target_id": ["T01", "T01"],
+                      "start": pd.to_datetime(["2026-01-01", "2026-10-01"]),
+                      "end": pd.to_datetime(["2026-10-31", "2026-10-31"])})
+    s = target_plans_markdown(SimpleNamespace(targets=t), "zh")
+    from airlib.escaping import markdown_text
+
+    assert s == ("本月同时有多个方案的目标在期，各目标所属方案：T01（2026-01-01～2026-10-31）：《年度计划》、"
+                 f"T01（2026-10-01～2026-10-31）：《{markdown_text('秋冬季<b>方案</b>')}》。")
+    assert "<b>" not in s
+    assert target_plans_markdown(SimpleNamespace(targets=t.iloc[:1]), "zh") is None
+    assert target_plans_markdown(SimpleNamespace(targets=pd.DataFrame()), "zh") is None
