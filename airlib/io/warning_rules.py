@@ -40,7 +40,7 @@ from __future__ import annotations
 import string
 from os import PathLike
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -57,7 +57,8 @@ __all__ = [
 DEFAULT_RULES_FILE: str = "data/raw/rules/warning_rules.yaml"
 
 #: Warning rule kinds (the criteria the plans name).
-KINDS: tuple[str, ...] = ("bottom_rank", "yoy_worsening", "task_behind", "task_overdue", "target_missed")
+Kind = Literal["bottom_rank", "yoy_worsening", "task_behind", "task_overdue", "target_missed"]
+KINDS: tuple[str, ...] = get_args(Kind)
 
 #: Chinese name of each kind (for condition texts: 连续3个月"重点任务逾期").
 KIND_LABELS: dict[str, str] = {
@@ -162,7 +163,7 @@ class SummonsCondition(_Strict):
     """One condition of a 约谈 rule over the town's warning history (module docstring)."""
 
     rule: str | None = None
-    kind: Literal["bottom_rank", "yoy_worsening", "task_behind", "task_overdue", "target_missed"] | None = None
+    kind: Kind | list[Kind] | None = None  # one kind, or several (a warning of any of them counts)
     consecutive: int | None = Field(default=None, ge=1, le=24)
     at_least: int | None = Field(default=None, ge=1, le=24)
     window: int | Literal["season", "year"] | None = None
@@ -171,6 +172,8 @@ class SummonsCondition(_Strict):
     def _shape(self) -> SummonsCondition:
         if self.rule is not None and self.kind is not None:
             raise ValueError("give rule or kind, not both")
+        if isinstance(self.kind, list) and not self.kind:
+            raise ValueError("kind: give at least one kind")
         if (self.consecutive is None) == (self.at_least is None):
             raise ValueError("give exactly one of consecutive: N or at_least: K (with window)")
         if self.consecutive is not None and self.window is not None:

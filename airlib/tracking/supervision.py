@@ -187,7 +187,10 @@ def _task_rule(rule: Any, progress: pd.DataFrame | None, month: pd.Period, statu
 def _target_missed(rule: Any, targets: pd.DataFrame | None, month: pd.Period) -> pd.DataFrame:
     if targets is None or targets.empty:
         return _empty(REASON_COLUMNS)
-    t = targets.loc[((targets["area_level"] == "镇街") & (targets["window"] == rule.window)
+    from airlib.tracking.targets import WINDOW_LABELS
+
+    window = WINDOW_LABELS.get(rule.window, rule.window)  # evaluate_targets labels its windows
+    t = targets.loc[((targets["area_level"] == "镇街") & (targets["window"] == window)
                      & (targets["status"] == "未达标")).to_numpy(dtype=bool)].copy()
     if t.empty:
         return _empty(REASON_COLUMNS)
@@ -389,12 +392,17 @@ def _window(cond: SummonsCondition, months: Sequence[str], month: pd.Period) -> 
     return [m for m in want if m in have] if cond.consecutive is None else want
 
 
+def _kinds(cond: SummonsCondition) -> list[str]:
+    """The warning kinds a condition counts (``kind``: one or a list)."""
+    return list(cond.kind) if isinstance(cond.kind, list) else [cond.kind]
+
+
 def _condition_text(rules: WarningRules, cond: SummonsCondition, window: list[str], count: int,
                     met_months: list[str]) -> str:
     if cond.rule is not None:
         what = rules.rule(cond.rule).title()
     elif cond.kind is not None:
-        what = KIND_LABELS[cond.kind]
+        what = "或".join(KIND_LABELS[k] for k in _kinds(cond))
     else:
         what = "被预警"
     months = "、".join(met_months)
@@ -447,7 +455,7 @@ def summons_candidates(rules: WarningRules, history: SupervisionHistory, month: 
             if cond.rule is not None:
                 sel &= r["rule_id"] == cond.rule
             elif cond.kind is not None:
-                sel &= r["kind"] == cond.kind
+                sel &= r["kind"].isin(_kinds(cond))
             flags = pd.crosstab(r.loc[sel.to_numpy(dtype=bool), "town_code"], r.loc[sel.to_numpy(dtype=bool), "month"])
             flags = (flags.reindex(index=towns.index, columns=window, fill_value=0) > 0)
             count = flags.sum(axis=1)

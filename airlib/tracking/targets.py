@@ -77,6 +77,7 @@ from airlib.periods import month_end, month_start, parse_month
 from airlib.standards.pollution_days import HEAVY_AQI, heavy_pollution_days
 
 __all__ = [
+    "WINDOW_LABELS",
     "CONTEXT_STATUS",
     "COUNT_METRICS",
     "EVALUABLE_METRICS",
@@ -135,7 +136,9 @@ TARGET_EVAL_LABELS: dict[str, str] = {
     "outlook": "目标展望",
 }
 
-_WINDOW_ZH = {"month": "当月", "period": "目标期累计", "ytd": "年初至今"}
+#: Window keys (``evaluate_targets(windows=…)``) → the labels its ``window`` column holds.
+WINDOW_LABELS: dict[str, str] = {"month": "当月", "period": "目标期累计", "ytd": "年初至今"}
+_WINDOW_ZH = WINDOW_LABELS
 
 
 def _areas(daily: pd.DataFrame, id_col: str | None, default_code: str, default_name: str,

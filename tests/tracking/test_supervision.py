@@ -154,7 +154,7 @@ def test_target_missed_reads_town_rows_of_the_window():
     targets = pd.DataFrame({
         "target_id": ["T02", "T02", "T02", "T02"], "metric": "pm25_mean", "metric_label": "PM2.5平均浓度",
         "area_level": ["镇街", "镇街", "区", "镇街"], "area_code": [CODES[0], CODES[1], "110109", CODES[0]],
-        "area_name": [NAMES[0], NAMES[1], "门头沟区", NAMES[0]], "window": ["period", "period", "period", "month"],
+        "area_name": [NAMES[0], NAMES[1], "门头沟区", NAMES[0]], "window": ["目标期累计", "目标期累计", "目标期累计", "当月"],  # as evaluate_targets labels them
         "start": pd.Timestamp("2021-01-01"), "end": pd.Timestamp("2021-03-31"),
         "current": [41.26, 30.0, 44.0, 50.0], "target_level": [40.0, 35.0, 40.0, 40.0],
         "status": ["未达标", "达标", "未达标", "未达标"], "plan": "西城方案",
@@ -268,3 +268,42 @@ def test_history_months_follow_the_rules():
     rs = rules(LAST, summons=({"id": "Y", "label": "y", "all_of": [{"at_least": 2, "window": 9}]},))
     assert [str(m) for m in history_months(rs, "2018-03")][0] == "2017-07"
     assert len(history_months(rules(LAST), "2018-03")) == 6
+
+
+def test_target_missed_on_evaluate_targets_output():
+    """W5 on what evaluate_targets really gives (its window labels, each_town rows): the town
+    above an each-town cap over the target period is warned, the one under it is not, and a
+    month window's 未达标 would not count (it is 参考 anyway)."""
+    from airlib.tracking.targets import evaluate_targets
+
+    plan = Plan.model_validate({
+        "plan": {"id": "p", "title": "测试方案", "district": "门头沟区", "document": "d",
+                 "period": {"start": "2017-10", "end": "2017-12"}},
+        "targets": [{"id": "T9", "metric": "pm25_mean", "scope": "each_town", "kind": "absolute_cap",
+                     "value": 45, "unit": "µg/m³", "period": {"start": "2017-10", "end": "2017-12"},
+                     "source": {"section": "s"}}],
+    })
+    daily = _season({"2017-10": CODES[0], "2017-11": CODES[0], "2017-12": CODES[0]})
+    rows = evaluate_targets(plan, daily, None, "2017-12", towns=TOWNS4)
+    rule = {"id": "W5", "kind": "target_missed", "window": "period", "label": "目标未达标"}
+    r = warning_reasons(rules(rule), town_monthly_ranking(daily, "2017-12", towns=TOWNS4), None, rows, "2017-12")
+    assert r["town_code"].tolist() == [CODES[0]]  # 60 µg/m³ against ≤ 45; the others 30–40
+    assert r["threshold"].iloc[0] == 45.0 and r["value"].iloc[0] == pytest.approx(60.0)
+
+
+def test_a_condition_may_count_several_kinds():
+    """kind: [a, b] counts a month warned by a rule of any listed kind and no other kind."""
+    daily = _season({"2017-10": CODES[0], "2017-11": CODES[0], "2017-12": CODES[0]})
+    target_only = {"id": "W5", "kind": "target_missed", "window": "period", "label": "目标未达标"}
+    y = {"id": "Y", "label": "近3个月均被预警",
+         "all_of": [{"at_least": 3, "window": 3, "kind": ["bottom_rank", "yoy_worsening"]}]}
+    rs = rules(LAST, target_only, summons=(y,))
+    hist = supervision_history(rs, daily, history_months(rs, "2017-12", at_least=3), towns=TOWNS4)
+    s = summons_candidates(rs, hist, "2017-12")
+    assert s["town_code"].tolist() == [CODES[0]]
+    assert s["conditions"].iloc[0] == "近3个月中3个月浓度排名靠后或同比恶化（2017-10、2017-11、2017-12）"
+    only_targets = rules(LAST, target_only, summons=({**y, "all_of": [{**y["all_of"][0], "kind": ["target_missed"]}]},))
+    hist2 = supervision_history(only_targets, daily, history_months(only_targets, "2017-12", at_least=3), towns=TOWNS4)
+    assert summons_candidates(only_targets, hist2, "2017-12").empty  # no targets given: W5 never warned
+    with pytest.raises(Exception, match="at least one kind"):
+        rules(LAST, summons=({**y, "all_of": [{"at_least": 3, "window": 3, "kind": []}]},))
