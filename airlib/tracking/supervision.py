@@ -402,7 +402,8 @@ def _condition_text(rules: WarningRules, cond: SummonsCondition, window: list[st
     if cond.rule is not None:
         what = rules.rule(cond.rule).title()
     elif cond.kind is not None:
-        what = "或".join(KIND_LABELS[k] for k in _kinds(cond))
+        kinds = _kinds(cond)
+        what = KIND_LABELS[kinds[0]] if len(kinds) == 1 else f"被预警（{'、'.join(KIND_LABELS[k] for k in kinds)}）"
     else:
         what = "被预警"
     months = "、".join(met_months)

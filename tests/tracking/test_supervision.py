@@ -301,7 +301,7 @@ def test_a_condition_may_count_several_kinds():
     hist = supervision_history(rs, daily, history_months(rs, "2017-12", at_least=3), towns=TOWNS4)
     s = summons_candidates(rs, hist, "2017-12")
     assert s["town_code"].tolist() == [CODES[0]]
-    assert s["conditions"].iloc[0] == "近3个月中3个月浓度排名靠后或同比恶化（2017-10、2017-11、2017-12）"
+    assert s["conditions"].iloc[0] == "近3个月中3个月被预警（浓度排名靠后、同比恶化）（2017-10、2017-11、2017-12）"
     only_targets = rules(LAST, target_only, summons=({**y, "all_of": [{**y["all_of"][0], "kind": ["target_missed"]}]},))
     hist2 = supervision_history(only_targets, daily, history_months(only_targets, "2017-12", at_least=3), towns=TOWNS4)
     assert summons_candidates(only_targets, hist2, "2017-12").empty  # no targets given: W5 never warned
