@@ -268,7 +268,9 @@ def warning_reasons(
 
 
 def warning_towns(reasons: pd.DataFrame) -> pd.DataFrame:
-    """One row per warned town (and month): :data:`TOWN_COLUMNS`, ``reasons`` = labels joined by '；'.
+    """One row per warned town (and month): :data:`TOWN_COLUMNS`, ``n_reasons`` = rows of
+    ``reasons``, ``reasons`` = the distinct labels joined by '；' (two plans' targets missed give
+    two reasons and one label 空气质量目标未达标).
 
     Towns keep the order of ``reasons`` (worst concentration rank first).
     """
@@ -276,7 +278,7 @@ def warning_towns(reasons: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "n_reasons" else "string") for c in TOWN_COLUMNS})
     g = reasons.groupby(["month", "town_code"], sort=False)
     out = g.agg(town_name=("town_name", "first"), n_reasons=("rule_id", "size"),
-                reasons=("label", "；".join)).reset_index()
+                reasons=("label", lambda s: "；".join(dict.fromkeys(s)))).reset_index()
     out["n_reasons"] = out["n_reasons"].astype("Int64")
     out["reasons"] = out["reasons"].astype("string")
     return out[list(TOWN_COLUMNS)]

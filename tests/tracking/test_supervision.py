@@ -307,3 +307,11 @@ def test_a_condition_may_count_several_kinds():
     assert summons_candidates(only_targets, hist2, "2017-12").empty  # no targets given: W5 never warned
     with pytest.raises(Exception, match="at least one kind"):
         rules(LAST, summons=({**y, "all_of": [{"at_least": 3, "window": 3, "kind": []}]},))
+
+
+def test_warned_town_lists_each_label_once():
+    """Two reasons with the same label (targets of two plans missed) count twice and print once."""
+    r = warning_reasons(rules(BOTTOM), table([30, 40, 50, 60]), None, None, "2018-01")
+    twice = pd.concat([r.iloc[[1]], r.iloc[[1]].assign(rule_id="W1b")], ignore_index=True)
+    w = warning_towns(twice)
+    assert w["n_reasons"].tolist() == [2] and w["reasons"].tolist() == [r["label"].iloc[1]]
