@@ -128,9 +128,10 @@ def _prepare(hourly: pd.DataFrame, pollutant: str, x: str, wd: str) -> pd.DataFr
          "z": pd.to_numeric(hourly[pollutant], errors="coerce").astype(float)},
         index=hourly.index,
     )
+    d["pos"] = np.arange(len(d))  # row position in the input (the index may repeat)
     d.loc[(d["wd"] < 0) | (d["wd"] > 360), "wd"] = np.nan  # checkPrep: outside 0–360 removed
     d.loc[d["wd"] == 0, "wd"] = 360.0  # checkPrep: a direction of 0 is 360
-    d = d.dropna()
+    d = d.dropna(subset=["wd", "x", "z"])
     if len(d) == 0:
         raise InputDataError(
             f"no hour has {pollutant}, {x} and {wd} all present: nothing to plot", column=pollutant
@@ -183,7 +184,8 @@ def polar_bins(
     xs = d["x"].to_numpy() - min_x
     max_ws = float(xs.max())
     if max_ws <= 0:
-        raise InputDataError(f"column {x!r} has one value only: no radial axis for a polar plot", column=x)
+        raise InputDataError("one value only: no radial axis for a polar plot; give hours with different "
+                             "wind speeds", column=x)
     wdv = d["wd"].to_numpy()
     wd_int = 10 if np.all(wdv % 10 == 0) else 5
     n_wd = 360 // wd_int
@@ -507,8 +509,9 @@ def polar_cluster(
 
     lab = lookup[find_interval(hu), find_interval(hv)].astype(float)
     lab[lab == 0] = np.nan
-    hours = pd.Series(pd.array(np.full(len(hourly), pd.NA), dtype="Int64"), index=hourly.index, name="cluster")
-    hours.loc[d.index] = pd.array(lab, dtype="Int64")
+    full = np.full(len(hourly), np.nan)
+    full[d["pos"].to_numpy()] = lab
+    hours = pd.Series(pd.array(full, dtype="Int64"), index=hourly.index, name="cluster")
     centres = grid.groupby("cluster")[["u", "v", "z"]].mean()
     centres["hours"] = hours.value_counts().reindex(centres.index, fill_value=0)
     return PolarClusters(grid=grid, hours=hours, centres=centres)

@@ -36,6 +36,20 @@ def test_bins_by_hand():
     row = b.loc[(360.0, ws9)]
     assert row["value"] == 6.0 and row["n"] == 2
     assert row["u"] == pytest.approx(0.0, abs=1e-12) and row["v"] == pytest.approx(ws9)
+    # min_bin = 2 drops the one-hour bins (there are none: every bin above has 2 hours) ...
+    assert len(polar.polar_bins(d, min_bin=2)) == 3
+    # ... and min_bin = 3 drops them all
+    assert len(polar.polar_bins(d, min_bin=3)) == 0
+    one = polar.polar_bins(d.iloc[[0, 2]])
+    assert one["weight"].tolist() == [0.25, 0.25] and one["n"].tolist() == [1, 1]
+    with pytest.raises(InputDataError, match="one value only"):
+        polar.polar_bins(d.iloc[:1])
+
+
+def test_no_complete_hour_is_a_clear_error():
+    d = pd.DataFrame({"wspm": [1.0, np.nan], "wd": [np.nan, 90.0], "pm25": [5.0, 6.0]})
+    with pytest.raises(InputDataError, match="no hour has pm25, wspm and wd"):
+        polar.polar_bins(d)
 
 
 def test_bins_5_degrees_for_compass_text_and_unknown_direction():
@@ -167,6 +181,15 @@ def test_cluster_separates_two_planted_sources_and_is_stable():
     calm = c1.hours[d["wspm"] < 0.5].dropna()
     assert calm.isin([1, 2]).all()
     assert c1.centres["hours"].sum() == c1.hours.notna().sum()
+
+
+def test_cluster_hours_follow_row_positions_with_a_repeated_index():
+    d = _two_sources()
+    c = polar.polar_cluster(d, n_clusters=4, seed=11)
+    d2 = d.set_axis(np.zeros(len(d), dtype=int))  # every row has index 0
+    c2 = polar.polar_cluster(d2, n_clusters=4, seed=11)
+    np.testing.assert_array_equal(c2.hours.to_numpy(dtype=float, na_value=np.nan),
+                                  c.hours.to_numpy(dtype=float, na_value=np.nan))
 
 
 def test_cluster_needs_two():
