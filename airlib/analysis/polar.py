@@ -251,7 +251,7 @@ def _design(pts: np.ndarray, knots: np.ndarray, basis: np.ndarray) -> np.ndarray
 
 def fit_thin_plate_regression_spline(
     u: np.ndarray, v: np.ndarray, z: np.ndarray, weights: np.ndarray | None = None, *, k: int = 100,
-    seed: int = 0,
+    seed: int = 0, lam: float | None = None,
 ) -> ThinPlateFit:
     """Penalised thin-plate regression spline with GCV smoothing (mgcv ``gam(z ~ s(u, v, k = k))``).
 
@@ -270,6 +270,11 @@ def fit_thin_plate_regression_spline(
         Prior weights (default 1).
     k : int
         Basis dimension (openair 100); needs at least k unique (u, v).
+    seed : int
+        Seed of the knot draw when there are more than ``MAX_KNOTS`` unique positions.
+    lam : float, optional
+        A fixed smoothing parameter instead of the GCV choice (for checks; with ``k`` = the number
+        of unique points the fit is the full thin-plate smoothing spline with this λ).
 
     Raises
     ------
@@ -323,12 +328,15 @@ def fit_thin_plate_regression_spline(
         tr = float(shrink.sum())
         return n * rss / (n - tr) ** 2 if n > tr else np.inf
 
-    grid = np.linspace(-25, 25, 101)
-    scores = np.array([gcv(r) for r in grid])
-    j = int(np.argmin(scores))
-    lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
-    res = minimize_scalar(gcv, bounds=(lo, hi), method="bounded", options={"xatol": 1e-6})
-    rho = float(res.x) if res.fun <= scores[j] else float(grid[j])
+    if lam is not None:
+        rho = float(np.log(lam))
+    else:
+        grid = np.linspace(-25, 25, 101)
+        scores = np.array([gcv(r) for r in grid])
+        j = int(np.argmin(scores))
+        lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
+        res = minimize_scalar(gcv, bounds=(lo, hi), method="bounded", options={"xatol": 1e-6})
+        rho = float(res.x) if res.fun <= scores[j] else float(grid[j])
     shrink = 1.0 / (1.0 + np.exp(rho) * lam_eig)
     coef = (Rinv @ (U @ (shrink * c))) / scale
     return ThinPlateFit(knots=knots, basis=basis, coef=coef, lam=float(np.exp(rho)), edf=float(shrink.sum()),

@@ -93,6 +93,39 @@ def test_tprs_recovers_a_smooth_function_and_is_exact_on_linear():
     np.testing.assert_allclose(lin.predict(gu, gv), 3 + 2 * gu - gv, atol=1e-6)
 
 
+def test_tprs_untruncated_equals_the_thin_plate_smoothing_spline():
+    # k = n: no truncation, so the fit solves (E + λI)δ + Tα = y, T'δ = 0, E = r² log r / (8π):
+    # scipy's thin-plate RBF (kernel r² log r, linear polynomial) with smoothing 8πλ is the same spline
+    from scipy.interpolate import RBFInterpolator
+
+    rng = np.random.default_rng(4)
+    u, v = rng.uniform(-2, 2, (2, 60))
+    z = np.cos(u) * v + rng.normal(0, 0.2, 60)
+    lam = 0.05
+    fit = polar.fit_thin_plate_regression_spline(u, v, z, k=60, lam=lam)
+    rbf = RBFInterpolator(np.column_stack([u, v]), z, kernel="thin_plate_spline", degree=1, smoothing=8 * np.pi * lam)
+    gu, gv = np.meshgrid(np.linspace(-2, 2, 15), np.linspace(-2, 2, 15))
+    np.testing.assert_allclose(fit.predict(gu, gv), rbf(np.column_stack([gu.ravel(), gv.ravel()])).reshape(gu.shape),
+                               atol=1e-7)
+
+
+def test_tprs_gcv_score_and_edf_from_the_explicit_influence_matrix():
+    # the fit is linear in z for a fixed λ: column i of the influence matrix A is the fit to e_i
+    rng = np.random.default_rng(6)
+    u, v = rng.uniform(-1, 1, (2, 40))
+    z = u**2 + rng.normal(0, 0.1, 40)
+    w = rng.uniform(0.5, 1.5, 40)
+    fit = polar.fit_thin_plate_regression_spline(u, v, z, w, k=20)
+    A = np.column_stack([polar.fit_thin_plate_regression_spline(u, v, e, w, k=20, lam=fit.lam).predict(u, v)
+                         for e in np.eye(40)])
+    assert np.trace(A) == pytest.approx(fit.edf, rel=1e-6)
+    r = z - A @ z
+    assert fit.gcv == pytest.approx(40 * np.sum(w * r**2) / (40 - np.trace(A)) ** 2, rel=1e-6)
+    # GCV's minimum: neighbouring λ score higher
+    for f in (0.5, 2.0):
+        assert polar.fit_thin_plate_regression_spline(u, v, z, w, k=20, lam=fit.lam * f).gcv >= fit.gcv
+
+
 def test_tprs_needs_k_unique_points():
     with pytest.raises(AirlibError, match="lower k"):
         polar.fit_thin_plate_regression_spline(np.arange(50.0), np.arange(50.0) ** 2, np.ones(50))
