@@ -34,7 +34,8 @@ smoothing parameter minimises the GCV score n·Σw(y−f)² / (n − tr A)² (mg
 ``method = "GCV.Cp"``). :func:`fit_thin_plate_regression_spline` builds exactly that model with
 numpy/scipy, so the surface is openair's model rather than a look-alike (an RBF interpolant, a
 tensor B-spline GLMGam or pygam would each be a different model with its own smoothness).
-Remaining differences: the GCV optimum is found by a bounded 1-D search (mgcv: Newton), and with
+Remaining differences: the GCV optimum is found by a bounded 1-D search (mgcv: Newton); when the
+k-th and (k+1)-th eigenvalues are tied (openair's symmetric bin grid makes pairs) both are kept; and with
 more than 2000 unique bins mgcv draws 2000 knots with its own random numbers — here a fixed-seed
 numpy draw. Neither was checked against R (R is not installed); see ``docs/analysis.md``.
 
@@ -269,7 +270,9 @@ def fit_thin_plate_regression_spline(
     weights : array, optional
         Prior weights (default 1).
     k : int
-        Basis dimension (openair 100); needs at least k unique (u, v).
+        Basis dimension (openair 100); needs at least k unique (u, v). When the k-th largest
+        eigenvalue is tied with the next (symmetric bin layouts), the tied eigenvectors are all
+        kept (k + 1 or more): mgcv keeps exactly k, one of a tied pair chosen by rounding.
     seed : int
         Seed of the knot draw when there are more than ``MAX_KNOTS`` unique positions.
     lam : float, optional
@@ -294,7 +297,15 @@ def fit_thin_plate_regression_spline(
         knots = knots[np.sort(np.random.default_rng(seed).choice(len(knots), MAX_KNOTS, replace=False))]
     E = _eta(cdist(knots, knots))
     vals, vecs = np.linalg.eigh(E)
-    top = np.argsort(-np.abs(vals))[:k]
+    order = np.argsort(-np.abs(vals))
+    mags = np.abs(vals[order])
+    # openair's bins lie on a rotationally symmetric polar grid, so eigenvalues come in equal pairs; if
+    # the k-th and (k+1)-th are equal the k-th eigenvector is an arbitrary member of their eigenspace
+    # (rounding decides). Keep the whole tied group so the basis, and the surface, are well defined.
+    kk = k
+    while kk < len(mags) and mags[kk] >= mags[k - 1] * (1 - 1e-9):
+        kk += 1
+    top = order[:kk]
     Uk, Dk = vecs[:, top], vals[top]
     T = np.column_stack([np.ones(len(knots)), knots])
     q, _ = np.linalg.qr(Uk.T @ T, mode="complete")

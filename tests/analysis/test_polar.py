@@ -126,6 +126,25 @@ def test_tprs_gcv_score_and_edf_from_the_explicit_influence_matrix():
         assert polar.fit_thin_plate_regression_spline(u, v, z, w, k=20, lam=fit.lam * f).gcv >= fit.gcv
 
 
+def test_tprs_keeps_tied_eigenvectors_so_the_surface_rotates_with_the_data():
+    # openair's full bin grid (36 directions × 30 speeds) is symmetric under a 10° rotation; its
+    # 100th and 101st eigenvalues are tied, both kept → a rotated data set gives the rotated surface
+    ws, wd = np.meshgrid(np.linspace(0, 6, 30), np.arange(10, 361, 10.0))
+    rad = np.radians(wd.ravel())
+    u, v = ws.ravel() * np.sin(rad), ws.ravel() * np.cos(rad)
+    rng = np.random.default_rng(9)
+    z = 30 + 2 * v + 0.3 * u * v + rng.normal(0, 2, len(u))
+    fit = polar.fit_thin_plate_regression_spline(u, v, z)
+    assert fit.basis.shape[1] == 101 - 3
+    # rotate the data by one bin (10° clockwise): the value at direction d moves to d + 10
+    rot = np.radians(10)
+    ur, vr = u * np.cos(rot) + v * np.sin(rot), -u * np.sin(rot) + v * np.cos(rot)
+    fit_r = polar.fit_thin_plate_regression_spline(ur, vr, z)
+    gu, gv = np.meshgrid(np.linspace(-4, 4, 9), np.linspace(-4, 4, 9))
+    gur, gvr = gu * np.cos(rot) + gv * np.sin(rot), -gu * np.sin(rot) + gv * np.cos(rot)
+    np.testing.assert_allclose(fit_r.predict(gur, gvr), fit.predict(gu, gv), atol=1e-6)
+
+
 def test_tprs_needs_k_unique_points():
     with pytest.raises(AirlibError, match="lower k"):
         polar.fit_thin_plate_regression_spline(np.arange(50.0), np.arange(50.0) ** 2, np.ones(50))
