@@ -287,6 +287,10 @@ def fit_thin_plate_regression_spline(
     pts = np.column_stack([np.asarray(u, float), np.asarray(v, float)]) + 0.0
     y = np.asarray(z, float)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
+    if not len(pts) == len(y) == len(w):
+        raise AirlibError(f"u, v, z and weights must have the same length (got {len(pts)}, {len(y)}, {len(w)})")
+    if not (np.isfinite(pts).all() and np.isfinite(y).all() and np.isfinite(w).all() and (w > 0).all()):
+        raise AirlibError("u, v, z must be finite and weights finite and positive: drop the missing values first")
     knots = np.unique(pts, axis=0)
     if len(knots) < k:
         raise AirlibError(

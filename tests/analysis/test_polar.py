@@ -148,6 +148,10 @@ def test_tprs_keeps_tied_eigenvectors_so_the_surface_rotates_with_the_data():
 def test_tprs_needs_k_unique_points():
     with pytest.raises(AirlibError, match="lower k"):
         polar.fit_thin_plate_regression_spline(np.arange(50.0), np.arange(50.0) ** 2, np.ones(50))
+    with pytest.raises(AirlibError, match="same length"):
+        polar.fit_thin_plate_regression_spline(np.arange(5.0), np.arange(5.0), np.ones(4))
+    with pytest.raises(AirlibError, match="finite"):
+        polar.fit_thin_plate_regression_spline(np.arange(5.0), np.arange(5.0), np.array([1, 2, np.nan, 4, 5.0]))
 
 
 # ---- polar_plot -------------------------------------------------------------------------------------
