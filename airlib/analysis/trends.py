@@ -957,7 +957,7 @@ def trend_records(table: pd.DataFrame, *, unit: str = "station",
 
 def plot_station_trends(monthly: pd.DataFrame, names: dict | None = None, *, unit: str = "station",
                         value: str = "pm25", month_column: str = "month", ncol: int = 3,
-                        title: str = "各站点 PM2.5 去季节趋势（Theil–Sen 斜率及 95% 分块自助法区间）",
+                        title: str = "各站点 PM2.5 去季节趋势（Theil–Sen 斜率及 95% AR(1) 筛法自助区间）",
                         **kwargs):
     """Grid of :func:`plot_deseasonalised_trend` panels, one per unit (sorted), shared y axis.
 
@@ -1053,6 +1053,6 @@ def plot_trend_slopes(table: pd.DataFrame, names: dict | None = None, *, unit: s
                                 table["ci_high"].to_numpy(dtype=float) - slope], fmt="o", capsize=3)
     ax.set_yticks(y, [f"{names.get(s, s)}（p={p:.3f}）" for s, p in zip(table[unit], table["mk_p"])])
     ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel(f"PM2.5 去季节趋势（{unit_label}/年，误差线：95% 分块自助法区间；括号内为 Mann–Kendall p 值）")
+    ax.set_xlabel(f"PM2.5 去季节趋势（{unit_label}/年，误差线：95% AR(1) 筛法自助区间；括号内为 Mann–Kendall p 值）")
     ax.grid(axis="x", alpha=0.3)
     return fig
