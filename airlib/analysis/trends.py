@@ -380,7 +380,7 @@ def block_bootstrap_slope_ci(
 
 
 @lru_cache(maxsize=32)
-def _deseasonalised_residual_dof(n: int, seasonal: int, seasonal_deg: int) -> float:
+def _deseasonalisation_map(n: int, seasonal: int, seasonal_deg: int) -> tuple[float, np.ndarray]:
     """Residual degrees of freedom left by STL deseasonalisation + a straight line, n months.
 
     The deseasonalised series is (approximately, for non-robust STL) a linear map D of the data;
@@ -390,8 +390,10 @@ def _deseasonalised_residual_dof(n: int, seasonal: int, seasonal_deg: int) -> fl
 
     Returns
     -------
-    float
+    dof : float
         Effective residual degrees of freedom (< n − 2).
+    D : numpy.ndarray, shape (n, n)
+        The linear deseasonalisation map (x ↦ x − seasonal(x)), read-only.
     """
     from statsmodels.tsa.seasonal import STL
 
@@ -403,7 +405,8 @@ def _deseasonalised_residual_dof(n: int, seasonal: int, seasonal_deg: int) -> fl
     t = np.arange(n, dtype=float)
     A = np.column_stack([np.ones(n), t])
     M = (np.eye(n) - A @ np.linalg.pinv(A)) @ D
-    return float(np.trace(M.T @ M))
+    D.setflags(write=False)
+    return float(np.trace(M.T @ M)), D
 
 
 def ar1_sieve_slope_ci(
@@ -411,6 +414,7 @@ def ar1_sieve_slope_ci(
     y: np.ndarray,
     *,
     residual_dof: float | None = None,
+    noise_map: np.ndarray | None = None,
     n_boot: int = 999,
     alpha: float = 0.05,
     seed: int = 20170228,
@@ -436,6 +440,10 @@ def ar1_sieve_slope_ci(
         Time [year] and values [unit], in time order; NaN pairs are dropped.
     residual_dof : float, optional
         Effective residual degrees of freedom (see :func:`deseasonalised_trend`).
+    noise_map : numpy.ndarray, shape (n, n), optional
+        Linear map applied to each regenerated noise series before it is added to the line (the
+        deseasonalisation, so that the replicates go through the same seasonal removal as the
+        data); identity if omitted.
     n_boot : int, default 999
         Replicates.
     alpha : float, default 0.05
@@ -469,6 +477,8 @@ def ar1_sieve_slope_ci(
     rng = np.random.default_rng(seed)
     burn = 50
     eb = lfilter([1.0], [1.0, -rho_star], rng.choice(u, size=(n_boot, n + burn)), axis=1)[:, burn:]
+    if noise_map is not None:
+        eb = eb @ np.asarray(noise_map, dtype=float).T
     reps = np.empty(n_boot)
     chunk = max(1, int(2e7 // max(1, n * (n - 1) // 2)))
     for k in range(0, n_boot, chunk):
@@ -744,8 +754,9 @@ def deseasonalised_trend(
         See :func:`stl_decompose`.
     interval : {"ar1_sieve", "block"}, default "ar1_sieve"
         ``"ar1_sieve"``: :func:`ar1_sieve_slope_ci` with the residual degrees of freedom the
-        deseasonalisation leaves (``_deseasonalised_residual_dof``, for complete series; with
-        gaps the complete-series value for the same span is used). Holds 92–98 % coverage
+        deseasonalisation leaves and its linear map applied to the regenerated noise
+        (``_deseasonalisation_map``, non-robust STL of the unit vectors, for complete series;
+        with gaps the complete-series map at the observed months is used). Holds 92–98 % coverage
         for white and AR(1) noise (tests/analysis/test_trends.py). ``"block"``: the former
         moving-block bootstrap (≈ 82 % coverage with AR(1) φ = 0.5; kept for comparison).
     method : {"airlib", "openair"}, default "airlib"
@@ -773,8 +784,11 @@ def deseasonalised_trend(
     slope, intercept = theil_sen(t, y)
     if interval == "ar1_sieve":
         n_all = len(dec)
-        dof = _deseasonalised_residual_dof(n_all, seasonal, 0) * obs.size / n_all
-        lo, hi, _ = ar1_sieve_slope_ci(t, y, residual_dof=dof, n_boot=n_boot, alpha=alpha, seed=seed)
+        dof, D = _deseasonalisation_map(n_all, seasonal, 0)
+        # with gaps: the complete-series map's rows and columns at the observed months (approximate)
+        keep = dec["deseasonalised"].notna().to_numpy()
+        lo, hi, _ = ar1_sieve_slope_ci(t, y, residual_dof=dof * obs.size / n_all, noise_map=D[np.ix_(keep, keep)],
+                                       n_boot=n_boot, alpha=alpha, seed=seed)
     elif interval == "block":
         lo, hi, _ = block_bootstrap_slope_ci(t, y, block_length=block_length, n_boot=n_boot,
                                               alpha=alpha, seed=seed)
