@@ -1,8 +1,11 @@
 """Policy effects: interrupted time series and staggered difference-in-differences.
 
 * :func:`interrupted_time_series` — segmented regression around one task's completion date
-  (level change and slope change) with Newey–West (HAC) standard errors, optional seasonal
-  harmonics (Wagner et al. 2002; Bernal et al. 2017).
+  (level change and slope change), optional seasonal harmonics (Wagner et al. 2002; Bernal et
+  al. 2017). Default intervals: Prais–Winsten AR(1) feasible GLS with a studentised AR(1)
+  residual bootstrap (bias-corrected ρ), which holds its 95 % coverage on 60 monthly values
+  with white and AR(1) noise; the former OLS + Newey–West (HAC) intervals remain as
+  ``interval="hac"`` (they under-cover: ≈ 88 % white, ≈ 78 % AR(1)).
 * :func:`staggered_did` — towns that complete a task at different dates (the task ledger):
   two-way fixed effects (unit and period) with unit-clustered errors, an event study with
   lead (pre-trend) and lag coefficients and a joint pre-trend Wald test, and a
@@ -13,7 +16,7 @@
 
 References
 ----------
-[WAGNER-2002], [BERNAL-2017], [CALLAWAY-2021], [GOODMAN-BACON-2021], [NEWEY-1987] (docs/references.md).
+[WAGNER-2002], [BERNAL-2017], [CALLAWAY-2021], [GOODMAN-BACON-2021], [NEWEY-1987], [PRAIS-1954], [DAVISON-1997] (docs/references.md).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ __all__ = [
 ITS_CAVEATS: tuple[str, ...] = (
     "中断时间序列假设：若无该措施，完成日期前的趋势（及季节性）会延续；同期的其他措施、气象异常或区域传输变化都会被算作“措施效果”。",
     "完成日期取自任务台账，实际减排可能提前（预期效应）或滞后；可用 exclude_days 排除过渡期。",
-    "标准误采用 Newey–West（HAC）校正自相关；序列过短（完成前后各少于约 8 个周期）时结论不可靠。",
+    "置信区间按 AR(1) 误差（Prais–Winsten 广义最小二乘 + 学生化自助法）校正自相关；序列过短（完成前后各少于约 8 个周期）时结论不可靠。",
     "建议先对 PM2.5 做气象归一化（airlib.analysis.attribution），再做中断时间序列。",
 )
 
@@ -132,7 +135,16 @@ class ITSResult:
     fitted : pandas.DataFrame
         ``observed``, ``fitted``, ``counterfactual`` (pre-trend continued, no change) per time.
     result : statsmodels results
+        ``interval="hac"``: the OLS fit with HAC covariance; ``"ar1_bootstrap"``: the OLS fit of
+        the Prais–Winsten-transformed data (its ``params`` are the GLS estimates; its standard
+        errors are the conventional GLS ones, not the bootstrap intervals above).
     hac_maxlags : int
+        Newey–West lags (used by ``interval="hac"`` only).
+    interval : str
+        ``"ar1_bootstrap"`` or ``"hac"``.
+    ar1_rho : float
+        Estimated lag-1 autocorrelation of the regression errors (Prais–Winsten, before the bias
+        correction used for the bootstrap); NaN for ``"hac"``.
     caveats : tuple of str
     """
 
@@ -151,7 +163,108 @@ class ITSResult:
     fitted: pd.DataFrame
     result: object
     hac_maxlags: int
+    interval: str = "ar1_bootstrap"
+    ar1_rho: float = float("nan")
     caveats: tuple[str, ...] = ITS_CAVEATS
+
+
+def _prais_winsten(X: np.ndarray, Y: np.ndarray, *, n_iter: int = 10):
+    """Iterated Prais–Winsten AR(1) feasible GLS, batched over the rows of ``Y``.
+
+    ρ = lag-1 autocorrelation of the current GLS residuals (clipped to ±0.98); the first
+    observation is kept, scaled by √(1 − ρ²) (Prais & Winsten 1954), so that for a known ρ the
+    estimate equals exact GLS with Σ_ij = ρ^|i−j|.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (n, k)
+        Design matrix.
+    Y : numpy.ndarray, shape (B, n) [unit of the series]
+        B series sharing the design.
+    n_iter : int, default 10
+        Iterations of (ρ, β).
+
+    Returns
+    -------
+    beta : numpy.ndarray, shape (B, k)
+    se : numpy.ndarray, shape (B, k)
+        Conventional GLS standard errors (σ̂² (X*'X*)⁻¹, σ̂² on n − k degrees of freedom).
+    rho : numpy.ndarray, shape (B,)
+    """
+    n, k = X.shape
+    beta = np.linalg.lstsq(X, Y.T, rcond=None)[0].T
+    for _ in range(n_iter):
+        e = Y - beta @ X.T
+        rho = np.clip((e[:, 1:] * e[:, :-1]).sum(1) / (e * e).sum(1), -0.98, 0.98)
+        c = np.sqrt(1 - rho ** 2)
+        Xs = np.concatenate([c[:, None, None] * X[None, :1], X[None, 1:] - rho[:, None, None] * X[None, :-1]],
+                            axis=1)
+        Ys = np.concatenate([c[:, None] * Y[:, :1], Y[:, 1:] - rho[:, None] * Y[:, :-1]], axis=1)
+        XtX = np.einsum("bni,bnj->bij", Xs, Xs)
+        beta = np.linalg.solve(XtX, np.einsum("bni,bn->bi", Xs, Ys)[..., None])[..., 0]
+    r = Ys - np.einsum("bnk,bk->bn", Xs, beta)
+    s2 = (r * r).sum(1) / (n - k)
+    se = np.sqrt(s2[:, None] * np.diagonal(np.linalg.inv(XtX), axis1=1, axis2=2))
+    return beta, se, rho
+
+
+def _ar1_bootstrap_t(X: np.ndarray, y: np.ndarray, contrasts: np.ndarray, *, n_boot: int, alpha: float,
+                     seed: int):
+    """Studentised AR(1) residual bootstrap of Prais–Winsten contrasts L·β.
+
+    Innovations u_t = e_t − ρ̂ e_{t−1} of the GLS residuals are centred, inflated by √(n/(n − k)),
+    resampled i.i.d. and passed through an AR(1) filter with the bias-corrected
+    ρ* = ρ̂ + (1 + 3ρ̂ + k)/n (Kendall's (1 + 3ρ)/n bias of the lag-1 autocorrelation plus k/n for
+    the k fitted regressors; capped at 0.95), 50 burn-in values; each replicate is refitted by
+    Prais–Winsten and t* = (L·β* − L·β̂)/se* is formed. Interval: [L·β̂ − q_{1−α/2}·se,
+    L·β̂ − q_{α/2}·se] (bootstrap-t, Davison & Hinkley 1997 §5.2); p = 2·min(P*(t* ≥ t), P*(t* ≤ t))
+    with t = L·β̂/se, at least 1/(B + 1).
+
+    Returns
+    -------
+    est, lo, hi, p : numpy.ndarray, shape (m,) for the m rows of ``contrasts``
+    rho : float
+        ρ̂ (before bias correction).
+    beta : numpy.ndarray, shape (k,)
+        Prais–Winsten coefficients of the data.
+    """
+    from scipy.signal import lfilter
+
+    n, k = X.shape
+    beta, _, rho = _prais_winsten(X, y[None, :])
+    beta, rho = beta[0], float(rho[0])
+
+    def contrast_se(beta_m, rho_v, Y):
+        c = np.sqrt(1 - rho_v ** 2)
+        Xs = np.concatenate([c[:, None, None] * X[None, :1], X[None, 1:] - rho_v[:, None, None] * X[None, :-1]],
+                            axis=1)
+        Ys = np.concatenate([c[:, None] * Y[:, :1], Y[:, 1:] - rho_v[:, None] * Y[:, :-1]], axis=1)
+        r = Ys - np.einsum("bnk,bk->bn", Xs, beta_m)
+        s2 = (r * r).sum(1) / (n - k)
+        inv = np.linalg.inv(np.einsum("bni,bnj->bij", Xs, Xs))
+        return np.sqrt(s2[:, None] * np.einsum("mi,bij,mj->bm", contrasts, inv, contrasts))
+
+    se = contrast_se(beta[None], np.array([rho]), y[None])[0]
+    est = contrasts @ beta
+    e = y - X @ beta
+    u = e[1:] - rho * e[:-1]
+    u = (u - u.mean()) * np.sqrt(n / (n - k))
+    rho_star = float(min(0.95, rho + (1 + 3 * rho + k) / n))
+    rng = np.random.default_rng(seed)
+    burn = 50
+    innov = rng.choice(u, size=(n_boot, n + burn))
+    eb = lfilter([1.0], [1.0, -rho_star], innov, axis=1)[:, burn:]
+    Yb = (X @ beta)[None, :] + eb
+    bb, _, rb = _prais_winsten(X, Yb)
+    seb = contrast_se(bb, rb, Yb)
+    tb = (bb @ contrasts.T - est[None, :]) / seb
+    q_lo, q_hi = np.quantile(tb, [alpha / 2, 1 - alpha / 2], axis=0)
+    lo, hi = est - q_hi * se, est - q_lo * se
+    t0 = est / se
+    # p of H0: L·β = 0 from the bootstrap distribution of the pivot
+    p = 2 * np.minimum((tb >= t0[None, :]).mean(0), (tb <= t0[None, :]).mean(0))
+    p = np.clip(p, 1.0 / (n_boot + 1), 1.0)
+    return est, lo, hi, p, rho, beta
 
 
 def interrupted_time_series(
@@ -163,18 +276,30 @@ def interrupted_time_series(
     hac_maxlags: int | None = None,
     exclude_days: int = 0,
     alpha: float = 0.05,
+    interval: str = "ar1_bootstrap",
+    n_boot: int = 499,
+    seed: int = 20170228,
 ) -> ITSResult:
     """Interrupted time series (segmented regression) around a completion date.
 
     Model: y_t = β0 + β1·τ + β2·post + β3·τ·post + Σ_k [a_k sin(2πk·doy) + b_k cos(2πk·doy)] + ε,
-    with τ = years since the event, post = 1 from the event date on. OLS with HAC (Newey–West,
-    small-sample corrected, t reference distribution) covariance, ``maxlags`` default
-    floor(4·(n/100)^(2/9)).
+    with τ = years since the event, post = 1 from the event date on.
 
-    Newey–West intervals under-cover in short series: on 60 monthly values the nominal 95 %
-    interval of the level change covered the truth in about 88 % of simulations with white
-    noise and about 78 % with AR(1) errors (ρ = 0.5) (tests/analysis/test_policy.py). Read them as
-    optimistic.
+    ``interval="ar1_bootstrap"`` (default): ε is modelled as AR(1); the coefficients are
+    Prais–Winsten feasible GLS (iterated) and every interval and p value comes from a
+    studentised AR(1) residual bootstrap with a bias-corrected ρ (see ``_ar1_bootstrap_t``).
+    Why: with 60 monthly values Newey–West standard errors are too small (the lag window is
+    short, its kernel and the estimated autocovariances are biased downwards) and the nominal
+    95 % interval of the level change covered the truth only ≈ 88 % (white noise) and ≈ 78 %
+    (AR(1), ρ = 0.5) of the time; the GLS estimator uses the error model, and the bootstrap-t
+    carries the uncertainty of ρ̂ that a plug-in GLS interval ignores (plug-in GLS: ≈ 93 % / 88 %).
+    Measured on 1000 series each (60 months, level change −8, tests/analysis/test_policy.py
+    design): see docs/trends.md. Assumption: the errors after the harmonics are AR(1); a
+    longer memory (e.g. daily data with weekly cycles) is only approximated.
+
+    ``interval="hac"``: the former OLS with HAC (Newey–West, small-sample corrected, t
+    reference) covariance, ``maxlags`` default floor(4·(n/100)^(2/9)); optimistic, kept for
+    comparison.
 
     Parameters
     ----------
@@ -193,6 +318,12 @@ def interrupted_time_series(
         Drop observations within this many days after the event (transition period).
     alpha : float, default 0.05
         1 − confidence level.
+    interval : {"ar1_bootstrap", "hac"}, default "ar1_bootstrap"
+        Interval construction (see above).
+    n_boot : int, default 499
+        Bootstrap replicates (``"ar1_bootstrap"``).
+    seed : int
+        Seed of the bootstrap's ``numpy.random.Generator`` (runs repeat exactly).
 
     Returns
     -------
@@ -221,22 +352,46 @@ def interrupted_time_series(
         cols[f"c{k}"] = np.cos(k * doy)
     X = pd.DataFrame(cols, index=s.index)
     y = np.log(s) if log else s
+    if interval not in ("ar1_bootstrap", "hac"):
+        raise InputDataError(f"interval must be 'ar1_bootstrap' or 'hac'; got {interval!r}", column="interval")
     lags = hac_maxlags if hac_maxlags is not None else int(np.floor(4 * (len(s) / 100) ** (2 / 9)))
-    res = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True)
-    ci = res.conf_int(alpha)
-    # effect at end = β2 + β3·τ_end
     tau_end = float(tau[-1])
-    L = np.zeros(X.shape[1])
-    L[2], L[3] = 1.0, tau_end
-    eff = float(L @ res.params.to_numpy())
-    se = float(np.sqrt(L @ res.cov_params().to_numpy() @ L))
-    from scipy import stats
+    if interval == "hac":
+        res = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True)
+        ci = res.conf_int(alpha)
+        # effect at end = β2 + β3·τ_end
+        L = np.zeros(X.shape[1])
+        L[2], L[3] = 1.0, tau_end
+        eff = float(L @ res.params.to_numpy())
+        se = float(np.sqrt(L @ res.cov_params().to_numpy() @ L))
+        from scipy import stats
 
-    zq = stats.t.ppf(1 - alpha / 2, res.df_resid)
-    eff_ci = (eff - zq * se, eff + zq * se)
+        zq = stats.t.ppf(1 - alpha / 2, res.df_resid)
+        eff_ci = (eff - zq * se, eff + zq * se)
+        params = res.params
+        level = (res.params["post"], ci.loc["post", 0], ci.loc["post", 1], res.pvalues["post"])
+        slope = (res.params["tau_post"], ci.loc["tau_post", 0], ci.loc["tau_post", 1], res.pvalues["tau_post"])
+        rho = float("nan")
+    else:
+        k = X.shape[1]
+        Lm = np.zeros((3, k))
+        Lm[0, 2] = 1.0
+        Lm[1, 3] = 1.0
+        Lm[2, 2], Lm[2, 3] = 1.0, tau_end
+        est, lo, hi, p, rho, beta = _ar1_bootstrap_t(X.to_numpy(), np.asarray(y, dtype=float), Lm,
+                                                     n_boot=n_boot, alpha=alpha, seed=seed)
+        params = pd.Series(beta, index=X.columns)
+        c = np.sqrt(1 - rho ** 2)
+        Xv, yv = X.to_numpy(), np.asarray(y, dtype=float)
+        Xs = np.vstack([c * Xv[:1], Xv[1:] - rho * Xv[:-1]])
+        ys = np.r_[c * yv[:1], yv[1:] - rho * yv[:-1]]
+        res = sm.OLS(ys, pd.DataFrame(Xs, columns=X.columns)).fit()
+        level = (est[0], lo[0], hi[0], p[0])
+        slope = (est[1], lo[1], hi[1], p[1])
+        eff, eff_ci = float(est[2]), (float(lo[2]), float(hi[2]))
     cf_X = X.copy()
     cf_X[["post", "tau_post"]] = 0.0
-    fitted = pd.DataFrame({"observed": s, "fitted": res.fittedvalues, "counterfactual": cf_X @ res.params})
+    fitted = pd.DataFrame({"observed": s, "fitted": X @ params, "counterfactual": cf_X @ params})
     if log:
         fitted[["fitted", "counterfactual"]] = np.exp(fitted[["fitted", "counterfactual"]])
 
@@ -244,15 +399,16 @@ def interrupted_time_series(
         return 100 * (np.exp(v) - 1) if log else v
 
     return ITSResult(
-        level_change=float(tr(res.params["post"])),
-        level_ci=(float(tr(ci.loc["post", 0])), float(tr(ci.loc["post", 1]))),
-        level_p=float(res.pvalues["post"]),
-        slope_change=float(tr(res.params["tau_post"])),
-        slope_ci=(float(tr(ci.loc["tau_post", 0])), float(tr(ci.loc["tau_post", 1]))),
-        slope_p=float(res.pvalues["tau_post"]),
-        pre_slope=float(tr(res.params["tau"])),
+        level_change=float(tr(level[0])),
+        level_ci=(float(tr(level[1])), float(tr(level[2]))),
+        level_p=float(level[3]),
+        slope_change=float(tr(slope[0])),
+        slope_ci=(float(tr(slope[1])), float(tr(slope[2]))),
+        slope_p=float(slope[3]),
+        pre_slope=float(tr(params["tau"])),
         effect_at_end=float(tr(eff)), effect_at_end_ci=(float(tr(eff_ci[0])), float(tr(eff_ci[1]))),
         n_pre=n_pre, n_post=n_post, log=log, fitted=fitted, result=res, hac_maxlags=lags,
+        interval=interval, ar1_rho=rho,
     )
 
 
@@ -596,7 +752,8 @@ class LedgerTaskEffect:
             f"平行趋势（完成前系数联合检验）p = {d.pretrend_p:.3f}",
             "注意：\n- " + "\n- ".join(d.caveats),
             f"中断时间序列（{self.event.date()}）：水平变化 {i.level_change:+.1f}{ui} "
-            f"[{i.level_ci[0]:+.1f}, {i.level_ci[1]:+.1f}]，HAC 滞后 {i.hac_maxlags}",
+            f"[{i.level_ci[0]:+.1f}, {i.level_ci[1]:+.1f}]，"
+            + (f"HAC 滞后 {i.hac_maxlags}" if i.interval == "hac" else f"AR(1) 误差 ρ = {i.ar1_rho:.2f}，自助法区间"),
             "注意：\n- " + "\n- ".join(i.caveats),
         ]
         return "\n".join(lines)
