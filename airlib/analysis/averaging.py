@@ -35,7 +35,7 @@ from airlib.errors import InputDataError
 from airlib.pollutants import POLLUTANTS
 from airlib.standards.validity import annual_statistics, daily_statistics, monthly_statistics
 
-__all__ = ["AVG_TIMES", "STATISTICS", "time_average"]
+__all__ = ["AVG_TIMES", "STATISTICS", "time_average", "openair_rolling_mean"]
 
 #: Averaging periods and their numpy period unit.
 AVG_TIMES: dict[str, str] = {"day": "D", "month": "M", "year": "Y"}
@@ -152,6 +152,85 @@ def time_average(frame: pd.DataFrame, avg_time: str = "day", data_thresh: float 
         keep = nvalid > 0 if thresh == 0 else missing_share <= 1 - thresh / 100
         out[p] = np.where(keep, value, np.nan)
         out[f"{p}_capture"] = 100.0 * nvalid / expected
+    return out
+
+
+def openair_rolling_mean(values, width: int, data_thresh: float = 75.0, align: str = "centre",
+                         segments=None) -> np.ndarray:
+    """openair's ``rollingMean`` on an evenly spaced (padded) series, ends included.
+
+    Transcribes the rule of openair's C++ ``rollMean`` (src/rolling.cpp, called by
+    R/rollingMean.R) into array operations — not airlib's HJ 663 trailing 8-hour O3 mean
+    (:func:`airlib.standards.validity.rolling_8h`), which is a different rule. With
+    ``h = ⌊width/2⌋`` and local position j in a series of length n:
+
+    * ``align="centre"`` (openair's default): window j − (width − 1 − h) … j + h; positions
+      j ≤ h use the partial window 0 … j, positions j ≥ n − h the partial window j … n − 1;
+    * ``"right"``: window j − width + 1 … j (partial 0 … j for j < width − 1);
+    * ``"left"``: window j … j + width − 1 (partial j … n − 1 for j ≥ n − width).
+
+    The value is the mean of the valid values of the window; it is NaN when
+    ``1 − m/width < data_thresh/100``, m being the missing values of the window plus, for the
+    partial windows, openair's allowance for the absent positions (``h − j + 1`` at the start,
+    ``j − (n − h) + 1`` at the end for the centred window; ``width − 1 − j`` and
+    ``j − (n − width) + 1`` for right and left) — openair's ``ends()``, kept as it is.
+
+    Parameters
+    ----------
+    values : array-like of float [any unit]
+        The series, already padded to every time step (missing = NaN).
+    width : int [steps]
+        Window width (openair ``width``; < 1 is taken as 1).
+    data_thresh : float [%], default 75
+        openair ``data.thresh``.
+    align : {"centre", "center", "left", "right"}
+    segments : array-like of int, optional
+        Lengths of consecutive independent series in ``values`` (openair runs per group and,
+        in ``aqStats``, per year); default one series. A series shorter than ``width`` gets NaN
+        (openair returns it without the rolling column).
+
+    Returns
+    -------
+    numpy.ndarray of float64 [unit of ``values``]
+    """
+    x = np.asarray(values, dtype=np.float64)
+    w = max(int(width), 1)
+    if align not in ("centre", "center", "left", "right"):
+        raise InputDataError(f"align must be 'centre', 'left' or 'right', got {align!r}")
+    if not 0 <= float(data_thresh) <= 100:
+        raise InputDataError(f"data_thresh must be within 0..100 [%], got {data_thresh}")
+    seg = np.array([len(x)] if segments is None else segments, dtype=np.int64)
+    if seg.sum() != len(x):
+        raise InputDataError(f"segments sum to {int(seg.sum())}, not the {len(x)} values")
+    n = np.repeat(seg, seg)
+    off = np.repeat(np.cumsum(seg) - seg, seg)
+    j = np.arange(len(x)) - off
+    h = w // 2
+    if align in ("centre", "center"):
+        start_main, end_main = j - (w - 1 - h), j + h
+        head, tail = j <= h, j >= n - h
+        init = np.where(head, h - j + 1, np.where(tail, j - (n - h) + 1, 0))
+    elif align == "right":
+        start_main, end_main = j - w + 1, j
+        head, tail = j <= w - 2, np.zeros(len(x), dtype=bool)
+        init = np.where(head, w - 1 - j, 0)
+    else:
+        start_main, end_main = j, j + w - 1
+        head, tail = np.zeros(len(x), dtype=bool), j >= n - w
+        init = np.where(tail, j - (n - w) + 1, 0)
+    head = head & ~tail  # openair runs the end loops after the main loop, the tail one last
+    a = np.where(head, 0, np.where(tail, j, start_main))
+    b = np.where(tail, n - 1, np.where(head, j, end_main))
+    ok = ~np.isnan(x)
+    cs = np.concatenate([[0.0], np.cumsum(np.where(ok, x, 0.0))])
+    cn = np.concatenate([[0], np.cumsum(ok)])
+    lo, hi = off + a, off + b + 1
+    total, nv = cs[hi] - cs[lo], cn[hi] - cn[lo]
+    missing = init + (b - a + 1) - nv
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(nv > 0, total / nv, np.nan)
+    out[1 - missing / w < float(data_thresh) / 100] = np.nan
+    out[n < w] = np.nan
     return out
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from airlib.analysis.averaging import time_average
+from airlib.analysis.averaging import openair_rolling_mean, time_average
 from airlib.errors import InputDataError
 from airlib.escaping import mpl_text
 from airlib.plotting import use_chinese_fonts
@@ -190,6 +190,10 @@ def aq_stats(frame: pd.DataFrame, pollutants: str | Sequence[str] = ("pm25",), *
     * ``mean``, ``min``, ``max``, ``median`` of the hourly values;
     * ``percentile_<p>`` — type-7 percentiles of the hourly values (``stats::quantile``;
       here :func:`airlib.standards.validity.group_percentile`);
+    * ``roll_8_max``, ``roll_24_max`` — largest 8-hour and 24-hour rolling mean of the year,
+      openair ``rollingMean`` (centred window, ends included, ``data.thresh``;
+      :func:`airlib.analysis.averaging.openair_rolling_mean`) on the padded year; NaN (openair:
+      −Inf) for a year without values;
     * ``max_daily`` — largest daily mean, daily means by ``timeAverage(avg.time = "day",
       data.thresh)`` (:func:`airlib.analysis.averaging.time_average` with ``data_thresh``);
     * all of these (not the counts) are NaN when ``dat_cap`` < ``data_thresh``.
@@ -227,7 +231,7 @@ def aq_stats(frame: pd.DataFrame, pollutants: str | Sequence[str] = ("pm25",), *
     pandas.DataFrame [µg/m³; CO mg/m³; %; days; hours]
         One row per group, pollutant and year with data: group columns, ``pollutant``,
         ``year``, ``date`` (1 January), ``dat_cap``, ``mean``, ``min``, ``max``, ``median``,
-        ``max_daily``, ``percentile_<p>`` …, ``days_valid``, ``days_over_24h``,
+        ``max_daily``, ``roll_8_max``, ``roll_24_max``, ``percentile_<p>`` …, ``days_valid``, ``days_over_24h``,
         ``days_over_8h``, ``hours_over_1h``.
     """
     pols = [pollutants] if isinstance(pollutants, str) else list(pollutants)
@@ -244,8 +248,8 @@ def aq_stats(frame: pd.DataFrame, pollutants: str | Sequence[str] = ("pm25",), *
     # time_average needs a grouping column: pool all rows under one constant key for type=None
     gcols = cols if cols else ["_all"]
     work = frame.assign(_all=0) if not cols else frame
-    t = pd.to_datetime(frame["time"]).to_numpy("datetime64[ns]")
-    year = t.astype("datetime64[Y]").astype(np.int64) + 1970
+    t = pd.to_datetime(frame["time"]).reset_index(drop=True)
+    year = t.to_numpy("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970
     base = frame[cols].reset_index(drop=True).copy() if cols else pd.DataFrame(index=range(len(frame)))
     base["year"] = year
     codes, keys = _group_codes(base, [*cols, "year"])
@@ -254,19 +258,30 @@ def aq_stats(frame: pd.DataFrame, pollutants: str | Sequence[str] = ("pm25",), *
     leap = ((yk % 4 == 0) & (yk % 100 != 0)) | (yk % 400 == 0)
     hours_in_year = np.where(leap, 8784, 8760)
     pcts = [float(p) for p in percentile]
+    # each group-year padded to its whole calendar year (openair calcStats: datePad)
+    rows = codes >= 0
+    gcode = np.where(rows, codes, 0)
+    ystart = t.to_numpy("datetime64[ns]").astype("datetime64[Y]").astype("datetime64[ns]")
+    hour = ((t.to_numpy("datetime64[ns]") - ystart) // np.timedelta64(1, "h")).astype(np.int64)
+    position = (np.cumsum(hours_in_year) - hours_in_year)[codes[rows]] + hour[rows]
+    if len(np.unique(position)) != len(position):
+        dup = int(np.flatnonzero(pd.Series(position).duplicated().to_numpy())[0])
+        raise InputDataError(f"duplicate hour in one group ({[*cols, 'year']}) at time "
+                             f"{t[rows].iloc[dup]}; aq_stats needs one row per group and hour",
+                             row=int(np.flatnonzero(rows)[dup]), column="time")
     daily_all = daily_statistics(frame, pollutants=pols)
     tables = []
     for p in pols:
-        x = _numeric(frame, p)
+        x = np.where(rows, _numeric(frame, p), np.nan)  # rows with a missing group key left out
         ok = ~np.isnan(x)
-        nvalid = np.bincount(codes[ok], minlength=k)
+        nvalid = np.bincount(gcode[ok], minlength=k)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.bincount(codes[ok], weights=x[ok], minlength=k) / nvalid
+            mean = np.bincount(gcode[ok], weights=x[ok], minlength=k) / nvalid
         xs = pd.Series(x)
-        gb = xs.groupby(codes)
+        gb = xs.groupby(gcode)
         mn = gb.min().reindex(range(k)).to_numpy()
         mx = gb.max().reindex(range(k)).to_numpy()
-        pc = group_percentile(x, codes, [50.0, *pcts], ngroups=k)
+        pc = group_percentile(x, gcode, [50.0, *pcts], ngroups=k)
         out = keys.copy()
         out.insert(len(cols), "pollutant", p)
         out["date"] = pd.to_datetime(out["year"].astype(str) + "-01-01")
@@ -277,10 +292,17 @@ def aq_stats(frame: pd.DataFrame, pollutants: str | Sequence[str] = ("pm25",), *
         day["year"] = day["time"].dt.year
         md = day.groupby([*gcols, "year"], dropna=True)[p].max().rename("max_daily").reset_index()
         out = out.merge(md.drop(columns=[c for c in gcols if c not in cols]), on=[*cols, "year"], how="left")
+        padded = np.full(int(hours_in_year.sum()), np.nan)
+        padded[position] = x[rows]
+        for width in (8, 24):
+            roll = openair_rolling_mean(padded, width, data_thresh, "centre", segments=hours_in_year)
+            seg = np.repeat(np.arange(k), hours_in_year)
+            out[f"roll_{width}_max"] = pd.Series(roll).groupby(seg).max().reindex(range(k)).to_numpy()
         for j, q in enumerate(pcts):
             out[f"percentile_{q:g}"] = pc[:, j + 1]
         masked = out["dat_cap"].to_numpy() < float(data_thresh)
-        for c in ("mean", "min", "max", "median", "max_daily", *[f"percentile_{q:g}" for q in pcts]):
+        for c in ("mean", "min", "max", "median", "max_daily", "roll_8_max", "roll_24_max",
+                  *[f"percentile_{q:g}" for q in pcts]):
             out.loc[masked, c] = np.nan
         out = out.join(_gb_counts(frame, daily_all, p, cols, grade, keys), how="left")
         tables.append(out)

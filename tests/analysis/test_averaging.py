@@ -85,3 +85,66 @@ def test_time_average_bad_input():
         time_average(pd.concat([f, f.iloc[:1]]), "day", data_thresh=0)
     with pytest.raises(InputDataError, match="statistic"):
         time_average(f, "day", data_thresh=0, statistic="mode")
+
+
+# ---- openair rollingMean ------------------------------------------------------------------------
+
+def _roll_mean_loops(A, width, cap, align):
+    """Line-by-line transcription of openair's src/rolling.cpp (rollMean and ends) with loops."""
+    n = len(A)
+    res = np.zeros(n)
+    na = np.isnan(A)
+    start = {"left": width - 1, "centre": width // 2}.get(align, 0)
+    for i in range(n - width + 1):
+        s = sum(A[j] for j in range(i, i + width) if not na[j])
+        m = sum(1 for j in range(i, i + width) if na[j])
+        res[i + width - 1 - start] = np.nan if 1 - m / width < cap / 100 else (
+            s / (width - m) if width - m else np.nan)
+
+    def ends(side, lo, hi):
+        idx = range(lo, hi + 1) if side == "right" else range(hi, lo - 1, -1)
+        for i in idx:
+            win = range(lo, i + 1) if side == "right" else range(i, hi + 1)
+            m = (hi - lo - i + 1) if side == "right" else (i - lo + 1)
+            m += sum(1 for j in win if na[j])
+            vals = [A[j] for j in win if not na[j]]
+            res[i] = np.nan if 1 - m / width < cap / 100 else (sum(vals) / len(vals) if vals else np.nan)
+
+    if align == "right":
+        ends("right", 0, width - 2)
+    elif align == "left":
+        ends("left", n - width, n - 1)
+    else:
+        ends("right", 0, width // 2)
+        ends("left", n - width // 2, n - 1)
+    return res
+
+
+def test_openair_rolling_mean_equals_openair_loops():
+    from airlib.analysis.averaging import openair_rolling_mean
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(8, 60))
+        a = rng.normal(50, 10, n)
+        a[rng.random(n) < rng.random() * 0.6] = np.nan
+        w = int(rng.integers(1, min(n, 25) + 1))
+        cap = float(rng.choice([0, 50, 75, 90, 100]))
+        align = str(rng.choice(["centre", "left", "right"]))
+        np.testing.assert_allclose(openair_rolling_mean(a, w, cap, align), _roll_mean_loops(a, w, cap, align),
+                                   rtol=1e-12, equal_nan=True, err_msg=f"n={n} w={w} cap={cap} {align}")
+
+
+def test_openair_rolling_mean_by_hand_and_segments():
+    from airlib.analysis.averaging import openair_rolling_mean
+
+    x = np.arange(10.0)
+    # width 3 centred (h = 1): position 0 → partial window [0] (allowance 2 missing: 1 − 2/3 < 0.75 → NaN),
+    # position 1 → partial [0, 1]; inside, window j−1 … j+1; position 9 → [9]
+    got = openair_rolling_mean(x, 3, 0)
+    assert got.tolist() == [0.0, 0.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    assert np.isnan(openair_rolling_mean(x, 3, 75)[0])
+    two = openair_rolling_mean(np.concatenate([x, x]), 3, 0, segments=[10, 10])
+    assert two[10:].tolist() == got.tolist()
+    with pytest.raises(InputDataError, match="segments"):
+        openair_rolling_mean(x, 3, 0, segments=[4])

@@ -148,6 +148,21 @@ def test_aq_stats_ozone_mda8_and_hourly_limits():
     assert np.isnan(out["days_over_24h"])
 
 
+def test_aq_stats_rolling_maxima_openair_centred_windows():
+    h = _hours("2016-03-01", 3)
+    h["pm25"] = 0.0
+    h.loc[h.index[30:38], "pm25"] = 80.0  # 8 consecutive hours of 80
+    r = aq_stats(h, "pm25").iloc[0]
+    assert r["roll_8_max"] == pytest.approx(80.0)           # the window of exactly those 8 hours
+    assert r["roll_24_max"] == pytest.approx(80.0 * 8 / 24)
+    # the padded year: 1 January and 31 December are empty, the partial windows at the year ends too
+    h2 = _hours("2016-12-31", 1)
+    h2["pm25"] = np.where(h2["time"].dt.hour == 23, 240.0, 0.0)  # last hour of the year
+    r2 = aq_stats(h2, "pm25").iloc[0]
+    # centred 8-h window at the last hour: partial window of that hour alone (openair ends())
+    assert r2["roll_8_max"] == pytest.approx(240.0)
+
+
 def test_aq_stats_data_thresh_masks_statistics_not_counts():
     h = _hours("2015-01-01", 365)
     h["pm25"] = 100.0
@@ -157,6 +172,7 @@ def test_aq_stats_data_thresh_masks_statistics_not_counts():
     dropped = aq_stats(h, "pm25", data_thresh=73).iloc[0]
     assert kept["dat_cap"] == pytest.approx(cap) and kept["mean"] == 100.0
     assert np.isnan(dropped["mean"]) and np.isnan(dropped["max_daily"]) and np.isnan(dropped["percentile_95"])
+    assert np.isnan(dropped["roll_8_max"]) and kept["roll_8_max"] == 100.0
     assert dropped["days_over_24h"] == 265 and dropped["dat_cap"] == pytest.approx(cap)
 
 
