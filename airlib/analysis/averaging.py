@@ -22,6 +22,11 @@ The two rules give different numbers by design: a month of 20 complete days and 
 has an openair mean at ``data_thresh ≤ 66.7`` but no HJ 663 mean (20 < 27 valid days); and the
 openair monthly mean weights days by their valid hours, the HJ 663 mean weights valid days
 equally. docs/analysis.md (O4).
+
+References
+----------
+[OPENAIR-2012] (R/timeAverage.R, R/rollingMean.R, src/rolling.cpp); [HJ663-2013],
+[GB3095-2012] (docs/references.md).
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ Calculations only; the figure is :func:`plot_exceedances`.
 
 References
 ----------
-[OPENAIR-2012] (docs/references.md); openair source github.com/openair-project/openair
-(R/modStats.R, R/aqStats.R, R/timeAverage.R); Willmott, Robeson & Matsuura (2012) "A refined
-index of model performance", Int. J. Climatol. 32, 2088–2094 (openair's IOA); Legates &
-McCabe (1999/2013) (openair's COE).
+[OPENAIR-2012] (openair source github.com/openair-project/openair, R/modStats.R,
+R/aqStats.R, R/timeAverage.R, R/rollingMean.R, src/rolling.cpp); [WILLMOTT-2012] (openair's
+IOA); [LEGATES-1999] (openair's COE); [GB3095-2012], [GB3095-2026] (limits);
+[HYNDMAN-1996] (type-7 percentiles). docs/references.md.
 """
 
 from __future__ import annotations
