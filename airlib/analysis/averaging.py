@@ -100,6 +100,9 @@ def time_average(frame: pd.DataFrame, avg_time: str = "day", data_thresh: float 
         pollutants = [p for p in POLLUTANTS if p in frame.columns]
     pollutants = list(pollutants)
     if data_thresh is None:
+        if (type if isinstance(type, str) else list(type)) not in ("station", ["station"]):
+            raise InputDataError(f"the HJ 663 rules average per station; type={type!r} needs openair's rule: "
+                                 "pass data_thresh (e.g. data_thresh=75)")
         return _hj663(frame, avg_time, statistic, pollutants)
     try:
         thresh = float(data_thresh)

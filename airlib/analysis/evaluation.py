@@ -242,8 +242,12 @@ def aq_stats(frame: pd.DataFrame, pollutants: str | Sequence[str] = ("pm25",), *
         if c not in frame.columns:
             raise InputDataError(f"column {c!r} not in the hourly frame (columns: {list(frame.columns)})",
                                  column=c)
-    if not 0 <= float(data_thresh) <= 100:
-        raise InputDataError(f"data_thresh must be a percentage within 0..100, got {data_thresh}")
+    try:
+        in_range = 0 <= float(data_thresh) <= 100
+    except (TypeError, ValueError):
+        in_range = False
+    if not in_range:
+        raise InputDataError(f"data_thresh must be a percentage within 0..100, got {data_thresh!r}")
     cols = _type_columns(frame, type)
     # time_average needs a grouping column: pool all rows under one constant key for type=None
     gcols = cols if cols else ["_all"]

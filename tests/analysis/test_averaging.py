@@ -85,6 +85,8 @@ def test_time_average_bad_input():
         time_average(pd.concat([f, f.iloc[:1]]), "day", data_thresh=0)
     with pytest.raises(InputDataError, match="statistic"):
         time_average(f, "day", data_thresh=0, statistic="mode")
+    with pytest.raises(InputDataError, match="per station"):
+        time_average(f.assign(town="X"), "day", type="town")
 
 
 # ---- openair rollingMean ------------------------------------------------------------------------

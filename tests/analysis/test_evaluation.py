@@ -208,6 +208,20 @@ def test_aq_stats_bad_input():
         aq_stats(h, "no2")
     with pytest.raises(InputDataError, match="data_thresh"):
         aq_stats(h, "pm25", data_thresh=120)
+    with pytest.raises(InputDataError, match="data_thresh"):
+        aq_stats(h, "pm25", data_thresh="all")
+    two = pd.concat([h, h.assign(station="B")], ignore_index=True)
+    with pytest.raises(InputDataError, match="duplicate hour"):
+        aq_stats(two, "pm25", type=None)
+
+
+def test_aq_stats_without_type_pools_one_station():
+    h = _hours("2016-01-01", 2)
+    h["pm25"] = np.where(h["time"].dt.day == 1, 80.0, 20.0)
+    pooled = aq_stats(h, "pm25", type=None)
+    by_station = aq_stats(h, "pm25")
+    assert "station" not in pooled.columns
+    pd.testing.assert_frame_equal(pooled, by_station.drop(columns="station"))
 
 
 def test_plot_exceedances_draws_one_bar_per_station_year():
