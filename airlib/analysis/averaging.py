@@ -86,7 +86,8 @@ def time_average(frame: pd.DataFrame, avg_time: str = "day", data_thresh: float 
         statistic (NaN where the period fails the threshold) and ``c_capture`` [%], the share
         of expected hours with a value. HJ 663 rule: the frame of
         :func:`~airlib.standards.validity.daily_statistics`, :func:`monthly_statistics` or
-        :func:`annual_statistics` with its period column renamed ``time``.
+        :func:`annual_statistics` with its period column renamed ``time`` (annual: a ``time``
+        column, 1 January, is added before ``year``).
 
     Raises
     ------

@@ -400,6 +400,6 @@ def plot_exceedances(table: pd.DataFrame, *, column: str = "days_over_24h", unit
              "hours_over_1h": "超标小时数（1小时）"}.get(column, column)
     ax.set_ylabel(mpl_text(label))
     ax.set_title(mpl_text(title))
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig

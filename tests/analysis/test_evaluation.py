@@ -45,6 +45,14 @@ def test_model_stats_ioa_when_errors_exceed_twice_the_spread():
     assert r["COE"] == pytest.approx(1 - 18 / 2)
 
 
+def test_ioa_is_half_of_one_plus_coe_while_errors_are_small():
+    # the relation the exploration notebook states: A ≤ B ⇒ d_r = 1 − A/(2 Σ|O−Ō|) = (1 + COE)/2
+    rng = np.random.default_rng(3)
+    o = rng.gamma(2, 30, 200)
+    r = model_stats(pd.DataFrame({"obs": o, "mod": o + rng.normal(0, 10, 200)})).iloc[0]
+    assert r["IOA"] == pytest.approx((1 + r["COE"]) / 2, rel=1e-12)
+
+
 def test_fac2_boundaries_and_zero_observations():
     # ratios: 0.5 in, 2 in, 0.499 out, 2.001 out, 0/0 dropped from the share, 1/0 = inf counted (out)
     f = pd.DataFrame({"obs": [2.0, 2, 2, 2, 0, 0], "mod": [1.0, 4, 0.998, 4.002, 0, 1]})
