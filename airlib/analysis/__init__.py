@@ -7,7 +7,9 @@ Layer 4 (imports the layers below; nothing below imports it):
 - :mod:`~airlib.analysis.policy` — interrupted time series and difference-in-differences;
 - :mod:`~airlib.analysis.profiles` — diurnal/weekly profiles, AQI calendar;
 - :mod:`~airlib.analysis.case_study` — data loading for the trends notebook;
-- :mod:`~airlib.analysis.polar` — openair polarPlot (mean, CPF) and polarCluster.
+- :mod:`~airlib.analysis.polar` — openair polarPlot (mean, CPF) and polarCluster;
+- :mod:`~airlib.analysis.evaluation` — model statistics and annual statistics (openair);
+- :mod:`~airlib.analysis.averaging` — time averages (HJ 663 or openair's data.thresh).
 """
 
-__all__ = ["trends", "attribution", "policy", "profiles", "case_study", "polar"]
+__all__ = ["trends", "attribution", "policy", "profiles", "case_study", "polar", "evaluation", "averaging"]
