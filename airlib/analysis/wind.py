@@ -105,17 +105,22 @@ def wind_direction_degrees(wd: pd.Series | Sequence[object], *, column: str = "w
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype(float)
         return out.where(out != 0, 360.0)
-    text = s.astype("string").str.strip().str.upper()
+    # work on the few distinct texts, not on every row
+    cat = pd.Categorical(s.astype(object).where(s.notna(), None))
+    names = pd.Series(cat.categories.astype(str)).str.strip().str.upper()
     table = {p: 22.5 * i if i else 360.0 for i, p in enumerate(COMPASS_16)}
-    deg = text.map(table).astype(float)
-    bad = text.notna() & deg.isna() & ~text.isin(CALM_MARKERS)
-    if bad.any():
-        values = sorted(set(s[bad.to_numpy()].astype(str)))
+    cat_deg = names.map(table).astype(float).to_numpy()
+    unknown = np.isnan(cat_deg) & ~names.isin(CALM_MARKERS).to_numpy()
+    codes = cat.codes
+    if unknown.any():
+        bad = np.isin(codes, np.flatnonzero(unknown))
+        values = sorted(cat.categories[unknown].astype(str))
         raise InputDataError(
             f"wind direction not a 16-point compass point: {', '.join(map(repr, values[:5]))}"
             f"{' …' if len(values) > 5 else ''} ({int(bad.sum())} rows); use N, NNE, … NNW, a calm marker "
             f"({', '.join(sorted(CALM_MARKERS))}) or degrees", column=column)
-    return pd.Series(deg.to_numpy(dtype=float), index=s.index, name=s.name)
+    deg = np.where(codes >= 0, np.append(cat_deg, np.nan)[codes], np.nan)
+    return pd.Series(deg, index=s.index, name=s.name)
 
 
 def sector_of(degrees: pd.Series | np.ndarray, angle: float) -> np.ndarray:
