@@ -382,7 +382,10 @@ def wind_rose(
     out["lower"] = edges[:-1][out["_k"].to_numpy()]
     out["upper"] = edges[1:][out["_k"].to_numpy()]
     out = out.sort_values([*panel_keys, "sector", "_k"]).reset_index(drop=True)
-    return out[[*panel_keys, "sector", "interval", "lower", "upper", "count", "value", "calm", "n", "mean"]]
+    out = out[[*panel_keys, "sector", "interval", "lower", "upper", "count", "value", "calm", "n", "mean"]]
+    out.attrs["angle"] = angle
+    out.attrs["statistic"] = statistic
+    return out
 
 
 def _bias_correct(out: pd.DataFrame, keys: pd.DataFrame, deg: np.ndarray, angle: float,
@@ -514,7 +517,9 @@ def percentile_rose(
     res = full.merge(res.drop(columns="percentile"), on=[*types, "_sec", "statistic"], how="left")
     res["n"] = res["n"].fillna(0).astype(np.int64)
     res = res.rename(columns={"_sec": "sector"})
-    return res[[*types, "sector", "statistic", "percentile", "value", "n"]].reset_index(drop=True)
+    res = res[[*types, "sector", "statistic", "percentile", "value", "n"]].reset_index(drop=True)
+    res.attrs["angle"] = float(angle)
+    return res
 
 
 # ---- plotting ------------------------------------------------------------------------------------
@@ -578,21 +583,21 @@ def plot_wind_rose(table: pd.DataFrame, *, type: str | Sequence[str] = "default"
     fig, axes = _polar_axes(len(panels), [p[0] for p in panels])
     labels = list(table["interval"].cat.categories)
     colours = mpl.colormaps["YlOrRd"](np.linspace(0.25, 0.95, len(labels)))
-    unit = "%"
+    unit = "" if table.attrs.get("statistic") in ("abs.count", "frequency") else "%"
     for ax, (_, g) in zip(axes, panels):
         piv = g.pivot_table(index="sector", columns="interval", values="value", observed=False,
                             aggfunc="sum").reindex(columns=labels).fillna(0)
         bottom = np.zeros(len(piv))
         theta = np.deg2rad(piv.index.to_numpy(dtype=float))
-        step = np.deg2rad(np.diff(np.sort(np.unique(table["sector"]))).min()) if table["sector"].nunique() > 1 \
-            else np.deg2rad(30)
+        step = np.deg2rad(float(table.attrs.get("angle", 30.0)))
         for i, lab in enumerate(labels):
             ax.bar(theta, piv[lab].to_numpy(), width=step * width, bottom=bottom, color=colours[i],
                    edgecolor="white", linewidth=0.3, label=mpl_text(lab))
             bottom = bottom + piv[lab].to_numpy()
         calm = float(g["calm"].iloc[0]) if len(g) else 0.0
-        ax.text(0.5, -0.08, mpl_text(f"静风 {calm:.1f}{unit}"), transform=ax.transAxes, ha="center", fontsize=9)
-        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _p: f"{v:g}%"))
+        calm_text = f"静风 {calm:.1f}{unit}" if unit else f"静风 {calm:.0f} 小时"
+        ax.text(0.5, -0.08, mpl_text(calm_text), transform=ax.transAxes, ha="center", fontsize=9)
+        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _p: f"{v:g}{unit}"))
     axes[0].legend(title=mpl_text(key_title), loc="upper left", bbox_to_anchor=(1.05, 1.0), fontsize=8)
     if title:
         fig.suptitle(mpl_text(title))
@@ -632,7 +637,7 @@ def plot_percentile_rose(table: pd.DataFrame, *, type: str | Sequence[str] = "de
     for ax, (_, g) in zip(axes, panels):
         wide = g.pivot_table(index="sector", columns="statistic", values="value", dropna=False, aggfunc="first")
         sec = wide.index.to_numpy(dtype=float)
-        half = np.deg2rad(np.diff(sec).min() / 2) if len(sec) > 1 else np.deg2rad(5)
+        half = np.deg2rad(float(table.attrs.get("angle", 10.0)) / 2)
         # each sector drawn as a flat step of its width (openair smooth = FALSE)
         th = np.column_stack([np.deg2rad(sec) - half, np.deg2rad(sec) + half]).ravel()
         th = np.append(th, th[0] + 2 * np.pi)

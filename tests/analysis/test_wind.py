@@ -172,7 +172,25 @@ def test_cut_data_seasons_and_grouped_rose():
     assert _cell(s, 90, "0 to 2") == pytest.approx(50.0)
 
 
+def test_panels_by_column_equal_separate_runs_and_input_untouched():
+    a = _ten_hours().assign(station="A")
+    b = _ten_hours().assign(station="B", wspm=[5.0] * 10)
+    both = pd.concat([a, b], ignore_index=True)
+    before = both.copy()
+    t = wind_rose(both, type="station", breaks=[0, 2, 4, 6, 8])
+    pd.testing.assert_frame_equal(both, before)
+    for name, part in (("A", a), ("B", b)):
+        alone = wind_rose(part, breaks=[0, 2, 4, 6, 8]).drop(columns="default")
+        got = t[t["station"] == name].drop(columns="station").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, alone, check_categorical=False)
+    assert t.loc[t["station"] == "B", "calm"].iloc[0] == 0.0  # B has no calm: 5 m/s everywhere
+    two = wind_rose(both, type=["station", "weekend"], breaks=[0, 2, 4, 6, 8])
+    assert set(two["weekend"]) == {"工作日"}  # 2016-01-01 was a Friday
+    assert set(two["station"]) == {"A", "B"}
+
+
 def test_errors_are_clear():
+
     with pytest.raises(InputDataError, match="wspm"):
         wind_rose(pd.DataFrame({"wd": ["N"]}))
     with pytest.raises(InputDataError, match="statistic"):
@@ -192,6 +210,12 @@ def test_plots_draw(tmp_path):
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["北", "东", "南", "西"]
     plt.close(fig)
     fig = plot_percentile_rose(percentile_rose(f, "pm25"))
+    plt.close(fig)
+    fig = plot_wind_rose(wind_rose(f, statistic="abs.count"))
+    assert "静风 2 小时" in [t.get_text() for ax in fig.axes for t in ax.texts]
+    plt.close(fig)
+    fig = plot_wind_rose(wind_rose(f, type="season"), type="season")
+    assert [ax.get_title() for ax in fig.axes if ax.name == "polar"] == ["冬季(12-2月)"]
     plt.close(fig)
 
 
