@@ -596,7 +596,9 @@ def plot_wind_rose(table: pd.DataFrame, *, type: str | Sequence[str] = "default"
             bottom = bottom + piv[lab].to_numpy()
         calm = float(g["calm"].iloc[0]) if len(g) else 0.0
         calm_text = f"静风 {calm:.1f}{unit}" if unit else f"静风 {calm:.0f} 小时"
-        ax.text(0.5, -0.08, mpl_text(calm_text), transform=ax.transAxes, ha="center", fontsize=9)
+        ax.text(0.0, 0.0, mpl_text(calm_text), transform=ax.transAxes, ha="left", va="bottom", fontsize=9,
+                color="forestgreen")
+        ax.set_rlabel_position(315)  # openair angle.scale = 315
         ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _p: f"{v:g}{unit}"))
     axes[0].legend(title=mpl_text(key_title), loc="upper left", bbox_to_anchor=(1.05, 1.0), fontsize=8)
     if title:
