@@ -6,7 +6,9 @@ Layer 4 (imports the layers below; nothing below imports it):
 - :mod:`~airlib.analysis.attribution` — weather-normalised change (statsmodels);
 - :mod:`~airlib.analysis.policy` — interrupted time series and difference-in-differences;
 - :mod:`~airlib.analysis.profiles` — diurnal/weekly profiles, AQI calendar;
-- :mod:`~airlib.analysis.case_study` — data loading for the trends notebook.
+- :mod:`~airlib.analysis.case_study` — data loading for the trends notebook;
+- :mod:`~airlib.analysis.wind` — openair's wind rose, pollution rose, percentile rose;
+- :mod:`~airlib.analysis.grouping` — ``cut_data``, openair's ``cutData`` panels (season, year …).
 """
 
-__all__ = ["trends", "attribution", "policy", "profiles", "case_study"]
+__all__ = ["trends", "attribution", "policy", "profiles", "case_study", "wind", "grouping"]
