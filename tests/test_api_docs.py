@@ -50,9 +50,11 @@ DOCUMENTED_MODULES = [
     *RULE_MODULES,
     "airlib.analysis.attribution",
     "airlib.analysis.case_study",
+    "airlib.analysis.grouping",
     "airlib.analysis.policy",
     "airlib.analysis.profiles",
     "airlib.analysis.trends",
+    "airlib.analysis.wind",
     "airlib.escaping",
     "airlib.plotting",
 ]

@@ -9,7 +9,10 @@ Layer 4 (imports the layers below; nothing below imports it):
 - :mod:`~airlib.analysis.case_study` — data loading for the trends notebook;
 - :mod:`~airlib.analysis.polar` — openair polarPlot (mean, CPF) and polarCluster;
 - :mod:`~airlib.analysis.evaluation` — model statistics and annual statistics (openair);
-- :mod:`~airlib.analysis.averaging` — time averages (HJ 663 or openair's data.thresh).
+- :mod:`~airlib.analysis.averaging` — time averages (HJ 663 or openair's data.thresh);
+- :mod:`~airlib.analysis.wind` — openair's wind rose, pollution rose, percentile rose;
+- :mod:`~airlib.analysis.grouping` — ``cut_data``, openair's ``cutData`` panels (season, year …).
 """
 
-__all__ = ["trends", "attribution", "policy", "profiles", "case_study", "polar", "evaluation", "averaging"]
+__all__ = ["trends", "attribution", "policy", "profiles", "case_study", "polar", "evaluation", "averaging",
+           "wind", "grouping"]
