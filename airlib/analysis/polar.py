@@ -61,7 +61,6 @@ from scipy.optimize import minimize_scalar
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from airlib.analysis.attribution import WIND_DIRECTION_DEGREES
 from airlib.errors import AirlibError, InputDataError
 from airlib.escaping import mpl_text
 
@@ -91,29 +90,12 @@ _POLLUTANT_ZH = {"pm25": "PM2.5", "pm10": "PM10", "so2": "SO2", "no2": "NO2", "c
 
 
 def wind_degrees(wd: pd.Series) -> pd.Series:
-    """Wind direction [degrees clockwise from north, the direction the wind comes from].
+    """Wind direction [degrees clockwise from north, the direction the wind comes from]:
+    :func:`airlib.analysis.wind.wind_direction_degrees` (16-point compass text or degrees; N and
+    0° as 360°, openair's convention, which the binning below also applies)."""
+    from airlib.analysis.wind import wind_direction_degrees
 
-    Numeric input is returned as float; 16-point compass text (UCI ``wd``: ``N``, ``NNE``, …) is
-    mapped with :data:`airlib.analysis.attribution.WIND_DIRECTION_DEGREES` (the one table of
-    the compass in airlib). Missing stays missing.
-
-    Raises
-    ------
-    InputDataError
-        A text direction that is not one of the 16 points (column ``wd`` named).
-    """
-    if pd.api.types.is_numeric_dtype(wd):
-        return wd.astype(float)
-    deg = wd.map(WIND_DIRECTION_DEGREES).astype(float)
-    unknown = wd.notna() & deg.isna()
-    if unknown.any():
-        bad = list(pd.unique(wd[unknown]))[:5]
-        raise InputDataError(
-            f"unknown wind direction(s) {bad}: give degrees or one of the 16 compass points "
-            f"({', '.join(WIND_DIRECTION_DEGREES)})",
-            column=str(wd.name or "wd"),
-        )
-    return deg
+    return wind_direction_degrees(wd)
 
 
 def _prepare(hourly: pd.DataFrame, pollutant: str, x: str, wd: str) -> pd.DataFrame:

@@ -51,6 +51,7 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from airlib.analysis.attribution import WIND_DIRECTION_DEGREES
 from airlib.analysis.grouping import cut_data, type_columns
 from airlib.errors import InputDataError
 
@@ -68,8 +69,7 @@ __all__ = [
 ]
 
 #: The 16 compass points in clockwise order from N; point i is at 22.5·i degrees (N = 360).
-COMPASS_16: Final[tuple[str, ...]] = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
-                                      "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
+COMPASS_16: Final[tuple[str, ...]] = tuple(WIND_DIRECTION_DEGREES)
 #: Texts meaning calm / variable (no direction): UCI embassy ``cbwd`` "cv", and common spellings.
 CALM_MARKERS: Final[frozenset[str]] = frozenset({"C", "CV", "CALM", "VRB", "静风"})
 
@@ -108,7 +108,7 @@ def wind_direction_degrees(wd: pd.Series | Sequence[object], *, column: str = "w
     # work on the few distinct texts, not on every row
     cat = pd.Categorical(s.astype(object).where(s.notna(), None))
     names = pd.Series(cat.categories.astype(str)).str.strip().str.upper()
-    table = {p: 22.5 * i if i else 360.0 for i, p in enumerate(COMPASS_16)}
+    table = {p: d if d else 360.0 for p, d in WIND_DIRECTION_DEGREES.items()}  # the one compass table, N = 360
     cat_deg = names.map(table).astype(float).to_numpy()
     unknown = np.isnan(cat_deg) & ~names.isin(CALM_MARKERS).to_numpy()
     codes = cat.codes
