@@ -350,7 +350,8 @@ def plot_trend_level(table: pd.DataFrame, *, pollutant: str = "pm25", statistic:
     vmin, vmax = np.nanmin(table["value"]), np.nanmax(table["value"])
     ncol = min(4, len(levels))
     nrow = int(np.ceil(len(levels) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol + 1, 3.2 * nrow), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol + 1, 3.4 * nrow), squeeze=False, sharey=True,
+                             layout="constrained")
     im = None
     for ax, lev in zip(axes.flat, levels):
         t = table[table["type"] == lev].pivot(index="y", columns="x", values="value").reindex(index=ys, columns=xs)
@@ -590,6 +591,7 @@ def plot_smooth_trend(result: pd.DataFrame, *, group: str | None = None, polluta
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     from airlib.plotting import use_chinese_fonts
@@ -606,6 +608,8 @@ def plot_smooth_trend(result: pd.DataFrame, *, group: str | None = None, polluta
         if key is not None:
             ax.set_title(mpl_text((names or {}).get(key, key)), fontsize=9)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y年"))
     for ax in axes.flat[len(items):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -678,9 +682,14 @@ def monthly_capture(frame: pd.DataFrame, variables: list[str], *, time: str = "t
     return out[["variable", "month", "valid", "expected", "capture"]]
 
 
-def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time", title: str = "", bins: int = 40):
+def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time", title: str = "", bins: int = 40,
+                 clip_percentile: float = 0.99):
     """Two-column figure as openair's ``summaryPlot``: left, monthly data capture strip per
     variable with its summary statistics; right, the histogram of each variable.
+
+    openair draws the hourly series with missing stretches in red and prints the capture per
+    year (``period = "years"``, its default); here the capture is drawn per month (openair's
+    ``period = "months"``) as bars, red below 75 % (a display threshold only).
 
     Parameters
     ----------
@@ -689,6 +698,9 @@ def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time
     time : str, default "time"
     title : str, optional
     bins : int, default 40
+    clip_percentile : float, default 0.99
+        The histogram leaves out values above this quantile (openair ``summaryPlot``'s
+        ``percentile = 0.99``); the statistics use every value.
 
     Returns
     -------
@@ -714,7 +726,10 @@ def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time
                                       f"均值 {s['mean']:.1f}  中位数 {s['median']:.1f}  95百分位 {s['p95']:.1f}"),
                 transform=ax.transAxes, fontsize=7, bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
         h = axes[i, 1]
-        h.hist(pd.to_numeric(frame[v], errors="coerce").dropna(), bins=bins, color="tab:blue")
+        vals = pd.to_numeric(frame[v], errors="coerce").dropna()
+        if len(vals):
+            vals = vals[vals <= vals.quantile(clip_percentile)]
+        h.hist(vals, bins=bins, color="tab:blue")
         h.set_yticks([])
     axes[-1, 0].set_xlabel("月份（柱高：当月数据获取率 %，红色 < 75%）")
     axes[-1, 1].set_xlabel("数值分布")
