@@ -137,7 +137,7 @@ def time_variation(
     -------
     dict of str to pandas.DataFrame
         Keys :data:`PANELS`; each frame has ``variable, group, type, [weekday,] x, mean, lower,
-        upper, n`` (``x`` = hour 0–23, month 1–12 or weekday 0–6 with 0 = Monday; the hour ×
+        upper, n``, lines in the order given (pollutants) or first met in the data (groups) (``x`` = hour 0–23, month 1–12 or weekday 0–6 with 0 = Monday; the hour ×
         weekday panel has both ``weekday`` and ``x`` = hour). ``mean`` is the median when
         ``statistic="median"``.
     """
@@ -184,12 +184,13 @@ def time_variation(
                 r[c] = r[c] / scale
         cols = ["variable", "group", "type"] + (["weekday"] if panel == "hour_weekday" else []) + \
                ["x", "mean", "lower", "upper", "n"]
-        out[panel] = r[cols].sort_values(cols[: cols.index("x") + 1]).reset_index(drop=True)
+        order = ["line"] + (["weekday"] if panel == "hour_weekday" else []) + ["x"]
+        out[panel] = r.sort_values(order)[cols].reset_index(drop=True)
     return out
 
 
 def plot_time_variation(result: dict[str, pd.DataFrame], *, title: str = "", unit_label: str = "µg/m³",
-                        normalised: bool = False):
+                        normalised: bool = False, names: dict | None = None):
     """Four panels as openair's ``timeVariation``: hour × weekday on top, hour, month, weekday below.
 
     Parameters
@@ -201,6 +202,8 @@ def plot_time_variation(result: dict[str, pd.DataFrame], *, title: str = "", uni
     unit_label : str, default "µg/m³"
     normalised : bool, default False
         Label the y axes "标准化浓度" (the result was computed with ``normalise=True``).
+    names : dict, optional
+        Display names of the groups (e.g. station code → Chinese station name).
 
     Returns
     -------
@@ -221,7 +224,8 @@ def plot_time_variation(result: dict[str, pd.DataFrame], *, title: str = "", uni
     lines = result["hour"][["variable", "group"]].drop_duplicates().to_numpy().tolist()
     colours = plt.get_cmap("tab10")
     for i, (v, g) in enumerate(lines):
-        name = _label(v) if g == "全部" else (f"{_label(v)} {g}" if len({x[0] for x in lines}) > 1 else str(g))
+        gname = (names or {}).get(g, g)
+        name = _label(v) if g == "全部" else (f"{_label(v)} {gname}" if len({x[0] for x in lines}) > 1 else str(gname))
         c = colours(i % 10)
         hw = result["hour_weekday"]
         hw = hw[(hw["variable"] == v) & (hw["group"] == g) & (hw["type"] == first_type)]
@@ -685,7 +689,7 @@ def monthly_capture(frame: pd.DataFrame, variables: list[str], *, time: str = "t
 
 
 def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time", title: str = "", bins: int = 40,
-                 clip_percentile: float = 0.99):
+                 clip_percentile: float = 0.99, capture_threshold: float = 75.0):
     """Two-column figure as openair's ``summaryPlot``: left, monthly data capture strip per
     variable with its summary statistics; right, the histogram of each variable.
 
@@ -703,6 +707,10 @@ def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time
     clip_percentile : float, default 0.99
         The histogram leaves out values above this quantile (openair ``summaryPlot``'s
         ``percentile = 0.99``); the statistics use every value.
+    capture_threshold : float, default 75
+        Months below this capture [%] are drawn red — a display choice only (openair marks
+        missing stretches, not a threshold); it is not a validity rule (HJ 663 rules are in
+        ``airlib.standards.validity``).
 
     Returns
     -------
@@ -720,7 +728,7 @@ def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time
     for i, v in enumerate(variables):
         c = cap[cap["variable"] == v]
         ax = axes[i, 0]
-        ax.bar(c["month"], c["capture"], width=25, color=np.where(c["capture"] >= 75, "tab:green", "tab:red"))
+        ax.bar(c["month"], c["capture"], width=25, color=np.where(c["capture"] >= capture_threshold, "tab:green", "tab:red"))
         ax.set_ylim(0, 105)
         ax.set_ylabel(mpl_text(_label(v)), rotation=0, ha="right", va="center")
         s = stats_.loc[v]
@@ -733,7 +741,7 @@ def plot_summary(frame: pd.DataFrame, variables: list[str], *, time: str = "time
             vals = vals[vals <= vals.quantile(clip_percentile)]
         h.hist(vals, bins=bins, color="tab:blue")
         h.set_yticks([])
-    axes[-1, 0].set_xlabel("月份（柱高：当月数据获取率 %，红色 < 75%）")
+    axes[-1, 0].set_xlabel(f"月份（柱高：当月数据获取率 %，红色 < {capture_threshold:g}%）")
     axes[-1, 1].set_xlabel("数值分布")
     fig.suptitle(mpl_text(title) if title else "数据概况：逐月数据获取率与分布")
     fig.tight_layout()

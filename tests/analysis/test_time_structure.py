@@ -40,6 +40,7 @@ def test_time_variation_known_diurnal_and_weekly_cycle():
     # every hour × weekday bin holds 4 identical values: the bootstrap interval has zero width
     np.testing.assert_allclose(hw["lower"], hw["mean"])
     np.testing.assert_allclose(hw["upper"], hw["mean"])
+    assert list(dict.fromkeys(r["hour"]["variable"])) == ["pm25", "no2"]  # the order given
     n2 = r["hour"][r["hour"]["variable"] == "no2"]
     np.testing.assert_allclose(n2["mean"], 2.0 * np.arange(24))
     np.testing.assert_allclose(n2["upper"] - n2["lower"], 0.0)  # constant within each hour
