@@ -29,7 +29,7 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 
-__all__ = ["WEEKDAY_LEVELS", "SEASON_LEVELS", "TYPE_LABELS_ZH", "cut_data"]
+__all__ = ["WEEKDAY_LEVELS", "SEASON_LEVELS", "TYPE_LABELS_ZH", "frame_times", "cut_data"]
 
 WEEKDAY_LEVELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SEASON_LEVELS = ("春季", "夏季", "秋季", "冬季")
@@ -38,6 +38,41 @@ _SEASON_OF_MONTH = {3: "春季", 4: "春季", 5: "春季", 6: "夏季", 7: "夏�
 #: Chinese axis/legend names of the built-in types.
 TYPE_LABELS_ZH = {"default": "全部", "year": "年份", "month": "月份", "hour": "小时", "monthyear": "年月",
                   "weekday": "星期", "weekend": "工作日/周末", "season": "季节"}
+
+
+def frame_times(frame: pd.DataFrame, time: str = "time") -> pd.DatetimeIndex:
+    """The time column of the canonical frame, checked: present, datetime, no missing values.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    time : str, default "time"
+        Time column (hour-beginning Beijing time).
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        In row order.
+
+    Raises
+    ------
+    InputDataError
+        Naming the column and the first rows with a missing time; text times are refused with the
+        advice to read the data through ``airlib.io.ingest`` (which parses and checks them).
+    """
+    if time not in frame.columns:
+        raise InputDataError(f"missing column {time!r} (the hourly frame's time)", column=time)
+    col = frame[time]
+    if not pd.api.types.is_datetime64_any_dtype(col.dtype):
+        raise InputDataError(f"holds {col.dtype} values, not times; read the data with "
+                             "airlib.io.ingest (it parses and checks the times) or convert with pandas.to_datetime",
+                             column=time)
+    t = pd.DatetimeIndex(col)
+    bad = np.flatnonzero(t.isna())
+    if bad.size:
+        raise InputDataError(f"{bad.size} missing time(s), first at row position(s) "
+                             f"{bad[:5].tolist()}; drop or fill these rows first", column=time)
+    return t
 
 
 def cut_data(frame: pd.DataFrame, type: str = "default", *, time: str = "time", n_levels: int = 4) -> pd.Series:
@@ -65,9 +100,7 @@ def cut_data(frame: pd.DataFrame, type: str = "default", *, time: str = "time", 
                              "position / time-zone rules); use a column of your own instead")
     builtin = {"default", "year", "month", "hour", "monthyear", "weekday", "weekend", "season"}
     if type in builtin and type != "default":
-        if time not in frame.columns:
-            raise InputDataError(f"missing column {time!r} needed for type {type!r}", column=time)
-        t = pd.DatetimeIndex(frame[time])
+        t = frame_times(frame, time)
     if type == "default":
         vals, levels = np.full(len(frame), "全部", dtype=object), ["全部"]
     elif type == "year":

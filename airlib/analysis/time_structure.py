@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.interpolate import BSpline
 
-from airlib.analysis.grouping import WEEKDAY_LEVELS, cut_data
+from airlib.analysis.grouping import WEEKDAY_LEVELS, cut_data, frame_times
 from airlib.analysis.profiles import profile
 from airlib.analysis.trends import decimal_year, stl_decompose
 from airlib.errors import InputDataError
@@ -65,7 +65,7 @@ def _long(frame: pd.DataFrame, pollutant, group: str | None, type: str, time: st
     if not pols:
         raise InputDataError("pollutant is empty; name at least one column")
     _check(frame, [time, *pols] + ([group] if group else []))
-    base = pd.DataFrame({"time": pd.DatetimeIndex(frame[time]),
+    base = pd.DataFrame({"time": frame_times(frame, time),
                          "group": frame[group].astype(str).to_numpy() if group else "全部",
                          "type": cut_data(frame, type, time=time).astype(str).to_numpy()},
                         index=frame.index)
@@ -408,7 +408,7 @@ def monthly_means(frame: pd.DataFrame, pollutant: str = "pm25", *, data_thresh: 
     _check(frame, [time, pollutant] + ([group] if group else []))
     if not 0 <= data_thresh <= 100:
         raise InputDataError(f"data_thresh must lie in 0–100 [%], got {data_thresh!r}")
-    t = pd.DatetimeIndex(frame[time])
+    t = frame_times(frame, time)
     d = pd.DataFrame({"month": t.to_period("M").to_timestamp(),
                       "v": pd.to_numeric(frame[pollutant], errors="coerce").to_numpy(dtype=float)})
     keys = ["month"]
@@ -564,6 +564,10 @@ def smooth_trend(
                                      f"{'' if key is None else f' (group {key!r})'}; got {int(s.notna().sum())}")
             s = stl_decompose(s, seasonal=11, robust=True, seasonal_deg=1)["deseasonalised"]
         xx = decimal_year(s.index)
+        if s.notna().sum() < 5:
+            raise InputDataError(f"a smooth trend of {pollutant!r} needs at least 5 monthly means"
+                                 f"{'' if key is None else f' (group {key!r})'}; got {int(s.notna().sum())}",
+                                 column=pollutant)
         ps = penalised_spline(np.asarray(xx), s.to_numpy(), n_knots=n_knots)
         n, edf = ps["y"].size, ps["edf"]
         res = ps["resid"] * np.sqrt(n / max(n - edf, 1.0))
@@ -675,7 +679,7 @@ def monthly_capture(frame: pd.DataFrame, variables: list[str], *, time: str = "t
         ``variable, month`` (month start), ``valid``, ``expected``, ``capture`` [%].
     """
     _check(frame, [time, *variables])
-    t = pd.DatetimeIndex(frame[time])
+    t = frame_times(frame, time)
     n_st = frame["station"].nunique() if "station" in frame.columns else 1
     month = t.to_period("M").to_timestamp()
     valid = frame[variables].notna().groupby(month).sum()

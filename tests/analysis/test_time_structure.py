@@ -113,6 +113,18 @@ def test_missing_column_is_a_clear_error():
         ts.trend_level(_weeks(1), "o3")
 
 
+def test_bad_times_and_too_few_months_are_clear_errors():
+    df = _weeks(1)
+    nat = df.assign(time=df["time"].where(df.index != 3))
+    for f in (ts.time_variation, ts.trend_level, ts.monthly_means):
+        with pytest.raises(InputDataError, match=r"1 missing time\(s\), first at row position\(s\) \[3\]"):
+            f(nat, "pm25")
+    with pytest.raises(InputDataError, match="not times"):
+        ts.trend_level(df.assign(time=df["time"].astype(str)), "pm25")
+    with pytest.raises(InputDataError, match="at least 5 monthly means.*'B'"):
+        ts.smooth_trend(df.assign(station="B", pm25=np.nan), group="station")
+
+
 # ---- trend_level ----------------------------------------------------------------------------------
 
 def _two_years() -> pd.DataFrame:
