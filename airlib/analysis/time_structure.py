@@ -10,7 +10,7 @@ the canonical hourly frame (``time`` hour-beginning Beijing time, ``station``, p
 
 References
 ----------
-[OPENAIR-2012] (docs/references.md); openair R/timeVariation.R ``timeVariation``, ``proc``;
+[OPENAIR-2012], [EILERS-1996] (docs/references.md); openair R/timeVariation.R ``timeVariation``, ``proc``;
 R/bootMeans.R ``bootMean``; R/trendLevel.R ``trendLevel``; R/smoothTrend.R ``smoothTrend``;
 R/utilities.R ``fitGam``; R/summaryPlot.R ``summaryPlot``.
 """
@@ -424,7 +424,7 @@ def monthly_means(frame: pd.DataFrame, pollutant: str = "pm25", *, data_thresh: 
 
 def penalised_spline(x: np.ndarray, y: np.ndarray, *, n_knots: int = 20, degree: int = 3,
                      lam: float | None = None) -> dict:
-    """Penalised regression spline (P-spline, Eilers & Marx 1996) with the penalty chosen by GCV.
+    """Penalised regression spline (P-spline, [EILERS-1996]) with the penalty chosen by GCV.
 
     A cubic B-spline basis on ``n_knots`` equal intervals over the range of ``x`` and a
     second-difference penalty λ·‖D₂β‖²; λ minimises the generalised cross-validation score
