@@ -88,6 +88,7 @@ def time_variation(
     conf_int: float | None = None,
     B: int = 100,
     normalise: bool = False,
+    switch_point: int | None = None,
     time: str = "time",
     seed: int = 20170228,
 ) -> dict[str, pd.DataFrame]:
@@ -129,6 +130,11 @@ def time_variation(
         Bootstrap resamples (openair 2.18 ``B = 100``).
     normalise : bool, default False
         Divide by the line's mean over the panel.
+    switch_point : int, optional
+        openair ≥ 2.19's ``bootMean``: bins with at least this many values get the t interval of
+        the mean (mean ± t₀.₉₇₅,ₙ₋₁·s/√n, :func:`airlib.analysis.profiles.profile` with
+        ``ci="t"``) instead of the bootstrap (2.19 uses 1000). Default None: openair 2.18, the
+        bootstrap in every bin. Much faster on years of pooled stations.
     time : str, default "time"
     seed : int
         ``numpy.random.Generator`` seed of the bootstrap.
@@ -139,7 +145,8 @@ def time_variation(
         Keys :data:`PANELS`; each frame has ``variable, group, type, [weekday,] x, mean, lower,
         upper, n``, lines in the order given (pollutants) or first met in the data (groups) (``x`` = hour 0–23, month 1–12 or weekday 0–6 with 0 = Monday; the hour ×
         weekday panel has both ``weekday`` and ``x`` = hour). ``mean`` is the median when
-        ``statistic="median"``.
+        ``statistic="median"``. ``attrs["band"]`` of each frame describes the band in Chinese
+        (used as the default figure title).
     """
     if statistic not in ("mean", "median"):
         raise InputDataError(f"statistic must be 'mean' or 'median', not {statistic!r}")
@@ -148,6 +155,8 @@ def time_variation(
         raise InputDataError(f"conf_int must lie between 0 and 1, got {level!r}")
     if int(B) < 1:
         raise InputDataError(f"B (bootstrap resamples) must be at least 1, got {B!r}")
+    if switch_point is not None and int(switch_point) < 2:
+        raise InputDataError(f"switch_point must be at least 2 values, got {switch_point!r}")
     d = _long(frame, pollutant, group, type, time).dropna(subset=["value"])
     if d.empty:
         raise InputDataError(f"no valid values of {pollutant!r} to profile")
@@ -161,8 +170,19 @@ def time_variation(
         key = codes * 7 + t.day_of_week.to_numpy() if panel == "hour_weekday" else codes
         work = pd.DataFrame({"time": t, "value": d["value"].to_numpy(), "key": key})
         if statistic == "mean":
-            r = profile(work, value="value", by=by, group="key", ci="bootstrap", alpha=1 - level, n_boot=int(B),
-                        seed=seed + k)
+            big = np.zeros(len(work), dtype=bool)
+            if switch_point is not None:
+                tt = pd.DatetimeIndex(work["time"])
+                xkey = tt.hour if by == "hour" else (tt.month if by == "month" else tt.day_of_week)
+                big = work.groupby([work["key"].to_numpy(), xkey.to_numpy()])["value"].transform("size").to_numpy() \
+                    >= switch_point
+            parts = []
+            if (~big).any():
+                parts.append(profile(work[~big], value="value", by=by, group="key", ci="bootstrap", alpha=1 - level,
+                                     n_boot=int(B), seed=seed + k))
+            if big.any():
+                parts.append(profile(work[big], value="value", by=by, group="key", ci="t", alpha=1 - level))
+            r = pd.concat(parts, ignore_index=True)
             r = r.rename(columns={by: "x", "ci_low": "lower", "ci_high": "upper"})
         else:
             tt = pd.DatetimeIndex(work["time"])
@@ -186,6 +206,15 @@ def time_variation(
                ["x", "mean", "lower", "upper", "n"]
         order = ["line"] + (["weekday"] if panel == "hour_weekday" else []) + ["x"]
         out[panel] = r.sort_values(order)[cols].reset_index(drop=True)
+    pct = f"{100 * level:g}%"
+    if statistic == "median":
+        band = f"中位数的 {100 * (1 - level) / 2:g}%–{100 * (1 + level) / 2:g}% 分位数区间"
+    elif switch_point is None:
+        band = f"均值的自助法 {pct} 置信区间"
+    else:
+        band = f"均值的 {pct} 置信区间（自助法；不少于 {switch_point} 个值的格子用 t 分布）"
+    for r in out.values():
+        r.attrs["band"] = band
     return out
 
 
@@ -254,7 +283,8 @@ def plot_time_variation(result: dict[str, pd.DataFrame], *, title: str = "", uni
     axes["hour"].set_ylabel(ylabel)
     for ax in (top, *axes.values()):
         ax.grid(alpha=0.3)
-    fig.suptitle(mpl_text(title) if title else "时间变化（阴影：均值的自助法置信区间）")
+    band = result["hour"].attrs.get("band", "区间")
+    fig.suptitle(mpl_text(title) if title else f"时间变化（阴影：{band}）")
     fig.tight_layout()
     return fig
 

@@ -62,6 +62,21 @@ def test_time_variation_interval_is_openairs_bootmean():
     assert h["lower"].iloc[0] == pytest.approx(lo) and h["upper"].iloc[0] == pytest.approx(hi)
 
 
+def test_time_variation_switch_point_gives_t_interval_in_large_bins():
+    rng = np.random.default_rng(5)
+    df = _weeks(8)
+    df["pm25"] = df["pm25"] + rng.normal(0, 5, len(df))
+    r = ts.time_variation(df, "pm25", switch_point=100)
+    # hour bins hold 56 values (bootstrap), month bins hold > 100 (t interval)
+    x = df.loc[df["time"].dt.month == 1, "pm25"].to_numpy()
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+    m = r["month"].iloc[0]
+    assert (m["lower"], m["upper"]) == (pytest.approx(x.mean() - half), pytest.approx(x.mean() + half))
+    assert r["hour"][["mean", "lower", "upper"]].equals(ts.time_variation(df, "pm25")["hour"][["mean", "lower", "upper"]])
+
+
 def test_time_variation_missing_values_dropped_and_single_value_bin_has_no_interval():
     df = _weeks(1)
     df.loc[df["time"].dt.hour == 5, "pm25"] = np.nan
@@ -93,6 +108,8 @@ def test_time_variation_group_overlays_stations_and_median():
     # hour 0: values 0,10,…,60 (4 each) → median 30, quartiles 10 and 50 (R type 7)
     row = m[m["x"] == 0].iloc[0]
     assert (row["mean"], row["lower"], row["upper"]) == (30.0, 10.0, 50.0)
+    assert m.attrs["band"] == "中位数的 25%–75% 分位数区间"
+    assert h.attrs["band"] == "均值的自助法 95% 置信区间"
 
 
 def test_time_variation_type_gives_one_set_per_level():
@@ -100,7 +117,7 @@ def test_time_variation_type_gives_one_set_per_level():
     assert set(r["hour"]["type"]) == {"1", "2"}
 
 
-@pytest.mark.parametrize("kw", [{"statistic": "mode"}, {"conf_int": 1.5}, {"B": 0}])
+@pytest.mark.parametrize("kw", [{"statistic": "mode"}, {"conf_int": 1.5}, {"B": 0}, {"switch_point": 1}])
 def test_time_variation_rejects_bad_options(kw):
     with pytest.raises(InputDataError):
         ts.time_variation(_weeks(1), "pm25", **kw)
