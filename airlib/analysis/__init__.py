@@ -11,8 +11,9 @@ Layer 4 (imports the layers below; nothing below imports it):
 - :mod:`~airlib.analysis.evaluation` — model statistics and annual statistics (openair);
 - :mod:`~airlib.analysis.averaging` — time averages (HJ 663 or openair's data.thresh);
 - :mod:`~airlib.analysis.wind` — openair's wind rose, pollution rose, percentile rose;
+- :mod:`~airlib.analysis.time_structure` — openair's timeVariation, trendLevel, smoothTrend, summaryPlot;
 - :mod:`~airlib.analysis.grouping` — ``cut_data``, openair's ``cutData`` panels (season, year …).
 """
 
 __all__ = ["trends", "attribution", "policy", "profiles", "case_study", "polar", "evaluation", "averaging",
-           "wind", "grouping"]
+           "wind", "time_structure", "grouping"]

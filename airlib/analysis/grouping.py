@@ -29,7 +29,7 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 
-__all__ = ["TIME_TYPES", "SEASONS_ZH", "WEEKDAYS_ZH", "cut_data", "type_columns"]
+__all__ = ["TIME_TYPES", "SEASONS_ZH", "WEEKDAYS_ZH", "cut_data", "cut_labels", "frame_times", "type_columns"]
 
 #: The built-in groupings computed from ``time`` (openair ``cutData``'s date conditions).
 TIME_TYPES: Final[tuple[str, ...]] = ("default", "year", "month", "hour", "season", "weekday", "weekend", "monthyear")
@@ -60,12 +60,55 @@ def type_columns(type: str | Sequence[str]) -> list[str]:  # noqa: A002 - openai
     return [type] if isinstance(type, str) else list(type)
 
 
+def frame_times(frame: pd.DataFrame, time: str = "time") -> pd.DatetimeIndex:
+    """The time column of the canonical frame, checked: present, datetime, no missing values.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    time : str, default "time"
+        Time column (hour-beginning Beijing time).
+
+    Returns
+    -------
+    pandas.DatetimeIndex
+        In row order.
+
+    Raises
+    ------
+    InputDataError
+        Naming the column and the first rows with a missing time; text times are refused with the
+        advice to read the data through ``airlib.io.ingest`` (which parses and checks them).
+    """
+    if time not in frame.columns:
+        raise InputDataError(f"missing column {time!r} (the hourly frame's time)", column=time)
+    col = frame[time]
+    if not pd.api.types.is_datetime64_any_dtype(col.dtype):
+        raise InputDataError(f"holds {col.dtype} values, not times; read the data with "
+                             "airlib.io.ingest (it parses and checks the times) or convert with pandas.to_datetime",
+                             column=time)
+    t = pd.DatetimeIndex(col)
+    bad = np.flatnonzero(t.isna())
+    if bad.size:
+        raise InputDataError(f"{bad.size} missing time(s), first at row position(s) "
+                             f"{bad[:5].tolist()}; drop or fill these rows first", column=time)
+    return t
+
+
 def _time(frame: pd.DataFrame, type_: str) -> pd.Series:
     if "time" not in frame.columns:
         raise InputDataError(f"type={type_!r} needs the column 'time' (hour-beginning Beijing time); "
                              "pass the canonical hourly frame", column="time")
-    t = pd.to_datetime(frame["time"])
-    return t
+    return pd.Series(frame_times(frame), index=frame.index, name="time")
+
+
+def cut_labels(frame: pd.DataFrame, type: str = "default", *, time: str = "time",  # noqa: A002
+               n_levels: int = 4) -> pd.Series:
+    """The labels :func:`cut_data` gives ``type`` as one Series aligned with ``frame`` (missing
+    where the grouping column is missing), for views that condition row by row; ``time``
+    names the time column when it is not ``"time"``."""
+    f = frame if time == "time" else frame.rename(columns={time: "time"})
+    return cut_data(f, type, n_levels=n_levels)[type].reindex(frame.index)
 
 
 def _ordered(values: pd.Series | np.ndarray, levels: Sequence[str], index: pd.Index) -> pd.Series:
