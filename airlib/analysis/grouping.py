@@ -104,9 +104,25 @@ def _time(frame: pd.DataFrame, type_: str) -> pd.Series:
 
 def cut_labels(frame: pd.DataFrame, type: str = "default", *, time: str = "time",  # noqa: A002
                n_levels: int = 4) -> pd.Series:
-    """The labels :func:`cut_data` gives ``type`` as one Series aligned with ``frame`` (missing
-    where the grouping column is missing), for views that condition row by row; ``time``
-    names the time column when it is not ``"time"``."""
+    """The labels :func:`cut_data` gives ``type`` as one Series aligned with ``frame``, for views
+    that condition row by row.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Canonical hourly frame, or any frame with the column named by ``type``.
+    type : str
+        One openair type (:data:`TIME_TYPES`) or a column name.
+    time : str
+        The time column when it is not ``"time"``.
+    n_levels : int
+        Quantile classes for a numeric column.
+
+    Returns
+    -------
+    pandas.Series
+        ``cut_data``'s labels, same index as ``frame``; missing where the grouping column is.
+    """
     f = frame if time == "time" else frame.rename(columns={time: "time"})
     return cut_data(f, type, n_levels=n_levels)[type].reindex(frame.index)
 

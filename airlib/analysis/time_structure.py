@@ -59,6 +59,15 @@ def _check(frame: pd.DataFrame, cols) -> None:
             raise InputDataError(f"missing column {c!r}; the hourly frame needs it for this analysis", column=c)
 
 
+def _level(frame: pd.DataFrame, type: str, time: str) -> pd.Series:  # noqa: A002 - openair's name
+    """Heat-map and panel levels: the calendar year, month and hour as numbers (they order the
+    axes and the panels), anything else as :func:`airlib.analysis.grouping.cut_data` labels it."""
+    if type in ("year", "month", "hour"):
+        t = frame_times(frame, time)
+        return pd.Series(getattr(t, type).to_numpy(), index=frame.index, name=type)
+    return cut_data(frame, type, time=time)
+
+
 def _long(frame: pd.DataFrame, pollutant, group: str | None, type: str, time: str) -> pd.DataFrame:
     """One row per (time, variable[, group]) value: columns time, variable, group, type, value."""
     pols = [pollutant] if isinstance(pollutant, str) else list(pollutant)
@@ -67,7 +76,7 @@ def _long(frame: pd.DataFrame, pollutant, group: str | None, type: str, time: st
     _check(frame, [time, *pols] + ([group] if group else []))
     base = pd.DataFrame({"time": frame_times(frame, time),
                          "group": frame[group].astype(str).to_numpy() if group else "全部",
-                         "type": cut_data(frame, type, time=time).astype(str).to_numpy()},
+                         "type": _level(frame, type, time).astype(str).to_numpy()},
                         index=frame.index)
     parts = []
     for p in pols:
@@ -335,8 +344,8 @@ def trend_level(
     if statistic == "percentile" and not 0 <= percentile <= 100:
         raise InputDataError(f"percentile must lie in 0–100, got {percentile!r}")
     _check(frame, [time, pollutant])
-    d = pd.DataFrame({"type": cut_data(frame, type, time=time), "x": cut_data(frame, x, time=time),
-                      "y": cut_data(frame, y, time=time),
+    d = pd.DataFrame({"type": _level(frame, type, time), "x": _level(frame, x, time),
+                      "y": _level(frame, y, time),
                       "v": pd.to_numeric(frame[pollutant], errors="coerce").astype(float)})
     g = d.groupby(["type", "x", "y"], observed=True, sort=True)["v"]
     n = g.count()

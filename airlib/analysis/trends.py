@@ -641,6 +641,12 @@ def openair_deseasonalise(monthly: pd.Series) -> pd.DataFrame:
     ``trend + remainder`` is kept at **every** month, filled months included (openair's
     ``na.omit`` finds nothing left to drop).
 
+    Parameters
+    ----------
+    monthly : pandas.Series
+        Monthly means of all hours (openair ``avg.time = "month"``, ``data.thresh = 0``) indexed
+        by month [unit of the series, e.g. µg/m³].
+
     Returns
     -------
     pandas.DataFrame

@@ -257,20 +257,21 @@ def test_monthly_capture_counts_station_hours():
 
 # ---- cut_data -------------------------------------------------------------------------------------
 
-def test_cut_data_builtin_types():
+def test_views_condition_on_the_one_cut_data():
+    """The time-structure views take their panels from grouping.cut_data (one implementation),
+    as a Series aligned with the frame (grouping.cut_labels)."""
+    from airlib.analysis.grouping import SEASONS_ZH, WEEKDAYS_ZH, cut_labels
+
     df = pd.DataFrame({"time": pd.to_datetime(["2015-12-31 23:00", "2016-03-01 00:00", "2016-06-05 12:00"]),
                        "ws": [0.5, 2.0, 9.0]})
-    assert list(cut_data(df, "season")) == ["冬季", "春季", "夏季"]
-    assert list(cut_data(df, "weekday")) == ["周四", "周二", "周日"]
-    assert list(cut_data(df, "weekend")) == ["工作日", "工作日", "周末"]
-    assert list(cut_data(df, "year")) == [2015, 2016, 2016]
-    assert list(cut_data(df, "default")) == ["全部"] * 3
-    q = cut_data(df, "ws", n_levels=2)
+    assert list(cut_labels(df, "season")) == [SEASONS_ZH[3], SEASONS_ZH[0], SEASONS_ZH[1]]
+    assert list(cut_labels(df, "weekday")) == [WEEKDAYS_ZH[3], WEEKDAYS_ZH[1], WEEKDAYS_ZH[6]]
+    assert list(cut_labels(df, "weekend")) == ["工作日", "工作日", "周末"]
+    q = cut_labels(df, "ws", n_levels=2)
     assert q.iloc[0] == q.iloc[1] != q.iloc[2]
-    with pytest.raises(InputDataError, match="daylight"):
-        cut_data(df, "daylight")
+    assert list(cut_labels(df.rename(columns={"time": "t"}), "season", time="t")) == list(cut_labels(df, "season"))
     with pytest.raises(InputDataError, match="nope"):
-        cut_data(df, "nope")
+        cut_labels(df, "nope")
 
 
 # ---- figures --------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ def test_plots_draw_with_chinese_labels():
     df = _weeks(6)
     fig = ts.plot_time_variation(ts.time_variation(df, ["pm25", "no2"]))
     labels = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()]
-    assert "周一" in labels and "1月" in labels and "0时" in labels
+    assert "星期一" in labels and "1月" in labels and "0时" in labels
     plt.close(fig)
     for f in (ts.plot_trend_level(ts.trend_level(_two_years())),
               ts.plot_smooth_trend(ts.smooth_trend(_monthly_frame(np.linspace(80, 50, 48)), n_boot=20)),
