@@ -1,4 +1,4 @@
-"""notebooks/exploration_O1.ipynb: runs under papermill on the real UCI data; its key numbers
+"""notebooks/exploration_wind.ipynb: runs under papermill on the real UCI data; its key numbers
 are checked against counts made from the raw CSV with plain pandas (no airlib)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from airlib.paths import shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-NB = ROOT / "notebooks" / "exploration_O1.ipynb"
+NB = ROOT / "notebooks" / "exploration_wind.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
 

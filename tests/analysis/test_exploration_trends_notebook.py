@@ -1,4 +1,4 @@
-"""notebooks/exploration_O5.ipynb runs under papermill on the UCI data; its openair slopes equal
+"""notebooks/exploration_trends.ipynb runs under papermill on the UCI data; its openair slopes equal
 the function's and the numbers issue #16 quotes for openair 2.18."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import pytest
 from airlib.paths import shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-NB = ROOT / "notebooks" / "exploration_O5.ipynb"
+NB = ROOT / "notebooks" / "exploration_trends.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 
 
 def test_notebook_is_stored_clean_with_parameters_cell():
     nb = nbformat.read(NB, as_version=4)
     assert len([c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]) == 1
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析 O5")
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析：趋势")
     assert all(c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code")
 
 

@@ -1,4 +1,4 @@
-"""notebooks/exploration_O4.ipynb: runs under papermill on the real UCI data; its key numbers are
+"""notebooks/exploration_evaluation.ipynb: runs under papermill on the real UCI data; its key numbers are
 checked against independent plain-pandas calculations from the raw CSV files."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import pytest
 from airlib.paths import shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-NB = ROOT / "notebooks" / "exploration_O4.ipynb"
+NB = ROOT / "notebooks" / "exploration_evaluation.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 
 
 def test_notebook_is_stored_clean_with_parameters_cell():
     nb = nbformat.read(NB, as_version=4)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析 O4")
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析：模型评估、年度统计与时间平均")
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     for c in nb.cells:

@@ -1,4 +1,4 @@
-"""notebooks/exploration_O2.ipynb (polar plots): runs under papermill on the real UCI data; its key
+"""notebooks/exploration_polar.ipynb (polar plots): runs under papermill on the real UCI data; its key
 numbers are checked against plain pandas/numpy calculations from the raw CSV."""
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import pytest
 from airlib.paths import shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-NB = ROOT / "notebooks" / "exploration_O2.ipynb"
+NB = ROOT / "notebooks" / "exploration_polar.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 
 
 def test_notebook_is_stored_clean_with_parameters_cell():
     nb = nbformat.read(NB, as_version=4)
     assert len([c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]) == 1
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析 O2")
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析：极坐标图")
     for c in nb.cells:
         if c.cell_type == "code":
             assert c.outputs == [] and c.execution_count is None

@@ -1,4 +1,4 @@
-"""notebooks/exploration_O3.ipynb (issue 16, O3): runs under papermill on the UCI data; its key
+"""notebooks/exploration_time_structure.ipynb (issue 16, O3): runs under papermill on the UCI data; its key
 numbers are checked against plain pandas."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from airlib.paths import shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-NB = ROOT / "notebooks" / "exploration_O3.ipynb"
+NB = ROOT / "notebooks" / "exploration_time_structure.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 
 
