@@ -197,9 +197,15 @@ def _target_missed(rule: Any, targets: pd.DataFrame | None, month: pd.Period) ->
     unit = t["metric"].map(lambda m: METRICS.get(m, ("", ""))[1]).astype("string")
     start = pd.to_datetime(t["start"]).dt.strftime("%Y-%m-%d")
     end = pd.to_datetime(t["end"]).dt.strftime("%Y-%m-%d")
+    # one decimal, or as many (≤ 3) as it takes for the printed value to exceed the printed level:
+    # "31.5 … 目标不高于31.5" would contradict the 未达标 it explains
+    cur, lvl = t["current"].to_numpy(dtype=float), t["target_level"].to_numpy(dtype=float)
+    dec = np.select([np.round(cur, 1) > np.round(lvl, 1), np.round(cur, 2) > np.round(lvl, 2)], [1, 2], 3)
+    shown_cur = pd.Series([f"{v:.{d}f}" for v, d in zip(cur, dec, strict=True)], index=t.index)  # a few rows
+    shown_lvl = pd.Series([f"{v:.{d}f}" for v, d in zip(lvl, dec, strict=True)], index=t.index)
     detail = (t["metric_label"].astype("string") + "（" + start + "至" + end + "）"
-              + t["current"].map(lambda v: f"{v:.1f}") + " " + unit + "，目标不高于"
-              + t["target_level"].map(lambda v: f"{v:.1f}") + " " + unit + "（目标" + t["target_id"].astype("string")
+              + shown_cur + " " + unit + "，目标不高于"
+              + shown_lvl + " " + unit + "（目标" + t["target_id"].astype("string")
               + ("，" + t["plan"].astype("string") if "plan" in t else "") + "）")
     out = _frame(rule, str(month), t["area_code"], t["area_name"], detail, t["current"], np.nan, "")
     out["threshold"] = t["target_level"].to_numpy(dtype="float64")

@@ -315,3 +315,18 @@ def test_warned_town_lists_each_label_once():
     twice = pd.concat([r.iloc[[1]], r.iloc[[1]].assign(rule_id="W1b")], ignore_index=True)
     w = warning_towns(twice)
     assert w["n_reasons"].tolist() == [2] and w["reasons"].tolist() == [r["label"].iloc[1]]
+
+
+def test_target_missed_detail_never_prints_equal_numbers():
+    """A town just above its level (31.52 against 31.47) is 未达标: the detail prints enough
+    decimals that the value visibly exceeds the level (not "31.5 … 目标不高于31.5")."""
+    targets = pd.DataFrame({
+        "target_id": ["T03", "T03"], "metric": "pm25_mean", "metric_label": "PM2.5平均浓度",
+        "area_level": "镇街", "area_code": [CODES[0], CODES[1]], "area_name": [NAMES[0], NAMES[1]],
+        "window": "目标期累计", "start": pd.Timestamp("2026-01-01"), "end": pd.Timestamp("2026-10-31"),
+        "current": [31.52, 45.0], "target_level": [31.47, 40.04], "status": "未达标", "plan": "方案",
+    })
+    rule = {"id": "W5", "kind": "target_missed", "window": "period", "label": "目标未达标"}
+    r = warning_reasons(rules(rule), table([30, 40]), None, targets, "2026-10").set_index("town_code")
+    assert "31.52 µg/m³，目标不高于31.47 µg/m³" in r.loc[CODES[0], "detail"]
+    assert "45.0 µg/m³，目标不高于40.0 µg/m³" in r.loc[CODES[1], "detail"]
