@@ -9,6 +9,8 @@ typed fields.
 
 from __future__ import annotations
 
+import functools
+
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -519,14 +521,30 @@ def _read_ledger_files(paths: Sequence[Path], plan: Any, towns: pd.DataFrame,
 def _plans_in_force(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Any]:
     """The configured plans in force for the district in ``month``
     (:func:`airlib.io.plans.plans_in_force`), in configuration order."""
+    from airlib.io.plans import plans_in_force
+
+    plans = [_load_plan_once(str(path), *_file_identity(path)) for path in plan_paths(cfg, project_root)]
+    return plans_in_force(plans, month, cfg.name)
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    """(modification time [ns], size [bytes]): a changed file is read again."""
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _load_plan_once(path: str, mtime_ns: int, size: int) -> Any:
+    """:func:`airlib.io.plans.load_plan` of a configured plan file, once per file version (a
+    report asks for the plans in force of every month of its warning history; plans are
+    immutable)."""
     import warnings
 
-    from airlib.io.plans import load_plan, plans_in_force
+    from airlib.io.plans import load_plan
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plans = [load_plan(path, warn=False) for path in plan_paths(cfg, project_root)]
-    return plans_in_force(plans, month, cfg.name)
+        return load_plan(path, warn=False)
 
 
 def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
@@ -565,12 +583,45 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
     folder = cfg.path(cfg.ledgers, project_root)
     if not folder.exists():
         return []
+    from airlib.tracking.progress import district_progress, month_as_of, overdue_tasks, town_scores
+
+    out: list[TaskProgress] = []
+    as_of = month_as_of(str(month))
+    for plan, ledger, prog, used in _plan_progress_rows(cfg, month, towns, project_root, problems, cache):
+        cur = prog.attrs
+        months = pd.PeriodIndex(ledger["month"].astype(str), freq="M")
+        out.append(TaskProgress(
+            plan=plan.plan.title,
+            as_of=as_of,
+            last_ledger_month=cur["last_month"] or str(months[months <= month].max()),
+            scores=town_scores(prog, ledger, as_of),
+            overdue=overdue_tasks(prog),
+            tasks=district_progress(prog),
+            plan_id=plan.id,
+            stale=bool(cur["stale"]),
+            missing_months=tuple(cur["missing_months"]),
+            closed=plan.ended_by(as_of),
+            period=(plan.period.start, plan.period.end),
+            rows=prog,
+            ledger_files=used,
+        ))
+    return out
+
+
+def _plan_progress_rows(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame, project_root: Path | None,
+                        problems: list[dict[str, str]], cache: dict[str, Any]) -> list[tuple[Any, pd.DataFrame,
+                                                                                             pd.DataFrame, tuple[Path, ...]]]:
+    """(plan, ledger, :func:`airlib.tracking.progress.town_progress` rows, ledger files read) of
+    every plan in force in ``month`` with per-town tasks and a ledger up to it — the selection
+    and ledger reading :func:`task_progress` and :func:`task_history` share. Unreadable files
+    are added to ``problems`` (see :func:`task_progress`); ``cache`` holds each plan's ledgers."""
     import warnings
 
     from airlib.io.ledgers import plan_ledger_files
-    from airlib.tracking.progress import district_progress, month_as_of, overdue_tasks, town_progress, town_scores
+    from airlib.tracking.progress import month_as_of, town_progress
 
-    out: list[TaskProgress] = []
+    folder = cfg.path(cfg.ledgers, project_root)
+    out = []
     mine: list[dict[str, str]] = []  # unreadable files of a plan's own folder
     shared_bad: dict[str, list[dict[str, str]]] = {}  # shared file → why each plan could not read it
     shared_read: set[str] = set()
@@ -599,24 +650,8 @@ def task_progress(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
         months = pd.PeriodIndex(ledger["month"].astype(str), freq="M")
         if (months <= month).sum() == 0:
             continue
-        prog = town_progress(plan, ledger, as_of, towns)
-        cur = prog.attrs
         used = tuple(f for f in [*own, *shared] if str(f) not in bad_files)
-        out.append(TaskProgress(
-            plan=plan.plan.title,
-            as_of=as_of,
-            last_ledger_month=cur["last_month"] or str(months[months <= month].max()),
-            scores=town_scores(prog, ledger, as_of),
-            overdue=overdue_tasks(prog),
-            tasks=district_progress(prog),
-            plan_id=plan.id,
-            stale=bool(cur["stale"]),
-            missing_months=tuple(cur["missing_months"]),
-            closed=plan.ended_by(as_of),
-            period=(plan.period.start, plan.period.end),
-            rows=prog,
-            ledger_files=used,
-        ))
+        out.append((plan, ledger, town_progress(plan, ledger, as_of, towns), used))
     found = mine + [b for f, bs in shared_bad.items() if f not in shared_read for b in bs[:1]]
     problems += [{"file": Path(b["file"]).name, "problem": b["problem"]} for b in found]
     return out
@@ -638,8 +673,10 @@ def task_history(cfg: DistrictConfig, months: Sequence[pd.Period], towns: pd.Dat
         report month's :func:`task_progress`, not again here.
     """
     cache = {} if cache is None else cache
-    return {str(m): [p.rows for p in task_progress(cfg, m, towns, project_root, [], cache=cache)
-                     if p.rows is not None] for m in months}
+    if not cfg.ledgers or not cfg.path(cfg.ledgers, project_root).exists():
+        return {str(m): [] for m in months}
+    return {str(m): [prog for _, _, prog, _ in _plan_progress_rows(cfg, m, towns, project_root, [], cache)]
+            for m in months}
 
 
 def warned_towns(reasons: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
