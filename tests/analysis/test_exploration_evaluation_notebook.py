@@ -18,16 +18,6 @@ NB = ROOT / "notebooks" / "exploration_evaluation.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 
 
-def test_notebook_is_stored_clean_with_parameters_cell():
-    nb = nbformat.read(NB, as_version=4)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析：模型评估、年度统计与时间平均")
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    for c in nb.cells:
-        if c.cell_type == "code":
-            assert c.outputs == [] and c.execution_count is None
-
-
 @pytest.mark.slow
 def test_notebook_on_real_uci_data(tmp_path):
     if not UCI.exists():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,15 +15,6 @@ from airlib.paths import shared_data_dir
 ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks" / "exploration_polar.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
-
-
-def test_notebook_is_stored_clean_with_parameters_cell():
-    nb = nbformat.read(NB, as_version=4)
-    assert len([c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]) == 1
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析：极坐标图")
-    for c in nb.cells:
-        if c.cell_type == "code":
-            assert c.outputs == [] and c.execution_count is None
 
 
 @pytest.mark.slow

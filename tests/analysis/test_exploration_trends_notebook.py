@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from airlib.paths import shared_data_dir
@@ -14,13 +13,6 @@ from airlib.paths import shared_data_dir
 ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks" / "exploration_trends.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
-
-
-def test_notebook_is_stored_clean_with_parameters_cell():
-    nb = nbformat.read(NB, as_version=4)
-    assert len([c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]) == 1
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# 探索分析：趋势")
-    assert all(c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code")
 
 
 @pytest.mark.skipif(not UCI.exists(), reason="UCI data not available")

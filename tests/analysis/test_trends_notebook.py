@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,15 +17,6 @@ NB = ROOT / "notebooks" / "trends_and_attribution.ipynb"
 UCI = shared_data_dir() / "uci-beijing-multisite"
 WINTER_A = ("2015-12-01", "2016-02-29")
 WINTER_B = ("2016-12-01", "2017-02-28")
-
-
-def test_notebook_is_stored_clean_with_parameters_cell():
-    nb = nbformat.read(NB, as_version=4)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    for c in nb.cells:
-        if c.cell_type == "code":
-            assert c.outputs == [] and c.execution_count is None
 
 
 def _run(tmp_path: Path, **params) -> dict:

@@ -19,16 +19,6 @@ UCI = shared_data_dir() / "uci-beijing-multisite"
 COMPASS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
 
 
-def test_notebook_is_stored_clean_with_parameters_cell():
-    nb = nbformat.read(NB, as_version=4)
-    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    for c in nb.cells:
-        if c.cell_type == "code":
-            assert c.outputs == [] and c.execution_count is None
-
-
 @pytest.mark.slow
 def test_notebook_on_real_uci_data(tmp_path):
     if not UCI.exists():
