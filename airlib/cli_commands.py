@@ -55,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _add_summary(sub)
     _add_demo(sub)
     _add_report(sub)
+    _add_daily(sub)
 
 
 def _add_generate_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -188,5 +189,27 @@ def _add_report(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         from airlib.report import report_command
 
         return report_command(args)
+
+    p.set_defaults(handler=handler)
+
+
+def _add_daily(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "daily",
+        help="daily air-quality report (日报, PDF) of a district for one day (default yesterday)",
+        description="Execute notebooks/daily_report.ipynb with papermill and write "
+        "reports/<district>/daily/<YYYY-MM-DD>/ (executed notebook, PDF, run record, figures/).",
+    )
+    p.add_argument("--district", help="configured district, e.g. 门头沟区 (default: the demo district)")
+    p.add_argument("--date", help="YYYY-MM-DD (default: yesterday, Beijing time)")
+    p.add_argument("--all", action="store_true",
+                   help="every district in config/districts.yaml, one after the other (without the synthetic demo)")
+    p.add_argument("--include-demo", action="store_true", help="with --all: also the synthetic demo district")
+    p.add_argument("--timeout", type=_int_at_least(1), default=300, help="seconds allowed per notebook cell")
+
+    def handler(args: argparse.Namespace) -> int:
+        from airlib.report.daily import daily_command
+
+        return daily_command(args)
 
     p.set_defaults(handler=handler)

@@ -237,7 +237,8 @@ def _pollutant_table(daily: pd.DataFrame, units: pd.DataFrame, start: pd.Period,
     return out
 
 
-def valid_daily_aqi(daily: pd.DataFrame, key: str = "code", settings: Settings | None = None) -> pd.DataFrame:
+def valid_daily_aqi(daily: pd.DataFrame, key: str = "code", settings: Settings | None = None, *,
+                    full: bool = False) -> pd.DataFrame:
     """Daily AQI (HJ 633, :func:`airlib.standards.aqi.daily_aqi`) of every unit-day from its
     valid daily values only (a value whose ``<pollutant>_valid`` flag is false is left out).
 
@@ -248,6 +249,10 @@ def valid_daily_aqi(daily: pd.DataFrame, key: str = "code", settings: Settings |
         e.g. :func:`airlib.tracking.aggregation.aggregate_daily` of all pollutants.
     key : str
         The unit column (``code`` in the bulletin, ``district_code`` …).
+
+    full : bool
+        Return every column of :func:`airlib.standards.aqi.daily_aqi` (``primary_pollutant``,
+        ``level``, ``category`` …; the daily report shows them), not only the three below.
 
     Returns
     -------
@@ -261,7 +266,8 @@ def valid_daily_aqi(daily: pd.DataFrame, key: str = "code", settings: Settings |
         flag = f"{c}_valid"
         if flag in daily.columns:
             frame[c] = frame[c].where(daily[flag].astype("boolean").fillna(False).to_numpy(dtype=bool))
-    return daily_aqi(frame, settings=settings)[[key, "date", "aqi"]]
+    out = daily_aqi(frame, settings=settings)
+    return out if full else out[[key, "date", "aqi"]]
 
 
 def _day_counts(aqi: pd.DataFrame, start: pd.Period, end: pd.Period, codes: pd.Series) -> pd.DataFrame:
