@@ -423,8 +423,9 @@ def rolling_status_html(rolling: pd.DataFrame | None, day: pd.Timestamp) -> str 
 
 
 def _overlaps(frame: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    end = frame["end"].fillna(pd.Timestamp.max) if "end" in frame else pd.Series(pd.Timestamp.max, index=frame.index)
-    return (frame["start"] < day + pd.Timedelta(days=1)) & (end > day)
+    """Rows whose [start, end) overlaps the day; a missing ``end`` (NaT) is still in force."""
+    after = frame["end"].isna() | (frame["end"] > day) if "end" in frame else True
+    return (frame["start"] < day + pd.Timedelta(days=1)) & after
 
 
 def _time(v: Any) -> str:

@@ -1,0 +1,225 @@
+"""Daily report (日报, issue #15 item 5): the command on a short demo store (PDF read back with
+pdftotext), optional frames rendered only when given, escaping, failure keeps the last PDF,
+CLI errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from airlib.errors import AirlibError
+
+DEMO_NAME = "门头沟区"
+END_MONTH = "2016-03"
+DAY = "2016-03-31"
+
+
+def _run_cli(args, home, timeout=600):
+    env = dict(os.environ, AIRLIB_HOME=str(home))
+    env.pop("AIRLIB_DISTRICTS", None)
+    return subprocess.run([sys.executable, "-m", "airlib.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout, cwd=str(home))
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    """A project root with a short demo period ingested (as tests/report/test_report.py)."""
+    from airlib.demo.generator import write_demo
+    from airlib.demo.main_job import ingest_demo
+
+    home = tmp_path_factory.mktemp("airlib_daily")
+    raw = home / "data" / "raw" / "demo"
+    write_demo(raw, end=END_MONTH)
+    ingest_demo(raw, home / "data" / "processed")
+    return home
+
+
+@pytest.fixture(scope="module")
+def first_run(demo_home):
+    res = _run_cli(["daily", "--district", DEMO_NAME, "--date", DAY], demo_home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return demo_home / "reports" / DEMO_NAME / "daily" / DAY
+
+
+def _expected_town_aqi(home: Path, day: pd.Timestamp) -> pd.DataFrame:
+    """Town daily AQI computed here from the store with daily_statistics → aggregate_daily →
+    daily_aqi on the valid values (independent of airlib.report.daily)."""
+    from airlib.io.store import read_hourly
+    from airlib.pollutants import POLLUTANTS
+    from airlib.standards.aqi import daily_aqi
+    from airlib.standards.validity import daily_statistics
+    from airlib.tracking.aggregation import aggregate_daily
+
+    store = home / "data" / "processed"
+    hourly = read_hourly(store, "demo", start=str(day.date()), end=str(day.date()))
+    stations = pd.read_parquet(next(store.glob("demo/**/stations.parquet")))
+    towns = pd.read_parquet(next(store.glob("demo/**/towns.parquet")))
+    present = [p for p in POLLUTANTS if p in hourly]
+    t = aggregate_daily(daily_statistics(hourly, pollutants=present, start=day, end=day), stations, level="town")
+    t = t[t["date"] == day]
+    vals = [c for c in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if c in t]
+    frame = t[["town_code", "date", *vals]].copy()
+    for c in vals:
+        frame[c] = frame[c].where(t[f"{c}_valid"].astype(bool))
+    out = daily_aqi(frame)[["town_code", "aqi"]]
+    return towns[["town_code", "town_name"]].merge(out, on="town_code")
+
+
+@pytest.mark.slow
+def test_daily_pdf_towns_aqi_equal_daily_aqi_and_no_code(demo_home, first_run):
+    pdf = first_run / f"{DEMO_NAME}_{DAY}_空气质量日报.pdf"
+    assert pdf.exists() and (first_run / f"{DEMO_NAME}_{DAY}_日报运行记录.json").exists()
+    assert (first_run / "figures" / "hourly_aqi.png").exists()
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                             text=True).stdout).group(1))
+    assert 1 <= pages <= 2
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "空气质量日报" in text and "合成演示数据" in text and "12：00前" in text
+    for code in ("import ", "display(", "D.start", "request, data", "Traceback"):
+        assert code not in text
+    expected = _expected_town_aqi(demo_home, pd.Timestamp(DAY))
+    assert expected["aqi"].notna().sum() >= 10
+    lines = text.splitlines()
+    for name, aqi in zip(expected["town_name"], expected["aqi"]):
+        row = next(ln for ln in lines if ln.split() and ln.split()[0] == name)
+        shown = row.split()[1]
+        assert shown == ("—" if pd.isna(aqi) else str(int(aqi))), (name, row, aqi)
+    # optional parts are absent when their frames are not given
+    for absent in ("执行中的", "滚动24小时", "污染过程", "空气质量预报"):
+        assert absent not in text
+
+
+@pytest.mark.slow
+def test_failed_run_keeps_previous_pdf(demo_home, first_run, tmp_path):
+    from airlib.report.daily import DAILY_NOTEBOOK, run_daily
+    from airlib.report.errors import ReportError
+
+    pdf = first_run / f"{DEMO_NAME}_{DAY}_空气质量日报.pdf"
+    before = _sha(pdf)
+    nb = nbformat.read(DAILY_NOTEBOOK, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("# deliberately broken\nraise RuntimeError('boom')"))
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    with pytest.raises(ReportError) as exc:
+        run_daily(DEMO_NAME, DAY, project_root=demo_home, notebook=broken)
+    assert "RuntimeError: boom" in str(exc.value)
+    assert (first_run / "failed" / "daily_report.failed.ipynb").exists()
+    assert _sha(pdf) == before
+    assert not list(first_run.parent.glob(".*staging*"))
+
+
+@pytest.mark.slow
+def test_cli_errors_exit_2_one_paragraph(demo_home):
+    cases = [
+        (["--district", "不存在区", "--date", DAY], "unknown district"),
+        (["--date", "2014-01-05"], "no data for 门头沟区 on 2014-01-05"),
+        (["--date", "2016-02-30"], "not a date"),
+        (["--date", "2099-01-01"], "not complete yet"),
+    ]
+    for args, needle in cases:
+        res = _run_cli(["daily", *args], demo_home)
+        assert res.returncode == 2, (args, res.stderr)
+        assert needle in res.stderr, (args, res.stderr)
+        assert "Traceback" not in res.stderr
+        assert res.stderr.strip().count("\n") == 0, res.stderr
+
+
+# ----------------------------------------------------------------------------- fast: rendering
+
+
+def test_parse_day_default_yesterday_and_edges():
+    from airlib.report.daily import parse_day
+
+    today = dt.date(2018, 1, 1)
+    assert parse_day(None, today) == pd.Timestamp("2017-12-31")
+    assert parse_day("2017-12-31", today) == pd.Timestamp("2017-12-31")
+    with pytest.raises(AirlibError, match="not complete yet"):
+        parse_day("2018-01-01", today)  # today is not complete
+    with pytest.raises(AirlibError, match="YYYY-MM-DD"):
+        parse_day("2017/12/31", today)
+
+
+def _data(**frames):
+    from airlib.report.config import DEMO
+    from airlib.report.daily import DailyData
+
+    day = pd.Timestamp("2017-12-10")
+    towns = pd.DataFrame({"town_code": ["1", "2"], "town_name": ["甲镇", "<script>alert(1)</script>&乙"],
+                          "aqi": pd.array([120, pd.NA], dtype="Int64"), "level": pd.array([3, pd.NA], dtype="Int64"),
+                          "category": ["轻度污染", pd.NA], "primary_pollutant": ["PM2.5", ""],
+                          "n_stations": [1, 1], "n_valid": [1, 0]})
+    district = towns.iloc[[0]].rename(columns={"town_code": "district_code"})
+    hourly = pd.DataFrame({"time": pd.date_range(day, periods=24, freq="h"),
+                           "aqi": pd.array(range(100, 124), dtype="Int64")})
+    comp = pd.DataFrame({"n_stations": [2], "n_reporting": [2], "n_valid": [1], "hours_expected": [48],
+                         "hours_reported": [30]})
+    return DailyData(config=DEMO, day=day, towns=towns, district=district, hourly=hourly,
+                     completeness=comp, **frames)
+
+
+def _html(data, tmp_path) -> str:
+    from airlib.report.daily import DailyRequest, sections
+    from airlib.report.config import DEMO
+
+    req = DailyRequest(config=DEMO, day=data.day, project_root=tmp_path, output_dir=tmp_path)
+    out = sections(req, data)
+    return "".join(o.data for o in out if isinstance(getattr(o, "data", None), str))
+
+
+def test_hostile_town_name_escaped_and_optional_parts_absent(tmp_path):
+    body = _html(_data(), tmp_path)
+    assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;乙" in body
+    assert "全区空气质量指数（AQI）为120，类别为轻度污染，首要污染物为PM2.5" in body
+    for absent in ("执行中的重污染天气预警", "滚动24小时", "污染过程", "空气质量预报"):
+        assert absent not in body
+    assert (tmp_path / "figures" / "hourly_aqi.png").exists()
+
+
+def test_optional_frames_rendered_when_given(tmp_path):
+    day = pd.Timestamp("2017-12-10")
+    rolling = pd.DataFrame({"time": [day + pd.Timedelta(hours=23), day + pd.Timedelta(hours=22)],
+                            "district_code": ["110109", "110109"], "aqi": pd.array([233, 250], dtype="Int64"),
+                            "category": [5, 5], "valid": [True, True]})
+    episodes = pd.DataFrame({"episode": [1, 2], "start": [day - pd.Timedelta(hours=5), day + pd.Timedelta(days=3)],
+                             "end": [day + pd.Timedelta(hours=40), day + pd.Timedelta(days=4)],
+                             "level": ["orange", "blue"], "level_zh": ["橙色预警", "蓝色预警"],
+                             "peak_aqi": [287, 160], "hours": [45, 24], "heavy_hours": [30, 0],
+                             "merged": [2, 1], "early_start": [False, False]})
+    alerts = pd.DataFrame({"level": ["yellow", "red"], "level_zh": ["黄色预警", "红色预警"],
+                           "start": [day - pd.Timedelta(days=1), day - pd.Timedelta(days=5)],
+                           "end": [pd.NaT, day],  # the red one ended at 00:00 of the day: not in force
+                           "area": ["全市", "全市"], "issued": [day - pd.Timedelta(days=2), pd.NaT],
+                           "source": ["alerts.csv", "alerts.csv"], "row": [2, 3]})
+    fc = pd.DataFrame({"issued": [day.date(), (day + pd.Timedelta(days=1)).date(), day.date()],
+                       "target_date": [(day + pd.Timedelta(days=2)).date()] * 2 + [(day + pd.Timedelta(days=3)).date()],
+                       "lead_days": [2, 1, 3], "area": ["门头沟区"] * 3,
+                       "aqi_low": pd.array([150, 180, 90], dtype="Int64"),
+                       "aqi_high": pd.array([190, 210, 90], dtype="Int64"), "category": [4, 5, 2],
+                       "primary": ["PM2.5", "PM2.5", pd.NA], "source": ["f.csv"] * 3, "row": [2, 3, 4]})
+    body = _html(_data(rolling=rolling, episodes=episodes, alert_log=alerts, forecasts=fc), tmp_path)
+    assert "执行中的重污染天气预警" in body and "黄色预警" in body and "红色预警" not in body
+    assert "滚动24小时" in body and "233" in body and "250" not in body  # the last hour of the day only
+    assert "橙色预警" in body and "287" in body and "蓝色预警" not in body  # episode 2 is after the day
+    assert "空气质量预报" in body
+    assert "180–210" in body and "150–190" not in body  # the latest issue of 12-12
+    assert "2017年12月13日" in body and ">90<" in body  # a single value printed once
+
+
+def test_daily_cli_registered():
+    from airlib.cli import build_parser
+
+    args = build_parser().parse_args(["daily", "--district", DEMO_NAME, "--date", DAY])
+    assert args.district == DEMO_NAME and args.date == DAY and not args.all
