@@ -148,7 +148,8 @@ def _add_summary(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("demo", help="generate the demo district, ingest it, summarise the last month")
+    p = sub.add_parser("demo", help="generate the demo district, ingest it, summarise the last month, "
+                       "its monthly report and the daily report of its last day")
     p.add_argument("--end", default=None, help="last month YYYY-MM (default: last complete month)")
     p.add_argument("--raw", default=None, help="raw folder (default: data/raw/demo)")
     p.add_argument("--processed", default=None, help="store root (default: data/processed)")
@@ -162,6 +163,10 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
             from airlib.report import demo_report  # ends with the latest complete month's report
 
             rc = demo_report(args.end)
+        if rc == 0 and args.raw is None and args.processed is None:
+            from airlib.report.daily import demo_daily  # and the daily report of its last day
+
+            rc = demo_daily(args.end)
         return rc
 
     p.set_defaults(handler=handler)

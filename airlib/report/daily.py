@@ -50,7 +50,7 @@ from airlib.report.config import DistrictConfig, check_district_name, district_c
 
 __all__ = [
     "DAILY_NOTEBOOK", "DailyData", "DailyRequest", "DailyResult", "REPORTING_NOTE", "alert_in_force_html",
-    "completeness", "daily_command", "daily_folder", "daily_output_names", "day_episodes_html",
+    "completeness", "daily_command", "demo_daily", "daily_folder", "daily_output_names", "day_episodes_html",
     "district_hourly_aqi", "forecast_html", "hourly_figure", "optional_inputs", "parse_day", "prepare_daily",
     "rolling_status_html", "run_daily", "run_daily_all", "sections", "start", "town_daily_aqi",
 ]
@@ -701,4 +701,23 @@ def daily_command(args: Any) -> int:
         print(f"airlib: daily report failed: {exc}", file=sys.stderr)
         return 1
     print(f"PDF:    {r.pdf}\nRecord: {r.record}\nDone in {r.seconds:.1f} s")
+    return 0
+
+
+def demo_daily(end: str | None = None) -> int:
+    """Step of ``airlib demo`` after the monthly report: the daily report of the demo's last
+    day (the last day of its last month ``end``, default the last complete month). Returns the
+    exit code."""
+    from airlib.periods import check_complete_month
+    from airlib.report.config import DEMO
+    from airlib.report.errors import ReportError
+
+    last = check_complete_month(end, name="--end").end_time.normalize()
+    print(f"空气质量日报：{DEMO.name} {last.date()} …", flush=True)
+    try:
+        r = run_daily(DEMO.name, f"{last.date()}")
+    except ReportError as exc:
+        print(f"airlib: daily report failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"日报:  {r.pdf}（{r.seconds:.1f} s）")
     return 0

@@ -223,3 +223,27 @@ def test_daily_cli_registered():
 
     args = build_parser().parse_args(["daily", "--district", DEMO_NAME, "--date", DAY])
     assert args.district == DEMO_NAME and args.date == DAY and not args.all
+
+
+def test_daily_notebook_stored_clean_and_calls_only():
+    from airlib.report.daily import DAILY_NOTEBOOK
+
+    nb = nbformat.read(DAILY_NOTEBOOK, as_version=4)
+    assert len([c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]) == 1
+    for c in nb.cells:
+        if c.cell_type == "code":
+            assert c.outputs == [] and c.execution_count is None
+            body = "\n".join(ln for ln in c.source.splitlines() if not ln.lstrip().startswith("#"))
+            assert not re.search(r"[\u4e00-\u9fff]", body.replace("门头沟区", "")), c.source  # wording in airlib
+
+
+@pytest.mark.slow
+def test_all_districts_reported_per_district(demo_home, first_run):
+    """--all over an explicit list: a failing district is reported, the others still run."""
+    from airlib.report.daily import run_daily_all
+
+    lines: list[str] = []
+    out = run_daily_all(DAY, districts=[DEMO_NAME, "不存在区"], project_root=demo_home, echo=lines.append)
+    assert [n for n, _ in out] == [DEMO_NAME, "不存在区"]
+    assert not isinstance(out[0][1], Exception) and isinstance(out[1][1], AirlibError)
+    assert "FAILED" in lines[-1] and "ok in" in lines[-2]
