@@ -595,7 +595,7 @@ def run_daily(district: str, day: Any = None, *, project_root: str | os.PathLike
     from airlib.report.cleanup import clean_stale, owned_prefix
     from airlib.report.errors import ReportError, ReportWriteError, write_error_class
     from airlib.report.rendering import html_to_pdf, notebook_to_html
-    from airlib.report.running import _publish, _staging_mode, execute_notebook
+    from airlib.report.running import _publish, _staging_mode, cell_timings, execute_notebook
 
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -617,6 +617,9 @@ def run_daily(district: str, day: Any = None, *, project_root: str | os.PathLike
                 t = time.perf_counter()
                 execute_notebook(nb_out, params, notebook=notebook, cwd=root_p, timeout=timeout)
                 timings["notebook"] = time.perf_counter() - t
+                cells = cell_timings(nb_out)  # "cell:<index>" [s]; kernel = start and shut-down
+                timings["kernel"] = max(0.0, timings["notebook"] - sum(cells.values()))
+                timings.update(cells)
                 with tempfile.TemporaryDirectory(prefix=owned_prefix("airlib-html-")) as tmp:
                     t = time.perf_counter()
                     html = notebook_to_html(nb_out, Path(tmp) / "daily.html", language="zh")
