@@ -52,7 +52,7 @@ __all__ = [
     "DAILY_NOTEBOOK", "DailyData", "DailyRequest", "DailyResult", "REPORTING_NOTE", "alert_in_force_html",
     "completeness", "daily_command", "demo_daily", "daily_folder", "daily_output_names", "day_episodes_html",
     "district_hourly_aqi", "forecast_html", "hourly_figure", "optional_inputs", "parse_day", "prepare_daily",
-    "rolling_status_html", "run_daily", "run_daily_all", "sections", "start", "town_daily_aqi",
+    "rolling_status_html", "run_daily", "run_daily_all", "sections", "start", "summary_sentence", "town_daily_aqi",
 ]
 
 #: The daily report notebook shipped with airlib.
@@ -511,10 +511,13 @@ def summary_sentence(data: DailyData) -> str:
     valid = data.towns.dropna(subset=["aqi"])
     if valid.empty:
         return head
-    hi = valid.loc[valid["aqi"].astype("Float64").idxmax()]
-    lo = valid.loc[valid["aqi"].astype("Float64").idxmin()]
-    return head + (f"各乡镇街道中AQI最高为{hi['town_name']}（{int(hi['aqi'])}），"
-                   f"最低为{lo['town_name']}（{int(lo['aqi'])}）。")
+    aqi = valid["aqi"].astype("int64").to_numpy()
+
+    def towns_at(v: int) -> str:  # every town at that value (ties named together, registry order)
+        return "、".join(str(n) for n in valid["town_name"].to_numpy()[aqi == v])
+
+    hi, lo = int(aqi.max()), int(aqi.min())
+    return head + f"各乡镇街道中AQI最高为{towns_at(hi)}（{hi}），最低为{towns_at(lo)}（{lo}）。"
 
 
 def sections(request: DailyRequest, data: DailyData) -> list[Any]:

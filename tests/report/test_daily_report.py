@@ -247,3 +247,19 @@ def test_all_districts_reported_per_district(demo_home, first_run):
     assert [n for n, _ in out] == [DEMO_NAME, "不存在区"]
     assert not isinstance(out[0][1], Exception) and isinstance(out[1][1], AirlibError)
     assert "FAILED" in lines[-1] and "ok in" in lines[-2]
+
+
+def test_summary_sentence_follows_its_numbers():
+    from airlib.report.daily import summary_sentence
+
+    data = _data()
+    towns = pd.concat([data.towns, data.towns.iloc[[0]].assign(town_code="3", town_name="丙镇",
+                                                                aqi=pd.array([45], dtype="Int64"))])
+    s = summary_sentence(type(data)(**{**data.__dict__, "towns": towns}))
+    assert "AQI最高为甲镇（120）" in s and "最低为丙镇（45）" in s
+    tied = pd.concat([towns, towns.iloc[[0]].assign(town_code="4", town_name="丁镇")])
+    s = summary_sentence(type(data)(**{**data.__dict__, "towns": tied}))
+    assert "AQI最高为甲镇、丁镇（120）" in s
+    district = data.district.assign(aqi=pd.array([pd.NA], dtype="Int64"))
+    s = summary_sentence(type(data)(**{**data.__dict__, "district": district}))
+    assert "无有效值" in s and "类别" not in s
