@@ -668,7 +668,8 @@ def run_daily_all(day: Any = None, *, districts: Sequence[str] | None = None,
     from airlib.report.running import districts_to_run
 
     root_p = Path(project_root).resolve() if project_root is not None else default_project_root()
-    names = list(districts) if districts is not None else districts_to_run(root_p, include_demo=include_demo)
+    names = (list(districts) if districts is not None
+             else districts_to_run(root_p, include_demo=include_demo, command="airlib daily --all"))
     d = parse_day(day)
     echo(f"airlib daily --all: {len(names)} district(s), {d.date()}")
     out: list[tuple[str, DailyResult | Exception]] = []

@@ -428,9 +428,11 @@ def _report_in_worker(name: str, month: str, project_root: str, language: str) -
         return (type(exc).__name__, str(exc) or type(exc).__name__)
 
 
-def districts_to_run(project_root: Path, *, include_demo: bool = False) -> list[str]:
-    """The districts ``airlib report --all`` runs: those ``districts.yaml`` lists, without the
-    synthetic demo district unless ``include_demo``.
+def districts_to_run(project_root: Path, *, include_demo: bool = False,
+                     command: str = "airlib report --all") -> list[str]:
+    """The districts ``airlib report --all`` (and ``airlib daily --all``, named by ``command``
+    in the message) runs: those ``districts.yaml`` lists, without the synthetic demo district
+    unless ``include_demo``.
 
     Raises
     ------
@@ -442,7 +444,7 @@ def districts_to_run(project_root: Path, *, include_demo: bool = False) -> list[
     names = [n for n in district_names(project_root) if include_demo or n != DEMO.name]
     if not names:
         raise AirlibError(
-            f"airlib report --all: {config_file(project_root)} lists no district besides the synthetic demo; "
+            f"{command}: {config_file(project_root)} lists no district besides the synthetic demo; "
             "add your districts there, or run the demo with --include-demo")
     return names
 

@@ -263,3 +263,11 @@ def test_summary_sentence_follows_its_numbers():
     district = data.district.assign(aqi=pd.array([pd.NA], dtype="Int64"))
     s = summary_sentence(type(data)(**{**data.__dict__, "district": district}))
     assert "无有效值" in s and "类别" not in s
+
+
+def test_all_without_configured_districts_names_the_daily_command(tmp_path, monkeypatch):
+    from airlib.report.daily import run_daily_all
+
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    with pytest.raises(AirlibError, match=r"^airlib daily --all: .*--include-demo"):
+        run_daily_all("2016-03-31", project_root=tmp_path, echo=lambda s: None)
