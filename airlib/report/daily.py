@@ -429,7 +429,7 @@ def _overlaps(frame: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
 
 
 def _time(v: Any) -> str:
-    return "解除前" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%m月%d日%H时")
+    return "未解除" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%m月%d日%H时")
 
 
 def day_episodes_html(episodes: pd.DataFrame | None, day: pd.Timestamp) -> str | None:

@@ -211,6 +211,7 @@ def test_optional_frames_rendered_when_given(tmp_path):
                        "primary": ["PM2.5", "PM2.5", pd.NA], "source": ["f.csv"] * 3, "row": [2, 3, 4]})
     body = _html(_data(rolling=rolling, episodes=episodes, alert_log=alerts, forecasts=fc), tmp_path)
     assert "执行中的重污染天气预警" in body and "黄色预警" in body and "红色预警" not in body
+    assert "未解除" in body  # end NaT: still in force
     assert "滚动24小时" in body and "233" in body and "250" not in body  # the last hour of the day only
     assert "橙色预警" in body and "287" in body and "蓝色预警" not in body  # episode 2 is after the day
     assert "空气质量预报" in body
