@@ -187,7 +187,7 @@ def evaluate_dust_targets(plan: Plan, town_monthly: pd.DataFrame, month, *, metr
     -------
     DataFrame
         One row per target and area: ``target_id``, ``metric``, ``metric_label``, ``kind``,
-        ``kind_label``, ``target_value``, ``unit``, ``strict`` (bool), ``comparison_word``
+        ``kind_label``, ``target_value``, ``base_year``, ``unit``, ``strict`` (bool), ``comparison_word``
         ("小于"/"不高于"), ``area_level`` ("区"/"街乡镇"), ``area_code``, ``area_name``, ``start``,
         ``end`` (months), ``current`` (mean of the months so far), ``comparison`` (the same months of
         the base year for base-year reductions, else of last year), ``change_pct``, ``target_level``,
@@ -238,12 +238,12 @@ def evaluate_dust_targets(plan: Plan, town_monthly: pd.DataFrame, month, *, metr
             rows.append({
                 "target_id": g.id, "metric": metric, "metric_label": METRICS[metric][0], "kind": g.kind,
                 "kind_label": KINDS[g.kind], "target_value": np.nan if g.value is None else float(g.value),
-                "unit": g.unit, "strict": strict, "comparison_word": "小于" if strict else "不高于",
+                "base_year": g.base_year, "unit": g.unit, "strict": strict, "comparison_word": "小于" if strict else "不高于",
                 "area_level": level, "area_code": str(code), "area_name": name, "start": start, "end": end,
                 "current": cur, "comparison": cmp_, "change_pct": change,
                 "target_level": lvl, "status": status, "approx": g.approx, "strive": g.strive, "note": note,
             })
-    cols = ["target_id", "metric", "metric_label", "kind", "kind_label", "target_value", "unit", "strict",
+    cols = ["target_id", "metric", "metric_label", "kind", "kind_label", "target_value", "base_year", "unit", "strict",
             "comparison_word", "area_level", "area_code", "area_name", "start", "end", "current", "comparison",
             "change_pct", "target_level", "status", "approx", "strive", "note"]
     return pd.DataFrame(rows, columns=cols)
