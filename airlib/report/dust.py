@@ -75,6 +75,15 @@ def _target_words(row: pd.Series, language: str) -> str:
     return f"{row['target_id']} −{row['target_value']:g}% on {'the base year' if pd.isna(base) else int(base)}"
 
 
+def _notes(notes: pd.Series, language: str) -> pd.Series:
+    """The plan's note as written (Chinese report); the English report states only the sand-dust
+    caveat (the plan's own words are Chinese)."""
+    notes = notes.fillna("").astype(str)
+    if language == "zh":
+        return notes
+    return notes.map(lambda n: dust_text("sand_dust_caveat", language) if "沙尘" in n else "")
+
+
 def target_frame(data: ReportData, kind: str, language: str = "zh") -> pd.DataFrame:
     """The dust targets of the month as numbers: plan, target (in words), area, period mean,
     target level, status, note. Empty when no target applies."""
@@ -90,7 +99,7 @@ def target_frame(data: ReportData, kind: str, language: str = "zh") -> pd.DataFr
         dust_text("col_current", language): np.round(t["current"].astype("float64"), 2),
         dust_text("col_level", language): np.round(t["target_level"].astype("float64"), 2),
         dust_text("col_status", language): t["status"] if language == "zh" else t["status"].map(statuses),
-        dust_text("col_note", language): t["note"].fillna("").astype(str),
+        dust_text("col_note", language): _notes(t["note"], language),
     })
     return out
 

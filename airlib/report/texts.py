@@ -740,6 +740,7 @@ DUST_TEXT: Final[dict[str, dict[str, str]]] = {
         "col_base_pct": "较基准年（%）", "col_plan": "方案", "col_target": "目标", "col_area": "范围",
         "col_current": "目标期累计均值", "col_level": "目标值", "col_status": "判定", "col_note": "备注",
         "district_row": "全区",
+        "sand_dust_caveat": "方案要求扣除沙尘影响；降尘按报送数据评价，未另行扣除",
     },
     "en": {
         "h_dust": "## 7. Dust",
@@ -770,7 +771,7 @@ DUST_TEXT: Final[dict[str, dict[str, str]]] = {
                          "scaled by 30 / days sampled. Values as delivered by the bureau; sand dust not removed. "
                          "Base year: the same month of {base}.",
         "road_dust_note": "Road-dust load: mean of the month's road samples (g/m²).",
-        "targets_note": "“Below” (小于) must be strictly below the target; “within / at most / −X%” is met at the target.",
+        "targets_note": "“Below” must be strictly below the target; “within / at most / −X%” is met at the target.",
         "sheet_dustfall": "Dustfall",
         "sheet_road_dust": "Road dust",
         "sheet_dust_targets": "Dust targets",
@@ -780,6 +781,7 @@ DUST_TEXT: Final[dict[str, dict[str, str]]] = {
         "col_base_pct": "vs base year (%)", "col_plan": "Plan", "col_target": "Target", "col_area": "Area",
         "col_current": "Period mean", "col_level": "Target level", "col_status": "Status", "col_note": "Note",
         "district_row": "District",
+        "sand_dust_caveat": "The plan excludes sand dust; the sheets are evaluated as delivered (not removed here)",
     },
 }
 
