@@ -398,20 +398,20 @@ METRIC_WORDS: dict[str, dict[str, str]] = {"dustfall": {"zh": "降尘量", "en":
                                            "road_dust": {"zh": "道路尘土残存量", "en": "road-dust load"}}
 
 
-def dustfall_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
+def _dustfall_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
     """The 降尘 subsection (docs/dust.md): sentence, town table (月降尘量, rank, YoY, change on the
     base year), note, dustfall targets, map."""
     return _dust_blocks(request, data, "dustfall")
 
 
-def road_dust_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
+def _road_dust_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
     """The 道路尘土残存量 subsection: sentence, town table, note, the road-dust targets (6 g/m²), map."""
     return _dust_blocks(request, data, "road_dust")
 
 
 #: Subsection builders of the 扬尘 section, in order, each ``(request, data) -> list``. D3's TSP
 #: subsection (``tsp_blocks(request, data)``) is appended here when it is merged.
-DUST_SUBSECTIONS: list[Any] = [dustfall_blocks, road_dust_blocks]
+DUST_SUBSECTIONS: list[Any] = [_dustfall_blocks, _road_dust_blocks]
 
 
 def dust(request: ReportRequest, data: ReportData) -> list[Any]:

@@ -129,3 +129,16 @@ def test_sentence_without_data():
     t = _table([np.nan], [np.nan])
     s = dust_summary(t, float("nan"), "降尘量", "吨/平方公里·月", pd.Period("2021-03", "M"))
     assert s.district_value is None and "均无降尘量数据" in s.text and check_dust_summary(s, t, float("nan")) == []
+
+
+def test_bad_sheet_stops_with_file_row_column(prepared, tmp_path):
+    """A bad dust sheet of a configured district is an InputDataError naming file, row and column."""
+    from airlib.errors import InputDataError
+
+    request, data = prepared
+    bad = request.project_root / "data" / "raw" / "bad_dustfall.csv"
+    bad.write_text("点位,街道,开始日期,结束日期,降尘量,单位\nP1,大峪,2017-12-01,2018-01-01,-1,t/km²\n", encoding="utf-8")
+    cfg = dataclasses.replace(DEMO, dustfall="data/raw/bad_dustfall.csv", road_dust=None)
+    with pytest.raises(InputDataError) as e:
+        dust_data(cfg, pd.Period(MONTH, "M"), data.towns, request.project_root)
+    assert e.value.file == str(bad) and e.value.row == 2 and e.value.column == "降尘量"
