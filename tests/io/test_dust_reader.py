@@ -116,3 +116,10 @@ def test_road_dust_errors(tmp_path, text, column, words):
     with pytest.raises(InputDataError) as e:
         read_road_dust(p, TOWNS)
     assert e.value.column == column and words in str(e.value) and e.value.file == str(p)
+
+
+def test_formula_text_refused(tmp_path):
+    p = _write(tmp_path, HEAD + '=HYPERLINK("x"),大峪,2021-03-01,2021-04-01,3,t/km²\n')
+    with pytest.raises(InputDataError, match="formula") as e:
+        read_dustfall(p, TOWNS)
+    assert e.value.row == 2 and e.value.column == "点位"
