@@ -154,6 +154,12 @@ class Settings:
         the zip directory before any XML is parsed (a "zip bomb" is refused without reading
         it). Default 200 MiB (an XLSX holding a district's year of hourly data inflates to
         ≈ 80 MB).
+    dustfall_end_inclusive : bool
+        How a dustfall sheet's period end date is read (docs/dust.md, 降尘; UNVERIFIED: the
+        bureau's sheets do not say). Default ``False``: start and end are the dates the
+        collecting jar was set out and collected, so the period lasts end − start days
+        (``2021-03-01``–``2021-04-01`` = 31 d). ``True``: the end date is the last day sampled
+        (``2021-03-01``–``2021-03-31`` = 31 d).
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -189,6 +195,8 @@ class Settings:
     max_rows: int = 20_000_000
     max_line_chars: int = 1 << 20
     max_xlsx_inflated_bytes: int = 200 << 20
+    # dust (docs/dust.md, 降尘)
+    dustfall_end_inclusive: bool = False
 
 
 #: The settings used when a function is called without ``settings=``.

@@ -488,7 +488,8 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
 
     Files: ``synthetic_towns.csv``, ``synthetic_stations.csv``, ``synthetic_hourly_YYYY.csv``
     (one per calendar year), ``README.txt`` and ``数据说明.txt`` (both state that the data are
-    synthetic), ``city/city_YYYY-MM.csv`` (synthetic city tables, :mod:`airlib.demo.city_table`)
+    synthetic), ``city/city_YYYY-MM.csv`` (synthetic city tables, :mod:`airlib.demo.city_table`),
+    ``dust/dustfall.csv`` and ``dust/road_dust.csv`` (:mod:`airlib.demo.dust_sheets`)
     and ``boundaries/towns_schematic.geojson``. Every write is atomic.
 
     Parameters
@@ -545,6 +546,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.city_table import write_demo_city_tables
 
     files.extend(write_demo_city_tables(folder / "city", hourly, DISTRICT_NAME, seed))
+    from airlib.demo.dust_sheets import write_dust_sheets
+
+    files.extend(write_dust_sheets(folder, pd.Period(START, freq="M"), end_p, seed))  # dust/ (docs/dust.md)
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

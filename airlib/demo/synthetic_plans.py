@@ -58,6 +58,7 @@ __all__ = [
     "AUTUMN_WINTER_TASKS",
     "AUTUMN_WINTER_SEASON_END_TASKS",
     "AUTUMN_WINTER_TARGETS",
+    "ANNUAL_DUST_TARGETS",
     "season_start_year",
     "synthetic_plan_dicts",
     "write_synthetic_plans",
@@ -110,6 +111,17 @@ AUTUMN_WINTER_TARGETS: Final = (
     ("T01", "pm25_mean", "district", 5.0, "T01", "秋冬季PM2.5平均浓度同比下降5%以上"),
     ("T02", "heavy_pollution_days", "district", 10.0, "T02", "秋冬季重污染天数同比下降10%以上"),
     ("T03", "pm25_mean", "each_town", 3.0, "T01", "各镇街秋冬季PM2.5平均浓度同比下降3%以上"),
+)
+
+#: ASSUMED dust targets of the annual plan (docs/dust.md): (id, metric, scope, value, unit, strict,
+#: approx, 2017 target or task it derives from, zh note). Dustfall keeps 2017's "小于5"; the road-dust
+#: cap of 6 g/m² ("左右") is borrowed from the Xicheng 2021 plan (T07) and hung on the 2017 plan's
+#: 扬尘 task, the only dust clause of seed 001.
+ANNUAL_DUST_TARGETS: Final = (
+    ("T04", "dustfall", "each_town", 5.0, "吨/平方公里·月", True, False, "T03",
+     "全区及各镇街月均降尘量小于5吨/平方公里·月"),
+    ("T05", "road_dust_load", "each_town", 6.0, "克/平方米", False, True, "K15",
+     "道路尘土残存量控制在6克/平方米左右（值取自西城区2021年行动计划）"),
 )
 
 _STEP: Final = {"蒸吨": 0.5, "吨": 0.1}
@@ -177,6 +189,16 @@ def _targets(base: Plan, spec: tuple, start: str, end: str, label: str) -> list[
     return out
 
 
+def _dust_targets(base: Plan, start: str, end: str, label: str) -> list[dict[str, Any]]:
+    out = []
+    for tid, metric, scope, value, unit, strict, approx, from_id, note in ANNUAL_DUST_TARGETS:
+        src = next((t for t in base.targets if t.id == from_id), None) or base.task(from_id)
+        out.append({"id": tid, "metric": metric, "scope": scope, "period": {"start": start, "end": end},
+                    "kind": "absolute_cap", "value": value, "unit": unit, "strict": strict, "approx": approx,
+                    "note": f"{note}（{label}）", "source": _source(src)})
+    return out
+
+
 def _header(pid: str, title: str, year: int, issued: str, start: str, end: str, last: str) -> dict[str, Any]:
     return {
         "id": pid, "title": title, "district": "门头沟区", "district_code": "110109",
@@ -204,7 +226,8 @@ def synthetic_plan_dicts(end: str | pd.Period) -> dict[str, dict[str, Any]]:
     annual = {
         "plan": _header(ANNUAL_ID, f"门头沟区{y}年大气污染防治行动计划（{SYNTHETIC}）", y, f"{y}-01-05",
                         f"{y}-01", f"{y}-12", str(last)),
-        "targets": _targets(base, ANNUAL_TARGETS, f"{y}-01", f"{y}-12", SYNTHETIC),
+        "targets": [*_targets(base, ANNUAL_TARGETS, f"{y}-01", f"{y}-12", SYNTHETIC),
+                    *_dust_targets(base, f"{y}-01", f"{y}-12", SYNTHETIC)],
         "tasks": [
             _task(base.task(src), new_id, text, dt.date.fromisoformat(f"{y}-{md}"),
                   f"{y}年{int(md[:2])}月底前")

@@ -207,6 +207,7 @@ class PlanTarget(_Strict):
     base_year: int | None = None
     alert_level: str | None = None
     approx: bool = False
+    strict: bool = False  # "小于"/"低于": the value must be strictly below the level (docs/plans.md)
     strive: bool = False
     note: str | None = None
     source: Source

@@ -18,6 +18,8 @@ there override built-in ones of the same name. Format (paths relative to the pro
         bottom_n: 3                 # size of the bottom list (预警 后N名)
         plans: [data/raw/plans/mentougou_2017_autumn_winter.yaml]
         ledgers: data/raw/mentougou/ledgers   # monthly task ledgers (台账), optional
+        dustfall: data/raw/mentougou/dust/dustfall.xlsx   # 降尘 sheets, file or folder (docs/dust.md), optional
+        road_dust: data/raw/mentougou/dust/road_dust.csv  # 道路尘土残存量 samples (docs/dust.md), optional
         warning_rules: data/raw/rules/warning_rules.yaml  # 预警/约谈 rules (docs/warnings.md); optional,
                                     # default the shipped file (thresholds UNVERIFIED)
         city_table: data/raw/city/city_{month}.xlsx  # city table of each month, optional
@@ -67,6 +69,8 @@ class DistrictConfig:
     bottom_n: int = 3
     plans: tuple[str, ...] = field(default_factory=tuple)
     ledgers: str | None = None
+    dustfall: str | None = None
+    road_dust: str | None = None
     warning_rules: str | None = None
     synthetic: bool = False
     city_table: str | None = None
@@ -101,6 +105,8 @@ DEMO = DistrictConfig(
         "data/raw/demo/plans/synthetic_autumn_winter.yaml",
     ),
     ledgers="data/raw/demo/ledgers",
+    dustfall="data/raw/demo/dust/dustfall.csv",
+    road_dust="data/raw/demo/dust/road_dust.csv",
     synthetic=True,
     city_table="data/raw/demo/city/city_{month}.csv",
 )
@@ -171,7 +177,7 @@ REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
-_PATH_KEYS = ("boundaries", "ledgers", "warning_rules")
+_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 #: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.
 _COVER_TEXT_KEYS = ("issuer", "document_number")

@@ -20,6 +20,7 @@ from airlib.errors import AirlibError
 from airlib.escaping import html_text, markdown_text
 from airlib.standards.rounding import published_precision, round_gbt8170, round_published  # the one published-precision rule
 from airlib.report.data import ReportData, TaskProgress
+from airlib.report.dust import dust_workbook_tables
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable, decimal_format
 from airlib.report.sentences import (
     heavy_days_sentence,
@@ -378,10 +379,11 @@ def cover_head_html(data: ReportData, language: str = "zh", *, today: dt.date | 
     )
 
 
-def map_source_line(data: ReportData, language: str = "zh") -> str:
+def map_source_line(data: ReportData, language: str = "zh", data_source: str | None = None) -> str:
     """The source line under each map: the boundary file's name (with 「示意边界」 for schematic
     boundaries such as the demo's) and the data source (the district's stations and data set,
-    or the synthetic demo data). Plain text: the map escapes it (:func:`airlib.escaping.mpl_text`).
+    or the synthetic demo data; ``data_source`` replaces it, e.g. the dust sheets' file names).
+    Plain text: the map escapes it (:func:`airlib.escaping.mpl_text`).
     """
     lang = check_language(language)
     b = data.boundaries
@@ -391,7 +393,9 @@ def map_source_line(data: ReportData, language: str = "zh") -> str:
         boundary = f"{name}（{schematic}）" if lang == "zh" else f"{name} ({schematic})"
     else:
         boundary = name or schematic
-    if data.config.synthetic:
+    if data_source is not None:
+        source = data_source
+    elif data.config.synthetic:
         source = text("map_source_data_synthetic", lang)
     else:
         source = text("map_source_data", lang, district=data.config.name, dataset=data.config.dataset)
@@ -1150,6 +1154,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
             headers=dict(zip(HEAVY_TARGET_COLUMNS, table_headers("heavy_targets", language), strict=True)),
             formats={c: NUMBER_FORMATS["integer"] for c in HEAVY_TARGET_COLUMNS[2:7]},
             note_header=t["note_header"], footnotes=(text("heavy_note", language),)))
+    tables.extend(dust_workbook_tables(data, title, language))  # 降尘, 道路尘土, 扬尘目标 (the 扬尘 section)
     return tables
 
 

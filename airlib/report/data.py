@@ -38,6 +38,7 @@ from airlib.report.request import (
 )
 
 __all__ = [
+    "DUST_BASE_YEAR", "DustData", "dust_data",
     "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
     "REPORT_TARGET_METRICS", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
     "package_versions", "prepare", "record_path", "run_record", "task_history", "task_progress", "town_targets",
@@ -192,6 +193,9 @@ class ReportData:
         综合指数, 优良天数 and 重污染天数 of the district and every town, month and year to
         date, with YoY changes, improvement ranks and reason codes (``monthly``, ``ytd``,
         ``days`` DataFrames; display and headers: :func:`airlib.report.content.bulletin_table`).
+    dust : DustData or None
+        Dustfall and road dust of the month (:func:`dust_data`; the 扬尘 section); None when
+        the district configures neither.
     """
 
     config: DistrictConfig
@@ -222,6 +226,98 @@ class ReportData:
     rules: WarningRules | None = None
     history: SupervisionHistory | None = None
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dust: DustData | None = None
+
+
+#: Base year of the dust tables' change column when no plan in force names one: the base year
+#: of Beijing's 2018–2020 plans (Tongzhou "2020年与2017年相比,全区降尘量下降30%" [SEED-004]).
+DUST_BASE_YEAR: Final[int] = 2017
+
+
+@dataclass
+class DustData:
+    """The district's dust data of the report month (the 扬尘 section; docs/dust.md).
+
+    Attributes
+    ----------
+    dustfall, road_dust : DataFrame or None
+        The sheets as read (:func:`airlib.io.dust.read_dustfall`, :func:`airlib.io.dust.read_road_dust`);
+        None when not configured.
+    dustfall_monthly, road_dust_monthly : DataFrame or None
+        Town monthly values [t/km²·30 d; g/m²] (:mod:`airlib.tracking.dust`).
+    dustfall_table, road_dust_table : DataFrame or None
+        The towns' table of the month (:func:`airlib.tracking.dust.month_table`).
+    dustfall_district, road_dust_district : float
+        District value of the month (mean of towns), NaN when the month has no data.
+    dustfall_targets, road_dust_targets : DataFrame
+        :func:`airlib.tracking.dust.evaluate_dust_targets` over the plans in force, with ``plan``.
+    base_year : int
+        Base year of the change column (the plans' base year, else :data:`DUST_BASE_YEAR`).
+    tsp : Any
+        D3's TSP data (None until wired).
+    """
+
+    dustfall: pd.DataFrame | None = None
+    dustfall_monthly: pd.DataFrame | None = None
+    dustfall_table: pd.DataFrame | None = None
+    dustfall_district: float = float("nan")
+    dustfall_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    road_dust: pd.DataFrame | None = None
+    road_dust_monthly: pd.DataFrame | None = None
+    road_dust_table: pd.DataFrame | None = None
+    road_dust_district: float = float("nan")
+    road_dust_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    base_year: int = DUST_BASE_YEAR
+    tsp: Any = None
+
+
+def dust_data(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
+              project_root: Path | None = None) -> DustData | None:
+    """Read and compute the district's dustfall and road-dust data of ``month`` (docs/dust.md).
+
+    Returns None when neither ``dustfall`` nor ``road_dust`` is configured (the 扬尘 section is
+    then absent unless TSP data is). Bad sheets raise :class:`~airlib.errors.InputDataError`
+    naming file, row and column.
+    """
+    from airlib.io.dust import read_dustfall, read_road_dust
+    from airlib.tracking.dust import (
+        district_monthly, dustfall_monthly, evaluate_dust_targets, month_table, road_dust_monthly,
+    )
+
+    if not (cfg.dustfall or cfg.road_dust):
+        return None
+    plans = _plans_in_force(cfg, month, project_root)
+    bases = [g.base_year for p in plans for g in p.targets
+             if g.metric in ("dustfall", "road_dust_load") and g.base_year is not None]
+    out = DustData(base_year=bases[0] if bases else DUST_BASE_YEAR)
+
+    def targets(monthly: pd.DataFrame, metric: str) -> pd.DataFrame:
+        frames = [evaluate_dust_targets(p, monthly, month, metric=metric, towns=towns).assign(plan=p.plan.title)
+                  for p in plans]
+        frames = [f for f in frames if not f.empty]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def district_value(monthly: pd.DataFrame, value: str) -> float:
+        d = district_monthly(monthly, value)
+        v = d.loc[d["month"] == month, value]
+        return float(v.iloc[0]) if len(v) else float("nan")
+
+    codes = set(towns["town_code"].astype(str))
+    if cfg.dustfall:
+        df = read_dustfall(cfg.path(cfg.dustfall, project_root), towns)
+        df = df[df["town_code"].astype(str).isin(codes)].reset_index(drop=True)
+        out.dustfall, out.dustfall_monthly = df, dustfall_monthly(df)
+        out.dustfall_table = month_table(out.dustfall_monthly, "dustfall", month, base_year=out.base_year)
+        out.dustfall_district = district_value(out.dustfall_monthly, "dustfall")
+        out.dustfall_targets = targets(out.dustfall_monthly, "dustfall")
+    if cfg.road_dust:
+        rd = read_road_dust(cfg.path(cfg.road_dust, project_root), towns)
+        rd = rd[rd["town_code"].astype(str).isin(codes)].reset_index(drop=True)
+        out.road_dust, out.road_dust_monthly = rd, road_dust_monthly(rd)
+        out.road_dust_table = month_table(out.road_dust_monthly, "road_dust", month, base_year=out.base_year)
+        out.road_dust_district = district_value(out.road_dust_monthly, "road_dust")
+        out.road_dust_targets = targets(out.road_dust_monthly, "road_dust_load")
+    return out
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None, *,
@@ -267,6 +363,11 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
         files.append(city)
     if cfg.letter_template and cfg.path(cfg.letter_template, project_root).is_file():
         files.append(cfg.path(cfg.letter_template, project_root))
+    for key in (cfg.dustfall, cfg.road_dust):  # the dust sheets (docs/dust.md)
+        if key and cfg.path(key, project_root).exists():
+            from airlib.io.dust import dust_files
+
+            files.extend(dust_files(cfg.path(key, project_root)))
     return files
 
 
@@ -455,6 +556,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         targets=district_targets(cfg, month, target_daily, project_root), city=city,
         bulletin=bulletin, reasons=reasons, rules=rules, history=history,
         summons=summons_candidates(rules, history, month),
+        dust=dust_data(cfg, month, towns, project_root),
     )
 
 

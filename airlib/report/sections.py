@@ -24,6 +24,7 @@ from airlib.report.request import ReportRequest
 from airlib.report.texts import TEXT, text
 
 __all__ = [
+    "dust",
     "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
     "targets",
     "task_progress", "warnings", "write_workbook", "ytd_ranking",
@@ -333,6 +334,99 @@ def interactive_maps(request: ReportRequest, data: ReportData) -> list[Any]:
                               language=request.language),
             plotly_choropleth(data.boundaries, data.ranking, "yoy_pct", title=yoy, highlight=hl,
                               language=request.language)]
+
+
+def _dust_figure(request: ReportRequest, data: ReportData, key: str, fig: Any, png: str) -> list[Any]:
+    """A figure of the 扬尘 section with its numbered caption (texts of ``DUST_TEXT``)."""
+    from airlib.report.texts import dust_text
+
+    no = data.numbering.figure(key)
+    caption = dust_text(f"figure_{key}", request.language, no=no, district=data.config.name, **_fields(request))
+    return [F.show_figure(fig, request.figure_dir / png),
+            _html(f"<p class='airlib-figcaption' style='text-align:center;font-weight:bold'>{html_text(caption)}</p>")]
+
+
+def _dust_blocks(request: ReportRequest, data: ReportData, kind: str) -> list[Any]:
+    """One subsection of the 扬尘 section (``kind``: ``dustfall`` or ``road_dust``): heading, the
+    sentence (checked against the table, :func:`airlib.report.sentences.require_true_dust_summary`),
+    the towns' table, its note, the targets table and the town map. Nothing when not configured."""
+    from airlib.report import dust as D
+    from airlib.report.sentences import dust_summary, require_true_dust_summary
+    from airlib.report.texts import dust_text
+
+    table = getattr(data.dust, D.DUST_KINDS[kind][0]) if data.dust is not None else None
+    if table is None:
+        return []
+    lang, f = request.language, _fields(request)
+    out = [_md(dust_text(f"h_{kind}", lang))]
+    what = METRIC_WORDS[kind][lang]
+    if table["value"].notna().sum() == 0:
+        return [*out, _md(dust_text("no_month_data", lang, what=what, **f))]
+    district_value = getattr(data.dust, D.DUST_KINDS[kind][2])
+    s = dust_summary(table, district_value, what, dust_text(f"{kind}_unit", lang), request.month, lang)
+    out.append(_md(require_true_dust_summary(s, table, district_value).text))
+    caption = dust_text(f"table_{kind}", lang, no=data.numbering.table(kind), **f)
+    out.append(_html(C.html_table(D.town_display(data, kind, lang), caption=caption)))
+    out.append(_md(dust_text(f"{kind}_note", lang, base=data.dust.base_year)))
+    targets = D.target_frame(data, kind, lang)
+    if not targets.empty:
+        tcap = dust_text(f"table_{kind}_targets", lang, no=data.numbering.table(f"{kind}_targets"))
+        shown = targets.astype(object).where(targets.notna(), "—")
+        out.append(_html(C.html_table(shown, caption=tcap)))
+        out.append(_md(dust_text("targets_note", lang)))
+    if data.boundaries is not None:
+        from airlib.report.maps import static_choropleth
+
+        fig = static_choropleth(data.boundaries, table, "value", title=dust_text(f"map_{kind}", lang, **f),
+                                legend_label=dust_text(f"col_value_{kind}", lang), label_column="rank",
+                                source=C.map_source_line(data, lang, _dust_sources(data, kind, lang)), language=lang)
+        out += _dust_figure(request, data, f"map_{kind}", fig, f"map_{kind}.png")
+    return out
+
+
+def _dust_sources(data: ReportData, kind: str, language: str) -> str:
+    """The dust sheets' file names (plain text; the map escapes it)."""
+    frame = getattr(data.dust, kind)
+    names = "、".join(sorted(set(frame["source"].astype(str))))
+    if not data.config.synthetic:
+        return names
+    return f"{names}（合成数据）" if language == "zh" else f"{names} (synthetic)"
+
+
+#: How the sentences name each quantity.
+METRIC_WORDS: dict[str, dict[str, str]] = {"dustfall": {"zh": "降尘量", "en": "dustfall"},
+                                           "road_dust": {"zh": "道路尘土残存量", "en": "road-dust load"}}
+
+
+def _dustfall_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
+    """The 降尘 subsection (docs/dust.md): sentence, town table (月降尘量, rank, YoY, change on the
+    base year), note, dustfall targets, map."""
+    return _dust_blocks(request, data, "dustfall")
+
+
+def _road_dust_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
+    """The 道路尘土残存量 subsection: sentence, town table, note, the road-dust targets (6 g/m²), map."""
+    return _dust_blocks(request, data, "road_dust")
+
+
+#: Subsection builders of the 扬尘 section, in order, each ``(request, data) -> list``. D3's TSP
+#: subsection (``tsp_blocks(request, data)``) is appended here when it is merged.
+DUST_SUBSECTIONS: list[Any] = [_dustfall_blocks, _road_dust_blocks]
+
+
+def dust(request: ReportRequest, data: ReportData) -> list[Any]:
+    """Section 7 扬尘 (docs/dust.md): present only when the district configures dust data
+    (``dustfall``, ``road_dust`` or ``tsp``); otherwise nothing, not even the heading. Its
+    subsections are the builders of :data:`DUST_SUBSECTIONS`."""
+    from airlib.report.dust import has_dust
+    from airlib.report.texts import dust_text
+
+    if not has_dust(data):
+        return []
+    out = [_md(dust_text("h_dust", request.language))]
+    for build in DUST_SUBSECTIONS:
+        out += build(request, data)
+    return out
 
 
 def write_workbook(request: ReportRequest, data: ReportData) -> Path:

@@ -32,13 +32,14 @@ import pandas as pd
 from airlib.errors import AirlibError
 from airlib.escaping import markdown_text
 from airlib.settings import DEFAULT, Settings
-from airlib.report.texts import text
+from airlib.report.texts import dust_text, text
 
 __all__ = [
     "HeavyDaysSentence", "ProgressSummary", "RankingSummary", "YoyFacts", "check_heavy_days_sentence",
     "check_progress_summary", "check_ranking_summary", "format_change", "heavy_days_sentence", "progress_summary",
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
     "WarningSummary", "check_warning_summary", "require_true_warning_summary", "warning_summary",
+    "DustSummary", "check_dust_summary", "dust_summary", "require_true_dust_summary",
 ]
 
 
@@ -750,3 +751,133 @@ def require_true_warning_summary(summary: WarningSummary, reasons: pd.DataFrame,
     """
     return _require(summary, check_warning_summary(summary, reasons, summons),
                     "the warning summary does not agree with the warning reasons")
+
+
+# ---- dust (扬尘: dustfall, road dust; docs/dust.md) -----------------------------------------------
+
+@dataclass(frozen=True)
+class DustSummary:
+    """The sentence on a month's dust table (dustfall or road dust) and the facts it states.
+
+    Attributes
+    ----------
+    text : str
+    language : str
+    district_value : str or None
+        The district mean as printed (1 decimal) [t/km²·30 d or g/m²]; None without data.
+    low, high : tuple of str
+        Towns with the lowest / highest value (all of them when tied).
+    low_value, high_value : str or None
+        Those values as printed.
+    n_down, n_up, n_same, n_none : int
+        Towns whose value fell, rose, stayed level against the same month last year, and
+        towns with a value but without last year's.
+    """
+
+    text: str
+    language: str
+    district_value: str | None
+    low: tuple[str, ...]
+    high: tuple[str, ...]
+    low_value: str | None
+    high_value: str | None
+    n_down: int
+    n_up: int
+    n_same: int
+    n_none: int
+
+
+def _fmt1(v: float) -> str:
+    return f"{v:.1f}"
+
+
+def dust_summary(table: pd.DataFrame, district_value: float, what: str, unit: str, month: pd.Period,
+                 language: str = "zh") -> DustSummary:
+    """The sentence on a month's dust table: the district mean, the lowest and highest towns
+    (all tied towns named) and how many towns fell, rose or stayed level year on year.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`airlib.tracking.dust.month_table`: ``town_name``, ``value`` (rounded to 0.1),
+        ``yoy_pct`` [%].
+    district_value : float
+        The district mean of the month [same unit].
+    what, unit : str
+        The quantity and its unit as written in the sentence (降尘量, 吨/平方公里·月).
+    month : Period
+    language : {"zh", "en"}
+    """
+    f = {"year": month.year, "month": month.month, "what": what}
+    t = table[table["value"].notna()]
+    if t.empty or not np.isfinite(district_value):
+        return DustSummary(dust_text("summary_no_data", language, **f), language, None, (), (), None, None, 0, 0, 0, 0)
+    lo, hi = float(t["value"].min()), float(t["value"].max())
+    low = tuple(t.loc[t["value"] == lo, "town_name"].astype(str))
+    high = tuple(t.loc[t["value"] == hi, "town_name"].astype(str))
+    yoy = t["yoy_pct"]
+    n_down, n_up = int((yoy < 0).sum()), int((yoy > 0).sum())
+    n_same, n_none = int((yoy == 0).sum()), int(yoy.isna().sum())
+    sep = "、" if language == "zh" else ", "
+    names = lambda x: sep.join(markdown_text(n) for n in x)  # noqa: E731
+    dv = _fmt1(district_value)
+    if len(t) == 1:
+        s = dust_text("summary_one", language, district_value=dv, unit=unit, low=names(low), **f)
+    else:
+        tied = dust_text("tied", language) if len(low) > 1 or len(high) > 1 else ""
+        s = dust_text("summary", language, district_value=dv, unit=unit, low=names(low), low_value=_fmt1(lo),
+                      high=names(high), high_value=_fmt1(hi), tied=tied, **f)
+    parts = [dust_text(k, language, n=n) for k, n in
+             (("yoy_down", n_down), ("yoy_up", n_up), ("yoy_same", n_same), ("yoy_none", n_none)) if n]
+    if n_none < len(t):
+        s += dust_text("summary_yoy", language, parts=("，" if language == "zh" else "; ").join(parts))
+    return DustSummary(s, language, dv, low, high, _fmt1(lo), _fmt1(hi), n_down, n_up, n_same, n_none)
+
+
+def check_dust_summary(summary: DustSummary, table: pd.DataFrame, district_value: float) -> list[str]:
+    """Check a dust sentence against its table (facts recomputed here with numpy); the list of
+    what is wrong (empty: true)."""
+    problems: list[str] = []
+    v = table["value"].to_numpy(dtype="float64")
+    ok = ~np.isnan(v)
+    if not ok.any() or not np.isfinite(district_value):
+        if summary.district_value is not None:
+            problems.append("the sentence gives values but the table has none")
+        return problems
+    names = table["town_name"].astype(str).to_numpy()
+    want_low = set(names[ok & (v == np.nanmin(v))])
+    want_high = set(names[ok & (v == np.nanmax(v))])
+    if set(summary.low) != want_low:
+        problems.append(f"lowest: the sentence names {sorted(summary.low)}, the table {sorted(want_low)}")
+    if len(want_low) + len(want_high) > 2 or ok.sum() > 1:
+        if set(summary.high) != want_high:
+            problems.append(f"highest: the sentence names {sorted(summary.high)}, the table {sorted(want_high)}")
+    if summary.district_value != f"{district_value:.1f}" or summary.district_value not in summary.text:
+        problems.append(f"district value: the sentence says {summary.district_value}, the data {district_value:.1f}")
+    for n in (*want_low, *(want_high if ok.sum() > 1 else ())):
+        if markdown_text(n) not in summary.text:
+            problems.append(f"town {n} is not named")
+    y = table["yoy_pct"].to_numpy(dtype="float64")[ok]
+    counts = (int(np.sum(y < 0)), int(np.sum(y > 0)), int(np.sum(y == 0)), int(np.sum(np.isnan(y))))
+    if (summary.n_down, summary.n_up, summary.n_same, summary.n_none) != counts:
+        said = (summary.n_down, summary.n_up, summary.n_same, summary.n_none)
+        problems.append(f"year-on-year counts (down, up, same, none): the sentence {said}, the table {counts}")
+    for key, n in zip(("yoy_down", "yoy_up", "yoy_same"), counts[:3], strict=True):
+        word = dust_text(key, summary.language, n=n)
+        if n and counts[3] < ok.sum() and word not in summary.text:
+            problems.append(f"missing '{word}'")
+        if not n and dust_text(key, summary.language, n="") in summary.text:  # a case that does not occur
+            problems.append(f"'{dust_text(key, summary.language, n='')}' written but no town is in that case")
+    return problems
+
+
+def require_true_dust_summary(summary: DustSummary, table: pd.DataFrame, district_value: float) -> DustSummary:
+    """``summary`` when :func:`check_dust_summary` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    return _require(summary, check_dust_summary(summary, table, district_value),
+                    "the dust sentence does not agree with its table")

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from airlib.errors import AirlibError
 
-__all__ = ["BULLETIN_HEADERS", "BULLETIN_TEXT", "HEADERS_EN", "LANGUAGES", "TABLE_HEADERS", "TEXT", "VALUES_EN", "bulletin_header", "bulletin_text", "check_language", "display_value", "headers", "table_headers", "text"]
+__all__ = ["BULLETIN_HEADERS", "BULLETIN_TEXT", "DUST_TEXT", "dust_text", "HEADERS_EN", "LANGUAGES", "TABLE_HEADERS", "TEXT", "VALUES_EN", "bulletin_header", "bulletin_text", "check_language", "display_value", "headers", "table_headers", "text"]
 
 #: Languages of the report.
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -697,3 +697,96 @@ def bulletin_header(column: str, language: str = "zh") -> str:
         if column.endswith("_" + suffix) and column[: -len(suffix) - 1] in h:
             return prefix + h[column[: -len(suffix) - 1]] + sep + h[suffix]
     raise KeyError(f"no header for bulletin column {column!r}")
+
+
+# ---- the 扬尘 section (docs/dust.md): dustfall and road dust ------------------------------------
+#: Texts of the 扬尘 section (same keys in both languages; D3's TSP subsection adds its own).
+DUST_TEXT: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "h_dust": "## 七、扬尘",
+        "h_dustfall": "### 降尘",
+        "h_road_dust": "### 道路尘土残存量",
+        "dustfall_unit": "吨/平方公里·月",
+        "road_dust_unit": "克/平方米",
+        "table_dustfall": "表{no} {year}年{month}月各街乡镇降尘量",
+        "table_dustfall_targets": "表{no} 降尘量目标完成情况（目标期累计）",
+        "table_road_dust": "表{no} {year}年{month}月各街乡镇道路尘土残存量",
+        "table_road_dust_targets": "表{no} 道路尘土残存量目标完成情况（目标期累计）",
+        "figure_map_dustfall": "图{no} {district}{year}年{month}月各街乡镇降尘量",
+        "figure_map_road_dust": "图{no} {district}{year}年{month}月各街乡镇道路尘土残存量",
+        "map_dustfall": "{year}年{month}月降尘量",
+        "map_road_dust": "{year}年{month}月道路尘土残存量",
+        "no_month_data": "{year}年{month}月无{what}数据。",
+        "summary_no_data": "{year}年{month}月各街乡镇均无{what}数据。",
+        "summary": "{year}年{month}月全区平均{what}为{district_value}{unit}；各街乡镇中{low}最低（{low_value}），"
+                   "{high}最高（{high_value}）{tied}。",
+        "summary_one": "{year}年{month}月全区平均{what}为{district_value}{unit}（仅{low}有数据）。",
+        "summary_yoy": "与上年同月相比，{parts}。",
+        "yoy_down": "{n}个街乡镇下降",
+        "yoy_up": "{n}个街乡镇上升",
+        "yoy_same": "{n}个街乡镇持平",
+        "yoy_none": "{n}个街乡镇无上年同月数据",
+        "tied": "（并列）",
+        "dustfall_note": "降尘量按HJ 1221—2021以30天计（吨/平方公里·30天，即吨/平方公里·月）；采样期不足或超过30天的按"
+                         "30/采样天数折算。降尘数据按报送数据评价，未另行扣除沙尘影响。基准年：{base}年同月。",
+        "road_dust_note": "道路尘土残存量为本月各道路采样的算术平均值（克/平方米）。",
+        "targets_note": "达标判定：“小于”须严格低于目标值，“以内/不高于/下降X%”等于目标值即达标。",
+        "sheet_dustfall": "降尘",
+        "sheet_road_dust": "道路尘土",
+        "sheet_dust_targets": "扬尘目标",
+        "col_town": "街乡镇", "col_value_dustfall": "降尘量（吨/平方公里·月）",
+        "col_value_road_dust": "尘土残存量（克/平方米）", "col_rank": "排名",
+        "col_last_year": "上年同月", "col_yoy": "同比（%）", "col_base": "基准年同月",
+        "col_base_pct": "较基准年（%）", "col_plan": "方案", "col_target": "目标", "col_area": "范围",
+        "col_current": "目标期累计均值", "col_level": "目标值", "col_status": "判定", "col_note": "备注",
+        "district_row": "全区",
+        "sand_dust_caveat": "方案要求扣除沙尘影响；降尘按报送数据评价，未另行扣除",
+    },
+    "en": {
+        "h_dust": "## 7. Dust",
+        "h_dustfall": "### Dustfall",
+        "h_road_dust": "### Road-dust load",
+        "dustfall_unit": " t/km²·month",
+        "road_dust_unit": " g/m²",
+        "table_dustfall": "Table {no} Dustfall by town, {year}-{month:02d}",
+        "table_dustfall_targets": "Table {no} Dustfall targets, period to date",
+        "table_road_dust": "Table {no} Road-dust load by town, {year}-{month:02d}",
+        "table_road_dust_targets": "Table {no} Road-dust targets, period to date",
+        "figure_map_dustfall": "Figure {no} {district}: dustfall by town, {year}-{month:02d}",
+        "figure_map_road_dust": "Figure {no} {district}: road-dust load by town, {year}-{month:02d}",
+        "map_dustfall": "Dustfall {year}-{month:02d}",
+        "map_road_dust": "Road-dust load {year}-{month:02d}",
+        "no_month_data": "No {what} data for {year}-{month:02d}.",
+        "summary_no_data": "No town has {what} data for {year}-{month:02d}.",
+        "summary": "In {year}-{month:02d} the district's mean {what} was {district_value}{unit}; lowest: {low} "
+                   "({low_value}), highest: {high} ({high_value}){tied}.",
+        "summary_one": "In {year}-{month:02d} the district's mean {what} was {district_value}{unit} (only {low} has data).",
+        "summary_yoy": "Against the same month last year: {parts}.",
+        "yoy_down": "{n} town(s) fell",
+        "yoy_up": "{n} town(s) rose",
+        "yoy_same": "{n} town(s) unchanged",
+        "yoy_none": "{n} town(s) without last year's value",
+        "tied": " (tied)",
+        "dustfall_note": "Dustfall per 30 days (HJ 1221-2021, t/km²·30 d = t/km²·month); periods of other lengths "
+                         "scaled by 30 / days sampled. Values as delivered by the bureau; sand dust not removed. "
+                         "Base year: the same month of {base}.",
+        "road_dust_note": "Road-dust load: mean of the month's road samples (g/m²).",
+        "targets_note": "“Below” must be strictly below the target; “within / at most / −X%” is met at the target.",
+        "sheet_dustfall": "Dustfall",
+        "sheet_road_dust": "Road dust",
+        "sheet_dust_targets": "Dust targets",
+        "col_town": "Town", "col_value_dustfall": "Dustfall (t/km²·month)",
+        "col_value_road_dust": "Load (g/m²)", "col_rank": "Rank",
+        "col_last_year": "Last year", "col_yoy": "YoY (%)", "col_base": "Base year",
+        "col_base_pct": "vs base year (%)", "col_plan": "Plan", "col_target": "Target", "col_area": "Area",
+        "col_current": "Period mean", "col_level": "Target level", "col_status": "Status", "col_note": "Note",
+        "district_row": "District",
+        "sand_dust_caveat": "The plan excludes sand dust; the sheets are evaluated as delivered (not removed here)",
+    },
+}
+
+
+def dust_text(key: str, language: str = "zh", **fields: Any) -> str:
+    """The text ``key`` of :data:`DUST_TEXT` in ``language``, formatted with ``fields``."""
+    template = DUST_TEXT[check_language(language)][key]
+    return template.format(**fields) if fields else template

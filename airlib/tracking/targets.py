@@ -68,6 +68,8 @@ means the target is missed for good (已无法达成). 0 days last year with −
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -84,6 +86,8 @@ __all__ = [
     "HEAVY_AQI",
     "TARGET_EVAL_LABELS",
     "evaluate_targets",
+    "is_strict",
+    "meets_target",
     "monthly_comparison",
     "area_daily",
     "plot_monthly_comparison",
@@ -303,6 +307,34 @@ def evaluate_targets(
     return out
 
 
+def is_strict(target: PlanTarget) -> bool:
+    """Whether ``target`` must be met strictly below its level: "小于"/"低于" (``strict: true`` in the
+    plan file, docs/plans.md) or "继续下降" without a figure (a reduction with no value)."""
+    return bool(target.strict) or (target.kind != "absolute_cap" and target.value is None)
+
+
+def meets_target(value: Any, level: Any, *, strict: bool) -> np.ndarray:
+    """The one rule of "meets a target" for a value that must not exceed ``level``.
+
+    Parameters
+    ----------
+    value, level : float or array-like [the metric's unit]
+        The value reached and the level it is held to (a cap, or the comparison value × (1 − r)).
+    strict : bool
+        True for "小于"/"低于" and "继续下降": ``value < level``; False for "以内"/"不高于"/"下降X%":
+        ``value <= level`` (with 1e-9 tolerance for floating point).
+
+    Returns
+    -------
+    ndarray of bool
+        False where either is NaN.
+    """
+    v = np.asarray(value, dtype="float64")
+    lv = np.asarray(level, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return np.where(strict, v < lv, v <= lv + 1e-9)
+
+
 def _evaluate_window(tgt: PlanTarget, d: pd.DataFrame, col: str, stat: str, level: str, area_names: pd.Series,
                      wname: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     cur = window_values(d, col, stat, start, end).reindex(area_names.index)
@@ -320,8 +352,8 @@ def _evaluate_window(tgt: PlanTarget, d: pd.DataFrame, col: str, stat: str, leve
         r = 0.0 if tgt.value is None else float(tgt.value)
         level_v = comparison * (1.0 - r / 100.0)
     gap = current - level_v
-    strict = tgt.kind != "absolute_cap" and tgt.value is None  # "继续下降": must be strictly lower
-    met = np.where(strict, current < level_v, current <= level_v + 1e-9)
+    strict = is_strict(tgt)
+    met = meets_target(current, level_v, strict=strict)
     judged = np.where(met, "达标", "未达标") if wname == "period" else CONTEXT_STATUS  # module docstring
     status = np.where(np.isnan(current) | np.isnan(level_v), "数据不足", judged)
     res = pd.DataFrame({
@@ -350,7 +382,7 @@ def _evaluate_window(tgt: PlanTarget, d: pd.DataFrame, col: str, stat: str, leve
             with np.errstate(divide="ignore", invalid="ignore"):
                 allowance = np.where(remaining > 0, (full_level * (n_obs + remaining) - s_obs) / remaining, np.nan)
             final_mean = s_obs / np.where(n_obs > 0, n_obs, np.nan)
-            final_met = final_mean < full_level if strict else final_mean <= full_level + 1e-9
+            final_met = meets_target(final_mean, full_level, strict=strict)
         elif stat == "heavy_days":
             # whole days allowed over the period (module docstring): floor of the level, or one
             # fewer than last year for "继续下降"

@@ -578,6 +578,9 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
 
         expected |= {k for k, which in (("city", "month"), ("city_ytd", "ytd"))
                      if city_display(data, "zh", table=which) is not None}
+    if data.dust is not None:  # the 扬尘 section (docs/dust.md): the demo has both sheets
+        expected |= {"dustfall", "road_dust"} | {f"{k}_targets" for k in ("dustfall", "road_dust")
+                                                 if not getattr(data.dust, f"{k}_targets").empty}
     assert set(data.numbering.tables) == expected
     assert ("targets" in data.numbering.figures) == has_ledger_and_target
     # a cell run again (JupyterLab) keeps its numbers
@@ -772,8 +775,8 @@ def test_texts_cover_both_languages():
 REPORT_LAYERS = {
     "texts": -1,  # strings only: every module may use them (maps labels its figures with them)
     "errors": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
-    "request": 1, "rendering": 1, "data": 2, "content": 3, "figures": 3, "city": 3, "letters": 4, "sections": 5,
-    "running": 6, "daily": 7,
+    "request": 1, "rendering": 1, "data": 2, "dust": 3, "content": 4, "figures": 4, "city": 4, "letters": 5, "sections": 6,
+    "running": 7, "daily": 8,
 }
 
 
