@@ -308,7 +308,7 @@ def _run_length_before(flag: np.ndarray) -> np.ndarray:
     return np.where(flag, idx - last_false, 0)
 
 
-def _forecast_ahead(times: np.ndarray, forecast: pd.DataFrame | None, thresholds, rules) -> dict | None:
+def _forecast_ahead(times: np.ndarray, forecast: pd.DataFrame | None, thresholds) -> dict | None:
     """Per hour: the forecast run of 重度 hours right after it, its length and its counts."""
     if forecast is None or forecast.empty:
         return None
@@ -334,7 +334,7 @@ def _forecast_ahead(times: np.ndarray, forecast: pd.DataFrame | None, thresholds
     return out
 
 
-def _unit_status(times: np.ndarray, aqi: np.ndarray, rules: AlertRules, fc) -> pd.DataFrame:
+def _unit_status(aqi: np.ndarray, rules: AlertRules, fc) -> pd.DataFrame:
     """Per-hour status of one unit on a complete hourly grid (vectorised over hours)."""
     n = len(aqi)
     with np.errstate(invalid="ignore"):
@@ -432,7 +432,10 @@ def alert_status(
     rules : AlertRules
         The rules of the plan in force (:func:`airlib.io.plans.alert_rules`).
     forecast : pandas.DataFrame, optional
-        Hourly expected AQI: ``time``, ``aqi`` and, when ``rolling`` has a unit key, that key.
+        Hourly expected AQI (hour-beginning ``time``, ``aqi``) and, when ``rolling`` has a
+        unit key, that key (a forecast without it applies to every unit). Used only for the
+        early start/upgrade: at an hour with observed rolling AQI > 200, the forecast hours
+        right after it that are > 200 count when there are at least ``rules.early_hours``.
 
     Returns
     -------
@@ -459,8 +462,8 @@ def alert_status(
                 kk = k[0] if isinstance(k, tuple) else k
                 fsub = forecast[forecast[keys[0]] == kk]
         thresholds = sorted({float(t) for alts in rules.criteria.values() for a in alts for t in a})
-        fc = _forecast_ahead(grid.to_numpy(), fsub, thresholds, rules)
-        st = _unit_status(grid.to_numpy(), aqi, rules, fc)
+        fc = _forecast_ahead(grid.to_numpy(), fsub, thresholds)
+        st = _unit_status(aqi, rules, fc)
         st.insert(0, "time", grid)
         st.insert(1, "aqi", aqi)
         if keys:
