@@ -86,10 +86,6 @@ class Settings:
     rolling_24h_min_hours : int
         Valid hours needed in a 24-hour rolling window of PM10/PM2.5 (HJ 633—2012 §5.1.3
         real-time report, [HJ633-2012]). Not stated in the sources (UNVERIFIED); default 20, as for a daily mean.
-    episode_merge_gap_days : int
-        Heavy-pollution episodes separated by at most this many non-qualifying days are merged
-        into one episode at the stricter level (MEE 2017 guidance says "close together" without
-        a number, [MEE-EMERGENCY-2017], UNVERIFIED). Default 1.
     composite_limits_edition : str
         Edition of the limits S_i of the comprehensive index ([MEE-RANK-2018]) for periods
         that start on or after 2026-03-01; periods before use GB 3095—2012, the only edition in
@@ -180,7 +176,6 @@ class Settings:
     ledger_max_bytes: int = 50_000_000
     o3_1h_min_hours: int = 20
     rolling_24h_min_hours: int = 20
-    episode_merge_gap_days: int = 1
     composite_limits_edition: str = "GB3095-2012"
     boundary_max_file_mb: float = 200.0
     boundary_max_features: int = 20_000

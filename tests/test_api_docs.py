@@ -36,6 +36,7 @@ PENDING_ALL: set[str] = set()
 
 #: The rule modules whose public functions must have numpydoc Parameters and Returns.
 RULE_MODULES = [
+    "airlib.standards.alerts",
     "airlib.standards.aqi",
     "airlib.standards.composite_index",
     "airlib.standards.limits",
@@ -43,6 +44,7 @@ RULE_MODULES = [
     "airlib.standards.rounding",
     "airlib.standards.validity",
     "airlib.tracking.aggregation",
+    "airlib.tracking.rolling_aqi",
 ]
 
 #: Further modules held to the same rule (extend this list as modules are documented).

@@ -40,9 +40,22 @@ from pydantic import (
 from airlib.errors import AirlibError, InputDataError
 from airlib.periods import month_end, month_start, parse_month
 from airlib.settings import Settings
+from airlib.standards.pollution_days import LEVELS
 
 __all__ = [
     "ALERT_LEVELS",
+    "REDUCTION_POLLUTANTS",
+    "AlertCondition",
+    "AlertEarly",
+    "AlertLevelSpec",
+    "AlertLift",
+    "AlertRulesSpec",
+    "AlertSchemeFile",
+    "alert_rules",
+    "alert_scheme_dir",
+    "alert_scheme_ids",
+    "load_alert_scheme",
+    "target_reductions",
     "DISCREPANCY_LABELS",
     "TARGET_LABELS",
     "TASK_LABELS",
@@ -102,8 +115,17 @@ KINDS: dict[str, str] = {
     "emergency_reduction": "预警期间减排比例不低于",
 }
 
-#: Emergency alert levels (空气重污染预警级别).
-ALERT_LEVELS: dict[str, str] = {"blue": "蓝色", "yellow": "黄色", "orange": "橙色", "red": "红色"}
+#: Emergency alert levels (空气重污染预警级别): the vocabulary of
+#: :data:`airlib.standards.pollution_days.LEVELS` without "预警" (one vocabulary).
+ALERT_LEVELS: dict[str, str] = {code: zh.removesuffix("预警") for code, zh in LEVELS}
+
+#: Pollutant key of an ``emergency_reduction_*`` metric in :class:`AlertRules` reductions.
+REDUCTION_POLLUTANTS: dict[str, str] = {
+    "emergency_reduction_pm": "pm",
+    "emergency_reduction_so2_nox": "so2_nox",
+    "emergency_reduction_vocs": "vocs",
+    "emergency_reduction_all": "all",
+}
 
 #: Units of measure allowed for task rows.
 UNITS: frozenset[str] = frozenset(
@@ -323,12 +345,81 @@ class Discrepancy(_Strict):
     message: str
 
 
+class AlertCondition(_Strict):
+    """One condition of an alert criterion: rolling AQI > ``aqi_above`` for ``days`` or ``hours``."""
+
+    aqi_above: float = Field(ge=0)
+    days: float | None = Field(default=None, ge=1)
+    hours: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_duration(self) -> AlertCondition:
+        if (self.days is None) == (self.hours is None):
+            raise ValueError("give exactly one of 'days' or 'hours'")
+        if self.days is not None and self.days != int(self.days):
+            raise ValueError(f"days must be whole, got {self.days}")
+        return self
+
+
+class AlertLevelSpec(_Strict):
+    """A level's criterion: any one alternative (a list of conditions that must all hold)."""
+
+    criteria: list[list[AlertCondition]] = Field(min_length=1)
+    certainty: str | None = None
+
+
+class AlertLift(_Strict):
+    """Lift condition: rolling AQI <= ``max_aqi`` for ``hours`` hours (``inclusive``: 36 h enough)."""
+
+    max_aqi: int = Field(default=150, ge=0)
+    hours: int = Field(default=36, ge=1)
+    inclusive: bool = True
+
+
+class AlertEarly(_Strict):
+    """Early start/upgrade: ``hours`` of forecast 重度 (AQI > 200)."""
+
+    hours: int = Field(default=12, ge=1)
+
+
+class AlertRulesSpec(_Strict):
+    """The alert rules as a plan or scheme file writes them (docs/plans.md, docs/alerts.md)."""
+
+    scheme: str | None = None  # id of a file in data/raw/rules/alert_schemes supplying what is absent
+    episode_threshold: float | None = None
+    levels: dict[str, AlertLevelSpec] | None = None
+    lift: AlertLift | None = None
+    early: AlertEarly | None = None
+    reductions: dict[str, dict[str, float]] | None = None
+    certainty: dict[str, str] = Field(default_factory=dict)
+    source: Source | None = None
+    sources: list[Source] = Field(default_factory=list)
+
+    @field_validator("levels", "reductions")
+    @classmethod
+    def _known_levels(cls, v: dict | None) -> dict | None:
+        if v is not None:
+            unknown = sorted(set(v) - set(ALERT_LEVELS))
+            if unknown:
+                raise ValueError(f"unknown alert level(s) {unknown}; known: {list(ALERT_LEVELS)}")
+        return v
+
+
+class AlertSchemeFile(AlertRulesSpec):
+    """A file of ``data/raw/rules/alert_schemes``: a Beijing or national scheme as data."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    note: str | None = None
+
+
 class Plan(_Strict):
-    """A loaded, validated plan (``plan`` header, ``targets``, ``tasks``)."""
+    """A loaded, validated plan (``plan`` header, ``targets``, ``tasks``, ``alert_rules``)."""
 
     plan: PlanHeader
     targets: list[PlanTarget] = Field(default_factory=list)
     tasks: list[PlanTask] = Field(default_factory=list)
+    alert_rules: AlertRulesSpec | None = None
     _path: Path | None = PrivateAttr(default=None)
     _discrepancies: list[Discrepancy] = PrivateAttr(default_factory=list)
 
@@ -340,6 +431,16 @@ class Plan(_Strict):
                 if it.id in seen:
                     raise ValueError(f"duplicate {what} id {it.id!r}")
                 seen.add(it.id)
+        if self.alert_rules is not None and self.alert_rules.reductions is not None:
+            from_targets = target_reductions(self.targets)
+            if from_targets and from_targets != {
+                lv: {p: float(x) for p, x in d.items()} for lv, d in self.alert_rules.reductions.items()
+            }:
+                raise ValueError(
+                    "alert_rules.reductions say something else than the emergency_reduction "
+                    f"targets ({from_targets}); keep the ratios in one place (the targets) and "
+                    "delete alert_rules.reductions"
+                )
         return self
 
     @property
@@ -618,6 +719,133 @@ def plan_for_district(plan: Plan, district: str, district_code: str | None = Non
     local._path = plan.path
     local._discrepancies = [d for d in plan.discrepancies if d.item in {g.id for g in targets}]
     return local
+
+
+def target_reductions(targets: Iterable[PlanTarget]) -> dict[str, dict[str, float]]:
+    """Emission-reduction ratios of a plan's ``emergency_reduction`` targets [%].
+
+    Returns
+    -------
+    dict
+        ``{level code: {pollutant: minimum reduction %}}`` (pollutants as
+        :data:`REDUCTION_POLLUTANTS`); empty when the plan has no such target.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for t in targets:
+        if t.kind == "emergency_reduction" and t.alert_level is not None and t.value is not None:
+            pol = REDUCTION_POLLUTANTS.get(t.metric, t.metric)
+            out.setdefault(t.alert_level, {})[pol] = float(t.value)
+    return out
+
+
+def alert_scheme_dir() -> Path:
+    """``data/raw/rules/alert_schemes`` of the project (one YAML file per scheme)."""
+    from airlib.paths import raw_dir
+
+    return raw_dir() / "rules" / "alert_schemes"
+
+
+def _load_scheme_file(path: Path, settings: Settings | None = None) -> AlertSchemeFile:
+    from airlib.io.safe_yaml import key_path, load_yaml_file
+
+    raw = load_yaml_file(path, settings, what="alert scheme file")
+    try:
+        spec = AlertSchemeFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = [f"{key_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise InputDataError("invalid alert scheme: " + "; ".join(problems), file=path) from None
+    if spec.id != path.stem:
+        raise InputDataError(f"scheme id {spec.id!r} differs from the file name {path.stem!r}", file=path)
+    if spec.scheme is not None:
+        raise InputDataError("a scheme file cannot refer to another scheme ('scheme:')", file=path)
+    return spec
+
+
+def alert_scheme_ids() -> list[str]:
+    """Ids of the schemes in :func:`alert_scheme_dir`."""
+    return sorted(p.stem for p in alert_scheme_dir().glob("*.yaml"))
+
+
+def _rules_from_spec(ident: str, spec: AlertRulesSpec, base: AlertRulesSpec | None,
+                     targets: Iterable[PlanTarget] = (), where: Path | None = None):
+    from airlib.standards.alerts import AlertRules, day_hours
+
+    def pick(name: str):
+        v = getattr(spec, name)
+        return getattr(base, name) if v is None and base is not None else v
+
+    levels = pick("levels")
+    if not levels:
+        raise InputDataError(
+            f"alert rules {ident!r} have no levels: give 'levels' or a 'scheme' "
+            f"(one of {alert_scheme_ids()})", file=where)
+    criteria = {
+        lv: tuple({c.aqi_above: (c.hours if c.hours is not None else day_hours(c.days)) for c in alt}
+                  for alt in ls.criteria)
+        for lv, ls in levels.items()
+    }
+    lift = pick("lift") or AlertLift()
+    early = pick("early") or AlertEarly()
+    reductions = spec.reductions
+    if reductions is None:
+        reductions = target_reductions(targets) or (base.reductions if base is not None else None)
+    certainty = {**(base.certainty if base is not None else {}),
+                 **{lv: ls.certainty for lv, ls in levels.items() if ls.certainty},
+                 **spec.certainty}
+    thr = pick("episode_threshold")
+    if thr is None:
+        thr = min(t for alts in criteria.values() for a in alts for t in a)
+    return AlertRules(
+        id=ident, criteria=criteria, episode_threshold=float(thr), lift_max_aqi=lift.max_aqi,
+        lift_hours=lift.hours, lift_inclusive=lift.inclusive, early_hours=early.hours,
+        reductions=reductions or {}, certainty=certainty,
+    )
+
+
+def load_alert_scheme(scheme: str, settings: Settings | None = None):
+    """The :class:`~airlib.standards.alerts.AlertRules` of a scheme file, by id.
+
+    Parameters
+    ----------
+    scheme : str
+        ``mee-2017``, ``beijing-2018``, ``beijing-2023`` … (a file in :func:`alert_scheme_dir`).
+
+    Raises
+    ------
+    InputDataError
+        Unknown id (the message lists the known ones) or an invalid file.
+    """
+    path = alert_scheme_dir() / f"{scheme}.yaml"
+    if not path.is_file():
+        raise InputDataError(f"unknown alert scheme {scheme!r}; known: {alert_scheme_ids()} "
+                             f"(files in {alert_scheme_dir()})")
+    spec = _load_scheme_file(path, settings)
+    return _rules_from_spec(spec.id, spec, None, where=path)
+
+
+def alert_rules(plan: Plan, settings: Settings | None = None):
+    """The alert rules of a plan: its ``alert_rules`` block completed by the scheme it names.
+
+    The reduction ratios come from the plan's ``emergency_reduction`` targets when it has them
+    (a block repeating them must agree, checked at load), else from the block, else from the
+    scheme. A plan without ``alert_rules`` is an error naming the plan file.
+
+    Returns
+    -------
+    airlib.standards.alerts.AlertRules
+    """
+    spec = plan.alert_rules
+    if spec is None:
+        raise InputDataError(f"plan {plan.id!r} has no 'alert_rules' block (docs/plans.md)",
+                             file=plan.path)
+    base = None
+    if spec.scheme is not None:
+        path = alert_scheme_dir() / f"{spec.scheme}.yaml"
+        if not path.is_file():
+            raise InputDataError(f"alert_rules.scheme {spec.scheme!r} is not a known scheme; known: "
+                                 f"{alert_scheme_ids()}", file=plan.path)
+        base = _load_scheme_file(path, settings)
+    return _rules_from_spec(plan.id, spec, base, plan.targets, where=plan.path)
 
 
 def plan_dir() -> Path:

@@ -12,9 +12,10 @@ Layer 1 of airlib (imports only the core modules ``airlib.errors``, ``settings``
 - :mod:`~airlib.standards.ranking_rules` — competition rank, year-on-year change and the
   year-to-date rule of every ranking table (the general path and the city-scale engine);
 - :mod:`~airlib.standards.composite_index` — 环境空气质量综合指数 and its ranking;
-- :mod:`~airlib.standards.pollution_days` — heavy-pollution days and alert episodes.
+- :mod:`~airlib.standards.pollution_days` — heavy-pollution days and the alert-level vocabulary;
+- :mod:`~airlib.standards.alerts` — rolling 24-hour AQI and alert episodes by a plan's rules.
 
 Import the modules, e.g. ``from airlib.standards import aqi, validity``.
 """
 
-__all__ = ["aqi", "limits", "validity", "rounding", "composite_index", "pollution_days"]
+__all__ = ["aqi", "limits", "validity", "rounding", "composite_index", "pollution_days", "alerts"]

@@ -61,6 +61,10 @@ def _quotes(plan):
         yield item.id, item.source
         for s in item.other_statements:
             yield f"{item.id} ({s.field})", s.source
+    if plan.alert_rules is not None:
+        rules = plan.alert_rules
+        for i, src in enumerate([*([rules.source] if rules.source else []), *rules.sources]):
+            yield f"alert_rules source {i + 1}", src
 
 
 @pytest.mark.parametrize("path", PLAN_FILES, ids=[p.stem for p in PLAN_FILES])
