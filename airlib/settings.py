@@ -154,6 +154,35 @@ class Settings:
         the zip directory before any XML is parsed (a "zip bomb" is refused without reading
         it). Default 200 MiB (an XLSX holding a district's year of hourly data inflates to
         ≈ 80 MB).
+    sand_dust_pollutants : tuple of str
+        Pollutants removed from the hours of a published sand-dust period (扣沙,
+        [MEE-SANDDUST-2016]). The notice speaks of 沙尘天气过程颗粒物浓度扣除 (particulate
+        matter); which particulate pollutants the attachment names could not be read
+        (UNVERIFIED); default ``("pm10", "pm25")``.
+    sand_dust_partial_hour : {"covered", "not_covered"}
+        Whether an hour only partly inside a published period (e.g. a period ending 10:30)
+        counts as affected. The notice is silent (UNVERIFIED); default ``"covered"``.
+    sand_dust_whole_day : bool
+        Whether a day with any affected hour is removed whole for the covered pollutants
+        (True) or only its affected hours are (False). UNVERIFIED (attachment not read);
+        default False: hours are removed and the day's mean is formed from the remaining
+        valid hours under the usual 20-hour rule (HJ 663).
+    sand_dust_citywide_areas : tuple of str
+        Area names of a period list meaning "the whole city": such a period applies to every
+        district. Default ``("全市", "北京市", "北京")`` (judgement).
+    dust_screen_pm10_min : float
+        Screening of SUSPECTED dust hours: hourly PM10 at or above this [µg/m³]. UNVERIFIED
+        judgement; default 300 (twice the GB 3095 24-h limit, 150; dust hours in Beijing read
+        1 000–8 000, [MEE-DUST-2021]).
+    dust_screen_ratio_max : float
+        Screening: PM2.5/PM10 at or below this [1]. UNVERIFIED; default 0.35 (dust is coarse:
+        ratios of 0.1–0.3 in dust hours against 0.5–0.8 in haze, [LI-DUST-2013]; judgement).
+    dust_screen_rise : float
+        Screening: a run of suspected hours needs, at some hour of the run, a PM10 rise of at
+        least this [µg/m³] over the lowest PM10 of the preceding ``dust_screen_rise_hours``
+        hours (the dust front's arrival). UNVERIFIED; default 150.
+    dust_screen_rise_hours : int
+        Window of that rise [h]. UNVERIFIED; default 3.
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -189,6 +218,15 @@ class Settings:
     max_rows: int = 20_000_000
     max_line_chars: int = 1 << 20
     max_xlsx_inflated_bytes: int = 200 << 20
+    # sand-dust exclusion (扣沙) and screening (docs/dust.md)
+    sand_dust_pollutants: tuple[str, ...] = ("pm10", "pm25")
+    sand_dust_partial_hour: Literal["covered", "not_covered"] = "covered"
+    sand_dust_whole_day: bool = False
+    sand_dust_citywide_areas: tuple[str, ...] = ("全市", "北京市", "北京")
+    dust_screen_pm10_min: float = 300.0
+    dust_screen_ratio_max: float = 0.35
+    dust_screen_rise: float = 150.0
+    dust_screen_rise_hours: int = 3
 
 
 #: The settings used when a function is called without ``settings=``.
