@@ -158,7 +158,8 @@ class Settings:
         Pollutants removed from the hours of a published sand-dust period (扣沙,
         [MEE-SANDDUST-2016]). The notice speaks of 沙尘天气过程颗粒物浓度扣除 (particulate
         matter); which particulate pollutants the attachment names could not be read
-        (UNVERIFIED); default ``("pm10", "pm25")``.
+        (UNVERIFIED); default ``("pm10", "pm25")``. The statistics derived from them (AQI,
+        综合指数, 优良天数) follow from the removed values.
     sand_dust_partial_hour : {"covered", "not_covered"}
         Whether an hour only partly inside a published period (e.g. a period ending 10:30)
         counts as affected. The notice is silent (UNVERIFIED); default ``"covered"``.
@@ -172,15 +173,17 @@ class Settings:
         district. Default ``("全市", "北京市", "北京")`` (judgement).
     dust_screen_pm10_min : float
         Screening of SUSPECTED dust hours: hourly PM10 at or above this [µg/m³]. UNVERIFIED
-        judgement; default 300 (twice the GB 3095 24-h limit, 150; dust hours in Beijing read
-        1 000–8 000, [MEE-DUST-2021]).
+        judgement (no published threshold found); default 300 (twice the GB 3095 24-h limit,
+        150; Beijing's dust hours read 1 000–8 000, [MEE-DUST-2021]).
     dust_screen_ratio_max : float
-        Screening: PM2.5/PM10 at or below this [1]. UNVERIFIED; default 0.35 (dust is coarse:
-        ratios of 0.1–0.3 in dust hours against 0.5–0.8 in haze, [LI-DUST-2013]; judgement).
+        Screening: PM2.5/PM10 at or below this [1]. UNVERIFIED judgement; default 0.35 (dust
+        is coarse: 462/6450 ≈ 0.07 in Beijing on 2021-03-15 [MEE-DUST-2021]; 0.1–0.3 in the
+        UCI data's sandstorm of 2015-04-15 evening, docs/dust.md).
     dust_screen_rise : float
         Screening: a run of suspected hours needs, at some hour of the run, a PM10 rise of at
         least this [µg/m³] over the lowest PM10 of the preceding ``dust_screen_rise_hours``
-        hours (the dust front's arrival). UNVERIFIED; default 150.
+        hours (the dust front's arrival: 1 370 → 6 450 within one hour on 2021-03-15,
+        [MEE-DUST-2021]). UNVERIFIED judgement; default 150.
     dust_screen_rise_hours : int
         Window of that rise [h]. UNVERIFIED; default 3.
     """

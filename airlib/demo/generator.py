@@ -489,6 +489,8 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     Files: ``synthetic_towns.csv``, ``synthetic_stations.csv``, ``synthetic_hourly_YYYY.csv``
     (one per calendar year), ``README.txt`` and ``数据说明.txt`` (both state that the data are
     synthetic), ``city/city_YYYY-MM.csv`` (synthetic city tables, :mod:`airlib.demo.city_table`)
+    ``dust/sand_dust_periods.csv`` (the published-style list of the synthetic spring sand-dust
+    episode added to the hourly data, :mod:`airlib.demo.sand_dust`)
     and ``boundaries/towns_schematic.geojson``. Every write is atomic.
 
     Parameters
@@ -499,11 +501,12 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     end, seed
         See :func:`generate_hourly`.
     """
+    from airlib.demo.sand_dust import add_sand_dust_episode, write_sand_dust_periods
     from airlib.paths import raw_dir
 
     folder = Path(out_dir) if out_dir is not None else raw_dir() / "demo"
     end_p = _parse_end(end)
-    hourly = generate_hourly(end_p, seed)
+    hourly = add_sand_dust_episode(generate_hourly(end_p, seed), end_p)  # SYNTHETIC dust (airlib.demo.sand_dust)
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
 
@@ -545,6 +548,7 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.city_table import write_demo_city_tables
 
     files.extend(write_demo_city_tables(folder / "city", hourly, DISTRICT_NAME, seed))
+    files.extend(write_sand_dust_periods(folder, end_p))
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

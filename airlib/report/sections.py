@@ -24,7 +24,7 @@ from airlib.report.request import ReportRequest
 from airlib.report.texts import TEXT, text
 
 __all__ = [
-    "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
+    "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "sand_dust", "start",
     "targets",
     "task_progress", "warnings", "write_workbook", "ytd_ranking",
 ]
@@ -155,7 +155,22 @@ def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
     return [
         _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, request.month), caption=_table_caption(data, "ytd", lang, f))),
         *_figure(request, data, "ranking_bar", F.ranking_bar_figure(data, lang), "ranking_bar.png"),
+        *sand_dust(request, data),
     ]
+
+
+def sand_dust(request: ReportRequest, data: ReportData) -> list[Any]:
+    """The 扣沙 statement (checked against its figures) and, where the figures with and without
+    the exclusion differ, their table (docs/dust.md). Nothing without ``dust_periods``."""
+    lang = request.language
+    statement = C.sand_dust_markdown(data, lang)
+    if statement is None:
+        return []
+    out = [_md(statement)]
+    table = C.sand_dust_display(data, lang)
+    if table is not None and data.sand_dust.n_periods:
+        out.append(_html(C.html_table(table, caption=_table_caption(data, "sand_dust", lang, _fields(request)))))
+    return out
 
 
 def bulletin(request: ReportRequest, data: ReportData) -> list[Any]:
