@@ -840,10 +840,13 @@ def check_sand_dust_statement(statement: SandDustStatement, sand_dust) -> list[s
     cited = re.sub(r"〔2016〕120号|\[2016\] No\. 120|2\.5|PM10", "", statement.text)  # the citation's numbers
     numbers = [int(x) for x in re.findall(r"\d+", cited)]
     if statement.periods:
-        if "未扣除" in statement.text and sand_dust.excluded:
-            problems.append("says 未扣除 but the report excludes the periods")
-        if "已按" in statement.text and not sand_dust.excluded:
-            problems.append("says 已按…扣除 but the report does not exclude the periods")
+        says_excluded = ("已按" in statement.text and "扣除" in statement.text and "未扣除" not in statement.text) or (
+            "exclude the sand-dust" in statement.text and "do not exclude" not in statement.text)
+        says_not = "未扣除" in statement.text or "do not exclude" in statement.text
+        if sand_dust.excluded and not says_excluded:
+            problems.append("does not say 已按…扣除 but the report excludes the periods")
+        if not sand_dust.excluded and not says_not:
+            problems.append("does not say 未扣除 but the report does not exclude the periods")
         for value in (sand_dust.n_periods, sand_dust.hours):
             if value not in numbers:
                 problems.append(f"{value} is not in the statement")
