@@ -224,6 +224,8 @@ def check_periods(periods: pd.DataFrame, *, file: str | PathLike[str] | None = N
     missing = [c for c in ("start", "end", "area") if c not in periods.columns]
     if missing:
         raise InputDataError(f"the period list lacks column(s) {', '.join(missing)}", file=file)
+    if periods.empty:  # a list with a header only: no period (nothing to check)
+        return periods.reset_index(drop=True)
     rows = periods["row"] if "row" in periods.columns else pd.Series(np.arange(len(periods)) + 1,
                                                                       index=periods.index)
     bad = (periods["end"] <= periods["start"]).to_numpy()

@@ -91,3 +91,13 @@ def test_empty_area_and_bad_type(tmp_path):
         read_sand_dust_periods(_csv(tmp_path, "x", name="p.json"))
     with pytest.raises(InputDataError, match="not found"):
         read_sand_dust_periods(tmp_path / "absent.csv")
+
+
+def test_header_only_list_is_empty_and_excludes_nothing(tmp_path):
+    from airlib.standards.sand_dust import exclude_sand_dust
+
+    f = read_sand_dust_periods(_csv(tmp_path, "# SYNTHETIC\n开始时间,结束时间,影响区域,备注\n"))
+    assert f.empty and list(f.columns) == ["start", "end", "area", "source", "row"]
+    h = pd.DataFrame({"station": ["A"], "time": [pd.Timestamp("2015-12-01")], "pm25": [1.0], "pm10": [2.0]})
+    out = exclude_sand_dust(h, f)
+    assert out.attrs["sand_dust"]["periods"] == 0 and out["pm10"].iloc[0] == 2.0
