@@ -92,13 +92,13 @@ def test_statement_and_table(with_and_without):
     from airlib.report import sections
 
     (request, data), (request2, other) = with_and_without
-    out = sections.sand_dust(request, data)
+    out = sections._sand_dust(request, data)
     text = out[0].data
     assert "已按环办监测〔2016〕120号扣除沙尘影响时段（1个时段，共26小时）" in text.replace("\\", "")
     n = len(data.sand_dust.comparison)
     assert f"扣沙前后有{n}项数值不同" in text and len(out) == 2
     assert "扣除沙尘影响时段前后数值对比" in out[1].data
-    text2 = sections.sand_dust(request2, other)[0].data.replace("\\", "")
+    text2 = sections._sand_dust(request2, other)[0].data.replace("\\", "")
     assert "未扣除沙尘影响时段（已发布1个时段，共26小时" in text2
 
 
@@ -141,7 +141,7 @@ def test_no_period_list_no_section(dust_home, tmp_path):
 
     request, data = _prepare(dust_home, dust_periods=None)
     assert data.sand_dust is None
-    assert sections.sand_dust(request, data) == []
+    assert sections._sand_dust(request, data) == []
     assert not {"沙尘时段", "扣沙"} & {t.sheet for t in workbook_tables(data)}
     # and the report's figures are those of the data without exclusion
     _, without = _prepare(dust_home, dust_exclusion=False)
