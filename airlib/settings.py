@@ -156,6 +156,38 @@ class Settings:
         collecting jar was set out and collected, so the period lasts end − start days
         (``2021-03-01``–``2021-04-01`` = 31 d). ``True``: the end date is the last day sampled
         (``2021-03-01``–``2021-03-31`` = 31 d).
+    sand_dust_pollutants : tuple of str
+        Pollutants removed from the hours of a published sand-dust period (扣沙,
+        [MEE-SANDDUST-2016]). The notice speaks of 沙尘天气过程颗粒物浓度扣除 (particulate
+        matter); which particulate pollutants the attachment names could not be read
+        (UNVERIFIED); default ``("pm10", "pm25")``. The statistics derived from them (AQI,
+        综合指数, 优良天数) follow from the removed values.
+    sand_dust_partial_hour : {"covered", "not_covered"}
+        Whether an hour only partly inside a published period (e.g. a period ending 10:30)
+        counts as affected. The notice is silent (UNVERIFIED); default ``"covered"``.
+    sand_dust_whole_day : bool
+        Whether a day with any affected hour is removed whole for the covered pollutants
+        (True) or only its affected hours are (False). UNVERIFIED (attachment not read);
+        default False: hours are removed and the day's mean is formed from the remaining
+        valid hours under the usual 20-hour rule (HJ 663).
+    sand_dust_citywide_areas : tuple of str
+        Area names of a period list meaning "the whole city": such a period applies to every
+        district. Default ``("全市", "北京市", "北京")`` (judgement).
+    dust_screen_pm10_min : float
+        Screening of SUSPECTED dust hours: hourly PM10 at or above this [µg/m³]. UNVERIFIED
+        judgement (no published threshold found); default 300 (twice the GB 3095 24-h limit,
+        150; Beijing's dust hours read 1 000–8 000, [MEE-DUST-2021]).
+    dust_screen_ratio_max : float
+        Screening: PM2.5/PM10 at or below this [1]. UNVERIFIED judgement; default 0.35 (dust
+        is coarse: 462/6450 ≈ 0.07 in Beijing on 2021-03-15 [MEE-DUST-2021]; 0.1–0.3 in the
+        UCI data's sandstorm of 2015-04-15 evening, docs/dust.md).
+    dust_screen_rise : float
+        Screening: a run of suspected hours needs, at some hour of the run, a PM10 rise of at
+        least this [µg/m³] over the lowest PM10 of the preceding ``dust_screen_rise_hours``
+        hours (the dust front's arrival: 1 370 → 6 450 within one hour on 2021-03-15,
+        [MEE-DUST-2021]). UNVERIFIED judgement; default 150.
+    dust_screen_rise_hours : int
+        Window of that rise [h]. UNVERIFIED; default 3.
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -192,6 +224,15 @@ class Settings:
     max_xlsx_inflated_bytes: int = 200 << 20
     # dust (docs/dust.md, 降尘)
     dustfall_end_inclusive: bool = False
+    # sand-dust exclusion (扣沙) and screening (docs/dust.md)
+    sand_dust_pollutants: tuple[str, ...] = ("pm10", "pm25")
+    sand_dust_partial_hour: Literal["covered", "not_covered"] = "covered"
+    sand_dust_whole_day: bool = False
+    sand_dust_citywide_areas: tuple[str, ...] = ("全市", "北京市", "北京")
+    dust_screen_pm10_min: float = 300.0
+    dust_screen_ratio_max: float = 0.35
+    dust_screen_rise: float = 150.0
+    dust_screen_rise_hours: int = 3
 
 
 #: The settings used when a function is called without ``settings=``.

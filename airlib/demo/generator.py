@@ -489,7 +489,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     Files: ``synthetic_towns.csv``, ``synthetic_stations.csv``, ``synthetic_hourly_YYYY.csv``
     (one per calendar year), ``README.txt`` and ``数据说明.txt`` (both state that the data are
     synthetic), ``city/city_YYYY-MM.csv`` (synthetic city tables, :mod:`airlib.demo.city_table`),
-    ``dust/dustfall.csv`` and ``dust/road_dust.csv`` (:mod:`airlib.demo.dust_sheets`)
+    ``dust/dustfall.csv`` and ``dust/road_dust.csv`` (:mod:`airlib.demo.dust_sheets`),
+    ``dust/sand_dust_periods.csv`` (the published-style list of the synthetic spring sand-dust
+    episode added to the hourly data, :mod:`airlib.demo.sand_dust`)
     and ``boundaries/towns_schematic.geojson``. Every write is atomic.
 
     Parameters
@@ -500,11 +502,12 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     end, seed
         See :func:`generate_hourly`.
     """
+    from airlib.demo.sand_dust import add_sand_dust_episode, write_sand_dust_periods
     from airlib.paths import raw_dir
 
     folder = Path(out_dir) if out_dir is not None else raw_dir() / "demo"
     end_p = _parse_end(end)
-    hourly = generate_hourly(end_p, seed)
+    hourly = add_sand_dust_episode(generate_hourly(end_p, seed), end_p)  # SYNTHETIC dust (airlib.demo.sand_dust)
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
 
@@ -549,6 +552,7 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.dust_sheets import write_dust_sheets
 
     files.extend(write_dust_sheets(folder, pd.Period(START, freq="M"), end_p, seed))  # dust/ (docs/dust.md)
+    files.extend(write_sand_dust_periods(folder, end_p))
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

@@ -28,6 +28,8 @@ there override built-in ones of the same name. Format (paths relative to the pro
         document_number: 门环发〔2024〕1号  # 文号 on the cover (optional; blank line when absent)
         letter_template: data/raw/templates/my_letter.docx  # own 预警通知函 template (optional; .docx)
         letter_response_days: 5     # working days to answer a letter (optional; Settings.letter_response_days)
+        dust_periods: data/raw/mentougou/sand_dust_periods.csv  # published sand-dust periods (扣沙, docs/dust.md), optional
+        dust_exclusion: true        # PM statistics exclude those periods (default true); both are shown where they differ
 
 All paths must lie inside the project; :func:`district_config` refuses others.
 """
@@ -78,6 +80,8 @@ class DistrictConfig:
     document_number: str | None = None
     letter_template: str | None = None
     letter_response_days: int | None = None
+    dust_periods: str | None = None
+    dust_exclusion: bool = True
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -109,6 +113,7 @@ DEMO = DistrictConfig(
     road_dust="data/raw/demo/dust/road_dust.csv",
     synthetic=True,
     city_table="data/raw/demo/city/city_{month}.csv",
+    dust_periods="data/raw/demo/dust/sand_dust_periods.csv",
 )
 
 
@@ -177,7 +182,7 @@ REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
-_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust")
+_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust", "dust_periods")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 #: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.
 _COVER_TEXT_KEYS = ("issuer", "document_number")
@@ -263,7 +268,7 @@ def _check_entry(e: dict[str, Any], project_root: Path) -> dict[str, Any]:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"{what} must be a whole number ≥ 0 (size of the bottom list), not {v!r}")
             kw[key] = v
-        elif key in ("gcj02", "synthetic", "boundary_repair"):
+        elif key in ("gcj02", "synthetic", "boundary_repair", "dust_exclusion"):
             if not isinstance(v, bool):
                 raise ValueError(f"{what} must be true or false, not {v!r}")
             kw[key] = v

@@ -34,6 +34,7 @@ from airlib.report.sentences import (
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
 
 __all__ = [
+    "sand_dust_display", "sand_dust_markdown", "sand_dust_workbook_tables",
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
     "bulletin_header_rows", "bulletin_notes", "bulletin_rank_display",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
@@ -1042,6 +1043,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
                       bottom_row_positions(data), (text("ranking_note", language),)),
         ranking_sheet(t["ytd"], cap("ytd"), ytd, YTD_TABLE_COLUMNS),
     ]
+    tables.extend(sand_dust_workbook_tables(data, language, title))  # 扣沙, after the ranking as in the PDF
     if getattr(data, "bulletin", None) is not None:  # the 月通报 tables, in the PDF's order
         from airlib.report.texts import bulletin_text
 
@@ -1389,3 +1391,72 @@ def bulletin_footnotes(data: ReportData, table: str, language: str = "zh") -> li
     if items:
         notes.append(bulletin_text("missing_note", language, items=bulletin_text("list_sep", language).join(items)))
     return notes
+
+
+# ------------------------------------------------------------------ 扣沙 (docs/dust.md)
+def _sand_dust_value(v: Any, quantity: str, month: pd.Period, language: str) -> Any:
+    """A compared value as the table shows it: ranks as integers, concentrations at the
+    published precision of the month (GB/T 8170), texts in the report's language, missing "—"."""
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return "—"
+    if isinstance(v, str):
+        return display_value(v, language)
+    if quantity.endswith("rank"):
+        return int(v)
+    pollutant = "pm10" if quantity.startswith("pm10") else "pm25"
+    d = int(published_precision(pollutant, month))
+    return f"{float(round_gbt8170(float(v), d)):.{d}f}"
+
+
+def sand_dust_display(data: ReportData, language: str = "zh") -> pd.DataFrame | None:
+    """The 扣沙 comparison table (``SandDust.comparison``) with headers and labels in
+    ``language``; None when the district has no period list or nothing differs."""
+    sd = getattr(data, "sand_dust", None)
+    if sd is None or sd.comparison.empty:
+        return None
+    c = sd.comparison
+    return pd.DataFrame({
+        text("sand_dust_unit", language): c["unit"].astype(str).map(lambda x: display_value(x, language)),
+        text("sand_dust_quantity", language): c["quantity"].map(lambda q: text(f"sd_{q}", language)),
+        text("sand_dust_without", language): [_sand_dust_value(v, q, data.month, language)
+                                              for v, q in zip(c["without"], c["quantity"], strict=True)],
+        text("sand_dust_with", language): [_sand_dust_value(v, q, data.month, language)
+                                           for v, q in zip(c["with"], c["quantity"], strict=True)],
+    })
+
+
+def sand_dust_markdown(data: ReportData, language: str = "zh") -> str | None:
+    """The 扣沙 statement (Markdown), checked against the figures
+    (:func:`airlib.report.sentences.require_true_sand_dust_statement`); it names the
+    comparison table's number (``data.numbering``, key ``sand_dust``) when figures differ.
+    None when the district has no ``dust_periods``."""
+    from airlib.report.sentences import require_true_sand_dust_statement, sand_dust_statement
+
+    sd = getattr(data, "sand_dust", None)
+    if sd is None:
+        return None
+    n = len(sd.comparison)
+    no = data.numbering.table("sand_dust") if n and sd.n_periods else None
+    st = sand_dust_statement(sd.excluded, sd.n_periods, sd.hours, n if sd.n_periods else 0, no, language)
+    return markdown_text(require_true_sand_dust_statement(st, sd).text)
+
+
+def sand_dust_workbook_tables(data: ReportData, language: str, title: str) -> list[WorkbookTable]:
+    """The 扣沙 sheets: the periods applied (``沙尘时段``) and, when figures differ, the
+    comparison (``扣沙``, the same table as the PDF)."""
+    sd = getattr(data, "sand_dust", None)
+    if sd is None:
+        return []
+    periods = sd.periods[["start", "end", "area", "source", "row"]].copy()
+    periods["start"] = pd.to_datetime(periods["start"]).dt.strftime("%Y-%m-%d %H:%M")
+    periods["end"] = pd.to_datetime(periods["end"]).dt.strftime("%Y-%m-%d %H:%M")
+    statement = sand_dust_markdown(data, language) or ""
+    out = [WorkbookTable(sheet=text("sand_dust_periods_sheet", language), title=title,
+                         caption=text("caption_sand_dust_periods", language), frame=periods,
+                         footnotes=(statement.replace("\\", ""),))]
+    table = sand_dust_display(data, language)
+    if table is not None and sd.n_periods:
+        out.append(WorkbookTable(sheet=text("sand_dust_sheet", language), title=title,
+                                 caption=text("table_sand_dust", language, no=data.numbering.table("sand_dust")),
+                                 frame=table))
+    return out

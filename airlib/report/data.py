@@ -39,9 +39,9 @@ from airlib.report.request import (
 
 __all__ = [
     "DUST_BASE_YEAR", "DustData", "dust_data",
-    "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
-    "REPORT_TARGET_METRICS", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
-    "package_versions", "prepare", "record_path", "run_record", "task_history", "task_progress", "town_targets",
+    "RECORDED_PACKAGES", "CityContext", "PmResults", "ReportData", "SandDust", "TaskProgress", "city_context",
+    "REPORT_TARGET_METRICS", "SAND_DUST_QUANTITIES", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
+    "package_versions", "pm_results", "prepare", "sand_dust_comparison", "record_path", "run_record", "task_history", "task_progress", "town_targets",
     "warned_towns",
 ]
 
@@ -196,6 +196,9 @@ class ReportData:
     dust : DustData or None
         Dustfall and road dust of the month (:func:`dust_data`; the 扬尘 section); None when
         the district configures neither.
+    sand_dust : SandDust or None
+        The sand-dust exclusion (扣沙) of the report (:class:`SandDust`); None when the district
+        has no ``dust_periods``.
     """
 
     config: DistrictConfig
@@ -318,6 +321,7 @@ def dust_data(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
         out.road_dust_district = district_value(out.road_dust_monthly, "road_dust")
         out.road_dust_targets = targets(out.road_dust_monthly, "road_dust_load")
     return out
+    sand_dust: SandDust | None = None
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None, *,
@@ -368,6 +372,8 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
             from airlib.io.dust import dust_files
 
             files.extend(dust_files(cfg.path(key, project_root)))
+    if cfg.dust_periods and cfg.path(cfg.dust_periods, project_root).is_file():
+        files.append(cfg.path(cfg.dust_periods, project_root))
     return files
 
 
@@ -440,6 +446,155 @@ def run_record(files: Sequence[Path], project_root: Path | None = None) -> pd.Da
     return pd.DataFrame(rows, columns=["file", "bytes", "sha256"])
 
 
+@dataclass(frozen=True)
+class PmResults:
+    """The PM statistics of one version of the hourly data (with or without 扣沙).
+
+    Attributes
+    ----------
+    station_daily, town_daily, district_daily : DataFrame
+        Daily PM2.5 statistics (as :class:`ReportData`).
+    ranking : DataFrame
+        Monthly town ranking (:func:`airlib.tracking.ranking.town_monthly_ranking`).
+    district_monthly : DataFrame
+        District monthly PM2.5.
+    bulletin : Bulletin
+        The 月通报 tables (six pollutants, month and year to date).
+    targets : DataFrame
+        District targets of the month (:func:`district_targets`).
+    """
+
+    station_daily: pd.DataFrame
+    town_daily: pd.DataFrame
+    district_daily: pd.DataFrame
+    ranking: pd.DataFrame
+    district_monthly: pd.DataFrame
+    bulletin: Bulletin
+    targets: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class SandDust:
+    """The sand-dust exclusion of a report (扣沙, 环办监测〔2016〕120号; docs/dust.md).
+
+    Attributes
+    ----------
+    excluded : bool
+        True: the report's PM statistics exclude the periods (``dust_exclusion``, default).
+    periods : DataFrame
+        The periods that apply to the district (``start``, ``end``, ``area``, ``source``,
+        ``row``), all of them, not only those of the month.
+    n_periods, hours : int
+        Periods and distinct hours removed in the data the report reads (January of last year
+        or earlier, to the end of the month).
+    comparison : DataFrame
+        Where the two versions differ (:func:`sand_dust_comparison`); empty when nothing the
+        report shows differs.
+    """
+
+    excluded: bool
+    periods: pd.DataFrame
+    n_periods: int
+    hours: int
+    comparison: pd.DataFrame
+
+
+def pm_results(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, towns: pd.DataFrame,
+               stations: pd.DataFrame, start: pd.Timestamp, report_targets: Sequence[Any],
+               project_root: Path | None = None) -> PmResults:
+    """Every PM statistic, ranking and target of the report from one hourly frame.
+
+    The one code path of the report's PM figures: :func:`prepare` calls it on the hourly data
+    with and without the sand-dust exclusion (扣沙) when the district has ``dust_periods``.
+
+    Parameters
+    ----------
+    hourly : DataFrame [µg/m³; CO mg/m³]
+        The district's hourly rows from ``start`` to the end of ``month``.
+    start : Timestamp
+        First day read.
+    report_targets : sequence
+        ``_district_targets(cfg, month, project_root)``.
+
+    Returns
+    -------
+    PmResults
+    """
+    from airlib.standards.validity import daily_statistics, monthly_statistics
+    from airlib.tracking.aggregation import aggregate_daily
+    from airlib.tracking.ranking import town_monthly_ranking
+
+    end_day = month.end_time.normalize()
+    sdaily = daily_statistics(hourly, pollutants=("pm25",), start=start, end=end_day)
+    tdaily = aggregate_daily(sdaily, stations, level="town")
+    ranking = town_monthly_ranking(tdaily, month, towns=towns)
+    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
+    dm = monthly_statistics(ddaily, percentiles={})
+    dm = dm[["month", "pm25", "pm25_n", "pm25_valid", "pm25_provisional"]].copy()
+    target_daily = ddaily
+    if any(g.metric == "heavy_pollution_days" for _, g in report_targets):  # heavy days need the daily AQI
+        target_daily = ddaily.merge(district_daily_aqi(hourly, towns, stations, start, end_day), on="date", how="left")
+    return PmResults(
+        station_daily=sdaily, town_daily=tdaily, district_daily=ddaily, ranking=ranking, district_monthly=dm,
+        bulletin=district_bulletin(cfg, month, hourly, towns, stations),
+        targets=district_targets(cfg, month, target_daily, project_root),
+    )
+
+
+def _differ(x: Any, y: Any) -> bool:
+    """True when two values differ (both missing counts as equal)."""
+    if pd.isna(x) and pd.isna(y):
+        return False
+    return bool(pd.isna(x) or pd.isna(y) or x != y)
+
+
+#: Quantities of :func:`sand_dust_comparison`, in order.
+SAND_DUST_QUANTITIES: Final[tuple[str, ...]] = (
+    "pm25", "rank", "ytd", "ytd_rank", "pm10_month", "pm25_month", "pm10_ytd", "pm25_ytd",
+    "target_current", "target_status",
+)
+
+
+def sand_dust_comparison(without: PmResults, with_: PmResults) -> pd.DataFrame:
+    """The report's figures that differ between the data without and with 扣沙.
+
+    Compared: each town's monthly and year-to-date PM2.5 and rank (the ranking tables), the
+    district's PM10 and PM2.5 of the month and the year to date (the 月通报 district row), and
+    each district target's current value and judgement. Equal values (both missing counts as
+    equal) give no row.
+
+    Returns
+    -------
+    DataFrame
+        ``unit`` (town name, the district's name, or the target's metric), ``quantity`` (one of
+        :data:`SAND_DUST_QUANTITIES`), ``without`` and ``with`` (the values as the report
+        shows them); empty when nothing differs.
+    """
+    rows: list[tuple[str, str, Any, Any]] = []
+    a = without.ranking.set_index("town_code")
+    b = with_.ranking.set_index("town_code").reindex(a.index)
+    for code in a.index:
+        name = str(a.at[code, "town_name"]) if "town_name" in a else str(code)
+        for col in ("pm25", "rank", "ytd", "ytd_rank"):
+            if col in a and _differ(a.at[code, col], b.at[code, col]):
+                rows.append((name, col, a.at[code, col], b.at[code, col]))
+    for frame, when in (("monthly", "month"), ("ytd", "ytd")):
+        da, db = getattr(without.bulletin, frame), getattr(with_.bulletin, frame)
+        ra, rb = da[da["level"] == "district"], db[db["level"] == "district"]
+        if ra.empty or rb.empty:
+            continue
+        for col in ("pm10", "pm25"):
+            if col in ra and _differ(ra[col].iloc[0], rb[col].iloc[0]):
+                rows.append((str(ra["name"].iloc[0]), f"{col}_{when}", ra[col].iloc[0], rb[col].iloc[0]))
+    ta, tb = without.targets, with_.targets
+    if not ta.empty and len(ta) == len(tb):
+        for i in range(len(ta)):
+            for col in ("current", "status"):
+                if col in ta and _differ(ta[col].iloc[i], tb[col].iloc[i]):
+                    rows.append((str(ta["metric"].iloc[i]), f"target_{col}", ta[col].iloc[i], tb[col].iloc[i]))
+    return pd.DataFrame(rows, columns=["unit", "quantity", "without", "with"])
+
+
 def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> ReportData:
     """Read the store and compute everything the monthly report shows.
 
@@ -463,14 +618,12 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     AirlibError
         A registry missing from the store, or no town of the district's code in it.
     """
-    from airlib.tracking.aggregation import aggregate_daily
     from airlib.io.warning_rules import load_warning_rules
-    from airlib.tracking.ranking import bottom_n as _bottom, town_monthly_ranking, worsening_list
+    from airlib.tracking.ranking import bottom_n as _bottom, worsening_list
     from airlib.tracking.supervision import (
         history_months, summons_candidates, supervision_history, warning_towns,
     )
     from airlib.io.store import read_hourly
-    from airlib.standards.validity import daily_statistics, monthly_statistics
 
     cfg, month, n, project_root = request.config, request.month, request.bottom_n, request.project_root
     store = store_dir(cfg, project_root)
@@ -494,19 +647,29 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     end = (month + 1).start_time
     hourly = read_hourly(version.parent, version.name, start, end)
     hourly = hourly[hourly["station"].isin(stations["station"])]
-    end_day = month.end_time.normalize()
-    sdaily = daily_statistics(hourly, pollutants=("pm25",), start=start, end=end_day)
-    tdaily = aggregate_daily(sdaily, stations, level="town")
-    ranking = town_monthly_ranking(tdaily, month, towns=towns)
+    sand_dust = None
+    res = pm_results(cfg, month, hourly, towns, stations, start, report_targets, project_root)
+    if cfg.dust_periods:  # 扣沙: the same code path on the data without the periods (docs/dust.md)
+        from airlib.io.sand_dust import read_sand_dust_periods
+        from airlib.standards.sand_dust import exclude_sand_dust, periods_for_area
+
+        periods = read_sand_dust_periods(cfg.path(cfg.dust_periods, project_root))
+        cleaned = exclude_sand_dust(hourly, periods, area=cfg.name)
+        info = cleaned.attrs["sand_dust"]
+        without = res
+        with_ = pm_results(cfg, month, cleaned, towns, stations, start, report_targets, project_root)
+        res = with_ if cfg.dust_exclusion else without
+        sand_dust = SandDust(
+            excluded=cfg.dust_exclusion, periods=periods_for_area(periods, cfg.name).reset_index(drop=True),
+            n_periods=info["periods"], hours=info["hours"], comparison=sand_dust_comparison(without, with_))
+    sdaily, tdaily, ddaily, ranking, dm = (res.station_daily, res.town_daily, res.district_daily, res.ranking,
+                                           res.district_monthly)
     worse = worsening_list(ranking, meets_limit=meets_limit)
     bottom = _bottom(ranking, n)
     rules = load_warning_rules(warning_rules_path(cfg, project_root))
     rules = rules.with_bottom_n(n)  # one N per report: the shaded rows of 表1 are the bottom-rank warnings
     months = history_months(rules, month)
 
-    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
-    dm = monthly_statistics(ddaily, percentiles={})
-    dm = dm[["month", "pm25", "pm25_n", "pm25_valid", "pm25_provisional"]].copy()
 
     boundaries = district_boundaries(cfg, project_root, towns=towns, stations=stations)
     if cfg.synthetic and boundaries is not None:
@@ -524,7 +687,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         if "town_name" in ranking else [],
         "days_in_month": int(month.days_in_month),
     }
-    bulletin = district_bulletin(cfg, month, hourly, towns, stations)
+    bulletin = res.bulletin
     ledger_problems: list[dict[str, str]] = []
     ledger_cache: dict[str, Any] = {}
     progress = task_progress(cfg, month, towns, project_root, ledger_problems, cache=ledger_cache)
@@ -544,19 +707,16 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     warn = warned_towns(reasons, ranking)
     files = input_files(cfg, month, project_root, history=months[:-1])
     city = city_context(cfg, month, project_root)
-    target_daily = ddaily
-    if any(g.metric == "heavy_pollution_days" for _, g in report_targets):  # heavy days need the daily AQI
-        target_daily = ddaily.merge(district_daily_aqi(hourly, towns, stations, start, end_day), on="date", how="left")
     return ReportData(
         config=cfg, month=month, bottom_n=n, towns=towns, stations=stations,
         station_daily=sdaily, town_daily=tdaily, district_daily=ddaily, ranking=ranking, bottom=bottom,
         worsening=worse, warnings=warn, district_monthly=dm, boundaries=boundaries,
         validity=validity, inputs=run_record(files, project_root), versions=package_versions(),
         progress=progress, plans_in_force=in_force, ledger_problems=ledger_problems,
-        targets=district_targets(cfg, month, target_daily, project_root), city=city,
+        targets=res.targets, city=city,
         bulletin=bulletin, reasons=reasons, rules=rules, history=history,
         summons=summons_candidates(rules, history, month),
-        dust=dust_data(cfg, month, towns, project_root),
+        dust=dust_data(cfg, month, towns, project_root), sand_dust=sand_dust,
     )
 
 

@@ -150,13 +150,29 @@ def monthly_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def ytd_ranking(request: ReportRequest, data: ReportData) -> list[Any]:
-    """Section 1 (cont.): the year-to-date table and the ranking bar figure."""
+    """Section 1 (cont.): the year-to-date table, the ranking bar figure and, with
+    ``dust_periods``, the 扣沙 statement and comparison table (:func:`_sand_dust`)."""
     lang, f = request.language, _fields(request)
     ytd = data.ranking.sort_values(["ytd_rank", "town_code"], na_position="last")
     return [
         _html(C.html_table(C.display_table(ytd, C.YTD_TABLE_COLUMNS, lang, request.month), caption=_table_caption(data, "ytd", lang, f))),
         *_figure(request, data, "ranking_bar", F.ranking_bar_figure(data, lang), "ranking_bar.png"),
+        *_sand_dust(request, data),
     ]
+
+
+def _sand_dust(request: ReportRequest, data: ReportData) -> list[Any]:
+    """The 扣沙 statement (checked against its figures) and, where the figures with and without
+    the exclusion differ, their table (docs/dust.md). Nothing without ``dust_periods``."""
+    lang = request.language
+    statement = C.sand_dust_markdown(data, lang)
+    if statement is None:
+        return []
+    out = [_md(statement)]
+    table = C.sand_dust_display(data, lang)
+    if table is not None and data.sand_dust.n_periods:
+        out.append(_html(C.html_table(table, caption=_table_caption(data, "sand_dust", lang, _fields(request)))))
+    return out
 
 
 def bulletin(request: ReportRequest, data: ReportData) -> list[Any]:

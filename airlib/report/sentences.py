@@ -40,6 +40,7 @@ __all__ = [
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
     "WarningSummary", "check_warning_summary", "require_true_warning_summary", "warning_summary",
     "DustSummary", "check_dust_summary", "dust_summary", "require_true_dust_summary",
+    "SandDustStatement", "check_sand_dust_statement", "require_true_sand_dust_statement", "sand_dust_statement",
 ]
 
 
@@ -758,6 +759,10 @@ def require_true_warning_summary(summary: WarningSummary, reasons: pd.DataFrame,
 @dataclass(frozen=True)
 class DustSummary:
     """The sentence on a month's dust table (dustfall or road dust) and the facts it states.
+# ------------------------------------------------------------------ 扣沙 statement (docs/dust.md)
+@dataclass(frozen=True)
+class SandDustStatement:
+    """The report's statement on the sand-dust exclusion (扣沙) and its facts.
 
     Attributes
     ----------
@@ -873,6 +878,104 @@ def check_dust_summary(summary: DustSummary, table: pd.DataFrame, district_value
 
 def require_true_dust_summary(summary: DustSummary, table: pd.DataFrame, district_value: float) -> DustSummary:
     """``summary`` when :func:`check_dust_summary` finds nothing wrong.
+        The sentence(s).
+    excluded : bool
+        Whether the report's PM statistics exclude the periods.
+    periods, hours : int
+        Periods and distinct hours removed in the data the report reads.
+    n_differ : int
+        Figures that differ with and without the exclusion (rows of the comparison table).
+    table_no : int or None
+        Number of the comparison table (None: no table).
+    """
+
+    text: str
+    excluded: bool
+    periods: int
+    hours: int
+    n_differ: int
+    table_no: int | None
+
+
+def sand_dust_statement(excluded: bool, periods: int, hours: int, n_differ: int, table_no: int | None,
+                        language: str = "zh") -> SandDustStatement:
+    """Word the 扣沙 statement: which the report uses ("已按环办监测〔2016〕120号扣除…" or
+    "未扣除…", with the periods and hours), then whether the figures differ (naming the
+    comparison table) — or one sentence that no period falls in the data.
+
+    Parameters
+    ----------
+    excluded : bool
+        ``dust_exclusion`` of the district.
+    periods, hours : int
+        ``SandDust.n_periods``, ``SandDust.hours``.
+    n_differ : int
+        Rows of ``SandDust.comparison``.
+    table_no : int or None
+        Number of the comparison table; required when ``n_differ`` > 0.
+    """
+    if periods == 0:
+        words = text("sand_dust_none", language)
+    else:
+        head = text("sand_dust_applied" if excluded else "sand_dust_not_applied", language,
+                    periods=periods, hours=hours)
+        tail = (text("sand_dust_differs", language, count=n_differ, no=table_no) if n_differ
+                else text("sand_dust_same", language))
+        words = head + ("" if language == "zh" else " ") + tail
+    return SandDustStatement(text=words, excluded=excluded, periods=periods, hours=hours, n_differ=n_differ,
+                             table_no=table_no if n_differ else None)
+
+
+def check_sand_dust_statement(statement: SandDustStatement, sand_dust) -> list[str]:
+    """Check a 扣沙 statement against the report's :class:`airlib.report.data.SandDust`.
+
+    Independent of the code that wrote it: the counts must be those of ``sand_dust``, the
+    hours no more than the periods' length, the periods no more than listed, the words
+    "已按…扣除" / "未扣除" must match ``excluded``, and a difference count (and table) is
+    named exactly when the comparison has rows.
+
+    Returns
+    -------
+    list of str
+        The disagreements; empty when the statement is true.
+    """
+    import re
+
+    problems: list[str] = []
+    comp = sand_dust.comparison
+    p = sand_dust.periods
+    span_h = 0.0
+    if len(p):
+        span_h = float(((pd.to_datetime(p["end"]).dt.ceil("h") - pd.to_datetime(p["start"]).dt.floor("h"))
+                        / pd.Timedelta(hours=1)).sum())
+    if statement.periods != sand_dust.n_periods or statement.periods > len(p):
+        problems.append(f"periods {statement.periods} vs {sand_dust.n_periods} applied, {len(p)} listed")
+    if statement.hours != sand_dust.hours or statement.hours > span_h:
+        problems.append(f"hours {statement.hours} vs {sand_dust.hours} removed, periods span {span_h:g} h")
+    if statement.excluded != bool(sand_dust.excluded):
+        problems.append("the statement's exclusion does not match the configuration")
+    cited = re.sub(r"〔2016〕120号|\[2016\] No\. 120|2\.5|PM10", "", statement.text)  # the citation's numbers
+    numbers = [int(x) for x in re.findall(r"\d+", cited)]
+    if statement.periods:
+        says_excluded = ("已按" in statement.text and "扣除" in statement.text and "未扣除" not in statement.text) or (
+            "exclude the sand-dust" in statement.text and "do not exclude" not in statement.text)
+        says_not = "未扣除" in statement.text or "do not exclude" in statement.text
+        if sand_dust.excluded and not says_excluded:
+            problems.append("does not say 已按…扣除 but the report excludes the periods")
+        if not sand_dust.excluded and not says_not:
+            problems.append("does not say 未扣除 but the report does not exclude the periods")
+        for value in (sand_dust.n_periods, sand_dust.hours):
+            if value not in numbers:
+                problems.append(f"{value} is not in the statement")
+    if len(comp) and (statement.n_differ != len(comp) or len(comp) not in numbers):
+        problems.append(f"{len(comp)} differing figures not stated")
+    if not len(comp) and statement.n_differ:
+        problems.append("states differences but the comparison is empty")
+    return problems
+
+
+def require_true_sand_dust_statement(statement: SandDustStatement, sand_dust) -> SandDustStatement:
+    """``statement`` when :func:`check_sand_dust_statement` finds nothing wrong.
 
     Raises
     ------
@@ -881,3 +984,7 @@ def require_true_dust_summary(summary: DustSummary, table: pd.DataFrame, distric
     """
     return _require(summary, check_dust_summary(summary, table, district_value),
                     "the dust sentence does not agree with its table")
+        The statement disagrees with the figures: the report is not written.
+    """
+    return _require(statement, check_sand_dust_statement(statement, sand_dust),
+                    "the sand-dust statement does not agree with the figures")

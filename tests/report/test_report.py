@@ -581,6 +581,9 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     if data.dust is not None:  # the 扬尘 section (docs/dust.md): the demo has both sheets
         expected |= {"dustfall", "road_dust"} | {f"{k}_targets" for k in ("dustfall", "road_dust")
                                                  if not getattr(data.dust, f"{k}_targets").empty}
+    sd = data.sand_dust  # 扣沙 (docs/dust.md): a table only where the figures differ
+    if sd is not None and sd.n_periods and not sd.comparison.empty:
+        expected |= {"sand_dust"}
     assert set(data.numbering.tables) == expected
     assert ("targets" in data.numbering.figures) == has_ledger_and_target
     # a cell run again (JupyterLab) keeps its numbers
@@ -753,6 +756,7 @@ def test_texts_cover_both_languages():
     fields |= {"n_due", "n_on", "max"}  # task-progress sentence
     fields |= {"clause", "quote", "rules", "limit", "id", "label", "first", "n_reasons", "by_rule"}  # warnings, 约谈
     fields |= {"items", "sep", "plan"}  # which plan each target of the month belongs to (several plans)
+    fields |= {"periods", "hours"}  # 扣沙 statement (docs/dust.md)
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
