@@ -545,6 +545,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.city_table import write_demo_city_tables
 
     files.extend(write_demo_city_tables(folder / "city", hourly, DISTRICT_NAME, seed))
+    from airlib.demo.tsp_sheets import write_demo_tsp
+
+    files.append(write_demo_tsp(folder, end_p, seed))  # SYNTHETIC half-monthly TSP (dust/tsp_halfmonthly.csv)
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

@@ -112,6 +112,11 @@ AUTUMN_WINTER_TARGETS: Final = (
     ("T03", "pm25_mean", "each_town", 3.0, "T01", "各镇街秋冬季PM2.5平均浓度同比下降3%以上"),
 )
 
+#: ASSUMED "退出后30名" TSP target of the synthetic annual plan (D3, #14): modelled on the Xicheng
+#: 2021 plan's T06 ("各街道粗颗粒物（TSP）浓度排名退出全市后30名", seed 002); the 2017-18 Mentougou plan
+#: has none. Evaluated by :func:`airlib.tracking.tsp.evaluate_tsp_targets`.
+TSP_TARGET: Final = ("T04", "tsp_rank", "each_town", 30, "各镇街粗颗粒物（TSP）浓度排名退出全市后30名")
+
 _STEP: Final = {"蒸吨": 0.5, "吨": 0.1}
 
 
@@ -177,6 +182,14 @@ def _targets(base: Plan, spec: tuple, start: str, end: str, label: str) -> list[
     return out
 
 
+def _tsp_target(start: str, end: str) -> dict[str, Any]:
+    tid, metric, scope, value, note = TSP_TARGET
+    return {"id": tid, "metric": metric, "scope": scope, "period": {"start": start, "end": end},
+            "kind": "rank_threshold", "value": value, "unit": "名", "note": f"{note}（{SYNTHETIC}）",
+            "source": {"section": "合成示例：参照西城区2021年行动计划“各街道粗颗粒物（TSP）浓度排名退出全市后30名”",
+                       "document": _DERIVED_DOC}}
+
+
 def _header(pid: str, title: str, year: int, issued: str, start: str, end: str, last: str) -> dict[str, Any]:
     return {
         "id": pid, "title": title, "district": "门头沟区", "district_code": "110109",
@@ -204,7 +217,8 @@ def synthetic_plan_dicts(end: str | pd.Period) -> dict[str, dict[str, Any]]:
     annual = {
         "plan": _header(ANNUAL_ID, f"门头沟区{y}年大气污染防治行动计划（{SYNTHETIC}）", y, f"{y}-01-05",
                         f"{y}-01", f"{y}-12", str(last)),
-        "targets": _targets(base, ANNUAL_TARGETS, f"{y}-01", f"{y}-12", SYNTHETIC),
+        "targets": [*_targets(base, ANNUAL_TARGETS, f"{y}-01", f"{y}-12", SYNTHETIC),
+                    _tsp_target(f"{y}-01", f"{y}-12")],
         "tasks": [
             _task(base.task(src), new_id, text, dt.date.fromisoformat(f"{y}-{md}"),
                   f"{y}年{int(md[:2])}月底前")

@@ -245,7 +245,7 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
     for need, example in (("district", "所属区"), ("town", "街道(乡镇)"), ("tsp", "TSP(µg/m³)")):
         if need not in cols:
             raise InputDataError(f"no {need!r} column (e.g. header {example!r}); found {found}. See the module "
-                                 "docstring of airlib.io.tsp / docs/dust.md for the accepted headers", file=p)
+                                 "docstring of airlib.io.tsp / docs/tsp.md for the accepted headers", file=p)
     if "period" not in cols and not ("start" in cols and "end" in cols):
         raise InputDataError(f"no period: give a column 时段 (e.g. 2022年10月1日-15日) or the two columns 开始日期 and "
                              f"结束日期; found {found}", file=p)
@@ -257,7 +257,8 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
 
     # -- district
     dnames = frame[cols["district"]].astype("string").fillna("").str.strip()
-    dcodes = dnames.map(lambda v: district_code_of(v) if v else None)
+    dmap = {v: (district_code_of(v) if v else None) for v in pd.unique(dnames)}  # distinct names only
+    dcodes = dnames.map(dmap)
     bad = dcodes.isna().to_numpy(dtype=bool) | (dcodes == "110000").fillna(False).to_numpy(dtype=bool)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -286,7 +287,7 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
                                  strict=True):
                 for sp in [nm, *[a for a in al.split("|") if a]]:
                     keys.setdefault(town_key(sp), set()).add(c)
-            k = tnames[others].map(town_key)
+            k = tnames[others].map({v: town_key(v) for v in pd.unique(tnames[others])})
             codes[others] = k.map(lambda x: next(iter(keys[x])) if len(keys.get(x, ())) == 1 else pd.NA).astype(
                 "string").to_numpy()
 
@@ -299,14 +300,15 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
                 parsed[str(t)] = parse_half_month(t) if str(t).strip() else "empty period"
             except ValueError as exc:
                 parsed[str(t)] = str(exc)
-        problems = texts.map(lambda t: isinstance(parsed[str(t)], str)).to_numpy(dtype=bool)
+        texts = texts.astype(str)
+        problems = texts.map({t: isinstance(v, str) for t, v in parsed.items()}).to_numpy(dtype=bool)
         if problems.any():
             i = int(np.flatnonzero(problems)[0])
             raise InputDataError(str(parsed[str(texts.iloc[i])]), file=p, row=row_arg(rows[problems][:5]),
                                  column=cols["period"])
-        starts = texts.map(lambda t: parsed[str(t)][0])
-        ends = texts.map(lambda t: parsed[str(t)][1])
-        halves = texts.map(lambda t: parsed[str(t)][2])
+        starts = texts.map({t: v[0] for t, v in parsed.items()})
+        ends = texts.map({t: v[1] for t, v in parsed.items()})
+        halves = texts.map({t: v[2] for t, v in parsed.items()})
     else:
         sd = pd.to_datetime(frame[cols["start"]].astype("string").str.strip(), errors="coerce")
         ed = pd.to_datetime(frame[cols["end"]].astype("string").str.strip(), errors="coerce")
@@ -388,7 +390,8 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
     out["town_code"] = out["town_code"].astype("string")
     out["source"] = out["source"].astype("string")
     # -- one row per town and half month (the same town: same code, else same district + name key)
-    ident = out["town_code"].fillna(out["district_code"] + ":" + out["town_name"].map(town_key))
+    ident = out["town_code"].fillna(out["district_code"] + ":" + out["town_name"].map(
+        {v: town_key(v) for v in pd.unique(out["town_name"])}))
     dup = pd.DataFrame({"k": ident, "s": out["period_start"]}).duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
         first = out[dup].iloc[0]

@@ -38,7 +38,7 @@ from airlib.report.request import (
 )
 
 __all__ = [
-    "RECORDED_PACKAGES", "CityContext", "ReportData", "TaskProgress", "city_context",
+    "RECORDED_PACKAGES", "CityContext", "ReportData", "TspContext", "tsp_context", "TaskProgress", "city_context",
     "REPORT_TARGET_METRICS", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
     "package_versions", "prepare", "record_path", "run_record", "task_history", "task_progress", "town_targets",
     "warned_towns",
@@ -128,6 +128,39 @@ class CityContext:
     place: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TspContext:
+    """The city's half-monthly TSP ranking as it concerns the district (:func:`tsp_context`).
+
+    Attributes
+    ----------
+    file : Path
+        The configured TSP table (``tsp`` of districts.yaml).
+    label : str
+        ``file`` relative to the project (as the report prints it).
+    table : DataFrame or None
+        :func:`airlib.io.tsp.read_tsp` of the file (every half month); None when the file
+        does not exist (the report then says so).
+    halves : tuple of Timestamp
+        Starts of the report month's half months present in the table (0, 1 or 2).
+    rankings : dict
+        Half-month start → :func:`airlib.tracking.tsp.city_ranking`.
+    appearances : DataFrame
+        :func:`airlib.tracking.tsp.bottom_appearances` of the district's towns in the 后30名 from
+        1 January to the end of the report month.
+    targets : DataFrame
+        :func:`airlib.tracking.tsp.evaluate_tsp_targets` of the plans in force (empty: none).
+    """
+
+    file: Path
+    label: str
+    table: pd.DataFrame | None
+    halves: tuple[pd.Timestamp, ...] = ()
+    rankings: dict[pd.Timestamp, pd.DataFrame] = field(default_factory=dict)
+    appearances: pd.DataFrame = field(default_factory=pd.DataFrame)
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
 @dataclass
 class ReportData:
     """Everything the report notebook shows, computed by :func:`prepare`.
@@ -192,6 +225,9 @@ class ReportData:
         综合指数, 优良天数 and 重污染天数 of the district and every town, month and year to
         date, with YoY changes, improvement ranks and reason codes (``monthly``, ``ytd``,
         ``days`` DataFrames; display and headers: :func:`airlib.report.content.bulletin_table`).
+    tsp : TspContext or None
+        The city's half-monthly TSP ranking for the district's towns (:func:`tsp_context`); None
+        when the district has no ``tsp`` configured.
     """
 
     config: DistrictConfig
@@ -222,6 +258,7 @@ class ReportData:
     rules: WarningRules | None = None
     history: SupervisionHistory | None = None
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tsp: TspContext | None = None
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None, *,
@@ -262,6 +299,8 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
             for plan in _plans_in_force(cfg, m, project_root):
                 own, shared = plan_ledger_files(folder, plan.id)
                 files.extend(f for f in [*own, *shared] if f not in files)
+    if cfg.tsp and cfg.path(cfg.tsp, project_root).is_file():  # the city's half-monthly TSP table
+        files.append(cfg.path(cfg.tsp, project_root))
     city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
     if city is not None and city.is_file():
         files.append(city)
@@ -298,6 +337,50 @@ def city_context(cfg: DistrictConfig, month: pd.Period, project_root: Path | Non
     name = published_district_name(cfg.district_code, cfg.name)
     ranking = city_ranking(read_city_table(path, name))
     return CityContext(file=path, label=label, ranking=ranking, place=district_place(ranking, str(district_code_of(name))))
+
+
+def tsp_context(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
+                project_root: Path | None = None) -> TspContext | None:
+    """The district's towns in the city's half-monthly TSP ranking of ``month`` ([BJ-TSP-2022]).
+
+    Reads the configured ``tsp`` table (:func:`airlib.io.tsp.read_tsp`, the district's towns
+    matched strictly against ``towns``), ranks the month's half months
+    (:func:`airlib.tracking.tsp.city_ranking`), counts the district's towns' appearances in the
+    后30名 from 1 January to the month end and evaluates the "退出后N名" targets of the plans in
+    force (:func:`airlib.tracking.tsp.evaluate_tsp_targets`).
+
+    Returns
+    -------
+    TspContext or None
+        None without a ``tsp`` key; a context without table when the file does not exist.
+
+    Raises
+    ------
+    InputDataError
+        The file exists but is not valid (file, row and column named).
+    """
+    from airlib.io.store import portable_path
+    from airlib.io.tsp import read_tsp
+    from airlib.tracking.tsp import bottom_appearances, city_ranking, evaluate_tsp_targets, halves_of_month
+
+    if not cfg.tsp:
+        return None
+    path = cfg.path(cfg.tsp, project_root)
+    label = portable_path(path, project_root)
+    if not path.is_file():
+        return TspContext(file=path, label=label, table=None)
+    table = read_tsp(path, towns)
+    present = set(pd.to_datetime(table["period_start"]))
+    halves = tuple(h for h in halves_of_month(month) if h in present)
+    rankings = {h: city_ranking(table, h) for h in halves}
+    jan = pd.Timestamp(year=month.year, month=1, day=1)
+    appearances = bottom_appearances(table, jan, month.end_time.normalize(), towns=towns)
+    parts = [evaluate_tsp_targets(p, table, month, towns).assign(plan=p.plan.title)
+             for p in _plans_in_force(cfg, month, project_root)]
+    parts = [t for t in parts if len(t)]
+    targets = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return TspContext(file=path, label=label, table=table, halves=halves, rankings=rankings,
+                      appearances=appearances, targets=targets)
 
 
 def record_path(path: Path, project_root: Path | None = None) -> str:
@@ -455,6 +538,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         targets=district_targets(cfg, month, target_daily, project_root), city=city,
         bulletin=bulletin, reasons=reasons, rules=rules, history=history,
         summons=summons_candidates(rules, history, month),
+        tsp=tsp_context(cfg, month, towns, project_root),
     )
 
 

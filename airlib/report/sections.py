@@ -26,7 +26,7 @@ from airlib.report.texts import TEXT, text
 __all__ = [
     "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
     "targets",
-    "task_progress", "warnings", "write_workbook", "ytd_ranking",
+    "task_progress", "tsp_blocks", "warnings", "write_workbook", "ytd_ranking",
 ]
 
 
@@ -293,6 +293,16 @@ def targets(request: ReportRequest, data: ReportData) -> list[Any]:
     return out
 
 
+def tsp_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
+    """The TSP subsection of the 扬尘 section (:mod:`airlib.report.tsp_section`): for each half
+    month of the report month the checked sentence, the district's towns in the city ranking and
+    its first/last three; the towns' appearances in the 后30名 this year; the "退出后30名" targets;
+    the rule note. Nothing when the district has no ``tsp`` configured."""
+    from airlib.report.tsp_section import tsp_blocks_content
+
+    return [_md(s) if kind == "md" else _html(s) for kind, s in tsp_blocks_content(data, request.language)]
+
+
 def _highlight(data: ReportData) -> list[Any]:
     return sorted(set(data.warnings["town_code"]))
 
@@ -345,6 +355,9 @@ def write_workbook(request: ReportRequest, data: ReportData) -> Path:
     if data.config.synthetic:
         title += "（" + t["synthetic"] + "）" if request.language == "zh" else f" ({t['synthetic']})"
     city = CT.city_workbook_tables(data, title, t["note_header"], request.language)
+    from airlib.report.tsp_section import tsp_workbook_tables
+
+    city = [*city, *tsp_workbook_tables(data, title, request.language)]  # sheets TSP, TSP后30名
     return C.write_excel(data, request.output_dir / request.excel_name, request.language, city)
 
 

@@ -24,7 +24,7 @@ are consecutive).
 
 **"退出后30名" targets** (metric ``tsp_rank``, kind ``rank_threshold``, value N; Xicheng 2021
 plan T06: "各街道粗颗粒物（TSP）浓度排名退出全市后30名"), :func:`evaluate_tsp_targets`. Reading
-(the plan does not define it; decision documented here and in docs/dust.md): a town meets the
+(the plan does not define it; decision documented here and in docs/tsp.md): a town meets the
 target in a half month when it is **not** in that half's 后N名 (reverse rank > N, ties counted
 as published); over the target period it meets the target when it appeared in **none** of the
 published halves of the period up to the report month (one appearance is a miss: the plan asks
@@ -200,7 +200,7 @@ def bottom_appearances(tsp: pd.DataFrame, start: object, end: object, *, n: int 
     n : int
     towns : DataFrame, optional
         Town registry: only these towns (``town_code``) are reported, each (with 0 appearances
-        when never listed). Default every town of ``tsp``.
+        when never listed), under the registry's name. Default every town of ``tsp``.
 
     Returns
     -------
@@ -240,7 +240,7 @@ def bottom_appearances(tsp: pd.DataFrame, start: object, end: object, *, n: int 
         tn = pd.Series(towns["town_name"].astype("string").to_numpy(), index=codes)
         out = out.reindex(codes)
         out["town_code"] = codes
-        out["town_name"] = out["town_name"].fillna(tn)
+        out["town_name"] = tn  # the registry's current name (the file may use an older one: 王平镇 → 王平地区)
         if "district_name" in towns:
             out["district"] = out["district"].fillna(
                 pd.Series(towns["district_name"].astype("string").to_numpy(), index=codes))
