@@ -1,8 +1,7 @@
 """Reader of the city's half-monthly TSP table (街道(乡镇)大气粗颗粒物浓度, [BJ-TSP-2022]).
 
 The municipal coarse-particle network gives every 街道/乡镇 of Beijing a TSP concentration per
-half month (1–15 and 16–end of month); the bureau ranks them (docs/references.md [BJ-TSP-2022],
-/work/shared/domain/standards.md §4.2). :func:`read_tsp` reads such a table for the whole city
+half month (1–15 and 16–end of month); the bureau ranks them (docs/references.md [BJ-TSP-2022]). :func:`read_tsp` reads such a table for the whole city
 (CSV/TXT in UTF-8 or GBK, or XLSX; title rows above the header are skipped) through
 :func:`airlib.io.ingest.columns.read_any_table`. The ranking itself is
 :mod:`airlib.tracking.tsp`.
@@ -193,7 +192,7 @@ def _unit_factor(unit: str | None) -> float | None:
     """× factor to µg/m³ of a unit text, None if the unit is not a mass concentration we know."""
     if unit is None:
         return None
-    u = unicodedata.normalize("NFKC", str(unit)).strip().casefold().replace("μ", "µ").replace("³", "3")
+    u = unicodedata.normalize("NFKC", str(unit)).strip().casefold().replace("\u03bc", "µ").replace("³", "3")
     u = u.replace(" ", "").replace("微克/立方米", "µg/m3").replace("毫克/立方米", "mg/m3")
     if re.fullmatch(r"[µu]g/m3", u):
         return 1.0

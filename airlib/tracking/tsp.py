@@ -1,7 +1,7 @@
 """The city's half-monthly TSP ranking of 街道/乡镇 ([BJ-TSP-2022]) and the "退出后30名" targets.
 
 The Beijing bureau's half-monthly notice "北京市生态环境局通报M月D日-D日街道(乡镇)大气粗颗粒物浓度排名"
-(docs/references.md [BJ-TSP-2022]; /work/shared/domain/standards.md §4.2) has three parts,
+(docs/references.md [BJ-TSP-2022]) has three parts,
 reproduced here from the half-monthly values of :func:`airlib.io.tsp.read_tsp`:
 
 * the **city ranking** (:func:`city_ranking`): descending TSP, "倒序" reverse competition rank
