@@ -40,6 +40,7 @@ __all__ = [
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
     "WarningSummary", "check_warning_summary", "require_true_warning_summary", "warning_summary",
     "TspHalfFacts", "check_tsp_half_sentence", "require_true_tsp_half_sentence", "tsp_half_sentence",
+    "check_tsp_worst_sentence", "require_true_tsp_worst_sentence", "tsp_worst_sentence",
 ]
 
 
@@ -874,3 +875,71 @@ def require_true_tsp_half_sentence(sentence: str, ranking: pd.DataFrame, distric
     """``sentence`` when :func:`check_tsp_half_sentence` finds nothing wrong; else :class:`AirlibError`."""
     return _require(sentence, check_tsp_half_sentence(sentence, ranking, district_code, n=n, language=language),
                     "the TSP ranking sentence does not agree with the ranking")
+
+
+def tsp_worst_sentence(ranking: pd.DataFrame, label: str, *, n: int = 10, language: str = "zh") -> str:
+    """The notice's sentence naming the ``n`` (10) worst towns of a half month with their districts,
+    worst first; ties at the n-th place all named (reverse competition rank ≤ n), tied towns
+    marked 并列 ([BJ-TSP-2022]).
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        :func:`airlib.tracking.tsp.city_ranking` of one half month.
+    label : str
+        The half month as printed.
+    n : int
+    language : {"zh", "en"}
+    """
+    w = ranking.loc[(ranking["reverse_rank"] <= n).fillna(False).to_numpy(dtype=bool)]
+    counts = w["reverse_rank"].value_counts()
+    parts = []
+    for name, district, rank in zip(w["town_name"].astype(str), w["district"].astype(str), w["reverse_rank"],
+                                     strict=True):
+        tie = counts[rank] > 1
+        if language == "zh":
+            parts.append(f"{markdown_text(name)}（{markdown_text(district)}{'，并列' if tie else ''}）")
+        else:
+            parts.append(f"{markdown_text(name)} ({markdown_text(district)}{', tied' if tie else ''})")
+    if language == "zh":
+        if not parts:
+            return f"{label}，全市无街道（乡镇）参与TSP浓度排名。"
+        return f"{label}，全市TSP浓度最高的{len(parts)}个街道（乡镇）依次为：" + "、".join(parts) + "。"
+    if not parts:
+        return f"{label}: no street/township ranked."
+    return f"{label}: the {len(parts)} streets/townships with the highest TSP, worst first: " + "; ".join(parts) + "."
+
+
+def check_tsp_worst_sentence(sentence: str, ranking: pd.DataFrame, *, n: int = 10, language: str = "zh") -> list[str]:
+    """Problems of :func:`tsp_worst_sentence`: every town whose reverse rank (recomputed with
+    pandas' min rank on TSP) is ≤ n is named with its district, in descending TSP order, the
+    count is right and no other town is named. Empty list: true."""
+    v = ranking["tsp"].astype("float64")
+    rev = v.rank(method="min", ascending=False)
+    keep = (rev <= n).to_numpy()
+    w = ranking.loc[keep].assign(_v=v[keep]).sort_values("_v", ascending=False, kind="stable")
+    problems = []
+    count = f"最高的{len(w)}个" if language == "zh" else f"the {len(w)} streets"
+    if len(w) and count not in sentence:
+        problems.append(f"{len(w)} towns are among the {n} worst; the sentence gives another count")
+    pos = -1
+    for name, district in zip(w["town_name"].astype(str), w["district"].astype(str), strict=True):
+        key = f"{markdown_text(name)}（{markdown_text(district)}" if language == "zh" else \
+            f"{markdown_text(name)} ({markdown_text(district)}"
+        at = sentence.find(key)
+        if at < 0:
+            problems.append(f"{name} ({district}) is among the {n} worst but not named with its district")
+        elif at < pos:
+            problems.append(f"{name} is named out of order")
+        pos = max(pos, at)
+    for name in ranking.loc[~keep, "town_name"].astype(str):
+        if f"{markdown_text(name)}（" in sentence or f"{markdown_text(name)} (" in sentence:
+            problems.append(f"{name} is not among the {n} worst but is named")
+    return problems
+
+
+def require_true_tsp_worst_sentence(sentence: str, ranking: pd.DataFrame, *, n: int = 10,
+                                    language: str = "zh") -> str:
+    """``sentence`` when :func:`check_tsp_worst_sentence` finds nothing wrong; else :class:`AirlibError`."""
+    return _require(sentence, check_tsp_worst_sentence(sentence, ranking, n=n, language=language),
+                    "the sentence on the worst towns does not agree with the TSP ranking")

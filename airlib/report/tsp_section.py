@@ -1,7 +1,8 @@
 """The report's TSP subsection (街道(乡镇)大气粗颗粒物浓度排名, [BJ-TSP-2022]): tables, sentences,
 workbook sheets, from :attr:`airlib.report.data.ReportData.tsp` (:class:`~airlib.report.data.TspContext`).
 
-For each half month of the report month in the city's table: one sentence (checked against
+For each half month of the report month in the city's table: the notice's sentence naming
+the 10 worst towns with their districts and one sentence on the district's towns (both checked against
 the ranking by :func:`airlib.report.sentences.check_tsp_half_sentence` before it is shown), the
 district's towns in the city ranking (reverse rank, TSP, in the 后30名 or not; listed towns
 shaded) and the district's first and last three (ties at the third place all listed); then the
@@ -20,8 +21,10 @@ import pandas as pd
 from airlib.escaping import markdown_text
 from airlib.report.content import html_table
 from airlib.report.data import ReportData
-from airlib.report.sentences import require_true_tsp_half_sentence, tsp_half_sentence
-from airlib.tracking.tsp import BOTTOM_N, bottom_table, district_extremes, half_label
+from airlib.report.sentences import (
+    require_true_tsp_half_sentence, require_true_tsp_worst_sentence, tsp_half_sentence, tsp_worst_sentence,
+)
+from airlib.tracking.tsp import BOTTOM_N, WORST_N, bottom_table, district_extremes, half_label
 
 __all__ = ["TSP_TEXT", "tsp_blocks_content", "tsp_tables", "tsp_workbook_tables"]
 
@@ -167,8 +170,11 @@ def tsp_blocks_content(data: ReportData, language: str = "zh") -> list[tuple[str
     for h in tables["halves"]:
         sentence, _ = tsp_half_sentence(h["ranking"], data.config.district_code, data.config.name, h["label"],
                                         n=BOTTOM_N, language=language)
-        out.append(("md", require_true_tsp_half_sentence(sentence, h["ranking"], data.config.district_code,
-                                                         n=BOTTOM_N, language=language)))
+        worst = tsp_worst_sentence(h["ranking"], h["label"], n=WORST_N, language=language)
+        worst = require_true_tsp_worst_sentence(worst, h["ranking"], n=WORST_N, language=language)
+        district = require_true_tsp_half_sentence(sentence, h["ranking"], data.config.district_code, n=BOTTOM_N,
+                                                  language=language)
+        out.append(("md", worst + district.split("，", 1)[1] if language == "zh" else worst + " " + district))
         key = f"tsp_rank_{h['start']:%Y%m%d}"
         out.append(("html", html_table(_fmt(h["towns"]), caption=_t("rank", language, no=data.numbering.table(key),
                                                                            label=h["label"]),

@@ -111,6 +111,9 @@ def test_blocks_and_workbook(tmp_path):
     out = tsp_blocks_content(d)
     kinds = [k for k, _ in out]
     assert kinds[0] == "md" and kinds.count("html") == 5          # 2 × (towns, extremes) + appearances
+    first = [s for k, s in out if k == "md"][1]
+    assert first.startswith("2026年4月1日-15日，全市TSP浓度最高的10个街道（乡镇）依次为：王平镇（门头沟区）")
+    assert "。全市38个街道（乡镇）参与TSP浓度排名，门头沟区有1个街道（乡镇）进入后30名" in first
     html = "\n".join(s for k, s in out if k == "html")
     assert "表1 2026年4月1日-15日本区街道（乡镇）在全市TSP浓度排名中的位置" in html
     assert "前三（浓度最低）" in html and "后三（浓度最高）" in html
@@ -134,3 +137,23 @@ def test_workbook_written(tmp_path):
 
 def test_demo_district_has_tsp_key():
     assert DEMO.tsp == "data/raw/demo/dust/tsp_halfmonthly.csv"
+
+
+def test_worst_sentence_names_ties_in_order():
+    from airlib.report.sentences import check_tsp_worst_sentence, tsp_worst_sentence
+
+    vals = [300, 290, 280, 280, 270, 260, 250, 250, 250, 240, 240, 100]
+    n = len(vals)
+    f = pd.DataFrame({"district": ["朝阳区"] * (n - 1) + ["门头沟区"], "district_code": ["110105"] * (n - 1) + ["110109"],
+                      "town_name": [f"t{i:02d}" for i in range(n)], "town_code": pd.array([pd.NA] * n, dtype="string"),
+                      "period_start": pd.Timestamp("2026-04-01"), "tsp": np.asarray(vals, dtype=float)})
+    r = city_ranking(f, "2026-04-01")
+    s = tsp_worst_sentence(r, "2026年4月1日-15日")
+    assert s.startswith("2026年4月1日-15日，全市TSP浓度最高的11个街道（乡镇）依次为：t00（朝阳区）、t01（朝阳区）、t02（朝阳区，并列）")
+    assert "t09（朝阳区，并列）、t10（朝阳区，并列）" in s and "t11" not in s
+    assert check_tsp_worst_sentence(s, r) == []
+    assert check_tsp_worst_sentence(s.replace("、t10（朝阳区，并列）", ""), r) != []          # a tied town left out
+    assert check_tsp_worst_sentence(s.replace("t00（朝阳区）、t01（朝阳区）", "t01（朝阳区）、t00（朝阳区）"), r) != []
+    assert check_tsp_worst_sentence(s + "t11（门头沟区）", r) != []
+    en = tsp_worst_sentence(r, "x", language="en")
+    assert check_tsp_worst_sentence(en, r, language="en") == []
