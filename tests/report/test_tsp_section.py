@@ -157,3 +157,17 @@ def test_worst_sentence_names_ties_in_order():
     assert check_tsp_worst_sentence(s + "t11（门头沟区）", r) != []
     en = tsp_worst_sentence(r, "x", language="en")
     assert check_tsp_worst_sentence(en, r, language="en") == []
+
+
+def test_districts_yaml_tsp_key(tmp_path, monkeypatch):
+    from airlib.report.config import district_config
+
+    monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
+    cfg = tmp_path / "data" / "raw" / "districts.yaml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("districts:\n  - name: 西城区\n    district_code: \"110102\"\n    dataset: xc\n"
+                   "    tsp: data/raw/tsp.csv\n  - name: 东城区\n    district_code: \"110101\"\n    dataset: dc\n"
+                   "    tsp: ../outside.csv\n", encoding="utf-8")
+    assert district_config("西城区", tmp_path).tsp == "data/raw/tsp.csv"
+    with pytest.raises(Exception, match="outside the project"):
+        district_config("东城区", tmp_path)
