@@ -772,7 +772,7 @@ def test_texts_cover_both_languages():
 REPORT_LAYERS = {
     "texts": -1,  # strings only: every module may use them (maps labels its figures with them)
     "errors": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
-    "request": 1, "rendering": 1, "data": 2, "content": 3, "figures": 3, "city": 3, "letters": 4, "sections": 5,
+    "request": 1, "rendering": 1, "data": 2, "content": 3, "figures": 3, "city": 3, "letters": 4, "tsp_section": 4, "sections": 5,
     "running": 6,
 }
 
