@@ -26,10 +26,8 @@ from airlib.report.texts import TEXT, text
 __all__ = [
     "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
     "targets",
-    "task_progress", "warnings", "write_workbook", "ytd_ranking",
+    "task_progress", "tsp_blocks", "warnings", "write_workbook", "ytd_ranking",
 ]
-# tsp_blocks (#14 D3) is public but not yet in __all__: __all__ lists exactly what the notebook
-# calls (tests/report/test_report.py); it joins when the 扬尘 section's cell calls it.
 
 
 def _md(s: str) -> Any:

@@ -19,6 +19,7 @@ from typing import Any, Final
 import pandas as pd
 
 from airlib.escaping import markdown_text
+from airlib.report.city import DISTRICT_NAMES_EN
 from airlib.report.content import html_table
 from airlib.report.data import ReportData
 from airlib.report.sentences import (
@@ -99,6 +100,8 @@ def tsp_tables(data: ReportData, language: str = "zh") -> dict[str, Any]:
     halves = []
     for h in tsp.halves:
         r = tsp.rankings[h]
+        if language != "zh":  # districts in pinyin, as the city section names them
+            r = r.assign(district=r["district"].astype(str).map(lambda d: DISTRICT_NAMES_EN.get(d, d)))
         own = r.loc[(r["district_code"].astype(str) == code).to_numpy(dtype=bool)]
         towns = pd.DataFrame({
             _t("h_town", language): own["town_name"].astype(str).to_numpy(),
