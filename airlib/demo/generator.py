@@ -553,6 +553,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
 
     files.extend(write_dust_sheets(folder, pd.Period(START, freq="M"), end_p, seed))  # dust/ (docs/dust.md)
     files.extend(write_sand_dust_periods(folder, end_p))
+    from airlib.demo.tsp_sheets import write_demo_tsp
+
+    files.append(write_demo_tsp(folder, end_p, seed))  # SYNTHETIC half-monthly TSP (dust/tsp_halfmonthly.csv)
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

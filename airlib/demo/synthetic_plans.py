@@ -123,6 +123,10 @@ ANNUAL_DUST_TARGETS: Final = (
     ("T05", "road_dust_load", "each_town", 6.0, "克/平方米", False, True, "K15",
      "道路尘土残存量控制在6克/平方米左右（值取自西城区2021年行动计划）"),
 )
+#: ASSUMED "退出后30名" TSP target of the synthetic annual plan (D3, #14): modelled on the Xicheng
+#: 2021 plan's T06 ("各街道粗颗粒物（TSP）浓度排名退出全市后30名", seed 002); the 2017-18 Mentougou plan
+#: has none. Evaluated by :func:`airlib.tracking.tsp.evaluate_tsp_targets`.
+TSP_TARGET: Final = ("T06", "tsp_rank", "each_town", 30, "各镇街粗颗粒物（TSP）浓度排名退出全市后30名")
 
 _STEP: Final = {"蒸吨": 0.5, "吨": 0.1}
 
@@ -199,6 +203,14 @@ def _dust_targets(base: Plan, start: str, end: str, label: str) -> list[dict[str
     return out
 
 
+def _tsp_target(start: str, end: str) -> dict[str, Any]:
+    tid, metric, scope, value, note = TSP_TARGET
+    return {"id": tid, "metric": metric, "scope": scope, "period": {"start": start, "end": end},
+            "kind": "rank_threshold", "value": value, "unit": "名", "note": f"{note}（{SYNTHETIC}）",
+            "source": {"section": "合成示例：参照西城区2021年行动计划“各街道粗颗粒物（TSP）浓度排名退出全市后30名”",
+                       "document": _DERIVED_DOC}}
+
+
 def _header(pid: str, title: str, year: int, issued: str, start: str, end: str, last: str) -> dict[str, Any]:
     return {
         "id": pid, "title": title, "district": "门头沟区", "district_code": "110109",
@@ -227,7 +239,7 @@ def synthetic_plan_dicts(end: str | pd.Period) -> dict[str, dict[str, Any]]:
         "plan": _header(ANNUAL_ID, f"门头沟区{y}年大气污染防治行动计划（{SYNTHETIC}）", y, f"{y}-01-05",
                         f"{y}-01", f"{y}-12", str(last)),
         "targets": [*_targets(base, ANNUAL_TARGETS, f"{y}-01", f"{y}-12", SYNTHETIC),
-                    *_dust_targets(base, f"{y}-01", f"{y}-12", SYNTHETIC)],
+                    *_dust_targets(base, f"{y}-01", f"{y}-12", SYNTHETIC), _tsp_target(f"{y}-01", f"{y}-12")],
         "tasks": [
             _task(base.task(src), new_id, text, dt.date.fromisoformat(f"{y}-{md}"),
                   f"{y}年{int(md[:2])}月底前")

@@ -39,7 +39,7 @@ from airlib.report.request import (
 
 __all__ = [
     "DUST_BASE_YEAR", "DustData", "dust_data",
-    "RECORDED_PACKAGES", "CityContext", "PmResults", "ReportData", "SandDust", "TaskProgress", "city_context",
+    "RECORDED_PACKAGES", "CityContext", "PmResults", "ReportData", "SandDust", "TspContext", "tsp_context", "TaskProgress", "city_context",
     "REPORT_TARGET_METRICS", "SAND_DUST_QUANTITIES", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
     "package_versions", "pm_results", "prepare", "sand_dust_comparison", "record_path", "run_record", "task_history", "task_progress", "town_targets",
     "warned_towns",
@@ -129,6 +129,39 @@ class CityContext:
     place: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TspContext:
+    """The city's half-monthly TSP ranking as it concerns the district (:func:`tsp_context`).
+
+    Attributes
+    ----------
+    file : Path
+        The configured TSP table (``tsp`` of districts.yaml).
+    label : str
+        ``file`` relative to the project (as the report prints it).
+    table : DataFrame or None
+        :func:`airlib.io.tsp.read_tsp` of the file (every half month); None when the file
+        does not exist (the report then says so).
+    halves : tuple of Timestamp
+        Starts of the report month's half months present in the table (0, 1 or 2).
+    rankings : dict
+        Half-month start → :func:`airlib.tracking.tsp.city_ranking`.
+    appearances : DataFrame
+        :func:`airlib.tracking.tsp.bottom_appearances` of the district's towns in the 后30名 from
+        1 January to the end of the report month.
+    targets : DataFrame
+        :func:`airlib.tracking.tsp.evaluate_tsp_targets` of the plans in force (empty: none).
+    """
+
+    file: Path
+    label: str
+    table: pd.DataFrame | None
+    halves: tuple[pd.Timestamp, ...] = ()
+    rankings: dict[pd.Timestamp, pd.DataFrame] = field(default_factory=dict)
+    appearances: pd.DataFrame = field(default_factory=pd.DataFrame)
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
 @dataclass
 class ReportData:
     """Everything the report notebook shows, computed by :func:`prepare`.
@@ -199,6 +232,9 @@ class ReportData:
     sand_dust : SandDust or None
         The sand-dust exclusion (扣沙) of the report (:class:`SandDust`); None when the district
         has no ``dust_periods``.
+    tsp : TspContext or None
+        The city's half-monthly TSP ranking for the district's towns (:func:`tsp_context`); None
+        when the district has no ``tsp`` configured.
     """
 
     config: DistrictConfig
@@ -230,6 +266,7 @@ class ReportData:
     history: SupervisionHistory | None = None
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
     dust: DustData | None = None
+    tsp: TspContext | None = None
 
 
 #: Base year of the dust tables' change column when no plan in force names one: the base year
@@ -256,8 +293,6 @@ class DustData:
         :func:`airlib.tracking.dust.evaluate_dust_targets` over the plans in force, with ``plan``.
     base_year : int
         Base year of the change column (the plans' base year, else :data:`DUST_BASE_YEAR`).
-    tsp : Any
-        D3's TSP data (None until wired).
     """
 
     dustfall: pd.DataFrame | None = None
@@ -271,7 +306,6 @@ class DustData:
     road_dust_district: float = float("nan")
     road_dust_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     base_year: int = DUST_BASE_YEAR
-    tsp: Any = None
 
 
 def dust_data(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
@@ -362,6 +396,8 @@ def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None
             for plan in _plans_in_force(cfg, m, project_root):
                 own, shared = plan_ledger_files(folder, plan.id)
                 files.extend(f for f in [*own, *shared] if f not in files)
+    if cfg.tsp and cfg.path(cfg.tsp, project_root).is_file():  # the city's half-monthly TSP table
+        files.append(cfg.path(cfg.tsp, project_root))
     city = city_table_path(cfg, month, project_root)  # the month's city table, when configured
     if city is not None and city.is_file():
         files.append(city)
@@ -405,6 +441,50 @@ def city_context(cfg: DistrictConfig, month: pd.Period, project_root: Path | Non
     name = published_district_name(cfg.district_code, cfg.name)
     ranking = city_ranking(read_city_table(path, name))
     return CityContext(file=path, label=label, ranking=ranking, place=district_place(ranking, str(district_code_of(name))))
+
+
+def tsp_context(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
+                project_root: Path | None = None) -> TspContext | None:
+    """The district's towns in the city's half-monthly TSP ranking of ``month`` ([BJ-TSP-2022]).
+
+    Reads the configured ``tsp`` table (:func:`airlib.io.tsp.read_tsp`, the district's towns
+    matched strictly against ``towns``), ranks the month's half months
+    (:func:`airlib.tracking.tsp.city_ranking`), counts the district's towns' appearances in the
+    后30名 from 1 January to the month end and evaluates the "退出后N名" targets of the plans in
+    force (:func:`airlib.tracking.tsp.evaluate_tsp_targets`).
+
+    Returns
+    -------
+    TspContext or None
+        None without a ``tsp`` key; a context without table when the file does not exist.
+
+    Raises
+    ------
+    InputDataError
+        The file exists but is not valid (file, row and column named).
+    """
+    from airlib.io.store import portable_path
+    from airlib.io.tsp import read_tsp
+    from airlib.tracking.tsp import bottom_appearances, city_ranking, evaluate_tsp_targets, halves_of_month
+
+    if not cfg.tsp:
+        return None
+    path = cfg.path(cfg.tsp, project_root)
+    label = portable_path(path, project_root)
+    if not path.is_file():
+        return TspContext(file=path, label=label, table=None)
+    table = read_tsp(path, towns)
+    present = set(pd.to_datetime(table["period_start"]))
+    halves = tuple(h for h in halves_of_month(month) if h in present)
+    rankings = {h: city_ranking(table, h) for h in halves}
+    jan = pd.Timestamp(year=month.year, month=1, day=1)
+    appearances = bottom_appearances(table, jan, month.end_time.normalize(), towns=towns)
+    parts = [evaluate_tsp_targets(p, table, month, towns).assign(plan=p.plan.title)
+             for p in _plans_in_force(cfg, month, project_root)]
+    parts = [t for t in parts if len(t)]
+    targets = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return TspContext(file=path, label=label, table=table, halves=halves, rankings=rankings,
+                      appearances=appearances, targets=targets)
 
 
 def record_path(path: Path, project_root: Path | None = None) -> str:
@@ -717,6 +797,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         bulletin=bulletin, reasons=reasons, rules=rules, history=history,
         summons=summons_candidates(rules, history, month),
         dust=dust_data(cfg, month, towns, project_root), sand_dust=sand_dust,
+        tsp=tsp_context(cfg, month, towns, project_root),
     )
 
 

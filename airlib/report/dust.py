@@ -28,9 +28,9 @@ DUST_KINDS: Final[dict[str, tuple[str, str, str]]] = {
 
 
 def has_dust(data: ReportData) -> bool:
-    """Whether the district configures any dust data (dustfall, road dust or D3's TSP)."""
+    """Whether the district configures any dust data (dustfall, road dust or the TSP table)."""
     d = getattr(data, "dust", None)
-    return d is not None and (d.dustfall is not None or d.road_dust is not None or d.tsp is not None)
+    return (d is not None and (d.dustfall is not None or d.road_dust is not None)) or getattr(data, "tsp", None) is not None
 
 
 def town_frame(data: ReportData, kind: str, language: str = "zh") -> pd.DataFrame:

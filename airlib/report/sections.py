@@ -310,6 +310,16 @@ def targets(request: ReportRequest, data: ReportData) -> list[Any]:
     return out
 
 
+def _tsp_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
+    """The TSP subsection of the 扬尘 section (:mod:`airlib.report.tsp_section`): for each half
+    month of the report month the checked sentence, the district's towns in the city ranking and
+    its first/last three; the towns' appearances in the 后30名 this year; the "退出后30名" targets;
+    the rule note. Nothing when the district has no ``tsp`` configured."""
+    from airlib.report.tsp_section import tsp_blocks_content
+
+    return [_md(s) if kind == "md" else _html(s) for kind, s in tsp_blocks_content(data, request.language)]
+
+
 def _highlight(data: ReportData) -> list[Any]:
     return sorted(set(data.warnings["town_code"]))
 
@@ -425,9 +435,9 @@ def _road_dust_blocks(request: ReportRequest, data: ReportData) -> list[Any]:
     return _dust_blocks(request, data, "road_dust")
 
 
-#: Subsection builders of the 扬尘 section, in order, each ``(request, data) -> list``. D3's TSP
-#: subsection (``tsp_blocks(request, data)``) is appended here when it is merged.
-DUST_SUBSECTIONS: list[Any] = [_dustfall_blocks, _road_dust_blocks]
+#: Subsection builders of the 扬尘 section, in order, each ``(request, data) -> list``: 降尘,
+#: 粗颗粒物（TSP）, 道路尘土残存量 (the order of issue #14 and of the plans' targets).
+DUST_SUBSECTIONS: list[Any] = [_dustfall_blocks, _tsp_blocks, _road_dust_blocks]
 
 
 def dust(request: ReportRequest, data: ReportData) -> list[Any]:
@@ -455,6 +465,9 @@ def write_workbook(request: ReportRequest, data: ReportData) -> Path:
     if data.config.synthetic:
         title += "（" + t["synthetic"] + "）" if request.language == "zh" else f" ({t['synthetic']})"
     city = CT.city_workbook_tables(data, title, t["note_header"], request.language)
+    from airlib.report.tsp_section import tsp_workbook_tables
+
+    city = [*city, *tsp_workbook_tables(data, title, request.language)]  # sheets TSP, TSP后30名
     return C.write_excel(data, request.output_dir / request.excel_name, request.language, city)
 
 

@@ -39,8 +39,10 @@ __all__ = [
     "check_progress_summary", "check_ranking_summary", "format_change", "heavy_days_sentence", "progress_summary",
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
     "WarningSummary", "check_warning_summary", "require_true_warning_summary", "warning_summary",
-    "DustSummary", "check_dust_summary", "dust_summary", "require_true_dust_summary",
     "SandDustStatement", "check_sand_dust_statement", "require_true_sand_dust_statement", "sand_dust_statement",
+    "DustSummary", "check_dust_summary", "dust_summary", "require_true_dust_summary",
+    "TspHalfFacts", "check_tsp_half_sentence", "require_true_tsp_half_sentence", "tsp_half_sentence",
+    "check_tsp_worst_sentence", "require_true_tsp_worst_sentence", "tsp_worst_sentence",
 ]
 
 
@@ -759,10 +761,6 @@ def require_true_warning_summary(summary: WarningSummary, reasons: pd.DataFrame,
 @dataclass(frozen=True)
 class DustSummary:
     """The sentence on a month's dust table (dustfall or road dust) and the facts it states.
-# ------------------------------------------------------------------ 扣沙 statement (docs/dust.md)
-@dataclass(frozen=True)
-class SandDustStatement:
-    """The report's statement on the sand-dust exclusion (扣沙) and its facts.
 
     Attributes
     ----------
@@ -878,6 +876,26 @@ def check_dust_summary(summary: DustSummary, table: pd.DataFrame, district_value
 
 def require_true_dust_summary(summary: DustSummary, table: pd.DataFrame, district_value: float) -> DustSummary:
     """``summary`` when :func:`check_dust_summary` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    return _require(summary, check_dust_summary(summary, table, district_value),
+                    "the dust sentence does not agree with its table")
+
+
+
+
+# ------------------------------------------------------------------ 扣沙 statement (docs/dust.md)
+@dataclass(frozen=True)
+class SandDustStatement:
+    """The report's statement on the sand-dust exclusion (扣沙) and its facts.
+
+    Attributes
+    ----------
+    text : str
         The sentence(s).
     excluded : bool
         Whether the report's PM statistics exclude the periods.
@@ -980,11 +998,200 @@ def require_true_sand_dust_statement(statement: SandDustStatement, sand_dust) ->
     Raises
     ------
     AirlibError
-        Naming each disagreement (the report is not written with a false sentence).
-    """
-    return _require(summary, check_dust_summary(summary, table, district_value),
-                    "the dust sentence does not agree with its table")
         The statement disagrees with the figures: the report is not written.
     """
     return _require(statement, check_sand_dust_statement(statement, sand_dust),
                     "the sand-dust statement does not agree with the figures")
+
+
+
+
+# ------------------------------------------------------------------ TSP half-monthly ranking (#14, D3)
+@dataclass(frozen=True)
+class TspHalfFacts:
+    """Facts of one half month's TSP ranking for the district (:func:`tsp_half_sentence`).
+
+    Attributes
+    ----------
+    label : str
+        The half month as printed (``2026年4月1日-15日``).
+    n_ranked : int
+        Towns of the city with a value (ranked).
+    n : int
+        Size of the bottom list (30).
+    listed : tuple of (str, int, float)
+        The district's towns in the 后N名: name, reverse rank, TSP [µg/m³], worst first.
+    worst : tuple of (str, int, float) or None
+        The district's worst-ranked town (when none is listed), or None without a ranked town.
+    """
+
+    label: str
+    n_ranked: int
+    n: int
+    listed: tuple[tuple[str, int, float], ...]
+    worst: tuple[str, int, float] | None
+
+
+def _tsp_facts(ranking: pd.DataFrame, district_code: str, label: str, n: int) -> TspHalfFacts:
+    own = ranking.loc[(ranking["district_code"].astype(str) == str(district_code)).to_numpy(dtype=bool)
+                      & ranking["reverse_rank"].notna().to_numpy(dtype=bool)]
+    own = own.sort_values(["reverse_rank", "town_name"])
+    rows = [(str(a), int(b), float(c)) for a, b, c in zip(own["town_name"], own["reverse_rank"], own["tsp"], strict=True)]
+    listed = tuple(r for r in rows if r[1] <= n)
+    return TspHalfFacts(label=label, n_ranked=int(ranking["tsp"].notna().sum()), n=n, listed=listed,
+                        worst=None if listed or not rows else rows[0])
+
+
+def _tsp_town(name: str, rank: int, tsp: float, language: str) -> str:
+    if language == "zh":
+        return f"{markdown_text(name)}（倒数第{rank}名，{tsp:.0f} µg/m³）"
+    return f"{markdown_text(name)} (rank {rank} from the bottom, {tsp:.0f} µg/m³)"
+
+
+def tsp_half_sentence(ranking: pd.DataFrame, district_code: str, district: str, label: str, *,
+                      n: int = 30, language: str = "zh") -> tuple[str, TspHalfFacts]:
+    """One sentence on the district's towns in a half month's city TSP ranking ([BJ-TSP-2022]).
+
+    Names every town of the district in the 后N名 (reverse competition rank ≤ N, ties counted
+    as published) with its reverse rank and TSP, or says that none is and names the district's
+    worst-ranked town; the number of towns ranked city-wide. TSP is printed in whole µg/m³ as
+    the notices publish it.
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        :func:`airlib.tracking.tsp.city_ranking` of one half month.
+    district_code, district : str
+    label : str
+        The half month as printed.
+    n : int
+    language : {"zh", "en"}
+
+    Returns
+    -------
+    (str, TspHalfFacts)
+    """
+    f = _tsp_facts(ranking, district_code, label, n)
+    d = markdown_text(district)
+    if language == "zh":
+        head = f"{f.label}，全市{f.n_ranked}个街道（乡镇）参与TSP浓度排名，"
+        if f.listed:
+            body = f"{d}有{len(f.listed)}个街道（乡镇）进入后{n}名：" + "、".join(_tsp_town(*t, language) for t in f.listed) + "。"
+        elif f.worst is not None:
+            body = f"{d}无街道（乡镇）进入后{n}名，排名最靠后的是" + _tsp_town(*f.worst, language) + "。"
+        else:
+            body = f"{d}无街道（乡镇）参与排名。"
+    else:
+        head = f"{f.label}: {f.n_ranked} streets/townships ranked city-wide by TSP; "
+        if f.listed:
+            body = (f"{len(f.listed)} of {d} in the bottom {n}: " + "; ".join(_tsp_town(*t, language) for t in f.listed)
+                    + ".")
+        elif f.worst is not None:
+            body = f"none of {d} in the bottom {n}; its lowest-ranked is " + _tsp_town(*f.worst, language) + "."
+        else:
+            body = f"no street/township of {d} ranked."
+    return head + body, f
+
+
+def check_tsp_half_sentence(sentence: str, ranking: pd.DataFrame, district_code: str, *, n: int = 30,
+                            language: str = "zh") -> list[str]:
+    """Problems of a :func:`tsp_half_sentence` against its ranking, recomputed independently:
+    the towns in the 后N名 (reverse rank recomputed from the TSP values with pandas' min rank),
+    their ranks and values, the count, and the ranked total. Empty list: true."""
+    v = ranking["tsp"].astype("float64")
+    rev = v.rank(method="min", ascending=False)
+    own = (ranking["district_code"].astype(str) == str(district_code)).to_numpy(dtype=bool) & v.notna().to_numpy()
+    problems = []
+    total = int(v.notna().sum())
+    if (f"全市{total}个" if language == "zh" else f"{total} streets") not in sentence:
+        problems.append(f"the sentence does not give the {total} towns ranked")
+    listed = own & (rev <= n).to_numpy()
+    names = ranking["town_name"].astype(str).to_numpy()
+    for i in np.flatnonzero(listed):
+        s = _tsp_town(names[i], int(rev.iloc[i]), float(v.iloc[i]), language)
+        if s not in sentence:
+            problems.append(f"{names[i]} is in the bottom {n} (rank {int(rev.iloc[i])}) but the sentence does not say {s!r}")
+    k = int(listed.sum())
+    if k and (f"有{k}个" if language == "zh" else f"{k} of") not in sentence:
+        problems.append(f"{k} towns of the district are in the bottom {n}; the sentence gives another count")
+    if not k and ("无街道（乡镇）" if language == "zh" else "none of") not in sentence and own.any():
+        problems.append(f"no town of the district is in the bottom {n}; the sentence does not say so")
+    for i in np.flatnonzero(own & ~listed):
+        if f"{markdown_text(names[i])}（倒数第{int(rev.iloc[i])}名" in sentence and k:
+            problems.append(f"{names[i]} is not in the bottom {n} but is named among them")
+    return problems
+
+
+def require_true_tsp_half_sentence(sentence: str, ranking: pd.DataFrame, district_code: str, *, n: int = 30,
+                                   language: str = "zh") -> str:
+    """``sentence`` when :func:`check_tsp_half_sentence` finds nothing wrong; else :class:`AirlibError`."""
+    return _require(sentence, check_tsp_half_sentence(sentence, ranking, district_code, n=n, language=language),
+                    "the TSP ranking sentence does not agree with the ranking")
+
+
+def tsp_worst_sentence(ranking: pd.DataFrame, label: str, *, n: int = 10, language: str = "zh") -> str:
+    """The notice's sentence naming the ``n`` (10) worst towns of a half month with their districts,
+    worst first; ties at the n-th place all named (reverse competition rank ≤ n), tied towns
+    marked 并列 ([BJ-TSP-2022]).
+
+    Parameters
+    ----------
+    ranking : DataFrame
+        :func:`airlib.tracking.tsp.city_ranking` of one half month.
+    label : str
+        The half month as printed.
+    n : int
+    language : {"zh", "en"}
+    """
+    w = ranking.loc[(ranking["reverse_rank"] <= n).fillna(False).to_numpy(dtype=bool)]
+    counts = w["reverse_rank"].value_counts()
+    parts = []
+    for name, district, rank in zip(w["town_name"].astype(str), w["district"].astype(str), w["reverse_rank"],
+                                     strict=True):
+        tie = counts[rank] > 1
+        if language == "zh":
+            parts.append(f"{markdown_text(name)}（{markdown_text(district)}{'，并列' if tie else ''}）")
+        else:
+            parts.append(f"{markdown_text(name)} ({markdown_text(district)}{', tied' if tie else ''})")
+    if language == "zh":
+        if not parts:
+            return f"{label}，全市无街道（乡镇）参与TSP浓度排名。"
+        return f"{label}，全市TSP浓度最高的{len(parts)}个街道（乡镇）依次为：" + "、".join(parts) + "。"
+    if not parts:
+        return f"{label}: no street/township ranked."
+    return f"{label}: the {len(parts)} streets/townships with the highest TSP, worst first: " + "; ".join(parts) + "."
+
+
+def check_tsp_worst_sentence(sentence: str, ranking: pd.DataFrame, *, n: int = 10, language: str = "zh") -> list[str]:
+    """Problems of :func:`tsp_worst_sentence`: every town whose reverse rank (recomputed with
+    pandas' min rank on TSP) is ≤ n is named with its district, in descending TSP order, the
+    count is right and no other town is named. Empty list: true."""
+    v = ranking["tsp"].astype("float64")
+    rev = v.rank(method="min", ascending=False)
+    keep = (rev <= n).to_numpy()
+    w = ranking.loc[keep].assign(_v=v[keep]).sort_values("_v", ascending=False, kind="stable")
+    problems = []
+    count = f"最高的{len(w)}个" if language == "zh" else f"the {len(w)} streets"
+    if len(w) and count not in sentence:
+        problems.append(f"{len(w)} towns are among the {n} worst; the sentence gives another count")
+    pos = -1
+    for name, district in zip(w["town_name"].astype(str), w["district"].astype(str), strict=True):
+        key = f"{markdown_text(name)}（{markdown_text(district)}" if language == "zh" else \
+            f"{markdown_text(name)} ({markdown_text(district)}"
+        at = sentence.find(key)
+        if at < 0:
+            problems.append(f"{name} ({district}) is among the {n} worst but not named with its district")
+        elif at < pos:
+            problems.append(f"{name} is named out of order")
+        pos = max(pos, at)
+    for name in ranking.loc[~keep, "town_name"].astype(str):
+        if f"{markdown_text(name)}（" in sentence or f"{markdown_text(name)} (" in sentence:
+            problems.append(f"{name} is not among the {n} worst but is named")
+    return problems
+
+
+def require_true_tsp_worst_sentence(sentence: str, ranking: pd.DataFrame, *, n: int = 10,
+                                    language: str = "zh") -> str:
+    """``sentence`` when :func:`check_tsp_worst_sentence` finds nothing wrong; else :class:`AirlibError`."""
+    return _require(sentence, check_tsp_worst_sentence(sentence, ranking, n=n, language=language),
+                    "the sentence on the worst towns does not agree with the TSP ranking")

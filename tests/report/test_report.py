@@ -377,6 +377,8 @@ def test_english_report_beside_chinese_and_english_throughout(demo_home, first_r
     rules = data.rules  # the bureau's rule file: its clauses, plan words and 约谈 names are quoted as written
     proper += [str(x) for item in [*rules.rules, *rules.summons]
                for x in (item.source.clause, item.source.quote, item.label)]
+    if data.tsp is not None and data.tsp.table is not None:  # the TSP ranking names towns of every district
+        proper += data.tsp.table["town_name"].astype(str).tolist()
     corpus = "\n".join(proper)
     runs = set(re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text))
     assert runs, "the English PDF should still name the towns"
@@ -584,6 +586,13 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     sd = data.sand_dust  # 扣沙 (docs/dust.md): a table only where the figures differ
     if sd is not None and sd.n_periods and not sd.comparison.empty:
         expected |= {"sand_dust"}
+    if data.tsp is not None and data.tsp.table is not None:  # the TSP subsection (docs/tsp.md)
+        from airlib.report.tsp_section import tsp_tables
+
+        t = tsp_tables(data)
+        expected |= {f"tsp_{k}_{h['start']:%Y%m%d}" for h in t["halves"] for k in ("rank", "extremes")}
+        expected |= {"tsp_appearances"} if len(t["appearances"]) else set()
+        expected |= {"tsp_targets"} if len(t["targets"]) else set()
     assert set(data.numbering.tables) == expected
     assert ("targets" in data.numbering.figures) == has_ledger_and_target
     # a cell run again (JupyterLab) keeps its numbers
@@ -779,8 +788,8 @@ def test_texts_cover_both_languages():
 REPORT_LAYERS = {
     "texts": -1,  # strings only: every module may use them (maps labels its figures with them)
     "errors": 0, "config": 0, "cleanup": 0, "excel": 0, "maps": 0, "numbering": 0, "sentences": 1,
-    "request": 1, "rendering": 1, "data": 2, "dust": 3, "content": 4, "figures": 4, "city": 4, "letters": 5, "sections": 6,
-    "running": 7, "daily": 8,
+    "request": 1, "rendering": 1, "data": 2, "dust": 3, "content": 4, "figures": 4, "city": 4, "letters": 5,
+    "tsp_section": 5, "sections": 6, "running": 7, "daily": 8,
 }
 
 
