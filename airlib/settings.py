@@ -86,6 +86,12 @@ class Settings:
     rolling_24h_min_hours : int
         Valid hours needed in a 24-hour rolling window of PM10/PM2.5 (HJ 633—2012 §5.1.3
         real-time report, [HJ633-2012]). Not stated in the sources (UNVERIFIED); default 20, as for a daily mean.
+    cnemc_mapping_min_share : float
+        Share of comparable rows (0–1) that must agree for :func:`airlib.io.ingest.cnemc.read_cnemc_hourly`
+        to accept a mapping of the platform's columns by their content (e.g. "``pm2_5_24h`` is
+        the 24-h moving mean of ``pm2_5``"). A judgement call, not a published rule (UNVERIFIED);
+        default 0.9: the release's integer rounding and the unknown validity rule of its rolling
+        means leave a few rows off, while a wrong mapping agrees on almost none.
     episode_merge_gap_days : int
         Heavy-pollution episodes separated by at most this many non-qualifying days are merged
         into one episode at the stricter level (MEE 2017 guidance says "close together" without
@@ -175,6 +181,7 @@ class Settings:
     o3_1h_min_hours: int = 20
     rolling_24h_min_hours: int = 20
     episode_merge_gap_days: int = 1
+    cnemc_mapping_min_share: float = 0.9
     composite_limits_edition: str = "GB3095-2012"
     boundary_max_file_mb: float = 200.0
     boundary_max_features: int = 20_000
