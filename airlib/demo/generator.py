@@ -545,6 +545,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.city_table import write_demo_city_tables
 
     files.extend(write_demo_city_tables(folder / "city", hourly, DISTRICT_NAME, seed))
+    from airlib.demo.forecasts import write_demo_forecasts
+
+    files.extend(write_demo_forecasts(folder, hourly, towns, stations_frame(), DISTRICT_NAME, seed))
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

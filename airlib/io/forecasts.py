@@ -76,6 +76,14 @@ def _find_columns(frame: pd.DataFrame, path: Path) -> dict[str, str]:
     return found
 
 
+_HEADER_KEYS = {normalise_header(n) for names in _HEADERS.values() for n in names}
+
+
+def _is_forecast_header(cells: list[str]) -> bool:
+    """A header row names at least two forecast columns (title rows above it are skipped)."""
+    return sum(normalise_header(c) in _HEADER_KEYS for c in cells) >= 2
+
+
 def parse_category_range(text: str) -> tuple[int, int]:
     """``"良至轻度污染"`` → ``(2, 3)``; ``"轻度"`` → ``(3, 3)``; ``"3"`` → ``(3, 3)``.
 
@@ -188,7 +196,7 @@ def read_forecasts(path: str | os.PathLike[str], *, sheet: str | int | None = No
         an unknown primary pollutant, the same issue/target/area twice.
     """
     p = Path(path)
-    raw, _ = read_any_table(p, sheet=sheet, settings=settings)
+    raw, _ = read_any_table(p, sheet=sheet, settings=settings, is_header=_is_forecast_header)
     raw = raw.dropna(how="all")
     raw = raw[~raw.astype("string").fillna("").apply(lambda c: c.str.strip().eq("")).all(axis=1)]
     if raw.empty:

@@ -21,6 +21,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
         warning_rules: data/raw/rules/warning_rules.yaml  # 预警/约谈 rules (docs/warnings.md); optional,
                                     # default the shipped file (thresholds UNVERIFIED)
         city_table: data/raw/city/city_{month}.xlsx  # city table of each month, optional
+        forecasts: data/raw/mentougou/forecasts.csv  # AQI forecasts 1–3 days ahead (CSV/XLSX), optional
         synthetic: false            # true only for the demo
         issuer: 北京市门头沟区生态环境局   # 发文单位 on the cover (optional; blank line when absent)
         document_number: 门环发〔2024〕1号  # 文号 on the cover (optional; blank line when absent)
@@ -74,6 +75,7 @@ class DistrictConfig:
     document_number: str | None = None
     letter_template: str | None = None
     letter_response_days: int | None = None
+    forecasts: str | None = None
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -103,6 +105,7 @@ DEMO = DistrictConfig(
     ledgers="data/raw/demo/ledgers",
     synthetic=True,
     city_table="data/raw/demo/city/city_{month}.csv",
+    forecasts="data/raw/demo/alerts/forecasts.csv",
 )
 
 
@@ -171,7 +174,7 @@ REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
-_PATH_KEYS = ("boundaries", "ledgers", "warning_rules")
+_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "forecasts")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 #: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.
 _COVER_TEXT_KEYS = ("issuer", "document_number")

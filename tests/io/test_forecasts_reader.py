@@ -107,3 +107,8 @@ def test_parse_category_range_refuses() -> None:
     for bad in ("", "好", "良至轻度至中度", "7"):
         with pytest.raises(ValueError):
             parse_category_range(bad)
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path) -> None:
+    f = read_forecasts(_csv(tmp_path, "合成演示数据（SYNTHETIC）\n" + CHINESE))
+    assert f["row"].tolist() == [3, 4, 5] and f["aqi_low"].tolist() == [75, 40, 210]
