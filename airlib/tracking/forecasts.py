@@ -77,6 +77,11 @@ def forecast_pairs(forecasts: pd.DataFrame, observed: pd.DataFrame, *, heavy_lev
         if missing:
             raise InputDataError(f"the {name} frame has no column {', '.join(missing)}")
     keys = ["date", "area"] if "area" in observed.columns else ["date"]
+    if "area" not in keys and "area" in forecasts.columns and forecasts["area"].nunique(dropna=False) > 1:
+        raise InputDataError(
+            f"the forecasts are for several areas ({', '.join(map(str, forecasts['area'].unique()[:4]))}) but the "
+            "observed daily AQI has no area column; select one area's forecasts or add 'area' to the observations",
+            column="area")
     if observed.duplicated(keys).any():
         dup = observed.loc[observed.duplicated(keys, keep=False), keys].head(3).to_dict("records")
         raise InputDataError(f"the observed daily AQI has a day twice: {dup}", column="date")

@@ -162,3 +162,12 @@ def test_structural_errors(rel, tmp_path) -> None:
 def test_parse_primary_forms() -> None:
     s = pd.Series(["细颗粒物(PM2.5)", "臭氧1小时", "—", "", "PM10,PM2.5", "二氧化氮、一氧化碳", "O3"], index=range(2, 9))
     assert parse_primary(s).tolist() == ["PM2.5", "O3", "", "", "PM2.5,PM10", "NO2,CO", "O3"]
+
+
+def test_timepoint_with_offset_is_converted_to_beijing(rel, tmp_path) -> None:
+    small = release(hours=30, stations=("1001A",))
+    utc = small.assign(timepoint=(small["timepoint"] - pd.Timedelta(hours=8)).dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    a = read_cnemc_hourly(_write(small, tmp_path, "a.csv")).hourly
+    b = read_cnemc_hourly(_write(utc, tmp_path, "b.csv")).hourly
+    assert b["time"].tolist() == a["time"].tolist()
+    assert a["time"].iloc[0] == pd.Timestamp("2022-01-10 00:00")

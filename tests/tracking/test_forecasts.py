@@ -83,3 +83,11 @@ def test_observed_per_area_and_bad_frames() -> None:
         forecast_pairs(FORECASTS, OBSERVED.drop(columns="aqi"))
     with pytest.raises(InputDataError, match="cannot group"):
         verify_forecasts(FORECASTS, OBSERVED, by=("season",))
+
+
+def test_several_areas_need_observed_areas() -> None:
+    two = pd.concat([FORECASTS, FORECASTS.assign(area="西城区")], ignore_index=True)
+    with pytest.raises(InputDataError, match="several areas"):
+        forecast_pairs(two, OBSERVED)
+    obs = pd.concat([OBSERVED.assign(area="门头沟区"), OBSERVED.assign(area="西城区")])
+    assert forecast_pairs(two, obs)["verified"].sum() == 14

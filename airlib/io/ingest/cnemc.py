@@ -44,7 +44,7 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.io.ingest.columns import read_any_table, row_arg
 from airlib.io.ingest.table import _to_numeric, apply_hour_label
-from airlib.io.schema import canonical_hourly
+from airlib.io.schema import canonical_hourly, to_beijing_naive
 from airlib.pollutants import LABELS_ZH, POLLUTANTS
 from airlib.settings import DEFAULT, Settings
 from airlib.standards.validity import rolling_8h, rolling_24h
@@ -175,7 +175,8 @@ def read_cnemc_hourly(path: str | os.PathLike[str], *, settings: Settings | None
     ----------
     path : path-like
         The release as CSV (UTF-8 or GBK) or XLSX, header on the first row (title rows above it
-        are skipped). Required: ``timepoint`` (end of the hour, Beijing time), ``stationcode``;
+        are skipped). Required: ``timepoint`` (end of the hour, Beijing time; a value with a stated
+        UTC offset such as ``…Z`` is converted to Beijing time), ``stationcode``;
         pollutant columns as in the module docstring (a pollutant may be absent as a whole; a
         pair or the O3 group must then be complete).
     settings : Settings, optional
@@ -210,6 +211,7 @@ def read_cnemc_hourly(path: str | os.PathLike[str], *, settings: Settings | None
     if bad.any():
         raise InputDataError("timepoint is not a date and time (expected e.g. 2022-01-10 09:00:00)",
                              file=p, row=row_arg(rows[bad][:5]), column="timepoint")
+    t = to_beijing_naive(t)  # a stated offset (…+08:00, Z) is honoured; naive = Beijing time
     off = ((t.dt.minute != 0) | (t.dt.second != 0)).to_numpy()
     if off.any():
         raise InputDataError("timepoint is not on a whole hour", file=p, row=row_arg(rows[off][:5]), column="timepoint")
