@@ -86,6 +86,12 @@ class Settings:
     rolling_24h_min_hours : int
         Valid hours needed in a 24-hour rolling window of PM10/PM2.5 (HJ 633—2012 §5.1.3
         real-time report, [HJ633-2012]). Not stated in the sources (UNVERIFIED); default 20, as for a daily mean.
+    cnemc_mapping_min_share : float
+        Share of comparable rows (0–1) that must agree for :func:`airlib.io.ingest.cnemc.read_cnemc_hourly`
+        to accept a mapping of the platform's columns by their content (e.g. "``pm2_5_24h`` is
+        the 24-h moving mean of ``pm2_5``"). A judgement call, not a published rule (UNVERIFIED);
+        default 0.9: the release's integer rounding and the unknown validity rule of its rolling
+        means leave a few rows off, while a wrong mapping agrees on almost none.
     composite_limits_edition : str
         Edition of the limits S_i of the comprehensive index ([MEE-RANK-2018]) for periods
         that start on or after 2026-03-01; periods before use GB 3095—2012, the only edition in
@@ -208,6 +214,7 @@ class Settings:
     ledger_max_bytes: int = 50_000_000
     o3_1h_min_hours: int = 20
     rolling_24h_min_hours: int = 20
+    cnemc_mapping_min_share: float = 0.9
     composite_limits_edition: str = "GB3095-2012"
     boundary_max_file_mb: float = 200.0
     boundary_max_features: int = 20_000

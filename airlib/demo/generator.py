@@ -556,6 +556,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.tsp_sheets import write_demo_tsp
 
     files.append(write_demo_tsp(folder, end_p, seed))  # SYNTHETIC half-monthly TSP (dust/tsp_halfmonthly.csv)
+    from airlib.demo.forecasts import write_demo_forecasts
+
+    files.extend(write_demo_forecasts(folder, hourly, towns, stations_frame(), DISTRICT_NAME, seed))
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

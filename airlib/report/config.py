@@ -24,6 +24,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
                                     # default the shipped file (thresholds UNVERIFIED)
         city_table: data/raw/city/city_{month}.xlsx  # city table of each month, optional
         tsp: data/raw/city/tsp_halfmonthly.csv  # the city's half-monthly TSP table (CSV/XLSX), optional
+        forecasts: data/raw/mentougou/forecasts.csv  # AQI forecasts 1–3 days ahead (CSV/XLSX), optional
         synthetic: false            # true only for the demo
         issuer: 北京市门头沟区生态环境局   # 发文单位 on the cover (optional; blank line when absent)
         document_number: 门环发〔2024〕1号  # 文号 on the cover (optional; blank line when absent)
@@ -84,6 +85,7 @@ class DistrictConfig:
     dust_periods: str | None = None
     dust_exclusion: bool = True
     tsp: str | None = None
+    forecasts: str | None = None
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -117,6 +119,7 @@ DEMO = DistrictConfig(
     city_table="data/raw/demo/city/city_{month}.csv",
     dust_periods="data/raw/demo/dust/sand_dust_periods.csv",
     tsp="data/raw/demo/dust/tsp_halfmonthly.csv",
+    forecasts="data/raw/demo/alerts/forecasts.csv",
 )
 
 
@@ -185,7 +188,7 @@ REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
-_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust", "dust_periods", "tsp")
+_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust", "dust_periods", "tsp", "forecasts")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 #: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.
 _COVER_TEXT_KEYS = ("issuer", "document_number")

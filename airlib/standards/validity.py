@@ -464,8 +464,10 @@ def rolling_8h(hourly: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
         ``hourly`` as float, NaN where a row was absent; non-numeric columns such as ``wd``
         are dropped) plus ``o3_8h`` (µg/m³, NaN unless valid) and ``o3_8h_n`` (valid hours in
         the window). ``start``/``end`` as in :func:`daily_statistics`. Chain with
-        :func:`rolling_24h` to build the input of :func:`airlib.standards.aqi.hourly_aqi`:
-        ``hourly_aqi(rolling_24h(rolling_8h(hourly)))``.
+        :func:`rolling_24h` to build the input of the standard-text rule of
+        :func:`airlib.standards.aqi.hourly_aqi`:
+        ``hourly_aqi(rolling_24h(rolling_8h(hourly)), rule="standard")`` (the platform rule,
+        the default, needs only the 1-h values).
     """
     _check_columns(hourly, ("station", "time", "o3"), "hourly frame")
     grid = _build_grid(hourly, start, end)

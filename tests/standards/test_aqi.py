@@ -269,7 +269,7 @@ def test_hourly_switch_at_midnight() -> None:
             "pm25_24h": [75.0, 75.0],
         }
     )
-    out = hourly_aqi(h)
+    out = hourly_aqi(h, rule="standard")
     assert out["aqi"].tolist() == [100, 114]
     assert out["iaqi_pm25_24h"].isna().tolist() == [False, True]
     assert out["iaqi_pm25"].isna().tolist() == [True, False]
@@ -542,7 +542,7 @@ def test_hourly_2012_so2_fallback() -> None:
             "no2": [10.0, 10.0, 10.0],
         }
     )
-    out = hourly_aqi(h)
+    out = hourly_aqi(h, rule="standard")
     # 2012: no SO2 1 h IAQI above 800; SO2 24 h 100 → 50 + 50×50/100 = 75
     assert out["iaqi_so2"].isna().tolist() == [True, False, False]
     assert out["iaqi_so2_24h"].isna().tolist() == [False, True, True]
@@ -550,7 +550,7 @@ def test_hourly_2012_so2_fallback() -> None:
     assert out["aqi"].tolist() == [75, 34, 200]  # SO2 1 h 100 → 100×50/150 = 33.3 → 34
     assert out["aqi_incomplete"].tolist() == [False, False, False]
     # without so2_24h the 2012 SO2 value is missing
-    out2 = hourly_aqi(h.drop(columns="so2_24h"))
+    out2 = hourly_aqi(h.drop(columns="so2_24h"), rule="standard")
     assert out2["aqi_incomplete"].tolist() == [True, False, False]
     assert out2["aqi"].iloc[0] == 5  # NO2 1 h 10 → 5; 2012 keeps it
 
@@ -567,7 +567,7 @@ def test_hourly_2012_indicators() -> None:
             "co": [10.0],
         }
     )
-    out = hourly_aqi(h)
+    out = hourly_aqi(h, rule="standard")
     assert out["iaqi_pm25"].isna().iloc[0]
     assert out["aqi"].iloc[0] == 100
     assert out["primary_pollutant"].iloc[0] == "PM2.5,CO,O3"
@@ -575,7 +575,7 @@ def test_hourly_2012_indicators() -> None:
 
 def test_hourly_2026_pm_on_daily_breakpoints() -> None:
     h = pd.DataFrame({"time": pd.to_datetime(["2026-05-01 08:00"]), "pm25": [60.0], "pm10": [120.4], "o3_8h": [900.0]})
-    out = hourly_aqi(h)
+    out = hourly_aqi(h, rule="standard")
     assert out["iaqi_pm25"].iloc[0] == 100 and out["iaqi_pm10"].iloc[0] == 100
     assert out["iaqi_o3_8h"].isna().all()  # 2026 real-time report: six 1-h values only
     assert out["aqi"].iloc[0] == 100
