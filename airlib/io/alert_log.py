@@ -54,7 +54,10 @@ from airlib.errors import InputDataError
 from airlib.io.ingest.columns import drop_blank_rows, file_errors, read_any_table, row_arg
 from airlib.io.plans import ALERT_LEVELS
 
-__all__ = ["LEVEL_ORDER", "LEVEL_ZH", "COLUMN_NAMES", "parse_level", "read_alert_log", "alert_sequences"]
+__all__ = ["OPEN_END", "LEVEL_ORDER", "LEVEL_ZH", "COLUMN_NAMES", "parse_level", "read_alert_log", "alert_sequences"]
+
+#: Stand-in end of an alert still in force in interval arithmetic (fits every datetime64 unit).
+OPEN_END = pd.Timestamp("2200-01-01")
 
 #: Level codes from mildest to strictest (the vocabulary of :data:`airlib.io.plans.ALERT_LEVELS`).
 LEVEL_ORDER: tuple[str, ...] = tuple(ALERT_LEVELS)
@@ -139,7 +142,7 @@ def alert_sequences(log: pd.DataFrame) -> np.ndarray:
     if log.empty:
         return np.zeros(0, dtype=np.int64)
     f = log.sort_values(["area", "start"], kind="stable")
-    end = f["end"].fillna(pd.Timestamp.max)
+    end = f["end"].fillna(OPEN_END)
     run_end = end.groupby(f["area"]).cummax()
     prev_end = run_end.groupby(f["area"]).shift(1)
     new = prev_end.isna() | (f["start"] > prev_end)

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.io.alert_log import LEVEL_ORDER, LEVEL_ZH, alert_sequences
+from airlib.io.alert_log import LEVEL_ORDER, LEVEL_ZH, OPEN_END, alert_sequences
 from airlib.settings import DEFAULT, Settings
 
 __all__ = [
@@ -106,14 +106,14 @@ def issued_alerts(log: pd.DataFrame, *, area: str | None = None, include_citywid
             ("level", str), ("level_zh", str), ("first_level", str), ("upgraded", bool), ("rows", np.int64)]})
     f["alert"] = alert_sequences(f)
     f["rank"] = f["level"].map(_RANK)
-    f["end_open"] = f["end"].fillna(pd.Timestamp.max)
+    f["end_open"] = f["end"].fillna(OPEN_END)
     f = f.sort_values(["alert", "start"], kind="stable")
     g = f.groupby("alert", sort=True)
     out = pd.DataFrame({
         "area": g["area"].first(), "start": g["start"].min(), "end": g["end_open"].max(),
         "rank": g["rank"].max(), "first_level": g["level"].first(), "rows": g.size().astype(np.int64),
     })
-    out["end"] = out["end"].where(out["end"] != pd.Timestamp.max, as_of if as_of is not None else pd.NaT)
+    out["end"] = out["end"].where(out["end"] != OPEN_END, as_of if as_of is not None else pd.NaT)
     out["end"] = pd.to_datetime(out["end"])
     out["level"] = out["rank"].map(dict((r, c) for c, r in _RANK.items()))
     out["level_zh"] = out["level"].map(LEVEL_ZH)
@@ -244,7 +244,7 @@ def alert_hours(log: pd.DataFrame, times: pd.Series | pd.DatetimeIndex, *, area:
     f = _select_area(log, area, include_citywide)
     t = pd.DatetimeIndex(times).to_numpy()
     best = np.zeros(len(t), dtype=np.int64)
-    end = f["end"].fillna(pd.Timestamp.max).to_numpy()
+    end = f["end"].fillna(OPEN_END).to_numpy()
     for s, e, lv in zip(f["start"].to_numpy(), end, f["level"].map(_RANK).to_numpy()):  # alerts: a few dozen
         inside = (t >= s) & (t + np.timedelta64(1, "h") <= e)
         best = np.where(inside, np.maximum(best, lv), best)
