@@ -489,7 +489,8 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     Files: ``synthetic_towns.csv``, ``synthetic_stations.csv``, ``synthetic_hourly_YYYY.csv``
     (one per calendar year), ``README.txt`` and ``数据说明.txt`` (both state that the data are
     synthetic), ``city/city_YYYY-MM.csv`` (synthetic city tables, :mod:`airlib.demo.city_table`)
-    and ``boundaries/towns_schematic.geojson``. Every write is atomic.
+    ``alerts/alert_log.csv`` (synthetic alert log, :mod:`airlib.demo.alert_log`) and
+    ``boundaries/towns_schematic.geojson``. Every write is atomic.
 
     Parameters
     ----------
@@ -545,6 +546,10 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.city_table import write_demo_city_tables
 
     files.extend(write_demo_city_tables(folder / "city", hourly, DISTRICT_NAME, seed))
+
+    from airlib.demo.alert_log import write_demo_alert_log
+
+    files.extend(write_demo_alert_log(folder, hourly, stations_frame(), towns))
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

@@ -26,6 +26,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
         document_number: 门环发〔2024〕1号  # 文号 on the cover (optional; blank line when absent)
         letter_template: data/raw/templates/my_letter.docx  # own 预警通知函 template (optional; .docx)
         letter_response_days: 5     # working days to answer a letter (optional; Settings.letter_response_days)
+        alert_log: data/raw/mentougou/alert_log.xlsx  # official alert notices (预警记录, optional; docs/alerts.md)
 
 All paths must lie inside the project; :func:`district_config` refuses others.
 """
@@ -74,6 +75,7 @@ class DistrictConfig:
     document_number: str | None = None
     letter_template: str | None = None
     letter_response_days: int | None = None
+    alert_log: str | None = None
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -103,6 +105,7 @@ DEMO = DistrictConfig(
     ledgers="data/raw/demo/ledgers",
     synthetic=True,
     city_table="data/raw/demo/city/city_{month}.csv",
+    alert_log="data/raw/demo/alerts/alert_log.csv",
 )
 
 
@@ -171,7 +174,7 @@ REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
-_PATH_KEYS = ("boundaries", "ledgers", "warning_rules")
+_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "alert_log")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 #: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.
 _COVER_TEXT_KEYS = ("issuer", "document_number")
