@@ -5,8 +5,9 @@ Written by ``airlib generate-demo`` to ``data/raw/demo/alerts/alert_log.csv`` in
 first comment line saying the data are synthetic. Consistent with the demo's hourly data:
 
 * one alert per heavy-pollution episode of the demo district's daily AQI
-  (:func:`observed_episodes`, today's :func:`airlib.standards.pollution_days.classify_episodes`,
-  scheme ``mee-2017``), issued at 16:00 and in force from 20:00 the evening before the
+  (:func:`observed_episodes`, today's :func:`airlib.standards.pollution_days.classify_episodes`
+  through :func:`airlib.tracking.alerts.daily_episodes`, scheme ``mee-2017``), issued at 16:00
+  and in force from 20:00 the evening before the
   episode's first day until midnight after its last day, at the episode's level;
 * the first episode of level orange or red that lasts at least two days is issued one level
   lower and **upgraded** (升级为…) at midnight of its second day;
@@ -29,9 +30,9 @@ from airlib.files import atomic_write_bytes
 from airlib.io.alert_log import LEVEL_ORDER, LEVEL_ZH
 from airlib.io.ingest.table import QCReport, apply_qc
 from airlib.standards.aqi import daily_aqi
-from airlib.standards.pollution_days import classify_episodes
 from airlib.standards.validity import daily_statistics
 from airlib.tracking.aggregation import aggregate_daily
+from airlib.tracking.alerts import daily_episodes
 
 __all__ = ["ALERT_LOG_PATH", "district_daily_aqi", "observed_episodes", "demo_alert_log", "write_demo_alert_log"]
 
@@ -49,13 +50,11 @@ def district_daily_aqi(hourly: pd.DataFrame, stations: pd.DataFrame, towns: pd.D
 
 
 def observed_episodes(district_aqi: pd.DataFrame) -> pd.DataFrame:
-    """Heavy-pollution episodes of the district's daily AQI (the one place the demo finds them).
-
-    Uses :func:`airlib.standards.pollution_days.classify_episodes` (scheme ``mee-2017``) on
-    calendar-day AQI; after #15 is merged this becomes ``airlib.standards.alerts.alert_episodes``
-    on the rolling 24-h AQI. Returns ``start``, ``end`` (dates, inclusive), ``level``.
+    """Heavy-pollution episodes of the district's daily AQI (the one place the demo finds them):
+    :func:`airlib.tracking.alerts.daily_episodes` (``start``, ``end`` exclusive, ``level``); after
+    #15 is merged this becomes ``airlib.standards.alerts.alert_episodes`` on the rolling 24-h AQI.
     """
-    return classify_episodes(district_aqi, "mee-2017")[["start", "end", "level"]]
+    return daily_episodes(district_aqi)
 
 
 def demo_alert_log(episodes: pd.DataFrame, daily: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -71,7 +70,7 @@ def demo_alert_log(episodes: pd.DataFrame, daily: pd.DataFrame | None = None) ->
         first = pd.Timestamp(e["start"])
         start = first - pd.Timedelta(hours=4)
         issued = start - pd.Timedelta(hours=4)
-        end = pd.Timestamp(e["end"]) + pd.Timedelta(days=1)
+        end = pd.Timestamp(e["end"])  # exclusive: midnight after the last day
         rank = LEVEL_ORDER.index(e["level"])
         if not upgraded and rank >= 2 and end - first >= pd.Timedelta(days=2):
             upgraded = True
@@ -86,7 +85,7 @@ def demo_alert_log(episodes: pd.DataFrame, daily: pd.DataFrame | None = None) ->
         heating = ((dates.month == 12) | (dates.month <= 2))
         far = np.ones(len(d), dtype=bool)
         for s, e in zip(ep["start"], ep["end"]):
-            far &= (dates < pd.Timestamp(s) - pd.Timedelta(days=10)) | (dates > pd.Timestamp(e) + pd.Timedelta(days=10))
+            far &= (dates < pd.Timestamp(s) - pd.Timedelta(days=10)) | (dates >= pd.Timestamp(e) + pd.Timedelta(days=10))
         cand = d[heating & far]
         if len(cand):
             day = pd.Timestamp(cand.sort_values(["aqi", "date"])["date"].iloc[0])

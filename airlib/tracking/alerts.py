@@ -42,6 +42,7 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.io.alert_log import LEVEL_ORDER, LEVEL_ZH, OPEN_END, alert_sequences
 from airlib.settings import DEFAULT, Settings
+from airlib.standards.pollution_days import classify_episodes
 
 __all__ = [
     "AlertVerification",
@@ -51,6 +52,7 @@ __all__ = [
     "alert_days",
     "season_labels",
     "alert_day_counts",
+    "daily_episodes",
 ]
 
 _RANK = {code: i + 1 for i, code in enumerate(LEVEL_ORDER)}
@@ -361,3 +363,28 @@ def alert_day_counts(days: pd.DataFrame, by: str = "heating", settings: Settings
     table["total"] = table.sum(axis=1)
     table.columns.name = None
     return table.reset_index().astype({c: np.int64 for c in [*LEVEL_ORDER, "total"]})
+
+
+def daily_episodes(daily_aqi: pd.DataFrame, scheme: str = "mee-2017",
+                   settings: Settings | None = None) -> pd.DataFrame:
+    """Observed episodes from calendar-day AQI, in the episode frame :func:`verify_alerts` takes.
+
+    The one place where airlib turns :func:`airlib.standards.pollution_days.classify_episodes`
+    (calendar days, inclusive end dates) into ``episode, start, end`` (end exclusive: midnight
+    after the last day), ``level``, ``level_zh``, ``peak_aqi``; after #15 is merged the callers
+    (the report section, the demo) switch to ``airlib.standards.alerts.alert_episodes`` on the
+    rolling 24-h AQI.
+
+    Parameters
+    ----------
+    daily_aqi : pandas.DataFrame [AQI]
+        ``date`` and ``aqi`` of one unit (:func:`airlib.standards.aqi.daily_aqi`).
+    """
+    ep = classify_episodes(daily_aqi[["date", "aqi"]], scheme, settings)
+    return pd.DataFrame({
+        "episode": np.arange(1, len(ep) + 1, dtype=np.int64),
+        "start": pd.to_datetime(ep["start"]).to_numpy(),
+        "end": (pd.to_datetime(ep["end"]) + pd.Timedelta(days=1)).to_numpy(),
+        "level": ep["level"].astype(str).to_numpy(), "level_zh": ep["level_zh"].astype(str).to_numpy(),
+        "peak_aqi": ep["max_aqi"].to_numpy(),
+    })

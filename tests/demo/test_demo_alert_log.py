@@ -35,9 +35,8 @@ def test_verification_finds_the_planted_miss_false_alarm_and_upgrade(written):
     log = read_alert_log(path)
     assert (log["change"] == "upgrade").sum() == 1
     ep = observed_episodes(district_daily_aqi(hourly, stations_frame(), towns_frame()))
-    episodes = pd.DataFrame({"episode": range(1, len(ep) + 1), "start": pd.to_datetime(ep["start"]),
-                             "end": pd.to_datetime(ep["end"]) + pd.Timedelta(days=1), "level": ep["level"]})
-    v = verify_alerts(log, episodes, area=DEMO.name)
+    v = verify_alerts(log, ep, area=DEMO.name)
+    episodes = ep
     assert v.summary["misses"] == 1 and v.summary["false_alarms"] == 1
     assert v.summary["hits"] == len(episodes) - 1
     # every hit alert starts 4 h before its episode's first day (20:00 the evening before)
