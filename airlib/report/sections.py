@@ -401,7 +401,8 @@ def run_record(request: ReportRequest, data: ReportData) -> list[Any]:
             _html(C.record_html(record, request.record_name, request.language))]
 
 
-def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "zh") -> dict[str, Any] | None:
+def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "zh",
+                project_root: Path | None = None) -> dict[str, Any] | None:
     """The numbers of the 重污染天气应对 section (None when the district has no ``alert_log``).
 
     Alerts of the district and of 全市 (:mod:`airlib.io.alert_log`, :mod:`airlib.tracking.alerts`):
@@ -420,7 +421,7 @@ def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "z
 
     if getattr(config, "alert_log", None) is None:
         return None
-    log = read_alert_log(config.path(config.alert_log))
+    log = read_alert_log(config.path(config.alert_log, project_root))
     area = config.name
     m = pd.Period(month, freq="M")
     m0, m1 = m.start_time.normalize(), (m + 1).start_time.normalize()
@@ -457,7 +458,7 @@ def heavy_pollution_response(request: ReportRequest, data: ReportData) -> list[A
     verification counts, in one checked paragraph and a note on the counting rules. Nothing
     when the district has no ``alert_log`` configured (docs/alerts.md)."""
     lang = request.language
-    facts = alert_facts(data.config, data.district_daily, request.month, lang)
+    facts = alert_facts(data.config, data.district_daily, request.month, lang, request.project_root)
     if facts is None:
         return []
     return [_md(text("h_alerts", lang)), _md(facts["summary"].text), _md(text("alerts_note", lang))]

@@ -239,7 +239,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "alerts_season": "{season}截至本月底累计预警{days}天（{levels}）。",
         "alerts_verification": "与观测对照（{start}至{end}）：观测支持的重污染过程{episodes}次，预警命中{hits}次、漏报{misses}次，"
                                "空报{false_alarms}次。",
-        "alerts_note": "注：预警天数按自然日计，一日内任一时段处于预警即计为该日最高级别的预警日；观测过程按日AQI判定（UNVERIFIED 口径，见 docs/alerts.md）。",
+        "alerts_note": "注：预警天数按自然日计，一日内任一时段处于预警即按当日最高预警级别计一天；观测支持的重污染过程按区日AQI判定。"
+                       "以上口径为本系统的设定（可调整），预警文件未作规定。",
         "alerts_level_days": "{level}{days}天",
         "alerts_level_times": "{level}{n}次",
         "alerts_sep": "、",
@@ -460,7 +461,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "alerts_season": "{season} to the end of this month: {days} alert day(s) ({levels}).",
         "alerts_verification": "Against the observations ({start} to {end}): {episodes} heavy-pollution episode(s) observed; "
                                "{hits} hit(s), {misses} miss(es), {false_alarms} false alarm(s).",
-        "alerts_note": "Note: alert days are calendar days; a day under an alert for any part of it counts for the highest level that day; observed episodes from daily AQI (UNVERIFIED rules, docs/alerts.md).",
+        "alerts_note": "Note: alert days are calendar days; a day under an alert for any part of it counts once, for the "
+                       "highest level that day; observed episodes from the district's daily AQI. These counting rules are "
+                       "settings of this system (adjustable); the alert notices do not define them.",
         "alerts_level_days": "{level} {days} d",
         "alerts_level_times": "{level} ×{n}",
         "alerts_sep": ", ",

@@ -61,13 +61,13 @@ def test_month_outside_the_heating_season_has_no_season_sentence(project):
 
 def test_no_alert_log_no_section():
     assert alert_facts(dataclasses.replace(DEMO, alert_log=None), _daily(), "2016-12") is None
-    req = SimpleNamespace(language="zh", month=pd.Period("2016-12", "M"))
+    req = SimpleNamespace(language="zh", month=pd.Period("2016-12", "M"), project_root=None)
     data = SimpleNamespace(config=dataclasses.replace(DEMO, alert_log=None), district_daily=_daily())
     assert heavy_pollution_response(req, data) == []
 
 
 def test_section_shows_heading_sentence_and_note(project):
-    req = SimpleNamespace(language="zh", month=pd.Period("2016-12", "M"))
+    req = SimpleNamespace(language="zh", month=pd.Period("2016-12", "M"), project_root=None)
     out = heavy_pollution_response(req, SimpleNamespace(config=project, district_daily=_daily()))
     assert [o.data.split("\n")[0] for o in out][0] == "## 重污染天气应对" and len(out) == 3
 
