@@ -24,7 +24,7 @@ from airlib.report.request import ReportRequest
 from airlib.report.texts import TEXT, text
 
 __all__ = [
-    "alert_facts", "heavy_pollution_response", "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
+    "heavy_pollution_response", "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
     "targets",
     "task_progress", "warnings", "write_workbook", "ytd_ranking",
 ]
