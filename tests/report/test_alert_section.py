@@ -1,4 +1,4 @@
-"""重污染天气应对 section: the checked sentence and the facts behind it (airlib.report.sections.alert_facts)."""
+"""重污染天气应对 section: the checked sentence and the facts behind it (airlib.report.content.alert_facts)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from airlib.errors import AirlibError
 from airlib.report.config import DEMO
-from airlib.report.sections import alert_facts, heavy_pollution_response
+from airlib.report.content import alert_facts
+from airlib.report.sections import heavy_pollution_response
 from airlib.report.sentences import AlertSummary, alert_summary, check_alert_summary, require_true_alert_summary
 from airlib.tracking.alerts import alert_days, issued_alerts, verify_alerts
 
