@@ -194,6 +194,25 @@ class Settings:
         [MEE-DUST-2021]). UNVERIFIED judgement; default 150.
     dust_screen_rise_hours : int
         Window of that rise [h]. UNVERIFIED; default 3.
+    heating_season : tuple of str
+        First and last day (``MM-DD``, inclusive) of the heating season (采暖季) used to count
+        alert days by season (:func:`airlib.tracking.alerts.alert_day_counts`). Default
+        ``("11-15", "03-15")``, Beijing's statutory heating period (供暖期 15 Nov – 15 Mar);
+        districts that heat longer may change it (UNVERIFIED as a statistical season).
+    campaign_season : tuple of str
+        First and last day (``MM-DD``, inclusive) of the autumn-winter campaign (秋冬季攻坚):
+        default ``("10-01", "03-31")``, October to March as the national 秋冬季 campaigns run
+        (UNVERIFIED for a given year's plan; change it to the plan's dates).
+    alert_day_min_hours : float
+        Hours an alert level must be in force on a calendar day for the day to count as an
+        alert day of that level [h]. Default 0: any part of the day counts (an alert starting
+        at 20:00 makes that day an alert day); the notices say nothing (UNVERIFIED). A day
+        counts once, for the highest level that qualifies.
+    alert_effect_min_hours : int
+        Hours of a calendar day under an alert for the day to enter the "did the measures
+        work" comparison as an alert day [h] (:mod:`airlib.analysis.alert_effect`). Default 12
+        (a day mostly under the alert; UNVERIFIED). Days with fewer alert hours are left out of
+        both the fit and the comparison.
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -240,6 +259,10 @@ class Settings:
     dust_screen_ratio_max: float = 0.35
     dust_screen_rise: float = 150.0
     dust_screen_rise_hours: int = 3
+    heating_season: tuple[str, str] = ("11-15", "03-15")
+    campaign_season: tuple[str, str] = ("10-01", "03-31")
+    alert_day_min_hours: float = 0.0
+    alert_effect_min_hours: int = 12
 
 
 #: The settings used when a function is called without ``settings=``.

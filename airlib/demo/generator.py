@@ -492,7 +492,8 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     ``dust/dustfall.csv`` and ``dust/road_dust.csv`` (:mod:`airlib.demo.dust_sheets`),
     ``dust/sand_dust_periods.csv`` (the published-style list of the synthetic spring sand-dust
     episode added to the hourly data, :mod:`airlib.demo.sand_dust`)
-    and ``boundaries/towns_schematic.geojson``. Every write is atomic.
+    ``alerts/alert_log.csv`` (synthetic alert log, :mod:`airlib.demo.alert_log`) and
+    ``boundaries/towns_schematic.geojson``. Every write is atomic.
 
     Parameters
     ----------
@@ -559,6 +560,10 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.forecasts import write_demo_forecasts
 
     files.extend(write_demo_forecasts(folder, hourly, towns, stations_frame(), DISTRICT_NAME, seed))
+
+    from airlib.demo.alert_log import write_demo_alert_log
+
+    files.extend(write_demo_alert_log(folder, hourly, stations_frame(), towns))
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"

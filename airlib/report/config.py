@@ -32,6 +32,7 @@ there override built-in ones of the same name. Format (paths relative to the pro
         letter_response_days: 5     # working days to answer a letter (optional; Settings.letter_response_days)
         dust_periods: data/raw/mentougou/sand_dust_periods.csv  # published sand-dust periods (扣沙, docs/dust.md), optional
         dust_exclusion: true        # PM statistics exclude those periods (default true); both are shown where they differ
+        alert_log: data/raw/mentougou/alert_log.xlsx  # official alert notices (预警记录, optional; docs/alerts.md)
 
 All paths must lie inside the project; :func:`district_config` refuses others.
 """
@@ -86,6 +87,7 @@ class DistrictConfig:
     dust_exclusion: bool = True
     tsp: str | None = None
     forecasts: str | None = None
+    alert_log: str | None = None
 
     def path(self, rel: str, project_root: Path | None = None) -> Path:
         """Resolve a configured path against the project root; refuse paths outside it."""
@@ -120,6 +122,7 @@ DEMO = DistrictConfig(
     dust_periods="data/raw/demo/dust/sand_dust_periods.csv",
     tsp="data/raw/demo/dust/tsp_halfmonthly.csv",
     forecasts="data/raw/demo/alerts/forecasts.csv",
+    alert_log="data/raw/demo/alerts/alert_log.csv",
 )
 
 
@@ -188,7 +191,8 @@ REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
-_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust", "dust_periods", "tsp", "forecasts")
+_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust", "dust_periods", "tsp", "forecasts",
+              "alert_log")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 #: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.
 _COVER_TEXT_KEYS = ("issuer", "document_number")

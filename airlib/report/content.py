@@ -35,6 +35,7 @@ from airlib.report.texts import TEXT, check_language, display_value, headers, ta
 
 __all__ = [
     "sand_dust_display", "sand_dust_markdown", "sand_dust_workbook_tables",
+    "alert_facts",
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
     "bulletin_header_rows", "bulletin_notes", "bulletin_rank_display",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
@@ -1460,3 +1461,52 @@ def sand_dust_workbook_tables(data: ReportData, language: str, title: str) -> li
                                  caption=text("table_sand_dust", language, no=data.numbering.table("sand_dust")),
                                  frame=table))
     return out
+def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "zh",
+                project_root: Path | None = None) -> dict[str, Any] | None:
+    """The numbers of the 重污染天气应对 section (None when the district has no ``alert_log``).
+
+    Alerts of the district and of 全市 (:mod:`airlib.io.alert_log`, :mod:`airlib.tracking.alerts`):
+    those in force during ``month``, its alert days, the alert days of the heating season up to
+    the month's end (when the month's last day lies in one) and the verification over that
+    season against the episodes of the district's daily AQI (:func:`airlib.tracking.alerts.daily_episodes`)
+    from the first day with data. Returns the checked :class:`airlib.report.sentences.AlertSummary`
+    under ``"summary"`` and the frames it was made of.
+    """
+    from airlib.io.alert_log import read_alert_log
+    from airlib.report.sentences import alert_summary, require_true_alert_summary
+    from airlib.standards.aqi import daily_aqi
+    from airlib.tracking.alerts import alert_days, daily_episodes, issued_alerts, season_labels, verify_alerts
+
+    if getattr(config, "alert_log", None) is None:
+        return None
+    log = read_alert_log(config.path(config.alert_log, project_root))
+    area = config.name
+    m = pd.Period(month, freq="M")
+    m0, m1 = m.start_time.normalize(), (m + 1).start_time.normalize()
+    alerts = issued_alerts(log, area=area, as_of=m1)
+    month_alerts = alerts[(alerts["end"] > m0) & (alerts["start"] < m1)]
+    days = alert_days(log, area=area, as_of=m1)
+    days = days[days["date"] < m1]
+    month_days = days[days["date"] >= m0]
+    last_day = pd.Series([m1 - pd.Timedelta(days=1)])
+    season = str(season_labels(last_day, "heating").iloc[0])
+    season_days = verification = period = None
+    if season != "非采暖季":
+        season_days = days[(season_labels(days["date"], "heating") == season).to_numpy()]
+        span = pd.date_range(m1 - pd.Timedelta(days=200), m1 - pd.Timedelta(days=1), freq="D")
+        s0 = span[(season_labels(pd.Series(span), "heating") == season).to_numpy()].min()
+        aqi = daily_aqi(district_daily)[["date", "aqi"]]
+        aqi = aqi[(aqi["date"] >= s0) & (aqi["date"] < m1)]
+        if aqi["aqi"].notna().any():
+            s0 = max(s0, aqi.loc[aqi["aqi"].notna(), "date"].min())
+            episodes = daily_episodes(aqi)
+            verification = verify_alerts(log, episodes, area=area, period=(s0, m1))
+            period = (f"{s0:%Y-%m-%d}", f"{m1 - pd.Timedelta(days=1):%Y-%m-%d}")
+    ym = f"{m.year}年{m.month}月" if language == "zh" else str(m)
+    shown = season if language == "zh" else season.replace("采暖季", " heating season")
+    summary = alert_summary(month_alerts, month_days, ym, season=shown if season_days is not None else None,
+                            season_days=season_days, verification=verification, period=period, language=language)
+    require_true_alert_summary(summary, month_alerts, month_days, season_days, verification)
+    return {"summary": summary, "month_alerts": month_alerts, "month_days": month_days,
+            "season": season, "season_days": season_days, "verification": verification}
+

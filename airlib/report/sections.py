@@ -24,7 +24,7 @@ from airlib.report.request import ReportRequest
 from airlib.report.texts import TEXT, text
 
 __all__ = [
-    "dust",
+    "dust", "heavy_pollution_response",
     "bulletin", "city_context", "cover", "interactive_maps", "letters", "maps", "monthly_ranking", "run_record", "start",
     "targets",
     "task_progress", "warnings", "write_workbook", "ytd_ranking",
@@ -522,3 +522,14 @@ def run_record(request: ReportRequest, data: ReportData) -> list[Any]:
                       json.dumps(record, ensure_ascii=False, indent=1) + "\n")
     return [_md(text("h_record", request.language)),
             _html(C.record_html(record, request.record_name, request.language))]
+
+
+def heavy_pollution_response(request: ReportRequest, data: ReportData) -> list[Any]:
+    """重污染天气应对: alerts in force this month, alert days this heating season and the
+    verification counts, in one checked paragraph and a note on the counting rules. Nothing
+    when the district has no ``alert_log`` configured (docs/alerts.md)."""
+    lang = request.language
+    facts = C.alert_facts(data.config, data.district_daily, request.month, lang, request.project_root)
+    if facts is None:
+        return []
+    return [_md(text("h_alerts", lang)), _md(facts["summary"].text), _md(text("alerts_note", lang))]

@@ -43,6 +43,7 @@ __all__ = [
     "DustSummary", "check_dust_summary", "dust_summary", "require_true_dust_summary",
     "TspHalfFacts", "check_tsp_half_sentence", "require_true_tsp_half_sentence", "tsp_half_sentence",
     "check_tsp_worst_sentence", "require_true_tsp_worst_sentence", "tsp_worst_sentence",
+    "AlertSummary", "alert_summary", "check_alert_summary", "require_true_alert_summary",
 ]
 
 
@@ -1195,3 +1196,143 @@ def require_true_tsp_worst_sentence(sentence: str, ranking: pd.DataFrame, *, n: 
     """``sentence`` when :func:`check_tsp_worst_sentence` finds nothing wrong; else :class:`AirlibError`."""
     return _require(sentence, check_tsp_worst_sentence(sentence, ranking, n=n, language=language),
                     "the sentence on the worst towns does not agree with the TSP ranking")
+
+
+# ---- heavy-pollution alerts (重污染天气应对) --------------------------------------------------------
+
+_ALERT_CODES = ("blue", "yellow", "orange", "red")
+_ALERT_ZH = {"blue": "蓝色预警", "yellow": "黄色预警", "orange": "橙色预警", "red": "红色预警"}
+
+
+@dataclass(frozen=True)
+class AlertSummary:
+    """The sentences of the 重污染天气应对 section and the numbers they state.
+
+    Attributes
+    ----------
+    text : str
+    language : str
+    alerts : int
+        Alerts (sequences) in force during the month.
+    alert_days : int
+        Calendar days of the month under an alert [days].
+    season_days : int or None
+        Alert days of the season up to the month's end (None: no season sentence).
+    hits, misses, false_alarms : int or None
+        Verification counts (None: no verification sentence).
+    """
+
+    text: str
+    language: str
+    alerts: int
+    alert_days: int
+    season_days: int | None
+    hits: int | None
+    misses: int | None
+    false_alarms: int | None
+
+
+def _level_name(code: str, language: str) -> str:
+    return _ALERT_ZH[code] if language == "zh" else f"{code} alert"
+
+
+def _level_list(counts: dict[str, int], key: str, field: str, language: str) -> str:
+    parts = [text(key, language, level=_level_name(c, language), **{field: counts[c]})
+             for c in _ALERT_CODES if counts.get(c, 0) > 0]
+    return text("alerts_sep", language).join(parts)
+
+
+def alert_summary(month_alerts: pd.DataFrame, month_days: pd.DataFrame, ym: str, *, season: str | None = None,
+                  season_days: pd.DataFrame | None = None, verification: object | None = None,
+                  period: tuple[str, str] | None = None, language: str = "zh") -> AlertSummary:
+    """The 重污染天气应对 sentences from the alerts of the month, the alert days and the verification.
+
+    Parameters
+    ----------
+    month_alerts : DataFrame
+        :func:`airlib.tracking.alerts.issued_alerts` rows in force during the month (``level``).
+    month_days : DataFrame
+        :func:`airlib.tracking.alerts.alert_days` rows of the month (``date``, ``level``).
+    ym : str
+        The month as written (e.g. ``2017年12月``).
+    season, season_days
+        Season label and its alert days up to the month's end (both or neither).
+    verification : AlertVerification, optional
+        :func:`airlib.tracking.alerts.verify_alerts` over ``period`` (start, end as written).
+    """
+    n = len(month_alerts)
+    days = int(month_days["date"].nunique())
+    if n:
+        counts = month_alerts["level"].value_counts().to_dict()
+        parts = [text("alerts_month", language, ym=ym, n=n, days=days,
+                      levels=_level_list(counts, "alerts_level_times", "n", language))]
+    else:
+        parts = [text("alerts_month_none", language, ym=ym)]
+    s_days = None
+    if season is not None and season_days is not None and len(season_days):
+        s_days = int(season_days["date"].nunique())
+        counts = season_days["level"].value_counts().to_dict()
+        parts.append(text("alerts_season", language, season=season, days=s_days,
+                          levels=_level_list(counts, "alerts_level_days", "days", language)))
+    hits = misses = fa = None
+    if verification is not None and period is not None:
+        sm = verification.summary
+        hits, misses, fa = sm["hits"], sm["misses"], sm["false_alarms"]
+        parts.append(text("alerts_verification", language, start=period[0], end=period[1],
+                          episodes=sm["n_episodes"], hits=hits, misses=misses, false_alarms=fa))
+    sep = "" if language == "zh" else " "
+    return AlertSummary(sep.join(parts), language, n, days, s_days, hits, misses, fa)
+
+
+def check_alert_summary(summary: AlertSummary, month_alerts: pd.DataFrame, month_days: pd.DataFrame,
+                        season_days: pd.DataFrame | None = None, verification: object | None = None) -> list[str]:
+    """What is wrong with an alert summary (empty: true), recounting every number from the
+    frames it was made of (the verification from its per-episode and per-alert outcomes, not
+    its summary dict) and looking for each number and level word in the text."""
+    problems: list[str] = []
+    s, lang = summary.text, summary.language
+    n = int(month_alerts.shape[0])
+    days = int(pd.Series(month_days["date"]).drop_duplicates().size)
+    if summary.alerts != n:
+        problems.append(f"alerts: the sentence says {summary.alerts}, the month has {n}")
+    if summary.alert_days != days:
+        problems.append(f"alert days: the sentence says {summary.alert_days}, the month has {days}")
+    if n:
+        for code, k in month_alerts.groupby("level").size().items():
+            want = text("alerts_level_times", lang, level=_level_name(code, lang), n=int(k))
+            if want not in s:
+                problems.append(f"the sentence does not say {want!r}")
+        if f"{days}" not in s:
+            problems.append(f"{days} alert days are not in the sentence")
+    elif text("alerts_month_none", lang, ym="").strip("，. ") not in s and "no heavy-pollution alert" not in s:
+        problems.append("a month without alerts is not said so")
+    if season_days is not None and len(season_days):
+        sd = int(pd.Series(season_days["date"]).drop_duplicates().size)
+        if summary.season_days != sd:
+            problems.append(f"season alert days: the sentence says {summary.season_days}, recounted {sd}")
+        for code, k in season_days.groupby("level").size().items():
+            want = text("alerts_level_days", lang, level=_level_name(code, lang), days=int(k))
+            if want not in s:
+                problems.append(f"the sentence does not say {want!r}")
+    if verification is not None and summary.hits is not None:
+        ep, al = verification.episodes, verification.alerts
+        recount = {"hits": int((ep["outcome"] == "hit").sum()), "misses": int((ep["outcome"] == "miss").sum()),
+                   "false_alarms": int((al["outcome"] == "false_alarm").sum())}
+        for k, v in recount.items():
+            if getattr(summary, k) != v:
+                problems.append(f"{k}: the sentence says {getattr(summary, k)}, recounted {v}")
+    return problems
+
+
+def require_true_alert_summary(summary: AlertSummary, month_alerts: pd.DataFrame, month_days: pd.DataFrame,
+                               season_days: pd.DataFrame | None = None,
+                               verification: object | None = None) -> AlertSummary:
+    """``summary`` when :func:`check_alert_summary` finds nothing wrong.
+
+    Raises
+    ------
+    AirlibError
+        Naming each disagreement (the report is not written with a false sentence).
+    """
+    return _require(summary, check_alert_summary(summary, month_alerts, month_days, season_days, verification),
+                    "the heavy-pollution alert summary does not agree with the alert log")

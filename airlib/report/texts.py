@@ -257,6 +257,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "letters_issued": "本月向{n}个预警乡镇街道印发预警通知函（{towns}），Word（DOCX）和PDF各{n}份，保存在与本PDF同一"
                           "文件夹的“{folder}”子文件夹中；书面回复期限为{deadline}。",
         "no_letters": "本月无预警乡镇街道，不印发预警通知函。",
+        # 重污染天气应对 (docs/alerts.md; only with the district's alert_log)
+        "h_alerts": "## 重污染天气应对",
+        "alerts_month": "{ym}，本区执行重污染天气预警{n}次（{levels}），预警天数{days}天。",
+        "alerts_month_none": "{ym}，本区未执行重污染天气预警。",
+        "alerts_season": "{season}截至本月底累计预警{days}天（{levels}）。",
+        "alerts_verification": "与观测对照（{start}至{end}）：观测支持的重污染过程{episodes}次，预警命中{hits}次、漏报{misses}次，"
+                               "空报{false_alarms}次。",
+        "alerts_note": "注：预警天数按自然日计，一日内任一时段处于预警即按当日最高预警级别计一天；观测支持的重污染过程按区日AQI判定。"
+                       "以上口径为本系统的设定（可调整），预警文件未作规定。",
+        "alerts_level_days": "{level}{days}天",
+        "alerts_level_times": "{level}{n}次",
+        "alerts_sep": "、",
     },
     "en": {
         "title": "{district} town/street PM2.5 ranking report, {year}-{month:02d}",
@@ -492,6 +504,18 @@ TEXT: Final[dict[str, dict[str, str]]] = {
                           "the Chinese report of this month, in the letters' sub-folder "
                           "of this PDF's folder, and listed in its run record.",
         "no_letters": "No town is warned this month; no warning letter is issued.",
+        "h_alerts": "## Heavy-pollution alerts",
+        "alerts_month": "In {ym} the district was under {n} heavy-pollution alert(s) ({levels}) on {days} day(s).",
+        "alerts_month_none": "In {ym} the district was under no heavy-pollution alert.",
+        "alerts_season": "{season} to the end of this month: {days} alert day(s) ({levels}).",
+        "alerts_verification": "Against the observations ({start} to {end}): {episodes} heavy-pollution episode(s) observed; "
+                               "{hits} hit(s), {misses} miss(es), {false_alarms} false alarm(s).",
+        "alerts_note": "Note: alert days are calendar days; a day under an alert for any part of it counts once, for the "
+                       "highest level that day; observed episodes from the district's daily AQI. These counting rules are "
+                       "settings of this system (adjustable); the alert notices do not define them.",
+        "alerts_level_days": "{level} {days} d",
+        "alerts_level_times": "{level} ×{n}",
+        "alerts_sep": ", ",
     },
 }
 

@@ -247,7 +247,7 @@ def test_files_layout_labels_and_headers(written):
     names = {f.relative_to(folder).as_posix() for f in written.files}
     assert {"synthetic_towns.csv", "synthetic_stations.csv", "synthetic_hourly_2015.csv",
             "synthetic_hourly_2016.csv", "README.txt", "数据说明.txt",
-            "boundaries/towns_schematic.geojson"} <= names
+            "boundaries/towns_schematic.geojson", "alerts/alert_log.csv"} <= names
     for readme in ("README.txt", "数据说明.txt"):
         text = (folder / readme).read_text(encoding="utf-8")
         assert "合成数据，非真实监测数据" in text and "SYNTHETIC" in text

@@ -766,6 +766,7 @@ def test_texts_cover_both_languages():
     fields |= {"clause", "quote", "rules", "limit", "id", "label", "first", "n_reasons", "by_rule"}  # warnings, 约谈
     fields |= {"items", "sep", "plan"}  # which plan each target of the month belongs to (several plans)
     fields |= {"periods", "hours"}  # 扣沙 statement (docs/dust.md)
+    fields |= {"levels", "level", "season", "episodes", "hits", "misses", "false_alarms"}  # 重污染天气应对
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}
