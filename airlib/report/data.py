@@ -267,6 +267,7 @@ class ReportData:
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
     dust: DustData | None = None
     tsp: TspContext | None = None
+    sand_dust: SandDust | None = None
 
 
 #: Base year of the dust tables' change column when no plan in force names one: the base year
@@ -355,7 +356,6 @@ def dust_data(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
         out.road_dust_district = district_value(out.road_dust_monthly, "road_dust")
         out.road_dust_targets = targets(out.road_dust_monthly, "road_dust_load")
     return out
-    sand_dust: SandDust | None = None
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None, *,
