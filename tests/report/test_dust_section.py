@@ -82,7 +82,10 @@ def test_section_present_with_tables_sentence_map(prepared):
 
 def test_section_absent_without_dust(prepared):
     request, data = prepared
-    assert sections.dust(request, dataclasses.replace(data, dust=None)) == []
+    assert sections.dust(request, dataclasses.replace(data, dust=None, tsp=None)) == []
+    # TSP alone keeps the section: its heading and the TSP subsection, no 降尘/道路尘土 tables
+    only_tsp = sections.dust(request, dataclasses.replace(data, dust=None))
+    assert only_tsp and data.tsp is not None
     cfg = dataclasses.replace(DEMO, dustfall=None, road_dust=None)
     assert dust_data(cfg, pd.Period(MONTH, "M"), data.towns, request.project_root) is None
 
