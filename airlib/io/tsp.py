@@ -57,7 +57,8 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.io.city_table import DEVELOPMENT_ZONE, district_code_of
 from airlib.io.ingest.columns import (
-    drop_blank_rows, file_errors, normalise_header, read_any_table, refuse_formula_text, row_arg, split_unit,
+    drop_blank_rows, file_errors, normalise_header, parse_datetimes, read_any_table, refuse_formula_text, row_arg,
+    split_unit,
 )
 from airlib.io.ingest.registries import BEIJING_DISTRICTS
 from airlib.io.registry import resolve_towns, town_key
@@ -309,14 +310,8 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
         ends = texts.map({t: v[1] for t, v in parsed.items()})
         halves = texts.map({t: v[2] for t, v in parsed.items()})
     else:
-        sd = pd.to_datetime(frame[cols["start"]].astype("string").str.strip(), errors="coerce")
-        ed = pd.to_datetime(frame[cols["end"]].astype("string").str.strip(), errors="coerce")
-        for col, v in ((cols["start"], sd), (cols["end"], ed)):
-            nat = v.isna().to_numpy(dtype=bool)
-            if nat.any():
-                raise InputDataError("not a date (write it like 2022-10-01)", file=p, row=row_arg(rows[nat][:5]),
-                                     column=col)
-        sd, ed = sd.dt.normalize(), ed.dt.normalize()
+        sd, ed = (parse_datetimes(frame[cols[k]], file=p, column=cols[k], rows=rows, dates_only=True)
+                  for k in ("start", "end"))
         half1 = (sd.dt.day == 1) & (ed == sd + pd.Timedelta(days=14))
         half2 = (sd.dt.day == 16) & (ed.dt.month == sd.dt.month) & (ed.dt.year == sd.dt.year) & \
             (ed.dt.day == ed.dt.days_in_month)
