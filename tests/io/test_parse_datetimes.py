@@ -56,18 +56,40 @@ def test_zoned_text_is_converted_to_naive_beijing_time(text, expected):
     assert _one(text) == expected
 
 
-def test_mixed_zones_and_naive_texts_in_one_column():
-    s = pd.Series(["2021-03-15 08:00", "2021-03-15 00:00Z", "2021-03-15 09:00+09:00"], index=[2, 3, 4])
+def test_zones_in_one_column_and_mixing_with_zone_less_texts_is_refused():
+    s = pd.Series(["2021-03-15 08:00+08:00", "2021-03-15 00:00Z", "2021-03-15 09:00+09:00"], index=[2, 3, 4])
     out = parse_datetimes(s, file="f", column="c")
     assert out.tolist() == [T("2021-03-15 08:00")] * 3
     assert out.dtype == "datetime64[ns]" and out.index.tolist() == [2, 3, 4]
+    mixed = pd.Series(["2021-03-15 00:00Z", "2021-03-15 08:00", "2021/3/16 8:00"], index=[2, 3, 4])
+    with pytest.raises(InputDataError, match="mixes times with a UTC offset") as e:
+        parse_datetimes(mixed, file="f", column="c")
+    assert e.value.row == [3, 4] and e.value.column == "c"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2021-03-15 24:00", T("2021-03-16 00:00")),
+    ("2021年12月31日24时", T("2022-01-01 00:00")),
+    ("2021-03-15 24:00:00", T("2021-03-16 00:00")),
+])
+def test_24_00_is_the_next_midnight(text, expected):
+    assert _one(text) == expected
+    with pytest.raises(InputDataError, match="time of day"):
+        _one(text, dates_only=True)
+    with pytest.raises(InputDataError, match="not a date and time"):
+        _one(text.replace("24", "24:30", 1) if "时" in text else text.replace("24:00", "24:30"))
 
 
 def test_excel_cells_and_datetime_columns():
-    cells = pd.Series([dt.datetime(2021, 3, 15, 8), dt.date(2021, 3, 16), T("2021-03-17 09:30"),
-                       T("2021-03-15 00:00", tz="UTC"), "2021年3月18日"], dtype=object)
+    cells = pd.Series([dt.datetime(2021, 3, 15, 8), dt.date(2021, 3, 16), T("2021-03-17 09:30"), "2021年3月18日"],
+                      dtype=object)
     assert parse_datetimes(cells, file="f", column="c").tolist() == [
-        T("2021-03-15 08:00"), T("2021-03-16"), T("2021-03-17 09:30"), T("2021-03-15 08:00"), T("2021-03-18")]
+        T("2021-03-15 08:00"), T("2021-03-16"), T("2021-03-17 09:30"), T("2021-03-18")]
+    aware = pd.Series([T("2021-03-15 00:00", tz="UTC"), dt.datetime(2021, 3, 15, tzinfo=dt.timezone.utc)],
+                      dtype=object)
+    assert parse_datetimes(aware, file="f", column="c").tolist() == [T("2021-03-15 08:00")] * 2
+    with pytest.raises(InputDataError, match="mixes"):
+        parse_datetimes(pd.concat([cells, aware]), file="f", column="c")
     naive = pd.Series(pd.to_datetime(["2021-03-15 08:00", None]))
     assert parse_datetimes(naive, file="f", column="c", required=False).tolist()[0] == T("2021-03-15 08:00")
     zoned = pd.Series(pd.to_datetime(["2021-03-15 00:00"]).tz_localize("UTC"))

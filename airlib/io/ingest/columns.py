@@ -715,6 +715,8 @@ _TZ_TAIL_RE = r"(?:Z|[+-]\d{2}:?\d{2})$"
 #: rather than guessed.
 _DATETIME_SHAPE_RE = (r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
                       r"(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?")
+#: ``… 24:00`` (end of the day): read as 00:00 of the next day.
+_H24_RE = r"^(\d{4}-\d{1,2}-\d{1,2}[ T])24:00(?::00)?(\s?(?:Z|[+-]\d{2}:?\d{2}))?$"
 BEIJING_TZ = "Asia/Shanghai"
 
 
@@ -744,9 +746,12 @@ def parse_datetimes(
     Accepted, cell by cell (vectorised, no per-row loop): ISO (``2021-03-15 08:00``,
     ``2021-03-15T08:00:00``), ``/`` and ``.`` separators (``2021/3/15 8:00``, ``2021.03.15``),
     年月日 with 时/点 and 分 (``2021年3月15日8时30分``, ``日`` optional), full-width digits,
-    Excel date/datetime cells, and texts or cells carrying a time zone (``Z``, ``+00:00``),
-    which are converted to Beijing time (UTC+8) and made naive. A text without a zone is
-    Beijing time already.
+    ``24:00`` (00:00 of the next day, as in the hourly readers), Excel date/datetime cells,
+    and texts or cells carrying a time zone (``Z``, ``+00:00``), which are converted to
+    Beijing time (UTC+8) and made naive. A text without a zone is Beijing time already;
+    mixing texts with and without a zone in one column is an error (as in the hourly
+    readers). Only year-first forms are read: ``15``, ``03/15/2021`` or ``March 15`` are
+    refused, not guessed.
 
     Parameters
     ----------
@@ -772,9 +777,10 @@ def parse_datetimes(
     Raises
     ------
     InputDataError
-        Naming the file, the rows (all of them; the message shows the first three cells), the
-        column and the expected form, for a cell that is not a date (time), a time of day
-        where only a date is allowed, or an empty cell where ``required``.
+        Naming the file, the first five rows, the column and the expected form (the message
+        shows the first three cells), for a cell that is not a date (time), a time of day
+        where only a date is allowed, an empty cell where ``required``, or zoned and
+        zone-less texts in one column.
     """
     rows_a = np.asarray(values.index if rows is None else rows)
 
@@ -784,6 +790,7 @@ def parse_datetimes(
     what = "a date" if dates_only else "a date and time"
     example = ("2021-03-15 (also 2021/3/15, 2021.3.15, 2021年3月15日)" if dates_only else
                "2021-03-15 08:00 (also 2021/3/15 8:00, 2021年3月15日8时30分, 2021-03-15T08:00+08:00)")
+    at24 = np.zeros(len(values), dtype=bool)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         t = values.dt.tz_convert(BEIJING_TZ).dt.tz_localize(None)
         empty = t.isna().to_numpy()
@@ -794,8 +801,19 @@ def parse_datetimes(
         s = _datetime_texts(values)
         empty_s = s.isna() | (s == "") | s.isin(["NaT", "nan", "None"])
         s = s.mask(empty_s)
+        # 24:00 is 00:00 of the next day (as in the hourly readers, docs/ingestion.md)
+        at24 = s.str.fullmatch(_H24_RE).fillna(False).to_numpy(dtype=bool)
+        s = s.str.replace(_H24_RE, r"\g<1>00:00\g<2>", regex=True)
         shaped = s.str.fullmatch(_DATETIME_SHAPE_RE).fillna(False).to_numpy(dtype=bool)
         zoned = (s.str.contains(_TZ_TAIL_RE, regex=True).fillna(False).to_numpy(dtype=bool)) & shaped
+        if zoned.any() and (shaped & ~zoned).any():
+            mixed = shaped & ~zoned
+            row, more = where(mixed)
+            raise InputDataError(
+                f"the column mixes times with a UTC offset ({values[zoned].astype(str).head(1).tolist()[0]}) and "
+                f"without one ({values[mixed].astype(str).head(3).tolist()}{more}); the offset-less ones would be "
+                "taken as Beijing time: write every time with its offset, or all in Beijing time without one",
+                file=file, row=row, column=column)
         t = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         plain = shaped & ~zoned
         if plain.any():
@@ -803,6 +821,7 @@ def parse_datetimes(
         if zoned.any():
             z = pd.to_datetime(s[zoned], errors="coerce", format="mixed", utc=True)
             t[zoned] = z.dt.tz_convert(BEIJING_TZ).dt.tz_localize(None).astype("datetime64[ns]")
+        t[at24] = t[at24] + pd.Timedelta(days=1)
         bad = (~empty_s).to_numpy() & t.isna().to_numpy()
         if bad.any():
             row, more = where(bad)
@@ -812,7 +831,7 @@ def parse_datetimes(
         empty = empty_s.to_numpy()
     t = pd.to_datetime(t).astype("datetime64[ns]")
     if dates_only:
-        timed = (t.notna() & (t != t.dt.normalize())).to_numpy()
+        timed = (t.notna() & (t != t.dt.normalize())).to_numpy() | at24
         if timed.any():
             row, more = where(timed)
             raise InputDataError(
