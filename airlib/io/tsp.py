@@ -57,7 +57,7 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.io.city_table import DEVELOPMENT_ZONE, district_code_of
 from airlib.io.ingest.columns import (
-    drop_blank_rows, file_errors, normalise_header, parse_datetimes, read_any_table, refuse_formula_text, row_arg,
+    drop_blank_rows, file_errors, find_columns, parse_datetimes, read_any_table, refuse_formula_text, row_arg,
     split_unit,
 )
 from airlib.io.ingest.registries import BEIJING_DISTRICTS
@@ -93,17 +93,9 @@ _ISO_PERIOD = re.compile(r"^(?P<a>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})" + r"\s*(?:~|�
                          + r"(?P<b>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})$")
 
 
-def _header_index() -> dict[str, str]:
-    return {normalise_header(a): canon for canon, names in TSP_HEADER_ALIASES.items() for a in names}
-
-
-def _canon(header: object) -> str | None:
-    return _header_index().get(normalise_header(header))
-
-
 def _is_header(cells: list[object]) -> bool:
-    found = {_canon(c) for c in cells if isinstance(c, str)}
-    return {"district", "town", "tsp"} <= found
+    found = find_columns([c for c in cells if isinstance(c, str)], TSP_HEADER_ALIASES)
+    return {"district", "town", "tsp"} <= set(found)
 
 
 def half_month_bounds(year: int, month: int, half: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -233,14 +225,7 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
     """
     p = Path(path)
     frame, _ = read_any_table(p, sheet=sheet, is_header=_is_header, settings=settings)
-    cols: dict[str, str] = {}
-    for h in frame.columns:
-        canon = _canon(h)
-        if canon is None:
-            continue
-        if canon in cols:
-            raise InputDataError(f"columns {cols[canon]!r} and {h!r} both give {canon!r}; keep one", file=p, column=str(h))
-        cols[canon] = str(h)
+    cols = find_columns(frame.columns, TSP_HEADER_ALIASES, file=p, repeated="error")
     found = list(map(str, frame.columns))
     for need, example in (("district", "所属区"), ("town", "街道(乡镇)"), ("tsp", "TSP(µg/m³)")):
         if need not in cols:

@@ -217,3 +217,24 @@ def test_sand_dust_size_limit_is_ledger_max_bytes(tmp_path):
     with pytest.raises(InputDataError, match="ledger_max_bytes"):
         read_sand_dust_periods(p, settings=small)
     assert len(read_sand_dust_periods(p)) == 1
+
+
+def test_repeated_error_names_both_headers_of_one_field(tmp_path):
+    aliases = {"tsp": ("tsp", "浓度"), "town": ("街道",)}
+    assert find_columns(["街道", "TSP", "浓度"], aliases) == {"town": "街道", "tsp": "TSP"}
+    with pytest.raises(InputDataError, match="both give 'tsp'") as e:
+        find_columns(["街道", "TSP", "浓度"], aliases, file="t.csv", repeated="error")
+    assert e.value.column == "浓度" and e.value.file == "t.csv"
+    assert find_columns(["街道", "浓度"], aliases, repeated="error") == {"town": "街道", "tsp": "浓度"}
+    with pytest.raises(ValueError):
+        find_columns(["街道"], aliases, repeated="last")
+
+
+def test_tsp_reader_refuses_two_columns_of_one_field(tmp_path):
+    from airlib.io.tsp import read_tsp
+
+    p = tmp_path / "tsp.csv"
+    p.write_text("所属区,街道,时段,TSP,浓度\n门头沟区,大峪街道,2022年10月1日-15日,100,100\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match="both give 'tsp'") as e:
+        read_tsp(p)
+    assert e.value.column == "浓度"

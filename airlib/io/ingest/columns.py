@@ -853,6 +853,7 @@ def find_columns(
     file: str | os.PathLike[str] | None = None,
     what: str = "the table",
     key=None,
+    repeated: str = "first",
 ) -> dict[str, str]:
     """The header of each field, found by its aliases (the one "find columns by header
     aliases" rule of the readers).
@@ -860,7 +861,8 @@ def find_columns(
     Headers and aliases are compared after :func:`normalise_header` (or ``key``, a function
     applied to the header first, e.g. one that strips a unit the generic rule does not know).
     Per field the aliases are tried in order (the most specific first); a header already taken
-    by an earlier field is not used again.
+    by an earlier field is not used again. ``repeated="error"``: two headers of one field
+    (``TSP`` and ``浓度``) are an error instead of the most specific one winning.
 
     Returns
     -------
@@ -871,14 +873,22 @@ def find_columns(
     ------
     InputDataError
         A field of ``required`` not found: names every missing field with its first aliases
-        and the headers found.
+        and the headers found; with ``repeated="error"``, two headers giving one field.
     """
+    if repeated not in ("first", "error"):
+        raise ValueError(f"repeated must be 'first' or 'error', not {repeated!r}")
     keyf = normalise_header if key is None else (lambda h: normalise_header(key(h)))
     by_key: dict[str, str] = {}
     for h in headers:
         by_key.setdefault(keyf(h), str(h))
     found: dict[str, str] = {}
     for field, names in aliases.items():
+        if repeated == "error":
+            keys = {normalise_header(n) for n in names}
+            both = [str(h) for h in headers if keyf(h) in keys]
+            if len(both) > 1:
+                raise InputDataError(f"columns {both[0]!r} and {both[1]!r} both give {field!r}; keep one", file=file,
+                                     column=both[1])
         for n in names:
             h = by_key.get(normalise_header(n))
             if h is not None and h not in found.values():
