@@ -51,7 +51,9 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.io.ingest.columns import drop_blank_rows, file_errors, read_any_table, row_arg
+from airlib.io.ingest.columns import (
+    drop_blank_rows, file_errors, find_columns, parse_datetimes, read_any_table, row_arg,
+)
 from airlib.io.plans import ALERT_LEVELS
 
 __all__ = ["OPEN_END", "LEVEL_ORDER", "LEVEL_ZH", "COLUMN_NAMES", "parse_level", "read_alert_log", "alert_sequences"]
@@ -64,7 +66,8 @@ LEVEL_ORDER: tuple[str, ...] = tuple(ALERT_LEVELS)
 #: Code → full Chinese name (``蓝色预警`` …), as :data:`airlib.standards.pollution_days.LEVELS`.
 LEVEL_ZH: dict[str, str] = {code: f"{zh}预警" for code, zh in ALERT_LEVELS.items()}
 
-#: Accepted header texts per field (compared after removing spaces, case-insensitive).
+#: Accepted header texts per field, most specific first (compared after
+#: :func:`airlib.io.ingest.columns.normalise_header`).
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "level": ("预警级别", "预警等级", "级别", "等级", "预警", "level", "alert_level"),
     "issued": ("发布时间", "发布日期", "发布", "issued", "issue_time"),
@@ -94,42 +97,6 @@ def parse_level(text: str) -> tuple[str | None, str]:
              "Ⅱ": "orange", "II": "orange", "2": "orange", "Ⅰ": "red", "I": "red", "1": "red"}
     key = s.upper().removesuffix("级预警").removesuffix("级")
     return roman.get(key), change
-
-
-def _find_columns(frame: pd.DataFrame, file) -> dict[str, str]:
-    norm = {str(c).replace(" ", "").replace("\u3000", "").lower(): c for c in frame.columns}
-    found: dict[str, str] = {}
-    for field, names in COLUMN_NAMES.items():
-        for n in names:
-            if n.lower() in norm:
-                found[field] = norm[n.lower()]
-                break
-    missing = [f for f in _REQUIRED if f not in found]
-    if missing:
-        wanted = "; ".join(f"{f}: one of {'/'.join(COLUMN_NAMES[f][:3])}" for f in missing)
-        raise InputDataError(f"the alert log lacks column(s) {wanted}; columns found: {list(frame.columns)}",
-                             file=file)
-    return found
-
-
-def _parse_times(values: pd.Series, *, file, column: str, required: bool) -> pd.Series:
-    s = values.astype("string").str.strip().str.replace("\u3000", " ", regex=False)
-    s = s.str.replace(r"[年月]", "-", regex=True).str.replace("日", " ", regex=False)
-    s = s.str.replace(r"(\d)时(\d)", r"\1:\2", regex=True).str.replace(r"(\d)时$", r"\1:00", regex=True)
-    s = s.str.replace("分", "", regex=False).str.strip()
-    empty = s.isna() | (s == "")
-    t = pd.to_datetime(s.where(~empty), errors="coerce", format="mixed")
-    bad = (~empty & t.isna()).to_numpy()
-    if bad.any():
-        raise InputDataError(
-            f"cannot read {values[bad].astype(str).head(3).tolist()} as a date and time; write e.g. "
-            "2017-12-01 20:00", file=file, row=row_arg(values.index[bad]), column=column)
-    if required and empty.any():
-        raise InputDataError("empty time: every notice needs it", file=file,
-                             row=row_arg(values.index[empty.to_numpy()]), column=column)
-    if getattr(t.dt, "tz", None) is not None:
-        t = t.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-    return t.astype("datetime64[ns]")
 
 
 def alert_sequences(log: pd.DataFrame) -> np.ndarray:
@@ -181,13 +148,11 @@ def read_alert_log(path: str | os.PathLike[str], *, area: str | None = None,
     p = Path(path)
 
     def is_header(cells) -> bool:
-        names = {str(c).replace(" ", "").lower() for c in cells if c is not None and str(c) != "nan"}
-        return any(n.lower() in names for n in COLUMN_NAMES["level"]) and any(
-            n.lower() in names for n in COLUMN_NAMES["start"])
+        return set(_REQUIRED) <= set(find_columns(cells, COLUMN_NAMES))
 
     frame, _ = read_any_table(p, encoding, sheet, is_header=is_header)
     frame = drop_blank_rows(frame)
-    cols = _find_columns(frame, p)
+    cols = find_columns(frame.columns, COLUMN_NAMES, required=_REQUIRED, file=p, what="the alert log")
     if frame.empty:
         return _empty()
     lv = frame[cols["level"]].astype("string").fillna("")
@@ -199,10 +164,10 @@ def read_alert_log(path: str | os.PathLike[str], *, area: str | None = None,
         raise InputDataError(
             f"unknown alert level {lv[unknown].head(3).tolist()}; write 蓝色/黄色/橙色/红色(预警), "
             "optionally 升级为…", file=p, row=row_arg(frame.index[unknown]), column=cols["level"])
-    start = _parse_times(frame[cols["start"]], file=p, column=cols["start"], required=True)
-    end = (_parse_times(frame[cols["end"]], file=p, column=cols["end"], required=False) if "end" in cols
+    start = parse_datetimes(frame[cols["start"]], file=p, column=cols["start"], required=True)
+    end = (parse_datetimes(frame[cols["end"]], file=p, column=cols["end"], required=False) if "end" in cols
            else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"))
-    issued = (_parse_times(frame[cols["issued"]], file=p, column=cols["issued"], required=False)
+    issued = (parse_datetimes(frame[cols["issued"]], file=p, column=cols["issued"], required=False)
               if "issued" in cols else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]"))
     if "area" in cols:
         ar = frame[cols["area"]].astype("string").str.strip()

@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
-from airlib.io.ingest.columns import drop_blank_rows, file_errors, read_any_table, refuse_formula_text, row_arg
+from airlib.io.ingest.columns import (
+    drop_blank_rows, file_errors, find_columns, parse_datetimes, read_any_table, refuse_formula_text, row_arg,
+)
 from airlib.io.registry import resolve_towns
 from airlib.settings import DEFAULT, Settings
 
@@ -68,11 +70,6 @@ _HEADERS: dict[str, tuple[str, ...]] = {
 _UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*[(（\[](?P<unit>[^()（）\[\]]*(?:[(（][^()（）]*[)）][^()（）\[\]]*)?)[)）\]]\s*$")
 
 
-def _norm(text: object) -> str:
-    s = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip().casefold()
-    return re.sub(r"[\s_\-.:（）()]", "", s)
-
-
 def _unit_key(text: object) -> str:
     s = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "").replace("⋅", "·").replace("•", "·")
     return s.replace("²", "2").replace("*", "·").replace(".", "·").casefold()
@@ -89,14 +86,6 @@ def _split_header(text: object) -> tuple[str, str | None]:
     if m and m.group("name").strip() and m.group("unit").strip():
         return m.group("name").strip(), m.group("unit").strip()
     return s, None
-
-
-def _canonical(header: object) -> str | None:
-    key = _norm(_split_header(header)[0])
-    for canon, names in _HEADERS.items():
-        if key in {_norm(n) for n in names}:
-            return canon
-    return None
 
 
 def dust_files(path: str | PathLike[str]) -> list[Path]:
@@ -116,25 +105,17 @@ def dust_files(path: str | PathLike[str]) -> list[Path]:
 
 def _table(path: Path, required: Sequence[str], settings: Settings) -> tuple[pd.DataFrame, dict[str, str], dict]:
     """Read one sheet; return (frame, canonical → header, canonical → unit from the header)."""
+    def header_name(h: object) -> str:
+        return _split_header(h)[0]
+
     def is_header(cells: list) -> bool:
-        canon = {_canonical(c) for c in cells if c is not None and str(c).strip() and str(c) != "nan"}
+        canon = set(find_columns(cells, _HEADERS, key=header_name))
         return "town" in canon and len(canon & set(required)) >= 2
 
     frame, _ = read_any_table(path, is_header=is_header, settings=settings)
     frame = drop_blank_rows(frame)
-    cols: dict[str, str] = {}
-    units: dict[str, str] = {}
-    for h in frame.columns:
-        c = _canonical(h)
-        if c is not None and c not in cols:
-            cols[c] = h
-            u = _split_header(h)[1]
-            if u:
-                units[c] = u
-    missing = [c for c in required if c not in cols]
-    if missing:
-        names = "; ".join(f"{c}: " + "、".join(_HEADERS[c][:4]) for c in missing)
-        raise InputDataError(f"missing column(s) — expected a header named {names}", file=path, row=1)
+    cols = find_columns(frame.columns, _HEADERS, required=required, key=header_name, file=path, what="the sheet")
+    units = {c: u for c, h in cols.items() if (u := _split_header(h)[1])}
     return frame, cols, units
 
 
@@ -149,23 +130,7 @@ def _text(frame: pd.DataFrame, col: str, path: Path, rows: np.ndarray, what: str
 
 
 def _dates(frame: pd.DataFrame, col: str, path: Path, rows: np.ndarray) -> pd.Series:
-    raw = frame[col]
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        d = raw
-    else:
-        txt = raw.map(lambda v: v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v).astype("string").str.strip()
-        txt = txt.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
-        d = pd.to_datetime(txt, format="%Y-%m-%d", errors="coerce")
-        bad = d.isna().to_numpy()
-        if bad.any():
-            ex = raw[bad].head(3).astype(str).tolist()
-            raise InputDataError(f"not a date (expected YYYY-MM-DD): {ex}", file=path, row=row_arg(rows[bad]),
-                                 column=col)
-    d = pd.to_datetime(d, errors="coerce")
-    bad = d.isna().to_numpy()
-    if bad.any():
-        raise InputDataError("empty or unreadable date", file=path, row=row_arg(rows[bad]), column=col)
-    return d.dt.normalize().astype("datetime64[ns]")
+    return parse_datetimes(frame[col], file=path, column=col, rows=rows, dates_only=True)
 
 
 def _numbers(frame: pd.DataFrame, col: str, path: Path, rows: np.ndarray, what: str) -> pd.Series:

@@ -33,7 +33,9 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.io.ingest.cnemc import parse_primary
-from airlib.io.ingest.columns import normalise_header, read_any_table, refuse_formula_text, row_arg
+from airlib.io.ingest.columns import (
+    find_columns, normalise_header, parse_datetimes, read_any_table, refuse_formula_text, row_arg,
+)
 from airlib.settings import Settings
 from airlib.standards.aqi import category_of
 
@@ -62,18 +64,6 @@ _CATEGORY_WORDS: tuple[tuple[str, int], ...] = (  # longest first: 严重 before
     ("良", 2), ("二级", 2), ("优", 1), ("一级", 1),
 )
 _RANGE_SPLIT = r"\s*(?:至|到|~|～|-|—|－|–|/)\s*"
-
-
-def _find_columns(frame: pd.DataFrame, path: Path) -> dict[str, str]:
-    keys = {normalise_header(c): c for c in frame.columns}
-    found: dict[str, str] = {}
-    for role, names in _HEADERS.items():
-        for n in names:
-            k = normalise_header(n)
-            if k in keys:
-                found[role] = keys[k]
-                break
-    return found
 
 
 _HEADER_KEYS = {normalise_header(n) for names in _HEADERS.values() for n in names}
@@ -119,16 +109,6 @@ def _lead(text: str) -> int:
     if s in words:
         return words[s]
     raise ValueError(text)
-
-
-def _dates(values: pd.Series, path: Path, column: str, rows: np.ndarray) -> pd.Series:
-    s = values.astype("string").str.strip()
-    d = pd.to_datetime(s, errors="coerce", format="mixed")
-    bad = d.isna().to_numpy() & s.notna().to_numpy() & s.ne("").fillna(False).to_numpy()
-    if bad.any():
-        raise InputDataError(f"not a date: {s[bad].head(3).tolist()} (expected e.g. 2026-10-05)",
-                             file=path, row=row_arg(rows[bad][:5]), column=column)
-    return d.dt.normalize()
 
 
 def _aqi_number(values: pd.Series, path: Path, column: str, rows: np.ndarray) -> np.ndarray:
@@ -202,7 +182,7 @@ def read_forecasts(path: str | os.PathLike[str], *, sheet: str | int | None = No
     if raw.empty:
         raise InputDataError("the forecast table has no data rows", file=p)
     rows = raw.index.to_numpy()
-    col = _find_columns(raw, p)
+    col = find_columns(raw.columns, _HEADERS, file=p)
     have_time = [k for k in ("issued", "target_date", "lead_days") if k in col]
     if len(have_time) < 2:
         raise InputDataError(
@@ -214,8 +194,9 @@ def read_forecasts(path: str | os.PathLike[str], *, sheet: str | int | None = No
     if ("aqi_low" in col) != ("aqi_high" in col):
         raise InputDataError("AQI low and high columns come together (AQI下限, AQI上限)", file=p)
 
-    issued = _dates(raw[col["issued"]], p, col["issued"], rows) if "issued" in col else None
-    target = _dates(raw[col["target_date"]], p, col["target_date"], rows) if "target_date" in col else None
+    # a day, possibly written with the issue hour: the time of day is dropped (emptiness is checked below)
+    issued, target = (parse_datetimes(raw[col[k]], file=p, column=col[k], rows=rows, required=False).dt.normalize()
+                      if k in col else None for k in ("issued", "target_date"))
     lead = None
     if "lead_days" in col:
         c = col["lead_days"]

@@ -15,9 +15,6 @@ here: the reader keeps the instants as published.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from os import PathLike
 from pathlib import Path
 
@@ -26,6 +23,7 @@ import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.files import refuse_if_larger
+from airlib.io.ingest.columns import drop_blank_rows, find_columns, parse_datetimes, read_any_table, row_arg
 from airlib.settings import DEFAULT, Settings
 
 __all__ = ["HEADER_ALIASES", "PERIOD_COLUMNS", "read_sand_dust_periods", "check_periods"]
@@ -33,25 +31,17 @@ __all__ = ["HEADER_ALIASES", "PERIOD_COLUMNS", "read_sand_dust_periods", "check_
 #: Columns of the period frame.
 PERIOD_COLUMNS: tuple[str, ...] = ("start", "end", "area", "source", "row")
 
-#: Accepted header texts per column (whitespace removed, compared case-insensitively).
+#: Accepted header texts per column, most specific first (compared after
+#: :func:`airlib.io.ingest.columns.normalise_header`).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "start": ("start", "开始时间", "起始时间", "开始", "起始", "影响开始时间", "沙尘开始时间", "开始时刻"),
     "end": ("end", "结束时间", "终止时间", "结束", "截止时间", "影响结束时间", "沙尘结束时间", "结束时刻"),
     "area": ("area", "影响区域", "影响范围", "区域", "地区", "城市", "区县", "行政区"),
 }
 
-_CN_TIME = [
-    (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"), r"\1-\2-\3 "),
-    (re.compile(r"(\d{1,2})[时点]\s*(\d{1,2})分?"), r"\1:\2"),
-    (re.compile(r"(\d{1,2})[时点]"), r"\1:00"),
-]
-
-
-def _norm(cell: object) -> str:
-    return re.sub(r"\s+", "", str(cell)).lower() if isinstance(cell, str) else ""
-
-
-def _read_grid(path: Path, settings: Settings) -> pd.DataFrame:
+def _read_table(path: Path, settings: Settings) -> pd.DataFrame:
+    """The list as :func:`airlib.io.ingest.columns.read_any_table` reads it (index = file row as
+    in Excel), after the type and size checks of a period list (``ledger_max_bytes``)."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
         raise InputDataError(f"unsupported file type {suffix!r} for a sand-dust period list; use .csv or .xlsx",
@@ -61,18 +51,12 @@ def _read_grid(path: Path, settings: Settings) -> pd.DataFrame:
     except FileNotFoundError:
         raise InputDataError("sand-dust period list not found", file=path) from None
     refuse_if_larger(path, size, settings.ledger_max_bytes, "ledger_max_bytes", what="the sand-dust period list")
+
+    def is_header(cells: list[str]) -> bool:
+        return {"start", "end"} <= set(find_columns(cells, HEADER_ALIASES))
+
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            from airlib.io.ingest.columns import check_xlsx
-
-            check_xlsx(path, 0, settings)
-            return pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
-        from airlib.io.text_decoding import decode_text
-
-        text, _ = decode_text(path.read_bytes(), file=path)
-        lines = list(csv.reader(io.StringIO(text)))  # every line kept: row numbers as in Excel
-        width = max((len(r) for r in lines), default=0)
-        return pd.DataFrame([r + [""] * (width - len(r)) for r in lines], dtype=object)
+        frame, _ = read_any_table(path, is_header=is_header, settings=settings)
     except InputDataError:
         raise
     except PermissionError:
@@ -81,35 +65,7 @@ def _read_grid(path: Path, settings: Settings) -> pd.DataFrame:
         raise InputDataError(
             f"cannot read the sand-dust period list ({type(exc).__name__}: {exc}); open it in Excel and "
             "save it again, or export it as UTF-8 CSV", file=path) from None
-
-
-def _parse_time(values: pd.Series, *, file: Path, column: str, rows: np.ndarray) -> pd.Series:
-    """Cells → naive Timestamps; an unparsable or empty cell is an error naming its row."""
-    def one(v: object) -> pd.Timestamp | None:
-        if isinstance(v, pd.Timestamp):
-            return v.tz_convert("Asia/Shanghai").tz_localize(None) if v.tzinfo else v
-        if hasattr(v, "year") and hasattr(v, "hour"):
-            return pd.Timestamp(v)
-        if not isinstance(v, str) or not v.strip():
-            return None
-        s = v.strip()
-        for pat, rep in _CN_TIME:
-            s = pat.sub(rep, s)
-        try:
-            t = pd.Timestamp(s.replace("/", "-"))
-        except (ValueError, TypeError):
-            return None
-        if t is pd.NaT:
-            return None
-        return t.tz_convert("Asia/Shanghai").tz_localize(None) if t.tzinfo else t
-
-    parsed = [one(v) for v in values]  # a list of at most a few hundred periods
-    bad = [int(r) for r, t in zip(rows, parsed) if t is None]
-    if bad:
-        raise InputDataError(
-            "cannot read this time (empty or not a date-time); write it as 2021-03-15 08:00",
-            file=file, row=bad if len(bad) > 1 else bad[0], column=column)
-    return pd.Series(pd.to_datetime(parsed), index=values.index).astype("datetime64[us]")
+    return frame
 
 
 def read_sand_dust_periods(
@@ -154,52 +110,36 @@ def read_sand_dust_periods(
     """
     s = DEFAULT if settings is None else settings
     p = Path(path)
-    raw = _read_grid(p, s)
-    cells = raw.map(_norm)
-    header_at = None
-    for i in range(min(len(cells), 20)):
-        keys = {k for c in cells.iloc[i] for k, names in HEADER_ALIASES.items() if c in names}
-        if {"start", "end"} <= keys:
-            header_at = i
-            break
-    if header_at is None:
+    frame = _read_table(p, s)
+    cols = find_columns(frame.columns, HEADER_ALIASES)
+    if not {"start", "end"} <= set(cols):
         raise InputDataError(
             "no header with a start and an end column found in the first 20 rows; name them "
             "开始时间 and 结束时间 (or start, end), with 影响区域 (area)", file=p)
-    col_of: dict[str, int] = {}
-    header_text: dict[str, str] = {}
-    for j, c in enumerate(cells.iloc[header_at]):
-        for k, names in HEADER_ALIASES.items():
-            if c in names and k not in col_of:
-                col_of[k] = j
-                header_text[k] = str(raw.iat[header_at, j]).strip()
-    if "area" not in col_of and default_area is None:
+    header_row = int(frame.index[0]) - 1 if len(frame) else None
+    if "area" not in cols and default_area is None:
         raise InputDataError(
             "no area column (影响区域); add one naming the district or 全市 for each period, or pass "
-            "default_area", file=p, row=header_at + 1)
-    body = raw.iloc[header_at + 1:]
-    blank = body.map(lambda v: v is None or (isinstance(v, float) and np.isnan(v)) or
-                     (isinstance(v, str) and not v.strip())).all(axis=1)
-    first = body.iloc[:, 0].astype(str).str.lstrip().str.startswith("#")
-    body = body[~blank & ~first]
-    rows = body.index.to_numpy() + 1
-    start = _parse_time(body.iloc[:, col_of["start"]], file=p, column=header_text["start"], rows=rows)
-    end = _parse_time(body.iloc[:, col_of["end"]], file=p, column=header_text["end"], rows=rows)
+            "default_area", file=p, row=header_row)
+    body = drop_blank_rows(frame)
+    comment = body.iloc[:, 0].astype("string").fillna("").str.lstrip().str.startswith("#").to_numpy(dtype=bool)
+    body = body[~comment]
+    rows = body.index.to_numpy()
+    start = parse_datetimes(body[cols["start"]], file=p, column=cols["start"], rows=rows)
+    end = parse_datetimes(body[cols["end"]], file=p, column=cols["end"], rows=rows)
     if end_is_last_hour:
         end = end + pd.Timedelta(hours=1)
-    if "area" in col_of:
-        area = body.iloc[:, col_of["area"]].map(lambda v: re.sub(r"\s+", "", str(v)) if v is not None else "")
-        area = area.replace({"nan": ""})
-        empty = rows[(area == "").to_numpy()]
+    if "area" in cols:
+        area = body[cols["area"]].astype("string").fillna("").str.replace(r"\s+", "", regex=True)
+        empty = rows[(area == "").to_numpy(dtype=bool)]
         if len(empty):
-            raise InputDataError("the area is empty; name the district (or 全市)", file=p,
-                                 row=[int(r) for r in empty] if len(empty) > 1 else int(empty[0]),
-                                 column=header_text["area"])
+            raise InputDataError("the area is empty; name the district (or 全市)", file=p, row=row_arg(empty),
+                                 column=cols["area"])
     else:
         area = pd.Series(default_area, index=body.index)
     out = pd.DataFrame({"start": start.to_numpy(), "end": end.to_numpy(), "area": area.astype(str).to_numpy(),
                         "source": p.name, "row": rows.astype(int)})
-    return check_periods(out, file=p, end_column=header_text["end"])
+    return check_periods(out, file=p, end_column=cols["end"])
 
 
 def check_periods(periods: pd.DataFrame, *, file: str | PathLike[str] | None = None,

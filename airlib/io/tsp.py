@@ -57,7 +57,8 @@ import pandas as pd
 from airlib.errors import InputDataError
 from airlib.io.city_table import DEVELOPMENT_ZONE, district_code_of
 from airlib.io.ingest.columns import (
-    drop_blank_rows, file_errors, normalise_header, read_any_table, refuse_formula_text, row_arg, split_unit,
+    drop_blank_rows, file_errors, find_columns, parse_datetimes, read_any_table, refuse_formula_text, row_arg,
+    split_unit,
 )
 from airlib.io.ingest.registries import BEIJING_DISTRICTS
 from airlib.io.registry import resolve_towns, town_key
@@ -92,17 +93,9 @@ _ISO_PERIOD = re.compile(r"^(?P<a>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})" + r"\s*(?:~|�
                          + r"(?P<b>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})$")
 
 
-def _header_index() -> dict[str, str]:
-    return {normalise_header(a): canon for canon, names in TSP_HEADER_ALIASES.items() for a in names}
-
-
-def _canon(header: object) -> str | None:
-    return _header_index().get(normalise_header(header))
-
-
 def _is_header(cells: list[object]) -> bool:
-    found = {_canon(c) for c in cells if isinstance(c, str)}
-    return {"district", "town", "tsp"} <= found
+    found = find_columns([c for c in cells if isinstance(c, str)], TSP_HEADER_ALIASES)
+    return {"district", "town", "tsp"} <= set(found)
 
 
 def half_month_bounds(year: int, month: int, half: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -232,14 +225,7 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
     """
     p = Path(path)
     frame, _ = read_any_table(p, sheet=sheet, is_header=_is_header, settings=settings)
-    cols: dict[str, str] = {}
-    for h in frame.columns:
-        canon = _canon(h)
-        if canon is None:
-            continue
-        if canon in cols:
-            raise InputDataError(f"columns {cols[canon]!r} and {h!r} both give {canon!r}; keep one", file=p, column=str(h))
-        cols[canon] = str(h)
+    cols = find_columns(frame.columns, TSP_HEADER_ALIASES, file=p, repeated="error")
     found = list(map(str, frame.columns))
     for need, example in (("district", "所属区"), ("town", "街道(乡镇)"), ("tsp", "TSP(µg/m³)")):
         if need not in cols:
@@ -309,14 +295,8 @@ def read_tsp(path: str | os.PathLike[str], towns: pd.DataFrame | None = None, *,
         ends = texts.map({t: v[1] for t, v in parsed.items()})
         halves = texts.map({t: v[2] for t, v in parsed.items()})
     else:
-        sd = pd.to_datetime(frame[cols["start"]].astype("string").str.strip(), errors="coerce")
-        ed = pd.to_datetime(frame[cols["end"]].astype("string").str.strip(), errors="coerce")
-        for col, v in ((cols["start"], sd), (cols["end"], ed)):
-            nat = v.isna().to_numpy(dtype=bool)
-            if nat.any():
-                raise InputDataError("not a date (write it like 2022-10-01)", file=p, row=row_arg(rows[nat][:5]),
-                                     column=col)
-        sd, ed = sd.dt.normalize(), ed.dt.normalize()
+        sd, ed = (parse_datetimes(frame[cols[k]], file=p, column=cols[k], rows=rows, dates_only=True)
+                  for k in ("start", "end"))
         half1 = (sd.dt.day == 1) & (ed == sd + pd.Timedelta(days=14))
         half2 = (sd.dt.day == 16) & (ed.dt.month == sd.dt.month) & (ed.dt.year == sd.dt.year) & \
             (ed.dt.day == ed.dt.days_in_month)

@@ -55,6 +55,8 @@ __all__ = [
     "sniff_delimiter",
     "refuse_formula_text",
     "canonical_columns",
+    "parse_datetimes",
+    "find_columns",
 ]
 
 #: Cell texts read as missing (after stripping whitespace) in station tables.
@@ -696,3 +698,206 @@ def row_arg(rows) -> int | list[int] | None:
 def file_row_numbers(n: int) -> np.ndarray:
     """1-based row numbers as seen in the file for ``n`` data rows after a header on row 1."""
     return np.arange(2, n + 2)
+
+
+# --------------------------------------------------------------------------- date-time cells
+#: ``2021年3月15日`` (日 optional) → ``2021-3-15 ``.
+_CN_DATE_RE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?"
+#: ``2021/3/15``, ``2021.3.15`` → ``2021-3-15`` (only at the start: the date part).
+_SEP_DATE_RE = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?=\D|$)"
+#: ``8时30分``, ``8点30`` → ``8:30``; ``8时``/``8点`` → ``8:00``.
+_CN_HM_RE = r"(\d{1,2})\s*[时点]\s*(\d{1,2})\s*分?"
+_CN_H_RE = r"(\d{1,2})\s*[时点]"
+#: A text that names a time zone (``Z``, ``+08:00``, ``-0500``) at its end.
+_TZ_TAIL_RE = r"(?:Z|[+-]\d{2}:?\d{2})$"
+#: The one shape a date (time) text has after :func:`_datetime_texts`: year first, then an
+#: optional time and zone. Anything else (``15``, ``03/15/2021``, ``March 15``) is refused
+#: rather than guessed.
+_DATETIME_SHAPE_RE = (r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+                      r"(?:\s?(?:Z|[+-]\d{2}:?\d{2}))?")
+#: ``… 24:00`` (end of the day): read as 00:00 of the next day.
+_H24_RE = r"^(\d{4}-\d{1,2}-\d{1,2}[ T])24:00(?::00)?(\s?(?:Z|[+-]\d{2}:?\d{2}))?$"
+BEIJING_TZ = "Asia/Shanghai"
+
+
+def _datetime_texts(values: pd.Series) -> pd.Series:
+    """Cells → normalised text (vectorised): Excel date/datetime cells via ``str``, NFKC,
+    年月日/时分/``/``/``.`` → ISO-like ``YYYY-M-D H:MM``."""
+    s = values.astype("string")
+    s = s.str.normalize("NFKC").str.replace("\u3000", " ", regex=False).str.strip()
+    s = s.str.replace(_CN_DATE_RE, r"\1-\2-\3 ", regex=True)
+    s = s.str.replace(_SEP_DATE_RE, r"\1-\2-\3", regex=True)
+    s = s.str.replace(_CN_HM_RE, r"\1:\2", regex=True).str.replace(_CN_H_RE, r"\1:00", regex=True)
+    return s.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def parse_datetimes(
+    values: pd.Series,
+    *,
+    file: str | os.PathLike[str] | None,
+    column: str,
+    rows: Sequence[int] | np.ndarray | None = None,
+    dates_only: bool = False,
+    required: bool = True,
+) -> pd.Series:
+    """Date or date-time cells → naive Beijing-time ``datetime64[ns]`` (the one date/time rule
+    of every reader; docs/ingestion.md "Dates and times").
+
+    Accepted, cell by cell (vectorised, no per-row loop): ISO (``2021-03-15 08:00``,
+    ``2021-03-15T08:00:00``), ``/`` and ``.`` separators (``2021/3/15 8:00``, ``2021.03.15``),
+    年月日 with 时/点 and 分 (``2021年3月15日8时30分``, ``日`` optional), full-width digits,
+    ``24:00`` (00:00 of the next day, as in the hourly readers), Excel date/datetime cells,
+    and texts or cells carrying a time zone (``Z``, ``+00:00``), which are converted to
+    Beijing time (UTC+8) and made naive. A text without a zone is Beijing time already;
+    mixing texts with and without a zone in one column is an error (as in the hourly
+    readers). Only year-first forms are read: ``15``, ``03/15/2021`` or ``March 15`` are
+    refused, not guessed.
+
+    Parameters
+    ----------
+    values : Series
+        The cells of one column, as read (strings, ``datetime``/``Timestamp`` or a
+        ``datetime64`` column).
+    file, column : str
+        Named in the error.
+    rows : array of int, optional
+        File rows of ``values`` (as Excel shows them); default: ``values.index`` (the row
+        numbers :func:`read_any_table` gives).
+    dates_only : bool
+        True: the column holds days: a time of day other than 00:00 (in text or cell) is
+        refused; the result is at midnight.
+    required : bool
+        True: an empty cell is an error; False: it becomes ``NaT``.
+
+    Returns
+    -------
+    Series
+        ``datetime64[ns]``, naive Beijing time, on ``values.index``.
+
+    Raises
+    ------
+    InputDataError
+        Naming the file, the first five rows, the column and the expected form (the message
+        shows the first three cells), for a cell that is not a date (time), a time of day
+        where only a date is allowed, an empty cell where ``required``, or zoned and
+        zone-less texts in one column.
+    """
+    rows_a = np.asarray(values.index if rows is None else rows)
+
+    def where(mask: np.ndarray) -> tuple[int | list[int] | None, str]:
+        n = int(mask.sum())
+        return row_arg(rows_a[mask][:5]), (f" ({n} cells; the first 5 rows named)" if n > 5 else "")
+    what = "a date" if dates_only else "a date and time"
+    example = ("2021-03-15 (also 2021/3/15, 2021.3.15, 2021年3月15日)" if dates_only else
+               "2021-03-15 08:00 (also 2021/3/15 8:00, 2021年3月15日8时30分, 2021-03-15T08:00+08:00)")
+    at24 = np.zeros(len(values), dtype=bool)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        t = values.dt.tz_convert(BEIJING_TZ).dt.tz_localize(None)
+        empty = t.isna().to_numpy()
+    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+        t = values
+        empty = t.isna().to_numpy()
+    else:
+        s = _datetime_texts(values)
+        empty_s = s.isna() | (s == "") | s.isin(["NaT", "nan", "None"])
+        s = s.mask(empty_s)
+        # 24:00 is 00:00 of the next day (as in the hourly readers, docs/ingestion.md)
+        at24 = s.str.fullmatch(_H24_RE).fillna(False).to_numpy(dtype=bool)
+        s = s.str.replace(_H24_RE, r"\g<1>00:00\g<2>", regex=True)
+        shaped = s.str.fullmatch(_DATETIME_SHAPE_RE).fillna(False).to_numpy(dtype=bool)
+        zoned = (s.str.contains(_TZ_TAIL_RE, regex=True).fillna(False).to_numpy(dtype=bool)) & shaped
+        if zoned.any() and (shaped & ~zoned).any():
+            mixed = shaped & ~zoned
+            row, more = where(mixed)
+            raise InputDataError(
+                f"the column mixes times with a UTC offset ({values[zoned].astype(str).head(1).tolist()[0]}) and "
+                f"without one ({values[mixed].astype(str).head(3).tolist()}{more}); the offset-less ones would be "
+                "taken as Beijing time: write every time with its offset, or all in Beijing time without one",
+                file=file, row=row, column=column)
+        t = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        plain = shaped & ~zoned
+        if plain.any():
+            t[plain] = pd.to_datetime(s[plain], errors="coerce", format="mixed").astype("datetime64[ns]")
+        if zoned.any():
+            z = pd.to_datetime(s[zoned], errors="coerce", format="mixed", utc=True)
+            t[zoned] = z.dt.tz_convert(BEIJING_TZ).dt.tz_localize(None).astype("datetime64[ns]")
+        t[at24] = t[at24] + pd.Timedelta(days=1)
+        bad = (~empty_s).to_numpy() & t.isna().to_numpy()
+        if bad.any():
+            row, more = where(bad)
+            raise InputDataError(
+                f"not {what}: cannot read {values[bad].astype(str).head(3).tolist()}{more}; write it as {example}",
+                file=file, row=row, column=column)
+        empty = empty_s.to_numpy()
+    t = pd.to_datetime(t).astype("datetime64[ns]")
+    if dates_only:
+        timed = (t.notna() & (t != t.dt.normalize())).to_numpy() | at24
+        if timed.any():
+            row, more = where(timed)
+            raise InputDataError(
+                f"not {what}: {values[timed].astype(str).head(3).tolist()}{more} has a time of day; write the "
+                f"day alone, e.g. {example}", file=file, row=row, column=column)
+    if required and empty.any():
+        row, more = where(empty)
+        raise InputDataError(f"empty {'date' if dates_only else 'time'}: the cell needs {what}{more}; write it as "
+                             f"{example}", file=file,
+                             row=row, column=column)
+    return t
+
+
+def find_columns(
+    headers: Sequence[object],
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    required: Sequence[str] = (),
+    file: str | os.PathLike[str] | None = None,
+    what: str = "the table",
+    key=None,
+    repeated: str = "first",
+) -> dict[str, str]:
+    """The header of each field, found by its aliases (the one "find columns by header
+    aliases" rule of the readers).
+
+    Headers and aliases are compared after :func:`normalise_header` (or ``key``, a function
+    applied to the header first, e.g. one that strips a unit the generic rule does not know).
+    Per field the aliases are tried in order (the most specific first); a header already taken
+    by an earlier field is not used again. ``repeated="error"``: two headers of one field
+    (``TSP`` and ``浓度``) are an error instead of the most specific one winning.
+
+    Returns
+    -------
+    dict
+        field → header as in the file, for the fields found.
+
+    Raises
+    ------
+    InputDataError
+        A field of ``required`` not found: names every missing field with its first aliases
+        and the headers found; with ``repeated="error"``, two headers giving one field.
+    """
+    if repeated not in ("first", "error"):
+        raise ValueError(f"repeated must be 'first' or 'error', not {repeated!r}")
+    keyf = normalise_header if key is None else (lambda h: normalise_header(key(h)))
+    by_key: dict[str, str] = {}
+    for h in headers:
+        by_key.setdefault(keyf(h), str(h))
+    found: dict[str, str] = {}
+    for field, names in aliases.items():
+        if repeated == "error":
+            keys = {normalise_header(n) for n in names}
+            both = [str(h) for h in headers if keyf(h) in keys]
+            if len(both) > 1:
+                raise InputDataError(f"columns {both[0]!r} and {both[1]!r} both give {field!r}; keep one", file=file,
+                                     column=both[1])
+        for n in names:
+            h = by_key.get(normalise_header(n))
+            if h is not None and h not in found.values():
+                found[field] = h
+                break
+    missing = [f for f in required if f not in found]
+    if missing:
+        wanted = "; ".join(f"{f}: one of " + "、".join(aliases[f][:4]) for f in missing)
+        raise InputDataError(
+            f"missing column(s) — {what} lacks column(s) named {wanted}; headers found: {[str(h) for h in headers]}",
+            file=file)
+    return found
