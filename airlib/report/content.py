@@ -1461,21 +1461,22 @@ def sand_dust_workbook_tables(data: ReportData, language: str, title: str) -> li
                                  caption=text("table_sand_dust", language, no=data.numbering.table("sand_dust")),
                                  frame=table))
     return out
-def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "zh",
-                project_root: Path | None = None) -> dict[str, Any] | None:
+def alert_facts(config: Any, episodes: pd.DataFrame | None, month: Any, language: str = "zh",
+                project_root: Path | None = None, observed_from: Any = None) -> dict[str, Any] | None:
     """The numbers of the 重污染天气应对 section (None when the district has no ``alert_log``).
 
     Alerts of the district and of 全市 (:mod:`airlib.io.alert_log`, :mod:`airlib.tracking.alerts`):
     those in force during ``month``, its alert days, the alert days of the heating season up to
     the month's end (when the month's last day lies in one) and the verification over that
-    season against the episodes of the district's daily AQI (:func:`airlib.tracking.alerts.daily_episodes`)
-    from the first day with data. Returns the checked :class:`airlib.report.sentences.AlertSummary`
-    under ``"summary"`` and the frames it was made of.
+    season against ``episodes``, the district's observed alert episodes
+    (:func:`airlib.tracking.alerts.district_episodes`, computed by
+    :func:`airlib.report.data.prepare` as ``ReportData.alert_episodes``), from ``observed_from``
+    (the first hour with a valid rolling AQI; no verification without it). Returns the checked
+    :class:`airlib.report.sentences.AlertSummary` under ``"summary"`` and the frames it was made of.
     """
     from airlib.io.alert_log import read_alert_log
     from airlib.report.sentences import alert_summary, require_true_alert_summary
-    from airlib.standards.aqi import daily_aqi
-    from airlib.tracking.alerts import alert_days, daily_episodes, issued_alerts, season_labels, verify_alerts
+    from airlib.tracking.alerts import alert_days, issued_alerts, season_labels, verify_alerts
 
     if getattr(config, "alert_log", None) is None:
         return None
@@ -1495,12 +1496,11 @@ def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "z
         season_days = days[(season_labels(days["date"], "heating") == season).to_numpy()]
         span = pd.date_range(m1 - pd.Timedelta(days=200), m1 - pd.Timedelta(days=1), freq="D")
         s0 = span[(season_labels(pd.Series(span), "heating") == season).to_numpy()].min()
-        aqi = daily_aqi(district_daily)[["date", "aqi"]]
-        aqi = aqi[(aqi["date"] >= s0) & (aqi["date"] < m1)]
-        if aqi["aqi"].notna().any():
-            s0 = max(s0, aqi.loc[aqi["aqi"].notna(), "date"].min())
-            episodes = daily_episodes(aqi)
-            verification = verify_alerts(log, episodes, area=area, period=(s0, m1))
+        if episodes is not None and observed_from is not None and pd.Timestamp(observed_from) < m1:
+            s0 = max(s0, pd.Timestamp(observed_from).normalize())
+            ends = episodes["end"]
+            season_ep = episodes[((episodes["start"] < m1) & (ends.isna() | (ends > s0))).to_numpy(dtype=bool)]
+            verification = verify_alerts(log, season_ep, area=area, period=(s0, m1))
             period = (f"{s0:%Y-%m-%d}", f"{m1 - pd.Timedelta(days=1):%Y-%m-%d}")
     ym = f"{m.year}年{m.month}月" if language == "zh" else str(m)
     shown = season if language == "zh" else season.replace("采暖季", " heating season")

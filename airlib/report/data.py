@@ -235,6 +235,13 @@ class ReportData:
     tsp : TspContext or None
         The city's half-monthly TSP ranking for the district's towns (:func:`tsp_context`); None
         when the district has no ``tsp`` configured.
+    alert_episodes : DataFrame or None
+        The district's observed alert episodes (:func:`airlib.tracking.alerts.district_episodes`)
+        from :data:`ALERT_LOOKBACK_DAYS` days before the month's end to its end; None when the
+        district has no ``alert_log``.
+    observed_from : Timestamp or None
+        First hour of that span with a valid district rolling AQI (alerts before it are not
+        verified).
     """
 
     config: DistrictConfig
@@ -267,6 +274,8 @@ class ReportData:
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
     dust: DustData | None = None
     tsp: TspContext | None = None
+    alert_episodes: pd.DataFrame | None = None
+    observed_from: pd.Timestamp | None = None
 
 
 #: Base year of the dust tables' change column when no plan in force names one: the base year
@@ -798,6 +807,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         summons=summons_candidates(rules, history, month),
         dust=dust_data(cfg, month, towns, project_root), sand_dust=sand_dust,
         tsp=tsp_context(cfg, month, towns, project_root),
+        **observed_alert_episodes(cfg, month, hourly, towns, stations, project_root),
     )
 
 
@@ -859,6 +869,32 @@ def _read_ledger_files(paths: Sequence[Path], plan: Any, towns: pd.DataFrame,
     problems += [{"file": u["file"], "problem": " ".join(u["message"].split())}
                  for u in ledger.attrs.get("unreadable", [])]
     return ledger
+
+
+#: Days before the report month's end over which the observed alert episodes are found: the
+#: heating season up to the month (at most 15 Nov – 15 Mar, 121 days) plus a month for an
+#: episode that started before it.
+ALERT_LOOKBACK_DAYS: Final[int] = 200
+
+
+def observed_alert_episodes(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, towns: pd.DataFrame,
+                            stations: pd.DataFrame, project_root: Path | None = None) -> dict[str, Any]:
+    """``alert_episodes`` and ``observed_from`` of :class:`ReportData` (both None when the
+    district has no ``alert_log``): :func:`airlib.tracking.alerts.district_episodes` of the
+    report's hourly rows of the last :data:`ALERT_LOOKBACK_DAYS` days under the configured plans."""
+    from airlib.tracking.alerts import district_episodes
+    from airlib.tracking.rolling_aqi import unit_rolling_aqi
+
+    if cfg.alert_log is None:
+        return {"alert_episodes": None, "observed_from": None}
+    m1 = (month + 1).start_time.normalize()
+    t0 = m1 - pd.Timedelta(days=ALERT_LOOKBACK_DAYS)
+    h = hourly[((hourly["time"] >= t0) & (hourly["time"] < m1)).to_numpy(dtype=bool)]
+    plans = [_load_plan_once(str(path), *_file_identity(path)) for path in plan_paths(cfg, project_root)]
+    rolling = unit_rolling_aqi(h, stations, level="district", towns=towns)
+    valid = rolling.loc[rolling["valid"].astype(bool), "time"]
+    episodes = district_episodes(h, stations, towns, cfg.name, t0, m1, plans=plans, rolling=rolling)
+    return {"alert_episodes": episodes, "observed_from": pd.Timestamp(valid.min()) if len(valid) else None}
 
 
 def _plans_in_force(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Any]:

@@ -529,7 +529,8 @@ def heavy_pollution_response(request: ReportRequest, data: ReportData) -> list[A
     verification counts, in one checked paragraph and a note on the counting rules. Nothing
     when the district has no ``alert_log`` configured (docs/alerts.md)."""
     lang = request.language
-    facts = C.alert_facts(data.config, data.district_daily, request.month, lang, request.project_root)
+    facts = C.alert_facts(data.config, data.alert_episodes, request.month, lang, request.project_root,
+                          data.observed_from)
     if facts is None:
         return []
     return [_md(text("h_alerts", lang)), _md(facts["summary"].text), _md(text("alerts_note", lang))]

@@ -24,12 +24,17 @@ LOG = ("# SYNTHETIC test\n预警级别,发布时间,开始时间,解除时间,�
        "红色预警,,2016-11-20 00:00,2016-11-21 00:00,门头沟区\n")      # November: season only, a hit
 
 
-def _daily():
-    dates = pd.date_range("2016-11-01", "2016-12-31", freq="D")
-    pm = np.full(len(dates), 40.0)
-    for d, v in (("2016-11-20", 200.0), ("2016-12-02", 200.0), ("2016-12-03", 200.0), ("2016-12-10", 200.0)):
-        pm[dates.get_loc(T(d))] = v  # AQI 250: a one-day episode each (Dec 2–3: one two-day episode)
-    return pd.DataFrame({"district_code": "110109", "date": dates, "pm25": pm})
+def _episodes():
+    """Observed episodes as airlib.tracking.alerts.district_episodes gives them (hour starts,
+    exclusive ends)."""
+    return pd.DataFrame({
+        "district_code": "110109", "episode": [1, 2, 3],
+        "start": [T("2016-11-20 06:00"), T("2016-12-02 03:00"), T("2016-12-10 05:00")],
+        "end": [T("2016-11-22 10:00"), T("2016-12-05 14:00"), T("2016-12-11 20:00")],
+        "level": ["orange", "orange", "orange"]})
+
+
+OBSERVED_FROM = T("2016-11-01 23:00")
 
 
 @pytest.fixture
@@ -41,7 +46,7 @@ def project(tmp_path, monkeypatch):
 
 
 def test_facts_and_sentence_of_a_month(project):
-    f = alert_facts(project, _daily(), "2016-12")
+    f = alert_facts(project, _episodes(), "2016-12", observed_from=OBSERVED_FROM)
     s = f["summary"]
     assert s.alerts == 2 and s.alert_days == 4  # Dec 1 (from 20:00), 2, 3 and Dec 20 (全市)
     # season 2016–2017采暖季 from Nov 15: Nov 20 red + the 4 December days
@@ -51,25 +56,25 @@ def test_facts_and_sentence_of_a_month(project):
     assert s.text.startswith("2016年12月，本区执行重污染天气预警2次（蓝色预警1次、橙色预警1次），预警天数4天。")
     assert "2016–2017采暖季截至本月底累计预警5天（蓝色预警1天、黄色预警1天、橙色预警2天、红色预警1天）" in s.text  # Dec 1: yellow from 20:00
     assert "预警命中2次、漏报1次，空报1次" in s.text
-    en = alert_facts(project, _daily(), "2016-12", "en")["summary"].text
+    en = alert_facts(project, _episodes(), "2016-12", "en", observed_from=OBSERVED_FROM)["summary"].text
     assert "2016–2017 heating season" in en and "2 hit(s), 1 miss(es), 1 false alarm(s)" in en
 
 
 def test_month_outside_the_heating_season_has_no_season_sentence(project):
-    s = alert_facts(project, _daily(), "2016-10")["summary"]
+    s = alert_facts(project, _episodes(), "2016-10")["summary"]
     assert s.text == "2016年10月，本区未执行重污染天气预警。" and s.season_days is None and s.hits is None
 
 
 def test_no_alert_log_no_section():
-    assert alert_facts(dataclasses.replace(DEMO, alert_log=None), _daily(), "2016-12") is None
+    assert alert_facts(dataclasses.replace(DEMO, alert_log=None), _episodes(), "2016-12") is None
     req = SimpleNamespace(language="zh", month=pd.Period("2016-12", "M"), project_root=None)
-    data = SimpleNamespace(config=dataclasses.replace(DEMO, alert_log=None), district_daily=_daily())
+    data = SimpleNamespace(config=dataclasses.replace(DEMO, alert_log=None), alert_episodes=_episodes(), observed_from=OBSERVED_FROM)
     assert heavy_pollution_response(req, data) == []
 
 
 def test_section_shows_heading_sentence_and_note(project):
     req = SimpleNamespace(language="zh", month=pd.Period("2016-12", "M"), project_root=None)
-    out = heavy_pollution_response(req, SimpleNamespace(config=project, district_daily=_daily()))
+    out = heavy_pollution_response(req, SimpleNamespace(config=project, alert_episodes=_episodes(), observed_from=OBSERVED_FROM))
     assert [o.data.split("\n")[0] for o in out][0] == "## 重污染天气应对" and len(out) == 3
 
 
