@@ -32,6 +32,7 @@ import pandas as pd
 from airlib.errors import AirlibError
 from airlib.escaping import markdown_text
 from airlib.settings import DEFAULT, Settings
+from airlib.standards.pollution_days import LEVELS as ALERT_LEVEL_NAMES
 from airlib.report.texts import dust_text, text
 
 __all__ = [
@@ -1200,8 +1201,8 @@ def require_true_tsp_worst_sentence(sentence: str, ranking: pd.DataFrame, *, n: 
 
 # ---- heavy-pollution alerts (重污染天气应对) --------------------------------------------------------
 
-_ALERT_CODES = ("blue", "yellow", "orange", "red")
-_ALERT_ZH = {"blue": "蓝色预警", "yellow": "黄色预警", "orange": "橙色预警", "red": "红色预警"}
+# the one alert vocabulary (airlib.standards.pollution_days.LEVELS), in level order
+_ALERT_ZH: dict[str, str] = dict(ALERT_LEVEL_NAMES)
 
 
 @dataclass(frozen=True)
@@ -1238,7 +1239,7 @@ def _level_name(code: str, language: str) -> str:
 
 def _level_list(counts: dict[str, int], key: str, field: str, language: str) -> str:
     parts = [text(key, language, level=_level_name(c, language), **{field: counts[c]})
-             for c in _ALERT_CODES if counts.get(c, 0) > 0]
+             for c in _ALERT_ZH if counts.get(c, 0) > 0]
     return text("alerts_sep", language).join(parts)
 
 
