@@ -75,7 +75,7 @@ def test_no_alert_log_no_section():
 def test_section_shows_heading_sentence_and_note(project):
     req = SimpleNamespace(language="zh", month=pd.Period("2016-12", "M"), project_root=None)
     out = heavy_pollution_response(req, SimpleNamespace(config=project, alert_episodes=_episodes(), observed_from=OBSERVED_FROM))
-    assert [o.data.split("\n")[0] for o in out][0] == "## 重污染天气应对" and len(out) == 3
+    assert [o.data.split("\n")[0] for o in out][0] == "## 五、重污染天气应对" and len(out) == 3
 
 
 def test_checker_catches_a_wrong_sentence():
