@@ -274,6 +274,7 @@ class ReportData:
     summons: pd.DataFrame = field(default_factory=pd.DataFrame)
     dust: DustData | None = None
     tsp: TspContext | None = None
+    sand_dust: SandDust | None = None
     alert_episodes: pd.DataFrame | None = None
     observed_from: pd.Timestamp | None = None
 
@@ -364,7 +365,6 @@ def dust_data(cfg: DistrictConfig, month: pd.Period, towns: pd.DataFrame,
         out.road_dust_district = district_value(out.road_dust_monthly, "road_dust")
         out.road_dust_targets = targets(out.road_dust_monthly, "road_dust_load")
     return out
-    sand_dust: SandDust | None = None
 
 
 def input_files(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None, *,
@@ -890,11 +890,17 @@ def observed_alert_episodes(cfg: DistrictConfig, month: pd.Period, hourly: pd.Da
     m1 = (month + 1).start_time.normalize()
     t0 = m1 - pd.Timedelta(days=ALERT_LOOKBACK_DAYS)
     h = hourly[((hourly["time"] >= t0) & (hourly["time"] < m1)).to_numpy(dtype=bool)]
-    plans = [_load_plan_once(str(path), *_file_identity(path)) for path in plan_paths(cfg, project_root)]
+    plans = configured_plans(cfg, project_root)
     rolling = unit_rolling_aqi(h, stations, level="district", towns=towns)
     valid = rolling.loc[rolling["valid"].astype(bool), "time"]
     episodes = district_episodes(h, stations, towns, cfg.name, t0, m1, plans=plans, rolling=rolling)
     return {"alert_episodes": episodes, "observed_from": pd.Timestamp(valid.min()) if len(valid) else None}
+
+
+def configured_plans(cfg: DistrictConfig, project_root: Path | None = None) -> list[Any]:
+    """The district's configured plan files that exist (:func:`airlib.report.request.plan_paths`),
+    loaded once per file version, in configuration order."""
+    return [_load_plan_once(str(path), *_file_identity(path)) for path in plan_paths(cfg, project_root)]
 
 
 def _plans_in_force(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Any]:
