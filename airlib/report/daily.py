@@ -404,6 +404,14 @@ def _str(v: Any) -> str:
     return "—" if v is None or (not isinstance(v, str) and pd.isna(v)) or v == "" else str(v)
 
 
+def _district_rows(rolling: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The district's rows of the rolling frame of :func:`optional_inputs` (unit ``全区``; the
+    towns' values are a column of the towns' table); a frame without ``unit`` as given."""
+    if rolling is None or "unit" not in rolling.columns:
+        return rolling
+    return rolling[(rolling["unit"] == "全区").to_numpy(dtype=bool)]
+
+
 def _town_table(data: DailyData) -> str:
     from airlib.report.content import html_table
 
@@ -414,6 +422,11 @@ def _town_table(data: DailyData) -> str:
         "有效站点/站点": [f"{int(0 if pd.isna(a) else a)}/{int(0 if pd.isna(b) else b)}"
                      for a, b in zip(t["n_valid"], t["n_stations"])],
     })
+    r = data.rolling
+    if r is not None and "unit" in r.columns:  # the towns' rolling 24-h AQI at 23:00, one column more
+        last = r[(r["time"] == data.day + pd.Timedelta(hours=23)).to_numpy(dtype=bool)]
+        shown = {str(u): (_aqi_text(v) if bool(ok) else "无效") for u, v, ok in zip(last["unit"], last["aqi"], last["valid"])}
+        frame["滚动24小时AQI（24时）"] = [shown.get(str(n), "—") for n in t["town_name"]]
     return html_table(frame, caption=f"表1 {_day_zh(data.day)}各乡镇街道空气质量指数", compact=False)
 
 
@@ -589,11 +602,13 @@ def sections(request: DailyRequest, data: DailyData) -> list[Any]:
                     f"<p class='airlib-date'>{html_text(_day_zh(day))}（北京时间0—24时）</p>{syn}"))
     out.append(HTML(f"<h2>一、全区空气质量</h2><p>{html_text(summary_sentence(data))}</p>"))
     for title, part in (("执行中的预警", alert_in_force_html(data.alert_log, day)),
-                        ("滚动24小时空气质量", rolling_status_html(data.rolling, day)),
+                        ("滚动24小时空气质量", rolling_status_html(_district_rows(data.rolling), day)),
                         ("当日污染过程", day_episodes_html(data.episodes, day))):
         if part:
             out.append(HTML(f"<h3>{title}</h3>{part}"))
-    out.append(HTML(f"<h2>二、各乡镇街道空气质量</h2>{_town_table(data)}"))
+    # heading and table apart: an output holding a heading is kept whole (rendering.py), the table may split
+    out.append(HTML("<h2>二、各乡镇街道空气质量</h2>"))
+    out.append(HTML(_town_table(data)))
     out.append(HTML("<h2>三、全区逐时空气质量指数</h2>"))
     out.append(show_figure(hourly_figure(data), request.figure_dir / "hourly_aqi.png"))
     c = data.completeness.iloc[0]
