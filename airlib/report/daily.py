@@ -301,7 +301,8 @@ def completeness(hourly: pd.DataFrame, stations: pd.DataFrame, towns_daily: pd.D
 #: Days read before the report day for the episodes overlapping it (an episode's start and
 #: merged processes). Episodes that started earlier are shown from the first hour read. Cost
 #: measured on the demo (26 stations): reading and the district rolling AQI + episodes of 30
-#: days take about 0.3 s more than the two days the daily values need (docs/report.md).
+#: days take about 0.2 s more than the two days the daily values need (0.23–0.28 s against
+#: 0.05–0.10 s for prepare_daily of a demo day; docs/report.md).
 EPISODE_LOOKBACK_DAYS: Final[int] = 30
 
 
