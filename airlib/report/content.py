@@ -1157,6 +1157,11 @@ def workbook_tables(data: ReportData, language: str = "zh",
             headers=dict(zip(HEAVY_TARGET_COLUMNS, table_headers("heavy_targets", language), strict=True)),
             formats={c: NUMBER_FORMATS["integer"] for c in HEAVY_TARGET_COLUMNS[2:7]},
             note_header=t["note_header"], footnotes=(text("heavy_note", language),)))
+    fc = forecast_facts(data, language)
+    if fc is not None:  # 五、重污染天气应对: 预报检验 (the PDF shows it after the targets)
+        tables.append(WorkbookTable(
+            sheet=t["forecast_sheet"], title=title, caption=cap("forecast_verification"), frame=fc["display"],
+            footnotes=(fc["summary"].text.replace("\\", ""),)))
     tables.extend(dust_workbook_tables(data, title, language))  # 降尘, 道路尘土, 扬尘目标 (the 扬尘 section)
     return tables
 
@@ -1480,7 +1485,9 @@ def alert_facts(config: Any, episodes: pd.DataFrame | None, month: Any, language
 
     if getattr(config, "alert_log", None) is None:
         return None
-    log = read_alert_log(config.path(config.alert_log, project_root))
+    from airlib.report.data import read_configured
+
+    log = read_configured(config, "alert_log", project_root, read_alert_log)
     area = config.name
     m = pd.Period(month, freq="M")
     m0, m1 = m.start_time.normalize(), (m + 1).start_time.normalize()
@@ -1510,3 +1517,37 @@ def alert_facts(config: Any, episodes: pd.DataFrame | None, month: Any, language
     return {"summary": summary, "month_alerts": month_alerts, "month_days": month_days,
             "season": season, "season_days": season_days, "verification": verification}
 
+
+
+#: Columns of the 预报检验 table (:func:`forecast_display`), in order.
+FORECAST_COLUMNS: Final[tuple[str, ...]] = (
+    "lead_days", "n", "n_verified", "hit_rate", "bias", "mae", "heavy_observed", "heavy_forecast", "pod", "far")
+
+
+def forecast_display(table: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
+    """The 预报检验 table as shown and exported: one row per lead day of
+    :func:`airlib.tracking.forecasts.verify_forecasts` (``by=("lead_days",)``): forecasts, verified
+    forecasts, category hit rate [%], bias and MAE [AQI] (GB/T 8170, one decimal), 重度+ days
+    observed and forecast, POD and FAR of 重度+ [%] (one decimal; blank when undefined)."""
+    out = table[list(FORECAST_COLUMNS)].copy()
+    for c in ("hit_rate", "pod", "far"):
+        out[c] = round_gbt8170(out[c].astype("float64") * 100.0, 1)
+    for c in ("bias", "mae"):
+        out[c] = round_gbt8170(out[c].astype("float64"), 1)
+    out.columns = table_headers("forecast_verification", language)
+    return out.reset_index(drop=True)
+
+
+def forecast_facts(data: ReportData, language: str = "zh") -> dict[str, Any] | None:
+    """The 预报检验 part of the 重污染天气应对 section: the checked sentence
+    (:func:`airlib.report.sentences.forecast_summary`) and the display table, from
+    ``data.forecast_verification``; None when the district has no ``forecasts``."""
+    from airlib.report.sentences import forecast_summary, require_true_forecast_summary
+
+    table = getattr(data, "forecast_verification", None)
+    if table is None:
+        return None
+    m = data.month
+    ym = f"{m.year}年{m.month}月" if language == "zh" else str(m)
+    summary = require_true_forecast_summary(forecast_summary(table, ym, language), table)
+    return {"summary": summary, "table": table, "display": forecast_display(table, language)}

@@ -306,21 +306,6 @@ def completeness(hourly: pd.DataFrame, stations: pd.DataFrame, towns_daily: pd.D
 EPISODE_LOOKBACK_DAYS: Final[int] = 30
 
 
-def _read_configured(cfg: DistrictConfig, key: str, project_root: Path, reader: Callable[[Path], pd.DataFrame]
-                     ) -> pd.DataFrame | None:
-    """The file of config key ``key`` read by ``reader`` (None when not configured). A configured
-    file that is missing stops the report with an error naming the key and the path, as the
-    monthly report does for ``alert_log``; an unreadable one raises the reader's InputDataError."""
-    rel = getattr(cfg, key, None)
-    if rel is None:
-        return None
-    path = cfg.path(rel, project_root)
-    if not path.is_file():
-        raise AirlibError(f"{cfg.name}: the file of key '{key}' in districts.yaml does not exist: {path}; "
-                          f"put the file there or remove the key")
-    return reader(path)
-
-
 def optional_inputs(cfg: DistrictConfig, day: pd.Timestamp, hourly: pd.DataFrame, towns: pd.DataFrame,
                     stations: pd.DataFrame, project_root: Path) -> dict[str, pd.DataFrame | None]:
     """The parts of issue #15 in the daily report.
@@ -335,11 +320,11 @@ def optional_inputs(cfg: DistrictConfig, day: pd.Timestamp, hourly: pd.DataFrame
     * ``forecasts``: ``read_forecasts`` of key ``forecasts``.
 
     Not configured: None (the report says nothing). Configured but missing or unreadable: an
-    error naming the key and file (:func:`_read_configured`).
+    error naming the key and file (:func:`airlib.report.data.read_configured`, as the monthly report).
     """
     from airlib.io.alert_log import read_alert_log
     from airlib.io.forecasts import read_forecasts
-    from airlib.report.data import configured_plans
+    from airlib.report.data import configured_plans, read_configured
     from airlib.tracking.alerts import district_episodes
     from airlib.tracking.rolling_aqi import unit_rolling_aqi
 
@@ -357,11 +342,11 @@ def optional_inputs(cfg: DistrictConfig, day: pd.Timestamp, hourly: pd.DataFrame
         d_last.assign(unit="全区")[cols]], ignore_index=True)
     episodes = district_episodes(hourly, stations, towns, cfg.name, day, end,
                                  plans=configured_plans(cfg, project_root), rolling=district_r)
-    log = _read_configured(cfg, "alert_log", project_root, read_alert_log)
+    log = read_configured(cfg, "alert_log", project_root, read_alert_log)
     if log is not None:
         log = log[log["area"].isin([cfg.name, "全市"]).to_numpy(dtype=bool)].reset_index(drop=True)
     return {"rolling": rolling, "episodes": episodes, "alert_log": log,
-            "forecasts": _read_configured(cfg, "forecasts", project_root, read_forecasts)}
+            "forecasts": read_configured(cfg, "forecasts", project_root, read_forecasts)}
 
 
 def prepare_daily(request: DailyRequest, *, rolling: pd.DataFrame | None = None,

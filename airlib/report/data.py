@@ -242,6 +242,10 @@ class ReportData:
     observed_from : Timestamp or None
         First hour of that span with a valid district rolling AQI (alerts before it are not
         verified).
+    forecast_verification : DataFrame or None
+        The month's forecasts (key ``forecasts``) verified per lead day against the district's
+        daily AQI of the report's daily path (:func:`forecast_verification`); None when the
+        district has no ``forecasts``.
     """
 
     config: DistrictConfig
@@ -277,6 +281,7 @@ class ReportData:
     sand_dust: SandDust | None = None
     alert_episodes: pd.DataFrame | None = None
     observed_from: pd.Timestamp | None = None
+    forecast_verification: pd.DataFrame | None = None
 
 
 #: Base year of the dust tables' change column when no plan in force names one: the base year
@@ -808,6 +813,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         dust=dust_data(cfg, month, towns, project_root), sand_dust=sand_dust,
         tsp=tsp_context(cfg, month, towns, project_root),
         **observed_alert_episodes(cfg, month, hourly, towns, stations, project_root),
+        forecast_verification=forecast_verification(cfg, month, hourly, towns, stations, project_root),
     )
 
 
@@ -895,6 +901,43 @@ def observed_alert_episodes(cfg: DistrictConfig, month: pd.Period, hourly: pd.Da
     valid = rolling.loc[rolling["valid"].astype(bool), "time"]
     episodes = district_episodes(h, stations, towns, cfg.name, t0, m1, plans=plans, rolling=rolling)
     return {"alert_episodes": episodes, "observed_from": pd.Timestamp(valid.min()) if len(valid) else None}
+
+
+def read_configured(cfg: DistrictConfig, key: str, project_root: Path | None, reader: Any) -> Any:
+    """The file of config key ``key`` read by ``reader`` (None when the key is not configured).
+
+    A configured file that does not exist stops the report with an :class:`AirlibError` naming
+    the key and the path and what to do; an unreadable one raises the reader's
+    :class:`~airlib.errors.InputDataError` (file, row, column). Used by the monthly report and
+    the daily report (:mod:`airlib.report.daily`) for ``forecasts`` and ``alert_log``.
+    """
+    rel = getattr(cfg, key, None)
+    if rel is None:
+        return None
+    path = cfg.path(rel, project_root)
+    if not path.is_file():
+        raise AirlibError(f"{cfg.name}: the file of key '{key}' in districts.yaml does not exist: {path}; "
+                          f"put the file there or remove the key")
+    return reader(path)
+
+
+def forecast_verification(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, towns: pd.DataFrame,
+                          stations: pd.DataFrame, project_root: Path | None = None) -> pd.DataFrame | None:
+    """预报检验 of the month: the forecasts of key ``forecasts`` for the district (area = the
+    district's name, or no area) whose target day lies in ``month``, verified per lead day
+    (:func:`airlib.tracking.forecasts.verify_forecasts`, ``by=("lead_days",)``) against the
+    district's daily AQI [AQI] of the report's own daily path (:func:`district_daily_aqi`).
+    None when ``forecasts`` is not configured (issue #15 "Forecasts … verify them monthly")."""
+    from airlib.io.forecasts import read_forecasts
+    from airlib.tracking.forecasts import verify_forecasts
+
+    fc = read_configured(cfg, "forecasts", project_root, read_forecasts)
+    if fc is None:
+        return None
+    m0, m_end = month.start_time.normalize(), month.end_time.normalize()
+    keep = (fc["area"].isin([cfg.name, ""]) & (fc["target_date"] >= m0) & (fc["target_date"] <= m_end)).to_numpy(dtype=bool)
+    observed = district_daily_aqi(hourly, towns, stations, m0, m_end)
+    return verify_forecasts(fc[keep].reset_index(drop=True), observed, by=("lead_days",))
 
 
 def configured_plans(cfg: DistrictConfig, project_root: Path | None = None) -> list[Any]:

@@ -264,9 +264,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "alerts_season": "{season}截至本月底累计预警{days}天（{levels}）。",
         "alerts_verification": "与观测对照（{start}至{end}）：观测支持的重污染过程{episodes}次，预警命中{hits}次、漏报{misses}次，"
                                "空报{false_alarms}次。",
-        "alerts_note": "注：预警天数按自然日计，一日内任一时段处于预警即按当日最高预警级别计一天；观测支持的重污染过程按区日AQI判定。"
+        "alerts_note": "注：预警天数按自然日计，一日内任一时段处于预警即按当日最高预警级别计一天；观测支持的重污染过程按区滚动24小时AQI及所执行方案的预警规则判定（方案未规定时按mee-2017分级）。"
                        "以上口径为本系统的设定（可调整），预警文件未作规定。",
         "alerts_level_days": "{level}{days}天",
+        "forecast_month": "{ym}空气质量预报检验：提前{lead}天的预报有观测对照{n}次，级别准确率{hit}%，AQI平均偏差（实测−预报）{bias}。",
+        "forecast_none": "{ym}无可与观测对照的空气质量预报。",
+        "table_forecast_verification": "表{no} {year}年{month}月空气质量预报检验（按预报时效）",
+        "forecast_sheet": "预报检验",
         "alerts_level_times": "{level}{n}次",
         "alerts_sep": "、",
     },
@@ -507,11 +511,16 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "h_alerts": "## 5. Heavy-pollution alerts",
         "alerts_month": "In {ym} the district was under {n} heavy-pollution alert(s) ({levels}) on {days} day(s).",
         "alerts_month_none": "In {ym} the district was under no heavy-pollution alert.",
+        "forecast_month": "Forecast verification, {ym}: {n} forecast(s) {lead} day(s) ahead had an observed daily AQI; "
+                          "category hit rate {hit}%, mean AQI bias (observed − forecast) {bias}.",
+        "forecast_none": "In {ym} no air-quality forecast could be verified against observations.",
+        "table_forecast_verification": "Table {no} Air-quality forecast verification, {ym}, by lead time",
+        "forecast_sheet": "Forecast verification",
         "alerts_season": "{season} to the end of this month: {days} alert day(s) ({levels}).",
         "alerts_verification": "Against the observations ({start} to {end}): {episodes} heavy-pollution episode(s) observed; "
                                "{hits} hit(s), {misses} miss(es), {false_alarms} false alarm(s).",
         "alerts_note": "Note: alert days are calendar days; a day under an alert for any part of it counts once, for the "
-                       "highest level that day; observed episodes from the district's daily AQI. These counting rules are "
+                       "highest level that day; observed episodes from the district's rolling 24-hour AQI under the alert rules of the plan in force (mee-2017 when no plan has any). These counting rules are "
                        "settings of this system (adjustable); the alert notices do not define them.",
         "alerts_level_days": "{level} {days} d",
         "alerts_level_times": "{level} ×{n}",
@@ -547,6 +556,12 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "zh": ("任务", "内容", "任务量", "已完成", "剩余", "完成率(%)", "完成时限", "牵头/主责单位", "逾期镇街数"),
         "en": ("Task", "What", "Target", "Done", "Remaining", "Done (%)", "Deadline", "Lead/responsible",
                "Towns overdue"),
+    },
+    "forecast_verification": {
+        "zh": ("预报时效(天)", "预报次数", "有观测", "级别准确率(%)", "平均偏差(AQI)", "平均绝对误差(AQI)",
+               "重度及以上观测天数", "重度及以上预报次数", "重度及以上命中率POD(%)", "重度及以上空报率FAR(%)"),
+        "en": ("Lead (days)", "Forecasts", "Verified", "Category hit rate (%)", "Bias (AQI)", "MAE (AQI)",
+               "Heavy+ days observed", "Heavy+ forecasts", "Heavy+ POD (%)", "Heavy+ FAR (%)"),
     },
     "heavy_targets": {
         "zh": ("目标", "统计期", "已出现天数", "上年同期天数", "上年全期天数", "全期允许天数", "剩余可用天数", "状态", "展望"),

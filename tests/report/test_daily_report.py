@@ -341,9 +341,9 @@ def test_configured_but_missing_alert_log_is_a_clear_error(tmp_path):
     import dataclasses
 
     from airlib.report.config import DEMO
-    from airlib.report.daily import _read_configured
+    from airlib.report.data import read_configured
 
     cfg = dataclasses.replace(DEMO, alert_log="alerts/none.csv", forecasts=None)
     with pytest.raises(AirlibError, match=r"key 'alert_log'.*none\.csv"):
-        _read_configured(cfg, "alert_log", tmp_path, lambda p: pd.DataFrame())
-    assert _read_configured(cfg, "forecasts", tmp_path, lambda p: pd.DataFrame()) is None
+        read_configured(cfg, "alert_log", tmp_path, lambda p: pd.DataFrame())
+    assert read_configured(cfg, "forecasts", tmp_path, lambda p: pd.DataFrame()) is None
