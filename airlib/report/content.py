@@ -35,7 +35,7 @@ from airlib.report.texts import TEXT, check_language, display_value, headers, ta
 
 __all__ = [
     "sand_dust_display", "sand_dust_markdown", "sand_dust_workbook_tables",
-    "alert_facts",
+    "alert_facts", "FORECAST_COLUMNS", "forecast_display", "forecast_facts",
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
     "bulletin_header_rows", "bulletin_notes", "bulletin_rank_display",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",

@@ -42,7 +42,8 @@ __all__ = [
     "RECORDED_PACKAGES", "CityContext", "PmResults", "ReportData", "SandDust", "TspContext", "tsp_context", "TaskProgress", "city_context",
     "REPORT_TARGET_METRICS", "SAND_DUST_QUANTITIES", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
     "package_versions", "pm_results", "prepare", "sand_dust_comparison", "record_path", "run_record", "task_history", "task_progress", "town_targets",
-    "warned_towns",
+    "warned_towns", "ALERT_LOOKBACK_DAYS", "observed_alert_episodes", "forecast_verification", "read_configured",
+    "configured_plans",
 ]
 
 

@@ -36,6 +36,7 @@ from airlib.standards.pollution_days import LEVELS as ALERT_LEVEL_NAMES
 from airlib.report.texts import dust_text, text
 
 __all__ = [
+    "ForecastSummary", "check_forecast_summary", "forecast_summary", "require_true_forecast_summary",
     "HeavyDaysSentence", "ProgressSummary", "RankingSummary", "YoyFacts", "check_heavy_days_sentence",
     "check_progress_summary", "check_ranking_summary", "format_change", "heavy_days_sentence", "progress_summary",
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
