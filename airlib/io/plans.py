@@ -739,10 +739,12 @@ def target_reductions(targets: Iterable[PlanTarget]) -> dict[str, dict[str, floa
 
 
 def alert_scheme_dir() -> Path:
-    """``data/raw/rules/alert_schemes`` of the project (one YAML file per scheme)."""
-    from airlib.paths import raw_dir
+    """``data/raw/rules/alert_schemes`` of the project (one YAML file per scheme); airlib's own
+    copy (shipped with it) when the project has no such folder, as for the shipped plan files."""
+    from airlib.paths import PROJECT_ROOT, raw_dir
 
-    return raw_dir() / "rules" / "alert_schemes"
+    here = raw_dir() / "rules" / "alert_schemes"
+    return here if here.is_dir() else PROJECT_ROOT / "data" / "raw" / "rules" / "alert_schemes"
 
 
 def _load_scheme_file(path: Path, settings: Settings | None = None) -> AlertSchemeFile:

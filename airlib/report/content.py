@@ -35,7 +35,7 @@ from airlib.report.texts import TEXT, check_language, display_value, headers, ta
 
 __all__ = [
     "sand_dust_display", "sand_dust_markdown", "sand_dust_workbook_tables",
-    "alert_facts",
+    "alert_facts", "FORECAST_COLUMNS", "forecast_display", "forecast_facts",
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",
     "bulletin_header_rows", "bulletin_notes", "bulletin_rank_display",
     "CONCENTRATION_COLUMNS", "MONTH_TABLE_COLUMNS", "WARNING_TABLE_COLUMNS", "YTD_TABLE_COLUMNS", "bottom_row_positions",
@@ -1157,6 +1157,11 @@ def workbook_tables(data: ReportData, language: str = "zh",
             headers=dict(zip(HEAVY_TARGET_COLUMNS, table_headers("heavy_targets", language), strict=True)),
             formats={c: NUMBER_FORMATS["integer"] for c in HEAVY_TARGET_COLUMNS[2:7]},
             note_header=t["note_header"], footnotes=(text("heavy_note", language),)))
+    fc = forecast_facts(data, language)
+    if fc is not None:  # 五、重污染天气应对: 预报检验 (the PDF shows it after the targets)
+        tables.append(WorkbookTable(
+            sheet=t["forecast_sheet"], title=title, caption=cap("forecast_verification"), frame=fc["display"],
+            footnotes=(fc["summary"].text.replace("\\", ""),)))
     tables.extend(dust_workbook_tables(data, title, language))  # 降尘, 道路尘土, 扬尘目标 (the 扬尘 section)
     return tables
 
@@ -1461,25 +1466,28 @@ def sand_dust_workbook_tables(data: ReportData, language: str, title: str) -> li
                                  caption=text("table_sand_dust", language, no=data.numbering.table("sand_dust")),
                                  frame=table))
     return out
-def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "zh",
-                project_root: Path | None = None) -> dict[str, Any] | None:
+def alert_facts(config: Any, episodes: pd.DataFrame | None, month: Any, language: str = "zh",
+                project_root: Path | None = None, observed_from: Any = None) -> dict[str, Any] | None:
     """The numbers of the 重污染天气应对 section (None when the district has no ``alert_log``).
 
     Alerts of the district and of 全市 (:mod:`airlib.io.alert_log`, :mod:`airlib.tracking.alerts`):
     those in force during ``month``, its alert days, the alert days of the heating season up to
     the month's end (when the month's last day lies in one) and the verification over that
-    season against the episodes of the district's daily AQI (:func:`airlib.tracking.alerts.daily_episodes`)
-    from the first day with data. Returns the checked :class:`airlib.report.sentences.AlertSummary`
-    under ``"summary"`` and the frames it was made of.
+    season against ``episodes``, the district's observed alert episodes
+    (:func:`airlib.tracking.alerts.district_episodes`, computed by
+    :func:`airlib.report.data.prepare` as ``ReportData.alert_episodes``), from ``observed_from``
+    (the first hour with a valid rolling AQI; no verification without it). Returns the checked
+    :class:`airlib.report.sentences.AlertSummary` under ``"summary"`` and the frames it was made of.
     """
     from airlib.io.alert_log import read_alert_log
     from airlib.report.sentences import alert_summary, require_true_alert_summary
-    from airlib.standards.aqi import daily_aqi
-    from airlib.tracking.alerts import alert_days, daily_episodes, issued_alerts, season_labels, verify_alerts
+    from airlib.tracking.alerts import alert_days, issued_alerts, season_labels, verify_alerts
 
     if getattr(config, "alert_log", None) is None:
         return None
-    log = read_alert_log(config.path(config.alert_log, project_root))
+    from airlib.report.data import read_configured
+
+    log = read_configured(config, "alert_log", project_root, read_alert_log)
     area = config.name
     m = pd.Period(month, freq="M")
     m0, m1 = m.start_time.normalize(), (m + 1).start_time.normalize()
@@ -1495,12 +1503,11 @@ def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "z
         season_days = days[(season_labels(days["date"], "heating") == season).to_numpy()]
         span = pd.date_range(m1 - pd.Timedelta(days=200), m1 - pd.Timedelta(days=1), freq="D")
         s0 = span[(season_labels(pd.Series(span), "heating") == season).to_numpy()].min()
-        aqi = daily_aqi(district_daily)[["date", "aqi"]]
-        aqi = aqi[(aqi["date"] >= s0) & (aqi["date"] < m1)]
-        if aqi["aqi"].notna().any():
-            s0 = max(s0, aqi.loc[aqi["aqi"].notna(), "date"].min())
-            episodes = daily_episodes(aqi)
-            verification = verify_alerts(log, episodes, area=area, period=(s0, m1))
+        if episodes is not None and observed_from is not None and pd.Timestamp(observed_from) < m1:
+            s0 = max(s0, pd.Timestamp(observed_from).normalize())
+            ends = episodes["end"]
+            season_ep = episodes[((episodes["start"] < m1) & (ends.isna() | (ends > s0))).to_numpy(dtype=bool)]
+            verification = verify_alerts(log, season_ep, area=area, period=(s0, m1))
             period = (f"{s0:%Y-%m-%d}", f"{m1 - pd.Timedelta(days=1):%Y-%m-%d}")
     ym = f"{m.year}年{m.month}月" if language == "zh" else str(m)
     shown = season if language == "zh" else season.replace("采暖季", " heating season")
@@ -1510,3 +1517,37 @@ def alert_facts(config: Any, district_daily: Any, month: Any, language: str = "z
     return {"summary": summary, "month_alerts": month_alerts, "month_days": month_days,
             "season": season, "season_days": season_days, "verification": verification}
 
+
+
+#: Columns of the 预报检验 table (:func:`forecast_display`), in order.
+FORECAST_COLUMNS: Final[tuple[str, ...]] = (
+    "lead_days", "n", "n_verified", "hit_rate", "bias", "mae", "heavy_observed", "heavy_forecast", "pod", "far")
+
+
+def forecast_display(table: pd.DataFrame, language: str = "zh") -> pd.DataFrame:
+    """The 预报检验 table as shown and exported: one row per lead day of
+    :func:`airlib.tracking.forecasts.verify_forecasts` (``by=("lead_days",)``): forecasts, verified
+    forecasts, category hit rate [%], bias and MAE [AQI] (GB/T 8170, one decimal), 重度+ days
+    observed and forecast, POD and FAR of 重度+ [%] (one decimal; blank when undefined)."""
+    out = table[list(FORECAST_COLUMNS)].copy()
+    for c in ("hit_rate", "pod", "far"):
+        out[c] = round_gbt8170(out[c].astype("float64") * 100.0, 1)
+    for c in ("bias", "mae"):
+        out[c] = round_gbt8170(out[c].astype("float64"), 1)
+    out.columns = table_headers("forecast_verification", language)
+    return out.reset_index(drop=True)
+
+
+def forecast_facts(data: ReportData, language: str = "zh") -> dict[str, Any] | None:
+    """The 预报检验 part of the 重污染天气应对 section: the checked sentence
+    (:func:`airlib.report.sentences.forecast_summary`) and the display table, from
+    ``data.forecast_verification``; None when the district has no ``forecasts``."""
+    from airlib.report.sentences import forecast_summary, require_true_forecast_summary
+
+    table = getattr(data, "forecast_verification", None)
+    if table is None:
+        return None
+    m = data.month
+    ym = f"{m.year}年{m.month}月" if language == "zh" else str(m)
+    summary = require_true_forecast_summary(forecast_summary(table, ym, language), table)
+    return {"summary": summary, "table": table, "display": forecast_display(table, language)}

@@ -42,7 +42,8 @@ __all__ = [
     "RECORDED_PACKAGES", "CityContext", "PmResults", "ReportData", "SandDust", "TspContext", "tsp_context", "TaskProgress", "city_context",
     "REPORT_TARGET_METRICS", "SAND_DUST_QUANTITIES", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",
     "package_versions", "pm_results", "prepare", "sand_dust_comparison", "record_path", "run_record", "task_history", "task_progress", "town_targets",
-    "warned_towns",
+    "warned_towns", "ALERT_LOOKBACK_DAYS", "observed_alert_episodes", "forecast_verification", "read_configured",
+    "configured_plans",
 ]
 
 
@@ -235,6 +236,17 @@ class ReportData:
     tsp : TspContext or None
         The city's half-monthly TSP ranking for the district's towns (:func:`tsp_context`); None
         when the district has no ``tsp`` configured.
+    alert_episodes : DataFrame or None
+        The district's observed alert episodes (:func:`airlib.tracking.alerts.district_episodes`)
+        from :data:`ALERT_LOOKBACK_DAYS` days before the month's end to its end; None when the
+        district has no ``alert_log``.
+    observed_from : Timestamp or None
+        First hour of that span with a valid district rolling AQI (alerts before it are not
+        verified).
+    forecast_verification : DataFrame or None
+        The month's forecasts (key ``forecasts``) verified per lead day against the district's
+        daily AQI of the report's daily path (:func:`forecast_verification`); None when the
+        district has no ``forecasts``.
     """
 
     config: DistrictConfig
@@ -268,6 +280,9 @@ class ReportData:
     dust: DustData | None = None
     tsp: TspContext | None = None
     sand_dust: SandDust | None = None
+    alert_episodes: pd.DataFrame | None = None
+    observed_from: pd.Timestamp | None = None
+    forecast_verification: pd.DataFrame | None = None
 
 
 #: Base year of the dust tables' change column when no plan in force names one: the base year
@@ -798,6 +813,8 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         summons=summons_candidates(rules, history, month),
         dust=dust_data(cfg, month, towns, project_root), sand_dust=sand_dust,
         tsp=tsp_context(cfg, month, towns, project_root),
+        **observed_alert_episodes(cfg, month, hourly, towns, stations, project_root),
+        forecast_verification=forecast_verification(cfg, month, hourly, towns, stations, project_root),
     )
 
 
@@ -859,6 +876,75 @@ def _read_ledger_files(paths: Sequence[Path], plan: Any, towns: pd.DataFrame,
     problems += [{"file": u["file"], "problem": " ".join(u["message"].split())}
                  for u in ledger.attrs.get("unreadable", [])]
     return ledger
+
+
+#: Days before the report month's end over which the observed alert episodes are found: the
+#: heating season up to the month (at most 15 Nov – 15 Mar, 121 days) plus a month for an
+#: episode that started before it.
+ALERT_LOOKBACK_DAYS: Final[int] = 200
+
+
+def observed_alert_episodes(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, towns: pd.DataFrame,
+                            stations: pd.DataFrame, project_root: Path | None = None) -> dict[str, Any]:
+    """``alert_episodes`` and ``observed_from`` of :class:`ReportData` (both None when the
+    district has no ``alert_log``): :func:`airlib.tracking.alerts.district_episodes` of the
+    report's hourly rows of the last :data:`ALERT_LOOKBACK_DAYS` days under the configured plans."""
+    from airlib.tracking.alerts import district_episodes
+    from airlib.tracking.rolling_aqi import unit_rolling_aqi
+
+    if cfg.alert_log is None:
+        return {"alert_episodes": None, "observed_from": None}
+    m1 = (month + 1).start_time.normalize()
+    t0 = m1 - pd.Timedelta(days=ALERT_LOOKBACK_DAYS)
+    h = hourly[((hourly["time"] >= t0) & (hourly["time"] < m1)).to_numpy(dtype=bool)]
+    plans = configured_plans(cfg, project_root)
+    rolling = unit_rolling_aqi(h, stations, level="district", towns=towns)
+    valid = rolling.loc[rolling["valid"].astype(bool), "time"]
+    episodes = district_episodes(h, stations, towns, cfg.name, t0, m1, plans=plans, rolling=rolling)
+    return {"alert_episodes": episodes, "observed_from": pd.Timestamp(valid.min()) if len(valid) else None}
+
+
+def read_configured(cfg: DistrictConfig, key: str, project_root: Path | None, reader: Any) -> Any:
+    """The file of config key ``key`` read by ``reader`` (None when the key is not configured).
+
+    A configured file that does not exist stops the report with an :class:`AirlibError` naming
+    the key and the path and what to do; an unreadable one raises the reader's
+    :class:`~airlib.errors.InputDataError` (file, row, column). Used by the monthly report and
+    the daily report (:mod:`airlib.report.daily`) for ``forecasts`` and ``alert_log``.
+    """
+    rel = getattr(cfg, key, None)
+    if rel is None:
+        return None
+    path = cfg.path(rel, project_root)
+    if not path.is_file():
+        raise AirlibError(f"{cfg.name}: the file of key '{key}' in districts.yaml does not exist: {path}; "
+                          f"put the file there or remove the key")
+    return reader(path)
+
+
+def forecast_verification(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, towns: pd.DataFrame,
+                          stations: pd.DataFrame, project_root: Path | None = None) -> pd.DataFrame | None:
+    """预报检验 of the month: the forecasts of key ``forecasts`` for the district (area = the
+    district's name, or no area) whose target day lies in ``month``, verified per lead day
+    (:func:`airlib.tracking.forecasts.verify_forecasts`, ``by=("lead_days",)``) against the
+    district's daily AQI [AQI] of the report's own daily path (:func:`district_daily_aqi`).
+    None when ``forecasts`` is not configured (issue #15 "Forecasts … verify them monthly")."""
+    from airlib.io.forecasts import read_forecasts
+    from airlib.tracking.forecasts import verify_forecasts
+
+    fc = read_configured(cfg, "forecasts", project_root, read_forecasts)
+    if fc is None:
+        return None
+    m0, m_end = month.start_time.normalize(), month.end_time.normalize()
+    keep = (fc["area"].isin([cfg.name, ""]) & (fc["target_date"] >= m0) & (fc["target_date"] <= m_end)).to_numpy(dtype=bool)
+    observed = district_daily_aqi(hourly, towns, stations, m0, m_end)
+    return verify_forecasts(fc[keep].reset_index(drop=True), observed, by=("lead_days",))
+
+
+def configured_plans(cfg: DistrictConfig, project_root: Path | None = None) -> list[Any]:
+    """The district's configured plan files that exist (:func:`airlib.report.request.plan_paths`),
+    loaded once per file version, in configuration order."""
+    return [_load_plan_once(str(path), *_file_identity(path)) for path in plan_paths(cfg, project_root)]
 
 
 def _plans_in_force(cfg: DistrictConfig, month: pd.Period, project_root: Path | None = None) -> list[Any]:

@@ -525,11 +525,21 @@ def run_record(request: ReportRequest, data: ReportData) -> list[Any]:
 
 
 def heavy_pollution_response(request: ReportRequest, data: ReportData) -> list[Any]:
-    """重污染天气应对: alerts in force this month, alert days this heating season and the
-    verification counts, in one checked paragraph and a note on the counting rules. Nothing
-    when the district has no ``alert_log`` configured (docs/alerts.md)."""
+    """五、重污染天气应对: alerts in force this month, alert days this heating season and the
+    verification counts, in one checked paragraph and a note on the counting rules (with
+    ``alert_log``), and the month's 预报检验 sentence and table (with ``forecasts``). Nothing
+    when the district configures neither (docs/alerts.md)."""
     lang = request.language
-    facts = C.alert_facts(data.config, data.district_daily, request.month, lang, request.project_root)
-    if facts is None:
+    facts = C.alert_facts(data.config, data.alert_episodes, request.month, lang, request.project_root,
+                          data.observed_from)
+    fc = C.forecast_facts(data, lang)
+    if facts is None and fc is None:
         return []
-    return [_md(text("h_alerts", lang)), _md(facts["summary"].text), _md(text("alerts_note", lang))]
+    out = [_md(text("h_alerts", lang))]
+    if facts is not None:
+        out += [_md(facts["summary"].text), _md(text("alerts_note", lang))]
+    if fc is not None:
+        out.append(_md(fc["summary"].text))
+        out.append(_html(C.html_table(fc["display"], caption=_table_caption(
+            data, "forecast_verification", lang, _fields(request)))))
+    return out

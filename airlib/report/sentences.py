@@ -32,9 +32,11 @@ import pandas as pd
 from airlib.errors import AirlibError
 from airlib.escaping import markdown_text
 from airlib.settings import DEFAULT, Settings
+from airlib.standards.pollution_days import LEVELS as ALERT_LEVEL_NAMES
 from airlib.report.texts import dust_text, text
 
 __all__ = [
+    "ForecastSummary", "check_forecast_summary", "forecast_summary", "require_true_forecast_summary",
     "HeavyDaysSentence", "ProgressSummary", "RankingSummary", "YoyFacts", "check_heavy_days_sentence",
     "check_progress_summary", "check_ranking_summary", "format_change", "heavy_days_sentence", "progress_summary",
     "ranking_summary", "require_true_heavy_days_sentence", "require_true_progress_summary", "require_true_summary",
@@ -1200,8 +1202,8 @@ def require_true_tsp_worst_sentence(sentence: str, ranking: pd.DataFrame, *, n: 
 
 # ---- heavy-pollution alerts (重污染天气应对) --------------------------------------------------------
 
-_ALERT_CODES = ("blue", "yellow", "orange", "red")
-_ALERT_ZH = {"blue": "蓝色预警", "yellow": "黄色预警", "orange": "橙色预警", "red": "红色预警"}
+# the one alert vocabulary (airlib.standards.pollution_days.LEVELS), in level order
+_ALERT_ZH: dict[str, str] = dict(ALERT_LEVEL_NAMES)
 
 
 @dataclass(frozen=True)
@@ -1238,7 +1240,7 @@ def _level_name(code: str, language: str) -> str:
 
 def _level_list(counts: dict[str, int], key: str, field: str, language: str) -> str:
     parts = [text(key, language, level=_level_name(c, language), **{field: counts[c]})
-             for c in _ALERT_CODES if counts.get(c, 0) > 0]
+             for c in _ALERT_ZH if counts.get(c, 0) > 0]
     return text("alerts_sep", language).join(parts)
 
 
@@ -1336,3 +1338,82 @@ def require_true_alert_summary(summary: AlertSummary, month_alerts: pd.DataFrame
     """
     return _require(summary, check_alert_summary(summary, month_alerts, month_days, season_days, verification),
                     "the heavy-pollution alert summary does not agree with the alert log")
+
+
+# ---- 预报检验 (forecast verification, issue #15) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastSummary:
+    """The 预报检验 sentence and the numbers it states.
+
+    Attributes
+    ----------
+    text, language : str
+    lead_days : int or None
+        The shortest lead with verified forecasts (None: nothing verified).
+    n_verified : int
+        Verified forecasts of that lead.
+    hit_rate : float or None
+        Category hit rate of that lead [%], GB/T 8170 to 0 decimals.
+    bias : float or None
+        Mean forecast − observed AQI of that lead [AQI], GB/T 8170 to 0 decimals (None when no
+        forecast of the lead has an AQI range).
+    """
+
+    text: str
+    language: str
+    lead_days: int | None
+    n_verified: int
+    hit_rate: float | None
+    bias: float | None
+
+
+def _forecast_numbers(table: pd.DataFrame) -> tuple[int | None, int, float | None, float | None]:
+    from airlib.standards.rounding import round_gbt8170
+
+    ok = table[pd.to_numeric(table["n_verified"]).to_numpy() > 0].sort_values("lead_days")
+    if ok.empty:
+        return None, 0, None, None
+    r = ok.iloc[0]
+    hit = None if pd.isna(r["hit_rate"]) else float(round_gbt8170(float(r["hit_rate"]) * 100.0, 0))
+    bias = None if pd.isna(r["bias"]) else float(round_gbt8170(float(r["bias"]), 0))
+    return int(r["lead_days"]), int(r["n_verified"]), hit, bias
+
+
+def _signed(v: float | None) -> str:
+    return "—" if v is None else ("0" if v == 0 else f"{v:+.0f}")
+
+
+def forecast_summary(table: pd.DataFrame, ym: str, language: str = "zh") -> ForecastSummary:
+    """The 预报检验 sentence of the month from the verification table of
+    :func:`airlib.tracking.forecasts.verify_forecasts` (``by=("lead_days",)``): the shortest
+    lead with verified forecasts, its verified count, category hit rate [%] and mean bias [AQI]."""
+    lead, n, hit, bias = _forecast_numbers(table)
+    if lead is None:
+        return ForecastSummary(text("forecast_none", language, ym=ym), language, None, 0, None, None)
+    sentence = text("forecast_month", language, ym=ym, lead=lead, n=n,
+                    hit="—" if hit is None else f"{hit:.0f}", bias=_signed(bias))
+    return ForecastSummary(sentence, language, lead, n, hit, bias)
+
+
+def check_forecast_summary(summary: ForecastSummary, table: pd.DataFrame) -> list[str]:
+    """What is wrong with a 预报检验 sentence (empty: true): the numbers recomputed from the
+    table and each looked for in the text."""
+    lead, n, hit, bias = _forecast_numbers(table)
+    problems: list[str] = []
+    for name, want, got in (("lead", lead, summary.lead_days), ("verified forecasts", n, summary.n_verified),
+                            ("hit rate", hit, summary.hit_rate), ("bias", bias, summary.bias)):
+        if want != got:
+            problems.append(f"{name}: the sentence says {got}, the table gives {want}")
+    if lead is not None:
+        for shown in (f"{lead}", f"{n}", "—" if hit is None else f"{hit:.0f}%", _signed(bias)):
+            if shown not in summary.text:
+                problems.append(f"{shown!r} is not in the sentence")
+    return problems
+
+
+def require_true_forecast_summary(summary: ForecastSummary, table: pd.DataFrame) -> ForecastSummary:
+    """``summary`` when :func:`check_forecast_summary` finds nothing wrong; else :class:`AirlibError`."""
+    return _require(summary, check_forecast_summary(summary, table),
+                    "the forecast verification sentence does not agree with its table")

@@ -126,7 +126,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "heavy_no_data": "重污染天数（{target}）：目标期{start}至{end}已出现{used}天；上年同期缺少有效数据，无法计算允许天数。",
         "heavy_note": "注：重污染天为日AQI大于200（重度污染及以上，HJ 633）；全期允许天数为满足目标的最大整数天数"
                       "（上年全期天数×（1−降幅）向下取整）。",
-        "h_maps": "## 五、乡镇街道排名地图",
+        "h_maps": "## 六、乡镇街道排名地图",
         "map_pm25": "{year}年{month}月PM2.5浓度排名",
         "map_yoy": "{year}年{month}月PM2.5同比变化及改善排名",
         "map_yoy_interactive": "同比变化 (%)",
@@ -253,20 +253,24 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "record_versions": "软件版本：{versions}。",
         "record_letters": "预警通知函 {n} 个文件（共 {size}），见文件夹 {folder}，文件名、大小和SHA-256列于运行记录。",
         # 预警通知函 (airlib.report.letters; the letters themselves are always in Chinese)
-        "h_letters": "## 六、预警通知函",
+        "h_letters": "## 七、预警通知函",
         "letters_issued": "本月向{n}个预警乡镇街道印发预警通知函（{towns}），Word（DOCX）和PDF各{n}份，保存在与本PDF同一"
                           "文件夹的“{folder}”子文件夹中；书面回复期限为{deadline}。",
         "no_letters": "本月无预警乡镇街道，不印发预警通知函。",
         # 重污染天气应对 (docs/alerts.md; only with the district's alert_log)
-        "h_alerts": "## 重污染天气应对",
+        "h_alerts": "## 五、重污染天气应对",
         "alerts_month": "{ym}，本区执行重污染天气预警{n}次（{levels}），预警天数{days}天。",
         "alerts_month_none": "{ym}，本区未执行重污染天气预警。",
         "alerts_season": "{season}截至本月底累计预警{days}天（{levels}）。",
         "alerts_verification": "与观测对照（{start}至{end}）：观测支持的重污染过程{episodes}次，预警命中{hits}次、漏报{misses}次，"
                                "空报{false_alarms}次。",
-        "alerts_note": "注：预警天数按自然日计，一日内任一时段处于预警即按当日最高预警级别计一天；观测支持的重污染过程按区日AQI判定。"
+        "alerts_note": "注：预警天数按自然日计，一日内任一时段处于预警即按当日最高预警级别计一天；观测支持的重污染过程按区滚动24小时AQI及所执行方案的预警规则判定（方案未规定时按mee-2017分级）。"
                        "以上口径为本系统的设定（可调整），预警文件未作规定。",
         "alerts_level_days": "{level}{days}天",
+        "forecast_month": "{ym}空气质量预报检验：提前{lead}天的预报有观测对照{n}次，级别准确率{hit}%，AQI平均偏差（实测−预报）{bias}。",
+        "forecast_none": "{ym}无可与观测对照的空气质量预报。",
+        "table_forecast_verification": "表{no} {year}年{month}月空气质量预报检验（按预报时效）",
+        "forecast_sheet": "预报检验",
         "alerts_level_times": "{level}{n}次",
         "alerts_sep": "、",
     },
@@ -377,7 +381,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "heavy_note": "Note: a heavy-pollution day has a daily AQI above 200 (HJ 633); the days allowed are the "
                       "largest whole number meeting the target (last year's whole period × (1 − reduction), "
                       "rounded down).",
-        "h_maps": "## 5. Ranking maps",
+        "h_maps": "## 6. Ranking maps",
         "map_pm25": "PM2.5 ranking {ym}",
         "map_yoy": "YoY change {ym}",
         "map_yoy_interactive": "YoY change (%)",
@@ -499,19 +503,24 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "record_versions": "Package versions: {versions}.",
         "record_letters": "Warning letters: {n} files ({size}) in the letters' sub-folder beside this PDF; names, sizes "
                           "and SHA-256 are in the run record.",
-        "h_letters": "## 6. Warning letters",
+        "h_letters": "## 7. Warning letters",
         "letters_issued": "Warning letters (in Chinese) go to {n} towns ({towns}); they are written with "
                           "the Chinese report of this month, in the letters' sub-folder "
                           "of this PDF's folder, and listed in its run record.",
         "no_letters": "No town is warned this month; no warning letter is issued.",
-        "h_alerts": "## Heavy-pollution alerts",
+        "h_alerts": "## 5. Heavy-pollution alerts",
         "alerts_month": "In {ym} the district was under {n} heavy-pollution alert(s) ({levels}) on {days} day(s).",
         "alerts_month_none": "In {ym} the district was under no heavy-pollution alert.",
+        "forecast_month": "Forecast verification, {ym}: {n} forecast(s) {lead} day(s) ahead had an observed daily AQI; "
+                          "category hit rate {hit}%, mean AQI bias (observed − forecast) {bias}.",
+        "forecast_none": "In {ym} no air-quality forecast could be verified against observations.",
+        "table_forecast_verification": "Table {no} Air-quality forecast verification, {ym}, by lead time",
+        "forecast_sheet": "Forecast verification",
         "alerts_season": "{season} to the end of this month: {days} alert day(s) ({levels}).",
         "alerts_verification": "Against the observations ({start} to {end}): {episodes} heavy-pollution episode(s) observed; "
                                "{hits} hit(s), {misses} miss(es), {false_alarms} false alarm(s).",
         "alerts_note": "Note: alert days are calendar days; a day under an alert for any part of it counts once, for the "
-                       "highest level that day; observed episodes from the district's daily AQI. These counting rules are "
+                       "highest level that day; observed episodes from the district's rolling 24-hour AQI under the alert rules of the plan in force (mee-2017 when no plan has any). These counting rules are "
                        "settings of this system (adjustable); the alert notices do not define them.",
         "alerts_level_days": "{level} {days} d",
         "alerts_level_times": "{level} ×{n}",
@@ -547,6 +556,12 @@ TABLE_HEADERS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "zh": ("任务", "内容", "任务量", "已完成", "剩余", "完成率(%)", "完成时限", "牵头/主责单位", "逾期镇街数"),
         "en": ("Task", "What", "Target", "Done", "Remaining", "Done (%)", "Deadline", "Lead/responsible",
                "Towns overdue"),
+    },
+    "forecast_verification": {
+        "zh": ("预报时效(天)", "预报次数", "有观测", "级别准确率(%)", "平均偏差(AQI)", "平均绝对误差(AQI)",
+               "重度及以上观测天数", "重度及以上预报次数", "重度及以上命中率POD(%)", "重度及以上空报率FAR(%)"),
+        "en": ("Lead (days)", "Forecasts", "Verified", "Category hit rate (%)", "Bias (AQI)", "MAE (AQI)",
+               "Heavy+ days observed", "Heavy+ forecasts", "Heavy+ POD (%)", "Heavy+ FAR (%)"),
     },
     "heavy_targets": {
         "zh": ("目标", "统计期", "已出现天数", "上年同期天数", "上年全期天数", "全期允许天数", "剩余可用天数", "状态", "展望"),
@@ -776,7 +791,7 @@ def bulletin_header(column: str, language: str = "zh") -> str:
 #: Texts of the 扬尘 section (same keys in both languages; D3's TSP subsection adds its own).
 DUST_TEXT: Final[dict[str, dict[str, str]]] = {
     "zh": {
-        "h_dust": "## 七、扬尘",
+        "h_dust": "## 八、扬尘",
         "h_dustfall": "### 降尘",
         "h_road_dust": "### 道路尘土残存量",
         "dustfall_unit": "吨/平方公里·月",
@@ -816,7 +831,7 @@ DUST_TEXT: Final[dict[str, dict[str, str]]] = {
         "sand_dust_caveat": "方案要求扣除沙尘影响；降尘按报送数据评价，未另行扣除",
     },
     "en": {
-        "h_dust": "## 7. Dust",
+        "h_dust": "## 8. Dust",
         "h_dustfall": "### Dustfall",
         "h_road_dust": "### Road-dust load",
         "dustfall_unit": " t/km²·month",

@@ -34,15 +34,19 @@ reached the episode; negative: it came late). An alert still in force (end NaT) 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.io.alert_log import LEVEL_ORDER, LEVEL_ZH, OPEN_END, alert_sequences
+from airlib.io.plans import alert_rules, load_alert_scheme, plans_in_force
 from airlib.settings import DEFAULT, Settings
-from airlib.standards.pollution_days import classify_episodes
+from airlib.standards.alerts import AlertRules, alert_episodes
+from airlib.tracking.rolling_aqi import unit_rolling_aqi
 
 __all__ = [
     "AlertVerification",
@@ -52,7 +56,9 @@ __all__ = [
     "alert_days",
     "season_labels",
     "alert_day_counts",
-    "daily_episodes",
+    "DEFAULT_ALERT_SCHEME",
+    "district_alert_rules",
+    "district_episodes",
 ]
 
 _RANK = {code: i + 1 for i, code in enumerate(LEVEL_ORDER)}
@@ -158,7 +164,8 @@ def verify_alerts(log: pd.DataFrame, episodes: pd.DataFrame, *, area: str | None
         Alert log frame (:mod:`airlib.io.alert_log`).
     episodes : pandas.DataFrame
         Observed episodes of ONE unit (the district, usually): ``start``, ``end`` (exclusive),
-        ``level`` (code), as ``airlib.standards.alerts.alert_episodes`` returns them.
+        ``level`` (code), as ``airlib.standards.alerts.alert_episodes`` returns them (end NaT: not
+        lifted within the data, runs to ``as_of``).
     area : str, optional
         The area of the unit (district name); ``全市`` alerts count too unless
         ``include_citywide=False``. Default: every row of the log.
@@ -184,6 +191,8 @@ def verify_alerts(log: pd.DataFrame, episodes: pd.DataFrame, *, area: str | None
         as_of = max(cands) if cands else None
     al = issued_alerts(log, area=area, include_citywide=include_citywide, as_of=as_of)
     ep = episodes.reset_index(drop=True).copy()
+    # an episode not lifted within the data (end NaT, alert_episodes) runs on like an open alert
+    ep["end"] = pd.to_datetime(ep["end"]).astype("datetime64[ns]").fillna(as_of if as_of is not None else OPEN_END)
     if lo is not None:
         al = al[(al["end"] > lo) & (al["start"] < hi)].reset_index(drop=True)
         ep = ep[(ep["end"] > lo) & (ep["start"] < hi)].reset_index(drop=True)
@@ -365,26 +374,69 @@ def alert_day_counts(days: pd.DataFrame, by: str = "heating", settings: Settings
     return table.reset_index().astype({c: np.int64 for c in [*LEVEL_ORDER, "total"]})
 
 
-def daily_episodes(daily_aqi: pd.DataFrame, scheme: str = "mee-2017",
-                   settings: Settings | None = None) -> pd.DataFrame:
-    """Observed episodes from calendar-day AQI, in the episode frame :func:`verify_alerts` takes.
+#: Alert scheme used when no plan in force for the district has ``alert_rules``: the MEE
+#: grading of 2017 (``data/raw/rules/alert_schemes/mee-2017.yaml``, [S]); docs/alerts.md.
+DEFAULT_ALERT_SCHEME: str = "mee-2017"
 
-    The one place where airlib turns :func:`airlib.standards.pollution_days.classify_episodes`
-    (calendar days, inclusive end dates) into ``episode, start, end`` (end exclusive: midnight
-    after the last day), ``level``, ``level_zh``, ``peak_aqi``; after #15 is merged the callers
-    (the report section, the demo) switch to ``airlib.standards.alerts.alert_episodes`` on the
-    rolling 24-h AQI.
+
+def district_alert_rules(plans: Iterable[Any], month: Any, district: str,
+                         settings: Settings | None = None) -> AlertRules:
+    """The alert rules for ``district`` in ``month`` ([SEED-001] §28; docs/alerts.md).
+
+    The first plan in force (:func:`airlib.io.plans.plans_in_force`, in the order given) that
+    has an ``alert_rules`` block gives them (:func:`airlib.io.plans.alert_rules`); when none
+    has, the scheme :data:`DEFAULT_ALERT_SCHEME` (:func:`airlib.io.plans.load_alert_scheme`).
+    """
+    for plan in plans_in_force(list(plans), month, district):
+        if plan.alert_rules is not None:
+            return alert_rules(plan, settings)
+    return load_alert_scheme(DEFAULT_ALERT_SCHEME, settings)
+
+
+def district_episodes(hourly: pd.DataFrame, stations: pd.DataFrame, towns: pd.DataFrame, district: str,
+                      start: Any, end: Any, *, plans: Iterable[Any] = (), settings: Settings | None = None,
+                      rolling: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The district's observed alert episodes overlapping ``[start, end)`` — "what the
+    observations support" (issue #15; [SEED-001] §28).
+
+    The one implementation used by the monthly report (:func:`airlib.report.content.alert_facts`),
+    the daily report and the demo's alert log: A2's
+    :func:`airlib.standards.alerts.alert_episodes` on the district's rolling 24-h AQI
+    (:func:`airlib.tracking.rolling_aqi.unit_rolling_aqi`, ``level="district"``) under
+    :func:`district_alert_rules` of the month holding the span's last hour.
 
     Parameters
     ----------
-    daily_aqi : pandas.DataFrame [AQI]
-        ``date`` and ``aqi`` of one unit (:func:`airlib.standards.aqi.daily_aqi`).
+    hourly : pandas.DataFrame [µg/m³; CO mg/m³]
+        Hourly frame of the district's stations; it should start early enough before ``start``
+        for an episode's start (an episode that began before the data is cut at their start).
+    stations, towns : pandas.DataFrame
+        The district's registries.
+    district : str
+        District name as the plans write it.
+    start, end : Timestamp-like
+        The span (end exclusive).
+    plans : iterable of Plan
+        The plans configured for the district (none: the default scheme).
+    rolling : pandas.DataFrame, optional
+        The district's rolling AQI when the caller has it already (else computed from ``hourly``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The episode frame of :func:`airlib.standards.alerts.alert_episodes` (``district_code``,
+        ``episode``, ``start``, ``end`` exclusive or NaT = not lifted within the data, ``level`` …),
+        episodes overlapping the span only, numbered 1… in time order.
     """
-    ep = classify_episodes(daily_aqi[["date", "aqi"]], scheme, settings)
-    return pd.DataFrame({
-        "episode": np.arange(1, len(ep) + 1, dtype=np.int64),
-        "start": pd.to_datetime(ep["start"]).to_numpy(),
-        "end": (pd.to_datetime(ep["end"]) + pd.Timedelta(days=1)).to_numpy(),
-        "level": ep["level"].astype(str).to_numpy(), "level_zh": ep["level_zh"].astype(str).to_numpy(),
-        "peak_aqi": ep["max_aqi"].to_numpy(),
-    })
+    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    if rolling is None:
+        rolling = unit_rolling_aqi(hourly, stations, level="district", towns=towns, settings=settings)
+    rules = district_alert_rules(plans, (t1 - pd.Timedelta(hours=1)).to_period("M"), district, settings)
+    ep = alert_episodes(rolling, rules)
+    if ep.empty:
+        return ep
+    ends = ep["end"]
+    ep = ep[((ep["start"] < t1) & (ends.isna() | (ends > t0))).to_numpy(dtype=bool)].sort_values("start", kind="stable")
+    ep = ep.reset_index(drop=True)
+    ep["episode"] = np.arange(1, len(ep) + 1, dtype=np.int64)
+    return ep

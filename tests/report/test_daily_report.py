@@ -97,8 +97,10 @@ def test_daily_pdf_towns_aqi_equal_daily_aqi_and_no_code(demo_home, first_run):
         row = next(ln for ln in lines if ln.split() and ln.split()[0] == name)
         shown = row.split()[1]
         assert shown == ("—" if pd.isna(aqi) else str(int(aqi))), (name, row, aqi)
-    # optional parts are absent when their frames are not given
-    for absent in ("执行中的", "滚动24小时", "污染过程", "空气质量预报"):
+    # the demo configures alert_log and forecasts: rolling status and forecast shown; no alert or
+    # episode touches 2016-03-31 (the last demo episode of March is lifted on 03-23)
+    assert "滚动24小时" in text and "空气质量预报" in text
+    for absent in ("执行中的", "污染过程"):
         assert absent not in text
 
 
@@ -272,3 +274,76 @@ def test_all_without_configured_districts_names_the_daily_command(tmp_path, monk
     monkeypatch.delenv("AIRLIB_DISTRICTS", raising=False)
     with pytest.raises(AirlibError, match=r"^airlib daily --all: .*--include-demo"):
         run_daily_all("2016-03-31", project_root=tmp_path, echo=lambda s: None)
+
+
+ALERT_DAY = "2016-03-10"  # inside the demo's yellow alert of 2016-03-04 21:00 to 03-15 17:00
+
+
+@pytest.mark.slow
+def test_daily_report_of_a_day_under_an_alert_shows_alert_episode_rolling_and_forecast(demo_home, first_run):
+    """Every number of the #15 parts equals the library functions' value (issue #15 wiring)."""
+    from airlib.io.alert_log import read_alert_log
+    from airlib.io.forecasts import read_forecasts
+    from airlib.io.store import read_hourly
+    from airlib.report.daily import EPISODE_LOOKBACK_DAYS
+    from airlib.tracking.alerts import district_episodes
+    from airlib.tracking.rolling_aqi import unit_rolling_aqi
+
+    res = _run_cli(["daily", "--district", DEMO_NAME, "--date", ALERT_DAY], demo_home)
+    assert res.returncode == 0, res.stderr[-3000:]
+    folder = demo_home / "reports" / DEMO_NAME / "daily" / ALERT_DAY
+    pdf = folder / f"{DEMO_NAME}_{ALERT_DAY}_空气质量日报.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                             text=True).stdout).group(1))
+    assert 1 <= pages <= 2
+    lines = text.splitlines()
+    day = pd.Timestamp(ALERT_DAY)
+    store = demo_home / "data" / "processed"
+    stations = pd.read_parquet(next(store.glob("demo/**/stations.parquet")))
+    towns = pd.read_parquet(next(store.glob("demo/**/towns.parquet")))
+    hourly = read_hourly(store, "demo", start=str((day - pd.Timedelta(days=EPISODE_LOOKBACK_DAYS)).date()),
+                         end=ALERT_DAY)
+    # the alert in force (alert log of the district's key)
+    log = read_alert_log(demo_home / "data/raw/demo/alerts/alert_log.csv")
+    on = log[(log["start"] < day + pd.Timedelta(days=1)) & (log["end"].isna() | (log["end"] > day))]
+    assert len(on) == 1 and on["level_zh"].iloc[0] == "黄色预警"
+    alert_row = next(ln for ln in lines if "黄色预警" in ln and DEMO_NAME in ln)
+    assert on["start"].iloc[0].strftime("%m月%d日%H时") in alert_row
+    # the district's rolling 24-h AQI at 23:00
+    r = unit_rolling_aqi(hourly, stations, level="district", towns=towns)
+    r = r[r["time"] == day + pd.Timedelta(hours=23)]
+    row = next(ln for ln in lines if ln.split() and ln.split()[0] == "全区")
+    assert row.split()[1] == str(int(r["aqi"].iloc[0]))
+    # a town's rolling AQI is the last column of its row
+    tr = unit_rolling_aqi(hourly[hourly["time"] >= day - pd.Timedelta(days=1)], stations, level="town")
+    tr = tr[tr["time"] == day + pd.Timedelta(hours=23)].merge(towns[["town_code", "town_name"]], on="town_code")
+    for name, aqi, ok in zip(tr["town_name"], tr["aqi"], tr["valid"]):
+        trow = next(ln for ln in lines if ln.split() and ln.split()[0] == name and "PM" in ln or
+                    ln.split() and ln.split()[0] == name and "—" in ln)
+        assert trow.split()[-1] == (str(int(aqi)) if ok else "无效"), (name, trow)
+    # the episode overlapping the day (one implementation: district_episodes), not lifted by the day's end
+    ep = district_episodes(hourly, stations, towns, DEMO_NAME, day, day + pd.Timedelta(days=1))
+    assert len(ep) == 1 and pd.isna(ep["end"].iloc[0])
+    erow = next(ln for ln in lines if "未解除" in ln and ep["start"].iloc[0].strftime("%m月%d日%H") in ln)
+    assert str(int(ep["peak_aqi"].iloc[0])) in erow.split() and str(ep["level_zh"].iloc[0]) in erow
+    assert str(int(ep["hours"].iloc[0])) in erow.split()
+    # the forecast: the latest issue by the morning after the day, for the day after it
+    fc = read_forecasts(demo_home / "data/raw/demo/alerts/forecasts.csv")
+    nxt = fc[(fc["target_date"] == day + pd.Timedelta(days=2)) & (fc["issued"] <= day + pd.Timedelta(days=1))]
+    nxt = nxt.sort_values("issued").iloc[-1]
+    frow = next(ln for ln in lines if ln.strip().startswith("2016年3月12日"))
+    lo, hi = int(nxt["aqi_low"]), int(nxt["aqi_high"])
+    assert (f"{lo}–{hi}" if lo != hi else f"{lo}") in frow
+
+
+def test_configured_but_missing_alert_log_is_a_clear_error(tmp_path):
+    import dataclasses
+
+    from airlib.report.config import DEMO
+    from airlib.report.data import read_configured
+
+    cfg = dataclasses.replace(DEMO, alert_log="alerts/none.csv", forecasts=None)
+    with pytest.raises(AirlibError, match=r"key 'alert_log'.*none\.csv"):
+        read_configured(cfg, "alert_log", tmp_path, lambda p: pd.DataFrame())
+    assert read_configured(cfg, "forecasts", tmp_path, lambda p: pd.DataFrame()) is None

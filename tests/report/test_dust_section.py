@@ -73,7 +73,7 @@ def test_section_present_with_tables_sentence_map(prepared):
     request, data = prepared
     objs = sections.dust(request, data)
     text = _texts(objs)
-    assert "## 七、扬尘" in text and "### 降尘" in text and "### 道路尘土残存量" in text
+    assert "## 八、扬尘" in text and "### 降尘" in text and "### 道路尘土残存量" in text
     assert "2017年12月各街乡镇降尘量" in text and "降尘量目标完成情况" in text
     lowest = data.dust.dustfall_table.iloc[0]["town_name"]
     assert f"{lowest}" in text and f"{data.dust.dustfall_district:.1f}吨/平方公里·月" in text

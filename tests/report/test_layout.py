@@ -317,7 +317,7 @@ def test_district_without_boundaries_gets_its_report_without_maps(layout_home):
     flat = re.sub(r"\s+", "", txt)
     assert "发文单位：北京市无界区生态环境局" in flat and "文号：无环发〔2016〕12号" in flat
     assert re.sub(r"\s+", "", text("no_boundaries", "zh")) in flat
-    assert "五、乡镇街道排名地图" in flat
+    assert "六、乡镇街道排名地图" in flat
     figs = {p.name for p in (pdf.parent / "figures").glob("*.png")}
     assert not {n for n in figs if n.startswith("map_")}, figs
     import json

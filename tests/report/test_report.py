@@ -586,6 +586,8 @@ def test_tables_and_figures_numbered_without_gaps(demo_home, tmp_path, month, ha
     sd = data.sand_dust  # 扣沙 (docs/dust.md): a table only where the figures differ
     if sd is not None and sd.n_periods and not sd.comparison.empty:
         expected |= {"sand_dust"}
+    if data.forecast_verification is not None:  # 预报检验 in 五、重污染天气应对 (key forecasts)
+        expected |= {"forecast_verification"}
     if data.tsp is not None and data.tsp.table is not None:  # the TSP subsection (docs/tsp.md)
         from airlib.report.tsp_section import tsp_tables
 
@@ -767,6 +769,7 @@ def test_texts_cover_both_languages():
     fields |= {"items", "sep", "plan"}  # which plan each target of the month belongs to (several plans)
     fields |= {"periods", "hours"}  # 扣沙 statement (docs/dust.md)
     fields |= {"levels", "level", "season", "episodes", "hits", "misses", "false_alarms"}  # 重污染天气应对
+    fields |= {"lead", "hit", "bias"}  # 预报检验 sentence
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}

@@ -153,3 +153,50 @@ def test_alert_day_counts_per_month_and_season():
     assert h.loc["2016–2017采暖季", "total"] == 4 and h.loc["非采暖季", "orange"] == 1  # Mar 16
     c = alert_day_counts(d, "campaign")
     assert c["total"].tolist() == [5]
+
+
+# ---- district_episodes: the one "what the observations support" (issue #15 wiring)
+def _district_hourly(pm_by_hour):
+    from airlib.demo.registry import stations_frame, towns_frame
+
+    st = stations_frame()
+    times = pd.date_range("2016-12-01", periods=len(pm_by_hour), freq="h")
+    rows = pd.DataFrame({"station": np.repeat(st["station"].to_numpy(), len(times)),
+                         "time": np.tile(times.to_numpy(), len(st)),
+                         "pm25": np.tile(np.asarray(pm_by_hour, float), len(st))})
+    for c in ("pm10", "so2", "no2", "co", "o3"):
+        rows[c] = {"pm10": 50.0, "so2": 5.0, "no2": 20.0, "co": 0.5, "o3": 30.0}[c]
+    return rows, st, towns_frame()
+
+
+def test_district_episodes_is_alert_episodes_of_the_district_rolling_aqi():
+    from airlib.io.plans import load_alert_scheme
+    from airlib.standards.alerts import alert_episodes
+    from airlib.tracking.alerts import DEFAULT_ALERT_SCHEME, district_episodes
+    from airlib.tracking.rolling_aqi import unit_rolling_aqi
+
+    pm = [40.0] * 48 + [260.0] * 72 + [30.0] * 96  # three heavy days, then clean: one episode, lifted
+    hourly, st, towns = _district_hourly(pm)
+    ep = district_episodes(hourly, st, towns, "演示区", "2016-12-01", "2016-12-10")
+    ref = alert_episodes(unit_rolling_aqi(hourly, st, level="district", towns=towns),
+                         load_alert_scheme(DEFAULT_ALERT_SCHEME))
+    assert len(ep) == 1 and len(ref) == 1
+    for c in ("start", "end", "level", "peak_aqi", "hours"):
+        assert ep[c].iloc[0] == ref[c].iloc[0]
+    assert ep["start"].iloc[0] > pd.Timestamp("2016-12-03") and pd.notna(ep["end"].iloc[0])
+    # a span that does not reach the episode has none; a span inside it keeps it
+    assert district_episodes(hourly, st, towns, "演示区", "2016-12-01", "2016-12-02").empty
+    inside = district_episodes(hourly, st, towns, "演示区", "2016-12-05", "2016-12-05 01:00")
+    assert len(inside) == 1 and inside["episode"].tolist() == [1]
+
+
+def test_district_alert_rules_take_the_plan_in_force_else_the_default():
+    from airlib.io.plans import alert_rules, load_alert_scheme, load_plan
+    from airlib.paths import PROJECT_ROOT
+    from airlib.tracking.alerts import DEFAULT_ALERT_SCHEME, district_alert_rules
+
+    plan = load_plan(PROJECT_ROOT / "data/raw/plans/mentougou_2017_autumn_winter.yaml", warn=False)
+    assert district_alert_rules([plan], "2017-12", "门头沟区") == alert_rules(plan)
+    # outside its period, or another district: the default scheme
+    assert district_alert_rules([plan], "2019-12", "门头沟区") == load_alert_scheme(DEFAULT_ALERT_SCHEME)
+    assert district_alert_rules([plan], "2017-12", "西城区") == load_alert_scheme(DEFAULT_ALERT_SCHEME)
