@@ -18,7 +18,7 @@ from airlib.report.data import ReportData
 from airlib.report.excel import NUMBER_FORMATS, WorkbookTable
 from airlib.report.texts import dust_text
 
-__all__ = ["DUST_KINDS", "has_dust", "target_frame", "town_display", "town_frame", "dust_workbook_tables"]
+__all__ = ["DUST_KINDS", "factor_constant_columns", "has_dust", "target_frame", "town_display", "town_frame", "dust_workbook_tables"]
 
 #: The two quantities of this module: key → (table attribute, targets attribute, district attribute).
 DUST_KINDS: Final[dict[str, tuple[str, str, str]]] = {
@@ -102,6 +102,24 @@ def target_frame(data: ReportData, kind: str, language: str = "zh") -> pd.DataFr
         dust_text("col_note", language): _notes(t["note"], language),
     })
     return out
+
+
+def factor_constant_columns(frame: pd.DataFrame, columns: int = 3) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Take the plan, target and note columns (the first two and the last of
+    :func:`target_frame`) out of a targets table when every row has the same value, so the PDF
+    says them once above the table instead of in each of the towns' rows.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The table without those columns, and ``{header: value}`` of the columns taken out
+        (empty, and the table unchanged, when there is only one row or no column is constant).
+    """
+    if len(frame) < 2:
+        return frame, {}
+    candidates = [*frame.columns[:2], frame.columns[-1]][:columns]
+    common = {str(c): str(frame[c].iloc[0]) for c in candidates if frame[c].astype(str).nunique() == 1}
+    return frame.drop(columns=list(common)), common
 
 
 def dust_workbook_tables(data: ReportData, title: str, language: str = "zh") -> list[WorkbookTable]:

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from airlib.escaping import html_text
+from airlib.escaping import html_text, markdown_text
 from airlib.report import content as C
 from airlib.report import figures as F
 from airlib.report.data import ReportData, prepare
@@ -397,7 +397,10 @@ def _dust_blocks(request: ReportRequest, data: ReportData, kind: str) -> list[An
     targets = D.target_frame(data, kind, lang)
     if not targets.empty:
         tcap = dust_text(f"table_{kind}_targets", lang, no=data.numbering.table(f"{kind}_targets"))
-        shown = targets.astype(object).where(targets.notna(), "—")
+        shown, common = D.factor_constant_columns(targets.astype(object).where(targets.notna(), "—"))
+        if common:  # one plan and one target for every row: said once above the table, not in each row
+            out.append(_md(("；" if lang == "zh" else "; ").join(
+                f"{markdown_text(k)}{'：' if lang == 'zh' else ': '}{markdown_text(v)}" for k, v in common.items())))
         out.append(_html(C.html_table(shown, caption=tcap)))
         out.append(_md(dust_text("targets_note", lang)))
     if data.boundaries is not None:

@@ -145,3 +145,22 @@ def test_bad_sheet_stops_with_file_row_column(prepared, tmp_path):
     with pytest.raises(InputDataError) as e:
         dust_data(cfg, pd.Period(MONTH, "M"), data.towns, request.project_root)
     assert e.value.file == str(bad) and e.value.row == 2 and e.value.column == "降尘量"
+
+
+def test_targets_table_says_a_common_plan_and_target_once():
+    from airlib.report.dust import factor_constant_columns
+
+    frame = pd.DataFrame({"方案": ["P", "P"], "目标": ["T04", "T04"], "范围": ["甲镇", "乙镇"],
+                          "判定": ["达标", "未达标"], "备注": ["n", "n"]})
+    shown, common = factor_constant_columns(frame)
+    assert common == {"方案": "P", "目标": "T04", "备注": "n"}
+    assert list(shown.columns) == ["范围", "判定"] and len(shown) == 2
+    two_plans = frame.assign(方案=["P", "Q"])
+    shown, common = factor_constant_columns(two_plans)
+    assert "方案" in shown.columns and common == {"目标": "T04", "备注": "n"}
+    one_row = frame.iloc[:1]
+    shown, common = factor_constant_columns(one_row)
+    assert common == {} and shown.equals(one_row)
+    # the area and status columns are never taken out, even when constant
+    same = frame.assign(判定=["达标", "达标"])
+    assert "判定" in factor_constant_columns(same)[0].columns
