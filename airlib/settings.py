@@ -213,6 +213,46 @@ class Settings:
         work" comparison as an alert day [h] (:mod:`airlib.analysis.alert_effect`). Default 12
         (a day mostly under the alert; UNVERIFIED). Days with fewer alert hours are left out of
         both the fit and the comparison.
+    micro_qc_range : dict
+        Upper plausible limit ``pollutant -> (low, high)`` [µg/m³] of a micro-station sensor
+        (:mod:`airlib.analysis.sensor_qc`, ``p_qc_range``: value > high; values < 0 are
+        ``p_qc_negative``). Default PM2.5 (0, 1000), PM10 (0, 2000): the measuring ranges
+        commonly declared for optical PM sensors; UNVERIFIED (docs/micro_stations.md).
+    micro_qc_stuck_hours : int
+        Consecutive equal values that make a flat line (``p_qc_stuck``) [h]. UNVERIFIED;
+        default 6.
+    micro_qc_stuck_tolerance : float
+        Largest hour-to-hour change still "equal" for the stuck check [µg/m³]. Default 0.0.
+    micro_qc_spike_window_h : int
+        Centred window of the rolling median / MAD of the spike check [h]. UNVERIFIED; default 25.
+    micro_qc_spike_z : float
+        Robust z-score (|x − median| / (1.4826·MAD)) above which an hour is a spike.
+        UNVERIFIED; default 6.
+    micro_qc_spike_min_abs : float
+        Smallest |x − median| of a spike [µg/m³] (keeps small wiggles in clean air out).
+        UNVERIFIED; default 30.
+    micro_qc_step_window_h : int
+        Hours before and after a candidate change point whose medians are compared (step
+        check) [h]. UNVERIFIED; default 72.
+    micro_qc_step_min_ratio : float
+        Smallest persistent relative shift of the ratio to the reference (medians of the log
+        ratio before and after) that is a step [fraction]. UNVERIFIED; default 0.3 (30 %).
+    micro_qc_drift_window_h : int
+        Rolling window of the median log ratio to the reference (drift check) [h].
+        UNVERIFIED; default 336 (two weeks).
+    micro_qc_drift_tolerance : float
+        Relative change of that median ratio from its first window that is drift [fraction].
+        UNVERIFIED; default 0.2 (20 %).
+    micro_qc_max_rh : float
+        Hours with relative humidity above this are left out of the ratio to the reference of
+        the step and drift checks [%] (optical sensors read high in humid air). UNVERIFIED;
+        default 70.
+    micro_qc_min_conc : float
+        Hours where the sensor or the reference is below this are left out of that ratio
+        [µg/m³]. UNVERIFIED; default 10.
+    micro_qc_reference_max_km : float
+        Farthest reference station used for a micro-station's drift and step checks [km].
+        UNVERIFIED; default 10.
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -263,6 +303,21 @@ class Settings:
     campaign_season: tuple[str, str] = ("10-01", "03-31")
     alert_day_min_hours: float = 0.0
     alert_effect_min_hours: int = 12
+    # micro-station sensor QC (docs/micro_stations.md, "Sensor QC")
+    micro_qc_range: dict[str, tuple[float, float]] = field(
+        default_factory=lambda: {"pm25": (0.0, 1000.0), "pm10": (0.0, 2000.0)})
+    micro_qc_stuck_hours: int = 6
+    micro_qc_stuck_tolerance: float = 0.0
+    micro_qc_spike_window_h: int = 25
+    micro_qc_spike_z: float = 6.0
+    micro_qc_spike_min_abs: float = 30.0
+    micro_qc_step_window_h: int = 72
+    micro_qc_step_min_ratio: float = 0.3
+    micro_qc_drift_window_h: int = 336
+    micro_qc_drift_tolerance: float = 0.2
+    micro_qc_max_rh: float = 70.0
+    micro_qc_min_conc: float = 10.0
+    micro_qc_reference_max_km: float = 10.0
 
 
 #: The settings used when a function is called without ``settings=``.

@@ -1,0 +1,393 @@
+"""Sensor QC of micro-stations (小微站): flags beside the values, a summary per station and month.
+
+Issue #17 item 2. Every hour of a micro-station gets, per pollutant ``p``, the boolean flags
+
+``p_qc_range``     value above the sensor's plausible upper limit (``Settings.micro_qc_range``);
+``p_qc_negative``  value below zero;
+``p_qc_stuck``     part of a run of ≥ ``micro_qc_stuck_hours`` consecutive equal values
+                   (within ``micro_qc_stuck_tolerance``): a frozen sensor / flat line;
+``p_qc_spike``     robust z-score against a centred rolling median / MAD (Hampel filter)
+                   above ``micro_qc_spike_z`` and more than ``micro_qc_spike_min_abs`` from
+                   the median;
+``p_qc_step``      the change point of a persistent level shift of the ratio to the reference:
+                   the medians of log(value / reference) over the ``micro_qc_step_window_h``
+                   hours before and after differ by more than
+                   ``log(1 + micro_qc_step_min_ratio)``, flagged at the hour where that
+                   difference peaks;
+``p_qc_drift``     the rolling ``micro_qc_drift_window_h`` median of log(value / nearest reference
+                   station) has moved more than ``log(1 + micro_qc_drift_tolerance)`` from its
+                   first defined window;
+``p_qc_missing``   the value is missing (NaN);
+``p_qc_ok``        none of the above.
+
+In both ratio checks, hours with RH above ``micro_qc_max_rh`` or either value below
+``micro_qc_min_conc`` are left out (the humidity response of optical sensors is calibration's
+business, not a fault). Values are never changed, rows never dropped or reordered. The ratio of
+the step check is taken against the nearest reference station (``reference_hourly``, within
+``micro_qc_reference_max_km``) when there is one, else against the **network median** (the median
+of all micro-stations of the input at that hour), the spatial consensus that separates a sensor's
+step from a change of the air mass. Every threshold is a setting marked UNVERIFIED
+(docs/micro_stations.md, "Sensor QC").
+
+Computation is on a station × hour grid (numpy; pandas' rolling kernels run over the columns of
+the hour × station frame), no per-row Python loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from airlib.analysis.attribution import relative_humidity
+from airlib.errors import InputDataError
+from airlib.settings import DEFAULT, Settings
+
+__all__ = ["FLAGS", "qc_flags", "qc_summary", "network_median"]
+
+#: The flag names, in column order (``<pollutant>_qc_<flag>``), ``ok`` last.
+FLAGS = ("range", "negative", "stuck", "spike", "step", "drift", "missing")
+
+_EARTH_RADIUS_KM = 6371.0088
+
+
+def _check_columns(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise InputDataError(
+            f"{what}: column(s) {', '.join(missing)} missing; the frame has "
+            f"{', '.join(map(str, frame.columns))}. Pass the canonical hourly frame / station registry "
+            "(docs/architecture.md)."
+        )
+
+
+def _nearest_reference(micro_stations: pd.DataFrame, reference_stations: pd.DataFrame,
+                       max_km: float) -> pd.DataFrame:
+    """Nearest reference station of each micro-station within ``max_km`` (great-circle).
+
+    Private stand-in for C3's ``airlib.analysis.calibration.nearest_reference`` (same signature
+    and output); the lead folds it into that function after merging.
+
+    Parameters
+    ----------
+    micro_stations, reference_stations : DataFrame
+        Station registry frames with ``station``, ``lon``, ``lat`` [degrees WGS84].
+    max_km : float [km]
+        Largest distance of a pair.
+
+    Returns
+    -------
+    DataFrame
+        ``station``, ``reference``, ``distance_km`` [km]; micro-stations without a reference
+        within ``max_km`` have no row.
+    """
+    _check_columns(micro_stations, ["station", "lon", "lat"], "micro-station registry")
+    _check_columns(reference_stations, ["station", "lon", "lat"], "reference station registry")
+    empty = pd.DataFrame({"station": pd.array([], dtype="string"), "reference": pd.array([], dtype="string"),
+                          "distance_km": np.array([], dtype=float)})
+    if micro_stations.empty or reference_stations.empty:
+        return empty
+    lon1 = np.radians(micro_stations["lon"].to_numpy(float))[:, None]
+    lat1 = np.radians(micro_stations["lat"].to_numpy(float))[:, None]
+    lon2 = np.radians(reference_stations["lon"].to_numpy(float))[None, :]
+    lat2 = np.radians(reference_stations["lat"].to_numpy(float))[None, :]
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    dist = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    dist = np.where(np.isnan(dist), np.inf, dist)
+    j = np.argmin(dist, axis=1)
+    d = dist[np.arange(len(j)), j]
+    keep = d <= max_km
+    return pd.DataFrame({
+        "station": pd.array(micro_stations["station"].astype(str).to_numpy()[keep], dtype="string"),
+        "reference": pd.array(reference_stations["station"].astype(str).to_numpy()[j[keep]], dtype="string"),
+        "distance_km": d[keep],
+    })
+
+
+def _grid(codes: np.ndarray, hour: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    g = np.full(shape, np.nan)
+    g[codes, hour] = values
+    return g
+
+
+def _runs_at_least(v: np.ndarray, n: int, tol: float) -> np.ndarray:
+    """True where a value belongs to a run of ≥ n consecutive equal (|Δ| ≤ tol) non-NaN values
+    along axis 1 of the station × hour grid."""
+    ns, nh = v.shape
+    if nh == 0:
+        return np.zeros(v.shape, bool)
+    same = np.zeros(v.shape, bool)
+    same[:, 1:] = np.abs(v[:, 1:] - v[:, :-1]) <= tol  # NaN compares False: a gap ends a run
+    start = ~same
+    run_id = np.cumsum(start.ravel())  # each station starts a run at hour 0 (same[:, 0] False)
+    length = np.bincount(run_id)
+    out = (length[run_id] >= n).reshape(v.shape)
+    return out & ~np.isnan(v)
+
+
+def _rolling(frame: pd.DataFrame, window: int, how: str, *, center: bool = False,
+             min_periods: int | None = None) -> np.ndarray:
+    r = frame.rolling(window, center=center, min_periods=min_periods or 1)
+    return getattr(r, how)().to_numpy()
+
+
+def _spike(v: np.ndarray, window: int, z: float, min_abs: float) -> np.ndarray:
+    frame = pd.DataFrame(v.T)
+    mp = window // 2 + 1
+    med = _rolling(frame, window, "median", center=True, min_periods=mp).T
+    dev = np.abs(v - med)
+    mad = _rolling(pd.DataFrame(dev.T), window, "median", center=True, min_periods=mp).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        robust_z = dev / (1.4826 * mad)
+        return (dev > min_abs) & ((robust_z > z) | ((mad == 0) & (dev > 0)))
+
+
+def _log_ratio(v: np.ndarray, ref: np.ndarray, rh: np.ndarray | None, max_rh: float,
+               min_conc: float) -> np.ndarray:
+    """log(value / reference) on hours usable for the step and drift checks, else NaN.
+
+    Left out: hours where either value is below ``min_conc`` [µg/m³] or RH is above ``max_rh``
+    [%] (the humidity response of optical sensors is not a fault)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        usable = (v >= min_conc) & (ref >= min_conc)
+        if rh is not None:
+            usable &= ~(rh > max_rh)
+        return np.where(usable, np.log(np.where(usable, v, 1.0)) - np.log(np.where(usable, ref, 1.0)), np.nan)
+
+
+def _step(logratio: np.ndarray, window: int, min_ratio: float) -> np.ndarray:
+    """Change points of a persistent level shift of the log ratio (station × hour grid).
+
+    For hour h: the median of the ``window`` hours before h against that of h and the
+    ``window - 1`` hours after (each needs half its hours usable); a shift above
+    log(1 + min_ratio) is a step, flagged at the hour where the shift peaks within ±window."""
+    frame = pd.DataFrame(logratio.T)
+    mp = max(window // 2, 1)
+    before = _rolling(frame, window, "median", min_periods=mp).T  # hours h-window+1 .. h
+    after = _rolling(frame.iloc[::-1], window, "median", min_periods=mp)[::-1].T  # h .. h+window-1
+    stat = np.full(logratio.shape, np.nan)
+    stat[:, 1:] = np.abs(after[:, 1:] - before[:, :-1])
+    peak = _rolling(pd.DataFrame(stat.T), 2 * window + 1, "max", center=True, min_periods=1).T
+    with np.errstate(invalid="ignore"):
+        return (stat > np.log1p(min_ratio)) & (stat >= peak)
+
+
+def _drift(v: np.ndarray, logratio: np.ndarray, window: int, tolerance: float) -> np.ndarray:
+    """Hours whose rolling ``window`` median log ratio is more than log(1 + tolerance) away from
+    the first defined one (the baseline: the first window with half its hours usable)."""
+    mp = max(window // 2, 1)
+    stat = _rolling(pd.DataFrame(logratio.T), window, "median", min_periods=mp).T
+    defined = ~np.isnan(stat)
+    first = np.argmax(defined, axis=1)
+    base = np.where(defined.any(axis=1), stat[np.arange(len(first)), first], np.nan)
+    with np.errstate(invalid="ignore"):
+        return (np.abs(stat - base[:, None]) > np.log1p(tolerance)) & ~np.isnan(v)
+
+
+def network_median(hourly: pd.DataFrame, pollutants: Sequence[str] = ("pm25",)) -> pd.DataFrame:
+    """Median over all stations of ``hourly`` at each hour (the network consensus).
+
+    The fallback reference of the step check for micro-stations without a reference station
+    (docs/micro_stations.md, "Sensor QC"). Computed once over the whole network and passed to
+    :func:`qc_flags` (``consensus=``) when the stations are QC-ed in partitions (the Dask path),
+    so that partitioning does not change a flag.
+
+    Parameters
+    ----------
+    hourly : DataFrame
+        ``time`` and the pollutant columns [µg/m³].
+    pollutants : sequence of str
+
+    Returns
+    -------
+    DataFrame
+        Index ``time`` (sorted), one column per pollutant [µg/m³].
+    """
+    _check_columns(hourly, ["time", *pollutants], "micro-station hourly frame")
+    return hourly.groupby("time")[list(pollutants)].median().sort_index()
+
+
+def qc_flags(
+    hourly: pd.DataFrame,
+    stations: pd.DataFrame,
+    reference_hourly: pd.DataFrame | None = None,
+    reference_stations: pd.DataFrame | None = None,
+    pollutants: Sequence[str] = ("pm25",),
+    settings: Settings | None = None,
+    *,
+    consensus: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """QC flags of every micro-station hour, kept beside the values (issue #17 item 2).
+
+    Parameters
+    ----------
+    hourly : DataFrame
+        Micro-station hourly frame: ``station``, ``time`` (hour-beginning, Beijing), the
+        pollutant columns [µg/m³]; optional ``rh`` [%] or ``temp`` and ``dewp`` [°C] (RH then from
+        :func:`airlib.analysis.attribution.relative_humidity`) for the drift check.
+    stations : DataFrame
+        Registry of the micro-stations (``station``, ``lon``, ``lat``); needed only with a
+        reference.
+    reference_hourly, reference_stations : DataFrame, optional
+        Hourly frame and registry of the reference stations (国控/市控/街乡镇站, chosen by the
+        caller). Without them the drift check flags nothing and the step check uses the network
+        median.
+    pollutants : sequence of str
+        Columns checked (default ``("pm25",)``).
+    settings : Settings, optional
+        Thresholds ``micro_qc_*`` (UNVERIFIED, docs/micro_stations.md); None = ``DEFAULT``.
+    consensus : DataFrame, optional
+        The network median (:func:`network_median`) of the whole network; default: computed
+        from ``hourly``. Pass it when ``hourly`` is a partition of the network.
+
+    Returns
+    -------
+    DataFrame
+        ``hourly`` (same rows, index and order, values untouched) with, per pollutant ``p``,
+        bool columns ``p_qc_range``, ``p_qc_negative``, ``p_qc_stuck``, ``p_qc_spike``,
+        ``p_qc_step``, ``p_qc_drift``, ``p_qc_missing`` and ``p_qc_ok``.
+
+    Raises
+    ------
+    InputDataError
+        A column is missing, ``time`` is not on whole hours, or a station-hour occurs twice.
+    """
+    s = settings or DEFAULT
+    pollutants = tuple(pollutants)
+    _check_columns(hourly, ["station", "time", *pollutants], "micro-station hourly frame")
+    out = hourly.copy()
+    n = len(hourly)
+    if n == 0:
+        for p in pollutants:
+            for f in (*FLAGS, "ok"):
+                out[f"{p}_qc_{f}"] = np.zeros(0, bool)
+        return out
+    time = pd.to_datetime(hourly["time"]).to_numpy("datetime64[ns]")
+    if np.isnat(time).any():
+        i = int(np.flatnonzero(np.isnat(time))[0])
+        raise InputDataError(f"micro-station hourly frame, row {i}, column time: missing time; "
+                             "every row needs its hour-beginning time.")
+    t0 = time.min()
+    offset = (time - t0) / np.timedelta64(1, "h")
+    hour = offset.astype(np.int64)
+    if not np.array_equal(hour, offset):
+        i = int(np.flatnonzero(hour != offset)[0])
+        raise InputDataError(f"micro-station hourly frame, row {i}, column time: {time[i]} is not a whole "
+                             "hour; pass hour-beginning labels (docs/architecture.md).")
+    codes, names = pd.factorize(hourly["station"].astype(str), sort=True)
+    nh = int(hour.max()) + 1
+    shape = (len(names), nh)
+    key = codes.astype(np.int64) * nh + hour
+    dup = pd.Series(key).duplicated().to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise InputDataError(f"micro-station hourly frame, row {i}: station {names[codes[i]]} at {time[i]} "
+                             "occurs twice; keep one row per station and hour.")
+    hours = t0 + np.arange(nh) * np.timedelta64(1, "h")
+
+    rh = None
+    if "rh" in hourly.columns:
+        rh = _grid(codes, hour, hourly["rh"].to_numpy(float), shape)
+    elif "temp" in hourly.columns and "dewp" in hourly.columns:
+        rh = _grid(codes, hour, relative_humidity(hourly["temp"].to_numpy(float),
+                                                   hourly["dewp"].to_numpy(float)), shape)
+
+    pairs = None
+    if reference_hourly is not None and reference_stations is not None:
+        _check_columns(reference_hourly, ["station", "time", *pollutants], "reference hourly frame")
+        micro = stations[stations["station"].astype(str).isin(names)]
+        pairs = _nearest_reference(micro, reference_stations, s.micro_qc_reference_max_km)
+    if consensus is None:
+        consensus = network_median(hourly, pollutants)
+
+    for p in pollutants:
+        vals = hourly[p].to_numpy(float)
+        v = _grid(codes, hour, vals, shape)
+        cons = consensus[p].reindex(pd.DatetimeIndex(hours)).to_numpy(float)
+        ref = np.broadcast_to(cons, shape).copy()
+        has_ref = np.zeros(len(names), bool)
+        if pairs is not None and len(pairs):
+            rv = reference_hourly.assign(time=pd.to_datetime(reference_hourly["time"])).pivot_table(
+                index="time", columns="station", values=p, aggfunc="first", dropna=False)
+            rv.columns = rv.columns.astype(str)
+            rv = rv.reindex(pd.DatetimeIndex(hours))
+            row = pd.Index(names).get_indexer(pairs["station"].astype(str))
+            refcols = pairs["reference"].astype(str).to_numpy()
+            present = np.isin(refcols, rv.columns)
+            row, refcols = row[present], refcols[present]
+            ref[row] = rv[refcols].to_numpy(float).T
+            has_ref[row] = True
+        lo, hi = s.micro_qc_range.get(p, (0.0, np.inf))
+        with np.errstate(invalid="ignore"):
+            flags = {
+                "range": vals > hi,
+                "negative": vals < 0,
+            }
+        flags["stuck"] = _runs_at_least(v, s.micro_qc_stuck_hours, s.micro_qc_stuck_tolerance)[codes, hour]
+        flags["spike"] = _spike(v, s.micro_qc_spike_window_h, s.micro_qc_spike_z,
+                                s.micro_qc_spike_min_abs)[codes, hour]
+        logratio = _log_ratio(v, ref, rh, s.micro_qc_max_rh, s.micro_qc_min_conc)
+        flags["step"] = _step(logratio, s.micro_qc_step_window_h, s.micro_qc_step_min_ratio)[codes, hour]
+        drift = np.zeros(shape, bool)
+        if has_ref.any():
+            drift[has_ref] = _drift(v[has_ref], logratio[has_ref], s.micro_qc_drift_window_h,
+                                    s.micro_qc_drift_tolerance)
+        flags["drift"] = drift[codes, hour]
+        flags["missing"] = np.isnan(vals)
+        bad = np.zeros(n, bool)
+        for f in FLAGS:
+            col = np.asarray(flags[f], bool)
+            out[f"{p}_qc_{f}"] = col
+            bad |= col
+        out[f"{p}_qc_ok"] = ~bad
+    return out
+
+
+def qc_summary(flags: pd.DataFrame) -> pd.DataFrame:
+    """QC summary per station and month of a :func:`qc_flags` frame.
+
+    Parameters
+    ----------
+    flags : DataFrame
+        Output of :func:`qc_flags` (``station``, ``time`` and the ``<p>_qc_<flag>`` columns).
+
+    Returns
+    -------
+    DataFrame
+        One row per station and month: ``station``, ``month`` (datetime64 month start),
+        ``n_calendar_hours`` (hours of the calendar month), and per pollutant ``p``:
+        ``p_n_values`` (hours with a value), ``p_<flag>_n`` for each flag and ``ok``,
+        ``p_missing_share`` = 1 − values / calendar hours (absent rows count as missing) and
+        ``p_<flag>_share`` = flagged hours / hours with a value for the other flags and ``ok``
+        [0–1; NaN when the month has no value].
+    """
+    pollutants = [c[: -len("_qc_ok")] for c in flags.columns if str(c).endswith("_qc_ok")]
+    _check_columns(flags, ["station", "time"], "QC flag frame")
+    if not pollutants:
+        raise InputDataError("QC flag frame: no <pollutant>_qc_ok column; pass the output of qc_flags.")
+    month = pd.to_datetime(flags["time"]).dt.to_period("M").dt.start_time
+    cols = {}
+    for p in pollutants:
+        cols[f"{p}_n_values"] = ~flags[f"{p}_qc_missing"].to_numpy(bool)
+        for f in (*FLAGS, "ok"):
+            if f != "missing":
+                cols[f"{p}_{f}_n"] = flags[f"{p}_qc_{f}"].to_numpy(bool)
+    work = pd.DataFrame(cols, index=flags.index).astype("int64")
+    work["station"] = flags["station"].astype("string").to_numpy()
+    work["month"] = month.to_numpy()
+    out = work.groupby(["station", "month"], sort=True).sum().reset_index()
+    out["n_calendar_hours"] = (pd.DatetimeIndex(out["month"]).days_in_month * 24).to_numpy(np.int64)
+    ordered = ["station", "month", "n_calendar_hours"]
+    for p in pollutants:
+        nv = out[f"{p}_n_values"].to_numpy(float)
+        out[f"{p}_missing_n"] = out["n_calendar_hours"] - out[f"{p}_n_values"]
+        out[f"{p}_missing_share"] = out[f"{p}_missing_n"] / out["n_calendar_hours"]
+        ordered += [f"{p}_n_values", f"{p}_missing_n", f"{p}_missing_share"]
+        for f in (*FLAGS, "ok"):
+            if f == "missing":
+                continue
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[f"{p}_{f}_share"] = np.where(nv > 0, out[f"{p}_{f}_n"].to_numpy(float) / np.where(nv > 0, nv, 1), np.nan)
+            ordered += [f"{p}_{f}_n", f"{p}_{f}_share"]
+    return out[ordered]
