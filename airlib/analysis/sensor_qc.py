@@ -6,27 +6,29 @@ Issue #17 item 2. Every hour of a micro-station gets, per pollutant ``p``, the b
 ``p_qc_negative``  value below zero;
 ``p_qc_stuck``     part of a run of ≥ ``micro_qc_stuck_hours`` consecutive equal values
                    (within ``micro_qc_stuck_tolerance``): a frozen sensor / flat line;
-``p_qc_spike``     robust z-score against a centred rolling median / MAD (Hampel filter)
-                   above ``micro_qc_spike_z`` and more than ``micro_qc_spike_min_abs`` from
-                   the median;
+``p_qc_spike``     robust z-score of the deviation from the expected value (the reference
+                   times the sensor's centred rolling median ratio to it; Hampel filter with
+                   a rolling MAD) above ``micro_qc_spike_z`` and more than
+                   ``micro_qc_spike_min_abs`` [µg/m³], and standing out from the mean of the
+                   two neighbouring hours by at least half that deviation (short);
 ``p_qc_step``      the change point of a persistent level shift of the ratio to the reference:
                    the medians of log(value / reference) over the ``micro_qc_step_window_h``
                    hours before and after differ by more than
                    ``log(1 + micro_qc_step_min_ratio)``, flagged at the hour where that
                    difference peaks;
 ``p_qc_drift``     the rolling ``micro_qc_drift_window_h`` median of log(value / nearest reference
-                   station) has moved more than ``log(1 + micro_qc_drift_tolerance)`` from its
-                   first defined window;
+                   station) has moved more than ``log(1 + micro_qc_drift_tolerance)`` from the
+                   baseline, the median of the station's first ``window // 2`` usable hours;
 ``p_qc_missing``   the value is missing (NaN);
 ``p_qc_ok``        none of the above.
 
 In both ratio checks, hours with RH above ``micro_qc_max_rh`` or either value below
 ``micro_qc_min_conc`` are left out (the humidity response of optical sensors is calibration's
-business, not a fault). Values are never changed, rows never dropped or reordered. The ratio of
-the step check is taken against the nearest reference station (``reference_hourly``, within
+business, not a fault). Values are never changed, rows never dropped or reordered. The reference of
+the spike, step and drift checks is the nearest reference station (``reference_hourly``, within
 ``micro_qc_reference_max_km``) when there is one, else against the **network median** (the median
-of all micro-stations of the input at that hour), the spatial consensus that separates a sensor's
-step from a change of the air mass. Every threshold is a setting marked UNVERIFIED
+of all micro-stations of the input at that hour; not for drift), the spatial consensus that
+separates a sensor's fault from a change of the air mass. Every threshold is a setting marked UNVERIFIED
 (docs/micro_stations.md, "Sensor QC").
 
 Computation is on a station × hour grid (numpy; pandas' rolling kernels run over the columns of
@@ -37,6 +39,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -44,12 +48,15 @@ from airlib.analysis.attribution import relative_humidity
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT, Settings
 
-__all__ = ["FLAGS", "qc_flags", "qc_summary", "network_median"]
+__all__ = ["FLAGS", "MIN_NETWORK_STATIONS", "qc_flags", "qc_summary", "network_median"]
 
 #: The flag names, in column order (``<pollutant>_qc_<flag>``), ``ok`` last.
 FLAGS = ("range", "negative", "stuck", "spike", "step", "drift", "missing")
 
 _EARTH_RADIUS_KM = 6371.0088
+#: Fewest stations with a value for the network median to be a reference (fixed: below three
+#: the median is the sensor itself or the mean of two).
+MIN_NETWORK_STATIONS = 3
 
 
 def _check_columns(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
@@ -132,15 +139,36 @@ def _rolling(frame: pd.DataFrame, window: int, how: str, *, center: bool = False
     return getattr(r, how)().to_numpy()
 
 
-def _spike(v: np.ndarray, window: int, z: float, min_abs: float) -> np.ndarray:
-    frame = pd.DataFrame(v.T)
+def _spike(v: np.ndarray, ref: np.ndarray, window: int, z: float, min_abs: float) -> np.ndarray:
+    """Hampel test of the deviation from the expected value (station × hour grid).
+
+    Expected value: the reference times the sensor's rolling median ratio to it (centred
+    ``window``), so that a rise the reference sees too is no spike; where that is undefined
+    (no reference value), the sensor's own rolling median. Spike: the value exceeds the
+    expected one by more than ``min_abs`` [µg/m³], its log deviation exceeds ``z`` · 1.4826 ·
+    the rolling median of the absolute log deviations (the MAD; on the log scale because sensor
+    noise grows with the level), and the hour stands out from the mean of its neighbours by at
+    least half its deviation (a ramp is no spike). Dips are not spikes (a low reading is
+    judged by the step, stuck and missing checks)."""
     mp = window // 2 + 1
-    med = _rolling(frame, window, "median", center=True, min_periods=mp).T
-    dev = np.abs(v - med)
-    mad = _rolling(pd.DataFrame(dev.T), window, "median", center=True, min_periods=mp).T
     with np.errstate(invalid="ignore", divide="ignore"):
-        robust_z = dev / (1.4826 * mad)
-        return (dev > min_abs) & ((robust_z > z) | ((mad == 0) & (dev > 0)))
+        ratio = np.where((ref > 0) & (v > 0), v / ref, np.nan)
+    k = _rolling(pd.DataFrame(ratio.T), window, "median", center=True, min_periods=mp).T
+    own = _rolling(pd.DataFrame(v.T), window, "median", center=True, min_periods=mp).T
+    expected = np.where(np.isnan(k * ref), own, k * ref)
+    dev = v - expected
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logdev = np.abs(np.log(np.where(v > 0, v, np.nan)) - np.log(np.where(expected > 0, expected, np.nan)))
+    mad = _rolling(pd.DataFrame(logdev.T), window, "median", center=True, min_periods=mp).T
+    nb = np.full((2, *v.shape), np.nan)
+    nb[0, :, 1:] = v[:, :-1]
+    nb[1, :, :-1] = v[:, 1:]
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # both neighbours missing
+        local = v - np.nanmean(nb, axis=0)
+        robust_z = logdev / (1.4826 * mad)
+        return ((dev > min_abs) & ((robust_z > z) | ((mad == 0) & (logdev > 0)))
+                & ~(local < 0.5 * dev))
 
 
 def _log_ratio(v: np.ndarray, ref: np.ndarray, rh: np.ndarray | None, max_rh: float,
@@ -174,13 +202,16 @@ def _step(logratio: np.ndarray, window: int, min_ratio: float) -> np.ndarray:
 
 
 def _drift(v: np.ndarray, logratio: np.ndarray, window: int, tolerance: float) -> np.ndarray:
-    """Hours whose rolling ``window`` median log ratio is more than log(1 + tolerance) away from
-    the first defined one (the baseline: the first window with half its hours usable)."""
-    mp = max(window // 2, 1)
-    stat = _rolling(pd.DataFrame(logratio.T), window, "median", min_periods=mp).T
-    defined = ~np.isnan(stat)
-    first = np.argmax(defined, axis=1)
-    base = np.where(defined.any(axis=1), stat[np.arange(len(first)), first], np.nan)
+    """Hours whose rolling ``window`` median log ratio (a quarter of its hours usable) is more
+    than log(1 + tolerance) away from the baseline: the median of the station's first
+    ``window // 2`` usable hours."""
+    usable = ~np.isnan(logratio)
+    rank = np.cumsum(usable, axis=1)
+    first = np.where(usable & (rank <= max(window // 2, 1)), logratio, np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a station without usable hours
+        base = np.nanmedian(first, axis=1)
+    stat = _rolling(pd.DataFrame(logratio.T), window, "median", min_periods=max(window // 4, 1)).T
     with np.errstate(invalid="ignore"):
         return (np.abs(stat - base[:, None]) > np.log1p(tolerance)) & ~np.isnan(v)
 
@@ -202,10 +233,14 @@ def network_median(hourly: pd.DataFrame, pollutants: Sequence[str] = ("pm25",)) 
     Returns
     -------
     DataFrame
-        Index ``time`` (sorted), one column per pollutant [µg/m³].
+        Index ``time`` (sorted), one column per pollutant [µg/m³]; NaN at hours with fewer than
+        ``MIN_NETWORK_STATIONS`` (3) values (a median of one or two sensors is mostly the sensor
+        itself; those hours fall back to the sensor's own rolling median).
     """
     _check_columns(hourly, ["time", *pollutants], "micro-station hourly frame")
-    return hourly.groupby("time")[list(pollutants)].median().sort_index()
+    g = hourly.groupby("time")[list(pollutants)]
+    med = g.median().sort_index()
+    return med.where(g.count().sort_index() >= MIN_NETWORK_STATIONS)
 
 
 def qc_flags(
@@ -325,7 +360,7 @@ def qc_flags(
                 "negative": vals < 0,
             }
         flags["stuck"] = _runs_at_least(v, s.micro_qc_stuck_hours, s.micro_qc_stuck_tolerance)[codes, hour]
-        flags["spike"] = _spike(v, s.micro_qc_spike_window_h, s.micro_qc_spike_z,
+        flags["spike"] = _spike(v, ref, s.micro_qc_spike_window_h, s.micro_qc_spike_z,
                                 s.micro_qc_spike_min_abs)[codes, hour]
         logratio = _log_ratio(v, ref, rh, s.micro_qc_max_rh, s.micro_qc_min_conc)
         flags["step"] = _step(logratio, s.micro_qc_step_window_h, s.micro_qc_step_min_ratio)[codes, hour]

@@ -492,7 +492,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     ``dust/dustfall.csv`` and ``dust/road_dust.csv`` (:mod:`airlib.demo.dust_sheets`),
     ``dust/sand_dust_periods.csv`` (the published-style list of the synthetic spring sand-dust
     episode added to the hourly data, :mod:`airlib.demo.sand_dust`)
-    ``alerts/alert_log.csv`` (synthetic alert log, :mod:`airlib.demo.alert_log`) and
+    ``alerts/alert_log.csv`` (synthetic alert log, :mod:`airlib.demo.alert_log`),
+    ``micro/`` (SYNTHETIC micro-stations with injected sensor faults and their truth table,
+    :mod:`airlib.demo.micro_stations`) and
     ``boundaries/towns_schematic.geojson``. Every write is atomic.
 
     Parameters
@@ -564,6 +566,9 @@ def write_demo(out_dir: str | os.PathLike[str] | None = None, end: str | pd.Peri
     from airlib.demo.alert_log import write_demo_alert_log
 
     files.extend(write_demo_alert_log(folder, hourly, stations_frame(), towns))
+    from airlib.demo.micro_stations import write_micro_stations
+
+    files.extend(write_micro_stations(folder, hourly, end_p, seed))  # SYNTHETIC 小微站 with faults (micro/)
 
     geo = schematic_town_polygons()
     p = folder / "boundaries" / "towns_schematic.geojson"
