@@ -44,6 +44,11 @@ from benchmarks.references import WORKLOADS
 #: Every workload: the citywide town workloads and ``pipeline`` (per station, see
 #: :mod:`benchmarks.pipeline`).
 ALL_WORKLOADS = (*WORKLOADS, "pipeline")
+#: Workloads outside the store harness, run in this process by their own module: ``micro_qc``
+#: (micro-station sensor QC on a synthetic 2,000-sensor month against a pandas reference, and
+#: the calibration / hot-spot steps when present; :mod:`benchmarks.micro_network`). Run with
+#: ``--workload micro_qc``, and after the store workloads with ``--size micro``.
+EXTRA_WORKLOADS = {"micro_qc": "benchmarks.micro_network"}
 #: Variants that implement each workload (others are skipped for it).
 VARIANTS_OF = {wl: ("airlib", "pandas", "duckdb", "airlib-api", "dask") for wl in WORKLOADS} | {"pipeline": ("airlib", "pandas")}
 
@@ -328,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="with --size city or micro: run the small 'quick' store instead (349 towns, 2 years x 2 months); uci and district are small already")
     ap.add_argument("--root", default=str(datasets.DEFAULT_ROOT))
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--workload", default=None, choices=list(ALL_WORKLOADS))
+    ap.add_argument("--workload", default=None, choices=[*ALL_WORKLOADS, *EXTRA_WORKLOADS])
     ap.add_argument("--variants", default="airlib,pandas,duckdb")
     ap.add_argument("--sample-towns", type=int, default=None, help="references on the stations of the first N towns (default 20 for micro)")
     ap.add_argument("--latency", action="store_true", help="also time the one-month ranking (interactive use)")
@@ -343,6 +348,14 @@ def main(argv: list[str] | None = None) -> int:
         _worker(args)
         return 0
     size = "quick" if args.quick and args.size in ("city", "micro") else args.size
+    micro_rc = 0
+    if args.workload in EXTRA_WORKLOADS or (args.workload is None and size == "micro"):
+        from benchmarks import micro_network
+
+        n_micro = "200" if args.quick else "2000"
+        micro_rc = micro_network.main(["--stations", n_micro, "--seed", str(args.seed), "--repeat", "1"])
+        if args.workload in EXTRA_WORKLOADS:
+            return micro_rc
     sample = args.sample_towns if args.sample_towns is not None else (20 if size == "micro" else None)
     workloads = (args.workload,) if args.workload else ALL_WORKLOADS
     records = benchmark(size, root=args.root, seed=args.seed, workloads=workloads, variants=tuple(args.variants.split(",")),
@@ -356,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=1, default=str))
     bad = [r for r in records if any(r.get("mismatches", {}).values())]
-    return 1 if bad else 0
+    return 1 if bad or micro_rc else 0
 
 
 if __name__ == "__main__":

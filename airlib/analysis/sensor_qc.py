@@ -154,8 +154,11 @@ def _spike(v: np.ndarray, ref: np.ndarray, window: int, z: float, min_abs: float
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where((ref > 0) & (v > 0), v / ref, np.nan)
     k = _rolling(pd.DataFrame(ratio.T), window, "median", center=True, min_periods=mp).T
-    own = _rolling(pd.DataFrame(v.T), window, "median", center=True, min_periods=mp).T
-    expected = np.where(np.isnan(k * ref), own, k * ref)
+    expected = k * ref
+    need = (np.isnan(expected) & ~np.isnan(v)).any(axis=1)  # the own median only where used
+    if need.any():
+        own = _rolling(pd.DataFrame(v[need].T), window, "median", center=True, min_periods=mp).T
+        expected[need] = np.where(np.isnan(expected[need]), own, expected[need])
     dev = v - expected
     with np.errstate(invalid="ignore", divide="ignore"):
         logdev = np.abs(np.log(np.where(v > 0, v, np.nan)) - np.log(np.where(expected > 0, expected, np.nan)))
@@ -163,9 +166,9 @@ def _spike(v: np.ndarray, ref: np.ndarray, window: int, z: float, min_abs: float
     nb = np.full((2, *v.shape), np.nan)
     nb[0, :, 1:] = v[:, :-1]
     nb[1, :, :-1] = v[:, 1:]
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # both neighbours missing
-        local = v - np.nanmean(nb, axis=0)
+    n_nb = (~np.isnan(nb)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local = v - np.where(n_nb > 0, np.nansum(nb, axis=0) / np.maximum(n_nb, 1), np.nan)
         robust_z = logdev / (1.4826 * mad)
         return ((dev > min_abs) & ((robust_z > z) | ((mad == 0) & (logdev > 0)))
                 & ~(local < 0.5 * dev))

@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from airlib.errors import InputDataError
 from airlib.pollutants import POLLUTANTS
 from airlib.settings import DEFAULT, Settings
 
-__all__ = ["read_hourly", "daily_statistics", "town_monthly_table", "rank_month"]
+__all__ = ["read_hourly", "daily_statistics", "town_monthly_table", "rank_month", "sensor_qc_flags"]
 
 
 def _dd():
@@ -190,3 +191,51 @@ def rank_month(
     from airlib.engine.citywide import rank_month as ranked
 
     return ranked(root, dataset, stations, year, month, settings, backend="dask")
+
+
+def sensor_qc_flags(
+    hourly: pd.DataFrame,
+    stations: pd.DataFrame,
+    reference_hourly: pd.DataFrame | None = None,
+    reference_stations: pd.DataFrame | None = None,
+    pollutants: Sequence[str] = ("pm25",),
+    settings: Settings | None = None,
+    npartitions: int = 4,
+) -> pd.DataFrame:
+    """:func:`airlib.analysis.sensor_qc.qc_flags` over station partitions with Dask.
+
+    The micro-stations are split into ``npartitions`` groups; each group is QC-ed by a Dask task
+    (the active ``distributed.Client`` if there is one, else Dask's default scheduler) with the
+    network median computed once over the whole network beforehand, so the flags equal those
+    of one pandas call exactly (``tests/engine/test_backends.py``).
+
+    Parameters
+    ----------
+    hourly, stations, reference_hourly, reference_stations, pollutants, settings
+        As :func:`airlib.analysis.sensor_qc.qc_flags`.
+    npartitions : int
+        Station groups (tasks).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`airlib.analysis.sensor_qc.qc_flags`: the rows of ``hourly`` in their order.
+    """
+    _dd()  # the clear error when Dask is absent
+    import dask
+
+    from airlib.analysis.sensor_qc import network_median, qc_flags
+
+    consensus = network_median(hourly, pollutants)
+    names = pd.unique(hourly["station"].astype(str))
+    groups = [g for g in np.array_split(np.sort(names), max(1, int(npartitions))) if len(g)]
+    work = hourly.reset_index(drop=True)  # positions: the original index may repeat
+    key = work["station"].astype(str)
+    tasks = [dask.delayed(qc_flags)(work[key.isin(g)], stations, reference_hourly, reference_stations,
+                                    pollutants, settings, consensus=consensus) for g in groups]
+    parts = dask.compute(*tasks)
+    if not parts:
+        return qc_flags(hourly, stations, reference_hourly, reference_stations, pollutants, settings)
+    out = pd.concat(parts).sort_index()
+    out.index = hourly.index
+    return out

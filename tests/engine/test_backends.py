@@ -97,3 +97,21 @@ def test_unknown_backend_is_an_input_error(store):
     with pytest.raises(InputDataError, match="backend"):
         citywide.town_monthly_table(root, ds, stations, backend="spark")
     assert np.isfinite(citywide.town_monthly_table(root, ds, stations)["pm25_days"]).all()
+
+
+def test_sensor_qc_over_station_partitions_equals_pandas(client):
+    """airlib.engine.backends.sensor_qc_flags (QC of station groups as Dask tasks on the
+    cluster) gives exactly the flags of one pandas qc_flags call, rows in the input order."""
+    from airlib.analysis.sensor_qc import qc_flags
+    from benchmarks.micro_network import synthetic_network
+
+    net = synthetic_network(n_stations=40, month="2024-02", seed=4)
+    hourly = net.micro_hourly.sample(frac=1.0, random_state=1)  # any row order is kept
+    args = (hourly, net.micro_stations, net.reference_hourly, net.reference_stations)
+    ours = qc_flags(*args)
+    dk = backends.sensor_qc_flags(*args, npartitions=3)
+    pd.testing.assert_frame_equal(dk, ours)
+    assert ours["pm25_qc_step"].any() and ours["pm25_qc_spike"].any() and ours["pm25_qc_drift"].any()
+    # without a reference the step check uses the network median, computed once for all groups
+    pd.testing.assert_frame_equal(backends.sensor_qc_flags(hourly, net.micro_stations, npartitions=4),
+                                  qc_flags(hourly, net.micro_stations))

@@ -208,3 +208,29 @@ def test_pipeline_airlib_equals_reference_at_the_table_edges(tmp_path):
     assert ours["pm25"].notna().any() and ours["pm25"].isna().any()
     feb4 = ours[(ours["station"] == "S4") & (ours["month"] == 2)]
     assert feb4["pm25_n"].iloc[0] <= 25
+
+
+def test_micro_network_qc_equals_the_pandas_reference_and_finds_the_faults():
+    """benchmarks.micro_network at a small size: airlib's QC and the plain pandas version give
+    the same flag on every row; the injected faults are found (times are not asserted)."""
+    from benchmarks import micro_network
+
+    net = micro_network.synthetic_network(n_stations=60, month="2024-02", seed=3)
+    again = micro_network.synthetic_network(n_stations=60, month="2024-02", seed=3)
+    pd.testing.assert_frame_equal(net.micro_hourly, again.micro_hourly)
+    recs = micro_network.bench_qc(net, repeat=1)
+    mism = recs[0]["mismatches"]
+    assert mism and not any(mism.values()), mism
+    assert recs[0]["faults_found"] == f"{len(net.faults)}/{len(net.faults)}"
+    # the comparison is not vacuous: every fault kind is flagged somewhere
+    from airlib.analysis.sensor_qc import qc_flags
+
+    flags = qc_flags(net.micro_hourly, net.micro_stations, net.reference_hourly, net.reference_stations)
+    for f in ("stuck", "spike", "step", "drift", "missing"):
+        assert flags[f"pm25_qc_{f}"].any(), f
+    # a changed flag is counted
+    other = flags.copy()
+    other.loc[other.index[5], "pm25_qc_spike"] = ~other.loc[other.index[5], "pm25_qc_spike"]
+    assert micro_network.compare_flags(flags, other)["pm25_qc_spike"] == 1
+    # the optional steps of the other parts: one record each, present or not
+    assert len(micro_network.optional_steps(net)) == len(micro_network.OPTIONAL_STEPS)
