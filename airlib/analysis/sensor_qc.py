@@ -306,6 +306,16 @@ def qc_flags(
         i = int(np.flatnonzero(np.isnat(time))[0])
         raise InputDataError(f"micro-station hourly frame, row {i}, column time: missing time; "
                              "every row needs its hour-beginning time.")
+    numeric = {}
+    for p in pollutants:
+        col = hourly[p]
+        num = pd.to_numeric(col, errors="coerce")
+        bad = np.flatnonzero(num.isna().to_numpy() & col.notna().to_numpy())
+        if len(bad):
+            raise InputDataError(f"micro-station hourly frame, row {int(bad[0])}, column {p}: "
+                                 f"{col.iloc[bad[0]]!r} is not a number; convert the column to "
+                                 "numbers [µg/m³] (empty for missing) before QC.")
+        numeric[p] = num.to_numpy(float, na_value=np.nan)
     t0 = time.min()
     offset = (time - t0) / np.timedelta64(1, "h")
     hour = offset.astype(np.int64)
@@ -337,10 +347,10 @@ def qc_flags(
         micro = stations[stations["station"].astype(str).isin(names)]
         pairs = _nearest_reference(micro, reference_stations, s.micro_qc_reference_max_km)
     if consensus is None:
-        consensus = network_median(hourly, pollutants)
+        consensus = network_median(pd.DataFrame({"time": time, **numeric}), pollutants)
 
     for p in pollutants:
-        vals = hourly[p].to_numpy(float)
+        vals = numeric[p]
         v = _grid(codes, hour, vals, shape)
         cons = consensus[p].reindex(pd.DatetimeIndex(hours)).to_numpy(float)
         ref = np.broadcast_to(cons, shape).copy()

@@ -228,3 +228,40 @@ def test_partitions_with_the_network_median_equal_the_whole():
                        for g in (["S0", "S1", "S2"], ["S3", "S4", "S5"])])
     pd.testing.assert_frame_equal(parts.loc[whole.index], whole)
     assert whole["pm25_qc_step"].any()
+
+
+def test_a_rise_the_network_sees_is_no_spike_and_dips_are_not_spikes():
+    rng = np.random.default_rng(11)
+    n = 96
+    base = np.full(n, 50.0)
+    base[40] = 300.0  # one hour of a plume over the whole network
+    vals = {s: base * g + rng.normal(0, 1.5, n) for s, g in zip("ABCDEF", (1.0, 1.1, 0.9, 1.05, 0.95, 1.0))}
+    vals["A"] = vals["A"].copy()
+    vals["A"][60] += 250.0  # only A: a spike
+    vals["B"] = vals["B"].copy()
+    vals["B"][70] = 1.0  # a dip
+    out = qc_flags(_frame(vals), _stations(vals))
+    spikes = out.loc[out["pm25_qc_spike"], ["station", "time"]]
+    assert list(zip(spikes["station"], spikes["time"])) == [("A", T0 + pd.Timedelta(hours=60))]
+
+
+def test_two_pollutants_and_non_numeric_values():
+    h = _frame({"A": _smooth(48)})
+    h["pm10"] = h["pm25"] * 1.5
+    h.loc[7, "pm10"] = 2500.0  # above the PM10 default 2000
+    out = qc_flags(h, _stations("A"), pollutants=("pm25", "pm10"))
+    assert out["pm10_qc_range"].sum() == 1 and out["pm25_qc_range"].sum() == 0
+    summ = qc_summary(out)
+    assert summ.loc[0, "pm10_range_n"] == 1 and summ.loc[0, "pm25_range_n"] == 0
+    bad = h.astype({"pm25": object})
+    bad.loc[4, "pm25"] = "n/a"
+    with pytest.raises(InputDataError, match=r"row 4, column pm25: 'n/a' is not a number"):
+        qc_flags(bad, _stations("A"))
+    ok_obj = h.astype({"pm25": object})  # numbers stored as objects are read as they are
+    pd.testing.assert_series_equal(qc_flags(ok_obj, _stations("A"))["pm25_qc_ok"], qc_flags(h, _stations("A"))["pm25_qc_ok"])
+
+
+def test_empty_frame_gets_the_flag_columns():
+    h = _frame({"A": _smooth(3)}).iloc[:0]
+    out = qc_flags(h, _stations("A"))
+    assert len(out) == 0 and "pm25_qc_ok" in out.columns
