@@ -214,9 +214,9 @@ class Settings:
         (a day mostly under the alert; UNVERIFIED). Days with fewer alert hours are left out of
         both the fit and the comparison.
     micro_qc_range : dict
-        Upper plausible limit ``pollutant -> (low, high)`` [µg/m³] of a micro-station sensor
-        (:mod:`airlib.analysis.sensor_qc`, ``p_qc_range``: value > high; values < 0 are
-        ``p_qc_negative``). Default PM2.5 (0, 1000), PM10 (0, 2000): the measuring ranges
+        Plausible range ``pollutant -> (low, high)`` [µg/m³] of a micro-station sensor
+        (:mod:`airlib.analysis.sensor_qc`, ``p_qc_range``: value > high or 0 ≤ value < low;
+        values < 0 are ``p_qc_negative``). Default PM2.5 (0, 1000), PM10 (0, 2000): the measuring ranges
         commonly declared for optical PM sensors; UNVERIFIED (docs/micro_stations.md).
     micro_qc_stuck_hours : int
         Consecutive equal values that make a flat line (``p_qc_stuck``) [h]. UNVERIFIED;

@@ -182,7 +182,8 @@ def pandas_reference_qc(hourly: pd.DataFrame, stations: pd.DataFrame, reference_
         return r.reset_index(level=0, drop=True).sort_index()
 
     out = pd.DataFrame({"station": g["station"], "time": g["time"]})
-    out["range"] = v > s.micro_qc_range["pm25"][1]
+    lo, hi = s.micro_qc_range["pm25"]
+    out["range"] = (v > hi) | ((v >= 0) & (v < lo))
     out["negative"] = v < 0
     # stuck: runs of equal values within a station
     same = (v.diff().abs() <= s.micro_qc_stuck_tolerance) & (by == by.shift())

@@ -2,7 +2,8 @@
 
 Issue #17 item 2. Every hour of a micro-station gets, per pollutant ``p``, the boolean flags
 
-``p_qc_range``     value above the sensor's plausible upper limit (``Settings.micro_qc_range``);
+``p_qc_range``     value outside the sensor's plausible range ``(low, high)``
+                   (``Settings.micro_qc_range``; values below zero are left to the next check);
 ``p_qc_negative``  value below zero;
 ``p_qc_stuck``     part of a run of ≥ ``micro_qc_stuck_hours`` consecutive equal values
                    (within ``micro_qc_stuck_tolerance``): a frozen sensor / flat line;
@@ -28,8 +29,9 @@ business, not a fault). Values are never changed, rows never dropped or reordere
 the spike, step and drift checks is the nearest reference station (``reference_hourly``, within
 ``micro_qc_reference_max_km``) when there is one, else against the **network median** (the median
 of all micro-stations of the input at that hour; not for drift), the spatial consensus that
-separates a sensor's fault from a change of the air mass. Every threshold is a setting marked UNVERIFIED
-(docs/micro_stations.md, "Sensor QC").
+separates a sensor's fault from a change of the air mass. Every threshold is a setting marked
+UNVERIFIED (docs/micro_stations.md, "Sensor QC"); the checks follow the low-cost sensor
+literature [GIORDANO-2021] [BEAN-2021]; no Chinese specification for them was found.
 
 Computation is on a station × hour grid (numpy; pandas' rolling kernels run over the columns of
 the hour × station frame), no per-row Python loops.
@@ -369,7 +371,7 @@ def qc_flags(
         lo, hi = s.micro_qc_range.get(p, (0.0, np.inf))
         with np.errstate(invalid="ignore"):
             flags = {
-                "range": vals > hi,
+                "range": (vals > hi) | ((vals >= 0) & (vals < lo)),  # below 0: the negative check
                 "negative": vals < 0,
             }
         flags["stuck"] = _runs_at_least(v, s.micro_qc_stuck_hours, s.micro_qc_stuck_tolerance)[codes, hour]

@@ -52,6 +52,10 @@ def test_range_and_negative_edges():
     assert out["pm25_qc_range"].sum() == 1 and out["pm25_qc_negative"].sum() == 1
     s = dataclasses.replace(DEFAULT, micro_qc_range={"pm25": (0.0, 999.0)})
     assert qc_flags(_frame({"A": v}), _stations("A"), settings=s)["pm25_qc_range"].sum() == 2
+    # a lower limit: 0 ≤ value < low is out of range, a negative value stays "negative" only
+    s = dataclasses.replace(DEFAULT, micro_qc_range={"pm25": (0.5, 1000.0)})
+    out = qc_flags(_frame({"A": v}), _stations("A"), settings=s)
+    assert out["pm25_qc_range"].tolist()[5:9] == [False, True, False, True]
 
 
 def test_stuck_needs_n_equal_values_and_a_gap_breaks_the_run():
