@@ -310,24 +310,34 @@ def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
     paired = paired_hours(micro_hourly, reference_hourly, pairs, s)
     dist = (pairs.set_index(pairs["station"].astype(str))["distance_km"]
             if "distance_km" in pairs.columns else pd.Series(dtype=float))
+    paired = paired.sort_values(["station", "season", "time"], kind="stable")
+    key = pd.MultiIndex.from_arrays([paired["station"].to_numpy(), paired["season"].to_numpy()])
+    codes, groups = pd.factorize(key, sort=True)
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(groups)))] if len(groups) else np.array([0])
+    times = paired["time"].to_numpy()
+    raw_all, rh_all, ref_all = (paired[c].to_numpy(dtype=float) for c in ("raw", "rh", "ref"))
+    reference_all = paired["reference"].to_numpy()
+    need_hold = max(1, s.calibration_min_hours // 3)
     rows = []
-    for (station, season), g in paired.groupby(["station", "season"], sort=True):
-        train = split_train_holdout(g["time"].to_numpy(), s.calibration_holdout_share)
-        row = {"station": station, "reference": g["reference"].iloc[0], "season": season, "model": model,
-               "n_train": int(train.sum()), "n_holdout": int((~train).sum())}
-        tt, th = g["time"][train], g["time"][~train]
-        row.update(train_start=tt.min(), train_end=tt.max(), holdout_start=th.min(), holdout_end=th.max())
-        raw, rh, ref = (g[c].to_numpy(dtype=float) for c in ("raw", "rh", "ref"))
-        if row["n_train"] < s.calibration_min_hours or row["n_holdout"] < max(1, s.calibration_min_hours // 3):
+    for i, (station, season) in enumerate(groups):  # one fit per station and season (groups, not rows)
+        sl = slice(bounds[i], bounds[i + 1])
+        t, raw, rh, ref = times[sl], raw_all[sl], rh_all[sl], ref_all[sl]
+        train = split_train_holdout(t, s.calibration_holdout_share)
+        hold = ~train
+        row = {"station": station, "reference": reference_all[sl.start], "season": season, "model": model,
+               "n_train": int(train.sum()), "n_holdout": int(hold.sum()),
+               "train_start": pd.Timestamp(t[train].min()) if train.any() else pd.NaT,
+               "train_end": pd.Timestamp(t[train].max()) if train.any() else pd.NaT,
+               "holdout_start": pd.Timestamp(t[hold].min()), "holdout_end": pd.Timestamp(t[hold].max())}
+        if row["n_train"] < s.calibration_min_hours or row["n_holdout"] < need_hold:
             row["reason"] = (f"too few paired hours ({row['n_train']} training, {row['n_holdout']} held out; "
-                             f"need {s.calibration_min_hours} and {max(1, s.calibration_min_hours // 3)})")
+                             f"need {s.calibration_min_hours} and {need_hold})")
             row["use"] = False
             rows.append(row)
             continue
         params, bse = _rlm(ref[train], _design(raw[train], rh[train], model))
         for name, v, e in zip(terms, params, bse):
             row[name], row[f"{name}_se"] = float(v), float(e)
-        hold = ~train
         row["r2_raw"], row["rmse_raw"], row["bias_raw"] = _skill(raw[hold], ref[hold])
         row["r2_cal"], row["rmse_cal"], row["bias_cal"] = _skill(
             _predict(raw[hold], rh[hold], params, model), ref[hold])
@@ -335,14 +345,12 @@ def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
         row["reason"] = "" if row["use"] else (
             f"held-out RMSE {row['rmse_cal']:.2f} not {s.calibration_min_rmse_gain:.0%} below raw {row['rmse_raw']:.2f}")
         rows.append(row)
-    seen = set(paired["station"].unique())
-    for _, p in pairs.iterrows():  # one row per station without any fit (pairs has one row per station)
-        st = str(p["station"])
-        if st not in seen:
-            rows.append({"station": st, "reference": p["reference"], "season": pd.NA, "model": model,
-                         "n_train": 0, "n_holdout": 0, "use": False,
-                         "reason": "no reference station within max_km" if pd.isna(p["reference"])
-                         else "no paired hours with the reference"})
+    # one row per station of pairs without any fit, saying why
+    unfit = pairs.loc[~pairs["station"].astype(str).isin(set(paired["station"])), ["station", "reference"]]
+    rows.extend({"station": str(st), "reference": ref, "season": pd.NA, "model": model,
+                 "n_train": 0, "n_holdout": 0, "use": False,
+                 "reason": "no reference station within max_km" if pd.isna(ref) else "no paired hours with the reference"}
+                for st, ref in zip(unfit["station"], unfit["reference"]))
     cols = ["station", "reference", "distance_km", "season", "model", "n_train", "n_holdout",
             "train_start", "train_end", "holdout_start", "holdout_end",
             *[c for t in terms for c in (t, f"{t}_se")],
@@ -351,6 +359,10 @@ def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
     out["distance_km"] = out["station"].map(dist).astype(float) if len(dist) else np.nan
     out["use"] = out["use"].astype(bool)
     out["reason"] = out["reason"].fillna("")
+    for c in ("train_start", "train_end", "holdout_start", "holdout_end"):
+        out[c] = pd.to_datetime(out[c])
+    for c in out.columns[out.columns.get_loc("intercept"):out.columns.get_loc("bias_cal") + 1]:
+        out[c] = out[c].astype(float)
     for c in ("station", "reference", "season"):
         out[c] = out[c].astype("string")
     return out[cols].reset_index(drop=True)
