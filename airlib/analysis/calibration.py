@@ -141,6 +141,20 @@ def _humidity(hourly: pd.DataFrame, what: str) -> np.ndarray:
                          column="rh")
 
 
+def _times(hourly: pd.DataFrame, what: str) -> np.ndarray:
+    """The ``time`` column as datetime64[ns]; unreadable or missing times are an input error."""
+    try:
+        t = pd.to_datetime(hourly["time"])
+    except (ValueError, TypeError) as exc:
+        raise InputDataError(f"{what}: 'time' is not readable as date-times ({exc}); give hour-beginning "
+                             "Beijing times", column="time") from None
+    if t.isna().any():
+        i = int(np.flatnonzero(t.isna().to_numpy())[0])
+        raise InputDataError(f"{what}: 'time' is missing in row {i + 1} of the frame (station "
+                             f"{hourly['station'].iloc[i]!r}); every row needs its hour", column="time")
+    return t.to_numpy(dtype="datetime64[ns]")
+
+
 def _season(times, settings: Settings) -> np.ndarray:
     start, end = settings.heating_season
     return np.where(heating_season_mask(times, start, end), SEASONS[0], SEASONS[1])
@@ -176,17 +190,20 @@ def paired_hours(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pai
     _require(micro_hourly, ["station", "time", "pm25"], "micro_hourly")
     _require(reference_hourly, ["station", "time", "pm25"], "reference_hourly")
     _require(pairs, ["station", "reference"], "pairs")
-    if "pm25_qc_ok" in micro_hourly.columns:  # sensor QC flags beside the values (issue #17 item 2)
-        micro_hourly = micro_hourly[micro_hourly["pm25_qc_ok"].fillna(False).astype(bool).to_numpy()]
+    p = pairs.loc[pairs["reference"].notna(), ["station", "reference"]].astype(str)
+    dup = p["station"][p["station"].duplicated()]
+    if len(dup):
+        raise InputDataError(f"pairs: station {dup.iloc[0]!r} has more than one reference; keep one row per "
+                             "micro-station (nearest_reference gives one)", column="station")
     micro = pd.DataFrame({
         "station": micro_hourly["station"].astype(str).to_numpy(),
-        "time": pd.to_datetime(micro_hourly["time"]).to_numpy(),
+        "time": _times(micro_hourly, "micro_hourly"),
         "raw": pd.to_numeric(micro_hourly["pm25"], errors="coerce").to_numpy(dtype=float),
         "rh": _humidity(micro_hourly, "micro_hourly"),
     })
     ref = pd.DataFrame({
         "reference": reference_hourly["station"].astype(str).to_numpy(),
-        "time": pd.to_datetime(reference_hourly["time"]).to_numpy(),
+        "time": _times(reference_hourly, "reference_hourly"),
         "ref": pd.to_numeric(reference_hourly["pm25"], errors="coerce").to_numpy(dtype=float),
     }).dropna(subset=["ref"])
     dup = ref.duplicated(["reference", "time"])
@@ -194,7 +211,13 @@ def paired_hours(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pai
         r = ref[dup].iloc[0]
         raise InputDataError(f"reference_hourly: station {r['reference']!r} has more than one row at {r['time']}; "
                              "keep one row per station and hour", column="time")
-    p = pairs.loc[pairs["reference"].notna(), ["station", "reference"]].astype(str)
+    if "pm25_qc_ok" in micro_hourly.columns:  # sensor QC flags beside the values (issue #17 item 2)
+        micro = micro[micro_hourly["pm25_qc_ok"].fillna(False).astype(bool).to_numpy()]
+    dup = micro.duplicated(["station", "time"])
+    if dup.any():
+        r = micro[dup].iloc[0]
+        raise InputDataError(f"micro_hourly: station {r['station']!r} has more than one row at {r['time']}; "
+                             "keep one row per station and hour", column="time")
     m = micro.merge(p, on="station", how="inner").merge(ref, on=["reference", "time"], how="inner")
     m = m[np.isfinite(m["raw"]) & np.isfinite(m["rh"])]
     m["season"] = _season(m["time"], s)
@@ -396,7 +419,7 @@ def apply_calibration(micro_hourly: pd.DataFrame, models: pd.DataFrame,
     out = micro_hourly.copy()
     raw = pd.to_numeric(out["pm25"], errors="coerce").to_numpy(dtype=float)
     rh = _humidity(out, "micro_hourly")
-    season = _season(pd.to_datetime(out["time"]), s)
+    season = _season(_times(out, "micro_hourly"), s)
     used = models[models["use"].astype(bool)]
     cal = np.full(len(out), np.nan)
     if len(used):

@@ -314,3 +314,23 @@ def test_paired_hours_refuses_duplicate_reference_hours():
     micro = _sensor(ref, rh, "M1")
     with pytest.raises(InputDataError, match="R1.*more than one row"):
         paired_hours(micro, pd.concat([ref, ref]), _pairs(["M1"]))
+
+
+def test_bad_input_is_named():
+    ref, rh = _reference(hours=48)
+    micro = _sensor(ref, rh, "M1")
+    with pytest.raises(InputDataError, match="M1.*more than one row"):
+        fit_calibration(pd.concat([micro, micro.iloc[:1]]), ref, _pairs(["M1"]))
+    with pytest.raises(InputDataError, match="M1.*more than one reference"):
+        fit_calibration(micro, ref, pd.concat([_pairs(["M1"]), _pairs(["M1"], ref="R2")]))
+    bad = micro.astype({"time": object})
+    bad.loc[3, "time"] = "not a time"
+    with pytest.raises(InputDataError, match="micro_hourly: 'time' is not readable"):
+        fit_calibration(bad, ref, _pairs(["M1"]))
+    bad.loc[3, "time"] = None
+    with pytest.raises(InputDataError, match="missing in row 4"):
+        apply_calibration(bad, fit_calibration(micro, ref, _pairs(["M1"])))
+    with pytest.raises(InputDataError, match="pm25"):
+        fit_calibration(micro.drop(columns="pm25"), ref, _pairs(["M1"]))
+    with pytest.raises(InputDataError, match="calibration_model"):
+        fit_calibration(micro, ref, _pairs(["M1"]), settings=dataclasses.replace(DEFAULT, calibration_model="cubic"))
