@@ -41,26 +41,6 @@ class Settings:
 
     Attributes
     ----------
-    calibration_max_km : float
-        Largest distance [km] from a micro-station (小微站) to the reference station it is
-        calibrated against (:func:`airlib.analysis.calibration.nearest_reference`). Not stated by
-        the plans (UNVERIFIED); default 5 km, about the spacing of Beijing's town stations.
-    calibration_colocated_km : float
-        Distance [km] up to which a micro-station counts as co-located with its reference
-        (UNVERIFIED; default 0.1 km, the same roof or yard). Only reported (``colocated``).
-    calibration_model : {"linear_rh", "linear_rh_interaction"}
-        The calibration model (docs/micro_stations.md, "校准 Calibration"): reference PM2.5 =
-        b0 + b1·raw + b2·RH ([BARKJOHN-2021]'s form), or with the raw × RH term as well
-        (humidity growth of the light-scattering signal, [CRILLEY-2018]). Default ``"linear_rh"``.
-    calibration_holdout_share : float
-        Share of each station-season's paired hours, the latest ones, held out for evaluation
-        (time-blocked). UNVERIFIED choice; default 0.3.
-    calibration_min_hours : int
-        Fewest paired hours in a training window (and in a monthly refit of the drift series)
-        for a fit (UNVERIFIED; default 72, three days). The held-out window needs a third of it.
-    calibration_min_rmse_gain : float
-        Relative reduction of the held-out RMSE that a calibration must reach to be applied:
-        ``rmse_cal <= (1 - gain) · rmse_raw`` (UNVERIFIED; default 0.1, i.e. 10 %).
     above_table : {"cap", "extrapolate", "nan"}
         IAQI for a concentration above the top breakpoint of HJ 633 Table 1/3 (e.g. PM2.5
         24 h > 500 µg/m³). Neither HJ 633—2012 nor —2026 defines it ([HJ633-2012],
@@ -233,6 +213,26 @@ class Settings:
         work" comparison as an alert day [h] (:mod:`airlib.analysis.alert_effect`). Default 12
         (a day mostly under the alert; UNVERIFIED). Days with fewer alert hours are left out of
         both the fit and the comparison.
+    calibration_max_km : float
+        Largest distance [km] from a micro-station (小微站) to the reference station it is
+        calibrated against (:func:`airlib.analysis.calibration.nearest_reference`). Not stated by
+        the plans (UNVERIFIED); default 5 km, a judgement (about the size of a town or street).
+    calibration_colocated_km : float
+        Distance [km] up to which a micro-station counts as co-located with its reference
+        (UNVERIFIED; default 0.1 km, the same roof or yard). Only reported (``colocated``).
+    calibration_model : {"linear_rh", "linear_rh_interaction"}
+        The calibration model (docs/micro_stations.md, "校准 Calibration"): reference PM2.5 =
+        b0 + b1·raw + b2·RH ([BARKJOHN-2021]'s form), or with the raw × RH term as well
+        (humidity growth of the light-scattering signal, [CRILLEY-2018]). Default ``"linear_rh"``.
+    calibration_holdout_share : float
+        Share of each station-season's paired hours, the latest ones, held out for evaluation
+        (time-blocked). UNVERIFIED choice; default 0.3.
+    calibration_min_hours : int
+        Fewest paired hours in a training window (and in a monthly refit of the drift series)
+        for a fit (UNVERIFIED; default 72, three days). The held-out window needs a third of it.
+    calibration_min_rmse_gain : float
+        Relative reduction of the held-out RMSE that a calibration must reach to be applied:
+        ``rmse_cal <= (1 - gain) · rmse_raw`` (UNVERIFIED; default 0.1, i.e. 10 %).
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
