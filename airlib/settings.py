@@ -253,6 +253,26 @@ class Settings:
     micro_qc_reference_max_km : float
         Farthest reference station used for a micro-station's drift and step checks [km].
         UNVERIFIED; default 10.
+    calibration_max_km : float
+        Largest distance [km] from a micro-station (小微站) to the reference station it is
+        calibrated against (:func:`airlib.analysis.calibration.nearest_reference`). Not stated by
+        the plans (UNVERIFIED); default 5 km, a judgement (about the size of a town or street).
+    calibration_colocated_km : float
+        Distance [km] up to which a micro-station counts as co-located with its reference
+        (UNVERIFIED; default 0.1 km, the same roof or yard). Only reported (``colocated``).
+    calibration_model : {"linear_rh", "linear_rh_interaction"}
+        The calibration model (docs/micro_stations.md, "校准 Calibration"): reference PM2.5 =
+        b0 + b1·raw + b2·RH ([BARKJOHN-2021]'s form), or with the raw × RH term as well
+        (humidity growth of the light-scattering signal, [CRILLEY-2018]). Default ``"linear_rh"``.
+    calibration_holdout_share : float
+        Share of each station-season's paired hours, the latest ones, held out for evaluation
+        (time-blocked). UNVERIFIED choice; default 0.3.
+    calibration_min_hours : int
+        Fewest paired hours in a training window (and in a monthly refit of the drift series)
+        for a fit (UNVERIFIED; default 72, three days). The held-out window needs a third of it.
+    calibration_min_rmse_gain : float
+        Relative reduction of the held-out RMSE that a calibration must reach to be applied:
+        ``rmse_cal <= (1 - gain) · rmse_raw`` (UNVERIFIED; default 0.1, i.e. 10 %).
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -318,6 +338,13 @@ class Settings:
     micro_qc_max_rh: float = 70.0
     micro_qc_min_conc: float = 10.0
     micro_qc_reference_max_km: float = 10.0
+    # calibration of micro-stations (docs/micro_stations.md, "校准 Calibration")
+    calibration_max_km: float = 5.0
+    calibration_colocated_km: float = 0.1
+    calibration_model: Literal["linear_rh", "linear_rh_interaction"] = "linear_rh"
+    calibration_holdout_share: float = 0.3
+    calibration_min_hours: int = 72
+    calibration_min_rmse_gain: float = 0.1
 
 
 #: The settings used when a function is called without ``settings=``.

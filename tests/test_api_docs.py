@@ -51,6 +51,7 @@ RULE_MODULES = [
 DOCUMENTED_MODULES = [
     *RULE_MODULES,
     "airlib.analysis.attribution",
+    "airlib.analysis.calibration",
     "airlib.analysis.case_study",
     "airlib.analysis.grouping",
     "airlib.analysis.policy",

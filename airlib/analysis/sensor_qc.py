@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.analysis.attribution import relative_humidity
+from airlib.analysis.calibration import nearest_reference
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT, Settings
 
@@ -55,7 +56,6 @@ __all__ = ["FLAGS", "MIN_NETWORK_STATIONS", "qc_flags", "qc_summary", "network_m
 #: The flag names, in column order (``<pollutant>_qc_<flag>``), ``ok`` last.
 FLAGS = ("range", "negative", "stuck", "spike", "step", "drift", "missing")
 
-_EARTH_RADIUS_KM = 6371.0088
 #: Fewest stations with a value for the network median to be a reference (fixed: below three
 #: the median is the sensor itself or the mean of two).
 MIN_NETWORK_STATIONS = 3
@@ -69,49 +69,6 @@ def _check_columns(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
             f"{', '.join(map(str, frame.columns))}. Pass the canonical hourly frame / station registry "
             "(docs/architecture.md)."
         )
-
-
-def _nearest_reference(micro_stations: pd.DataFrame, reference_stations: pd.DataFrame,
-                       max_km: float) -> pd.DataFrame:
-    """Nearest reference station of each micro-station within ``max_km`` (great-circle).
-
-    Private stand-in for C3's ``airlib.analysis.calibration.nearest_reference`` (same signature
-    and output); the lead folds it into that function after merging.
-
-    Parameters
-    ----------
-    micro_stations, reference_stations : DataFrame
-        Station registry frames with ``station``, ``lon``, ``lat`` [degrees WGS84].
-    max_km : float [km]
-        Largest distance of a pair.
-
-    Returns
-    -------
-    DataFrame
-        ``station``, ``reference``, ``distance_km`` [km]; micro-stations without a reference
-        within ``max_km`` have no row.
-    """
-    _check_columns(micro_stations, ["station", "lon", "lat"], "micro-station registry")
-    _check_columns(reference_stations, ["station", "lon", "lat"], "reference station registry")
-    empty = pd.DataFrame({"station": pd.array([], dtype="string"), "reference": pd.array([], dtype="string"),
-                          "distance_km": np.array([], dtype=float)})
-    if micro_stations.empty or reference_stations.empty:
-        return empty
-    lon1 = np.radians(micro_stations["lon"].to_numpy(float))[:, None]
-    lat1 = np.radians(micro_stations["lat"].to_numpy(float))[:, None]
-    lon2 = np.radians(reference_stations["lon"].to_numpy(float))[None, :]
-    lat2 = np.radians(reference_stations["lat"].to_numpy(float))[None, :]
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    dist = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-    dist = np.where(np.isnan(dist), np.inf, dist)
-    j = np.argmin(dist, axis=1)
-    d = dist[np.arange(len(j)), j]
-    keep = d <= max_km
-    return pd.DataFrame({
-        "station": pd.array(micro_stations["station"].astype(str).to_numpy()[keep], dtype="string"),
-        "reference": pd.array(reference_stations["station"].astype(str).to_numpy()[j[keep]], dtype="string"),
-        "distance_km": d[keep],
-    })
 
 
 def _grid(codes: np.ndarray, hour: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -347,7 +304,8 @@ def qc_flags(
     if reference_hourly is not None and reference_stations is not None:
         _check_columns(reference_hourly, ["station", "time", *pollutants], "reference hourly frame")
         micro = stations[stations["station"].astype(str).isin(names)]
-        pairs = _nearest_reference(micro, reference_stations, s.micro_qc_reference_max_km)
+        pairs = nearest_reference(micro, reference_stations, s.micro_qc_reference_max_km)
+        pairs = pairs[pairs["reference"].notna()].reset_index(drop=True)  # drift needs a reference
     if consensus is None:
         consensus = network_median(pd.DataFrame({"time": time, **numeric}), pollutants)
 

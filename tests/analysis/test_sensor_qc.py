@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from airlib.analysis.sensor_qc import FLAGS, _nearest_reference, network_median, qc_flags, qc_summary
+from airlib.analysis.calibration import nearest_reference
+from airlib.analysis.sensor_qc import FLAGS, network_median, qc_flags, qc_summary
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT
 
@@ -170,8 +171,9 @@ def test_humid_hours_are_left_out_of_the_drift_ratio():
 def test_nearest_reference_pairs():
     micro = pd.DataFrame({"station": ["M1", "M2"], "lon": [116.10, 118.0], "lat": [39.90, 41.0]})
     ref = pd.DataFrame({"station": ["R1", "R2"], "lon": [116.20, 116.11], "lat": [39.90, 39.90]})
-    pairs = _nearest_reference(micro, ref, 10.0)
-    assert pairs["station"].tolist() == ["M1"] and pairs["reference"].tolist() == ["R2"]
+    pairs = nearest_reference(micro, ref, 10.0)  # the one pairing rule of QC drift and calibration
+    assert pairs["station"].tolist() == ["M1", "M2"] and pairs["reference"].tolist()[0] == "R2"
+    assert pd.isna(pairs["reference"].iloc[1])  # no reference within 10 km: kept, without one
     assert pairs["distance_km"].iloc[0] == pytest.approx(0.853, abs=0.01)  # 0.01° lon at 39.9° N
 
 

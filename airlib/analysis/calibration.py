@@ -1,0 +1,505 @@
+"""Calibration of micro-stations (小微站) against reference stations (issue #17 item 3).
+
+Low-cost optical PM sensors read high in humid air (particles take up water and scatter more
+light) and their gain differs from sensor to sensor. The model here is the one of the US-wide
+PurpleAir correction [BARKJOHN-2021]: a robust linear regression of the reference PM2.5 on the
+raw PM2.5 and the relative humidity, optionally with the raw × RH term for the humidity growth
+([CRILLEY-2018]'s κ-Köhler correction shows the error grows with raw concentration and RH),
+fitted with statsmodels ``RLM`` (Huber's T, scale by MAD) per station and season (heating season
+``settings.heating_season`` vs the rest), on a training window and evaluated on a held-out
+window of the latest hours (time-blocked, see :func:`split_train_holdout`). A calibration is
+applied only where it lowers the held-out RMSE by ``settings.calibration_min_rmse_gain``; the raw
+series is never changed (docs/micro_stations.md, "校准 Calibration").
+
+Functions
+---------
+nearest_reference  pairs of micro-station → nearest reference station (haversine)
+paired_hours       hours where both the micro-station and its reference have PM2.5 and RH
+split_train_holdout  time-blocked training / held-out split
+fit_calibration    one model per station and season, with held-out skill and ``use``
+apply_calibration  ``pm25_raw``, ``pm25_cal``, ``pm25_best``, ``calibrated`` beside the input
+coefficient_drift  monthly refits: the slope / intercept series of each station
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from airlib.analysis.attribution import relative_humidity
+from airlib.analysis.profiles import heating_season_mask
+from airlib.errors import InputDataError
+from airlib.settings import DEFAULT, Settings
+
+__all__ = [
+    "SEASONS",
+    "MODEL_TERMS",
+    "nearest_reference",
+    "paired_hours",
+    "split_train_holdout",
+    "fit_calibration",
+    "apply_calibration",
+    "coefficient_drift",
+]
+
+#: Season labels of the models: heating season (采暖季, ``settings.heating_season``) and the rest.
+SEASONS: tuple[str, str] = ("heating", "non_heating")
+
+#: The regressors of each model, after the intercept (coefficient names in the models frame).
+MODEL_TERMS: dict[str, tuple[str, ...]] = {
+    "linear_rh": ("slope", "rh_coef"),
+    "linear_rh_interaction": ("slope", "rh_coef", "slope_rh_coef"),
+}
+
+_EARTH_RADIUS_KM = 6371.0088
+
+
+def _require(frame: pd.DataFrame, cols, what: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise InputDataError(
+            f"{what}: missing column(s) {missing}; give the frame these columns "
+            "(docs/micro_stations.md, '校准 Calibration')",
+            column=missing[0],
+        )
+
+
+def _coordinates(stations: pd.DataFrame, what: str) -> pd.DataFrame:
+    _require(stations, ["station", "lon", "lat"], what)
+    st = stations[["station", "lon", "lat"]].copy()
+    st["station"] = st["station"].astype(str)
+    dup = st["station"][st["station"].duplicated()]
+    if len(dup):
+        raise InputDataError(f"{what}: station {dup.iloc[0]!r} is listed more than once; keep one row per station",
+                             column="station")
+    for c in ("lon", "lat"):
+        st[c] = pd.to_numeric(st[c], errors="coerce")
+        bad = st.loc[st[c].isna(), "station"]
+        if len(bad):
+            raise InputDataError(f"{what}: station {bad.iloc[0]!r} has no numeric {c}; give WGS84 degrees",
+                                 column=c)
+    return st.reset_index(drop=True)
+
+
+def nearest_reference(micro_stations: pd.DataFrame, reference_stations: pd.DataFrame,
+                      max_km: float | None = None, settings: Settings | None = None) -> pd.DataFrame:
+    """The nearest reference station of each micro-station (great-circle distance).
+
+    Parameters
+    ----------
+    micro_stations : pandas.DataFrame
+        Station registry rows of the micro-stations (``station``, ``lon``, ``lat`` [° WGS84]).
+    reference_stations : pandas.DataFrame
+        Station registry rows of the stations that may serve as reference (same columns).
+    max_km : float, optional [km]
+        Largest distance of a pair; default ``settings.calibration_max_km`` (UNVERIFIED, 5 km).
+    settings : Settings, optional
+        ``calibration_max_km``, ``calibration_colocated_km``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per micro-station, in input order: ``station``, ``reference`` (string; ``<NA>``
+        when no reference lies within ``max_km``: the station is kept, not dropped),
+        ``distance_km`` [km] (haversine, mean Earth radius 6371.0088 km; NaN without a reference)
+        and ``colocated`` (bool, distance ≤ ``settings.calibration_colocated_km``). Ties go to
+        the reference listed first.
+    """
+    s = settings or DEFAULT
+    limit = s.calibration_max_km if max_km is None else float(max_km)
+    micro = _coordinates(micro_stations, "micro_stations")
+    ref = _coordinates(reference_stations, "reference_stations")
+    out = pd.DataFrame({"station": micro["station"].astype("string")})
+    if len(ref) == 0 or len(micro) == 0:
+        out["reference"] = pd.array([pd.NA] * len(out), dtype="string")
+        out["distance_km"] = np.nan
+        out["colocated"] = False
+        return out
+    lon1, lat1 = np.radians(micro["lon"].to_numpy())[:, None], np.radians(micro["lat"].to_numpy())[:, None]
+    lon2, lat2 = np.radians(ref["lon"].to_numpy())[None, :], np.radians(ref["lat"].to_numpy())[None, :]
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    dist = 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    j = np.argmin(dist, axis=1)
+    d = dist[np.arange(len(micro)), j]
+    within = d <= limit
+    out["reference"] = pd.array(np.where(within, ref["station"].to_numpy()[j], None), dtype="string")
+    out["distance_km"] = np.where(within, d, np.nan)
+    out["colocated"] = within & (d <= s.calibration_colocated_km)
+    return out
+
+
+def _humidity(hourly: pd.DataFrame, what: str) -> np.ndarray:
+    """RH [%] of each row: the ``rh`` column, else from ``temp``/``dewp`` (Magnus)."""
+    if "rh" in hourly.columns:
+        return pd.to_numeric(hourly["rh"], errors="coerce").to_numpy(dtype=float)
+    if "temp" in hourly.columns and "dewp" in hourly.columns:
+        return relative_humidity(pd.to_numeric(hourly["temp"], errors="coerce").to_numpy(dtype=float),
+                                 pd.to_numeric(hourly["dewp"], errors="coerce").to_numpy(dtype=float))
+    raise InputDataError(f"{what}: no humidity: give an 'rh' column [%] or 'temp' and 'dewp' [°C]",
+                         column="rh")
+
+
+def _times(hourly: pd.DataFrame, what: str) -> np.ndarray:
+    """The ``time`` column as datetime64[ns]; unreadable or missing times are an input error."""
+    try:
+        t = pd.to_datetime(hourly["time"])
+    except (ValueError, TypeError) as exc:
+        raise InputDataError(f"{what}: 'time' is not readable as date-times ({exc}); give hour-beginning "
+                             "Beijing times", column="time") from None
+    if t.isna().any():
+        i = int(np.flatnonzero(t.isna().to_numpy())[0])
+        raise InputDataError(f"{what}: 'time' is missing in row {i + 1} of the frame (station "
+                             f"{hourly['station'].iloc[i]!r}); every row needs its hour", column="time")
+    return t.to_numpy(dtype="datetime64[ns]")
+
+
+def _season(times, settings: Settings) -> np.ndarray:
+    start, end = settings.heating_season
+    return np.where(heating_season_mask(times, start, end), SEASONS[0], SEASONS[1])
+
+
+def paired_hours(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pairs: pd.DataFrame,
+                 settings: Settings | None = None) -> pd.DataFrame:
+    """The hours at which a micro-station and its reference both have PM2.5 and the micro-station RH.
+
+    Parameters
+    ----------
+    micro_hourly : pandas.DataFrame
+        Hourly frame of the micro-stations (``station``, ``time`` hour-beginning Beijing,
+        ``pm25`` [µg/m³], ``rh`` [%] or ``temp``/``dewp`` [°C]).
+    reference_hourly : pandas.DataFrame
+        Hourly frame of the reference stations (``station``, ``time``, ``pm25`` [µg/m³]).
+    pairs : pandas.DataFrame
+        ``station``, ``reference`` (:func:`nearest_reference`); rows without a reference are skipped.
+    settings : Settings, optional
+        ``heating_season`` for the season label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``station``, ``reference``, ``time``, ``season``, ``raw`` (micro PM2.5), ``rh`` [%],
+        ``ref`` (reference PM2.5) [µg/m³], sorted by station and time. The humidity is the
+        micro-station's own (the same input :func:`apply_calibration` uses). When
+        ``micro_hourly`` has the sensor-QC column ``pm25_qc_ok``, only its True hours pair: the
+        Huber fit resists outliers of the reference but not spikes of the raw reading (points of
+        high leverage), which QC flags.
+    """
+    s = settings or DEFAULT
+    _require(micro_hourly, ["station", "time", "pm25"], "micro_hourly")
+    _require(reference_hourly, ["station", "time", "pm25"], "reference_hourly")
+    _require(pairs, ["station", "reference"], "pairs")
+    p = pairs.loc[pairs["reference"].notna(), ["station", "reference"]].astype(str)
+    dup = p["station"][p["station"].duplicated()]
+    if len(dup):
+        raise InputDataError(f"pairs: station {dup.iloc[0]!r} has more than one reference; keep one row per "
+                             "micro-station (nearest_reference gives one)", column="station")
+    micro = pd.DataFrame({
+        "station": micro_hourly["station"].astype(str).to_numpy(),
+        "time": _times(micro_hourly, "micro_hourly"),
+        "raw": pd.to_numeric(micro_hourly["pm25"], errors="coerce").to_numpy(dtype=float),
+        "rh": _humidity(micro_hourly, "micro_hourly"),
+    })
+    ref = pd.DataFrame({
+        "reference": reference_hourly["station"].astype(str).to_numpy(),
+        "time": _times(reference_hourly, "reference_hourly"),
+        "ref": pd.to_numeric(reference_hourly["pm25"], errors="coerce").to_numpy(dtype=float),
+    }).dropna(subset=["ref"])
+    dup = ref.duplicated(["reference", "time"])
+    if dup.any():
+        r = ref[dup].iloc[0]
+        raise InputDataError(f"reference_hourly: station {r['reference']!r} has more than one row at {r['time']}; "
+                             "keep one row per station and hour", column="time")
+    if "pm25_qc_ok" in micro_hourly.columns:  # sensor QC flags beside the values (issue #17 item 2)
+        micro = micro[micro_hourly["pm25_qc_ok"].fillna(False).astype(bool).to_numpy()]
+    dup = micro.duplicated(["station", "time"])
+    if dup.any():
+        r = micro[dup].iloc[0]
+        raise InputDataError(f"micro_hourly: station {r['station']!r} has more than one row at {r['time']}; "
+                             "keep one row per station and hour", column="time")
+    m = micro.merge(p, on="station", how="inner").merge(ref, on=["reference", "time"], how="inner")
+    m = m[np.isfinite(m["raw"]) & np.isfinite(m["rh"])]
+    m["season"] = _season(m["time"], s)
+    return m[["station", "reference", "time", "season", "raw", "rh", "ref"]].sort_values(
+        ["station", "time"], kind="stable").reset_index(drop=True)
+
+
+def split_train_holdout(times, holdout_share: float) -> np.ndarray:
+    """Time-blocked split: True for the training hours (the earliest), False for the held-out ones.
+
+    Hourly sensor errors are autocorrelated for hours to days; a random split puts hours next to
+    each training hour into the held-out set and reports the skill of interpolation, not of
+    applying the model to later data, as it will be used. So the latest
+    ``ceil(holdout_share · n)`` hours are held out, and every training hour precedes every held-out hour.
+
+    Parameters
+    ----------
+    times : array-like of datetime64
+        The hours of one station and season (any order).
+    holdout_share : float
+        Share held out, 0 < share < 1.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Same order as ``times``.
+    """
+    if not 0 < holdout_share < 1:
+        raise InputDataError(f"holdout_share must lie between 0 and 1, got {holdout_share!r}")
+    t = np.asarray(pd.to_datetime(np.asarray(times)), dtype="datetime64[ns]")
+    n = len(t)
+    n_hold = int(np.ceil(holdout_share * n))
+    order = np.argsort(t, kind="stable")
+    train = np.zeros(n, dtype=bool)
+    train[order[: n - n_hold]] = True
+    return train
+
+
+def _design(raw: np.ndarray, rh: np.ndarray, model: str) -> np.ndarray:
+    cols = [np.ones_like(raw), raw, rh]
+    if model == "linear_rh_interaction":
+        cols.append(raw * rh)
+    return np.column_stack(cols)
+
+
+def _predict(raw: np.ndarray, rh: np.ndarray, params: np.ndarray, model: str) -> np.ndarray:
+    """Calibrated PM2.5 [µg/m³], clipped at 0 (a concentration is not negative)."""
+    return np.maximum(_design(raw, rh, model) @ params, 0.0)
+
+
+def _skill(pred: np.ndarray, ref: np.ndarray) -> tuple[float, float, float]:
+    """R² (coefficient of determination of ``pred`` for ``ref``), RMSE, bias (mean pred − ref)."""
+    err = pred - ref
+    ss_tot = float(np.sum((ref - ref.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(err ** 2)) / ss_tot if ss_tot > 0 else np.nan
+    return r2, float(np.sqrt(np.mean(err ** 2))), float(np.mean(err))
+
+
+def _rlm(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.RLM(y, x, M=sm.robust.norms.HuberT()).fit()
+    return np.asarray(res.params, dtype=float), np.asarray(res.bse, dtype=float)
+
+
+def _check_model(s: Settings) -> str:
+    if s.calibration_model not in MODEL_TERMS:
+        raise InputDataError(f"settings.calibration_model must be one of {sorted(MODEL_TERMS)}, "
+                             f"got {s.calibration_model!r}")
+    return s.calibration_model
+
+
+def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pairs: pd.DataFrame,
+                    settings: Settings | None = None) -> pd.DataFrame:
+    """Fit one calibration model per micro-station and season; evaluate it on held-out hours.
+
+    Model (``settings.calibration_model``, docs/micro_stations.md): reference PM2.5 =
+    b0 + b1·raw + b2·RH [+ b3·raw·RH], robust linear regression (statsmodels ``RLM``, Huber's T,
+    MAD scale) after [BARKJOHN-2021] / [CRILLEY-2018]. Training window = the earliest hours of the
+    station and season, held out = the latest ``settings.calibration_holdout_share``
+    (:func:`split_train_holdout`).
+
+    Parameters
+    ----------
+    micro_hourly, reference_hourly : pandas.DataFrame
+        Hourly frames (see :func:`paired_hours`).
+    pairs : pandas.DataFrame
+        ``station``, ``reference``, ``distance_km`` (:func:`nearest_reference`).
+    settings : Settings, optional
+        ``calibration_model``, ``calibration_holdout_share``, ``calibration_min_hours``,
+        ``calibration_min_rmse_gain``, ``heating_season``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station of ``pairs`` and season with paired hours (a station without a
+        reference or without paired hours gets one row, season ``<NA>``): ``station``,
+        ``reference``, ``distance_km`` [km], ``season``, ``model``, ``n_train``, ``n_holdout``,
+        ``train_start``, ``train_end``, ``holdout_start``, ``holdout_end`` (hour labels),
+        ``intercept`` [µg/m³], ``slope`` [1], ``rh_coef`` [µg/m³ per % RH] (and
+        ``slope_rh_coef`` [1 per % RH] for the interaction model), each with ``<name>_se`` (the
+        RLM standard error), held-out ``r2_raw``, ``r2_cal`` [1], ``rmse_raw``, ``rmse_cal``,
+        ``bias_raw``, ``bias_cal`` [µg/m³] (raw = the uncalibrated reading against the
+        reference), ``use`` (bool: ``rmse_cal ≤ (1 − calibration_min_rmse_gain) · rmse_raw``)
+        and ``reason`` (why not used; empty when used).
+    """
+    s = settings or DEFAULT
+    model = _check_model(s)
+    terms = ("intercept", *MODEL_TERMS[model])
+    _require(pairs, ["station", "reference"], "pairs")
+    paired = paired_hours(micro_hourly, reference_hourly, pairs, s)
+    dist = (pairs.set_index(pairs["station"].astype(str))["distance_km"]
+            if "distance_km" in pairs.columns else pd.Series(dtype=float))
+    paired = paired.sort_values(["station", "season", "time"], kind="stable")
+    key = pd.MultiIndex.from_arrays([paired["station"].to_numpy(), paired["season"].to_numpy()])
+    codes, groups = pd.factorize(key, sort=True)
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(groups)))] if len(groups) else np.array([0])
+    times = paired["time"].to_numpy()
+    raw_all, rh_all, ref_all = (paired[c].to_numpy(dtype=float) for c in ("raw", "rh", "ref"))
+    reference_all = paired["reference"].to_numpy()
+    need_hold = max(1, s.calibration_min_hours // 3)
+    rows = []
+    for i, (station, season) in enumerate(groups):  # one fit per station and season (groups, not rows)
+        sl = slice(bounds[i], bounds[i + 1])
+        t, raw, rh, ref = times[sl], raw_all[sl], rh_all[sl], ref_all[sl]
+        train = split_train_holdout(t, s.calibration_holdout_share)
+        hold = ~train
+        row = {"station": station, "reference": reference_all[sl.start], "season": season, "model": model,
+               "n_train": int(train.sum()), "n_holdout": int(hold.sum()),
+               "train_start": pd.Timestamp(t[train].min()) if train.any() else pd.NaT,
+               "train_end": pd.Timestamp(t[train].max()) if train.any() else pd.NaT,
+               "holdout_start": pd.Timestamp(t[hold].min()), "holdout_end": pd.Timestamp(t[hold].max())}
+        if row["n_train"] < s.calibration_min_hours or row["n_holdout"] < need_hold:
+            row["reason"] = (f"too few paired hours ({row['n_train']} training, {row['n_holdout']} held out; "
+                             f"need {s.calibration_min_hours} and {need_hold})")
+            row["use"] = False
+            rows.append(row)
+            continue
+        params, bse = _rlm(ref[train], _design(raw[train], rh[train], model))
+        for name, v, e in zip(terms, params, bse):
+            row[name], row[f"{name}_se"] = float(v), float(e)
+        row["r2_raw"], row["rmse_raw"], row["bias_raw"] = _skill(raw[hold], ref[hold])
+        row["r2_cal"], row["rmse_cal"], row["bias_cal"] = _skill(
+            _predict(raw[hold], rh[hold], params, model), ref[hold])
+        row["use"] = bool(row["rmse_cal"] <= (1.0 - s.calibration_min_rmse_gain) * row["rmse_raw"])
+        row["reason"] = "" if row["use"] else (
+            f"held-out RMSE {row['rmse_cal']:.2f} not {s.calibration_min_rmse_gain:.0%} below raw {row['rmse_raw']:.2f}")
+        rows.append(row)
+    # one row per station of pairs without any fit, saying why
+    unfit = pairs.loc[~pairs["station"].astype(str).isin(set(paired["station"])), ["station", "reference"]]
+    rows.extend({"station": str(st), "reference": ref, "season": pd.NA, "model": model,
+                 "n_train": 0, "n_holdout": 0, "use": False,
+                 "reason": "no reference station within max_km" if pd.isna(ref) else "no paired hours with the reference"}
+                for st, ref in zip(unfit["station"], unfit["reference"]))
+    cols = ["station", "reference", "distance_km", "season", "model", "n_train", "n_holdout",
+            "train_start", "train_end", "holdout_start", "holdout_end",
+            *[c for t in terms for c in (t, f"{t}_se")],
+            "r2_raw", "r2_cal", "rmse_raw", "rmse_cal", "bias_raw", "bias_cal", "use", "reason"]
+    out = pd.DataFrame(rows, columns=[c for c in cols if c != "distance_km"])
+    out["distance_km"] = out["station"].map(dist).astype(float) if len(dist) else np.nan
+    out["use"] = out["use"].astype(bool)
+    out["reason"] = out["reason"].fillna("")
+    for c in ("train_start", "train_end", "holdout_start", "holdout_end"):
+        out[c] = pd.to_datetime(out[c])
+    for c in out.columns[out.columns.get_loc("intercept"):out.columns.get_loc("bias_cal") + 1]:
+        out[c] = out[c].astype(float)
+    for c in ("station", "reference", "season"):
+        out[c] = out[c].astype("string")
+    return out[cols].reset_index(drop=True)
+
+
+def apply_calibration(micro_hourly: pd.DataFrame, models: pd.DataFrame,
+                      settings: Settings | None = None) -> pd.DataFrame:
+    """Add the calibrated PM2.5 beside the raw one; nothing is overwritten or dropped.
+
+    Parameters
+    ----------
+    micro_hourly : pandas.DataFrame
+        Hourly frame of the micro-stations (``station``, ``time``, ``pm25`` [µg/m³], ``rh`` [%] or
+        ``temp``/``dewp`` [°C]).
+    models : pandas.DataFrame
+        :func:`fit_calibration`'s output; only rows with ``use`` True are applied.
+    settings : Settings, optional
+        ``heating_season`` (the season of each hour).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The input rows (same order and index, every column kept) with ``pm25_raw`` (a copy of
+        ``pm25``), ``pm25_cal`` (the model's value, clipped at 0; NaN where no model is used for
+        the station and season or the hour has no RH or no PM2.5), ``pm25_best`` (``pm25_cal``
+        where calibrated, else ``pm25_raw``) [µg/m³] and ``calibrated`` (bool).
+    """
+    s = settings or DEFAULT
+    _require(micro_hourly, ["station", "time", "pm25"], "micro_hourly")
+    _require(models, ["station", "season", "model", "intercept", "use"], "models")
+    out = micro_hourly.copy()
+    raw = pd.to_numeric(out["pm25"], errors="coerce").to_numpy(dtype=float)
+    rh = _humidity(out, "micro_hourly")
+    season = _season(_times(out, "micro_hourly"), s)
+    used = models[models["use"].astype(bool)]
+    cal = np.full(len(out), np.nan)
+    if len(used):
+        kinds = set(used["model"].astype(str))
+        unknown = kinds - set(MODEL_TERMS)
+        if unknown:
+            raise InputDataError(f"models: unknown model {sorted(unknown)[0]!r}; one of {sorted(MODEL_TERMS)}",
+                                 column="model")
+        dup = used.duplicated(["station", "season"])
+        if dup.any():
+            r = used[dup].iloc[0]
+            raise InputDataError(f"models: more than one used model for station {r['station']!r}, "
+                                 f"season {r['season']!r}", column="station")
+        key = pd.MultiIndex.from_arrays([out["station"].astype(str).to_numpy(), season])
+        ukey = pd.MultiIndex.from_arrays([used["station"].astype(str).to_numpy(), used["season"].astype(str).to_numpy()])
+        idx = ukey.get_indexer(key)
+        hit = idx >= 0
+        coef = np.zeros((len(used), 4))
+        for j, name in enumerate(("intercept", "slope", "rh_coef", "slope_rh_coef")):
+            if name in used.columns:
+                coef[:, j] = pd.to_numeric(used[name], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        inter = (used["model"].astype(str) == "linear_rh_interaction").to_numpy()
+        coef[~inter, 3] = 0.0
+        c = coef[idx[hit]]
+        r, h = raw[hit], rh[hit]
+        cal[hit] = np.maximum(c[:, 0] + c[:, 1] * r + c[:, 2] * h + c[:, 3] * r * h, 0.0)
+    out["pm25_raw"] = raw
+    out["pm25_cal"] = cal
+    calibrated = np.isfinite(cal)
+    out["pm25_best"] = np.where(calibrated, cal, raw)
+    out["calibrated"] = calibrated
+    return out
+
+
+def coefficient_drift(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pairs: pd.DataFrame,
+                      settings: Settings | None = None) -> pd.DataFrame:
+    """The calibration refitted month by month: the coefficient series of each station.
+
+    A sensor whose response changes (ageing, dust on the optics) shows a trend in its monthly
+    slope/intercept; the bureau recalibrates or replaces it. Same model and fit as
+    :func:`fit_calibration`, on all paired hours of each calendar month (no hold-out: the
+    series is descriptive), months with fewer than ``settings.calibration_min_hours`` hours skipped.
+
+    Parameters
+    ----------
+    micro_hourly, reference_hourly, pairs : pandas.DataFrame
+        As for :func:`fit_calibration`.
+    settings : Settings, optional
+        ``calibration_model``, ``calibration_min_hours``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station and month with enough hours: ``station``, ``month`` (Period[M]),
+        ``n_hours``, the coefficients and their ``_se`` (as in :func:`fit_calibration`), and per
+        station ``slope_change_per_month`` and ``intercept_change_per_month`` (least-squares
+        trend of the monthly series [1/month], [µg/m³/month]; NaN with fewer than 2 months).
+    """
+    s = settings or DEFAULT
+    model = _check_model(s)
+    terms = ("intercept", *MODEL_TERMS[model])
+    paired = paired_hours(micro_hourly, reference_hourly, pairs, s)
+    paired["month"] = paired["time"].dt.to_period("M")
+    rows = []
+    for (station, month), g in paired.groupby(["station", "month"], sort=True):
+        if len(g) < s.calibration_min_hours:
+            continue
+        params, bse = _rlm(g["ref"].to_numpy(dtype=float),
+                           _design(g["raw"].to_numpy(dtype=float), g["rh"].to_numpy(dtype=float), model))
+        row = {"station": station, "month": month, "n_hours": len(g)}
+        for name, v, e in zip(terms, params, bse):
+            row[name], row[f"{name}_se"] = float(v), float(e)
+        rows.append(row)
+    cols = ["station", "month", "n_hours", *[c for t in terms for c in (t, f"{t}_se")]]
+    out = pd.DataFrame(rows, columns=cols)
+    for name in ("slope", "intercept"):
+        trend = {}
+        for station, g in out.groupby("station", sort=False):
+            x = np.array([p.ordinal for p in g["month"]], dtype=float)
+            trend[station] = float(np.polyfit(x, g[name].to_numpy(), 1)[0]) if len(np.unique(x)) >= 2 else np.nan
+        out[f"{name}_change_per_month"] = out["station"].map(trend).astype(float)
+    out["station"] = out["station"].astype("string")
+    return out
