@@ -412,7 +412,10 @@ def plot_hotspots(
         sc = ax.scatter(ranked["lon"], ranked["lat"], c=ranked["excess"], cmap="RdBu_r", s=40, marker=marker,
                         norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim), edgecolors="#333333", linewidths=0.4)
         fig.colorbar(sc, ax=ax, shrink=0.8, label=mpl_text("超出参照浓度 [µg/m³]"))
-        for row in ranked[ranked["rank"] <= top_k].itertuples(index=False):  # top k only
+        top = ranked[ranked["rank"] <= top_k]
+        ax.scatter(top["lon"], top["lat"], c=top["excess"], cmap="RdBu_r", s=110, marker=marker, zorder=3,
+                   norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim), edgecolors="#000000", linewidths=1.0)
+        for row in top.itertuples(index=False):  # top k only
             label = (names or {}).get(row.unit, row.unit)
             ax.annotate(mpl_text(f"{row.rank} {label}"), (row.lon, row.lat), xytext=(4, 4),
                         textcoords="offset points", fontsize=8, color="#b00000")
