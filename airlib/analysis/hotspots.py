@@ -35,6 +35,7 @@ Rule implemented here (the choices the sources leave open are settings marked UN
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,25 @@ def _month_rows(hourly: pd.DataFrame, name: str, start: pd.Timestamp, end: pd.Ti
     if not pd.api.types.is_datetime64_any_dtype(hourly["time"]):
         raise InputDataError(f"{name}: column time is not a datetime column (dtype {hourly['time'].dtype}); "
                              "read the data with an airlib reader (hour-beginning Beijing time)", column="time")
+    if getattr(hourly["time"].dtype, "tz", None) is not None:
+        raise InputDataError(f"{name}: column time carries a time zone ({hourly['time'].dtype.tz}); airlib's hourly "
+                             "frames hold naive Beijing time (hour-beginning): convert with "
+                             ".dt.tz_convert('Asia/Shanghai').dt.tz_localize(None)", column="time")
     t = hourly["time"]
-    return hourly.loc[(t >= start) & (t < end)]
+    rows = hourly.loc[(t >= start) & (t < end)]
+    dup = rows.duplicated(["station", "time"])
+    if dup.any():
+        first = rows.loc[dup].iloc[0]
+        raise InputDataError(f"{name}: station {first['station']} has {int(dup.sum()) + 1} or more rows for the same "
+                             f"hours (first {first['time']}); pass one row per station and hour", column="time")
+    return rows
+
+
+def _numeric(frame: pd.DataFrame, column: str, name: str) -> None:
+    if not (pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])):
+        raise InputDataError(f"{name}: column {column} is not numeric (dtype {frame[column].dtype}); "
+                             "concentrations must be numbers in µg/m³ (read the data with an airlib reader)",
+                             column=column)
 
 
 def grid_cells(stations: pd.DataFrame, grid_m: float, settings: Settings | None = None) -> pd.DataFrame:
@@ -96,7 +114,7 @@ def grid_cells(stations: pd.DataFrame, grid_m: float, settings: Settings | None 
 
     s = DEFAULT if settings is None else settings
     _require(stations, ("station", "lon", "lat"), "stations")
-    if not (isinstance(grid_m, (int, float)) and np.isfinite(grid_m) and grid_m > 0):
+    if isinstance(grid_m, bool) or not (isinstance(grid_m, Real) and np.isfinite(grid_m) and grid_m > 0):
         raise InputDataError(f"grid_m must be a positive number of metres, got {grid_m!r}")
     lon = pd.to_numeric(stations["lon"], errors="coerce").to_numpy(dtype="float64")
     lat = pd.to_numeric(stations["lat"], errors="coerce").to_numpy(dtype="float64")
@@ -189,6 +207,8 @@ def hotspot_ranking(
     best = f"{value}_best"
     qc = f"{value}_qc_ok"
     column = best if best in micro_hourly.columns else value
+    _numeric(micro_hourly, column, "micro_hourly")
+    _numeric(reference_hourly, value, "reference_hourly")
 
     for frame, reg, name in ((micro_hourly, micro_stations, "micro_hourly"),
                              (reference_hourly, reference_stations, "reference_hourly")):

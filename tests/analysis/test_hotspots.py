@@ -159,6 +159,10 @@ def test_cell_ids_do_not_depend_on_the_station_set():
     ("bad_grid", "grid_m must be a positive"),
     ("no_coords", "without valid lon/lat"),
     ("time_text", "not a datetime column"),
+    ("time_tz", "carries a time zone"),
+    ("duplicate_hour", "rows for the same hours"),
+    ("text_values", "is not numeric"),
+    ("bad_month", "month"),
 ])
 def test_clear_errors(case, match):
     micro = _hourly({"m1": 50.0})
@@ -177,8 +181,25 @@ def test_clear_errors(case, match):
         kw = {"grid_m": 1000.0}
     elif case == "time_text":
         micro = micro.assign(time=micro["time"].astype(str))
+    elif case == "time_tz":
+        micro = micro.assign(time=micro["time"].dt.tz_localize("Asia/Shanghai"))
+    elif case == "duplicate_hour":
+        micro = pd.concat([micro, micro.iloc[[5]]], ignore_index=True)
+    elif case == "text_values":
+        micro = micro.assign(pm25=micro["pm25"].astype(str))
+    elif case == "bad_month":
+        with pytest.raises(InputDataError, match=match):
+            hotspot_ranking(micro, st, ref, REF_STATIONS, "2024-13")
+        return
     with pytest.raises(InputDataError, match=match):
         hotspot_ranking(micro, st, ref, REF_STATIONS, MONTH, **kw)
+
+
+def test_numpy_grid_size_accepted():
+    st = _micro_stations([("m1", TOWN_A, 116.1, 39.9)])
+    assert grid_cells(st, np.int64(500)).loc[0, "cell"].startswith("500m:")
+    with pytest.raises(InputDataError, match="grid_m"):
+        grid_cells(st, True)
 
 
 def _monthly(month: str, ranks: dict[str, int | None]) -> pd.DataFrame:
