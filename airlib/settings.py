@@ -273,6 +273,30 @@ class Settings:
     calibration_min_rmse_gain : float
         Relative reduction of the held-out RMSE that a calibration must reach to be applied:
         ``rmse_cal <= (1 - gain) · rmse_raw`` (UNVERIFIED; default 0.1, i.e. 10 %).
+    hotspot_reference : {"town", "district"}
+        Reference a micro-station's (or grid cell's) hour is compared with in the hot-spot
+        ranking (热点网格, :mod:`airlib.analysis.hotspots`, docs/micro_stations.md). The plans
+        (seeds 000, 003, 004) name 热点网格 as a supervision tool but not its reference
+        (UNVERIFIED). Default ``"town"``: the mean of the reference stations of the station's
+        own town in that hour, else (no reference station in the town, or none reporting that
+        hour) the mean of all reference stations of the district. ``"district"``: always the
+        district mean.
+    hotspot_above_threshold : float
+        An hour counts as "above" the reference when the excess (value − reference) is
+        strictly greater than this [µg/m³]. UNVERIFIED judgement; default 0 (any excess).
+    hotspot_min_hour_share : float
+        A unit (station or cell) is ranked only if it has compared hours (value and reference
+        both present, QC-ok) in at least this share [0–1] of the month's hours; others are
+        listed with rank NA. UNVERIFIED judgement; default 0.5.
+    hotspot_grid_m : float
+        Side of a square grid cell [m] when a caller ranks cells instead of stations
+        (``hotspot_ranking(..., grid_m=settings.hotspot_grid_m)``). MEE's 热点网格 are
+        3 km × 3 km ([MEE-HOTSPOT-2018]); inside a district, with micro-stations a few hundred
+        metres apart, finer cells are used (size not published: UNVERIFIED); default 1000.
+    hotspot_grid_crs : str
+        Projected coordinate system the grid is laid in (metres). Default ``"EPSG:32650"``
+        (UTM zone 50N, 114–120° E, covers all of Beijing), so a cell has the same id in
+        every month and for every set of stations.
     """
 
     above_table: Literal["cap", "extrapolate", "nan"] = "cap"
@@ -345,6 +369,12 @@ class Settings:
     calibration_holdout_share: float = 0.3
     calibration_min_hours: int = 72
     calibration_min_rmse_gain: float = 0.1
+    # hot spots (热点网格; docs/micro_stations.md)
+    hotspot_reference: Literal["town", "district"] = "town"
+    hotspot_above_threshold: float = 0.0
+    hotspot_min_hour_share: float = 0.5
+    hotspot_grid_m: float = 1000.0
+    hotspot_grid_crs: str = "EPSG:32650"
 
 
 #: The settings used when a function is called without ``settings=``.

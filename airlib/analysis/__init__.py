@@ -12,7 +12,8 @@ Layer 4 (imports the layers below; nothing below imports it):
 - :mod:`~airlib.analysis.averaging` — time averages (HJ 663 or openair's data.thresh);
 - :mod:`~airlib.analysis.wind` — openair's wind rose, pollution rose, percentile rose;
 - :mod:`~airlib.analysis.time_structure` — openair's timeVariation, trendLevel, smoothTrend, summaryPlot;
-- :mod:`~airlib.analysis.grouping` — ``cut_data``, openair's ``cutData`` panels (season, year …).
+- :mod:`~airlib.analysis.grouping` — ``cut_data``, openair's ``cutData`` panels (season, year …);
+- :mod:`~airlib.analysis.hotspots` — 热点网格: micro-stations/grid cells ranked by excess over the reference.
 """
 
 __all__ = ["trends", "attribution", "policy", "profiles", "case_study", "polar", "evaluation", "averaging",

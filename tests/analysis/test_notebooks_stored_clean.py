@@ -18,6 +18,7 @@ TITLES = {
     "exploration_time_structure.ipynb": "# 时间结构",
     "exploration_evaluation.ipynb": "# 探索分析：模型评估、年度统计与时间平均",
     "exploration_trends.ipynb": "# 探索分析：趋势",
+    "micro_stations.ipynb": "# 小微站热点网格分析",
 }
 
 
