@@ -283,12 +283,33 @@ def optional_steps(network: MicroNetwork) -> list[dict]:
         except (ImportError, AttributeError):
             recs.append({"step": fn, "seconds": np.nan, "rows_per_s": np.nan, "check": "not available"})
             continue
-        res = dict(f(network))
+        res = dict(f(*_step_arguments(fn, network)))
+        if "seconds" not in res:  # the steps name their airlib time airlib_s
+            res["seconds"] = res.get("airlib_s", np.nan)
+        if "same" in res:
+            res.setdefault("check", "same numbers as the reference" if res["same"] else "DIFFERENT from the reference")
+        elif "max_slope_diff" in res:
+            res.setdefault("check", f"max |Huber − least squares| slope {res['max_slope_diff']:.4f}")
         res.setdefault("step", fn)
         res.setdefault("rows_per_s", len(network.micro_hourly) / res["seconds"] if res.get("seconds") else np.nan)
         res.setdefault("check", "")
         recs.append(res)
     return recs
+
+
+def _step_arguments(fn: str, network: MicroNetwork) -> tuple:
+    """The arguments each optional step takes, from the network (its reference stations and the
+    pairs of :func:`airlib.analysis.calibration.nearest_reference`, the one pairing rule)."""
+    if fn == "bench_calibration":
+        from airlib.analysis.calibration import nearest_reference
+
+        pairs = nearest_reference(network.micro_stations, network.reference_stations)
+        return network.micro_hourly, network.reference_hourly, pairs
+    if fn == "bench_hotspots":
+        return ({"micro_hourly": network.micro_hourly, "micro_stations": network.micro_stations,
+                 "reference_hourly": network.reference_hourly, "reference_stations": network.reference_stations,
+                 "month": network.month},)
+    return (network,)
 
 
 def main(argv: list[str] | None = None) -> int:
