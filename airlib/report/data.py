@@ -782,9 +782,9 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     if cfg.synthetic and boundaries is not None:
         boundaries.attrs["schematic"] = True
 
-    sel = sdaily["date"].dt.to_period("M") == month
-    sm = sdaily.loc[sel.to_numpy(dtype=bool)]
     month_stations = stations_for(registry, "town_ranking", month, classes)
+    sel = (sdaily["date"].dt.to_period("M") == month) & sdaily["station"].isin(month_stations["station"])
+    sm = sdaily.loc[sel.to_numpy(dtype=bool)]
     validity = {
         "stations": int(month_stations["station"].nunique()),
         "station_sets": {use: station_set_counts(registry, use, month, classes)
