@@ -88,6 +88,19 @@ def test_new_station_and_reclassification_leave_last_month_unchanged(demo_home, 
     assert sets["hotspot_screening"].to_dict("list") == {"station_class": ["micro"], "name_zh": ["小微站"], "n": [1]}
     assert int(sets["town_ranking"]["n"].sum()) == after_dec.validity["stations"]
     assert after_nov.validity["station_sets"]["hotspot_screening"].empty
+    # the city-scale path takes the same stations of each month (one rule: stations_for)
+    from airlib.engine.citywide import rank_month
+
+    for data, m in ((after_nov, 11), (after_dec, 12)):
+        city = rank_month(store, "demo", dated, 2017, m).set_index("town_code")
+        mine = data.ranking.set_index("town_code")
+        assert np.allclose(city["pm25_published"].reindex(mine.index), mine["pm25"], equal_nan=True)
+        assert (city["rank"].reindex(mine.index).astype("Int64") == mine["rank"].astype("Int64")).fillna(True).all()
+    from airlib.engine.citywide import town_monthly_table
+
+    old_nov = town_monthly_table(store, "demo", reg, [(2017, 11)], only_registry=True)  # undated: NEW not in it
+    new_nov = town_monthly_table(store, "demo", dated, [(2017, 11)])
+    pd.testing.assert_frame_equal(new_nov, old_nov)
 
 
 @pytest.mark.slow
