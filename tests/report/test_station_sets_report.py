@@ -116,3 +116,32 @@ def test_the_cover_states_the_station_set_and_it_is_checked(demo_home, tmp_path)
     assert check_station_set_statement(s, data.validity["station_sets"]) == []
     wrong = {k: v.assign(n=v["n"] + 1) for k, v in data.validity["station_sets"].items()}
     assert check_station_set_statement(s, wrong)  # a sentence with other counts is caught
+
+
+def _counts(rows):
+    return pd.DataFrame(rows, columns=["station_class", "name_zh", "n"]).astype(
+        {"station_class": "string", "name_zh": "string", "n": "int64"})
+
+
+def test_statement_words_each_class_and_the_micro_stations_apart():
+    from airlib.report.sentences import (
+        check_station_set_statement, require_true_station_set_statement, station_set_statement,
+    )
+    from airlib.errors import AirlibError
+
+    sets = {"town_ranking": _counts([("national", "国控站", 1), ("town", "街乡镇站", 12)]),
+            "hotspot_screening": _counts([("micro", "小微站", 40)])}
+    s = station_set_statement(sets, "zh")
+    assert s.text == ("- 乡镇街道排名与全区数值：国控站1个、街乡镇站12个；\n"
+                      "- 小微站40个仅用于热点网格筛查，不参与排名和全区数值；")
+    assert check_station_set_statement(s, sets) == []
+    en = station_set_statement(sets, "en")
+    assert "national 1, town 12" in en.text and "micro stations: 40" in en.text
+    assert check_station_set_statement(en, sets) == []
+    none = station_set_statement({"town_ranking": _counts([]), "hotspot_screening": _counts([])}, "zh")
+    assert none.text == "- 乡镇街道排名与全区数值：无站点；"
+    # a statement whose text was altered, or checked against other counts, is refused
+    forged = type(s)(text=s.text.replace("12个", "13个"), ranking=s.ranking, screening=s.screening)
+    assert check_station_set_statement(forged, sets)
+    with pytest.raises(AirlibError, match="station-set statement"):
+        require_true_station_set_statement(s, {**sets, "hotspot_screening": _counts([])})
