@@ -601,7 +601,10 @@ def town_monthly_table(
     root, dataset : str or Path, str
         The processed store and dataset name.
     stations : pandas.DataFrame
-        Station registry with ``station`` and ``town_code``.
+        Station registry with ``station`` and ``town_code``. A dated registry (any of
+        ``station_class``, ``valid_from``, ``valid_to``; docs/stations.md) runs each month with
+        the stations serving the town ranking in that month
+        (:func:`airlib.tracking.station_sets.stations_for`); ``only_registry`` is then implied.
     months : iterable of (year, month), optional
         Months to compute (default: every partition in the store).
     settings : Settings, optional
