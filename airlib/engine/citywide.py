@@ -60,6 +60,7 @@ from airlib.pollutants import POLLUTANTS
 from airlib.standards.ranking_rules import competition_rank, year_to_date, yoy_percent
 from airlib.standards.rounding import round_published
 from airlib.settings import DEFAULT, Settings
+from airlib.tracking.station_sets import is_dated, stations_for
 
 __all__ = [
     "MEAN_POLLUTANTS",
@@ -600,7 +601,10 @@ def town_monthly_table(
     root, dataset : str or Path, str
         The processed store and dataset name.
     stations : pandas.DataFrame
-        Station registry with ``station`` and ``town_code``.
+        Station registry with ``station`` and ``town_code``. A dated registry (any of
+        ``station_class``, ``valid_from``, ``valid_to``; docs/stations.md) runs each month with
+        the stations serving the town ranking in that month
+        (:func:`airlib.tracking.station_sets.stations_for`); ``only_registry`` is then implied.
     months : iterable of (year, month), optional
         Months to compute (default: every partition in the store).
     settings : Settings, optional
@@ -626,6 +630,10 @@ def town_monthly_table(
         ``pm25, pm10, so2, no2, co`` (NaN when fewer than 27/25 valid days), their valid-day
         counts ``<p>_days``, ``co_p95``, ``o3_p90``, ``o3_days`` and ``pm25_sum``.
     """
+    if backend not in ("pandas", "dask"):
+        raise InputDataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
+    if is_dated(stations):
+        return _dated_town_monthly_table(root, dataset, stations, months, settings, pollutants, workers, backend)
     if backend == "dask":
         return _dask_town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry)
     if backend != "pandas":
@@ -635,6 +643,37 @@ def town_monthly_table(
     with snapshot(root, dataset) as version:  # every month from one store version, kept while we read
         return _town_monthly_table(version.parent, version.name, stations, months, settings, pollutants,
                                    only_registry, workers)
+
+
+def _dated_town_monthly_table(root, dataset, stations, months, settings, pollutants, workers, backend) -> pd.DataFrame:
+    """:func:`town_monthly_table` for a dated registry (``station_class``/``valid_from``/``valid_to``):
+    each month with the stations serving the town ranking in that month
+    (:func:`airlib.tracking.station_sets.stations_for`, the rule of the report path; docs/stations.md).
+    Months with the same station set run together; only those stations are read (rows of
+    stations not in force that month are left out, not an error)."""
+    from airlib.io.store import snapshot
+
+    with snapshot(root, dataset) as version:
+        todo = list(store_months(version.parent, version.name) if months is None else months)
+        groups: dict[tuple[str, ...], tuple[pd.DataFrame, list[tuple[int, int]]]] = {}
+        for y, m in todo:
+            sel = stations_for(stations, "town_ranking", pd.Period(year=int(y), month=int(m), freq="M"))
+            key = tuple(sel["station"].astype(str) + "@" + sel["town_code"].astype(str))
+            groups.setdefault(key, (sel[["station", "town_code"]], []))[1].append((y, m))
+        parts = []
+        for sel, group in groups.values():
+            if sel.empty:
+                continue
+            if backend == "dask":
+                parts.append(_dask_town_monthly_table(version.parent, version.name, sel, group, settings, pollutants,
+                                                      True))
+            else:
+                parts.append(_town_monthly_table(version.parent, version.name, sel, group, settings, pollutants,
+                                                 True, workers))
+    if not parts:
+        raise InputDataError("no station serves the town ranking in the months asked", column="station_class")
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["year", "month", "town_code"], kind="stable").reset_index(drop=True)
 
 
 def _town_monthly_table(root, dataset, stations, months, settings, pollutants, only_registry, workers) -> pd.DataFrame:

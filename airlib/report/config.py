@@ -22,6 +22,8 @@ there override built-in ones of the same name. Format (paths relative to the pro
         road_dust: data/raw/mentougou/dust/road_dust.csv  # 道路尘土残存量 samples (docs/dust.md), optional
         warning_rules: data/raw/rules/warning_rules.yaml  # 预警/约谈 rules (docs/warnings.md); optional,
                                     # default the shipped file (thresholds UNVERIFIED)
+        station_classes: data/raw/rules/station_classes.yaml  # station classes and their uses (docs/stations.md);
+                                    # optional, default the shipped file (UNVERIFIED)
         city_table: data/raw/city/city_{month}.xlsx  # city table of each month, optional
         tsp: data/raw/city/tsp_halfmonthly.csv  # the city's half-monthly TSP table (CSV/XLSX), optional
         forecasts: data/raw/mentougou/forecasts.csv  # AQI forecasts 1–3 days ahead (CSV/XLSX), optional
@@ -77,6 +79,7 @@ class DistrictConfig:
     dustfall: str | None = None
     road_dust: str | None = None
     warning_rules: str | None = None
+    station_classes: str | None = None
     synthetic: bool = False
     city_table: str | None = None
     issuer: str | None = None
@@ -191,7 +194,7 @@ REQUIRED_KEYS: tuple[str, ...] = ("name", "district_code", "dataset")
 MAX_NAME_LENGTH = 64
 #: Characters refused in district and data set names (not allowed in Windows file names).
 _FORBIDDEN_IN_NAMES = '<>:"|?*'
-_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "dustfall", "road_dust", "dust_periods", "tsp", "forecasts",
+_PATH_KEYS = ("boundaries", "ledgers", "warning_rules", "station_classes", "dustfall", "road_dust", "dust_periods", "tsp", "forecasts",
               "alert_log")
 _OPTIONAL_TEXT_KEYS = ("boundary_code_column", "boundary_name_column", "boundary_layer", "assume_crs")
 #: Cover texts (发文单位, 文号): one line of plain text each, at most this many characters.

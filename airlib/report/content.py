@@ -29,7 +29,8 @@ from airlib.report.sentences import (
     require_true_heavy_days_sentence,
     require_true_progress_summary,
     require_true_summary,
-    require_true_warning_summary, warning_summary,
+    require_true_station_set_statement,
+    require_true_warning_summary, station_set_statement, warning_summary,
 )
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
 
@@ -432,6 +433,8 @@ def cover_markdown(data: ReportData, language: str = "zh", *, title: bool = True
         *([t["cover_validity"], ""] if t["cover_validity"] else []),
         t["cover_stations"].format(stations=v["stations"], valid=v["station_days_valid"], total=v["station_days"],
                                    share=share),
+        *([require_true_station_set_statement(station_set_statement(v["station_sets"], language),
+                                              v["station_sets"]).text] if "station_sets" in v else []),
         t["cover_towns"].format(towns=v["towns"], towns_valid=v["towns_valid"], standard=gb3095_label(m)),
     ]
     if v["towns_invalid"]:

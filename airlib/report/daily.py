@@ -357,15 +357,23 @@ def prepare_daily(request: DailyRequest, *, rolling: pd.DataFrame | None = None,
     windows), the optional frames from :func:`optional_inputs` (``wire=False``: only those
     given here)."""
     from airlib.io.store import read_hourly
-    from airlib.report.request import read_registry, store_dir
+    from airlib.io.station_classes import load_station_classes
+    from airlib.report.request import read_registry, station_classes_path, store_dir
+    from airlib.tracking.station_sets import daily_in_force, is_dated, stations_for_months
 
     cfg, day = request.config, request.day
     store = store_dir(cfg, request.project_root)
     first = day - pd.Timedelta(days=EPISODE_LOOKBACK_DAYS if wire else 1)
     hourly = read_hourly(store.parent, store.name, start=f"{first.date()}", end=f"{day.date()}")
-    towns, stations = _district_stations(read_registry(store, "towns"), read_registry(store, "stations"),
+    towns, registry = _district_stations(read_registry(store, "towns"), read_registry(store, "stations"),
                                          cfg.district_code)
+    # the stations of each month read, as the monthly report takes them (docs/stations.md)
+    classes = load_station_classes(station_classes_path(cfg, request.project_root))
+    months = pd.period_range(first.to_period("M"), day.to_period("M"), freq="M")
+    stations = stations_for_months(registry, "town_ranking", months, classes)
     hourly = hourly[hourly["station"].isin(stations["station"])]
+    if is_dated(registry):
+        hourly = daily_in_force(hourly, registry, "town_ranking", classes)
     recent = hourly[(hourly["time"] >= day - pd.Timedelta(days=1)).to_numpy(dtype=bool)]
     town, district = town_daily_aqi(recent, towns, stations, day)
     given = {"rolling": rolling, "episodes": episodes, "alert_log": alert_log, "forecasts": forecasts}

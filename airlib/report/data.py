@@ -33,6 +33,7 @@ from airlib.report.request import (
     month_partition,
     plan_paths,
     read_registry,
+    station_classes_path,
     store_dir,
     warning_rules_path,
 )
@@ -713,8 +714,12 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     AirlibError
         A registry missing from the store, or no town of the district's code in it.
     """
+    from airlib.io.station_classes import load_station_classes
     from airlib.io.warning_rules import load_warning_rules
     from airlib.tracking.ranking import bottom_n as _bottom, worsening_list
+    from airlib.tracking.station_sets import (
+        daily_in_force, is_dated, station_set_counts, stations_for, stations_for_months,
+    )
     from airlib.tracking.supervision import (
         history_months, summons_candidates, supervision_history, warning_towns,
     )
@@ -730,8 +735,9 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         towns = towns[towns["district_code"].astype("string") == cfg.district_code]
     if towns.empty:
         raise AirlibError(f"no towns of district code {cfg.district_code} ({cfg.name}) in {store / 'towns.parquet'}")
-    stations = read_registry(version, "stations")
-    stations = stations[stations["town_code"].astype("string").isin(towns["town_code"].astype("string"))]
+    registry = read_registry(version, "stations")
+    registry = registry[registry["town_code"].astype("string").isin(towns["town_code"].astype("string"))]
+    classes = load_station_classes(station_classes_path(cfg, project_root))
 
     # January of last year (YTD YoY) and 24 months back (trend figure), earlier for targets.
     first = min(pd.Period(year=month.year - 1, month=1, freq="M"), month - 23)
@@ -741,7 +747,13 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     start = first.start_time
     end = (month + 1).start_time
     hourly = read_hourly(version.parent, version.name, start, end)
+    # each month with the stations that served the town ranking in that month (issue #17 item 1,
+    # docs/stations.md): a station added or reclassified today leaves past months as they were
+    months_read = pd.period_range(first, month, freq="M")
+    stations = stations_for_months(registry, "town_ranking", months_read, classes)
     hourly = hourly[hourly["station"].isin(stations["station"])]
+    if is_dated(registry):
+        hourly = daily_in_force(hourly, registry, "town_ranking", classes)
     sand_dust = None
     res = pm_results(cfg, month, hourly, towns, stations, start, report_targets, project_root)
     if cfg.dust_periods:  # 扣沙: the same code path on the data without the periods (docs/dust.md)
@@ -770,10 +782,13 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     if cfg.synthetic and boundaries is not None:
         boundaries.attrs["schematic"] = True
 
-    sel = sdaily["date"].dt.to_period("M") == month
+    month_stations = stations_for(registry, "town_ranking", month, classes)
+    sel = (sdaily["date"].dt.to_period("M") == month) & sdaily["station"].isin(month_stations["station"])
     sm = sdaily.loc[sel.to_numpy(dtype=bool)]
     validity = {
-        "stations": int(stations["station"].nunique()),
+        "stations": int(month_stations["station"].nunique()),
+        "station_sets": {use: station_set_counts(registry, use, month, classes)
+                         for use in ("town_ranking", "hotspot_screening")},
         "station_days": int(len(sm)),
         "station_days_valid": int(sm["pm25_valid"].sum()),
         "towns": int(len(ranking)),

@@ -34,7 +34,7 @@ from airlib.report.texts import check_language
 __all__ = [
     "ReportRequest", "available_months", "check_request", "city_table_path", "district_boundaries",
     "interactive_folder", "month_partition", "output_names",
-    "plan_paths", "read_registry", "report_folder", "store_dir", "warning_rules_path",
+    "plan_paths", "read_registry", "report_folder", "station_classes_path", "store_dir", "warning_rules_path",
 ]
 
 
@@ -91,6 +91,19 @@ def plan_paths(cfg: DistrictConfig, project_root: Path | None = None) -> list[Pa
         if p.exists():
             out.append(p)
     return out
+
+
+def station_classes_path(cfg: DistrictConfig, project_root: Path | None = None) -> Path:
+    """The district's station-class vocabulary (``station_classes`` of districts.yaml, default
+    :data:`airlib.io.station_classes.DEFAULT_CLASSES_FILE`): under the project root, else shipped
+    with airlib (docs/stations.md)."""
+    from airlib.io.station_classes import DEFAULT_CLASSES_FILE
+
+    rel = cfg.station_classes or DEFAULT_CLASSES_FILE
+    p = cfg.path(rel, project_root)
+    if not p.exists() and not Path(rel).is_absolute() and (PROJECT_ROOT / rel).exists():
+        p = PROJECT_ROOT / rel
+    return p
 
 
 def warning_rules_path(cfg: DistrictConfig, project_root: Path | None = None) -> Path:

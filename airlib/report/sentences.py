@@ -46,6 +46,8 @@ __all__ = [
     "TspHalfFacts", "check_tsp_half_sentence", "require_true_tsp_half_sentence", "tsp_half_sentence",
     "check_tsp_worst_sentence", "require_true_tsp_worst_sentence", "tsp_worst_sentence",
     "AlertSummary", "alert_summary", "check_alert_summary", "require_true_alert_summary",
+    "StationSetStatement", "check_station_set_statement", "require_true_station_set_statement",
+    "station_set_statement",
 ]
 
 
@@ -1417,3 +1419,89 @@ def require_true_forecast_summary(summary: ForecastSummary, table: pd.DataFrame)
     """``summary`` when :func:`check_forecast_summary` finds nothing wrong; else :class:`AirlibError`."""
     return _require(summary, check_forecast_summary(summary, table),
                     "the forecast verification sentence does not agree with its table")
+
+
+# --- the station set behind the figures (issue #17 item 4, docs/stations.md) ---------------------
+
+@dataclass(frozen=True)
+class StationSetStatement:
+    """The cover's station-set lines and their facts.
+
+    Attributes
+    ----------
+    text : str
+        Markdown lines (``- 乡镇街道排名与全区数值：街乡镇站13个；`` and, when the month has
+        micro-stations, ``- 小微站2个仅用于热点网格筛查，不参与排名和全区数值；``).
+    ranking : tuple of (str, int)
+        Class name and station count behind the ranking and the district values, vocabulary order.
+    screening : tuple of (str, int)
+        Class name and count of the stations that only serve hot-spot screening.
+    """
+
+    text: str
+    ranking: tuple[tuple[str, int], ...]
+    screening: tuple[tuple[str, int], ...]
+
+
+def _set_pairs(counts: pd.DataFrame | None, language: str) -> tuple[tuple[str, int], ...]:
+    if counts is None or counts.empty:
+        return ()
+    names = counts["name_zh"] if language == "zh" else counts["station_class"]
+    return tuple((str(a), int(b)) for a, b in zip(names, counts["n"], strict=True))
+
+
+def station_set_statement(sets: dict[str, pd.DataFrame], language: str = "zh") -> StationSetStatement:
+    """The cover's statement of the stations behind the month's figures.
+
+    Parameters
+    ----------
+    sets : dict
+        ``validity["station_sets"]`` of :func:`airlib.report.data.prepare`: use →
+        :func:`airlib.tracking.station_sets.station_set_counts` of the report month
+        (``town_ranking``, ``hotspot_screening``).
+    language : {"zh", "en"}
+
+    Returns
+    -------
+    StationSetStatement
+    """
+    ranking = _set_pairs(sets.get("town_ranking"), language)
+    screening = _set_pairs(sets.get("hotspot_screening"), language)
+    sep = text("list_sep", language)
+    if language == "zh":
+        parts = sep.join(f"{markdown_text(a)}{b}个" for a, b in ranking) or "无站点"
+    else:
+        parts = sep.join(f"{markdown_text(a)} {b}" for a, b in ranking) or "none"
+    lines = [text("station_set_ranking", language, parts=parts)]
+    for a, b in screening:
+        lines.append(text("station_set_screening", language, name=markdown_text(a), n=b))
+    return StationSetStatement(text="\n".join(lines), ranking=ranking, screening=screening)
+
+
+def check_station_set_statement(statement: StationSetStatement, sets: dict[str, pd.DataFrame]) -> list[str]:
+    """Problems of a station-set statement against the counts (empty list = true): every class
+    and count of the sets is said, and no other count of stations is."""
+    import re
+
+    problems: list[str] = []
+    zh = "个" in statement.text or "无站点" in statement.text
+    lang = "zh" if zh else "en"
+    for use, said in (("town_ranking", statement.ranking), ("hotspot_screening", statement.screening)):
+        want = _set_pairs(sets.get(use), lang)
+        if tuple(said) != want:
+            problems.append(f"{use}: the statement says {list(said)}, the registry gives {list(want)}")
+    if zh:
+        numbers = sorted(int(n) for n in re.findall(r"(\d+)个", statement.text))
+        want_n = sorted([n for _, n in _set_pairs(sets.get("town_ranking"), "zh")]
+                        + [n for _, n in _set_pairs(sets.get("hotspot_screening"), "zh")])
+        if numbers != want_n:
+            problems.append(f"counts written {numbers}, counts of the registry {want_n}")
+    return problems
+
+
+def require_true_station_set_statement(statement: StationSetStatement,
+                                       sets: dict[str, pd.DataFrame]) -> StationSetStatement:
+    """``statement`` when :func:`check_station_set_statement` finds nothing wrong, else
+    :class:`AirlibError`."""
+    return _require(statement, check_station_set_statement(statement, sets),
+                    "the station-set statement does not agree with the station registry")

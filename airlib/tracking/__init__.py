@@ -3,6 +3,7 @@
 Layer 3 (imports the core, :mod:`airlib.standards` and :mod:`airlib.io`):
 
 - :mod:`~airlib.tracking.aggregation` — station → town → district daily statistics;
+- :mod:`~airlib.tracking.station_sets` — the stations serving a statistic in a month (dated registry);
 - :mod:`~airlib.tracking.ranking` — the monthly town ranking, bottom N, worsening list;
 - :mod:`~airlib.tracking.supervision` — 预警 reasons by rule, their month-by-month history, 约谈 candidates;
 - :mod:`~airlib.tracking.targets` — air-quality targets of the plans (PM2.5 reductions …);

@@ -21,6 +21,7 @@ from airlib.io.ingest.columns import (
 )
 from airlib.paths import shared_data_dir
 from airlib.io.registry import town_key
+from airlib.io.station_classes import StationClasses, check_station_classes
 from airlib.settings import Settings
 
 __all__ = ["BEIJING_DISTRICTS", "beijing_townships", "read_towns", "read_stations", "town_kind"]
@@ -56,6 +57,9 @@ _STATION_HEADERS = {
     "district_code": ("district_code", "district_adcode", "区代码"),
     "source": ("source", "来源"),
     "aliases": ("aliases", "alias", "别名"),
+    "station_class": ("station_class", "class", "站点类别", "站点类型", "点位类别"),
+    "valid_from": ("valid_from", "启用日期", "生效日期", "起始日期"),
+    "valid_to": ("valid_to", "停用日期", "失效日期", "截止日期"),
 }
 
 
@@ -89,7 +93,7 @@ def _rename(frame: pd.DataFrame, table: dict[str, tuple[str, ...]], file: Path) 
 
 #: Registry columns holding names, ids or codes: a spreadsheet formula is refused there.
 _TEXT_COLUMNS = ("town_code", "town_name", "district_code", "district_name", "kind", "aliases", "station",
-                 "station_name")
+                 "station_name", "station_class")
 
 
 def _refuse_formulas(raw: pd.DataFrame, df: pd.DataFrame, p: Path) -> None:
@@ -188,7 +192,8 @@ def beijing_townships(path: str | os.PathLike[str] | None = None) -> pd.DataFram
 
 @file_errors
 def read_stations(path: str | os.PathLike[str], encoding: str | None = None, sheet: str | int | None = None,
-                  towns: pd.DataFrame | None = None, settings: Settings | None = None) -> pd.DataFrame:
+                  towns: pd.DataFrame | None = None, settings: Settings | None = None,
+                  classes: StationClasses | None = None) -> pd.DataFrame:
     """Read a station registry (CSV/XLSX; Chinese or English headers).
 
     Station columns map as in the hourly readers (:data:`airlib.io.ingest.columns.STATION_ID_HEADERS`,
@@ -197,11 +202,19 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
     as in :func:`read_towns`. If ``towns`` is given and the file names towns (所属街乡) but
     has no ``town_code``, names are resolved to codes with :func:`airlib.io.registry.resolve_towns`.
 
+    The dated class columns are optional (issue #17 item 1, ``docs/stations.md``):
+    ``station_class`` (站点类别: a code or Chinese name of the vocabulary ``classes``, default
+    :func:`airlib.io.station_classes.load_station_classes`; empty cells take its
+    ``default_class``), ``valid_from`` / ``valid_to`` (启用日期/停用日期, inclusive days, empty =
+    open). A station id may be listed again (reclassified, moved) only with validity periods
+    that do not overlap (:func:`airlib.io.station_classes.check_station_classes`).
+
     Returns
     -------
     pandas.DataFrame
-        ``station, station_name, town_code, lon, lat, source`` (+ ``aliases`` and any other
-        recognised columns), sorted by station.
+        ``station, station_name, town_code, lon, lat, source`` (+ ``aliases``, ``station_class``,
+        ``valid_from``, ``valid_to`` and any other recognised columns), sorted by station (and
+        ``valid_from``).
     """
     from airlib.io.registry import resolve_towns
 
@@ -213,8 +226,9 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
         df["station"] = df["station_name"]
     out = pd.DataFrame(index=df.index)
     out["station"] = df["station"].astype("string").str.strip()
+    dated = "valid_from" in df or "valid_to" in df
     dup = out["station"].duplicated(keep=False)
-    if dup.any():
+    if dup.any() and not dated:
         raise InputDataError(f"duplicate station ids {sorted(set(out['station'][dup]))[:5]}", file=p,
                              row=row_arg(df.index[dup.to_numpy()]), column=df.attrs["headers"].get("station", "station"))
     out["station_name"] = (df["station_name"] if "station_name" in df else df["station"]).astype("string")
@@ -239,4 +253,9 @@ def read_stations(path: str | os.PathLike[str], encoding: str | None = None, she
     for c in ("town_name", "district_name", "district_code", "aliases"):
         if c in df:
             out[c] = df[c].astype("string")
-    return out.sort_values("station").reset_index(drop=True)
+    for c in ("station_class", "valid_from", "valid_to"):
+        if c in df:
+            out[c] = df[c]
+    out = check_station_classes(out, classes, file=p, headers=df.attrs["headers"], rows=df.index.to_numpy())
+    keys = ["station", "valid_from"] if "valid_from" in out else ["station"]
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
