@@ -55,6 +55,7 @@ from airlib.io.ingest.columns import (
     drop_blank_rows, file_errors, find_columns, parse_datetimes, read_any_table, row_arg,
 )
 from airlib.io.plans import ALERT_LEVELS
+from airlib.standards.pollution_days import LEVELS
 
 __all__ = ["OPEN_END", "LEVEL_ORDER", "LEVEL_ZH", "COLUMN_NAMES", "parse_level", "read_alert_log", "alert_sequences"]
 
@@ -63,8 +64,8 @@ OPEN_END = pd.Timestamp("2200-01-01")
 
 #: Level codes from mildest to strictest (the vocabulary of :data:`airlib.io.plans.ALERT_LEVELS`).
 LEVEL_ORDER: tuple[str, ...] = tuple(ALERT_LEVELS)
-#: Code → full Chinese name (``蓝色预警`` …), as :data:`airlib.standards.pollution_days.LEVELS`.
-LEVEL_ZH: dict[str, str] = {code: f"{zh}预警" for code, zh in ALERT_LEVELS.items()}
+#: Code → full Chinese name (``蓝色预警`` …): :data:`airlib.standards.pollution_days.LEVELS` itself.
+LEVEL_ZH: dict[str, str] = dict(LEVELS)
 
 #: Accepted header texts per field, most specific first (compared after
 #: :func:`airlib.io.ingest.columns.normalise_header`).
