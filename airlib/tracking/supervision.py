@@ -420,7 +420,9 @@ def _condition_text(rules: WarningRules, cond: SummonsCondition, window: list[st
     elif isinstance(cond.window, int):
         head = f"近{cond.window}个月中{count}个月{what}"
     elif cond.window == "season":
-        head = f"本季（{window[0]}起）{count}个月{what}"
+        # April–September lie outside every season: an empty window, never met (its text is
+        # only built, never shown)
+        head = f"本季（{window[0]}起）{count}个月{what}" if window else f"本季（本月不在10月至次年3月内）{count}个月{what}"
     else:
         head = f"本年{count}个月{what}"
     return f"{head}（{months}）"

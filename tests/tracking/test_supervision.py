@@ -231,6 +231,16 @@ def test_town_warned_in_non_consecutive_months():
     assert s["conditions"].iloc[0] == "本季（2017-10起）2个月被预警（2017-10、2017-12）"
 
 
+def test_a_season_condition_outside_the_season_is_never_met_and_does_not_fail():
+    # April–September: the season window is empty (a May report used to raise IndexError)
+    daily = _season({"2017-03": CODES[0], "2017-04": CODES[0], "2017-05": CODES[0]})
+    rs = rules(LAST, summons=(Y3,))
+    hist = supervision_history(rs, daily, ["2017-03", "2017-04", "2017-05"], towns=TOWNS4)
+    assert len(hist.reasons) == 3
+    assert summons_candidates(rs, hist, "2017-05").empty
+    assert summons_candidates(rs, hist, "2017-03")["town_code"].tolist() == []  # once in the 2016-17 season so far
+
+
 def test_a_month_missing_from_the_history_breaks_a_run():
     daily = _season({"2017-10": CODES[0], "2017-12": CODES[0]})
     rs = rules(LAST, summons=(Y1,))
