@@ -29,7 +29,7 @@ from airlib.report.sentences import (
     require_true_heavy_days_sentence,
     require_true_progress_summary,
     require_true_summary,
-    require_true_station_set_statement,
+    require_true_station_set_statement, station_set_caption,
     require_true_warning_summary, station_set_statement, warning_summary,
 )
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
@@ -161,6 +161,45 @@ def display_table(table: pd.DataFrame, columns: Sequence[str], language: str = "
         invalid = ~table["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         out.loc[invalid, h["rank"]] = text("no_valid_data", language)
     return out.reset_index(drop=True)
+
+
+def station_set_lines(validity: dict[str, Any], language: str = "zh") -> str:
+    """The cover's station-set lines from ``validity`` (:func:`airlib.report.data.prepare`),
+    checked against its counts before they are returned (docs/stations.md)."""
+    basis = validity.get("district_basis") or "town_ranking"
+    changes = tuple(validity.get("district_basis_changes", ()))
+    statement = station_set_statement(validity["station_sets"], language, basis=basis,
+                                      assessment_names=validity.get(
+                                          "district_assessment_classes" if language == "zh"
+                                          else "district_assessment_codes", ()),
+                                      basis_changes=changes)
+    return require_true_station_set_statement(statement, validity["station_sets"], basis=basis,
+                                              basis_changes=changes).text
+
+
+#: Which station set stands behind each numbered table and figure (caption key → scope of
+#: :func:`airlib.report.sentences.station_set_caption`): the town tables and maps show the
+#: town-ranking stations, the district's targets, trend and forecast check the district-value
+#: stations, the 月通报 tables both (docs/stations.md "What the report states").
+CAPTION_STATION_SCOPE: dict[str, str] = {
+    "table_ranking": "ranking", "table_ytd": "ranking", "table_worsening": "ranking",
+    "table_warnings": "ranking", "figure_ranking_bar": "ranking", "figure_map_pm25": "ranking",
+    "figure_map_yoy": "ranking", "table_targets": "district", "table_heavy_targets": "district",
+    "figure_targets": "district", "figure_trend": "district", "table_forecast_verification": "district",
+    "table_bulletin_monthly": "both", "table_bulletin_ytd": "both", "table_bulletin_days": "both",
+    "table_bulletin_ranks": "both", "table_sand_dust": "both",
+}
+
+
+def caption_stations(data: ReportData, key: str, language: str = "zh") -> str:
+    """The station-set suffix of caption ``key`` (:data:`CAPTION_STATION_SCOPE`), "" for a
+    caption without one or a report without station sets."""
+    scope = CAPTION_STATION_SCOPE.get(key)
+    validity = getattr(data, "validity", None)
+    sets = validity.get("station_sets") if isinstance(validity, dict) else None
+    if scope is None or not sets:
+        return ""
+    return station_set_caption(sets, scope, language)
 
 
 def html_table(frame: pd.DataFrame, *, caption: str | None = None, highlight_rows: Sequence[int] = (),
@@ -433,8 +472,7 @@ def cover_markdown(data: ReportData, language: str = "zh", *, title: bool = True
         *([t["cover_validity"], ""] if t["cover_validity"] else []),
         t["cover_stations"].format(stations=v["stations"], valid=v["station_days_valid"], total=v["station_days"],
                                    share=share),
-        *([require_true_station_set_statement(station_set_statement(v["station_sets"], language),
-                                              v["station_sets"]).text] if "station_sets" in v else []),
+        *([station_set_lines(v, language)] if "station_sets" in v else []),
         t["cover_towns"].format(towns=v["towns"], towns_valid=v["towns_valid"], standard=gb3095_label(m)),
     ]
     if v["towns_invalid"]:
@@ -1029,7 +1067,8 @@ def workbook_tables(data: ReportData, language: str = "zh",
     foot = (t["xlsx_missing_note"],)
 
     def cap(key: str) -> str:  # the caption, with the table's number in the PDF (data.numbering)
-        return text(f"table_{key}", language, no=data.numbering.table(key), **f)
+        return text(f"table_{key}", language, no=data.numbering.table(key), **f) + caption_stations(
+            data, f"table_{key}", language)
 
     def ranking_sheet(sheet: str, caption: str, frame: pd.DataFrame, columns: Sequence[str],
                       highlight: Sequence[int] = (), footnotes: tuple[str, ...] = ()) -> WorkbookTable:
@@ -1063,8 +1102,7 @@ def workbook_tables(data: ReportData, language: str = "zh",
         ranks = _bulletin_rank_frame(data, language)
         tables.append(WorkbookTable(
             sheet=bulletin_text("sheet_ranks", language), title=title,
-            caption=bulletin_text("table_no", language, no=data.numbering.table("bulletin_ranks"))
-            + bulletin_text("caption_ranks", language, year=month.year, month=month.month),
+            caption=bulletin_caption(data, "ranks", language),
             frame=ranks, formats={c: NUMBER_FORMATS["integer"] for c in ranks.columns[1:]},
             note_header=t["note_header"], footnotes=(bulletin_text("note_ranks", language),)))
     tables.extend(city)  # 全市各区排名 (after the bulletin tables, as in the PDF)
@@ -1199,8 +1237,8 @@ BULLETIN_PDF_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 
 
 def _bulletin_source(data: ReportData, table: str) -> pd.DataFrame:
-    if table not in BULLETIN_TABLES:
-        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    if table not in (*BULLETIN_TABLES, "ranks"):
+        raise KeyError(f"bulletin table must be one of {(*BULLETIN_TABLES, 'ranks')}, not {table!r}")
     if data.bulletin is None:
         raise ValueError("the report data have no bulletin tables")
     return getattr(data.bulletin, table)
@@ -1316,11 +1354,11 @@ def bulletin_caption(data: ReportData, table: str, language: str = "zh") -> str:
     workbook too)."""
     from airlib.report.texts import bulletin_text
 
-    if table not in BULLETIN_TABLES:
-        raise KeyError(f"bulletin table must be one of {BULLETIN_TABLES}, not {table!r}")
+    if table not in (*BULLETIN_TABLES, "ranks"):
+        raise KeyError(f"bulletin table must be one of {(*BULLETIN_TABLES, 'ranks')}, not {table!r}")
     m = data.month
     return bulletin_text("table_no", language, no=data.numbering.table(f"bulletin_{table}")) + bulletin_text(
-        f"caption_{table}", language, year=m.year, month=m.month)
+        f"caption_{table}", language, year=m.year, month=m.month) + caption_stations(data, f"table_bulletin_{table}", language)
 
 
 def bulletin_rank_display(data: ReportData, language: str = "zh") -> tuple[pd.DataFrame, list[tuple[str, int]]]:
@@ -1466,7 +1504,8 @@ def sand_dust_workbook_tables(data: ReportData, language: str, title: str) -> li
     table = sand_dust_display(data, language)
     if table is not None and sd.n_periods:
         out.append(WorkbookTable(sheet=text("sand_dust_sheet", language), title=title,
-                                 caption=text("table_sand_dust", language, no=data.numbering.table("sand_dust")),
+                                 caption=text("table_sand_dust", language, no=data.numbering.table("sand_dust"))
+                                 + caption_stations(data, "table_sand_dust", language),
                                  frame=table))
     return out
 def alert_facts(config: Any, episodes: pd.DataFrame | None, month: Any, language: str = "zh",

@@ -187,8 +187,9 @@ class DailyData:
     """Everything the daily report shows (frames typed as the functions that build them).
 
     ``towns``: :func:`town_daily_aqi`; ``district``: one row of the same columns for the
-    district; ``hourly``: :func:`district_hourly_aqi`; ``completeness``: :func:`completeness`.
-    The four optional frames are those of the shared interfaces of issue #15 (None: absent).
+    district; ``hourly``: :func:`district_hourly_aqi`; ``completeness``: :func:`completeness`;
+    ``station_sets``: :func:`airlib.report.data.station_set_facts` of the day's month (None:
+    not stated). The four optional frames are those of the shared interfaces of issue #15 (None: absent).
     """
 
     config: DistrictConfig
@@ -201,6 +202,7 @@ class DailyData:
     episodes: pd.DataFrame | None = None
     alert_log: pd.DataFrame | None = None
     forecasts: pd.DataFrame | None = None
+    station_sets: dict[str, Any] | None = None
 
 
 def _district_stations(towns: pd.DataFrame, stations: pd.DataFrame, district_code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -211,13 +213,17 @@ def _district_stations(towns: pd.DataFrame, stations: pd.DataFrame, district_cod
 
 
 def town_daily_aqi(hourly: pd.DataFrame, towns: pd.DataFrame, stations: pd.DataFrame,
-                   day: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   day: pd.Timestamp, *, hourly_district: pd.DataFrame | None = None,
+                   district_stations: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Daily AQI [dimensionless] per town and for the district on ``day``.
 
     The monthly report's path (:func:`airlib.report.data.district_daily_aqi`): station daily
     statistics (:func:`airlib.standards.validity.daily_statistics`), town/district means of the
     valid station values (:func:`airlib.tracking.aggregation.aggregate_daily`), daily AQI of the
     valid values (:func:`airlib.tracking.bulletin.valid_daily_aqi`, HJ 633 日报).
+
+    ``hourly_district``/``district_stations``: the rows and (month-keyed) set of the stations
+    behind the district values (docs/stations.md "District values"); None: the towns'.
 
     Returns
     -------
@@ -246,7 +252,11 @@ def town_daily_aqi(hourly: pd.DataFrame, towns: pd.DataFrame, stations: pd.DataF
     tdaily = aggregate_daily(sdaily, stations, level="town")
     tdaily = tdaily[tdaily["date"] == day]
     town = towns[["town_code", "town_name"]].merge(_with_counts(tdaily, "town_code"), on="town_code", how="left")
-    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
+    if hourly_district is not None and hourly_district is not hourly:
+        sdaily = daily_statistics(hourly_district, pollutants=present, start=day, end=day)
+        sdaily = sdaily[sdaily["date"] == day]
+    ddaily = aggregate_daily(sdaily, stations if district_stations is None else district_stations,
+                             level="district", towns=towns)
     ddaily = ddaily[ddaily["date"] == day]
     return town.reset_index(drop=True), _with_counts(ddaily, "district_code").reset_index(drop=True)
 
@@ -307,7 +317,8 @@ EPISODE_LOOKBACK_DAYS: Final[int] = 30
 
 
 def optional_inputs(cfg: DistrictConfig, day: pd.Timestamp, hourly: pd.DataFrame, towns: pd.DataFrame,
-                    stations: pd.DataFrame, project_root: Path) -> dict[str, pd.DataFrame | None]:
+                    stations: pd.DataFrame, project_root: Path, *, hourly_district: pd.DataFrame | None = None,
+                    district_stations: pd.DataFrame | None = None) -> dict[str, pd.DataFrame | None]:
     """The parts of issue #15 in the daily report.
 
     * ``rolling``: rolling 24-h AQI (:func:`airlib.tracking.rolling_aqi.unit_rolling_aqi`) of the
@@ -321,6 +332,8 @@ def optional_inputs(cfg: DistrictConfig, day: pd.Timestamp, hourly: pd.DataFrame
 
     Not configured: None (the report says nothing). Configured but missing or unreadable: an
     error naming the key and file (:func:`airlib.report.data.read_configured`, as the monthly report).
+    The district's rows come from ``hourly_district`` and ``district_stations`` (the stations
+    behind the district values, docs/stations.md) when given, else from the towns'.
     """
     from airlib.io.alert_log import read_alert_log
     from airlib.io.forecasts import read_forecasts
@@ -333,14 +346,16 @@ def optional_inputs(cfg: DistrictConfig, day: pd.Timestamp, hourly: pd.DataFrame
     two = hourly[(hourly["time"] >= day - pd.Timedelta(days=1)).to_numpy(dtype=bool)]
     town_r = unit_rolling_aqi(two, stations, level="town")
     town_r = towns[["town_code", "town_name"]].merge(town_r[town_r["time"] == last], on="town_code", how="left")
-    district_r = unit_rolling_aqi(hourly, stations, level="district", towns=towns)
+    hd = hourly if hourly_district is None else hourly_district
+    ds = stations if district_stations is None else district_stations
+    district_r = unit_rolling_aqi(hd, ds, level="district", towns=towns)
     d_last = district_r[district_r["time"] == last]
     cols = ["unit", "time", "aqi", "category", "valid"]
     rolling = pd.concat([
         town_r.assign(unit=town_r["town_name"].astype("string"), time=last,
                       valid=town_r["valid"].fillna(False).astype(bool))[cols],
         d_last.assign(unit="全区")[cols]], ignore_index=True)
-    episodes = district_episodes(hourly, stations, towns, cfg.name, day, end,
+    episodes = district_episodes(hd, ds, towns, cfg.name, day, end,
                                  plans=configured_plans(cfg, project_root), rolling=district_r)
     log = read_configured(cfg, "alert_log", project_root, read_alert_log)
     if log is not None:
@@ -359,7 +374,8 @@ def prepare_daily(request: DailyRequest, *, rolling: pd.DataFrame | None = None,
     from airlib.io.store import read_hourly
     from airlib.io.station_classes import load_station_classes
     from airlib.report.request import read_registry, station_classes_path, store_dir
-    from airlib.tracking.station_sets import daily_in_force, is_dated, stations_for_months
+    from airlib.report.data import station_set_facts
+    from airlib.tracking.station_sets import report_station_sets, rows_in_sets, stations_for_months
 
     cfg, day = request.config, request.day
     store = store_dir(cfg, request.project_root)
@@ -367,22 +383,30 @@ def prepare_daily(request: DailyRequest, *, rolling: pd.DataFrame | None = None,
     hourly = read_hourly(store.parent, store.name, start=f"{first.date()}", end=f"{day.date()}")
     towns, registry = _district_stations(read_registry(store, "towns"), read_registry(store, "stations"),
                                          cfg.district_code)
-    # the stations of each month read, as the monthly report takes them (docs/stations.md)
+    # the stations of each month read, as the monthly report takes them: the town-ranking
+    # stations for the towns, the district-value stations for the district (docs/stations.md)
     classes = load_station_classes(station_classes_path(cfg, request.project_root))
     months = pd.period_range(first.to_period("M"), day.to_period("M"), freq="M")
+    sets = report_station_sets(registry, months, classes)
     stations = stations_for_months(registry, "town_ranking", months, classes)
-    hourly = hourly[hourly["station"].isin(stations["station"])]
-    if is_dated(registry):
-        hourly = daily_in_force(hourly, registry, "town_ranking", classes)
-    recent = hourly[(hourly["time"] >= day - pd.Timedelta(days=1)).to_numpy(dtype=bool)]
-    town, district = town_daily_aqi(recent, towns, stations, day)
+    hourly_d = rows_in_sets(hourly, sets.district)
+    hourly = rows_in_sets(hourly, sets.ranking)
+    if sets.same:
+        hourly_d = hourly
+    since = day - pd.Timedelta(days=1)
+    recent = hourly[(hourly["time"] >= since).to_numpy(dtype=bool)]
+    recent_d = recent if hourly_d is hourly else hourly_d[(hourly_d["time"] >= since).to_numpy(dtype=bool)]
+    town, district = town_daily_aqi(recent, towns, sets.ranking, day, hourly_district=recent_d,
+                                    district_stations=sets.district)
     given = {"rolling": rolling, "episodes": episodes, "alert_log": alert_log, "forecasts": forecasts}
     if wire:
-        wired = optional_inputs(cfg, day, hourly, towns, stations, request.project_root)
+        wired = optional_inputs(cfg, day, hourly, towns, sets.ranking, request.project_root,
+                                hourly_district=hourly_d, district_stations=sets.district)
         given = {k: v if v is not None else wired[k] for k, v in given.items()}
     return DailyData(config=cfg, day=day, towns=town, district=district,
-                     hourly=district_hourly_aqi(recent, day, cfg.district_code),
-                     completeness=completeness(recent, stations, town, day), **given)
+                     hourly=district_hourly_aqi(recent_d, day, cfg.district_code),
+                     completeness=completeness(recent, stations, town, day),
+                     station_sets=station_set_facts(registry, sets, day.to_period("M"), classes), **given)
 
 
 # --------------------------------------------------------------------------------- rendering
@@ -585,7 +609,7 @@ def summary_sentence(data: DailyData) -> str:
 
 def sections(request: DailyRequest, data: DailyData) -> list[Any]:
     """The report's outputs in order (IPython HTML/Image objects; every user string escaped)."""
-    from IPython.display import HTML
+    from IPython.display import HTML, Markdown
 
     from airlib.report.figures import show_figure
 
@@ -610,6 +634,10 @@ def sections(request: DailyRequest, data: DailyData) -> list[Any]:
         f"<h2>四、数据完整性</h2><p>全区{int(c['n_stations'])}个站点中，{int(c['n_reporting'])}个有PM2.5小时数据，"
         f"{int(c['n_valid'])}个PM2.5日均值有效（≥20小时）；站点小时数据{int(c['hours_reported'])}/"
         f"{int(c['hours_expected'])}。</p>"))
+    if data.station_sets is not None:  # the stations behind the figures (issue #17, docs/stations.md)
+        from airlib.report.content import station_set_lines
+
+        out.append(Markdown(station_set_lines(data.station_sets, "zh")))
     fc = forecast_html(data.forecasts, day)
     if fc:
         out.append(HTML(f"<h2>五、空气质量预报</h2>{fc}"))

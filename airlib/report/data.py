@@ -597,7 +597,8 @@ class SandDust:
 
 def pm_results(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, towns: pd.DataFrame,
                stations: pd.DataFrame, start: pd.Timestamp, report_targets: Sequence[Any],
-               project_root: Path | None = None) -> PmResults:
+               project_root: Path | None = None, hourly_district: pd.DataFrame | None = None,
+               district_stations: pd.DataFrame | None = None) -> PmResults:
     """Every PM statistic, ranking and target of the report from one hourly frame.
 
     The one code path of the report's PM figures: :func:`prepare` calls it on the hourly data
@@ -606,11 +607,19 @@ def pm_results(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, town
     Parameters
     ----------
     hourly : DataFrame [µg/m³; CO mg/m³]
-        The district's hourly rows from ``start`` to the end of ``month``.
+        The district's hourly rows of the town-ranking stations from ``start`` to the end of
+        ``month``.
+    stations : DataFrame
+        The town-ranking stations: a registry or a month-keyed set
+        (:class:`airlib.tracking.station_sets.ReportStationSets` ``.ranking``).
     start : Timestamp
         First day read.
     report_targets : sequence
         ``_district_targets(cfg, month, project_root)``.
+    hourly_district, district_stations : DataFrame or None
+        The hourly rows and the (month-keyed) set of the stations behind the district values
+        (``ReportStationSets.district``, docs/stations.md "District values"); None: the
+        town-ranking ones.
 
     Returns
     -------
@@ -624,15 +633,20 @@ def pm_results(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame, town
     sdaily = daily_statistics(hourly, pollutants=("pm25",), start=start, end=end_day)
     tdaily = aggregate_daily(sdaily, stations, level="town")
     ranking = town_monthly_ranking(tdaily, month, towns=towns)
-    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
+    hd, ds, dsdaily = hourly, stations, sdaily
+    if hourly_district is not None:
+        hd, ds = hourly_district, district_stations if district_stations is not None else stations
+        if hd is not hourly:
+            dsdaily = daily_statistics(hd, pollutants=("pm25",), start=start, end=end_day)
+    ddaily = aggregate_daily(dsdaily, ds, level="district", towns=towns)
     dm = monthly_statistics(ddaily, percentiles={})
     dm = dm[["month", "pm25", "pm25_n", "pm25_valid", "pm25_provisional"]].copy()
     target_daily = ddaily
     if any(g.metric == "heavy_pollution_days" for _, g in report_targets):  # heavy days need the daily AQI
-        target_daily = ddaily.merge(district_daily_aqi(hourly, towns, stations, start, end_day), on="date", how="left")
+        target_daily = ddaily.merge(district_daily_aqi(hd, towns, ds, start, end_day), on="date", how="left")
     return PmResults(
         station_daily=sdaily, town_daily=tdaily, district_daily=ddaily, ranking=ranking, district_monthly=dm,
-        bulletin=district_bulletin(cfg, month, hourly, towns, stations),
+        bulletin=district_bulletin(cfg, month, hourly, towns, stations, hourly_district=hd, district_stations=ds),
         targets=district_targets(cfg, month, target_daily, project_root),
     )
 
@@ -691,6 +705,28 @@ def sand_dust_comparison(without: PmResults, with_: PmResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit", "quantity", "without", "with"])
 
 
+def station_set_facts(registry: pd.DataFrame, sets: Any, month: pd.Period, classes: Any) -> dict[str, Any]:
+    """The facts of the report's station-set statements for ``month`` (docs/stations.md "What
+    the report states"), as ``validity`` keys: ``station_sets`` (``town_ranking``,
+    ``district_values``, ``hotspot_screening`` → :func:`airlib.tracking.station_sets.set_counts`),
+    ``district_basis``, ``district_basis_changes`` (months ``YYYY-MM`` of the year-on-year span
+    on the other basis) and ``district_assessment_classes`` (names of the classes serving
+    ``district_assessment``; ``district_assessment_codes`` their codes, the English report's
+    words). ``sets``: :class:`airlib.tracking.station_sets.ReportStationSets`."""
+    from airlib.tracking.station_sets import set_counts, station_set_counts
+
+    return {
+        "station_sets": {"town_ranking": station_set_counts(registry, "town_ranking", month, classes),
+                         "district_values": set_counts(sets.district[sets.district["month"] == month], classes),
+                         "hotspot_screening": station_set_counts(registry, "hotspot_screening", month, classes)},
+        "district_basis": sets.basis(month),
+        "district_basis_changes": [str(p) for p in sets.other_basis_months(month)],
+        "district_assessment_classes": [classes.name(c) for c in classes.classes
+                                        if c in classes.serving("district_assessment")],
+        "district_assessment_codes": [c for c in classes.classes if c in classes.serving("district_assessment")],
+    }
+
+
 def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> ReportData:
     """Read the store and compute everything the monthly report shows.
 
@@ -717,9 +753,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     from airlib.io.station_classes import load_station_classes
     from airlib.io.warning_rules import load_warning_rules
     from airlib.tracking.ranking import bottom_n as _bottom, worsening_list
-    from airlib.tracking.station_sets import (
-        daily_in_force, is_dated, station_set_counts, stations_for, stations_for_months,
-    )
+    from airlib.tracking.station_sets import report_station_sets, rows_in_sets, stations_for, stations_for_months
     from airlib.tracking.supervision import (
         history_months, summons_candidates, supervision_history, warning_towns,
     )
@@ -747,15 +781,23 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     start = first.start_time
     end = (month + 1).start_time
     hourly = read_hourly(version.parent, version.name, start, end)
-    # each month with the stations that served the town ranking in that month (issue #17 item 1,
-    # docs/stations.md): a station added or reclassified today leaves past months as they were
+    # each month with the stations that served the town ranking in that month, and the stations
+    # behind the district values (国控/市控, else the ranking's; issue #17 item 1,
+    # docs/stations.md): a station added, reclassified or moved today leaves past months as they were
     months_read = pd.period_range(first, month, freq="M")
+    sets = report_station_sets(registry, months_read, classes)
     stations = stations_for_months(registry, "town_ranking", months_read, classes)
+    district_only = stations_for_months(registry, "district_assessment", months_read, classes)
+    stations = pd.concat([stations, district_only[~district_only["station"].isin(stations["station"])]],
+                         ignore_index=True).sort_values("station", kind="stable").reset_index(drop=True)
     hourly = hourly[hourly["station"].isin(stations["station"])]
-    if is_dated(registry):
-        hourly = daily_in_force(hourly, registry, "town_ranking", classes)
+    hourly_all = hourly
+    hourly = rows_in_sets(hourly_all, sets.ranking)
+    hourly_d = hourly if sets.same else rows_in_sets(hourly_all, sets.district)
+    del hourly_all
     sand_dust = None
-    res = pm_results(cfg, month, hourly, towns, stations, start, report_targets, project_root)
+    res = pm_results(cfg, month, hourly, towns, sets.ranking, start, report_targets, project_root,
+                     hourly_district=hourly_d, district_stations=sets.district)
     if cfg.dust_periods:  # 扣沙: the same code path on the data without the periods (docs/dust.md)
         from airlib.io.sand_dust import read_sand_dust_periods
         from airlib.standards.sand_dust import exclude_sand_dust, periods_for_area
@@ -763,8 +805,10 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         periods = read_sand_dust_periods(cfg.path(cfg.dust_periods, project_root))
         cleaned = exclude_sand_dust(hourly, periods, area=cfg.name)
         info = cleaned.attrs["sand_dust"]
+        cleaned_d = cleaned if hourly_d is hourly else exclude_sand_dust(hourly_d, periods, area=cfg.name)
         without = res
-        with_ = pm_results(cfg, month, cleaned, towns, stations, start, report_targets, project_root)
+        with_ = pm_results(cfg, month, cleaned, towns, sets.ranking, start, report_targets, project_root,
+                           hourly_district=cleaned_d, district_stations=sets.district)
         res = with_ if cfg.dust_exclusion else without
         sand_dust = SandDust(
             excluded=cfg.dust_exclusion, periods=periods_for_area(periods, cfg.name).reset_index(drop=True),
@@ -787,8 +831,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     sm = sdaily.loc[sel.to_numpy(dtype=bool)]
     validity = {
         "stations": int(month_stations["station"].nunique()),
-        "station_sets": {use: station_set_counts(registry, use, month, classes)
-                         for use in ("town_ranking", "hotspot_screening")},
+        **station_set_facts(registry, sets, month, classes),
         "station_days": int(len(sm)),
         "station_days_valid": int(sm["pm25_valid"].sum()),
         "towns": int(len(ranking)),
@@ -828,13 +871,15 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
         summons=summons_candidates(rules, history, month),
         dust=dust_data(cfg, month, towns, project_root), sand_dust=sand_dust,
         tsp=tsp_context(cfg, month, towns, project_root),
-        **observed_alert_episodes(cfg, month, hourly, towns, stations, project_root),
-        forecast_verification=forecast_verification(cfg, month, hourly, towns, stations, project_root),
+        **observed_alert_episodes(cfg, month, hourly_d, towns, sets.district, project_root),
+        forecast_verification=forecast_verification(cfg, month, hourly_d, towns, sets.district, project_root),
     )
 
 
 def district_bulletin(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFrame,
-                      towns: pd.DataFrame, stations: pd.DataFrame) -> Bulletin:
+                      towns: pd.DataFrame, stations: pd.DataFrame, *,
+                      hourly_district: pd.DataFrame | None = None,
+                      district_stations: pd.DataFrame | None = None) -> Bulletin:
     """The 月通报 tables of the district and its towns for ``month``.
 
     Station daily statistics of all six pollutants (:func:`airlib.standards.validity.daily_statistics`)
@@ -849,9 +894,13 @@ def district_bulletin(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFram
     month : Period
         Report month.
     hourly : DataFrame [µg/m³; CO mg/m³]
-        The district's hourly store rows covering January of last year to ``month``.
+        The district's hourly store rows (town-ranking stations) covering January of last year
+        to ``month``.
     towns, stations : DataFrame
-        The district's registries.
+        The district's town registry and the town-ranking stations (registry or month-keyed set).
+    hourly_district, district_stations : DataFrame or None
+        Rows and (month-keyed) set of the stations behind the district row (docs/stations.md
+        "District values"); None: those of the towns.
 
     Returns
     -------
@@ -863,11 +912,21 @@ def district_bulletin(cfg: DistrictConfig, month: pd.Period, hourly: pd.DataFram
     from airlib.tracking.bulletin import bulletin
 
     start = pd.Period(year=month.year - 1, month=1, freq="M").start_time
-    h = hourly[(hourly["time"] >= start).to_numpy(dtype=bool)]
-    present = [p for p in POLLUTANTS if p in h.columns]
-    sdaily = daily_statistics(h, pollutants=present, start=start, end=month.end_time.normalize())
+
+    def station_daily(frame: pd.DataFrame) -> pd.DataFrame:
+        h = frame[(frame["time"] >= start).to_numpy(dtype=bool)]
+        present = [p for p in POLLUTANTS if p in h.columns]
+        return daily_statistics(h, pollutants=present, start=start, end=month.end_time.normalize())
+
+    sdaily = station_daily(hourly)
     tdaily = aggregate_daily(sdaily, stations, level="town")
-    ddaily = aggregate_daily(sdaily, stations, level="district", towns=towns)
+    if hourly_district is None or hourly_district is hourly:
+        ddaily = aggregate_daily(sdaily, stations if district_stations is None else district_stations,
+                                 level="district", towns=towns)
+    else:
+        ddaily = aggregate_daily(station_daily(hourly_district),
+                                 stations if district_stations is None else district_stations,
+                                 level="district", towns=towns)
     return bulletin(tdaily, ddaily, month, towns=towns, district_code=cfg.district_code,
                     district_name=cfg.name)
 

@@ -50,14 +50,16 @@ def _fields(request: ReportRequest) -> dict[str, Any]:
 
 def _table_caption(data: ReportData, key: str, language: str, fields: dict[str, Any]) -> str:
     """Caption ``table_<key>`` with the table's number (:class:`airlib.report.numbering.Numbering`)."""
-    return text(f"table_{key}", language, no=data.numbering.table(key), **fields)
+    return text(f"table_{key}", language, no=data.numbering.table(key), **fields) + C.caption_stations(
+        data, f"table_{key}", language)
 
 
 def _figure(request: ReportRequest, data: ReportData, key: str, fig: Any, png: str) -> list[Any]:
     """The figure (saved as ``png`` under ``request.figure_dir``) and, below it, its numbered
     caption ``figure_<key>`` (the district name escaped)."""
     no = data.numbering.figure(key)
-    caption = text(f"figure_{key}", request.language, no=no, district=data.config.name, **_fields(request))
+    caption = text(f"figure_{key}", request.language, no=no, district=data.config.name,
+                   **_fields(request)) + C.caption_stations(data, f"figure_{key}", request.language)
     return [F.show_figure(fig, request.figure_dir / png),
             _html(f"<p class='airlib-figcaption' style='text-align:center;font-weight:bold'>{html_text(caption)}</p>")]
 
@@ -192,10 +194,7 @@ def bulletin(request: ReportRequest, data: ReportData) -> list[Any]:
         out.append(_html(C.html_table(shown, caption=caption, groups=groups, compact=True)))
         out.extend(_md(note) for note in C.bulletin_footnotes(data, table, lang))
     ranks, groups = C.bulletin_rank_display(data, lang)  # each pollutant's improvement rank
-    m = request.month
-    caption = bulletin_text("table_no", lang, no=data.numbering.table("bulletin_ranks")) + bulletin_text(
-        "caption_ranks", lang, year=m.year, month=m.month)
-    out.append(_html(C.html_table(ranks, caption=caption, groups=groups, compact=True)))
+    out.append(_html(C.html_table(ranks, caption=C.bulletin_caption(data, "ranks", lang), groups=groups, compact=True)))
     out.append(_md(bulletin_text("note_ranks", lang)))
     return out
 

@@ -47,7 +47,7 @@ __all__ = [
     "check_tsp_worst_sentence", "require_true_tsp_worst_sentence", "tsp_worst_sentence",
     "AlertSummary", "alert_summary", "check_alert_summary", "require_true_alert_summary",
     "StationSetStatement", "check_station_set_statement", "require_true_station_set_statement",
-    "station_set_statement",
+    "station_set_statement", "station_set_caption", "month_runs_text",
 ]
 
 
@@ -1430,17 +1430,28 @@ class StationSetStatement:
     Attributes
     ----------
     text : str
-        Markdown lines (``- 乡镇街道排名与全区数值：街乡镇站13个；`` and, when the month has
-        micro-stations, ``- 小微站2个仅用于热点网格筛查，不参与排名和全区数值；``).
-    ranking : tuple of (str, int)
-        Class name and station count behind the ranking and the district values, vocabulary order.
-    screening : tuple of (str, int)
-        Class name and count of the stations that only serve hot-spot screening.
+        Markdown lines: the stations of the town ranking and of the district values (one line
+        ``- 乡镇街道排名与全区数值：街乡镇站13个（本月无国控站、市控站，全区数值按参与排名的站点计算）；``
+        when they are the same stations, else ``- 乡镇街道排名：…；`` and ``- 全区数值：…；``), a
+        ``- 全区数值口径变化：…；`` line when months of the year-on-year span were computed on
+        the other basis, and, when the month has micro-stations,
+        ``- 小微站2个仅用于热点网格筛查，不参与排名和全区数值；``.
+    ranking, district, screening : tuple of (str, int)
+        Class name and station count of the town ranking, the district values and the
+        hot-spot screening, vocabulary order.
+    basis : str
+        ``district_assessment`` or ``town_ranking`` (the fallback;
+        :data:`airlib.tracking.station_sets.DISTRICT_BASES`).
+    basis_changes : tuple of str
+        Months (``YYYY-MM``) whose district values had the other basis.
     """
 
     text: str
     ranking: tuple[tuple[str, int], ...]
     screening: tuple[tuple[str, int], ...]
+    district: tuple[tuple[str, int], ...] = ()
+    basis: str = "town_ranking"
+    basis_changes: tuple[str, ...] = ()
 
 
 def _set_pairs(counts: pd.DataFrame | None, language: str) -> tuple[tuple[str, int], ...]:
@@ -1450,58 +1461,152 @@ def _set_pairs(counts: pd.DataFrame | None, language: str) -> tuple[tuple[str, i
     return tuple((str(a), int(b)) for a, b in zip(names, counts["n"], strict=True))
 
 
-def station_set_statement(sets: dict[str, pd.DataFrame], language: str = "zh") -> StationSetStatement:
-    """The cover's statement of the stations behind the month's figures.
+def _pairs_text(pairs: Sequence[tuple[str, int]], language: str) -> str:
+    sep = text("list_sep", language)
+    if language == "zh":
+        return sep.join(f"{markdown_text(a)}{b}个" for a, b in pairs) or "无站点"
+    return sep.join(f"{markdown_text(a)} {b}" for a, b in pairs) or "none"
+
+
+def month_runs_text(months: Sequence[str], language: str = "zh") -> str:
+    """Months as runs of consecutive months: ``2025年1—6月、2025年9月`` (``2024年12月—2025年2月``
+    across a year), English ``2025-01 to 2025-06, 2025-09``."""
+    ps = sorted({pd.Period(m, freq="M") for m in months})
+    runs: list[list[pd.Period]] = []
+    for p in ps:
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    out = []
+    for r in runs:
+        a, b = r[0], r[-1]
+        if language != "zh":
+            out.append(str(a) if a == b else f"{a} to {b}")
+        elif a == b:
+            out.append(f"{a.year}年{a.month}月")
+        elif a.year == b.year:
+            out.append(f"{a.year}年{a.month}—{b.month}月")
+        else:
+            out.append(f"{a.year}年{a.month}月—{b.year}年{b.month}月")
+    return text("list_sep", language).join(out)
+
+
+def station_set_statement(sets: dict[str, pd.DataFrame], language: str = "zh", *,
+                          basis: str = "town_ranking", assessment_names: Sequence[str] = (),
+                          basis_changes: Sequence[str] = ()) -> StationSetStatement:
+    """The cover's statement of the stations behind the month's figures (issue #17 item 1:
+    "reports state the station set behind every figure"; docs/stations.md).
 
     Parameters
     ----------
     sets : dict
-        ``validity["station_sets"]`` of :func:`airlib.report.data.prepare`: use →
-        :func:`airlib.tracking.station_sets.station_set_counts` of the report month
-        (``town_ranking``, ``hotspot_screening``).
+        ``validity["station_sets"]`` of :func:`airlib.report.data.prepare`: ``town_ranking``,
+        ``district_values``, ``hotspot_screening`` →
+        :func:`airlib.tracking.station_sets.set_counts` of the report month. Without
+        ``district_values`` the district values use the ranking's stations.
     language : {"zh", "en"}
+    basis : str
+        ``validity["district_basis"]``: ``district_assessment`` or ``town_ranking`` (fallback).
+    assessment_names : sequence of str
+        Names of the classes serving ``district_assessment`` (国控站, 市控站).
+    basis_changes : sequence of str
+        ``validity["district_basis_changes"]``: months of the year-on-year span with the other basis.
 
     Returns
     -------
     StationSetStatement
     """
     ranking = _set_pairs(sets.get("town_ranking"), language)
+    district = _set_pairs(sets.get("district_values"), language) if "district_values" in sets else ranking
     screening = _set_pairs(sets.get("hotspot_screening"), language)
-    sep = text("list_sep", language)
-    if language == "zh":
-        parts = sep.join(f"{markdown_text(a)}{b}个" for a, b in ranking) or "无站点"
+    names = text("list_sep", language).join(markdown_text(str(n)) for n in assessment_names) or text(
+        "station_set_no_assessment_class", language)
+    fallback = text("station_set_fallback", language, names=names) if basis == "town_ranking" else ""
+    if district == ranking and basis == "town_ranking":
+        lines = [text("station_set_ranking", language, parts=_pairs_text(ranking, language), fallback=fallback)]
     else:
-        parts = sep.join(f"{markdown_text(a)} {b}" for a, b in ranking) or "none"
-    lines = [text("station_set_ranking", language, parts=parts)]
+        lines = [text("station_set_ranking_only", language, parts=_pairs_text(ranking, language)),
+                 text("station_set_district", language, parts=_pairs_text(district, language), fallback=fallback)]
+    if basis_changes:
+        key = "station_set_change_to_assessment" if basis == "town_ranking" else "station_set_change_to_ranking"
+        lines.append(text(key, language, months=month_runs_text(basis_changes, language), names=names))
     for a, b in screening:
         lines.append(text("station_set_screening", language, name=markdown_text(a), n=b))
-    return StationSetStatement(text="\n".join(lines), ranking=ranking, screening=screening)
+    return StationSetStatement(text="\n".join(lines), ranking=ranking, screening=screening, district=district,
+                               basis=basis, basis_changes=tuple(str(m) for m in basis_changes))
 
 
-def check_station_set_statement(statement: StationSetStatement, sets: dict[str, pd.DataFrame]) -> list[str]:
+def check_station_set_statement(statement: StationSetStatement, sets: dict[str, pd.DataFrame], *,
+                                basis: str = "town_ranking", basis_changes: Sequence[str] = ()) -> list[str]:
     """Problems of a station-set statement against the counts (empty list = true): every class
-    and count of the sets is said, and no other count of stations is."""
+    and count of the sets is said and no other count of stations is; the fallback clause is
+    there exactly when the district values fell back to the ranking's stations; the months of
+    a basis change are those given."""
     import re
 
     problems: list[str] = []
     zh = "个" in statement.text or "无站点" in statement.text
     lang = "zh" if zh else "en"
-    for use, said in (("town_ranking", statement.ranking), ("hotspot_screening", statement.screening)):
-        want = _set_pairs(sets.get(use), lang)
+    want_d = _set_pairs(sets.get("district_values"), lang) if "district_values" in sets else _set_pairs(
+        sets.get("town_ranking"), lang)
+    for use, said, want in (("town_ranking", statement.ranking, _set_pairs(sets.get("town_ranking"), lang)),
+                            ("district_values", statement.district, want_d),
+                            ("hotspot_screening", statement.screening, _set_pairs(sets.get("hotspot_screening"), lang))):
         if tuple(said) != want:
             problems.append(f"{use}: the statement says {list(said)}, the registry gives {list(want)}")
+    if statement.basis != basis:
+        problems.append(f"the statement's district basis is {statement.basis}, the data's {basis}")
+    said_fallback = ("按参与排名的站点计算）" in statement.text) if zh else ("this month: the district values" in statement.text)
+    if said_fallback != (basis == "town_ranking"):
+        problems.append("the fallback clause (district values from the ranked stations) "
+                        + ("is missing" if basis == "town_ranking" else "is written but the basis is the assessment stations"))
+    if sorted(statement.basis_changes) != sorted(str(m) for m in basis_changes):
+        problems.append(f"basis-change months {list(statement.basis_changes)} differ from the data's {list(basis_changes)}")
+    if basis_changes and month_runs_text(basis_changes, lang) not in statement.text:
+        problems.append("the basis-change line does not name the months")
+    if not basis_changes and ("口径变化" in statement.text or "Basis change" in statement.text):
+        problems.append("a basis-change line is written but no month changed basis")
     if zh:
-        numbers = sorted(int(n) for n in re.findall(r"(\d+)个", statement.text))
-        want_n = sorted([n for _, n in _set_pairs(sets.get("town_ranking"), "zh")]
-                        + [n for _, n in _set_pairs(sets.get("hotspot_screening"), "zh")])
+        body = "\n".join(ln for ln in statement.text.split("\n") if "口径变化" not in ln)
+        numbers = sorted(int(n) for n in re.findall(r"(\d+)个", body))
+        shown = [statement.ranking] if statement.district == statement.ranking and basis == "town_ranking" else [
+            statement.ranking, statement.district]
+        want_n = sorted([n for pairs in shown for _, n in pairs] + [n for _, n in statement.screening])
         if numbers != want_n:
             problems.append(f"counts written {numbers}, counts of the registry {want_n}")
     return problems
 
 
+def station_set_caption(sets: dict[str, pd.DataFrame], scope: str, language: str = "zh") -> str:
+    """The station set appended to a table or figure caption (issue #17 item 1, "the station
+    set behind every figure"): ``（站点：街乡镇站19个）`` for ``scope="ranking"``,
+    ``（全区数值站点：国控站2个、市控站1个）`` for ``"district"``, and for ``"both"`` (a
+    table of towns and the district) the one set when they are the same, else both.
+
+    Parameters
+    ----------
+    sets : dict
+        ``validity["station_sets"]`` (as :func:`station_set_statement`).
+    scope : {"ranking", "district", "both"}
+    language : {"zh", "en"}
+    """
+    if scope not in ("ranking", "district", "both"):
+        raise ValueError(f"scope must be 'ranking', 'district' or 'both', not {scope!r}")
+    ranking = _set_pairs(sets.get("town_ranking"), language)
+    district = _set_pairs(sets.get("district_values"), language) if "district_values" in sets else ranking
+    if scope == "ranking" or (scope == "both" and district == ranking):
+        return text("caption_stations", language, parts=_pairs_text(ranking, language))
+    if scope == "district":
+        return text("caption_stations_district", language, parts=_pairs_text(district, language))
+    return text("caption_stations_both", language, parts=_pairs_text(ranking, language),
+                dparts=_pairs_text(district, language))
+
+
 def require_true_station_set_statement(statement: StationSetStatement,
-                                       sets: dict[str, pd.DataFrame]) -> StationSetStatement:
+                                       sets: dict[str, pd.DataFrame], *, basis: str = "town_ranking",
+                                       basis_changes: Sequence[str] = ()) -> StationSetStatement:
     """``statement`` when :func:`check_station_set_statement` finds nothing wrong, else
     :class:`AirlibError`."""
-    return _require(statement, check_station_set_statement(statement, sets),
+    return _require(statement, check_station_set_statement(statement, sets, basis=basis, basis_changes=basis_changes),
                     "the station-set statement does not agree with the station registry")

@@ -64,6 +64,29 @@ def _map(keys: pd.Series, table: pd.DataFrame, src: str, dst: str, what: str) ->
     return out.astype("string")
 
 
+def _map_monthly(months: pd.PeriodIndex, stations: pd.Series, reg: pd.DataFrame) -> pd.Series:
+    """The town of each (month, station) through a month-keyed set (``month``, ``station``,
+    ``town_code``); <NA> where the station is not in that month's set. A station listed twice
+    in a month with different towns, or a station in no month of the set, raises."""
+    dup = reg.duplicated(["month", "station"], keep=False)
+    if dup.any():
+        bad = reg.loc[dup].iloc[0]
+        raise InputDataError(f"station set lists station {bad['station']!r} in {bad['month']} with several "
+                             f"towns {sorted(set(reg.loc[dup & (reg['station'] == bad['station']), 'town_code']))}",
+                             column="town_code")
+    codes = _codes(stations)
+    unknown = ~codes.isin(reg["station"])
+    if unknown.any():
+        missing = sorted(set(codes[unknown].dropna()))[:10]
+        raise InputDataError(f"{len(set(codes[unknown]))} value(s) of station not in the station set of any "
+                             f"month: {missing}", column="station")
+    index = pd.MultiIndex.from_arrays([reg["month"], reg["station"]])
+    pos = index.get_indexer(pd.MultiIndex.from_arrays([months, codes]))
+    town = pd.array(reg["town_code"].astype("string").to_numpy()[np.maximum(pos, 0)], dtype="string")
+    town[pos < 0] = pd.NA
+    return pd.Series(town, index=stations.index, dtype="string")
+
+
 def _mean_valid(frame: pd.DataFrame, key: str, values: list[str]) -> pd.DataFrame:
     """Mean of the valid values per (key, date), with the number of valid inputs."""
     g = frame.groupby([key, "date"], sort=True)
@@ -95,7 +118,13 @@ def aggregate_daily(
         Output of :func:`airlib.standards.validity.daily_statistics` (``station``, ``date``, value
         columns ``pm25 … o3_1h`` with ``<c>_valid`` flags; µg/m³, CO mg/m³).
     stations : pandas.DataFrame
-        Station registry with ``station`` and ``town_code`` (docs/architecture.md).
+        Station registry with ``station`` and ``town_code`` (docs/architecture.md); or a
+        month-keyed station set with ``month`` (Period[M]) too
+        (:func:`airlib.tracking.station_sets.month_station_sets`): each row then goes to the
+        town of its station's set row of the row's month — a station that moved town counts
+        for the town it was in that month (docs/stations.md) — and a row whose station is not
+        in its month's set is left out (the set selects; a station in no month of the set
+        raises, as one missing from a registry).
     level : {"town", "district"}, default "town"
         ``"town"`` (key ``town_code``) or ``"district"`` (key ``district_code``).
     towns : pandas.DataFrame, optional
@@ -109,7 +138,9 @@ def aggregate_daily(
     -------
     pandas.DataFrame [µg/m³; CO mg/m³; counts]
         One row per unit and date with any station row: ``town_code``/``district_code``,
-        ``date``, ``n_stations`` (stations of the unit in the registry), and per value column
+        ``date``, ``n_stations`` (stations of the unit in the registry; with a month-keyed set,
+        in the set of the date's month; rows of a station outside its month's set are left
+        out), and per value column
         ``c``: ``c`` (mean of valid station values, NaN if none), ``c_n_valid_stations``,
         ``c_valid`` (≥ 1 valid station value; for ``district_method="towns"`` ≥ 1 valid town
         value, and the count column is ``c_n_valid_towns``).
@@ -137,10 +168,20 @@ def aggregate_daily(
     if not values:
         raise InputDataError(f"daily frame has none of {DAILY_VALUE_COLUMNS}")
 
-    reg = stations[["station", "town_code"]].copy()
+    monthly = "month" in stations.columns
+    reg = stations[[*(["month"] if monthly else []), "station", "town_code"]].copy()
     reg["station"] = _codes(reg["station"])
     reg = reg.drop_duplicates()
-    town = _map(daily["station"], reg, "station", "town_code", "station registry")
+    if monthly:
+        reg["month"] = pd.PeriodIndex(reg["month"], freq="M")
+        reg["town_code"] = _codes(reg["town_code"])
+        months = pd.DatetimeIndex(daily["date"]).to_period("M")
+        town = _map_monthly(months, daily["station"], reg)
+        inside = town.notna().to_numpy(dtype=bool)
+        if not inside.all():
+            daily, town = daily.loc[inside], town.loc[inside]
+    else:
+        town = _map(daily["station"], reg, "station", "town_code", "station registry")
     reg_key = reg["town_code"].astype("string")
 
     vals: dict[str, np.ndarray] = {"date": daily["date"].to_numpy()}
@@ -177,7 +218,14 @@ def aggregate_daily(
         work.insert(0, key, unit.to_numpy())
         out = _mean_valid(work, key, values)
 
-    n_st = reg_key.value_counts()
-    out.insert(2, "n_stations", out[key].map(n_st).fillna(0).astype(np.int64).to_numpy())
+    if monthly:
+        n_st = pd.Series(1, index=pd.MultiIndex.from_arrays([reg_key.to_numpy(), reg["month"]])).groupby(level=[0, 1]).sum()
+        at = pd.MultiIndex.from_arrays([out[key].astype("string").to_numpy(),
+                                        pd.DatetimeIndex(out["date"]).to_period("M")])
+        pos = n_st.index.get_indexer(at)
+        n = np.where(pos >= 0, n_st.to_numpy()[np.maximum(pos, 0)], 0)
+    else:
+        n = out[key].map(reg_key.value_counts()).fillna(0).to_numpy()
+    out.insert(2, "n_stations", n.astype(np.int64))
     out[key] = out[key].astype("string")
     return out

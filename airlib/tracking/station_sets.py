@@ -17,6 +17,7 @@ stations of that month whatever the registry says today.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
@@ -26,7 +27,8 @@ from airlib.errors import InputDataError
 from airlib.io.station_classes import StationClasses, load_station_classes
 from airlib.periods import parse_month
 
-__all__ = ["daily_in_force", "is_dated", "month_station_sets", "station_set_counts", "stations_for",
+__all__ = ["DISTRICT_BASES", "ReportStationSets", "daily_in_force", "district_station_sets", "is_dated",
+           "month_station_sets", "report_station_sets", "rows_in_sets", "set_counts", "station_set_counts", "stations_for",
            "stations_for_months"]
 
 _DATED = ("station_class", "valid_from", "valid_to")
@@ -138,6 +140,33 @@ def stations_for_months(stations: pd.DataFrame, use: str, months: Iterable[Any],
     return out.sort_values("station", kind="stable").reset_index(drop=True)
 
 
+def rows_in_sets(frame: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a station frame whose station is in its month's set.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows with ``station`` and ``date`` (a station daily frame) or ``time`` (an hourly frame).
+    sets : DataFrame
+        ``month`` (Period[M]) and ``station``: :func:`month_station_sets` or
+        :func:`district_station_sets`.
+
+    Returns
+    -------
+    DataFrame
+        The kept rows, in their order and with their index and values unchanged.
+    """
+    when = "date" if "date" in frame.columns else "time"
+    if when not in frame.columns or "station" not in frame.columns:
+        raise InputDataError(f"frame lacks 'station' and 'date'/'time' (has {list(frame.columns)[:8]})")
+    months = pd.DatetimeIndex(frame[when]).to_period("M")
+    key = pd.MultiIndex.from_arrays([months, frame["station"].astype("string")])
+    allowed = pd.MultiIndex.from_arrays([pd.PeriodIndex(sets["month"], freq="M"),
+                                         sets["station"].astype("string")])
+    keep = np.asarray(key.isin(allowed), dtype=bool)
+    return frame.loc[keep]
+
+
 def daily_in_force(daily: pd.DataFrame, stations: pd.DataFrame, use: str,
                    classes: StationClasses | None = None) -> pd.DataFrame:
     """The rows of a station frame whose station served ``use`` in the row's month.
@@ -163,21 +192,126 @@ def daily_in_force(daily: pd.DataFrame, stations: pd.DataFrame, use: str,
     if when not in daily.columns or "station" not in daily.columns:
         raise InputDataError(f"frame lacks 'station' and 'date'/'time' (has {list(daily.columns)[:8]})")
     months = pd.DatetimeIndex(daily[when]).to_period("M")
-    sets = month_station_sets(stations, use, pd.unique(months.dropna()), classes)
-    key = pd.MultiIndex.from_arrays([months, daily["station"].astype("string")])
-    allowed = pd.MultiIndex.from_arrays([sets["month"], sets["station"].astype("string")])
-    keep = np.asarray(key.isin(allowed), dtype=bool)
-    return daily.loc[keep]
+    return rows_in_sets(daily, month_station_sets(stations, use, pd.unique(months.dropna()), classes))
+
+
+#: How a month's district values were computed (:func:`district_station_sets`, column ``basis``):
+#: from the ``district_assessment`` stations, or — the month having none in force — from the
+#: ``town_ranking`` stations (the fallback; docs/stations.md "District values").
+DISTRICT_BASES: tuple[str, ...] = ("district_assessment", "town_ranking")
+
+
+def district_station_sets(stations: pd.DataFrame, months: Iterable[Any],
+                          classes: StationClasses | None = None,
+                          fallback: bool = True) -> pd.DataFrame:
+    """The stations behind the district values (全区数值) of each month.
+
+    **Rule (docs/stations.md, "District values"; decided here, the plans are silent).** A
+    month's district values are the mean over the stations serving ``district_assessment``
+    (国控/市控 by default) in that month (the rule of :func:`stations_for`). A month with no such
+    station in force — every registry without classes, the demo — takes the stations serving
+    ``town_ranking`` instead, and says so (``basis``): a district without assessment stations
+    reports the mean of its town stations, as airlib did before #17, rather than no value.
+
+    Parameters
+    ----------
+    stations : DataFrame
+        The (dated) registry, as for :func:`stations_for`.
+    months : iterable
+        Months (``"YYYY-MM"``, Period …).
+    classes : StationClasses or None
+        The vocabulary; None reads the default file.
+    fallback : bool, default True
+        False: a month without assessment stations has no rows (its district values are
+        missing).
+
+    Returns
+    -------
+    DataFrame
+        :func:`month_station_sets`'s columns and ``basis`` (one of :data:`DISTRICT_BASES`).
+    """
+    k = load_station_classes() if classes is None else classes
+    months = [parse_month(m, "month") for m in months]
+    own = month_station_sets(stations, "district_assessment", months, k)
+    own["basis"] = pd.Series(DISTRICT_BASES[0], index=own.index, dtype="string")
+    if not fallback:
+        return own
+    empty = [m for m in months if not (own["month"] == m).any()]
+    ranked = month_station_sets(stations, "town_ranking", empty, k)
+    ranked["basis"] = pd.Series(DISTRICT_BASES[1], index=ranked.index, dtype="string")
+    out = pd.concat([own, ranked], ignore_index=True) if len(ranked) else own
+    return out.sort_values(["month", "station"], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ReportStationSets:
+    """The station sets of a report's months: ``ranking`` (:func:`month_station_sets` of
+    ``town_ranking``) for the towns, ``district`` (:func:`district_station_sets`) for the
+    district values. Both are month-keyed, so :func:`airlib.tracking.aggregation.aggregate_daily`
+    puts each station in the town of its registry row of that month (a station that moved town
+    counts for its old town before the move)."""
+
+    ranking: pd.DataFrame
+    district: pd.DataFrame
+
+    @property
+    def same(self) -> bool:
+        """True when the district values use exactly the ranking's stations in every month."""
+        a, b = ({(str(m), str(s)) for m, s in zip(f["month"], f["station"])} for f in (self.ranking, self.district))
+        return a == b
+
+    def basis(self, month: Any) -> str | None:
+        """How ``month``'s district values were computed (:data:`DISTRICT_BASES`), None when
+        the month has no station."""
+        m = parse_month(month, "month")
+        b = self.district.loc[self.district["month"] == m, "basis"]
+        return None if b.empty else str(b.iloc[0])
+
+    def other_basis_months(self, month: Any) -> list[pd.Period]:
+        """The months from January of the year before ``month`` to ``month`` (the span of its
+        year-on-year and year-to-date comparisons) whose district values were computed on
+        another basis than ``month``'s: the report says so (docs/stations.md)."""
+        m = parse_month(month, "month")
+        own = self.basis(m)
+        out = []
+        for p in pd.period_range(pd.Period(year=m.year - 1, month=1, freq="M"), m, freq="M"):
+            b = self.basis(p)
+            if b is not None and own is not None and b != own:
+                out.append(p)
+        return out
+
+    def stations(self) -> pd.Series:
+        """Every station id of either set (strings, sorted)."""
+        ids = pd.concat([self.ranking["station"], self.district["station"]]).astype("string")
+        return pd.Series(sorted(ids.unique()), dtype="string")
+
+
+def report_station_sets(stations: pd.DataFrame, months: Iterable[Any],
+                        classes: StationClasses | None = None) -> ReportStationSets:
+    """:class:`ReportStationSets` of ``months``: the town-ranking and district-value stations of
+    each month (docs/stations.md)."""
+    k = load_station_classes() if classes is None else classes
+    months = [parse_month(m, "month") for m in months]
+    return ReportStationSets(ranking=month_station_sets(stations, "town_ranking", months, k),
+                             district=district_station_sets(stations, months, k))
+
+
+def set_counts(rows: pd.DataFrame, classes: StationClasses | None = None) -> pd.DataFrame:
+    """How many stations of each class a set holds (the report's station-set statements):
+    ``station_class``, ``name_zh``, ``n``, in vocabulary order, classes with n ≥ 1 only.
+
+    ``rows``: one row per station with ``station_class`` (e.g. :func:`stations_for`, or one
+    month of :func:`district_station_sets`)."""
+    k = load_station_classes() if classes is None else classes
+    counts = rows.drop_duplicates("station")["station_class"].value_counts() if len(rows) else pd.Series(dtype="int64")
+    out = [(c, k.name(c), int(counts[c])) for c in k.classes if counts.get(c, 0) > 0]
+    return pd.DataFrame(out, columns=["station_class", "name_zh", "n"]).astype(
+        {"station_class": "string", "name_zh": "string", "n": "int64"})
 
 
 def station_set_counts(stations: pd.DataFrame, use: str, period: Any,
                        classes: StationClasses | None = None) -> pd.DataFrame:
-    """How many stations of each class serve ``use`` in ``period`` (the report's station-set
-    statements): ``station_class``, ``name_zh``, ``n``, in vocabulary order, classes with
-    n ≥ 1 only."""
+    """How many stations of each class serve ``use`` in ``period``: :func:`set_counts` of
+    :func:`stations_for`."""
     k = load_station_classes() if classes is None else classes
-    s = stations_for(stations, use, period, k)
-    counts = s["station_class"].value_counts()
-    rows = [(c, k.name(c), int(counts[c])) for c in k.classes if counts.get(c, 0) > 0]
-    return pd.DataFrame(rows, columns=["station_class", "name_zh", "n"]).astype(
-        {"station_class": "string", "name_zh": "string", "n": "int64"})
+    return set_counts(stations_for(stations, use, period, k), k)

@@ -436,8 +436,11 @@ def area_daily(root, dataset: str, start, end) -> tuple[pd.DataFrame, pd.DataFra
     """Town and district daily values (valid means and daily AQI) from the processed store.
 
     Chains :func:`airlib.io.store.read_hourly` → :func:`airlib.standards.validity.daily_statistics` →
-    :func:`airlib.tracking.aggregation.aggregate_daily` (town; district over all stations) →
-    :func:`airlib.standards.aqi.daily_aqi`.
+    :func:`airlib.tracking.aggregation.aggregate_daily` → :func:`airlib.standards.aqi.daily_aqi`,
+    with the stations of each month as the report takes them
+    (:func:`airlib.tracking.station_sets.report_station_sets`, the shipped class vocabulary):
+    towns from the town-ranking stations, the district from the district-value stations
+    (国控/市控, else the ranking's; docs/stations.md).
 
     Parameters
     ----------
@@ -456,14 +459,17 @@ def area_daily(root, dataset: str, start, end) -> tuple[pd.DataFrame, pd.DataFra
     from airlib.standards.aqi import daily_aqi
     from airlib.io.store import read_hourly, read_registry
     from airlib.standards.validity import daily_statistics
+    from airlib.tracking.station_sets import report_station_sets, rows_in_sets
 
     hourly = read_hourly(root, dataset, start, end)
     stations = read_registry(root, dataset, "stations")
     towns = read_registry(root, dataset, "towns")
     daily = daily_statistics(hourly)
     values = [c for c in ("pm25", "pm10", "so2", "no2", "co", "o3_8h", "o3_1h") if c in daily]
-    t = aggregate_daily(daily, stations, "town")
-    d = aggregate_daily(daily, stations, "district", towns=towns)
+    months = pd.period_range(daily["date"].min(), daily["date"].max(), freq="M") if len(daily) else []
+    sets = report_station_sets(stations, months)
+    t = aggregate_daily(rows_in_sets(daily, sets.ranking), sets.ranking, "town")
+    d = aggregate_daily(rows_in_sets(daily, sets.district), sets.district, "district", towns=towns)
     return (daily_aqi(t[["town_code", "date", *values]]), daily_aqi(d[["district_code", "date", *values]]), towns)
 
 

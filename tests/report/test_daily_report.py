@@ -102,6 +102,9 @@ def test_daily_pdf_towns_aqi_equal_daily_aqi_and_no_code(demo_home, first_run):
     assert "滚动24小时" in text and "空气质量预报" in text
     for absent in ("执行中的", "污染过程"):
         assert absent not in text
+    # the stations behind the figures (issue #17, docs/stations.md): the demo has no 国控/市控 station
+    flat = "".join(text.split())
+    assert "乡镇街道排名与全区数值：街乡镇站" in flat and "全区数值按参与排名的站点计算" in flat
 
 
 @pytest.mark.slow
@@ -347,3 +350,39 @@ def test_configured_but_missing_alert_log_is_a_clear_error(tmp_path):
     with pytest.raises(AirlibError, match=r"key 'alert_log'.*none\.csv"):
         read_configured(cfg, "alert_log", tmp_path, lambda p: pd.DataFrame())
     assert read_configured(cfg, "forecasts", tmp_path, lambda p: pd.DataFrame()) is None
+
+
+@pytest.mark.slow
+def test_daily_district_values_come_from_the_assessment_station(demo_home, tmp_path):
+    """A national station: the district's daily AQI and hourly curve are that station's, the
+    towns' are unchanged, the stated set says so."""
+    import shutil
+
+    from airlib.io.store import read_registry, write_registry
+    from airlib.report.content import station_set_lines
+    from airlib.report.daily import DailyRequest, prepare_daily
+    from airlib.standards.aqi import hourly_aqi
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home, symlinks=True)
+    before = prepare_daily(DailyRequest.build(DEMO_NAME, DAY, project_root=home), wire=False)
+    store = home / "data" / "processed"
+    reg = read_registry(store, "demo", "stations")
+    nat = reg["station"].iloc[0]
+    write_registry(reg.assign(station_class=["national" if s == nat else "town" for s in reg["station"]]),
+                   store, "demo", "stations")
+    after = prepare_daily(DailyRequest.build(DEMO_NAME, DAY, project_root=home), wire=False)
+    pd.testing.assert_frame_equal(after.towns, before.towns)
+    assert int(after.district["n_stations"].iloc[0]) == 1
+    assert after.district["aqi"].iloc[0] != before.district["aqi"].iloc[0]
+    # the hourly curve is the national station's own hourly AQI
+    from airlib.io.store import read_hourly
+
+    day = pd.Timestamp(DAY)
+    h = read_hourly(store, "demo", start=DAY, end=DAY)
+    own = hourly_aqi(h[h["station"] == nat].drop(columns=[c for c in ("source",) if c in h]))
+    own = own[(own["time"] >= day) & (own["time"] < day + pd.Timedelta(days=1))].set_index("time")["aqi"]
+    got = after.hourly.set_index("time")["aqi"]
+    assert (got.reindex(own.index).astype("Int64") == own.astype("Int64")).fillna(True).all()
+    lines = station_set_lines(after.station_sets)
+    assert "- 全区数值：国控站1个；" in lines and "- 乡镇街道排名：国控站1个、街乡镇站" in lines

@@ -770,7 +770,7 @@ def test_texts_cover_both_languages():
     fields |= {"periods", "hours"}  # 扣沙 statement (docs/dust.md)
     fields |= {"levels", "level", "season", "episodes", "hits", "misses", "false_alarms"}  # 重污染天气应对
     fields |= {"lead", "hit", "bias"}  # 预报检验 sentence
-    fields |= {"parts", "name"}  # station-set statement (docs/stations.md)
+    fields |= {"parts", "name", "fallback", "dparts", "months"}  # station-set statement and captions (docs/stations.md)
     for lang, entries in TEXT.items():
         for key, template in entries.items():
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f}

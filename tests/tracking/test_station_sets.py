@@ -125,3 +125,54 @@ def test_daily_in_force_keeps_each_months_own_stations_and_leaves_values_alone()
     assert len(daily_in_force(hourly, reg, "hotspot_screening")) == 6  # T2 and M1: 2 March + 1 April rows each
     with pytest.raises(InputDataError, match="station"):
         daily_in_force(daily.drop(columns="date"), reg, "town_ranking")
+
+
+def test_district_sets_use_assessment_stations_and_fall_back_month_by_month():
+    from airlib.tracking.station_sets import district_station_sets, report_station_sets
+
+    reg = _registry()  # N1 national always; T1/T2 town; T2 micro from 2021-03-16
+    reg.loc[0, "valid_from"] = T("2021-03-01")  # the national station opens in March
+    d = district_station_sets(reg, ["2021-02", "2021-03"])
+    feb, mar = d[d["month"] == pd.Period("2021-02")], d[d["month"] == pd.Period("2021-03")]
+    assert _ids(feb) == ["T1", "T2"] and set(feb["basis"]) == {"town_ranking"}     # no national: fallback
+    assert _ids(mar) == ["N1"] and set(mar["basis"]) == {"district_assessment"}   # from its first day's month
+    assert district_station_sets(reg, ["2021-02"], fallback=False).empty
+    sets = report_station_sets(reg, ["2021-02", "2021-03"])
+    assert not sets.same
+    assert sets.basis("2021-03") == "district_assessment" and sets.basis("2021-02") == "town_ranking"
+    assert sets.basis("2020-12") is None
+    assert sets.other_basis_months("2021-03") == [pd.Period("2021-02", "M")]
+    undated = reg.drop(columns=["station_class", "valid_from", "valid_to"]).drop_duplicates("station")
+    assert report_station_sets(undated, ["2021-02", "2021-03"]).same  # every station is a town station
+
+
+def test_rows_in_sets_and_month_keyed_aggregation_follow_a_station_that_moves_town():
+    from airlib.tracking.aggregation import aggregate_daily
+    from airlib.tracking.station_sets import rows_in_sets, set_counts
+
+    reg = pd.DataFrame({"station": ["A", "A", "B"], "town_code": ["t1", "t2", "t2"],
+                        "station_class": ["town", "town", "town"],
+                        "valid_from": [pd.NaT, T("2021-03-01"), pd.NaT],
+                        "valid_to": [T("2021-02-28"), pd.NaT, pd.NaT]})
+    sets = month_station_sets(reg, "town_ranking", ["2021-02", "2021-03"])
+    days = pd.to_datetime(["2021-02-27", "2021-02-28", "2021-03-01", "2021-03-02"])
+    daily = pd.DataFrame({"station": ["A"] * 4 + ["B"] * 4, "date": list(days) * 2,
+                          "pm25": [10.0, 20.0, 30.0, 40.0, 1.0, 2.0, 3.0, 4.0], "pm25_valid": True})
+    assert len(rows_in_sets(daily, sets)) == 8
+    out = aggregate_daily(daily, sets, "town").set_index(["town_code", "date"])
+    assert out.loc[("t1", T("2021-02-28")), "pm25"] == 20.0            # A in t1 until February's end
+    assert ("t1", T("2021-03-01")) not in out.index                  # ... and not after
+    assert out.loc[("t2", T("2021-03-01")), "pm25"] == pytest.approx((30.0 + 3.0) / 2)
+    assert out.loc[("t2", T("2021-02-28")), "pm25"] == 2.0
+    assert out.loc[("t2", T("2021-03-01")), "n_stations"] == 2 and out.loc[("t2", T("2021-02-28")), "n_stations"] == 1
+    # rows of a station outside its month's set are left out; a station in no month raises
+    only_feb = sets[sets["month"] == pd.Period("2021-02")]
+    kept = aggregate_daily(daily, only_feb, "town")
+    assert kept["date"].max() == T("2021-02-28")
+    with pytest.raises(InputDataError, match="not in the station set of any month"):
+        aggregate_daily(daily.assign(station="Z"), sets, "town")
+    clash = pd.concat([sets, sets.assign(town_code="t9")], ignore_index=True)
+    with pytest.raises(InputDataError, match="several towns"):
+        aggregate_daily(daily, clash, "town")
+    c = set_counts(sets[sets["month"] == pd.Period("2021-03")])
+    assert c[["station_class", "n"]].values.tolist() == [["town", 2]]
