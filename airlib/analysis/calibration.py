@@ -463,7 +463,7 @@ def robust_linear_fit(y, x, groups, n_groups: int | None = None, maxiter: int = 
     if not len(groups):
         return params, bse, scale, iterations
     counts = np.bincount(groups, minlength=g_all)
-    first = np.r_[0, np.cumsum(counts)[:-1]]
+    first = np.cumsum(counts) - counts
     if np.all(groups[1:] >= groups[:-1]):  # rows already in group order (fit_calibration's)
         pos = np.arange(len(groups)) - first[groups]
     else:
@@ -572,7 +572,7 @@ def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
     # per station and season (all groups at once): rows are sorted by time within a group, so the
     # time-blocked split keeps the first n − ceil(share · n) rows (as split_train_holdout does)
     n = np.bincount(codes, minlength=n_groups)
-    first = np.r_[0, np.cumsum(n)[:-1]].astype(np.int64)
+    first = (np.cumsum(n) - n).astype(np.int64)
     n_hold = _n_holdout(n, s.calibration_holdout_share)
     n_train = n - n_hold
     train = (np.arange(len(codes)) - first[codes]) < n_train[codes]
@@ -746,11 +746,21 @@ def coefficient_drift(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame
                         "n_hours": n[keep],
                         **{c: v for j, t in enumerate(terms) for c, v in ((t, params[:, j]), (f"{t}_se", bse[:, j]))}},
                        columns=cols)
+    # least-squares trend of each station's monthly series (one row per station and month), all
+    # stations at once: Σ(x − x̄)(y − ȳ) / Σ(x − x̄)², NaN with a single month
+    st = pd.factorize(out["station"])[0]
+    x = np.asarray(out["month"].array.asi8, dtype=float) if len(out) else np.empty(0)
+    n_st = np.bincount(st, minlength=st.max() + 1 if len(st) else 0)
+    dx = x - (np.bincount(st, x) / n_st)[st] if len(out) else x
+    sxx = np.bincount(st, dx ** 2) if len(out) else np.empty(0)
     for name in ("slope", "intercept"):
-        trend = {}
-        for station, g in out.groupby("station", sort=False):
-            x = np.array([p.ordinal for p in g["month"]], dtype=float)
-            trend[station] = float(np.polyfit(x, g[name].to_numpy(), 1)[0]) if len(np.unique(x)) >= 2 else np.nan
-        out[f"{name}_change_per_month"] = out["station"].map(trend).astype(float)
+        if not len(out):
+            out[f"{name}_change_per_month"] = np.empty(0)
+            continue
+        y = out[name].to_numpy(dtype=float)
+        dy = y - (np.bincount(st, y) / n_st)[st]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trend = np.where(n_st >= 2, np.bincount(st, dx * dy) / sxx, np.nan)
+        out[f"{name}_change_per_month"] = trend[st]
     out["station"] = out["station"].astype("string")
     return out

@@ -224,6 +224,34 @@ def test_fit_calibration_equals_statsmodels_at_the_edges(model):
     pd.testing.assert_frame_equal(fit_calibration(dropped, reference, pairs, settings=s), models)
 
 
+def test_no_paired_hours_at_all():
+    """No station has a paired hour (the reference covers other hours): one row per station with
+    the reason, as before the batched fit; the monthly drift is empty."""
+    t = pd.date_range("2024-04-01", periods=100, freq="h")
+    micro = pd.DataFrame({"station": "M1", "time": t, "pm25": 10.0, "rh": 50.0})
+    reference = pd.DataFrame({"station": "R1", "time": t + pd.Timedelta("30D"), "pm25": 10.0})
+    pairs = pd.DataFrame({"station": ["M1", "M2"], "reference": ["R1", None], "distance_km": [1.0, np.nan]})
+    m = fit_calibration(micro, reference, pairs)
+    assert list(m["station"]) == ["M1", "M2"] and not m["use"].any() and m["slope"].isna().all()
+    assert list(m["reason"]) == ["no paired hours with the reference", "no reference station within max_km"]
+    assert len(coefficient_drift(micro, reference, pairs)) == 0
+
+
+def test_infinite_reference_values_are_not_paired():
+    """An infinite reference PM2.5 cannot enter a fit (statsmodels stopped with an error on it):
+    that hour is not paired, the rest is fitted as without it."""
+    rng = np.random.default_rng(12)
+    micro, reference = _station("M1", _hours(300), rng)
+    pairs = pd.DataFrame({"station": ["M1"], "reference": ["R_M1"], "distance_km": [0.2]})
+    bad = reference.copy()
+    bad.loc[5, "pm25"] = np.inf
+    assert len(paired_hours(micro, bad, pairs)) == 299
+    got = fit_calibration(micro, bad, pairs)
+    want = fit_calibration(micro, reference.drop(index=5), pairs)
+    pd.testing.assert_frame_equal(got, want)
+    assert np.isfinite(got["slope"]).all()
+
+
 @pytest.fixture(scope="module")
 def demo():
     from airlib.analysis.sensor_qc import qc_flags
