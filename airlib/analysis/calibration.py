@@ -193,7 +193,8 @@ def paired_hours(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pai
     -------
     pandas.DataFrame
         ``station``, ``reference``, ``time``, ``season``, ``raw`` (micro PM2.5), ``rh`` [%],
-        ``ref`` (reference PM2.5) [µg/m³], sorted by station and time; all three finite. The humidity is the
+        ``ref`` (reference PM2.5) [µg/m³], sorted by station and time; all three finite (an
+        hour with a missing or infinite value is not paired). The humidity is the
         micro-station's own (the same input :func:`apply_calibration` uses). When
         ``micro_hourly`` has the sensor-QC column ``pm25_qc_ok``, only its True hours pair: the
         Huber fit resists outliers of the reference but not spikes of the raw reading (points of
