@@ -6,9 +6,15 @@ Run alone: ``PYTHONPATH=. python -m benchmarks.micro_calibration [--stations 200
 
 Measured in the same run:
 
-* **airlib**: :func:`airlib.analysis.calibration.fit_calibration` (statsmodels ``RLM``, Huber,
-  one fit per station and season, time-blocked hold-out, skill) then
+* **airlib**: :func:`airlib.analysis.calibration.fit_calibration` (Huber robust regression,
+  one model per station and season, all fitted together by the batched IRLS
+  :func:`~airlib.analysis.calibration.robust_linear_fit`; time-blocked hold-out, skill) then
   :func:`~airlib.analysis.calibration.apply_calibration`;
+* **statsmodels reference** (:func:`statsmodels_reference`): the same training hours of every
+  station and season fitted one by one with statsmodels ``RLM(HuberT())`` (the estimator the
+  batched fit reproduces, and what ``fit_calibration`` ran before), timed against
+  ``robust_linear_fit`` on the same rows; the run reports the largest coefficient and
+  standard-error differences (absolute and relative), which must be ≤ 1e-6 relative (``same``);
 * **numpy reference**: ordinary least squares of the same model per station, all stations at
   once (batched normal equations, ``numpy.linalg.solve`` on a stack of 3 × 3 systems) on the same
   training hours, and its held-out RMSE — what an analyst would write without robust weights.
@@ -23,11 +29,19 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from airlib.analysis.calibration import apply_calibration, fit_calibration, paired_hours
+from airlib.analysis.calibration import (
+    MODEL_TERMS,
+    _design,
+    apply_calibration,
+    fit_calibration,
+    paired_hours,
+    robust_linear_fit,
+)
 from airlib.settings import DEFAULT, Settings
 
 
@@ -97,8 +111,63 @@ def numpy_reference(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
                          "rh_coef": beta[:, 2], "rmse_raw": rmse_raw, "rmse_cal": rmse_cal})
 
 
+def statsmodels_reference(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pairs: pd.DataFrame,
+                          models: pd.DataFrame, settings: Settings | None = None) -> dict:
+    """The fitted models of ``fit_calibration`` refitted with statsmodels ``RLM``, one by one.
+
+    The training rows of each fitted station and season are the paired hours between its
+    ``train_start`` and ``train_end``; they are fitted (a) with statsmodels ``RLM(y, X,
+    M=HuberT()).fit()`` in a loop over the models and (b) with
+    :func:`airlib.analysis.calibration.robust_linear_fit`, all at once; both timed.
+
+    Returns
+    -------
+    dict
+        ``statsmodels_s``, ``batched_s`` [s] (the fits alone), ``groups``, ``max_coef_diff``
+        (largest |statsmodels − fit_calibration| coefficient), ``max_coef_rel_diff``,
+        ``max_se_rel_diff`` (relative to the statsmodels value) and ``max_batched_rel_diff``
+        (``robust_linear_fit`` on these rows against statsmodels).
+    """
+    import statsmodels.api as sm
+
+    s = settings or DEFAULT
+    terms = ("intercept", *MODEL_TERMS[s.calibration_model])
+    fitted = models[models["slope"].notna()].reset_index(drop=True)
+    p = paired_hours(micro_hourly, reference_hourly, pairs, s)
+    win = p.merge(fitted[["station", "season", "train_start", "train_end"]].assign(g=np.arange(len(fitted))),
+                  on=["station", "season"], how="inner")
+    win = win[(win["time"] >= win["train_start"]) & (win["time"] <= win["train_end"])].sort_values(["g", "time"])
+    y = win["ref"].to_numpy(dtype=float)
+    x = _design(win["raw"].to_numpy(dtype=float), win["rh"].to_numpy(dtype=float), s.calibration_model)
+    g = win["g"].to_numpy()
+    bounds = np.r_[0, np.cumsum(np.bincount(g, minlength=len(fitted)))]
+    t0 = time.perf_counter()
+    sm_params = np.empty((len(fitted), len(terms)))
+    sm_bse = np.empty((len(fitted), len(terms)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(len(fitted)):  # the per-model loop the batched fit replaces
+            sl = slice(bounds[i], bounds[i + 1])
+            res = sm.RLM(y[sl], x[sl], M=sm.robust.norms.HuberT()).fit()
+            sm_params[i], sm_bse[i] = res.params, res.bse
+    t1 = time.perf_counter()
+    b_params, b_bse = robust_linear_fit(y, x, g, n_groups=len(fitted))[:2]
+    t2 = time.perf_counter()
+    ours = fitted[list(terms)].to_numpy(dtype=float)
+    ours_se = fitted[[f"{t}_se" for t in terms]].to_numpy(dtype=float)
+
+    def rel(a, b):
+        return float(np.max(np.abs(a - b) / np.abs(b))) if a.size else np.nan
+
+    return {"groups": len(fitted), "statsmodels_s": t1 - t0, "batched_s": t2 - t1,
+            "max_coef_diff": float(np.max(np.abs(ours - sm_params))) if len(fitted) else np.nan,
+            "max_coef_rel_diff": rel(ours, sm_params), "max_se_rel_diff": rel(ours_se, sm_bse),
+            "max_batched_rel_diff": max(rel(b_params, sm_params), rel(b_bse, sm_bse)) if len(fitted) else np.nan}
+
+
 def bench_calibration(frame: pd.DataFrame, reference_hourly: pd.DataFrame | None = None,
-                      pairs: pd.DataFrame | None = None, settings: Settings | None = None) -> dict:
+                      pairs: pd.DataFrame | None = None, settings: Settings | None = None,
+                      statsmodels: bool = True) -> dict:
     """Time fit + apply of the calibration on a micro-station frame, and the numpy reference.
 
     Parameters
@@ -112,6 +181,9 @@ def bench_calibration(frame: pd.DataFrame, reference_hourly: pd.DataFrame | None
         reference, the network's hourly median: the timing is the same work, the coefficients
         then mean nothing.
     settings : Settings, optional
+    statsmodels : bool
+        Also run :func:`statsmodels_reference` (the per-model statsmodels loop; seconds at 2,000
+        stations).
 
     Returns
     -------
@@ -119,7 +191,9 @@ def bench_calibration(frame: pd.DataFrame, reference_hourly: pd.DataFrame | None
         ``stations``, ``rows``, ``fits`` (station-season models), ``used`` (models applied),
         ``fit_s``, ``apply_s``, ``airlib_s`` (fit + apply), ``numpy_s`` [s],
         ``max_slope_diff`` (largest |Huber − least squares| slope where both fit) and
-        ``max_rmse_cal_diff`` [µg/m³] (same for the held-out RMSE).
+        ``max_rmse_cal_diff`` [µg/m³] (same for the held-out RMSE); with ``statsmodels``, the
+        keys of :func:`statsmodels_reference`, ``same`` (every coefficient and standard error
+        within 1e-6 relative of statsmodels) and ``check`` (one line for the harness' table).
     """
     s = settings or DEFAULT
     if reference_hourly is None or pairs is None:
@@ -135,12 +209,21 @@ def bench_calibration(frame: pd.DataFrame, reference_hourly: pd.DataFrame | None
     ref = numpy_reference(frame, reference_hourly, pairs, settings=s)
     t3 = time.perf_counter()
     fitted = models[models["slope"].notna()].merge(ref, on=["station", "season"], suffixes=("", "_np"))
+    extra = {}
+    if statsmodels:
+        extra = statsmodels_reference(frame, reference_hourly, pairs, models, s)
+        worst = max(extra["max_coef_rel_diff"], extra["max_se_rel_diff"], extra["max_batched_rel_diff"])
+        extra["same"] = bool(worst <= 1e-6) if extra["groups"] else True
+        extra["check"] = (f"batched IRLS vs statsmodels RLM: max rel diff {worst:.1e} "
+                          f"({'same' if extra['same'] else 'DIFFERENT'}); fits {extra['batched_s']:.2f} s "
+                          f"vs {extra['statsmodels_s']:.2f} s")
     return {
         "stations": int(frame["station"].nunique()), "rows": len(frame), "fits": int(models["slope"].notna().sum()),
         "used": int(models["use"].sum()), "calibrated_rows": int(out["calibrated"].sum()),
         "fit_s": t1 - t0, "apply_s": t2 - t1, "airlib_s": t2 - t0, "numpy_s": t3 - t2,
         "max_slope_diff": float((fitted["slope"] - fitted["slope_np"]).abs().max()) if len(fitted) else np.nan,
         "max_rmse_cal_diff": float((fitted["rmse_cal"] - fitted["rmse_cal_np"]).abs().max()) if len(fitted) else np.nan,
+        **extra,
     }
 
 
@@ -153,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     micro, ref, pairs = synthetic_month(a.stations, seed=a.seed)
     print(f"synthetic month: {len(micro):,} rows, {a.stations} stations ({time.perf_counter() - t0:.1f} s to build)")
     r = bench_calibration(micro, ref, pairs)
+    r.pop("check", None)
     for k, v in r.items():
         print(f"  {k}: {v:.4g}" if isinstance(v, float) else f"  {k}: {v}")
-    return 0
+    return 0 if r.get("same", True) else 1
 
 
-__all__ = ["synthetic_month", "numpy_reference", "bench_calibration"]
+__all__ = ["synthetic_month", "numpy_reference", "statsmodels_reference", "bench_calibration"]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -31,7 +31,9 @@ def test_bench_calibration_small(month):
     assert r["used"] == 27
     assert r["calibrated_rows"] == 27 * micro["time"].nunique()
     assert r["max_slope_diff"] < 0.03 and r["max_rmse_cal_diff"] < 0.2
-    assert all(r[k] >= 0 for k in ("fit_s", "apply_s", "airlib_s", "numpy_s"))
+    assert all(r[k] >= 0 for k in ("fit_s", "apply_s", "airlib_s", "numpy_s", "statsmodels_s", "batched_s"))
+    # the batched robust fit is statsmodels RLM's estimator: same coefficients and standard errors
+    assert r["groups"] == 30 and r["same"] and r["max_coef_rel_diff"] <= 1e-6 and r["max_se_rel_diff"] <= 1e-6
 
 
 def test_numpy_reference_recovers_the_constructed_response(month):
