@@ -28,7 +28,7 @@ the calibration and hot-spot tests. Everything here is SYNTHETIC (ids ``SYN-MTG-
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,10 +37,15 @@ import shapely
 from airlib.analysis.attribution import relative_humidity
 from airlib.demo.boundaries import schematic_town_polygons
 from airlib.demo.registry import TOWNS
+from airlib.errors import InputDataError
 from airlib.files import atomic_write_bytes
+from airlib.io.ingest import read_station_table, read_stations, read_towns
+from airlib.io.micro_stations import read_micro_hourly
+from airlib.paths import raw_dir
 
 __all__ = ["MICRO_SOURCE", "MICRO_MONTHS", "micro_stations_frame", "generate_micro_stations",
-           "write_micro_stations"]
+           "write_micro_stations", "DemoMicro", "load_demo_micro", "fault_detection",
+           "detection_by_kind"]
 
 MICRO_SOURCE: Final = "synthetic-demo-micro"
 #: Months of micro-station data, ending with the demo's last month.
@@ -260,3 +265,179 @@ def write_micro_stations(folder: str | Path, hourly: pd.DataFrame, end: pd.Perio
     atomic_write_bytes(p, README_MICRO.encode("utf-8"))
     files.append(p)
     return files
+
+
+class DemoMicro(NamedTuple):
+    """The demo's SYNTHETIC micro-stations as read back from their files (:func:`load_demo_micro`)."""
+
+    #: micro-station registry (``station``, ``station_name``, ``town_code``, ``lon``, ``lat``, ``station_class`` …)
+    stations: pd.DataFrame
+    #: hourly frame ``station, time, pm25, pm10`` [µg/m³], ``rh`` [%]
+    hourly: pd.DataFrame
+    #: truth table of the injected faults (``station, fault, pollutant, start, end, magnitude``)
+    faults: pd.DataFrame
+    #: per-sensor response (``station, gain_pm25, gain_pm10, rh_a, rh_b, local_source``)
+    response: pd.DataFrame
+    #: registry rows of the reference stations (the demo stations the sensors' air is taken from)
+    reference_stations: pd.DataFrame
+    #: hourly frame of the reference stations over the micro-stations' hours
+    reference_hourly: pd.DataFrame
+    #: the demo's town registry
+    towns: pd.DataFrame
+
+
+def load_demo_micro(data_dir: str | Path | None = None) -> DemoMicro:
+    """Read the demo's SYNTHETIC micro-stations and their reference stations from the demo folder.
+
+    The canonical path: ``airlib generate-demo`` / ``bash scripts/demo`` writes the files
+    (:func:`write_micro_stations`, called by :func:`airlib.demo.generator.write_demo`); this reads
+    them back with the project's readers, as a bureau's export would be read: the registries
+    with :func:`airlib.io.ingest.read_towns` / ``read_stations``, the micro-stations' hours with
+    :func:`airlib.io.micro_stations.read_micro_hourly` (values unchanged), the reference
+    stations' hours with :func:`airlib.io.ingest.read_station_table` (``synthetic_hourly_YYYY.csv``
+    of the years the micro data span, cut to their hours).
+
+    The reference stations are the demo stations named in the registry's ``reference`` column
+    (each town's first station, whose air the town's sensors see; one per town), so that QC's
+    drift check, calibration and the hot-spot reference all compare a sensor with the station
+    it was derived from.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        The demo folder (default ``data/raw/demo``), holding ``synthetic_towns.csv``,
+        ``synthetic_stations.csv``, ``synthetic_hourly_YYYY.csv`` and ``micro/``.
+
+    Returns
+    -------
+    DemoMicro
+
+    Raises
+    ------
+    InputDataError
+        A file is missing (the message says to run ``bash scripts/demo`` first) or unreadable.
+    """
+    folder = Path(data_dir) if data_dir is not None else raw_dir() / "demo"
+    micro = folder / "micro"
+    needed = [folder / "synthetic_towns.csv", folder / "synthetic_stations.csv", micro / "micro_stations.csv",
+              micro / "micro_hourly.csv", micro / "micro_faults.csv", micro / "micro_sensor_response.csv"]
+    for f in needed:
+        if not f.is_file():
+            raise InputDataError("demo file not found; run `bash scripts/demo` (or `airlib generate-demo`) "
+                                 "first, or give the demo folder as data_dir", file=f)
+    towns = read_towns(folder / "synthetic_towns.csv")
+    stations = read_stations(micro / "micro_stations.csv", towns=towns)
+    ref_ids = pd.read_csv(micro / "micro_stations.csv", dtype=str, usecols=["station", "reference"])
+    stations = stations.merge(ref_ids.astype("string"), on="station", how="left", validate="1:1")
+    all_refs = read_stations(folder / "synthetic_stations.csv", towns=towns)
+    unknown = sorted(set(stations["reference"].dropna()) - set(all_refs["station"]))
+    if unknown:
+        raise InputDataError(f"reference station not in synthetic_stations.csv: {', '.join(unknown)}; "
+                             "regenerate the demo", file=micro / "micro_stations.csv", column="reference")
+    reference_stations = all_refs[all_refs["station"].isin(stations["reference"])].reset_index(drop=True)
+    hourly = read_micro_hourly(micro / "micro_hourly.csv", stations)
+    faults = pd.read_csv(micro / "micro_faults.csv", dtype={"station": "string", "fault": "string",
+                                                             "pollutant": "string"}, parse_dates=["start", "end"])
+    response = pd.read_csv(micro / "micro_sensor_response.csv", dtype={"station": "string"})
+    t0, t1 = hourly["time"].min(), hourly["time"].max()
+    parts = []
+    for year in range(t0.year, t1.year + 1):
+        f = folder / f"synthetic_hourly_{year}.csv"
+        if not f.is_file():
+            raise InputDataError("demo hourly file of the micro-stations' year not found; run `bash scripts/demo` "
+                                 "first", file=f)
+        ref, _ = read_station_table(f, hour_label="beginning", stations=all_refs)
+        parts.append(ref[ref["station"].isin(reference_stations["station"]) & ref["time"].between(t0, t1)])
+    reference_hourly = pd.concat(parts, ignore_index=True)
+    return DemoMicro(stations, hourly, faults, response, reference_stations, reference_hourly, towns)
+
+
+def fault_detection(flags: pd.DataFrame, faults: pd.DataFrame, step_slack_h: int = 12) -> pd.DataFrame:
+    """Which injected faults of the truth table the sensor QC found (the demo's check of issue #17 item 6).
+
+    A fault counts as found when the QC flag of its kind is set (``<p>_qc_<kind>``,
+    :func:`airlib.analysis.sensor_qc.qc_flags`):
+
+    * ``stuck``: every hour of the frozen run is flagged ``stuck``;
+    * ``spike``: the spiked hour is flagged ``spike``;
+    * ``step``: a ``step`` flag within ± ``step_slack_h`` hours of the jump (the check marks the
+      hour where the shift peaks);
+    * ``drift``: a ``drift`` flag on any hour of the drifting period (the check needs the drift
+      to exceed its tolerance, so it is seen late: docs/micro_stations.md);
+    * ``gap``: no hour of the period has a value (absent rows or flagged ``missing``).
+
+    Parameters
+    ----------
+    flags : DataFrame
+        Output of ``qc_flags`` (``station``, ``time``, ``<p>``, ``<p>_qc_*``).
+    faults : DataFrame
+        The truth table (``station, fault, pollutant, start, end``; :func:`generate_micro_stations`).
+    step_slack_h : int
+        Tolerance of the step's position [h].
+
+    Returns
+    -------
+    DataFrame
+        The faults' rows with ``n_hours`` (hours of the fault period present in ``flags``),
+        ``n_flagged`` (of them flagged with the kind's flag) and ``found`` (bool).
+    """
+    rows = []
+    times = pd.to_datetime(flags["time"])
+    by_station = {s: idx for s, idx in flags.groupby(flags["station"].astype(str), sort=False).indices.items()}
+    for f in faults.itertuples(index=False):  # one row per injected fault (a few dozen), not per hour
+        idx = by_station.get(str(f.station), np.array([], dtype=int))
+        t = times.iloc[idx]
+        kind, p = str(f.fault), str(f.pollutant)
+        lo, hi = f.start, f.end
+        if kind == "step":
+            lo, hi = f.start - pd.Timedelta(hours=step_slack_h), f.start + pd.Timedelta(hours=step_slack_h)
+        sel = idx[((t >= lo) & (t <= hi)).to_numpy()]
+        if kind == "gap":
+            flagged = flags[f"{p}_qc_missing"].to_numpy(bool)[sel]
+            n_flag, found = int(flagged.sum()), bool(flagged.all())
+        else:
+            flagged = flags[f"{p}_qc_{kind}"].to_numpy(bool)[sel]
+            n_flag = int(flagged.sum())
+            found = bool(len(sel) > 0 and (flagged.all() if kind in ("stuck", "spike") else flagged.any()))
+        rows.append({**f._asdict(), "n_hours": int(len(sel)), "n_flagged": n_flag, "found": found})
+    return pd.DataFrame(rows, columns=[*faults.columns, "n_hours", "n_flagged", "found"])
+
+
+#: Order of the fault kinds in :func:`detection_by_kind`.
+FAULT_KINDS: Final = ("stuck", "drift", "spike", "step", "gap")
+
+
+def detection_by_kind(detection: pd.DataFrame, flags: pd.DataFrame, pollutant: str = "pm25") -> pd.DataFrame:
+    """The table "注入故障 vs 检出": per fault kind, injected and found, and the other stations flagged.
+
+    Parameters
+    ----------
+    detection : DataFrame
+        Output of :func:`fault_detection`.
+    flags : DataFrame
+        The ``qc_flags`` frame the detection was made on.
+    pollutant : str
+        Pollutant of the flags (default ``pm25``).
+
+    Returns
+    -------
+    DataFrame
+        Index ``fault`` (:data:`FAULT_KINDS` that occur in ``detection``): ``planted`` (injected
+        faults), ``found`` (of them found), ``planted_stations`` (stations with an injected fault
+        of the kind), ``flagged_stations`` (stations with at least one hour flagged by the kind's
+        check), ``other_flagged_stations`` (flagged but without an injected fault of that kind:
+        false alarms or faults of another kind seen by this check; ``<NA>`` for ``gap``, as the
+        demo also empties 0.5 % of all hours at random).
+    """
+    check = {k: f"{pollutant}_qc_{'missing' if k == 'gap' else k}" for k in FAULT_KINDS}
+    any_flag = flags.groupby(flags["station"].astype(str))[[check[k] for k in FAULT_KINDS]].any()
+    rows = []
+    for kind in [k for k in FAULT_KINDS if (detection["fault"] == k).any()]:
+        d = detection[detection["fault"] == kind]
+        planted = set(d["station"].astype(str))
+        flagged = set(any_flag.index[any_flag[check[kind]].to_numpy(bool)])
+        rows.append({"fault": kind, "planted": len(d), "found": int(d["found"].sum()),
+                     "planted_stations": len(planted), "flagged_stations": len(flagged),
+                     "other_flagged_stations": pd.NA if kind == "gap" else len(flagged - planted)})
+    out = pd.DataFrame(rows).set_index("fault")
+    return out.astype({"other_flagged_stations": "Int64"})
