@@ -21,7 +21,9 @@ each listed in the truth table ``micro/micro_faults.csv``:
   all hours are empty at random.
 
 The per-sensor response (gain, a, b, local source) is in ``micro/micro_sensor_response.csv`` for
-the calibration and hot-spot tests. Everything here is SYNTHETIC (ids ``SYN-MTG-M-NN``, names
+the calibration and hot-spot tests. :func:`load_demo_micro` reads the written files back (with the
+reference stations and their hours) for ``notebooks/micro_stations.ipynb``; :func:`fault_detection`
+and :func:`detection_by_kind` compare QC flags with the truth table. Everything here is SYNTHETIC (ids ``SYN-MTG-M-NN``, names
 ``<town>小微站N(合成)``, source ``synthetic-demo-micro``, ``station_class`` ``micro``).
 """
 
