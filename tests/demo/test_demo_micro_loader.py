@@ -42,6 +42,10 @@ def test_loads_the_micro_files_and_their_reference_stations(demo_dir):
     assert set(d.faults["fault"]) == {"stuck", "drift", "spike", "step", "gap"}
     assert pd.api.types.is_datetime64_any_dtype(d.faults["start"])
     assert (d.response["local_source"] > 0).sum() == 4
+    # the co-location windows (比对期): each sensor beside its own reference for its first 14 days
+    assert d.colocation["station"].tolist() == d.stations["station"].tolist()
+    assert (d.colocation["reference"].to_numpy() == d.stations["reference"].to_numpy()).all()
+    assert (d.colocation["end"] - d.colocation["start"] == pd.Timedelta(hours=14 * 24 - 1)).all()
     # the nearest reference within 5 km is the sensor's own reference for (nearly) all sensors
     pairs = nearest_reference(d.stations, d.reference_stations)
     assert (pairs["reference"].astype(str).to_numpy() == d.stations["reference"].astype(str).to_numpy()).mean() > 0.95
@@ -54,6 +58,9 @@ def test_missing_demo_says_to_run_the_demo(tmp_path, demo_dir):
     shutil.copytree(demo_dir, partial)
     (partial / "synthetic_hourly_2017.csv").unlink()
     with pytest.raises(InputDataError, match="synthetic_hourly_2017.csv"):
+        load_demo_micro(partial)
+    (partial / "micro" / "micro_colocation.csv").unlink()
+    with pytest.raises(InputDataError, match="micro_colocation.csv.*scripts/demo|scripts/demo.*micro_colocation.csv"):
         load_demo_micro(partial)
 
 

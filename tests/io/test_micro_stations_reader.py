@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from airlib.errors import InputDataError
-from airlib.io.micro_stations import read_micro_hourly
+from airlib.io.micro_stations import read_colocation, read_micro_hourly
 
 REGISTRY = pd.DataFrame({"station": ["M-01", "M-02"]})
 GOOD = """station,time,pm25,pm10,rh
@@ -74,3 +74,60 @@ def test_gbk_file_is_decoded_by_the_one_rule(tmp_path):
     p.write_bytes("station,time,pm25,备注\nM-01,2017-01-01 00:00,3,南站\n".encode("gbk"))
     out = read_micro_hourly(p, REGISTRY)
     assert out["备注"].iloc[0] == "南站" and out["pm25"].iloc[0] == 3.0
+
+
+# --------------------------------------------------------------------------- read_colocation
+
+REFS = pd.DataFrame({"station": ["R1", "R2"]})
+COLOC = """station,reference,start,end
+M-01,R1,2017-01-01 00:00,2017-01-14 23:00
+M-02,R2,2017-01-01 00:00,2017-01-01 00:00
+M-01,R2,2017-02-01 00:00,2017-02-07 23:00
+"""
+
+
+def test_colocation_windows_read_end_inclusive(tmp_path):
+    out = read_colocation(_write(tmp_path, COLOC, "coloc.csv"), REGISTRY, REFS)
+    assert list(out.columns) == ["station", "reference", "start", "end"]
+    assert out["station"].tolist() == ["M-01", "M-02", "M-01"] and out["reference"].dtype == "string"
+    assert out["end"].iloc[0] == pd.Timestamp("2017-01-14 23:00")
+    assert out["start"].iloc[1] == out["end"].iloc[1]          # a one-hour window (end inclusive)
+
+
+def test_colocation_chinese_headers(tmp_path):
+    text = "站点编号,参比站,开始时间,结束时间,备注\nM-01,R1,2017-01-01 00:00,2017-01-14 23:00,并排\n"
+    p = tmp_path / "比对期.csv"
+    p.write_bytes(text.encode("gbk"))
+    out = read_colocation(p, REGISTRY, REFS)
+    assert out[["station", "reference"]].iloc[0].tolist() == ["M-01", "R1"] and out["备注"].iloc[0] == "并排"
+    out = read_colocation(_write(tmp_path, "站点,参照站,开始时间,结束时间\nM-02,R2,2017-01-01,2017-01-02\n", "c2.csv"))
+    assert out["end"].iloc[0] == pd.Timestamp("2017-01-02 00:00")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("station,reference,start\nM-01,R1,2017-01-01 00:00\n", ["'end' is missing", "结束时间"]),
+    ("station,站点,reference,start,end\nM-01,M-01,R1,2017-01-01 00:00,2017-01-02 00:00\n", ["given twice"]),
+    ("站点,参比站,开始时间,结束时间\nM-01,R1,2017-01-03 00:00,2017-01-02 23:00\n",
+     ["row 2", "'结束时间'", "end is before start"]),
+    ("station,reference,start,end\nM-01,R1,2017-01-01 00:00,2017-01-05 00:00\nM-02,R1,2017-01-01 00:00,2017-01-02 00:00\n"
+     "M-01,R2,2017-01-05 00:00,2017-01-09 00:00\n", ["rows 2, 4", "M-01", "overlap"]),
+    ("station,reference,start,end\nM-01,R1,2017-01-01 00:30,2017-01-02 00:00\n", ["row 2", "'start'", "not on the hour"]),
+    ("station,reference,start,end\nM-01,R1,soon,2017-01-02 00:00\n", ["row 2", "'start'", "cannot be read"]),
+    ("station,reference,start,end\nM-01,,2017-01-01 00:00,2017-01-02 00:00\n", ["row 2", "'reference'", "empty"]),
+    ("station,reference,start,end\nM-01,R1,2017-01-01 00:00,2017-01-02 00:00\nM-09,R1,2017-01-01 00:00,2017-01-02 00:00\n",
+     ["row 3", "M-09", "micro-station registry"]),
+    ("station,reference,start,end\nM-01,R7,2017-01-01 00:00,2017-01-02 00:00\n", ["row 2", "R7", "reference stations"]),
+])
+def test_bad_colocation_rows_are_refused(tmp_path, text, words):
+    p = _write(tmp_path, text, "coloc.csv")
+    with pytest.raises(InputDataError) as exc:
+        read_colocation(p, REGISTRY, REFS)
+    msg = str(exc.value)
+    assert str(p) in msg
+    for w in words:
+        assert w in msg, (w, msg)
+
+
+def test_missing_colocation_file(tmp_path):
+    with pytest.raises(InputDataError, match="not found.*scripts/demo"):
+        read_colocation(tmp_path / "nope.csv")
