@@ -1,6 +1,7 @@
 """notebooks/micro_stations.ipynb runs the demo's SYNTHETIC micro-stations through issue #17's chain
-(QC → calibration → hot spots) under papermill; its key numbers are checked against the demo's
-truth tables (micro_faults.csv, micro_sensor_response.csv), read here independently."""
+(QC → calibration on the co-location period → hot spots) under papermill; its key numbers are
+checked against the demo's truth tables (micro_faults.csv, micro_sensor_response.csv,
+micro_colocation.csv), read here independently."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from airlib.demo.generator import write_demo
 ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks" / "micro_stations.ipynb"
 END = "2017-03"  # the demo micro data cover the three months ending here (2017-01 … 03)
-TOP_K = 5
+TOP_K = 8          # "found" = in the top 8 of 60 (docs/micro_stations.md, notebook section)
+MIN_MONTHS = 2
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +32,12 @@ def run(tmp_path_factory):
     out = tmp / "key.json"
     pm.execute_notebook(str(NB), str(tmp / "out.ipynb"), cwd=str(NB.parent), progress_bar=False,
                         parameters={"data_dir": str(demo), "figures_dir": str(tmp / "figures"),
-                                    "key_numbers_path": str(out), "top_k": TOP_K})
+                                    "key_numbers_path": str(out), "top_k": TOP_K, "min_months": MIN_MONTHS})
     key = json.loads(out.read_text(encoding="utf-8"))
     key["figures"] = sorted(p.name for p in (tmp / "figures").glob("*.png"))
     faults = pd.read_csv(demo / "micro" / "micro_faults.csv", parse_dates=["start", "end"])
     response = pd.read_csv(demo / "micro" / "micro_sensor_response.csv")
+    key["colocation_table"] = pd.read_csv(demo / "micro" / "micro_colocation.csv", parse_dates=["start", "end"])
     return key, faults, response
 
 
@@ -67,14 +70,26 @@ def test_qc_finds_the_planted_stuck_drift_and_step_faults(run):
         assert slope[station] < 0, station
 
 
-def test_calibration_lowers_the_held_out_error_of_the_humidity_biased_sensors(run):
-    """(iii) Every sensor has a humidity response (a 0.4–0.9); on those without a gain fault the
-    models lower the median held-out RMSE, every applied model by ≥ 10 %, and the applied
-    models' RH coefficient is negative (the sensor reads high in humid air)."""
+def test_calibration_is_fitted_on_the_colocation_period_and_lowers_its_held_out_error(run):
+    """(iii) Every model is fitted and evaluated on its sensor's co-location window only
+    (micro_colocation.csv, end inclusive), against the window's reference; every sensor has a
+    humidity response (a 0.4–0.9): on those without a gain fault the models lower the median
+    held-out RMSE, every applied model by ≥ 10 %, and the applied models' raw × RH coefficient
+    is negative (the interaction model: the sensor over-reads more in humid air, the more so the
+    higher the reading). The additive-RH form passes the held-out test for fewer sensors on the
+    14-day window (the reason for the notebook's model parameter)."""
     key, faults, response = run
     cal = key["calibration"]
+    window = key["colocation_table"].set_index("station")
     models = pd.DataFrame(cal["models"]).merge(response, on="station")
-    assert cal["models_applied"] == int(models["use"].sum()) > len(models) / 2
+    assert cal["basis"] == ["colocation"] and set(models["basis"]) == {"colocation"}
+    assert cal["model"] == "linear_rh_interaction" and len(models) == len(response)
+    t0 = pd.to_datetime(models["train_start"]).to_numpy()
+    t1 = pd.to_datetime(models["holdout_end"]).to_numpy()
+    assert (t0 >= window.loc[models["station"], "start"].to_numpy()).all()
+    assert (t1 <= window.loc[models["station"], "end"].to_numpy()).all()
+    assert cal["models_applied"] == int(models["use"].sum()) > 0.8 * len(models)
+    assert cal["forms_applied"]["linear_rh_interaction"] > cal["forms_applied"]["linear_rh"]
     gain_faults = set(faults.loc[faults["fault"].isin(["drift", "step", "stuck"]), "station"])
     clean = models[~models["station"].isin(gain_faults)]
     assert clean["rmse_cal"].median() < 0.85 * clean["rmse_raw"].median()
@@ -83,39 +98,39 @@ def test_calibration_lowers_the_held_out_error_of_the_humidity_biased_sensors(ru
     used = models[models["use"]]
     assert (used["rmse_cal"] <= 0.9 * used["rmse_raw"] + 1e-9).all()
     assert cal["rmse_cal_median"] < cal["rmse_raw_median"]
-    assert cal["rh_coef_median_applied"] < 0
+    assert cal["slope_rh_coef_median_applied"] < 0
+    # the nearest-reference fit over all hours (shown for comparison) is there too
+    assert key["calibration_nearest"]["basis"] == ["nearest"] and key["calibration_nearest"]["models_applied"] > 0
+    assert key["colocation_hours"] > 0.95 * len(response) * 14 * 24
 
 
 def _ranks(key, which, month, stations):
     return [key[which][month][s] for s in stations]
 
 
-def test_planted_hot_spots_are_found_near_the_top(run):
-    """(i) The sensors with a daytime local source (micro_sensor_response.csv ``local_source`` > 0):
-    each reaches the top 10 of 60 in some month in the calibrated or the QC-only ranking, and one
-    of them is in the calibrated top k every month. See the next test for what is not met."""
+def _mean_rank(key, which, stations):
+    ranks = [r for m in key["months"] for r in _ranks(key, which, m, stations)]
+    return sum(60 if r is None else r for r in ranks) / len(ranks)   # unranked counts as last
+
+
+def test_planted_hot_spots_are_found_on_the_colocation_calibrated_series(run):
+    """(i) The sensors with a daytime local source (micro_sensor_response.csv ``local_source`` > 0)
+    are found: each is a persistent hot spot (top 8 of 60 in ≥ 2 of the 3 months; ranked on the
+    deployed hours, calibrated on the co-location period), and their mean rank is better than
+    without calibration (by half at least) and than with the nearest-reference calibration, which
+    takes local sources for sensor bias. Not every planted sensor is in the top 8 every month:
+    on the demo (seed 20171029) SYN-MTG-M-36, the weakest source (20.5 µg/m³) on a low-gain
+    sensor (0.91), ranks 29 in March, whose second half (from 03-15) is outside the heating
+    season and has no co-location model (the window lies in January), so it reads raw there."""
     key, _, response = run
     planted = response.loc[response["local_source"] > 0, "station"].tolist()
     assert len(planted) == 4
+    assert set(planted) <= set(key["persistent"]), key["persistent"]
+    assert len(key["persistent"]) <= 2 * TOP_K
     for month in key["months"]:
-        assert set(planted) & set(key["top_units"][month]), month
-    for s in planted:
-        best = [r for m in key["months"] for r in (key["ranks"][m][s], key["ranks_raw"][m][s]) if r is not None]
-        assert min(best) <= 10, s
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "issue #17: per-sensor calibration against the nearest reference cannot tell a sensor's bias "
-    "from a real local source; where a planted hot spot's model is applied (SYN-MTG-M-23, -38) it "
-    "absorbs the source and the sensor falls to rank ~45-60, while uncalibrated high-gain sensors "
-    "stay on top. Needs a design decision (co-location campaign, gain-only correction, or ranking "
-    "on the calibration intercept); see the report of part N."))
-def test_every_planted_hot_spot_is_in_the_calibrated_top_ten_every_month(run):
-    key, _, response = run
-    planted = response.loc[response["local_source"] > 0, "station"].tolist()
-    for month in key["months"]:
-        ranks = _ranks(key, "ranks", month, planted)
-        assert all(r is not None and r <= 10 for r in ranks), (month, ranks)
+        assert sum(r is not None and r <= TOP_K for r in _ranks(key, "ranks", month, planted)) >= 3, month
+    cal, near, raw = (_mean_rank(key, w, planted) for w in ("ranks", "ranks_nearest", "ranks_raw"))
+    assert cal <= 0.5 * raw and cal < near, (cal, near, raw)
 
 
 def test_notebook_code_generates_no_data():
