@@ -34,6 +34,7 @@ split_train_holdout  time-blocked training / held-out split
 fit_calibration    one model per station and season, with held-out skill and ``use``
 apply_calibration  ``pm25_raw``, ``pm25_cal``, ``pm25_best``, ``calibrated`` beside the input
 coefficient_drift  monthly refits: the slope / intercept series of each station
+colocation_mask    the hours inside a co-location window (not the deployed site's air)
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ __all__ = [
     "fit_calibration",
     "apply_calibration",
     "coefficient_drift",
+    "colocation_mask",
 ]
 
 #: Season labels of the models: heating season (采暖季, ``settings.heating_season``) and the rest.
@@ -546,14 +548,15 @@ def _colocation_windows(colocation: pd.DataFrame, pairs: pd.DataFrame) -> pd.Dat
     """The co-location windows of the stations of ``pairs``, checked (end ≥ start, no overlap)."""
     _require(colocation, list(_COLOCATION_COLUMNS), "colocation")
     w = colocation.loc[:, list(_COLOCATION_COLUMNS)].copy()
+    no_id = w[["station", "reference"]].isna().any(axis=1)
     w["station"] = w["station"].astype(str)
     w["reference"] = w["reference"].astype(str)
     for c in ("start", "end"):
         w[c] = pd.to_datetime(w[c], errors="coerce", format="mixed")
-    bad = w[w[["station", "reference", "start", "end"]].isna().any(axis=1) | (w["end"] < w["start"])]
+    bad = w[no_id | w[["start", "end"]].isna().any(axis=1) | (w["end"] < w["start"])]
     if len(bad):
         r = bad.iloc[0]
-        raise InputDataError(f"colocation: window of station {r['station']!r} has no readable start/end or ends "
+        raise InputDataError(f"colocation: window of station {r['station']!r} has no id, no readable start/end or ends "
                              f"before it starts ({r['start']} … {r['end']}); give hour labels, end inclusive",
                              column="end")
     w = w[w["station"].isin(set(pairs["station"].astype(str)))].sort_values(["station", "start"], kind="stable")
