@@ -88,6 +88,7 @@ def test_calibration_is_fitted_on_the_colocation_period_and_lowers_its_held_out_
     t1 = pd.to_datetime(models["holdout_end"]).to_numpy()
     assert (t0 >= window.loc[models["station"], "start"].to_numpy()).all()
     assert (t1 <= window.loc[models["station"], "end"].to_numpy()).all()
+    assert (models["reference"].to_numpy() == window.loc[models["station"], "reference"].to_numpy()).all()
     assert cal["models_applied"] == int(models["use"].sum()) > 0.8 * len(models)
     assert cal["forms_applied"]["linear_rh_interaction"] > cal["forms_applied"]["linear_rh"]
     gain_faults = set(faults.loc[faults["fault"].isin(["drift", "step", "stuck"]), "station"])
