@@ -24,6 +24,21 @@ by group (≤ 1e-6 relative) on seeded random groups with outliers (both models)
 micro-stations and the edge cases (the minimum group size, a constant regressor, a zero scale,
 missing hours); ``benchmarks/micro_calibration.py`` times both on 2,000 stations.
 
+**Basis of the fit: co-location, not the nearest reference, for hot-spot screening.** Fitted on
+all of a deployed sensor's hours against its nearest reference station (``basis`` ``nearest``),
+the model cannot tell the sensor's bias from a real local source near it: both are a lasting
+difference from the reference, so the fit takes the local source out of ``pm25_cal`` (a constant
+local excess ends up in a lower intercept) and the hot spot vanishes from the screening that the
+micro-stations exist for. Monitoring practice fits a sensor where it and the reference analyser
+measure the same air: a co-location period (比对期, the sensor beside the analyser before or
+while deployed), as the PurpleAir correction [BARKJOHN-2021] was fitted on co-located sensors.
+``fit_calibration(..., colocation=windows)`` does that (``basis`` ``colocation``): each
+station's paired hours are only those inside its windows (:func:`airlib.io.micro_stations.read_colocation`),
+against the reference named there; a station without a window is not calibrated. The model is
+then applied to the deployed hours, where a local source stays in ``pm25_cal``. Use the
+co-location basis for hot-spot screening; the nearest basis stays for QC-like comparisons
+(``coefficient_drift``).
+
 Functions
 ---------
 nearest_reference  pairs of micro-station → nearest reference station (haversine)
@@ -33,6 +48,7 @@ robust_linear_fit  the Huber robust regressions of many groups at once (batched 
 fit_calibration    one model per station and season, with held-out skill and ``use``
 apply_calibration  ``pm25_raw``, ``pm25_cal``, ``pm25_best``, ``calibrated`` beside the input
 coefficient_drift  monthly refits: the slope / intercept series of each station
+colocation_mask    the hours inside a co-location window (not the deployed site's air)
 """
 
 from __future__ import annotations
@@ -55,6 +71,7 @@ __all__ = [
     "fit_calibration",
     "apply_calibration",
     "coefficient_drift",
+    "colocation_mask",
 ]
 
 #: Season labels of the models: heating season (采暖季, ``settings.heating_season``) and the rest.
@@ -525,7 +542,7 @@ def _check_model(s: Settings) -> str:
 
 
 def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pairs: pd.DataFrame,
-                    settings: Settings | None = None) -> pd.DataFrame:
+                    settings: Settings | None = None, colocation: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fit one calibration model per micro-station and season; evaluate it on held-out hours.
 
     Model (``settings.calibration_model``, docs/micro_stations.md): reference PM2.5 =
@@ -535,15 +552,28 @@ def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
     station and season, held out = the latest ``settings.calibration_holdout_share``
     (:func:`split_train_holdout`).
 
+    Basis (module docstring): without ``colocation`` each station is fitted on all its paired
+    hours against its reference in ``pairs`` (``basis`` ``nearest``: a local source near the
+    sensor is absorbed as bias); with ``colocation`` only on the hours inside its co-location
+    windows (比对期), against the reference named there (``basis`` ``colocation``), and the
+    training / held-out split is made within them. The basis for hot-spot screening is
+    ``colocation`` (docs/micro_stations.md, "校准 Calibration").
+
     Parameters
     ----------
     micro_hourly, reference_hourly : pandas.DataFrame
         Hourly frames (see :func:`paired_hours`).
     pairs : pandas.DataFrame
-        ``station``, ``reference``, ``distance_km`` (:func:`nearest_reference`).
+        ``station``, ``reference``, ``distance_km`` (:func:`nearest_reference`): the stations
+        to calibrate (one output row at least for each).
     settings : Settings, optional
         ``calibration_model``, ``calibration_holdout_share``, ``calibration_min_hours``,
         ``calibration_min_rmse_gain``, ``heating_season``.
+    colocation : pandas.DataFrame, optional
+        Co-location windows ``station``, ``reference``, ``start``, ``end`` (hour labels, ``end``
+        inclusive; :func:`airlib.io.micro_stations.read_colocation`); windows of stations not in
+        ``pairs`` are ignored. A station of ``pairs`` without a window gets one row, not used,
+        reason "no co-location window".
 
     Returns
     -------
@@ -557,13 +587,18 @@ def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
         RLM standard error), held-out ``r2_raw``, ``r2_cal`` [1], ``rmse_raw``, ``rmse_cal``,
         ``bias_raw``, ``bias_cal`` [µg/m³] (raw = the uncalibrated reading against the
         reference), ``use`` (bool: ``rmse_cal ≤ (1 − calibration_min_rmse_gain) · rmse_raw``)
-        and ``reason`` (why not used; empty when used).
+        and ``reason`` (why not used; empty when used), and ``basis`` (after ``model``:
+        ``colocation`` or ``nearest``, the hours the model was fitted on). With the co-location
+        basis ``reference`` is the window's reference and ``distance_km`` the deployed site's
+        distance from it when it is the station's reference in ``pairs``, else NaN.
     """
     s = settings or DEFAULT
     model = _check_model(s)
     terms = ("intercept", *MODEL_TERMS[model])
     _require(pairs, ["station", "reference"], "pairs")
     paired = paired_hours(micro_hourly, reference_hourly, pairs, s)
+    if colocation is not None:  # co-location basis: only the windows' hours, against their reference
+        paired = _colocation_hours(micro_hourly, reference_hourly, pairs, colocation, s)
     dist = (pairs.set_index(pairs["station"].astype(str))["distance_km"]
             if "distance_km" in pairs.columns else pd.Series(dtype=float))
     codes, (g_station, g_season) = _group_codes(paired["station"], paired["season"])
@@ -637,6 +672,7 @@ def fit_calibration(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, 
         out[c] = out[c].astype(float)
     for c in ("station", "reference", "season"):
         out[c] = out[c].astype("string")
+    out, cols = _with_basis(out, cols, pairs, colocation)
     return out[cols].reset_index(drop=True)
 
 
@@ -765,3 +801,124 @@ def coefficient_drift(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame
         out[f"{name}_change_per_month"] = trend[st]
     out["station"] = out["station"].astype("string")
     return out
+
+
+_COLOCATION_COLUMNS = ("station", "reference", "start", "end")
+
+
+def _colocation_windows(colocation: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The co-location windows of the stations of ``pairs``, checked (end ≥ start, no overlap)."""
+    _require(colocation, list(_COLOCATION_COLUMNS), "colocation")
+    w = colocation.loc[:, list(_COLOCATION_COLUMNS)].copy()
+    no_id = w[["station", "reference"]].isna().any(axis=1)
+    w["station"] = w["station"].astype(str)
+    w["reference"] = w["reference"].astype(str)
+    for c in ("start", "end"):
+        w[c] = pd.to_datetime(w[c], errors="coerce", format="mixed")
+    bad = w[no_id | w[["start", "end"]].isna().any(axis=1) | (w["end"] < w["start"])]
+    if len(bad):
+        r = bad.iloc[0]
+        raise InputDataError(f"colocation: window of station {r['station']!r} has no id, no readable start/end or ends "
+                             f"before it starts ({r['start']} … {r['end']}); give hour labels, end inclusive",
+                             column="end")
+    w = w[w["station"].isin(set(pairs["station"].astype(str)))].sort_values(["station", "start"], kind="stable")
+    overlap = w["station"].eq(w["station"].shift()) & (w["start"] <= w["end"].shift())
+    if overlap.any():
+        raise InputDataError(f"colocation: two windows of station {w.loc[overlap, 'station'].iloc[0]!r} overlap; "
+                             "a sensor stands beside one reference at a time", column="start")
+    return w.reset_index(drop=True)
+
+
+def _colocation_hours(micro_hourly: pd.DataFrame, reference_hourly: pd.DataFrame, pairs: pd.DataFrame,
+                      colocation: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """:func:`paired_hours` restricted to the co-location windows, each against the window's reference.
+
+    A station may have windows beside different references: each distinct (station, reference)
+    is paired in a "round" of :func:`paired_hours` (one reference per station per round; rounds
+    = the most references of one station, usually 1), then the hours outside its windows dropped.
+    """
+    w = _colocation_windows(colocation, pairs)
+    sr = w[["station", "reference"]].drop_duplicates()
+    sr = sr.assign(round=sr.groupby("station").cumcount())
+    parts = []
+    for k in range(int(sr["round"].max()) + 1 if len(sr) else 0):  # rounds (usually one), not rows
+        ph = paired_hours(micro_hourly, reference_hourly, sr.loc[sr["round"] == k, ["station", "reference"]],
+                          settings)
+        i = _window_of(ph["station"].to_numpy(), ph["time"].to_numpy(), w)
+        inside = i >= 0
+        inside[inside] = w["reference"].to_numpy()[i[inside]] == ph["reference"].to_numpy()[inside]
+        parts.append(ph[inside])
+    cols = ["station", "reference", "time", "season", "raw", "rh", "ref"]
+    if not parts:
+        return paired_hours(micro_hourly.iloc[:0], reference_hourly.iloc[:0], pairs.iloc[:0], settings)[cols]
+    return pd.concat(parts, ignore_index=True).sort_values(["station", "time"], kind="stable")[cols].reset_index(
+        drop=True)
+
+
+def _with_basis(out: pd.DataFrame, cols: list[str], pairs: pd.DataFrame,
+                colocation: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    """Add ``basis`` (after ``model``); on the co-location basis, say why a station has no model."""
+    cols = [*cols]
+    cols.insert(cols.index("model") + 1, "basis")
+    if colocation is None:
+        out["basis"] = pd.array(["nearest"] * len(out), dtype="string")
+        return out, cols
+    out["basis"] = pd.array(["colocation"] * len(out), dtype="string")
+    w = _colocation_windows(colocation, pairs)
+    first_ref = w.groupby("station")["reference"].first()
+    unfit = out["season"].isna()
+    has_window = out["station"].astype(str).isin(set(w["station"]))
+    out.loc[unfit & ~has_window, "reason"] = "no co-location window (比对期): not calibrated"
+    sel = unfit & has_window
+    out.loc[sel, "reason"] = "no paired hours in its co-location window(s)"
+    out.loc[sel, "reference"] = out.loc[sel, "station"].astype(str).map(first_ref).astype("string")
+    nearest = pairs.set_index(pairs["station"].astype(str))["reference"].astype("string")
+    same = out["reference"].eq(out["station"].astype(str).map(nearest)).fillna(False).to_numpy(bool)
+    out.loc[~same, "distance_km"] = np.nan
+    return out, cols
+
+
+def _window_of(station: np.ndarray, time: np.ndarray, windows: pd.DataFrame) -> np.ndarray:
+    """Row of ``windows`` (checked by :func:`_colocation_windows`: no overlap) holding each
+    (station, hour), −1 when none: the hour lies in [start, end] (end inclusive)."""
+    out = np.full(len(station), -1, dtype=np.int64)
+    if len(station) == 0 or len(windows) == 0:
+        return out
+    rows = pd.DataFrame({"station": np.asarray(station, dtype=str),
+                         "time": np.asarray(pd.to_datetime(np.asarray(time)), dtype="datetime64[ns]"),
+                         "row": np.arange(len(station))}).sort_values("time", kind="stable")
+    w = pd.DataFrame({"station": windows["station"].astype(str).to_numpy(),
+                      "start": windows["start"].to_numpy(dtype="datetime64[ns]"),
+                      "end": windows["end"].to_numpy(dtype="datetime64[ns]"),
+                      "window": np.arange(len(windows))}).sort_values("start", kind="stable")
+    # the last window of the station starting at or before the hour; inside when the hour ≤ its end
+    m = pd.merge_asof(rows, w, left_on="time", right_on="start", by="station", direction="backward")
+    inside = (m["time"] <= m["end"]).to_numpy(bool)
+    out[m["row"].to_numpy()[inside]] = m["window"].to_numpy()[inside].astype(np.int64)
+    return out
+
+
+def colocation_mask(micro_hourly: pd.DataFrame, colocation: pd.DataFrame) -> np.ndarray:
+    """True for the rows of ``micro_hourly`` inside a co-location window of their station.
+
+    In its co-location window (比对期) a sensor stands beside its reference analyser, not at its
+    deployed site: those hours are the calibration's basis (``fit_calibration(...,
+    colocation=...)``) and must not be read as the air of the site, so hot-spot screening leaves
+    them out (docs/micro_stations.md, "校准 Calibration").
+
+    Parameters
+    ----------
+    micro_hourly : pandas.DataFrame
+        ``station``, ``time`` (hour-beginning labels).
+    colocation : pandas.DataFrame
+        Windows ``station``, ``reference``, ``start``, ``end`` (end inclusive;
+        :func:`airlib.io.micro_stations.read_colocation`).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per row of ``micro_hourly``, in its order.
+    """
+    _require(micro_hourly, ["station", "time"], "micro_hourly")
+    w = _colocation_windows(colocation, micro_hourly[["station"]].drop_duplicates())
+    return _window_of(micro_hourly["station"].astype(str).to_numpy(), _times(micro_hourly, "micro_hourly"), w) >= 0

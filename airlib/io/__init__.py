@@ -10,6 +10,7 @@ calculations, as pvlib's ``iotools``:
 - :mod:`~airlib.io.registry` — station and town registries, alias resolution;
 - :mod:`~airlib.io.plans`, :mod:`~airlib.io.ledgers` — plans as data, monthly task ledgers;
 - :mod:`~airlib.io.warning_rules` — 预警 and 约谈 rules of a district (one YAML file);
+- :mod:`~airlib.io.micro_stations` — micro-station (小微站) hourly files, values kept as read;
 - :mod:`~airlib.io.safe_yaml`, :mod:`~airlib.io.text_decoding` — the one YAML loader and the one
   text-decoding rule for user files.
 

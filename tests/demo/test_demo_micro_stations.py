@@ -10,7 +10,12 @@ import shapely
 from airlib.analysis.sensor_qc import qc_flags, qc_summary
 from airlib.demo.boundaries import schematic_town_polygons
 from airlib.demo.generator import generate_hourly
-from airlib.demo.micro_stations import generate_micro_stations, micro_stations_frame, write_micro_stations
+from airlib.demo.micro_stations import (
+    COLOCATION_HOURS,
+    generate_micro_stations,
+    micro_stations_frame,
+    write_micro_stations,
+)
 from airlib.demo.registry import stations_frame
 
 END = pd.Period("2017-03", freq="M")
@@ -19,12 +24,12 @@ END = pd.Period("2017-03", freq="M")
 @pytest.fixture(scope="module")
 def demo():
     hourly = generate_hourly(END)
-    stations, micro, faults, response = generate_micro_stations(hourly, END)
+    stations, micro, faults, response, colocation = generate_micro_stations(hourly, END)
     refs = stations_frame()
     refs = refs[refs["station"].isin(stations["reference"])]
     ref_hourly = hourly[hourly["time"] >= micro["time"].min()]
     flags = qc_flags(micro, stations, ref_hourly, refs, pollutants=("pm25",))
-    return hourly, stations, micro, faults, response, flags
+    return hourly, stations, micro, faults, response, flags, colocation
 
 
 def test_registry_is_synthetic_micro_and_inside_the_towns():
@@ -39,7 +44,7 @@ def test_registry_is_synthetic_micro_and_inside_the_towns():
 
 
 def test_hourly_covers_three_months_and_the_truth_table_lists_every_fault(demo):
-    _, stations, micro, faults, response, _ = demo
+    _, stations, micro, faults, response, *_ = demo
     assert micro["time"].min() == pd.Timestamp("2017-01-01") and micro["time"].max() == pd.Timestamp("2017-03-31 23:00")
     assert not micro.duplicated(["station", "time"]).any()
     assert faults["fault"].value_counts().to_dict() == {"spike": 12, "drift": 2, "stuck": 2, "gap": 2, "step": 1}
@@ -68,7 +73,7 @@ def _hits(flags, faults, kind, col, slack_h=0):
 
 
 def test_qc_finds_every_injected_stuck_spike_step_and_drift(demo):
-    *_, faults, _, flags = demo
+    *_, faults, _, flags, _ = demo
     for hits in _hits(flags, faults, "stuck", "pm25_qc_stuck"):
         assert len(hits) == 36 and hits.all()
     for hits in _hits(flags, faults, "spike", "pm25_qc_spike"):
@@ -95,7 +100,7 @@ def test_few_clean_hours_are_flagged(demo):
     together (measured: 0.10 %: drift 0.08 %, spike 0.02 %, step 0.01 %); the range check is not counted, its hits are readings
     above the sensor's declared 1000 µg/m³ in the humid haze of early February (the humidity
     response), which the check is meant to catch."""
-    *_, faults, _, flags = demo
+    *_, faults, _, flags, _ = demo
     faulty = set(faults.loc[faults["fault"] != "gap", "station"])
     clean = flags[~flags["station"].isin(faulty) & flags["pm25"].notna()]
     checks = ["pm25_qc_stuck", "pm25_qc_spike", "pm25_qc_step", "pm25_qc_drift"]
@@ -105,7 +110,7 @@ def test_few_clean_hours_are_flagged(demo):
 
 
 def test_summary_per_station_and_month(demo):
-    *_, faults, _, flags = demo
+    *_, faults, _, flags, _ = demo
     summ = qc_summary(flags)
     assert len(summ) == 60 * 3
     gap = faults[(faults["fault"] == "gap") & (faults["magnitude"] == 1)].iloc[0]
@@ -118,7 +123,8 @@ def test_files_are_written_and_labelled(tmp_path, demo):
     hourly = demo[0]
     files = write_micro_stations(tmp_path, hourly, END)
     names = {p.name for p in files}
-    assert names == {"micro_stations.csv", "micro_hourly.csv", "micro_faults.csv", "micro_sensor_response.csv", "README.txt"}
+    assert names == {"micro_stations.csv", "micro_hourly.csv", "micro_faults.csv", "micro_sensor_response.csv",
+                     "micro_colocation.csv", "README.txt"}
     assert "SYNTHETIC" in (tmp_path / "micro" / "README.txt").read_text("utf-8")
     back = pd.read_csv(tmp_path / "micro" / "micro_hourly.csv", parse_dates=["time"])
     micro = demo[2]
@@ -134,7 +140,7 @@ def test_calibration_finds_and_corrects_the_demo_humidity_bias(demo):
     hours, so the model takes some of it back)."""
     from airlib.analysis.calibration import apply_calibration, fit_calibration, nearest_reference
 
-    hourly, stations, micro, faults, response, flags = demo
+    hourly, stations, micro, faults, response, flags, _ = demo
     refs = stations_frame()
     refs = refs[refs["station"].isin(stations["reference"])]
     ref_hourly = hourly[hourly["time"] >= micro["time"].min()]
@@ -149,3 +155,35 @@ def test_calibration_finds_and_corrects_the_demo_humidity_bias(demo):
     assert (used["rh_coef"] < 0).mean() > 0.8
     out = apply_calibration(flags, models)
     assert out["pm25_raw"].equals(flags["pm25"]) and out["calibrated"].any()
+
+
+def test_every_sensor_has_a_colocation_window_without_its_local_source(tmp_path, demo):
+    """Part Q: the first COLOCATION_HOURS (14 days) of each sensor are its co-location period
+    beside its reference: the planted daytime local source is absent there and present after."""
+    hourly, stations, micro, faults, response, _, colocation = demo
+    assert COLOCATION_HOURS == 14 * 24
+    assert colocation["station"].tolist() == stations["station"].tolist()
+    assert (colocation["reference"] == stations["reference"]).all()
+    assert (colocation["start"] == pd.Timestamp("2017-01-01")).all()
+    assert (colocation["end"] == pd.Timestamp("2017-01-14 23:00")).all()       # end inclusive: 336 hours
+    # dry daytime hours (08–18 h, RH ≤ 60 %: no humidity response): the reading less the
+    # reference's air through the sensor's gain is ≈ 0 in the window and ≈ the local source after
+    ref = hourly.assign(station=hourly["station"].astype(str)).set_index(["station", "time"])["pm25"]
+    m = micro.merge(stations[["station", "reference"]], on="station").merge(response, on="station")
+    m["ref"] = ref.reindex(pd.MultiIndex.from_arrays([m["reference"].astype(str), m["time"]])).to_numpy()
+    m = m[m["time"].dt.hour.between(8, 18) & (m["rh"] <= 60)]
+    m["excess"] = m["pm25"] - m["gain_pm25"] * m["ref"]
+    inside = m["time"] <= colocation["end"].iloc[0]
+    gain_faults = set(faults.loc[faults["fault"].isin(["drift", "step", "stuck", "spike"]), "station"])
+    for s, g in m[m["local_source"] > 0].groupby("station"):
+        local = g["local_source"].iloc[0]
+        win, dep = g.loc[inside[g.index], "excess"].median(), g.loc[~inside[g.index], "excess"].median()
+        assert abs(win) < 0.1 * local, (s, win, local)
+        if s not in gain_faults:
+            assert dep == pytest.approx(local, rel=0.1), (s, dep, local)
+    files = write_micro_stations(tmp_path, hourly, END)
+    back = pd.read_csv(tmp_path / "micro" / "micro_colocation.csv", parse_dates=["start", "end"])
+    assert tmp_path / "micro" / "micro_colocation.csv" in files
+    pd.testing.assert_frame_equal(back, colocation.astype({"station": object, "reference": object}),
+                                  check_dtype=False)
+    assert "micro_colocation.csv" in (tmp_path / "micro" / "README.txt").read_text("utf-8")
