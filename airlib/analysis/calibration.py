@@ -456,8 +456,10 @@ def robust_linear_fit(y, x, groups, n_groups: int | None = None, maxiter: int = 
         Group of each row, 0 … ``n_groups`` − 1 (any order).
     n_groups : int, optional
         Number of groups; default ``max(groups) + 1``.
-    maxiter, tol
-        statsmodels' ``RLM.fit`` defaults (50, 1e-8).
+    maxiter : int, default 50
+        Most IRLS iterations (statsmodels' ``RLM.fit`` default).
+    tol : float, default 1e-8
+        Convergence tolerance on the change of the deviance (statsmodels' ``conv='dev'`` default).
 
     Returns
     -------

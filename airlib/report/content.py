@@ -34,7 +34,7 @@ from airlib.report.sentences import (
 )
 from airlib.report.texts import TEXT, check_language, display_value, headers, table_headers, text
 
-__all__ = [
+__all__ = ["station_set_lines", "caption_stations", "CAPTION_STATION_SCOPE",
     "sand_dust_display", "sand_dust_markdown", "sand_dust_workbook_tables",
     "alert_facts", "FORECAST_COLUMNS", "forecast_display", "forecast_facts",
     "BULLETIN_PDF_COLUMNS", "BULLETIN_TABLES", "bulletin_caption", "bulletin_display", "bulletin_footnotes", "bulletin_frame",

@@ -38,7 +38,7 @@ from airlib.report.request import (
     warning_rules_path,
 )
 
-__all__ = [
+__all__ = ["station_set_facts",
     "DUST_BASE_YEAR", "DustData", "dust_data",
     "RECORDED_PACKAGES", "CityContext", "PmResults", "ReportData", "SandDust", "TspContext", "tsp_context", "TaskProgress", "city_context",
     "REPORT_TARGET_METRICS", "SAND_DUST_QUANTITIES", "district_bulletin", "district_daily_aqi", "district_targets", "input_files",

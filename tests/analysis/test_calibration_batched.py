@@ -261,7 +261,7 @@ def demo():
 
     end = pd.Period("2017-03", freq="M")
     hourly = generate_hourly(end)
-    stations, micro, faults, response = generate_micro_stations(hourly, end)
+    stations, micro, faults, response, _colocation = generate_micro_stations(hourly, end)
     refs = stations_frame()
     refs = refs[refs["station"].isin(stations["reference"])]
     ref_hourly = hourly[hourly["time"] >= micro["time"].min()]
