@@ -732,7 +732,9 @@ def apply_calibration(micro_hourly: pd.DataFrame, models: pd.DataFrame,
         coef[~inter, 3] = 0.0
         c = coef[idx[hit]]
         r, h = raw[hit], rh[hit]
-        cal[hit] = np.maximum(c[:, 0] + c[:, 1] * r + c[:, 2] * h + c[:, 3] * r * h, 0.0)
+        # the fit's own design and prediction (one formula): the additive model is the
+        # interaction model with its raw × RH coefficient 0
+        cal[hit] = _predict(_design(r, h, "linear_rh_interaction"), c)
     out["pm25_raw"] = raw
     out["pm25_cal"] = cal
     calibrated = np.isfinite(cal)
