@@ -33,8 +33,17 @@ separates a sensor's fault from a change of the air mass. Every threshold is a s
 UNVERIFIED (docs/micro_stations.md, "Sensor QC"); the checks follow the low-cost sensor
 literature [GIORDANO-2021] [BEAN-2021]; no Chinese specification for them was found.
 
-Computation is on a station × hour grid (numpy; pandas' rolling kernels run over the columns of
-the hour × station frame), no per-row Python loops.
+**Co-location windows** (比对期, ``qc_flags(..., colocation=)``; issue #17): a sensor first stands
+beside a reference analyser, then at its deployed site. A series crossing that move shows a level
+change that is no fault, so with ``colocation`` each window and each deployed stretch between
+windows is QC-ed as a series of its own (a segment): no stuck run, rolling window, neighbour or
+difference crosses a segment boundary, the drift baseline is the segment's first usable hours,
+and inside a window the spike, step and drift checks compare with the window's reference
+station (named in the co-location table) instead of the nearest one.
+
+Computation is on a segment × hour grid (one row per station, or per station segment with
+``colocation``; numpy, pandas' rolling kernels run over the columns of the hour × row frame), no
+per-row Python loops.
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from airlib.analysis.attribution import relative_humidity
-from airlib.analysis.calibration import nearest_reference
+from airlib.analysis.calibration import _colocation_windows, nearest_reference
 from airlib.errors import InputDataError
 from airlib.settings import DEFAULT, Settings
 
@@ -178,6 +187,41 @@ def _drift(v: np.ndarray, logratio: np.ndarray, window: int, tolerance: float) -
         return (np.abs(stat - base[:, None]) > np.log1p(tolerance)) & ~np.isnan(v)
 
 
+def _segments(colocation: pd.DataFrame, names: pd.Index, codes: np.ndarray, hour: np.ndarray,
+              t0: np.datetime64, nh: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The QC series (segments) of the stations: each co-location window and each stretch between.
+
+    Returns ``row`` (the grid row of every input row), ``row_station`` (station code of each
+    grid row), ``row_window`` (row of ``windows`` of each grid row, −1 for a deployed stretch)
+    and ``windows`` (:func:`airlib.analysis.calibration._colocation_windows`, checked: end ≥
+    start, no overlap). Without windows of these stations the grid rows are the stations."""
+    windows = _colocation_windows(colocation, pd.DataFrame({"station": np.asarray(names, dtype=str)}))
+    ns = len(names)
+    label = np.zeros((ns, nh + 1), np.int64)  # window number + 1 at each station hour, 0 outside
+    if len(windows):
+        st = names.get_indexer(windows["station"].astype(str))
+        h_start = (windows["start"].to_numpy("datetime64[ns]") - t0) / np.timedelta64(1, "h")
+        h_end = (windows["end"].to_numpy("datetime64[ns]") - t0) / np.timedelta64(1, "h")
+        h0 = np.clip(np.ceil(h_start), 0, nh).astype(np.int64)  # first grid hour ≥ start
+        h1 = np.clip(np.floor(h_end), -1, nh - 1).astype(np.int64)  # last grid hour ≤ end (inclusive)
+        keep = h0 <= h1
+        number = np.arange(1, len(windows) + 1)
+        np.add.at(label, (st[keep], h0[keep]), number[keep])  # windows do not overlap: the cumulative
+        np.add.at(label, (st[keep], h1[keep] + 1), -number[keep])  # sum is the number inside, 0 outside
+        label = np.cumsum(label, axis=1)
+    label = label[:, :nh]
+    change = np.zeros((ns, nh), np.int64)
+    change[:, 1:] = label[:, 1:] != label[:, :-1]
+    local = np.cumsum(change, axis=1)  # segment number within the station
+    n_seg = local[:, -1] + 1 if nh else np.ones(ns, np.int64)
+    first = np.cumsum(n_seg) - n_seg
+    grid_row = first[:, None] + local
+    row_station = np.repeat(np.arange(ns), n_seg)
+    row_window = np.full(int(n_seg.sum()), -1, np.int64)
+    row_window[grid_row.ravel()] = label.ravel() - 1  # every hour of a segment has its label
+    return grid_row[codes, hour], row_station, row_window, windows
+
+
 def network_median(hourly: pd.DataFrame, pollutants: Sequence[str] = ("pm25",)) -> pd.DataFrame:
     """Median over all stations of ``hourly`` at each hour (the network consensus).
 
@@ -214,6 +258,7 @@ def qc_flags(
     settings: Settings | None = None,
     *,
     consensus: pd.DataFrame | None = None,
+    colocation: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """QC flags of every micro-station hour, kept beside the values (issue #17 item 2).
 
@@ -237,6 +282,15 @@ def qc_flags(
     consensus : DataFrame, optional
         The network median (:func:`network_median`) of the whole network; default: computed
         from ``hourly``. Pass it when ``hourly`` is a partition of the network.
+    colocation : DataFrame, optional
+        Co-location windows (比对期) ``station``, ``reference``, ``start``, ``end`` (hour labels,
+        end inclusive; :func:`airlib.io.micro_stations.read_colocation`). When given, each
+        window and each stretch between a station's windows is QC-ed as a separate series (the
+        stuck, spike, step and drift checks do not look across its boundaries; the drift
+        baseline is the segment's own first usable hours), and inside a window the spike, step
+        and drift checks use the window's reference station from ``reference_hourly`` (no
+        distance limit; when that station has no data there, the network median and no drift
+        check). None (default) or no window of these stations: one series per station.
 
     Returns
     -------
@@ -248,7 +302,9 @@ def qc_flags(
     Raises
     ------
     InputDataError
-        A column is missing, ``time`` is not on whole hours, or a station-hour occurs twice.
+        A column is missing, ``time`` is not on whole hours, a station-hour occurs twice, or a
+        co-location window has no id, no readable start/end, ends before it starts or overlaps
+        another window of its station.
     """
     s = settings or DEFAULT
     pollutants = tuple(pollutants)
@@ -284,7 +340,6 @@ def qc_flags(
                              "hour; pass hour-beginning labels (docs/architecture.md).")
     codes, names = pd.factorize(hourly["station"].astype(str), sort=True)
     nh = int(hour.max()) + 1
-    shape = (len(names), nh)
     key = codes.astype(np.int64) * nh + hour
     dup = pd.Series(key).duplicated().to_numpy()
     if dup.any():
@@ -292,56 +347,66 @@ def qc_flags(
         raise InputDataError(f"micro-station hourly frame, row {i}: station {names[codes[i]]} at {time[i]} "
                              "occurs twice; keep one row per station and hour.")
     hours = t0 + np.arange(nh) * np.timedelta64(1, "h")
+    if colocation is not None:  # one grid row per station segment
+        row, row_station, row_window, windows = _segments(colocation, pd.Index(names), codes, hour, t0, nh)
+    else:  # one grid row per station
+        row, row_station, row_window, windows = codes, np.arange(len(names)), np.full(len(names), -1), None
+    shape = (len(row_station), nh)
 
     rh = None
     if "rh" in hourly.columns:
-        rh = _grid(codes, hour, hourly["rh"].to_numpy(float), shape)
+        rh = _grid(row, hour, hourly["rh"].to_numpy(float), shape)
     elif "temp" in hourly.columns and "dewp" in hourly.columns:
-        rh = _grid(codes, hour, relative_humidity(hourly["temp"].to_numpy(float),
-                                                   hourly["dewp"].to_numpy(float)), shape)
+        rh = _grid(row, hour, relative_humidity(hourly["temp"].to_numpy(float),
+                                                 hourly["dewp"].to_numpy(float)), shape)
 
-    pairs = None
+    # the reference station of each grid row: the nearest one (within the distance limit) for a
+    # station's deployed stretch, the window's named one for a co-location window
+    row_ref = np.full(shape[0], None, dtype=object)
     if reference_hourly is not None and reference_stations is not None:
         _check_columns(reference_hourly, ["station", "time", *pollutants], "reference hourly frame")
         micro = stations[stations["station"].astype(str).isin(names)]
         pairs = nearest_reference(micro, reference_stations, s.micro_qc_reference_max_km)
-        pairs = pairs[pairs["reference"].notna()].reset_index(drop=True)  # drift needs a reference
+        pairs = pairs[pairs["reference"].notna()]  # drift needs a reference
+        station_ref = np.full(len(names), None, dtype=object)
+        station_ref[pd.Index(names).get_indexer(pairs["station"].astype(str))] = pairs["reference"].astype(str).to_numpy()
+        row_ref = station_ref[row_station]
+    if windows is not None and reference_hourly is not None and (row_window >= 0).any():
+        _check_columns(reference_hourly, ["station", "time", *pollutants], "reference hourly frame")
+        inside = row_window >= 0
+        row_ref[inside] = windows["reference"].astype(str).to_numpy()[row_window[inside]]
     if consensus is None:
         consensus = network_median(pd.DataFrame({"time": time, **numeric}), pollutants)
 
     for p in pollutants:
         vals = numeric[p]
-        v = _grid(codes, hour, vals, shape)
+        v = _grid(row, hour, vals, shape)
         cons = consensus[p].reindex(pd.DatetimeIndex(hours)).to_numpy(float)
         ref = np.broadcast_to(cons, shape).copy()
-        has_ref = np.zeros(len(names), bool)
-        if pairs is not None and len(pairs):
+        has_ref = np.zeros(shape[0], bool)
+        if reference_hourly is not None and pd.notna(row_ref).any():
             rv = reference_hourly.assign(time=pd.to_datetime(reference_hourly["time"])).pivot_table(
                 index="time", columns="station", values=p, aggfunc="first", dropna=False)
             rv.columns = rv.columns.astype(str)
             rv = rv.reindex(pd.DatetimeIndex(hours))
-            row = pd.Index(names).get_indexer(pairs["station"].astype(str))
-            refcols = pairs["reference"].astype(str).to_numpy()
-            present = np.isin(refcols, rv.columns)
-            row, refcols = row[present], refcols[present]
-            ref[row] = rv[refcols].to_numpy(float).T
-            has_ref[row] = True
+            has_ref = pd.notna(row_ref) & np.isin(row_ref.astype(str), rv.columns)
+            ref[has_ref] = rv[row_ref[has_ref].astype(str)].to_numpy(float).T
         lo, hi = s.micro_qc_range.get(p, (0.0, np.inf))
         with np.errstate(invalid="ignore"):
             flags = {
                 "range": (vals > hi) | ((vals >= 0) & (vals < lo)),  # below 0: the negative check
                 "negative": vals < 0,
             }
-        flags["stuck"] = _runs_at_least(v, s.micro_qc_stuck_hours, s.micro_qc_stuck_tolerance)[codes, hour]
+        flags["stuck"] = _runs_at_least(v, s.micro_qc_stuck_hours, s.micro_qc_stuck_tolerance)[row, hour]
         flags["spike"] = _spike(v, ref, s.micro_qc_spike_window_h, s.micro_qc_spike_z,
-                                s.micro_qc_spike_min_abs)[codes, hour]
+                                s.micro_qc_spike_min_abs)[row, hour]
         logratio = _log_ratio(v, ref, rh, s.micro_qc_max_rh, s.micro_qc_min_conc)
-        flags["step"] = _step(logratio, s.micro_qc_step_window_h, s.micro_qc_step_min_ratio)[codes, hour]
+        flags["step"] = _step(logratio, s.micro_qc_step_window_h, s.micro_qc_step_min_ratio)[row, hour]
         drift = np.zeros(shape, bool)
         if has_ref.any():
             drift[has_ref] = _drift(v[has_ref], logratio[has_ref], s.micro_qc_drift_window_h,
                                     s.micro_qc_drift_tolerance)
-        flags["drift"] = drift[codes, hour]
+        flags["drift"] = drift[row, hour]
         flags["missing"] = np.isnan(vals)
         bad = np.zeros(n, bool)
         for f in FLAGS:

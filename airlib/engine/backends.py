@@ -201,17 +201,21 @@ def sensor_qc_flags(
     pollutants: Sequence[str] = ("pm25",),
     settings: Settings | None = None,
     npartitions: int = 4,
+    *,
+    colocation: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`airlib.analysis.sensor_qc.qc_flags` over station partitions with Dask.
 
     The micro-stations are split into ``npartitions`` groups; each group is QC-ed by a Dask task
     (the active ``distributed.Client`` if there is one, else Dask's default scheduler) with the
     network median computed once over the whole network beforehand, so the flags equal those
-    of one pandas call exactly (``tests/engine/test_backends.py``).
+    of one pandas call exactly (``tests/engine/test_backends.py``). Co-location windows
+    (``colocation``) split a station's series into segments; a station's segments all lie in
+    its group, so every group gets the whole table (each task keeps its own stations' windows).
 
     Parameters
     ----------
-    hourly, stations, reference_hourly, reference_stations, pollutants, settings
+    hourly, stations, reference_hourly, reference_stations, pollutants, settings, colocation
         As :func:`airlib.analysis.sensor_qc.qc_flags`.
     npartitions : int
         Station groups (tasks).
@@ -232,10 +236,12 @@ def sensor_qc_flags(
     work = hourly.reset_index(drop=True)  # positions: the original index may repeat
     key = work["station"].astype(str)
     tasks = [dask.delayed(qc_flags)(work[key.isin(g)], stations, reference_hourly, reference_stations,
-                                    pollutants, settings, consensus=consensus) for g in groups]
+                                    pollutants, settings, consensus=consensus, colocation=colocation)
+             for g in groups]
     parts = dask.compute(*tasks)
     if not parts:
-        return qc_flags(hourly, stations, reference_hourly, reference_stations, pollutants, settings)
+        return qc_flags(hourly, stations, reference_hourly, reference_stations, pollutants, settings,
+                        colocation=colocation)
     out = pd.concat(parts).sort_index()
     out.index = hourly.index
     return out

@@ -115,3 +115,15 @@ def test_sensor_qc_over_station_partitions_equals_pandas(client):
     # without a reference the step check uses the network median, computed once for all groups
     pd.testing.assert_frame_equal(backends.sensor_qc_flags(hourly, net.micro_stations, npartitions=4),
                                   qc_flags(hourly, net.micro_stations))
+    # co-location windows (比对期) segment each station's series: the same flags from the groups
+    from airlib.analysis.calibration import nearest_reference
+
+    pairs = nearest_reference(net.micro_stations, net.reference_stations)
+    pairs = pairs[pairs["reference"].notna()]
+    t0 = net.month.start_time
+    first = pairs.iloc[::2].assign(start=t0, end=t0 + pd.Timedelta(hours=24 * 5 - 1))  # 5 days at the start
+    later = pairs.iloc[1::3].assign(start=t0 + pd.Timedelta(days=12), end=t0 + pd.Timedelta(days=12, hours=30))
+    windows = pd.concat([first, later])[["station", "reference", "start", "end"]]
+    seg = qc_flags(*args, colocation=windows)
+    assert not seg.equals(ours)  # the windows change flags …
+    pd.testing.assert_frame_equal(backends.sensor_qc_flags(*args, npartitions=3, colocation=windows), seg)
