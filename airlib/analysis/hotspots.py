@@ -14,7 +14,10 @@ Rule implemented here (the choices the sources leave open are settings marked UN
 1. **Value.** ``<value>_best`` (the calibrated value where calibration improved held-out
    skill, else raw; :mod:`airlib.analysis.calibration`) when the frame has it, else
    ``<value>``. Only hours flagged ``<value>_qc_ok`` are used when the frame has that column
-   (:mod:`airlib.analysis.sensor_qc`; NA counts as not ok). Values are never changed.
+   (:mod:`airlib.analysis.sensor_qc`; NA counts as not ok). With co-location windows (比对期,
+   ``colocation=``) the hours inside a station's windows are left out: the sensor then stands
+   beside its reference analyser, not at its site (:func:`airlib.analysis.calibration.colocation_mask`).
+   Values are never changed.
 2. **Reference.** Per hour, the mean of the reference stations (assessment/town stations,
    passed in by the caller) of the micro-station's town; when the town has none reporting in
    that hour, the mean of all reference stations (the district) in that hour
@@ -42,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from airlib.analysis.calibration import colocation_mask
 from airlib.errors import InputDataError
 from airlib.escaping import mpl_text
 from airlib.periods import parse_month
@@ -144,6 +148,8 @@ def hotspot_ranking(
     value: str = "pm25",
     grid_m: float | None = None,
     settings: Settings | None = None,
+    *,
+    colocation: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rank micro-stations (or grid cells) by their excess over the town/district reference (热点网格).
 
@@ -172,6 +178,11 @@ def hotspot_ranking(
     settings : Settings, optional
         ``hotspot_reference``, ``hotspot_above_threshold`` [µg/m³], ``hotspot_min_hour_share``
         [0–1], ``hotspot_grid_crs`` (all UNVERIFIED judgement calls).
+    colocation : DataFrame, optional
+        Co-location windows (比对期) ``station``, ``reference``, ``start``, ``end`` (hour labels,
+        end inclusive; :func:`airlib.io.micro_stations.read_colocation`). The hours inside a
+        station's windows are left out of its (and its cell's) compared hours: the sensor is not
+        at its site then. None: every hour is used.
 
     Returns
     -------
@@ -183,13 +194,16 @@ def hotspot_ranking(
         hours; unit-hours for cells), ``rank`` (Int64, NA when not ranked),
         ``reference_town_share`` [0–1] (share of compared hours whose reference was the
         town's); cells add ``n_stations``. ``attrs["value_column"]`` names the column used,
-        ``attrs["qc_filtered"]`` whether QC flags were applied.
+        ``attrs["qc_filtered"]`` whether QC flags were applied, ``attrs["colocation_hours_left_out"]``
+        how many station hours of the month that would otherwise have been used (value present,
+        QC ok) lay inside a co-location window (0 without ``colocation``).
 
     Raises
     ------
     InputDataError
         A frame lacks a column, ``time`` is not datetime, a station of an hourly frame is not
-        in its registry, no reference value in the month, or a bad ``grid_m``.
+        in its registry, no reference value in the month, a bad ``grid_m``, or a bad
+        co-location window (no id, unreadable, end before start, overlapping).
     """
     s = DEFAULT if settings is None else settings
     if s.hotspot_reference not in ("town", "district"):
@@ -246,6 +260,11 @@ def hotspot_ranking(
     qc_filtered = qc in mic.columns
     if qc_filtered:
         ok = ok & mic[qc].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    n_colocated = 0
+    if colocation is not None:  # the sensor stands beside its reference analyser, not at its site
+        inside = colocation_mask(mic, colocation)
+        n_colocated = int((inside & ok).sum())
+        ok = ok & ~inside
     mic = pd.DataFrame({"station": mic["station"].astype(str).to_numpy()[ok],
                         "time": mic["time"].to_numpy().astype("datetime64[ns]")[ok],
                         "v": pd.to_numeric(mic[column], errors="coerce").to_numpy(dtype="float64")[ok]})
@@ -302,6 +321,7 @@ def hotspot_ranking(
     out["town_code"] = out["town_code"].astype("string")
     out.attrs["value_column"] = column
     out.attrs["qc_filtered"] = qc_filtered
+    out.attrs["colocation_hours_left_out"] = n_colocated
     return out
 
 

@@ -52,7 +52,8 @@ def test_known_excess_ranking_and_ties():
     assert got.loc["m4", "reference_town_share"] == 0.0 and got.loc["m1", "reference_town_share"] == 1.0
     assert (got["n_hours"] == len(HOURS)).all()
     assert got.loc["m1", "share_above"] == 1.0 and got.loc["m5", "share_above"] == 0.0
-    assert r.attrs == {"value_column": "pm25", "qc_filtered": False}
+    assert r.attrs == {"value_column": "pm25", "qc_filtered": False,
+                       "colocation_hours_left_out": 0}
 
 
 def test_district_reference_setting():
@@ -108,7 +109,8 @@ def test_qc_ok_filtering_and_best_value():
     assert r["n_hours"] == len(HOURS) - 101 and r["mean"] == 50.0
     micro["pm25_best"] = micro["pm25"] - 5.0         # calibrated value preferred
     r = hotspot_ranking(micro, st, REF_HOURLY, REF_STATIONS, MONTH)
-    assert r.iloc[0]["mean"] == 45.0 and r.attrs == {"value_column": "pm25_best", "qc_filtered": True}
+    assert r.iloc[0]["mean"] == 45.0 and r.attrs == {"value_column": "pm25_best", "qc_filtered": True,
+                                              "colocation_hours_left_out": 0}
     assert (micro.loc[:99, "pm25"] == 1000.0).all()  # input not altered
 
 
