@@ -396,6 +396,31 @@ def persistent_hotspots(
         .reset_index(drop=True)
 
 
+def _spread_labels(anchors: np.ndarray, min_distance: float, iterations: int = 300) -> np.ndarray:
+    """Label positions near their anchors, at least ``min_distance`` apart (all in points).
+
+    A small deterministic repulsion: labels start on their anchors (coincident ones fanned out
+    on a circle) and every pair closer than ``min_distance`` is pushed apart along the line
+    joining them, half the overlap each, until none overlaps (or ``iterations`` passes; a
+    handful of labels, so a loop over passes, not rows)."""
+    k = len(anchors)
+    q = anchors.astype(float).copy()
+    if k < 2:
+        return q
+    angle = 2 * np.pi * np.arange(k) / k
+    q += 0.05 * min_distance * np.c_[np.cos(angle), np.sin(angle)]  # separates coincident anchors
+    for _ in range(iterations):
+        d = q[:, None, :] - q[None, :, :]
+        dist = np.hypot(d[..., 0], d[..., 1])
+        np.fill_diagonal(dist, np.inf)
+        overlap = np.clip(min_distance - dist, 0, None)
+        if not (overlap > 1e-6).any():
+            break
+        unit = d / np.maximum(dist, 1e-9)[..., None]  # the diagonal: 0 / inf = 0
+        q += (unit * (0.5 * overlap)[..., None]).sum(axis=1) * 1.01
+    return q
+
+
 def plot_hotspots(
     ranking: pd.DataFrame,
     boundaries: Any = None,
@@ -405,7 +430,12 @@ def plot_hotspots(
     names: Mapping[str, str] | None = None,
     path: str | Path | None = None,
 ):
-    """Map of a hot-spot ranking: units coloured by excess over the reference, the top k labelled.
+    """Map of a hot-spot ranking: units coloured by excess over the reference, the top k numbered.
+
+    The top k units carry their rank as a numbered badge on the map, the badges pushed apart so
+    that none covers another (a thin leader line joins a moved badge to its unit), and their
+    names and excess are listed by rank beside the map: close hot spots (the usual case, a
+    source's neighbours) stay readable without a label on the map.
 
     Parameters
     ----------
@@ -416,7 +446,9 @@ def plot_hotspots(
         Town polygons (WGS84) drawn underneath; their ``town_name`` (if present) is written at
         each polygon's representative point.
     top_k : int
-        Units with ``rank <= top_k`` are labelled ``"<rank> <name>"``.
+        Units with ``rank <= top_k`` get a badge ``"<rank>"`` on the map (``"2a"``, ``"2b"`` …
+        for units tied at a rank, larger unrounded excess first) and a line
+        ``"<badge>  <name>  <excess>"`` [µg/m³, one decimal] in the list beside it.
     title : str, optional
         Figure title (escaped with :func:`airlib.escaping.mpl_text`).
     names : mapping, optional
@@ -427,15 +459,20 @@ def plot_hotspots(
     Returns
     -------
     matplotlib.figure.Figure
-        Colour scale: excess [µg/m³], diverging around 0 (red = above the reference);
-        unranked units in grey.
+        Axes 0: the map (colour scale: excess [µg/m³], diverging around 0, red = above the
+        reference; unranked units in grey); axes 1: the ranked list (no frame); then the
+        colour bar.
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import TwoSlopeNorm
 
     _require(ranking, ("unit", "lon", "lat", "excess", "rank"), "ranking")
     use_chinese_fonts()
-    fig, ax = plt.subplots(figsize=(8, 7))
+    fig = plt.figure(figsize=(11, 7))
+    grid = fig.add_gridspec(1, 2, width_ratios=[3.2, 1.0], wspace=0.05)
+    ax = fig.add_subplot(grid[0, 0])
+    ax_list = fig.add_subplot(grid[0, 1])
+    ax_list.set_axis_off()
     if boundaries is not None:
         boundaries.plot(ax=ax, facecolor="#f4f4f4", edgecolor="#888888", linewidth=0.6)
         if "town_name" in boundaries.columns:
@@ -447,18 +484,23 @@ def plot_hotspots(
     if len(other):
         ax.scatter(other["lon"], other["lat"], s=18, marker=marker, facecolors="none", edgecolors="#aaaaaa",
                    label=mpl_text("未排名（有效小时不足）"))
+    top = ranked.iloc[0:0]
     if len(ranked):
         lim = float(np.nanmax(np.abs(ranked["excess"]))) or 1.0
+        norm = TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim)
         sc = ax.scatter(ranked["lon"], ranked["lat"], c=ranked["excess"], cmap="RdBu_r", s=40, marker=marker,
-                        norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim), edgecolors="#333333", linewidths=0.4)
+                        norm=norm, edgecolors="#333333", linewidths=0.4)
         fig.colorbar(sc, ax=ax, shrink=0.8, label=mpl_text("超出参照浓度 [µg/m³]"))
-        top = ranked[ranked["rank"] <= top_k]
+        top = ranked[ranked["rank"] <= top_k].assign(neg_excess=lambda d: -d["excess"]) \
+            .sort_values(["rank", "neg_excess", "unit"], kind="mergesort")
+        # badge text: the rank, with a, b, … on ties (tied at published precision: larger excess first)
+        tie = top.groupby("rank", sort=False)["unit"].transform("size").to_numpy() > 1
+        pos = top.groupby("rank", sort=False).cumcount().to_numpy()
+        letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+        badge = [f"{int(r)}{letters[min(i, 25)] if t else ''}" for r, i, t in zip(top["rank"], pos, tie)]
+        top = top.assign(badge=badge)
         ax.scatter(top["lon"], top["lat"], c=top["excess"], cmap="RdBu_r", s=110, marker=marker, zorder=3,
-                   norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim), edgecolors="#000000", linewidths=1.0)
-        for row in top.itertuples(index=False):  # top k only
-            label = (names or {}).get(row.unit, row.unit)
-            ax.annotate(mpl_text(f"{row.rank} {label}"), (row.lon, row.lat), xytext=(4, 4),
-                        textcoords="offset points", fontsize=8, color="#b00000")
+                   norm=norm, edgecolors="#000000", linewidths=1.0)
     ax.set_xlabel(mpl_text("经度 [°]"))
     ax.set_ylabel(mpl_text("纬度 [°]"))
     ax.set_aspect("equal", adjustable="datalim")
@@ -466,6 +508,32 @@ def plot_hotspots(
         ax.set_title(mpl_text(title))
     if len(other):
         ax.legend(loc="lower left", fontsize=8)
+    if len(top):
+        # badges: anchors in points (the final axes layout), pushed apart, drawn with leader lines
+        ax.apply_aspect()
+        to_points = 72.0 / fig.dpi
+        anchors = ax.transData.transform(top[["lon", "lat"]].to_numpy(float)) * to_points
+        placed = _spread_labels(anchors + np.array([0.0, 11.0]), min_distance=15.0)  # start just above
+        for row, (ox, oy) in zip(top.itertuples(index=False), placed - anchors):
+            ax.annotate(row.badge, (row.lon, row.lat), xytext=(ox, oy), textcoords="offset points",
+                        ha="center", va="center", fontsize=7.5, fontweight="bold", color="#b00000", zorder=5,
+                        bbox={"boxstyle": "circle,pad=0.25", "facecolor": "white", "edgecolor": "#b00000",
+                              "linewidth": 0.8},
+                        arrowprops={"arrowstyle": "-", "color": "#b00000", "linewidth": 0.6, "shrinkA": 0,
+                                    "shrinkB": 3})
+        lines = [mpl_text(f"前 {top_k} 名（超出参照浓度 µg/m³）")]
+        for row in top.itertuples(index=False):
+            label = (names or {}).get(row.unit, row.unit)
+            lines.append(mpl_text(f"{row.badge:>3}  {label}  {row.excess:+.1f}"))
+        styles = [{"fontsize": 9, "fontweight": "bold", "color": "#000000"}] \
+            + [{"fontsize": 8.5, "color": "#b00000"}] * len(top)
+        if tie.any():
+            lines.append(mpl_text("a、b…：名次并列（按发布精度修约后的超出值相同）"))
+            styles.append({"fontsize": 7.5, "color": "#555555"})
+        y, step = 0.98, min(0.045, 0.96 / len(lines))
+        for line, style in zip(lines, styles):
+            ax_list.text(0.0, y, line, transform=ax_list.transAxes, ha="left", va="top", **style)
+            y -= step
     if path is not None:
         save_figure(fig, path)
     return fig

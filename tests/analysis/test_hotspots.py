@@ -245,9 +245,40 @@ def test_plot_hotspots_writes_a_map(tmp_path):
                                    crs="EPSG:4326")
     fig = plot_hotspots(r, towns, top_k=1, title="热点 $x$", names={"m2": "二号站"}, path=tmp_path / "map.png")
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "1 二号站" in texts and r"\$乙\$镇" in texts and not any(t.startswith("2 ") for t in texts)
+    assert "1" in texts and r"\$乙\$镇" in texts and "2" not in texts  # the badge of the top 1 only
+    listed = [t.get_text() for t in fig.axes[1].texts]  # the ranked list beside the map
+    assert "  1  二号站  +25.0" in listed and not any("m1" in t or "m3" in t for t in listed)
     assert fig.axes[0].get_title() == r"热点 \$x\$"
     assert (tmp_path / "map.png").stat().st_size > 1000
     import matplotlib.pyplot as plt
 
+    plt.close(fig)
+
+
+def test_plot_hotspots_badges_of_close_units_do_not_overlap():
+    """Eight hot spots within ~300 m (a source and its neighbours): each gets its own badge,
+    none covering another (part N saw the labels overlap at 8); ties get letters."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    n = 12
+    ranking = pd.DataFrame({"unit": [f"u{i:02d}" for i in range(n)],
+                            "lon": 116.10 + rng.uniform(0, 0.003, n), "lat": 39.90 + rng.uniform(0, 0.003, n),
+                            "excess": [30.0, 28.0, 28.0, 25.0, 20.0, 18.0, 15.0, 12.0, 10.0, 5.0, 2.0, 0.0],
+                            "rank": pd.array([1, 2, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12], dtype="Int64")})
+    ranking.loc[[5, 6], ["lon", "lat"]] = ranking.loc[4, ["lon", "lat"]].to_numpy()  # three at one point
+    ranking = pd.concat([ranking, pd.DataFrame({"unit": ["far"], "lon": [116.3], "lat": [40.0], "excess": [-3.0],
+                                                "rank": pd.array([13], dtype="Int64")})], ignore_index=True)
+    fig = plot_hotspots(ranking, top_k=8)
+    fig.canvas.draw()
+    badges = [t for t in fig.axes[0].texts]
+    assert sorted(t.get_text() for t in badges) == sorted(["1", "2a", "2b", "4", "5", "6", "7", "8"])
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in badges]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j]), (badges[i].get_text(), badges[j].get_text())
+    listed = [t.get_text() for t in fig.axes[1].texts]
+    assert [t.split()[0] for t in listed[1:9]] == ["1", "2a", "2b", "4", "5", "6", "7", "8"]
+    assert listed[-1].startswith("a、b")  # the tie note
     plt.close(fig)
