@@ -19,6 +19,12 @@ Run: ``PYTHONPATH=. python -m benchmarks.micro_network [--stations 2000] [--mont
    and returns a dict with at least ``seconds`` (their numbers are theirs to check).
 4. ``--dask``: :func:`airlib.engine.backends.sensor_qc_flags` (station partitions) on the local
    threaded scheduler, same flags required.
+5. **QC with co-location windows** (:func:`bench_qc_colocation`): every sensor with a reference
+   station within ``micro_qc_reference_max_km`` gets a co-location window beside it over the
+   month's first ``colocation_days`` (7) days; ``qc_flags(..., colocation=)`` (one call, each
+   station cut into window and deployed segments) is timed and checked against two plain calls,
+   one on the window hours and one on the deployed hours with the whole network's median — the
+   same series, so the same flags on every row.
 
 The table printed is one line per step: seconds (best of ``--repeat``), rows/s, and the check.
 Times are never asserted in tests (``tests/engine/test_benchmarks_smoke.py`` runs this at a
@@ -36,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from airlib.analysis.sensor_qc import FLAGS, MIN_NETWORK_STATIONS, qc_flags
+from airlib.analysis.sensor_qc import FLAGS, MIN_NETWORK_STATIONS, network_median, qc_flags
 from airlib.periods import parse_month
 from airlib.settings import DEFAULT, Settings
 
@@ -274,6 +280,38 @@ def bench_qc(network: MicroNetwork, repeat: int = 1, dask: bool = False) -> list
     return recs
 
 
+def colocation_windows(network: MicroNetwork, days: int = 7, settings: Settings = DEFAULT) -> pd.DataFrame:
+    """A co-location window (``station``, ``reference``, ``start``, ``end`` inclusive) over the
+    month's first ``days`` days for every sensor with a reference station within
+    ``settings.micro_qc_reference_max_km``, beside that (nearest) reference."""
+    from airlib.analysis.calibration import nearest_reference
+
+    pairs = nearest_reference(network.micro_stations, network.reference_stations, settings.micro_qc_reference_max_km)
+    pairs = pairs[pairs["reference"].notna()]
+    start = network.month.start_time
+    return pd.DataFrame({"station": pairs["station"].astype(str).to_numpy(),
+                         "reference": pairs["reference"].astype(str).to_numpy(),
+                         "start": start, "end": start + pd.Timedelta(hours=24 * days - 1)})
+
+
+def bench_qc_colocation(network: MicroNetwork, repeat: int = 1, days: int = 7) -> dict:
+    """Time ``qc_flags(..., colocation=)`` and check it against two plain calls (window hours,
+    deployed hours; each station's window is its nearest reference, so the series agree)."""
+    from airlib.analysis.calibration import colocation_mask
+
+    h = network.micro_hourly
+    args = (network.micro_stations, network.reference_hourly, network.reference_stations)
+    windows = colocation_windows(network, days)
+    t_seg, seg = _timed(lambda: qc_flags(h, *args, colocation=windows), repeat)
+    inside = colocation_mask(h, windows)
+    cons = network_median(h)
+    split = pd.concat([qc_flags(h[inside], *args, consensus=cons), qc_flags(h[~inside], *args, consensus=cons)]).loc[h.index]
+    mism = compare_flags(seg, split)
+    return {"step": f"qc airlib + co-location ({len(windows)} windows)", "seconds": t_seg,
+            "rows_per_s": len(h) / t_seg, "check": f"{sum(mism.values())} flag mismatches vs two calls",
+            "mismatches": mism, "window_hours": int(inside.sum())}
+
+
 def optional_steps(network: MicroNetwork) -> list[dict]:
     """Run the other parts' ``bench_*`` functions when their modules import."""
     recs = []
@@ -324,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     net = synthetic_network(args.stations, args.month, args.seed)
     print(f"synthetic network: {args.stations} sensors, {len(net.micro_hourly):,} station-hours, "
           f"{len(net.faults)} injected faults, built in {time.perf_counter() - t0:.1f} s")
-    recs = bench_qc(net, args.repeat, args.dask) + optional_steps(net)
+    recs = bench_qc(net, args.repeat, args.dask) + [bench_qc_colocation(net, args.repeat)] + optional_steps(net)
     print(f"{'step':<34}{'seconds':>9}{'rows/s':>14}  check")
     for r in recs:
         print(f"{r['step']:<34}{r['seconds']:>9.3f}{r['rows_per_s']:>14,.0f}  {r['check']}")
