@@ -61,6 +61,23 @@ def _bad_rows(mask: pd.Series) -> int | list[int]:
     return rows[0] if len(rows) == 1 else rows
 
 
+def _csv_strings(p: Path, what: str, encoding: str | None) -> pd.DataFrame:
+    """The CSV file ``p`` as strings (empty cells ""), headers stripped, through the one
+    text-decoding rule (:func:`decode_text`); a missing or unreadable file is an
+    :class:`InputDataError` naming it."""
+    if not p.is_file():
+        raise InputDataError(f"{what} not found; for the demo run `bash scripts/demo` "
+                             "(or `airlib generate-demo`) first", file=p)
+    text, _ = decode_text(p.read_bytes(), encoding, file=p)
+    try:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputDataError(f"cannot read the file as a CSV table ({exc}); save it as CSV (comma-separated)",
+                             file=p) from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
+
+
 def read_micro_hourly(path: str | os.PathLike[str], stations: pd.DataFrame | None = None,
                       encoding: str | None = None) -> pd.DataFrame:
     """Read a micro-station hourly CSV into a long frame.
@@ -89,16 +106,7 @@ def read_micro_hourly(path: str | os.PathLike[str], stations: pd.DataFrame | Non
         be read, a time is not on the hour, a station is unknown or a station-hour repeats.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputDataError("micro-station hourly file not found; for the demo run `bash scripts/demo` "
-                             "(or `airlib generate-demo`) first", file=p)
-    text, _ = decode_text(p.read_bytes(), encoding, file=p)
-    try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"cannot read the file as a CSV table ({exc}); save it as CSV (comma-separated)",
-                             file=p) from exc
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = _csv_strings(p, "micro-station hourly file", encoding)
     for col in _REQUIRED:
         if col not in raw.columns:
             raise InputDataError(f"column {col!r} is missing (needed: {', '.join(_REQUIRED)}; "
@@ -189,16 +197,7 @@ def read_colocation(path: str | os.PathLike[str], stations: pd.DataFrame | None 
         station overlap, or a station / reference is unknown.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputDataError("co-location file not found; for the demo run `bash scripts/demo` "
-                             "(or `airlib generate-demo`) first", file=p)
-    text, _ = decode_text(p.read_bytes(), encoding, file=p)
-    try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputDataError(f"cannot read the file as a CSV table ({exc}); save it as CSV (comma-separated)",
-                             file=p) from exc
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = _csv_strings(p, "co-location file", encoding)
     header: dict[str, str] = {}  # column -> header as written in the file
     for col, names in COLOCATION_HEADERS.items():
         found = [c for c in raw.columns if c in names]
