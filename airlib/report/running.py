@@ -107,7 +107,8 @@ def cell_timings(nb_path: Path) -> dict[str, float]:
 
 
 def _kernel_manager_class(ipc_dir: str):
-    """Kernel manager class whose kernels talk over Unix sockets in ``ipc_dir`` (no TCP ports).
+    """Kernel manager class whose kernels talk over Unix sockets in ``ipc_dir`` (no TCP ports)
+    and write their process output to ``ipc_dir/kernel-process.log`` (removed with the folder).
 
     Each report gets its own ``ipc_dir`` (a fresh temporary folder), so kernels of reports
     running at the same time can never share a socket; jupyter_client's default IPC name
@@ -116,12 +117,25 @@ def _kernel_manager_class(ipc_dir: str):
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
-        """Kernel over Unix sockets in a private folder."""
+        """Kernel over Unix sockets in a private folder, its process output in a log there."""
 
         def __init__(self, **kwargs):
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("ip", os.path.join(ipc_dir, "kernel"))
             super().__init__(**kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # The kernel process's own stdout/stderr (ipykernel's log, e.g. a zmq traceback
+            # when a run dies on a full disk) must not reach the user's terminal: the CLI
+            # promises one-paragraph errors, never a traceback. The cells' output is not
+            # affected (it travels over the kernel's sockets into the notebook).
+            log = open(os.path.join(ipc_dir, "kernel-process.log"), "ab")  # noqa: SIM115 - closed below
+            kw.setdefault("stdout", log)
+            kw.setdefault("stderr", log)
+            try:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                log.close()  # the child holds its own descriptor
 
     return IPCKernelManager
 

@@ -189,6 +189,29 @@ def test_kernels_use_private_ipc_sockets(tmp_path):
     assert a.ip.startswith(str(tmp_path / "a")) and b.ip.startswith(str(tmp_path / "b"))
 
 
+def test_kernel_process_output_never_reaches_the_terminal(tmp_path, capfd):
+    """The kernel's own process stderr (ipykernel's log, e.g. a zmq traceback after a disk-full
+    failure) goes to a log file, not to the CLI's stderr; the cells' output stays in the
+    notebook. Without the redirection the marker written to fd 2 shows up in ``capfd``."""
+    import nbformat
+
+    from airlib.report.running import execute_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("# parameters\nx = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import os\nos.write(2, b'Traceback (kernel process marker)\\n')\n"
+                                          "print('cell output kept')")]
+    src, out = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(nb, src)
+    execute_notebook(out, {"x": 2}, notebook=src, cwd=tmp_path, timeout=120)
+    err = capfd.readouterr().err
+    assert "kernel process marker" not in err
+    done = nbformat.read(out, as_version=4)
+    assert "cell output kept" in "".join(o.get("text", "") for o in done.cells[-1].outputs)
+
+
 def test_display_table_formats_and_languages():
     from airlib.tracking.ranking import ranking_table
     from airlib.report import MONTH_TABLE_COLUMNS, display_table
