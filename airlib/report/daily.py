@@ -389,10 +389,9 @@ def prepare_daily(request: DailyRequest, *, rolling: pd.DataFrame | None = None,
     months = pd.period_range(first.to_period("M"), day.to_period("M"), freq="M")
     sets = report_station_sets(registry, months, classes)
     stations = stations_for_months(registry, "town_ranking", months, classes)
-    hourly_d = rows_in_sets(hourly, sets.district)
-    hourly = rows_in_sets(hourly, sets.ranking)
-    if sets.same:
-        hourly_d = hourly
+    ranked = rows_in_sets(hourly, sets.ranking)
+    hourly_d = ranked if sets.same else rows_in_sets(hourly, sets.district)
+    hourly = ranked
     since = day - pd.Timedelta(days=1)
     recent = hourly[(hourly["time"] >= since).to_numpy(dtype=bool)]
     recent_d = recent if hourly_d is hourly else hourly_d[(hourly_d["time"] >= since).to_numpy(dtype=bool)]

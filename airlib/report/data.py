@@ -716,7 +716,7 @@ def station_set_facts(registry: pd.DataFrame, sets: Any, month: pd.Period, class
     from airlib.tracking.station_sets import set_counts, station_set_counts
 
     return {
-        "station_sets": {"town_ranking": station_set_counts(registry, "town_ranking", month, classes),
+        "station_sets": {"town_ranking": set_counts(sets.ranking[sets.ranking["month"] == month], classes),
                          "district_values": set_counts(sets.district[sets.district["month"] == month], classes),
                          "hotspot_screening": station_set_counts(registry, "hotspot_screening", month, classes)},
         "district_basis": sets.basis(month),
@@ -753,7 +753,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     from airlib.io.station_classes import load_station_classes
     from airlib.io.warning_rules import load_warning_rules
     from airlib.tracking.ranking import bottom_n as _bottom, worsening_list
-    from airlib.tracking.station_sets import report_station_sets, rows_in_sets, stations_for, stations_for_months
+    from airlib.tracking.station_sets import report_station_sets, rows_in_sets, stations_for_months
     from airlib.tracking.supervision import (
         history_months, summons_candidates, supervision_history, warning_towns,
     )
@@ -826,7 +826,7 @@ def prepare(request: ReportRequest, *, meets_limit: float | None = 35.0) -> Repo
     if cfg.synthetic and boundaries is not None:
         boundaries.attrs["schematic"] = True
 
-    month_stations = stations_for(registry, "town_ranking", month, classes)
+    month_stations = sets.ranking[sets.ranking["month"] == month]
     sel = (sdaily["date"].dt.to_period("M") == month) & sdaily["station"].isin(month_stations["station"])
     sm = sdaily.loc[sel.to_numpy(dtype=bool)]
     validity = {

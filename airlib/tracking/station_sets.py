@@ -140,6 +140,15 @@ def stations_for_months(stations: pd.DataFrame, use: str, months: Iterable[Any],
     return out.sort_values("station", kind="stable").reset_index(drop=True)
 
 
+def _row_months(frame: pd.DataFrame) -> pd.PeriodIndex:
+    """The month of each row of a station frame (``date`` of a daily frame, else ``time`` of an
+    hourly one); a frame without ``station`` and one of them is an error."""
+    when = "date" if "date" in frame.columns else "time"
+    if when not in frame.columns or "station" not in frame.columns:
+        raise InputDataError(f"frame lacks 'station' and 'date'/'time' (has {list(frame.columns)[:8]})")
+    return pd.DatetimeIndex(frame[when]).to_period("M")
+
+
 def rows_in_sets(frame: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
     """The rows of a station frame whose station is in its month's set.
 
@@ -156,10 +165,7 @@ def rows_in_sets(frame: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         The kept rows, in their order and with their index and values unchanged.
     """
-    when = "date" if "date" in frame.columns else "time"
-    if when not in frame.columns or "station" not in frame.columns:
-        raise InputDataError(f"frame lacks 'station' and 'date'/'time' (has {list(frame.columns)[:8]})")
-    months = pd.DatetimeIndex(frame[when]).to_period("M")
+    months = _row_months(frame)
     key = pd.MultiIndex.from_arrays([months, frame["station"].astype("string")])
     allowed = pd.MultiIndex.from_arrays([pd.PeriodIndex(sets["month"], freq="M"),
                                          sets["station"].astype("string")])
@@ -188,10 +194,7 @@ def daily_in_force(daily: pd.DataFrame, stations: pd.DataFrame, use: str,
         The kept rows, in their order and with their index and values unchanged. A registry
         without dated columns keeps every row of a registered station of the default class.
     """
-    when = "date" if "date" in daily.columns else "time"
-    if when not in daily.columns or "station" not in daily.columns:
-        raise InputDataError(f"frame lacks 'station' and 'date'/'time' (has {list(daily.columns)[:8]})")
-    months = pd.DatetimeIndex(daily[when]).to_period("M")
+    months = _row_months(daily)
     return rows_in_sets(daily, month_station_sets(stations, use, pd.unique(months.dropna()), classes))
 
 
