@@ -22,7 +22,7 @@ call it on hand-made months.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -1461,11 +1461,13 @@ def _set_pairs(counts: pd.DataFrame | None, language: str) -> tuple[tuple[str, i
     return tuple((str(a), int(b)) for a, b in zip(names, counts["n"], strict=True))
 
 
-def _pairs_text(pairs: Sequence[tuple[str, int]], language: str) -> str:
+def _pairs_text(pairs: Sequence[tuple[str, int]], language: str, escape: Callable[[str], str] = markdown_text) -> str:
+    """``国控站2个、街乡镇站12个`` (``national 2, town 12``); class names through ``escape``
+    (Markdown for the cover; plain for captions, which the HTML table and the workbook escape)."""
     sep = text("list_sep", language)
     if language == "zh":
-        return sep.join(f"{markdown_text(a)}{b}个" for a, b in pairs) or "无站点"
-    return sep.join(f"{markdown_text(a)} {b}" for a, b in pairs) or "none"
+        return sep.join(f"{escape(a)}{b}个" for a, b in pairs) or "无站点"
+    return sep.join(f"{escape(a)} {b}" for a, b in pairs) or "none"
 
 
 def month_runs_text(months: Sequence[str], language: str = "zh") -> str:
@@ -1590,17 +1592,23 @@ def station_set_caption(sets: dict[str, pd.DataFrame], scope: str, language: str
         ``validity["station_sets"]`` (as :func:`station_set_statement`).
     scope : {"ranking", "district", "both"}
     language : {"zh", "en"}
+
+    Returns
+    -------
+    str
+        Plain text (class names unescaped): the caption's renderer escapes it for its medium
+        (:func:`airlib.report.content.html_table`, the workbook).
     """
     if scope not in ("ranking", "district", "both"):
         raise ValueError(f"scope must be 'ranking', 'district' or 'both', not {scope!r}")
     ranking = _set_pairs(sets.get("town_ranking"), language)
     district = _set_pairs(sets.get("district_values"), language) if "district_values" in sets else ranking
     if scope == "ranking" or (scope == "both" and district == ranking):
-        return text("caption_stations", language, parts=_pairs_text(ranking, language))
+        return text("caption_stations", language, parts=_pairs_text(ranking, language, str))
     if scope == "district":
-        return text("caption_stations_district", language, parts=_pairs_text(district, language))
-    return text("caption_stations_both", language, parts=_pairs_text(ranking, language),
-                dparts=_pairs_text(district, language))
+        return text("caption_stations_district", language, parts=_pairs_text(district, language, str))
+    return text("caption_stations_both", language, parts=_pairs_text(ranking, language, str),
+                dparts=_pairs_text(district, language, str))
 
 
 def require_true_station_set_statement(statement: StationSetStatement,

@@ -195,6 +195,21 @@ def test_captions_name_the_station_set_of_their_scope():
     assert station_set_caption(other, "district", "en") == " (district-value stations: national 2, municipal 1)"
     with pytest.raises(ValueError):
         station_set_caption(same, "towns")
+    # a hostile class name (the vocabulary is the bureau's file): plain in the caption, escaped
+    # once by the HTML table that renders it (no Markdown backslashes, no double entities)
+    from airlib.report.content import html_table
+
+    bad = "<img src=x onerror=alert(1)>_国控*站"
+    hostile = {"town_ranking": _counts([("national", bad, 2)])}
+    cap = station_set_caption(hostile, "ranking")
+    assert cap == f"（站点：{bad}2个）"
+    html = html_table(pd.DataFrame({"a": [1]}), caption="表1 排名" + cap)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;_国控*站2个" in html
+    # the cover's Markdown statement escapes it for Markdown
+    from airlib.report.sentences import station_set_statement
+
+    md = station_set_statement(hostile, "zh").text
+    assert "<img" not in md and "\\_国控\\*站" in md
 
 
 @pytest.mark.slow
